@@ -1,0 +1,404 @@
+#include "conn.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgr.h"
+
+#define RX_MIN 4096        /* receive buffer of an idle connection */
+#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
+
+struct fconn {
+	nng_stream     *s;
+	nng_aio        *rxaio;
+	nng_aio        *txaio;
+	size_t          max_msg;
+	fconn_frame_fn  on_frame;
+	fconn_closed_fn on_closed;
+	void           *arg;
+
+	/* receive side: touched only by the receive callback */
+	uint8_t *rxbuf;
+	size_t   rxcap;
+	size_t   rxlen;
+	int      rx_timeout;
+
+	/* send side, under mtx */
+	pthread_mutex_t mtx;
+	uint8_t        *txq; /* frames waiting for the next send */
+	size_t          txqlen;
+	size_t          txqcap;
+	uint8_t        *txfly; /* the buffer being sent */
+	size_t          txflylen;
+	size_t          txflyoff;
+	size_t          txflycap;
+	bool            sending;
+	bool            closed;
+	bool            close_after_tx;
+
+	fconn *reap_next;
+};
+
+int
+nng_to_mgr(int e)
+{
+	switch (e) {
+	case 0:
+		return 0;
+	case NNG_ENOMEM:
+		return MGR_ENOMEM;
+	case NNG_ETIMEDOUT:
+		return MGR_ETIMEDOUT;
+	case NNG_EINVAL:
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+		return MGR_EINVAL;
+	case NNG_ECLOSED:
+	case NNG_ECANCELED:
+		return MGR_ECLOSED;
+	default:
+		return MGR_ECONN;
+	}
+}
+
+static void rx_cb(void *arg);
+static void tx_cb(void *arg);
+
+int
+fconn_new(fconn **cp, nng_stream *s, size_t max_message,
+    fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg)
+{
+	fconn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return MGR_ENOMEM;
+	}
+	c->rxbuf = malloc(RX_MIN);
+	if (c->rxbuf == NULL || nng_aio_alloc(&c->rxaio, rx_cb, c) != 0 ||
+	    nng_aio_alloc(&c->txaio, tx_cb, c) != 0) {
+		nng_aio_free(c->rxaio);
+		free(c->rxbuf);
+		free(c);
+		return MGR_ENOMEM;
+	}
+	c->rxcap     = RX_MIN;
+	c->s         = s;
+	c->max_msg   = max_message;
+	c->on_frame  = on_frame;
+	c->on_closed = on_closed;
+	c->arg       = arg;
+	pthread_mutex_init(&c->mtx, NULL);
+	*cp = c;
+	return 0;
+}
+
+nng_stream *
+fconn_stream(fconn *c)
+{
+	return c->s;
+}
+
+void
+fconn_set_rx_timeout(fconn *c, int ms)
+{
+	c->rx_timeout = ms;
+}
+
+static void
+post_recv(fconn *c)
+{
+	nng_iov iov = {.iov_buf = c->rxbuf + c->rxlen,
+	    .iov_len        = c->rxcap - c->rxlen};
+	nng_aio_set_iov(c->rxaio, 1, &iov);
+	nng_aio_set_timeout(c->rxaio,
+	    c->rx_timeout > 0 ? c->rx_timeout : NNG_DURATION_INFINITE);
+	nng_stream_recv(c->s, c->rxaio);
+}
+
+void
+fconn_start(fconn *c)
+{
+	post_recv(c);
+}
+
+void
+fconn_close(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->closed = true;
+	pthread_mutex_unlock(&c->mtx);
+	nng_stream_close(c->s);
+}
+
+static void
+rx_end(fconn *c, int err)
+{
+	fconn_close(c);
+	c->on_closed(c->arg, err);
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+	    ((uint32_t) p[2] << 8) | p[3];
+}
+
+static void
+rx_cb(void *arg)
+{
+	fconn *c  = arg;
+	int    rv = nng_aio_result(c->rxaio);
+	if (rv != 0) {
+		bool closed;
+		pthread_mutex_lock(&c->mtx);
+		closed = c->closed;
+		pthread_mutex_unlock(&c->mtx);
+		rx_end(c, closed ? MGR_ECLOSED
+		                 : (rv == NNG_ETIMEDOUT ? MGR_ETIMEDOUT
+		                                        : MGR_ECONN));
+		return;
+	}
+	c->rxlen += nng_aio_count(c->rxaio);
+
+	size_t off  = 0;
+	size_t need = 0; /* size of an incomplete frame at off */
+	while (c->rxlen - off >= 4) {
+		uint32_t len = get_be32(c->rxbuf + off);
+		if (len > c->max_msg) {
+			rx_end(c, MGR_ETOOBIG);
+			return;
+		}
+		if (c->rxlen - off - 4 < len) {
+			need = 4 + (size_t) len;
+			break;
+		}
+		int err = c->on_frame(c->arg, c->rxbuf + off + 4, len);
+		if (err != 0) {
+			rx_end(c, err);
+			return;
+		}
+		off += 4 + (size_t) len;
+	}
+	if (off > 0) {
+		memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
+		c->rxlen -= off;
+	}
+	// Grow for a large frame; shrink back once a large buffer is idle.
+	size_t want = need > RX_MIN ? need : RX_MIN;
+	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > RX_SHRINK)) {
+		uint8_t *nb = realloc(c->rxbuf, want);
+		if (nb == NULL) {
+			rx_end(c, MGR_ENOMEM);
+			return;
+		}
+		c->rxbuf = nb;
+		c->rxcap = want;
+	}
+	pthread_mutex_lock(&c->mtx);
+	bool closed = c->closed;
+	pthread_mutex_unlock(&c->mtx);
+	if (closed) {
+		rx_end(c, MGR_ECLOSED);
+		return;
+	}
+	post_recv(c);
+}
+
+/* Swaps the queue into flight and sends it. Called with mtx held. */
+static void
+start_send(fconn *c)
+{
+	uint8_t *b = c->txfly;
+	size_t   k = c->txflycap;
+	c->txfly    = c->txq;
+	c->txflycap = c->txqcap;
+	c->txflylen = c->txqlen;
+	c->txflyoff = 0;
+	c->txq      = b;
+	c->txqcap   = k;
+	c->txqlen   = 0;
+	c->sending  = true;
+	nng_iov iov = {.iov_buf = c->txfly, .iov_len = c->txflylen};
+	nng_aio_set_iov(c->txaio, 1, &iov);
+	nng_stream_send(c->s, c->txaio);
+}
+
+static void
+tx_cb(void *arg)
+{
+	fconn *c  = arg;
+	int    rv = nng_aio_result(c->txaio);
+	pthread_mutex_lock(&c->mtx);
+	if (rv != 0 || c->closed) {
+		c->sending = false;
+		c->txqlen  = 0;
+		pthread_mutex_unlock(&c->mtx);
+		// The receive side notices the close and reports it.
+		nng_stream_close(c->s);
+		return;
+	}
+	c->txflyoff += nng_aio_count(c->txaio);
+	if (c->txflyoff < c->txflylen) {
+		nng_iov iov = {.iov_buf = c->txfly + c->txflyoff,
+		    .iov_len        = c->txflylen - c->txflyoff};
+		nng_aio_set_iov(c->txaio, 1, &iov);
+		nng_stream_send(c->s, c->txaio);
+		pthread_mutex_unlock(&c->mtx);
+		return;
+	}
+	if (c->txqlen > 0) {
+		start_send(c);
+		pthread_mutex_unlock(&c->mtx);
+		return;
+	}
+	c->sending = false;
+	if (c->txflycap > RX_SHRINK) {
+		free(c->txfly);
+		c->txfly    = NULL;
+		c->txflycap = 0;
+	}
+	bool close = c->close_after_tx;
+	pthread_mutex_unlock(&c->mtx);
+	if (close) {
+		fconn_close(c);
+	}
+}
+
+int
+fconn_send_msg(fconn *c, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->closed || c->close_after_tx) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	if (c->txqcap - c->txqlen < n + 4) {
+		size_t cap = c->txqcap ? c->txqcap : 256;
+		while (cap - c->txqlen < n + 4) {
+			cap *= 2;
+		}
+		uint8_t *nb = realloc(c->txq, cap);
+		if (nb == NULL) {
+			pthread_mutex_unlock(&c->mtx);
+			return MGR_ENOMEM;
+		}
+		c->txq    = nb;
+		c->txqcap = cap;
+	}
+	uint8_t *p = c->txq + c->txqlen;
+	p[0]       = (uint8_t) (n >> 24);
+	p[1]       = (uint8_t) (n >> 16);
+	p[2]       = (uint8_t) (n >> 8);
+	p[3]       = (uint8_t) n;
+	protobuf_c_message_pack(m, p + 4);
+	c->txqlen += n + 4;
+	if (!c->sending) {
+		start_send(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
+}
+
+void
+fconn_close_after_send(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->close_after_tx = true;
+	bool idle         = !c->sending;
+	pthread_mutex_unlock(&c->mtx);
+	if (idle) {
+		fconn_close(c);
+	}
+}
+
+void
+fconn_free(fconn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	fconn_close(c);
+	nng_aio_stop(c->rxaio);
+	nng_aio_stop(c->txaio);
+	nng_aio_free(c->rxaio);
+	nng_aio_free(c->txaio);
+	nng_stream_free(c->s);
+	pthread_mutex_destroy(&c->mtx);
+	free(c->rxbuf);
+	free(c->txq);
+	free(c->txfly);
+	free(c);
+}
+
+/* ---- the reaper: frees connections outside their own callbacks ---------- */
+
+static pthread_mutex_t reap_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  reap_cv  = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t  reap_idle_cv = PTHREAD_COND_INITIALIZER;
+static fconn          *reap_list;
+static bool            reap_started;
+static int             reap_busy;
+
+static void *
+reaper(void *arg)
+{
+	(void) arg;
+	pthread_mutex_lock(&reap_mtx);
+	for (;;) {
+		while (reap_list == NULL) {
+			pthread_cond_wait(&reap_cv, &reap_mtx);
+		}
+		fconn *c  = reap_list;
+		reap_list = c->reap_next;
+		reap_busy++;
+		pthread_mutex_unlock(&reap_mtx);
+		fconn_free(c);
+		pthread_mutex_lock(&reap_mtx);
+		reap_busy--;
+		if (reap_list == NULL) {
+			pthread_cond_broadcast(&reap_idle_cv);
+		}
+	}
+	return NULL;
+}
+
+void
+fconn_free_later(fconn *c)
+{
+	pthread_mutex_lock(&reap_mtx);
+	if (!reap_started) {
+		pthread_t      t;
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &a, reaper, NULL) == 0) {
+			reap_started = true;
+		}
+		pthread_attr_destroy(&a);
+	}
+	if (!reap_started) {
+		// No thread: leak rather than free under our own callback.
+		pthread_mutex_unlock(&reap_mtx);
+		fconn_close(c);
+		return;
+	}
+	c->reap_next = reap_list;
+	reap_list    = c;
+	pthread_cond_signal(&reap_cv);
+	pthread_mutex_unlock(&reap_mtx);
+}
+
+void
+fconn_reap_drain(void)
+{
+	pthread_mutex_lock(&reap_mtx);
+	while (reap_list != NULL || reap_busy > 0) {
+		pthread_cond_wait(&reap_idle_cv, &reap_mtx);
+	}
+	pthread_mutex_unlock(&reap_mtx);
+}

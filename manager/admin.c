@@ -1,0 +1,207 @@
+/* Operations on the manager itself: create, release and attach objects,
+ * names, statistics. */
+#include <string.h>
+#include <unistd.h>
+
+#include "dict.h"
+#include "server.h"
+
+static int
+h_ping(mctx *c)
+{
+	(void) c;
+	return 0;
+}
+
+static int
+h_create(mctx *c)
+{
+	const mtype *t = type_by_code(c->rq->type);
+	if (t == NULL) {
+		return mctx_fail(c, MGR_EINVAL, "unknown object type %d",
+		    (int) c->rq->type);
+	}
+	mobj *o = store_new(c->srv, t);
+	if (o == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	mobj_incref(o); // held by this handler until the result owns one
+	int rv = t->create(o, c);
+	if (rv != 0) {
+		if (c->err[0] == '\0') {
+			mctx_fail(c, rv, "cannot create a %s", t->name);
+		}
+		mobj_decref(o);
+		return rv;
+	}
+	// The result is a reference; encoding it gives the session its own.
+	c->res = sv_ref(o);
+	mobj_decref(o);
+	return 0;
+}
+
+static int
+h_release(mctx *c)
+{
+	if (c->obj == NULL) {
+		return mctx_fail(c, MGR_EINVAL, "release needs an object");
+	}
+	if (session_ref_drop(c->sess, c->obj) != 0) {
+		return mctx_fail(c, MGR_ENOOBJ,
+		    "this session holds no reference to object %llu",
+		    (unsigned long long) c->obj->id);
+	}
+	return 0;
+}
+
+static int
+h_attach(mctx *c)
+{
+	if (c->obj == NULL) {
+		return mctx_fail(c, MGR_EINVAL, "attach needs an object");
+	}
+	c->res = sv_ref(c->obj);
+	return 0;
+}
+
+static int
+name_key(mctx *c, sval *key)
+{
+	size_t n = strlen(c->rq->name);
+	if (n == 0) {
+		return mctx_fail(c, MGR_EINVAL, "empty name");
+	}
+	return sv_str(key, SV_STR, c->rq->name, n);
+}
+
+static int
+h_name_set(mctx *c)
+{
+	if (c->obj == NULL) {
+		return mctx_fail(c, MGR_EINVAL, "name_set needs an object");
+	}
+	sval key, val = sv_ref(c->obj);
+	int  rv = name_key(c, &key);
+	if (rv == 0) {
+		rv = sd_set(c->srv->names.dict, &key, &val);
+	}
+	sv_free(&key);
+	sv_free(&val);
+	return rv;
+}
+
+static int
+h_name_get(mctx *c)
+{
+	sval key;
+	int  rv = name_key(c, &key);
+	if (rv != 0) {
+		return rv;
+	}
+	const sval *v = sd_get(c->srv->names.dict, &key);
+	sv_free(&key);
+	if (v == NULL) {
+		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
+	}
+	c->res_borrowed = v;
+	return 0;
+}
+
+static int
+h_name_del(mctx *c)
+{
+	sval key;
+	int  rv = name_key(c, &key);
+	if (rv != 0) {
+		return rv;
+	}
+	rv = sd_del(c->srv->names.dict, &key, NULL);
+	sv_free(&key);
+	if (rv != 0) {
+		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
+	}
+	return 0;
+}
+
+/* d[name] = v, moving v. */
+static int
+put(sdict *d, const char *name, sval v)
+{
+	sval key;
+	int  rv = sv_str(&key, SV_STR, name, strlen(name));
+	if (rv == 0) {
+		rv = sd_set(d, &key, &v);
+	}
+	sv_free(&key);
+	sv_free(&v);
+	return rv;
+}
+
+static int
+h_info(mctx *c)
+{
+	server *srv = c->srv;
+	sval    info, types;
+	int     rv;
+	if ((rv = sv_new_dict(&info)) != 0) {
+		return rv;
+	}
+	if ((rv = sv_new_dict(&types)) != 0) {
+		sv_free(&info);
+		return rv;
+	}
+	for (int code = 1; code <= MGR__OBJ_TYPE__OBJ_ARRAY && rv == 0; code++) {
+		const mtype *t = type_by_code((Mgr__ObjType) code);
+		if (t != NULL) {
+			rv = put(types.dict, t->name,
+			    sv_int((int64_t) srv->objects_by_type[code]));
+		}
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "objects", sv_move(&types));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "objects_total",
+		    sv_int((int64_t) srv->objects.len));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "sessions", sv_int((int64_t) srv->nsessions));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "sessions_total",
+		    sv_int((int64_t) srv->sessions_total));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "requests", sv_int((int64_t) srv->requests));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "names",
+		    sv_int((int64_t) sd_len(srv->names.dict)));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "uptime_ms",
+		    sv_int((int64_t) (now_ms() - srv->start_ms)));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "pid", sv_int((int64_t) getpid()));
+	}
+	sv_free(&types);
+	if (rv != 0) {
+		sv_free(&info);
+		return mctx_fail(c, rv, "cannot build the statistics");
+	}
+	c->res = info;
+	return 0;
+}
+
+const mop admin_ops[] = {
+	{MGR__OP__OP_PING, 0, 0, 0, h_ping},
+	{MGR__OP__OP_CREATE, 0, 0, 4, h_create},
+	{MGR__OP__OP_RELEASE, 0, 0, 0, h_release},
+	{MGR__OP__OP_ATTACH, 0, 0, 0, h_attach},
+	{MGR__OP__OP_NAME_SET, 0, 0, 0, h_name_set},
+	{MGR__OP__OP_NAME_GET, 0, 0, 0, h_name_get},
+	{MGR__OP__OP_NAME_DEL, 0, 0, 0, h_name_del},
+	{MGR__OP__OP_INFO, 0, 0, 0, h_info},
+	{0, 0, 0, 0, NULL},
+};

@@ -1,0 +1,67 @@
+/* sdict: an insertion-ordered hash map sval -> sval, the data of a shared
+ * dict, of a namespace and of dict values. Pure data (no I/O, no locking);
+ * dict.c also holds the dict type's request handlers below the data part.
+ *
+ * Built like CPython's compact dict: the entries live in an array in
+ * insertion order, and a power-of-two open-addressing index of int32 (or,
+ * when huge, int64) slots maps hashes to entry positions. A deletion
+ * leaves a hole in the entries that the next resize compacts, so set, get
+ * and del are O(1) on average, iteration follows insertion order and
+ * popitem takes the last entry (LIFO), as in Python.
+ *
+ * Keys must be hashable (sv_hashable); equality is sv_equal (typed: 1, 1.0
+ * and true are three keys). "Moving" functions take ownership of the svals
+ * they are given and leave them SV_NONE; on error they take nothing.
+ */
+#ifndef MGR_DICT_H
+#define MGR_DICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+/* An empty dict with room for cap_hint entries before it grows. NULL when
+ * out of memory. */
+sdict *sd_new(size_t cap_hint);
+/* Frees every key and value (sv_free) and the dict. NULL is ignored. */
+void   sd_free(sdict *d);
+size_t sd_len(const sdict *d);
+
+/* The value stored under key, borrowed (valid until d changes), or NULL
+ * when absent (also for an unhashable key, which cannot be present). */
+sval *sd_get(const sdict *d, const sval *key);
+/* Moving key and value: inserts, or replaces (and frees) the value of an
+ * equal key, keeping the key already stored (and its position) as Python
+ * does; the key given is then freed. MGR_ETYPE for an unhashable key,
+ * MGR_ENOMEM. */
+int   sd_set(sdict *d, sval *key, sval *value);
+/* Python's setdefault: when key is present, *stored points at its value
+ * and key and dflt are left to the caller; otherwise both are moved in
+ * and *stored points at the new value (borrowed, valid until d changes).
+ * MGR_ETYPE for an unhashable key, MGR_ENOMEM. */
+int   sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored);
+/* Removes key. Its value is moved to *value when value is not NULL, freed
+ * otherwise. MGR_EKEY when absent (MGR_ETYPE when unhashable). */
+int   sd_del(sdict *d, const sval *key, sval *value);
+/* Removes the most recently inserted entry, moving it to *key and *value.
+ * MGR_EKEY when empty. */
+int   sd_popitem(sdict *d, sval *key, sval *value);
+/* Frees every entry; d stays usable (and empty). */
+void  sd_clear(sdict *d);
+/* Deep copy, same order. MGR_ENOMEM, MGR_ETOOBIG. */
+int   sd_copy(const sdict *d, sdict **out);
+/* Moves every entry of src into dst in src's order (as dict.update);
+ * src is left empty. MGR_ENOMEM (dst then holds the entries moved so far,
+ * src the others). */
+int   sd_update(sdict *dst, sdict *src);
+
+/* Iteration in insertion order:
+ *   size_t pos = 0; sval *k, *v;
+ *   while (sd_next(d, &pos, &k, &v)) { ... }
+ * The pointers are borrowed; d must not gain or lose keys meanwhile (the
+ * values may be changed in place). */
+bool sd_next(const sdict *d, size_t *pos, sval **key, sval **value);
+
+#endif

@@ -1,0 +1,44 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int log_level = LOG_INFO;
+
+static const char *names[] = {"error", "warn", "info", "debug"};
+
+int
+log_parse_level(const char *s)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+void
+mlog(int level, const char *fmt, ...)
+{
+	if (level > log_level) {
+		return;
+	}
+	char            line[512];
+	struct timespec ts;
+	struct tm       tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	int n = snprintf(line, sizeof(line),
+	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ managerd %s: ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);
+	va_end(ap);
+	// One write per line so lines of several threads don't interleave.
+	fprintf(stderr, "%s\n", line);
+}

@@ -1,0 +1,158 @@
+/* The namespace type (Python's manager Namespace): attributes by name. Its
+ * data is an sdict whose keys are SV_STR names (dict.h is the pure data
+ * part); this file only holds the handlers. */
+#include <stdlib.h>
+
+#include "dict.h"
+#include "object.h"
+
+static sdict *
+N(mctx *c)
+{
+	return c->obj->data;
+}
+
+static int
+fail_rc(mctx *c, int rc)
+{
+	return mctx_fail(c, rc,
+	    rc == MGR_ENOMEM ? "out of memory"
+	                     : "namespace too big or nested too deeply");
+}
+
+/* CREATE [dict with str keys]: the initial attributes. */
+static int
+ns_create(mobj *o, mctx *c)
+{
+	if (c->nargs > 1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "Namespace expected at most 1 argument, got %zu",
+		    c->nargs);
+	}
+	sval *a = c->nargs == 1 ? &c->args[0] : NULL;
+	if (a != NULL && a->kind != SV_NONE) {
+		if (a->kind != SV_DICT) {
+			return mctx_fail(c, MGR_ETYPE,
+			    "Namespace attributes must be a dict, not '%s'",
+			    sv_type_name(a));
+		}
+		size_t pos = 0;
+		sval  *k, *v;
+		while (sd_next(a->dict, &pos, &k, &v)) {
+			if (k->kind != SV_STR) {
+				return mctx_fail(c, MGR_ETYPE,
+				    "attribute name must be string, not '%s'",
+				    sv_type_name(k));
+			}
+		}
+		o->data = a->dict; // the argument's table, taken as is
+		a->kind = SV_NONE;
+		return 0;
+	}
+	if ((o->data = sd_new(0)) == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void
+ns_destroy(mobj *o)
+{
+	sd_free(o->data);
+	o->data = NULL;
+}
+
+static void
+ns_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	size_t pos = 0;
+	sval  *k, *v;
+	while (sd_next(o->data, &pos, &k, &v)) {
+		sv_each_ref(v, fn, arg); // names are strings
+	}
+}
+
+const mtype namespace_type = {
+	.code     = MGR__OBJ_TYPE__OBJ_NAMESPACE,
+	.name     = "namespace",
+	.create   = ns_create,
+	.destroy  = ns_destroy,
+	.each_ref = ns_each_ref,
+};
+
+/* AttributeError's detail, as "no attribute 'x'". */
+static int
+fail_attr(mctx *c, const char *name, size_t len)
+{
+	return mctx_fail(c, MGR_EKEY, "no attribute '%.*s'",
+	    len > 100 ? 100 : (int) len, name);
+}
+
+/* SET name value. */
+static int
+h_set(mctx *c)
+{
+	const char *name;
+	int         rc = mctx_arg_str(c, 0, &name, NULL);
+	if (rc == 0 && (rc = sd_set(N(c), &c->args[0], &c->args[1])) != 0) {
+		return fail_rc(c, rc);
+	}
+	return rc;
+}
+
+/* GET name -> value. */
+static int
+h_get(mctx *c)
+{
+	const char *name;
+	size_t      len;
+	int         rc = mctx_arg_str(c, 0, &name, &len);
+	if (rc != 0) {
+		return rc;
+	}
+	const sval *v = sd_get(N(c), &c->args[0]);
+	if (v == NULL) {
+		return fail_attr(c, name, len);
+	}
+	c->res_borrowed = v;
+	return 0;
+}
+
+/* DEL name. */
+static int
+h_del(mctx *c)
+{
+	const char *name;
+	size_t      len;
+	int         rc = mctx_arg_str(c, 0, &name, &len);
+	if (rc != 0) {
+		return rc;
+	}
+	if (sd_del(N(c), &c->args[0], NULL) != 0) {
+		return fail_attr(c, name, len);
+	}
+	return 0;
+}
+
+/* ITEMS -> dict of every attribute (copies). */
+static int
+h_items(mctx *c)
+{
+	sdict *r;
+	int    rc = sd_copy(N(c), &r);
+	if (rc != 0) {
+		return fail_rc(c, rc);
+	}
+	c->res = (sval){.kind = SV_DICT, .dict = r};
+	return 0;
+}
+
+#define T_NS MT(MGR__OBJ_TYPE__OBJ_NAMESPACE)
+
+const mop namespace_ops[] = {
+	{MGR__OP__OP_NS_SET, T_NS, 2, 2, h_set},
+	{MGR__OP__OP_NS_GET, T_NS, 1, 1, h_get},
+	{MGR__OP__OP_NS_DEL, T_NS, 1, 1, h_del},
+	{MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, h_items},
+	{0},
+};

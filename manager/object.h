@@ -1,0 +1,129 @@
+/* Shared objects, their types, and the request context handlers see.
+ *
+ * Every shared object is an mobj in the server's store, found by its id
+ * (64-bit, never reused). Its reference count is the sum of the sessions'
+ * references (proxies), the references held by values stored in containers
+ * (SV_REF) and its names; at zero it is destroyed.
+ *
+ * A type (one file per type: dict.c, list.c, ...) provides an mtype (how to
+ * create, destroy, and clean up after a session) and a table of mop entries,
+ * one per operation, each with a handler. Handlers run with the server lock
+ * held; they validate, call the type's pure data functions, and set the
+ * result. They never block and never do I/O.
+ */
+#ifndef MGR_OBJECT_H
+#define MGR_OBJECT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manager.pb-c.h"
+#include "mgr.h" /* MGR_E* codes */
+#include "value.h"
+
+struct server;
+struct session;
+struct mctx;
+struct waiter;
+
+typedef struct mobj mobj;
+
+typedef struct mtype {
+	Mgr__ObjType code;
+	const char  *name; /* "dict": Python's name of the type */
+	/* Builds o->data from the CREATE arguments (c->args). */
+	int (*create)(mobj *o, struct mctx *c);
+	/* Frees o->data, dropping the references it holds. */
+	void (*destroy)(mobj *o);
+	/* Optional: the session s ended; drop what it holds on o (waiters,
+	 * locks). Called for every live object that has waiters or owners. */
+	void (*session_end)(mobj *o, struct session *s);
+	/* Optional: calls fn on every reference value o holds (cycle
+	 * collection). */
+	void (*each_ref)(mobj *o, void (*fn)(sval *ref, void *arg), void *arg);
+	/* Optional: w's deadline passed (it is out of the timer heap, still
+	 * in its FIFO). Must answer it (waiter_done) or move it on. Default:
+	 * MGR_ETIMEDOUT. */
+	void (*expire)(mobj *o, struct waiter *w);
+	/* Optional: w's session ended; w is freed (unanswered) right after.
+	 * For types where a vanished waiter changes state (a barrier breaks). */
+	void (*cancel)(mobj *o, struct waiter *w);
+} mtype;
+
+struct mobj {
+	uint64_t       id;
+	const mtype   *type;
+	uint64_t       refs;
+	void          *data;
+	struct server *srv;
+};
+
+/* ---- store (store.c) ---------------------------------------------------- */
+
+/* A new object of type t with refs = 0 (the caller adds the first
+ * reference), registered in the store. NULL when out of memory. */
+mobj *store_new(struct server *srv, const mtype *t);
+/* The live object with this id, or NULL. */
+mobj *store_find(struct server *srv, uint64_t id);
+void  mobj_incref(mobj *o);
+/* Drops one reference; at zero the object is destroyed and freed. */
+void  mobj_decref(mobj *o);
+
+/* ---- sessions (session.c) ------------------------------------------------ */
+
+uint64_t session_id(const struct session *s);
+/* Gives s one more reference to o (and o one more ref). MGR_ENOMEM. */
+int      session_ref_add(struct session *s, mobj *o);
+/* Drops one of s's references to o; MGR_ENOOBJ if s holds none. */
+int      session_ref_drop(struct session *s, mobj *o);
+/* Makes o's type's session_end hook run for s when s ends (s holds a
+ * lock or permits of o). MGR_ENOMEM. */
+int      session_touch(struct session *s, mobj *o);
+
+/* ---- request context ----------------------------------------------------- */
+
+typedef struct mctx {
+	struct server        *srv;
+	struct session       *sess;
+	const Mgr__Request   *rq;
+	mobj                 *obj;   /* target; NULL for manager operations */
+	sval                 *args;  /* decoded arguments, owned by the */
+	size_t                nargs; /* dispatcher: handlers may sv_move */
+	sval                  res;   /* owned result, freed after encoding */
+	const sval           *res_borrowed; /* or: a result borrowed from the
+	                                     * object, encoded before the lock
+	                                     * is dropped (takes precedence) */
+	char                  err[200];     /* error detail */
+} mctx;
+
+/* Records a formatted error detail and returns code (for return ...). */
+int mctx_fail(mctx *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Argument accessors: MGR_ETYPE (with a detail) when the kind is wrong. */
+int mctx_arg_int(mctx *c, size_t i, int64_t *out);
+int mctx_arg_bool(mctx *c, size_t i, bool *out);
+/* A SV_STR argument's string (borrowed from c->args). */
+int mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len);
+
+typedef int (*mop_fn)(mctx *c);
+
+#define MT(code) (1u << (code))
+
+typedef struct mop {
+	Mgr__Op      op;
+	uint32_t     types;     /* MT(...) bits of the target types it
+	                         * applies to; 0: a manager operation */
+	uint8_t      min_args;  /* checked by the dispatcher */
+	uint8_t      max_args;
+	mop_fn       fn;
+} mop;
+
+/* Each type file exports its mtype and its ops, ended by an entry with
+ * fn == NULL. dispatch.c lists them. */
+extern const mtype dict_type, list_type, namespace_type;
+extern const mop   dict_ops[], list_ops[], namespace_ops[];
+
+#endif

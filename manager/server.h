@@ -1,0 +1,92 @@
+/* The server: store, names, sessions, listeners. One mutex (mtx) guards
+ * all object state; it is held only while a request is applied in memory,
+ * never across I/O (sending only queues bytes), so it is short. */
+#ifndef MGR_SERVER_H
+#define MGR_SERVER_H
+
+#include <nng/nng.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "conn.h"
+#include "idmap.h"
+#include "object.h"
+#include "value.h"
+
+typedef struct session  session;
+typedef struct listener listener;
+
+typedef struct server {
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv; /* signalled when the last session is gone */
+
+	idmap    objects; /* id -> mobj */
+	uint64_t next_id;
+	sval     names;   /* SV_DICT: name (str) -> SV_REF */
+	arena    txa;     /* reply trees, reset after each reply */
+	bool     closing; /* shutting down: decrefs free nothing */
+
+	session *sessions; /* doubly linked */
+	size_t   nsessions;
+	uint64_t next_session;
+	listener *listeners;
+
+	uint8_t *key;
+	size_t   keylen;
+	size_t   max_message;
+
+	/* deadlines of waiters (wait.c): a min-heap served by one thread */
+	struct waiter **heap;
+	size_t          heap_len, heap_cap;
+	pthread_t       timer;
+	pthread_cond_t  timer_cv;
+	bool            timer_running, timer_stop;
+	uint64_t        waiters; /* parked requests */
+
+	/* statistics for mgr_info */
+	uint64_t requests;
+	uint64_t sessions_total;
+	uint64_t objects_by_type[MGR__OBJ_TYPE__OBJ_ARRAY + 1];
+	uint64_t start_ms;
+} server;
+
+typedef struct server_opts {
+	const void *key; /* required, non-empty */
+	size_t      keylen;
+	size_t      max_message; /* 0: 64 MiB */
+} server_opts;
+
+#define SERVER_DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
+#define SERVER_HANDSHAKE_MS 10000
+
+int  server_new(server **srvp, const server_opts *opts);
+/* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
+ * resolved) goes to bound (cap bytes). MGR_EINVAL for a bad URL, MGR_ECONN
+ * when it can't bind (in use, no permission). */
+int  server_listen(server *srv, const char *url, char *bound, size_t cap);
+/* Stops listening, closes every session, frees every object and srv. */
+void server_free(server *srv);
+
+/* ---- internal, between the server's files -------------------------------- */
+
+/* Sessions (session.c): called by the listener for an accepted stream. */
+int  session_start(server *srv, nng_stream *s, const char *peer);
+/* Drops everything s holds (references, locks, waiters); srv->mtx held. */
+void session_drop_all(session *s);
+/* The list of s's waiters (wait.c links them). */
+struct waiter **session_waiters(session *s);
+/* Sends a reply to s; srv->mtx held. */
+int  session_send(session *s, const Mgr__Reply *rp);
+
+/* Dispatch (dispatch.c): applies one request and sends its reply;
+ * srv->mtx held. Returns what session_send returned. */
+int dispatch(server *srv, session *s, const Mgr__Request *rq);
+const mtype *type_by_code(Mgr__ObjType code);
+const char  *op_name(Mgr__Op op);
+
+uint64_t now_ms(void);
+
+#endif

@@ -1,0 +1,334 @@
+/* A session is one client connection: its handshake, its requests, and
+ * the references it holds. When the connection ends, cleanly or because
+ * the client died, everything the session held is dropped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+#include "server.h"
+#include "wait.h"
+
+enum sstate { S_HANDSHAKE, S_READY, S_CLOSED };
+
+struct session {
+	server     *srv;
+	fconn      *fc;
+	uint64_t    id;
+	enum sstate state;
+	uint8_t     nonce[AUTH_NONCE_LEN];
+	idmap       refs; /* object id -> (uintptr_t) references held */
+	idmap       touched; /* ids of objects whose session_end must run */
+	waiter     *waiters; /* parked requests of this session */
+	arena       rxa;  /* unpacked requests, reset after each */
+	session    *prev, *next;
+	uint64_t    requests;
+	char        peer[96];
+};
+
+uint64_t
+session_id(const session *s)
+{
+	return s->id;
+}
+
+int
+session_ref_add(session *s, mobj *o)
+{
+	void **slot = idmap_put(&s->refs, o->id);
+	if (slot == NULL) {
+		return MGR_ENOMEM;
+	}
+	*slot = (void *) ((uintptr_t) *slot + 1);
+	mobj_incref(o);
+	return 0;
+}
+
+waiter **
+session_waiters(session *s)
+{
+	return &s->waiters;
+}
+
+int
+session_touch(session *s, mobj *o)
+{
+	void **slot = idmap_put(&s->touched, o->id);
+	return slot == NULL ? MGR_ENOMEM : 0;
+}
+
+int
+session_ref_drop(session *s, mobj *o)
+{
+	void **slot = idmap_put(&s->refs, o->id);
+	if (slot == NULL || *slot == NULL) {
+		if (slot != NULL) {
+			idmap_del(&s->refs, o->id);
+		}
+		return MGR_ENOOBJ;
+	}
+	uintptr_t n = (uintptr_t) *slot - 1;
+	if (n == 0) {
+		idmap_del(&s->refs, o->id);
+	} else {
+		*slot = (void *) n;
+	}
+	mobj_decref(o);
+	return 0;
+}
+
+void
+session_drop_all(session *s)
+{
+	server *srv = s->srv;
+	// Its parked requests go first (nothing is handed to a dead client),
+	// then what it holds (locks, permits) passes on to other waiters,
+	// then its references go.
+	waiters_cancel_session(s, &s->waiters);
+	size_t   pos = 0;
+	uint64_t id;
+	void    *v;
+	while (idmap_next(&s->touched, &pos, &id, &v)) {
+		mobj *o = store_find(srv, id);
+		if (o != NULL && o->type->session_end != NULL) {
+			o->type->session_end(o, s);
+		}
+	}
+	idmap_fini(&s->touched);
+	// Decrefs may free objects (and their contents) as we go: take the
+	// table first so nothing walks it while it changes.
+	idmap refs = s->refs;
+	idmap_init(&s->refs);
+	pos = 0;
+	while (idmap_next(&refs, &pos, &id, &v)) {
+		mobj *o = store_find(srv, id);
+		for (uintptr_t n = (uintptr_t) v; o != NULL && n > 0; n--) {
+			bool last = o->refs == 1;
+			mobj_decref(o);
+			if (last) {
+				break;
+			}
+		}
+	}
+	idmap_fini(&refs);
+}
+
+int
+session_send(session *s, const Mgr__Reply *rp)
+{
+	int rv = fconn_send_msg(s->fc, &rp->base);
+	if (rv == MGR_ETOOBIG) {
+		// The reply can't travel: say so instead of dropping it.
+		Mgr__Reply small = MGR__REPLY__INIT;
+		char       msg[96];
+		snprintf(msg, sizeof(msg), "reply of %zu bytes is over the %zu "
+		    "byte message limit",
+		    protobuf_c_message_get_packed_size(&rp->base),
+		    s->srv->max_message);
+		small.id     = rp->id;
+		small.status = MGR_ETOOBIG;
+		small.error  = msg;
+		rv           = fconn_send_msg(s->fc, &small.base);
+	}
+	return rv;
+}
+
+/* ---- handshake -------------------------------------------------------------- */
+
+static int
+send_hello(session *s)
+{
+	Mgr__Hello h = MGR__HELLO__INIT;
+	int        rv;
+	if ((rv = auth_random(s->nonce, sizeof(s->nonce))) != 0) {
+		return rv;
+	}
+	h.version     = AUTH_VERSION;
+	h.nonce.data  = s->nonce;
+	h.nonce.len   = sizeof(s->nonce);
+	return fconn_send_msg(s->fc, &h.base);
+}
+
+static int
+on_auth(session *s, const uint8_t *data, size_t len)
+{
+	server     *srv = s->srv;
+	Mgr__Auth  *a   = mgr__auth__unpack(&s->rxa.pb, len, data);
+	Mgr__Welcome w  = MGR__WELCOME__INIT;
+	uint8_t     expect[AUTH_DIGEST_LEN];
+	uint8_t     mine[AUTH_DIGEST_LEN];
+	int         rv;
+
+	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN ||
+	    a->nonce.len != AUTH_NONCE_LEN) {
+		mlog(LOG_WARN, "session %llu (%s): malformed handshake, closing",
+		    (unsigned long long) s->id, s->peer);
+		arena_reset(&s->rxa);
+		return MGR_EPROTO;
+	}
+	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
+	    sizeof(s->nonce), expect);
+	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
+		mlog(LOG_WARN,
+		    "session %llu (%s): authentication failed (wrong authkey), "
+		    "closing",
+		    (unsigned long long) s->id, s->peer);
+		w.status = MGR_EAUTH;
+		w.error  = "authentication failed: wrong authkey";
+		fconn_send_msg(s->fc, &w.base);
+		fconn_close_after_send(s->fc);
+		arena_reset(&s->rxa);
+		return 0;
+	}
+	rv = auth_digest(srv->key, srv->keylen, AUTH_SERVER_LABEL,
+	    a->nonce.data, a->nonce.len, mine);
+	if (rv != 0) {
+		arena_reset(&s->rxa);
+		return rv;
+	}
+	w.digest.data   = mine;
+	w.digest.len    = sizeof(mine);
+	w.session       = s->id;
+	w.max_message   = srv->max_message;
+	mlog(LOG_INFO, "session %llu (%s): authenticated%s%s",
+	    (unsigned long long) s->id, s->peer, a->client[0] ? " as " : "",
+	    a->client);
+	arena_reset(&s->rxa);
+	s->state = S_READY;
+	fconn_set_rx_timeout(s->fc, 0);
+	return fconn_send_msg(s->fc, &w.base);
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static int
+on_frame(void *arg, const uint8_t *data, size_t len)
+{
+	session *s   = arg;
+	server  *srv = s->srv;
+	if (s->state == S_HANDSHAKE) {
+		return on_auth(s, data, len);
+	}
+	if (s->state != S_READY) {
+		return 0; // closing after a failed handshake: ignore
+	}
+	Mgr__Request *rq = mgr__request__unpack(&s->rxa.pb, len, data);
+	if (rq == NULL) {
+		mlog(LOG_WARN,
+		    "session %llu (%s): undecodable frame of %zu bytes, closing",
+		    (unsigned long long) s->id, s->peer, len);
+		arena_reset(&s->rxa);
+		return MGR_EPROTO;
+	}
+	pthread_mutex_lock(&srv->mtx);
+	s->requests++;
+	srv->requests++;
+	int rv = dispatch(srv, s, rq);
+	pthread_mutex_unlock(&srv->mtx);
+	arena_reset(&s->rxa);
+	// A reply that can't be queued means the connection is going.
+	return rv == MGR_ECONN ? 0 : rv;
+}
+
+static void
+on_closed(void *arg, int err)
+{
+	session *s   = arg;
+	server  *srv = s->srv;
+	const char *why = err == MGR_ECONN    ? "closed by peer"
+	    : err == MGR_ECLOSED              ? "closed"
+	    : err == MGR_ETOOBIG              ? "frame over the size limit"
+	    : err == MGR_EPROTO               ? "protocol error"
+	    : err == MGR_ETIMEDOUT            ? "handshake timed out"
+	                                      : mgr_strerror(err);
+	mlog(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
+	    "session %llu (%s): %s after %llu requests",
+	    (unsigned long long) s->id, s->peer, why,
+	    (unsigned long long) s->requests);
+
+	pthread_mutex_lock(&srv->mtx);
+	s->state = S_CLOSED;
+	session_drop_all(s);
+	if (s->prev != NULL) {
+		s->prev->next = s->next;
+	} else {
+		srv->sessions = s->next;
+	}
+	if (s->next != NULL) {
+		s->next->prev = s->prev;
+	}
+	srv->nsessions--;
+	if (srv->nsessions == 0) {
+		pthread_cond_broadcast(&srv->cv);
+	}
+	pthread_mutex_unlock(&srv->mtx);
+
+	fconn_free_later(s->fc);
+	arena_fini(&s->rxa);
+	free(s);
+}
+
+int
+session_start(server *srv, nng_stream *st, const char *peer)
+{
+	session *s = calloc(1, sizeof(*s));
+	int      rv;
+	if (s == NULL) {
+		nng_stream_free(st);
+		return MGR_ENOMEM;
+	}
+	s->srv = srv;
+	idmap_init(&s->refs);
+	idmap_init(&s->touched);
+	arena_init(&s->rxa);
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	if ((rv = fconn_new(&s->fc, st, srv->max_message, on_frame, on_closed,
+	         s)) != 0) {
+		nng_stream_free(st);
+		free(s);
+		return rv;
+	}
+	pthread_mutex_lock(&srv->mtx);
+	if (srv->closing) {
+		pthread_mutex_unlock(&srv->mtx);
+		fconn_free(s->fc);
+		free(s);
+		return MGR_ECLOSED;
+	}
+	s->id   = ++srv->next_session;
+	s->next = srv->sessions;
+	if (s->next != NULL) {
+		s->next->prev = s;
+	}
+	srv->sessions = s;
+	srv->nsessions++;
+	srv->sessions_total++;
+	pthread_mutex_unlock(&srv->mtx);
+
+	mlog(LOG_INFO, "session %llu: connection from %s",
+	    (unsigned long long) s->id, s->peer);
+	fconn_set_rx_timeout(s->fc, SERVER_HANDSHAKE_MS);
+	if ((rv = send_hello(s)) != 0) {
+		fconn_close(s->fc);
+	}
+	// Receiving also reports the end of the connection (on_closed).
+	fconn_start(s->fc);
+	return 0;
+}
+
+/* Closes every session (shutdown); srv->mtx not held. */
+void sessions_close_all(server *srv);
+
+void
+sessions_close_all(server *srv)
+{
+	pthread_mutex_lock(&srv->mtx);
+	for (session *s = srv->sessions; s != NULL; s = s->next) {
+		fconn_close(s->fc);
+	}
+	while (srv->nsessions > 0) {
+		pthread_cond_wait(&srv->cv, &srv->mtx);
+	}
+	pthread_mutex_unlock(&srv->mtx);
+}

@@ -1,0 +1,93 @@
+/* The object store: ids (never reused) to objects, and reference
+ * counting. All of it runs under the server lock. */
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "server.h"
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+mobj *
+store_new(server *srv, const mtype *t)
+{
+	mobj *o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		return NULL;
+	}
+	o->id   = ++srv->next_id;
+	o->type = t;
+	o->srv  = srv;
+	void **slot = idmap_put(&srv->objects, o->id);
+	if (slot == NULL) {
+		free(o);
+		return NULL;
+	}
+	*slot = o;
+	srv->objects_by_type[t->code]++;
+	return o;
+}
+
+mobj *
+store_find(server *srv, uint64_t id)
+{
+	return id == 0 ? NULL : idmap_get(&srv->objects, id);
+}
+
+void
+mobj_incref(mobj *o)
+{
+	o->refs++;
+}
+
+void
+mobj_decref(mobj *o)
+{
+	if (o->refs == 0) {
+		mlog(LOG_ERROR, "object %llu: reference count underflow",
+		    (unsigned long long) o->id);
+		return;
+	}
+	if (--o->refs > 0 || o->srv->closing) {
+		return;
+	}
+	server *srv = o->srv;
+	idmap_del(&srv->objects, o->id);
+	srv->objects_by_type[o->type->code]--;
+	// Destroying may drop references to other objects (and free them).
+	if (o->data != NULL) {
+		o->type->destroy(o);
+	}
+	free(o);
+}
+
+/* At shutdown: every object is destroyed whatever its count, in any
+ * order, so decrefs done by destroy must not free (srv->closing). */
+void store_free_all(server *srv);
+
+void
+store_free_all(server *srv)
+{
+	srv->closing = true;
+	size_t   pos = 0;
+	uint64_t id;
+	void    *v;
+	while (idmap_next(&srv->objects, &pos, &id, &v)) {
+		mobj *o = v;
+		if (o->data != NULL) {
+			o->type->destroy(o);
+			o->data = NULL;
+		}
+	}
+	pos = 0;
+	while (idmap_next(&srv->objects, &pos, &id, &v)) {
+		free(v);
+	}
+	idmap_fini(&srv->objects);
+}

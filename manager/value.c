@@ -1,0 +1,1212 @@
+/* The manager's values: construction, copy, typed equality and hashing,
+ * ordering for sort, repr for error details, and the protobuf codec.
+ *
+ * Recursion: values only come into the manager through sv_from_pb, which
+ * refuses more than SV_MAX_DEPTH nested containers, so every recursive walk
+ * here is bounded. The walks that can fail (copy, compare, encode) check
+ * the depth again and give MGR_ETOOBIG, because handlers wrap stored values
+ * one or two levels deeper in their results (list.copy, dict.items); the
+ * ones that cannot fail (equal, hash, hashable, repr) stop at the limit.
+ */
+#include "value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dict.h"
+#include "list.h"
+#include "object.h"
+
+/* ---- construction --------------------------------------------------------- */
+
+int
+sv_str(sval *out, sv_kind kind, const char *p, size_t len)
+{
+	*out = SV_NONE_INIT;
+	if (len >= UINT32_MAX) {
+		return MGR_ETOOBIG;
+	}
+	sstr *s = malloc(sizeof(*s) + len + 1);
+	if (s == NULL) {
+		return MGR_ENOMEM;
+	}
+	s->len = (uint32_t) len;
+	if (len > 0) {
+		memcpy(s->data, p, len);
+	}
+	s->data[len] = '\0';
+	out->kind    = (uint8_t) kind;
+	out->str     = s;
+	return 0;
+}
+
+sval
+sv_ref(struct mobj *o)
+{
+	mobj_incref(o);
+	return (sval){.kind = SV_REF, .ref = o};
+}
+
+int
+sv_new_list(sval *out, sv_kind kind, size_t cap_hint)
+{
+	*out = SV_NONE_INIT;
+	if (kind != SV_LIST && kind != SV_TUPLE) {
+		return MGR_EINVAL;
+	}
+	svec *v = svec_new(cap_hint);
+	if (v == NULL) {
+		return MGR_ENOMEM;
+	}
+	out->kind = (uint8_t) kind;
+	out->vec  = v;
+	return 0;
+}
+
+int
+sv_new_dict(sval *out)
+{
+	*out     = SV_NONE_INIT;
+	sdict *d = sd_new(0);
+	if (d == NULL) {
+		return MGR_ENOMEM;
+	}
+	out->kind = SV_DICT;
+	out->dict = d;
+	return 0;
+}
+
+void
+sv_free(sval *v)
+{
+	// Reset first: a reference dropped here may destroy an object whose
+	// destruction must not see this value half-freed.
+	sval old = sv_move(v);
+	switch (old.kind) {
+	case SV_STR:
+	case SV_BYTES:
+		free(old.str);
+		break;
+	case SV_LIST:
+	case SV_TUPLE:
+		svec_free(old.vec);
+		break;
+	case SV_DICT:
+		sd_free(old.dict);
+		break;
+	case SV_REF:
+		mobj_decref(old.ref);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- copy ----------------------------------------------------------------- */
+
+static int
+copy_d(sval *dst, const sval *src, int depth)
+{
+	*dst = SV_NONE_INIT;
+	switch (src->kind) {
+	case SV_STR:
+	case SV_BYTES:
+		return sv_str(dst, src->kind, src->str->data, src->str->len);
+	case SV_REF:
+		*dst = sv_ref(src->ref);
+		return 0;
+	case SV_LIST:
+	case SV_TUPLE: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		size_t n = src->vec->len;
+		svec  *v = svec_new(n);
+		if (v == NULL) {
+			return MGR_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int rc = copy_d(&v->items[i], &src->vec->items[i],
+			    depth + 1);
+			if (rc != 0) {
+				v->len = i;
+				svec_free(v);
+				return rc;
+			}
+		}
+		v->len    = n;
+		dst->kind = src->kind;
+		dst->vec  = v;
+		return 0;
+	}
+	case SV_DICT: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		sdict *d = sd_new(sd_len(src->dict));
+		if (d == NULL) {
+			return MGR_ENOMEM;
+		}
+		size_t pos = 0;
+		sval  *k, *v;
+		while (sd_next(src->dict, &pos, &k, &v)) {
+			sval kc, vc;
+			int  rc = copy_d(&kc, k, depth + 1);
+			if (rc == 0 && (rc = copy_d(&vc, v, depth + 1)) != 0) {
+				sv_free(&kc);
+			}
+			if (rc == 0 && (rc = sd_set(d, &kc, &vc)) != 0) {
+				sv_free(&kc);
+				sv_free(&vc);
+			}
+			if (rc != 0) {
+				sd_free(d);
+				return rc;
+			}
+		}
+		dst->kind = SV_DICT;
+		dst->dict = d;
+		return 0;
+	}
+	default:
+		*dst = *src;
+		return 0;
+	}
+}
+
+int
+sv_copy(sval *dst, const sval *src)
+{
+	return copy_d(dst, src, 0);
+}
+
+/* ---- equality and hashing --------------------------------------------------- */
+
+static bool
+equal_d(const sval *a, const sval *b, int depth)
+{
+	if (a->kind != b->kind) {
+		return false;
+	}
+	switch (a->kind) {
+	case SV_NONE:
+		return true;
+	case SV_BOOL:
+		return a->b == b->b;
+	case SV_INT:
+		return a->i == b->i;
+	case SV_FLOAT:
+		// NaN equals NaN so that a NaN key can be found again.
+		return a->f == b->f || (isnan(a->f) && isnan(b->f));
+	case SV_STR:
+	case SV_BYTES:
+		return a->str->len == b->str->len &&
+		    memcmp(a->str->data, b->str->data, a->str->len) == 0;
+	case SV_LIST:
+	case SV_TUPLE:
+		if (depth >= SV_MAX_DEPTH || a->vec->len != b->vec->len) {
+			return false;
+		}
+		for (size_t i = 0; i < a->vec->len; i++) {
+			if (!equal_d(&a->vec->items[i], &b->vec->items[i],
+			        depth + 1)) {
+				return false;
+			}
+		}
+		return true;
+	case SV_DICT: {
+		// As sets of pairs: the order does not matter, as in Python.
+		if (depth >= SV_MAX_DEPTH ||
+		    sd_len(a->dict) != sd_len(b->dict)) {
+			return false;
+		}
+		size_t pos = 0;
+		sval  *k, *v;
+		while (sd_next(a->dict, &pos, &k, &v)) {
+			const sval *w = sd_get(b->dict, k);
+			if (w == NULL || !equal_d(v, w, depth + 1)) {
+				return false;
+			}
+		}
+		return true;
+	}
+	case SV_REF:
+		return a->ref == b->ref;
+	default:
+		return false;
+	}
+}
+
+bool
+sv_equal(const sval *a, const sval *b)
+{
+	return equal_d(a, b, 0);
+}
+
+static bool
+hashable_d(const sval *v, int depth)
+{
+	switch (v->kind) {
+	case SV_LIST:
+	case SV_DICT:
+		return false;
+	case SV_TUPLE:
+		if (depth >= SV_MAX_DEPTH) {
+			return false;
+		}
+		for (size_t i = 0; i < v->vec->len; i++) {
+			if (!hashable_d(&v->vec->items[i], depth + 1)) {
+				return false;
+			}
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+bool
+sv_hashable(const sval *v)
+{
+	return hashable_d(v, 0);
+}
+
+/* The splitmix64 finalizer: a bijection with full avalanche, so that keys
+ * differing in one bit spread over the whole index. */
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* MurmurHash64A (Austin Appleby, public domain): 8 bytes per step. */
+static uint64_t
+hash_bytes(const void *key, size_t len, uint64_t seed)
+{
+	const uint64_t       m = 0xc6a4a7935bd1e995ULL;
+	const int            r = 47;
+	const unsigned char *p = key;
+	uint64_t             h = seed ^ (len * m);
+
+	for (size_t n = len / 8; n > 0; n--, p += 8) {
+		uint64_t k;
+		memcpy(&k, p, 8);
+		k *= m;
+		k ^= k >> r;
+		k *= m;
+		h ^= k;
+		h *= m;
+	}
+	switch (len & 7) {
+	case 7:
+		h ^= (uint64_t) p[6] << 48;
+		// fall through
+	case 6:
+		h ^= (uint64_t) p[5] << 40;
+		// fall through
+	case 5:
+		h ^= (uint64_t) p[4] << 32;
+		// fall through
+	case 4:
+		h ^= (uint64_t) p[3] << 24;
+		// fall through
+	case 3:
+		h ^= (uint64_t) p[2] << 16;
+		// fall through
+	case 2:
+		h ^= (uint64_t) p[1] << 8;
+		// fall through
+	case 1:
+		h ^= (uint64_t) p[0];
+		h *= m;
+	}
+	h ^= h >> r;
+	h *= m;
+	h ^= h >> r;
+	return h;
+}
+
+/* One seed per kind: equality is typed, so 1, 1.0, true and "1" should
+ * not even tend to collide. */
+static const uint64_t kind_seed[] = {
+	[SV_NONE] = 0x6a09e667f3bcc908ULL,
+	[SV_BOOL] = 0xbb67ae8584caa73bULL,
+	[SV_INT] = 0x3c6ef372fe94f82bULL,
+	[SV_FLOAT] = 0xa54ff53a5f1d36f1ULL,
+	[SV_STR] = 0x510e527fade682d1ULL,
+	[SV_BYTES] = 0x9b05688c2b3e6c1fULL,
+	[SV_LIST] = 0x1f83d9abfb41bd6bULL,
+	[SV_TUPLE] = 0x5be0cd19137e2179ULL,
+	[SV_DICT] = 0xcbbb9d5dc1059ed8ULL,
+	[SV_REF] = 0x629a292a367cd507ULL,
+};
+
+static uint64_t
+hash_d(const sval *v, int depth)
+{
+	uint64_t seed = kind_seed[v->kind < SV_REF + 1 ? v->kind : 0];
+	switch (v->kind) {
+	case SV_BOOL:
+		return mix64(seed ^ (uint64_t) v->b);
+	case SV_INT:
+		return mix64(seed ^ (uint64_t) v->i);
+	case SV_FLOAT: {
+		// Equal floats must hash alike: -0.0 == 0.0, and all NaNs.
+		double   f = v->f == 0.0 ? 0.0 : v->f;
+		uint64_t bits;
+		if (isnan(f)) {
+			bits = 0x7ff8000000000000ULL;
+		} else {
+			memcpy(&bits, &f, sizeof(bits));
+		}
+		return mix64(seed ^ bits);
+	}
+	case SV_STR:
+	case SV_BYTES:
+		return hash_bytes(v->str->data, v->str->len, seed);
+	case SV_LIST:
+	case SV_TUPLE: {
+		// xxHash64's round over the items' hashes, as CPython's tuple
+		// hash does.
+		uint64_t acc = seed;
+		if (depth < SV_MAX_DEPTH) {
+			for (size_t i = 0; i < v->vec->len; i++) {
+				uint64_t h = hash_d(&v->vec->items[i], depth + 1);
+				acc += h * 0xc2b2ae3d27d4eb4fULL;
+				acc = rotl64(acc, 31);
+				acc *= 0x9e3779b185ebca87ULL;
+			}
+		}
+		return mix64(acc ^ v->vec->len);
+	}
+	case SV_DICT: {
+		// Order-independent, like sv_equal of dicts. (Never a key;
+		// defined for completeness.)
+		uint64_t acc = 0;
+		if (depth < SV_MAX_DEPTH) {
+			size_t pos = 0;
+			sval  *k, *x;
+			while (sd_next(v->dict, &pos, &k, &x)) {
+				acc += mix64(hash_d(k, depth + 1) ^
+				    rotl64(hash_d(x, depth + 1), 17));
+			}
+		}
+		return mix64(seed ^ acc ^ sd_len(v->dict));
+	}
+	case SV_REF:
+		return mix64(seed ^ v->ref->id);
+	default:
+		return mix64(seed);
+	}
+}
+
+uint64_t
+sv_hash(const sval *v)
+{
+	return hash_d(v, 0);
+}
+
+/* ---- ordering ------------------------------------------------------------- */
+
+static bool
+is_number(const sval *v)
+{
+	return v->kind == SV_BOOL || v->kind == SV_INT || v->kind == SV_FLOAT;
+}
+
+static int
+sign3(double d)
+{
+	// NaN compares neither way: 0, as Python's "<" is false both ways.
+	return d < 0 ? -1 : d > 0 ? 1 : 0;
+}
+
+/* Exact comparison of an int with a float, as Python does (no rounding of
+ * the int to a double). */
+static int
+cmp_int_float(int64_t i, double f)
+{
+	if (isnan(f)) {
+		return 0;
+	}
+	if (f >= 9223372036854775808.0) {
+		return -1;
+	}
+	if (f < -9223372036854775808.0) {
+		return 1;
+	}
+	double  t  = trunc(f); // in [-2^63, 2^63): exact as an int64
+	int64_t ti = (int64_t) t;
+	if (i != ti) {
+		return i < ti ? -1 : 1;
+	}
+	return sign3(t - f);
+}
+
+static int
+cmp_numbers(const sval *a, const sval *b)
+{
+	if (a->kind == SV_FLOAT && b->kind == SV_FLOAT) {
+		return a->f < b->f ? -1 : a->f > b->f ? 1 : 0;
+	}
+	if (a->kind == SV_FLOAT) {
+		return -cmp_int_float(b->kind == SV_BOOL ? b->b : b->i, a->f);
+	}
+	if (b->kind == SV_FLOAT) {
+		return cmp_int_float(a->kind == SV_BOOL ? a->b : a->i, b->f);
+	}
+	int64_t x = a->kind == SV_BOOL ? a->b : a->i;
+	int64_t y = b->kind == SV_BOOL ? b->b : b->i;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static int
+compare_d(const sval *a, const sval *b, int *cmp, const sval **bad_a,
+    const sval **bad_b, int depth)
+{
+	if (is_number(a) && is_number(b)) {
+		*cmp = cmp_numbers(a, b);
+		return 0;
+	}
+	if (a->kind != b->kind) {
+		goto bad;
+	}
+	switch (a->kind) {
+	case SV_STR:   // UTF-8 byte order is code point order
+	case SV_BYTES: {
+		uint32_t n = a->str->len < b->str->len ? a->str->len
+		                                       : b->str->len;
+		int      c = memcmp(a->str->data, b->str->data, n);
+		if (c == 0) {
+			c = a->str->len < b->str->len       ? -1
+			    : (a->str->len > b->str->len) ? 1
+			                                  : 0;
+		}
+		*cmp = c < 0 ? -1 : c > 0 ? 1 : 0;
+		return 0;
+	}
+	case SV_LIST:
+	case SV_TUPLE: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		// Python: the first pair that is not equal decides.
+		size_t na = a->vec->len, nb = b->vec->len;
+		for (size_t i = 0; i < na && i < nb; i++) {
+			const sval *x = &a->vec->items[i];
+			const sval *y = &b->vec->items[i];
+			if (equal_d(x, y, depth + 1)) {
+				continue;
+			}
+			int c;
+			int rc = compare_d(x, y, &c, bad_a, bad_b, depth + 1);
+			if (rc != 0) {
+				return rc;
+			}
+			if (c != 0) {
+				*cmp = c;
+				return 0;
+			}
+		}
+		*cmp = na < nb ? -1 : na > nb ? 1 : 0;
+		return 0;
+	}
+	default:
+		break;
+	}
+bad:
+	if (bad_a != NULL) {
+		*bad_a = a;
+	}
+	if (bad_b != NULL) {
+		*bad_b = b;
+	}
+	return MGR_ETYPE;
+}
+
+int
+sv_compare_ex(const sval *a, const sval *b, int *cmp, const sval **bad_a,
+    const sval **bad_b)
+{
+	int c  = 0;
+	int rc = compare_d(a, b, &c, bad_a, bad_b, 0);
+	if (rc == 0) {
+		*cmp = c;
+	}
+	return rc;
+}
+
+int
+sv_compare(const sval *a, const sval *b, int *cmp)
+{
+	return sv_compare_ex(a, b, cmp, NULL, NULL);
+}
+
+/* ---- names and repr ---------------------------------------------------------- */
+
+const char *
+sv_type_name(const sval *v)
+{
+	switch (v->kind) {
+	case SV_NONE:
+		return "NoneType";
+	case SV_BOOL:
+		return "bool";
+	case SV_INT:
+		return "int";
+	case SV_FLOAT:
+		return "float";
+	case SV_STR:
+		return "str";
+	case SV_BYTES:
+		return "bytes";
+	case SV_LIST:
+		return "list";
+	case SV_TUPLE:
+		return "tuple";
+	case SV_DICT:
+		return "dict";
+	case SV_REF:
+		return v->ref != NULL && v->ref->type != NULL &&
+		        v->ref->type->name != NULL
+		    ? v->ref->type->name
+		    : "ref";
+	default:
+		return "unknown";
+	}
+}
+
+typedef struct rbuf {
+	char  *buf;
+	size_t cap; /* > 0 */
+	size_t len; /* < cap */
+	bool   full;
+} rbuf;
+
+static void
+rb_put(rbuf *r, const char *s, size_t n)
+{
+	if (r->full) {
+		return;
+	}
+	if (n > r->cap - 1 - r->len) {
+		n       = r->cap - 1 - r->len;
+		r->full = true;
+	}
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
+}
+
+static void
+rb_puts(rbuf *r, const char *s)
+{
+	rb_put(r, s, strlen(s));
+}
+
+/* Python's repr of a float: the shortest digits that read back the same,
+ * in positional form for exponents -4..15 and scientific otherwise. */
+static void
+float_repr(double f, char *out, size_t cap)
+{
+	if (isnan(f)) {
+		snprintf(out, cap, "nan");
+		return;
+	}
+	if (isinf(f)) {
+		snprintf(out, cap, "%s", f < 0 ? "-inf" : "inf");
+		return;
+	}
+	char sci[40];
+	for (int prec = 0; prec < 17; prec++) {
+		snprintf(sci, sizeof(sci), "%.*e", prec, f);
+		if (strtod(sci, NULL) == f) {
+			break;
+		}
+	}
+	// sci is "[-]d[.ddd]e[+-]xx": split into sign, digits, exponent.
+	bool        neg = sci[0] == '-';
+	const char *p   = sci + (neg ? 1 : 0);
+	char        digits[24];
+	size_t      nd = 0;
+	for (; *p != 'e'; p++) {
+		if (*p != '.' && nd < sizeof(digits) - 1) {
+			digits[nd++] = *p;
+		}
+	}
+	digits[nd] = '\0';
+	int exp    = atoi(p + 1);
+	while (nd > 1 && digits[nd - 1] == '0') {
+		digits[--nd] = '\0';
+	}
+	char   buf[64];
+	size_t n = 0;
+	if (neg) {
+		buf[n++] = '-';
+	}
+	if (exp < -4 || exp >= 16) {
+		buf[n++] = digits[0];
+		if (nd > 1) {
+			buf[n++] = '.';
+			memcpy(buf + n, digits + 1, nd - 1);
+			n += nd - 1;
+		}
+		n += (size_t) snprintf(buf + n, sizeof(buf) - n, "e%c%02d",
+		    exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+	} else if (exp < 0) {
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (int i = -1; i > exp; i--) {
+			buf[n++] = '0';
+		}
+		memcpy(buf + n, digits, nd);
+		n += nd;
+		buf[n] = '\0';
+	} else {
+		for (int i = 0; i <= exp; i++) {
+			buf[n++] = (size_t) i < nd ? digits[i] : '0';
+		}
+		buf[n++] = '.';
+		if ((size_t) exp + 1 < nd) {
+			memcpy(buf + n, digits + exp + 1, nd - (size_t) exp - 1);
+			n += nd - (size_t) exp - 1;
+		} else {
+			buf[n++] = '0';
+		}
+		buf[n] = '\0';
+	}
+	snprintf(out, cap, "%s", buf);
+}
+
+static void
+str_repr(rbuf *r, const sstr *s, bool bytes)
+{
+	// Python picks double quotes only for text with ' and no ".
+	bool has_sq = memchr(s->data, '\'', s->len) != NULL;
+	bool has_dq = memchr(s->data, '"', s->len) != NULL;
+	char q      = has_sq && !has_dq ? '"' : '\'';
+	if (bytes) {
+		rb_puts(r, "b");
+	}
+	rb_put(r, &q, 1);
+	for (uint32_t i = 0; i < s->len && !r->full; i++) {
+		unsigned char c = (unsigned char) s->data[i];
+		char          esc[8];
+		if (c == '\\' || c == (unsigned char) q) {
+			esc[0] = '\\';
+			esc[1] = (char) c;
+			rb_put(r, esc, 2);
+		} else if (c == '\n') {
+			rb_puts(r, "\\n");
+		} else if (c == '\r') {
+			rb_puts(r, "\\r");
+		} else if (c == '\t') {
+			rb_puts(r, "\\t");
+		} else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			rb_puts(r, esc);
+		} else {
+			rb_put(r, (const char *) &s->data[i], 1);
+		}
+	}
+	rb_put(r, &q, 1);
+}
+
+static void
+repr_d(rbuf *r, const sval *v, int depth)
+{
+	char tmp[64];
+	if (r->full) {
+		return;
+	}
+	switch (v->kind) {
+	case SV_NONE:
+		rb_puts(r, "None");
+		break;
+	case SV_BOOL:
+		rb_puts(r, v->b ? "True" : "False");
+		break;
+	case SV_INT:
+		snprintf(tmp, sizeof(tmp), "%lld", (long long) v->i);
+		rb_puts(r, tmp);
+		break;
+	case SV_FLOAT:
+		float_repr(v->f, tmp, sizeof(tmp));
+		rb_puts(r, tmp);
+		break;
+	case SV_STR:
+	case SV_BYTES:
+		str_repr(r, v->str, v->kind == SV_BYTES);
+		break;
+	case SV_LIST:
+	case SV_TUPLE: {
+		bool list = v->kind == SV_LIST;
+		rb_puts(r, list ? "[" : "(");
+		if (depth >= SV_MAX_DEPTH) {
+			rb_puts(r, "...");
+		} else {
+			for (size_t i = 0; i < v->vec->len && !r->full; i++) {
+				if (i > 0) {
+					rb_puts(r, ", ");
+				}
+				repr_d(r, &v->vec->items[i], depth + 1);
+			}
+		}
+		if (!list && v->vec->len == 1) {
+			rb_puts(r, ",");
+		}
+		rb_puts(r, list ? "]" : ")");
+		break;
+	}
+	case SV_DICT: {
+		rb_puts(r, "{");
+		if (depth >= SV_MAX_DEPTH) {
+			rb_puts(r, "...");
+		} else {
+			size_t pos = 0;
+			sval  *k, *x;
+			bool   first = true;
+			while (!r->full && sd_next(v->dict, &pos, &k, &x)) {
+				if (!first) {
+					rb_puts(r, ", ");
+				}
+				first = false;
+				repr_d(r, k, depth + 1);
+				rb_puts(r, ": ");
+				repr_d(r, x, depth + 1);
+			}
+		}
+		rb_puts(r, "}");
+		break;
+	}
+	case SV_REF:
+		snprintf(tmp, sizeof(tmp), "<%s object #%llu>", sv_type_name(v),
+		    (unsigned long long) v->ref->id);
+		rb_puts(r, tmp);
+		break;
+	default:
+		rb_puts(r, "<?>");
+		break;
+	}
+}
+
+const char *
+sv_repr(const sval *v, char *buf, size_t cap)
+{
+	if (cap == 0) {
+		return buf;
+	}
+	rbuf r = {.buf = buf, .cap = cap, .len = 0, .full = false};
+	buf[0] = '\0';
+	repr_d(&r, v, 0);
+	if (r.full && cap >= 4) {
+		memcpy(buf + cap - 4, "...", 4);
+	}
+	return buf;
+}
+
+/* ---- protobuf codec -------------------------------------------------------- */
+
+static int
+from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+{
+	*out = SV_NONE_INIT;
+	if (pb == NULL) {
+		return MGR_EPROTO;
+	}
+	switch (pb->kind_case) {
+	case MGR__VALUE__KIND_NONE:
+		return 0;
+	case MGR__VALUE__KIND_B:
+		*out = sv_bool(pb->b != 0);
+		return 0;
+	case MGR__VALUE__KIND_I:
+		*out = sv_int(pb->i);
+		return 0;
+	case MGR__VALUE__KIND_F:
+		*out = sv_float(pb->f);
+		return 0;
+	case MGR__VALUE__KIND_S:
+		if (pb->s == NULL) {
+			return MGR_EPROTO;
+		}
+		return sv_str(out, SV_STR, pb->s, strlen(pb->s));
+	case MGR__VALUE__KIND_Y:
+		if (pb->y.len > 0 && pb->y.data == NULL) {
+			return MGR_EPROTO;
+		}
+		return sv_str(out, SV_BYTES, (const char *) pb->y.data,
+		    pb->y.len);
+	case MGR__VALUE__KIND_LIST:
+	case MGR__VALUE__KIND_TUPLE: {
+		bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
+		const Mgr__Seq *seq  = list ? pb->list : pb->tuple;
+		size_t          n    = seq != NULL ? seq->n_items : 0;
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		if (n > 0 && seq->items == NULL) {
+			return MGR_EPROTO;
+		}
+		svec *v = svec_new(n);
+		if (v == NULL) {
+			return MGR_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int rc = from_pb_d(
+			    srv, seq->items[i], &v->items[i], depth + 1);
+			if (rc != 0) {
+				v->len = i;
+				svec_free(v);
+				return rc;
+			}
+		}
+		v->len    = n;
+		out->kind = list ? SV_LIST : SV_TUPLE;
+		out->vec  = v;
+		return 0;
+	}
+	case MGR__VALUE__KIND_DICT: {
+		const Mgr__Map *map = pb->dict;
+		size_t          n   = map != NULL ? map->n_keys : 0;
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		if (map != NULL &&
+		    (map->n_values != n || (n > 0 && map->keys == NULL) ||
+		        (n > 0 && map->values == NULL))) {
+			return MGR_EPROTO;
+		}
+		sdict *d = sd_new(n);
+		if (d == NULL) {
+			return MGR_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sval k, v;
+			int  rc = from_pb_d(srv, map->keys[i], &k, depth + 1);
+			if (rc == 0 && !sv_hashable(&k)) {
+				sv_free(&k);
+				rc = MGR_ETYPE;
+			}
+			if (rc == 0 &&
+			    (rc = from_pb_d(srv, map->values[i], &v,
+			         depth + 1)) != 0) {
+				sv_free(&k);
+			}
+			// A repeated key: the last value wins, as in a Python
+			// dict display.
+			if (rc == 0 && (rc = sd_set(d, &k, &v)) != 0) {
+				sv_free(&k);
+				sv_free(&v);
+			}
+			if (rc != 0) {
+				sd_free(d);
+				return rc;
+			}
+		}
+		out->kind = SV_DICT;
+		out->dict = d;
+		return 0;
+	}
+	case MGR__VALUE__KIND_REF: {
+		if (pb->ref == NULL) {
+			return MGR_EPROTO;
+		}
+		mobj *o = store_find(srv, pb->ref->id);
+		if (o == NULL) {
+			return MGR_ENOOBJ;
+		}
+		// The client names the type it believes the object has; a
+		// mismatch is a wrong token (OBJ_NONE: not said).
+		if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE &&
+		    (o->type == NULL || o->type->code != pb->ref->type)) {
+			return MGR_ETYPE;
+		}
+		*out = sv_ref(o);
+		return 0;
+	}
+	default:
+		return MGR_EPROTO;
+	}
+}
+
+int
+sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out)
+{
+	return from_pb_d(srv, pb, out, 0);
+}
+
+/* n protobuf values and the array of pointers to them, from the arena. */
+static Mgr__Value **
+pb_values(arena *a, size_t n)
+{
+	if (n == 0) {
+		return NULL;
+	}
+	if (n > SIZE_MAX / (sizeof(Mgr__Value) + sizeof(Mgr__Value *))) {
+		return NULL;
+	}
+	Mgr__Value  *nodes = arena_alloc(a, n * sizeof(*nodes));
+	Mgr__Value **ptrs  = arena_alloc(a, n * sizeof(*ptrs));
+	if (nodes == NULL || ptrs == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ptrs[i] = &nodes[i];
+	}
+	return ptrs;
+}
+
+static int
+to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
+{
+	mgr__value__init(out);
+	switch (v->kind) {
+	case SV_NONE:
+		out->kind_case = MGR__VALUE__KIND_NONE;
+		out->none      = 1;
+		return 0;
+	case SV_BOOL:
+		out->kind_case = MGR__VALUE__KIND_B;
+		out->b         = v->b;
+		return 0;
+	case SV_INT:
+		out->kind_case = MGR__VALUE__KIND_I;
+		out->i         = v->i;
+		return 0;
+	case SV_FLOAT:
+		out->kind_case = MGR__VALUE__KIND_F;
+		out->f         = v->f;
+		return 0;
+	case SV_STR:
+		out->kind_case = MGR__VALUE__KIND_S;
+		out->s         = v->str->data;
+		return 0;
+	case SV_BYTES:
+		out->kind_case = MGR__VALUE__KIND_Y;
+		out->y.len     = v->str->len;
+		out->y.data    = (uint8_t *) v->str->data;
+		return 0;
+	case SV_LIST:
+	case SV_TUPLE: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		size_t    n   = v->vec->len;
+		Mgr__Seq *seq = arena_alloc(a, sizeof(*seq));
+		if (seq == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__seq__init(seq);
+		if (n > 0 && (seq->items = pb_values(a, n)) == NULL) {
+			return MGR_ENOMEM;
+		}
+		seq->n_items = n;
+		for (size_t i = 0; i < n; i++) {
+			int rc = to_pb_d(&v->vec->items[i], a, seq->items[i],
+			    depth + 1, nrefs);
+			if (rc != 0) {
+				return rc;
+			}
+		}
+		if (v->kind == SV_LIST) {
+			out->kind_case = MGR__VALUE__KIND_LIST;
+			out->list      = seq;
+		} else {
+			out->kind_case = MGR__VALUE__KIND_TUPLE;
+			out->tuple     = seq;
+		}
+		return 0;
+	}
+	case SV_DICT: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		size_t    n   = sd_len(v->dict);
+		Mgr__Map *map = arena_alloc(a, sizeof(*map));
+		if (map == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__map__init(map);
+		if (n > 0 &&
+		    ((map->keys = pb_values(a, n)) == NULL ||
+		        (map->values = pb_values(a, n)) == NULL)) {
+			return MGR_ENOMEM;
+		}
+		map->n_keys   = n;
+		map->n_values = n;
+		size_t pos = 0, i = 0;
+		sval  *k, *x;
+		while (sd_next(v->dict, &pos, &k, &x)) {
+			int rc = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
+			if (rc == 0) {
+				rc = to_pb_d(
+				    x, a, map->values[i], depth + 1, nrefs);
+			}
+			if (rc != 0) {
+				return rc;
+			}
+			i++;
+		}
+		out->kind_case = MGR__VALUE__KIND_DICT;
+		out->dict      = map;
+		return 0;
+	}
+	case SV_REF: {
+		Mgr__Ref *r = arena_alloc(a, sizeof(*r));
+		if (r == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__ref__init(r);
+		r->id          = v->ref->id;
+		r->type        = v->ref->type->code;
+		out->kind_case = MGR__VALUE__KIND_REF;
+		out->ref       = r;
+		(*nrefs)++;
+		return 0;
+	}
+	default:
+		return MGR_EINTERNAL;
+	}
+}
+
+/* Gives sess a reference for each reference in v, in a fixed walk order;
+ * *done counts them so that a failure can be undone by refs_drop. */
+static int
+refs_add(const sval *v, struct session *sess, size_t *done)
+{
+	switch (v->kind) {
+	case SV_REF: {
+		int rc = session_ref_add(sess, v->ref);
+		if (rc == 0) {
+			(*done)++;
+		}
+		return rc;
+	}
+	case SV_LIST:
+	case SV_TUPLE:
+		for (size_t i = 0; i < v->vec->len; i++) {
+			int rc = refs_add(&v->vec->items[i], sess, done);
+			if (rc != 0) {
+				return rc;
+			}
+		}
+		return 0;
+	case SV_DICT: {
+		size_t pos = 0;
+		sval  *k, *x;
+		while (sd_next(v->dict, &pos, &k, &x)) {
+			int rc = refs_add(k, sess, done);
+			if (rc == 0) {
+				rc = refs_add(x, sess, done);
+			}
+			if (rc != 0) {
+				return rc;
+			}
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void
+refs_drop(const sval *v, struct session *sess, size_t *left)
+{
+	if (*left == 0) {
+		return;
+	}
+	switch (v->kind) {
+	case SV_REF:
+		(void) session_ref_drop(sess, v->ref);
+		(*left)--;
+		break;
+	case SV_LIST:
+	case SV_TUPLE:
+		for (size_t i = 0; i < v->vec->len && *left > 0; i++) {
+			refs_drop(&v->vec->items[i], sess, left);
+		}
+		break;
+	case SV_DICT: {
+		size_t pos = 0;
+		sval  *k, *x;
+		while (*left > 0 && sd_next(v->dict, &pos, &k, &x)) {
+			refs_drop(k, sess, left);
+			refs_drop(x, sess, left);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+int
+sv_to_pb(const sval *v, arena *a, struct session *sess, Mgr__Value *out)
+{
+	size_t nrefs = 0;
+	int    rc    = to_pb_d(v, a, out, 0, &nrefs);
+	if (rc != 0 || sess == NULL || nrefs == 0) {
+		return rc;
+	}
+	// The session's references are taken only once the whole value is
+	// encoded, and all or none of them.
+	size_t done = 0;
+	if ((rc = refs_add(v, sess, &done)) != 0) {
+		refs_drop(v, sess, &done);
+	}
+	return rc;
+}
+
+/* ---- reference walk ---------------------------------------------------------- */
+
+static void
+each_ref_d(sval *v, void (*fn)(sval *ref, void *arg), void *arg, int depth)
+{
+	switch (v->kind) {
+	case SV_REF:
+		fn(v, arg);
+		break;
+	case SV_LIST:
+	case SV_TUPLE:
+		if (depth < SV_MAX_DEPTH) {
+			for (size_t i = 0; i < v->vec->len; i++) {
+				each_ref_d(&v->vec->items[i], fn, arg,
+				    depth + 1);
+			}
+		}
+		break;
+	case SV_DICT:
+		if (depth < SV_MAX_DEPTH) {
+			size_t pos = 0;
+			sval  *k, *x;
+			while (sd_next(v->dict, &pos, &k, &x)) {
+				each_ref_d(k, fn, arg, depth + 1);
+				each_ref_d(x, fn, arg, depth + 1);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sv_each_ref(sval *v, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	each_ref_d(v, fn, arg, 0);
+}

@@ -1,0 +1,146 @@
+/* The manager's own representation of values: compact (16 bytes), owned,
+ * hashable where Python's are. Plain values are copies; a SV_REF holds a
+ * counted reference on a shared object (mobj), which keeps it alive.
+ *
+ * Ownership: an sval owns what it points to. sv_free releases it (and
+ * drops the reference of a SV_REF). Functions documented as "moving" take
+ * ownership of an argument and leave it SV_NONE.
+ */
+#ifndef MGR_SVALUE_H
+#define MGR_SVALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "manager.pb-c.h"
+
+struct mobj;
+struct session;
+struct server;
+
+typedef enum sv_kind {
+	SV_NONE = 0,
+	SV_BOOL,
+	SV_INT,
+	SV_FLOAT,
+	SV_STR,
+	SV_BYTES,
+	SV_LIST,
+	SV_TUPLE,
+	SV_DICT,
+	SV_REF,
+} sv_kind;
+
+/* A string or byte string: len bytes, then a NUL (so str data is a C
+ * string when it has no embedded NUL). */
+typedef struct sstr {
+	uint32_t len;
+	char     data[];
+} sstr;
+
+typedef struct svec  svec;  /* growable array of sval: list.c */
+typedef struct sdict sdict; /* ordered hash map sval -> sval: dict.c */
+
+typedef struct sval {
+	uint8_t kind; /* sv_kind */
+	union {
+		bool         b;
+		int64_t      i;
+		double       f;
+		sstr        *str;  /* SV_STR, SV_BYTES */
+		svec        *vec;  /* SV_LIST, SV_TUPLE */
+		sdict       *dict; /* SV_DICT */
+		struct mobj *ref;  /* SV_REF: one counted reference */
+	};
+} sval;
+
+#define SV_NONE_INIT ((sval){.kind = SV_NONE})
+
+/* Nesting deeper than this is refused (MGR_ETOOBIG) so that no recursion
+ * can exhaust the stack. */
+#define SV_MAX_DEPTH 64
+
+static inline sval
+sv_int(int64_t i)
+{
+	return (sval){.kind = SV_INT, .i = i};
+}
+static inline sval
+sv_bool(bool b)
+{
+	return (sval){.kind = SV_BOOL, .b = b};
+}
+static inline sval
+sv_float(double f)
+{
+	return (sval){.kind = SV_FLOAT, .f = f};
+}
+/* Takes *v, leaving SV_NONE behind. */
+static inline sval
+sv_move(sval *v)
+{
+	sval r = *v;
+	v->kind = SV_NONE;
+	return r;
+}
+
+/* String of len bytes (copied); kind is SV_STR or SV_BYTES. MGR_ENOMEM. */
+int  sv_str(sval *out, sv_kind kind, const char *p, size_t len);
+/* A reference to o (takes a new reference: mobj_incref). */
+sval sv_ref(struct mobj *o);
+/* An empty list / tuple / dict. MGR_ENOMEM. */
+int  sv_new_list(sval *out, sv_kind kind, size_t cap_hint);
+int  sv_new_dict(sval *out);
+
+/* Releases what v owns and resets it to SV_NONE. */
+void sv_free(sval *v);
+/* Deep copy (references: a new reference to the same object). */
+int  sv_copy(sval *dst, const sval *src);
+
+/* Typed equality: SV_INT 1, SV_FLOAT 1.0 and SV_BOOL true differ. Lists
+ * and tuples item by item, dicts as sets of pairs, refs by object. NaN is
+ * equal to itself (a key can be found again). */
+bool     sv_equal(const sval *a, const sval *b);
+/* Can v be a dict key: scalars, refs, tuples of hashables. */
+bool     sv_hashable(const sval *v);
+/* Hash consistent with sv_equal; only for hashable values. */
+uint64_t sv_hash(const sval *v);
+/* Ordering for list.sort: numbers (bool, int, float) among themselves,
+ * str with str, bytes with bytes, lists with lists and tuples with tuples
+ * lexicographically. *cmp gets <0, 0, >0. MGR_ETYPE when not orderable
+ * (None, dicts, refs, mixed kinds), with nothing written. */
+int      sv_compare(const sval *a, const sval *b, int *cmp);
+/* addition: sv_compare that, on MGR_ETYPE, also points *bad_a and *bad_b
+ * (when not NULL) at the pair that could not be ordered: a and b, or items
+ * nested in them (Python names the innermost pair in its message). */
+int      sv_compare_ex(const sval *a, const sval *b, int *cmp,
+         const sval **bad_a, const sval **bad_b);
+/* Python's type name of v ("int", "str", "NoneType", ...; a reference gives
+ * its object's type name, "dict"...). */
+const char *sv_type_name(const sval *v);
+/* addition: Python's repr of v into buf (always NUL-terminated when cap >
+ * 0), for error details ("KeyError: 'x'"). Longer output is cut and ends
+ * with "...". Returns buf. */
+const char *sv_repr(const sval *v, char *buf, size_t cap);
+
+/* addition: calls fn on every SV_REF inside v (nested containers too), for
+ * the types' each_ref (cycle collection). */
+void sv_each_ref(sval *v, void (*fn)(sval *ref, void *arg), void *arg);
+
+/* Decodes a protobuf value into *out (owned). References are looked up in
+ * srv's store: MGR_ENOOBJ for an unknown id. MGR_EPROTO for a malformed
+ * value (no kind, dict with unequal keys and values), MGR_ETYPE for an
+ * unhashable dict key, MGR_ETOOBIG past SV_MAX_DEPTH. On error *out is
+ * SV_NONE and nothing leaks. */
+int sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out);
+
+/* Encodes v into *out, allocating protobuf nodes from a. Strings are not
+ * copied: *out points into v, so v must outlive the packing of *out. Each
+ * reference met gives sess one more reference to its object (the client
+ * builds a proxy from it, which it releases later); sess may be NULL for
+ * no such accounting. MGR_ENOMEM. */
+int sv_to_pb(const sval *v, arena *a, struct session *sess, Mgr__Value *out);
+
+#endif

@@ -1,0 +1,330 @@
+/* Waiters and the one timer thread that serves all their deadlines. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "server.h"
+#include "wait.h"
+
+/* ---- the deadline heap -------------------------------------------------- */
+
+static void
+heap_swap(server *srv, size_t i, size_t j)
+{
+	waiter *t          = srv->heap[i];
+	srv->heap[i]       = srv->heap[j];
+	srv->heap[j]       = t;
+	srv->heap[i]->heap_idx = i;
+	srv->heap[j]->heap_idx = j;
+}
+
+static void
+heap_up(server *srv, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (srv->heap[p]->deadline <= srv->heap[i]->deadline) {
+			break;
+		}
+		heap_swap(srv, i, p);
+		i = p;
+	}
+}
+
+static void
+heap_down(server *srv, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < srv->heap_len &&
+		    srv->heap[l]->deadline < srv->heap[m]->deadline) {
+			m = l;
+		}
+		if (r < srv->heap_len &&
+		    srv->heap[r]->deadline < srv->heap[m]->deadline) {
+			m = r;
+		}
+		if (m == i) {
+			return;
+		}
+		heap_swap(srv, i, m);
+		i = m;
+	}
+}
+
+static int
+heap_add(server *srv, waiter *w)
+{
+	if (srv->heap_len == srv->heap_cap) {
+		size_t   cap = srv->heap_cap ? srv->heap_cap * 2 : 64;
+		waiter **nh  = realloc(srv->heap, cap * sizeof(*nh));
+		if (nh == NULL) {
+			return MGR_ENOMEM;
+		}
+		srv->heap     = nh;
+		srv->heap_cap = cap;
+	}
+	w->heap_idx               = srv->heap_len;
+	srv->heap[srv->heap_len++] = w;
+	heap_up(srv, w->heap_idx);
+	if (w->heap_idx == 0) {
+		// A new earliest deadline: the timer must wake sooner.
+		pthread_cond_signal(&srv->timer_cv);
+	}
+	return 0;
+}
+
+static void
+heap_remove(server *srv, waiter *w)
+{
+	if (w->deadline == 0) {
+		return;
+	}
+	size_t i = w->heap_idx;
+	srv->heap_len--;
+	if (i != srv->heap_len) {
+		srv->heap[i]           = srv->heap[srv->heap_len];
+		srv->heap[i]->heap_idx = i;
+		heap_down(srv, i);
+		heap_up(srv, i);
+	}
+	w->deadline = 0;
+}
+
+/* ---- lists ---------------------------------------------------------------- */
+
+static void
+wlist_unlink(waiter *w)
+{
+	wlist *q = w->list;
+	if (q == NULL) {
+		return;
+	}
+	if (w->prev != NULL) {
+		w->prev->next = w->next;
+	} else {
+		q->head = w->next;
+	}
+	if (w->next != NULL) {
+		w->next->prev = w->prev;
+	} else {
+		q->tail = w->prev;
+	}
+	q->len--;
+	w->list = NULL;
+	w->prev = w->next = NULL;
+}
+
+static void
+wlist_append(wlist *q, waiter *w)
+{
+	w->list = q;
+	w->next = NULL;
+	w->prev = q->tail;
+	if (q->tail != NULL) {
+		q->tail->next = w;
+	} else {
+		q->head = w;
+	}
+	q->tail = w;
+	q->len++;
+}
+
+static void
+session_unlink(waiter *w)
+{
+	waiter **head = session_waiters(w->sess);
+	if (w->sprev != NULL) {
+		w->sprev->snext = w->snext;
+	} else {
+		*head = w->snext;
+	}
+	if (w->snext != NULL) {
+		w->snext->sprev = w->sprev;
+	}
+	w->sprev = w->snext = NULL;
+}
+
+static void
+waiter_free(waiter *w)
+{
+	server *srv = w->obj->srv;
+	heap_remove(srv, w);
+	wlist_unlink(w);
+	session_unlink(w);
+	sv_free(&w->val);
+	srv->waiters--;
+	free(w);
+}
+
+/* ---- parking and answering ------------------------------------------------ */
+
+int
+wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
+{
+	server *srv = c->srv;
+	waiter *w   = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	w->sess   = c->sess;
+	w->rq_id  = c->rq->id;
+	w->thread = c->rq->thread;
+	w->op     = c->rq->op;
+	w->obj    = c->obj;
+	if (timeout_ms >= 0) {
+		w->deadline = now_ms() + (uint64_t) timeout_ms;
+		if (w->deadline == 0) {
+			w->deadline = 1;
+		}
+		if (heap_add(srv, w) != 0) {
+			free(w);
+			return mctx_fail(c, MGR_ENOMEM, "out of memory");
+		}
+	}
+	wlist_append(q, w);
+	waiter **head = session_waiters(c->sess);
+	w->snext      = *head;
+	if (*head != NULL) {
+		(*head)->sprev = w;
+	}
+	*head = w;
+	srv->waiters++;
+	if (wp != NULL) {
+		*wp = w;
+	}
+	return MGR_PENDING;
+}
+
+int
+wait_park(mctx *c, wlist *q, waiter **wp)
+{
+	return wait_park_ms(c, q, c->rq->timeout_ms, wp);
+}
+
+void
+waiter_done(waiter *w, int status, sval *res)
+{
+	server    *srv = w->obj->srv;
+	Mgr__Reply rp  = MGR__REPLY__INIT;
+	Mgr__Value pv;
+	rp.id     = w->rq_id;
+	rp.status = status;
+	if (status == 0 && res != NULL && res->kind != SV_NONE) {
+		if (sv_to_pb(res, &srv->txa, w->sess, &pv) == 0) {
+			rp.result = &pv;
+		} else {
+			rp.status = MGR_ENOMEM;
+		}
+	}
+	if (status != 0) {
+		rp.error = (char *) mgr_strerror(status);
+	}
+	session_send(w->sess, &rp);
+	arena_reset(&srv->txa);
+	if (res != NULL) {
+		sv_free(res);
+	}
+	waiter_free(w);
+}
+
+void
+waiter_move(waiter *w, wlist *q, bool keep_deadline)
+{
+	if (!keep_deadline) {
+		heap_remove(w->obj->srv, w);
+	}
+	wlist_unlink(w);
+	wlist_append(q, w);
+}
+
+void
+wlist_fail_all(wlist *q, int status)
+{
+	while (q->head != NULL) {
+		waiter_done(q->head, status, NULL);
+	}
+}
+
+void
+waiters_cancel_session(session *s, waiter **list)
+{
+	(void) s;
+	while (*list != NULL) {
+		waiter *w = *list;
+		if (w->obj->type->cancel != NULL) {
+			w->obj->type->cancel(w->obj, w);
+		}
+		// The hook may have answered (freed) it already.
+		if (*list == w) {
+			waiter_free(w);
+		}
+	}
+}
+
+/* ---- the timer thread ----------------------------------------------------- */
+
+static void *
+timer_main(void *arg)
+{
+	server *srv = arg;
+	pthread_mutex_lock(&srv->mtx);
+	while (!srv->timer_stop) {
+		if (srv->heap_len == 0) {
+			pthread_cond_wait(&srv->timer_cv, &srv->mtx);
+			continue;
+		}
+		waiter  *w   = srv->heap[0];
+		uint64_t now = now_ms();
+		if (w->deadline > now) {
+			struct timespec ts;
+			ts.tv_sec  = (time_t) (w->deadline / 1000);
+			ts.tv_nsec = (long) (w->deadline % 1000) * 1000000;
+			pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
+			continue;
+		}
+		heap_remove(srv, w);
+		if (w->obj->type->expire != NULL) {
+			w->obj->type->expire(w->obj, w);
+		} else {
+			waiter_done(w, MGR_ETIMEDOUT, NULL);
+		}
+	}
+	pthread_mutex_unlock(&srv->mtx);
+	return NULL;
+}
+
+int
+timers_start(server *srv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	// Deadlines are monotonic (now_ms): wait on the same clock.
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->timer_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&srv->timer, NULL, timer_main, srv) != 0) {
+		pthread_cond_destroy(&srv->timer_cv);
+		return MGR_ENOMEM;
+	}
+	srv->timer_running = true;
+	return 0;
+}
+
+void
+timers_stop(server *srv)
+{
+	if (!srv->timer_running) {
+		return;
+	}
+	pthread_mutex_lock(&srv->mtx);
+	srv->timer_stop = true;
+	pthread_cond_signal(&srv->timer_cv);
+	pthread_mutex_unlock(&srv->mtx);
+	pthread_join(srv->timer, NULL);
+	pthread_cond_destroy(&srv->timer_cv);
+	srv->timer_running = false;
+	free(srv->heap);
+	srv->heap = NULL;
+}

@@ -1,0 +1,69 @@
+/* Internals of libmgr shared by its files: the proxy struct, the value
+ * codec and the one generic call every typed proxy goes through. */
+#ifndef MGR_PROXY_INTERNAL_H
+#define MGR_PROXY_INTERNAL_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "manager.pb-c.h"
+#include "mgr.h"
+
+struct mgr_obj {
+	mgr_client  *client;
+	uint64_t     id;
+	Mgr__ObjType type;
+};
+
+/* ---- value codec (codec.c) ---------------------------------------------- */
+
+/* Encodes v into *out, allocating nodes from a; strings and bytes are not
+ * copied (v must outlive the packing). MGR_EINVAL for a malformed value (a
+ * ref to NULL or to another client's object, a NULL string...),
+ * MGR_ETOOBIG past 64 levels of nesting. c is the client the request goes
+ * to (refs must belong to it); NULL skips that check. */
+int codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out);
+
+/* Decodes pb into a new owned value *out (mgr_value_free). A reference
+ * becomes a new proxy of client c that owns the reference the manager
+ * gave this session. MGR_EPROTO for a malformed value, MGR_ENOMEM. On
+ * error *out is None and nothing leaks (references received are released
+ * with the proxies). */
+int codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out);
+
+/* A new proxy of client c for object id of the given type, owning one
+ * reference of this session (proxy/object.c). NULL when out of memory. */
+mgr_obj *obj_new(mgr_client *c, uint64_t id, Mgr__ObjType type);
+/* The type's name for a code ("dict"...), "unknown" otherwise. */
+const char *obj_type_name(Mgr__ObjType type);
+
+/* ---- calls (client.c) ---------------------------------------------------- */
+
+typedef struct mgr_call {
+	Mgr__Op          op;
+	uint64_t         target;  /* object id, 0 for the manager */
+	Mgr__ObjType     type;    /* OP_CREATE */
+	const char      *name;    /* OP_NAME_* */
+	const mgr_value *args;
+	size_t           nargs;
+	int64_t          timeout; /* ms, MGR_FOREVER, for blocking operations */
+} mgr_call;
+
+/* Sends one request and waits for its reply. On status 0 and result !=
+ * NULL, *result gets the decoded result (owned by the caller). Returns the
+ * reply's status, or MGR_ECONN / MGR_ECLOSED / MGR_ENOMEM / MGR_EPROTO /
+ * MGR_ETOOBIG from the transport. The reply's error text is kept for
+ * mgr_errdetail() in the calling thread. */
+int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
+
+/* client_call on a proxy: checks that o is non-NULL and of one of the
+ * types in the bit set `types` (1u << Mgr__ObjType; 0 accepts any) and
+ * fills target. */
+int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
+    size_t nargs, int64_t timeout, mgr_value *result);
+
+/* Sets the calling thread's error detail (mgr_errdetail). */
+void client_set_detail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+#endif

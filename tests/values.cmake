@@ -1,0 +1,17 @@
+# Values and the value codec of libmgr (tests/test_value.c). The test uses
+# libmgr's internals (internal.h), hence the generated and common headers.
+mgr_test(test_value test_value.c LIBS mgr_static)
+target_include_directories(test_value PRIVATE ${CMAKE_BINARY_DIR}/gen
+                                              ${CMAKE_SOURCE_DIR}/common)
+add_dependencies(test_value mgrwire)
+
+# The same under valgrind (leaks and invalid accesses), unless the build is
+# already sanitized (ASan and valgrind do not mix).
+find_program(VALGRIND valgrind)
+if(VALGRIND AND NOT MGR_SANITIZE)
+  add_test(NAME test_value_valgrind
+           COMMAND ${VALGRIND} --error-exitcode=99 --leak-check=full
+                   --errors-for-leak-kinds=definite,indirect
+                   $<TARGET_FILE:test_value>)
+  set_tests_properties(test_value_valgrind PROPERTIES TIMEOUT 300)
+endif()
