@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "pbcheck.h"
 #include "server.h"
 #include "wait.h"
 
@@ -213,7 +214,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	if (s->state != S_READY) {
 		return 0; // closing after a failed handshake: ignore
 	}
-	Mgr__Request *rq = mgr__request__unpack(&s->rxa.pb, len, data);
+	Mgr__Request *rq = NULL;
+	if (pb_check(&mgr__request__descriptor, data, len, PB_MAX_DEPTH)) {
+		rq = mgr__request__unpack(&s->rxa.pb, len, data);
+	}
 	if (rq == NULL) {
 		mlog(LOG_WARN,
 		    "session %llu (%s): undecodable frame of %zu bytes, closing",

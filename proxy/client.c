@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "internal.h"
+#include "pbcheck.h"
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
@@ -177,7 +178,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		    ? on_hello(c, data, len)
 		    : on_welcome(c, data, len);
 	}
-	Mgr__Reply *rp = mgr__reply__unpack(NULL, len, data);
+	Mgr__Reply *rp = NULL;
+	if (pb_check(&mgr__reply__descriptor, data, len, PB_MAX_DEPTH)) {
+		rp = mgr__reply__unpack(NULL, len, data);
+	}
 	if (rp == NULL) {
 		return MGR_EPROTO;
 	}

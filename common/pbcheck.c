@@ -1,0 +1,77 @@
+#include "pbcheck.h"
+
+static bool
+varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*p >= end) {
+			return false;
+		}
+		uint8_t b = *(*p)++;
+		v |= (uint64_t) (b & 0x7f) << shift;
+		if ((b & 0x80) == 0) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+    const uint8_t *end, int depth)
+{
+	if (depth <= 0) {
+		return false;
+	}
+	while (p < end) {
+		uint64_t tag, n;
+		if (!varint(&p, end, &tag)) {
+			return false;
+		}
+		switch (tag & 7) {
+		case 0: // varint
+			if (!varint(&p, end, &n)) {
+				return false;
+			}
+			break;
+		case 1: // 64-bit
+			if (end - p < 8) {
+				return false;
+			}
+			p += 8;
+			break;
+		case 5: // 32-bit
+			if (end - p < 4) {
+				return false;
+			}
+			p += 4;
+			break;
+		case 2: { // length-delimited: maybe a nested message
+			if (!varint(&p, end, &n) || n > (uint64_t) (end - p)) {
+				return false;
+			}
+			const ProtobufCFieldDescriptor *f =
+			    protobuf_c_message_descriptor_get_field(
+			        desc, (unsigned) (tag >> 3));
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !walk(f->descriptor, p, p + n, depth - 1)) {
+				return false;
+			}
+			p += n;
+			break;
+		}
+		default: // groups (3, 4) are not used by our schema
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+    size_t len, int max_depth)
+{
+	return walk(desc, data, data + len, max_depth);
+}

@@ -1,0 +1,1 @@
+mgr_test(test_wire test_wire.c LIBS mgrserver)
