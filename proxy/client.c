@@ -49,7 +49,21 @@ struct mgr_client {
 	uint8_t         nonce[AUTH_NONCE_LEN];
 	uint64_t        session;
 	size_t          max_message;
+	char           *url;
 };
+
+const char *
+client_url(mgr_client *c)
+{
+	return c->url;
+}
+
+const void *
+client_key(mgr_client *c, size_t *len)
+{
+	*len = c->keylen;
+	return c->key;
+}
 
 /* ---- client lifetime ------------------------------------------------------
  */
@@ -73,6 +87,7 @@ client_destroy(mgr_client *c)
 	pthread_mutex_destroy(&c->mtx);
 	pthread_cond_destroy(&c->cv);
 	free(c->key);
+	free(c->url);
 	free(c);
 }
 
@@ -297,6 +312,11 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	}
 	memcpy(c->key, key, keylen);
 	c->keylen      = keylen;
+	if ((c->url = strdup(url)) == NULL) {
+		free(c->key);
+		free(c);
+		return MGR_ENOMEM;
+	}
 	c->refs        = 1;
 	c->max_message = DEFAULT_MAX_MESSAGE;
 	pthread_mutex_init(&c->mtx, NULL);

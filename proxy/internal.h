@@ -62,6 +62,10 @@ int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
 int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
     size_t nargs, int64_t timeout, mgr_value *result);
 
+/* The URL and key c connected with (owned by c). */
+const char *client_url(mgr_client *c);
+const void *client_key(mgr_client *c, size_t *len);
+
 /* Sets the calling thread's error detail (mgr_errdetail). */
 void client_set_detail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -382,6 +382,65 @@ int mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out);
 int mgr_array_set(mgr_obj *a, int64_t i, mgr_value v);
 int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
 
+/* ---- worker processes (Python's Process with the spawn start method) ------ */
+
+/* A child process runs a registered entry function with proxies of its own
+ * to the objects the parent passed. nng is not fork-safe, so children are
+ * started by exec (posix_spawn) of this binary (or another that registers
+ * the same entry), never by a bare fork:
+ *
+ *   static int worker(mgr_client *c, mgr_obj *const *objs, size_t n,
+ *       int argc, char **argv) { ... return 0; }
+ *   int main(int argc, char **argv) {
+ *       mgr_process_register("worker", worker);
+ *       mgr_process_serve(argc, argv); // in a child: runs it and exits
+ *       ...
+ *       mgr_process_start(client, "worker", objs, 2, NULL, &p);
+ *       mgr_process_join(p, MGR_FOREVER, &status);
+ *       mgr_process_free(p);
+ *   }
+ *
+ * The child gets the manager's URL in MGR_URL, the proxies as tokens, and
+ * the authkey through an inherited pipe (never in argv or the
+ * environment). It connects, attaches, calls the entry, releases,
+ * disconnects and exits with the entry's return value. */
+typedef struct mgr_process mgr_process;
+
+typedef int (*mgr_entry_fn)(mgr_client *c, mgr_obj *const *objs,
+    size_t nobjs, int argc, char **argv);
+
+/* Registers fn under name (copied); at most 64 entries. MGR_EINVAL. */
+int mgr_process_register(const char *name, mgr_entry_fn fn);
+
+/* In a process started by mgr_process_start: runs its entry with argc and
+ * argv (the extra arguments, argv[0] the program) and exits with its
+ * return value (1 when it cannot connect or attach, 2 for an unknown
+ * entry). Elsewhere returns 0 at once. */
+int mgr_process_serve(int argc, char **argv);
+
+typedef struct mgr_process_opts {
+	const char  *exe;  /* the program to run; NULL: this one */
+	char *const *argv; /* extra arguments (NULL-terminated) or NULL */
+} mgr_process_opts;
+
+/* Starts entry in a new process, passing nobjs proxies of client c (any
+ * number, borrowed). opts may be NULL. *p is the caller's: join, then
+ * mgr_process_free. */
+int mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
+    size_t nobjs, const mgr_process_opts *opts, mgr_process **p);
+
+/* Waits up to timeout ms for the child to end. *status (may be NULL) gets
+ * its exit code, or minus the signal that killed it. MGR_ETIMEDOUT. */
+int mgr_process_join(mgr_process *p, int64_t timeout, int *status);
+/* The child's process id. */
+int64_t mgr_process_pid(mgr_process *p);
+/* SIGTERM / SIGKILL to the child (no-op once it was joined). */
+int mgr_process_terminate(mgr_process *p);
+int mgr_process_kill(mgr_process *p);
+/* Frees the handle; a child still running is killed and reaped first.
+ * NULL is ignored. */
+int mgr_process_free(mgr_process *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,466 @@
+/* Worker processes: Python's Process with the spawn start method. The
+ * parent execs a program (this one by default) with the entry's name, the
+ * manager's URL and the proxies' tokens in the environment and the key on
+ * an inherited pipe; mgr_process_serve in the child does the rest. */
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+#define MAX_ENTRIES 64
+#define ENV_ENTRY "MGR_PROCESS_ENTRY"
+#define ENV_OBJS "MGR_PROCESS_OBJS"
+#define ENV_KEYFD "MGR_PROCESS_KEYFD"
+#define CHILD_KEYFD 3
+
+struct mgr_process {
+	pid_t pid;
+	bool  reaped;
+	int   status;
+};
+
+static struct {
+	char        *name;
+	mgr_entry_fn fn;
+} entries[MAX_ENTRIES];
+static int             nentries;
+static pthread_mutex_t entries_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+int
+mgr_process_register(const char *name, mgr_entry_fn fn)
+{
+	if (name == NULL || name[0] == '\0' || fn == NULL ||
+	    strchr(name, '=') != NULL) {
+		return MGR_EINVAL;
+	}
+	int rv = 0;
+	pthread_mutex_lock(&entries_mtx);
+	int i;
+	for (i = 0; i < nentries; i++) {
+		if (strcmp(entries[i].name, name) == 0) {
+			break;
+		}
+	}
+	if (i == nentries) {
+		if (nentries == MAX_ENTRIES) {
+			rv = MGR_ETOOBIG;
+		} else if ((entries[i].name = strdup(name)) == NULL) {
+			rv = MGR_ENOMEM;
+		} else {
+			nentries++;
+		}
+	}
+	if (rv == 0) {
+		entries[i].fn = fn;
+	}
+	pthread_mutex_unlock(&entries_mtx);
+	return rv;
+}
+
+static mgr_entry_fn
+find_entry(const char *name)
+{
+	mgr_entry_fn fn = NULL;
+	pthread_mutex_lock(&entries_mtx);
+	for (int i = 0; i < nentries; i++) {
+		if (strcmp(entries[i].name, name) == 0) {
+			fn = entries[i].fn;
+		}
+	}
+	pthread_mutex_unlock(&entries_mtx);
+	return fn;
+}
+
+/* ---- the child's side ---------------------------------------------------- */
+
+static char *
+read_key(int fd, size_t *len)
+{
+	size_t cap = 256, n = 0;
+	char  *buf = malloc(cap);
+	while (buf != NULL) {
+		ssize_t k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k <= 0) {
+			break;
+		}
+		n += (size_t) k;
+		if (n == cap) {
+			char *nb = cap < 65536 ? realloc(buf, cap * 2) : NULL;
+			if (nb == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	*len = n;
+	return buf;
+}
+
+static int
+run_entry(const char *name, int argc, char **argv)
+{
+	mgr_entry_fn fn = find_entry(name);
+	if (fn == NULL) {
+		fprintf(stderr, "mgr_process_serve: no entry named '%s'\n", name);
+		return 2;
+	}
+	const char *url   = getenv("MGR_URL");
+	const char *keyfd = getenv(ENV_KEYFD);
+	const char *toks  = getenv(ENV_OBJS);
+	size_t      keylen = 0;
+	char       *key    = NULL;
+	if (keyfd != NULL) {
+		int fd = atoi(keyfd);
+		key    = read_key(fd, &keylen);
+		close(fd);
+	}
+	char *tokens = strdup(toks ? toks : "");
+	// Grandchildren must not take this process's role.
+	unsetenv(ENV_ENTRY);
+	unsetenv(ENV_OBJS);
+	unsetenv(ENV_KEYFD);
+
+	mgr_client *c   = NULL;
+	mgr_opts    o   = {.authkey = key, .authkey_len = keylen};
+	int         rv  = 1;
+	size_t      n   = 0;
+	mgr_obj   **objs = NULL;
+	if (url == NULL || key == NULL || keylen == 0 || tokens == NULL) {
+		fprintf(stderr, "mgr_process_serve: started without a manager\n");
+		goto out;
+	}
+	int err = mgr_connect(&c, url, &o);
+	if (err != 0) {
+		fprintf(stderr, "mgr_process_serve: connect %s: %s (%s)\n", url,
+		    mgr_strerror(err), mgr_errdetail());
+		goto out;
+	}
+	for (const char *t = tokens; *t; t++) {
+		n += *t == ',';
+	}
+	n    = tokens[0] ? n + 1 : 0;
+	objs = calloc(n ? n : 1, sizeof(*objs));
+	if (objs == NULL) {
+		goto out;
+	}
+	char *save = NULL;
+	size_t i   = 0;
+	for (char *t = strtok_r(tokens, ",", &save); t != NULL && i < n;
+	     t = strtok_r(NULL, ",", &save), i++) {
+		if ((err = mgr_attach(c, t, &objs[i])) != 0) {
+			fprintf(stderr, "mgr_process_serve: attach %s: %s\n", t,
+			    mgr_strerror(err));
+			goto out;
+		}
+	}
+	rv = fn(c, objs, n, argc, argv);
+out:
+	for (size_t i = 0; objs != NULL && i < n; i++) {
+		mgr_obj_release(objs[i]);
+	}
+	free(objs);
+	mgr_disconnect(c);
+	if (key != NULL) {
+		memset(key, 0, keylen);
+	}
+	free(key);
+	free(tokens);
+	return rv & 0xff;
+}
+
+int
+mgr_process_serve(int argc, char **argv)
+{
+	const char *name = getenv(ENV_ENTRY);
+	if (name == NULL || name[0] == '\0') {
+		return 0;
+	}
+	char *copy = strdup(name);
+	int   rv   = copy ? run_entry(copy, argc, argv) : 1;
+	free(copy);
+	fflush(NULL);
+	exit(rv);
+}
+
+/* ---- the parent's side --------------------------------------------------- */
+
+/* A copy of environ with our variables replaced; freed by free_env. */
+static char **
+child_env(const char *url, const char *entry, const char *tokens)
+{
+	size_t n = 0;
+	while (environ[n] != NULL) {
+		n++;
+	}
+	char **env = calloc(n + 5, sizeof(*env));
+	if (env == NULL) {
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(environ[i], "MGR_URL=", 8) != 0 &&
+		    strncmp(environ[i], ENV_ENTRY "=", sizeof(ENV_ENTRY)) != 0 &&
+		    strncmp(environ[i], ENV_OBJS "=", sizeof(ENV_OBJS)) != 0 &&
+		    strncmp(environ[i], ENV_KEYFD "=", sizeof(ENV_KEYFD)) != 0) {
+			env[k++] = environ[i];
+		}
+	}
+	char *mine[4];
+	if (asprintf(&mine[0], "MGR_URL=%s", url) < 0) {
+		mine[0] = NULL;
+	}
+	if (asprintf(&mine[1], ENV_ENTRY "=%s", entry) < 0) {
+		mine[1] = NULL;
+	}
+	if (asprintf(&mine[2], ENV_OBJS "=%s", tokens) < 0) {
+		mine[2] = NULL;
+	}
+	if (asprintf(&mine[3], ENV_KEYFD "=%d", CHILD_KEYFD) < 0) {
+		mine[3] = NULL;
+	}
+	bool ok = true;
+	for (int i = 0; i < 4; i++) {
+		ok = ok && mine[i] != NULL;
+		env[k + (size_t) i] = mine[i];
+	}
+	env[k + 4] = NULL;
+	if (!ok) {
+		for (int i = 0; i < 4; i++) {
+			free(mine[i]);
+		}
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+static void
+free_env(char **env)
+{
+	size_t n = 0;
+	while (env[n] != NULL) {
+		n++;
+	}
+	for (size_t i = n - 4; i < n; i++) {
+		free(env[i]);
+	}
+	free(env);
+}
+
+int
+mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
+    size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
+{
+	if (c == NULL || entry == NULL || entry[0] == '\0' || p == NULL ||
+	    (nobjs > 0 && objs == NULL)) {
+		return MGR_EINVAL;
+	}
+	// Tokens, comma-separated.
+	size_t cap = nobjs * 48 + 1, len = 0;
+	char  *tokens = malloc(cap);
+	if (tokens == NULL) {
+		return MGR_ENOMEM;
+	}
+	tokens[0] = '\0';
+	for (size_t i = 0; i < nobjs; i++) {
+		if (objs[i] == NULL || mgr_obj_client(objs[i]) != c) {
+			free(tokens);
+			client_set_detail("proxy %zu is NULL or of another client", i);
+			return MGR_EINVAL;
+		}
+		if (i > 0) {
+			tokens[len++] = ',';
+		}
+		if (mgr_obj_token(objs[i], tokens + len, cap - len) != 0) {
+			free(tokens);
+			return MGR_EINTERNAL;
+		}
+		len += strlen(tokens + len);
+	}
+
+	// The program: opts->exe, or this one.
+	char        self[4096];
+	const char *exe = opts != NULL ? opts->exe : NULL;
+	if (exe == NULL) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0) {
+			free(tokens);
+			return MGR_EINTERNAL;
+		}
+		self[n] = '\0';
+		exe     = self;
+	}
+	size_t nextra = 0;
+	while (opts != NULL && opts->argv != NULL && opts->argv[nextra] != NULL) {
+		nextra++;
+	}
+	char **argv = calloc(nextra + 2, sizeof(*argv));
+	char **env  = child_env(client_url(c), entry, tokens);
+	free(tokens);
+	mgr_process *proc = calloc(1, sizeof(*proc));
+	int          kp[2] = {-1, -1};
+	if (argv == NULL || env == NULL || proc == NULL ||
+	    pipe2(kp, O_CLOEXEC) != 0) {
+		free(argv);
+		if (env != NULL) {
+			free_env(env);
+		}
+		free(proc);
+		return MGR_ENOMEM;
+	}
+	argv[0] = (char *) exe;
+	for (size_t i = 0; i < nextra; i++) {
+		argv[i + 1] = opts->argv[i];
+	}
+
+	// The key goes through a pipe the child reads once: not in argv,
+	// not in the environment.
+	size_t      keylen;
+	const void *key = client_key(c, &keylen);
+	int         rv  = 0;
+	if (keylen > 65536 || write(kp[1], key, keylen) != (ssize_t) keylen) {
+		rv = MGR_EINTERNAL;
+	}
+	close(kp[1]);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, kp[0], CHILD_KEYFD);
+	if (rv == 0) {
+		rv = posix_spawn(&proc->pid, exe, &fa, NULL, argv, env);
+		if (rv != 0) {
+			client_set_detail("cannot start %s: %s", exe, strerror(rv));
+			rv = MGR_EINVAL;
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(kp[0]);
+	free(argv);
+	free_env(env);
+	if (rv != 0) {
+		free(proc);
+		return rv;
+	}
+	*p = proc;
+	return 0;
+}
+
+static void
+record(mgr_process *p, int st)
+{
+	p->reaped = true;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st)
+	    : WIFSIGNALED(st)     ? -WTERMSIG(st)
+	                          : -1;
+}
+
+int
+mgr_process_join(mgr_process *p, int64_t timeout, int *status)
+{
+	if (p == NULL) {
+		return MGR_EINVAL;
+	}
+	if (!p->reaped) {
+		int st;
+		int pfd = (int) syscall(SYS_pidfd_open, p->pid, 0);
+		if (pfd >= 0) {
+			struct pollfd pp = {.fd = pfd, .events = POLLIN};
+			int           r;
+			do {
+				r = poll(&pp, 1, timeout < 0 ? -1 : (int) timeout);
+			} while (r < 0 && errno == EINTR);
+			close(pfd);
+			if (r == 0) {
+				return MGR_ETIMEDOUT;
+			}
+			if (waitpid(p->pid, &st, 0) == p->pid) {
+				record(p, st);
+			}
+		} else {
+			// No pidfd (old kernel, valgrind): poll waitpid.
+			for (int64_t waited = 0;; waited += 5) {
+				pid_t r = waitpid(p->pid, &st, WNOHANG);
+				if (r == p->pid) {
+					record(p, st);
+					break;
+				}
+				if (r < 0) {
+					return MGR_EINVAL;
+				}
+				if (timeout >= 0 && waited >= timeout) {
+					return MGR_ETIMEDOUT;
+				}
+				struct timespec ts = {0, 5 * 1000000};
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (!p->reaped) {
+			return MGR_EINVAL;
+		}
+	}
+	if (status != NULL) {
+		*status = p->status;
+	}
+	return 0;
+}
+
+int64_t
+mgr_process_pid(mgr_process *p)
+{
+	return p != NULL ? (int64_t) p->pid : -1;
+}
+
+int
+mgr_process_terminate(mgr_process *p)
+{
+	if (p == NULL) {
+		return MGR_EINVAL;
+	}
+	if (!p->reaped) {
+		kill(p->pid, SIGTERM);
+	}
+	return 0;
+}
+
+int
+mgr_process_kill(mgr_process *p)
+{
+	if (p == NULL) {
+		return MGR_EINVAL;
+	}
+	if (!p->reaped) {
+		kill(p->pid, SIGKILL);
+	}
+	return 0;
+}
+
+int
+mgr_process_free(mgr_process *p)
+{
+	if (p == NULL) {
+		return 0;
+	}
+	if (!p->reaped) {
+		kill(p->pid, SIGKILL);
+		mgr_process_join(p, MGR_FOREVER, NULL);
+	}
+	free(p);
+	return 0;
+}
