@@ -8,7 +8,8 @@
 #include "list.h"
 #include "object.h"
 
-/* ==== sdict: pure data ======================================================= */
+/* ==== sdict: pure data
+ * ======================================================= */
 
 #define IX_EMPTY (-1) /* index slot never used: ends a probe */
 #define IX_DUMMY (-2) /* index slot of a deleted entry: probes go on */
@@ -16,18 +17,18 @@
 
 typedef struct sd_entry {
 	uint64_t hash;
-	sval     key; /* kind SV_HOLE: deleted, compacted at the next resize */
-	sval     value;
+	sval key; /* kind SV_HOLE: deleted, compacted at the next resize */
+	sval value;
 } sd_entry;
 
 struct sdict {
-	size_t    len;     /* live entries */
-	size_t    used;    /* entries[0..used) in use, holes included */
-	size_t    fill;    /* index slots not IX_EMPTY (live and dummy) */
-	size_t    ecap;    /* entries allocated: 2/3 of the index slots */
-	size_t    mask;    /* index slots - 1 */
+	size_t    len;  /* live entries */
+	size_t    used; /* entries[0..used) in use, holes included */
+	size_t    fill; /* index slots not IX_EMPTY (live and dummy) */
+	size_t    ecap; /* entries allocated: 2/3 of the index slots */
+	size_t    mask; /* index slots - 1 */
 	sd_entry *entries;
-	void     *index;   /* int32_t, or int64_t when wide; NULL when empty */
+	void     *index; /* int32_t, or int64_t when wide; NULL when empty */
 	bool      wide;
 };
 
@@ -413,7 +414,8 @@ sd_next(const sdict *d, size_t *pos, sval **key, sval **value)
 	return false;
 }
 
-/* ==== the shared dict type ===================================================== */
+/* ==== the shared dict type
+ * ===================================================== */
 
 static sdict *
 D(mctx *c)
@@ -643,7 +645,8 @@ static int
 h_popitem(mctx *c)
 {
 	if (sd_len(D(c)) == 0) {
-		return mctx_fail(c, MGR_EKEY, "popitem(): dictionary is empty");
+		return mctx_fail(
+		    c, MGR_EKEY, "popitem(): dictionary is empty");
 	}
 	// The tuple first: once popped, the item must not be lost.
 	sval t;
@@ -699,7 +702,7 @@ make_view(mctx *c, int what)
 {
 	sdict *d = D(c);
 	sval   r;
-	int    rc = sv_new_list(&r, SV_LIST, sd_len(d));
+	int    rc  = sv_new_list(&r, SV_LIST, sd_len(d));
 	size_t pos = 0;
 	sval  *k, *v;
 	while (rc == 0 && sd_next(d, &pos, &k, &v)) {
@@ -712,7 +715,7 @@ make_view(mctx *c, int what)
 			rc = sv_copy(&x.vec->items[0], k);
 			if (rc == 0) {
 				x.vec->len = 1;
-				rc = sv_copy(&x.vec->items[1], v);
+				rc         = sv_copy(&x.vec->items[1], v);
 			}
 			if (rc == 0) {
 				x.vec->len = 2;
@@ -758,7 +761,7 @@ h_copy(mctx *c)
 	if (rc != 0) {
 		return fail_rc(c, rc);
 	}
-	c->res = (sval){.kind = SV_DICT, .dict = r};
+	c->res = (sval) { .kind = SV_DICT, .dict = r };
 	return 0;
 }
 
@@ -798,8 +801,9 @@ h_incr(mctx *c)
 		cur->i = r;
 	} else if (cur->kind == SV_INT || cur->kind == SV_FLOAT) {
 		double a = cur->kind == SV_INT ? (double) cur->i : cur->f;
-		double b = delta->kind == SV_INT ? (double) delta->i : delta->f;
-		*cur     = sv_float(a + b);
+		double b
+		    = delta->kind == SV_INT ? (double) delta->i : delta->f;
+		*cur = sv_float(a + b);
 	} else {
 		return mctx_fail(c, MGR_ETYPE,
 		    "unsupported operand type(s) for +=: '%s' and '%s'",
@@ -812,20 +816,20 @@ h_incr(mctx *c)
 #define T_DICT MT(MGR__OBJ_TYPE__OBJ_DICT)
 
 const mop dict_ops[] = {
-	{MGR__OP__OP_DICT_SET, T_DICT, 2, 2, h_set},
-	{MGR__OP__OP_DICT_GET, T_DICT, 1, 1, h_get},
-	{MGR__OP__OP_DICT_DEL, T_DICT, 1, 1, h_del},
-	{MGR__OP__OP_DICT_CONTAINS, T_DICT, 1, 1, h_contains},
-	{MGR__OP__OP_DICT_LEN, T_DICT, 0, 0, h_len},
-	{MGR__OP__OP_DICT_POP, T_DICT, 1, 2, h_pop},
-	{MGR__OP__OP_DICT_POPITEM, T_DICT, 0, 0, h_popitem},
-	{MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, h_setdefault},
-	{MGR__OP__OP_DICT_UPDATE, T_DICT, 1, 1, h_update},
-	{MGR__OP__OP_DICT_CLEAR, T_DICT, 0, 0, h_clear},
-	{MGR__OP__OP_DICT_KEYS, T_DICT, 0, 0, h_keys},
-	{MGR__OP__OP_DICT_VALUES, T_DICT, 0, 0, h_values},
-	{MGR__OP__OP_DICT_ITEMS, T_DICT, 0, 0, h_items},
-	{MGR__OP__OP_DICT_COPY, T_DICT, 0, 0, h_copy},
-	{MGR__OP__OP_DICT_INCR, T_DICT, 1, 2, h_incr},
-	{0},
+	{ MGR__OP__OP_DICT_SET, T_DICT, 2, 2, h_set },
+	{ MGR__OP__OP_DICT_GET, T_DICT, 1, 1, h_get },
+	{ MGR__OP__OP_DICT_DEL, T_DICT, 1, 1, h_del },
+	{ MGR__OP__OP_DICT_CONTAINS, T_DICT, 1, 1, h_contains },
+	{ MGR__OP__OP_DICT_LEN, T_DICT, 0, 0, h_len },
+	{ MGR__OP__OP_DICT_POP, T_DICT, 1, 2, h_pop },
+	{ MGR__OP__OP_DICT_POPITEM, T_DICT, 0, 0, h_popitem },
+	{ MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, h_setdefault },
+	{ MGR__OP__OP_DICT_UPDATE, T_DICT, 1, 1, h_update },
+	{ MGR__OP__OP_DICT_CLEAR, T_DICT, 0, 0, h_clear },
+	{ MGR__OP__OP_DICT_KEYS, T_DICT, 0, 0, h_keys },
+	{ MGR__OP__OP_DICT_VALUES, T_DICT, 0, 0, h_values },
+	{ MGR__OP__OP_DICT_ITEMS, T_DICT, 0, 0, h_items },
+	{ MGR__OP__OP_DICT_COPY, T_DICT, 0, 0, h_copy },
+	{ MGR__OP__OP_DICT_INCR, T_DICT, 1, 2, h_incr },
+	{ 0 },
 };

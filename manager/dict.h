@@ -36,26 +36,26 @@ sval *sd_get(const sdict *d, const sval *key);
  * equal key, keeping the key already stored (and its position) as Python
  * does; the key given is then freed. MGR_ETYPE for an unhashable key,
  * MGR_ENOMEM. */
-int   sd_set(sdict *d, sval *key, sval *value);
+int sd_set(sdict *d, sval *key, sval *value);
 /* Python's setdefault: when key is present, *stored points at its value
  * and key and dflt are left to the caller; otherwise both are moved in
  * and *stored points at the new value (borrowed, valid until d changes).
  * MGR_ETYPE for an unhashable key, MGR_ENOMEM. */
-int   sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored);
+int sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored);
 /* Removes key. Its value is moved to *value when value is not NULL, freed
  * otherwise. MGR_EKEY when absent (MGR_ETYPE when unhashable). */
-int   sd_del(sdict *d, const sval *key, sval *value);
+int sd_del(sdict *d, const sval *key, sval *value);
 /* Removes the most recently inserted entry, moving it to *key and *value.
  * MGR_EKEY when empty. */
-int   sd_popitem(sdict *d, sval *key, sval *value);
+int sd_popitem(sdict *d, sval *key, sval *value);
 /* Frees every entry; d stays usable (and empty). */
-void  sd_clear(sdict *d);
+void sd_clear(sdict *d);
 /* Deep copy, same order. MGR_ENOMEM, MGR_ETOOBIG. */
-int   sd_copy(const sdict *d, sdict **out);
-/* Moves every entry of src into dst in src's order (as dict.update);
- * src is left empty. MGR_ENOMEM (dst then holds the entries moved so far,
- * src the others). */
-int   sd_update(sdict *dst, sdict *src);
+int sd_copy(const sdict *d, sdict **out);
+/* Moves every entry of src into dst in src's order (as dict.update): an
+ * equal key keeps its place in dst and takes src's value. src is left
+ * empty. On MGR_ENOMEM (room is made first) nothing has moved. */
+int sd_update(sdict *dst, sdict *src);
 
 /* Iteration in insertion order:
  *   size_t pos = 0; sval *k, *v;

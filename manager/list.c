@@ -7,7 +7,8 @@
 
 #include "object.h"
 
-/* ==== svec: pure data ====================================================== */
+/* ==== svec: pure data ======================================================
+ */
 
 /* Above this many items a vector cannot be allocated on any host. */
 #define SVEC_MAX (SIZE_MAX / sizeof(sval) / 2)
@@ -25,8 +26,8 @@ svec_new(size_t cap_hint)
 	v->len   = 0;
 	v->cap   = cap_hint;
 	v->items = NULL;
-	if (cap_hint > 0 &&
-	    (v->items = malloc(cap_hint * sizeof(sval))) == NULL) {
+	if (cap_hint > 0
+	    && (v->items = malloc(cap_hint * sizeof(sval))) == NULL) {
 		free(v);
 		return NULL;
 	}
@@ -205,7 +206,8 @@ svec_extend(svec *v, svec *src)
 		return rc;
 	}
 	if (src->len > 0) {
-		memcpy(&v->items[v->len], src->items, src->len * sizeof(sval));
+		memcpy(
+		    &v->items[v->len], src->items, src->len * sizeof(sval));
 	}
 	v->len += src->len;
 	src->len = 0;
@@ -346,7 +348,7 @@ svec_sort(svec *v, bool reverse, const sval **bad_a, const sval **bad_b)
 	for (size_t i = 0; i < n; i++) {
 		w[i] = &v->items[i];
 	}
-	sorter       s   = {.reverse = reverse, .bad_a = bad_a, .bad_b = bad_b};
+	sorter s = { .reverse = reverse, .bad_a = bad_a, .bad_b = bad_b };
 	const sval **res = merge_sort(&s, w, t, n);
 	if (s.rc == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -407,7 +409,8 @@ svec_copy(const svec *v, svec **out)
 	return svec_slice(v, 0, (int64_t) v->len, out);
 }
 
-/* ==== the shared list type =================================================== */
+/* ==== the shared list type
+ * =================================================== */
 
 static svec *
 L(mctx *c)
@@ -658,15 +661,15 @@ h_slice(mctx *c)
 {
 	int64_t start, stop;
 	int     rc;
-	if ((rc = slice_bound(c, 0, 0, &start)) != 0 ||
-	    (rc = slice_bound(c, 1, INT64_MAX, &stop)) != 0) {
+	if ((rc = slice_bound(c, 0, 0, &start)) != 0
+	    || (rc = slice_bound(c, 1, INT64_MAX, &stop)) != 0) {
 		return rc;
 	}
 	svec *r;
 	if ((rc = svec_slice(L(c), start, stop, &r)) != 0) {
 		return fail_rc(c, rc);
 	}
-	c->res = (sval){.kind = SV_LIST, .vec = r};
+	c->res = (sval) { .kind = SV_LIST, .vec = r };
 	return 0;
 }
 
@@ -678,28 +681,28 @@ h_copy(mctx *c)
 	if (rc != 0) {
 		return fail_rc(c, rc);
 	}
-	c->res = (sval){.kind = SV_LIST, .vec = r};
+	c->res = (sval) { .kind = SV_LIST, .vec = r };
 	return 0;
 }
 
 #define T_LIST MT(MGR__OBJ_TYPE__OBJ_LIST)
 
 const mop list_ops[] = {
-	{MGR__OP__OP_LIST_APPEND, T_LIST, 1, 1, h_append},
-	{MGR__OP__OP_LIST_EXTEND, T_LIST, 1, 1, h_extend},
-	{MGR__OP__OP_LIST_INSERT, T_LIST, 2, 2, h_insert},
-	{MGR__OP__OP_LIST_GET, T_LIST, 1, 1, h_get},
-	{MGR__OP__OP_LIST_SET, T_LIST, 2, 2, h_set},
-	{MGR__OP__OP_LIST_DEL, T_LIST, 1, 1, h_del},
-	{MGR__OP__OP_LIST_POP, T_LIST, 0, 1, h_pop},
-	{MGR__OP__OP_LIST_REMOVE, T_LIST, 1, 1, h_remove},
-	{MGR__OP__OP_LIST_INDEX, T_LIST, 1, 1, h_index},
-	{MGR__OP__OP_LIST_COUNT, T_LIST, 1, 1, h_count},
-	{MGR__OP__OP_LIST_LEN, T_LIST, 0, 0, h_len},
-	{MGR__OP__OP_LIST_REVERSE, T_LIST, 0, 0, h_reverse},
-	{MGR__OP__OP_LIST_SORT, T_LIST, 0, 1, h_sort},
-	{MGR__OP__OP_LIST_CLEAR, T_LIST, 0, 0, h_clear},
-	{MGR__OP__OP_LIST_SLICE, T_LIST, 0, 2, h_slice},
-	{MGR__OP__OP_LIST_COPY, T_LIST, 0, 0, h_copy},
-	{0},
+	{ MGR__OP__OP_LIST_APPEND, T_LIST, 1, 1, h_append },
+	{ MGR__OP__OP_LIST_EXTEND, T_LIST, 1, 1, h_extend },
+	{ MGR__OP__OP_LIST_INSERT, T_LIST, 2, 2, h_insert },
+	{ MGR__OP__OP_LIST_GET, T_LIST, 1, 1, h_get },
+	{ MGR__OP__OP_LIST_SET, T_LIST, 2, 2, h_set },
+	{ MGR__OP__OP_LIST_DEL, T_LIST, 1, 1, h_del },
+	{ MGR__OP__OP_LIST_POP, T_LIST, 0, 1, h_pop },
+	{ MGR__OP__OP_LIST_REMOVE, T_LIST, 1, 1, h_remove },
+	{ MGR__OP__OP_LIST_INDEX, T_LIST, 1, 1, h_index },
+	{ MGR__OP__OP_LIST_COUNT, T_LIST, 1, 1, h_count },
+	{ MGR__OP__OP_LIST_LEN, T_LIST, 0, 0, h_len },
+	{ MGR__OP__OP_LIST_REVERSE, T_LIST, 0, 0, h_reverse },
+	{ MGR__OP__OP_LIST_SORT, T_LIST, 0, 1, h_sort },
+	{ MGR__OP__OP_LIST_CLEAR, T_LIST, 0, 0, h_clear },
+	{ MGR__OP__OP_LIST_SLICE, T_LIST, 0, 2, h_slice },
+	{ MGR__OP__OP_LIST_COPY, T_LIST, 0, 0, h_copy },
+	{ 0 },
 };

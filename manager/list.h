@@ -25,7 +25,7 @@ struct svec {
 /* An empty vector with room for cap_hint items. NULL when out of memory. */
 svec *svec_new(size_t cap_hint);
 /* Frees the items (sv_free) and the vector. NULL is ignored. */
-void  svec_free(svec *v);
+void svec_free(svec *v);
 
 static inline size_t
 svec_len(const svec *v)
@@ -66,9 +66,9 @@ int svec_pop(svec *v, int64_t i, sval *out);
 int svec_extend(svec *v, svec *src);
 
 /* The first item sv_equal to x: removes and frees it, or MGR_EVALUE. */
-int    svec_remove(svec *v, const sval *x);
+int svec_remove(svec *v, const sval *x);
 /* Position of the first item sv_equal to x, or MGR_EVALUE. */
-int    svec_find(const svec *v, const sval *x, size_t *pos);
+int svec_find(const svec *v, const sval *x, size_t *pos);
 /* Number of items sv_equal to x. */
 size_t svec_count(const svec *v, const sval *x);
 
@@ -77,7 +77,7 @@ void svec_reverse(svec *v);
  * stable, as Python's). On MGR_ETYPE (an unorderable pair, whose items
  * are given in *bad_a / *bad_b when not NULL: a pointer into v, valid until
  * v changes), MGR_ETOOBIG or MGR_ENOMEM, v is unchanged. */
-int  svec_sort(svec *v, bool reverse, const sval **bad_a, const sval **bad_b);
+int svec_sort(svec *v, bool reverse, const sval **bad_a, const sval **bad_b);
 /* Frees every item; keeps the capacity. */
 void svec_clear(svec *v);
 

@@ -58,6 +58,7 @@ struct mobj {
 	uint64_t       refs;
 	void          *data;
 	struct server *srv;
+	struct mobj   *dying_next; /* in the server's destruction worklist */
 };
 
 /* ---- store (store.c) ---------------------------------------------------- */
@@ -125,5 +126,14 @@ typedef struct mop {
  * fn == NULL. dispatch.c lists them. */
 extern const mtype dict_type, list_type, namespace_type;
 extern const mop   dict_ops[], list_ops[], namespace_ops[];
+extern const mtype queue_type, event_type, barrier_type;
+extern const mop   queue_ops[], event_ops[], barrier_ops[];
+/* lock_ops serves lock, rlock and both semaphores (and a condition's
+ * lock); condition_ops the condition's own operations. */
+extern const mtype lock_type, rlock_type, semaphore_type,
+    bounded_semaphore_type, condition_type;
+extern const mop   lock_ops[], condition_ops[];
+extern const mtype scalar_type, array_type;
+extern const mop   scalar_ops[], array_ops[];
 
 #endif

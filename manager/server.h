@@ -28,6 +28,8 @@ typedef struct server {
 	sval     names;   /* SV_DICT: name (str) -> SV_REF */
 	arena    txa;     /* reply trees, reset after each reply */
 	bool     closing; /* shutting down: decrefs free nothing */
+	mobj    *dying;   /* objects at zero, to destroy (store.c) */
+	bool     draining;
 
 	session *sessions; /* doubly linked */
 	size_t   nsessions;

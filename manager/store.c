@@ -60,11 +60,24 @@ mobj_decref(mobj *o)
 	server *srv = o->srv;
 	idmap_del(&srv->objects, o->id);
 	srv->objects_by_type[o->type->code]--;
-	// Destroying may drop references to other objects (and free them).
-	if (o->data != NULL) {
-		o->type->destroy(o);
+	// Destroying drops the references o holds, which may free more
+	// objects: a worklist instead of recursion, so that a long chain of
+	// containers can't exhaust the stack.
+	o->dying_next = srv->dying;
+	srv->dying    = o;
+	if (srv->draining) {
+		return;
 	}
-	free(o);
+	srv->draining = true;
+	while (srv->dying != NULL) {
+		mobj *d    = srv->dying;
+		srv->dying = d->dying_next;
+		if (d->data != NULL) {
+			d->type->destroy(d);
+		}
+		free(d);
+	}
+	srv->draining = false;
 }
 
 /* At shutdown: every object is destroyed whatever its count, in any

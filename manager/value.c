@@ -19,7 +19,8 @@
 #include "list.h"
 #include "object.h"
 
-/* ---- construction --------------------------------------------------------- */
+/* ---- construction ---------------------------------------------------------
+ */
 
 int
 sv_str(sval *out, sv_kind kind, const char *p, size_t len)
@@ -46,7 +47,7 @@ sval
 sv_ref(struct mobj *o)
 {
 	mobj_incref(o);
-	return (sval){.kind = SV_REF, .ref = o};
+	return (sval) { .kind = SV_REF, .ref = o };
 }
 
 int
@@ -104,7 +105,8 @@ sv_free(sval *v)
 	}
 }
 
-/* ---- copy ----------------------------------------------------------------- */
+/* ---- copy -----------------------------------------------------------------
+ */
 
 static int
 copy_d(sval *dst, const sval *src, int depth)
@@ -128,8 +130,8 @@ copy_d(sval *dst, const sval *src, int depth)
 			return MGR_ENOMEM;
 		}
 		for (size_t i = 0; i < n; i++) {
-			int rc = copy_d(&v->items[i], &src->vec->items[i],
-			    depth + 1);
+			int rc = copy_d(
+			    &v->items[i], &src->vec->items[i], depth + 1);
 			if (rc != 0) {
 				v->len = i;
 				svec_free(v);
@@ -154,7 +156,8 @@ copy_d(sval *dst, const sval *src, int depth)
 		while (sd_next(src->dict, &pos, &k, &v)) {
 			sval kc, vc;
 			int  rc = copy_d(&kc, k, depth + 1);
-			if (rc == 0 && (rc = copy_d(&vc, v, depth + 1)) != 0) {
+			if (rc == 0
+			    && (rc = copy_d(&vc, v, depth + 1)) != 0) {
 				sv_free(&kc);
 			}
 			if (rc == 0 && (rc = sd_set(d, &kc, &vc)) != 0) {
@@ -182,7 +185,8 @@ sv_copy(sval *dst, const sval *src)
 	return copy_d(dst, src, 0);
 }
 
-/* ---- equality and hashing --------------------------------------------------- */
+/* ---- equality and hashing
+ * --------------------------------------------------- */
 
 static bool
 equal_d(const sval *a, const sval *b, int depth)
@@ -202,8 +206,8 @@ equal_d(const sval *a, const sval *b, int depth)
 		return a->f == b->f || (isnan(a->f) && isnan(b->f));
 	case SV_STR:
 	case SV_BYTES:
-		return a->str->len == b->str->len &&
-		    memcmp(a->str->data, b->str->data, a->str->len) == 0;
+		return a->str->len == b->str->len
+		    && memcmp(a->str->data, b->str->data, a->str->len) == 0;
 	case SV_LIST:
 	case SV_TUPLE:
 		if (depth >= SV_MAX_DEPTH || a->vec->len != b->vec->len) {
@@ -218,8 +222,8 @@ equal_d(const sval *a, const sval *b, int depth)
 		return true;
 	case SV_DICT: {
 		// As sets of pairs: the order does not matter, as in Python.
-		if (depth >= SV_MAX_DEPTH ||
-		    sd_len(a->dict) != sd_len(b->dict)) {
+		if (depth >= SV_MAX_DEPTH
+		    || sd_len(a->dict) != sd_len(b->dict)) {
 			return false;
 		}
 		size_t pos = 0;
@@ -342,22 +346,22 @@ hash_bytes(const void *key, size_t len, uint64_t seed)
 /* One seed per kind: equality is typed, so 1, 1.0, true and "1" should
  * not even tend to collide. */
 static const uint64_t kind_seed[] = {
-	[SV_NONE] = 0x6a09e667f3bcc908ULL,
-	[SV_BOOL] = 0xbb67ae8584caa73bULL,
-	[SV_INT] = 0x3c6ef372fe94f82bULL,
+	[SV_NONE]  = 0x6a09e667f3bcc908ULL,
+	[SV_BOOL]  = 0xbb67ae8584caa73bULL,
+	[SV_INT]   = 0x3c6ef372fe94f82bULL,
 	[SV_FLOAT] = 0xa54ff53a5f1d36f1ULL,
-	[SV_STR] = 0x510e527fade682d1ULL,
+	[SV_STR]   = 0x510e527fade682d1ULL,
 	[SV_BYTES] = 0x9b05688c2b3e6c1fULL,
-	[SV_LIST] = 0x1f83d9abfb41bd6bULL,
+	[SV_LIST]  = 0x1f83d9abfb41bd6bULL,
 	[SV_TUPLE] = 0x5be0cd19137e2179ULL,
-	[SV_DICT] = 0xcbbb9d5dc1059ed8ULL,
-	[SV_REF] = 0x629a292a367cd507ULL,
+	[SV_DICT]  = 0xcbbb9d5dc1059ed8ULL,
+	[SV_REF]   = 0x629a292a367cd507ULL,
 };
 
 static uint64_t
 hash_d(const sval *v, int depth)
 {
-	uint64_t seed = kind_seed[v->kind < SV_REF + 1 ? v->kind : 0];
+	uint64_t seed = kind_seed[v->kind <= SV_REF ? v->kind : SV_NONE];
 	switch (v->kind) {
 	case SV_BOOL:
 		return mix64(seed ^ (uint64_t) v->b);
@@ -384,7 +388,8 @@ hash_d(const sval *v, int depth)
 		uint64_t acc = seed;
 		if (depth < SV_MAX_DEPTH) {
 			for (size_t i = 0; i < v->vec->len; i++) {
-				uint64_t h = hash_d(&v->vec->items[i], depth + 1);
+				uint64_t h
+				    = hash_d(&v->vec->items[i], depth + 1);
 				acc += h * 0xc2b2ae3d27d4eb4fULL;
 				acc = rotl64(acc, 31);
 				acc *= 0x9e3779b185ebca87ULL;
@@ -400,8 +405,8 @@ hash_d(const sval *v, int depth)
 			size_t pos = 0;
 			sval  *k, *x;
 			while (sd_next(v->dict, &pos, &k, &x)) {
-				acc += mix64(hash_d(k, depth + 1) ^
-				    rotl64(hash_d(x, depth + 1), 17));
+				acc += mix64(hash_d(k, depth + 1)
+				    ^ rotl64(hash_d(x, depth + 1), 17));
 			}
 		}
 		return mix64(seed ^ acc ^ sd_len(v->dict));
@@ -419,7 +424,8 @@ sv_hash(const sval *v)
 	return hash_d(v, 0);
 }
 
-/* ---- ordering ------------------------------------------------------------- */
+/* ---- ordering -------------------------------------------------------------
+ */
 
 static bool
 is_number(const sval *v)
@@ -485,15 +491,14 @@ compare_d(const sval *a, const sval *b, int *cmp, const sval **bad_a,
 		goto bad;
 	}
 	switch (a->kind) {
-	case SV_STR:   // UTF-8 byte order is code point order
+	case SV_STR: // UTF-8 byte order is code point order
 	case SV_BYTES: {
-		uint32_t n = a->str->len < b->str->len ? a->str->len
-		                                       : b->str->len;
-		int      c = memcmp(a->str->data, b->str->data, n);
-		if (c == 0) {
-			c = a->str->len < b->str->len       ? -1
-			    : (a->str->len > b->str->len) ? 1
-			                                  : 0;
+		uint32_t n
+		    = a->str->len < b->str->len ? a->str->len : b->str->len;
+		int c = memcmp(a->str->data, b->str->data, n);
+		if (c == 0 && a->str->len != b->str->len) {
+			// A prefix sorts first.
+			c = a->str->len < b->str->len ? -1 : 1;
 		}
 		*cmp = c < 0 ? -1 : c > 0 ? 1 : 0;
 		return 0;
@@ -555,7 +560,8 @@ sv_compare(const sval *a, const sval *b, int *cmp)
 	return sv_compare_ex(a, b, cmp, NULL, NULL);
 }
 
-/* ---- names and repr ---------------------------------------------------------- */
+/* ---- names and repr
+ * ---------------------------------------------------------- */
 
 const char *
 sv_type_name(const sval *v)
@@ -580,8 +586,8 @@ sv_type_name(const sval *v)
 	case SV_DICT:
 		return "dict";
 	case SV_REF:
-		return v->ref != NULL && v->ref->type != NULL &&
-		        v->ref->type->name != NULL
+		return v->ref != NULL && v->ref->type != NULL
+		        && v->ref->type->name != NULL
 		    ? v->ref->type->name
 		    : "ref";
 	default:
@@ -681,7 +687,8 @@ float_repr(double f, char *out, size_t cap)
 		}
 		buf[n++] = '.';
 		if ((size_t) exp + 1 < nd) {
-			memcpy(buf + n, digits + exp + 1, nd - (size_t) exp - 1);
+			memcpy(
+			    buf + n, digits + exp + 1, nd - (size_t) exp - 1);
 			n += nd - (size_t) exp - 1;
 		} else {
 			buf[n++] = '0';
@@ -793,8 +800,8 @@ repr_d(rbuf *r, const sval *v, int depth)
 		break;
 	}
 	case SV_REF:
-		snprintf(tmp, sizeof(tmp), "<%s object #%llu>", sv_type_name(v),
-		    (unsigned long long) v->ref->id);
+		snprintf(tmp, sizeof(tmp), "<%s object #%llu>",
+		    sv_type_name(v), (unsigned long long) v->ref->id);
 		rb_puts(r, tmp);
 		break;
 	default:
@@ -809,7 +816,7 @@ sv_repr(const sval *v, char *buf, size_t cap)
 	if (cap == 0) {
 		return buf;
 	}
-	rbuf r = {.buf = buf, .cap = cap, .len = 0, .full = false};
+	rbuf r = { .buf = buf, .cap = cap, .len = 0, .full = false };
 	buf[0] = '\0';
 	repr_d(&r, v, 0);
 	if (r.full && cap >= 4) {
@@ -818,7 +825,8 @@ sv_repr(const sval *v, char *buf, size_t cap)
 	return buf;
 }
 
-/* ---- protobuf codec -------------------------------------------------------- */
+/* ---- protobuf codec
+ * -------------------------------------------------------- */
 
 static int
 from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
@@ -848,8 +856,8 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		if (pb->y.len > 0 && pb->y.data == NULL) {
 			return MGR_EPROTO;
 		}
-		return sv_str(out, SV_BYTES, (const char *) pb->y.data,
-		    pb->y.len);
+		return sv_str(
+		    out, SV_BYTES, (const char *) pb->y.data, pb->y.len);
 	case MGR__VALUE__KIND_LIST:
 	case MGR__VALUE__KIND_TUPLE: {
 		bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
@@ -885,9 +893,9 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		if (depth >= SV_MAX_DEPTH) {
 			return MGR_ETOOBIG;
 		}
-		if (map != NULL &&
-		    (map->n_values != n || (n > 0 && map->keys == NULL) ||
-		        (n > 0 && map->values == NULL))) {
+		if (map != NULL
+		    && (map->n_values != n || (n > 0 && map->keys == NULL)
+		        || (n > 0 && map->values == NULL))) {
 			return MGR_EPROTO;
 		}
 		sdict *d = sd_new(n);
@@ -901,9 +909,10 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 				sv_free(&k);
 				rc = MGR_ETYPE;
 			}
-			if (rc == 0 &&
-			    (rc = from_pb_d(srv, map->values[i], &v,
-			         depth + 1)) != 0) {
+			if (rc == 0
+			    && (rc = from_pb_d(
+			            srv, map->values[i], &v, depth + 1))
+			        != 0) {
 				sv_free(&k);
 			}
 			// A repeated key: the last value wins, as in a Python
@@ -931,8 +940,8 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		}
 		// The client names the type it believes the object has; a
 		// mismatch is a wrong token (OBJ_NONE: not said).
-		if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE &&
-		    (o->type == NULL || o->type->code != pb->ref->type)) {
+		if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE
+		    && (o->type == NULL || o->type->code != pb->ref->type)) {
 			return MGR_ETYPE;
 		}
 		*out = sv_ref(o);
@@ -1041,9 +1050,9 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 			return MGR_ENOMEM;
 		}
 		mgr__map__init(map);
-		if (n > 0 &&
-		    ((map->keys = pb_values(a, n)) == NULL ||
-		        (map->values = pb_values(a, n)) == NULL)) {
+		if (n > 0
+		    && ((map->keys = pb_values(a, n)) == NULL
+		        || (map->values = pb_values(a, n)) == NULL)) {
 			return MGR_ENOMEM;
 		}
 		map->n_keys   = n;
@@ -1051,7 +1060,8 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		size_t pos = 0, i = 0;
 		sval  *k, *x;
 		while (sd_next(v->dict, &pos, &k, &x)) {
-			int rc = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
+			int rc
+			    = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
 			if (rc == 0) {
 				rc = to_pb_d(
 				    x, a, map->values[i], depth + 1, nrefs);
@@ -1137,7 +1147,7 @@ refs_drop(const sval *v, struct session *sess, size_t *left)
 		break;
 	case SV_LIST:
 	case SV_TUPLE:
-		for (size_t i = 0; i < v->vec->len && *left > 0; i++) {
+		for (size_t i = 0; i<v->vec->len && * left> 0; i++) {
 			refs_drop(&v->vec->items[i], sess, left);
 		}
 		break;
@@ -1172,7 +1182,8 @@ sv_to_pb(const sval *v, arena *a, struct session *sess, Mgr__Value *out)
 	return rc;
 }
 
-/* ---- reference walk ---------------------------------------------------------- */
+/* ---- reference walk
+ * ---------------------------------------------------------- */
 
 static void
 each_ref_d(sval *v, void (*fn)(sval *ref, void *arg), void *arg, int depth)
@@ -1185,8 +1196,8 @@ each_ref_d(sval *v, void (*fn)(sval *ref, void *arg), void *arg, int depth)
 	case SV_TUPLE:
 		if (depth < SV_MAX_DEPTH) {
 			for (size_t i = 0; i < v->vec->len; i++) {
-				each_ref_d(&v->vec->items[i], fn, arg,
-				    depth + 1);
+				each_ref_d(
+				    &v->vec->items[i], fn, arg, depth + 1);
 			}
 		}
 		break;
