@@ -143,6 +143,8 @@ h_info(mctx *c)
 	server *srv = c->srv;
 	sval    info, types;
 	int     rv;
+	// Counts include no garbage cycles.
+	gc_maybe(srv, true);
 	if ((rv = sv_new_dict(&info)) != 0) {
 		return rv;
 	}
@@ -179,11 +181,17 @@ h_info(mctx *c)
 		    sv_int((int64_t) sd_len(srv->names.dict)));
 	}
 	if (rv == 0) {
+		rv = put(info.dict, "waiters", sv_int((int64_t) srv->waiters));
+	}
+	if (rv == 0) {
 		rv = put(info.dict, "uptime_ms",
 		    sv_int((int64_t) (now_ms() - srv->start_ms)));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "pid", sv_int((int64_t) getpid()));
+	}
+	if (rv == 0) {
+		rv = put(info.dict, "cycles_freed", sv_int((int64_t) srv->gc_freed));
 	}
 	sv_free(&types);
 	if (rv != 0) {

@@ -59,6 +59,8 @@ struct mobj {
 	void          *data;
 	struct server *srv;
 	struct mobj   *dying_next; /* in the server's destruction worklist */
+	int64_t        gc_refs;    /* cycle collection (gc.c) */
+	bool           gc_reachable;
 };
 
 /* ---- store (store.c) ---------------------------------------------------- */

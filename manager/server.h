@@ -29,6 +29,8 @@ typedef struct server {
 	arena    txa;     /* reply trees, reset after each reply */
 	bool     closing; /* shutting down: decrefs free nothing */
 	mobj    *dying;   /* objects at zero, to destroy (store.c) */
+	uint64_t gc_pending; /* decrefs that left a container alive */
+	uint64_t gc_freed;   /* objects freed by cycle collection */
 	bool     draining;
 
 	session *sessions; /* doubly linked */
@@ -90,5 +92,12 @@ const mtype *type_by_code(Mgr__ObjType code);
 const char  *op_name(Mgr__Op op);
 
 uint64_t now_ms(void);
+
+/* Cycle collection (gc.c). */
+void gc_note_decref(mobj *o);
+void gc_collect(server *srv);
+/* Collects when enough container decrefs have accumulated, or whenever
+ * any have with force. */
+void gc_maybe(server *srv, bool force);
 
 #endif

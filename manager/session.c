@@ -229,6 +229,7 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	s->requests++;
 	srv->requests++;
 	int rv = dispatch(srv, s, rq);
+	gc_maybe(srv, false);
 	pthread_mutex_unlock(&srv->mtx);
 	arena_reset(&s->rxa);
 	// A reply that can't be queued means the connection is going.
@@ -254,6 +255,7 @@ on_closed(void *arg, int err)
 	pthread_mutex_lock(&srv->mtx);
 	s->state = S_CLOSED;
 	session_drop_all(s);
+	gc_maybe(srv, false);
 	if (s->prev != NULL) {
 		s->prev->next = s->next;
 	} else {

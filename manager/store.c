@@ -54,7 +54,11 @@ mobj_decref(mobj *o)
 		    (unsigned long long) o->id);
 		return;
 	}
-	if (--o->refs > 0 || o->srv->closing) {
+	if (--o->refs > 0) {
+		gc_note_decref(o); // maybe only a cycle holds it now
+		return;
+	}
+	if (o->srv->closing) {
 		return;
 	}
 	server *srv = o->srv;

@@ -1,0 +1,1 @@
+mgr_test(test_lifetime test_lifetime.c LIBS mgr_static)

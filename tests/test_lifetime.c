@@ -1,0 +1,283 @@
+/* Lifetimes of shared objects: nested references keep their referents
+ * alive, cycles are collected once nothing outside holds them, long
+ * chains are freed without recursion, and a long run of create / share /
+ * release returns the manager to zero objects. Against a real managerd
+ * (embedded). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mgr.h"
+
+static mgr_server *srv;
+static mgr_client *cl;
+
+#define OK(call) assert_int_equal((call), 0)
+
+static int
+setup(void **state)
+{
+	(void) state;
+	OK(mgr_server_start(&srv, NULL));
+	OK(mgr_server_connect(srv, &cl));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	mgr_disconnect(cl);
+	mgr_server_shutdown(srv);
+	return 0;
+}
+
+/* info[key] (an int). */
+static int64_t
+info_int(mgr_client *c, const char *key)
+{
+	mgr_value info;
+	OK(mgr_info(c, &info));
+	int64_t v = -1;
+	for (size_t i = 0; i < info.len; i++) {
+		mgr_value *k = &info.pairs[2 * i];
+		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
+			assert_int_equal(info.pairs[2 * i + 1].kind, MGR_INT);
+			v = info.pairs[2 * i + 1].i;
+		}
+	}
+	mgr_value_free(&info);
+	assert_true(v >= 0);
+	return v;
+}
+
+static int64_t
+live(void)
+{
+	return info_int(cl, "objects_total");
+}
+
+static void
+test_nested_keeps_alive(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *d, *l, *l2;
+	OK(mgr_dict_new(cl, &d));
+	OK(mgr_list_new(cl, &l));
+	OK(mgr_dict_set(d, mgr_str("inner"), mgr_ref(l)));
+	OK(mgr_obj_release(l)); // only the dict holds the list now
+	assert_int_equal(live(), base + 2);
+
+	mgr_value v;
+	OK(mgr_dict_get(d, mgr_str("inner"), &v));
+	assert_int_equal(v.kind, MGR_REF);
+	l2 = mgr_value_ref(&v);
+	assert_string_equal(mgr_obj_type(l2), "list");
+	OK(mgr_list_append(l2, mgr_int(42)));
+	size_t n;
+	OK(mgr_list_len(l2, &n));
+	assert_int_equal(n, 1);
+	mgr_value_free(&v); // releases that proxy
+
+	// Another path to the same list sees the write.
+	OK(mgr_dict_get(d, mgr_str("inner"), &v));
+	mgr_value item;
+	OK(mgr_list_get(mgr_value_ref(&v), 0, &item));
+	assert_int_equal(item.i, 42);
+	mgr_value_free(&v);
+
+	OK(mgr_obj_release(d));
+	assert_int_equal(live(), base);
+}
+
+static void
+test_list_of_dict_proxies(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *l;
+	OK(mgr_list_new(cl, &l));
+	for (int i = 0; i < 5; i++) {
+		mgr_obj *d;
+		OK(mgr_dict_new(cl, &d));
+		OK(mgr_dict_set(d, mgr_str("i"), mgr_int(i)));
+		OK(mgr_list_append(l, mgr_ref(d)));
+		OK(mgr_obj_release(d));
+	}
+	mgr_value all;
+	OK(mgr_list_copy(l, &all));
+	assert_int_equal(all.len, 5);
+	for (size_t i = 0; i < all.len; i++) {
+		mgr_value x;
+		OK(mgr_dict_get(mgr_value_ref(&all.items[i]), mgr_str("i"), &x));
+		assert_int_equal(x.i, (int64_t) i);
+	}
+	char buf[256];
+	OK(mgr_value_repr(&all.items[0], buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "dict"));
+	mgr_value_free(&all);
+	assert_int_equal(live(), base + 6);
+	OK(mgr_obj_release(l));
+	assert_int_equal(live(), base);
+}
+
+static void
+test_self_cycle(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *l;
+	OK(mgr_list_new(cl, &l));
+	OK(mgr_list_append(l, mgr_ref(l)));
+	OK(mgr_list_append(l, mgr_ref(l)));
+	mgr_value first;
+	OK(mgr_list_get(l, 0, &first));
+	assert_int_equal(mgr_obj_id(mgr_value_ref(&first)), mgr_obj_id(l));
+	mgr_value_free(&first);
+	OK(mgr_obj_release(l));
+	assert_int_equal(live(), base);
+}
+
+static void
+test_mutual_cycle(void **state)
+{
+	(void) state;
+	int64_t  base  = live();
+	int64_t  freed = info_int(cl, "cycles_freed");
+	mgr_obj *a, *b, *q;
+	OK(mgr_dict_new(cl, &a));
+	OK(mgr_ns_new(cl, &b));
+	OK(mgr_list_new(cl, &q)); // reachable only through the cycle
+	OK(mgr_dict_set(a, mgr_str("b"), mgr_ref(b)));
+	OK(mgr_ns_set(b, "a", mgr_ref(a)));
+	mgr_value items[] = {mgr_ref(q), mgr_int(1)};
+	OK(mgr_ns_set(b, "q", mgr_list_of(items, 2)));
+	OK(mgr_obj_release(q));
+	OK(mgr_obj_release(a));
+	// b still held: nothing may go.
+	assert_int_equal(live(), base + 3);
+	OK(mgr_obj_release(b));
+	assert_int_equal(live(), base);
+	assert_int_equal(info_int(cl, "cycles_freed"), freed + 3);
+}
+
+static void
+test_cycle_held_by_name(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *l, *again;
+	OK(mgr_list_new(cl, &l));
+	OK(mgr_list_append(l, mgr_ref(l)));
+	OK(mgr_name_set(cl, "loop", l));
+	OK(mgr_obj_release(l));
+	assert_int_equal(live(), base + 1); // the name is a root
+	OK(mgr_name_get(cl, "loop", &again));
+	size_t n;
+	OK(mgr_list_len(again, &n));
+	assert_int_equal(n, 1);
+	OK(mgr_obj_release(again));
+	OK(mgr_name_del(cl, "loop"));
+	assert_int_equal(live(), base);
+}
+
+static void
+test_long_chain(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *head, *prev;
+	OK(mgr_list_new(cl, &head));
+	prev = head;
+	OK(mgr_obj_token(head, (char[64]){0}, 64));
+	for (int i = 0; i < 20000; i++) {
+		mgr_obj *next;
+		OK(mgr_list_new(cl, &next));
+		OK(mgr_list_append(prev, mgr_ref(next)));
+		if (prev != head) {
+			OK(mgr_obj_release(prev));
+		}
+		prev = next;
+	}
+	OK(mgr_obj_release(prev));
+	assert_int_equal(live(), base + 20001);
+	// Freeing the head frees 20,001 objects one after another: a
+	// recursive destroy would have exhausted the manager's stack.
+	OK(mgr_obj_release(head));
+	assert_int_equal(live(), base);
+}
+
+static void
+test_create_share_release_loop(void **state)
+{
+	(void) state;
+	int64_t     base = live();
+	mgr_client *other;
+	OK(mgr_server_connect(srv, &other));
+	for (int i = 0; i < 300; i++) {
+		mgr_obj *d, *l, *seen;
+		char     tok[64];
+		OK(mgr_dict_new(cl, &d));
+		OK(mgr_list_new(cl, &l));
+		OK(mgr_list_append(l, mgr_ref(d)));
+		OK(mgr_dict_set(d, mgr_int(i), mgr_ref(l))); // a cycle
+		OK(mgr_obj_token(d, tok, sizeof(tok)));
+		OK(mgr_attach(other, tok, &seen));
+		OK(mgr_dict_set(seen, mgr_str("by"), mgr_str("other")));
+		OK(mgr_obj_release(d));
+		OK(mgr_obj_release(l));
+		OK(mgr_obj_release(seen));
+	}
+	assert_int_equal(live(), base);
+	// A stale token: the object is gone, its id never comes back.
+	mgr_obj *d, *x;
+	char     tok[64];
+	OK(mgr_dict_new(cl, &d));
+	OK(mgr_obj_token(d, tok, sizeof(tok)));
+	OK(mgr_obj_release(d));
+	assert_int_equal(mgr_attach(other, tok, &x), MGR_ENOOBJ);
+	mgr_disconnect(other);
+}
+
+static void
+test_session_end_drops_references(void **state)
+{
+	(void) state;
+	int64_t     base = live();
+	mgr_client *other;
+	mgr_obj    *l, *d;
+	OK(mgr_server_connect(srv, &other));
+	OK(mgr_list_new(other, &l));
+	OK(mgr_dict_new(other, &d));
+	OK(mgr_list_append(l, mgr_ref(l)));
+	OK(mgr_dict_set(d, mgr_str("l"), mgr_ref(l)));
+	assert_int_equal(live(), base + 2);
+	mgr_disconnect(other); // without releasing anything
+	assert_int_equal(live(), base);
+	// The proxies outlive their client and fail cleanly.
+	assert_int_equal(mgr_list_append(l, mgr_int(1)), MGR_ECLOSED);
+	OK(mgr_obj_release(l));
+	OK(mgr_obj_release(d));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nested_keeps_alive),
+		cmocka_unit_test(test_list_of_dict_proxies),
+		cmocka_unit_test(test_self_cycle),
+		cmocka_unit_test(test_mutual_cycle),
+		cmocka_unit_test(test_cycle_held_by_name),
+		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_create_share_release_loop),
+		cmocka_unit_test(test_session_end_drops_references),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
