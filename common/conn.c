@@ -265,42 +265,76 @@ tx_cb(void *arg)
 	}
 }
 
-int
-fconn_send_msg(fconn *c, const ProtobufCMessage *m)
+/* Makes room for n more bytes in the send queue and locks it; returns
+ * where to write, or NULL with *err set (and the lock released). */
+static uint8_t *
+tx_reserve(fconn *c, size_t n, int *err)
 {
-	size_t n = protobuf_c_message_get_packed_size(m);
-	if (n > c->max_msg) {
-		return MGR_ETOOBIG;
-	}
 	pthread_mutex_lock(&c->mtx);
 	if (c->closed || c->close_after_tx) {
 		pthread_mutex_unlock(&c->mtx);
-		return MGR_ECONN;
+		*err = MGR_ECONN;
+		return NULL;
 	}
-	if (c->txqcap - c->txqlen < n + 4) {
+	if (c->txqcap - c->txqlen < n) {
 		size_t cap = c->txqcap ? c->txqcap : 256;
-		while (cap - c->txqlen < n + 4) {
+		while (cap - c->txqlen < n) {
 			cap *= 2;
 		}
 		uint8_t *nb = realloc(c->txq, cap);
 		if (nb == NULL) {
 			pthread_mutex_unlock(&c->mtx);
-			return MGR_ENOMEM;
+			*err = MGR_ENOMEM;
+			return NULL;
 		}
 		c->txq    = nb;
 		c->txqcap = cap;
 	}
-	uint8_t *p = c->txq + c->txqlen;
-	p[0]       = (uint8_t) (n >> 24);
-	p[1]       = (uint8_t) (n >> 16);
-	p[2]       = (uint8_t) (n >> 8);
-	p[3]       = (uint8_t) n;
-	protobuf_c_message_pack(m, p + 4);
-	c->txqlen += n + 4;
+	return c->txq + c->txqlen;
+}
+
+/* Commits n reserved bytes, starts a send if idle, and unlocks. */
+static void
+tx_commit(fconn *c, size_t n)
+{
+	c->txqlen += n;
 	if (!c->sending) {
 		start_send(c);
 	}
 	pthread_mutex_unlock(&c->mtx);
+}
+
+int
+fconn_send_msg(fconn *c, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	int    err;
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	uint8_t *p = tx_reserve(c, n + 4, &err);
+	if (p == NULL) {
+		return err;
+	}
+	p[0] = (uint8_t) (n >> 24);
+	p[1] = (uint8_t) (n >> 16);
+	p[2] = (uint8_t) (n >> 8);
+	p[3] = (uint8_t) n;
+	protobuf_c_message_pack(m, p + 4);
+	tx_commit(c, n + 4);
+	return 0;
+}
+
+int
+fconn_send_raw(fconn *c, const void *data, size_t len)
+{
+	int      err;
+	uint8_t *p = tx_reserve(c, len, &err);
+	if (p == NULL) {
+		return err;
+	}
+	memcpy(p, data, len);
+	tx_commit(c, len);
 	return 0;
 }
 

@@ -38,6 +38,9 @@ void fconn_set_rx_timeout(fconn *c, int ms);
 /* Packs m into the send queue and starts sending if idle. MGR_ECONN when
  * closed, MGR_ETOOBIG over the limit, MGR_ENOMEM. Thread-safe. */
 int  fconn_send_msg(fconn *c, const ProtobufCMessage *m);
+/* Appends len bytes of ready-made frames to the send queue (pipelined
+ * requests); as fconn_send_msg otherwise. */
+int  fconn_send_raw(fconn *c, const void *data, size_t len);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
 /* Closes the connection now (idempotent, thread-safe). */

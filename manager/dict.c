@@ -559,12 +559,21 @@ dict_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 	}
 }
 
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+dict_clone(mobj *o)
+{
+	sdict *copy;
+	return sd_copy(o->data, &copy) == 0 ? copy : NULL;
+}
+
 const mtype dict_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_DICT,
 	.name     = "dict",
 	.create   = dict_create,
 	.destroy  = dict_destroy,
 	.each_ref = dict_each_ref,
+	.clone_data = dict_clone,
 };
 
 static int

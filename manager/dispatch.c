@@ -13,26 +13,6 @@
 
 extern const mop admin_ops[];
 
-/* TEMPORARY while the types of the synchronization issue are written in
- * parallel: weak, so that a missing one is NULL (skipped). */
-#pragma weak queue_type
-#pragma weak queue_ops
-#pragma weak lock_type
-#pragma weak rlock_type
-#pragma weak semaphore_type
-#pragma weak bounded_semaphore_type
-#pragma weak lock_ops
-#pragma weak condition_type
-#pragma weak condition_ops
-#pragma weak event_type
-#pragma weak event_ops
-#pragma weak barrier_type
-#pragma weak barrier_ops
-#pragma weak scalar_type
-#pragma weak scalar_ops
-#pragma weak array_type
-#pragma weak array_ops
-
 static const mtype *const all_types[] = {
 	&dict_type,
 	&list_type,
@@ -71,7 +51,7 @@ static void
 build_table(void)
 {
 	for (size_t i = 0; i < sizeof(all_ops) / sizeof(all_ops[0]); i++) {
-		for (const mop *m = all_ops[i]; m != NULL && m->fn != NULL; m++) {
+		for (const mop *m = all_ops[i]; m->fn != NULL; m++) {
 			if ((unsigned) m->op < MAX_OP) {
 				op_table[m->op] = m;
 			}
@@ -83,7 +63,7 @@ const mtype *
 type_by_code(Mgr__ObjType code)
 {
 	for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]); i++) {
-		if (all_types[i] != NULL && all_types[i]->code == code) {
+		if (all_types[i]->code == code) {
 			return all_types[i];
 		}
 	}
@@ -144,9 +124,10 @@ mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
 	return 0;
 }
 
-/* Decodes, runs and encodes; returns the status. */
+/* Finds the target, checks it and the arguments, decodes them and runs
+ * the handler; returns its status (or MGR_PENDING). */
 static int
-run(mctx *c, const mop *m, Mgr__Reply *rp)
+call(mctx *c, const mop *m)
 {
 	server             *srv = c->srv;
 	const Mgr__Request *rq  = c->rq;
@@ -182,69 +163,235 @@ run(mctx *c, const mop *m, Mgr__Reply *rp)
 		}
 		c->nargs = i + 1;
 	}
-	if ((rv = m->fn(c)) != 0) {
-		return rv; // an error, or MGR_PENDING
+	return m->fn(c);
+}
+
+/* Fills rp from c's outcome (rv), allocating from the reply arena. */
+static void
+encode(mctx *c, int rv, Mgr__Reply *rp)
+{
+	server *srv = c->srv;
+	rp->id      = c->rq->id;
+	if (rv == 0) {
+		const sval *res = c->res_borrowed ? c->res_borrowed : &c->res;
+		if (res->kind != SV_NONE || c->res_borrowed != NULL) {
+			Mgr__Value *pv = arena_alloc(&srv->txa, sizeof(*pv));
+			if (pv == NULL) {
+				rv = mctx_fail(c, MGR_ENOMEM, "out of memory");
+			} else if ((rv = sv_to_pb(res, &srv->txa, c->sess, pv)) !=
+			    0) {
+				mctx_fail(c, rv, "cannot encode the result");
+			} else {
+				rp->result = pv;
+			}
+		}
 	}
-	const sval *res = c->res_borrowed ? c->res_borrowed : &c->res;
-	if (res->kind != SV_NONE || c->res_borrowed != NULL) {
-		Mgr__Value *pv = arena_alloc(&srv->txa, sizeof(*pv));
-		if (pv == NULL) {
+	if (rv != 0) {
+		rp->result = NULL;
+		rp->status = rv;
+		size_t n   = strlen(c->err);
+		char  *e   = arena_alloc(&srv->txa, n + 1);
+		if (e != NULL) {
+			memcpy(e, c->err, n + 1);
+			rp->error = e;
+		}
+	}
+}
+
+static int
+ctx_init(mctx *c, server *srv, session *s, const Mgr__Request *rq,
+    sval *small, size_t nsmall)
+{
+	*c = (mctx){.srv = srv, .sess = s, .rq = rq, .args = small};
+	if (rq->n_args > nsmall) {
+		c->args = calloc(rq->n_args, sizeof(sval));
+		if (c->args == NULL) {
+			c->args = small;
 			return mctx_fail(c, MGR_ENOMEM, "out of memory");
 		}
-		if ((rv = sv_to_pb(res, &srv->txa, c->sess, pv)) != 0) {
-			return mctx_fail(c, rv, "cannot encode the result");
-		}
-		rp->result = pv;
 	}
 	return 0;
+}
+
+static void
+ctx_fini(mctx *c, sval *small)
+{
+	for (size_t i = 0; i < c->nargs; i++) {
+		sv_free(&c->args[i]);
+	}
+	if (c->args != small) {
+		free(c->args);
+	}
+	sv_free(&c->res);
+	if (c->obj != NULL) {
+		mobj_decref(c->obj);
+	}
+}
+
+static const mop *
+find_op(Mgr__Op op)
+{
+	pthread_once(&table_once, build_table);
+	return (unsigned) op < MAX_OP ? op_table[op] : NULL;
+}
+
+/* ---- atomic batches ----------------------------------------------------------- */
+
+typedef struct snap {
+	mobj *o;
+	void *saved; /* a copy of o->data from before the batch */
+} snap;
+
+/* Frees a data copy (through the type's destroy on a stand-in). */
+static void
+drop_data(mobj *o, void *data)
+{
+	mobj tmp = *o;
+	tmp.data = data;
+	o->type->destroy(&tmp);
+}
+
+/* Applies every sub-request under the lock, in order; if one fails, puts
+ * back the copies taken of every object touched before it. */
+static int
+dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
+{
+	size_t      n     = rq->n_batch;
+	mctx       *cs    = calloc(n ? n : 1, sizeof(*cs));
+	snap       *snaps = calloc(n ? n : 1, sizeof(*snaps));
+	Mgr__Reply  rp    = MGR__REPLY__INIT;
+	size_t      nsnap = 0, done = 0, failed = n;
+	int         rv = 0;
+	rp.id          = rq->id;
+	if (cs == NULL || snaps == NULL) {
+		free(cs);
+		free(snaps);
+		rp.status = MGR_ENOMEM;
+		rp.error  = "out of memory";
+		return session_send(s, &rp);
+	}
+	for (size_t i = 0; i < n && failed == n; i++) {
+		const Mgr__Request *sub = rq->batch[i];
+		mctx               *c   = &cs[i];
+		const mop          *m   = find_op(sub->op);
+		done                    = i + 1;
+		if ((rv = ctx_init(c, srv, s, sub, NULL, 0)) != 0) {
+			failed = i;
+			break;
+		}
+		mobj *o = store_find(srv, sub->target);
+		if (m == NULL || m->types == 0 || sub->n_batch > 0) {
+			rv = mctx_fail(c, MGR_EINVAL,
+			    "operation %zu: %s is not allowed in an atomic batch", i,
+			    m ? op_name(sub->op) : "unknown");
+		} else if (o != NULL && o->type->clone_data == NULL) {
+			rv = mctx_fail(c, MGR_ETYPE,
+			    "operation %zu: a %s can't be in an atomic batch", i,
+			    o->type->name);
+		} else {
+			size_t k = 0;
+			while (k < nsnap && snaps[k].o != o) {
+				k++;
+			}
+			if (o != NULL && k == nsnap) {
+				snaps[k].saved = o->type->clone_data(o);
+				if (snaps[k].saved == NULL) {
+					rv = mctx_fail(c, MGR_ENOMEM, "out of memory");
+				} else {
+					snaps[k].o = o;
+					mobj_incref(o);
+					nsnap++;
+				}
+			}
+			if (rv == 0) {
+				rv = call(c, m);
+			}
+			if (rv == MGR_PENDING) { // data types never park
+				rv = mctx_fail(c, MGR_EINTERNAL, "parked in a batch");
+			}
+			// Later operations may change what a borrowed result
+			// points to: keep a copy.
+			if (rv == 0 && c->res_borrowed != NULL) {
+				rv = sv_copy(&c->res, c->res_borrowed);
+				c->res_borrowed = NULL;
+			}
+		}
+		if (rv != 0) {
+			failed = i;
+		}
+	}
+	for (size_t k = 0; k < nsnap; k++) {
+		mobj *o = snaps[k].o;
+		if (failed < n) {
+			void *changed = o->data;
+			o->data       = snaps[k].saved;
+			drop_data(o, changed);
+		} else {
+			drop_data(o, snaps[k].saved);
+		}
+		mobj_decref(o);
+	}
+	size_t nrep = failed < n ? failed + 1 : n;
+	rp.batch    = arena_alloc(&srv->txa, (nrep ? nrep : 1) * sizeof(*rp.batch));
+	Mgr__Reply *subs = arena_alloc(&srv->txa, (nrep ? nrep : 1) * sizeof(*subs));
+	if (rp.batch == NULL || subs == NULL) {
+		rp.status = MGR_ENOMEM;
+		rp.error  = "out of memory";
+	} else {
+		rp.n_batch = nrep;
+		for (size_t i = 0; i < nrep; i++) {
+			mgr__reply__init(&subs[i]);
+			rp.batch[i] = &subs[i];
+			if (failed < n && i < failed) {
+				subs[i].id     = rq->batch[i]->id;
+				subs[i].status = MGR_EABORTED;
+				subs[i].error  = "not applied: the atomic batch failed";
+			} else {
+				encode(&cs[i], i == failed ? rv : 0, &subs[i]);
+			}
+		}
+		if (failed < n) {
+			rp.status = subs[failed].status;
+			rp.error  = subs[failed].error;
+		}
+	}
+	int sent = session_send(s, &rp);
+	arena_reset(&srv->txa);
+	for (size_t i = 0; i < done; i++) {
+		ctx_fini(&cs[i], NULL);
+	}
+	free(cs);
+	free(snaps);
+	return sent;
 }
 
 int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
-	pthread_once(&table_once, build_table);
+	if (rq->op == MGR__OP__OP_BATCH) {
+		return dispatch_batch(srv, s, rq);
+	}
 	Mgr__Reply rp = MGR__REPLY__INIT;
+	const mop *m  = find_op(rq->op);
 	rp.id         = rq->id;
-
-	const mop *m = (unsigned) rq->op < MAX_OP ? op_table[rq->op] : NULL;
 	if (m == NULL) {
 		rp.status = MGR_EPROTO;
 		rp.error  = "unknown operation";
 		return session_send(s, &rp);
 	}
 	sval small[8];
-	mctx c = {.srv = srv, .sess = s, .rq = rq, .args = small};
-	if (rq->n_args > 8) {
-		c.args = calloc(rq->n_args, sizeof(sval));
-		if (c.args == NULL) {
-			rp.status = MGR_ENOMEM;
-			rp.error  = "out of memory";
-			return session_send(s, &rp);
-		}
+	mctx c;
+	int  rv   = ctx_init(&c, srv, s, rq, small, 8);
+	int  sent = 0;
+	if (rv == 0) {
+		rv = call(&c, m);
 	}
-	int rv   = run(&c, m, &rp);
-	int sent = 0;
-	if (rv == MGR_PENDING) {
-		goto done; // parked: a waiter answers later
+	if (rv != MGR_PENDING) { // parked: a waiter answers later
+		encode(&c, rv, &rp);
+		// Pack before the result (which the reply points into) goes.
+		sent = session_send(s, &rp);
+		arena_reset(&srv->txa);
 	}
-	if (rv != 0) {
-		rp.result = NULL;
-		rp.status = rv;
-		rp.error  = c.err;
-	}
-	// Pack before the result (which the reply points into) is freed.
-	sent = session_send(s, &rp);
-	arena_reset(&srv->txa);
-done:
-	for (size_t i = 0; i < c.nargs; i++) {
-		sv_free(&c.args[i]);
-	}
-	if (c.args != small) {
-		free(c.args);
-	}
-	sv_free(&c.res);
-	if (c.obj != NULL) {
-		mobj_decref(c.obj);
-	}
+	ctx_fini(&c, small);
 	return sent;
 }

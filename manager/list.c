@@ -458,12 +458,21 @@ list_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 	}
 }
 
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+list_clone(mobj *o)
+{
+	svec *copy;
+	return svec_copy(o->data, &copy) == 0 ? copy : NULL;
+}
+
 const mtype list_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_LIST,
 	.name     = "list",
 	.create   = list_create,
 	.destroy  = list_destroy,
 	.each_ref = list_each_ref,
+	.clone_data = list_clone,
 };
 
 static int

@@ -72,12 +72,21 @@ ns_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 	}
 }
 
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+ns_clone(mobj *o)
+{
+	sdict *copy;
+	return sd_copy(o->data, &copy) == 0 ? copy : NULL;
+}
+
 const mtype namespace_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_NAMESPACE,
 	.name     = "namespace",
 	.create   = ns_create,
 	.destroy  = ns_destroy,
 	.each_ref = ns_each_ref,
+	.clone_data = ns_clone,
 };
 
 /* AttributeError's detail, as "no attribute 'x'". */

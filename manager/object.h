@@ -50,6 +50,11 @@ typedef struct mtype {
 	/* Optional: w's session ended; w is freed (unanswered) right after.
 	 * For types where a vanished waiter changes state (a barrier breaks). */
 	void (*cancel)(mobj *o, struct waiter *w);
+	/* Optional, for the data types: a deep copy of o->data (NULL when
+	 * out of memory), kept to undo an atomic batch that fails; freed or
+	 * put back through destroy. Types without it can't be batched
+	 * atomically. */
+	void *(*clone_data)(mobj *o);
 } mtype;
 
 struct mobj {

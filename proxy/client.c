@@ -22,9 +22,16 @@
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
 
+/* Callers waiting for replies: one group per waiting thread (a single
+ * call, or a pipelined batch), woken once, when its last reply is in. */
+typedef struct pgroup {
+	pthread_cond_t cv;
+	size_t         remaining;
+} pgroup;
+
 typedef struct pending {
 	uint64_t        id;
-	pthread_cond_t  cv;
+	pgroup         *g;
 	bool            done;
 	int             err;   /* transport error, when reply is NULL */
 	Mgr__Reply     *reply; /* owned once done */
@@ -43,7 +50,8 @@ struct mgr_client {
 	bool            user_gone; /* mgr_disconnect called */
 	size_t          refs;      /* the user's + one per proxy */
 	uint64_t        next_id;
-	pending        *pending;
+	pending        *pending; /* in id order: replies mostly match the head */
+	pending        *pending_tail;
 	uint8_t        *key;
 	size_t          keylen;
 	uint8_t         nonce[AUTH_NONCE_LEN];
@@ -109,6 +117,87 @@ client_usable(mgr_client *c)
 	bool ok = !c->user_gone && c->state == C_READY;
 	pthread_mutex_unlock(&c->mtx);
 	return ok;
+}
+
+/* ---- pending requests (under c->mtx) ------------------------------------- */
+
+static void
+unlink_pending(mgr_client *c, pending *prev, pending *p)
+{
+	if (prev != NULL) {
+		prev->next = p->next;
+	} else {
+		c->pending = p->next;
+	}
+	if (c->pending_tail == p) {
+		c->pending_tail = prev;
+	}
+	p->next = NULL;
+}
+
+static void
+finish_pending(pending *p)
+{
+	p->done = true;
+	if (--p->g->remaining == 0) {
+		pthread_cond_signal(&p->g->cv);
+	}
+}
+
+/* Registers n requests of group g under consecutive ids (from *first).
+ * MGR_ECLOSED / MGR_ECONN when the client can't send. */
+static int
+pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (c->user_gone || c->state != C_READY) {
+		int rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
+		pthread_mutex_unlock(&c->mtx);
+		return rv;
+	}
+	*first       = c->next_id + 1;
+	c->next_id  += n;
+	g->remaining = n;
+	for (size_t i = 0; i < n; i++) {
+		ps[i] = (pending){.id = *first + i, .g = g};
+		if (c->pending_tail != NULL) {
+			c->pending_tail->next = &ps[i];
+		} else {
+			c->pending = &ps[i];
+		}
+		c->pending_tail = &ps[i];
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
+}
+
+/* Waits for the group; after a failed send (err != 0) takes back the
+ * requests no reply came for. */
+static void
+pend_wait(mgr_client *c, pending *ps, size_t n, pgroup *g, int err)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (err != 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (ps[i].done) {
+				continue;
+			}
+			pending *prev = NULL, *p = c->pending;
+			while (p != NULL && p != &ps[i]) {
+				prev = p;
+				p    = p->next;
+			}
+			if (p != NULL) {
+				unlink_pending(c, prev, p);
+			}
+			ps[i].err = err;
+			finish_pending(&ps[i]);
+		}
+	}
+	while (g->remaining > 0) {
+		pthread_cond_wait(&g->cv, &c->mtx);
+	}
+	pthread_mutex_unlock(&c->mtx);
 }
 
 /* ---- receive path (nng callbacks) -------------------------------------- */
@@ -201,16 +290,15 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return MGR_EPROTO;
 	}
 	pthread_mutex_lock(&c->mtx);
-	pending **pp = &c->pending;
-	while (*pp != NULL && (*pp)->id != rp->id) {
-		pp = &(*pp)->next;
+	pending *prev = NULL, *p = c->pending;
+	while (p != NULL && p->id != rp->id) {
+		prev = p;
+		p    = p->next;
 	}
-	pending *p = *pp;
 	if (p != NULL) {
-		*pp      = p->next;
+		unlink_pending(c, prev, p);
 		p->reply = rp;
-		p->done  = true;
-		pthread_cond_signal(&p->cv);
+		finish_pending(p);
 	}
 	pthread_mutex_unlock(&c->mtx);
 	if (p == NULL) {
@@ -235,12 +323,12 @@ on_closed(void *arg, int err)
 	}
 	c->state = C_DEAD;
 	c->ended = true;
-	for (pending *p = c->pending; p != NULL; p = p->next) {
-		p->done = true;
-		p->err  = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
-		pthread_cond_signal(&p->cv);
+	for (pending *p = c->pending, *next; p != NULL; p = next) {
+		next   = p->next;
+		p->err = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
+		finish_pending(p);
 	}
-	c->pending = NULL;
+	c->pending = c->pending_tail = NULL;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
 }
@@ -451,7 +539,7 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	Mgr__Value  *pv[16];
 	Mgr__Value **args = pv;
-	pending      p    = { .done = false };
+	pending      p;
 	arena       *a;
 	int          rv;
 
@@ -487,40 +575,27 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	rq.timeout_ms = call->timeout;
 	rq.thread     = thread_id();
 
-	pthread_mutex_lock(&c->mtx);
-	if (c->user_gone || c->state != C_READY) {
-		rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
-		pthread_mutex_unlock(&c->mtx);
+	// The manager's limit (from the handshake): over it, the manager
+	// would close the connection. 11 bytes leave room for the id.
+	if (mgr__request__get_packed_size(&rq) + 11 > c->max_message) {
+		arena_reset(a);
+		client_set_detail("request over the manager's %zu byte limit",
+		    c->max_message);
+		return MGR_ETOOBIG;
+	}
+	pgroup   g;
+	uint64_t id;
+	pthread_cond_init(&g.cv, NULL);
+	if ((rv = pend_begin(c, &p, 1, &g, &id)) != 0) {
+		pthread_cond_destroy(&g.cv);
 		arena_reset(a);
 		return rv;
 	}
-	p.id = rq.id = ++c->next_id;
-	pthread_cond_init(&p.cv, NULL);
-	p.next     = c->pending;
-	c->pending = &p;
-	pthread_mutex_unlock(&c->mtx);
-
-	rv = fconn_send_msg(c->fc, &rq.base);
+	rq.id = id;
+	rv    = fconn_send_msg(c->fc, &rq.base);
 	arena_reset(a);
-
-	pthread_mutex_lock(&c->mtx);
-	if (rv != 0 && !p.done) {
-		// Not sent: take our record back out.
-		for (pending **pp = &c->pending; *pp != NULL;
-		     pp           = &(*pp)->next) {
-			if (*pp == &p) {
-				*pp = p.next;
-				break;
-			}
-		}
-		p.done = true;
-		p.err  = rv == MGR_ETOOBIG ? rv : MGR_ECONN;
-	}
-	while (!p.done) {
-		pthread_cond_wait(&p.cv, &c->mtx);
-	}
-	pthread_mutex_unlock(&c->mtx);
-	pthread_cond_destroy(&p.cv);
+	pend_wait(c, &p, 1, &g, rv == 0 ? 0 : rv == MGR_ETOOBIG ? rv : MGR_ECONN);
+	pthread_cond_destroy(&g.cv);
 
 	if (p.reply == NULL) {
 		client_set_detail("%s",
@@ -554,4 +629,112 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	}
 	mgr__reply__free_unpacked(p.reply, NULL);
 	return rv;
+}
+
+/* ---- pipelines (batch.c) --------------------------------------------------- */
+
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t) v;
+	return n;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t) (v >> 24);
+	p[1] = (uint8_t) (v >> 16);
+	p[2] = (uint8_t) (v >> 8);
+	p[3] = (uint8_t) v;
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+	    ((uint32_t) p[2] << 8) | p[3];
+}
+
+int
+client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
+    bool atomic, Mgr__Reply **replies)
+{
+	size_t   np  = atomic ? 1 : n;
+	pending *ps  = calloc(np ? np : 1, sizeof(*ps));
+	size_t   cap = recs_len + n * 16 + 32;
+	uint8_t *out = malloc(cap);
+	pgroup   g;
+	uint64_t first;
+	int      rv;
+	if (ps == NULL || out == NULL) {
+		free(ps);
+		free(out);
+		return MGR_ENOMEM;
+	}
+	pthread_cond_init(&g.cv, NULL);
+	if ((rv = pend_begin(c, ps, np, &g, &first)) != 0) {
+		pthread_cond_destroy(&g.cv);
+		free(ps);
+		free(out);
+		return rv;
+	}
+	// Requests were packed without their id (field 1): a field may come
+	// in any order, so the id goes in front of each body here.
+	size_t len = 0;
+	if (atomic) {
+		len = 4;
+		out[len++] = 0x08; // Request.id
+		len += put_varint(out + len, first);
+		out[len++] = 0x10; // Request.op = OP_BATCH
+		len += put_varint(out + len, MGR__OP__OP_BATCH);
+	}
+	for (size_t i = 0, off = 0; i < n; i++) {
+		uint32_t blen = get_be32(recs + off);
+		off += 4;
+		if (atomic) {
+			out[len++] = 0x4a; // Request.batch
+			len += put_varint(out + len, blen);
+		} else {
+			uint8_t idf[12];
+			size_t  k = 0;
+			idf[k++]  = 0x08;
+			k += put_varint(idf + k, first + i);
+			put_be32(out + len, (uint32_t) (blen + k));
+			memcpy(out + len + 4, idf, k);
+			len += 4 + k;
+		}
+		memcpy(out + len, recs + off, blen);
+		len += blen;
+		off += blen;
+	}
+	if (atomic) {
+		put_be32(out, (uint32_t) (len - 4));
+	}
+	// Each pipelined request was checked against the limit when added.
+	rv = atomic && len - 4 > c->max_message ? MGR_ETOOBIG
+	                                        : fconn_send_raw(c->fc, out, len);
+	free(out);
+	pend_wait(c, ps, np, &g, rv == 0 ? 0 : rv == MGR_ETOOBIG ? rv : MGR_ECONN);
+	pthread_cond_destroy(&g.cv);
+	int first_err = 0;
+	for (size_t i = 0; i < np; i++) {
+		replies[i] = ps[i].reply;
+		if (ps[i].reply == NULL && first_err == 0) {
+			first_err = ps[i].err;
+		}
+	}
+	free(ps);
+	return first_err;
+}
+
+size_t
+client_max_message(mgr_client *c)
+{
+	return c->max_message;
 }

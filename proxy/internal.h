@@ -62,6 +62,17 @@ int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
 int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
     size_t nargs, int64_t timeout, mgr_value *result);
 
+/* Sends n requests packed without ids, as records [4-byte big-endian
+ * length][Request] in recs, and waits for their replies: pipelined (n
+ * frames, replies[0..n-1]) or atomic (one OP_BATCH request, replies[0]
+ * holding the sub-replies). The replies are the caller's
+ * (mgr__reply__free_unpacked); NULL where a transport error (returned)
+ * ended the wait. */
+int client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len,
+    size_t n, bool atomic, Mgr__Reply **replies);
+/* The manager's frame size limit for c. */
+size_t client_max_message(mgr_client *c);
+
 /* The URL and key c connected with (owned by c). */
 const char *client_url(mgr_client *c);
 const void *client_key(mgr_client *c, size_t *len);

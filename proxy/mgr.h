@@ -54,6 +54,8 @@ enum mgr_error {
 	MGR_EPROTO,    /* protocol violation */
 	MGR_ECLOSED,   /* handle closed */
 	MGR_EINTERNAL, /* a bug in the manager or the library */
+	MGR_EABORTED,  /* addition: not applied, another operation of the
+	                * atomic batch failed */
 	MGR_ENUMERRORS
 };
 
@@ -440,6 +442,121 @@ int mgr_process_kill(mgr_process *p);
 /* Frees the handle; a child still running is killed and reaped first.
  * NULL is ignored. */
 int mgr_process_free(mgr_process *p);
+
+/* ---- batches: pipelining and atomic groups ------------------------------ */
+
+/* Operation codes for batches, one per call of the typed API above (same
+ * arguments in the same order, as values; sizes and indexes as MGR_INT;
+ * blocking calls take the batch entry's timeout). */
+typedef enum mgr_op {
+	MGR_OP_DICT_SET = 20,
+	MGR_OP_DICT_GET = 21,
+	MGR_OP_DICT_DEL = 22,
+	MGR_OP_DICT_CONTAINS = 23,
+	MGR_OP_DICT_LEN = 24,
+	MGR_OP_DICT_POP = 25,
+	MGR_OP_DICT_POPITEM = 26,
+	MGR_OP_DICT_SETDEFAULT = 27,
+	MGR_OP_DICT_UPDATE = 28,
+	MGR_OP_DICT_CLEAR = 29,
+	MGR_OP_DICT_KEYS = 30,
+	MGR_OP_DICT_VALUES = 31,
+	MGR_OP_DICT_ITEMS = 32,
+	MGR_OP_DICT_COPY = 33,
+	MGR_OP_DICT_INCR = 34,
+	MGR_OP_LIST_APPEND = 40,
+	MGR_OP_LIST_EXTEND = 41,
+	MGR_OP_LIST_INSERT = 42,
+	MGR_OP_LIST_GET = 43,
+	MGR_OP_LIST_SET = 44,
+	MGR_OP_LIST_DEL = 45,
+	MGR_OP_LIST_POP = 46,
+	MGR_OP_LIST_REMOVE = 47,
+	MGR_OP_LIST_INDEX = 48,
+	MGR_OP_LIST_COUNT = 49,
+	MGR_OP_LIST_LEN = 50,
+	MGR_OP_LIST_REVERSE = 51,
+	MGR_OP_LIST_SORT = 52,
+	MGR_OP_LIST_CLEAR = 53,
+	MGR_OP_LIST_SLICE = 54,
+	MGR_OP_LIST_COPY = 55,
+	MGR_OP_NS_SET = 60,
+	MGR_OP_NS_GET = 61,
+	MGR_OP_NS_DEL = 62,
+	MGR_OP_NS_ITEMS = 63,
+	MGR_OP_QUEUE_PUT = 70,
+	MGR_OP_QUEUE_GET = 71,
+	MGR_OP_QUEUE_QSIZE = 72,
+	MGR_OP_QUEUE_EMPTY = 73,
+	MGR_OP_QUEUE_FULL = 74,
+	MGR_OP_QUEUE_TASK_DONE = 75,
+	MGR_OP_QUEUE_JOIN = 76,
+	MGR_OP_ACQUIRE = 80,
+	MGR_OP_RELEASE_LOCK = 81,
+	MGR_OP_LOCKED = 82,
+	MGR_OP_COND_WAIT = 90,
+	MGR_OP_COND_NOTIFY = 91,
+	MGR_OP_COND_NOTIFY_ALL = 92,
+	MGR_OP_EVENT_SET = 100,
+	MGR_OP_EVENT_CLEAR = 101,
+	MGR_OP_EVENT_IS_SET = 102,
+	MGR_OP_EVENT_WAIT = 103,
+	MGR_OP_BARRIER_WAIT = 110,
+	MGR_OP_BARRIER_ABORT = 111,
+	MGR_OP_BARRIER_RESET = 112,
+	MGR_OP_BARRIER_PARTIES = 113,
+	MGR_OP_BARRIER_N_WAITING = 114,
+	MGR_OP_BARRIER_BROKEN = 115,
+	MGR_OP_SCALAR_GET = 120,
+	MGR_OP_SCALAR_SET = 121,
+	MGR_OP_SCALAR_ADD = 122,
+	MGR_OP_ARRAY_LEN = 130,
+	MGR_OP_ARRAY_GET = 131,
+	MGR_OP_ARRAY_SET = 132,
+	MGR_OP_ARRAY_SLICE = 133,
+} mgr_op;
+
+/* A batch of operations on objects of one client, sent together:
+ *   mgr_batch_add(b, d, MGR_OP_DICT_SET, (mgr_value[]){k, v}, 2);
+ *   ...
+ *   mgr_batch_exec(b, false);   // pipelined: one write, replies as they come
+ *   mgr_batch_result(b, i, &status, &value);
+ * Non-atomic (pipelining, like Redis's): each operation is a request of
+ * its own, in order; each succeeds or fails alone; blocking operations
+ * may block (each with its timeout). Atomic (like MULTI/EXEC, and all or
+ * nothing): the whole batch is one request applied under the manager's
+ * lock with nothing interleaved; if an operation fails, the ones before
+ * it are undone and the batch's status is that failure. Atomic batches
+ * take data types only (dict, list, namespace, scalar, array: MGR_ETYPE
+ * otherwise); each object an atomic batch changes is copied once for the
+ * undo, so keep atomic batches to small objects. */
+typedef struct mgr_batch mgr_batch;
+
+/* A new empty batch for client c; *b is the caller's (mgr_batch_free). */
+int mgr_batch_new(mgr_client *c, mgr_batch **b);
+/* Appends op on o with nargs arguments. The arguments are encoded at
+ * once (copied): they need not outlive the call. MGR_EINVAL for a NULL or
+ * foreign proxy; an op that o's type has not fails at exec (MGR_ETYPE). */
+int mgr_batch_add(mgr_batch *b, mgr_obj *o, mgr_op op,
+    const mgr_value *args, size_t nargs);
+/* The same with a timeout for a blocking operation. */
+int mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
+    const mgr_value *args, size_t nargs, int64_t timeout);
+/* The number of operations added since the last reset. */
+size_t mgr_batch_len(mgr_batch *b);
+/* Sends the batch and waits for every reply. Returns 0 when every
+ * operation succeeded, else the first failing operation's code (atomic:
+ * nothing was applied). Transport errors (MGR_ECONN...) fail them all. */
+int mgr_batch_exec(mgr_batch *b, bool atomic);
+/* Operation i's outcome after exec: *status (may be NULL) its code
+ * (atomic and failed: MGR_EABORTED for the operations not applied), *out
+ * (may be NULL) its result, moved to the caller (mgr_value_free); a
+ * second call gives None. MGR_EINDEX for a bad i. */
+int mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out);
+/* Empties the batch for reuse (results not taken are freed). */
+int mgr_batch_reset(mgr_batch *b);
+/* Frees the batch (and results not taken). NULL is ignored. */
+int mgr_batch_free(mgr_batch *b);
 
 #ifdef __cplusplus
 }
