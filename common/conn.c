@@ -63,6 +63,7 @@ nng_to_mgr(int e)
 }
 
 static void rx_cb(void *arg);
+static void rx_end(fconn *c, int err);
 static void tx_cb(void *arg);
 
 int
@@ -118,7 +119,15 @@ post_recv(fconn *c)
 void
 fconn_start(fconn *c)
 {
-	post_recv(c);
+	pthread_mutex_lock(&c->mtx);
+	bool closed = c->closed;
+	if (!closed) {
+		post_recv(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	if (closed) {
+		rx_end(c, MGR_ECLOSED);
+	}
 }
 
 void
@@ -195,14 +204,18 @@ rx_cb(void *arg)
 		c->rxbuf = nb;
 		c->rxcap = want;
 	}
+	// Check and post under the lock: a receive posted on a stream that
+	// fconn_close has already closed would never complete (nng 1.5.2
+	// only fails the receives queued when the stream closes).
 	pthread_mutex_lock(&c->mtx);
 	bool closed = c->closed;
+	if (!closed) {
+		post_recv(c);
+	}
 	pthread_mutex_unlock(&c->mtx);
 	if (closed) {
 		rx_end(c, MGR_ECLOSED);
-		return;
 	}
-	post_recv(c);
 }
 
 /* Swaps the queue into flight and sends it. Called with mtx held. */

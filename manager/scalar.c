@@ -1,0 +1,109 @@
+/* The scalar type (Python's multiprocessing.Value): one item of a typecode
+ * in its C storage. The pure data part is typecode.c; handlers run under
+ * the server lock, which makes SCALAR_ADD an atomic read-modify-write. */
+#include <stdlib.h>
+
+#include "object.h"
+#include "typecode.h"
+
+typedef struct scalar {
+	const tcode  *t;
+	unsigned char cell[TC_MAX_SIZE]; /* t->size bytes used */
+} scalar;
+
+static scalar *
+S(mctx *c)
+{
+	return c->obj->data;
+}
+
+/* The typecode named by argument i: a one-character str. */
+static int
+arg_typecode(mctx *c, size_t i, const tcode **t)
+{
+	const char *s;
+	size_t      len;
+	int         rc = mctx_arg_str(c, i, &s, &len);
+	if (rc != 0) {
+		return rc;
+	}
+	if ((*t = tc_from_str(s, len)) == NULL) {
+		return mctx_fail(
+		    c, MGR_EINVAL, "bad typecode (must be %s)", tc_list());
+	}
+	return 0;
+}
+
+/* CREATE [str typecode, value]. */
+static int
+scalar_create(mobj *o, mctx *c)
+{
+	const tcode *t;
+	int          rc;
+	if (c->nargs != 2) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "scalar takes 2 arguments (typecode, value), got %zu",
+		    c->nargs);
+	}
+	if ((rc = arg_typecode(c, 0, &t)) != 0) {
+		return rc;
+	}
+	scalar *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	s->t = t;
+	if ((rc = tc_store(t, &c->args[1], s->cell, c->err, sizeof(c->err)))
+	    != 0) {
+		free(s);
+		return rc;
+	}
+	o->data = s;
+	return 0;
+}
+
+static void
+scalar_destroy(mobj *o)
+{
+	free(o->data);
+	o->data = NULL;
+}
+
+const mtype scalar_type = {
+	.code    = MGR__OBJ_TYPE__OBJ_SCALAR,
+	.name    = "scalar",
+	.create  = scalar_create,
+	.destroy = scalar_destroy,
+};
+
+static int
+h_get(mctx *c)
+{
+	c->res = tc_load(S(c)->t, S(c)->cell);
+	return 0;
+}
+
+static int
+h_set(mctx *c)
+{
+	scalar *s = S(c);
+	return tc_store(s->t, &c->args[0], s->cell, c->err, sizeof(c->err));
+}
+
+/* ADD delta -> the new value. */
+static int
+h_add(mctx *c)
+{
+	scalar *s = S(c);
+	return tc_add(
+	    s->t, s->cell, &c->args[0], &c->res, c->err, sizeof(c->err));
+}
+
+#define T_SCALAR MT(MGR__OBJ_TYPE__OBJ_SCALAR)
+
+const mop scalar_ops[] = {
+	{ MGR__OP__OP_SCALAR_GET, T_SCALAR, 0, 0, h_get },
+	{ MGR__OP__OP_SCALAR_SET, T_SCALAR, 1, 1, h_set },
+	{ MGR__OP__OP_SCALAR_ADD, T_SCALAR, 1, 1, h_add },
+	{ 0 },
+};
