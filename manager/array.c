@@ -140,11 +140,25 @@ array_destroy(mobj *o)
 	o->data = NULL;
 }
 
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+array_clone(mobj *o)
+{
+	const sarray *a    = o->data;
+	size_t        size = sizeof(*a) + a->len * a->t->size;
+	sarray       *copy = malloc(size);
+	if (copy != NULL) {
+		memcpy(copy, a, size);
+	}
+	return copy;
+}
+
 const mtype array_type = {
-	.code    = MGR__OBJ_TYPE__OBJ_ARRAY,
-	.name    = "array",
-	.create  = array_create,
-	.destroy = array_destroy,
+	.code       = MGR__OBJ_TYPE__OBJ_ARRAY,
+	.name       = "array",
+	.create     = array_create,
+	.destroy    = array_destroy,
+	.clone_data = array_clone,
 };
 
 static int

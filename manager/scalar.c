@@ -2,6 +2,7 @@
  * in its C storage. The pure data part is typecode.c; handlers run under
  * the server lock, which makes SCALAR_ADD an atomic read-modify-write. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "object.h"
 #include "typecode.h"
@@ -69,11 +70,23 @@ scalar_destroy(mobj *o)
 	o->data = NULL;
 }
 
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+scalar_clone(mobj *o)
+{
+	scalar *copy = malloc(sizeof(*copy));
+	if (copy != NULL) {
+		memcpy(copy, o->data, sizeof(*copy));
+	}
+	return copy;
+}
+
 const mtype scalar_type = {
-	.code    = MGR__OBJ_TYPE__OBJ_SCALAR,
-	.name    = "scalar",
-	.create  = scalar_create,
-	.destroy = scalar_destroy,
+	.code       = MGR__OBJ_TYPE__OBJ_SCALAR,
+	.name       = "scalar",
+	.create     = scalar_create,
+	.destroy    = scalar_destroy,
+	.clone_data = scalar_clone,
 };
 
 static int

@@ -9,8 +9,7 @@
  * container is level 1, so 64 nested lists pass and 65 do not. */
 #define CODEC_MAX_DEPTH 64
 
-/* ---- encode -------------------------------------------------------------
- */
+/* ---- encode ------------------------------------------------------------ */
 
 static int encode(
     mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out, int depth);
@@ -202,8 +201,7 @@ codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
 	return encode(c, v, a, out, 0);
 }
 
-/* ---- decode -------------------------------------------------------------
- */
+/* ---- decode ------------------------------------------------------------ */
 
 static int decode(
     mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth);

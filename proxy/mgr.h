@@ -91,7 +91,8 @@ typedef struct mgr_value mgr_value;
 
 /* A tagged union. Read the member named by kind:
  *   MGR_BOOL b; MGR_INT i; MGR_FLOAT f;
- *   MGR_STR s (len bytes, NUL-terminated); MGR_BYTES bytes (len bytes);
+ *   MGR_STR s (len bytes of UTF-8; results are NUL-terminated, values
+ *   from mgr_strn need not be); MGR_BYTES bytes (len bytes);
  *   MGR_LIST, MGR_TUPLE items (len values);
  *   MGR_DICT pairs (len pairs: pairs[2k] is a key, pairs[2k+1] its value);
  *   MGR_REF ref (use mgr_value_ref).
@@ -152,7 +153,9 @@ bool mgr_value_equal(const mgr_value *a, const mgr_value *b);
 
 /* Python's repr of v into buf (always NUL-terminated when cap > 0).
  * Returns 0, or MGR_ETOOBIG when buf is too small (buf then holds the
- * truncated repr), MGR_EINVAL for a NULL argument. */
+ * truncated repr, cut between characters) or v nests deeper than 1000
+ * levels, MGR_EINVAL for a NULL argument or a malformed value (a NULL
+ * string, items or ref, an unknown kind). */
 int mgr_value_repr(const mgr_value *v, char *buf, size_t cap);
 
 /* ---- connection -------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /* Values on the client side: constructors, free, copy, typed equality,
- * Python's repr, error names and the thread's error detail. */
+ * Python's repr and the calling thread's error detail. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,8 +14,7 @@
  * stack. Far deeper than anything the wire accepts (64). */
 #define VALUE_MAX_WALK 1000
 
-/* ---- errors -------------------------------------------------------------
- */
+/* ---- errors ------------------------------------------------------------ */
 
 /* mgr_strerror lives in common/errors.c: managerd's logs use it too. */
 
@@ -42,8 +41,7 @@ client_set_detail(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- constructors (borrowing, flags 0) ------------------------------------
- */
+/* ---- constructors (borrowing, flags 0) --------------------------------- */
 
 mgr_value
 mgr_none(void)
@@ -122,8 +120,7 @@ mgr_value_ref(const mgr_value *v)
 	return v->ref;
 }
 
-/* ---- free
- * ------------------------------------------------------------------ */
+/* ---- free -------------------------------------------------------------- */
 
 void
 mgr_value_free(mgr_value *v)
@@ -164,8 +161,7 @@ mgr_value_free(mgr_value *v)
 	*v = mgr_none();
 }
 
-/* ---- copy
- * ------------------------------------------------------------------ */
+/* ---- copy -------------------------------------------------------------- */
 
 /* A new proxy with its own reference on the manager (OP_ATTACH), so that
  * the copy outlives the original's release. The reply's ref became a
@@ -297,8 +293,7 @@ mgr_value_copy(mgr_value *dst, const mgr_value *src)
 	return copy_rec(dst, src, 0);
 }
 
-/* ---- equality
- * -------------------------------------------------------------- */
+/* ---- equality ---------------------------------------------------------- */
 
 static bool equal_rec(const mgr_value *a, const mgr_value *b, int depth);
 
@@ -401,8 +396,7 @@ mgr_value_equal(const mgr_value *a, const mgr_value *b)
 	return equal_rec(a, b, 0);
 }
 
-/* ---- repr
- * -------------------------------------------------------------------- */
+/* ---- repr -------------------------------------------------------------- */
 
 typedef struct {
 	char  *buf;
@@ -460,8 +454,10 @@ shortest_digits(double x, char digits[20], int *decpt)
 		bool hit = false;
 		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
 		m = 0;
+		// Digits only: the point is ',' in some locales (strtod
+		// reads back in the same locale).
 		for (const char *c = tmp; *c != 'e'; c++) {
-			if (*c != '.') {
+			if (*c >= '0' && *c <= '9') {
 				m = m * 10 + (unsigned) (*c - '0');
 			}
 		}

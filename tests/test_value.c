@@ -1,13 +1,14 @@
 /* Values and the value codec of libmgr: constructors, free, copy, typed
- * equality, Python's repr, error names and details, the protobuf codec,
- * and the argument checks of the dict/list/namespace proxies (the ones
- * made before anything is sent, so no manager is needed). */
+ * equality, Python's repr, error names and details, the protobuf codec;
+ * the argument checks the dict/list/namespace proxies make before sending
+ * anything, then those proxies (and refs) through an embedded manager. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 
 #include <cmocka.h>
 
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,63 +20,20 @@
 
 /* Static initializers for table values (the constructors are functions,
  * unusable in a file-scope table). */
-#define NONE                                                                 \
-	{                                                                    \
-		.kind = MGR_NONE                                             \
-	}
-#define B(x)                                                                 \
-	{                                                                    \
-		.kind = MGR_BOOL, .b = (x)                                   \
-	}
-#define I(x)                                                                 \
-	{                                                                    \
-		.kind = MGR_INT, .i = (x)                                    \
-	}
-#define F(x)                                                                 \
-	{                                                                    \
-		.kind = MGR_FLOAT, .f = (x)                                  \
-	}
-#define S(x)                                                                 \
-	{                                                                    \
-		.kind = MGR_STR, .len = sizeof(x) - 1, .s = (x)              \
-	}
-#define Y(x)                                                                 \
-	{                                                                    \
-		.kind = MGR_BYTES, .len = sizeof(x) - 1, .bytes = (x)        \
-	}
-#define L(n, ...)                                                            \
-	{                                                                    \
-		.kind = MGR_LIST, .len = (n), .items = (mgr_value[])         \
-		{                                                            \
-			__VA_ARGS__                                          \
-		}                                                            \
-	}
-#define T(n, ...)                                                            \
-	{                                                                    \
-		.kind = MGR_TUPLE, .len = (n), .items = (mgr_value[])        \
-		{                                                            \
-			__VA_ARGS__                                          \
-		}                                                            \
-	}
-#define D(n, ...)                                                            \
-	{                                                                    \
-		.kind = MGR_DICT, .len = (n), .pairs = (mgr_value[])         \
-		{                                                            \
-			__VA_ARGS__                                          \
-		}                                                            \
-	}
-#define L0                                                                   \
-	{                                                                    \
-		.kind = MGR_LIST                                             \
-	}
-#define T0                                                                   \
-	{                                                                    \
-		.kind = MGR_TUPLE                                            \
-	}
-#define D0                                                                   \
-	{                                                                    \
-		.kind = MGR_DICT                                             \
-	}
+// clang-format off
+#define NONE      {.kind = MGR_NONE}
+#define B(x)      {.kind = MGR_BOOL, .b = (x)}
+#define I(x)      {.kind = MGR_INT, .i = (x)}
+#define F(x)      {.kind = MGR_FLOAT, .f = (x)}
+#define S(x)      {.kind = MGR_STR, .len = sizeof(x) - 1, .s = (x)}
+#define Y(x)      {.kind = MGR_BYTES, .len = sizeof(x) - 1, .bytes = (x)}
+#define L(n, ...) {.kind = MGR_LIST, .len = (n), .items = (mgr_value[]){__VA_ARGS__}}
+#define T(n, ...) {.kind = MGR_TUPLE, .len = (n), .items = (mgr_value[]){__VA_ARGS__}}
+#define D(n, ...) {.kind = MGR_DICT, .len = (n), .pairs = (mgr_value[]){__VA_ARGS__}}
+#define L0        {.kind = MGR_LIST}
+#define T0        {.kind = MGR_TUPLE}
+#define D0        {.kind = MGR_DICT}
+// clang-format on
 
 struct rcase {
 	mgr_value   v;
@@ -259,8 +217,7 @@ assert_owned(const mgr_value *v)
 	}
 }
 
-/* ---- constructors and free ------------------------------------------------
- */
+/* ---- constructors and free --------------------------------------------- */
 
 static void
 test_constructors(void **state)
@@ -348,8 +305,7 @@ test_free_borrowed(void **state)
 	mgr_value_free(NULL);
 }
 
-/* ---- repr
- * ------------------------------------------------------------------ */
+/* ---- repr -------------------------------------------------------------- */
 
 static void
 test_repr_table(void **state)
@@ -480,6 +436,35 @@ test_repr_truncation(void **state)
 	assert_int_equal(mgr_value_repr(&l, NULL, 10), MGR_EINVAL);
 }
 
+/* Python's repr whatever the C locale: in one with a decimal comma,
+ * printf and strtod use ',' but the repr keeps '.'. Skipped when no such
+ * locale is installed. */
+static void
+test_repr_locale(void **state)
+{
+	(void) state;
+	const char *names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
+		"fr_FR.utf8", "nl_NL.UTF-8", "ru_RU.UTF-8" };
+	const char *got     = NULL;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if ((got = setlocale(LC_NUMERIC, names[k])) != NULL) {
+			break;
+		}
+	}
+	if (got == NULL) {
+		skip();
+	}
+	mgr_value it[] = { mgr_float(1.5), mgr_float(0.1), mgr_float(1e-7),
+		mgr_float(0x1p122), mgr_float(-123456789.123) };
+	mgr_value l    = mgr_list_of(it, 5);
+	char      buf[128];
+	int       rv = mgr_value_repr(&l, buf, sizeof(buf));
+	setlocale(LC_NUMERIC, "C");
+	assert_int_equal(rv, 0);
+	assert_string_equal(
+	    buf, "[1.5, 0.1, 1e-07, 5.316911983139664e+36, -123456789.123]");
+}
+
 static void
 test_repr_malformed(void **state)
 {
@@ -507,8 +492,7 @@ test_repr_malformed(void **state)
 	assert_int_equal(mgr_value_repr(&cyc, buf, sizeof(buf)), MGR_ETOOBIG);
 }
 
-/* ---- equality
- * ----------------------------------------------------------------- */
+/* ---- equality ---------------------------------------------------------- */
 
 static bool
 is_zero(const mgr_value *v)
@@ -608,8 +592,7 @@ test_equal_cases(void **state)
 	assert_false(mgr_value_equal(&cyc, &cyc));
 }
 
-/* ---- copy
- * ---------------------------------------------------------------------- */
+/* ---- copy -------------------------------------------------------------- */
 
 /* No node of the copy shares memory with the original. */
 static void
@@ -709,8 +692,7 @@ test_copy_errors(void **state)
 	assert_int_equal(c.kind, MGR_INT);
 }
 
-/* ---- codec
- * ------------------------------------------------------------------------ */
+/* ---- codec ------------------------------------------------------------- */
 
 /* v -> protobuf -> bytes -> protobuf -> *out, as a request and reply
  * would carry it. Returns codec_from_pb's result. */
@@ -1029,8 +1011,7 @@ test_codec_decode_errors(void **state)
 	assert_int_equal(codec_from_pb(NULL, &pb, &out), MGR_EPROTO);
 }
 
-/* ---- errors
- * ------------------------------------------------------------------------ */
+/* ---- errors ------------------------------------------------------------ */
 
 static void
 test_strerror(void **state)
@@ -1091,8 +1072,7 @@ test_errdetail(void **state)
 	assert_string_equal(mgr_errdetail(), "");
 }
 
-/* ---- proxies: argument checks made before sending
- * ---------------------------- */
+/* ---- proxies: argument checks made before sending ---------------------- */
 
 /* A proxy of a client that does not exist: obj_call refuses it by its type
  * (MGR_ETYPE) before touching the client, so MGR_EINVAL below can only
@@ -1201,6 +1181,298 @@ test_proxy_checks(void **state)
 	assert_int_equal(mgr_ns_items(NULL, &out), MGR_EINVAL);
 }
 
+/* ---- through a manager ---------------------------------------------------
+ */
+
+/* The proxies above, for real: an embedded manager (mgr_server_start). */
+typedef struct {
+	mgr_server *srv;
+	mgr_client *c;
+} world;
+
+static int
+world_up(void **state)
+{
+	static world w;
+	if (mgr_server_start(&w.srv, NULL) != 0) {
+		print_error("mgr_server_start: %s\n", mgr_errdetail());
+		return -1;
+	}
+	if (mgr_server_connect(w.srv, &w.c) != 0) {
+		mgr_server_shutdown(w.srv);
+		return -1;
+	}
+	*state = &w;
+	return 0;
+}
+
+static int
+world_down(void **state)
+{
+	world *w = *state;
+	mgr_disconnect(w->c);
+	mgr_server_shutdown(w->srv);
+	return 0;
+}
+
+/* The repr of a result value, which is then freed. */
+static const char *
+took(mgr_value *v)
+{
+	static char buf[4096];
+	assert_int_equal(mgr_value_repr(v, buf, sizeof(buf)), 0);
+	assert_owned(v);
+	mgr_value_free(v);
+	return buf;
+}
+
+/* Objects alive on the manager. */
+static int64_t
+objects_total(mgr_client *c)
+{
+	mgr_value info;
+	int64_t   n = -1;
+	assert_int_equal(mgr_info(c, &info), 0);
+	for (size_t k = 0; k < info.len; k++) {
+		const mgr_value *key = &info.pairs[2 * k];
+		if (key->kind == MGR_STR
+		    && strcmp(key->s, "objects_total") == 0) {
+			assert_int_equal(info.pairs[2 * k + 1].kind, MGR_INT);
+			n = info.pairs[2 * k + 1].i;
+		}
+	}
+	mgr_value_free(&info);
+	return n;
+}
+
+static void
+test_dict_through_manager(void **state)
+{
+	world    *w = *state;
+	mgr_obj  *d;
+	mgr_value out, k, v;
+	size_t    n;
+	bool      found;
+
+	assert_int_equal(mgr_dict_new(w->c, &d), 0);
+	assert_string_equal(mgr_obj_type(d), "dict");
+	assert_int_equal(mgr_dict_set(d, mgr_int(1), mgr_str("1")), 0);
+	assert_int_equal(mgr_dict_set(d, mgr_str("2"), mgr_int(2)), 0);
+	assert_int_equal(mgr_dict_set(d, mgr_float(0.25), mgr_none()), 0);
+	assert_int_equal(mgr_dict_copy(d, &out), 0);
+	assert_string_equal(took(&out), "{1: '1', '2': 2, 0.25: None}");
+	assert_int_equal(mgr_dict_len(d, &n), 0);
+	assert_int_equal(n, 3);
+
+	assert_int_equal(mgr_dict_get(d, mgr_str("2"), &out), 0);
+	assert_string_equal(took(&out), "2");
+	out = mgr_int(42);
+	assert_int_equal(mgr_dict_get(d, mgr_int(2), &out), MGR_EKEY);
+	assert_true(out.kind == MGR_INT && out.i == 42); // untouched
+	assert_int_equal(mgr_dict_contains(d, mgr_float(0.25), &found), 0);
+	assert_true(found);
+	// Typed keys: 1.0 and True are not 1.
+	assert_int_equal(mgr_dict_contains(d, mgr_float(1.0), &found), 0);
+	assert_false(found);
+	assert_int_equal(mgr_dict_contains(d, mgr_bool(true), &found), 0);
+	assert_false(found);
+
+	assert_int_equal(mgr_dict_keys(d, &out), 0);
+	assert_string_equal(took(&out), "[1, '2', 0.25]");
+	assert_int_equal(mgr_dict_values(d, &out), 0);
+	assert_string_equal(took(&out), "['1', 2, None]");
+	assert_int_equal(mgr_dict_items(d, &out), 0);
+	assert_string_equal(took(&out), "[(1, '1'), ('2', 2), (0.25, None)]");
+
+	assert_int_equal(
+	    mgr_dict_setdefault(d, mgr_int(1), mgr_str("no"), &out), 0);
+	assert_string_equal(took(&out), "'1'");
+	mgr_value tk[] = { mgr_int(1), mgr_bytes("b", 1) };
+	assert_int_equal(mgr_dict_setdefault(d, mgr_tuple_of(tk, 2),
+	                     mgr_list_of(NULL, 0), &out),
+	    0);
+	assert_string_equal(took(&out), "[]");
+
+	// popitem: the last inserted, split into key and value.
+	assert_int_equal(mgr_dict_popitem(d, &k, &v), 0);
+	assert_string_equal(took(&k), "(1, b'b')");
+	assert_string_equal(took(&v), "[]");
+	assert_int_equal(mgr_dict_pop(d, mgr_int(1), &out), 0);
+	assert_string_equal(took(&out), "'1'");
+	assert_int_equal(mgr_dict_pop(d, mgr_int(1), &out), MGR_EKEY);
+	assert_int_equal(mgr_dict_del(d, mgr_str("2")), 0);
+	assert_int_equal(mgr_dict_del(d, mgr_str("2")), MGR_EKEY);
+
+	// incr: a missing key counts as 0; the result may be ignored.
+	assert_int_equal(mgr_dict_incr(d, mgr_str("n"), mgr_int(5), &out), 0);
+	assert_string_equal(took(&out), "5");
+	assert_int_equal(
+	    mgr_dict_incr(d, mgr_str("n"), mgr_int(-7), NULL), 0);
+	assert_int_equal(
+	    mgr_dict_incr(d, mgr_str("f"), mgr_float(0.5), &out), 0);
+	assert_string_equal(took(&out), "0.5");
+
+	mgr_value up[]
+	    = { mgr_str("n"), mgr_str("x"), mgr_int(3), mgr_none() };
+	assert_int_equal(mgr_dict_update(d, mgr_dict_of(up, 2)), 0);
+	assert_int_equal(mgr_dict_copy(d, &out), 0);
+	assert_string_equal(
+	    took(&out), "{0.25: None, 'n': 'x', 'f': 0.5, 3: None}");
+
+	assert_int_equal(mgr_dict_clear(d), 0);
+	assert_int_equal(mgr_dict_len(d, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mgr_dict_popitem(d, &k, &v), MGR_EKEY);
+	assert_int_equal(mgr_obj_release(d), 0);
+}
+
+static void
+test_list_through_manager(void **state)
+{
+	world    *w = *state;
+	mgr_obj  *l;
+	mgr_value out;
+	size_t    n;
+	int64_t   i;
+
+	assert_int_equal(mgr_list_new(w->c, &l), 0);
+	assert_string_equal(mgr_obj_type(l), "list");
+	for (int k = 0; k < 10; k++) {
+		assert_int_equal(mgr_list_append(l, mgr_int(k)), 0);
+	}
+	assert_int_equal(mgr_list_reverse(l), 0);
+	assert_int_equal(mgr_list_copy(l, &out), 0);
+	assert_string_equal(took(&out), "[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]");
+	assert_int_equal(mgr_list_len(l, &n), 0);
+	assert_int_equal(n, 10);
+
+	assert_int_equal(mgr_list_get(l, -1, &out), 0);
+	assert_string_equal(took(&out), "0");
+	assert_int_equal(mgr_list_get(l, 10, &out), MGR_EINDEX);
+	assert_int_equal(mgr_list_set(l, 0, mgr_str("nine")), 0);
+	assert_int_equal(mgr_list_insert(l, 100, mgr_str("end")), 0);
+	assert_int_equal(mgr_list_insert(l, -100, mgr_float(-1.5)), 0);
+	assert_int_equal(mgr_list_slice(l, 0, 3, &out), 0);
+	assert_string_equal(took(&out), "[-1.5, 'nine', 8]");
+	assert_int_equal(mgr_list_slice(l, -2, 100, &out), 0);
+	assert_string_equal(took(&out), "[0, 'end']");
+	assert_int_equal(mgr_list_pop(l, -1, &out), 0);
+	assert_string_equal(took(&out), "'end'");
+	assert_int_equal(mgr_list_pop(l, 0, &out), 0);
+	assert_string_equal(took(&out), "-1.5");
+	assert_int_equal(mgr_list_del(l, 0), 0);
+	assert_int_equal(mgr_list_remove(l, mgr_int(4)), 0);
+	assert_int_equal(mgr_list_remove(l, mgr_int(4)), MGR_EVALUE);
+	assert_int_equal(mgr_list_index(l, mgr_int(3), &i), 0);
+	assert_int_equal(i, 4);
+	assert_int_equal(mgr_list_index(l, mgr_float(3.0), &i), MGR_EVALUE);
+
+	mgr_value more[] = { mgr_int(3), mgr_int(3) };
+	assert_int_equal(mgr_list_extend(l, mgr_list_of(more, 2)), 0);
+	assert_int_equal(mgr_list_extend(l, mgr_tuple_of(more, 1)), 0);
+	assert_int_equal(mgr_list_count(l, mgr_int(3), &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(mgr_list_sort(l, false), 0);
+	assert_int_equal(mgr_list_copy(l, &out), 0);
+	assert_string_equal(took(&out), "[0, 1, 2, 3, 3, 3, 3, 5, 6, 7, 8]");
+	assert_int_equal(mgr_list_sort(l, true), 0);
+	assert_int_equal(mgr_list_get(l, 0, &out), 0);
+	assert_string_equal(took(&out), "8");
+
+	// The nesting limit agrees with the manager's: 64 levels go there
+	// and back, 65 are refused before sending.
+	mgr_value *deep = nest(MGR_DICT, 64);
+	assert_int_equal(mgr_list_append(l, deep[0]), 0);
+	assert_int_equal(mgr_list_pop(l, -1, &out), 0);
+	assert_true(mgr_value_equal(&out, &deep[0]));
+	mgr_value_free(&out);
+	free(deep);
+	deep = nest(MGR_LIST, 65);
+	assert_int_equal(mgr_list_append(l, deep[0]), MGR_ETOOBIG);
+	free(deep);
+
+	assert_int_equal(mgr_list_clear(l), 0);
+	assert_int_equal(mgr_list_len(l, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mgr_list_pop(l, -1, &out), MGR_EINDEX);
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+static void
+test_ns_through_manager(void **state)
+{
+	world    *w = *state;
+	mgr_obj  *ns;
+	mgr_value out;
+
+	assert_int_equal(mgr_ns_new(w->c, &ns), 0);
+	assert_string_equal(mgr_obj_type(ns), "namespace");
+	assert_int_equal(mgr_ns_set(ns, "x", mgr_int(1)), 0);
+	assert_int_equal(mgr_ns_set(ns, "y", mgr_str("why")), 0);
+	assert_int_equal(mgr_ns_get(ns, "y", &out), 0);
+	assert_string_equal(took(&out), "'why'");
+	assert_int_equal(mgr_ns_get(ns, "z", &out), MGR_EKEY);
+	assert_int_equal(mgr_ns_items(ns, &out), 0);
+	assert_string_equal(took(&out), "{'x': 1, 'y': 'why'}");
+	assert_int_equal(mgr_ns_del(ns, "x"), 0);
+	assert_int_equal(mgr_ns_del(ns, "x"), MGR_EKEY);
+	assert_int_equal(mgr_ns_items(ns, &out), 0);
+	assert_string_equal(took(&out), "{'y': 'why'}");
+	assert_int_equal(mgr_obj_release(ns), 0);
+}
+
+static void
+test_refs_through_manager(void **state)
+{
+	world      *w = *state;
+	mgr_obj    *d, *l, *other_l;
+	mgr_client *c2;
+	mgr_value   out, copy;
+	size_t      n;
+	char        want[64];
+
+	assert_int_equal(objects_total(w->c), 0);
+	assert_int_equal(mgr_dict_new(w->c, &d), 0);
+	assert_int_equal(mgr_list_new(w->c, &l), 0);
+	assert_int_equal(mgr_list_append(l, mgr_str("a")), 0);
+	assert_int_equal(mgr_dict_set(d, mgr_str("l"), mgr_ref(l)), 0);
+
+	// A ref result is a new proxy of the same object, owned by the
+	// value; equal to the original ref.
+	assert_int_equal(mgr_dict_get(d, mgr_str("l"), &out), 0);
+	assert_int_equal(out.kind, MGR_REF);
+	assert_ptr_not_equal(mgr_value_ref(&out), l);
+	assert_int_equal(mgr_obj_id(mgr_value_ref(&out)), mgr_obj_id(l));
+	mgr_value orig = mgr_ref(l);
+	assert_true(mgr_value_equal(&out, &orig));
+	snprintf(want, sizeof(want), "<RefProxy list id=%llu>",
+	    (unsigned long long) mgr_obj_id(l));
+	assert_string_equal(repr_of(&out), want);
+
+	// Its copy takes its own reference: it outlives the original.
+	assert_int_equal(mgr_value_copy(&copy, &out), 0);
+	assert_true(mgr_value_equal(&copy, &out));
+	assert_ptr_not_equal(mgr_value_ref(&copy), mgr_value_ref(&out));
+	mgr_value_free(&out);
+	assert_int_equal(mgr_obj_release(l), 0);
+	assert_int_equal(mgr_dict_del(d, mgr_str("l")), 0);
+	assert_int_equal(mgr_list_len(mgr_value_ref(&copy), &n), 0);
+	assert_int_equal(n, 1);
+
+	// A ref to another client's object is refused before sending.
+	assert_int_equal(mgr_server_connect(w->srv, &c2), 0);
+	assert_int_equal(mgr_list_new(c2, &other_l), 0);
+	assert_int_equal(
+	    mgr_dict_set(d, mgr_int(0), mgr_ref(other_l)), MGR_EINVAL);
+	assert_int_equal(mgr_obj_release(other_l), 0);
+	assert_int_equal(mgr_disconnect(c2), 0);
+
+	// Every reference went back: nothing is left on the manager.
+	mgr_value_free(&copy);
+	assert_int_equal(mgr_obj_release(d), 0);
+	assert_int_equal(objects_total(w->c), 0);
+}
+
 int
 main(void)
 {
@@ -1211,6 +1483,7 @@ main(void)
 		cmocka_unit_test(test_repr_constructed),
 		cmocka_unit_test(test_repr_ref),
 		cmocka_unit_test(test_repr_truncation),
+		cmocka_unit_test(test_repr_locale),
 		cmocka_unit_test(test_repr_malformed),
 		cmocka_unit_test(test_equal_table),
 		cmocka_unit_test(test_equal_cases),
@@ -1225,5 +1498,14 @@ main(void)
 		cmocka_unit_test(test_errdetail),
 		cmocka_unit_test(test_proxy_checks),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest live[] = {
+		cmocka_unit_test(test_dict_through_manager),
+		cmocka_unit_test(test_list_through_manager),
+		cmocka_unit_test(test_ns_through_manager),
+		cmocka_unit_test(test_refs_through_manager),
+	};
+	int failed = cmocka_run_group_tests_name("values", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name(
+	    "through a manager", live, world_up, world_down);
+	return failed;
 }

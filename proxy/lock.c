@@ -1,0 +1,72 @@
+/* Lock, rlock, semaphore and bounded semaphore proxies, and the three
+ * calls they share with a condition (which acts on its lock). An rlock
+ * belongs to the calling thread: every request carries the thread's id. */
+#include <stdint.h>
+
+#include "create.h"
+
+#define LOCKS                                                                \
+	((1u << MGR__OBJ_TYPE__OBJ_LOCK) | (1u << MGR__OBJ_TYPE__OBJ_RLOCK)  \
+	    | (1u << MGR__OBJ_TYPE__OBJ_SEMAPHORE)                           \
+	    | (1u << MGR__OBJ_TYPE__OBJ_BOUNDED_SEMAPHORE)                   \
+	    | (1u << MGR__OBJ_TYPE__OBJ_CONDITION))
+
+int
+mgr_lock_new(mgr_client *c, mgr_obj **l)
+{
+	return obj_create(c, MGR__OBJ_TYPE__OBJ_LOCK, NULL, 0, l);
+}
+
+int
+mgr_rlock_new(mgr_client *c, mgr_obj **l)
+{
+	return obj_create(c, MGR__OBJ_TYPE__OBJ_RLOCK, NULL, 0, l);
+}
+
+static int
+sem_new(mgr_client *c, Mgr__ObjType type, size_t value, mgr_obj **s)
+{
+	// The wire carries an int64.
+	if (value > (size_t) INT64_MAX) {
+		client_set_detail("semaphore value %zu is too large", value);
+		return MGR_EINVAL;
+	}
+	mgr_value arg = mgr_int((int64_t) value);
+	return obj_create(c, type, &arg, 1, s);
+}
+
+int
+mgr_semaphore_new(mgr_client *c, size_t value, mgr_obj **s)
+{
+	return sem_new(c, MGR__OBJ_TYPE__OBJ_SEMAPHORE, value, s);
+}
+
+int
+mgr_bounded_semaphore_new(mgr_client *c, size_t value, mgr_obj **s)
+{
+	return sem_new(c, MGR__OBJ_TYPE__OBJ_BOUNDED_SEMAPHORE, value, s);
+}
+
+int
+mgr_acquire(mgr_obj *o, int64_t timeout)
+{
+	// As Python: a negative timeout other than "forever" is an error.
+	if (timeout < MGR_FOREVER) {
+		client_set_detail("timeout must be >= 0 or MGR_FOREVER");
+		return MGR_EINVAL;
+	}
+	return obj_call(
+	    o, LOCKS, MGR__OP__OP_ACQUIRE, NULL, 0, timeout, NULL);
+}
+
+int
+mgr_release(mgr_obj *o)
+{
+	return obj_call(o, LOCKS, MGR__OP__OP_RELEASE_LOCK, NULL, 0, 0, NULL);
+}
+
+int
+mgr_locked(mgr_obj *o, bool *locked)
+{
+	return obj_call_bool(o, LOCKS, MGR__OP__OP_LOCKED, NULL, 0, locked);
+}

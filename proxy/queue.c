@@ -1,0 +1,99 @@
+/* Queue proxies: thin wrappers over obj_call (ops OP_QUEUE_*). put, get
+ * and join block on the manager, never here: the request carries the
+ * timeout and the manager answers when it can (or when it runs out). */
+#include <stdint.h>
+
+#include "create.h"
+
+#define QUEUE (1u << MGR__OBJ_TYPE__OBJ_QUEUE)
+
+/* MGR_FOREVER or a non-negative number of ms, as Python's queue wants. */
+static int
+check_timeout(int64_t timeout)
+{
+	if (timeout < MGR_FOREVER) {
+		client_set_detail("timeout must be >= 0 or MGR_FOREVER, not "
+		                  "%lld",
+		    (long long) timeout);
+		return MGR_EINVAL;
+	}
+	return 0;
+}
+
+int
+mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q)
+{
+	if ((uint64_t) maxsize > INT64_MAX) {
+		client_set_detail("maxsize %zu is too big", maxsize);
+		return MGR_EINVAL;
+	}
+	mgr_value arg = mgr_int((int64_t) maxsize);
+	return obj_create(c, MGR__OBJ_TYPE__OBJ_QUEUE, &arg, 1, q);
+}
+
+int
+mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout)
+{
+	int rv = check_timeout(timeout);
+	if (rv != 0) {
+		return rv;
+	}
+	return obj_call(
+	    q, QUEUE, MGR__OP__OP_QUEUE_PUT, &v, 1, timeout, NULL);
+}
+
+int
+mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout)
+{
+	mgr_value res = mgr_none();
+	int       rv;
+	if (out == NULL) {
+		return MGR_EINVAL;
+	}
+	if ((rv = check_timeout(timeout)) != 0) {
+		return rv;
+	}
+	rv = obj_call(
+	    q, QUEUE, MGR__OP__OP_QUEUE_GET, NULL, 0, timeout, &res);
+	if (rv == 0) {
+		*out = res;
+	}
+	return rv;
+}
+
+int
+mgr_queue_qsize(mgr_obj *q, size_t *n)
+{
+	return obj_call_size(q, QUEUE, MGR__OP__OP_QUEUE_QSIZE, NULL, 0, n);
+}
+
+int
+mgr_queue_empty(mgr_obj *q, bool *empty)
+{
+	return obj_call_bool(
+	    q, QUEUE, MGR__OP__OP_QUEUE_EMPTY, NULL, 0, empty);
+}
+
+int
+mgr_queue_full(mgr_obj *q, bool *full)
+{
+	return obj_call_bool(q, QUEUE, MGR__OP__OP_QUEUE_FULL, NULL, 0, full);
+}
+
+int
+mgr_queue_task_done(mgr_obj *q)
+{
+	return obj_call(
+	    q, QUEUE, MGR__OP__OP_QUEUE_TASK_DONE, NULL, 0, 0, NULL);
+}
+
+int
+mgr_queue_join(mgr_obj *q, int64_t timeout)
+{
+	int rv = check_timeout(timeout);
+	if (rv != 0) {
+		return rv;
+	}
+	return obj_call(
+	    q, QUEUE, MGR__OP__OP_QUEUE_JOIN, NULL, 0, timeout, NULL);
+}
