@@ -1,0 +1,105 @@
+/* The event type (Python's threading.Event): a flag and the FIFO of
+ * requests waiting for it to be set. */
+#include <stdlib.h>
+
+#include "wait.h"
+
+/* ==== pure data ========================================================= */
+
+typedef struct sevent {
+	bool  flag;
+	wlist waiters; /* parked only while the flag is clear */
+} sevent;
+
+/* ==== the shared event type ============================================= */
+
+static sevent *
+E(mctx *c)
+{
+	return c->obj->data;
+}
+
+/* CREATE []. */
+static int
+event_create(mobj *o, mctx *c)
+{
+	if (c->nargs > 0) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "Event takes no arguments (%zu given)", c->nargs);
+	}
+	if ((o->data = calloc(1, sizeof(sevent))) == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void
+event_destroy(mobj *o)
+{
+	sevent *e = o->data;
+	wlist_fail_all(&e->waiters, MGR_ENOOBJ);
+	free(e);
+	o->data = NULL;
+}
+
+/* A timed-out wait is the default MGR_ETIMEDOUT (Python's False). */
+const mtype event_type = {
+	.code    = MGR__OBJ_TYPE__OBJ_EVENT,
+	.name    = "event",
+	.create  = event_create,
+	.destroy = event_destroy,
+};
+
+/* SET: the flag goes up and every waiter is answered, in arrival order. */
+static int
+h_set(mctx *c)
+{
+	sevent *e = E(c);
+	e->flag   = true;
+	while (e->waiters.head != NULL) {
+		waiter_done(e->waiters.head, 0, NULL);
+	}
+	return 0;
+}
+
+static int
+h_clear(mctx *c)
+{
+	E(c)->flag = false;
+	return 0;
+}
+
+static int
+h_is_set(mctx *c)
+{
+	c->res = sv_bool(E(c)->flag);
+	return 0;
+}
+
+/* WAIT with the request's timeout: at once when the flag is up. */
+static int
+h_wait(mctx *c)
+{
+	sevent *e = E(c);
+	if (c->rq->timeout_ms < -1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "'timeout' must be a non-negative number (or -1: none)");
+	}
+	if (e->flag) {
+		return 0;
+	}
+	if (c->rq->timeout_ms == 0) {
+		return mctx_fail(c, MGR_ETIMEDOUT, "the event is not set");
+	}
+	return wait_park(c, &e->waiters, NULL);
+}
+
+#define T_EVENT MT(MGR__OBJ_TYPE__OBJ_EVENT)
+
+const mop event_ops[] = {
+	{ MGR__OP__OP_EVENT_SET, T_EVENT, 0, 0, h_set },
+	{ MGR__OP__OP_EVENT_CLEAR, T_EVENT, 0, 0, h_clear },
+	{ MGR__OP__OP_EVENT_IS_SET, T_EVENT, 0, 0, h_is_set },
+	{ MGR__OP__OP_EVENT_WAIT, T_EVENT, 0, 0, h_wait },
+	{ 0 },
+};

@@ -1,0 +1,358 @@
+/* The queue type (Python's queue.Queue as a manager serves it): a FIFO of
+ * values with an optional maxsize, the unfinished-tasks count of
+ * task_done/join, and three FIFOs of parked requests (getters, putters,
+ * joiners).
+ *
+ * Invariants kept by the handlers: getters are parked only while the
+ * queue is empty (a put hands its item straight to the first of them),
+ * and putters only while it is full (a get admits the first of them), so
+ * nobody overtakes a parked request. */
+#include <stdlib.h>
+
+#include "wait.h"
+
+/* ==== pure data: a ring of values and the task count ==================== */
+
+typedef struct sring {
+	sval  *items; /* cap slots; len of them from head on, wrapping */
+	size_t cap;
+	size_t head;
+	size_t len;
+} sring;
+
+/* Moves the items to a new array of cap slots (>= len), head at slot 0.
+ * MGR_ENOMEM (nothing changed). */
+static int
+sring_resize(sring *r, size_t cap)
+{
+	if (cap > SIZE_MAX / sizeof(sval) / 2) {
+		return MGR_ENOMEM;
+	}
+	sval *n = malloc(cap * sizeof(sval));
+	if (n == NULL) {
+		return MGR_ENOMEM;
+	}
+	for (size_t i = 0; i < r->len; i++) {
+		n[i] = r->items[(r->head + i) % r->cap];
+	}
+	free(r->items);
+	r->items = n;
+	r->cap   = cap;
+	r->head  = 0;
+	return 0;
+}
+
+/* Appends *v (moving). MGR_ENOMEM (nothing taken). */
+static int
+sring_push(sring *r, sval *v)
+{
+	if (r->len == r->cap) {
+		int rc = sring_resize(r, r->cap ? r->cap * 2 : 16);
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	r->items[(r->head + r->len) % r->cap] = sv_move(v);
+	r->len++;
+	return 0;
+}
+
+/* Moves the head item to *out; the ring must not be empty. A ring that
+ * has shrunk to a quarter of its room gives half of it back (a burst of
+ * items must not pin its memory); that leaves room for the next push. */
+static void
+sring_pop(sring *r, sval *out)
+{
+	*out    = sv_move(&r->items[r->head]);
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
+	if (r->len == 0) {
+		r->head = 0;
+	}
+	if (r->cap > 64 && r->len < r->cap / 4) {
+		sring_resize(r, r->cap / 2); // on failure it just stays big
+	}
+}
+
+static void
+sring_fini(sring *r)
+{
+	for (size_t i = 0; i < r->len; i++) {
+		sv_free(&r->items[(r->head + i) % r->cap]);
+	}
+	free(r->items);
+	*r = (sring) { 0 };
+}
+
+typedef struct squeue {
+	sring    items;
+	size_t   maxsize;    /* 0: unbounded */
+	uint64_t unfinished; /* items put and not yet task_done */
+	wlist    getters;
+	wlist    putters; /* each holds its item in val */
+	wlist    joiners;
+} squeue;
+
+static bool
+sq_full(const squeue *q)
+{
+	return q->maxsize > 0 && q->items.len >= q->maxsize;
+}
+
+/* Stores an item (moving) and counts it as a task, as Python's put does;
+ * the caller checked that there is room. MGR_ENOMEM. */
+static int
+sq_put(squeue *q, sval *v)
+{
+	int rc = sring_push(&q->items, v);
+	if (rc == 0) {
+		q->unfinished++;
+	}
+	return rc;
+}
+
+/* One task done. MGR_ESTATE when none is unfinished; *all_done tells
+ * whether the count reached zero (joiners are to be answered). */
+static int
+sq_task_done(squeue *q, bool *all_done)
+{
+	if (q->unfinished == 0) {
+		return MGR_ESTATE;
+	}
+	q->unfinished--;
+	*all_done = q->unfinished == 0;
+	return 0;
+}
+
+/* ==== the shared queue type ============================================= */
+
+static squeue *
+Q(mctx *c)
+{
+	return c->obj->data;
+}
+
+/* A request's timeout: -1 (forever) or >= 0, as Python refuses a negative
+ * one ("'timeout' must be a non-negative number"). */
+static int
+check_timeout(mctx *c)
+{
+	if (c->rq->timeout_ms < -1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "'timeout' must be a non-negative number (or -1: none)");
+	}
+	return 0;
+}
+
+/* CREATE [int maxsize]: <= 0 (or no argument) is unbounded, as Python's. */
+static int
+queue_create(mobj *o, mctx *c)
+{
+	int64_t maxsize = 0;
+	int     rc;
+	if (c->nargs > 1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "Queue expected at most 1 argument, got %zu", c->nargs);
+	}
+	if (c->nargs == 1 && (rc = mctx_arg_int(c, 0, &maxsize)) != 0) {
+		return rc;
+	}
+	squeue *q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	q->maxsize = maxsize > 0 ? (size_t) maxsize : 0;
+	o->data    = q;
+	return 0;
+}
+
+static void
+queue_destroy(mobj *o)
+{
+	squeue *q = o->data;
+	// Nobody can reach the queue any more: its waiters learn it is gone.
+	wlist_fail_all(&q->getters, MGR_ENOOBJ);
+	wlist_fail_all(&q->putters, MGR_ENOOBJ);
+	wlist_fail_all(&q->joiners, MGR_ENOOBJ);
+	sring_fini(&q->items);
+	free(q);
+	o->data = NULL;
+}
+
+static void
+queue_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	squeue *q = o->data;
+	for (size_t i = 0; i < q->items.len; i++) {
+		sv_each_ref(
+		    &q->items.items[(q->items.head + i) % q->items.cap], fn,
+		    arg);
+	}
+	// Items of parked putters are held too, until they go in or away.
+	for (waiter *w = q->putters.head; w != NULL; w = w->next) {
+		sv_each_ref(&w->val, fn, arg);
+	}
+}
+
+/* A deadline passed: the timed-out get is Python's Empty, put its Full. */
+static void
+queue_expire(mobj *o, waiter *w)
+{
+	(void) o;
+	waiter_done(w,
+	    w->op == MGR__OP__OP_QUEUE_GET       ? MGR_EEMPTY
+	        : w->op == MGR__OP__OP_QUEUE_PUT ? MGR_EFULL
+	                                         : MGR_ETIMEDOUT,
+	    NULL);
+}
+
+const mtype queue_type = {
+	.code     = MGR__OBJ_TYPE__OBJ_QUEUE,
+	.name     = "queue",
+	.create   = queue_create,
+	.destroy  = queue_destroy,
+	.each_ref = queue_each_ref,
+	.expire   = queue_expire,
+	// A cancelled getter or putter needs nothing: the getter never got
+	// an item, and the putter's item is freed with it (Python loses it).
+};
+
+/* Moves parked putters' items in while there is room, in arrival order. */
+static void
+admit_putters(squeue *q)
+{
+	while (q->putters.head != NULL && !sq_full(q)) {
+		waiter *w = q->putters.head;
+		if (sq_put(q, &w->val) != 0) {
+			return; // out of memory: it stays parked
+		}
+		waiter_done(w, 0, NULL);
+	}
+}
+
+/* PUT item, with the request's timeout. */
+static int
+h_put(mctx *c)
+{
+	squeue *q  = Q(c);
+	int     rc = check_timeout(c);
+	if (rc != 0) {
+		return rc;
+	}
+	if (q->getters.head != NULL) {
+		// The queue is empty: the first getter takes the item at
+		// once.
+		q->unfinished++;
+		waiter_done(q->getters.head, 0, &c->args[0]);
+		return 0;
+	}
+	if (!sq_full(q) && q->putters.head == NULL) {
+		if ((rc = sq_put(q, &c->args[0])) != 0) {
+			return mctx_fail(c, rc, "out of memory");
+		}
+		return 0;
+	}
+	if (c->rq->timeout_ms == 0) {
+		return mctx_fail(c, MGR_EFULL,
+		    "queue.Full: the queue is full "
+		    "(maxsize %zu)",
+		    q->maxsize);
+	}
+	waiter *w;
+	if ((rc = wait_park(c, &q->putters, &w)) == MGR_PENDING) {
+		w->val = sv_move(&c->args[0]);
+	}
+	return rc;
+}
+
+/* GET -> the head item, with the request's timeout. */
+static int
+h_get(mctx *c)
+{
+	squeue *q  = Q(c);
+	int     rc = check_timeout(c);
+	if (rc != 0) {
+		return rc;
+	}
+	if (q->items.len > 0) {
+		sring_pop(&q->items, &c->res);
+		admit_putters(q);
+		return 0;
+	}
+	if (c->rq->timeout_ms == 0) {
+		return mctx_fail(
+		    c, MGR_EEMPTY, "queue.Empty: the queue is empty");
+	}
+	return wait_park(c, &q->getters, NULL);
+}
+
+static int
+h_qsize(mctx *c)
+{
+	c->res = sv_int((int64_t) Q(c)->items.len);
+	return 0;
+}
+
+static int
+h_empty(mctx *c)
+{
+	c->res = sv_bool(Q(c)->items.len == 0);
+	return 0;
+}
+
+static int
+h_full(mctx *c)
+{
+	c->res = sv_bool(sq_full(Q(c)));
+	return 0;
+}
+
+static int
+h_task_done(mctx *c)
+{
+	squeue *q = Q(c);
+	bool    all_done;
+	if (sq_task_done(q, &all_done) != 0) {
+		return mctx_fail(
+		    c, MGR_ESTATE, "task_done() called too many times");
+	}
+	if (all_done) {
+		while (q->joiners.head != NULL) {
+			waiter_done(q->joiners.head, 0, NULL);
+		}
+	}
+	return 0;
+}
+
+/* JOIN: until every item put has been task_done, with the timeout. */
+static int
+h_join(mctx *c)
+{
+	squeue *q  = Q(c);
+	int     rc = check_timeout(c);
+	if (rc != 0) {
+		return rc;
+	}
+	if (q->unfinished == 0) {
+		return 0;
+	}
+	if (c->rq->timeout_ms == 0) {
+		return mctx_fail(c, MGR_ETIMEDOUT,
+		    "join timed out with %llu unfinished tasks",
+		    (unsigned long long) q->unfinished);
+	}
+	return wait_park(c, &q->joiners, NULL);
+}
+
+#define T_QUEUE MT(MGR__OBJ_TYPE__OBJ_QUEUE)
+
+const mop queue_ops[] = {
+	{ MGR__OP__OP_QUEUE_PUT, T_QUEUE, 1, 1, h_put },
+	{ MGR__OP__OP_QUEUE_GET, T_QUEUE, 0, 0, h_get },
+	{ MGR__OP__OP_QUEUE_QSIZE, T_QUEUE, 0, 0, h_qsize },
+	{ MGR__OP__OP_QUEUE_EMPTY, T_QUEUE, 0, 0, h_empty },
+	{ MGR__OP__OP_QUEUE_FULL, T_QUEUE, 0, 0, h_full },
+	{ MGR__OP__OP_QUEUE_TASK_DONE, T_QUEUE, 0, 0, h_task_done },
+	{ MGR__OP__OP_QUEUE_JOIN, T_QUEUE, 0, 0, h_join },
+	{ 0 },
+};

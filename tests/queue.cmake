@@ -1,0 +1,17 @@
+# The queue, event and barrier types end to end against a real managerd
+# (harness.c), with child_queue as the client process that blocks and gets
+# killed. test_queue also sends raw requests through libmgr's internal
+# call (internal.h), hence mgr_static and the generated headers.
+add_executable(child_queue child_queue.c)
+target_link_libraries(child_queue PRIVATE mgr)
+
+foreach(t test_queue test_event_barrier)
+  mgr_test(${t} ${t}.c harness.c LIBS mgr_static)
+  target_include_directories(${t} PRIVATE ${CMAKE_BINARY_DIR}/gen
+                                          ${CMAKE_SOURCE_DIR}/common)
+  add_dependencies(${t} child_queue mgrwire)
+endforeach()
+
+# The seed examples 4 and 5, run as programs with their exact output.
+mgr_test(test_seed_queue test_seed_queue.c harness.c LIBS mgr)
+add_dependencies(test_seed_queue seed_producer_consumer seed_queue_results)
