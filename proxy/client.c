@@ -1,11 +1,18 @@
 /* The client: one connection to a manager, its handshake, and calls.
  *
- * A call packs its request straight into the connection's send queue and
- * waits for the reply with its id; replies are matched on nng's receive
- * callback, so several threads (and several requests) share one
- * connection and a thread blocked in a long get does not stall the
- * others. The client struct lives while the user or any proxy holds it,
- * so a proxy outliving mgr_disconnect fails cleanly (MGR_ECLOSED). */
+ * Calls are synchronous for the calling thread, and cheap in wakeups: the
+ * caller writes its request itself (nng completes a write inline), and
+ * the thread waiting for a reply reads the connection itself ("leader and
+ * followers"): nng's aios here have no callback, so a completed read
+ * wakes the waiting thread straight from nng's poller, with no task
+ * thread in between. Several threads share one connection: whoever reads
+ * hands the replies of the others to them, and when its own has come it
+ * passes the reading on to a thread still waiting. So a thread blocked in
+ * a long get does not stall the others, and requests of several threads
+ * (or a pipelined batch) are in flight together, matched by id.
+ *
+ * The client struct lives while the user or any proxy holds it, so a
+ * proxy outliving mgr_disconnect fails cleanly (MGR_ECLOSED). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "auth.h"
 #include "conn.h"
 #include "internal.h"
@@ -21,9 +30,10 @@
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
+#define RX_MIN              4096
 
 /* Callers waiting for replies: one group per waiting thread (a single
- * call, or a pipelined batch), woken once, when its last reply is in. */
+ * call, or a pipelined batch). */
 typedef struct pgroup {
 	pthread_cond_t cv;
 	size_t         remaining;
@@ -38,26 +48,34 @@ typedef struct pending {
 	struct pending *next;
 } pending;
 
-enum cstate { C_HANDSHAKE, C_READY, C_DEAD };
+enum cstate { C_READY, C_DEAD };
 
 struct mgr_client {
-	pthread_mutex_t mtx;
-	pthread_cond_t  cv; /* handshake done, connection ended */
-	fconn          *fc;
+	pthread_mutex_t mtx;     /* everything below but the rx buffer */
+	pthread_mutex_t txmtx;   /* one writer at a time */
+	pthread_cond_t  idle_cv; /* reading and busy went to zero */
+	nng_stream     *s;
+	nng_aio        *txaio; /* no callbacks: see above */
+	nng_aio        *rxaio;
 	enum cstate     state;
-	int             err;       /* why the handshake failed / conn died */
-	bool            ended;     /* on_closed ran */
+	int             err;       /* why the connection died */
+	bool            closing;   /* the stream is (being) closed */
+	bool            reading;   /* a thread owns rxaio and the rx buffer */
+	size_t          busy;      /* threads inside a send */
 	bool            user_gone; /* mgr_disconnect called */
 	size_t          refs;      /* the user's + one per proxy */
 	uint64_t        next_id;
-	pending        *pending; /* in id order: replies mostly match the head */
-	pending        *pending_tail;
-	uint8_t        *key;
-	size_t          keylen;
-	uint8_t         nonce[AUTH_NONCE_LEN];
-	uint64_t        session;
-	size_t          max_message;
-	char           *url;
+	pending *pending; /* in id order: replies mostly match the head */
+	pending *pending_tail;
+	/* the rx buffer, owned by the reading thread */
+	uint8_t *rxbuf;
+	size_t   rxcap, rxlen, rxoff;
+	size_t   rx_limit; /* our own frame size limit */
+	uint8_t *key;
+	size_t   keylen;
+	uint64_t session;
+	size_t   max_message; /* the manager's limit */
+	char    *url;
 };
 
 const char *
@@ -73,7 +91,13 @@ client_key(mgr_client *c, size_t *len)
 	return c->key;
 }
 
-/* ---- client lifetime ------------------------------------------------------
+size_t
+client_max_message(mgr_client *c)
+{
+	return c->max_message;
+}
+
+/* ---- client lifetime ----------------------------------------------------
  */
 
 void client_hold(mgr_client *c);
@@ -91,11 +115,27 @@ client_hold(mgr_client *c)
 static void
 client_destroy(mgr_client *c)
 {
-	fconn_free(c->fc);
+	if (c->s != NULL) {
+		nng_stream_close(c->s);
+	}
+	if (c->rxaio != NULL) {
+		nng_aio_free(c->rxaio);
+	}
+	if (c->txaio != NULL) {
+		nng_aio_free(c->txaio);
+	}
+	if (c->s != NULL) {
+		nng_stream_free(c->s);
+	}
 	pthread_mutex_destroy(&c->mtx);
-	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->txmtx);
+	pthread_cond_destroy(&c->idle_cv);
+	if (c->key != NULL) {
+		memset(c->key, 0, c->keylen);
+	}
 	free(c->key);
 	free(c->url);
+	free(c->rxbuf);
 	free(c);
 }
 
@@ -119,7 +159,8 @@ client_usable(mgr_client *c)
 	return ok;
 }
 
-/* ---- pending requests (under c->mtx) ------------------------------------- */
+/* ---- pending requests (under c->mtx) -------------------------------------
+ */
 
 static void
 unlink_pending(mgr_client *c, pending *prev, pending *p)
@@ -144,6 +185,23 @@ finish_pending(pending *p)
 	}
 }
 
+/* The connection is dead: every waiter gets err. */
+static void
+kill_locked(mgr_client *c, int err)
+{
+	if (c->state == C_READY) {
+		c->state = C_DEAD;
+		c->err   = err;
+	}
+	for (pending *p = c->pending, *next; p != NULL; p = next) {
+		next    = p->next;
+		p->next = NULL;
+		p->err  = c->user_gone ? MGR_ECLOSED : c->err;
+		finish_pending(p);
+	}
+	c->pending = c->pending_tail = NULL;
+}
+
 /* Registers n requests of group g under consecutive ids (from *first).
  * MGR_ECLOSED / MGR_ECONN when the client can't send. */
 static int
@@ -155,11 +213,11 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first)
 		pthread_mutex_unlock(&c->mtx);
 		return rv;
 	}
-	*first       = c->next_id + 1;
-	c->next_id  += n;
+	*first = c->next_id + 1;
+	c->next_id += n;
 	g->remaining = n;
 	for (size_t i = 0; i < n; i++) {
-		ps[i] = (pending){.id = *first + i, .g = g};
+		ps[i] = (pending) { .id = *first + i, .g = g };
 		if (c->pending_tail != NULL) {
 			c->pending_tail->next = &ps[i];
 		} else {
@@ -171,166 +229,230 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first)
 	return 0;
 }
 
-/* Waits for the group; after a failed send (err != 0) takes back the
- * requests no reply came for. */
-static void
-pend_wait(mgr_client *c, pending *ps, size_t n, pgroup *g, int err)
-{
-	pthread_mutex_lock(&c->mtx);
-	if (err != 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (ps[i].done) {
-				continue;
-			}
-			pending *prev = NULL, *p = c->pending;
-			while (p != NULL && p != &ps[i]) {
-				prev = p;
-				p    = p->next;
-			}
-			if (p != NULL) {
-				unlink_pending(c, prev, p);
-			}
-			ps[i].err = err;
-			finish_pending(&ps[i]);
-		}
-	}
-	while (g->remaining > 0) {
-		pthread_cond_wait(&g->cv, &c->mtx);
-	}
-	pthread_mutex_unlock(&c->mtx);
-}
+/* ---- the stream: writing and reading -------------------------------------
+ */
 
-/* ---- receive path (nng callbacks) -------------------------------------- */
-
+/* Writes all n bytes (in the caller's thread). */
 static int
-on_hello(mgr_client *c, const uint8_t *data, size_t len)
+send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 {
-	Mgr__Hello *h = mgr__hello__unpack(NULL, len, data);
-	Mgr__Auth   a = MGR__AUTH__INIT;
-	uint8_t     digest[AUTH_DIGEST_LEN];
-	int         rv;
-	if (h == NULL || h->nonce.len != AUTH_NONCE_LEN) {
-		if (h != NULL) {
-			mgr__hello__free_unpacked(h, NULL);
-		}
-		return MGR_EPROTO;
-	}
-	rv = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
-	    h->nonce.len, digest);
-	mgr__hello__free_unpacked(h, NULL);
-	if (rv == 0) {
-		rv = auth_random(c->nonce, sizeof(c->nonce));
-	}
-	if (rv != 0) {
-		return rv;
-	}
-	a.version     = AUTH_VERSION;
-	a.digest.data = digest;
-	a.digest.len  = sizeof(digest);
-	a.nonce.data  = c->nonce;
-	a.nonce.len   = sizeof(c->nonce);
-	char name[64];
-	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
-	a.client = name;
-	return fconn_send_msg(c->fc, &a.base);
-}
-
-static int
-on_welcome(mgr_client *c, const uint8_t *data, size_t len)
-{
-	Mgr__Welcome *w = mgr__welcome__unpack(NULL, len, data);
-	uint8_t       expect[AUTH_DIGEST_LEN];
-	int           rv = 0;
-	if (w == NULL) {
-		return MGR_EPROTO;
-	}
-	if (w->status != 0) {
-		rv = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
-	} else if (w->digest.len != AUTH_DIGEST_LEN
-	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, c->nonce,
-	           sizeof(c->nonce), expect)
-	        != 0
-	    || !auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN)) {
-		// The server does not know our key: not the manager we want.
-		rv = MGR_EAUTH;
-	}
-	if (rv == 0) {
+	int rv = 0;
+	pthread_mutex_lock(&c->txmtx);
+	while (n > 0 && rv == 0) {
+		nng_iov iov = { .iov_buf = (void *) p, .iov_len = n };
+		nng_aio_set_iov(c->txaio, 1, &iov);
+		// Posted under mtx, after checking for a close: nng 1.5.2
+		// never completes an operation posted on an already-closed
+		// stream.
 		pthread_mutex_lock(&c->mtx);
-		c->session     = w->session;
-		c->max_message = w->max_message;
-		c->state       = C_READY;
-		// From the next receive on, wait for replies without limit.
-		fconn_set_rx_timeout(c->fc, 0);
-		pthread_cond_broadcast(&c->cv);
+		if (c->closing || c->state != C_READY) {
+			rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
+			pthread_mutex_unlock(&c->mtx);
+			break;
+		}
+		c->busy++;
+		nng_stream_send(c->s, c->txaio);
 		pthread_mutex_unlock(&c->mtx);
+		nng_aio_wait(c->txaio);
+		pthread_mutex_lock(&c->mtx);
+		if (--c->busy == 0) {
+			pthread_cond_broadcast(&c->idle_cv);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		if (nng_aio_result(c->txaio) != 0) {
+			rv = MGR_ECONN;
+			break;
+		}
+		size_t k = nng_aio_count(c->txaio);
+		p += k;
+		n -= k;
 	}
-	mgr__welcome__free_unpacked(w, NULL);
+	pthread_mutex_unlock(&c->txmtx);
 	return rv;
 }
 
-static int
-on_frame(void *arg, const uint8_t *data, size_t len)
+static uint32_t
+get_be32(const uint8_t *p)
 {
-	mgr_client *c = arg;
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
+	    | ((uint32_t) p[2] << 8) | p[3];
+}
+
+/* The next complete frame in the rx buffer, or NULL. MGR_ETOOBIG in *err
+ * for a frame over our limit. Reader only. */
+static const uint8_t *
+next_frame(mgr_client *c, size_t *len, int *err)
+{
+	*err = 0;
+	if (c->rxlen - c->rxoff < 4) {
+		return NULL;
+	}
+	uint32_t n = get_be32(c->rxbuf + c->rxoff);
+	if (n > c->rx_limit) {
+		*err = MGR_ETOOBIG;
+		return NULL;
+	}
+	if (c->rxlen - c->rxoff - 4 < n) {
+		return NULL;
+	}
+	const uint8_t *f = c->rxbuf + c->rxoff + 4;
+	c->rxoff += 4 + (size_t) n;
+	*len = n;
+	return f;
+}
+
+/* Reads once more into the rx buffer (reader only; c->mtx not held).
+ * timeout_ms < 0: none. 0 or MGR_ECONN / MGR_ETIMEDOUT / MGR_ENOMEM. */
+static int
+read_more(mgr_client *c, int64_t timeout_ms)
+{
+	// Compact, and make room for the frame under way.
+	if (c->rxoff > 0) {
+		memmove(c->rxbuf, c->rxbuf + c->rxoff, c->rxlen - c->rxoff);
+		c->rxlen -= c->rxoff;
+		c->rxoff = 0;
+	}
+	size_t need = RX_MIN;
+	if (c->rxlen >= 4) {
+		need = 4 + (size_t) get_be32(c->rxbuf);
+	}
+	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > (1u << 20))) {
+		size_t   cap = need > RX_MIN ? need : RX_MIN;
+		uint8_t *nb  = realloc(c->rxbuf, cap);
+		if (nb == NULL) {
+			return MGR_ENOMEM;
+		}
+		c->rxbuf = nb;
+		c->rxcap = cap;
+	}
+	nng_iov iov = { .iov_buf = c->rxbuf + c->rxlen,
+		.iov_len         = c->rxcap - c->rxlen };
+	nng_aio_set_iov(c->rxaio, 1, &iov);
+	nng_aio_set_timeout(c->rxaio,
+	    timeout_ms < 0 ? NNG_DURATION_INFINITE
+	                   : (nng_duration) timeout_ms);
 	pthread_mutex_lock(&c->mtx);
-	enum cstate st = c->state;
+	if (c->closing) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	nng_stream_recv(c->s, c->rxaio);
 	pthread_mutex_unlock(&c->mtx);
-	if (st == C_HANDSHAKE) {
-		// Hello first, then Welcome: tell them apart by our nonce.
-		static const uint8_t zero[AUTH_NONCE_LEN];
-		return memcmp(c->nonce, zero, sizeof(zero)) == 0
-		    ? on_hello(c, data, len)
-		    : on_welcome(c, data, len);
+	nng_aio_wait(c->rxaio);
+	int rv = nng_aio_result(c->rxaio);
+	if (rv != 0) {
+		return rv == NNG_ETIMEDOUT ? MGR_ETIMEDOUT : MGR_ECONN;
 	}
-	Mgr__Reply *rp = NULL;
-	if (pb_check(&mgr__reply__descriptor, data, len, PB_MAX_DEPTH)) {
-		rp = mgr__reply__unpack(NULL, len, data);
-	}
-	if (rp == NULL) {
-		return MGR_EPROTO;
-	}
-	pthread_mutex_lock(&c->mtx);
-	pending *prev = NULL, *p = c->pending;
-	while (p != NULL && p->id != rp->id) {
-		prev = p;
-		p    = p->next;
-	}
-	if (p != NULL) {
-		unlink_pending(c, prev, p);
-		p->reply = rp;
-		finish_pending(p);
-	}
-	pthread_mutex_unlock(&c->mtx);
-	if (p == NULL) {
-		// A reply nobody waits for: a protocol error of the server.
-		mgr__reply__free_unpacked(rp, NULL);
-		return MGR_EPROTO;
-	}
+	c->rxlen += nng_aio_count(c->rxaio);
 	return 0;
 }
 
-static void
-on_closed(void *arg, int err)
+/* Reads and hands out every reply that came (reader only). */
+static int
+read_replies(mgr_client *c)
 {
-	mgr_client *c = arg;
+	int rv = read_more(c, -1);
+	if (rv != 0) {
+		return rv;
+	}
+	const uint8_t *f;
+	size_t         len;
+	while ((f = next_frame(c, &len, &rv)) != NULL) {
+		Mgr__Reply *rp = NULL;
+		if (pb_check(&mgr__reply__descriptor, f, len, PB_MAX_DEPTH)) {
+			rp = mgr__reply__unpack(NULL, len, f);
+		}
+		if (rp == NULL) {
+			return MGR_EPROTO;
+		}
+		pthread_mutex_lock(&c->mtx);
+		pending *prev = NULL, *p = c->pending;
+		while (p != NULL && p->id != rp->id) {
+			prev = p;
+			p    = p->next;
+		}
+		if (p != NULL) {
+			unlink_pending(c, prev, p);
+			p->reply = rp;
+			finish_pending(p);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		if (p == NULL) {
+			// A reply nobody waits for: the manager is confused.
+			mgr__reply__free_unpacked(rp, NULL);
+			return MGR_EPROTO;
+		}
+	}
+	return rv;
+}
+
+/* Waits until every request of g is answered, reading for everyone while
+ * no other thread does. */
+static void
+wait_group(mgr_client *c, pgroup *g)
+{
 	pthread_mutex_lock(&c->mtx);
-	if (c->state == C_HANDSHAKE) {
-		c->err = err == MGR_ECLOSED || err == MGR_ETIMEDOUT
-		    ? MGR_ECONN
-		    : err;
-	} else {
-		c->err = MGR_ECONN;
+	while (g->remaining > 0) {
+		if (!c->reading && c->state == C_READY) {
+			c->reading = true;
+			pthread_mutex_unlock(&c->mtx);
+			int rv = read_replies(c);
+			pthread_mutex_lock(&c->mtx);
+			c->reading = false;
+			if (rv != 0) {
+				kill_locked(c,
+				    rv == MGR_EPROTO ? MGR_EPROTO
+				                     : MGR_ECONN);
+				pthread_cond_broadcast(&c->idle_cv);
+			}
+			continue;
+		}
+		pthread_cond_wait(&g->cv, &c->mtx);
 	}
-	c->state = C_DEAD;
-	c->ended = true;
-	for (pending *p = c->pending, *next; p != NULL; p = next) {
-		next   = p->next;
-		p->err = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
-		finish_pending(p);
+	// Done: if others still wait and nobody reads, one of them must.
+	if (!c->reading) {
+		if (c->pending != NULL) {
+			pthread_cond_signal(&c->pending->g->cv);
+		}
+		pthread_cond_broadcast(&c->idle_cv);
 	}
-	c->pending = c->pending_tail = NULL;
-	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Requests of ps that were not (all) sent: no reply will come for
+ * those not answered yet; they get err. */
+static void
+abandon(mgr_client *c, pending *ps, size_t n, int err)
+{
+	pthread_mutex_lock(&c->mtx);
+	for (size_t i = 0; i < n; i++) {
+		if (ps[i].done) {
+			continue;
+		}
+		pending *prev = NULL, *p = c->pending;
+		while (p != NULL && p != &ps[i]) {
+			prev = p;
+			p    = p->next;
+		}
+		if (p != NULL) {
+			unlink_pending(c, prev, p);
+		}
+		ps[i].err = err;
+		finish_pending(&ps[i]);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Sends bytes holding requests of ps (group g) and waits for them all. */
+static void
+exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
+    size_t n, pgroup *g)
+{
+	int rv = send_bytes(c, bytes, len);
+	if (rv != 0) {
+		abandon(c, ps, n, rv);
+	}
+	wait_group(c, g);
 }
 
 /* ---- connect / disconnect ---------------------------------------------- */
@@ -369,6 +491,114 @@ dial(const char *url, int64_t timeout_ms, nng_stream **out)
 	return rv == 0 ? 0 : MGR_ECONN;
 }
 
+/* One handshake frame, within the deadline (ms, monotonic). */
+static const uint8_t *
+handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
+{
+	for (;;) {
+		const uint8_t *f = next_frame(c, len, err);
+		if (f != NULL || *err != 0) {
+			return f;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t now = (uint64_t) ts.tv_sec * 1000
+		    + (uint64_t) ts.tv_nsec / 1000000;
+		if (now >= deadline) {
+			*err = MGR_ECONN;
+			return NULL;
+		}
+		if ((*err = read_more(c, (int64_t) (deadline - now))) != 0) {
+			*err = MGR_ECONN;
+			return NULL;
+		}
+	}
+}
+
+/* The mutual challenge of DESIGN.md: answer the manager's nonce, check
+ * its answer to ours. */
+static int
+handshake(mgr_client *c, int64_t tmo)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t deadline = (uint64_t) ts.tv_sec * 1000
+	    + (uint64_t) ts.tv_nsec / 1000000 + (uint64_t) tmo;
+	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
+	uint8_t nonce[AUTH_NONCE_LEN];
+	size_t  len;
+	int     err;
+
+	const uint8_t *f = handshake_frame(c, deadline, &len, &err);
+	if (f == NULL) {
+		return err;
+	}
+	Mgr__Hello *h = mgr__hello__unpack(NULL, len, f);
+	if (h == NULL || h->nonce.len != AUTH_NONCE_LEN) {
+		if (h != NULL) {
+			mgr__hello__free_unpacked(h, NULL);
+		}
+		return MGR_EPROTO;
+	}
+	err = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
+	    h->nonce.len, digest);
+	mgr__hello__free_unpacked(h, NULL);
+	if (err == 0) {
+		err = auth_random(nonce, sizeof(nonce));
+	}
+	if (err != 0) {
+		return err;
+	}
+	Mgr__Auth a = MGR__AUTH__INIT;
+	char      name[64];
+	a.version     = AUTH_VERSION;
+	a.digest.data = digest;
+	a.digest.len  = sizeof(digest);
+	a.nonce.data  = nonce;
+	a.nonce.len   = sizeof(nonce);
+	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
+	a.client     = name;
+	size_t   n   = mgr__auth__get_packed_size(&a);
+	uint8_t *buf = malloc(n + 4);
+	if (buf == NULL) {
+		return MGR_ENOMEM;
+	}
+	buf[0] = (uint8_t) (n >> 24);
+	buf[1] = (uint8_t) (n >> 16);
+	buf[2] = (uint8_t) (n >> 8);
+	buf[3] = (uint8_t) n;
+	mgr__auth__pack(&a, buf + 4);
+	err = send_bytes(c, buf, n + 4);
+	free(buf);
+	if (err != 0) {
+		return MGR_ECONN;
+	}
+
+	if ((f = handshake_frame(c, deadline, &len, &err)) == NULL) {
+		return err;
+	}
+	Mgr__Welcome *w = mgr__welcome__unpack(NULL, len, f);
+	if (w == NULL) {
+		return MGR_EPROTO;
+	}
+	if (w->status != 0) {
+		err = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
+	} else if (w->digest.len != AUTH_DIGEST_LEN
+	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
+	           sizeof(nonce), expect)
+	        != 0
+	    || !auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN)) {
+		// The server does not know our key: not the manager we want.
+		err = MGR_EAUTH;
+	} else {
+		c->session = w->session;
+		c->max_message
+		    = w->max_message ? w->max_message : c->rx_limit;
+	}
+	mgr__welcome__free_unpacked(w, NULL);
+	return err;
+}
+
 int
 mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 {
@@ -377,7 +607,6 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	int64_t     tmo    = opts && opts->connect_timeout > 0
 	           ? opts->connect_timeout
 	           : DEFAULT_CONNECT_MS;
-	nng_stream *s;
 	int         rv;
 
 	client_set_detail("%s", "");
@@ -394,57 +623,33 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 		return MGR_EINVAL;
 	}
 	mgr_client *c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->key = malloc(keylen)) == NULL) {
-		free(c);
+	if (c == NULL) {
+		return MGR_ENOMEM;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_mutex_init(&c->txmtx, NULL);
+	pthread_cond_init(&c->idle_cv, NULL);
+	c->refs        = 1;
+	c->rx_limit    = opts && opts->max_message ? opts->max_message
+	                                           : DEFAULT_MAX_MESSAGE;
+	c->max_message = c->rx_limit;
+	c->key         = malloc(keylen);
+	c->url         = strdup(url);
+	c->rxbuf       = malloc(RX_MIN);
+	c->rxcap       = RX_MIN;
+	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL
+	    || nng_aio_alloc(&c->txaio, NULL, NULL) != 0
+	    || nng_aio_alloc(&c->rxaio, NULL, NULL) != 0) {
+		client_destroy(c);
 		return MGR_ENOMEM;
 	}
 	memcpy(c->key, key, keylen);
-	c->keylen      = keylen;
-	if ((c->url = strdup(url)) == NULL) {
-		free(c->key);
-		free(c);
-		return MGR_ENOMEM;
-	}
-	c->refs        = 1;
-	c->max_message = DEFAULT_MAX_MESSAGE;
-	pthread_mutex_init(&c->mtx, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	size_t maxmsg = opts && opts->max_message ? opts->max_message
-	                                          : DEFAULT_MAX_MESSAGE;
-
-	if ((rv = dial(url, tmo, &s)) != 0) {
+	c->keylen = keylen;
+	if ((rv = dial(url, tmo, &c->s)) != 0) {
 		client_destroy(c);
 		return rv;
 	}
-	if ((rv = fconn_new(&c->fc, s, maxmsg, on_frame, on_closed, c))
-	    != 0) {
-		nng_stream_free(s);
-		client_destroy(c);
-		return rv;
-	}
-	fconn_set_rx_timeout(c->fc, (int) tmo);
-	fconn_start(c->fc);
-
-	// Wait for the handshake, bounded by the connect timeout.
-	struct timespec dl;
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += tmo / 1000;
-	dl.tv_nsec += (tmo % 1000) * 1000000;
-	if (dl.tv_nsec >= 1000000000) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&c->mtx);
-	while (c->state == C_HANDSHAKE) {
-		if (pthread_cond_timedwait(&c->cv, &c->mtx, &dl) != 0) {
-			break;
-		}
-	}
-	rv = c->state == C_READY ? 0
-	    : c->state == C_DEAD ? (c->err ? c->err : MGR_ECONN)
-	                         : MGR_ECONN;
-	pthread_mutex_unlock(&c->mtx);
-	if (rv != 0) {
+	if ((rv = handshake(c, tmo)) != 0) {
 		client_set_detail(rv == MGR_EAUTH
 		        ? "authentication failed: wrong authkey"
 		        : "handshake with %s failed",
@@ -473,15 +678,18 @@ mgr_disconnect(mgr_client *c)
 	if (c == NULL) {
 		return 0;
 	}
+	// Closing the connection makes the manager drop this session's
+	// references, locks and waiters. Threads still inside a call get
+	// MGR_ECLOSED; wait until they are out of the stream.
 	pthread_mutex_lock(&c->mtx);
 	c->user_gone = true;
+	c->closing   = true;
 	pthread_mutex_unlock(&c->mtx);
-	fconn_close(c->fc);
-	// Closing the connection makes the manager drop this session's
-	// references, locks and waiters; wait until it has ended here.
+	nng_stream_close(c->s);
 	pthread_mutex_lock(&c->mtx);
-	while (!c->ended) {
-		pthread_cond_wait(&c->cv, &c->mtx);
+	kill_locked(c, MGR_ECLOSED);
+	while (c->reading || c->busy > 0) {
+		pthread_cond_wait(&c->idle_cv, &c->mtx);
 	}
 	pthread_mutex_unlock(&c->mtx);
 	client_unhold(c);
@@ -591,16 +799,27 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 		arena_reset(a);
 		return rv;
 	}
-	rq.id = id;
-	rv    = fconn_send_msg(c->fc, &rq.base);
+	rq.id          = id;
+	size_t   n     = mgr__request__get_packed_size(&rq);
+	uint8_t *frame = arena_alloc(a, n + 4);
+	if (frame == NULL) {
+		abandon(c, &p, 1, MGR_ENOMEM);
+	} else {
+		frame[0] = (uint8_t) (n >> 24);
+		frame[1] = (uint8_t) (n >> 16);
+		frame[2] = (uint8_t) (n >> 8);
+		frame[3] = (uint8_t) n;
+		mgr__request__pack(&rq, frame + 4);
+		exchange(c, frame, n + 4, &p, 1, &g);
+	}
 	arena_reset(a);
-	pend_wait(c, &p, 1, &g, rv == 0 ? 0 : rv == MGR_ETOOBIG ? rv : MGR_ECONN);
 	pthread_cond_destroy(&g.cv);
 
 	if (p.reply == NULL) {
 		client_set_detail("%s",
-		    p.err == MGR_ETOOBIG
-		        ? "request over the message size limit"
+		    p.err == MGR_ECLOSED ? "the client was disconnected"
+		        : p.err == MGR_ENOMEM
+		        ? "out of memory"
 		        : "connection to the manager lost");
 		return p.err;
 	}
@@ -631,7 +850,8 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	return rv;
 }
 
-/* ---- pipelines (batch.c) --------------------------------------------------- */
+/* ---- pipelines (batch.c)
+ * --------------------------------------------------- */
 
 static size_t
 put_varint(uint8_t *p, uint64_t v)
@@ -652,13 +872,6 @@ put_be32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t) (v >> 16);
 	p[2] = (uint8_t) (v >> 8);
 	p[3] = (uint8_t) v;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-	    ((uint32_t) p[2] << 8) | p[3];
 }
 
 int
@@ -688,7 +901,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 	// in any order, so the id goes in front of each body here.
 	size_t len = 0;
 	if (atomic) {
-		len = 4;
+		len        = 4;
 		out[len++] = 0x08; // Request.id
 		len += put_varint(out + len, first);
 		out[len++] = 0x10; // Request.op = OP_BATCH
@@ -717,10 +930,12 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		put_be32(out, (uint32_t) (len - 4));
 	}
 	// Each pipelined request was checked against the limit when added.
-	rv = atomic && len - 4 > c->max_message ? MGR_ETOOBIG
-	                                        : fconn_send_raw(c->fc, out, len);
+	if (atomic && len - 4 > c->max_message) {
+		abandon(c, ps, np, MGR_ETOOBIG);
+	} else {
+		exchange(c, out, len, ps, np, &g);
+	}
 	free(out);
-	pend_wait(c, ps, np, &g, rv == 0 ? 0 : rv == MGR_ETOOBIG ? rv : MGR_ECONN);
 	pthread_cond_destroy(&g.cv);
 	int first_err = 0;
 	for (size_t i = 0; i < np; i++) {
@@ -731,10 +946,4 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 	}
 	free(ps);
 	return first_err;
-}
-
-size_t
-client_max_message(mgr_client *c)
-{
-	return c->max_message;
 }
