@@ -34,6 +34,7 @@ struct fconn {
 	size_t          txflyoff;
 	size_t          txflycap;
 	bool            sending;
+	bool            corked; /* receive callback running: send at its end */
 	bool            closed;
 	bool            close_after_tx;
 
@@ -146,6 +147,19 @@ rx_end(fconn *c, int err)
 	c->on_closed(c->arg, err);
 }
 
+static void start_send(fconn *c);
+
+static void
+uncork(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->corked = false;
+	if (!c->sending && c->txqlen > 0 && !c->closed) {
+		start_send(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
 static uint32_t
 get_be32(const uint8_t *p)
 {
@@ -170,11 +184,17 @@ rx_cb(void *arg)
 	}
 	c->rxlen += nng_aio_count(c->rxaio);
 
+	// Replies to the frames of this read go out together, in one write
+	// once they are all queued (pipelined requests cost one send).
+	pthread_mutex_lock(&c->mtx);
+	c->corked = true;
+	pthread_mutex_unlock(&c->mtx);
 	size_t off  = 0;
 	size_t need = 0; /* size of an incomplete frame at off */
 	while (c->rxlen - off >= 4) {
 		uint32_t len = get_be32(c->rxbuf + off);
 		if (len > c->max_msg) {
+			uncork(c);
 			rx_end(c, MGR_ETOOBIG);
 			return;
 		}
@@ -184,11 +204,13 @@ rx_cb(void *arg)
 		}
 		int err = c->on_frame(c->arg, c->rxbuf + off + 4, len);
 		if (err != 0) {
+			uncork(c);
 			rx_end(c, err);
 			return;
 		}
 		off += 4 + (size_t) len;
 	}
+	uncork(c);
 	if (off > 0) {
 		memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
 		c->rxlen -= off;
@@ -311,7 +333,7 @@ static void
 tx_commit(fconn *c, size_t n)
 {
 	c->txqlen += n;
-	if (!c->sending) {
+	if (!c->sending && !c->corked) {
 		start_send(c);
 	}
 	pthread_mutex_unlock(&c->mtx);
@@ -356,7 +378,7 @@ fconn_close_after_send(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
 	c->close_after_tx = true;
-	bool idle         = !c->sending;
+	bool idle         = !c->sending && c->txqlen == 0;
 	pthread_mutex_unlock(&c->mtx);
 	if (idle) {
 		fconn_close(c);
