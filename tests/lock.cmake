@@ -1,0 +1,17 @@
+# Lock, rlock, semaphores and condition end to end against a real managerd
+# (harness.c), with child_lock as the client process that holds or waits
+# and gets killed. The tests also send raw requests through libmgr's
+# internal call (internal.h), hence mgr_static and the generated headers.
+add_executable(child_lock child_lock.c)
+target_link_libraries(child_lock PRIVATE mgr)
+
+foreach(t test_lock test_condition)
+  mgr_test(${t} ${t}.c harness.c LIBS mgr_static)
+  target_include_directories(${t} PRIVATE ${CMAKE_BINARY_DIR}/gen
+                                          ${CMAKE_SOURCE_DIR}/common)
+  add_dependencies(${t} child_lock mgrwire)
+endforeach()
+
+# Seed example 3: ten processes printing under one shared lock.
+mgr_test(test_seed_lock test_seed_lock.c harness.c LIBS mgr)
+add_dependencies(test_seed_lock seed_lock_hello)

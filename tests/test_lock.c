@@ -1,0 +1,1013 @@
+/* Lock, rlock, semaphore and bounded semaphore end to end, against a real
+ * managerd (tests/harness.c): every call and error, timeouts, FIFO order
+ * of acquirers without barging, rlock reentrancy and per-thread ownership,
+ * objects destroyed under waiters, and what a session holds given back
+ * when it disconnects or its process is killed (child_lock).
+ *
+ * Orders are made deterministic by waiting until the manager reports each
+ * request parked (mgr_info's "waiters") before starting the next one. A
+ * few checks use libmgr's internal call (internal.h) to send what the
+ * public API refuses to.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "internal.h"
+
+#define AWAIT_MS 20000 /* bound of every wait for a state */
+
+static h_managerd  M;
+static mgr_client *C;
+static char        env_url[600], env_key[100];
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* The order in which threads got a lock, recorded while they hold it. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             order[32];
+	int             n;
+} R = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0 };
+
+static void
+rec_reset(void)
+{
+	pthread_mutex_lock(&R.mu);
+	R.n = 0;
+	pthread_mutex_unlock(&R.mu);
+}
+
+static void
+rec_add(int i)
+{
+	pthread_mutex_lock(&R.mu);
+	if (R.n < 32) {
+		R.order[R.n++] = i;
+	}
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+}
+
+static int
+rec_count(void)
+{
+	pthread_mutex_lock(&R.mu);
+	int n = R.n;
+	pthread_mutex_unlock(&R.mu);
+	return n;
+}
+
+/* Waits (bounded) until n entries are recorded. */
+static void
+rec_await(int n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += AWAIT_MS / 1000;
+	pthread_mutex_lock(&R.mu);
+	while (R.n < n) {
+		if (pthread_cond_timedwait(&R.cv, &R.mu, &ts) != 0) {
+			break;
+		}
+	}
+	int got = R.n;
+	pthread_mutex_unlock(&R.mu);
+	if (got < n) {
+		fail_msg("%d threads got the lock, expected %d", got, n);
+	}
+}
+
+/* One blocking call run by a thread, timed. */
+typedef struct job job;
+struct job {
+	pthread_t th;
+	int (*fn)(job *);
+	mgr_obj *o;
+	int64_t  timeout;
+	int      idx;     /* recorded in R once the call succeeded */
+	bool     release; /* release right after recording */
+	int      go[2];   /* a pipe: release only once go[1] is written */
+	int      rv;
+	int64_t  ms;  /* how long the call took */
+	int64_t  end; /* when it returned (h_now_ms) */
+};
+
+static void *
+job_main(void *arg)
+{
+	job    *j  = arg;
+	int64_t t0 = h_now_ms();
+	j->rv      = j->fn(j);
+	j->end     = h_now_ms();
+	j->ms      = j->end - t0;
+	return NULL;
+}
+
+static void
+job_start(job *j, int (*fn)(job *), mgr_obj *o, int64_t timeout)
+{
+	j->fn      = fn;
+	j->o       = o;
+	j->timeout = timeout;
+	j->rv      = -1;
+	assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
+}
+
+/* Joins j within ms; fails the test if it is still blocked. */
+static void
+job_join(job *j, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long) (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (pthread_timedjoin_np(j->th, NULL, &ts) != 0) {
+		fail_msg("a blocked call did not return within %d ms", ms);
+	}
+}
+
+static int
+do_acquire(job *j)
+{
+	return mgr_acquire(j->o, j->timeout);
+}
+
+/* acquire, record j->idx, then (j->release) release. */
+static int
+do_acquire_rec(job *j)
+{
+	int rv = mgr_acquire(j->o, j->timeout);
+	if (rv == 0) {
+		rec_add(j->idx);
+		if (j->release) {
+			rv = mgr_release(j->o);
+		}
+	}
+	return rv;
+}
+
+/* acquire, record, release once a byte arrives on j->go. */
+static int
+do_acquire_hold(job *j)
+{
+	int rv = mgr_acquire(j->o, j->timeout);
+	if (rv == 0) {
+		char b;
+		rec_add(j->idx);
+		if (read(j->go[0], &b, 1) != 1) {
+			return -2;
+		}
+		rv = mgr_release(j->o);
+	}
+	return rv;
+}
+
+static int64_t
+info(const char *key)
+{
+	int64_t n = -1;
+	assert_int_equal(h_info_int(C, key, &n), 0);
+	return n;
+}
+
+static int64_t
+waiters(void)
+{
+	return info("waiters");
+}
+
+/* Waits until the manager has exactly n parked requests. */
+static void
+await_waiters(int64_t n)
+{
+	int64_t last;
+	if (h_info_await(C, "waiters", NULL, n, AWAIT_MS, &last) != 0) {
+		fail_msg("waiters: %lld, expected %lld", (long long) last,
+		    (long long) n);
+	}
+}
+
+/* Waits until the manager counts n sessions (a killed client's is
+ * gone). */
+static void
+await_sessions(int64_t n)
+{
+	int64_t last;
+	if (h_info_await(C, "sessions", NULL, n, AWAIT_MS, &last) != 0) {
+		fail_msg("sessions: %lld, expected %lld", (long long) last,
+		    (long long) n);
+	}
+}
+
+/* A timed-out call: >= 90 ms for a 100 ms timeout, and well before 2 s. */
+static void
+assert_timed(int64_t ms)
+{
+	if (ms < 90 || ms >= 2000) {
+		fail_msg("a 100 ms timeout took %lld ms", (long long) ms);
+	}
+}
+
+static void
+assert_detail(const char *want)
+{
+	if (strstr(mgr_errdetail(), want) == NULL) {
+		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), want);
+	}
+}
+
+static bool
+locked(mgr_obj *o)
+{
+	bool b = false;
+	assert_int_equal(mgr_locked(o, &b), 0);
+	return b;
+}
+
+/* A proxy of c for the object of o (its own reference). */
+static mgr_obj *
+attach(mgr_client *c, mgr_obj *o)
+{
+	char     tok[64];
+	mgr_obj *p = NULL;
+	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
+	assert_int_equal(mgr_attach(c, tok, &p), 0);
+	return p;
+}
+
+/* Starts child_lock with argv (after argv[0]); stdin and stdout piped. */
+static void
+spawn_child(h_child *ch, const char *mode, mgr_obj *o, const char *n)
+{
+	const char *const env[] = { env_url, env_key, NULL };
+	char              tok[64];
+	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
+	char *argv[] = { "child_lock", (char *) mode, tok, (char *) n, NULL };
+	assert_int_equal(h_spawn(ch, MGR_TESTS_DIR "/child_lock", argv, env,
+	                     H_PIPE_IN | H_PIPE_OUT),
+	    0);
+}
+
+static void
+expect_line(h_child *ch, const char *want)
+{
+	char line[256];
+	int  rv = h_child_read_line(ch, line, sizeof(line), AWAIT_MS);
+	if (rv != 0) {
+		fail_msg("child: no line '%s' (%d)", want, rv);
+	}
+	assert_string_equal(line, want);
+}
+
+/* SIGKILL, then reap: it must have been killed, not have exited. */
+static void
+kill_child(h_child *ch)
+{
+	assert_int_equal(h_child_signal(ch, SIGKILL), 0);
+	assert_int_equal(h_child_wait(ch, AWAIT_MS), 128 + SIGKILL);
+}
+
+/* ---- lock -------------------------------------------------------------- */
+
+static void
+test_lock_basic(void **state)
+{
+	(void) state;
+	mgr_obj    *l, *l2;
+	mgr_client *c2;
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	assert_string_equal(mgr_obj_type(l), "lock");
+	assert_false(locked(l));
+	assert_int_equal(mgr_acquire(l, 0), 0);
+	assert_true(locked(l));
+	// Not reentrant, even for the session holding it.
+	assert_int_equal(mgr_acquire(l, 0), MGR_ETIMEDOUT);
+	assert_detail("not available");
+
+	assert_int_equal(h_connect(&M, &c2), 0);
+	l2 = attach(c2, l);
+	assert_true(locked(l2));
+	assert_int_equal(mgr_acquire(l2, 0), MGR_ETIMEDOUT);
+	// Any session may release a Lock, as in Python.
+	assert_int_equal(mgr_release(l2), 0);
+	assert_false(locked(l));
+	assert_int_equal(mgr_release(l), MGR_ESTATE);
+	assert_detail("release unlocked lock");
+	assert_int_equal(mgr_release(l2), MGR_ESTATE);
+	assert_int_equal(mgr_acquire(l2, MGR_FOREVER), 0);
+	assert_true(locked(l));
+	assert_int_equal(mgr_release(l), 0);
+	assert_int_equal(mgr_acquire(l, 1000), 0);
+	assert_int_equal(mgr_release(l), 0);
+	assert_false(locked(l2));
+
+	assert_int_equal(mgr_obj_release(l2), 0);
+	mgr_disconnect(c2);
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+static void
+test_lock_timeout(void **state)
+{
+	(void) state;
+	mgr_obj    *l, *l2;
+	mgr_client *c2;
+	int64_t     base = waiters(), t0;
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	assert_int_equal(h_connect(&M, &c2), 0);
+	l2 = attach(c2, l);
+	assert_int_equal(mgr_acquire(l, MGR_FOREVER), 0);
+
+	t0 = h_now_ms();
+	assert_int_equal(mgr_acquire(l2, 100), MGR_ETIMEDOUT);
+	assert_timed(h_now_ms() - t0);
+	// The holder itself waits too (a Lock is not reentrant).
+	t0 = h_now_ms();
+	assert_int_equal(mgr_acquire(l, 100), MGR_ETIMEDOUT);
+	assert_timed(h_now_ms() - t0);
+	// Timed-out waiters are gone: the lock goes straight to the next.
+	assert_int_equal(waiters(), base);
+	assert_int_equal(mgr_release(l), 0);
+	assert_int_equal(mgr_acquire(l2, 100), 0); // free: no timeout
+	assert_int_equal(mgr_release(l2), 0);
+
+	assert_int_equal(mgr_obj_release(l2), 0);
+	mgr_disconnect(c2);
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+/* Six threads of one client park in order (one of them times out while
+ * parked); the lock goes to them in that order. */
+static void
+test_lock_fifo(void **state)
+{
+	(void) state;
+	enum { N = 6, LATE = 3 };
+	mgr_obj *l;
+	job      j[N], x;
+	int64_t  base = waiters();
+
+	rec_reset();
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	assert_int_equal(mgr_acquire(l, 0), 0);
+	for (int i = 0; i < N; i++) {
+		if (i == LATE) {
+			// A waiter in the middle (after those parked, before
+			// the next) that gives up. Not awaited parked: its
+			// 100 ms could pass before a poll sees it.
+			x.idx     = 99;
+			x.release = true;
+			job_start(&x, do_acquire_rec, l, 100);
+			job_join(&x, AWAIT_MS);
+			assert_int_equal(x.rv, MGR_ETIMEDOUT);
+			assert_timed(x.ms);
+			assert_int_equal(waiters(), base + i);
+		}
+		j[i].idx     = i;
+		j[i].release = true;
+		job_start(&j[i], do_acquire_rec, l, AWAIT_MS);
+		await_waiters(base + i + 1);
+	}
+	assert_int_equal(mgr_release(l), 0);
+	for (int i = 0; i < N; i++) {
+		job_join(&j[i], AWAIT_MS);
+		assert_int_equal(j[i].rv, 0);
+	}
+	assert_int_equal(rec_count(), N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(R.order[i], i);
+	}
+	assert_int_equal(waiters(), base);
+	assert_false(locked(l));
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+/* A release hands the lock to the parked waiter: an acquire right after
+ * it does not overtake (no barging), for a lock and for a semaphore. */
+static void
+test_no_barging(void **state)
+{
+	(void) state;
+	mgr_client *c2;
+	int64_t     base = waiters();
+
+	assert_int_equal(h_connect(&M, &c2), 0);
+	for (int k = 0; k < 2; k++) {
+		mgr_obj *o, *o2;
+		job      t = { .idx = k };
+		rec_reset();
+		if (k == 0) {
+			assert_int_equal(mgr_lock_new(C, &o), 0);
+			assert_int_equal(mgr_acquire(o, 0), 0);
+		} else {
+			assert_int_equal(mgr_semaphore_new(C, 0, &o), 0);
+		}
+		o2 = attach(c2, o);
+		assert_int_equal(pipe(t.go), 0);
+		job_start(&t, do_acquire_hold, o2, AWAIT_MS);
+		await_waiters(base + 1);
+		assert_int_equal(mgr_release(o), 0);
+		// Given to t at once, whether or not t's thread ran yet.
+		assert_int_equal(mgr_acquire(o, 0), MGR_ETIMEDOUT);
+		assert_true(locked(o));
+		rec_await(1);
+		assert_int_equal(write(t.go[1], "g", 1), 1);
+		job_join(&t, AWAIT_MS);
+		assert_int_equal(t.rv, 0);
+		close(t.go[0]);
+		close(t.go[1]);
+		assert_int_equal(mgr_acquire(o, 0), 0);
+		assert_int_equal(mgr_release(o), 0);
+		assert_int_equal(mgr_obj_release(o2), 0);
+		assert_int_equal(mgr_obj_release(o), 0);
+	}
+	mgr_disconnect(c2);
+}
+
+/* ---- rlock ------------------------------------------------------------- */
+
+typedef struct rl_probe {
+	job  j;
+	int  rv_try, rv_rel, rv_rel2, rv_rel3;
+	bool locked;
+	char detail[200];
+} rl_probe;
+
+/* A second thread of the same client, against an rlock the main thread
+ * holds: it can neither take nor release it, then waits for it. */
+static int
+do_rlock_probe(job *j)
+{
+	rl_probe *p = (rl_probe *) j;
+	p->rv_try   = mgr_acquire(j->o, 0);
+	p->rv_rel   = mgr_release(j->o);
+	snprintf(p->detail, sizeof(p->detail), "%s", mgr_errdetail());
+	int rv = mgr_acquire(j->o, j->timeout);
+	if (rv != 0) {
+		return rv;
+	}
+	rec_add(j->idx);
+	mgr_locked(j->o, &p->locked);
+	p->rv_rel2 = mgr_release(j->o);
+	p->rv_rel3 = mgr_release(j->o);
+	return 0;
+}
+
+static void
+test_rlock(void **state)
+{
+	(void) state;
+	mgr_obj    *r, *r2;
+	mgr_client *c2;
+	rl_probe    p    = { .j.idx = 1 };
+	int64_t     base = waiters();
+
+	rec_reset();
+	assert_int_equal(mgr_rlock_new(C, &r), 0);
+	assert_string_equal(mgr_obj_type(r), "rlock");
+	assert_false(locked(r));
+	assert_int_equal(mgr_release(r), MGR_ESTATE);
+	assert_detail("cannot release un-acquired lock");
+	// Reentrant: depth 3, released three times.
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mgr_acquire(r, 0), 0);
+	}
+	assert_true(locked(r));
+	for (int i = 0; i < 3; i++) {
+		assert_true(locked(r));
+		assert_int_equal(mgr_release(r), 0);
+	}
+	assert_false(locked(r));
+	assert_int_equal(mgr_release(r), MGR_ESTATE);
+
+	// Depth 2 by this thread; another thread of this client waits.
+	assert_int_equal(mgr_acquire(r, 0), 0);
+	assert_int_equal(mgr_acquire(r, MGR_FOREVER), 0);
+	job_start(&p.j, do_rlock_probe, r, AWAIT_MS);
+	await_waiters(base + 1);
+	assert_int_equal(p.rv_try, MGR_ETIMEDOUT);
+	assert_int_equal(p.rv_rel, MGR_ESTATE);
+	assert_non_null(strstr(p.detail, "cannot release un-acquired lock"));
+	// Another client can't release it either.
+	assert_int_equal(h_connect(&M, &c2), 0);
+	r2 = attach(c2, r);
+	assert_int_equal(mgr_release(r2), MGR_ESTATE);
+	assert_int_equal(mgr_acquire(r2, 0), MGR_ETIMEDOUT);
+	// Depth 1: still ours (the owner re-enters past the waiter).
+	assert_int_equal(mgr_release(r), 0);
+	assert_int_equal(mgr_acquire(r, 0), 0);
+	assert_int_equal(mgr_release(r), 0);
+	assert_int_equal(rec_count(), 0);
+	assert_int_equal(waiters(), base + 1);
+	// Depth 0: the waiting thread gets it, at depth 1.
+	assert_int_equal(mgr_release(r), 0);
+	job_join(&p.j, AWAIT_MS);
+	assert_int_equal(p.j.rv, 0);
+	assert_true(p.locked);
+	assert_int_equal(p.rv_rel2, 0);
+	assert_int_equal(p.rv_rel3, MGR_ESTATE);
+	assert_false(locked(r));
+	assert_int_equal(mgr_release(r), MGR_ESTATE);
+
+	// Timeouts of a thread that does not own it.
+	assert_int_equal(mgr_acquire(r2, 0), 0);
+	int64_t t0 = h_now_ms();
+	assert_int_equal(mgr_acquire(r, 100), MGR_ETIMEDOUT);
+	assert_timed(h_now_ms() - t0);
+	assert_int_equal(mgr_release(r2), 0);
+
+	assert_int_equal(mgr_obj_release(r2), 0);
+	mgr_disconnect(c2);
+	assert_int_equal(mgr_obj_release(r), 0);
+}
+
+/* ---- semaphores -------------------------------------------------------- */
+
+static void
+test_semaphore(void **state)
+{
+	(void) state;
+	mgr_obj *s, *b;
+	int64_t  t0;
+
+	assert_int_equal(mgr_semaphore_new(C, 2, &s), 0);
+	assert_string_equal(mgr_obj_type(s), "semaphore");
+	assert_false(locked(s));
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_false(locked(s));
+	assert_int_equal(mgr_acquire(s, MGR_FOREVER), 0);
+	assert_true(locked(s)); // no permit left
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	t0 = h_now_ms();
+	assert_int_equal(mgr_acquire(s, 100), MGR_ETIMEDOUT);
+	assert_timed(h_now_ms() - t0);
+	assert_int_equal(mgr_release(s), 0);
+	assert_false(locked(s));
+	assert_int_equal(mgr_release(s), 0);
+	// A plain semaphore may go above its initial value.
+	assert_int_equal(mgr_release(s), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mgr_acquire(s, 0), 0);
+	}
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_obj_release(s), 0);
+
+	// Semaphore(0): a signal, released by anyone.
+	assert_int_equal(mgr_semaphore_new(C, 0, &s), 0);
+	assert_true(locked(s));
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_release(s), 0);
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_obj_release(s), 0);
+
+	// The largest value: one more release would overflow.
+	assert_int_equal(mgr_semaphore_new(C, INT64_MAX, &s), 0);
+	assert_int_equal(mgr_release(s), MGR_ERANGE);
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_release(s), 0);
+	assert_int_equal(mgr_obj_release(s), 0);
+	assert_int_equal(
+	    mgr_semaphore_new(C, (size_t) INT64_MAX + 1, &s), MGR_EINVAL);
+
+	// Bounded: never above its value.
+	assert_int_equal(mgr_bounded_semaphore_new(C, 1, &b), 0);
+	assert_string_equal(mgr_obj_type(b), "bounded_semaphore");
+	assert_int_equal(mgr_release(b), MGR_ESTATE);
+	assert_detail("Semaphore released too many times");
+	assert_int_equal(mgr_acquire(b, 0), 0);
+	assert_true(locked(b));
+	assert_int_equal(mgr_acquire(b, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_release(b), 0);
+	assert_false(locked(b));
+	assert_int_equal(mgr_release(b), MGR_ESTATE);
+	assert_int_equal(mgr_obj_release(b), 0);
+	assert_int_equal(mgr_bounded_semaphore_new(C, 0, &b), 0);
+	assert_true(locked(b));
+	assert_int_equal(mgr_release(b), MGR_ESTATE);
+	assert_int_equal(mgr_obj_release(b), 0);
+}
+
+/* Permits go to parked acquirers in arrival order, one per release. */
+static void
+test_semaphore_fifo(void **state)
+{
+	(void) state;
+	enum { N = 4 };
+	mgr_obj *s;
+	job      j[N];
+	int64_t  base = waiters();
+
+	rec_reset();
+	assert_int_equal(mgr_bounded_semaphore_new(C, N, &s), 0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(mgr_acquire(s, 0), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		j[i].idx     = i;
+		j[i].release = false;
+		job_start(&j[i], do_acquire_rec, s, AWAIT_MS);
+		await_waiters(base + i + 1);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(mgr_release(s), 0);
+		rec_await(i + 1);
+		assert_int_equal(waiters(), base + N - i - 1);
+		assert_true(locked(s));
+	}
+	for (int i = 0; i < N; i++) {
+		job_join(&j[i], AWAIT_MS);
+		assert_int_equal(j[i].rv, 0);
+		assert_int_equal(R.order[i], i);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(mgr_release(s), 0);
+	}
+	assert_int_equal(mgr_release(s), MGR_ESTATE);
+	assert_int_equal(mgr_obj_release(s), 0);
+}
+
+/* ---- objects destroyed, bad arguments ---------------------------------- */
+
+/* Drops one of this session's references to o behind its proxy's back. */
+static int
+raw_release(mgr_obj *o)
+{
+	mgr_call call
+	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
+	return client_call(C, &call, NULL);
+}
+
+/* A lock destroyed while requests wait on it answers them MGR_ENOOBJ. */
+static void
+test_destroyed_with_waiters(void **state)
+{
+	(void) state;
+	mgr_obj *l, *l2;
+	job      a, b;
+	int64_t  base = waiters();
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	l2 = attach(C, l); // a second reference
+	assert_int_equal(mgr_acquire(l, 0), 0);
+	job_start(&a, do_acquire, l2, AWAIT_MS);
+	await_waiters(base + 1);
+	job_start(&b, do_acquire, l2, MGR_FOREVER);
+	await_waiters(base + 2);
+	assert_int_equal(raw_release(l), 0);
+	assert_int_equal(raw_release(l), 0);
+	job_join(&a, AWAIT_MS);
+	job_join(&b, AWAIT_MS);
+	assert_int_equal(a.rv, MGR_ENOOBJ);
+	assert_int_equal(b.rv, MGR_ENOOBJ);
+	assert_int_equal(waiters(), base);
+	assert_int_equal(mgr_release(l), MGR_ENOOBJ);
+	assert_int_equal(mgr_obj_release(l), MGR_ENOOBJ);
+	assert_int_equal(mgr_obj_release(l2), MGR_ENOOBJ);
+}
+
+static int
+raw_create(
+    Mgr__ObjType type, const mgr_value *args, size_t nargs, mgr_value *res)
+{
+	mgr_call call = { .op = MGR__OP__OP_CREATE,
+		.type         = type,
+		.args         = args,
+		.nargs        = nargs };
+	*res          = mgr_none();
+	return client_call(C, &call, res);
+}
+
+static void
+test_bad_args(void **state)
+{
+	(void) state;
+	mgr_obj  *l, *d, *x = NULL;
+	mgr_value res, neg = mgr_int(-1), str = mgr_str("2"),
+	               two[2] = { mgr_int(1), mgr_int(2) };
+	bool b;
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	assert_int_equal(mgr_dict_new(C, &d), 0);
+	assert_int_equal(mgr_lock_new(NULL, &x), MGR_EINVAL);
+	assert_int_equal(mgr_lock_new(C, NULL), MGR_EINVAL);
+	assert_int_equal(mgr_rlock_new(C, NULL), MGR_EINVAL);
+	assert_int_equal(mgr_semaphore_new(NULL, 1, &x), MGR_EINVAL);
+	assert_int_equal(mgr_bounded_semaphore_new(C, 1, NULL), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_bounded_semaphore_new(C, (size_t) INT64_MAX + 1, &x),
+	    MGR_EINVAL);
+	assert_null(x);
+	assert_int_equal(mgr_acquire(NULL, 0), MGR_EINVAL);
+	assert_int_equal(mgr_release(NULL), MGR_EINVAL);
+	assert_int_equal(mgr_locked(NULL, &b), MGR_EINVAL);
+	assert_int_equal(mgr_locked(l, NULL), MGR_EINVAL);
+	assert_int_equal(mgr_acquire(l, -2), MGR_EINVAL);
+	assert_int_equal(mgr_acquire(d, 0), MGR_ETYPE);
+	assert_int_equal(mgr_release(d), MGR_ETYPE);
+	assert_int_equal(mgr_locked(d, &b), MGR_ETYPE);
+	assert_false(locked(l)); // nothing reached the lock
+
+	// What only a raw request can say: the manager checks it too.
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_SEMAPHORE, &neg, 1, &res),
+	    MGR_EINVAL);
+	assert_detail("must be >= 0");
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_BOUNDED_SEMAPHORE, &str, 1, &res),
+	    MGR_ETYPE);
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_SEMAPHORE, two, 2, &res),
+	    MGR_EINVAL);
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_LOCK, two, 1, &res), MGR_EINVAL);
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_RLOCK, two, 1, &res), MGR_EINVAL);
+	// No argument: Python's default Semaphore(1).
+	assert_int_equal(
+	    raw_create(MGR__OBJ_TYPE__OBJ_SEMAPHORE, NULL, 0, &res), 0);
+	mgr_obj *s = mgr_value_ref(&res);
+	assert_non_null(s);
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	mgr_value_free(&res);
+
+	mgr_call call
+	    = { .op = MGR__OP__OP_ACQUIRE, .target = mgr_obj_id(d) };
+	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
+	call.op = MGR__OP__OP_LOCKED;
+	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
+	call.op      = MGR__OP__OP_ACQUIRE;
+	call.target  = mgr_obj_id(l);
+	call.timeout = -5;
+	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
+	assert_detail("timeout");
+	call.timeout = 0;
+	call.args    = two;
+	call.nargs   = 1;
+	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
+	call.op = MGR__OP__OP_RELEASE_LOCK;
+	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
+	assert_false(locked(l));
+
+	assert_int_equal(mgr_obj_release(d), 0);
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+/* ---- sessions that end ------------------------------------------------- */
+
+/* A clean disconnect gives back the lock, the rlock (whatever its depth)
+ * and the permits the session holds, to the parked waiters. */
+static void
+test_disconnect_releases(void **state)
+{
+	(void) state;
+	mgr_obj    *o[3], *o2[3];
+	mgr_client *c2;
+	job         j[3];
+	int64_t     base = waiters();
+
+	rec_reset();
+	assert_int_equal(mgr_lock_new(C, &o[0]), 0);
+	assert_int_equal(mgr_rlock_new(C, &o[1]), 0);
+	assert_int_equal(mgr_bounded_semaphore_new(C, 2, &o[2]), 0);
+	assert_int_equal(h_connect(&M, &c2), 0);
+	for (int i = 0; i < 3; i++) {
+		o2[i] = attach(c2, o[i]);
+		assert_int_equal(mgr_acquire(o2[i], 0), 0);
+		// The lock once; the rlock at depth 2; both permits.
+		assert_int_equal(
+		    mgr_acquire(o2[i], 0), i == 0 ? MGR_ETIMEDOUT : 0);
+		assert_true(locked(o[i]));
+		j[i].idx     = i;
+		j[i].release = true;
+		job_start(&j[i], do_acquire_rec, o[i], AWAIT_MS);
+		await_waiters(base + i + 1);
+	}
+	// The proxies are released after the disconnect (memory only).
+	mgr_disconnect(c2);
+	for (int i = 0; i < 3; i++) {
+		job_join(&j[i], AWAIT_MS);
+		assert_int_equal(j[i].rv, 0);
+		assert_int_equal(mgr_obj_release(o2[i]), 0);
+	}
+	rec_await(3);
+	// All given back, and released by the waiters after use.
+	for (int i = 0; i < 3; i++) {
+		assert_false(locked(o[i]));
+		assert_int_equal(mgr_release(o[i]), MGR_ESTATE);
+	}
+	assert_int_equal(waiters(), base);
+	// Both permits are there again.
+	assert_int_equal(mgr_acquire(o[2], 0), 0);
+	assert_int_equal(mgr_acquire(o[2], 0), 0);
+	assert_int_equal(mgr_acquire(o[2], 0), MGR_ETIMEDOUT);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mgr_obj_release(o[i]), 0);
+	}
+}
+
+/* Only the permits a session took and did not release come back when it
+ * ends (a plain semaphore has no ceiling to hide a miscount). */
+static void
+test_disconnect_counts_permits(void **state)
+{
+	(void) state;
+	mgr_obj    *s, *s2;
+	mgr_client *c2;
+
+	assert_int_equal(mgr_semaphore_new(C, 4, &s), 0);
+	assert_int_equal(h_connect(&M, &c2), 0);
+	s2 = attach(c2, s);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(mgr_acquire(s2, 0), 0);
+	}
+	assert_int_equal(mgr_release(s2), 0);
+	// One permit released by another session: a signal, not c2's.
+	assert_int_equal(mgr_release(s), 0);
+	// c2 holds 3: 2 taken here, then 3 come back.
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_obj_release(s2), 0);
+	mgr_disconnect(c2);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mgr_acquire(s, AWAIT_MS), 0);
+	}
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_obj_release(s), 0);
+}
+
+/* A child killed holding the lock: the lock passes to the next waiter
+ * within a second. */
+static void
+test_killed_holding_lock(void **state)
+{
+	(void) state;
+	mgr_obj *l;
+	h_child  ch;
+	job      j;
+	int64_t  base = waiters();
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	spawn_child(&ch, "hold", l, "1");
+	expect_line(&ch, "held");
+	assert_true(locked(l));
+	job_start(&j, do_acquire, l, AWAIT_MS);
+	await_waiters(base + 1);
+	int64_t t0 = h_now_ms();
+	kill_child(&ch);
+	job_join(&j, AWAIT_MS);
+	assert_int_equal(j.rv, 0);
+	if (j.end - t0 >= 1000) {
+		fail_msg("the lock passed on %lld ms after the kill",
+		    (long long) (j.end - t0));
+	}
+	assert_int_equal(mgr_release(l), 0);
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+/* A child killed holding permits: exactly those permits come back (a
+ * bounded semaphore never above its value). */
+static void
+test_killed_holding_permits(void **state)
+{
+	(void) state;
+	mgr_obj *s, *b;
+	h_child  ch;
+	job      j;
+	int64_t  base = waiters(), sessions = info("sessions");
+
+	assert_int_equal(mgr_semaphore_new(C, 3, &s), 0);
+	spawn_child(&ch, "hold", s, "2");
+	expect_line(&ch, "held");
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	job_start(&j, do_acquire, s, AWAIT_MS);
+	await_waiters(base + 1);
+	int64_t t0 = h_now_ms();
+	kill_child(&ch);
+	job_join(&j, AWAIT_MS);
+	assert_int_equal(j.rv, 0);
+	assert_true(j.end - t0 < 1000);
+	// The second permit is there, and no more.
+	assert_int_equal(mgr_acquire(s, 0), 0);
+	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_obj_release(s), 0);
+
+	// The child takes the only permit, another session releases one (a
+	// signal): the child's permit does not come back on top of it.
+	assert_int_equal(mgr_bounded_semaphore_new(C, 1, &b), 0);
+	spawn_child(&ch, "hold", b, "1");
+	expect_line(&ch, "held");
+	assert_int_equal(mgr_release(b), 0);
+	kill_child(&ch);
+	await_sessions(sessions);
+	assert_int_equal(mgr_acquire(b, 0), 0);
+	assert_int_equal(mgr_acquire(b, 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_release(b), 0);
+	assert_int_equal(mgr_release(b), MGR_ESTATE);
+	assert_int_equal(mgr_obj_release(b), 0);
+}
+
+/* A child killed while parked: its wait is cancelled, and the lock goes
+ * to the next waiter, not to the dead one. */
+static void
+test_killed_waiter(void **state)
+{
+	(void) state;
+	mgr_obj *l;
+	h_child  ch;
+	job      j;
+	int64_t  base = waiters(), sessions = info("sessions");
+
+	assert_int_equal(mgr_rlock_new(C, &l), 0);
+	assert_int_equal(mgr_acquire(l, 0), 0);
+	spawn_child(&ch, "wait", l, NULL);
+	expect_line(&ch, "ready");
+	await_waiters(base + 1);
+	kill_child(&ch);
+	await_sessions(sessions);
+	assert_int_equal(waiters(), base);
+	job_start(&j, do_acquire, l, AWAIT_MS);
+	await_waiters(base + 1);
+	assert_int_equal(mgr_release(l), 0);
+	job_join(&j, AWAIT_MS);
+	assert_int_equal(j.rv, 0);
+	// The thread holds it (an rlock: per thread), nobody else.
+	assert_int_equal(mgr_release(l), MGR_ESTATE);
+	assert_true(locked(l));
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static int
+group_setup(void **state)
+{
+	(void) state;
+	if (h_managerd_start(&M, H_IPC, NULL) != 0
+	    || h_connect(&M, &C) != 0) {
+		return -1;
+	}
+	snprintf(env_url, sizeof(env_url), "MGR_URL=%s", M.url);
+	snprintf(env_key, sizeof(env_key), "MGR_AUTHKEY=%s", M.key);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void) state;
+	int64_t objects = -1;
+	// Every test released what it made.
+	h_info_int(C, "objects_total", &objects);
+	mgr_disconnect(C);
+	int code = h_managerd_stop(&M);
+	if (objects != 0) {
+		fprintf(stderr, "%lld objects left\n", (long long) objects);
+		return -1;
+	}
+	return code == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_basic),
+		cmocka_unit_test(test_lock_timeout),
+		cmocka_unit_test(test_lock_fifo),
+		cmocka_unit_test(test_no_barging),
+		cmocka_unit_test(test_rlock),
+		cmocka_unit_test(test_semaphore),
+		cmocka_unit_test(test_semaphore_fifo),
+		cmocka_unit_test(test_destroyed_with_waiters),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_disconnect_releases),
+		cmocka_unit_test(test_disconnect_counts_permits),
+		cmocka_unit_test(test_killed_holding_lock),
+		cmocka_unit_test(test_killed_holding_permits),
+		cmocka_unit_test(test_killed_waiter),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
