@@ -268,6 +268,7 @@ tx_cb(void *arg)
 	if (rv != 0 || c->closed) {
 		c->sending = false;
 		c->txqlen  = 0;
+		c->closed  = true; // no receive may be posted from now on
 		pthread_mutex_unlock(&c->mtx);
 		// The receive side notices the close and reports it.
 		nng_stream_close(c->s);

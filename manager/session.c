@@ -264,13 +264,15 @@ on_closed(void *arg, int err)
 	if (s->next != NULL) {
 		s->next->prev = s->prev;
 	}
+	// Unlisted (nobody reaches fc any more), queued for freeing, and only
+	// then uncounted: shutdown waits for the count, then for the queue.
+	fconn_free_later(s->fc);
 	srv->nsessions--;
 	if (srv->nsessions == 0) {
 		pthread_cond_broadcast(&srv->cv);
 	}
 	pthread_mutex_unlock(&srv->mtx);
 
-	fconn_free_later(s->fc);
 	arena_fini(&s->rxa);
 	free(s);
 }

@@ -1,0 +1,71 @@
+/* The examples print exactly what their Python originals print. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* Runs examples/<name> with TMPDIR pointing at a fresh directory and no
+ * MGR_URL / MGR_AUTHKEY; checks its exit status and exact stdout, and that
+ * it left nothing behind (its embedded manager removes its files). */
+static void
+run_example(const char *name, const char *want)
+{
+	char path[512], tmp[] = "/tmp/mgrtest-ex-XXXXXX", tmpenv[64];
+	char out[8192];
+	snprintf(path, sizeof(path), "%s/%s", MGR_EXAMPLES_DIR, name);
+	assert_non_null(mkdtemp(tmp));
+	snprintf(tmpenv, sizeof(tmpenv), "TMPDIR=%s", tmp);
+	const char *env[]  = { tmpenv, "MGR_URL", "MGR_AUTHKEY", NULL };
+	char       *argv[] = { path, NULL };
+
+	int code = h_run(path, argv, env, 0, 60000, out, sizeof(out));
+	if (code != 0) {
+		fail_msg(
+		    "%s exited with %d; its stdout:\n%s", name, code, out);
+	}
+	if (strcmp(out, want) != 0) {
+		fail_msg("%s printed:\n%s\nwant:\n%s", name, out, want);
+	}
+
+	DIR *d = opendir(tmp);
+	assert_non_null(d);
+	struct dirent *e;
+	int            left = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0
+		    && strcmp(e->d_name, "..") != 0) {
+			fprintf(
+			    stderr, "left behind: %s/%s\n", tmp, e->d_name);
+			left++;
+		}
+	}
+	closedir(d);
+	assert_int_equal(left, 0);
+	assert_int_equal(rmdir(tmp), 0);
+}
+
+static void
+test_seed_dict_list(void **state)
+{
+	(void) state;
+	run_example("seed_dict_list",
+	    "{1: '1', '2': 2, 0.25: None}\n"
+	    "[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_dict_list),
+	};
+	return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
+}
