@@ -12,7 +12,8 @@
 struct fconn {
 	nng_stream     *s;
 	nng_aio        *rxaio;
-	nng_aio        *txaio;
+	nng_aio        *txaio;  /* sends completed by the poller (tx_cb) */
+	nng_aio        *txfast; /* no callback: sends that complete inline */
 	size_t          max_msg;
 	fconn_frame_fn  on_frame;
 	fconn_closed_fn on_closed;
@@ -34,6 +35,8 @@ struct fconn {
 	size_t          txflyoff;
 	size_t          txflycap;
 	bool            sending;
+	bool            slow;   /* a thread waits for txfast (slow_send) */
+	pthread_cond_t  slow_cv;
 	bool            corked; /* receive callback running: send at its end */
 	bool            closed;
 	bool            close_after_tx;
@@ -77,7 +80,11 @@ fconn_new(fconn **cp, nng_stream *s, size_t max_message,
 	}
 	c->rxbuf = malloc(RX_MIN);
 	if (c->rxbuf == NULL || nng_aio_alloc(&c->rxaio, rx_cb, c) != 0 ||
-	    nng_aio_alloc(&c->txaio, tx_cb, c) != 0) {
+	    nng_aio_alloc(&c->txaio, tx_cb, c) != 0 ||
+	    nng_aio_alloc(&c->txfast, NULL, NULL) != 0) {
+		if (c->txaio != NULL) {
+			nng_aio_free(c->txaio);
+		}
 		nng_aio_free(c->rxaio);
 		free(c->rxbuf);
 		free(c);
@@ -90,6 +97,7 @@ fconn_new(fconn **cp, nng_stream *s, size_t max_message,
 	c->on_closed = on_closed;
 	c->arg       = arg;
 	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->slow_cv, NULL);
 	*cp = c;
 	return 0;
 }
@@ -240,52 +248,99 @@ rx_cb(void *arg)
 	}
 }
 
-/* Swaps the queue into flight and sends it. Called with mtx held. */
+/* After a send completed (count bytes, result rv): goes on with the rest,
+ * the next queued frames, or goes idle. Called with mtx held. */
+static void send_done(fconn *c, int rv, size_t count);
+
+/* A fast send that did not complete inline (the peer is not reading):
+ * wait for it here, off nng's threads, then go on as usual. */
+static void *
+slow_send(void *arg)
+{
+	fconn *c = arg;
+	nng_aio_wait(c->txfast);
+	pthread_mutex_lock(&c->mtx);
+	c->slow = false;
+	send_done(c, nng_aio_result(c->txfast), nng_aio_count(c->txfast));
+	pthread_cond_broadcast(&c->slow_cv);
+	pthread_mutex_unlock(&c->mtx);
+	return NULL;
+}
+
+/* Swaps the queue into flight and sends it. Called with mtx held.
+ *
+ * The send goes first through txfast, an aio without callback: nng writes
+ * inline when the socket has room, and then nothing more happens -- no
+ * task thread is woken to report completion, which would cost a thread
+ * hand-off per reply. Only when the write did not complete inline does a
+ * thread of ours wait for it. */
 static void
 start_send(fconn *c)
 {
-	uint8_t *b = c->txfly;
-	size_t   k = c->txflycap;
-	c->txfly    = c->txq;
-	c->txflycap = c->txqcap;
-	c->txflylen = c->txqlen;
-	c->txflyoff = 0;
-	c->txq      = b;
-	c->txqcap   = k;
-	c->txqlen   = 0;
-	c->sending  = true;
-	nng_iov iov = {.iov_buf = c->txfly, .iov_len = c->txflylen};
-	nng_aio_set_iov(c->txaio, 1, &iov);
-	nng_stream_send(c->s, c->txaio);
+	for (;;) {
+		uint8_t *b = c->txfly;
+		size_t   k = c->txflycap;
+		c->txfly    = c->txq;
+		c->txflycap = c->txqcap;
+		c->txflylen = c->txqlen;
+		c->txflyoff = 0;
+		c->txq      = b;
+		c->txqcap   = k;
+		c->txqlen   = 0;
+		c->sending  = true;
+		nng_iov iov = {.iov_buf = c->txfly, .iov_len = c->txflylen};
+		nng_aio_set_iov(c->txfast, 1, &iov);
+		nng_stream_send(c->s, c->txfast);
+		// Complete only if every byte went (the count is set when nng
+		// finishes the operation, inline here when it could write).
+		if (nng_aio_count(c->txfast) != c->txflylen) {
+			pthread_t      t;
+			pthread_attr_t a;
+			pthread_attr_init(&a);
+			pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+			c->slow = true;
+			if (pthread_create(&t, &a, slow_send, c) != 0) {
+				// No thread: wait here (the rare worst case).
+				c->slow = false;
+				pthread_mutex_unlock(&c->mtx);
+				nng_aio_wait(c->txfast);
+				pthread_mutex_lock(&c->mtx);
+				send_done(c, nng_aio_result(c->txfast),
+				    nng_aio_count(c->txfast));
+			}
+			pthread_attr_destroy(&a);
+			return;
+		}
+		nng_aio_wait(c->txfast); // done: returns at once
+		c->txflyoff = c->txflylen;
+		if (c->txqlen == 0 || c->closed) {
+			send_done(c, 0, 0);
+			return;
+		}
+	}
 }
 
 static void
-tx_cb(void *arg)
+send_done(fconn *c, int rv, size_t count)
 {
-	fconn *c  = arg;
-	int    rv = nng_aio_result(c->txaio);
-	pthread_mutex_lock(&c->mtx);
 	if (rv != 0 || c->closed) {
 		c->sending = false;
 		c->txqlen  = 0;
 		c->closed  = true; // no receive may be posted from now on
-		pthread_mutex_unlock(&c->mtx);
 		// The receive side notices the close and reports it.
 		nng_stream_close(c->s);
 		return;
 	}
-	c->txflyoff += nng_aio_count(c->txaio);
+	c->txflyoff += count;
 	if (c->txflyoff < c->txflylen) {
 		nng_iov iov = {.iov_buf = c->txfly + c->txflyoff,
 		    .iov_len        = c->txflylen - c->txflyoff};
 		nng_aio_set_iov(c->txaio, 1, &iov);
 		nng_stream_send(c->s, c->txaio);
-		pthread_mutex_unlock(&c->mtx);
 		return;
 	}
 	if (c->txqlen > 0) {
 		start_send(c);
-		pthread_mutex_unlock(&c->mtx);
 		return;
 	}
 	c->sending = false;
@@ -294,11 +349,19 @@ tx_cb(void *arg)
 		c->txfly    = NULL;
 		c->txflycap = 0;
 	}
-	bool close = c->close_after_tx;
-	pthread_mutex_unlock(&c->mtx);
-	if (close) {
-		fconn_close(c);
+	if (c->close_after_tx) {
+		c->closed = true;
+		nng_stream_close(c->s);
 	}
+}
+
+static void
+tx_cb(void *arg)
+{
+	fconn *c = arg;
+	pthread_mutex_lock(&c->mtx);
+	send_done(c, nng_aio_result(c->txaio), nng_aio_count(c->txaio));
+	pthread_mutex_unlock(&c->mtx);
 }
 
 /* Makes room for n more bytes in the send queue and locks it; returns
@@ -394,9 +457,18 @@ fconn_free(fconn *c)
 	}
 	fconn_close(c);
 	nng_aio_stop(c->rxaio);
+	// A slow send's thread must be done with c; closing failed its aio.
+	pthread_mutex_lock(&c->mtx);
+	while (c->slow) {
+		pthread_cond_wait(&c->slow_cv, &c->mtx);
+	}
+	pthread_mutex_unlock(&c->mtx);
 	nng_aio_stop(c->txaio);
+	nng_aio_stop(c->txfast);
 	nng_aio_free(c->rxaio);
 	nng_aio_free(c->txaio);
+	nng_aio_free(c->txfast);
+	pthread_cond_destroy(&c->slow_cv);
 	nng_stream_free(c->s);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->rxbuf);
