@@ -61,11 +61,19 @@ test_seed_dict_list(void **state)
 	    "[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]\n");
 }
 
+static void
+test_seed_list_append(void **state)
+{
+	(void) state;
+	run_example("seed_list_append", "['a', 'b', 'c']\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_dict_list),
+		cmocka_unit_test(test_seed_list_append),
 	};
 	return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
 }
