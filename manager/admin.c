@@ -36,7 +36,7 @@ h_create(mctx *c)
 	}
 	// The result is a reference; encoding it gives the session its own.
 	c->res = sv_ref(o);
-	mobj_decref(o);
+	mobj_unhold(o);
 	return 0;
 }
 

@@ -224,7 +224,7 @@ ctx_fini(mctx *c, sval *small)
 	}
 	sv_free(&c->res);
 	if (c->obj != NULL) {
-		mobj_decref(c->obj);
+		mobj_unhold(c->obj);
 	}
 }
 
@@ -329,7 +329,7 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		} else {
 			drop_data(o, snaps[k].saved);
 		}
-		mobj_decref(o);
+		mobj_unhold(o);
 	}
 	size_t nrep = failed < n ? failed + 1 : n;
 	rp.batch    = arena_alloc(&srv->txa, (nrep ? nrep : 1) * sizeof(*rp.batch));

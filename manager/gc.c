@@ -9,11 +9,20 @@
  * after a number of decrements that left a container alive (the only way
  * garbage cycles appear) and before mgr_info reports counts. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "server.h"
 
 #define GC_THRESHOLD 256
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
 
 void gc_note_decref(mobj *o);
 void gc_maybe(server *srv, bool force);
@@ -132,9 +141,20 @@ gc_collect(server *srv)
 void
 gc_maybe(server *srv, bool force)
 {
-	if (srv->gc_pending == 0 || (!force && srv->gc_pending < GC_THRESHOLD)) {
+	if (srv->ref_values == 0) {
+		// No object refers to another: no cycle can exist.
+		srv->gc_pending = 0;
+		return;
+	}
+	if (srv->gc_pending == 0 || (!force && srv->gc_pending < srv->gc_threshold)) {
 		return;
 	}
 	srv->gc_pending = 0;
+	uint64_t t0 = now_us();
 	gc_collect(srv);
+	// A pass walks every reference held (a big dict's values too): wait
+	// for more decrements after a long one, so that collection costs at
+	// most a bounded share of the time however large the store is.
+	uint64_t took       = now_us() - t0;
+	srv->gc_threshold = took * 4 > GC_THRESHOLD ? took * 4 : GC_THRESHOLD;
 }

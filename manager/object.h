@@ -78,6 +78,10 @@ mobj *store_find(struct server *srv, uint64_t id);
 void  mobj_incref(mobj *o);
 /* Drops one reference; at zero the object is destroyed and freed. */
 void  mobj_decref(mobj *o);
+/* mobj_decref for a short hold taken by the manager itself (around a
+ * request): such a drop can't leave a new garbage cycle behind, so it
+ * does not count towards the next cycle collection. */
+void  mobj_unhold(mobj *o);
 
 /* ---- sessions (session.c) ------------------------------------------------ */
 

@@ -41,7 +41,8 @@ server_new(server **srvp, const server_opts *opts)
 	srv->keylen      = opts->keylen;
 	srv->max_message = opts->max_message ? opts->max_message
 	                                     : SERVER_DEFAULT_MAX_MESSAGE;
-	srv->start_ms = now_ms();
+	srv->start_ms     = now_ms();
+	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	idmap_init(&srv->objects);

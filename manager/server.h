@@ -30,6 +30,8 @@ typedef struct server {
 	bool     closing; /* shutting down: decrefs free nothing */
 	mobj    *dying;   /* objects at zero, to destroy (store.c) */
 	uint64_t gc_pending; /* decrefs that left a container alive */
+	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */
+	uint64_t gc_threshold; /* gc_pending that triggers a collection */
 	uint64_t gc_freed;   /* objects freed by cycle collection */
 	bool     draining;
 

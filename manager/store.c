@@ -47,6 +47,16 @@ mobj_incref(mobj *o)
 }
 
 void
+mobj_unhold(mobj *o)
+{
+	if (o->refs > 1) {
+		o->refs--;
+		return;
+	}
+	mobj_decref(o);
+}
+
+void
 mobj_decref(mobj *o)
 {
 	if (o->refs == 0) {

@@ -8,6 +8,7 @@
  * one or two levels deeper in their results (list.copy, dict.items); the
  * ones that cannot fail (equal, hash, hashable, repr) stop at the limit.
  */
+#include "server.h"
 #include "value.h"
 
 #include <math.h>
@@ -47,6 +48,7 @@ sval
 sv_ref(struct mobj *o)
 {
 	mobj_incref(o);
+	o->srv->ref_values++; // while none exist, no cycle can (gc.c)
 	return (sval) { .kind = SV_REF, .ref = o };
 }
 
@@ -98,6 +100,7 @@ sv_free(sval *v)
 		sd_free(old.dict);
 		break;
 	case SV_REF:
+		old.ref->srv->ref_values--;
 		mobj_decref(old.ref);
 		break;
 	default:
