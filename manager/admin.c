@@ -202,7 +202,17 @@ h_info(mctx *c)
 	return 0;
 }
 
+/* A clean disconnect: everything the session holds goes now, before the
+ * reply, so that when mgr_disconnect returns others see it gone. */
+static int
+h_bye(mctx *c)
+{
+	session_drop_all(c->sess);
+	return 0;
+}
+
 const mop admin_ops[] = {
+	{MGR__OP__OP_BYE, 0, 0, 0, h_bye},
 	{MGR__OP__OP_PING, 0, 0, 0, h_ping},
 	{MGR__OP__OP_CREATE, 0, 0, 4, h_create},
 	{MGR__OP__OP_RELEASE, 0, 0, 0, h_release},

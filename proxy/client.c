@@ -678,9 +678,15 @@ mgr_disconnect(mgr_client *c)
 	if (c == NULL) {
 		return 0;
 	}
-	// Closing the connection makes the manager drop this session's
-	// references, locks and waiters. Threads still inside a call get
-	// MGR_ECLOSED; wait until they are out of the stream.
+	// Say goodbye first: the manager drops this session's references,
+	// locks and waiters before it answers, so once this returns, other
+	// clients see them gone. A dead manager answers MGR_ECONN at once.
+	if (client_usable(c)) {
+		mgr_call bye = {.op = MGR__OP__OP_BYE};
+		client_call(c, &bye, NULL);
+	}
+	// Threads still inside a call get MGR_ECLOSED; wait until they are
+	// out of the stream.
 	pthread_mutex_lock(&c->mtx);
 	c->user_gone = true;
 	c->closing   = true;

@@ -182,7 +182,8 @@ int mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts);
 int mgr_connect_env(mgr_client **client);
 
 /* Closes the connection and frees the client. The manager drops every
- * reference, lock and waiter of this session. Proxies made from the client
+ * reference, lock and waiter of this session, and has done so when this
+ * returns (when it could be reached). Proxies made from the client
  * must still be released with mgr_obj_release (they only free memory
  * then); calls on them return MGR_ECLOSED. NULL is ignored. Returns 0. */
 int mgr_disconnect(mgr_client *client);
