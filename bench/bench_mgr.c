@@ -1,0 +1,513 @@
+/* bench_mgr - the benchmark's client for our manager (libmgr).
+ *
+ *   bench_mgr w1 --url U --keyfile F [--n N] [--warmup W] [--only OP]
+ *   bench_mgr w2 --url U --keyfile F --clients N --ms DURATION
+ *   bench_mgr w3 --url U --keyfile F [--n N] [--depth 64]
+ *   bench_mgr w4 --url U --keyfile F [--items N] [--producers 4]
+ *                [--consumers 4] [--maxsize 1000]
+ *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
+ *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
+ *
+ * Prints "result NAME VALUE UNIT" lines (and "note", "state" lines) for
+ * bench/driver.py; the workloads are described in bench/README.md. Every
+ * result is checked (a lost update or item fails the run), speed never. */
+#include <inttypes.h>
+#include <mgr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char *url;
+static mgr_opts    opts;
+
+/* Exits with the call's error unless rv is 0. */
+static void
+check(int rv, const char *what)
+{
+	if (rv != 0) {
+		die("%s: %s (%s)", what, mgr_strerror(rv), mgr_errdetail());
+	}
+}
+
+static void
+setup(const bench_args *a)
+{
+	size_t len;
+	url = arg_str(a, "--url", NULL);
+	if (url == NULL) {
+		die("give --url");
+	}
+	const char *kf = arg_str(a, "--keyfile", NULL);
+	if (kf == NULL) {
+		die("give --keyfile");
+	}
+	opts.authkey     = read_key_file(kf, &len);
+	opts.authkey_len = len;
+}
+
+static mgr_client *
+connect_or_die(void)
+{
+	mgr_client *c;
+	check(mgr_connect(&c, url, &opts), "connect");
+	return c;
+}
+
+/* ---- W1: latency of one synchronous client -------------------------------
+ */
+
+#define NKEYS 1000
+
+typedef struct w1ctx {
+	mgr_obj *d, *q, *l, *lst;
+	char     keys[NKEYS][16];
+	char     value[BENCH_VALUE_LEN + 1];
+} w1ctx;
+
+static void
+op_dict_set(w1ctx *x, long i)
+{
+	check(mgr_dict_set(
+	          x->d, mgr_str(x->keys[i % NKEYS]), mgr_str(x->value)),
+	    "dict set");
+}
+
+static void
+op_dict_get(w1ctx *x, long i)
+{
+	mgr_value v;
+	check(
+	    mgr_dict_get(x->d, mgr_str(x->keys[i % NKEYS]), &v), "dict get");
+	if (v.kind != MGR_STR || v.len != BENCH_VALUE_LEN) {
+		die("dict get: wrong value");
+	}
+	mgr_value_free(&v);
+}
+
+static void
+op_queue_putget(w1ctx *x, long i)
+{
+	mgr_value v;
+	(void) i;
+	check(
+	    mgr_queue_put(x->q, mgr_str(x->value), MGR_FOREVER), "queue put");
+	check(mgr_queue_get(x->q, &v, BENCH_WAIT_MS), "queue get");
+	mgr_value_free(&v);
+}
+
+static void
+op_lock(w1ctx *x, long i)
+{
+	(void) i;
+	check(mgr_acquire(x->l, BENCH_WAIT_MS), "acquire");
+	check(mgr_release(x->l), "release");
+}
+
+static void
+op_list_append(w1ctx *x, long i)
+{
+	(void) i;
+	check(mgr_list_append(x->lst, mgr_str(x->value)), "list append");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(w1ctx *, long);
+} w1ops[] = {
+	{ "dict_set", op_dict_set },
+	{ "dict_get", op_dict_get },
+	{ "queue_putget", op_queue_putget },
+	{ "lock_acqrel", op_lock },
+	{ "list_append", op_list_append },
+};
+
+static int
+w1(const bench_args *a)
+{
+	long        n    = (long) arg_int(a, "--n", 5000);
+	long        warm = (long) arg_int(a, "--warmup", 200);
+	const char *only = arg_str(a, "--only", NULL);
+	w1ctx      *x    = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		die("out of memory");
+	}
+	mgr_client *c = connect_or_die();
+	check(mgr_dict_new(c, &x->d), "dict new");
+	check(mgr_queue_new(c, 0, &x->q), "queue new");
+	check(mgr_lock_new(c, &x->l), "lock new");
+	check(mgr_list_new(c, &x->lst), "list new");
+	for (int k = 0; k < NKEYS; k++) {
+		snprintf(x->keys[k], sizeof(x->keys[k]), "key:%04d", k);
+	}
+	fill_value(x->value, BENCH_VALUE_LEN, 0);
+	if (only != NULL) {
+		// Profiling one operation: fill the keys dict_get reads
+		// first, untimed.
+		for (long i = 0; i < NKEYS; i++) {
+			op_dict_set(x, i);
+		}
+	}
+	for (size_t o = 0; o < sizeof(w1ops) / sizeof(w1ops[0]); o++) {
+		if (only != NULL && strcmp(only, w1ops[o].name) != 0) {
+			continue;
+		}
+		for (long i = 0; i < warm; i++) {
+			w1ops[o].fn(x, i);
+		}
+		int64_t t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			w1ops[o].fn(x, i);
+		}
+		int64_t t1 = now_ns();
+		char    name[64];
+		snprintf(name, sizeof(name), "w1.%s", w1ops[o].name);
+		if (n > 0) { // n = 0: the profile's baseline run
+			result(name, (double) (t1 - t0) / 1e3 / (double) n,
+			    "us");
+		}
+	}
+	size_t len;
+	check(mgr_list_len(x->lst, &len), "list len");
+	if (only == NULL && len != (size_t) (n + warm)) {
+		die("list has %zu items, expected %ld", len, n + warm);
+	}
+	mgr_obj_release(x->d);
+	mgr_obj_release(x->q);
+	mgr_obj_release(x->l);
+	mgr_obj_release(x->lst);
+	mgr_disconnect(c);
+	free(x);
+	return 0;
+}
+
+/* ---- W2: throughput of N clients ----------------------------------------
+ */
+
+static int
+w2(const bench_args *a)
+{
+	long        nc = (long) arg_int(a, "--clients", 1);
+	mgr_client *c  = connect_or_die();
+	mgr_obj    *d;
+	check(mgr_dict_new(c, &d), "dict new");
+	check(mgr_dict_set(d, mgr_str("counter"), mgr_int(0)), "dict set");
+	check(mgr_name_set(c, "bench.w2", d), "name set");
+
+	const char *roles[nc];
+	for (long i = 0; i < nc; i++) {
+		roles[i] = "w2";
+	}
+	workers w;
+	workers_start(&w, (size_t) nc, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[nc];
+	workers_collect(&w, reps);
+
+	int64_t iters = 0, t_end = t_go;
+	for (long i = 0; i < nc; i++) {
+		iters += reps[i].count;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	mgr_value v;
+	check(mgr_dict_get(d, mgr_str("counter"), &v), "dict get");
+	if (v.kind != MGR_INT || v.i != iters) {
+		die("counter is %" PRId64 ", expected %" PRId64, v.i, iters);
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "w2.c%ld", nc);
+	result(name, 3.0 * (double) iters / ((double) (t_end - t_go) / 1e9),
+	    "ops/s");
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	return 0;
+}
+
+static int
+w2_worker(const bench_args *a, int index)
+{
+	int64_t     ms = arg_int(a, "--ms", 1000);
+	mgr_client *c  = connect_or_die();
+	mgr_obj    *d;
+	char        keys[100][32];
+	char        value[BENCH_VALUE_LEN + 1];
+	check(mgr_name_get(c, "bench.w2", &d), "name get");
+	for (int k = 0; k < 100; k++) {
+		snprintf(keys[k], sizeof(keys[k]), "w%d:%d", index, k);
+	}
+	fill_value(value, BENCH_VALUE_LEN, index);
+
+	int64_t go       = worker_ready_wait(index);
+	int64_t deadline = go + ms * 1000000;
+	int64_t iters    = 0;
+	while (now_ns() < deadline) {
+		mgr_value v = mgr_str(keys[iters % 100]);
+		mgr_value out;
+		int       rv = mgr_dict_set(d, v, mgr_str(value));
+		if (rv == 0 && (rv = mgr_dict_get(d, v, &out)) == 0) {
+			mgr_value_free(&out);
+			rv = mgr_dict_incr(
+			    d, mgr_str("counter"), mgr_int(1), NULL);
+		}
+		if (rv != 0) {
+			worker_report_fail(index, rv);
+			return 1;
+		}
+		iters++;
+	}
+	worker_report_done(index, iters, 0);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	return 0;
+}
+
+/* ---- W3: pipelined sets --------------------------------------------------
+ */
+
+static int
+w3(const bench_args *a)
+{
+	long        n     = (long) arg_int(a, "--n", 200000);
+	long        depth = (long) arg_int(a, "--depth", 64);
+	mgr_client *c     = connect_or_die();
+	mgr_obj    *d;
+	mgr_batch  *b;
+	char        value[BENCH_VALUE_LEN + 1];
+	check(mgr_dict_new(c, &d), "dict new");
+	check(mgr_batch_new(c, &b), "batch new");
+	fill_value(value, BENCH_VALUE_LEN, 0);
+
+	int64_t t0 = now_ns();
+	for (long i = 0; i < n;) {
+		for (long k = 0; k < depth && i < n; k++, i++) {
+			char key[32];
+			snprintf(key, sizeof(key), "k%ld", i);
+			mgr_value args[2] = { mgr_str(key), mgr_str(value) };
+			check(mgr_batch_add(b, d, MGR_OP_DICT_SET, args, 2),
+			    "batch add");
+		}
+		check(mgr_batch_exec(b, false), "batch exec");
+		check(mgr_batch_reset(b), "batch reset");
+	}
+	int64_t t1 = now_ns();
+	size_t  len;
+	check(mgr_dict_len(d, &len), "dict len");
+	if (len != (size_t) n) {
+		die("dict has %zu keys, expected %ld", len, n);
+	}
+	result("w3.pipelined_set", (double) n / ((double) (t1 - t0) / 1e9),
+	    "ops/s");
+	mgr_batch_free(b);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	return 0;
+}
+
+/* ---- W4: producers and consumers on one bounded queue --------------------
+ */
+
+static int
+w4(const bench_args *a)
+{
+	long        items = (long) arg_int(a, "--items", 200000);
+	long        np    = (long) arg_int(a, "--producers", 4);
+	long        ncons = (long) arg_int(a, "--consumers", 4);
+	long        maxsz = (long) arg_int(a, "--maxsize", 1000);
+	mgr_client *c     = connect_or_die();
+	mgr_obj    *q;
+	if (items % np != 0 || items % ncons != 0) {
+		die("--items must divide among producers and consumers");
+	}
+	check(mgr_queue_new(c, (size_t) maxsz, &q), "queue new");
+	check(mgr_name_set(c, "bench.w4", q), "name set");
+
+	long        n = np + ncons;
+	const char *roles[n];
+	for (long i = 0; i < n; i++) {
+		roles[i] = i < np ? "w4p" : "w4c";
+	}
+	workers w;
+	workers_start(&w, (size_t) n, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[n];
+	workers_collect(&w, reps);
+
+	int64_t got = 0, sum = 0, t_end = t_go;
+	for (long i = np; i < n; i++) {
+		got += reps[i].count;
+		sum += reps[i].sum;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	if (got != items || sum != (int64_t) items * (items - 1) / 2) {
+		die("consumers got %" PRId64 " items (sum %" PRId64
+		    "), expected %ld",
+		    got, sum, items);
+	}
+	result("w4.queue", (double) items / ((double) (t_end - t_go) / 1e9),
+	    "items/s");
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return 0;
+}
+
+static int
+w4_worker(const bench_args *a, int index, bool producer)
+{
+	long        items = (long) arg_int(a, "--items", 200000);
+	long        np    = (long) arg_int(a, "--producers", 4);
+	long        ncons = (long) arg_int(a, "--consumers", 4);
+	mgr_client *c     = connect_or_die();
+	mgr_obj    *q;
+	char        value[BENCH_VALUE_LEN + 1];
+	int64_t     count = 0, sum = 0;
+	int         rv = 0;
+	check(mgr_name_get(c, "bench.w4", &q), "name get");
+
+	worker_ready_wait(index);
+	if (producer) {
+		long per = items / np;
+		for (long i = index * per; i < (index + 1) * per && rv == 0;
+		     i++) {
+			fill_value(value, BENCH_VALUE_LEN, i);
+			rv = mgr_queue_put(q, mgr_str(value), BENCH_WAIT_MS);
+			count++;
+		}
+	} else {
+		long per = items / ncons;
+		for (long i = 0; i < per && rv == 0; i++) {
+			mgr_value v;
+			if ((rv = mgr_queue_get(q, &v, BENCH_WAIT_MS)) == 0) {
+				sum += v.kind == MGR_STR ? atoll(v.s) : -1;
+				mgr_value_free(&v);
+				count++;
+			}
+		}
+	}
+	if (rv != 0) {
+		worker_report_fail(index, rv);
+		return 1;
+	}
+	worker_report_done(index, count, sum);
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return 0;
+}
+
+/* ---- W5: footprint ------------------------------------------------------
+ */
+
+static int
+w5load(const bench_args *a)
+{
+	long        n   = (long) arg_int(a, "--entries", 1000000);
+	long        per = (long) arg_int(a, "--per-call", 10000);
+	mgr_client *c   = connect_or_die();
+	mgr_obj    *d;
+	mgr_value  *pairs = calloc((size_t) per * 2, sizeof(mgr_value));
+	char       *text  = malloc((size_t) per * (24 + 33));
+	if (pairs == NULL || text == NULL) {
+		die("out of memory");
+	}
+	check(mgr_dict_new(c, &d), "dict new");
+	if (n >= 10000000) {
+		die("--entries must stay below 10^7 (8-byte keys)");
+	}
+	state_sync("connected");
+
+	int64_t t0 = now_ns();
+	for (long i = 0; i < n;) {
+		long k = 0;
+		for (; k < per && i < n; k++, i++) {
+			char *key = text + k * (24 + 33);
+			char *val = key + 24;
+			snprintf(key, 24, "k%07ld", i); // 8 bytes: n < 10^7
+			fill_value(val, 32, i);         // 32-byte values
+			pairs[2 * k]     = mgr_strn(key, 8);
+			pairs[2 * k + 1] = mgr_strn(val, 32);
+		}
+		check(mgr_dict_update(d, mgr_dict_of(pairs, (size_t) k)),
+		    "dict update");
+	}
+	int64_t t1 = now_ns();
+	size_t  len;
+	check(mgr_dict_len(d, &len), "dict len");
+	if (len != (size_t) n) {
+		die("dict has %zu keys, expected %ld", len, n);
+	}
+	result("w5.load_rate", (double) n / ((double) (t1 - t0) / 1e9),
+	    "entries/s");
+	state_sync("loaded");
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	free(pairs);
+	free(text);
+	return 0;
+}
+
+static int
+w5conns(const bench_args *a)
+{
+	long         n  = (long) arg_int(a, "--conns", 1000);
+	mgr_client **cs = calloc((size_t) n, sizeof(*cs));
+	if (cs == NULL) {
+		die("out of memory");
+	}
+	raise_nofile(2 * n + 64);
+	for (long i = 0; i < n; i++) {
+		check(mgr_connect(&cs[i], url, &opts), "connect");
+	}
+	state_sync("opened");
+	for (long i = 0; i < n; i++) {
+		mgr_disconnect(cs[i]);
+	}
+	free(cs);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr,
+		    "usage: bench_mgr w1|w2|w3|w4|w5load|w5conns "
+		    "--url URL --keyfile FILE [options]\n");
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "worker") == 0) {
+		// worker ROLE INDEX PPID --url ... (see workers_start)
+		if (argc < 5) {
+			return 2;
+		}
+		worker_init((pid_t) atol(argv[4]), atoi(argv[3]));
+		bench_args a     = { argc - 5, argv + 5 };
+		int        index = atoi(argv[3]);
+		setup(&a);
+		if (strcmp(argv[2], "w2") == 0) {
+			return w2_worker(&a, index);
+		}
+		if (strcmp(argv[2], "w4p") == 0
+		    || strcmp(argv[2], "w4c") == 0) {
+			return w4_worker(&a, index, argv[2][2] == 'p');
+		}
+		return 2;
+	}
+	bench_args a = { argc - 2, argv + 2 };
+	setup(&a);
+	if (strcmp(cmd, "w1") == 0) {
+		return w1(&a);
+	} else if (strcmp(cmd, "w2") == 0) {
+		return w2(&a);
+	} else if (strcmp(cmd, "w3") == 0) {
+		return w3(&a);
+	} else if (strcmp(cmd, "w4") == 0) {
+		return w4(&a);
+	} else if (strcmp(cmd, "w5load") == 0) {
+		return w5load(&a);
+	} else if (strcmp(cmd, "w5conns") == 0) {
+		return w5conns(&a);
+	}
+	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
+	return 2;
+}

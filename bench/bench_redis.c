@@ -1,0 +1,535 @@
+/* bench_redis - the benchmark's client for Redis (hiredis), with the same
+ * workloads and output as bench_mgr, each on Redis's nearest commands:
+ * a hash for the dict (HSET, HGET, HINCRBY), a list for the queue (RPUSH,
+ * BLPOP: unbounded, Redis lists have no maxsize), SET NX + DEL for the
+ * lock, RPUSH for the list append.
+ *
+ *   bench_redis w1|w2|w3|w4|w5load|w5conns --addr unix:PATH|tcp:HOST:PORT
+ *               [the options of bench_mgr]
+ */
+#include <hiredis.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "common.h"
+
+static const char *addr;
+
+static redisContext *
+connect_or_die(void)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	redisContext  *rc = NULL;
+	if (strncmp(addr, "unix:", 5) == 0) {
+		rc = redisConnectUnixWithTimeout(addr + 5, tv);
+	} else if (strncmp(addr, "tcp:", 4) == 0) {
+		char        host[256];
+		const char *colon = strrchr(addr + 4, ':');
+		size_t      hl    = colon ? (size_t) (colon - (addr + 4)) : 0;
+		if (colon == NULL || hl >= sizeof(host)) {
+			die("bad address %s", addr);
+		}
+		memcpy(host, addr + 4, hl);
+		host[hl] = '\0';
+		rc       = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	} else {
+		die("bad address %s (unix:PATH or tcp:HOST:PORT)", addr);
+	}
+	if (rc == NULL || rc->err) {
+		die("cannot connect to %s: %s", addr,
+		    rc ? rc->errstr : "out of memory");
+	}
+	// Bounds every wait, BLPOP's included (its own timeout is shorter).
+	struct timeval rt = { .tv_sec = BENCH_WAIT_MS / 1000 + 5 };
+	redisSetTimeout(rc, rt);
+	return rc;
+}
+
+/* Checks a reply: exits on a transport error or an error reply. */
+static redisReply *
+checked(redisContext *rc, redisReply *r, const char *what)
+{
+	if (r == NULL) {
+		die("%s: %s", what, rc->errstr);
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		die("%s: %s", what, r->str);
+	}
+	return r;
+}
+
+static redisReply *
+cmd(redisContext *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	return checked(rc, r, fmt);
+}
+
+/* A command whose reply is not needed. */
+static void
+cmd0(redisContext *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	freeReplyObject(checked(rc, r, fmt));
+}
+
+static long long
+cmd_int(redisContext *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = checked(rc, redisvCommand(rc, fmt, ap), fmt);
+	va_end(ap);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer
+	    : r->type == REDIS_REPLY_STRING          ? atoll(r->str)
+	                                             : -1;
+	freeReplyObject(r);
+	return v;
+}
+
+/* ---- W1 -------------------------------------------------------------------
+ */
+
+#define NKEYS 1000
+
+typedef struct w1ctx {
+	redisContext *rc;
+	char          keys[NKEYS][16];
+	char          value[BENCH_VALUE_LEN + 1];
+} w1ctx;
+
+static void
+op_dict_set(w1ctx *x, long i)
+{
+	cmd0(x->rc, "HSET d %s %s", x->keys[i % NKEYS], x->value);
+}
+
+static void
+op_dict_get(w1ctx *x, long i)
+{
+	redisReply *r = cmd(x->rc, "HGET d %s", x->keys[i % NKEYS]);
+	if (r->type != REDIS_REPLY_STRING || r->len != BENCH_VALUE_LEN) {
+		die("HGET: wrong value");
+	}
+	freeReplyObject(r);
+}
+
+static void
+op_queue_putget(w1ctx *x, long i)
+{
+	(void) i;
+	cmd0(x->rc, "RPUSH q %s", x->value);
+	redisReply *r = cmd(x->rc, "BLPOP q %d", BENCH_WAIT_MS / 1000);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+		die("BLPOP: no item");
+	}
+	freeReplyObject(r);
+}
+
+static void
+op_lock(w1ctx *x, long i)
+{
+	(void) i;
+	redisReply *r = cmd(x->rc, "SET lock 1 NX");
+	if (r->type != REDIS_REPLY_STATUS) {
+		die("SET NX: lock taken");
+	}
+	freeReplyObject(r);
+	if (cmd_int(x->rc, "DEL lock") != 1) {
+		die("DEL: lock not held");
+	}
+}
+
+static void
+op_list_append(w1ctx *x, long i)
+{
+	(void) i;
+	cmd0(x->rc, "RPUSH l %s", x->value);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(w1ctx *, long);
+} w1ops[] = {
+	{ "dict_set", op_dict_set },
+	{ "dict_get", op_dict_get },
+	{ "queue_putget", op_queue_putget },
+	{ "lock_acqrel", op_lock },
+	{ "list_append", op_list_append },
+};
+
+static int
+w1(const bench_args *a)
+{
+	long        n    = (long) arg_int(a, "--n", 5000);
+	long        warm = (long) arg_int(a, "--warmup", 200);
+	const char *only = arg_str(a, "--only", NULL);
+	w1ctx      *x    = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		die("out of memory");
+	}
+	x->rc = connect_or_die();
+	cmd0(x->rc, "DEL d q l lock");
+	for (int k = 0; k < NKEYS; k++) {
+		snprintf(x->keys[k], sizeof(x->keys[k]), "key:%04d", k);
+	}
+	fill_value(x->value, BENCH_VALUE_LEN, 0);
+	if (only != NULL) {
+		for (long i = 0; i < NKEYS; i++) {
+			op_dict_set(x, i);
+		}
+	}
+	for (size_t o = 0; o < sizeof(w1ops) / sizeof(w1ops[0]); o++) {
+		if (only != NULL && strcmp(only, w1ops[o].name) != 0) {
+			continue;
+		}
+		for (long i = 0; i < warm; i++) {
+			w1ops[o].fn(x, i);
+		}
+		int64_t t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			w1ops[o].fn(x, i);
+		}
+		int64_t t1 = now_ns();
+		char    name[64];
+		snprintf(name, sizeof(name), "w1.%s", w1ops[o].name);
+		if (n > 0) { // n = 0: the profile's baseline run
+			result(name, (double) (t1 - t0) / 1e3 / (double) n,
+			    "us");
+		}
+	}
+	long long len = cmd_int(x->rc, "LLEN l");
+	if (only == NULL && len != n + warm) {
+		die("list has %lld items, expected %ld", len, n + warm);
+	}
+	redisFree(x->rc);
+	free(x);
+	return 0;
+}
+
+/* ---- W2 -------------------------------------------------------------------
+ */
+
+static int
+w2(const bench_args *a)
+{
+	long          nc = (long) arg_int(a, "--clients", 1);
+	redisContext *rc = connect_or_die();
+	cmd0(rc, "DEL d");
+	cmd0(rc, "HSET d counter 0");
+
+	const char *roles[nc];
+	for (long i = 0; i < nc; i++) {
+		roles[i] = "w2";
+	}
+	workers w;
+	workers_start(&w, (size_t) nc, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[nc];
+	workers_collect(&w, reps);
+
+	int64_t iters = 0, t_end = t_go;
+	for (long i = 0; i < nc; i++) {
+		iters += reps[i].count;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	long long counter = cmd_int(rc, "HGET d counter");
+	if (counter != iters) {
+		die("counter is %lld, expected %" PRId64, counter, iters);
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "w2.c%ld", nc);
+	result(name, 3.0 * (double) iters / ((double) (t_end - t_go) / 1e9),
+	    "ops/s");
+	redisFree(rc);
+	return 0;
+}
+
+static int
+w2_worker(const bench_args *a, int index)
+{
+	int64_t       ms = arg_int(a, "--ms", 1000);
+	redisContext *rc = connect_or_die();
+	char          keys[100][32];
+	char          value[BENCH_VALUE_LEN + 1];
+	for (int k = 0; k < 100; k++) {
+		snprintf(keys[k], sizeof(keys[k]), "w%d:%d", index, k);
+	}
+	fill_value(value, BENCH_VALUE_LEN, index);
+
+	int64_t go       = worker_ready_wait(index);
+	int64_t deadline = go + ms * 1000000;
+	int64_t iters    = 0;
+	while (now_ns() < deadline) {
+		const char *k = keys[iters % 100];
+		cmd0(rc, "HSET d %s %s", k, value);
+		cmd0(rc, "HGET d %s", k);
+		cmd0(rc, "HINCRBY d counter 1");
+		iters++;
+	}
+	worker_report_done(index, iters, 0);
+	redisFree(rc);
+	return 0;
+}
+
+/* ---- W3 -------------------------------------------------------------------
+ */
+
+static int
+w3(const bench_args *a)
+{
+	long          n     = (long) arg_int(a, "--n", 200000);
+	long          depth = (long) arg_int(a, "--depth", 64);
+	redisContext *rc    = connect_or_die();
+	char          value[BENCH_VALUE_LEN + 1];
+	fill_value(value, BENCH_VALUE_LEN, 0);
+	cmd0(rc, "DEL d");
+
+	int64_t t0 = now_ns();
+	for (long i = 0; i < n;) {
+		long k = 0;
+		for (; k < depth && i < n; k++, i++) {
+			if (redisAppendCommand(rc, "HSET d k%ld %s", i, value)
+			    != REDIS_OK) {
+				die("redisAppendCommand: %s", rc->errstr);
+			}
+		}
+		for (; k > 0; k--) {
+			void *r = NULL;
+			if (redisGetReply(rc, &r) != REDIS_OK) {
+				die("redisGetReply: %s", rc->errstr);
+			}
+			freeReplyObject(checked(rc, r, "HSET"));
+		}
+	}
+	int64_t t1 = now_ns();
+	if (cmd_int(rc, "HLEN d") != n) {
+		die("hash has the wrong size");
+	}
+	result("w3.pipelined_set", (double) n / ((double) (t1 - t0) / 1e9),
+	    "ops/s");
+	redisFree(rc);
+	return 0;
+}
+
+/* ---- W4 -------------------------------------------------------------------
+ */
+
+static int
+w4(const bench_args *a)
+{
+	long          items = (long) arg_int(a, "--items", 200000);
+	long          np    = (long) arg_int(a, "--producers", 4);
+	long          ncons = (long) arg_int(a, "--consumers", 4);
+	redisContext *rc    = connect_or_die();
+	if (items % np != 0 || items % ncons != 0) {
+		die("--items must divide among producers and consumers");
+	}
+	cmd0(rc, "DEL q");
+
+	long        n = np + ncons;
+	const char *roles[n];
+	for (long i = 0; i < n; i++) {
+		roles[i] = i < np ? "w4p" : "w4c";
+	}
+	workers w;
+	workers_start(&w, (size_t) n, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[n];
+	workers_collect(&w, reps);
+
+	int64_t got = 0, sum = 0, t_end = t_go;
+	for (long i = np; i < n; i++) {
+		got += reps[i].count;
+		sum += reps[i].sum;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	if (got != items || sum != (int64_t) items * (items - 1) / 2) {
+		die("consumers got %" PRId64 " items (sum %" PRId64
+		    "), expected %ld",
+		    got, sum, items);
+	}
+	result("w4.queue", (double) items / ((double) (t_end - t_go) / 1e9),
+	    "items/s");
+	redisFree(rc);
+	return 0;
+}
+
+static int
+w4_worker(const bench_args *a, int index, bool producer)
+{
+	long          items = (long) arg_int(a, "--items", 200000);
+	long          np    = (long) arg_int(a, "--producers", 4);
+	long          ncons = (long) arg_int(a, "--consumers", 4);
+	redisContext *rc    = connect_or_die();
+	char          value[BENCH_VALUE_LEN + 1];
+	int64_t       count = 0, sum = 0;
+
+	worker_ready_wait(index);
+	if (producer) {
+		long per = items / np;
+		for (long i = index * per; i < (index + 1) * per; i++) {
+			fill_value(value, BENCH_VALUE_LEN, i);
+			cmd0(rc, "RPUSH q %s", value);
+			count++;
+		}
+	} else {
+		long per = items / ncons;
+		for (long i = 0; i < per; i++) {
+			redisReply *r
+			    = cmd(rc, "BLPOP q %d", BENCH_WAIT_MS / 1000);
+			if (r->type != REDIS_REPLY_ARRAY
+			    || r->elements != 2) {
+				worker_report_fail(index, -1);
+				return 1;
+			}
+			sum += atoll(r->element[1]->str);
+			freeReplyObject(r);
+			count++;
+		}
+	}
+	worker_report_done(index, count, sum);
+	redisFree(rc);
+	return 0;
+}
+
+/* ---- W5 -------------------------------------------------------------------
+ */
+
+static int
+w5load(const bench_args *a)
+{
+	long          n    = (long) arg_int(a, "--entries", 1000000);
+	long          per  = (long) arg_int(a, "--per-call", 10000);
+	redisContext *rc   = connect_or_die();
+	const char  **argv = calloc((size_t) per * 2 + 2, sizeof(char *));
+	size_t       *lens = calloc((size_t) per * 2 + 2, sizeof(size_t));
+	char         *text = malloc((size_t) per * (24 + 33));
+	if (argv == NULL || lens == NULL || text == NULL) {
+		die("out of memory");
+	}
+	cmd0(rc, "DEL d");
+	if (n >= 10000000) {
+		die("--entries must stay below 10^7 (8-byte keys)");
+	}
+	state_sync("connected");
+
+	int64_t t0 = now_ns();
+	for (long i = 0; i < n;) {
+		// One HSET with `per` field/value pairs: the same shape as
+		// dict.update of `per` entries.
+		argv[0] = "HSET";
+		argv[1] = "d";
+		lens[0] = 4;
+		lens[1] = 1;
+		long k  = 0;
+		for (; k < per && i < n; k++, i++) {
+			char *key = text + k * (24 + 33);
+			char *val = key + 24;
+			snprintf(key, 24, "k%07ld", i);
+			fill_value(val, 32, i);
+			argv[2 + 2 * k] = key;
+			lens[2 + 2 * k] = 8;
+			argv[3 + 2 * k] = val;
+			lens[3 + 2 * k] = 32;
+		}
+		redisReply *r
+		    = redisCommandArgv(rc, (int) (2 + 2 * k), argv, lens);
+		freeReplyObject(checked(rc, r, "HSET"));
+	}
+	int64_t t1 = now_ns();
+	if (cmd_int(rc, "HLEN d") != n) {
+		die("hash has the wrong size");
+	}
+	result("w5.load_rate", (double) n / ((double) (t1 - t0) / 1e9),
+	    "entries/s");
+	state_sync("loaded");
+	redisFree(rc);
+	free(argv);
+	free(lens);
+	free(text);
+	return 0;
+}
+
+static int
+w5conns(const bench_args *a)
+{
+	long           n  = (long) arg_int(a, "--conns", 1000);
+	redisContext **cs = calloc((size_t) n, sizeof(*cs));
+	if (cs == NULL) {
+		die("out of memory");
+	}
+	raise_nofile(2 * n + 64);
+	for (long i = 0; i < n; i++) {
+		cs[i] = connect_or_die();
+		// A round trip, so the server has surely set the client up.
+		cmd0(cs[i], "PING");
+	}
+	state_sync("opened");
+	for (long i = 0; i < n; i++) {
+		redisFree(cs[i]);
+	}
+	free(cs);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr,
+		    "usage: bench_redis w1|w2|w3|w4|w5load|w5conns "
+		    "--addr unix:PATH|tcp:HOST:PORT [options]\n");
+		return 2;
+	}
+	const char *what = argv[1];
+	bench_args  a;
+	if (strcmp(what, "worker") == 0) {
+		if (argc < 5) {
+			return 2;
+		}
+		worker_init((pid_t) atol(argv[4]), atoi(argv[3]));
+		a = (bench_args) { argc - 5, argv + 5 };
+	} else {
+		a = (bench_args) { argc - 2, argv + 2 };
+	}
+	if ((addr = arg_str(&a, "--addr", NULL)) == NULL) {
+		die("give --addr");
+	}
+	if (strcmp(what, "worker") == 0) {
+		int index = atoi(argv[3]);
+		if (strcmp(argv[2], "w2") == 0) {
+			return w2_worker(&a, index);
+		}
+		if (strcmp(argv[2], "w4p") == 0
+		    || strcmp(argv[2], "w4c") == 0) {
+			return w4_worker(&a, index, argv[2][2] == 'p');
+		}
+		return 2;
+	}
+	if (strcmp(what, "w1") == 0) {
+		return w1(&a);
+	} else if (strcmp(what, "w2") == 0) {
+		return w2(&a);
+	} else if (strcmp(what, "w3") == 0) {
+		return w3(&a);
+	} else if (strcmp(what, "w4") == 0) {
+		return w4(&a);
+	} else if (strcmp(what, "w5load") == 0) {
+		return w5load(&a);
+	} else if (strcmp(what, "w5conns") == 0) {
+		return w5conns(&a);
+	}
+	fprintf(stderr, "bench_redis: unknown workload %s\n", what);
+	return 2;
+}
