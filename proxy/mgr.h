@@ -165,7 +165,9 @@ typedef struct mgr_opts {
 	size_t      authkey_len;
 	int64_t     connect_timeout; /* ms; 0: 10 s */
 	size_t      max_message;     /* frame size limit; 0: 64 MiB */
-	const char *tls_ca_file;     /* tls+tcp:// (hardening issue) */
+	const char *tls_ca_file;     /* reserved for tls+tcp://, not yet
+	                              * supported: setting them gives
+	                              * MGR_EINVAL */
 	const char *tls_cert_file;
 	const char *tls_key_file;
 	const char *managerd;        /* mgr_server_start: binary to run */

@@ -191,6 +191,12 @@ test_bad_uses(void **state)
 	OK(mgr_process_join(p, 10000, &status));
 	assert_int_equal(status, 2);
 	mgr_process_free(p);
+	// TLS is not there yet: refused, never a plain connection instead.
+	mgr_client *x;
+	assert_int_equal(mgr_connect(&x, "tls+tcp://127.0.0.1:1", NULL),
+	    MGR_EINVAL);
+	mgr_opts tls = {.authkey = "k", .authkey_len = 1, .tls_ca_file = "/ca"};
+	assert_int_equal(mgr_connect(&x, mgr_server_url(srv), &tls), MGR_EINVAL);
 	// A program that does not exist.
 	mgr_process_opts o = {.exe = "/nonexistent/program"};
 	assert_int_equal(mgr_process_start(c, "three", NULL, 0, &o, &p),
