@@ -117,9 +117,9 @@ mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
 		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a str, not %s",
 		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
 	}
-	*s = c->args[i].str->data;
+	*s = sv_sdata(&c->args[i]);
 	if (len != NULL) {
-		*len = c->args[i].str->len;
+		*len = sv_slen(&c->args[i]);
 	}
 	return 0;
 }

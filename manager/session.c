@@ -195,7 +195,9 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	mlog(LOG_INFO, "session %llu (%s): authenticated%s%s",
 	    (unsigned long long) s->id, s->peer, a->client[0] ? " as " : "",
 	    a->client);
-	arena_reset(&s->rxa);
+	// Give the arena's chunk back: many connections sit idle after the
+	// handshake, and the first request takes a chunk again.
+	arena_fini(&s->rxa);
 	s->state = S_READY;
 	fconn_set_rx_timeout(s->fc, 0);
 	return fconn_send_msg(s->fc, &w.base);

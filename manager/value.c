@@ -30,6 +30,16 @@ sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 	if (len >= UINT32_MAX) {
 		return MGR_ETOOBIG;
 	}
+	if (len <= SV_INLINE_MAX) {
+		char *d   = (char *) out + offsetof(sval, ihead);
+		out->kind = (uint8_t) kind;
+		out->ilen = (uint8_t) (len + 1);
+		if (len > 0) {
+			memcpy(d, p, len);
+		}
+		d[len] = '\0';
+		return 0;
+	}
 	sstr *s = malloc(sizeof(*s) + len + 1);
 	if (s == NULL) {
 		return MGR_ENOMEM;
@@ -90,7 +100,9 @@ sv_free(sval *v)
 	switch (old.kind) {
 	case SV_STR:
 	case SV_BYTES:
-		free(old.str);
+		if (old.ilen == 0) {
+			free(old.str);
+		}
 		break;
 	case SV_LIST:
 	case SV_TUPLE:
@@ -118,7 +130,7 @@ copy_d(sval *dst, const sval *src, int depth)
 	switch (src->kind) {
 	case SV_STR:
 	case SV_BYTES:
-		return sv_str(dst, src->kind, src->str->data, src->str->len);
+		return sv_str(dst, src->kind, sv_sdata(src), sv_slen(src));
 	case SV_REF:
 		*dst = sv_ref(src->ref);
 		return 0;
@@ -209,8 +221,8 @@ equal_d(const sval *a, const sval *b, int depth)
 		return a->f == b->f || (isnan(a->f) && isnan(b->f));
 	case SV_STR:
 	case SV_BYTES:
-		return a->str->len == b->str->len
-		    && memcmp(a->str->data, b->str->data, a->str->len) == 0;
+		return sv_slen(a) == sv_slen(b)
+		    && memcmp(sv_sdata(a), sv_sdata(b), sv_slen(a)) == 0;
 	case SV_LIST:
 	case SV_TUPLE:
 		if (depth >= SV_MAX_DEPTH || a->vec->len != b->vec->len) {
@@ -383,7 +395,7 @@ hash_d(const sval *v, int depth)
 	}
 	case SV_STR:
 	case SV_BYTES:
-		return hash_bytes(v->str->data, v->str->len, seed);
+		return hash_bytes(sv_sdata(v), sv_slen(v), seed);
 	case SV_LIST:
 	case SV_TUPLE: {
 		// xxHash64's round over the items' hashes, as CPython's tuple
@@ -497,11 +509,11 @@ compare_d(const sval *a, const sval *b, int *cmp, const sval **bad_a,
 	case SV_STR: // UTF-8 byte order is code point order
 	case SV_BYTES: {
 		uint32_t n
-		    = a->str->len < b->str->len ? a->str->len : b->str->len;
-		int c = memcmp(a->str->data, b->str->data, n);
-		if (c == 0 && a->str->len != b->str->len) {
+		    = sv_slen(a) < sv_slen(b) ? sv_slen(a) : sv_slen(b);
+		int c = memcmp(sv_sdata(a), sv_sdata(b), n);
+		if (c == 0 && sv_slen(a) != sv_slen(b)) {
 			// A prefix sorts first.
-			c = a->str->len < b->str->len ? -1 : 1;
+			c = sv_slen(a) < sv_slen(b) ? -1 : 1;
 		}
 		*cmp = c < 0 ? -1 : c > 0 ? 1 : 0;
 		return 0;
@@ -702,8 +714,12 @@ float_repr(double f, char *out, size_t cap)
 }
 
 static void
-str_repr(rbuf *r, const sstr *s, bool bytes)
+str_repr(rbuf *r, const char *data, size_t len, bool bytes)
 {
+	const struct {
+		const char *data;
+		size_t      len;
+	} str = {data, len}, *s = &str;
 	// Python picks double quotes only for text with ' and no ".
 	bool has_sq = memchr(s->data, '\'', s->len) != NULL;
 	bool has_dq = memchr(s->data, '"', s->len) != NULL;
@@ -759,7 +775,7 @@ repr_d(rbuf *r, const sval *v, int depth)
 		break;
 	case SV_STR:
 	case SV_BYTES:
-		str_repr(r, v->str, v->kind == SV_BYTES);
+		str_repr(r, sv_sdata(v), sv_slen(v), v->kind == SV_BYTES);
 		break;
 	case SV_LIST:
 	case SV_TUPLE: {
@@ -1005,12 +1021,12 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		return 0;
 	case SV_STR:
 		out->kind_case = MGR__VALUE__KIND_S;
-		out->s         = v->str->data;
+		out->s         = (char *) sv_sdata(v);
 		return 0;
 	case SV_BYTES:
 		out->kind_case = MGR__VALUE__KIND_Y;
-		out->y.len     = v->str->len;
-		out->y.data    = (uint8_t *) v->str->data;
+		out->y.len     = sv_slen(v);
+		out->y.data    = (uint8_t *) sv_sdata(v);
 		return 0;
 	case SV_LIST:
 	case SV_TUPLE: {

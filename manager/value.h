@@ -45,6 +45,13 @@ typedef struct sdict sdict; /* ordered hash map sval -> sval: dict.c */
 
 typedef struct sval {
 	uint8_t kind; /* sv_kind */
+	/* SV_STR / SV_BYTES of up to SV_INLINE_MAX bytes are held inline,
+	 * from ihead on over the union's bytes (and a NUL): no allocation, and
+	 * 16 bytes for what would cost a 32-byte malloc chunk. ilen is 1 +
+	 * their length then, 0 when the string is in str. Use sv_sdata and
+	 * sv_slen, never str directly. */
+	uint8_t ilen;
+	char    ihead[6];
 	union {
 		bool         b;
 		int64_t      i;
@@ -57,6 +64,25 @@ typedef struct sval {
 } sval;
 
 #define SV_NONE_INIT ((sval){.kind = SV_NONE})
+#define SV_INLINE_MAX 13
+
+_Static_assert(sizeof(sval) == 16, "sval is 16 bytes");
+_Static_assert(offsetof(sval, ihead) == 2, "inline bytes follow ilen");
+
+/* The bytes of a SV_STR or SV_BYTES (NUL-terminated) and their length.
+ * An inline string lives in the sval itself: the pointer is valid while
+ * the sval stays where it is. */
+static inline const char *
+sv_sdata(const sval *v)
+{
+	return v->ilen ? (const char *) v + offsetof(sval, ihead)
+	               : v->str->data;
+}
+static inline size_t
+sv_slen(const sval *v)
+{
+	return v->ilen ? (size_t) v->ilen - 1 : v->str->len;
+}
 
 /* Nesting deeper than this is refused (MGR_ETOOBIG) so that no recursion
  * can exhaust the stack. */

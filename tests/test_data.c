@@ -909,7 +909,7 @@ test_equal_typed(void **state)
 			assert_true(sv_hash(&c) == sv_hash(&v[i]));
 		}
 		if (c.kind == SV_STR || c.kind == SV_BYTES) {
-			assert_ptr_not_equal(c.str, v[i].str);
+			assert_ptr_not_equal(sv_sdata(&c), sv_sdata(&v[i]));
 		}
 		sv_free(&c);
 	}
@@ -1096,12 +1096,30 @@ test_str_bytes(void **state)
 	(void) state;
 	sval s;
 	assert_int_equal(sv_str(&s, SV_BYTES, "a\0b", 3), 0);
-	assert_int_equal(s.str->len, 3);
-	assert_int_equal(s.str->data[3], '\0'); // always terminated
+	assert_int_equal(sv_slen(&s), 3);
+	assert_int_equal(sv_sdata(&s)[3], '\0'); // always terminated
+	assert_memory_equal(sv_sdata(&s), "a\0b", 3);
 	sv_free(&s);
 	assert_int_equal(sv_str(&s, SV_STR, NULL, 0), 0);
-	assert_string_equal(s.str->data, "");
+	assert_string_equal(sv_sdata(&s), "");
 	sv_free(&s);
+	// Up to SV_INLINE_MAX bytes live in the value itself; longer ones in
+	// an allocation: both read the same way, both terminated.
+	for (size_t n = SV_INLINE_MAX - 1; n <= SV_INLINE_MAX + 2; n++) {
+		char buf[32];
+		memset(buf, 'x', n);
+		buf[n] = '\0';
+		assert_int_equal(sv_str(&s, SV_STR, buf, n), 0);
+		assert_int_equal(s.ilen != 0, n <= SV_INLINE_MAX);
+		assert_int_equal(sv_slen(&s), n);
+		assert_string_equal(sv_sdata(&s), buf);
+		sval t;
+		assert_int_equal(sv_copy(&t, &s), 0);
+		assert_true(sv_equal(&t, &s));
+		assert_true(sv_hash(&t) == sv_hash(&s));
+		sv_free(&t);
+		sv_free(&s);
+	}
 	assert_int_equal(sv_new_list(&s, SV_INT, 0), MGR_EINVAL);
 	assert_int_equal(s.kind, SV_NONE);
 }
@@ -1160,7 +1178,7 @@ test_pb_roundtrip(void **state)
 	arena_init(&a);
 	Mgr__Value pb;
 	assert_int_equal(sv_to_pb(&s, &a, NULL, &pb), 0);
-	assert_ptr_equal(pb.s, s.str->data);
+	assert_ptr_equal(pb.s, sv_sdata(&s));
 	sval r = sv_ref(l);
 	assert_int_equal(sv_to_pb(&r, &a, NULL, &pb), 0);
 	assert_int_equal(pb.kind_case, MGR__VALUE__KIND_REF);
