@@ -1180,3 +1180,31 @@ h_raw_await_close(int fd, int timeout_ms)
 		}
 	}
 }
+
+/* ---- a test group's manager ---------------------------------------------- */
+
+int
+h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
+    char *env_key, size_t key_cap)
+{
+	if (h_managerd_start(m, H_IPC, NULL) != 0 || h_connect(m, c) != 0) {
+		return -1;
+	}
+	snprintf(env_url, url_cap, "MGR_URL=%s", m->url);
+	snprintf(env_key, key_cap, "MGR_AUTHKEY=%s", m->key);
+	return 0;
+}
+
+int
+h_group_stop(h_managerd *m, mgr_client *c)
+{
+	int64_t objects = -1;
+	h_info_int(c, "objects_total", &objects);
+	mgr_disconnect(c);
+	int code = h_managerd_stop(m);
+	if (objects != 0) {
+		fprintf(stderr, "%lld objects left\n", (long long) objects);
+		return -1;
+	}
+	return code == 0 ? 0 : -1;
+}

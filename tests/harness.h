@@ -89,6 +89,16 @@ mgr_opts h_opts(const h_managerd *m);
 /* mgr_connect to m with its key (connect timeout H_START_MS). */
 int h_connect(const h_managerd *m, mgr_client **c);
 
+/* ---- a test group's manager ---------------------------------------------- */
+
+/* Starts m on ipc, connects *c, and fills env_url ("MGR_URL=...") and
+ * env_key ("MGR_AUTHKEY=...") for child programs. 0, or -1. */
+int h_group_start(h_managerd *m, mgr_client **c, char *env_url,
+    size_t url_cap, char *env_key, size_t key_cap);
+/* Disconnects c and stops m. -1 when objects are left on the manager
+ * (every test releases what it made) or managerd did not exit cleanly. */
+int h_group_stop(h_managerd *m, mgr_client *c);
+
 /* ---- manager statistics (mgr_info) ------------------------------------- */
 
 /* The int under key in mgr_info's dict, or under objects[type] when type

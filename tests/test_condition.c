@@ -814,29 +814,15 @@ static int
 group_setup(void **state)
 {
 	(void) state;
-	if (h_managerd_start(&M, H_IPC, NULL) != 0
-	    || h_connect(&M, &C) != 0) {
-		return -1;
-	}
-	snprintf(env_url, sizeof(env_url), "MGR_URL=%s", M.url);
-	snprintf(env_key, sizeof(env_key), "MGR_AUTHKEY=%s", M.key);
-	return 0;
+	return h_group_start(&M, &C, env_url, sizeof(env_url), env_key,
+	    sizeof(env_key));
 }
 
 static int
 group_teardown(void **state)
 {
 	(void) state;
-	int64_t objects = -1;
-	// Every test released what it made.
-	h_info_int(C, "objects_total", &objects);
-	mgr_disconnect(C);
-	int code = h_managerd_stop(&M);
-	if (objects != 0) {
-		fprintf(stderr, "%lld objects left\n", (long long) objects);
-		return -1;
-	}
-	return code == 0 ? 0 : -1;
+	return h_group_stop(&M, C);
 }
 
 int
