@@ -1,7 +1,7 @@
 /* Seed example 1: a dict and a list shared with a child process.
  *
  * The parent starts an embedded manager, makes a dict and a list, and
- * starts a worker process (exec'ed: nng is not fork-safe) that gets its
+ * starts a worker process (exec'ed, never forked) that gets its
  * own proxies to both. The worker fills the dict and reverses the list;
  * the parent prints both:
  *

@@ -12,7 +12,7 @@
  *   for num in range(10):
  *       Process(target=f, args=(lock, num)).start()
  *
- * Each process (exec'ed: nng is not fork-safe) gets its own proxy of the
+ * Each process (exec'ed, never forked) gets its own proxy of the
  * lock and its number, and prints one line; the order varies:
  *
  *   hello world 0

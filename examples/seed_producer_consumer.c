@@ -3,7 +3,7 @@
  *
  * The parent starts an embedded manager, makes a work queue of maxsize 3
  * and a results queue, and starts two consumer processes and a producer
- * process (exec'ed: nng is not fork-safe), each with its own proxies. The
+ * process (exec'ed, never forked), each with its own proxies. The
  * producer puts the items 0..9 (blocking while the queue is full), joins
  * the queue (until every item is task_done), then puts one None per
  * consumer to stop them and joins again. A consumer gets items, puts

@@ -7,7 +7,7 @@
  *   [2, 4, 'worker 2']
  *   [3, 9, 'worker 3']
  *
- * The workers are processes exec'ed (nng is not fork-safe) with their own
+ * The workers are processes exec'ed (never forked) with their own
  * proxy of the queue and their number as an argument.
  */
 #include <mgr.h>

@@ -22,14 +22,19 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: managerd --listen URL [--listen URL ...] [--authkey-file F]\n"
+	    "usage: managerd --listen URL [--listen URL ...] [--authkey-file "
+	    "F]\n"
 	    "                [--max-message BYTES] [--log-level L]\n"
+	    "                [--io-threads N]\n"
 	    "  URL: ipc:///path/to/socket or tcp://host:port (port 0: any)\n"
 	    "  the authkey comes from --authkey-file (its bytes less one\n"
-	    "  trailing newline) or MGR_AUTHKEY; without either a random key\n"
+	    "  trailing newline) or MGR_AUTHKEY; without either a random "
+	    "key\n"
 	    "  is made and written to a 0600 file whose path is printed.\n"
 	    "  L: error, warn, info (default), debug.\n"
-	    "  --ready-fd N: write the bound URLs and \"ready\" to fd N, close it\n"
+	    "  --io-threads N: event loop threads serving connections (2)\n"
+	    "  --ready-fd N: write the bound URLs and \"ready\" to fd N, "
+	    "close it\n"
 	    "  --lifeline-fd N: shut down when fd N reaches end of file\n");
 }
 
@@ -47,8 +52,8 @@ make_key(char **key, size_t *len)
 	    dir && dir[0] ? dir : "/tmp", (long) getpid());
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, k, 64) != 64 || close(fd) != 0) {
-		fprintf(stderr, "managerd: cannot write the key to %s: %s\n", path,
-		    strerror(errno));
+		fprintf(stderr, "managerd: cannot write the key to %s: %s\n",
+		    path, strerror(errno));
 		return -1;
 	}
 	printf("managerd: no authkey given; generated one in %s\n", path);
@@ -65,6 +70,7 @@ main(int argc, char **argv)
 	const char *keyfile  = NULL;
 	size_t      maxmsg   = 0;
 	int         ready_fd = -1, lifeline_fd = -1;
+	int         io_threads = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a   = argv[i];
@@ -82,7 +88,8 @@ main(int argc, char **argv)
 		char *end;
 		if (strcmp(a, "--listen") == 0) {
 			if (nurls == MAX_LISTEN) {
-				fprintf(stderr, "managerd: too many --listen\n");
+				fprintf(
+				    stderr, "managerd: too many --listen\n");
 				return 2;
 			}
 			urls[nurls++] = val;
@@ -91,14 +98,25 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--max-message") == 0) {
 			unsigned long long v = strtoull(val, &end, 10);
 			if (*end != '\0' || v < 1024 || v > (1ull << 31)) {
-				fprintf(stderr, "managerd: --max-message takes "
-				                "1024 to 2147483648 bytes\n");
+				fprintf(stderr,
+				    "managerd: --max-message takes "
+				    "1024 to 2147483648 bytes\n");
 				return 2;
 			}
 			maxmsg = (size_t) v;
+		} else if (strcmp(a, "--io-threads") == 0) {
+			long v = strtol(val, &end, 10);
+			if (*end != '\0' || v < 1 || v > 64) {
+				fprintf(stderr,
+				    "managerd: --io-threads takes "
+				    "1 to 64\n");
+				return 2;
+			}
+			io_threads = (int) v;
 		} else if (strcmp(a, "--log-level") == 0) {
 			if ((log_level = log_parse_level(val)) < 0) {
-				fprintf(stderr, "managerd: unknown log level %s\n", val);
+				fprintf(stderr,
+				    "managerd: unknown log level %s\n", val);
 				return 2;
 			}
 		} else if (strcmp(a, "--ready-fd") == 0) {
@@ -121,8 +139,8 @@ main(int argc, char **argv)
 	size_t keylen;
 	if (keyfile != NULL) {
 		if (auth_read_key_file(keyfile, &key, &keylen) != 0) {
-			fprintf(stderr, "managerd: cannot read a key from %s\n",
-			    keyfile);
+			fprintf(stderr,
+			    "managerd: cannot read a key from %s\n", keyfile);
 			return 1;
 		}
 	} else if (getenv("MGR_AUTHKEY") && getenv("MGR_AUTHKEY")[0]) {
@@ -132,8 +150,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	// Signals are taken by a signalfd: block them before nng makes its
-	// threads so that none of those gets them.
+	// Signals are taken by a signalfd: block them before the server
+	// makes its threads so that none of those gets them.
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -143,7 +161,10 @@ main(int argc, char **argv)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
 	server     *srv;
-	server_opts o = {.key = key, .keylen = keylen, .max_message = maxmsg};
+	server_opts o  = { .key = key,
+		 .keylen        = keylen,
+		 .max_message   = maxmsg,
+		 .io_threads    = io_threads };
 	int         rv = server_new(&srv, &o);
 	free(key);
 	if (rv != 0) {
@@ -153,7 +174,8 @@ main(int argc, char **argv)
 	FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
 	for (int i = 0; i < nurls; i++) {
 		char bound[300];
-		if ((rv = server_listen(srv, urls[i], bound, sizeof(bound))) != 0) {
+		if ((rv = server_listen(srv, urls[i], bound, sizeof(bound)))
+		    != 0) {
 			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
 			    urls[i], mgr_strerror(rv));
 			server_free(srv);
@@ -171,8 +193,8 @@ main(int argc, char **argv)
 	}
 	mlog(LOG_INFO, "serving (pid %ld)", (long) getpid());
 
-	struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
-	    {.fd = lifeline_fd, .events = POLLIN}};
+	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+		{ .fd = lifeline_fd, .events = POLLIN } };
 	for (;;) {
 		int n = poll(pfd, lifeline_fd >= 0 ? 2 : 1, -1);
 		if (n < 0 && errno == EINTR) {
@@ -200,6 +222,5 @@ main(int argc, char **argv)
 	}
 	server_free(srv);
 	close(sfd);
-	nng_fini();
 	return 0;
 }

@@ -4,7 +4,6 @@
 #ifndef MGR_SERVER_H
 #define MGR_SERVER_H
 
-#include <nng/nng.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +38,7 @@ typedef struct server {
 	size_t   nsessions;
 	uint64_t next_session;
 	listener *listeners;
+	evgroup  *loops; /* the event loops serving connections (conn.c) */
 
 	uint8_t *key;
 	size_t   keylen;
@@ -63,7 +63,12 @@ typedef struct server_opts {
 	const void *key; /* required, non-empty */
 	size_t      keylen;
 	size_t      max_message; /* 0: 64 MiB */
+	int         io_threads;  /* event loop threads; 0: SERVER_IO_THREADS */
 } server_opts;
+
+/* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
+ * of different clients proceed in parallel (bench/RESULTS.md). */
+#define SERVER_IO_THREADS 2
 
 #define SERVER_DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
 #define SERVER_HANDSHAKE_MS 10000
@@ -78,8 +83,9 @@ void server_free(server *srv);
 
 /* ---- internal, between the server's files -------------------------------- */
 
-/* Sessions (session.c): called by the listener for an accepted stream. */
-int  session_start(server *srv, nng_stream *s, const char *peer);
+/* Sessions (session.c): called by the listener for an accepted socket
+ * (owned from here on). */
+int  session_start(server *srv, int fd, const char *peer);
 /* Drops everything s holds (references, locks, waiters); srv->mtx held. */
 void session_drop_all(session *s);
 /* The list of s's waiters (wait.c links them). */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "log.h"
@@ -19,10 +20,10 @@ struct session {
 	uint64_t    id;
 	enum sstate state;
 	uint8_t     nonce[AUTH_NONCE_LEN];
-	idmap       refs; /* object id -> (uintptr_t) references held */
+	idmap       refs;    /* object id -> (uintptr_t) references held */
 	idmap       touched; /* ids of objects whose session_end must run */
 	waiter     *waiters; /* parked requests of this session */
-	arena       rxa;  /* unpacked requests, reset after each */
+	arena       rxa;     /* unpacked requests, reset after each */
 	session    *prev, *next;
 	uint64_t    requests;
 	char        peer[96];
@@ -123,7 +124,8 @@ session_send(session *s, const Mgr__Reply *rp)
 		// The reply can't travel: say so instead of dropping it.
 		Mgr__Reply small = MGR__REPLY__INIT;
 		char       msg[96];
-		snprintf(msg, sizeof(msg), "reply of %zu bytes is over the %zu "
+		snprintf(msg, sizeof(msg),
+		    "reply of %zu bytes is over the %zu "
 		    "byte message limit",
 		    protobuf_c_message_get_packed_size(&rp->base),
 		    s->srv->max_message);
@@ -135,7 +137,8 @@ session_send(session *s, const Mgr__Reply *rp)
 	return rv;
 }
 
-/* ---- handshake -------------------------------------------------------------- */
+/* ---- handshake
+ * -------------------------------------------------------------- */
 
 static int
 send_hello(session *s)
@@ -145,25 +148,26 @@ send_hello(session *s)
 	if ((rv = auth_random(s->nonce, sizeof(s->nonce))) != 0) {
 		return rv;
 	}
-	h.version     = AUTH_VERSION;
-	h.nonce.data  = s->nonce;
-	h.nonce.len   = sizeof(s->nonce);
+	h.version    = AUTH_VERSION;
+	h.nonce.data = s->nonce;
+	h.nonce.len  = sizeof(s->nonce);
 	return fconn_send_msg(s->fc, &h.base);
 }
 
 static int
 on_auth(session *s, const uint8_t *data, size_t len)
 {
-	server     *srv = s->srv;
-	Mgr__Auth  *a   = mgr__auth__unpack(&s->rxa.pb, len, data);
-	Mgr__Welcome w  = MGR__WELCOME__INIT;
-	uint8_t     expect[AUTH_DIGEST_LEN];
-	uint8_t     mine[AUTH_DIGEST_LEN];
-	int         rv;
+	server      *srv = s->srv;
+	Mgr__Auth   *a   = mgr__auth__unpack(&s->rxa.pb, len, data);
+	Mgr__Welcome w   = MGR__WELCOME__INIT;
+	uint8_t      expect[AUTH_DIGEST_LEN];
+	uint8_t      mine[AUTH_DIGEST_LEN];
+	int          rv;
 
-	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN ||
-	    a->nonce.len != AUTH_NONCE_LEN) {
-		mlog(LOG_WARN, "session %llu (%s): malformed handshake, closing",
+	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
+	    || a->nonce.len != AUTH_NONCE_LEN) {
+		mlog(LOG_WARN,
+		    "session %llu (%s): malformed handshake, closing",
 		    (unsigned long long) s->id, s->peer);
 		arena_reset(&s->rxa);
 		return MGR_EPROTO;
@@ -172,7 +176,8 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	    sizeof(s->nonce), expect);
 	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
 		mlog(LOG_WARN,
-		    "session %llu (%s): authentication failed (wrong authkey), "
+		    "session %llu (%s): authentication failed (wrong "
+		    "authkey), "
 		    "closing",
 		    (unsigned long long) s->id, s->peer);
 		w.status = MGR_EAUTH;
@@ -188,10 +193,10 @@ on_auth(session *s, const uint8_t *data, size_t len)
 		arena_reset(&s->rxa);
 		return rv;
 	}
-	w.digest.data   = mine;
-	w.digest.len    = sizeof(mine);
-	w.session       = s->id;
-	w.max_message   = srv->max_message;
+	w.digest.data = mine;
+	w.digest.len  = sizeof(mine);
+	w.session     = s->id;
+	w.max_message = srv->max_message;
 	mlog(LOG_INFO, "session %llu (%s): authenticated%s%s",
 	    (unsigned long long) s->id, s->peer, a->client[0] ? " as " : "",
 	    a->client);
@@ -203,7 +208,8 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	return fconn_send_msg(s->fc, &w.base);
 }
 
-/* ---- requests --------------------------------------------------------------- */
+/* ---- requests
+ * --------------------------------------------------------------- */
 
 static int
 on_frame(void *arg, const uint8_t *data, size_t len)
@@ -222,7 +228,8 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	}
 	if (rq == NULL) {
 		mlog(LOG_WARN,
-		    "session %llu (%s): undecodable frame of %zu bytes, closing",
+		    "session %llu (%s): undecodable frame of %zu bytes, "
+		    "closing",
 		    (unsigned long long) s->id, s->peer, len);
 		arena_reset(&s->rxa);
 		return MGR_EPROTO;
@@ -241,14 +248,14 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 static void
 on_closed(void *arg, int err)
 {
-	session *s   = arg;
-	server  *srv = s->srv;
-	const char *why = err == MGR_ECONN    ? "closed by peer"
-	    : err == MGR_ECLOSED              ? "closed"
-	    : err == MGR_ETOOBIG              ? "frame over the size limit"
-	    : err == MGR_EPROTO               ? "protocol error"
-	    : err == MGR_ETIMEDOUT            ? "handshake timed out"
-	                                      : mgr_strerror(err);
+	session    *s   = arg;
+	server     *srv = s->srv;
+	const char *why = err == MGR_ECONN ? "closed by peer"
+	    : err == MGR_ECLOSED           ? "closed"
+	    : err == MGR_ETOOBIG           ? "frame over the size limit"
+	    : err == MGR_EPROTO            ? "protocol error"
+	    : err == MGR_ETIMEDOUT         ? "handshake timed out"
+	                                   : mgr_strerror(err);
 	mlog(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
 	    "session %llu (%s): %s after %llu requests",
 	    (unsigned long long) s->id, s->peer, why,
@@ -280,12 +287,12 @@ on_closed(void *arg, int err)
 }
 
 int
-session_start(server *srv, nng_stream *st, const char *peer)
+session_start(server *srv, int fd, const char *peer)
 {
 	session *s = calloc(1, sizeof(*s));
 	int      rv;
 	if (s == NULL) {
-		nng_stream_free(st);
+		close(fd);
 		return MGR_ENOMEM;
 	}
 	s->srv = srv;
@@ -293,9 +300,9 @@ session_start(server *srv, nng_stream *st, const char *peer)
 	idmap_init(&s->touched);
 	arena_init(&s->rxa);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	if ((rv = fconn_new(&s->fc, st, srv->max_message, on_frame, on_closed,
-	         s)) != 0) {
-		nng_stream_free(st);
+	if ((rv = fconn_new(&s->fc, srv->loops, fd, srv->max_message,
+	         on_frame, on_closed, s))
+	    != 0) {
 		free(s);
 		return rv;
 	}

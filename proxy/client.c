@@ -1,11 +1,11 @@
 /* The client: one connection to a manager, its handshake, and calls.
  *
  * Calls are synchronous for the calling thread, and cheap in wakeups: the
- * caller writes its request itself (nng completes a write inline), and
- * the thread waiting for a reply reads the connection itself ("leader and
- * followers"): nng's aios here have no callback, so a completed read
- * wakes the waiting thread straight from nng's poller, with no task
- * thread in between. Several threads share one connection: whoever reads
+ * caller writes its request itself on the (blocking) socket, and the
+ * thread waiting for a reply reads the socket itself ("leader and
+ * followers"), so a reply wakes the thread that wants it straight from
+ * the kernel, with no other thread in between. Several threads share one
+ * connection: whoever reads
  * hands the replies of the others to them, and when its own has come it
  * passes the reading on to a thread still waiting. So a thread blocked in
  * a long get does not stall the others, and requests of several threads
@@ -13,20 +13,21 @@
  *
  * The client struct lives while the user or any proxy holds it, so a
  * proxy outliving mgr_disconnect fails cleanly (MGR_ECLOSED). */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
-
 #include "auth.h"
-#include "conn.h"
 #include "internal.h"
 #include "pbcheck.h"
+#include "sock.h"
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
@@ -54,13 +55,11 @@ struct mgr_client {
 	pthread_mutex_t mtx;     /* everything below but the rx buffer */
 	pthread_mutex_t txmtx;   /* one writer at a time */
 	pthread_cond_t  idle_cv; /* reading and busy went to zero */
-	nng_stream     *s;
-	nng_aio        *txaio; /* no callbacks: see above */
-	nng_aio        *rxaio;
+	int             fd;      /* -1 until connected */
 	enum cstate     state;
 	int             err;       /* why the connection died */
 	bool            closing;   /* the stream is (being) closed */
-	bool            reading;   /* a thread owns rxaio and the rx buffer */
+	bool            reading;   /* a thread reads fd into the rx buffer */
 	size_t          busy;      /* threads inside a send */
 	bool            user_gone; /* mgr_disconnect called */
 	size_t          refs;      /* the user's + one per proxy */
@@ -115,17 +114,8 @@ client_hold(mgr_client *c)
 static void
 client_destroy(mgr_client *c)
 {
-	if (c->s != NULL) {
-		nng_stream_close(c->s);
-	}
-	if (c->rxaio != NULL) {
-		nng_aio_free(c->rxaio);
-	}
-	if (c->txaio != NULL) {
-		nng_aio_free(c->txaio);
-	}
-	if (c->s != NULL) {
-		nng_stream_free(c->s);
+	if (c->fd >= 0) {
+		close(c->fd);
 	}
 	pthread_mutex_destroy(&c->mtx);
 	pthread_mutex_destroy(&c->txmtx);
@@ -238,35 +228,34 @@ send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 {
 	int rv = 0;
 	pthread_mutex_lock(&c->txmtx);
-	while (n > 0 && rv == 0) {
-		nng_iov iov = { .iov_buf = (void *) p, .iov_len = n };
-		nng_aio_set_iov(c->txaio, 1, &iov);
-		// Posted under mtx, after checking for a close: nng 1.5.2
-		// never completes an operation posted on an already-closed
-		// stream.
-		pthread_mutex_lock(&c->mtx);
-		if (c->closing || c->state != C_READY) {
-			rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
-			pthread_mutex_unlock(&c->mtx);
-			break;
-		}
-		c->busy++;
-		nng_stream_send(c->s, c->txaio);
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing || c->state != C_READY) {
+		rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
 		pthread_mutex_unlock(&c->mtx);
-		nng_aio_wait(c->txaio);
-		pthread_mutex_lock(&c->mtx);
-		if (--c->busy == 0) {
-			pthread_cond_broadcast(&c->idle_cv);
+		pthread_mutex_unlock(&c->txmtx);
+		return rv;
+	}
+	// mgr_disconnect shuts the socket down (a blocked send returns) and
+	// waits for busy to drop before the descriptor is closed.
+	c->busy++;
+	pthread_mutex_unlock(&c->mtx);
+	while (n > 0) {
+		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR) {
+			continue;
 		}
-		pthread_mutex_unlock(&c->mtx);
-		if (nng_aio_result(c->txaio) != 0) {
+		if (k <= 0) {
 			rv = MGR_ECONN;
 			break;
 		}
-		size_t k = nng_aio_count(c->txaio);
 		p += k;
-		n -= k;
+		n -= (size_t) k;
 	}
+	pthread_mutex_lock(&c->mtx);
+	if (--c->busy == 0) {
+		pthread_cond_broadcast(&c->idle_cv);
+	}
+	pthread_mutex_unlock(&c->mtx);
 	pthread_mutex_unlock(&c->txmtx);
 	return rv;
 }
@@ -325,26 +314,29 @@ read_more(mgr_client *c, int64_t timeout_ms)
 		c->rxbuf = nb;
 		c->rxcap = cap;
 	}
-	nng_iov iov = { .iov_buf = c->rxbuf + c->rxlen,
-		.iov_len         = c->rxcap - c->rxlen };
-	nng_aio_set_iov(c->rxaio, 1, &iov);
-	nng_aio_set_timeout(c->rxaio,
-	    timeout_ms < 0 ? NNG_DURATION_INFINITE
-	                   : (nng_duration) timeout_ms);
-	pthread_mutex_lock(&c->mtx);
-	if (c->closing) {
-		pthread_mutex_unlock(&c->mtx);
+	// A close (mgr_disconnect) shuts the socket down: a read blocked
+	// here, or begun after it, returns at once.
+	if (timeout_ms >= 0) {
+		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
+		int           n;
+		while ((n = poll(&pf, 1, (int) timeout_ms)) < 0
+		    && errno == EINTR) { }
+		if (n == 0) {
+			return MGR_ETIMEDOUT;
+		}
+	}
+	for (;;) {
+		ssize_t k = recv(
+		    c->fd, c->rxbuf + c->rxlen, c->rxcap - c->rxlen, 0);
+		if (k > 0) {
+			c->rxlen += (size_t) k;
+			return 0;
+		}
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
 		return MGR_ECONN;
 	}
-	nng_stream_recv(c->s, c->rxaio);
-	pthread_mutex_unlock(&c->mtx);
-	nng_aio_wait(c->rxaio);
-	int rv = nng_aio_result(c->rxaio);
-	if (rv != 0) {
-		return rv == NNG_ETIMEDOUT ? MGR_ETIMEDOUT : MGR_ECONN;
-	}
-	c->rxlen += nng_aio_count(c->rxaio);
-	return 0;
 }
 
 /* Reads and hands out every reply that came (reader only). */
@@ -456,40 +448,6 @@ exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
 }
 
 /* ---- connect / disconnect ---------------------------------------------- */
-
-static int
-dial(const char *url, int64_t timeout_ms, nng_stream **out)
-{
-	nng_stream_dialer *d;
-	nng_aio           *aio;
-	int                rv;
-	if ((rv = nng_stream_dialer_alloc(&d, url)) != 0) {
-		client_set_detail("bad URL '%s': %s", url, nng_strerror(rv));
-		return MGR_EINVAL;
-	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
-		nng_stream_dialer_free(d);
-		return MGR_ENOMEM;
-	}
-	nng_aio_set_timeout(aio, (nng_duration) timeout_ms);
-	nng_stream_dialer_dial(d, aio);
-	nng_aio_wait(aio);
-	rv = nng_aio_result(aio);
-	if (rv == 0) {
-		*out = nng_aio_get_output(aio, 0);
-		if (strncmp(url, "tcp", 3) == 0) {
-			nng_stream_set_bool(*out, NNG_OPT_TCP_NODELAY, true);
-			nng_stream_set_bool(
-			    *out, NNG_OPT_TCP_KEEPALIVE, true);
-		}
-	} else {
-		client_set_detail(
-		    "cannot connect to %s: %s", url, nng_strerror(rv));
-	}
-	nng_aio_free(aio);
-	nng_stream_dialer_free(d);
-	return rv == 0 ? 0 : MGR_ECONN;
-}
 
 /* One handshake frame, within the deadline (ms, monotonic). */
 static const uint8_t *
@@ -615,9 +573,10 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	}
 	// tls+tcp:// comes with the hardening work; until then say so
 	// rather than connect without the protection asked for.
-	if (strncmp(url, "tls+", 4) == 0 ||
-	    (opts != NULL &&
-	        (opts->tls_ca_file || opts->tls_cert_file || opts->tls_key_file))) {
+	if (strncmp(url, "tls+", 4) == 0
+	    || (opts != NULL
+	        && (opts->tls_ca_file || opts->tls_cert_file
+	            || opts->tls_key_file))) {
 		client_set_detail("tls+tcp:// is not supported yet");
 		return MGR_EINVAL;
 	}
@@ -645,15 +604,16 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	c->url         = strdup(url);
 	c->rxbuf       = malloc(RX_MIN);
 	c->rxcap       = RX_MIN;
-	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL
-	    || nng_aio_alloc(&c->txaio, NULL, NULL) != 0
-	    || nng_aio_alloc(&c->rxaio, NULL, NULL) != 0) {
+	c->fd          = -1;
+	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
 		client_destroy(c);
 		return MGR_ENOMEM;
 	}
 	memcpy(c->key, key, keylen);
 	c->keylen = keylen;
-	if ((rv = dial(url, tmo, &c->s)) != 0) {
+	char why[300];
+	if ((rv = sock_dial(url, tmo, &c->fd, why, sizeof(why))) != 0) {
+		client_set_detail("%s", why);
 		client_destroy(c);
 		return rv;
 	}
@@ -690,7 +650,7 @@ mgr_disconnect(mgr_client *c)
 	// locks and waiters before it answers, so once this returns, other
 	// clients see them gone. A dead manager answers MGR_ECONN at once.
 	if (client_usable(c)) {
-		mgr_call bye = {.op = MGR__OP__OP_BYE};
+		mgr_call bye = { .op = MGR__OP__OP_BYE };
 		client_call(c, &bye, NULL);
 	}
 	// Threads still inside a call get MGR_ECLOSED; wait until they are
@@ -699,7 +659,7 @@ mgr_disconnect(mgr_client *c)
 	c->user_gone = true;
 	c->closing   = true;
 	pthread_mutex_unlock(&c->mtx);
-	nng_stream_close(c->s);
+	shutdown(c->fd, SHUT_RDWR);
 	pthread_mutex_lock(&c->mtx);
 	kill_locked(c, MGR_ECLOSED);
 	while (c->reading || c->busy > 0) {

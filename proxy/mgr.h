@@ -393,8 +393,8 @@ int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
 /* ---- worker processes (Python's Process with the spawn start method) ------ */
 
 /* A child process runs a registered entry function with proxies of its own
- * to the objects the parent passed. nng is not fork-safe, so children are
- * started by exec (posix_spawn) of this binary (or another that registers
+ * to the objects the parent passed. A fork of a threaded process may
+ * only call async-signal-safe functions, so children are started by exec (posix_spawn) of this binary (or another that registers
  * the same entry), never by a bare fork:
  *
  *   static int worker(mgr_client *c, mgr_obj *const *objs, size_t n,

@@ -1,8 +1,8 @@
-/* The embedded manager: a private managerd started by exec (nng is not
- * fork-safe), on an ipc socket in a private 0700 directory, with a random
- * key. It lives until mgr_server_shutdown, or until this process dies: it
- * holds the read end of a "lifeline" pipe whose only write end is ours
- * (close-on-exec, so no other child inherits it). */
+/* The embedded manager: a private managerd started by exec (never a bare
+ * fork of a threaded process), on an ipc socket in a private 0700 directory,
+ * with a random key. It lives until mgr_server_shutdown, or until this
+ * process dies: it holds the read end of a "lifeline" pipe whose only write
+ * end is ours (close-on-exec, so no other child inherits it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* Test harness compiled into the integration, fault and example tests (not
  * a library of the project).
  *
- * - managerd: started by posix_spawn (never fork: nng is not fork-safe) in
+ * - managerd: started by posix_spawn (never fork: a forked copy of a threaded process is not safe) in
  *   a private mkdtemp directory holding its authkey file, its log and, for
  *   ipc, its socket; readiness comes from --ready-fd (which also gives the
  *   URL bound, so tcp://127.0.0.1:0 works); a --lifeline-fd pipe makes it

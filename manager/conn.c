@@ -1,0 +1,725 @@
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgr.h"
+#include "sock.h"
+
+#define RX_MIN     4096      /* receive buffer of an idle connection */
+#define RX_SHRINK  (1 << 20) /* above this, give memory back when idle */
+#define MAX_EVENTS 64
+
+typedef struct evloop {
+	pthread_t       thr;
+	int             epfd;
+	int             wakefd;
+	pthread_mutex_t mtx;   /* timed list, stop */
+	fconn          *timed; /* connections with a receive deadline */
+	bool            stop;
+	bool            running;
+} evloop;
+
+struct evgroup {
+	evloop     *loops;
+	int         n;
+	atomic_uint next;
+};
+
+struct fconn {
+	evloop         *loop;
+	int             fd;
+	size_t          max_msg;
+	fconn_frame_fn  on_frame;
+	fconn_closed_fn on_closed;
+	void           *arg;
+
+	/* receive side: the loop thread only */
+	uint8_t *rxbuf;
+	size_t   rxcap;
+	size_t   rxlen;
+
+	/* deadline: under loop->mtx */
+	int     rx_timeout;
+	int64_t rx_deadline;
+	bool    timed;
+	fconn  *t_prev, *t_next;
+
+	/* send side and state, under mtx */
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv; /* done */
+	uint8_t        *tx;
+	size_t          txlen, txoff, txcap;
+	bool corked;    /* the loop is serving a read: flush at its end */
+	bool out_armed; /* waiting for EPOLLOUT */
+	bool closing;   /* no more sends; the socket is (being) shut down */
+	bool close_after_tx;
+	bool started; /* in its loop's epoll set */
+	bool done;    /* on_closed has returned */
+	bool free_later;
+	int  close_err; /* why, when closing came first */
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
+	    | ((uint32_t) p[2] << 8) | p[3];
+}
+
+static void
+wake(evloop *l)
+{
+	uint64_t one = 1;
+	ssize_t  k   = write(l->wakefd, &one, sizeof(one));
+	(void) k; // a full counter already wakes the loop
+}
+
+/* ---- deadlines ------------------------------------------------------------
+ */
+
+static void
+untime_locked(fconn *c)
+{
+	if (!c->timed) {
+		return;
+	}
+	if (c->t_prev != NULL) {
+		c->t_prev->t_next = c->t_next;
+	} else {
+		c->loop->timed = c->t_next;
+	}
+	if (c->t_next != NULL) {
+		c->t_next->t_prev = c->t_prev;
+	}
+	c->t_prev = c->t_next = NULL;
+	c->timed              = false;
+}
+
+/* Sets (or clears) c's deadline from now. */
+static void
+retime(fconn *c)
+{
+	evloop *l = c->loop;
+	pthread_mutex_lock(&l->mtx);
+	if (c->rx_timeout <= 0) {
+		untime_locked(c);
+	} else {
+		c->rx_deadline = now_ms() + c->rx_timeout;
+		if (!c->timed) {
+			c->timed  = true;
+			c->t_prev = NULL;
+			c->t_next = l->timed;
+			if (l->timed != NULL) {
+				l->timed->t_prev = c;
+			}
+			l->timed = c;
+		}
+	}
+	pthread_mutex_unlock(&l->mtx);
+}
+
+void
+fconn_set_rx_timeout(fconn *c, int ms)
+{
+	c->rx_timeout = ms;
+	pthread_mutex_lock(&c->mtx);
+	bool started = c->started;
+	pthread_mutex_unlock(&c->mtx);
+	if (started) {
+		retime(c); // from on_frame, on the loop thread
+	}
+}
+
+/* ---- sending --------------------------------------------------------------
+ */
+
+static void
+set_events_locked(fconn *c, bool out)
+{
+	c->out_armed = out;
+	if (c->started) {
+		struct epoll_event ev
+		    = { .events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0),
+			      .data.ptr = c };
+		epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
+}
+
+/* Marks c closing and shuts the socket down: the loop sees the end and
+ * reports it (the descriptor itself is closed only when c is freed). */
+static void
+fail_locked(fconn *c, int err)
+{
+	if (!c->closing) {
+		c->closing   = true;
+		c->close_err = err;
+	}
+	c->txlen = c->txoff = 0;
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* Writes what is queued, as far as the socket takes it now; the rest
+ * waits for EPOLLOUT. Never blocks. */
+static void
+flush_locked(fconn *c)
+{
+	while (c->txoff < c->txlen) {
+		ssize_t k = send(c->fd, c->tx + c->txoff, c->txlen - c->txoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k > 0) {
+			c->txoff += (size_t) k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!c->out_armed) {
+				set_events_locked(c, true);
+			}
+			return;
+		}
+		fail_locked(c, MGR_ECONN);
+		return;
+	}
+	c->txlen = c->txoff = 0;
+	if (c->txcap > RX_SHRINK) {
+		free(c->tx);
+		c->tx    = NULL;
+		c->txcap = 0;
+	}
+	if (c->out_armed) {
+		set_events_locked(c, false);
+	}
+	if (c->close_after_tx) {
+		fail_locked(c, MGR_ECLOSED);
+	}
+}
+
+int
+fconn_send_msg(fconn *c, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing || c->close_after_tx) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	if (c->txcap - c->txlen < n + 4) {
+		size_t cap = c->txcap ? c->txcap : 256;
+		while (cap - c->txlen < n + 4) {
+			cap *= 2;
+		}
+		uint8_t *nb = realloc(c->tx, cap);
+		if (nb == NULL) {
+			pthread_mutex_unlock(&c->mtx);
+			return MGR_ENOMEM;
+		}
+		c->tx    = nb;
+		c->txcap = cap;
+	}
+	uint8_t *p = c->tx + c->txlen;
+	p[0]       = (uint8_t) (n >> 24);
+	p[1]       = (uint8_t) (n >> 16);
+	p[2]       = (uint8_t) (n >> 8);
+	p[3]       = (uint8_t) n;
+	protobuf_c_message_pack(m, p + 4);
+	c->txlen += n + 4;
+	if (!c->corked && !c->out_armed) {
+		flush_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
+}
+
+void
+fconn_close_after_send(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->close_after_tx = true;
+	if (!c->corked && !c->out_armed) {
+		flush_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
+void
+fconn_close(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	fail_locked(c, MGR_ECLOSED);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* ---- life -----------------------------------------------------------------
+ */
+
+int
+fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
+    fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg)
+{
+	fconn *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->rxbuf = malloc(RX_MIN)) == NULL) {
+		free(c);
+		close(fd);
+		return MGR_ENOMEM;
+	}
+	unsigned i   = atomic_fetch_add(&g->next, 1);
+	c->loop      = &g->loops[i % (unsigned) g->n];
+	c->fd        = fd;
+	c->rxcap     = RX_MIN;
+	c->max_msg   = max_message;
+	c->on_frame  = on_frame;
+	c->on_closed = on_closed;
+	c->arg       = arg;
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	*cp = c;
+	return 0;
+}
+
+static void
+destroy(fconn *c)
+{
+	close(c->fd);
+	pthread_mutex_destroy(&c->mtx);
+	pthread_cond_destroy(&c->cv);
+	free(c->rxbuf);
+	free(c->tx);
+	free(c);
+}
+
+/* The end of c, on its loop thread (or in fconn_start before any loop saw
+ * it): out of the loop, reported once, then freed if asked. */
+static void
+end(fconn *c, int err)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing && c->close_err != 0) {
+		err = c->close_err; // a close asked for comes first
+	}
+	if (!c->closing) {
+		c->closing   = true;
+		c->close_err = err;
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	c->txlen = c->txoff = 0;
+	bool started        = c->started;
+	pthread_mutex_unlock(&c->mtx);
+	if (started) {
+		epoll_ctl(c->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	}
+	pthread_mutex_lock(&c->loop->mtx);
+	untime_locked(c);
+	pthread_mutex_unlock(&c->loop->mtx);
+
+	c->on_closed(c->arg, err);
+
+	pthread_mutex_lock(&c->mtx);
+	c->done = true;
+	bool fl = c->free_later;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	if (fl) {
+		destroy(c);
+	}
+}
+
+void
+fconn_start(fconn *c)
+{
+	// Once in the epoll set, c may end and be freed by its loop at any
+	// moment: take what is needed afterwards first.
+	evloop *l     = c->loop;
+	bool    timed = c->rx_timeout > 0;
+	if (timed) {
+		retime(c);
+	}
+	pthread_mutex_lock(&c->mtx);
+	bool closing = c->closing;
+	if (!closing) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP
+			    | (c->out_armed ? EPOLLOUT : 0),
+			.data.ptr = c };
+		if (epoll_ctl(c->loop->epfd, EPOLL_CTL_ADD, c->fd, &ev)
+		    == 0) {
+			c->started = true;
+		} else {
+			fail_locked(c, MGR_ENOMEM);
+			closing = true;
+		}
+	}
+	pthread_mutex_unlock(&c->mtx);
+	if (closing) {
+		end(c, MGR_ECLOSED);
+	} else if (timed) {
+		wake(l); // to wait no longer than the new deadline
+	}
+}
+
+void
+fconn_free_later(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->free_later = true;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+void
+fconn_free(fconn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->started) {
+		fail_locked(c, MGR_ECLOSED);
+		while (!c->done) {
+			pthread_cond_wait(&c->cv, &c->mtx);
+		}
+	}
+	pthread_mutex_unlock(&c->mtx);
+	destroy(c);
+}
+
+/* ---- the loop -------------------------------------------------------------
+ */
+
+static int
+closed_err(fconn *c, int dflt)
+{
+	pthread_mutex_lock(&c->mtx);
+	int e = c->closing && c->close_err ? c->close_err : dflt;
+	pthread_mutex_unlock(&c->mtx);
+	return e;
+}
+
+static void
+on_writable(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (!c->closing) {
+		flush_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+uncork(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->corked = false;
+	if (!c->closing && !c->out_armed) {
+		flush_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Reads once and serves every complete frame read. */
+static void
+on_readable(fconn *c)
+{
+	ssize_t k;
+	for (;;) {
+		k = recv(c->fd, c->rxbuf + c->rxlen, c->rxcap - c->rxlen, 0);
+		if (k > 0) {
+			break;
+		}
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return;
+		}
+		end(c, closed_err(c, MGR_ECONN));
+		return;
+	}
+	c->rxlen += (size_t) k;
+	if (c->rx_timeout > 0) {
+		retime(c);
+	}
+
+	// Replies to the frames of this read go out together, in one write
+	// once they are all queued (pipelined requests cost one send).
+	pthread_mutex_lock(&c->mtx);
+	c->corked = true;
+	pthread_mutex_unlock(&c->mtx);
+	size_t off  = 0;
+	size_t need = 0; /* size of an incomplete frame at off */
+	while (c->rxlen - off >= 4) {
+		uint32_t len = get_be32(c->rxbuf + off);
+		if (len > c->max_msg) {
+			uncork(c);
+			end(c, MGR_ETOOBIG);
+			return;
+		}
+		if (c->rxlen - off - 4 < len) {
+			need = 4 + (size_t) len;
+			break;
+		}
+		int err = c->on_frame(c->arg, c->rxbuf + off + 4, len);
+		if (err != 0) {
+			uncork(c);
+			end(c, err);
+			return;
+		}
+		off += 4 + (size_t) len;
+	}
+	uncork(c);
+	if (off > 0) {
+		memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
+		c->rxlen -= off;
+	}
+	// Grow for a large frame (or a full buffer); shrink back once a
+	// large buffer is idle.
+	if (need == 0 && c->rxlen == c->rxcap) {
+		need = c->rxcap * 2;
+	}
+	size_t want = need > RX_MIN ? need : RX_MIN;
+	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > RX_SHRINK)) {
+		uint8_t *nb = realloc(c->rxbuf, want);
+		if (nb == NULL) {
+			end(c, MGR_ENOMEM);
+			return;
+		}
+		c->rxbuf = nb;
+		c->rxcap = want;
+	}
+}
+
+static int
+next_timeout(evloop *l, bool *stop)
+{
+	pthread_mutex_lock(&l->mtx);
+	*stop       = l->stop;
+	int64_t min = -1;
+	for (fconn *c = l->timed; c != NULL; c = c->t_next) {
+		if (min < 0 || c->rx_deadline < min) {
+			min = c->rx_deadline;
+		}
+	}
+	pthread_mutex_unlock(&l->mtx);
+	if (min < 0) {
+		return -1;
+	}
+	int64_t left = min - now_ms();
+	return left < 0 ? 0 : (int) (left > 60000 ? 60000 : left);
+}
+
+static void
+expire(evloop *l)
+{
+	for (;;) {
+		fconn  *late = NULL;
+		int64_t now  = now_ms();
+		pthread_mutex_lock(&l->mtx);
+		for (fconn *c = l->timed; c != NULL; c = c->t_next) {
+			if (c->rx_deadline <= now) {
+				late = c;
+				untime_locked(c);
+				break;
+			}
+		}
+		pthread_mutex_unlock(&l->mtx);
+		if (late == NULL) {
+			return;
+		}
+		end(late, MGR_ETIMEDOUT);
+	}
+}
+
+static void *
+loop_main(void *arg)
+{
+	evloop            *l = arg;
+	struct epoll_event ev[MAX_EVENTS];
+	for (;;) {
+		bool stop;
+		int  tmo = next_timeout(l, &stop);
+		if (stop) {
+			return NULL;
+		}
+		int n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr == l) {
+				uint64_t v;
+				ssize_t  k = read(l->wakefd, &v, sizeof(v));
+				(void) k;
+				continue;
+			}
+			fconn *c = ev[i].data.ptr;
+			if (ev[i].events & EPOLLOUT) {
+				on_writable(c);
+			}
+			// Last: reading may end and free c.
+			if (ev[i].events
+			    & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+				on_readable(c);
+			}
+		}
+		if (l->timed != NULL) {
+			expire(l);
+		}
+	}
+}
+
+int
+evgroup_new(evgroup **gp, int nthreads)
+{
+	evgroup *g = calloc(1, sizeof(*g));
+	if (nthreads < 1) {
+		nthreads = 1;
+	}
+	if (g == NULL
+	    || (g->loops = calloc((size_t) nthreads, sizeof(*g->loops)))
+	        == NULL) {
+		free(g);
+		return MGR_ENOMEM;
+	}
+	g->n = nthreads;
+	for (int i = 0; i < nthreads; i++) {
+		evloop *l = &g->loops[i];
+		pthread_mutex_init(&l->mtx, NULL);
+		l->epfd   = epoll_create1(EPOLL_CLOEXEC);
+		l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+		if (l->epfd < 0 || l->wakefd < 0
+		    || epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev) != 0
+		    || pthread_create(&l->thr, NULL, loop_main, l) != 0) {
+			g->n = i + 1;
+			evgroup_free(g);
+			return MGR_EINTERNAL;
+		}
+		l->running = true;
+	}
+	*gp = g;
+	return 0;
+}
+
+void
+evgroup_free(evgroup *g)
+{
+	if (g == NULL) {
+		return;
+	}
+	for (int i = 0; i < g->n; i++) {
+		evloop *l = &g->loops[i];
+		pthread_mutex_lock(&l->mtx);
+		l->stop = true;
+		pthread_mutex_unlock(&l->mtx);
+		if (l->running) {
+			wake(l);
+			pthread_join(l->thr, NULL);
+		}
+		if (l->epfd >= 0) {
+			close(l->epfd);
+		}
+		if (l->wakefd >= 0) {
+			close(l->wakefd);
+		}
+		pthread_mutex_destroy(&l->mtx);
+	}
+	free(g->loops);
+	free(g);
+}
+
+/* ---- accepting ------------------------------------------------------------
+ */
+
+struct acceptor {
+	pthread_t thr;
+	int       lfd;
+	int       stopfd;
+	char     *url;
+	void (*on_accept)(void *arg, int fd);
+	void *arg;
+};
+
+static void *
+accept_main(void *arg)
+{
+	acceptor     *a     = arg;
+	struct pollfd pf[2] = { { .fd = a->lfd, .events = POLLIN },
+		{ .fd = a->stopfd, .events = POLLIN } };
+	int           pause = -1;
+	for (;;) {
+		int n = poll(pf, 2, pause);
+		if (n < 0 && errno != EINTR) {
+			return NULL;
+		}
+		if (pf[1].revents != 0) {
+			return NULL;
+		}
+		pause  = -1;
+		int fd = accept4(
+		    a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			a->on_accept(a->arg, fd);
+		} else if (errno == EMFILE || errno == ENFILE
+		    || errno == ENOBUFS || errno == ENOMEM) {
+			pause = 100; // out of descriptors: let some close
+		}
+	}
+}
+
+int
+acceptor_start(acceptor **ap, int lfd, const char *url,
+    void (*on_accept)(void *arg, int fd), void *arg)
+{
+	acceptor *a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->url = strdup(url)) == NULL) {
+		free(a);
+		sock_unlisten(lfd, url);
+		return MGR_ENOMEM;
+	}
+	a->lfd       = lfd;
+	a->on_accept = on_accept;
+	a->arg       = arg;
+	a->stopfd    = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a->stopfd < 0
+	    || pthread_create(&a->thr, NULL, accept_main, a) != 0) {
+		if (a->stopfd >= 0) {
+			close(a->stopfd);
+		}
+		sock_unlisten(lfd, url);
+		free(a->url);
+		free(a);
+		return MGR_EINTERNAL;
+	}
+	*ap = a;
+	return 0;
+}
+
+void
+acceptor_stop(acceptor *a)
+{
+	uint64_t one = 1;
+	ssize_t  k   = write(a->stopfd, &one, sizeof(one));
+	(void) k;
+	pthread_join(a->thr, NULL);
+	close(a->stopfd);
+	sock_unlisten(a->lfd, a->url);
+	free(a->url);
+	free(a);
+}

@@ -1,0 +1,76 @@
+/* The server's connections: framed sockets served by a few event loops.
+ *
+ * Frames are a 4-byte big-endian length and a protobuf message. Each
+ * connection belongs to one loop thread (epoll), which reads it and hands
+ * every complete frame to on_frame as it arrives (several per read when
+ * the peer pipelines), on that thread: a request is served by the thread
+ * that read it, with no hand-off to another thread. Replies queued while
+ * on_frame runs go out together in one write once the read is processed.
+ * A reply queued from any other thread (a waiter answered, a timeout) is
+ * written at once by that thread when the socket has room; only what
+ * does not fit waits for the loop to see the socket writable. No thread
+ * ever blocks on a socket.
+ */
+#ifndef MGR_CONN_H
+#define MGR_CONN_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fconn    fconn;
+typedef struct evgroup  evgroup;
+typedef struct acceptor acceptor;
+
+/* Starts nthreads (>= 1) loop threads. MGR_ENOMEM / MGR_EINTERNAL. */
+int evgroup_new(evgroup **gp, int nthreads);
+/* Stops and joins the loops. Every connection must have ended (its
+ * on_closed returned) first; connections freed with fconn_free_later are
+ * freed by then. */
+void evgroup_free(evgroup *g);
+
+/* A thread accepting connections on a listening socket (sock_listen):
+ * on_accept gets each new socket (non-blocking, close-on-exec) and owns
+ * it. Takes ownership of lfd; url is what sock_unlisten needs. */
+int acceptor_start(acceptor **ap, int lfd, const char *url,
+    void (*on_accept)(void *arg, int fd), void *arg);
+/* Stops accepting (no on_accept runs after it returns), closes the
+ * socket, and frees a. */
+void acceptor_stop(acceptor *a);
+
+/* One complete frame (data valid only during the call). Return 0 to go on,
+ * or an MGR_E* code to close the connection with that reason. */
+typedef int (*fconn_frame_fn)(void *arg, const uint8_t *data, size_t len);
+/* Called once, on the loop thread (or in fconn_start), when the
+ * connection ends: err is MGR_ECONN (peer closed, I/O error),
+ * MGR_ETOOBIG (frame over the limit), MGR_ETIMEDOUT (receive deadline),
+ * MGR_ECLOSED (fconn_close), or the code on_frame returned. No on_frame
+ * call follows. */
+typedef void (*fconn_closed_fn)(void *arg, int err);
+
+/* Takes ownership of the socket fd (closed on every path). Nothing
+ * happens until fconn_start. */
+int fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
+    fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
+/* Hands the connection to a loop: receiving starts. */
+void fconn_start(fconn *c);
+/* Deadline (ms) for each receive from now on; <= 0 none. Used to bound
+ * the handshake. Call before fconn_start or from on_frame. */
+void fconn_set_rx_timeout(fconn *c, int ms);
+/* Packs m into the send queue and writes it unless the loop is reading
+ * c (then it goes with the other replies of that read). MGR_ECONN when
+ * closed, MGR_ETOOBIG over the limit, MGR_ENOMEM. Thread-safe. */
+int fconn_send_msg(fconn *c, const ProtobufCMessage *m);
+/* Closes the connection once everything queued has been written. */
+void fconn_close_after_send(fconn *c);
+/* Closes the connection now (idempotent, thread-safe): the loop reports
+ * it to on_closed with MGR_ECLOSED. */
+void fconn_close(fconn *c);
+/* Frees a connection never started, or one that has ended (waits for
+ * on_closed to have returned). Not from c's own callbacks. */
+void fconn_free(fconn *c);
+/* From on_closed: c is freed once on_closed has returned. */
+void fconn_free_later(fconn *c);
+
+#endif
