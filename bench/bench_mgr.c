@@ -5,6 +5,7 @@
  *   bench_mgr w3 --url U --keyfile F [--n N] [--depth 64]
  *   bench_mgr w4 --url U --keyfile F [--items N] [--producers 4]
  *                [--consumers 4] [--maxsize 1000]
+ *   bench_mgr w4p --url U --keyfile F [the options of w4] [--depth 64]
  *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
  *
@@ -394,6 +395,180 @@ w4_worker(const bench_args *a, int index, bool producer)
 	return 0;
 }
 
+/* ---- W4p: W4 pipelined, up to depth puts or gets in flight per worker -----
+ *
+ * Producers run batches of up to depth blocking puts, consumers batches of
+ * depth blocking gets: in a pipelined batch each blocking operation is a
+ * request of its own that the manager parks until it can answer it, in
+ * order, and mgr_batch_exec returns once every one has its answer. How
+ * the items spread over the consumers' batches is up to the race, so a
+ * consumer cannot stop at a count; the coordinator ends the run with
+ * depth sentinels (None) per consumer:
+ *
+ * - It puts them once every producer has reported done, that is once
+ *   every real put has been answered: all real items are in the queue (or
+ *   already handed to a get) before the first sentinel is put. The queue
+ *   is FIFO (a put hands its item to the longest-waiting get, parked puts
+ *   go in in arrival order), so every real item is handed out before any
+ *   sentinel: the real items counted over all consumers' batches (the
+ *   last one's too, before and after its sentinel) are exactly the ones
+ *   put, each once.
+ * - A consumer stops after the batch in which it saw a sentinel: it takes
+ *   sentinels in that batch only, at most depth, and one with w gets still
+ *   waiting has taken at most depth - w. So the sentinels not yet taken
+ *   are at least as many as the gets waiting: none waits forever. Nor
+ *   does a sentinel put: once a consumer has stopped, the queue holds
+ *   sentinels only, and maxsize >= depth * consumers. Sentinels left over
+ *   stay in the queue. */
+
+static int
+w4p(const bench_args *a)
+{
+	long        items = (long) arg_int(a, "--items", 200000);
+	long        np    = (long) arg_int(a, "--producers", 4);
+	long        ncons = (long) arg_int(a, "--consumers", 4);
+	long        maxsz = (long) arg_int(a, "--maxsize", 1000);
+	long        depth = (long) arg_int(a, "--depth", 64);
+	mgr_client *c     = connect_or_die();
+	mgr_obj    *q;
+	mgr_batch  *b;
+	if (items % np != 0) {
+		die("--items must divide among the producers");
+	}
+	if (depth < 1 || (maxsz != 0 && maxsz < depth * ncons)) {
+		die("--maxsize must hold --depth sentinels per consumer");
+	}
+	check(mgr_queue_new(c, (size_t) maxsz, &q), "queue new");
+	check(mgr_name_set(c, "bench.w4", q), "name set");
+	check(mgr_batch_new(c, &b), "batch new");
+
+	long        n = np + ncons;
+	const char *roles[n];
+	for (long i = 0; i < n; i++) {
+		roles[i] = i < np ? "w4pp" : "w4pc";
+	}
+	workers w;
+	workers_start(&w, (size_t) n, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[n];
+	workers_await(&w, reps, (size_t) np); // every real item is in
+	for (long i = 0; i < depth * ncons; i++) {
+		mgr_value none = mgr_none();
+		check(mgr_batch_add_timeout(
+		          b, q, MGR_OP_QUEUE_PUT, &none, 1, BENCH_WAIT_MS),
+		    "batch add");
+	}
+	check(mgr_batch_exec(b, false), "sentinel puts");
+	workers_collect(&w, reps);
+
+	int64_t put = 0, got = 0, sum = 0, t_end = t_go;
+	for (long i = 0; i < np; i++) {
+		put += reps[i].count;
+	}
+	for (long i = np; i < n; i++) {
+		got += reps[i].count;
+		sum += reps[i].sum;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	if (put != items || got != items
+	    || sum != (int64_t) items * (items - 1) / 2) {
+		die("producers put %" PRId64 " items, consumers got %" PRId64
+		    " (sum %" PRId64 "), expected %ld",
+		    put, got, sum, items);
+	}
+	result("w4p.queue_pipelined",
+	    (double) items / ((double) (t_end - t_go) / 1e9), "items/s");
+	mgr_batch_free(b);
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return 0;
+}
+
+static int
+w4p_worker(const bench_args *a, int index, bool producer)
+{
+	long        items = (long) arg_int(a, "--items", 200000);
+	long        np    = (long) arg_int(a, "--producers", 4);
+	long        depth = (long) arg_int(a, "--depth", 64);
+	mgr_client *c     = connect_or_die();
+	mgr_obj    *q;
+	mgr_batch  *b;
+	char        value[BENCH_VALUE_LEN + 1];
+	mgr_value   item  = mgr_strn(value, BENCH_VALUE_LEN);
+	int64_t     count = 0, sum = 0;
+	int         rv = 0, st = 0;
+	check(mgr_name_get(c, "bench.w4", &q), "name get");
+	check(mgr_batch_new(c, &b), "batch new");
+
+	worker_ready_wait(index);
+	if (producer) {
+		long per = items / np, end = (index + 1) * per;
+		for (long i = index * per; i < end && rv == 0;) {
+			long k = 0;
+			for (; k < depth && i < end && rv == 0; k++, i++) {
+				fill_value(value, BENCH_VALUE_LEN, i);
+				rv = mgr_batch_add_timeout(b, q,
+				    MGR_OP_QUEUE_PUT, &item, 1,
+				    BENCH_WAIT_MS);
+			}
+			if (rv == 0) {
+				rv = mgr_batch_exec(b, false);
+			}
+			// Every put's own reply, not only the batch's.
+			for (long j = 0; j < k && rv == 0; j++) {
+				rv = mgr_batch_result(
+				    b, (size_t) j, &st, NULL);
+				rv = rv != 0 ? rv : st;
+				count += rv == 0;
+			}
+			if (rv == 0) {
+				rv = mgr_batch_reset(b);
+			}
+		}
+	} else {
+		bool stop = false;
+		while (!stop && rv == 0) {
+			for (long k = 0; k < depth && rv == 0; k++) {
+				rv = mgr_batch_add_timeout(b, q,
+				    MGR_OP_QUEUE_GET, NULL, 0, BENCH_WAIT_MS);
+			}
+			if (rv == 0) {
+				rv = mgr_batch_exec(b, false);
+			}
+			// Every get of the batch has its answer: count the
+			// real items, up to the sentinel and after it alike.
+			for (long k = 0; k < depth && rv == 0; k++) {
+				mgr_value v = mgr_none();
+				rv = mgr_batch_result(b, (size_t) k, &st, &v);
+				if ((rv = rv != 0 ? rv : st) != 0) {
+					break;
+				}
+				if (v.kind == MGR_STR) {
+					sum += atoll(v.s);
+					count++;
+				} else if (v.kind == MGR_NONE) {
+					stop = true;
+				} else {
+					rv = MGR_ETYPE;
+				}
+				mgr_value_free(&v);
+			}
+			if (rv == 0) {
+				rv = mgr_batch_reset(b);
+			}
+		}
+	}
+	if (rv != 0) {
+		worker_report_fail(index, rv);
+		return 1;
+	}
+	worker_report_done(index, count, sum);
+	mgr_batch_free(b);
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return 0;
+}
+
 /* ---- W5: footprint ------------------------------------------------------
  */
 
@@ -470,7 +645,7 @@ main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_mgr w1|w2|w3|w4|w5load|w5conns "
+		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns "
 		    "--url URL --keyfile FILE [options]\n");
 		return 2;
 	}
@@ -491,6 +666,10 @@ main(int argc, char **argv)
 		    || strcmp(argv[2], "w4c") == 0) {
 			return w4_worker(&a, index, argv[2][2] == 'p');
 		}
+		if (strcmp(argv[2], "w4pp") == 0
+		    || strcmp(argv[2], "w4pc") == 0) {
+			return w4p_worker(&a, index, argv[2][3] == 'p');
+		}
 		return 2;
 	}
 	bench_args a = { argc - 2, argv + 2 };
@@ -503,6 +682,8 @@ main(int argc, char **argv)
 		return w3(&a);
 	} else if (strcmp(cmd, "w4") == 0) {
 		return w4(&a);
+	} else if (strcmp(cmd, "w4p") == 0) {
+		return w4p(&a);
 	} else if (strcmp(cmd, "w5load") == 0) {
 		return w5load(&a);
 	} else if (strcmp(cmd, "w5conns") == 0) {

@@ -4,7 +4,8 @@
  * BLPOP: unbounded, Redis lists have no maxsize), SET NX + DEL for the
  * lock, RPUSH for the list append.
  *
- *   bench_redis w1|w2|w3|w4|w5load|w5conns --addr unix:PATH|tcp:HOST:PORT
+ *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns
+ *               --addr unix:PATH|tcp:HOST:PORT
  *               [the options of bench_mgr]
  */
 #include <hiredis.h>
@@ -403,6 +404,166 @@ w4_worker(const bench_args *a, int index, bool producer)
 	return 0;
 }
 
+/* ---- W4p ------------------------------------------------------------------
+ *
+ * W4 pipelined: producers send depth RPUSHes per round trip, consumers
+ * depth BLPOPs (Redis serves a client's commands in order: a BLPOP that
+ * blocks holds back the ones behind it until it is answered). The end is
+ * bench_mgr's (see its W4p): once every producer is done (every RPUSH
+ * answered), the coordinator pushes depth "stop" sentinels per consumer,
+ * behind every real item; a consumer stops after the round in which it
+ * got one, counting the real items of every round. */
+
+/* The sentinel: real items begin with their number. */
+#define W4P_STOP "stop"
+
+/* Reads k pipelined replies, each checked; gives them to fn (may be
+ * NULL) and frees them. */
+static void
+replies(redisContext *rc, long k, const char *what,
+    void (*fn)(redisReply *, void *), void *arg)
+{
+	for (; k > 0; k--) {
+		void *r = NULL;
+		if (redisGetReply(rc, &r) != REDIS_OK) {
+			die("redisGetReply: %s", rc->errstr);
+		}
+		checked(rc, r, what);
+		if (fn != NULL) {
+			fn(r, arg);
+		}
+		freeReplyObject(r);
+	}
+}
+
+static void
+append(redisContext *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rv = redisvAppendCommand(rc, fmt, ap);
+	va_end(ap);
+	if (rv != REDIS_OK) {
+		die("redisAppendCommand: %s", rc->errstr);
+	}
+}
+
+static int
+w4p(const bench_args *a)
+{
+	long          items = (long) arg_int(a, "--items", 200000);
+	long          np    = (long) arg_int(a, "--producers", 4);
+	long          ncons = (long) arg_int(a, "--consumers", 4);
+	long          depth = (long) arg_int(a, "--depth", 64);
+	redisContext *rc    = connect_or_die();
+	if (items % np != 0) {
+		die("--items must divide among the producers");
+	}
+	if (depth < 1) {
+		die("--depth must be at least 1");
+	}
+	cmd0(rc, "DEL q");
+
+	long        n = np + ncons;
+	const char *roles[n];
+	for (long i = 0; i < n; i++) {
+		roles[i] = i < np ? "w4pp" : "w4pc";
+	}
+	workers w;
+	workers_start(&w, (size_t) n, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[n];
+	workers_await(&w, reps, (size_t) np); // every real item is in
+	for (long i = 0; i < depth * ncons; i++) {
+		append(rc, "RPUSH q %s", W4P_STOP);
+	}
+	replies(rc, depth * ncons, "RPUSH", NULL, NULL);
+	workers_collect(&w, reps);
+
+	int64_t put = 0, got = 0, sum = 0, t_end = t_go;
+	for (long i = 0; i < np; i++) {
+		put += reps[i].count;
+	}
+	for (long i = np; i < n; i++) {
+		got += reps[i].count;
+		sum += reps[i].sum;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	if (put != items || got != items
+	    || sum != (int64_t) items * (items - 1) / 2) {
+		die("producers put %" PRId64 " items, consumers got %" PRId64
+		    " (sum %" PRId64 "), expected %ld",
+		    put, got, sum, items);
+	}
+	result("w4p.queue_pipelined",
+	    (double) items / ((double) (t_end - t_go) / 1e9), "items/s");
+	redisFree(rc);
+	return 0;
+}
+
+/* What a consumer's round got. */
+typedef struct w4p_got {
+	int64_t count, sum;
+	bool    stop, bad;
+} w4p_got;
+
+static void
+w4p_take(redisReply *r, void *arg)
+{
+	w4p_got *g = arg;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+	    || r->element[1]->type != REDIS_REPLY_STRING) {
+		g->bad = true; // BLPOP timed out
+	} else if (strcmp(r->element[1]->str, W4P_STOP) == 0) {
+		g->stop = true;
+	} else {
+		g->sum += atoll(r->element[1]->str);
+		g->count++;
+	}
+}
+
+static int
+w4p_worker(const bench_args *a, int index, bool producer)
+{
+	long          items = (long) arg_int(a, "--items", 200000);
+	long          np    = (long) arg_int(a, "--producers", 4);
+	long          depth = (long) arg_int(a, "--depth", 64);
+	redisContext *rc    = connect_or_die();
+	char          value[BENCH_VALUE_LEN + 1];
+	w4p_got       g = { 0 };
+
+	worker_ready_wait(index);
+	if (producer) {
+		long per = items / np, end = (index + 1) * per;
+		for (long i = index * per; i < end;) {
+			long k = 0;
+			for (; k < depth && i < end; k++, i++) {
+				fill_value(value, BENCH_VALUE_LEN, i);
+				append(rc, "RPUSH q %s", value);
+			}
+			replies(rc, k, "RPUSH", NULL, NULL);
+			g.count += k;
+		}
+	} else {
+		while (!g.stop) {
+			for (long k = 0; k < depth; k++) {
+				append(
+				    rc, "BLPOP q %d", BENCH_WAIT_MS / 1000);
+			}
+			// Every BLPOP of the round is answered before it
+			// stops: the real items after the sentinel count too.
+			replies(rc, depth, "BLPOP", w4p_take, &g);
+			if (g.bad) {
+				worker_report_fail(index, -1);
+				return 1;
+			}
+		}
+	}
+	worker_report_done(index, g.count, g.sum);
+	redisFree(rc);
+	return 0;
+}
+
 /* ---- W5 -------------------------------------------------------------------
  */
 
@@ -488,7 +649,7 @@ main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_redis w1|w2|w3|w4|w5load|w5conns "
+		    "usage: bench_redis w1|w2|w3|w4|w4p|w5load|w5conns "
 		    "--addr unix:PATH|tcp:HOST:PORT [options]\n");
 		return 2;
 	}
@@ -515,6 +676,10 @@ main(int argc, char **argv)
 		    || strcmp(argv[2], "w4c") == 0) {
 			return w4_worker(&a, index, argv[2][2] == 'p');
 		}
+		if (strcmp(argv[2], "w4pp") == 0
+		    || strcmp(argv[2], "w4pc") == 0) {
+			return w4p_worker(&a, index, argv[2][3] == 'p');
+		}
 		return 2;
 	}
 	if (strcmp(what, "w1") == 0) {
@@ -525,6 +690,8 @@ main(int argc, char **argv)
 		return w3(&a);
 	} else if (strcmp(what, "w4") == 0) {
 		return w4(&a);
+	} else if (strcmp(what, "w4p") == 0) {
+		return w4p(&a);
 	} else if (strcmp(what, "w5load") == 0) {
 		return w5load(&a);
 	} else if (strcmp(what, "w5conns") == 0) {

@@ -256,7 +256,8 @@ workers_start(
 	w->n     = n;
 	w->go_w  = go[1];
 	w->rep_r = rep[0];
-	if ((w->pids = calloc(n, sizeof(pid_t))) == NULL) {
+	if ((w->pids = calloc(n, sizeof(pid_t))) == NULL
+	    || (w->done = calloc(n, sizeof(bool))) == NULL) {
 		die("out of memory");
 	}
 
@@ -325,10 +326,15 @@ workers_go(workers *w)
 }
 
 void
-workers_collect(workers *w, worker_report *reps)
+workers_await(workers *w, worker_report *reps, size_t k)
 {
 	int64_t deadline = now_ns() + (int64_t) BENCH_WAIT_MS * 1000000;
-	for (size_t done = 0; done < w->n;) {
+	size_t  done     = 0;
+	while (done < k) {
+		if (w->done[done]) {
+			done++;
+			continue;
+		}
 		worker_report r;
 		if (!read_full(w->rep_r, &r, sizeof(r), deadline)) {
 			workers_fail(
@@ -340,11 +346,17 @@ workers_collect(workers *w, worker_report *reps)
 			workers_fail(w, "%s", "a worker failed");
 		}
 		if (r.kind == REPORT_DONE && r.index >= 0
-		    && (size_t) r.index < w->n) {
-			reps[r.index] = r;
-			done++;
+		    && (size_t) r.index < w->n && !w->done[r.index]) {
+			reps[r.index]    = r;
+			w->done[r.index] = true;
 		}
 	}
+}
+
+void
+workers_collect(workers *w, worker_report *reps)
+{
+	workers_await(w, reps, w->n);
 	// Every worker said done: they exit at once; bound the wait anyway.
 	for (size_t i = 0; i < w->n; i++) {
 		int64_t end = now_ns() + 10 * (int64_t) 1000000000;
@@ -370,7 +382,9 @@ workers_collect(workers *w, worker_report *reps)
 	close(w->go_w);
 	close(w->rep_r);
 	free(w->pids);
+	free(w->done);
 	w->pids = NULL;
+	w->done = NULL;
 	w->n    = 0;
 }
 

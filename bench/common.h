@@ -75,6 +75,7 @@ enum { REPORT_READY = 1, REPORT_DONE, REPORT_FAIL };
 typedef struct workers {
 	size_t  n;
 	pid_t  *pids;
+	bool   *done;  /* which have reported done */
 	int     go_w;  /* coordinator: write end of the go pipe */
 	int     rep_r; /* coordinator: read end of the report pipe */
 	int64_t t_go;
@@ -87,8 +88,15 @@ void workers_start(
     workers *w, size_t n, const char *const *roles, char *const *extra);
 /* Writes the go time (now) to every worker; returns it. */
 int64_t workers_go(workers *w);
-/* Collects every worker's DONE report into reps (n entries, by index);
- * exits if one fails or the wait runs out. Reaps the processes. */
+/* Collects DONE reports into reps (by index) until workers 0..k-1 have
+ * all reported (a later worker's report that comes meanwhile is kept
+ * too); exits if one fails or the wait runs out. For a coordinator that
+ * acts between two phases (W4p: the sentinels go in once every producer
+ * is done). */
+void workers_await(workers *w, worker_report *reps, size_t k);
+/* Collects every worker's DONE report into reps (n entries, by index;
+ * those workers_await got stay); exits if one fails or the wait runs
+ * out. Reaps the processes. */
 void workers_collect(workers *w, worker_report *reps);
 /* Kills and reaps whatever is left (idempotent). */
 void workers_kill(workers *w);

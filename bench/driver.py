@@ -65,6 +65,7 @@ PARAMS = {
         "w3_n_python": 20000,
         "w4_items": 200000,
         "w4_items_python": 20000,
+        "w4p_items": 200000,
         "w5_entries": 1000000,
         "w5_conns": 1000,
         "w5_reps": 3,
@@ -78,6 +79,7 @@ PARAMS = {
         "w3_n_python": 400,
         "w4_items": 2000,
         "w4_items_python": 800,
+        "w4p_items": 4000,
         "w5_entries": 20000,
         "w5_conns": 50,
         "w5_reps": 1,
@@ -518,7 +520,30 @@ def case_w4(ctx, srv):
     items = ctx.P["w4_items_python"] if srv.system == "python" else ctx.P["w4_items"]
     res, _, _ = run_client(ctx, srv, "w4", {
         "items": items, "producers": 4, "consumers": 4, "maxsize": 1000})
+    if srv.system == "python":
+        ctx.w4_python[srv.transport] = res["w4.queue"]
     return {"W4": res["w4.queue"]}
+
+
+def case_w4p(ctx, srv):
+    if srv.system == "python":
+        # No pipelining: a W4 (sequential) run stands in. Only when W4 did
+        # not run (--only W4p): stand_in takes W4's result otherwise.
+        return {"W4p": case_w4(ctx, srv)["W4"]}
+    res, _, _ = run_client(ctx, srv, "w4p", {
+        "items": ctx.P["w4p_items"], "producers": 4, "consumers": 4,
+        "maxsize": 1000, "depth": 64})
+    return {"W4p": res["w4p.queue_pipelined"]}
+
+
+def stand_in(ctx, case, system, transport):
+    """The result of a case measured by another one, or None: Python's W4p
+    is its W4 (sequential) result of the same repetition (no server is
+    started for it)."""
+    if case == "W4p" and system == "python":
+        r = ctx.w4_python.pop(transport, None)
+        return None if r is None else {"W4p": r}
+    return None
 
 
 def case_w5_entries(ctx, srv):
@@ -566,6 +591,7 @@ def cases(P):
     out += [
         ("W3", case_w3, P["reps"], False),
         ("W4", case_w4, P["reps"], False),
+        ("W4p", case_w4p, P["reps"], False),
         ("W5 entries", case_w5_entries, P["w5_reps"], False),
         ("W5 connections", case_w5_conns, P["w5_reps"], False),
     ]
@@ -586,6 +612,8 @@ def metric_rows(P):
     rows += [
         ("W3", "W3 pipelined dict set (64 in flight)", "ops/s", "higher"),
         ("W4", "W4 queue: 4 producers, 4 consumers", "items/s", "higher"),
+        ("W4p", "W4p queue pipelined (64 in flight): 4 producers, 4 consumers",
+         "items/s", "higher"),
         ("W5.bytes_per_entry", f"W5 memory per dict entry ({P['w5_entries']:,} entries)", "B", "lower"),
         ("W5.rss_loaded", "W5 server RSS holding them", "MiB", "lower"),
         ("W5.load_rate", "W5 load rate (10,000 per call)", "entries/s", "higher"),
@@ -879,6 +907,7 @@ def main():
     ctx.command = a.command
     ctx.started = datetime.datetime.now(datetime.timezone.utc)
     ctx.cpus = {}
+    ctx.w4_python = {}  # transport -> this repetition's W4 result (for W4p)
     for exe in (ctx.managerd, ctx.bench_mgr, ctx.bench_redis, ctx.redis):
         if not os.access(exe, os.X_OK):
             sys.exit(f"driver: {exe} is missing (bench/run builds it)")
@@ -923,11 +952,13 @@ def main():
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
                 for system, transport in order:
                     t0 = time.monotonic()
-                    srv = Server(ctx, system, transport, pinned).start()
-                    try:
-                        res = fn(ctx, srv)
-                    finally:
-                        srv.stop()
+                    res = stand_in(ctx, name, system, transport)
+                    if res is None:
+                        srv = Server(ctx, system, transport, pinned).start()
+                        try:
+                            res = fn(ctx, srv)
+                        finally:
+                            srv.stop()
                     for metric, (value, unit) in res.items():
                         samples.setdefault((metric, system, transport), []).append(value)
                         rows.append([rep, name, system, transport, metric, f"{value:.6g}", unit])
@@ -978,6 +1009,15 @@ def main():
         "rate per item) through one queue, maxsize 1000 for ours and Python "
         "(Manager().Queue(1000)). Redis lists have no maxsize: RPUSH + BLPOP "
         "on an unbounded list. Every item is checked to arrive once.",
+        f"W4p: W4 pipelined, {P['w4p_items']:,} items: each producer keeps up "
+        "to 64 puts in flight and each consumer 64 gets (ours: mgr_batch, "
+        "non-atomic, of 64 blocking puts or gets per exec; Redis: 64 "
+        "pipelined RPUSHes or BLPOPs per round trip). Once every producer "
+        "is done the coordinator puts 64 sentinels per consumer behind the "
+        "real items; a consumer stops after the batch in which it got one; "
+        "the real items received are checked to be exactly those put. Python "
+        "has no pipelining: its W4 (sequential) result of the same "
+        "repetition stands in.",
         f"W5: {P['w5_entries']:,} entries, 8-byte str keys and 32-byte str "
         "values, loaded 10,000 per call (ours mgr_dict_update, Python "
         "dict.update, Redis one HSET with 10,000 pairs); memory is the "
