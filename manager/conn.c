@@ -66,6 +66,8 @@ struct fconn {
 	bool started; /* in its loop's epoll set */
 	bool done;    /* on_closed has returned */
 	bool free_later;
+	bool deferred;  /* in a loop thread's flush list (see defer_flush) */
+	int  refs;      /* the owner's, and one per flush list holding c */
 	int  close_err; /* why, when closing came first */
 };
 
@@ -214,6 +216,49 @@ flush_locked(fconn *c)
 	}
 }
 
+/* Replies a loop thread queues for other connections while it serves a
+ * read (a put handing items to parked getters, a release waking a
+ * waiter) are written once the read is served, one write per
+ * connection, like the replies to the reader itself: 64 pipelined puts
+ * feeding a consumer's 64 parked gets cost one write, not 64. */
+static _Thread_local bool    defer_active;
+static _Thread_local fconn **defer_v;
+static _Thread_local size_t  defer_n, defer_cap;
+
+static bool
+defer_push(fconn *c)
+{
+	if (defer_n == defer_cap) {
+		size_t  cap = defer_cap ? defer_cap * 2 : 16;
+		fconn **nv  = realloc(defer_v, cap * sizeof(*nv));
+		if (nv == NULL) {
+			return false; // write at once instead
+		}
+		defer_v   = nv;
+		defer_cap = cap;
+	}
+	defer_v[defer_n++] = c;
+	return true;
+}
+
+static void unref(fconn *c);
+
+static void
+defer_flush(void)
+{
+	for (size_t i = 0; i < defer_n; i++) {
+		fconn *c = defer_v[i];
+		pthread_mutex_lock(&c->mtx);
+		c->deferred = false;
+		if (!c->closing && !c->corked && !c->out_armed) {
+			flush_locked(c);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		unref(c);
+	}
+	defer_n = 0;
+}
+
 int
 fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 {
@@ -246,8 +291,13 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 	p[3]       = (uint8_t) n;
 	protobuf_c_message_pack(m, p + 4);
 	c->txlen += n + 4;
-	if (!c->corked && !c->out_armed) {
-		flush_locked(c);
+	if (!c->corked && !c->out_armed && !c->deferred) {
+		if (defer_active && defer_push(c)) {
+			c->deferred = true;
+			c->refs++;
+		} else {
+			flush_locked(c);
+		}
 	}
 	pthread_mutex_unlock(&c->mtx);
 	return 0;
@@ -295,7 +345,8 @@ fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
 	c->arg       = arg;
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	*cp = c;
+	c->refs = 1;
+	*cp     = c;
 	return 0;
 }
 
@@ -308,6 +359,17 @@ destroy(fconn *c)
 	free(c->rxbuf);
 	free(c->tx);
 	free(c);
+}
+
+static void
+unref(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mtx);
+	if (last) {
+		destroy(c);
+	}
 }
 
 /* The end of c, on its loop thread (or in fconn_start before any loop saw
@@ -342,7 +404,7 @@ end(fconn *c, int err)
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
 	if (fl) {
-		destroy(c);
+		unref(c);
 	}
 }
 
@@ -400,7 +462,7 @@ fconn_free(fconn *c)
 		}
 	}
 	pthread_mutex_unlock(&c->mtx);
-	destroy(c);
+	unref(c);
 }
 
 /* ---- the loop -------------------------------------------------------------
@@ -434,6 +496,8 @@ uncork(fconn *c)
 		flush_locked(c);
 	}
 	pthread_mutex_unlock(&c->mtx);
+	defer_active = false;
+	defer_flush();
 }
 
 /* Reads once and serves every complete frame read. */
@@ -465,8 +529,9 @@ on_readable(fconn *c)
 	pthread_mutex_lock(&c->mtx);
 	c->corked = true;
 	pthread_mutex_unlock(&c->mtx);
-	size_t off  = 0;
-	size_t need = 0; /* size of an incomplete frame at off */
+	defer_active = true;
+	size_t off   = 0;
+	size_t need  = 0; /* size of an incomplete frame at off */
 	while (c->rxlen - off >= 4) {
 		uint32_t len = get_be32(c->rxbuf + off);
 		if (len > c->max_msg) {
@@ -558,6 +623,7 @@ loop_main(void *arg)
 		bool stop;
 		int  tmo = next_timeout(l, &stop);
 		if (stop) {
+			free(defer_v);
 			return NULL;
 		}
 		int n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
