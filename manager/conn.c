@@ -14,6 +14,7 @@
 
 #include "mgr.h"
 #include "sock.h"
+#include "spin.h"
 
 #define RX_MIN     4096      /* receive buffer of an idle connection */
 #define RX_SHRINK  (1 << 20) /* above this, give memory back when idle */
@@ -619,6 +620,9 @@ loop_main(void *arg)
 {
 	evloop            *l = arg;
 	struct epoll_event ev[MAX_EVENTS];
+	spinner            sp;
+	bool               busy = false;
+	spin_init(&sp); // here: the loop thread's own CPUs count
 	for (;;) {
 		bool stop;
 		int  tmo = next_timeout(l, &stop);
@@ -626,7 +630,20 @@ loop_main(void *arg)
 			free(defer_v);
 			return NULL;
 		}
-		int n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
+		// Busy, the next request usually comes within microseconds:
+		// wait for it awake (spin.h) rather than sleep and be woken
+		// from another CPU.
+		int n = 0;
+		if (busy && tmo != 0 && spin_begin(&sp)) {
+			do {
+				n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0);
+			} while (n == 0 && !spin_over(&sp));
+			spin_end(&sp, n > 0);
+		}
+		if (n == 0) {
+			n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
+		}
+		busy = n > 0;
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == l) {
 				uint64_t v;

@@ -28,6 +28,7 @@
 #include "internal.h"
 #include "pbcheck.h"
 #include "sock.h"
+#include "spin.h"
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
@@ -56,6 +57,7 @@ struct mgr_client {
 	pthread_mutex_t txmtx;   /* one writer at a time */
 	pthread_cond_t  idle_cv; /* reading and busy went to zero */
 	int             fd;      /* -1 until connected */
+	spinner         spin;    /* the reading thread's (spin.h) */
 	enum cstate     state;
 	int             err;       /* why the connection died */
 	bool            closing;   /* the stream is (being) closed */
@@ -323,6 +325,24 @@ read_more(mgr_client *c, int64_t timeout_ms)
 		    && errno == EINTR) { }
 		if (n == 0) {
 			return MGR_ETIMEDOUT;
+		}
+	}
+	// The reply usually comes within microseconds: wait for it awake
+	// (spin.h) rather than be put to sleep and woken from another CPU.
+	if (timeout_ms < 0 && spin_begin(&c->spin)) {
+		ssize_t k;
+		do {
+			k = recv(c->fd, c->rxbuf + c->rxlen,
+			    c->rxcap - c->rxlen, MSG_DONTWAIT);
+		} while (k < 0 && (errno == EAGAIN || errno == EINTR)
+		    && !spin_over(&c->spin));
+		spin_end(&c->spin, k > 0);
+		if (k > 0) {
+			c->rxlen += (size_t) k;
+			return 0;
+		}
+		if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
+			return MGR_ECONN;
 		}
 	}
 	for (;;) {
@@ -605,6 +625,7 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	c->rxbuf       = malloc(RX_MIN);
 	c->rxcap       = RX_MIN;
 	c->fd          = -1;
+	spin_init(&c->spin);
 	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
 		client_destroy(c);
 		return MGR_ENOMEM;

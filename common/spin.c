@@ -1,0 +1,82 @@
+#include "spin.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SPIN_DEFAULT_US 50
+#define SCORE_MAX       4
+#define SCORE_MIN       (-8)
+#define RETRY_EVERY     64 /* waits between tries once spinning stopped */
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long
+preemptions(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0) {
+		return 0;
+	}
+	return ru.ru_nivcsw;
+}
+
+void
+spin_init(spinner *s)
+{
+	const char *e = getenv("MGR_SPIN_US");
+	*s            = (spinner) { 0 };
+	s->budget     = e != NULL ? atol(e) : SPIN_DEFAULT_US;
+	cpu_set_t set;
+	s->off = s->budget <= 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2
+	    || sched_getaffinity(0, sizeof(set), &set) != 0
+	    || CPU_COUNT(&set) < 2;
+}
+
+bool
+spin_begin(spinner *s)
+{
+	if (s->off) {
+		return false;
+	}
+	if (s->score < 0 && ++s->skips < RETRY_EVERY) {
+		return false;
+	}
+	s->skips  = 0;
+	s->t0     = now_us();
+	s->nivcsw = preemptions();
+	return true;
+}
+
+bool
+spin_over(spinner *s)
+{
+	return now_us() - s->t0 >= s->budget;
+}
+
+void
+spin_end(spinner *s, bool ok)
+{
+	if (preemptions() != s->nivcsw) {
+		s->score = SCORE_MIN; // someone else needed this CPU
+		return;
+	}
+	if (ok) {
+		s->score = s->score < SCORE_MAX ? s->score + 1 : SCORE_MAX;
+		// One success after a pause is enough to spin again.
+		if (s->score < 0) {
+			s->score = 0;
+		}
+	} else {
+		s->score
+		    = s->score - 2 > SCORE_MIN ? s->score - 2 : SCORE_MIN;
+	}
+}
