@@ -16,7 +16,7 @@
 #include "sock.h"
 #include "spin.h"
 
-#define RX_MIN     4096      /* receive buffer of an idle connection */
+#define RX_MIN     4096      /* smallest buffer kept for a split frame */
 #define RX_SHRINK  (1 << 20) /* above this, give memory back when idle */
 #define MAX_EVENTS 64
 
@@ -331,15 +331,13 @@ fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
     fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg)
 {
 	fconn *c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->rxbuf = malloc(RX_MIN)) == NULL) {
-		free(c);
+	if (c == NULL) {
 		close(fd);
 		return MGR_ENOMEM;
 	}
 	unsigned i   = atomic_fetch_add(&g->next, 1);
 	c->loop      = &g->loops[i % (unsigned) g->n];
 	c->fd        = fd;
-	c->rxcap     = RX_MIN;
 	c->max_msg   = max_message;
 	c->on_frame  = on_frame;
 	c->on_closed = on_closed;
@@ -501,13 +499,35 @@ uncork(fconn *c)
 	defer_flush();
 }
 
+/* Each loop thread reads into a buffer of its own; a connection keeps
+ * bytes only between reads that split a frame. So an idle connection
+ * holds no receive buffer at all, and a read needs no copy. */
+#define LOOP_RX (64 * 1024)
+static _Thread_local uint8_t *loop_rx;
+
 /* Reads once and serves every complete frame read. */
 static void
 on_readable(fconn *c)
 {
+	bool     own = c->rxlen > 0; /* a split frame waits in c->rxbuf */
+	uint8_t *buf;
+	size_t   cap, len;
+	if (own) {
+		buf = c->rxbuf;
+		cap = c->rxcap;
+		len = c->rxlen;
+	} else {
+		if (loop_rx == NULL && (loop_rx = malloc(LOOP_RX)) == NULL) {
+			end(c, MGR_ENOMEM);
+			return;
+		}
+		buf = loop_rx;
+		cap = LOOP_RX;
+		len = 0;
+	}
 	ssize_t k;
 	for (;;) {
-		k = recv(c->fd, c->rxbuf + c->rxlen, c->rxcap - c->rxlen, 0);
+		k = recv(c->fd, buf + len, cap - len, 0);
 		if (k > 0) {
 			break;
 		}
@@ -520,7 +540,7 @@ on_readable(fconn *c)
 		end(c, closed_err(c, MGR_ECONN));
 		return;
 	}
-	c->rxlen += (size_t) k;
+	len += (size_t) k;
 	if (c->rx_timeout > 0) {
 		retime(c);
 	}
@@ -533,45 +553,59 @@ on_readable(fconn *c)
 	defer_active = true;
 	size_t off   = 0;
 	size_t need  = 0; /* size of an incomplete frame at off */
-	while (c->rxlen - off >= 4) {
-		uint32_t len = get_be32(c->rxbuf + off);
-		if (len > c->max_msg) {
+	while (len - off >= 4) {
+		uint32_t flen = get_be32(buf + off);
+		if (flen > c->max_msg) {
 			uncork(c);
 			end(c, MGR_ETOOBIG);
 			return;
 		}
-		if (c->rxlen - off - 4 < len) {
-			need = 4 + (size_t) len;
+		if (len - off - 4 < flen) {
+			need = 4 + (size_t) flen;
 			break;
 		}
-		int err = c->on_frame(c->arg, c->rxbuf + off + 4, len);
+		int err = c->on_frame(c->arg, buf + off + 4, flen);
 		if (err != 0) {
 			uncork(c);
 			end(c, err);
 			return;
 		}
-		off += 4 + (size_t) len;
+		off += 4 + (size_t) flen;
 	}
 	uncork(c);
-	if (off > 0) {
-		memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
-		c->rxlen -= off;
-	}
-	// Grow for a large frame (or a full buffer); shrink back once a
-	// large buffer is idle.
-	if (need == 0 && c->rxlen == c->rxcap) {
-		need = c->rxcap * 2;
+
+	// Keep what is left of a split frame, in a buffer as big as the
+	// frame (or a header's worth when even its length is not in yet).
+	size_t left = len - off;
+	if (left == 0) {
+		if (own) {
+			free(c->rxbuf);
+			c->rxbuf = NULL;
+			c->rxcap = c->rxlen = 0;
+		}
+		return;
 	}
 	size_t want = need > RX_MIN ? need : RX_MIN;
-	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > RX_SHRINK)) {
-		uint8_t *nb = realloc(c->rxbuf, want);
-		if (nb == NULL) {
+	if (own) {
+		memmove(c->rxbuf, c->rxbuf + off, left);
+		if (want > c->rxcap) {
+			uint8_t *nb = realloc(c->rxbuf, want);
+			if (nb == NULL) {
+				end(c, MGR_ENOMEM);
+				return;
+			}
+			c->rxbuf = nb;
+			c->rxcap = want;
+		}
+	} else {
+		if ((c->rxbuf = malloc(want)) == NULL) {
 			end(c, MGR_ENOMEM);
 			return;
 		}
-		c->rxbuf = nb;
 		c->rxcap = want;
+		memcpy(c->rxbuf, buf + off, left);
 	}
+	c->rxlen = left;
 }
 
 static int
@@ -628,6 +662,7 @@ loop_main(void *arg)
 		int  tmo = next_timeout(l, &stop);
 		if (stop) {
 			free(defer_v);
+			free(loop_rx);
 			return NULL;
 		}
 		// Busy, the next request usually comes within microseconds:
