@@ -9,7 +9,8 @@
 #define SPIN_DEFAULT_US 50
 #define SCORE_MAX       4
 #define SCORE_MIN       (-8)
-#define RETRY_EVERY     64 /* waits between tries once spinning stopped */
+#define RETRY_MIN       64   /* waits between tries once spinning stopped */
+#define RETRY_MAX       4096 /* ... doubling while the tries fail */
 
 static int64_t
 now_us(void)
@@ -47,7 +48,7 @@ spin_begin(spinner *s)
 	if (s->off) {
 		return false;
 	}
-	if (s->score < 0 && ++s->skips < RETRY_EVERY) {
+	if (s->score < 0 && ++s->skips < s->every) {
 		return false;
 	}
 	s->skips  = 0;
@@ -65,18 +66,19 @@ spin_over(spinner *s)
 void
 spin_end(spinner *s, bool ok)
 {
-	if (preemptions() != s->nivcsw) {
-		s->score = SCORE_MIN; // someone else needed this CPU
+	bool preempted = preemptions() != s->nivcsw;
+	bool paused    = s->score < 0; /* this was a try after a pause */
+	if (ok && !preempted) {
+		s->every = RETRY_MIN;
+		s->score = paused
+		    ? 0
+		    : (s->score < SCORE_MAX ? s->score + 1 : SCORE_MAX);
 		return;
 	}
-	if (ok) {
-		s->score = s->score < SCORE_MAX ? s->score + 1 : SCORE_MAX;
-		// One success after a pause is enough to spin again.
-		if (s->score < 0) {
-			s->score = 0;
-		}
-	} else {
-		s->score
-		    = s->score - 2 > SCORE_MIN ? s->score - 2 : SCORE_MIN;
+	if (paused) {
+		s->every = s->every < RETRY_MAX ? s->every * 2 : RETRY_MAX;
 	}
+	// Preempted: someone else needed this CPU; stop at once.
+	s->score = preempted || s->score - 2 < SCORE_MIN ? SCORE_MIN
+	                                                 : s->score - 2;
 }

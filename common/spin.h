@@ -10,7 +10,8 @@
  *   answer; a pinned benchmark or a taskset'ed process);
  * - only while recent spins saw the event come within the budget (a
  *   failed spin costs more than it saves, so failures count double; a
- *   thread that stopped spinning tries again now and then);
+ *   thread that stopped spinning tries again after 64 waits, then after
+ *   twice as many each time the try fails, up to 4096);
  * - not while the CPUs are oversubscribed: a spin during which the
  *   thread was preempted (its involuntary context switches grew) stops
  *   spinning, since the CPU burnt was needed by someone else.
@@ -25,6 +26,7 @@
 typedef struct spinner {
 	int      score;  /* >= 0: spin */
 	unsigned skips;  /* waits without spinning since the last try */
+	unsigned every;  /* tries once in this many waits while paused */
 	bool     off;    /* single CPU, or MGR_SPIN_US=0 */
 	int64_t  budget; /* us */
 	int64_t  t0;     /* start of the current spin (us) */

@@ -587,7 +587,7 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	           : DEFAULT_CONNECT_MS;
 	int         rv;
 
-	client_set_detail("%s", "");
+	client_set_detail(NULL);
 	if (client == NULL || url == NULL) {
 		return MGR_EINVAL;
 	}
@@ -839,7 +839,7 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 		}
 	}
 	if (rv == 0) {
-		client_set_detail("%s", "");
+		client_set_detail(NULL);
 	}
 	mgr__reply__free_unpacked(p.reply, NULL);
 	return rv;

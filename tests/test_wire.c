@@ -1,6 +1,7 @@
-/* Unit tests of the wire code both sides share: the nesting check run
- * before unpacking, the handshake's HMAC, key files, the arena, and the
- * manager's id map. */
+/* Unit tests of the code both sides share: the nesting check run before
+ * unpacking, the handshake's HMAC, key files, the arena, the manager's id
+ * map, and the spin-then-block policy. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sched.h>
+#include <time.h>
 
 #include "arena.h"
 #include "auth.h"
@@ -19,6 +21,7 @@
 #include "manager.pb-c.h"
 #include "mgr.h"
 #include "pbcheck.h"
+#include "spin.h"
 
 /* A request whose first argument is a list nested `depth` levels deep,
  * packed by protobuf-c itself. */
@@ -32,17 +35,17 @@ nested_request(int depth, size_t *len)
 	}
 	for (int i = 0; i < depth; i++) {
 		mgr__seq__init(&seqs[i]);
-		Mgr__Value **item  = malloc(sizeof(*item));
-		*item              = &vals[i + 1];
-		seqs[i].items      = item;
-		seqs[i].n_items    = 1;
-		vals[i].kind_case  = MGR__VALUE__KIND_LIST;
-		vals[i].list       = &seqs[i];
+		Mgr__Value **item = malloc(sizeof(*item));
+		*item             = &vals[i + 1];
+		seqs[i].items     = item;
+		seqs[i].n_items   = 1;
+		vals[i].kind_case = MGR__VALUE__KIND_LIST;
+		vals[i].list      = &seqs[i];
 	}
 	vals[depth].kind_case = MGR__VALUE__KIND_I;
 	vals[depth].i         = 7;
 	Mgr__Request rq       = MGR__REQUEST__INIT;
-	Mgr__Value  *args[1]  = {&vals[0]};
+	Mgr__Value  *args[1]  = { &vals[0] };
 	rq.id                 = 1;
 	rq.op                 = MGR__OP__OP_LIST_APPEND;
 	rq.args               = args;
@@ -64,7 +67,8 @@ test_pbcheck_depth(void **state)
 	(void) state;
 	size_t   len;
 	uint8_t *ok = nested_request(60, &len);
-	assert_true(pb_check(&mgr__request__descriptor, ok, len, PB_MAX_DEPTH));
+	assert_true(
+	    pb_check(&mgr__request__descriptor, ok, len, PB_MAX_DEPTH));
 	Mgr__Request *rq = mgr__request__unpack(NULL, len, ok);
 	assert_non_null(rq);
 	mgr__request__free_unpacked(rq, NULL);
@@ -72,7 +76,8 @@ test_pbcheck_depth(void **state)
 
 	// Deeper than the limit: refused before protobuf-c recurses.
 	uint8_t *deep = nested_request(PB_MAX_DEPTH, &len);
-	assert_false(pb_check(&mgr__request__descriptor, deep, len, PB_MAX_DEPTH));
+	assert_false(
+	    pb_check(&mgr__request__descriptor, deep, len, PB_MAX_DEPTH));
 	free(deep);
 
 	// Built by hand from the inside out: a well-formed value that
@@ -110,17 +115,18 @@ static void
 test_pbcheck_malformed(void **state)
 {
 	(void) state;
-	const uint8_t truncated_varint[] = {0x08, 0xff};
-	const uint8_t bad_length[]       = {0x22, 0x05, 0x01};
-	const uint8_t group[]            = {0x0b};
-	const uint8_t empty[]            = {0};
+	const uint8_t truncated_varint[] = { 0x08, 0xff };
+	const uint8_t bad_length[]       = { 0x22, 0x05, 0x01 };
+	const uint8_t group[]            = { 0x0b };
+	const uint8_t empty[]            = { 0 };
 	assert_false(pb_check(&mgr__request__descriptor, truncated_varint,
 	    sizeof(truncated_varint), PB_MAX_DEPTH));
 	assert_false(pb_check(&mgr__request__descriptor, bad_length,
 	    sizeof(bad_length), PB_MAX_DEPTH));
-	assert_false(
-	    pb_check(&mgr__request__descriptor, group, sizeof(group), PB_MAX_DEPTH));
-	assert_true(pb_check(&mgr__request__descriptor, empty, 0, PB_MAX_DEPTH));
+	assert_false(pb_check(
+	    &mgr__request__descriptor, group, sizeof(group), PB_MAX_DEPTH));
+	assert_true(
+	    pb_check(&mgr__request__descriptor, empty, 0, PB_MAX_DEPTH));
 }
 
 static void
@@ -129,14 +135,14 @@ test_hmac_rfc4231(void **state)
 	(void) state;
 	// RFC 4231 test case 2: key "Jefe", data "what do ya want for
 	// nothing?" (split here into label + nonce).
-	static const uint8_t expect[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60,
-	    0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a,
-	    0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9,
-	    0x64, 0xec, 0x38, 0x43};
-	const char *rest = " ya want for nothing?";
-	uint8_t     out[32];
-	assert_int_equal(auth_digest("Jefe", 4, "what do", (const uint8_t *) rest,
-	                     strlen(rest), out),
+	static const uint8_t expect[32] = { 0x5b, 0xdc, 0xc1, 0x46, 0xbf,
+		0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75,
+		0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d,
+		0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43 };
+	const char          *rest       = " ya want for nothing?";
+	uint8_t              out[32];
+	assert_int_equal(auth_digest("Jefe", 4, "what do",
+	                     (const uint8_t *) rest, strlen(rest), out),
 	    0);
 	assert_memory_equal(out, expect, 32);
 	assert_true(auth_equal(out, expect, 32));
@@ -230,6 +236,104 @@ test_idmap(void **state)
 	idmap_fini(&m);
 }
 
+/* The spinner with a budget of us microseconds (MGR_SPIN_US). */
+static void
+spinner_with(spinner *sp, const char *us)
+{
+	setenv("MGR_SPIN_US", us, 1);
+	spin_init(sp);
+	unsetenv("MGR_SPIN_US");
+}
+
+/* Calls spin_begin until it says yes; how many calls that took. */
+static unsigned
+calls_until_spin(spinner *sp)
+{
+	unsigned n = 1;
+	while (!spin_begin(sp) && n < 100000) {
+		n++;
+	}
+	return n;
+}
+
+static void
+test_spin_off(void **state)
+{
+	(void) state;
+	spinner sp;
+	spinner_with(&sp, "0");
+	for (int i = 0; i < 10000; i++) {
+		assert_false(spin_begin(&sp));
+	}
+	// A thread that may run on one CPU only never spins: its peer needs
+	// that CPU to answer.
+	cpu_set_t old, one;
+	assert_int_equal(sched_getaffinity(0, sizeof(old), &old), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &old)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	}
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	spinner_with(&sp, "50");
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
+	for (int i = 0; i < 10000; i++) {
+		assert_false(spin_begin(&sp));
+	}
+}
+
+static void
+test_spin_policy(void **state)
+{
+	(void) state;
+	cpu_set_t set;
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	if (CPU_COUNT(&set) < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		skip(); // single CPU: spinning is off (test_spin_off)
+	}
+	spinner sp;
+	// A budget of 10 s: spin_over can't be reached within the test.
+	spinner_with(&sp, "10000000");
+	assert_true(spin_begin(&sp));
+	assert_false(spin_over(&sp));
+	spin_end(&sp, true);
+	// Successes keep it spinning; a failure counts double, so after one
+	// success the first failure pauses it.
+	assert_true(spin_begin(&sp));
+	spin_end(&sp, false);
+	// Paused: the next try comes after 64 waits, then 128 after a failed
+	// try, 256, ... up to 4096.
+	assert_int_equal(calls_until_spin(&sp), 64);
+	spin_end(&sp, false);
+	assert_int_equal(calls_until_spin(&sp), 128);
+	spin_end(&sp, false);
+	assert_int_equal(calls_until_spin(&sp), 256);
+	// A try that pays resumes spinning at once, and resets the back-off:
+	// the next failure pauses for 64 waits again.
+	spin_end(&sp, true);
+	assert_true(spin_begin(&sp));
+	spin_end(&sp, false);
+	assert_int_equal(calls_until_spin(&sp), 64);
+	spin_end(&sp, false);
+	for (int i = 0; i < 8; i++) {
+		calls_until_spin(&sp);
+		spin_end(&sp, false);
+	}
+	assert_int_equal(calls_until_spin(&sp), 4096);
+	spin_end(&sp, false);
+	assert_int_equal(calls_until_spin(&sp), 4096);
+
+	// A tiny budget is spent at once.
+	spinner_with(&sp, "1");
+	assert_true(spin_begin(&sp));
+	struct timespec ts = { 0, 2000000 };
+	nanosleep(&ts, NULL);
+	assert_true(spin_over(&sp));
+	spin_end(&sp, false);
+}
+
 int
 main(void)
 {
@@ -240,6 +344,8 @@ main(void)
 		cmocka_unit_test(test_random_key_and_file),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_idmap),
+		cmocka_unit_test(test_spin_off),
+		cmocka_unit_test(test_spin_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
