@@ -146,8 +146,12 @@ listen_ipc(const sock_url *u, int *fdp, char *errmsg, size_t errcap)
 	int rv = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
 	if (rv != 0 && errno == EADDRINUSE) {
 		// A socket file is there: replace it only if nobody listens
-		// (a manager that died), as nng does.
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		// (a manager that died). Only a socket: any other file there
+		// is never removed.
+		struct stat st;
+		int probe = lstat(u->path, &st) == 0 && S_ISSOCK(st.st_mode)
+		    ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)
+		    : -1;
 		if (probe >= 0
 		    && connect(probe, (struct sockaddr *) &sa, sizeof(sa))
 		        != 0
@@ -192,22 +196,35 @@ listen_tcp(const sock_url *u, int *fdp, char *errmsg, size_t errcap)
 	}
 	int err = EADDRNOTAVAIL;
 	int fd  = -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
+	// Any address ("", "*") of either family: an IPv6 socket that takes
+	// IPv4 too serves both, so try those first.
+	bool dual = u->host[0] == '\0' && u->family == AF_UNSPEC;
+	for (int pass = dual ? 0 : 1; pass < 2 && fd < 0; pass++) {
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (pass == 0 && ai->ai_family != AF_INET6) {
+				continue;
+			}
+			fd = socket(ai->ai_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd < 0) {
+				err = errno;
+				continue;
+			}
+			int one = 1, zero = 0;
+			setsockopt(
+			    fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (pass == 0) {
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+				    &zero, sizeof(zero));
+			}
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0
+			    && listen(fd, SOMAXCONN) == 0) {
+				break;
+			}
 			err = errno;
-			continue;
+			close(fd);
+			fd = -1;
 		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0
-		    && listen(fd, SOMAXCONN) == 0) {
-			break;
-		}
-		err = errno;
-		close(fd);
-		fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {

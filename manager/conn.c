@@ -12,12 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "mgr.h"
 #include "sock.h"
 #include "spin.h"
 
-#define RX_MIN     4096      /* smallest buffer kept for a split frame */
-#define RX_SHRINK  (1 << 20) /* above this, give memory back when idle */
+#define RX_MIN    4096      /* smallest buffer kept for a split frame */
+#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
+/* A client that sends requests and does not read its replies: past this
+ * much queued, its requests are not read until the replies are written
+ * (the socket's buffers then hold its further requests, and TCP or the
+ * unix socket make it wait), so it can't make the manager queue without
+ * bound. */
+#define TX_HIGH    (8u << 20)
 #define MAX_EVENTS 64
 
 typedef struct evloop {
@@ -62,6 +69,7 @@ struct fconn {
 	size_t          txlen, txoff, txcap;
 	bool corked;    /* the loop is serving a read: flush at its end */
 	bool out_armed; /* waiting for EPOLLOUT */
+	bool rx_paused; /* not reading: too much queued for a slow reader */
 	bool closing;   /* no more sends; the socket is (being) shut down */
 	bool close_after_tx;
 	bool started; /* in its loop's epoll set */
@@ -160,7 +168,8 @@ set_events_locked(fconn *c, bool out)
 	c->out_armed = out;
 	if (c->started) {
 		struct epoll_event ev
-		    = { .events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0),
+		    = { .events = (c->rx_paused ? 0 : EPOLLIN | EPOLLRDHUP)
+			          | (out ? EPOLLOUT : 0),
 			      .data.ptr = c };
 		epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 	}
@@ -209,7 +218,8 @@ flush_locked(fconn *c)
 		c->tx    = NULL;
 		c->txcap = 0;
 	}
-	if (c->out_armed) {
+	if (c->out_armed || c->rx_paused) {
+		c->rx_paused = false; // all written: read requests again
 		set_events_locked(c, false);
 	}
 	if (c->close_after_tx) {
@@ -541,9 +551,6 @@ on_readable(fconn *c)
 		return;
 	}
 	len += (size_t) k;
-	if (c->rx_timeout > 0) {
-		retime(c);
-	}
 
 	// Replies to the frames of this read go out together, in one write
 	// once they are all queued (pipelined requests cost one send).
@@ -573,6 +580,12 @@ on_readable(fconn *c)
 		off += 4 + (size_t) flen;
 	}
 	uncork(c);
+	pthread_mutex_lock(&c->mtx);
+	if (!c->closing && c->txlen - c->txoff > TX_HIGH) {
+		c->rx_paused = true;
+		set_events_locked(c, c->out_armed);
+	}
+	pthread_mutex_unlock(&c->mtx);
 
 	// Keep what is left of a split frame, in a buffer as big as the
 	// frame (or a header's worth when even its length is not in yet).
@@ -772,6 +785,7 @@ struct acceptor {
 	char     *url;
 	void (*on_accept)(void *arg, int fd);
 	void *arg;
+	bool  starved; /* out of descriptors (logged once) */
 };
 
 static void *
@@ -780,23 +794,42 @@ accept_main(void *arg)
 	acceptor     *a     = arg;
 	struct pollfd pf[2] = { { .fd = a->lfd, .events = POLLIN },
 		{ .fd = a->stopfd, .events = POLLIN } };
-	int           pause = -1;
+	bool          pause = false;
 	for (;;) {
-		int n = poll(pf, 2, pause);
+		// Out of descriptors, the listening socket stays readable:
+		// wait for the stop descriptor alone, 100 ms, to let some
+		// close.
+		int n = pause ? poll(pf + 1, 1, 100) : poll(pf, 2, -1);
 		if (n < 0 && errno != EINTR) {
 			return NULL;
 		}
 		if (pf[1].revents != 0) {
 			return NULL;
 		}
-		pause  = -1;
+		if (pause) {
+			pause = false;
+			continue;
+		}
 		int fd = accept4(
 		    a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			a->on_accept(a->arg, fd);
 		} else if (errno == EMFILE || errno == ENFILE
 		    || errno == ENOBUFS || errno == ENOMEM) {
-			pause = 100; // out of descriptors: let some close
+			if (!a->starved) {
+				mlog(LOG_WARN,
+				    "accept on %s: %s; new connections "
+				    "wait until some close",
+				    a->url, strerror(errno));
+			}
+			a->starved = true;
+			pause      = true;
+			continue;
+		}
+		if (fd >= 0 && a->starved) {
+			mlog(LOG_INFO, "accept on %s: accepting again",
+			    a->url);
+			a->starved = false;
 		}
 	}
 }

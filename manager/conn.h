@@ -55,8 +55,10 @@ int fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
     fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
 /* Hands the connection to a loop: receiving starts. */
 void fconn_start(fconn *c);
-/* Deadline (ms) for each receive from now on; <= 0 none. Used to bound
- * the handshake. Call before fconn_start or from on_frame. */
+/* The connection ends with MGR_ETIMEDOUT unless this is called again
+ * with ms <= 0 (no deadline) within ms from now, however many bytes come
+ * meanwhile: bounds the handshake. Call before fconn_start or from
+ * on_frame. */
 void fconn_set_rx_timeout(fconn *c, int ms);
 /* Packs m into the send queue and writes it unless the loop is reading
  * c (then it goes with the other replies of that read). MGR_ECONN when
