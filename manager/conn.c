@@ -282,6 +282,12 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
 	}
+	if (c->txoff > 0 && c->txcap - c->txlen < n + 4) {
+		// Written bytes make room before the buffer grows.
+		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
+		c->txlen -= c->txoff;
+		c->txoff = 0;
+	}
 	if (c->txcap - c->txlen < n + 4) {
 		size_t cap = c->txcap ? c->txcap : 256;
 		while (cap - c->txlen < n + 4) {
