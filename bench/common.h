@@ -1,9 +1,9 @@
 /* common.h - what the C bench clients (bench_mgr, bench_redis) share:
  * the clock, argument parsing, result lines, and worker processes.
  *
- * Worker processes are started by posix_spawn of the running binary (nng
- * is not fork-safe, and the Redis client does the same so that both pay
- * the same start-up). A worker reports "ready", waits for the go time,
+ * Worker processes are started by posix_spawn of the running binary (as
+ * libmgr's own worker processes are, and the Redis client does the same
+ * so that both pay the same start-up). A worker reports "ready", waits for the go time,
  * works, and reports its count; all pipes are bounded by timeouts, and a
  * worker dies with its coordinator (PR_SET_PDEATHSIG). */
 #ifndef BENCH_COMMON_H

@@ -843,9 +843,9 @@ def versions(ctx):
             return "?"
     redis = re.sub(r" sha=.*", "", first_line([ctx.redis, "--version"]))
     py = first_line([ctx.python, "--version"])
-    nng = first_line(["dpkg-query", "-W", "-f", "${Version}", "libnng1"])
+    pbc = first_line(["dpkg-query", "-W", "-f", "${Version}", "libprotobuf-c1"])
     hiredis = first_line(["dpkg-query", "-W", "-f", "${Version}", "libhiredis-dev"])
-    return f"{py} ({ctx.python}); {redis}; libnng {nng}; hiredis {hiredis}"
+    return f"{py} ({ctx.python}); {redis}; protobuf-c {pbc}; hiredis {hiredis}"
 
 
 def tree_state():
