@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -749,6 +750,9 @@ evgroup_new(evgroup **gp, int nthreads)
 			return MGR_EINTERNAL;
 		}
 		l->running = true;
+		char name[16];
+		snprintf(name, sizeof(name), "mgr:loop%d", i);
+		pthread_setname_np(l->thr, name); // for ps, perf and gdb
 	}
 	*gp = g;
 	return 0;
@@ -864,6 +868,7 @@ acceptor_start(acceptor **ap, int lfd, const char *url,
 		free(a);
 		return MGR_EINTERNAL;
 	}
+	pthread_setname_np(a->thr, "mgr:accept");
 	*ap = a;
 	return 0;
 }
