@@ -751,7 +751,7 @@ evgroup_new(evgroup **gp, int nthreads)
 		}
 		l->running = true;
 		char name[16];
-		snprintf(name, sizeof(name), "mgr:loop%d", i);
+		snprintf(name, sizeof(name), "mgr:loop%u", (unsigned) i % 100);
 		pthread_setname_np(l->thr, name); // for ps, perf and gdb
 	}
 	*gp = g;
