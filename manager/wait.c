@@ -309,6 +309,7 @@ timers_start(server *srv)
 		return MGR_ENOMEM;
 	}
 	srv->timer_running = true;
+	pthread_setname_np(srv->timer, "mgr:timer");
 	return 0;
 }
 
