@@ -5,13 +5,16 @@
  *   over, and the live manager serves on; a path that is not a socket is
  *   not removed.
  * - URLs: port 0, "*" and empty hosts, tcp4:// and tcp6:// ("[::1]"
- *   literals), malformed URLs (MGR_EINVAL with a detail, managerd exiting
+ *   literals), "*" and empty hosts reaching both 127.0.0.1 and [::1]
+ *   (dual stack), malformed URLs (MGR_EINVAL with a detail, managerd exiting
  *   1), refused connections (MGR_ECONN, promptly).
  * - One event loop serving everyone (--io-threads 1 over ipc, 3 over tcp):
  *   clients that pipeline requests for megabytes of replies and do not
  *   read stall nobody, get every reply intact once they read, and are
  *   cleaned up when they close instead; 300 clients at once; silent
- *   connections in the handshake stall nobody.
+ *   connections in the handshake stall nobody; a client that sends
+ *   requests and never reads is no longer read once TX_HIGH of replies
+ *   wait for it (its sends block, the manager's memory stays bounded).
  * - Out of descriptors: the manager waits for some to close (no busy
  *   loop), then accepts the connections that waited.
  *
@@ -790,6 +793,220 @@ test_silent_handshake(void **state)
 	await_info(F.good, "sessions", F.sessions0);
 }
 
+/* ---- 6. backpressure --------------------------------------------------- */
+
+#define BP_PAD     ((size_t) 512 << 10) /* padding of each request */
+#define BP_MAXREQ  200 /* 200 MiB of replies: the manager never paused */
+#define BP_BLOCKED 200 /* ms without room to send: the client is blocked */
+#define BP_RSS_KB  ((int64_t) 64 << 10) /* bound on the manager's growth */
+
+/* pid's resident set (VmRSS, KiB). */
+static int64_t
+proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long) pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (kb < 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmRSS: %ld kB", &kb) != 1) {
+			kb = -1;
+		}
+	}
+	fclose(f);
+	assert_true(kb >= 0);
+	return kb;
+}
+
+/* A frame of a get of big<(id - 1) % NBIG> of dict target, request id id,
+ * padded to over BP_PAD bytes by an unknown field (number 1000, ignored by
+ * the manager) so that the socket buffers hold few requests. */
+static uint8_t *
+bp_frame(uint64_t target, uint64_t id, size_t *len)
+{
+	char key[16];
+	snprintf(key, sizeof(key), "big%d", (int) ((id - 1) % NBIG));
+	Mgr__Value  v      = MGR__VALUE__INIT;
+	Mgr__Value *args[] = { &v };
+	v.kind_case        = MGR__VALUE__KIND_S;
+	v.s                = key;
+	Mgr__Request rq    = MGR__REQUEST__INIT;
+	rq.id              = id;
+	rq.op              = MGR__OP__OP_DICT_GET;
+	rq.target          = target;
+	rq.args            = args;
+	rq.n_args          = 1;
+	size_t   sz        = mgr__request__get_packed_size(&rq);
+	size_t   n         = 4 + sz + 2 + 3 + BP_PAD;
+	uint8_t *b         = malloc(n);
+	assert_non_null(b);
+	put_be32(b, n - 4);
+	mgr__request__pack(&rq, b + 4);
+	uint8_t *p = b + 4 + sz;
+	*p++       = 0xc2; // field 1000, length-delimited: varint 8002
+	*p++       = 0x3e;
+	*p++       = (uint8_t) (0x80 | (BP_PAD & 0x7f)); // 3-byte varint
+	*p++       = (uint8_t) (0x80 | ((BP_PAD >> 7) & 0x7f));
+	*p++       = (uint8_t) (BP_PAD >> 14);
+	assert_true(BP_PAD >> 21 == 0);
+	memset(p, 'p', BP_PAD);
+	*len = n;
+	return b;
+}
+
+/* Reads the reply to bp_frame's request id: whole, its big value. */
+static void
+bp_read_reply(int fd, uint8_t *buf, size_t cap, uint64_t id)
+{
+	size_t len = 0;
+	int    r   = h_raw_recv_frame(fd, buf, cap, &len, WAIT_MS);
+	if (r != 0) {
+		fail_msg("reply %" PRIu64 ": %s", id,
+		    r == -2 ? "timed out" : "end of file or error");
+	}
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, len, buf);
+	assert_non_null(rp);
+	if (rp->id != id) {
+		fail_msg("reply %" PRIu64 " where %" PRIu64 " was due",
+		    (uint64_t) rp->id, id);
+	}
+	assert_int_equal(rp->status, 0);
+	assert_non_null(rp->result);
+	assert_int_equal(rp->result->kind_case, MGR__VALUE__KIND_S);
+	assert_int_equal(strlen(rp->result->s), BIG);
+	int k = (int) ((id - 1) % NBIG);
+	if (memcmp(rp->result->s, bigs[k], BIG) != 0) {
+		fail_msg("reply %" PRIu64 ": big%d's content differs", id, k);
+	}
+	mgr__reply__free_unpacked(rp, NULL);
+}
+
+/* Sends what is left of frame f (from *off) without waiting: true once
+ * all of it is sent. */
+static bool
+bp_send_some(int fd, const uint8_t *f, size_t len, size_t *off)
+{
+	while (*off < len) {
+		ssize_t k = send(
+		    fd, f + *off, len - *off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k > 0) {
+			*off += (size_t) k;
+		} else if (k < 0 && errno == EINTR) {
+			continue;
+		} else if (k < 0
+		    && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return false;
+		} else {
+			fail_msg("send: %s", k < 0 ? strerror(errno) : "0");
+		}
+	}
+	return true;
+}
+
+/* A client pipelines gets of 1 MiB values and never reads: once more than
+ * TX_HIGH of replies wait for it, the manager stops reading it, so its
+ * sends block (far below BP_MAXREQ requests) and the manager's memory
+ * stays bounded; others are served meanwhile. Then the client reads every
+ * reply, in order and intact, and its session goes on working. */
+static void
+test_backpressure(void **state)
+{
+	(void) state;
+	uint64_t sid;
+	int64_t  rss0   = proc_rss_kb(F.m.pid);
+	int      fd     = raw_session(&F.m, &sid);
+	uint64_t target = mgr_obj_id(F.gd);
+	int64_t  base   = info(F.good, "requests");
+
+	// Send until no room comes for BP_BLOCKED ms. f is the frame in
+	// flight (off of its len bytes sent); sent counts whole frames.
+	uint64_t sent = 0;
+	size_t   len = 0, off = 0;
+	uint8_t *f        = bp_frame(target, 1, &len);
+	int64_t  deadline = h_now_ms() + 4 * WAIT_MS;
+	for (;;) {
+		if (bp_send_some(fd, f, len, &off)) {
+			sent++;
+			free(f);
+			if (sent >= BP_MAXREQ) {
+				fail_msg(
+				    "%d requests of %zu bytes sent (for "
+				    "%d MiB of replies) without blocking: "
+				    "the manager did not stop reading",
+				    BP_MAXREQ, len, BP_MAXREQ);
+			}
+			f   = bp_frame(target, sent + 1, &len);
+			off = 0;
+			continue;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int           r = poll(&p, 1, BP_BLOCKED);
+		if (r == 0) {
+			break; // blocked
+		}
+		assert_true(r == 1 || (r < 0 && errno == EINTR));
+		if (h_now_ms() >= deadline) {
+			fail_msg("still sending after %d ms (%" PRIu64
+			         " requests)",
+			    4 * WAIT_MS, sent);
+		}
+	}
+	uint64_t total = sent + (off > 0); // a frame partly sent counts
+	fprintf(stderr,
+	    "blocked after %" PRIu64 " requests of %zu bytes (+%zu bytes)\n",
+	    sent, len, off);
+
+	// Blocked: the manager holds a bounded amount, and serves others.
+	int64_t rss = proc_rss_kb(F.m.pid);
+	if (rss - rss0 > BP_RSS_KB) {
+		fail_msg("managerd's RSS grew from %" PRId64 " to %" PRId64
+		         " KiB for a client that does not read",
+		    rss0, rss);
+	}
+	int64_t served = info(F.good, "requests") - base - 1;
+	assert_true(served >= 0 && served <= (int64_t) total);
+	fprintf(stderr,
+	    "manager served %" PRId64 ", RSS %" PRId64 " -> %" PRId64
+	    " KiB\n",
+	    served, rss0, rss);
+	assert_others_served();
+	rss = proc_rss_kb(F.m.pid);
+	if (rss - rss0 > BP_RSS_KB) {
+		fail_msg("managerd's RSS grew from %" PRId64 " to %" PRId64
+		         " KiB for a client that does not read",
+		    rss0, rss);
+	}
+
+	// Reads every reply, in order, finishing the frame in flight as room
+	// comes; then one more request.
+	size_t   cap = BIG + 1024;
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	for (uint64_t id = 1; id <= total; id++) {
+		if (off > 0 && off < len) {
+			bp_send_some(fd, f, len, &off);
+		}
+		if (id == total && off > 0 && off < len) {
+			assert_int_equal(
+			    h_raw_send(fd, f + off, len - off, WAIT_MS), 0);
+			off = len;
+		}
+		bp_read_reply(fd, buf, cap, id);
+	}
+	free(f);
+	f = bp_frame(target, total + 1, &len);
+	assert_int_equal(h_raw_send(fd, f, len, WAIT_MS), 0);
+	bp_read_reply(fd, buf, cap, total + 1);
+	free(f);
+	free(buf);
+	raw_ping(fd, total + 2);
+	assert_open_and_quiet(fd);
+	close(fd);
+	await_info(F.good, "sessions", F.sessions0);
+	check_good();
+}
+
 /* ---- 1. ipc socket files ----------------------------------------------- */
 
 static int
@@ -1055,6 +1272,47 @@ test_tcp6(void **state)
 		snprintf(url, sizeof(url), "tcp6://[::1]:%d", port);
 		assert_serves(url, &o);
 		snprintf(url, sizeof(url), "tcp://[::1]:%d", port);
+		assert_serves(url, &o);
+		assert_int_equal(h_managerd_stop(&m), 0);
+	}
+}
+
+/* Any address of no family given ("*" or an empty host, port 0): one
+ * listener reached through both tcp://127.0.0.1:PORT and tcp://[::1]:PORT
+ * (a dual-stack IPv6 socket). The IPv6 part is skipped without IPv6
+ * loopback. */
+static void
+test_any_address_dual_stack(void **state)
+{
+	(void) state;
+	static const char *urls[] = { "tcp://*:0", "tcp://:0" };
+	bool               v6     = have_ipv6_loopback();
+	if (!v6) {
+		fprintf(stderr, "no IPv6 loopback here: IPv4 only\n");
+	}
+	for (size_t i = 0; i < countof(urls); i++) {
+		h_managerd  m;
+		const char *extra[] = { "--listen", urls[i], NULL };
+		char        prefix[64], url[128];
+		assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
+		mgr_opts o = h_opts(&m);
+		snprintf(prefix, sizeof(prefix), "%.*s",
+		    (int) strlen(urls[i]) - 1, urls[i]);
+		int port = printed_port(&m, prefix);
+		if (port <= 0) {
+			h_managerd_dump_log(&m);
+			fail_msg("no \"listening on %sPORT\" for --listen %s",
+			    prefix, urls[i]);
+		}
+		snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+		assert_serves(url, &o);
+		if (v6) {
+			snprintf(url, sizeof(url), "tcp://[::1]:%d", port);
+			assert_serves(url, &o);
+			snprintf(url, sizeof(url), "tcp6://[::1]:%d", port);
+			assert_serves(url, &o);
+		}
+		snprintf(url, sizeof(url), "tcp4://127.0.0.1:%d", port);
 		assert_serves(url, &o);
 		assert_int_equal(h_managerd_stop(&m), 0);
 	}
@@ -1344,12 +1602,14 @@ main(void)
 		T(test_slow_reader_closes),
 		T(test_many_connections),
 		T(test_silent_handshake),
+		T(test_backpressure),
 	};
 	const struct CMUnitTest plain[] = {
 		P(test_stale_and_live_ipc),
 		P(test_ipc_path_not_a_socket),
 		P(test_listen_any),
 		P(test_tcp6),
+		P(test_any_address_dual_stack),
 		P(test_connect_bad_urls),
 		P(test_connect_refused),
 		P(test_managerd_bad_listen),
