@@ -493,14 +493,25 @@ closed_err(fconn *c, int dflt)
 	return e;
 }
 
-static void
+static bool serve(fconn *c, uint8_t *buf, size_t len, bool own);
+
+/* false when c ended (and may be freed). */
+static bool
 on_writable(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
+	bool was_paused = c->rx_paused;
 	if (!c->closing) {
 		flush_locked(c);
 	}
+	bool resume = was_paused && !c->rx_paused && !c->closing;
 	pthread_mutex_unlock(&c->mtx);
+	// Reading was paused with requests read and not served yet: serve
+	// them now (the socket may have nothing new to say).
+	if (resume && c->rxlen > 0) {
+		return serve(c, c->rxbuf, c->rxlen, true);
+	}
+	return true;
 }
 
 static void
@@ -522,11 +533,124 @@ uncork(fconn *c)
 #define LOOP_RX (64 * 1024)
 static _Thread_local uint8_t *loop_rx;
 
+static bool
+over_high(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool over = !c->closing && c->txlen - c->txoff > TX_HIGH;
+	pthread_mutex_unlock(&c->mtx);
+	return over;
+}
+
+/* Serves the complete frames in buf[0..len) (own: buf is c->rxbuf) and
+ * keeps the rest in c->rxbuf. Stops early, with reading paused, once the
+ * replies queued pass TX_HIGH: the frames left wait until they are
+ * written (on_writable serves them then). false when c ended (and may
+ * be freed). */
+static bool
+serve(fconn *c, uint8_t *buf, size_t len, bool own)
+{
+	size_t off  = 0;
+	size_t need = 0; /* size of an incomplete frame at off */
+	for (;;) {
+		// Replies to the frames of this read go out together, in one
+		// write once they are all queued (pipelined requests cost one
+		// send).
+		pthread_mutex_lock(&c->mtx);
+		c->corked = true;
+		pthread_mutex_unlock(&c->mtx);
+		defer_active = true;
+		bool full    = false;
+		while (len - off >= 4) {
+			uint32_t flen = get_be32(buf + off);
+			if (flen > c->max_msg) {
+				uncork(c);
+				end(c, MGR_ETOOBIG);
+				return false;
+			}
+			if (len - off - 4 < flen) {
+				need = 4 + (size_t) flen;
+				break;
+			}
+			int err = c->on_frame(c->arg, buf + off + 4, flen);
+			if (err != 0) {
+				uncork(c);
+				end(c, err);
+				return false;
+			}
+			off += 4 + (size_t) flen;
+			if ((full = over_high(c))) {
+				break;
+			}
+		}
+		uncork(c);
+		if (!full) {
+			break;
+		}
+		if (over_high(c)) {
+			// Still over once written as far as the socket takes:
+			// pause until the reader catches up (on_writable).
+			pthread_mutex_lock(&c->mtx);
+			c->rx_paused = true;
+			set_events_locked(c, c->out_armed);
+			pthread_mutex_unlock(&c->mtx);
+			break;
+		}
+		// The socket took enough: serve the rest of the frames.
+	}
+
+	// Keep what is left (a split frame, or frames not served yet), in a
+	// buffer as big as the frame (or a header's worth when even its
+	// length is not in yet).
+	size_t left = len - off;
+	if (left == 0) {
+		if (own) {
+			free(c->rxbuf);
+			c->rxbuf = NULL;
+			c->rxcap = c->rxlen = 0;
+		}
+		return true;
+	}
+	size_t want = need > RX_MIN ? need : RX_MIN;
+	if (want < left) {
+		want = left;
+	}
+	if (own) {
+		memmove(c->rxbuf, c->rxbuf + off, left);
+		if (want > c->rxcap) {
+			uint8_t *nb = realloc(c->rxbuf, want);
+			if (nb == NULL) {
+				end(c, MGR_ENOMEM);
+				return false;
+			}
+			c->rxbuf = nb;
+			c->rxcap = want;
+		}
+	} else {
+		if ((c->rxbuf = malloc(want)) == NULL) {
+			end(c, MGR_ENOMEM);
+			return false;
+		}
+		c->rxcap = want;
+		memcpy(c->rxbuf, buf + off, left);
+	}
+	c->rxlen = left;
+	return true;
+}
+
 /* Reads once and serves every complete frame read. */
 static void
-on_readable(fconn *c)
+on_readable(fconn *c, uint32_t events)
 {
-	bool     own = c->rxlen > 0; /* a split frame waits in c->rxbuf */
+	pthread_mutex_lock(&c->mtx);
+	bool paused = c->rx_paused;
+	pthread_mutex_unlock(&c->mtx);
+	if (paused && (events & (EPOLLHUP | EPOLLERR))) {
+		// Gone while we waited for it to read: nobody will.
+		end(c, closed_err(c, MGR_ECONN));
+		return;
+	}
+	bool     own = c->rxlen > 0; /* bytes wait in c->rxbuf */
 	uint8_t *buf;
 	size_t   cap, len;
 	if (own) {
@@ -541,6 +665,14 @@ on_readable(fconn *c)
 		buf = loop_rx;
 		cap = LOOP_RX;
 		len = 0;
+	}
+	if (len == cap) {
+		// Paused with a full buffer of frames (on_writable serves
+		// them); an end must still end it, or its event would repeat.
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			end(c, closed_err(c, MGR_ECONN));
+		}
+		return;
 	}
 	ssize_t k;
 	for (;;) {
@@ -557,75 +689,7 @@ on_readable(fconn *c)
 		end(c, closed_err(c, MGR_ECONN));
 		return;
 	}
-	len += (size_t) k;
-
-	// Replies to the frames of this read go out together, in one write
-	// once they are all queued (pipelined requests cost one send).
-	pthread_mutex_lock(&c->mtx);
-	c->corked = true;
-	pthread_mutex_unlock(&c->mtx);
-	defer_active = true;
-	size_t off   = 0;
-	size_t need  = 0; /* size of an incomplete frame at off */
-	while (len - off >= 4) {
-		uint32_t flen = get_be32(buf + off);
-		if (flen > c->max_msg) {
-			uncork(c);
-			end(c, MGR_ETOOBIG);
-			return;
-		}
-		if (len - off - 4 < flen) {
-			need = 4 + (size_t) flen;
-			break;
-		}
-		int err = c->on_frame(c->arg, buf + off + 4, flen);
-		if (err != 0) {
-			uncork(c);
-			end(c, err);
-			return;
-		}
-		off += 4 + (size_t) flen;
-	}
-	uncork(c);
-	pthread_mutex_lock(&c->mtx);
-	if (!c->closing && c->txlen - c->txoff > TX_HIGH) {
-		c->rx_paused = true;
-		set_events_locked(c, c->out_armed);
-	}
-	pthread_mutex_unlock(&c->mtx);
-
-	// Keep what is left of a split frame, in a buffer as big as the
-	// frame (or a header's worth when even its length is not in yet).
-	size_t left = len - off;
-	if (left == 0) {
-		if (own) {
-			free(c->rxbuf);
-			c->rxbuf = NULL;
-			c->rxcap = c->rxlen = 0;
-		}
-		return;
-	}
-	size_t want = need > RX_MIN ? need : RX_MIN;
-	if (own) {
-		memmove(c->rxbuf, c->rxbuf + off, left);
-		if (want > c->rxcap) {
-			uint8_t *nb = realloc(c->rxbuf, want);
-			if (nb == NULL) {
-				end(c, MGR_ENOMEM);
-				return;
-			}
-			c->rxbuf = nb;
-			c->rxcap = want;
-		}
-	} else {
-		if ((c->rxbuf = malloc(want)) == NULL) {
-			end(c, MGR_ENOMEM);
-			return;
-		}
-		c->rxcap = want;
-		memcpy(c->rxbuf, buf + off, left);
-	}
-	c->rxlen = left;
+	(void) serve(c, buf, len + (size_t) k, own);
 }
 
 static int
@@ -708,12 +772,14 @@ loop_main(void *arg)
 			}
 			fconn *c = ev[i].data.ptr;
 			if (ev[i].events & EPOLLOUT) {
-				on_writable(c);
+				if (!on_writable(c)) {
+					continue; // ended
+				}
 			}
 			// Last: reading may end and free c.
 			if (ev[i].events
 			    & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-				on_readable(c);
+				on_readable(c, ev[i].events);
 			}
 		}
 		if (l->timed != NULL) {
@@ -751,7 +817,8 @@ evgroup_new(evgroup **gp, int nthreads)
 		}
 		l->running = true;
 		char name[16];
-		snprintf(name, sizeof(name), "mgr:loop%u", (unsigned) i % 100);
+		snprintf(
+		    name, sizeof(name), "mgr:loop%u", (unsigned) i % 100);
 		pthread_setname_np(l->thr, name); // for ps, perf and gdb
 	}
 	*gp = g;

@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -68,12 +69,14 @@
 
 #define countof(a) (sizeof(a) / sizeof((a)[0]))
 
-#define WAIT_MS    5000
-#define MAXMSG     ((size_t) 64 << 20) /* managerd's default */
-#define BIG        ((size_t) 1 << 20)  /* a big value: 1 MiB */
-#define NBIG       4                   /* big values, of distinct content */
-#define NSLOW      3  /* clients that do not read (one per loop over tcp) */
-#define NGETS      16 /* pipelined gets of a big value each */
+#define WAIT_MS 5000
+#define MAXMSG  ((size_t) 64 << 20) /* managerd's default */
+#define BIG     ((size_t) 1 << 20)  /* a big value: 1 MiB */
+#define NBIG    4                   /* big values, of distinct content */
+#define NSLOW   3 /* clients that do not read (one per loop over tcp) */
+#define NGETS                                                                \
+	7 /* pipelined gets of a big value each (7 MiB: under                \
+	   * the 8 MiB a reader may be behind; see backpressure) */
 #define NCALLS     100
 #define NCONN      300
 #define SERVE_MS   5000 /* bound on others' calls while one is stalled */
@@ -360,7 +363,7 @@ big_make(int k)
 static void
 raw_send_gets(int fd, uint64_t target, int n)
 {
-	size_t   len = 0, cap = 4096;
+	size_t   len = 0, cap = 4096 + (size_t) n * 64;
 	uint8_t *buf = malloc(cap);
 	assert_non_null(buf);
 	for (int i = 0; i < n; i++) {
@@ -626,9 +629,9 @@ assert_others_served(void)
 /* ---- 3. clients that do not read --------------------------------------- */
 
 /* NSLOW clients pipeline NGETS gets of 1 MiB each and do not read: the
- * manager holds most of NSLOW * NGETS MiB of replies (far over the socket
- * buffers) and serves the others meanwhile; then the slow clients read
- * every reply, in order and intact, and go on working. */
+ * manager serves them all, holding what the socket buffers do not take
+ * (under the backpressure bound), and serves the others meanwhile; then the
+ * slow clients read every reply, in order and intact, and go on working. */
 static void
 test_slow_reader(void **state)
 {
@@ -1001,6 +1004,58 @@ test_backpressure(void **state)
 	free(f);
 	free(buf);
 	raw_ping(fd, total + 2);
+	assert_open_and_quiet(fd);
+	close(fd);
+	await_info(F.good, "sessions", F.sessions0);
+	check_good();
+}
+
+/* Small requests arrive many per read: 300 gets of 1 MiB values in one
+ * write (a few KiB, one read) must not queue 300 MiB of replies either.
+ * The manager stops serving that read's frames past TX_HIGH, serves the
+ * rest as the replies are written, and every reply comes, in order. */
+static void
+test_backpressure_one_read(void **state)
+{
+	(void) state;
+	enum { N = 300 };
+	uint64_t sid;
+	int64_t  rss0 = proc_rss_kb(F.m.pid);
+	int      fd   = raw_session(&F.m, &sid);
+	int64_t  base = info(F.good, "requests");
+	raw_send_gets(fd, mgr_obj_id(F.gd), N);
+
+	// Wait until the manager stops serving them (no progress for
+	// BP_BLOCKED ms), within WAIT_MS.
+	int64_t t0 = h_now_ms(), last = -1, since = t0, calls = 0;
+	for (;;) {
+		// Each mgr_info is a request too.
+		int64_t n   = info(F.good, "requests") - base - ++calls;
+		int64_t now = h_now_ms();
+		if (n != last) {
+			last  = n;
+			since = now;
+		} else if (now - since >= BP_BLOCKED) {
+			break;
+		}
+		assert_true(now - t0 < WAIT_MS);
+		struct timespec ts = { 0, 10 * 1000000 }; // polling a counter
+		nanosleep(&ts, NULL);
+	}
+	int64_t rss = proc_rss_kb(F.m.pid);
+	fprintf(stderr,
+	    "served %" PRId64 " of %d before pausing, RSS %" PRId64
+	    " -> %" PRId64 " KiB\n",
+	    last, N, rss0, rss);
+	if (rss - rss0 > BP_RSS_KB) {
+		fail_msg("managerd's RSS grew from %" PRId64 " to %" PRId64
+		         " KiB for one read of a client that does not read",
+		    rss0, rss);
+	}
+	assert_true(last < N / 2);
+	assert_others_served();
+	raw_read_gets(fd, N);
+	raw_ping(fd, N + 1);
 	assert_open_and_quiet(fd);
 	close(fd);
 	await_info(F.good, "sessions", F.sessions0);
@@ -1603,6 +1658,7 @@ main(void)
 		T(test_many_connections),
 		T(test_silent_handshake),
 		T(test_backpressure),
+		T(test_backpressure_one_read),
 	};
 	const struct CMUnitTest plain[] = {
 		P(test_stale_and_live_ipc),
