@@ -693,10 +693,11 @@ on_readable(fconn *c, uint32_t events)
 }
 
 static int
-next_timeout(evloop *l, bool *stop)
+next_timeout(evloop *l, bool *stop, bool *timed)
 {
 	pthread_mutex_lock(&l->mtx);
 	*stop       = l->stop;
+	*timed      = l->timed != NULL;
 	int64_t min = -1;
 	for (fconn *c = l->timed; c != NULL; c = c->t_next) {
 		if (min < 0 || c->rx_deadline < min) {
@@ -742,8 +743,8 @@ loop_main(void *arg)
 	bool               busy = false;
 	spin_init(&sp); // here: the loop thread's own CPUs count
 	for (;;) {
-		bool stop;
-		int  tmo = next_timeout(l, &stop);
+		bool stop, timed;
+		int  tmo = next_timeout(l, &stop, &timed);
 		if (stop) {
 			free(defer_v);
 			free(loop_rx);
@@ -782,7 +783,7 @@ loop_main(void *arg)
 				on_readable(c, ev[i].events);
 			}
 		}
-		if (l->timed != NULL) {
+		if (timed) {
 			expire(l);
 		}
 	}
