@@ -47,6 +47,7 @@ typedef struct pending {
 	bool            done;
 	int             err;   /* transport error, when reply is NULL */
 	Mgr__Reply     *reply; /* owned once done */
+	arena          *arena; /* the reply goes there (else malloc) */
 	struct pending *next;
 } pending;
 
@@ -197,7 +198,8 @@ kill_locked(mgr_client *c, int err)
 /* Registers n requests of group g under consecutive ids (from *first).
  * MGR_ECLOSED / MGR_ECONN when the client can't send. */
 static int
-pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first)
+pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first,
+    arena *ra)
 {
 	pthread_mutex_lock(&c->mtx);
 	if (c->user_gone || c->state != C_READY) {
@@ -209,7 +211,7 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first)
 	c->next_id += n;
 	g->remaining = n;
 	for (size_t i = 0; i < n; i++) {
-		ps[i] = (pending) { .id = *first + i, .g = g };
+		ps[i] = (pending) { .id = *first + i, .g = g, .arena = ra };
 		if (c->pending_tail != NULL) {
 			c->pending_tail->next = &ps[i];
 		} else {
@@ -359,6 +361,24 @@ read_more(mgr_client *c, int64_t timeout_ms)
 	}
 }
 
+/* The id of a packed Reply: its first field, 1 (tag 0x08), a varint. */
+static bool
+peek_id(const uint8_t *f, size_t len, uint64_t *id)
+{
+	if (len < 2 || f[0] != 0x08) {
+		return false;
+	}
+	uint64_t v = 0;
+	for (size_t i = 1; i < len && i <= 10; i++) {
+		v |= (uint64_t) (f[i] & 0x7f) << (7 * (i - 1));
+		if ((f[i] & 0x80) == 0) {
+			*id = v;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Reads and hands out every reply that came (reader only). */
 static int
 read_replies(mgr_client *c)
@@ -370,28 +390,44 @@ read_replies(mgr_client *c)
 	const uint8_t *f;
 	size_t         len;
 	while ((f = next_frame(c, &len, &rv)) != NULL) {
-		Mgr__Reply *rp = NULL;
-		if (pb_check(&mgr__reply__descriptor, f, len, PB_MAX_DEPTH)) {
-			rp = mgr__reply__unpack(NULL, len, f);
+		if (!pb_check(
+		        &mgr__reply__descriptor, f, len, PB_MAX_DEPTH)) {
+			return MGR_EPROTO;
 		}
-		if (rp == NULL) {
+		// The id comes first (protobuf-c packs fields in number
+		// order): find the waiter before unpacking, so that the reply
+		// goes into its arena rather than malloc.
+		uint64_t id;
+		if (!peek_id(f, len, &id)) {
 			return MGR_EPROTO;
 		}
 		pthread_mutex_lock(&c->mtx);
 		pending *prev = NULL, *p = c->pending;
-		while (p != NULL && p->id != rp->id) {
+		while (p != NULL && p->id != id) {
 			prev = p;
 			p    = p->next;
 		}
 		if (p != NULL) {
 			unlink_pending(c, prev, p);
-			p->reply = rp;
-			finish_pending(p);
 		}
 		pthread_mutex_unlock(&c->mtx);
 		if (p == NULL) {
 			// A reply nobody waits for: the manager is confused.
+			return MGR_EPROTO;
+		}
+		// p is ours alone now: its thread waits until it is finished.
+		Mgr__Reply *rp = mgr__reply__unpack(
+		    p->arena != NULL ? &p->arena->pb : NULL, len, f);
+		bool bad = rp == NULL || rp->id != id;
+		if (bad && rp != NULL && p->arena == NULL) {
 			mgr__reply__free_unpacked(rp, NULL);
+		}
+		pthread_mutex_lock(&c->mtx);
+		p->reply = bad ? NULL : rp;
+		p->err   = bad ? MGR_EPROTO : 0;
+		finish_pending(p); // from here on p and rp are its thread's
+		pthread_mutex_unlock(&c->mtx);
+		if (bad) {
 			return MGR_EPROTO;
 		}
 	}
@@ -697,11 +733,23 @@ mgr_disconnect(mgr_client *c)
 static pthread_key_t  arena_key;
 static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
+/* Per thread, reused across calls: one arena for the request tree, one
+ * for the reply (unpacked into it by whichever thread reads it). A call
+ * made while a reply is still in use (releasing a reference nobody took,
+ * from inside the outer call) unpacks its own reply with malloc. */
+typedef struct tls_arenas {
+	arena req;
+	arena rep;
+	int   depth; /* calls of this thread in progress */
+} tls_arenas;
+
 static void
 arena_destroy(void *p)
 {
-	arena_fini(p);
-	free(p);
+	tls_arenas *t = p;
+	arena_fini(&t->req);
+	arena_fini(&t->rep);
+	free(t);
 }
 
 static void
@@ -710,20 +758,31 @@ arena_key_init(void)
 	pthread_key_create(&arena_key, arena_destroy);
 }
 
-/* A per-thread arena for request trees, reused across calls. */
-static arena *
-thread_arena(void)
+static tls_arenas *
+thread_arenas(void)
 {
 	pthread_once(&arena_once, arena_key_init);
-	arena *a = pthread_getspecific(arena_key);
-	if (a == NULL) {
-		a = malloc(sizeof(*a));
-		if (a != NULL) {
-			arena_init(a);
-			pthread_setspecific(arena_key, a);
+	tls_arenas *t = pthread_getspecific(arena_key);
+	if (t == NULL) {
+		t = calloc(1, sizeof(*t));
+		if (t != NULL) {
+			arena_init(&t->req);
+			arena_init(&t->rep);
+			pthread_setspecific(arena_key, t);
 		}
 	}
-	return a;
+	return t;
+}
+
+static size_t
+varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
 }
 
 static uint64_t
@@ -743,6 +802,7 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	Mgr__Value  *pv[16];
 	Mgr__Value **args = pv;
 	pending      p;
+	tls_arenas  *ta;
 	arena       *a;
 	int          rv;
 
@@ -750,9 +810,10 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	    || (call->nargs > 0 && call->args == NULL)) {
 		return MGR_EINVAL;
 	}
-	if ((a = thread_arena()) == NULL) {
+	if ((ta = thread_arenas()) == NULL) {
 		return MGR_ENOMEM;
 	}
+	a = &ta->req;
 	if (call->nargs > 16
 	    && (args = arena_alloc(a, call->nargs * sizeof(*args))) == NULL) {
 		arena_reset(a);
@@ -780,7 +841,9 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 
 	// The manager's limit (from the handshake): over it, the manager
 	// would close the connection. 11 bytes leave room for the id.
-	if (mgr__request__get_packed_size(&rq) + 11 > c->max_message) {
+	// (Packed without the id: proto3 leaves out a zero id.)
+	size_t n = mgr__request__get_packed_size(&rq);
+	if (n + 11 > c->max_message) {
 		arena_reset(a);
 		client_set_detail("request over the manager's %zu byte limit",
 		    c->max_message);
@@ -789,22 +852,25 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	pgroup   g;
 	uint64_t id;
 	pthread_cond_init(&g.cv, NULL);
-	if ((rv = pend_begin(c, &p, 1, &g, &id)) != 0) {
+	arena *ra = ta->depth == 0 ? &ta->rep : NULL;
+	if ((rv = pend_begin(c, &p, 1, &g, &id, ra)) != 0) {
 		pthread_cond_destroy(&g.cv);
 		arena_reset(a);
 		return rv;
 	}
-	rq.id          = id;
-	size_t   n     = mgr__request__get_packed_size(&rq);
+	ta->depth++;
+	rq.id = id;
+	n += 1 + varint_len(id); // the id's tag and value
 	uint8_t *frame = arena_alloc(a, n + 4);
 	if (frame == NULL) {
 		abandon(c, &p, 1, MGR_ENOMEM);
 	} else {
+		// The length actually packed goes in the header.
+		n        = mgr__request__pack(&rq, frame + 4);
 		frame[0] = (uint8_t) (n >> 24);
 		frame[1] = (uint8_t) (n >> 16);
 		frame[2] = (uint8_t) (n >> 8);
 		frame[3] = (uint8_t) n;
-		mgr__request__pack(&rq, frame + 4);
 		exchange(c, frame, n + 4, &p, 1, &g);
 	}
 	arena_reset(a);
@@ -812,10 +878,15 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 
 	if (p.reply == NULL) {
 		client_set_detail("%s",
-		    p.err == MGR_ECLOSED ? "the client was disconnected"
-		        : p.err == MGR_ENOMEM
-		        ? "out of memory"
+		    p.err == MGR_ECLOSED      ? "the client was disconnected"
+		        : p.err == MGR_ENOMEM ? "out of memory"
+		        : p.err == MGR_EPROTO
+		        ? "malformed reply from the manager"
 		        : "connection to the manager lost");
+		if (ra != NULL) {
+			arena_reset(ra);
+		}
+		ta->depth--;
 		return p.err;
 	}
 	rv = p.reply->status;
@@ -841,7 +912,12 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	if (rv == 0) {
 		client_set_detail(NULL);
 	}
-	mgr__reply__free_unpacked(p.reply, NULL);
+	if (ra != NULL) {
+		arena_reset(ra);
+	} else {
+		mgr__reply__free_unpacked(p.reply, NULL);
+	}
+	ta->depth--;
 	return rv;
 }
 
@@ -886,7 +962,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		return MGR_ENOMEM;
 	}
 	pthread_cond_init(&g.cv, NULL);
-	if ((rv = pend_begin(c, ps, np, &g, &first)) != 0) {
+	if ((rv = pend_begin(c, ps, np, &g, &first, NULL)) != 0) {
 		pthread_cond_destroy(&g.cv);
 		free(ps);
 		free(out);
