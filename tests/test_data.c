@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dict.h"
-#include "list.h"
+#include "sdict.h"
+#include "svec.h"
 #include "object.h"
 #include "server.h"
 #include "value.h"

@@ -3,7 +3,7 @@
  * part); this file only holds the handlers. */
 #include <stdlib.h>
 
-#include "dict.h"
+#include "sdict.h"
 #include "object.h"
 
 static sdict *

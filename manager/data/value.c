@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dict.h"
-#include "list.h"
+#include "sdict.h"
+#include "svec.h"
 #include "object.h"
 
 /* ---- construction ---------------------------------------------------------

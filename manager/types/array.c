@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "list.h"
+#include "svec.h"
 #include "object.h"
 #include "typecode.h"
 

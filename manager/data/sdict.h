@@ -1,6 +1,6 @@
 /* sdict: an insertion-ordered hash map sval -> sval, the data of a shared
- * dict, of a namespace and of dict values. Pure data (no I/O, no locking);
- * dict.c also holds the dict type's request handlers below the data part.
+ * dict, of a namespace and of dict values. Pure data (no I/O, no locking):
+ * the dict type's request handlers are in types/dict.c.
  *
  * Built like CPython's compact dict: the entries live in an array in
  * insertion order, and a power-of-two open-addressing index of int32 (or,
@@ -13,8 +13,8 @@
  * and true are three keys). "Moving" functions take ownership of the svals
  * they are given and leave them SV_NONE; on error they take nothing.
  */
-#ifndef MGR_DICT_H
-#define MGR_DICT_H
+#ifndef MGR_MANAGER_DATA_SDICT_H
+#define MGR_MANAGER_DATA_SDICT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dict.h"
+#include "sdict.h"
 #include "server.h"
 
 static int

@@ -1,14 +1,14 @@
 /* svec: a growable array of owned svals, the data of a shared list and of
- * list and tuple values. Pure data (no I/O, no locking): list.c also holds
- * the request handlers of the list type, below the data part.
+ * list and tuple values. Pure data (no I/O, no locking): the list type's
+ * request handlers are in types/list.c.
  *
  * Indexes are int64_t and may be negative (counting from the end) as in
  * Python; out-of-range insert positions and slice bounds are clamped as in
  * Python. Functions documented as "moving" take ownership of the sval they
  * are given and leave it SV_NONE; on error they take nothing.
  */
-#ifndef MGR_LIST_H
-#define MGR_LIST_H
+#ifndef MGR_MANAGER_DATA_SVEC_H
+#define MGR_MANAGER_DATA_SVEC_H
 
 #include <stdbool.h>
 #include <stddef.h>

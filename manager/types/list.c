@@ -1,0 +1,311 @@
+/* The shared list type: request handlers over an svec (data/svec.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "object.h"
+#include "svec.h"
+
+
+static svec *
+L(mctx *c)
+{
+	return c->obj->data;
+}
+
+/* CREATE [list_or_tuple]: the argument's items become the list's. */
+static int
+list_create(mobj *o, mctx *c)
+{
+	svec *v = NULL;
+	if (c->nargs > 1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "list expected at most 1 argument, got %zu", c->nargs);
+	}
+	if (c->nargs == 1 && c->args[0].kind != SV_NONE) {
+		sval *a = &c->args[0];
+		if (a->kind != SV_LIST && a->kind != SV_TUPLE) {
+			return mctx_fail(c, MGR_ETYPE,
+			    "'%s' object is not iterable", sv_type_name(a));
+		}
+		v       = a->vec; // the argument's vector, taken as is
+		a->kind = SV_NONE;
+	} else if ((v = svec_new(0)) == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	o->data = v;
+	return 0;
+}
+
+static void
+list_destroy(mobj *o)
+{
+	svec_free(o->data);
+	o->data = NULL;
+}
+
+static void
+list_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	svec *v = o->data;
+	for (size_t i = 0; i < v->len; i++) {
+		sv_each_ref(&v->items[i], fn, arg);
+	}
+}
+
+/* For atomic batches: a copy to put back if the batch fails. */
+static void *
+list_clone(mobj *o)
+{
+	svec *copy;
+	return svec_copy(o->data, &copy) == 0 ? copy : NULL;
+}
+
+const mtype list_type = {
+	.code     = MGR__OBJ_TYPE__OBJ_LIST,
+	.name     = "list",
+	.create   = list_create,
+	.destroy  = list_destroy,
+	.each_ref = list_each_ref,
+	.clone_data = list_clone,
+};
+
+static int
+fail_rc(mctx *c, int rc)
+{
+	switch (rc) {
+	case MGR_ENOMEM:
+		return mctx_fail(c, rc, "out of memory");
+	case MGR_ETOOBIG:
+		return mctx_fail(c, rc, "list too big or nested too deeply");
+	default:
+		return mctx_fail(c, rc, "list operation failed");
+	}
+}
+
+static int
+h_append(mctx *c)
+{
+	int rc = svec_append(L(c), &c->args[0]);
+	return rc != 0 ? fail_rc(c, rc) : 0;
+}
+
+static int
+h_extend(mctx *c)
+{
+	sval *a = &c->args[0];
+	if (a->kind != SV_LIST && a->kind != SV_TUPLE) {
+		return mctx_fail(c, MGR_ETYPE, "'%s' object is not iterable",
+		    sv_type_name(a));
+	}
+	int rc = svec_extend(L(c), a->vec);
+	return rc != 0 ? fail_rc(c, rc) : 0;
+}
+
+static int
+h_insert(mctx *c)
+{
+	int64_t i;
+	int     rc = mctx_arg_int(c, 0, &i);
+	if (rc != 0) {
+		return rc;
+	}
+	rc = svec_insert(L(c), i, &c->args[1]);
+	return rc != 0 ? fail_rc(c, rc) : 0;
+}
+
+static int
+h_get(mctx *c)
+{
+	int64_t i;
+	int     rc = mctx_arg_int(c, 0, &i);
+	if (rc != 0) {
+		return rc;
+	}
+	const sval *x = svec_get(L(c), i);
+	if (x == NULL) {
+		return mctx_fail(c, MGR_EINDEX, "list index out of range");
+	}
+	c->res_borrowed = x;
+	return 0;
+}
+
+static int
+h_set(mctx *c)
+{
+	int64_t i;
+	int     rc = mctx_arg_int(c, 0, &i);
+	if (rc != 0) {
+		return rc;
+	}
+	if (svec_set(L(c), i, &c->args[1]) != 0) {
+		return mctx_fail(
+		    c, MGR_EINDEX, "list assignment index out of range");
+	}
+	return 0;
+}
+
+static int
+h_del(mctx *c)
+{
+	int64_t i;
+	int     rc = mctx_arg_int(c, 0, &i);
+	if (rc != 0) {
+		return rc;
+	}
+	if (svec_del(L(c), i) != 0) {
+		return mctx_fail(
+		    c, MGR_EINDEX, "list assignment index out of range");
+	}
+	return 0;
+}
+
+/* POP [i]: i defaults to -1, as in Python. */
+static int
+h_pop(mctx *c)
+{
+	int64_t i  = -1;
+	int     rc = c->nargs > 0 ? mctx_arg_int(c, 0, &i) : 0;
+	if (rc != 0) {
+		return rc;
+	}
+	if (svec_len(L(c)) == 0) {
+		return mctx_fail(c, MGR_EINDEX, "pop from empty list");
+	}
+	if (svec_pop(L(c), i, &c->res) != 0) {
+		return mctx_fail(c, MGR_EINDEX, "pop index out of range");
+	}
+	return 0;
+}
+
+static int
+h_remove(mctx *c)
+{
+	if (svec_remove(L(c), &c->args[0]) != 0) {
+		return mctx_fail(
+		    c, MGR_EVALUE, "list.remove(x): x not in list");
+	}
+	return 0;
+}
+
+static int
+h_index(mctx *c)
+{
+	size_t pos;
+	if (svec_find(L(c), &c->args[0], &pos) != 0) {
+		char repr[120];
+		return mctx_fail(c, MGR_EVALUE, "%s is not in list",
+		    sv_repr(&c->args[0], repr, sizeof(repr)));
+	}
+	c->res = sv_int((int64_t) pos);
+	return 0;
+}
+
+static int
+h_count(mctx *c)
+{
+	c->res = sv_int((int64_t) svec_count(L(c), &c->args[0]));
+	return 0;
+}
+
+static int
+h_len(mctx *c)
+{
+	c->res = sv_int((int64_t) svec_len(L(c)));
+	return 0;
+}
+
+static int
+h_reverse(mctx *c)
+{
+	svec_reverse(L(c));
+	return 0;
+}
+
+/* SORT [reverse]. */
+static int
+h_sort(mctx *c)
+{
+	bool reverse = false;
+	int  rc      = c->nargs > 0 ? mctx_arg_bool(c, 0, &reverse) : 0;
+	if (rc != 0) {
+		return rc;
+	}
+	const sval *a = NULL, *b = NULL;
+	rc = svec_sort(L(c), reverse, &a, &b);
+	if (rc == MGR_ETYPE) {
+		return mctx_fail(c, rc,
+		    "'<' not supported between instances of '%s' and '%s'",
+		    sv_type_name(a), sv_type_name(b));
+	}
+	return rc != 0 ? fail_rc(c, rc) : 0;
+}
+
+static int
+h_clear(mctx *c)
+{
+	svec_clear(L(c));
+	return 0;
+}
+
+/* A slice bound: an int, or None for the default (as l[:stop]). */
+static int
+slice_bound(mctx *c, size_t i, int64_t dflt, int64_t *out)
+{
+	if (i >= c->nargs || c->args[i].kind == SV_NONE) {
+		*out = dflt;
+		return 0;
+	}
+	return mctx_arg_int(c, i, out);
+}
+
+/* SLICE start stop -> list. */
+static int
+h_slice(mctx *c)
+{
+	int64_t start, stop;
+	int     rc;
+	if ((rc = slice_bound(c, 0, 0, &start)) != 0
+	    || (rc = slice_bound(c, 1, INT64_MAX, &stop)) != 0) {
+		return rc;
+	}
+	svec *r;
+	if ((rc = svec_slice(L(c), start, stop, &r)) != 0) {
+		return fail_rc(c, rc);
+	}
+	c->res = (sval) { .kind = SV_LIST, .vec = r };
+	return 0;
+}
+
+static int
+h_copy(mctx *c)
+{
+	svec *r;
+	int   rc = svec_copy(L(c), &r);
+	if (rc != 0) {
+		return fail_rc(c, rc);
+	}
+	c->res = (sval) { .kind = SV_LIST, .vec = r };
+	return 0;
+}
+
+#define T_LIST MT(MGR__OBJ_TYPE__OBJ_LIST)
+
+const mop list_ops[] = {
+	{ MGR__OP__OP_LIST_APPEND, T_LIST, 1, 1, h_append },
+	{ MGR__OP__OP_LIST_EXTEND, T_LIST, 1, 1, h_extend },
+	{ MGR__OP__OP_LIST_INSERT, T_LIST, 2, 2, h_insert },
+	{ MGR__OP__OP_LIST_GET, T_LIST, 1, 1, h_get },
+	{ MGR__OP__OP_LIST_SET, T_LIST, 2, 2, h_set },
+	{ MGR__OP__OP_LIST_DEL, T_LIST, 1, 1, h_del },
+	{ MGR__OP__OP_LIST_POP, T_LIST, 0, 1, h_pop },
+	{ MGR__OP__OP_LIST_REMOVE, T_LIST, 1, 1, h_remove },
+	{ MGR__OP__OP_LIST_INDEX, T_LIST, 1, 1, h_index },
+	{ MGR__OP__OP_LIST_COUNT, T_LIST, 1, 1, h_count },
+	{ MGR__OP__OP_LIST_LEN, T_LIST, 0, 0, h_len },
+	{ MGR__OP__OP_LIST_REVERSE, T_LIST, 0, 0, h_reverse },
+	{ MGR__OP__OP_LIST_SORT, T_LIST, 0, 1, h_sort },
+	{ MGR__OP__OP_LIST_CLEAR, T_LIST, 0, 0, h_clear },
+	{ MGR__OP__OP_LIST_SLICE, T_LIST, 0, 2, h_slice },
+	{ MGR__OP__OP_LIST_COPY, T_LIST, 0, 0, h_copy },
+	{ 0 },
+};
