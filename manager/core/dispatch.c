@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "log.h"
 #include "server.h"
+#include "session.h"
 #include "wait.h"
 
 extern const mop admin_ops[];
@@ -78,52 +80,6 @@ op_name(Mgr__Op op)
 	return v != NULL ? v->name + 3 : "unknown"; // skip "OP_"
 }
 
-int
-mctx_fail(mctx *c, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int
-mctx_arg_int(mctx *c, size_t i, int64_t *out)
-{
-	if (i >= c->nargs || c->args[i].kind != SV_INT) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be an int, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
-	}
-	*out = c->args[i].i;
-	return 0;
-}
-
-int
-mctx_arg_bool(mctx *c, size_t i, bool *out)
-{
-	if (i >= c->nargs || c->args[i].kind != SV_BOOL) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a bool, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
-	}
-	*out = c->args[i].b;
-	return 0;
-}
-
-int
-mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
-{
-	if (i >= c->nargs || c->args[i].kind != SV_STR) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a str, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
-	}
-	*s = sv_sdata(&c->args[i]);
-	if (len != NULL) {
-		*len = sv_slen(&c->args[i]);
-	}
-	return 0;
-}
-
 /* Finds the target, checks it and the arguments, decodes them and runs
  * the handler; returns its status (or MGR_PENDING). */
 static int
@@ -178,7 +134,8 @@ encode(mctx *c, int rv, Mgr__Reply *rp)
 			Mgr__Value *pv = arena_alloc(&srv->txa, sizeof(*pv));
 			if (pv == NULL) {
 				rv = mctx_fail(c, MGR_ENOMEM, "out of memory");
-			} else if ((rv = sv_to_pb(res, &srv->txa, c->sess, pv)) !=
+			} else if ((rv = session_encode_value(
+				    c->sess, res, &srv->txa, pv)) !=
 			    0) {
 				mctx_fail(c, rv, "cannot encode the result");
 			} else {

@@ -24,17 +24,6 @@ now_us(void)
 	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-void gc_note_decref(mobj *o);
-void gc_maybe(server *srv, bool force);
-
-void
-gc_note_decref(mobj *o)
-{
-	if (o->type->each_ref != NULL) {
-		o->srv->gc_pending++;
-	}
-}
-
 static void
 dec_internal(sval *ref, void *arg)
 {

@@ -21,6 +21,7 @@
 
 #include "manager.pb-c.h"
 #include "mgr.h" /* MGR_E* codes */
+#include "session.h"
 #include "value.h"
 
 struct server;
@@ -78,21 +79,14 @@ mobj *store_find(struct server *srv, uint64_t id);
 void  mobj_incref(mobj *o);
 /* Drops one reference; at zero the object is destroyed and freed. */
 void  mobj_decref(mobj *o);
+/* mobj_incref / mobj_decref for the reference a value (SV_REF) holds: the
+ * store counts those too, since while none exist no cycle can (gc.c). */
+void  mobj_incref_value(mobj *o);
+void  mobj_decref_value(mobj *o);
 /* mobj_decref for a short hold taken by the manager itself (around a
  * request): such a drop can't leave a new garbage cycle behind, so it
  * does not count towards the next cycle collection. */
 void  mobj_unhold(mobj *o);
-
-/* ---- sessions (session.c) ------------------------------------------------ */
-
-uint64_t session_id(const struct session *s);
-/* Gives s one more reference to o (and o one more ref). MGR_ENOMEM. */
-int      session_ref_add(struct session *s, mobj *o);
-/* Drops one of s's references to o; MGR_ENOOBJ if s holds none. */
-int      session_ref_drop(struct session *s, mobj *o);
-/* Makes o's type's session_end hook run for s when s ends (s holds a
- * lock or permits of o). MGR_ENOMEM. */
-int      session_touch(struct session *s, mobj *o);
 
 /* ---- request context ----------------------------------------------------- */
 

@@ -13,9 +13,9 @@
 #include "conn.h"
 #include "idmap.h"
 #include "object.h"
+#include "session.h"
 #include "value.h"
 
-typedef struct session  session;
 typedef struct listener listener;
 
 typedef struct server {
@@ -83,16 +83,6 @@ void server_free(server *srv);
 
 /* ---- internal, between the server's files -------------------------------- */
 
-/* Sessions (session.c): called by the listener for an accepted socket
- * (owned from here on). */
-int  session_start(server *srv, int fd, const char *peer);
-/* Drops everything s holds (references, locks, waiters); srv->mtx held. */
-void session_drop_all(session *s);
-/* The list of s's waiters (wait.c links them). */
-struct waiter **session_waiters(session *s);
-/* Sends a reply to s; srv->mtx held. */
-int  session_send(session *s, const Mgr__Reply *rp);
-
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
 int dispatch(server *srv, session *s, const Mgr__Request *rq);
@@ -102,7 +92,6 @@ const char  *op_name(Mgr__Op op);
 uint64_t now_ms(void);
 
 /* Cycle collection (gc.c). */
-void gc_note_decref(mobj *o);
 void gc_collect(server *srv);
 /* Collects when enough container decrefs have accumulated, or whenever
  * any have with force. */

@@ -10,75 +10,8 @@
 #include "log.h"
 #include "pbcheck.h"
 #include "server.h"
+#include "session.h"
 #include "wait.h"
-
-enum sstate { S_HANDSHAKE, S_READY, S_CLOSED };
-
-struct session {
-	server     *srv;
-	fconn      *fc;
-	uint64_t    id;
-	enum sstate state;
-	uint8_t     nonce[AUTH_NONCE_LEN];
-	idmap       refs;    /* object id -> (uintptr_t) references held */
-	idmap       touched; /* ids of objects whose session_end must run */
-	waiter     *waiters; /* parked requests of this session */
-	arena       rxa;     /* unpacked requests, reset after each */
-	session    *prev, *next;
-	uint64_t    requests;
-	char        peer[96];
-};
-
-uint64_t
-session_id(const session *s)
-{
-	return s->id;
-}
-
-int
-session_ref_add(session *s, mobj *o)
-{
-	void **slot = idmap_put(&s->refs, o->id);
-	if (slot == NULL) {
-		return MGR_ENOMEM;
-	}
-	*slot = (void *) ((uintptr_t) *slot + 1);
-	mobj_incref(o);
-	return 0;
-}
-
-waiter **
-session_waiters(session *s)
-{
-	return &s->waiters;
-}
-
-int
-session_touch(session *s, mobj *o)
-{
-	void **slot = idmap_put(&s->touched, o->id);
-	return slot == NULL ? MGR_ENOMEM : 0;
-}
-
-int
-session_ref_drop(session *s, mobj *o)
-{
-	void **slot = idmap_put(&s->refs, o->id);
-	if (slot == NULL || *slot == NULL) {
-		if (slot != NULL) {
-			idmap_del(&s->refs, o->id);
-		}
-		return MGR_ENOOBJ;
-	}
-	uintptr_t n = (uintptr_t) *slot - 1;
-	if (n == 0) {
-		idmap_del(&s->refs, o->id);
-	} else {
-		*slot = (void *) n;
-	}
-	mobj_decref(o);
-	return 0;
-}
 
 void
 session_drop_all(session *s)
@@ -114,27 +47,6 @@ session_drop_all(session *s)
 		}
 	}
 	idmap_fini(&refs);
-}
-
-int
-session_send(session *s, const Mgr__Reply *rp)
-{
-	int rv = fconn_send_msg(s->fc, &rp->base);
-	if (rv == MGR_ETOOBIG) {
-		// The reply can't travel: say so instead of dropping it.
-		Mgr__Reply small = MGR__REPLY__INIT;
-		char       msg[96];
-		snprintf(msg, sizeof(msg),
-		    "reply of %zu bytes is over the %zu "
-		    "byte message limit",
-		    protobuf_c_message_get_packed_size(&rp->base),
-		    s->srv->max_message);
-		small.id     = rp->id;
-		small.status = MGR_ETOOBIG;
-		small.error  = msg;
-		rv           = fconn_send_msg(s->fc, &small.base);
-	}
-	return rv;
 }
 
 /* ---- handshake
@@ -203,7 +115,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	// Give the arena's chunk back: many connections sit idle after the
 	// handshake, and the first request takes a chunk again.
 	arena_fini(&s->rxa);
-	s->state = S_READY;
+	s->state = SESSION_READY;
 	fconn_set_rx_timeout(s->fc, 0);
 	return fconn_send_msg(s->fc, &w.base);
 }
@@ -216,10 +128,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 {
 	session *s   = arg;
 	server  *srv = s->srv;
-	if (s->state == S_HANDSHAKE) {
+	if (s->state == SESSION_HANDSHAKE) {
 		return on_auth(s, data, len);
 	}
-	if (s->state != S_READY) {
+	if (s->state != SESSION_READY) {
 		return 0; // closing after a failed handshake: ignore
 	}
 	Mgr__Request *rq = NULL;
@@ -262,7 +174,7 @@ on_closed(void *arg, int err)
 	    (unsigned long long) s->requests);
 
 	pthread_mutex_lock(&srv->mtx);
-	s->state = S_CLOSED;
+	s->state = SESSION_CLOSED;
 	session_drop_all(s);
 	gc_maybe(srv, false);
 	if (s->prev != NULL) {
@@ -333,9 +245,6 @@ session_start(server *srv, int fd, const char *peer)
 	fconn_start(s->fc);
 	return 0;
 }
-
-/* Closes every session (shutdown); srv->mtx not held. */
-void sessions_close_all(server *srv);
 
 void
 sessions_close_all(server *srv)

@@ -47,6 +47,20 @@ mobj_incref(mobj *o)
 }
 
 void
+mobj_incref_value(mobj *o)
+{
+	o->refs++;
+	o->srv->ref_values++;
+}
+
+void
+mobj_decref_value(mobj *o)
+{
+	o->srv->ref_values--;
+	mobj_decref(o);
+}
+
+void
 mobj_unhold(mobj *o)
 {
 	if (o->refs > 1) {
@@ -65,7 +79,11 @@ mobj_decref(mobj *o)
 		return;
 	}
 	if (--o->refs > 0) {
-		gc_note_decref(o); // maybe only a cycle holds it now
+		// Maybe only a cycle holds it now: counted towards the next
+		// cycle collection (gc.c), for containers only.
+		if (o->type->each_ref != NULL) {
+			o->srv->gc_pending++;
+		}
 		return;
 	}
 	if (o->srv->closing) {

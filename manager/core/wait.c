@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "session.h"
 #include "wait.h"
 
 /* ---- the deadline heap -------------------------------------------------- */
@@ -212,7 +213,7 @@ waiter_done(waiter *w, int status, sval *res)
 	rp.id     = w->rq_id;
 	rp.status = status;
 	if (status == 0 && res != NULL && res->kind != SV_NONE) {
-		if (sv_to_pb(res, &srv->txa, w->sess, &pv) == 0) {
+		if (session_encode_value(w->sess, res, &srv->txa, &pv) == 0) {
 			rp.result = &pv;
 		} else {
 			rp.status = MGR_ENOMEM;

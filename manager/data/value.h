@@ -13,12 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "manager.pb-c.h"
 
 struct mobj;
-struct session;
-struct server;
 
 typedef enum sv_kind {
 	SV_NONE = 0,
@@ -154,19 +150,5 @@ const char *sv_repr(const sval *v, char *buf, size_t cap);
 /* addition: calls fn on every SV_REF inside v (nested containers too), for
  * the types' each_ref (cycle collection). */
 void sv_each_ref(sval *v, void (*fn)(sval *ref, void *arg), void *arg);
-
-/* Decodes a protobuf value into *out (owned). References are looked up in
- * srv's store: MGR_ENOOBJ for an unknown id. MGR_EPROTO for a malformed
- * value (no kind, dict with unequal keys and values), MGR_ETYPE for an
- * unhashable dict key, MGR_ETOOBIG past SV_MAX_DEPTH. On error *out is
- * SV_NONE and nothing leaks. */
-int sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out);
-
-/* Encodes v into *out, allocating protobuf nodes from a. Strings are not
- * copied: *out points into v, so v must outlive the packing of *out. Each
- * reference met gives sess one more reference to its object (the client
- * builds a proxy from it, which it releases later); sess may be NULL for
- * no such accounting. MGR_ENOMEM. */
-int sv_to_pb(const sval *v, arena *a, struct session *sess, Mgr__Value *out);
 
 #endif

@@ -1,0 +1,52 @@
+/* The request context's helpers for handlers: error details and typed
+ * access to the decoded arguments. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "object.h"
+
+int
+mctx_fail(mctx *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+mctx_arg_int(mctx *c, size_t i, int64_t *out)
+{
+	if (i >= c->nargs || c->args[i].kind != SV_INT) {
+		return mctx_fail(c, MGR_ETYPE, "argument %zu must be an int, not %s",
+		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+	}
+	*out = c->args[i].i;
+	return 0;
+}
+
+int
+mctx_arg_bool(mctx *c, size_t i, bool *out)
+{
+	if (i >= c->nargs || c->args[i].kind != SV_BOOL) {
+		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a bool, not %s",
+		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+	}
+	*out = c->args[i].b;
+	return 0;
+}
+
+int
+mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
+{
+	if (i >= c->nargs || c->args[i].kind != SV_STR) {
+		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a str, not %s",
+		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+	}
+	*s = sv_sdata(&c->args[i]);
+	if (len != NULL) {
+		*len = sv_slen(&c->args[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,288 @@
+/* The protobuf codec of the manager's values: Mgr__Value trees in, svals
+ * out and back. Recursion is bounded by SV_MAX_DEPTH (see value.c). */
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgr.h"
+#include "object.h"
+#include "sdict.h"
+#include "svec.h"
+
+static int
+from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+{
+	*out = SV_NONE_INIT;
+	if (pb == NULL) {
+		return MGR_EPROTO;
+	}
+	switch (pb->kind_case) {
+	case MGR__VALUE__KIND_NONE:
+		return 0;
+	case MGR__VALUE__KIND_B:
+		*out = sv_bool(pb->b != 0);
+		return 0;
+	case MGR__VALUE__KIND_I:
+		*out = sv_int(pb->i);
+		return 0;
+	case MGR__VALUE__KIND_F:
+		*out = sv_float(pb->f);
+		return 0;
+	case MGR__VALUE__KIND_S:
+		if (pb->s == NULL) {
+			return MGR_EPROTO;
+		}
+		return sv_str(out, SV_STR, pb->s, strlen(pb->s));
+	case MGR__VALUE__KIND_Y:
+		if (pb->y.len > 0 && pb->y.data == NULL) {
+			return MGR_EPROTO;
+		}
+		return sv_str(
+		    out, SV_BYTES, (const char *) pb->y.data, pb->y.len);
+	case MGR__VALUE__KIND_LIST:
+	case MGR__VALUE__KIND_TUPLE: {
+		bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
+		const Mgr__Seq *seq  = list ? pb->list : pb->tuple;
+		size_t          n    = seq != NULL ? seq->n_items : 0;
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		if (n > 0 && seq->items == NULL) {
+			return MGR_EPROTO;
+		}
+		svec *v = svec_new(n);
+		if (v == NULL) {
+			return MGR_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int rc = from_pb_d(
+			    srv, seq->items[i], &v->items[i], depth + 1);
+			if (rc != 0) {
+				v->len = i;
+				svec_free(v);
+				return rc;
+			}
+		}
+		v->len    = n;
+		out->kind = list ? SV_LIST : SV_TUPLE;
+		out->vec  = v;
+		return 0;
+	}
+	case MGR__VALUE__KIND_DICT: {
+		const Mgr__Map *map = pb->dict;
+		size_t          n   = map != NULL ? map->n_keys : 0;
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		if (map != NULL
+		    && (map->n_values != n || (n > 0 && map->keys == NULL)
+		        || (n > 0 && map->values == NULL))) {
+			return MGR_EPROTO;
+		}
+		sdict *d = sd_new(n);
+		if (d == NULL) {
+			return MGR_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sval k, v;
+			int  rc = from_pb_d(srv, map->keys[i], &k, depth + 1);
+			if (rc == 0 && !sv_hashable(&k)) {
+				sv_free(&k);
+				rc = MGR_ETYPE;
+			}
+			if (rc == 0
+			    && (rc = from_pb_d(
+			            srv, map->values[i], &v, depth + 1))
+			        != 0) {
+				sv_free(&k);
+			}
+			// A repeated key: the last value wins, as in a Python
+			// dict display.
+			if (rc == 0 && (rc = sd_set(d, &k, &v)) != 0) {
+				sv_free(&k);
+				sv_free(&v);
+			}
+			if (rc != 0) {
+				sd_free(d);
+				return rc;
+			}
+		}
+		out->kind = SV_DICT;
+		out->dict = d;
+		return 0;
+	}
+	case MGR__VALUE__KIND_REF: {
+		if (pb->ref == NULL) {
+			return MGR_EPROTO;
+		}
+		mobj *o = store_find(srv, pb->ref->id);
+		if (o == NULL) {
+			return MGR_ENOOBJ;
+		}
+		// The client names the type it believes the object has; a
+		// mismatch is a wrong token (OBJ_NONE: not said).
+		if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE
+		    && (o->type == NULL || o->type->code != pb->ref->type)) {
+			return MGR_ETYPE;
+		}
+		*out = sv_ref(o);
+		return 0;
+	}
+	default:
+		return MGR_EPROTO;
+	}
+}
+
+int
+sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out)
+{
+	return from_pb_d(srv, pb, out, 0);
+}
+
+/* n protobuf values and the array of pointers to them, from the arena. */
+static Mgr__Value **
+pb_values(arena *a, size_t n)
+{
+	if (n == 0) {
+		return NULL;
+	}
+	if (n > SIZE_MAX / (sizeof(Mgr__Value) + sizeof(Mgr__Value *))) {
+		return NULL;
+	}
+	Mgr__Value  *nodes = arena_alloc(a, n * sizeof(*nodes));
+	Mgr__Value **ptrs  = arena_alloc(a, n * sizeof(*ptrs));
+	if (nodes == NULL || ptrs == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ptrs[i] = &nodes[i];
+	}
+	return ptrs;
+}
+
+static int
+to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
+{
+	mgr__value__init(out);
+	switch (v->kind) {
+	case SV_NONE:
+		out->kind_case = MGR__VALUE__KIND_NONE;
+		out->none      = 1;
+		return 0;
+	case SV_BOOL:
+		out->kind_case = MGR__VALUE__KIND_B;
+		out->b         = v->b;
+		return 0;
+	case SV_INT:
+		out->kind_case = MGR__VALUE__KIND_I;
+		out->i         = v->i;
+		return 0;
+	case SV_FLOAT:
+		out->kind_case = MGR__VALUE__KIND_F;
+		out->f         = v->f;
+		return 0;
+	case SV_STR:
+		out->kind_case = MGR__VALUE__KIND_S;
+		out->s         = (char *) sv_sdata(v);
+		return 0;
+	case SV_BYTES:
+		out->kind_case = MGR__VALUE__KIND_Y;
+		out->y.len     = sv_slen(v);
+		out->y.data    = (uint8_t *) sv_sdata(v);
+		return 0;
+	case SV_LIST:
+	case SV_TUPLE: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		size_t    n   = v->vec->len;
+		Mgr__Seq *seq = arena_alloc(a, sizeof(*seq));
+		if (seq == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__seq__init(seq);
+		if (n > 0 && (seq->items = pb_values(a, n)) == NULL) {
+			return MGR_ENOMEM;
+		}
+		seq->n_items = n;
+		for (size_t i = 0; i < n; i++) {
+			int rc = to_pb_d(&v->vec->items[i], a, seq->items[i],
+			    depth + 1, nrefs);
+			if (rc != 0) {
+				return rc;
+			}
+		}
+		if (v->kind == SV_LIST) {
+			out->kind_case = MGR__VALUE__KIND_LIST;
+			out->list      = seq;
+		} else {
+			out->kind_case = MGR__VALUE__KIND_TUPLE;
+			out->tuple     = seq;
+		}
+		return 0;
+	}
+	case SV_DICT: {
+		if (depth >= SV_MAX_DEPTH) {
+			return MGR_ETOOBIG;
+		}
+		size_t    n   = sd_len(v->dict);
+		Mgr__Map *map = arena_alloc(a, sizeof(*map));
+		if (map == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__map__init(map);
+		if (n > 0
+		    && ((map->keys = pb_values(a, n)) == NULL
+		        || (map->values = pb_values(a, n)) == NULL)) {
+			return MGR_ENOMEM;
+		}
+		map->n_keys   = n;
+		map->n_values = n;
+		size_t pos = 0, i = 0;
+		sval  *k, *x;
+		while (sd_next(v->dict, &pos, &k, &x)) {
+			int rc
+			    = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
+			if (rc == 0) {
+				rc = to_pb_d(
+				    x, a, map->values[i], depth + 1, nrefs);
+			}
+			if (rc != 0) {
+				return rc;
+			}
+			i++;
+		}
+		out->kind_case = MGR__VALUE__KIND_DICT;
+		out->dict      = map;
+		return 0;
+	}
+	case SV_REF: {
+		Mgr__Ref *r = arena_alloc(a, sizeof(*r));
+		if (r == NULL) {
+			return MGR_ENOMEM;
+		}
+		mgr__ref__init(r);
+		r->id          = v->ref->id;
+		r->type        = v->ref->type->code;
+		out->kind_case = MGR__VALUE__KIND_REF;
+		out->ref       = r;
+		(*nrefs)++;
+		return 0;
+	}
+	default:
+		return MGR_EINTERNAL;
+	}
+}
+
+int
+sv_to_pb(const sval *v, arena *a, Mgr__Value *out, size_t *nrefs)
+{
+	size_t n  = 0;
+	int    rc = to_pb_d(v, a, out, 0, &n);
+	if (nrefs != NULL) {
+		*nrefs = n;
+	}
+	return rc;
+}
+
