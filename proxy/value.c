@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "repr.h"
 
 /* Local walks (copy, equal, repr) stop here: a constructed value may be
  * cyclic (a list whose items contain itself) and must not overflow the
@@ -396,370 +397,24 @@ mgr_value_equal(const mgr_value *a, const mgr_value *b)
 	return equal_rec(a, b, 0);
 }
 
-/* ---- repr -------------------------------------------------------------- */
+/* ---- repr (the formatting of each kind is common/repr.c) ---------- */
 
-typedef struct {
-	char  *buf;
-	size_t cap; /* > 0 */
-	size_t pos; /* < cap: room for the NUL is kept */
-	bool   full;
-} writer;
-
-/* Appends what fits; a repr cut short is still a prefix of the whole. */
-static void
-put(writer *w, const char *s, size_t n)
-{
-	size_t room;
-	if (w->full) {
-		return;
-	}
-	room = w->cap - 1 - w->pos;
-	if (n > room) {
-		n       = room;
-		w->full = true;
-	}
-	memcpy(w->buf + w->pos, s, n);
-	w->pos += n;
-}
-
-/* Appends all of s or nothing, so that a truncated repr never ends in half
- * a UTF-8 character. */
-static void
-put_whole(writer *w, const char *s, size_t n)
-{
-	if (!w->full && n > w->cap - 1 - w->pos) {
-		w->full = true;
-	}
-	put(w, s, n);
-}
-
-static void
-puts_(writer *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-/* Shortest decimal digits of x > 0 (finite) that read back as x, as
- * Python's repr: digits without trailing zeros, and the position of the
- * decimal point (x = 0.DIGITS * 10^decpt). */
-static void
-shortest_digits(double x, char digits[20], int *decpt)
-{
-	char               tmp[40];
-	unsigned long long m = 0; /* x reads back from m * 10^e */
-	int                e = 0;
-	size_t             n;
-
-	for (int p = 1; p <= 17; p++) {
-		bool hit = false;
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
-		m = 0;
-		// Digits only: the point is ',' in some locales (strtod
-		// reads back in the same locale).
-		for (const char *c = tmp; *c != 'e'; c++) {
-			if (*c >= '0' && *c <= '9') {
-				m = m * 10 + (unsigned) (*c - '0');
-			}
-		}
-		e = atoi(strchr(tmp, 'e') + 1) - (p - 1);
-		if (strtod(tmp, NULL) == x) {
-			break;
-		}
-		// printf gives the p-digit decimal nearest to x, but at a
-		// power of two the interval that reads back as x is narrower
-		// below x than above, so the nearest may miss while the one
-		// a unit further up reads back (or down; never both).
-		for (int d = -1; d <= 1 && !hit; d += 2) {
-			char alt[40];
-			snprintf(alt, sizeof(alt), "%llue%d", m + d, e);
-			if (strtod(alt, NULL) == x) {
-				m += d;
-				hit = true;
-			}
-		}
-		if (hit) {
-			break;
-		}
-	}
-	snprintf(tmp, sizeof(tmp), "%llu", m);
-	n      = strlen(tmp);
-	*decpt = e + (int) n;
-	while (n > 1 && tmp[n - 1] == '0') {
-		n--;
-	}
-	memcpy(digits, tmp, n);
-	digits[n] = '\0';
-}
-
-/* Python's float repr (repr mode 'r' of float_repr): fixed notation for
- * 1e-4 <= |x| < 1e16, always with a '.'; exponent notation otherwise, with
- * a sign and at least two exponent digits. */
-static void
-float_repr(double x, char *out, size_t cap)
-{
-	char   d[20];
-	int    decpt;
-	size_t n;
-	char  *o   = out;
-	char  *end = out + cap;
-
-	if (isnan(x)) {
-		snprintf(out, cap, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		snprintf(out, cap, x > 0 ? "inf" : "-inf");
-		return;
-	}
-	if (x == 0) {
-		snprintf(out, cap, signbit(x) ? "-0.0" : "0.0");
-		return;
-	}
-	if (x < 0) {
-		*o++ = '-';
-		x    = -x;
-	}
-	shortest_digits(x, d, &decpt);
-	n = strlen(d);
-	if (decpt <= -4 || decpt > 16) {
-		*o++ = d[0];
-		if (n > 1) {
-			o += snprintf(o, (size_t) (end - o), ".%s", d + 1);
-		}
-		snprintf(o, (size_t) (end - o), "e%+03d", decpt - 1);
-	} else if (decpt <= 0) {
-		o += snprintf(o, (size_t) (end - o), "0.");
-		for (int k = 0; k < -decpt; k++) {
-			*o++ = '0';
-		}
-		snprintf(o, (size_t) (end - o), "%s", d);
-	} else if ((size_t) decpt >= n) {
-		o += snprintf(o, (size_t) (end - o), "%s", d);
-		for (size_t k = n; k < (size_t) decpt; k++) {
-			*o++ = '0';
-		}
-		snprintf(o, (size_t) (end - o), ".0");
-	} else {
-		snprintf(
-		    o, (size_t) (end - o), "%.*s.%s", decpt, d, d + decpt);
-	}
-}
-
-/* Code points Python's str.isprintable() rejects above U+009F, for the
- * assigned ones (Zs, Zl, Zp, Cf, Co; from Python 3.11, Unicode 14) plus
- * noncharacters and planes 4-13, which are never assigned. Other
- * unassigned code points print as themselves (Python escapes them;
- * which ones they are changes with each Unicode version). */
-static const uint32_t unprintable[][2] = {
-	{ 0xA0, 0xA0 },
-	{ 0xAD, 0xAD },
-	{ 0x600, 0x605 },
-	{ 0x61C, 0x61C },
-	{ 0x6DD, 0x6DD },
-	{ 0x70F, 0x70F },
-	{ 0x890, 0x891 },
-	{ 0x8E2, 0x8E2 },
-	{ 0x1680, 0x1680 },
-	{ 0x180E, 0x180E },
-	{ 0x2000, 0x200F },
-	{ 0x2028, 0x202F },
-	{ 0x205F, 0x2064 },
-	{ 0x2066, 0x206F },
-	{ 0x3000, 0x3000 },
-	{ 0xE000, 0xF8FF },
-	{ 0xFDD0, 0xFDEF },
-	{ 0xFEFF, 0xFEFF },
-	{ 0xFFF9, 0xFFFB },
-	{ 0xFFFE, 0xFFFF },
-	{ 0x110BD, 0x110BD },
-	{ 0x110CD, 0x110CD },
-	{ 0x13430, 0x13438 },
-	{ 0x1BCA0, 0x1BCA3 },
-	{ 0x1D173, 0x1D17A },
-	{ 0x1FFFE, 0x1FFFF },
-	{ 0x2FFFE, 0x2FFFF },
-	{ 0x3FFFE, 0xDFFFF },
-	{ 0xE0001, 0xE00FF },
-	{ 0xE01F0, 0x10FFFF },
-};
-
-static bool
-is_printable(uint32_t cp)
-{
-	size_t lo = 0;
-	size_t hi = sizeof(unprintable) / sizeof(unprintable[0]);
-	if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-		return false;
-	}
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (cp < unprintable[mid][0]) {
-			hi = mid;
-		} else if (cp > unprintable[mid][1]) {
-			lo = mid + 1;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 if invalid (overlong, surrogate, past U+10FFFF, cut). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t   len;
-	uint32_t c;
-	uint32_t min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c   = s[0] & 0x1F;
-		min = 0x80;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c   = s[0] & 0x0F;
-		min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c   = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len) {
-		return 0;
-	}
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xC0) != 0x80) {
-			return 0;
-		}
-		c = (c << 6) | (s[k] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = c;
-	return len;
-}
-
-/* Python's quote choice: single quotes unless the text has a ' and no ". */
-static char
-pick_quote(const char *s, size_t n)
-{
-	bool sq = n > 0 && memchr(s, '\'', n) != NULL;
-	bool dq = n > 0 && memchr(s, '"', n) != NULL;
-	return sq && !dq ? '"' : '\'';
-}
-
-/* \\, the quote, \t \n \r; NULL for other characters. */
-static const char *
-simple_escape(unsigned char c, char quote)
-{
-	switch (c) {
-	case '\\':
-		return "\\\\";
-	case '\t':
-		return "\\t";
-	case '\n':
-		return "\\n";
-	case '\r':
-		return "\\r";
-	case '\'':
-		return quote == '\'' ? "\\'" : "'";
-	case '"':
-		return quote == '"' ? "\\\"" : "\"";
-	default:
-		return NULL;
-	}
-}
-
-static void
-repr_str(writer *w, const char *str, size_t n)
-{
-	const unsigned char *s     = (const unsigned char *) str;
-	char                 quote = pick_quote(str, n);
-	char                 esc[16];
-	size_t               k = 0;
-
-	put(w, &quote, 1);
-	while (k < n && !w->full) {
-		const char *e;
-		uint32_t    cp;
-		size_t      len;
-
-		if ((e = simple_escape(s[k], quote)) != NULL) {
-			put_whole(w, e, strlen(e));
-			k++;
-			continue;
-		}
-		if ((len = utf8_decode(s + k, n - k, &cp)) == 0) {
-			// Invalid UTF-8 (Python's str cannot hold it): the
-			// byte.
-			snprintf(esc, sizeof(esc), "\\x%02x", s[k]);
-			put_whole(w, esc, 4);
-			k++;
-			continue;
-		}
-		if (is_printable(cp)) {
-			put_whole(w, str + k, len);
-		} else if (cp < 0x100) {
-			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned) cp);
-			put_whole(w, esc, strlen(esc));
-		} else if (cp < 0x10000) {
-			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned) cp);
-			put_whole(w, esc, strlen(esc));
-		} else {
-			snprintf(esc, sizeof(esc), "\\U%08x", (unsigned) cp);
-			put_whole(w, esc, strlen(esc));
-		}
-		k += len;
-	}
-	put(w, &quote, 1);
-}
-
-static void
-repr_bytes(writer *w, const unsigned char *s, size_t n)
-{
-	char quote = pick_quote((const char *) s, n);
-	char esc[8];
-
-	put(w, "b", 1);
-	put(w, &quote, 1);
-	for (size_t k = 0; k < n && !w->full; k++) {
-		const char *e;
-		if ((e = simple_escape(s[k], quote)) != NULL) {
-			put_whole(w, e, strlen(e));
-		} else if (s[k] < 0x20 || s[k] >= 0x7F) {
-			snprintf(esc, sizeof(esc), "\\x%02x", s[k]);
-			put_whole(w, esc, 4);
-		} else {
-			put(w, (const char *) &s[k], 1);
-		}
-	}
-	put(w, &quote, 1);
-}
-
-static int repr_rec(writer *w, const mgr_value *v, int depth);
+static int repr_rec(repr_buf *w, const mgr_value *v, int depth);
 
 static int
 repr_items(
-    writer *w, const mgr_value *items, size_t n, size_t step, int depth)
+    repr_buf *w, const mgr_value *items, size_t n, size_t step, int depth)
 {
 	int rv;
 	for (size_t k = 0; k < n && !w->full; k++) {
 		if (k > 0) {
-			puts_(w, ", ");
+			repr_puts(w, ", ");
 		}
 		if ((rv = repr_rec(w, &items[k * step], depth + 1)) != 0) {
 			return rv;
 		}
 		if (step == 2) {
-			puts_(w, ": ");
+			repr_puts(w, ": ");
 			rv = repr_rec(w, &items[k * step + 1], depth + 1);
 			if (rv != 0) {
 				return rv;
@@ -770,7 +425,7 @@ repr_items(
 }
 
 static int
-repr_rec(writer *w, const mgr_value *v, int depth)
+repr_rec(repr_buf *w, const mgr_value *v, int depth)
 {
 	char tmp[64];
 	int  rv;
@@ -780,18 +435,17 @@ repr_rec(writer *w, const mgr_value *v, int depth)
 	}
 	switch (v->kind) {
 	case MGR_NONE:
-		puts_(w, "None");
+		repr_puts(w, "None");
 		return 0;
 	case MGR_BOOL:
-		puts_(w, v->b ? "True" : "False");
+		repr_puts(w, v->b ? "True" : "False");
 		return 0;
 	case MGR_INT:
 		snprintf(tmp, sizeof(tmp), "%" PRId64, v->i);
-		puts_(w, tmp);
+		repr_puts(w, tmp);
 		return 0;
 	case MGR_FLOAT:
-		float_repr(v->f, tmp, sizeof(tmp));
-		puts_(w, tmp);
+		repr_float(w, v->f);
 		return 0;
 	case MGR_STR:
 		if (v->s == NULL) {
@@ -811,31 +465,31 @@ repr_rec(writer *w, const mgr_value *v, int depth)
 		}
 		snprintf(tmp, sizeof(tmp), "<RefProxy %s id=%" PRIu64 ">",
 		    obj_type_name(v->ref->type), v->ref->id);
-		puts_(w, tmp);
+		repr_puts(w, tmp);
 		return 0;
 	case MGR_LIST:
 	case MGR_TUPLE:
 		if (v->items == NULL && v->len > 0) {
 			return MGR_EINVAL;
 		}
-		puts_(w, v->kind == MGR_LIST ? "[" : "(");
+		repr_puts(w, v->kind == MGR_LIST ? "[" : "(");
 		if ((rv = repr_items(w, v->items, v->len, 1, depth)) != 0) {
 			return rv;
 		}
 		if (v->kind == MGR_TUPLE && v->len == 1) {
-			puts_(w, ",");
+			repr_puts(w, ",");
 		}
-		puts_(w, v->kind == MGR_LIST ? "]" : ")");
+		repr_puts(w, v->kind == MGR_LIST ? "]" : ")");
 		return 0;
 	case MGR_DICT:
 		if (v->pairs == NULL && v->len > 0) {
 			return MGR_EINVAL;
 		}
-		puts_(w, "{");
+		repr_puts(w, "{");
 		if ((rv = repr_items(w, v->pairs, v->len, 2, depth)) != 0) {
 			return rv;
 		}
-		puts_(w, "}");
+		repr_puts(w, "}");
 		return 0;
 	default:
 		return MGR_EINVAL;
@@ -845,8 +499,8 @@ repr_rec(writer *w, const mgr_value *v, int depth)
 int
 mgr_value_repr(const mgr_value *v, char *buf, size_t cap)
 {
-	writer w = { .buf = buf, .cap = cap };
-	int    rv;
+	repr_buf w;
+	int      rv;
 
 	if (v == NULL || buf == NULL) {
 		return MGR_EINVAL;
@@ -854,8 +508,9 @@ mgr_value_repr(const mgr_value *v, char *buf, size_t cap)
 	if (cap == 0) {
 		return MGR_ETOOBIG;
 	}
-	rv         = repr_rec(&w, v, 0);
-	buf[w.pos] = '\0';
+	repr_init(&w, buf, cap);
+	rv = repr_rec(&w, v, 0);
+	repr_end(&w);
 	if (rv != 0) {
 		return rv;
 	}

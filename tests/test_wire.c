@@ -1,6 +1,6 @@
 /* Unit tests of the code both sides share: the nesting check run before
  * unpacking, the handshake's HMAC, key files, the arena, the manager's id
- * map, and the spin-then-block policy. */
+ * map, the spin-then-block policy, and Python's repr against Python. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "manager.pb-c.h"
 #include "mgr.h"
 #include "pbcheck.h"
+#include "repr.h"
 #include "spin.h"
 
 /* A request whose first argument is a list nested `depth` levels deep,
@@ -334,6 +335,124 @@ test_spin_policy(void **state)
 	spin_end(&sp, false);
 }
 
+/* ---- repr against Python (tests/data/repr_expect.txt) -------------------- */
+
+/* Code point cp as UTF-8 into out (4 bytes at most); its length. */
+static size_t
+utf8_encode(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char) (0xC0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char) (0xE0 | (cp >> 12));
+		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char) (0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char) (0xF0 | (cp >> 18));
+	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char) (0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* What Python's repr gives for the one-character str cp. */
+static void
+python_char_repr(uint32_t cp, bool printable, char *out, size_t cap)
+{
+	char ch[5] = { 0 };
+	if (cp == '\\' || cp == '\'' || cp == '\t' || cp == '\n'
+	    || cp == '\r') {
+		const char *e = cp == '\\' ? "'\\\\'"
+		    : cp == '\''         ? "\"'\""
+		    : cp == '\t'         ? "'\\t'"
+		    : cp == '\n'         ? "'\\n'"
+		                         : "'\\r'";
+		snprintf(out, cap, "%s", e);
+	} else if (printable) {
+		utf8_encode(cp, ch);
+		snprintf(out, cap, "'%s'", ch);
+	} else if (cp < 0x100) {
+		snprintf(out, cap, "'\\x%02x'", (unsigned) cp);
+	} else if (cp < 0x10000) {
+		snprintf(out, cap, "'\\u%04x'", (unsigned) cp);
+	} else {
+		snprintf(out, cap, "'\\U%08x'", (unsigned) cp);
+	}
+}
+
+static void
+test_repr_like_python(void **state)
+{
+	(void) state;
+	FILE *f = fopen(MGR_SOURCE_DIR "/tests/data/repr_expect.txt", "r");
+	assert_non_null(f);
+	char   line[256], got[64], want[64];
+	size_t floats = 0, chars = 0, mismatches = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char     hex[64], exp[64];
+		unsigned first, last, printable;
+		if (sscanf(line, "F %63s %63s", hex, exp) == 2) {
+			repr_float_to(strtod(hex, NULL), got, sizeof(got));
+			if (strcmp(got, exp) != 0 && mismatches++ < 10) {
+				print_error("float %s: %s, Python %s\n", hex,
+				    got, exp);
+			}
+			floats++;
+		} else if (sscanf(line, "C %x %x %u", &first, &last,
+		               &printable)
+		    == 3) {
+			for (uint32_t cp = first; cp <= last; cp++) {
+				char     s[5] = { 0 };
+				size_t   n    = utf8_encode(cp, s);
+				repr_buf w;
+				repr_init(&w, got, sizeof(got));
+				repr_str(&w, s, n);
+				repr_end(&w);
+				python_char_repr(
+				    cp, printable != 0, want, sizeof(want));
+				if (strcmp(got, want) != 0
+				    && mismatches++ < 10) {
+					print_error("U+%04X: %s, Python %s\n",
+					    (unsigned) cp, got, want);
+				}
+				chars++;
+			}
+		}
+	}
+	fclose(f);
+	assert_int_equal(floats, 2 * 2098);
+	assert_true(chars > 140000);
+	assert_int_equal(mismatches, 0);
+}
+
+/* A repr that does not fit stops at a whole character or escape. */
+static void
+test_repr_cut(void **state)
+{
+	(void) state;
+	char     buf[8];
+	repr_buf w;
+	repr_init(&w, buf, sizeof(buf));
+	repr_str(&w, "ab\xe2\x82\xac\xe2\x82\xac", 8); // 'ab€€'
+	assert_int_equal(repr_end(&w), 6);
+	assert_true(w.full);
+	assert_string_equal(buf, "'ab\xe2\x82\xac");
+	repr_init(&w, buf, sizeof(buf));
+	repr_bytes(&w, (const unsigned char *) "\x01\x02", 2);
+	repr_end(&w);
+	assert_string_equal(buf, "b'\\x01");
+	repr_init(&w, buf, 0);
+	assert_true(w.full);
+}
+
 int
 main(void)
 {
@@ -346,6 +465,8 @@ main(void)
 		cmocka_unit_test(test_idmap),
 		cmocka_unit_test(test_spin_off),
 		cmocka_unit_test(test_spin_policy),
+		cmocka_unit_test(test_repr_like_python),
+		cmocka_unit_test(test_repr_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,9 @@ typedef struct mtype {
 	 * put back through destroy. Types without it can't be batched
 	 * atomically. */
 	void *(*clone_data)(mobj *o);
+	/* Optional: the object the lock operations (acquire, release,
+	 * locked) act on when they target o: a condition's lock. */
+	mobj *(*lock_of)(mobj *o);
 } mtype;
 
 struct mobj {

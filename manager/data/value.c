@@ -19,6 +19,7 @@
 #include "sdict.h"
 #include "svec.h"
 #include "object.h"
+#include "repr.h"
 
 /* ---- construction ---------------------------------------------------------
  */
@@ -608,149 +609,8 @@ sv_type_name(const sval *v)
 	}
 }
 
-typedef struct rbuf {
-	char  *buf;
-	size_t cap; /* > 0 */
-	size_t len; /* < cap */
-	bool   full;
-} rbuf;
-
 static void
-rb_put(rbuf *r, const char *s, size_t n)
-{
-	if (r->full) {
-		return;
-	}
-	if (n > r->cap - 1 - r->len) {
-		n       = r->cap - 1 - r->len;
-		r->full = true;
-	}
-	memcpy(r->buf + r->len, s, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
-}
-
-static void
-rb_puts(rbuf *r, const char *s)
-{
-	rb_put(r, s, strlen(s));
-}
-
-/* Python's repr of a float: the shortest digits that read back the same,
- * in positional form for exponents -4..15 and scientific otherwise. */
-static void
-float_repr(double f, char *out, size_t cap)
-{
-	if (isnan(f)) {
-		snprintf(out, cap, "nan");
-		return;
-	}
-	if (isinf(f)) {
-		snprintf(out, cap, "%s", f < 0 ? "-inf" : "inf");
-		return;
-	}
-	char sci[40];
-	for (int prec = 0; prec < 17; prec++) {
-		snprintf(sci, sizeof(sci), "%.*e", prec, f);
-		if (strtod(sci, NULL) == f) {
-			break;
-		}
-	}
-	// sci is "[-]d[.ddd]e[+-]xx": split into sign, digits, exponent.
-	bool        neg = sci[0] == '-';
-	const char *p   = sci + (neg ? 1 : 0);
-	char        digits[24];
-	size_t      nd = 0;
-	for (; *p != 'e'; p++) {
-		if (*p != '.' && nd < sizeof(digits) - 1) {
-			digits[nd++] = *p;
-		}
-	}
-	digits[nd] = '\0';
-	int exp    = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0') {
-		digits[--nd] = '\0';
-	}
-	char   buf[64];
-	size_t n = 0;
-	if (neg) {
-		buf[n++] = '-';
-	}
-	if (exp < -4 || exp >= 16) {
-		buf[n++] = digits[0];
-		if (nd > 1) {
-			buf[n++] = '.';
-			memcpy(buf + n, digits + 1, nd - 1);
-			n += nd - 1;
-		}
-		n += (size_t) snprintf(buf + n, sizeof(buf) - n, "e%c%02d",
-		    exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-	} else if (exp < 0) {
-		buf[n++] = '0';
-		buf[n++] = '.';
-		for (int i = -1; i > exp; i--) {
-			buf[n++] = '0';
-		}
-		memcpy(buf + n, digits, nd);
-		n += nd;
-		buf[n] = '\0';
-	} else {
-		for (int i = 0; i <= exp; i++) {
-			buf[n++] = (size_t) i < nd ? digits[i] : '0';
-		}
-		buf[n++] = '.';
-		if ((size_t) exp + 1 < nd) {
-			memcpy(
-			    buf + n, digits + exp + 1, nd - (size_t) exp - 1);
-			n += nd - (size_t) exp - 1;
-		} else {
-			buf[n++] = '0';
-		}
-		buf[n] = '\0';
-	}
-	snprintf(out, cap, "%s", buf);
-}
-
-static void
-str_repr(rbuf *r, const char *data, size_t len, bool bytes)
-{
-	const struct {
-		const char *data;
-		size_t      len;
-	} str = {data, len}, *s = &str;
-	// Python picks double quotes only for text with ' and no ".
-	bool has_sq = memchr(s->data, '\'', s->len) != NULL;
-	bool has_dq = memchr(s->data, '"', s->len) != NULL;
-	char q      = has_sq && !has_dq ? '"' : '\'';
-	if (bytes) {
-		rb_puts(r, "b");
-	}
-	rb_put(r, &q, 1);
-	for (uint32_t i = 0; i < s->len && !r->full; i++) {
-		unsigned char c = (unsigned char) s->data[i];
-		char          esc[8];
-		if (c == '\\' || c == (unsigned char) q) {
-			esc[0] = '\\';
-			esc[1] = (char) c;
-			rb_put(r, esc, 2);
-		} else if (c == '\n') {
-			rb_puts(r, "\\n");
-		} else if (c == '\r') {
-			rb_puts(r, "\\r");
-		} else if (c == '\t') {
-			rb_puts(r, "\\t");
-		} else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
-			snprintf(esc, sizeof(esc), "\\x%02x", c);
-			rb_puts(r, esc);
-		} else {
-			rb_put(r, (const char *) &s->data[i], 1);
-		}
-	}
-	rb_put(r, &q, 1);
-}
-
-static void
-repr_d(rbuf *r, const sval *v, int depth)
+repr_d(repr_buf *r, const sval *v, int depth)
 {
 	char tmp[64];
 	if (r->full) {
@@ -758,71 +618,75 @@ repr_d(rbuf *r, const sval *v, int depth)
 	}
 	switch (v->kind) {
 	case SV_NONE:
-		rb_puts(r, "None");
+		repr_puts(r, "None");
 		break;
 	case SV_BOOL:
-		rb_puts(r, v->b ? "True" : "False");
+		repr_puts(r, v->b ? "True" : "False");
 		break;
 	case SV_INT:
 		snprintf(tmp, sizeof(tmp), "%lld", (long long) v->i);
-		rb_puts(r, tmp);
+		repr_puts(r, tmp);
 		break;
 	case SV_FLOAT:
-		float_repr(v->f, tmp, sizeof(tmp));
-		rb_puts(r, tmp);
+		repr_float(r, v->f);
 		break;
 	case SV_STR:
 	case SV_BYTES:
-		str_repr(r, sv_sdata(v), sv_slen(v), v->kind == SV_BYTES);
+		if (v->kind == SV_STR) {
+			repr_str(r, sv_sdata(v), sv_slen(v));
+		} else {
+			repr_bytes(r, (const unsigned char *) sv_sdata(v),
+			    sv_slen(v));
+		}
 		break;
 	case SV_LIST:
 	case SV_TUPLE: {
 		bool list = v->kind == SV_LIST;
-		rb_puts(r, list ? "[" : "(");
+		repr_puts(r, list ? "[" : "(");
 		if (depth >= SV_MAX_DEPTH) {
-			rb_puts(r, "...");
+			repr_puts(r, "...");
 		} else {
 			for (size_t i = 0; i < v->vec->len && !r->full; i++) {
 				if (i > 0) {
-					rb_puts(r, ", ");
+					repr_puts(r, ", ");
 				}
 				repr_d(r, &v->vec->items[i], depth + 1);
 			}
 		}
 		if (!list && v->vec->len == 1) {
-			rb_puts(r, ",");
+			repr_puts(r, ",");
 		}
-		rb_puts(r, list ? "]" : ")");
+		repr_puts(r, list ? "]" : ")");
 		break;
 	}
 	case SV_DICT: {
-		rb_puts(r, "{");
+		repr_puts(r, "{");
 		if (depth >= SV_MAX_DEPTH) {
-			rb_puts(r, "...");
+			repr_puts(r, "...");
 		} else {
 			size_t pos = 0;
 			sval  *k, *x;
 			bool   first = true;
 			while (!r->full && sd_next(v->dict, &pos, &k, &x)) {
 				if (!first) {
-					rb_puts(r, ", ");
+					repr_puts(r, ", ");
 				}
 				first = false;
 				repr_d(r, k, depth + 1);
-				rb_puts(r, ": ");
+				repr_puts(r, ": ");
 				repr_d(r, x, depth + 1);
 			}
 		}
-		rb_puts(r, "}");
+		repr_puts(r, "}");
 		break;
 	}
 	case SV_REF:
 		snprintf(tmp, sizeof(tmp), "<%s object #%llu>",
 		    sv_type_name(v), (unsigned long long) v->ref->id);
-		rb_puts(r, tmp);
+		repr_puts(r, tmp);
 		break;
 	default:
-		rb_puts(r, "<?>");
+		repr_puts(r, "<?>");
 		break;
 	}
 }
@@ -833,9 +697,10 @@ sv_repr(const sval *v, char *buf, size_t cap)
 	if (cap == 0) {
 		return buf;
 	}
-	rbuf r = { .buf = buf, .cap = cap, .len = 0, .full = false };
-	buf[0] = '\0';
+	repr_buf r;
+	repr_init(&r, buf, cap);
 	repr_d(&r, v, 0);
+	repr_end(&r);
 	if (r.full && cap >= 4) {
 		memcpy(buf + cap - 4, "...", 4);
 	}

@@ -31,7 +31,9 @@ cv_notify(cvstate *cv, wlist *lockq, int64_t n)
 	}
 }
 
-mobj *
+/* The lock a condition is built over: the lock operations on a condition
+ * act on it (mtype.lock_of). */
+static mobj *
 condition_lock(mobj *o)
 {
 	return ((cvstate *) o->data)->lock.ref;
@@ -132,6 +134,7 @@ const mtype condition_type = {
 	.destroy  = cv_destroy,
 	.each_ref = cv_each_ref,
 	.expire   = cv_expire,
+	.lock_of  = condition_lock,
 };
 
 /* ==== handlers ========================================================== */

@@ -365,13 +365,13 @@ const mtype bounded_semaphore_type = {
 
 /* ==== handlers ========================================================== */
 
-/* The object the operation acts on: the target, or a condition's lock. */
+/* The object the operation acts on: the target, or the lock it delegates
+ * to (a condition's). */
 static mobj *
 target(mctx *c)
 {
-	return c->obj->type->code == MGR__OBJ_TYPE__OBJ_CONDITION
-	    ? condition_lock(c->obj)
-	    : c->obj;
+	const mtype *t = c->obj->type;
+	return t->lock_of != NULL ? t->lock_of(c->obj) : c->obj;
 }
 
 /* ACQUIRE (timeout_ms). */
