@@ -11,10 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Message nesting allowed: a value nested SV_MAX_DEPTH (64) deep is two
- * messages per level (Value, Seq/Map), plus the envelope. */
-#define PB_MAX_DEPTH 140
-
 /* True when data is well-framed for desc and nests no deeper than
  * max_depth messages. */
 bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,

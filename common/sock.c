@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "sock.h"
 
 #include <arpa/inet.h>
@@ -276,14 +277,6 @@ sock_unlisten(int fd, const char *url)
 	}
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Connects fd (non-blocking) to sa by the deadline; 0 or an errno. */
 static int
 connect_by(int fd, const struct sockaddr *sa, socklen_t sl, int64_t deadline)
@@ -299,7 +292,7 @@ connect_by(int fd, const struct sockaddr *sa, socklen_t sl, int64_t deadline)
 		if (e == EAGAIN) {
 			// A unix listener's backlog is full: try again
 			// shortly.
-			if (mono_ms() >= deadline) {
+			if (clock_ms() >= deadline) {
 				return ETIMEDOUT;
 			}
 			struct timespec ts = { 0, 1000000 };
@@ -311,7 +304,7 @@ connect_by(int fd, const struct sockaddr *sa, socklen_t sl, int64_t deadline)
 		}
 		struct pollfd pf = { .fd = fd, .events = POLLOUT };
 		for (;;) {
-			int64_t left = deadline - mono_ms();
+			int64_t left = deadline - clock_ms();
 			if (left <= 0) {
 				return ETIMEDOUT;
 			}
@@ -335,7 +328,7 @@ sock_dial(const char *url, int64_t timeout_ms, int *fdp, char *errmsg,
     size_t errcap)
 {
 	sock_url u;
-	int64_t  deadline = mono_ms() + timeout_ms;
+	int64_t  deadline = clock_ms() + timeout_ms;
 	int      err      = 0;
 	int      fd       = -1;
 	if (parse_url(url, &u) != 0 || (u.tcp && u.host[0] == '\0')) {

@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "spin.h"
 
 #include <sched.h>
@@ -11,14 +12,6 @@
 #define SCORE_MIN       (-8)
 #define RETRY_MIN       64   /* waits between tries once spinning stopped */
 #define RETRY_MAX       4096 /* ... doubling while the tries fail */
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static long
 preemptions(void)
@@ -52,7 +45,7 @@ spin_begin(spinner *s)
 		return false;
 	}
 	s->skips  = 0;
-	s->t0     = now_us();
+	s->t0     = clock_us();
 	s->nivcsw = preemptions();
 	return true;
 }
@@ -60,7 +53,7 @@ spin_begin(spinner *s)
 bool
 spin_over(spinner *s)
 {
-	return now_us() - s->t0 >= s->budget;
+	return clock_us() - s->t0 >= s->budget;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire.h"
 #include "internal.h"
 
 typedef struct bres {
@@ -126,10 +127,7 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 		b->cap  = cap;
 	}
 	uint8_t *p = b->recs + b->len;
-	p[0]       = (uint8_t) (n >> 24);
-	p[1]       = (uint8_t) (n >> 16);
-	p[2]       = (uint8_t) (n >> 8);
-	p[3]       = (uint8_t) n;
+	wire_put_len(p, (uint32_t) n);
 	mgr__request__pack(&rq, p + 4);
 	arena_fini(&a);
 	b->len += n + 4;

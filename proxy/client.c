@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wire.h"
+#include "clock.h"
 #include "auth.h"
 #include "internal.h"
 #include "pbcheck.h"
@@ -264,13 +266,6 @@ send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 	return rv;
 }
 
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
-	    | ((uint32_t) p[2] << 8) | p[3];
-}
-
 /* The next complete frame in the rx buffer, or NULL. MGR_ETOOBIG in *err
  * for a frame over our limit. Reader only. */
 static const uint8_t *
@@ -280,7 +275,7 @@ next_frame(mgr_client *c, size_t *len, int *err)
 	if (c->rxlen - c->rxoff < 4) {
 		return NULL;
 	}
-	uint32_t n = get_be32(c->rxbuf + c->rxoff);
+	uint32_t n = wire_get_len(c->rxbuf + c->rxoff);
 	if (n > c->rx_limit) {
 		*err = MGR_ETOOBIG;
 		return NULL;
@@ -307,7 +302,7 @@ read_more(mgr_client *c, int64_t timeout_ms)
 	}
 	size_t need = RX_MIN;
 	if (c->rxlen >= 4) {
-		need = 4 + (size_t) get_be32(c->rxbuf);
+		need = 4 + (size_t) wire_get_len(c->rxbuf);
 	}
 	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > (1u << 20))) {
 		size_t   cap = need > RX_MIN ? need : RX_MIN;
@@ -391,7 +386,7 @@ read_replies(mgr_client *c)
 	size_t         len;
 	while ((f = next_frame(c, &len, &rv)) != NULL) {
 		if (!pb_check(
-		        &mgr__reply__descriptor, f, len, PB_MAX_DEPTH)) {
+		        &mgr__reply__descriptor, f, len, WIRE_PB_MAX_DEPTH)) {
 			return MGR_EPROTO;
 		}
 		// The id comes first (protobuf-c packs fields in number
@@ -514,10 +509,7 @@ handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
 		if (f != NULL || *err != 0) {
 			return f;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t now = (uint64_t) ts.tv_sec * 1000
-		    + (uint64_t) ts.tv_nsec / 1000000;
+		uint64_t now = (uint64_t) clock_ms();
 		if (now >= deadline) {
 			*err = MGR_ECONN;
 			return NULL;
@@ -534,10 +526,7 @@ handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
 static int
 handshake(mgr_client *c, int64_t tmo)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t deadline = (uint64_t) ts.tv_sec * 1000
-	    + (uint64_t) ts.tv_nsec / 1000000 + (uint64_t) tmo;
+	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
 	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
 	uint8_t nonce[AUTH_NONCE_LEN];
 	size_t  len;
@@ -577,10 +566,7 @@ handshake(mgr_client *c, int64_t tmo)
 	if (buf == NULL) {
 		return MGR_ENOMEM;
 	}
-	buf[0] = (uint8_t) (n >> 24);
-	buf[1] = (uint8_t) (n >> 16);
-	buf[2] = (uint8_t) (n >> 8);
-	buf[3] = (uint8_t) n;
+	wire_put_len(buf, (uint32_t) n);
 	mgr__auth__pack(&a, buf + 4);
 	err = send_bytes(c, buf, n + 4);
 	free(buf);
@@ -867,10 +853,7 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	} else {
 		// The length actually packed goes in the header.
 		n        = mgr__request__pack(&rq, frame + 4);
-		frame[0] = (uint8_t) (n >> 24);
-		frame[1] = (uint8_t) (n >> 16);
-		frame[2] = (uint8_t) (n >> 8);
-		frame[3] = (uint8_t) n;
+		wire_put_len(frame, (uint32_t) n);
 		exchange(c, frame, n + 4, &p, 1, &g);
 	}
 	arena_reset(a);
@@ -936,15 +919,6 @@ put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) (v >> 24);
-	p[1] = (uint8_t) (v >> 16);
-	p[2] = (uint8_t) (v >> 8);
-	p[3] = (uint8_t) v;
-}
-
 int
 client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
     bool atomic, Mgr__Reply **replies)
@@ -979,7 +953,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		len += put_varint(out + len, MGR__OP__OP_BATCH);
 	}
 	for (size_t i = 0, off = 0; i < n; i++) {
-		uint32_t blen = get_be32(recs + off);
+		uint32_t blen = wire_get_len(recs + off);
 		off += 4;
 		if (atomic) {
 			out[len++] = 0x4a; // Request.batch
@@ -989,7 +963,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 			size_t  k = 0;
 			idf[k++]  = 0x08;
 			k += put_varint(idf + k, first + i);
-			put_be32(out + len, (uint32_t) (blen + k));
+			wire_put_len(out + len, (uint32_t) (blen + k));
 			memcpy(out + len + 4, idf, k);
 			len += 4 + k;
 		}
@@ -998,7 +972,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		off += blen;
 	}
 	if (atomic) {
-		put_be32(out, (uint32_t) (len - 4));
+		wire_put_len(out, (uint32_t) (len - 4));
 	}
 	// Each pipelined request was checked against the limit when added.
 	if (atomic && len - 4 > c->max_message) {

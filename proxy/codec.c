@@ -2,12 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire.h"
 #include "internal.h"
 
-/* Containers nested deeper than this are refused both ways, as by the
- * manager (SV_MAX_DEPTH): no recursion may exhaust a stack. A top-level
+/* Containers nested deeper than the wire's limit are refused both ways,
+ * as by the manager: no recursion may exhaust a stack. A top-level
  * container is level 1, so 64 nested lists pass and 65 do not. */
-#define CODEC_MAX_DEPTH 64
+#define CODEC_MAX_DEPTH WIRE_VALUE_MAX_DEPTH
 
 /* ---- encode ------------------------------------------------------------ */
 

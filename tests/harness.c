@@ -1,4 +1,5 @@
 /* Test harness: managerd, child programs and raw sockets (harness.h). */
+#include "wire.h"
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -1092,8 +1093,8 @@ h_raw_send(int fd, const void *buf, size_t len, int timeout_ms)
 int
 h_raw_send_frame(int fd, const void *body, size_t len, int timeout_ms)
 {
-	uint8_t hdr[4]   = { (uint8_t) (len >> 24), (uint8_t) (len >> 16),
-		  (uint8_t) (len >> 8), (uint8_t) len };
+	uint8_t hdr[WIRE_HEADER_LEN];
+	wire_put_len(hdr, (uint32_t) len);
 	int64_t deadline = h_now_ms() + timeout_ms;
 	if (h_raw_send(fd, hdr, 4, timeout_ms) != 0) {
 		return -1;
@@ -1143,8 +1144,7 @@ h_raw_recv_frame(
 	if (r != 0) {
 		return r;
 	}
-	size_t n = ((size_t) hdr[0] << 24) | ((size_t) hdr[1] << 16)
-	    | ((size_t) hdr[2] << 8) | hdr[3];
+	size_t n = wire_get_len(hdr);
 	if (n > cap) {
 		h_log("frame of %zu bytes over %zu", n, cap);
 		return -1;

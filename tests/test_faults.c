@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "wire.h"
 #include "auth.h"
 #include "harness.h"
 #include "manager.pb-c.h"
@@ -606,10 +607,7 @@ test_oversized_frame(void **state)
 	assert_int_equal(sz, MAXMSG + 1);
 	uint8_t *frame = malloc(4 + sz);
 	assert_non_null(frame);
-	frame[0] = (uint8_t) (sz >> 24);
-	frame[1] = (uint8_t) (sz >> 16);
-	frame[2] = (uint8_t) (sz >> 8);
-	frame[3] = (uint8_t) sz;
+	wire_put_len(frame, (uint32_t) sz);
 	mgr__request__pack(&rq, frame + 4);
 	assert_int_equal(h_raw_send(fd, frame, 4, WAIT_MS), 0);
 	// The manager may close before it has the body: don't insist.

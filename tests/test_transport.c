@@ -44,6 +44,7 @@
 
 #include <cmocka.h>
 
+#include "wire.h"
 #include "auth.h"
 #include "harness.h"
 #include "manager.pb-c.h"
@@ -220,15 +221,6 @@ make_keydir(char *dir, size_t dcap, char *keyfile, size_t kcap)
 
 /* ---- the wire by hand -------------------------------------------------- */
 
-static void
-put_be32(uint8_t *p, size_t n)
-{
-	p[0] = (uint8_t) (n >> 24);
-	p[1] = (uint8_t) (n >> 16);
-	p[2] = (uint8_t) (n >> 8);
-	p[3] = (uint8_t) n;
-}
-
 static int
 raw_send_msg(int fd, const ProtobufCMessage *m)
 {
@@ -381,7 +373,7 @@ raw_send_gets(int fd, uint64_t target, int n)
 		rq.n_args          = 1;
 		size_t sz          = mgr__request__get_packed_size(&rq);
 		assert_true(len + 4 + sz <= cap);
-		put_be32(buf + len, sz);
+		wire_put_len(buf + len, (uint32_t) sz);
 		mgr__request__pack(&rq, buf + len + 4);
 		len += 4 + sz;
 	}
@@ -844,7 +836,7 @@ bp_frame(uint64_t target, uint64_t id, size_t *len)
 	size_t   n         = 4 + sz + 2 + 3 + BP_PAD;
 	uint8_t *b         = malloc(n);
 	assert_non_null(b);
-	put_be32(b, n - 4);
+	wire_put_len(b, (uint32_t) (n - 4));
 	mgr__request__pack(&rq, b + 4);
 	uint8_t *p = b + 4 + sz;
 	*p++       = 0xc2; // field 1000, length-delimited: varint 8002

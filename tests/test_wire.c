@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include "wire.h"
 #include "arena.h"
 #include "auth.h"
 #include "idmap.h"
@@ -69,16 +70,16 @@ test_pbcheck_depth(void **state)
 	size_t   len;
 	uint8_t *ok = nested_request(60, &len);
 	assert_true(
-	    pb_check(&mgr__request__descriptor, ok, len, PB_MAX_DEPTH));
+	    pb_check(&mgr__request__descriptor, ok, len, WIRE_PB_MAX_DEPTH));
 	Mgr__Request *rq = mgr__request__unpack(NULL, len, ok);
 	assert_non_null(rq);
 	mgr__request__free_unpacked(rq, NULL);
 	free(ok);
 
 	// Deeper than the limit: refused before protobuf-c recurses.
-	uint8_t *deep = nested_request(PB_MAX_DEPTH, &len);
+	uint8_t *deep = nested_request(WIRE_PB_MAX_DEPTH, &len);
 	assert_false(
-	    pb_check(&mgr__request__descriptor, deep, len, PB_MAX_DEPTH));
+	    pb_check(&mgr__request__descriptor, deep, len, WIRE_PB_MAX_DEPTH));
 	free(deep);
 
 	// Built by hand from the inside out: a well-formed value that
@@ -108,7 +109,7 @@ test_pbcheck_depth(void **state)
 	}
 	// buf + at is a Value (its outermost field is Value.list).
 	assert_false(pb_check(
-	    &mgr__value__descriptor, buf + at, cap - at, PB_MAX_DEPTH));
+	    &mgr__value__descriptor, buf + at, cap - at, WIRE_PB_MAX_DEPTH));
 	free(buf);
 }
 
@@ -121,13 +122,13 @@ test_pbcheck_malformed(void **state)
 	const uint8_t group[]            = { 0x0b };
 	const uint8_t empty[]            = { 0 };
 	assert_false(pb_check(&mgr__request__descriptor, truncated_varint,
-	    sizeof(truncated_varint), PB_MAX_DEPTH));
+	    sizeof(truncated_varint), WIRE_PB_MAX_DEPTH));
 	assert_false(pb_check(&mgr__request__descriptor, bad_length,
-	    sizeof(bad_length), PB_MAX_DEPTH));
+	    sizeof(bad_length), WIRE_PB_MAX_DEPTH));
 	assert_false(pb_check(
-	    &mgr__request__descriptor, group, sizeof(group), PB_MAX_DEPTH));
+	    &mgr__request__descriptor, group, sizeof(group), WIRE_PB_MAX_DEPTH));
 	assert_true(
-	    pb_check(&mgr__request__descriptor, empty, 0, PB_MAX_DEPTH));
+	    pb_check(&mgr__request__descriptor, empty, 0, WIRE_PB_MAX_DEPTH));
 }
 
 static void

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sdict.h"
 #include "server.h"
 
@@ -185,7 +186,7 @@ h_info(mctx *c)
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "uptime_ms",
-		    sv_int((int64_t) (now_ms() - srv->start_ms)));
+		    sv_int((int64_t) ((uint64_t) clock_ms() - srv->start_ms)));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "pid", sv_int((int64_t) getpid()));

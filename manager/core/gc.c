@@ -11,18 +11,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 
 #define GC_THRESHOLD 256
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void
 dec_internal(sval *ref, void *arg)
@@ -139,11 +132,11 @@ gc_maybe(server *srv, bool force)
 		return;
 	}
 	srv->gc_pending = 0;
-	uint64_t t0 = now_us();
+	uint64_t t0 = (uint64_t) clock_us();
 	gc_collect(srv);
 	// A pass walks every reference held (a big dict's values too): wait
 	// for more decrements after a long one, so that collection costs at
 	// most a bounded share of the time however large the store is.
-	uint64_t took       = now_us() - t0;
+	uint64_t took       = (uint64_t) clock_us() - t0;
 	srv->gc_threshold = took * 4 > GC_THRESHOLD ? took * 4 : GC_THRESHOLD;
 }

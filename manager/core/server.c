@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "sock.h"
@@ -38,7 +39,7 @@ server_new(server **srvp, const server_opts *opts)
 	srv->keylen       = opts->keylen;
 	srv->max_message  = opts->max_message ? opts->max_message
 	                                      : SERVER_DEFAULT_MAX_MESSAGE;
-	srv->start_ms     = now_ms();
+	srv->start_ms     = (uint64_t) clock_ms();
 	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);
 	pthread_cond_init(&srv->cv, NULL);

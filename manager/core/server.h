@@ -89,7 +89,6 @@ int dispatch(server *srv, session *s, const Mgr__Request *rq);
 const mtype *type_by_code(Mgr__ObjType code);
 const char  *op_name(Mgr__Op op);
 
-uint64_t now_ms(void);
 
 /* Cycle collection (gc.c). */
 void gc_collect(server *srv);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wire.h"
 #include "auth.h"
 #include "log.h"
 #include "pbcheck.h"
@@ -135,7 +136,7 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return 0; // closing after a failed handshake: ignore
 	}
 	Mgr__Request *rq = NULL;
-	if (pb_check(&mgr__request__descriptor, data, len, PB_MAX_DEPTH)) {
+	if (pb_check(&mgr__request__descriptor, data, len, WIRE_PB_MAX_DEPTH)) {
 		rq = mgr__request__unpack(&s->rxa.pb, len, data);
 	}
 	if (rq == NULL) {

@@ -6,14 +6,6 @@
 #include "log.h"
 #include "server.h"
 
-uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 mobj *
 store_new(server *srv, const mtype *t)
 {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "session.h"
@@ -175,7 +176,7 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	w->op     = c->rq->op;
 	w->obj    = c->obj;
 	if (timeout_ms >= 0) {
-		w->deadline = now_ms() + (uint64_t) timeout_ms;
+		w->deadline = (uint64_t) clock_ms() + (uint64_t) timeout_ms;
 		if (w->deadline == 0) {
 			w->deadline = 1;
 		}
@@ -277,7 +278,7 @@ timer_main(void *arg)
 			continue;
 		}
 		waiter  *w   = srv->heap[0];
-		uint64_t now = now_ms();
+		uint64_t now = (uint64_t) clock_ms();
 		if (w->deadline > now) {
 			struct timespec ts;
 			ts.tv_sec  = (time_t) (w->deadline / 1000);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 
 struct mobj;
 
@@ -81,8 +83,8 @@ sv_slen(const sval *v)
 }
 
 /* Nesting deeper than this is refused (MGR_ETOOBIG) so that no recursion
- * can exhaust the stack. */
-#define SV_MAX_DEPTH 64
+ * can exhaust the stack: the wire's limit. */
+#define SV_MAX_DEPTH WIRE_VALUE_MAX_DEPTH
 
 static inline sval
 sv_int(int64_t i)

@@ -1,3 +1,5 @@
+#include "wire.h"
+#include "clock.h"
 #include "conn.h"
 
 #include <errno.h>
@@ -81,21 +83,6 @@ struct fconn {
 	int  close_err; /* why, when closing came first */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16)
-	    | ((uint32_t) p[2] << 8) | p[3];
-}
-
 static void
 wake(evloop *l)
 {
@@ -134,7 +121,7 @@ retime(fconn *c)
 	if (c->rx_timeout <= 0) {
 		untime_locked(c);
 	} else {
-		c->rx_deadline = now_ms() + c->rx_timeout;
+		c->rx_deadline = clock_ms() + c->rx_timeout;
 		if (!c->timed) {
 			c->timed  = true;
 			c->t_prev = NULL;
@@ -303,10 +290,7 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 		c->txcap = cap;
 	}
 	uint8_t *p = c->tx + c->txlen;
-	p[0]       = (uint8_t) (n >> 24);
-	p[1]       = (uint8_t) (n >> 16);
-	p[2]       = (uint8_t) (n >> 8);
-	p[3]       = (uint8_t) n;
+	wire_put_len(p, (uint32_t) n);
 	protobuf_c_message_pack(m, p + 4);
 	c->txlen += n + 4;
 	if (!c->corked && !c->out_armed && !c->deferred) {
@@ -562,7 +546,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 		defer_active = true;
 		bool full    = false;
 		while (len - off >= 4) {
-			uint32_t flen = get_be32(buf + off);
+			uint32_t flen = wire_get_len(buf + off);
 			if (flen > c->max_msg) {
 				uncork(c);
 				end(c, MGR_ETOOBIG);
@@ -708,7 +692,7 @@ next_timeout(evloop *l, bool *stop, bool *timed)
 	if (min < 0) {
 		return -1;
 	}
-	int64_t left = min - now_ms();
+	int64_t left = min - clock_ms();
 	return left < 0 ? 0 : (int) (left > 60000 ? 60000 : left);
 }
 
@@ -717,7 +701,7 @@ expire(evloop *l)
 {
 	for (;;) {
 		fconn  *late = NULL;
-		int64_t now  = now_ms();
+		int64_t now  = clock_ms();
 		pthread_mutex_lock(&l->mtx);
 		for (fconn *c = l->timed; c != NULL; c = c->t_next) {
 			if (c->rx_deadline <= now) {
