@@ -75,3 +75,55 @@ pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 {
 	return walk(desc, data, data + len, max_depth);
 }
+
+uint32_t
+pb_field_key(const ProtobufCMessageDescriptor *desc, const char *field)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field_by_name(desc, field);
+	if (f == NULL) {
+		return 0;
+	}
+	uint32_t wire;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_BYTES:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		wire = 2;
+		break;
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		wire = 1;
+		break;
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		wire = 5;
+		break;
+	default: // the varint kinds: ints, bool, enum
+		wire = 0;
+		break;
+	}
+	return (f->id << 3) | wire;
+}
+
+size_t
+pb_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t) v;
+	return n;
+}
+
+bool
+pb_peek_varint(const uint8_t *data, size_t len, uint32_t key, uint64_t *v)
+{
+	const uint8_t *p = data, *end = data + len;
+	uint64_t       k;
+	return varint(&p, end, &k) && k == key && varint(&p, end, v);
+}

@@ -1,8 +1,15 @@
-/* protobuf-c unpacks nested messages by recursion, without a depth limit:
- * a small frame of deeply nested values would exhaust the stack. This
+/* The protobuf wire below protobuf-c, for what it does not offer.
+ *
+ * protobuf-c unpacks nested messages by recursion, without a depth limit:
+ * a small frame of deeply nested values would exhaust the stack. pb_check
  * walks the wire bytes first (tags and lengths only, guided by the
  * message descriptors) and refuses what is nested deeper than a limit or
- * malformed at the framing level. */
+ * malformed at the framing level.
+ *
+ * The client also writes a few fields by hand (an id in front of a request
+ * packed earlier, sub-requests into a batch) and reads a reply's id before
+ * unpacking it; the field keys come from the generated descriptors, never
+ * from numbers written here. */
 #ifndef MGR_PBCHECK_H
 #define MGR_PBCHECK_H
 
@@ -15,5 +22,15 @@
  * max_depth messages. */
 bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth);
+
+/* The key (field number and wire type) of the field named `field` of
+ * desc, as it goes on the wire; 0 when desc has no such field. */
+uint32_t pb_field_key(const ProtobufCMessageDescriptor *desc, const char *field);
+/* Writes v as a varint at p (10 bytes at most); its length. */
+size_t   pb_put_varint(uint8_t *p, uint64_t v);
+/* Reads the varint field that starts data when its key is `key`: true and
+ * *v, or false (another field first, or malformed). */
+bool     pb_peek_varint(const uint8_t *data, size_t len, uint32_t key,
+        uint64_t *v);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "wire.h"
 #include "internal.h"
+#include "op_check.h" /* mgr_op == the schema's Op, per value */
 
 typedef struct bres {
 	int       status;

@@ -356,22 +356,24 @@ read_more(mgr_client *c, int64_t timeout_ms)
 	}
 }
 
-/* The id of a packed Reply: its first field, 1 (tag 0x08), a varint. */
+/* Keys of the fields the client reads or writes by hand, from the
+ * generated descriptors. */
+static pthread_once_t wire_keys_once = PTHREAD_ONCE_INIT;
+static uint32_t       reply_id_key, request_batch_key;
+
+static void
+wire_keys_init(void)
+{
+	reply_id_key      = pb_field_key(&mgr__reply__descriptor, "id");
+	request_batch_key = pb_field_key(&mgr__request__descriptor, "batch");
+}
+
+/* The id of a packed Reply, its first field (the manager packs it first),
+ * read before unpacking so that the reply can go to its caller's arena. */
 static bool
 peek_id(const uint8_t *f, size_t len, uint64_t *id)
 {
-	if (len < 2 || f[0] != 0x08) {
-		return false;
-	}
-	uint64_t v = 0;
-	for (size_t i = 1; i < len && i <= 10; i++) {
-		v |= (uint64_t) (f[i] & 0x7f) << (7 * (i - 1));
-		if ((f[i] & 0x80) == 0) {
-			*id = v;
-			return true;
-		}
-	}
-	return false;
+	return pb_peek_varint(f, len, reply_id_key, id);
 }
 
 /* Reads and hands out every reply that came (reader only). */
@@ -609,6 +611,7 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	           : DEFAULT_CONNECT_MS;
 	int         rv;
 
+	pthread_once(&wire_keys_once, wire_keys_init);
 	client_set_detail(NULL);
 	if (client == NULL || url == NULL) {
 		return MGR_EINVAL;
@@ -760,17 +763,6 @@ thread_arenas(void)
 	return t;
 }
 
-static size_t
-varint_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 static uint64_t
 thread_id(void)
 {
@@ -845,9 +837,8 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 		return rv;
 	}
 	ta->depth++;
-	rq.id = id;
-	n += 1 + varint_len(id); // the id's tag and value
-	uint8_t *frame = arena_alloc(a, n + 4);
+	rq.id          = id;
+	uint8_t *frame = arena_alloc(a, n + 11 + WIRE_HEADER_LEN);
 	if (frame == NULL) {
 		abandon(c, &p, 1, MGR_ENOMEM);
 	} else {
@@ -907,18 +898,6 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 /* ---- pipelines (batch.c)
  * --------------------------------------------------- */
 
-static size_t
-put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (uint8_t) (v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t) v;
-	return n;
-}
-
 int
 client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
     bool atomic, Mgr__Reply **replies)
@@ -942,30 +921,32 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		free(out);
 		return rv;
 	}
-	// Requests were packed without their id (field 1): a field may come
-	// in any order, so the id goes in front of each body here.
-	size_t len = 0;
+	// Requests were packed without their id. Two packed messages one
+	// after the other read as one with the fields of both (protobuf's
+	// merge), so a Request holding only the id goes in front of each
+	// body; an atomic batch is a Request {id, OP_BATCH} followed by each
+	// body as one of its batch fields.
+	Mgr__Request head = MGR__REQUEST__INIT;
+	size_t       len  = 0;
 	if (atomic) {
-		len        = 4;
-		out[len++] = 0x08; // Request.id
-		len += put_varint(out + len, first);
-		out[len++] = 0x10; // Request.op = OP_BATCH
-		len += put_varint(out + len, MGR__OP__OP_BATCH);
+		head.id = first;
+		head.op = MGR__OP__OP_BATCH;
+		len     = WIRE_HEADER_LEN;
+		len += mgr__request__pack(&head, out + len);
 	}
 	for (size_t i = 0, off = 0; i < n; i++) {
 		uint32_t blen = wire_get_len(recs + off);
-		off += 4;
+		off += WIRE_HEADER_LEN;
 		if (atomic) {
-			out[len++] = 0x4a; // Request.batch
-			len += put_varint(out + len, blen);
+			len += pb_put_varint(out + len, request_batch_key);
+			len += pb_put_varint(out + len, blen);
 		} else {
-			uint8_t idf[12];
-			size_t  k = 0;
-			idf[k++]  = 0x08;
-			k += put_varint(idf + k, first + i);
+			uint8_t idf[16];
+			head.id  = first + i;
+			size_t k = mgr__request__pack(&head, idf);
 			wire_put_len(out + len, (uint32_t) (blen + k));
-			memcpy(out + len + 4, idf, k);
-			len += 4 + k;
+			memcpy(out + len + WIRE_HEADER_LEN, idf, k);
+			len += WIRE_HEADER_LEN + k;
 		}
 		memcpy(out + len, recs + off, blen);
 		len += blen;
