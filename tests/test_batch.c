@@ -183,6 +183,31 @@ test_atomic_all_or_nothing(void **state)
 	assert_int_equal(mgr_batch_exec(b, true), MGR_ETYPE);
 	OK(mgr_dict_contains(d, mgr_str("x"), &has));
 	assert_false(has);
+	// Reading one is fine: only what a batch writes is copied for the
+	// undo, and only what may block or can't be copied is refused.
+	OK(mgr_queue_put(q, mgr_int(7), 0));
+	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
+	    (mgr_value[]){mgr_str("x"), mgr_int(1)}, 2));
+	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_QSIZE, NULL, 0));
+	OK(mgr_batch_exec(b, true));
+	mgr_value qn;
+	OK(mgr_batch_result(b, 1, &st, &qn));
+	assert_int_equal(st, 0);
+	assert_int_equal(qn.i, 1);
+	OK(mgr_dict_contains(d, mgr_str("x"), &has));
+	assert_true(has);
+	OK(mgr_dict_del(d, mgr_str("x")));
+	mgr_value seven;
+	OK(mgr_queue_get(q, &seven, 0));
+	// A write on a queue can't be undone: refused before anything runs.
+	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
+	    (mgr_value[]){mgr_str("x"), mgr_int(1)}, 2));
+	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_TASK_DONE, NULL, 0));
+	assert_int_equal(mgr_batch_exec(b, true), MGR_ETYPE);
+	OK(mgr_batch_result(b, 0, &st, NULL));
+	assert_int_equal(st, MGR_EABORTED);
+	OK(mgr_dict_contains(d, mgr_str("x"), &has));
+	assert_false(has);
 	// ... but they pipeline.
 	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_PUT, (mgr_value[]){mgr_int(1)}, 1));
 	OK(mgr_batch_add_timeout(b, q, MGR_OP_QUEUE_GET, NULL, 0, 1000));

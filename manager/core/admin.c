@@ -213,14 +213,14 @@ h_bye(mctx *c)
 }
 
 const mop admin_ops[] = {
-	{MGR__OP__OP_BYE, 0, 0, 0, h_bye},
-	{MGR__OP__OP_PING, 0, 0, 0, h_ping},
-	{MGR__OP__OP_CREATE, 0, 0, 4, h_create},
-	{MGR__OP__OP_RELEASE, 0, 0, 0, h_release},
-	{MGR__OP__OP_ATTACH, 0, 0, 0, h_attach},
-	{MGR__OP__OP_NAME_SET, 0, 0, 0, h_name_set},
-	{MGR__OP__OP_NAME_GET, 0, 0, 0, h_name_get},
-	{MGR__OP__OP_NAME_DEL, 0, 0, 0, h_name_del},
-	{MGR__OP__OP_INFO, 0, 0, 0, h_info},
-	{0, 0, 0, 0, NULL},
+	{ MGR__OP__OP_BYE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_bye },
+	{ MGR__OP__OP_PING, 0, 0, 0, MOP_ADMIN, h_ping },
+	{ MGR__OP__OP_CREATE, 0, 0, 4, MOP_WRITE | MOP_ADMIN, h_create },
+	{ MGR__OP__OP_RELEASE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_release },
+	{ MGR__OP__OP_ATTACH, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_attach },
+	{ MGR__OP__OP_NAME_SET, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_set },
+	{ MGR__OP__OP_NAME_GET, 0, 0, 0, MOP_ADMIN, h_name_get },
+	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
+	{ MGR__OP__OP_INFO, 0, 0, 0, MOP_ADMIN, h_info },
+	{ 0 },
 };

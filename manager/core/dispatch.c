@@ -208,117 +208,180 @@ drop_data(mobj *o, void *data)
 	o->type->destroy(&tmp);
 }
 
-/* Applies every sub-request under the lock, in order; if one fails, puts
- * back the copies taken of every object touched before it. */
+/* Why sub-request i (operation m, on o) can't be in an atomic batch, as
+ * a status with c's detail set; 0 when it can. Checked for every
+ * sub-request before any runs. */
+static int
+batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
+{
+	if (m == NULL || (m->flags & MOP_ADMIN) || sub->n_batch > 0) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "operation %zu: %s is not allowed in an atomic batch", i,
+		    m ? op_name(sub->op) : "unknown");
+	}
+	mobj *o = store_find(c->srv, sub->target);
+	if (o == NULL) {
+		return 0; // the call says MGR_ENOOBJ, in its turn
+	}
+	if (m->flags & MOP_BLOCKS) {
+		// Nothing may wait under the batch: the objects that wait
+		// are the synchronization types.
+		return mctx_fail(c, MGR_ETYPE,
+		    "operation %zu: %s may block and can't be in an atomic "
+		    "batch",
+		    i, op_name(sub->op));
+	}
+	if ((m->flags & MOP_WRITE) && o->type->clone_data == NULL) {
+		return mctx_fail(c, MGR_ETYPE,
+		    "operation %zu: a %s can't be changed in an atomic batch", i,
+		    o->type->name);
+	}
+	return 0;
+}
+
+/* The batch's undo log: a copy of each object it writes, taken before its
+ * first write. */
+typedef struct undo_log {
+	snap  *snaps;
+	size_t n;
+} undo_log;
+
+/* Copies o's data into the log unless it is there already. */
+static int
+undo_save(undo_log *u, mctx *c, mobj *o)
+{
+	for (size_t k = 0; k < u->n; k++) {
+		if (u->snaps[k].o == o) {
+			return 0;
+		}
+	}
+	void *saved = o->type->clone_data(o);
+	if (saved == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	u->snaps[u->n++] = (snap) { .o = o, .saved = saved };
+	mobj_incref(o);
+	return 0;
+}
+
+/* Puts every copy back (failed) or drops them (committed). */
+static void
+undo_finish(undo_log *u, bool failed)
+{
+	for (size_t k = 0; k < u->n; k++) {
+		mobj *o = u->snaps[k].o;
+		if (failed) {
+			void *changed = o->data;
+			o->data       = u->snaps[k].saved;
+			drop_data(o, changed);
+		} else {
+			drop_data(o, u->snaps[k].saved);
+		}
+		mobj_unhold(o);
+	}
+}
+
+/* Runs sub-request i in cs[i]: its status. */
+static int
+batch_run_one(undo_log *u, mctx *c, const mop *m)
+{
+	int   rv = 0;
+	mobj *o  = store_find(c->srv, c->rq->target);
+	if (o != NULL && (m->flags & MOP_WRITE)) {
+		rv = undo_save(u, c, o);
+	}
+	if (rv == 0) {
+		rv = call(c, m);
+	}
+	// Later operations may change what a borrowed result points to:
+	// keep a copy.
+	if (rv == 0 && c->res_borrowed != NULL) {
+		rv              = sv_copy(&c->res, c->res_borrowed);
+		c->res_borrowed = NULL;
+	}
+	return rv;
+}
+
+/* The batch's reply: a sub-reply per operation up to the one that failed
+ * (those before it MGR_EABORTED), or every result. */
+static void
+batch_reply(mctx *cs, const Mgr__Request *rq, size_t failed, int rv,
+    Mgr__Reply *rp)
+{
+	server     *srv  = cs[0].srv;
+	size_t      n    = rq->n_batch;
+	size_t      nrep = failed < n ? failed + 1 : n;
+	Mgr__Reply *subs = arena_alloc(&srv->txa, nrep * sizeof(*subs));
+	rp->batch        = arena_alloc(&srv->txa, nrep * sizeof(*rp->batch));
+	if (rp->batch == NULL || subs == NULL) {
+		rp->batch  = NULL;
+		rp->status = MGR_ENOMEM;
+		rp->error  = "out of memory";
+		return;
+	}
+	rp->n_batch = nrep;
+	for (size_t i = 0; i < nrep; i++) {
+		mgr__reply__init(&subs[i]);
+		rp->batch[i] = &subs[i];
+		if (failed < n && i < failed) {
+			subs[i].id     = rq->batch[i]->id;
+			subs[i].status = MGR_EABORTED;
+			subs[i].error  = "not applied: the atomic batch failed";
+		} else {
+			encode(&cs[i], i == failed ? rv : 0, &subs[i]);
+		}
+	}
+	if (failed < n) {
+		rp->status = subs[failed].status;
+		rp->error  = subs[failed].error;
+	}
+}
+
+/* Applies every sub-request under the lock, in order, after checking
+ * them all; if one fails, puts back the copies taken of every object
+ * written before it. */
 static int
 dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 {
-	size_t      n     = rq->n_batch;
-	mctx       *cs    = calloc(n ? n : 1, sizeof(*cs));
-	snap       *snaps = calloc(n ? n : 1, sizeof(*snaps));
-	Mgr__Reply  rp    = MGR__REPLY__INIT;
-	size_t      nsnap = 0, done = 0, failed = n;
-	int         rv = 0;
-	rp.id          = rq->id;
-	if (cs == NULL || snaps == NULL) {
+	size_t     n  = rq->n_batch;
+	mctx      *cs = calloc(n ? n : 1, sizeof(*cs));
+	undo_log   u  = { .snaps = calloc(n ? n : 1, sizeof(snap)), .n = 0 };
+	Mgr__Reply rp = MGR__REPLY__INIT;
+	size_t     inited = 0, failed = n;
+	int        rv     = 0;
+	rp.id             = rq->id;
+	if (cs == NULL || u.snaps == NULL) {
 		free(cs);
-		free(snaps);
+		free(u.snaps);
 		rp.status = MGR_ENOMEM;
 		rp.error  = "out of memory";
 		return session_send(s, &rp);
 	}
+	for (size_t i = 0; i < n && failed == n; i++, inited++) {
+		if ((rv = ctx_init(&cs[i], srv, s, rq->batch[i], NULL, 0)) != 0
+		    || (rv = batch_refuses(&cs[i], i, find_op(rq->batch[i]->op),
+		            rq->batch[i]))
+		        != 0) {
+			failed = i;
+		}
+	}
 	for (size_t i = 0; i < n && failed == n; i++) {
-		const Mgr__Request *sub = rq->batch[i];
-		mctx               *c   = &cs[i];
-		const mop          *m   = find_op(sub->op);
-		done                    = i + 1;
-		if ((rv = ctx_init(c, srv, s, sub, NULL, 0)) != 0) {
-			failed = i;
-			break;
-		}
-		mobj *o = store_find(srv, sub->target);
-		if (m == NULL || m->types == 0 || sub->n_batch > 0) {
-			rv = mctx_fail(c, MGR_EINVAL,
-			    "operation %zu: %s is not allowed in an atomic batch", i,
-			    m ? op_name(sub->op) : "unknown");
-		} else if (o != NULL && o->type->clone_data == NULL) {
-			rv = mctx_fail(c, MGR_ETYPE,
-			    "operation %zu: a %s can't be in an atomic batch", i,
-			    o->type->name);
-		} else {
-			size_t k = 0;
-			while (k < nsnap && snaps[k].o != o) {
-				k++;
-			}
-			if (o != NULL && k == nsnap) {
-				snaps[k].saved = o->type->clone_data(o);
-				if (snaps[k].saved == NULL) {
-					rv = mctx_fail(c, MGR_ENOMEM, "out of memory");
-				} else {
-					snaps[k].o = o;
-					mobj_incref(o);
-					nsnap++;
-				}
-			}
-			if (rv == 0) {
-				rv = call(c, m);
-			}
-			if (rv == MGR_PENDING) { // data types never park
-				rv = mctx_fail(c, MGR_EINTERNAL, "parked in a batch");
-			}
-			// Later operations may change what a borrowed result
-			// points to: keep a copy.
-			if (rv == 0 && c->res_borrowed != NULL) {
-				rv = sv_copy(&c->res, c->res_borrowed);
-				c->res_borrowed = NULL;
-			}
-		}
-		if (rv != 0) {
+		if ((rv = batch_run_one(&u, &cs[i], find_op(rq->batch[i]->op)))
+		    != 0) {
 			failed = i;
 		}
 	}
-	for (size_t k = 0; k < nsnap; k++) {
-		mobj *o = snaps[k].o;
-		if (failed < n) {
-			void *changed = o->data;
-			o->data       = snaps[k].saved;
-			drop_data(o, changed);
-		} else {
-			drop_data(o, snaps[k].saved);
-		}
-		mobj_unhold(o);
-	}
-	size_t nrep = failed < n ? failed + 1 : n;
-	rp.batch    = arena_alloc(&srv->txa, (nrep ? nrep : 1) * sizeof(*rp.batch));
-	Mgr__Reply *subs = arena_alloc(&srv->txa, (nrep ? nrep : 1) * sizeof(*subs));
-	if (rp.batch == NULL || subs == NULL) {
-		rp.status = MGR_ENOMEM;
-		rp.error  = "out of memory";
-	} else {
-		rp.n_batch = nrep;
-		for (size_t i = 0; i < nrep; i++) {
-			mgr__reply__init(&subs[i]);
-			rp.batch[i] = &subs[i];
-			if (failed < n && i < failed) {
-				subs[i].id     = rq->batch[i]->id;
-				subs[i].status = MGR_EABORTED;
-				subs[i].error  = "not applied: the atomic batch failed";
-			} else {
-				encode(&cs[i], i == failed ? rv : 0, &subs[i]);
-			}
-		}
-		if (failed < n) {
-			rp.status = subs[failed].status;
-			rp.error  = subs[failed].error;
-		}
+	undo_finish(&u, failed < n);
+	if (n > 0) {
+		batch_reply(cs, rq, failed, rv, &rp);
 	}
 	int sent = session_send(s, &rp);
 	arena_reset(&srv->txa);
-	for (size_t i = 0; i < done; i++) {
+	for (size_t i = 0; i < inited; i++) {
 		ctx_fini(&cs[i], NULL);
 	}
 	free(cs);
-	free(snaps);
+	free(u.snaps);
 	return sent;
 }
 

@@ -121,13 +121,24 @@ typedef int (*mop_fn)(mctx *c);
 
 #define MT(code) (1u << (code))
 
+/* What an operation does, for the core to act on (as Redis's command
+ * flags): atomic batches snapshot only the objects their MOP_WRITE
+ * operations change and refuse MOP_BLOCKS and MOP_ADMIN ones before
+ * running anything; only a MOP_BLOCKS handler may park (MGR_PENDING). */
+enum mop_flags {
+	MOP_WRITE  = 1 << 0, /* may change its target (or the manager) */
+	MOP_BLOCKS = 1 << 1, /* may wait (parks a waiter) */
+	MOP_ADMIN  = 1 << 2, /* a manager operation (target 0 or any) */
+};
+
 typedef struct mop {
-	Mgr__Op      op;
-	uint32_t     types;     /* MT(...) bits of the target types it
-	                         * applies to; 0: a manager operation */
-	uint8_t      min_args;  /* checked by the dispatcher */
-	uint8_t      max_args;
-	mop_fn       fn;
+	Mgr__Op  op;
+	uint32_t types;    /* MT(...) bits of the target types it applies
+	                    * to; 0: a manager operation */
+	uint8_t  min_args; /* checked by the dispatcher */
+	uint8_t  max_args;
+	uint8_t  flags;    /* enum mop_flags */
+	mop_fn   fn;
 } mop;
 
 /* Each type file exports its mtype and its ops, ended by an entry with

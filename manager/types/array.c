@@ -221,9 +221,9 @@ h_slice(mctx *c)
 #define T_ARRAY MT(MGR__OBJ_TYPE__OBJ_ARRAY)
 
 const mop array_ops[] = {
-	{ MGR__OP__OP_ARRAY_LEN, T_ARRAY, 0, 0, h_len },
-	{ MGR__OP__OP_ARRAY_GET, T_ARRAY, 1, 1, h_get },
-	{ MGR__OP__OP_ARRAY_SET, T_ARRAY, 2, 2, h_set },
-	{ MGR__OP__OP_ARRAY_SLICE, T_ARRAY, 2, 2, h_slice },
+	{ MGR__OP__OP_ARRAY_LEN, T_ARRAY, 0, 0, 0, h_len },
+	{ MGR__OP__OP_ARRAY_GET, T_ARRAY, 1, 1, 0, h_get },
+	{ MGR__OP__OP_ARRAY_SET, T_ARRAY, 2, 2, MOP_WRITE, h_set },
+	{ MGR__OP__OP_ARRAY_SLICE, T_ARRAY, 2, 2, 0, h_slice },
 	{ 0 },
 };

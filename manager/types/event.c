@@ -97,9 +97,9 @@ h_wait(mctx *c)
 #define T_EVENT MT(MGR__OBJ_TYPE__OBJ_EVENT)
 
 const mop event_ops[] = {
-	{ MGR__OP__OP_EVENT_SET, T_EVENT, 0, 0, h_set },
-	{ MGR__OP__OP_EVENT_CLEAR, T_EVENT, 0, 0, h_clear },
-	{ MGR__OP__OP_EVENT_IS_SET, T_EVENT, 0, 0, h_is_set },
-	{ MGR__OP__OP_EVENT_WAIT, T_EVENT, 0, 0, h_wait },
+	{ MGR__OP__OP_EVENT_SET, T_EVENT, 0, 0, MOP_WRITE, h_set },
+	{ MGR__OP__OP_EVENT_CLEAR, T_EVENT, 0, 0, MOP_WRITE, h_clear },
+	{ MGR__OP__OP_EVENT_IS_SET, T_EVENT, 0, 0, 0, h_is_set },
+	{ MGR__OP__OP_EVENT_WAIT, T_EVENT, 0, 0, MOP_BLOCKS, h_wait },
 	{ 0 },
 };

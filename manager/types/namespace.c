@@ -159,9 +159,9 @@ h_items(mctx *c)
 #define T_NS MT(MGR__OBJ_TYPE__OBJ_NAMESPACE)
 
 const mop namespace_ops[] = {
-	{ MGR__OP__OP_NS_SET, T_NS, 2, 2, h_set },
-	{ MGR__OP__OP_NS_GET, T_NS, 1, 1, h_get },
-	{ MGR__OP__OP_NS_DEL, T_NS, 1, 1, h_del },
-	{ MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, h_items },
+	{ MGR__OP__OP_NS_SET, T_NS, 2, 2, MOP_WRITE, h_set },
+	{ MGR__OP__OP_NS_GET, T_NS, 1, 1, 0, h_get },
+	{ MGR__OP__OP_NS_DEL, T_NS, 1, 1, MOP_WRITE, h_del },
+	{ MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, 0, h_items },
 	{ 0 },
 };

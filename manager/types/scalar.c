@@ -115,8 +115,8 @@ h_add(mctx *c)
 #define T_SCALAR MT(MGR__OBJ_TYPE__OBJ_SCALAR)
 
 const mop scalar_ops[] = {
-	{ MGR__OP__OP_SCALAR_GET, T_SCALAR, 0, 0, h_get },
-	{ MGR__OP__OP_SCALAR_SET, T_SCALAR, 1, 1, h_set },
-	{ MGR__OP__OP_SCALAR_ADD, T_SCALAR, 1, 1, h_add },
+	{ MGR__OP__OP_SCALAR_GET, T_SCALAR, 0, 0, 0, h_get },
+	{ MGR__OP__OP_SCALAR_SET, T_SCALAR, 1, 1, MOP_WRITE, h_set },
+	{ MGR__OP__OP_SCALAR_ADD, T_SCALAR, 1, 1, MOP_WRITE, h_add },
 	{ 0 },
 };
