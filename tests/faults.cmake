@@ -1,9 +1,6 @@
 # Fault and bad-input tests against a real managerd. They speak the wire by
-# hand too, so they see the generated messages and common/auth.h (both in
-# mgr_static already).
+# hand too (the generated messages, common/auth.h: see mgr_test).
 mgr_test(test_faults test_faults.c harness.c LIBS mgr_static)
-target_include_directories(test_faults PRIVATE
-  $<TARGET_PROPERTY:mgrwire,INTERFACE_INCLUDE_DIRECTORIES>)
 
 # A client process the fault tests start (exec'ed) and kill mid-session.
 add_executable(child_holder child_holder.c)

@@ -7,8 +7,6 @@ target_link_libraries(child_lock PRIVATE mgr)
 
 foreach(t test_lock test_condition)
   mgr_test(${t} ${t}.c harness.c LIBS mgr_static)
-  target_include_directories(${t} PRIVATE ${CMAKE_BINARY_DIR}/gen
-                                          ${CMAKE_SOURCE_DIR}/common)
   add_dependencies(${t} child_lock mgrwire)
 endforeach()
 

@@ -4,5 +4,3 @@
 # of descriptors. The raw-socket tests speak the handshake by hand, so they
 # see the generated messages and common/auth.h (as test_faults does).
 mgr_test(test_transport test_transport.c harness.c LIBS mgr_static)
-target_include_directories(test_transport PRIVATE
-  $<TARGET_PROPERTY:mgrwire,INTERFACE_INCLUDE_DIRECTORIES>)

@@ -1,9 +1,6 @@
-# Values and the value codec of libmgr (tests/test_value.c). The test uses
-# libmgr's internals (internal.h), hence the generated and common headers.
+# Values and the value codec of libmgr (tests/test_value.c), through
+# libmgr's internals (internal.h), hence mgr_static.
 mgr_test(test_value test_value.c LIBS mgr_static)
-target_include_directories(test_value PRIVATE ${CMAKE_BINARY_DIR}/gen
-                                              ${CMAKE_SOURCE_DIR}/common)
-add_dependencies(test_value mgrwire)
 
 # The same under valgrind (leaks and invalid accesses), unless the build is
 # already sanitized (ASan and valgrind do not mix).

@@ -2,7 +2,8 @@
  * mgr.h - client library of the manager-style shared-object server.
  *
  * One manager process (managerd) owns shared objects; programs manipulate
- * them through proxies (mgr_obj *). See README.md for a tour.
+ * them through proxies (mgr_obj *). See README.md for a tour and
+ * docs/api.md for this header as a reference.
  *
  * Conventions
  * - Every call returns int: 0 on success or an MGR_E* code (mgr_strerror).
@@ -30,6 +31,15 @@
 extern "C" {
 #endif
 
+/* Marks what libmgr exports: it is built with -fvisibility=hidden, so
+ * that its internals and the protobuf-c code inside it can't clash with a
+ * program's own symbols. */
+#if defined(__GNUC__)
+#define MGR_API __attribute__((visibility("default")))
+#else
+#define MGR_API
+#endif
+
 #define MGR_FOREVER ((int64_t) -1)
 
 /* Error codes. 0 is success. */
@@ -54,19 +64,19 @@ enum mgr_error {
 	MGR_EPROTO,    /* protocol violation */
 	MGR_ECLOSED,   /* handle closed */
 	MGR_EINTERNAL, /* a bug in the manager or the library */
-	MGR_EABORTED,  /* addition: not applied, another operation of the
+	MGR_EABORTED,  /* not applied, another operation of the
 	                * atomic batch failed */
 	MGR_ENUMERRORS
 };
 
 /* The name of an error code ("MGR_EKEY: no such key"); never NULL. The
  * string is static. */
-const char *mgr_strerror(int err);
+MGR_API const char *mgr_strerror(int err);
 
-/* addition: the detail of the last error the calling thread got from the
+/* the detail of the last error the calling thread got from the
  * library or the manager ("no such key: 'x'"), or "" (thread-local; valid
  * until the thread's next call). */
-const char *mgr_errdetail(void);
+MGR_API const char *mgr_errdetail(void);
 
 typedef struct mgr_client mgr_client; /* a connection to a manager */
 typedef struct mgr_server mgr_server; /* an embedded (private) manager */
@@ -84,7 +94,7 @@ typedef enum mgr_kind {
 	MGR_LIST,
 	MGR_DICT,
 	MGR_REF,
-	MGR_TUPLE, /* addition: an immutable list, usable as a dict key */
+	MGR_TUPLE, /* an immutable list, usable as a dict key */
 } mgr_kind;
 
 typedef struct mgr_value mgr_value;
@@ -120,43 +130,43 @@ struct mgr_value {
 /* Constructors for arguments. They borrow: the value points at the caller's
  * memory (string, bytes, items array, proxy), which must stay valid while
  * the value is used. Freeing one with mgr_value_free does nothing. */
-mgr_value mgr_none(void);
-mgr_value mgr_bool(bool b);
-mgr_value mgr_int(int64_t i);
-mgr_value mgr_float(double d);
-mgr_value mgr_str(const char *s);                 /* NUL-terminated */
-mgr_value mgr_strn(const char *s, size_t len);    /* addition */
-mgr_value mgr_bytes(const void *p, size_t n);
-mgr_value mgr_ref(mgr_obj *obj);
-mgr_value mgr_list_of(mgr_value *items, size_t n);
-mgr_value mgr_tuple_of(mgr_value *items, size_t n); /* addition */
-/* addition: a dict value from n pairs (2n values: key, value, key, ...) */
-mgr_value mgr_dict_of(mgr_value *pairs, size_t n);
+MGR_API mgr_value mgr_none(void);
+MGR_API mgr_value mgr_bool(bool b);
+MGR_API mgr_value mgr_int(int64_t i);
+MGR_API mgr_value mgr_float(double d);
+MGR_API mgr_value mgr_str(const char *s);                 /* NUL-terminated */
+MGR_API mgr_value mgr_strn(const char *s, size_t len);
+MGR_API mgr_value mgr_bytes(const void *p, size_t n);
+MGR_API mgr_value mgr_ref(mgr_obj *obj);
+MGR_API mgr_value mgr_list_of(mgr_value *items, size_t n);
+MGR_API mgr_value mgr_tuple_of(mgr_value *items, size_t n);
+/* a dict value from n pairs (2n values: key, value, key, ...) */
+MGR_API mgr_value mgr_dict_of(mgr_value *pairs, size_t n);
 
 /* Frees what a result value owns (recursively) and resets it to None; a
  * borrowed (constructed) value is only reset. A MGR_REF result owns its
  * proxy: freeing the value releases the proxy. NULL is ignored. */
-void mgr_value_free(mgr_value *v);
+MGR_API void mgr_value_free(mgr_value *v);
 
 /* Deep copy of src into *dst, owned by the caller (mgr_value_free). A
  * reference is copied as a new proxy of the same object. */
-int mgr_value_copy(mgr_value *dst, const mgr_value *src);
+MGR_API int mgr_value_copy(mgr_value *dst, const mgr_value *src);
 
 /* The proxy a MGR_REF value holds, or NULL for any other kind. The proxy
  * stays owned by the value (valid until mgr_value_free). */
-mgr_obj *mgr_value_ref(const mgr_value *v);
+MGR_API mgr_obj *mgr_value_ref(const mgr_value *v);
 
 /* Typed equality as the manager uses it for keys: 1, 1.0 and true are
  * different values. Lists and tuples compare item by item, dicts as sets
  * of pairs, references by object. */
-bool mgr_value_equal(const mgr_value *a, const mgr_value *b);
+MGR_API bool mgr_value_equal(const mgr_value *a, const mgr_value *b);
 
 /* Python's repr of v into buf (always NUL-terminated when cap > 0).
  * Returns 0, or MGR_ETOOBIG when buf is too small (buf then holds the
  * truncated repr, cut between characters) or v nests deeper than 1000
  * levels, MGR_EINVAL for a NULL argument or a malformed value (a NULL
  * string, items or ref, an unknown kind). */
-int mgr_value_repr(const mgr_value *v, char *buf, size_t cap);
+MGR_API int mgr_value_repr(const mgr_value *v, char *buf, size_t cap);
 
 /* ---- connection -------------------------------------------------------- */
 
@@ -178,17 +188,17 @@ typedef struct mgr_opts {
  * authenticates with opts->authkey. opts may be NULL (then the key comes
  * from MGR_AUTHKEY). On success *client is the caller's; release it with
  * mgr_disconnect. */
-int mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts);
+MGR_API int mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts);
 
 /* mgr_connect with the URL from MGR_URL and the key from MGR_AUTHKEY. */
-int mgr_connect_env(mgr_client **client);
+MGR_API int mgr_connect_env(mgr_client **client);
 
 /* Closes the connection and frees the client. The manager drops every
  * reference, lock and waiter of this session, and has done so when this
  * returns (when it could be reached). Proxies made from the client
  * must still be released with mgr_obj_release (they only free memory
  * then); calls on them return MGR_ECLOSED. NULL is ignored. Returns 0. */
-int mgr_disconnect(mgr_client *client);
+MGR_API int mgr_disconnect(mgr_client *client);
 
 /* ---- embedded manager -------------------------------------------------- */
 
@@ -197,105 +207,105 @@ int mgr_disconnect(mgr_client *client);
  * key, and waits until it answers. managerd is found from opts->managerd,
  * MGR_MANAGERD, next to the running binary, in the build tree, or on PATH.
  * *server is the caller's; mgr_server_shutdown stops and frees it. */
-int mgr_server_start(mgr_server **server, const mgr_opts *opts);
+MGR_API int mgr_server_start(mgr_server **server, const mgr_opts *opts);
 
 /* The URL the embedded manager listens on; owned by server. */
-const char *mgr_server_url(mgr_server *server);
+MGR_API const char *mgr_server_url(mgr_server *server);
 
 /* A new client connected to the embedded manager (with its key). */
-int mgr_server_connect(mgr_server *server, mgr_client **client);
+MGR_API int mgr_server_connect(mgr_server *server, mgr_client **client);
 
-/* addition: the embedded manager's key (owned by server) and its length. */
-const void *mgr_server_authkey(mgr_server *server, size_t *len);
+/* the embedded manager's key (owned by server) and its length. */
+MGR_API const void *mgr_server_authkey(mgr_server *server, size_t *len);
 
 /* Stops the manager (SIGTERM, then SIGKILL after 5 s), removes its files
  * and frees server. NULL is ignored. */
-int mgr_server_shutdown(mgr_server *server);
+MGR_API int mgr_server_shutdown(mgr_server *server);
 
 /* ---- objects ------------------------------------------------------------ */
 
 /* Drops this proxy's reference and frees the proxy. NULL is ignored. */
-int mgr_obj_release(mgr_obj *o);
+MGR_API int mgr_obj_release(mgr_obj *o);
 
 /* The type's name ("dict", "list", "namespace", ...); static string. */
-const char *mgr_obj_type(mgr_obj *o);
+MGR_API const char *mgr_obj_type(mgr_obj *o);
 
-/* addition: the object's id (unique for the manager's lifetime). */
-uint64_t mgr_obj_id(mgr_obj *o);
+/* the object's id (unique for the manager's lifetime). */
+MGR_API uint64_t mgr_obj_id(mgr_obj *o);
 
-/* addition: the client a proxy belongs to. */
-mgr_client *mgr_obj_client(mgr_obj *o);
+/* the client a proxy belongs to. */
+MGR_API mgr_client *mgr_obj_client(mgr_obj *o);
 
 /* Writes a token naming the object ("dict:17") into buf. Another process
  * connected to the same manager turns it back into a proxy with
  * mgr_attach. MGR_ETOOBIG if cap is too small (64 always suffices). */
-int mgr_obj_token(mgr_obj *o, char *buf, size_t cap);
+MGR_API int mgr_obj_token(mgr_obj *o, char *buf, size_t cap);
 
 /* A new proxy (with its own reference) for the object a token names.
  * MGR_ENOOBJ if the object is gone. */
-int mgr_attach(mgr_client *client, const char *token, mgr_obj **o);
+MGR_API int mgr_attach(mgr_client *client, const char *token, mgr_obj **o);
 
 /* Names pin objects until the name is removed. name_set replaces an
  * existing name. name_get gives a new proxy; MGR_EKEY if unknown. */
-int mgr_name_set(mgr_client *client, const char *name, mgr_obj *o);
-int mgr_name_get(mgr_client *client, const char *name, mgr_obj **o);
-int mgr_name_del(mgr_client *client, const char *name);
+MGR_API int mgr_name_set(mgr_client *client, const char *name, mgr_obj *o);
+MGR_API int mgr_name_get(mgr_client *client, const char *name, mgr_obj **o);
+MGR_API int mgr_name_del(mgr_client *client, const char *name);
 
 /* Server statistics as a dict value (caller frees): "objects" (dict of
  * type name -> count), "objects_total", "sessions", "requests",
  * "names", "waiters", "uptime_ms", "pid". */
-int mgr_info(mgr_client *client, mgr_value *dict_value);
+MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
 
 /* ---- dict (ordered; keys are scalars or tuples) ------------------------- */
 
-int mgr_dict_new(mgr_client *c, mgr_obj **d);
-int mgr_dict_set(mgr_obj *d, mgr_value key, mgr_value value);
-int mgr_dict_get(mgr_obj *d, mgr_value key, mgr_value *out);
-int mgr_dict_del(mgr_obj *d, mgr_value key);
-int mgr_dict_contains(mgr_obj *d, mgr_value key, bool *found);
-int mgr_dict_len(mgr_obj *d, size_t *n);
-int mgr_dict_pop(mgr_obj *d, mgr_value key, mgr_value *out);
-int mgr_dict_popitem(mgr_obj *d, mgr_value *key, mgr_value *value);
-int mgr_dict_setdefault(
+MGR_API int mgr_dict_new(mgr_client *c, mgr_obj **d);
+MGR_API int mgr_dict_set(mgr_obj *d, mgr_value key, mgr_value value);
+MGR_API int mgr_dict_get(mgr_obj *d, mgr_value key, mgr_value *out);
+MGR_API int mgr_dict_del(mgr_obj *d, mgr_value key);
+MGR_API int mgr_dict_contains(mgr_obj *d, mgr_value key, bool *found);
+MGR_API int mgr_dict_len(mgr_obj *d, size_t *n);
+MGR_API int mgr_dict_pop(mgr_obj *d, mgr_value key, mgr_value *out);
+MGR_API int mgr_dict_popitem(mgr_obj *d, mgr_value *key, mgr_value *value);
+MGR_API int mgr_dict_setdefault(
     mgr_obj *d, mgr_value key, mgr_value dflt, mgr_value *out);
-int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
-int mgr_dict_clear(mgr_obj *d);
-int mgr_dict_keys(mgr_obj *d, mgr_value *list);
-int mgr_dict_values(mgr_obj *d, mgr_value *list);
-int mgr_dict_items(mgr_obj *d, mgr_value *list); /* list of 2-tuples */
-int mgr_dict_copy(mgr_obj *d, mgr_value *dict_value);
+MGR_API int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
+MGR_API int mgr_dict_clear(mgr_obj *d);
+MGR_API int mgr_dict_keys(mgr_obj *d, mgr_value *list);
+MGR_API int mgr_dict_values(mgr_obj *d, mgr_value *list);
+MGR_API int mgr_dict_items(mgr_obj *d, mgr_value *list); /* list of 2-tuples */
+MGR_API int mgr_dict_copy(mgr_obj *d, mgr_value *dict_value);
 /* Atomic d[key] += delta (int or float; a missing key counts as 0);
  * *new_value (may be NULL) gets the result. */
-int mgr_dict_incr(
+MGR_API int mgr_dict_incr(
     mgr_obj *d, mgr_value key, mgr_value delta, mgr_value *new_value);
 
 /* ---- list ---------------------------------------------------------------- */
 
-int mgr_list_new(mgr_client *c, mgr_obj **l);
-int mgr_list_append(mgr_obj *l, mgr_value v);
-int mgr_list_extend(mgr_obj *l, mgr_value list_value);
-int mgr_list_insert(mgr_obj *l, int64_t i, mgr_value v);
-int mgr_list_get(mgr_obj *l, int64_t i, mgr_value *out);
-int mgr_list_set(mgr_obj *l, int64_t i, mgr_value v);
-int mgr_list_del(mgr_obj *l, int64_t i);
-int mgr_list_pop(mgr_obj *l, int64_t i, mgr_value *out);
-int mgr_list_remove(mgr_obj *l, mgr_value v);
-int mgr_list_index(mgr_obj *l, mgr_value v, int64_t *i);
-int mgr_list_count(mgr_obj *l, mgr_value v, size_t *n);
-int mgr_list_len(mgr_obj *l, size_t *n);
-int mgr_list_reverse(mgr_obj *l);
-int mgr_list_sort(mgr_obj *l, bool reverse);
-int mgr_list_clear(mgr_obj *l);
-int mgr_list_slice(mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
-int mgr_list_copy(mgr_obj *l, mgr_value *list);
+MGR_API int mgr_list_new(mgr_client *c, mgr_obj **l);
+MGR_API int mgr_list_append(mgr_obj *l, mgr_value v);
+MGR_API int mgr_list_extend(mgr_obj *l, mgr_value list_value);
+MGR_API int mgr_list_insert(mgr_obj *l, int64_t i, mgr_value v);
+MGR_API int mgr_list_get(mgr_obj *l, int64_t i, mgr_value *out);
+MGR_API int mgr_list_set(mgr_obj *l, int64_t i, mgr_value v);
+MGR_API int mgr_list_del(mgr_obj *l, int64_t i);
+MGR_API int mgr_list_pop(mgr_obj *l, int64_t i, mgr_value *out);
+MGR_API int mgr_list_remove(mgr_obj *l, mgr_value v);
+MGR_API int mgr_list_index(mgr_obj *l, mgr_value v, int64_t *i);
+MGR_API int mgr_list_count(mgr_obj *l, mgr_value v, size_t *n);
+MGR_API int mgr_list_len(mgr_obj *l, size_t *n);
+MGR_API int mgr_list_reverse(mgr_obj *l);
+MGR_API int mgr_list_sort(mgr_obj *l, bool reverse);
+MGR_API int mgr_list_clear(mgr_obj *l);
+MGR_API int mgr_list_slice(mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
+MGR_API int mgr_list_copy(mgr_obj *l, mgr_value *list);
 
 /* ---- namespace ----------------------------------------------------------- */
 
-int mgr_ns_new(mgr_client *c, mgr_obj **ns);
-int mgr_ns_set(mgr_obj *ns, const char *name, mgr_value v);
-int mgr_ns_get(mgr_obj *ns, const char *name, mgr_value *out);
-int mgr_ns_del(mgr_obj *ns, const char *name);
-int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
+MGR_API int mgr_ns_new(mgr_client *c, mgr_obj **ns);
+MGR_API int mgr_ns_set(mgr_obj *ns, const char *name, mgr_value v);
+MGR_API int mgr_ns_get(mgr_obj *ns, const char *name, mgr_value *out);
+MGR_API int mgr_ns_del(mgr_obj *ns, const char *name);
+MGR_API int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
 
 /* ---- queue ----------------------------------------------------------------- */
 
@@ -303,32 +313,32 @@ int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
  * empty, both up to timeout (MGR_FOREVER, 0 never waits): a timed-out put
  * gives MGR_EFULL, a timed-out get MGR_EEMPTY. Waiters are served in
  * arrival order. An item is never handed to a client that has gone. */
-int mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q);
-int mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout);
-int mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout);
-int mgr_queue_qsize(mgr_obj *q, size_t *n);
-int mgr_queue_empty(mgr_obj *q, bool *empty);
-int mgr_queue_full(mgr_obj *q, bool *full);
+MGR_API int mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q);
+MGR_API int mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout);
+MGR_API int mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout);
+MGR_API int mgr_queue_qsize(mgr_obj *q, size_t *n);
+MGR_API int mgr_queue_empty(mgr_obj *q, bool *empty);
+MGR_API int mgr_queue_full(mgr_obj *q, bool *full);
 /* One put item is done (MGR_ESTATE when called more times than put). */
-int mgr_queue_task_done(mgr_obj *q);
+MGR_API int mgr_queue_task_done(mgr_obj *q);
 /* Waits until every item put has been task_done; MGR_ETIMEDOUT. */
-int mgr_queue_join(mgr_obj *q, int64_t timeout);
+MGR_API int mgr_queue_join(mgr_obj *q, int64_t timeout);
 
 /* ---- lock, rlock, semaphore, bounded semaphore ------------------------------ */
 
-int mgr_lock_new(mgr_client *c, mgr_obj **l);
-int mgr_rlock_new(mgr_client *c, mgr_obj **l);
-int mgr_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
-int mgr_bounded_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
+MGR_API int mgr_lock_new(mgr_client *c, mgr_obj **l);
+MGR_API int mgr_rlock_new(mgr_client *c, mgr_obj **l);
+MGR_API int mgr_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
+MGR_API int mgr_bounded_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
 /* On a lock, rlock, semaphore or condition (its lock). A timed-out
  * acquire gives MGR_ETIMEDOUT. An rlock is owned by the calling thread of
  * this client. A lock, rlock or permits still held when the session ends
  * are released (deviation from Python). Releasing an unheld lock, an
  * rlock held by another thread, or a bounded semaphore past its value
  * gives MGR_ESTATE. locked: held (lock, rlock) or no permit left. */
-int mgr_acquire(mgr_obj *o, int64_t timeout);
-int mgr_release(mgr_obj *o);
-int mgr_locked(mgr_obj *o, bool *locked);
+MGR_API int mgr_acquire(mgr_obj *o, int64_t timeout);
+MGR_API int mgr_release(mgr_obj *o);
+MGR_API int mgr_locked(mgr_obj *o, bool *locked);
 
 /* ---- condition ---------------------------------------------------------------- */
 
@@ -337,19 +347,19 @@ int mgr_locked(mgr_obj *o, bool *locked);
  * notify, and takes the lock back (also on timeout: MGR_ETIMEDOUT); it
  * needs the lock held by the caller (MGR_ESTATE otherwise). notify wakes
  * up to n waiters in arrival order. */
-int mgr_condition_new(mgr_client *c, mgr_obj *lock, mgr_obj **cv);
-int mgr_condition_wait(mgr_obj *cv, int64_t timeout);
-int mgr_condition_notify(mgr_obj *cv, size_t n);
-int mgr_condition_notify_all(mgr_obj *cv);
+MGR_API int mgr_condition_new(mgr_client *c, mgr_obj *lock, mgr_obj **cv);
+MGR_API int mgr_condition_wait(mgr_obj *cv, int64_t timeout);
+MGR_API int mgr_condition_notify(mgr_obj *cv, size_t n);
+MGR_API int mgr_condition_notify_all(mgr_obj *cv);
 
 /* ---- event -------------------------------------------------------------------- */
 
-int mgr_event_new(mgr_client *c, mgr_obj **e);
-int mgr_event_set(mgr_obj *e);
-int mgr_event_clear(mgr_obj *e);
-int mgr_event_is_set(mgr_obj *e, bool *set);
+MGR_API int mgr_event_new(mgr_client *c, mgr_obj **e);
+MGR_API int mgr_event_set(mgr_obj *e);
+MGR_API int mgr_event_clear(mgr_obj *e);
+MGR_API int mgr_event_is_set(mgr_obj *e, bool *set);
 /* Returns 0 once the flag is set, MGR_ETIMEDOUT otherwise. */
-int mgr_event_wait(mgr_obj *e, int64_t timeout);
+MGR_API int mgr_event_wait(mgr_obj *e, int64_t timeout);
 
 /* ---- barrier -------------------------------------------------------------------- */
 
@@ -358,14 +368,14 @@ int mgr_event_wait(mgr_obj *e, int64_t timeout);
  * order); a wait with MGR_FOREVER uses the default timeout; a timed-out
  * wait breaks the barrier and gives MGR_EBROKEN, as every wait on a broken
  * barrier does (also when a waiting party's client goes away). */
-int mgr_barrier_new(
+MGR_API int mgr_barrier_new(
     mgr_client *c, size_t parties, int64_t timeout, mgr_obj **b);
-int mgr_barrier_wait(mgr_obj *b, int64_t timeout, size_t *index);
-int mgr_barrier_abort(mgr_obj *b);
-int mgr_barrier_reset(mgr_obj *b);
-int mgr_barrier_parties(mgr_obj *b, size_t *n);
-int mgr_barrier_n_waiting(mgr_obj *b, size_t *n);
-int mgr_barrier_broken(mgr_obj *b, bool *broken);
+MGR_API int mgr_barrier_wait(mgr_obj *b, int64_t timeout, size_t *index);
+MGR_API int mgr_barrier_abort(mgr_obj *b);
+MGR_API int mgr_barrier_reset(mgr_obj *b);
+MGR_API int mgr_barrier_parties(mgr_obj *b, size_t *n);
+MGR_API int mgr_barrier_n_waiting(mgr_obj *b, size_t *n);
+MGR_API int mgr_barrier_broken(mgr_obj *b, bool *broken);
 
 /* ---- scalar (Python's Value) and array (Python's Array) ----------------------- */
 
@@ -374,21 +384,21 @@ int mgr_barrier_broken(mgr_obj *b, bool *broken);
  * double). An int typecode takes MGR_INT values (MGR_ERANGE outside its
  * range, MGR_ETYPE for another kind); f and d take MGR_FLOAT or MGR_INT.
  * Q and L values above INT64_MAX are out of reach of MGR_INT: MGR_ERANGE. */
-int mgr_scalar_new(mgr_client *c, char typecode, mgr_value init, mgr_obj **o);
-int mgr_scalar_get(mgr_obj *o, mgr_value *out);
-int mgr_scalar_set(mgr_obj *o, mgr_value v);
+MGR_API int mgr_scalar_new(mgr_client *c, char typecode, mgr_value init, mgr_obj **o);
+MGR_API int mgr_scalar_get(mgr_obj *o, mgr_value *out);
+MGR_API int mgr_scalar_set(mgr_obj *o, mgr_value v);
 /* Atomic += delta (int or float); *new_value (may be NULL) gets the
  * result; MGR_ERANGE when it leaves the typecode's range (unchanged). */
-int mgr_scalar_add(mgr_obj *o, mgr_value delta, mgr_value *new_value);
+MGR_API int mgr_scalar_add(mgr_obj *o, mgr_value delta, mgr_value *new_value);
 
 /* A fixed-length array of typecode items, initialised from a list value
  * (its length is the array's). */
-int mgr_array_new(
+MGR_API int mgr_array_new(
     mgr_client *c, char typecode, mgr_value list_value, mgr_obj **a);
-int mgr_array_len(mgr_obj *a, size_t *n);
-int mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out);
-int mgr_array_set(mgr_obj *a, int64_t i, mgr_value v);
-int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
+MGR_API int mgr_array_len(mgr_obj *a, size_t *n);
+MGR_API int mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out);
+MGR_API int mgr_array_set(mgr_obj *a, int64_t i, mgr_value v);
+MGR_API int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
 
 /* ---- worker processes (Python's Process with the spawn start method) ------ */
 
@@ -418,13 +428,13 @@ typedef int (*mgr_entry_fn)(mgr_client *c, mgr_obj *const *objs,
     size_t nobjs, int argc, char **argv);
 
 /* Registers fn under name (copied); at most 64 entries. MGR_EINVAL. */
-int mgr_process_register(const char *name, mgr_entry_fn fn);
+MGR_API int mgr_process_register(const char *name, mgr_entry_fn fn);
 
 /* In a process started by mgr_process_start: runs its entry with argc and
  * argv (the extra arguments, argv[0] the program) and exits with its
  * return value (1 when it cannot connect or attach, 2 for an unknown
  * entry). Elsewhere returns 0 at once. */
-int mgr_process_serve(int argc, char **argv);
+MGR_API int mgr_process_serve(int argc, char **argv);
 
 typedef struct mgr_process_opts {
 	const char  *exe;  /* the program to run; NULL: this one */
@@ -434,20 +444,20 @@ typedef struct mgr_process_opts {
 /* Starts entry in a new process, passing nobjs proxies of client c (any
  * number, borrowed). opts may be NULL. *p is the caller's: join, then
  * mgr_process_free. */
-int mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
+MGR_API int mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
     size_t nobjs, const mgr_process_opts *opts, mgr_process **p);
 
 /* Waits up to timeout ms for the child to end. *status (may be NULL) gets
  * its exit code, or minus the signal that killed it. MGR_ETIMEDOUT. */
-int mgr_process_join(mgr_process *p, int64_t timeout, int *status);
+MGR_API int mgr_process_join(mgr_process *p, int64_t timeout, int *status);
 /* The child's process id. */
-int64_t mgr_process_pid(mgr_process *p);
+MGR_API int64_t mgr_process_pid(mgr_process *p);
 /* SIGTERM / SIGKILL to the child (no-op once it was joined). */
-int mgr_process_terminate(mgr_process *p);
-int mgr_process_kill(mgr_process *p);
+MGR_API int mgr_process_terminate(mgr_process *p);
+MGR_API int mgr_process_kill(mgr_process *p);
 /* Frees the handle; a child still running is killed and reaped first.
  * NULL is ignored. */
-int mgr_process_free(mgr_process *p);
+MGR_API int mgr_process_free(mgr_process *p);
 
 /* ---- batches: pipelining and atomic groups ------------------------------ */
 
@@ -539,30 +549,30 @@ typedef enum mgr_op {
 typedef struct mgr_batch mgr_batch;
 
 /* A new empty batch for client c; *b is the caller's (mgr_batch_free). */
-int mgr_batch_new(mgr_client *c, mgr_batch **b);
+MGR_API int mgr_batch_new(mgr_client *c, mgr_batch **b);
 /* Appends op on o with nargs arguments. The arguments are encoded at
  * once (copied): they need not outlive the call. MGR_EINVAL for a NULL or
  * foreign proxy; an op that o's type has not fails at exec (MGR_ETYPE). */
-int mgr_batch_add(mgr_batch *b, mgr_obj *o, mgr_op op,
+MGR_API int mgr_batch_add(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs);
 /* The same with a timeout for a blocking operation. */
-int mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
+MGR_API int mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout);
 /* The number of operations added since the last reset. */
-size_t mgr_batch_len(mgr_batch *b);
+MGR_API size_t mgr_batch_len(mgr_batch *b);
 /* Sends the batch and waits for every reply. Returns 0 when every
  * operation succeeded, else the first failing operation's code (atomic:
  * nothing was applied). Transport errors (MGR_ECONN...) fail them all. */
-int mgr_batch_exec(mgr_batch *b, bool atomic);
+MGR_API int mgr_batch_exec(mgr_batch *b, bool atomic);
 /* Operation i's outcome after exec: *status (may be NULL) its code
  * (atomic and failed: MGR_EABORTED for the operations not applied), *out
  * (may be NULL) its result, moved to the caller (mgr_value_free); a
  * second call gives None. MGR_EINDEX for a bad i. */
-int mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out);
+MGR_API int mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out);
 /* Empties the batch for reuse (results not taken are freed). */
-int mgr_batch_reset(mgr_batch *b);
+MGR_API int mgr_batch_reset(mgr_batch *b);
 /* Frees the batch (and results not taken). NULL is ignored. */
-int mgr_batch_free(mgr_batch *b);
+MGR_API int mgr_batch_free(mgr_batch *b);
 
 #ifdef __cplusplus
 }
