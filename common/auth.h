@@ -1,4 +1,4 @@
-/* The mutual challenge of the handshake (DESIGN.md): each side proves it
+/* The mutual challenge of the handshake: each side proves it
  * knows the authkey by the HMAC-SHA256 of the other side's random nonce,
  * with a label per direction so a reply can't be reflected back. */
 #ifndef MGR_AUTH_H

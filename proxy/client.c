@@ -523,7 +523,7 @@ handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
 	}
 }
 
-/* The mutual challenge of DESIGN.md: answer the manager's nonce, check
+/* The mutual challenge (common/auth.h): answer the manager's nonce, check
  * its answer to ours. */
 static int
 handshake(mgr_client *c, int64_t tmo)
