@@ -104,10 +104,6 @@ client_max_message(mgr_client *c)
 /* ---- client lifetime ----------------------------------------------------
  */
 
-void client_hold(mgr_client *c);
-void client_unhold(mgr_client *c);
-bool client_usable(mgr_client *c);
-
 void
 client_hold(mgr_client *c)
 {

@@ -70,6 +70,13 @@ int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
  * ended the wait. */
 int client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len,
     size_t n, bool atomic, Mgr__Reply **replies);
+/* A proxy holds its client: the client is freed by the last of
+ * mgr_disconnect and the release of its proxies (client_unhold). */
+void client_hold(mgr_client *c);
+void client_unhold(mgr_client *c);
+/* False once c was disconnected (its proxies then give MGR_ECLOSED). */
+bool client_usable(mgr_client *c);
+
 /* The manager's frame size limit for c. */
 size_t client_max_message(mgr_client *c);
 

@@ -7,9 +7,6 @@
 
 #include "internal.h"
 
-void client_hold(mgr_client *c);
-void client_unhold(mgr_client *c);
-bool client_usable(mgr_client *c);
 
 static const char *const type_names[] = {
 	[MGR__OBJ_TYPE__OBJ_DICT]              = "dict",

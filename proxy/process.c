@@ -173,8 +173,8 @@ run_entry(const char *name, int argc, char **argv)
 	}
 	rv = fn(c, objs, n, argc, argv);
 out:
-	for (size_t i = 0; objs != NULL && i < n; i++) {
-		mgr_obj_release(objs[i]);
+	for (size_t k = 0; objs != NULL && k < n; k++) {
+		mgr_obj_release(objs[k]);
 	}
 	free(objs);
 	mgr_disconnect(c);

@@ -8,19 +8,10 @@
  * it is killed. Exit codes: 0 clean, 1 usage, 2 a call failed.
  */
 #include <mgr.h>
+#include "check.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#define CHECK(call)                                                          \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fprintf(stderr, "child_holder: %s: %s (%s)\n",       \
-			    #call, mgr_strerror(rv_), mgr_errdetail());      \
-			return 2;                                            \
-		}                                                            \
-	} while (0)
 
 int
 main(int argc, char **argv)

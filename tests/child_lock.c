@@ -14,20 +14,11 @@
  * Exit codes: 0 done, 1 usage, 2 a call failed.
  */
 #include <mgr.h>
+#include "check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define CHECK(call)                                                          \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fprintf(stderr, "child_lock: %s: %s (%s)\n", #call,  \
-			    mgr_strerror(rv_), mgr_errdetail());             \
-			return 2;                                            \
-		}                                                            \
-	} while (0)
 
 static void
 say(const char *line)

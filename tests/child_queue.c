@@ -18,20 +18,11 @@
  * success, 1 usage, 2 a call failed.
  */
 #include <mgr.h>
+#include "check.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(call)                                                          \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fprintf(stderr, "child_queue: %s: %s (%s)\n", #call, \
-			    mgr_strerror(rv_), mgr_errdetail());             \
-			return 2;                                            \
-		}                                                            \
-	} while (0)
 
 static void
 parking(void)

@@ -4,18 +4,9 @@
  * adders start together), adds 1 to the scalar argv[2] times and prints
  * "done". Exit codes: 0 clean, 1 usage, 2 a call failed. */
 #include <mgr.h>
+#include "check.h"
 #include <stdio.h>
 #include <stdlib.h>
-
-#define CHECK(call)                                                          \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fprintf(stderr, "child_scalar_add: %s: %s (%s)\n",   \
-			    #call, mgr_strerror(rv_), mgr_errdetail());      \
-			return 2;                                            \
-		}                                                            \
-	} while (0)
 
 int
 main(int argc, char **argv)

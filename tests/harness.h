@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "check.h"
+
 /* Default bounds (ms). Generous: sanitizer builds on a loaded 2-core VM. */
 #define H_START_MS 15000
 #define H_STOP_MS  15000

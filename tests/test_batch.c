@@ -11,11 +11,10 @@
 #include <cmocka.h>
 
 #include "mgr.h"
+#include "check.h"
 
 static mgr_server *srv;
 static mgr_client *cl;
-
-#define OK(call) assert_int_equal((call), 0)
 
 static int
 setup(void **state)

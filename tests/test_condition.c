@@ -28,7 +28,6 @@
 #include "harness.h"
 #include "internal.h"
 
-#define AWAIT_MS 20000 /* bound of every wait for a state */
 
 static h_managerd  M;
 static mgr_client *C;

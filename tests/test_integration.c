@@ -23,26 +23,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-#define OK(call)                                                             \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fail_msg("%s: %s (%s)", #call, mgr_strerror(rv_),    \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
-#define ERR(code, call)                                                      \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != (code)) {                                         \
-			fail_msg("%s: got %s, want %s (%s)", #call,          \
-			    mgr_strerror(rv_), mgr_strerror(code),           \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
-#define countof(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct fixture {
 	h_transport t;

@@ -15,8 +15,7 @@
 #include <cmocka.h>
 
 #include "mgr.h"
-
-#define OK(call) assert_int_equal((call), 0)
+#include "check.h"
 
 static uint64_t
 ms_now(void)

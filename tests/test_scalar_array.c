@@ -24,25 +24,6 @@
 #include "harness.h"
 #include "typecode.h"
 
-#define OK(call)                                                             \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fail_msg("%s: %s (%s)", #call, mgr_strerror(rv_),    \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
-#define ERR(want, call)                                                      \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != (want)) {                                         \
-			fail_msg("%s: got %s, want %s (%s)", #call,          \
-			    mgr_strerror(rv_), mgr_strerror(want),           \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
 /* The last error detail contains needle. */
 #define DETAIL_HAS(needle)                                                   \
 	do {                                                                 \

@@ -49,26 +49,6 @@
 #include "harness.h"
 #include "manager.pb-c.h"
 
-#define OK(call)                                                             \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != 0) {                                              \
-			fail_msg("%s: %s (%s)", #call, mgr_strerror(rv_),    \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
-#define ERR(code, call)                                                      \
-	do {                                                                 \
-		int rv_ = (call);                                            \
-		if (rv_ != (code)) {                                         \
-			fail_msg("%s: got %s, want %s (%s)", #call,          \
-			    mgr_strerror(rv_), mgr_strerror(code),           \
-			    mgr_errdetail());                                \
-		}                                                            \
-	} while (0)
-
-#define countof(a) (sizeof(a) / sizeof((a)[0]))
 
 #define WAIT_MS 5000
 #define MAXMSG  ((size_t) 64 << 20) /* managerd's default */

@@ -13,7 +13,6 @@
 #include "session.h"
 #include "wait.h"
 
-extern const mop admin_ops[];
 
 static const mtype *const all_types[] = {
 	&dict_type,

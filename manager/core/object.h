@@ -82,6 +82,9 @@ mobj *store_find(struct server *srv, uint64_t id);
 void  mobj_incref(mobj *o);
 /* Drops one reference; at zero the object is destroyed and freed. */
 void  mobj_decref(mobj *o);
+/* At shutdown: every object is destroyed whatever its count, in any
+ * order, so decrefs done by destroy must not free (srv->closing). */
+void  store_free_all(struct server *srv);
 /* mobj_incref / mobj_decref for the reference a value (SV_REF) holds: the
  * store counts those too, since while none exist no cycle can (gc.c). */
 void  mobj_incref_value(mobj *o);
@@ -154,5 +157,7 @@ extern const mtype lock_type, rlock_type, semaphore_type,
 extern const mop   lock_ops[], condition_ops[];
 extern const mtype scalar_type, array_type;
 extern const mop   scalar_ops[], array_ops[];
+/* The manager's own operations (admin.c): names, create, attach, info. */
+extern const mop   admin_ops[];
 
 #endif

@@ -16,8 +16,6 @@ struct listener {
 	listener *next;
 };
 
-void sessions_close_all(server *srv);
-void store_free_all(server *srv);
 
 int
 server_new(server **srvp, const server_opts *opts)

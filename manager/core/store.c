@@ -104,9 +104,6 @@ mobj_decref(mobj *o)
 	srv->draining = false;
 }
 
-/* At shutdown: every object is destroyed whatever its count, in any
- * order, so decrefs done by destroy must not free (srv->closing). */
-void store_free_all(server *srv);
 
 void
 store_free_all(server *srv)
