@@ -6,8 +6,8 @@
  * so that both pay the same start-up). A worker reports "ready", waits for the go time,
  * works, and reports its count; all pipes are bounded by timeouts, and a
  * worker dies with its coordinator (PR_SET_PDEATHSIG). */
-#ifndef BENCH_COMMON_H
-#define BENCH_COMMON_H
+#ifndef MGR_BENCH_COMMON_H
+#define MGR_BENCH_COMMON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* A bump allocator for the short-lived protobuf trees of one request or
  * reply: everything is freed at once by arena_reset, so building a reply
  * costs no free() per node. Also usable as a ProtobufCAllocator. */
-#ifndef MGR_ARENA_H
-#define MGR_ARENA_H
+#ifndef MGR_COMMON_ARENA_H
+#define MGR_COMMON_ARENA_H
 
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* The mutual challenge of the handshake: each side proves it
  * knows the authkey by the HMAC-SHA256 of the other side's random nonce,
  * with a label per direction so a reply can't be reflected back. */
-#ifndef MGR_AUTH_H
-#define MGR_AUTH_H
+#ifndef MGR_COMMON_AUTH_H
+#define MGR_COMMON_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,8 +10,8 @@
  * packed earlier, sub-requests into a batch) and reads a reply's id before
  * unpacking it; the field keys come from the generated descriptors, never
  * from numbers written here. */
-#ifndef MGR_PBCHECK_H
-#define MGR_PBCHECK_H
+#ifndef MGR_COMMON_PBCHECK_H
+#define MGR_COMMON_PBCHECK_H
 
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>

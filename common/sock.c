@@ -36,14 +36,6 @@ say(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
 	}
 }
 
-bool
-sock_is_tcp(const char *url)
-{
-	return strncmp(url, "tcp://", 6) == 0
-	    || strncmp(url, "tcp4://", 7) == 0
-	    || strncmp(url, "tcp6://", 7) == 0;
-}
-
 static int
 parse_url(const char *url, sock_url *u)
 {

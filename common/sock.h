@@ -5,8 +5,8 @@
  * keepalive on. An empty HOST or "*" listens on every address; "[::1]"
  * is an IPv6 literal. Every descriptor made here is close-on-exec, so
  * children started by exec inherit none. */
-#ifndef MGR_SOCK_H
-#define MGR_SOCK_H
+#ifndef MGR_COMMON_SOCK_H
+#define MGR_COMMON_SOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,8 +34,6 @@ int sock_dial(const char *url, int64_t timeout_ms, int *fd, char *errmsg,
 /* Sets TCP_NODELAY and SO_KEEPALIVE on a TCP socket (no-op on unix). */
 void sock_tune(int fd);
 
-/* true when url is a tcp URL (tcp://, tcp4://, tcp6://). */
-bool sock_is_tcp(const char *url);
 
 /* "ipc pid P uid U" or "tcp A:P": who is on the other end, for logs. */
 void sock_peer_name(int fd, char *buf, size_t cap);

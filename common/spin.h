@@ -17,8 +17,8 @@
  *   spinning, since the CPU burnt was needed by someone else.
  * MGR_SPIN_US sets the budget in microseconds (default 50); 0 turns
  * spinning off. A spinner belongs to one thread at a time. */
-#ifndef MGR_SPIN_H
-#define MGR_SPIN_H
+#ifndef MGR_COMMON_SPIN_H
+#define MGR_COMMON_SPIN_H
 
 #include <stdbool.h>
 #include <stdint.h>

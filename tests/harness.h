@@ -15,8 +15,8 @@
  * Every wait is bounded. Functions return 0 on success and -1 (or the
  * documented code) on failure, with the reason printed on stderr.
  */
-#ifndef MGR_TEST_HARNESS_H
-#define MGR_TEST_HARNESS_H
+#ifndef MGR_TESTS_HARNESS_H
+#define MGR_TESTS_HARNESS_H
 
 #include <mgr.h>
 #include <stdbool.h>

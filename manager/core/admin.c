@@ -84,7 +84,7 @@ h_name_set(mctx *c)
 	sval key, val = sv_ref(c->obj);
 	int  rv = name_key(c, &key);
 	if (rv == 0) {
-		rv = sd_set(c->srv->names.dict, &key, &val);
+		rv = sdict_set(c->srv->names.dict, &key, &val);
 	}
 	sv_free(&key);
 	sv_free(&val);
@@ -99,7 +99,7 @@ h_name_get(mctx *c)
 	if (rv != 0) {
 		return rv;
 	}
-	const sval *v = sd_get(c->srv->names.dict, &key);
+	const sval *v = sdict_get(c->srv->names.dict, &key);
 	sv_free(&key);
 	if (v == NULL) {
 		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
@@ -116,7 +116,7 @@ h_name_del(mctx *c)
 	if (rv != 0) {
 		return rv;
 	}
-	rv = sd_del(c->srv->names.dict, &key, NULL);
+	rv = sdict_del(c->srv->names.dict, &key, NULL);
 	sv_free(&key);
 	if (rv != 0) {
 		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
@@ -131,7 +131,7 @@ put(sdict *d, const char *name, sval v)
 	sval key;
 	int  rv = sv_str(&key, SV_STR, name, strlen(name));
 	if (rv == 0) {
-		rv = sd_set(d, &key, &v);
+		rv = sdict_set(d, &key, &v);
 	}
 	sv_free(&key);
 	sv_free(&v);
@@ -179,7 +179,7 @@ h_info(mctx *c)
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "names",
-		    sv_int((int64_t) sd_len(srv->names.dict)));
+		    sv_int((int64_t) sdict_len(srv->names.dict)));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "waiters", sv_int((int64_t) srv->waiters));

@@ -85,7 +85,7 @@ refs_add(const sval *v, session *sess, size_t *done)
 	case SV_DICT: {
 		size_t pos = 0;
 		sval  *k, *x;
-		while (sd_next(v->dict, &pos, &k, &x)) {
+		while (sdict_next(v->dict, &pos, &k, &x)) {
 			int rc = refs_add(k, sess, done);
 			if (rc == 0) {
 				rc = refs_add(x, sess, done);
@@ -121,7 +121,7 @@ refs_drop(const sval *v, session *sess, size_t *left)
 	case SV_DICT: {
 		size_t pos = 0;
 		sval  *k, *x;
-		while (*left > 0 && sd_next(v->dict, &pos, &k, &x)) {
+		while (*left > 0 && sdict_next(v->dict, &pos, &k, &x)) {
 			refs_drop(k, sess, left);
 			refs_drop(x, sess, left);
 		}

@@ -1,7 +1,7 @@
 /* Logging to stderr with a level: managerd's only output besides the
  * listening lines. */
-#ifndef MGR_LOG_H
-#define MGR_LOG_H
+#ifndef MGR_MANAGER_CORE_LOG_H
+#define MGR_MANAGER_CORE_LOG_H
 
 enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 

@@ -11,8 +11,8 @@
  * held; they validate, call the type's pure data functions, and set the
  * result. They never block and never do I/O.
  */
-#ifndef MGR_OBJECT_H
-#define MGR_OBJECT_H
+#ifndef MGR_MANAGER_CORE_OBJECT_H
+#define MGR_MANAGER_CORE_OBJECT_H
 
 #include <stdarg.h>
 #include <stdbool.h>

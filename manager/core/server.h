@@ -1,8 +1,8 @@
 /* The server: store, names, sessions, listeners. One mutex (mtx) guards
  * all object state; it is held only while a request is applied in memory,
  * never across I/O (sending only queues bytes), so it is short. */
-#ifndef MGR_SERVER_H
-#define MGR_SERVER_H
+#ifndef MGR_MANAGER_CORE_SERVER_H
+#define MGR_MANAGER_CORE_SERVER_H
 
 #include <pthread.h>
 #include <stdbool.h>

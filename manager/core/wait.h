@@ -10,8 +10,8 @@
  *
  * Everything here runs under the server lock.
  */
-#ifndef MGR_WAIT_H
-#define MGR_WAIT_H
+#ifndef MGR_MANAGER_CORE_WAIT_H
+#define MGR_MANAGER_CORE_WAIT_H
 
 #include <stdbool.h>
 #include <stdint.h>

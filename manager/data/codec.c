@@ -80,7 +80,7 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		        || (n > 0 && map->values == NULL))) {
 			return MGR_EPROTO;
 		}
-		sdict *d = sd_new(n);
+		sdict *d = sdict_new(n);
 		if (d == NULL) {
 			return MGR_ENOMEM;
 		}
@@ -99,12 +99,12 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 			}
 			// A repeated key: the last value wins, as in a Python
 			// dict display.
-			if (rc == 0 && (rc = sd_set(d, &k, &v)) != 0) {
+			if (rc == 0 && (rc = sdict_set(d, &k, &v)) != 0) {
 				sv_free(&k);
 				sv_free(&v);
 			}
 			if (rc != 0) {
-				sd_free(d);
+				sdict_free(d);
 				return rc;
 			}
 		}
@@ -226,7 +226,7 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		if (depth >= SV_MAX_DEPTH) {
 			return MGR_ETOOBIG;
 		}
-		size_t    n   = sd_len(v->dict);
+		size_t    n   = sdict_len(v->dict);
 		Mgr__Map *map = arena_alloc(a, sizeof(*map));
 		if (map == NULL) {
 			return MGR_ENOMEM;
@@ -241,7 +241,7 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		map->n_values = n;
 		size_t pos = 0, i = 0;
 		sval  *k, *x;
-		while (sd_next(v->dict, &pos, &k, &x)) {
+		while (sdict_next(v->dict, &pos, &k, &x)) {
 			int rc
 			    = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
 			if (rc == 0) {

@@ -1,8 +1,8 @@
 /* A hash map from nonzero 64-bit keys to pointers (open addressing,
  * linear probing, backward-shift deletion): the store's id -> object
  * table and each session's object -> reference count table. */
-#ifndef MGR_IDMAP_H
-#define MGR_IDMAP_H
+#ifndef MGR_MANAGER_DATA_IDMAP_H
+#define MGR_MANAGER_DATA_IDMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,11 +12,11 @@
 #define IX_DUMMY (-2) /* index slot of a deleted entry: probes go on */
 #define SV_HOLE  0xff /* key kind of a deleted entry */
 
-typedef struct sd_entry {
+typedef struct sdict_entry {
 	uint64_t hash;
 	sval key; /* kind SV_HOLE: deleted, compacted at the next resize */
 	sval value;
-} sd_entry;
+} sdict_entry;
 
 struct sdict {
 	size_t    len;  /* live entries */
@@ -24,7 +24,7 @@ struct sdict {
 	size_t    fill; /* index slots not IX_EMPTY (live and dummy) */
 	size_t    ecap; /* entries allocated: 2/3 of the index slots */
 	size_t    mask; /* index slots - 1 */
-	sd_entry *entries;
+	sdict_entry *entries;
 	void     *index; /* int32_t, or int64_t when wide; NULL when empty */
 	bool      wide;
 };
@@ -72,7 +72,7 @@ lookup(const sdict *d, const sval *key, uint64_t h, size_t *slot)
 			return -1;
 		}
 		if (ix >= 0) {
-			const sd_entry *e = &d->entries[ix];
+			const sdict_entry *e = &d->entries[ix];
 			if (e->hash == h && sv_equal(&e->key, key)) {
 				*slot = i;
 				return ix;
@@ -122,11 +122,11 @@ resize(sdict *d, size_t need)
 	size_t ecap = size * 2 / 3;
 	bool   wide = size > INT32_MAX;
 	size_t slot = wide ? sizeof(int64_t) : sizeof(int32_t);
-	if (ecap > SIZE_MAX / sizeof(sd_entry) || size > SIZE_MAX / slot) {
+	if (ecap > SIZE_MAX / sizeof(sdict_entry) || size > SIZE_MAX / slot) {
 		return MGR_ENOMEM;
 	}
 	void     *index   = malloc(size * slot);
-	sd_entry *entries = malloc(ecap * sizeof(sd_entry));
+	sdict_entry *entries = malloc(ecap * sizeof(sdict_entry));
 	if (index == NULL || entries == NULL) {
 		free(index);
 		free(entries);
@@ -166,7 +166,7 @@ insert_new(sdict *d, uint64_t h, sval *key, sval *value)
 			return rc;
 		}
 	}
-	sd_entry *e = &d->entries[d->used];
+	sdict_entry *e = &d->entries[d->used];
 	e->hash     = h;
 	e->key      = sv_move(key);
 	e->value    = sv_move(value);
@@ -192,7 +192,7 @@ unlink_entry(sdict *d, size_t slot, int64_t ix)
 }
 
 sdict *
-sd_new(size_t cap_hint)
+sdict_new(size_t cap_hint)
 {
 	sdict *d = calloc(1, sizeof(*d));
 	if (d != NULL && cap_hint > 0 && resize(d, cap_hint) != 0) {
@@ -204,7 +204,7 @@ sd_new(size_t cap_hint)
 
 /* Frees the n entries (holes skipped) of a table already detached. */
 static void
-free_entries(sd_entry *entries, size_t n)
+free_entries(sdict_entry *entries, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (entries[i].key.kind != SV_HOLE) {
@@ -216,7 +216,7 @@ free_entries(sd_entry *entries, size_t n)
 }
 
 void
-sd_free(sdict *d)
+sdict_free(sdict *d)
 {
 	if (d == NULL) {
 		return;
@@ -227,13 +227,13 @@ sd_free(sdict *d)
 }
 
 size_t
-sd_len(const sdict *d)
+sdict_len(const sdict *d)
 {
 	return d->len;
 }
 
 sval *
-sd_get(const sdict *d, const sval *key)
+sdict_get(const sdict *d, const sval *key)
 {
 	size_t slot;
 	if (d->len == 0 || !sv_hashable(key)) {
@@ -244,7 +244,7 @@ sd_get(const sdict *d, const sval *key)
 }
 
 int
-sd_set(sdict *d, sval *key, sval *value)
+sdict_set(sdict *d, sval *key, sval *value)
 {
 	size_t slot;
 	if (!sv_hashable(key)) {
@@ -264,7 +264,7 @@ sd_set(sdict *d, sval *key, sval *value)
 }
 
 int
-sd_del(sdict *d, const sval *key, sval *value)
+sdict_del(sdict *d, const sval *key, sval *value)
 {
 	size_t slot;
 	if (!sv_hashable(key)) {
@@ -287,13 +287,13 @@ sd_del(sdict *d, const sval *key, sval *value)
 }
 
 int
-sd_popitem(sdict *d, sval *key, sval *value)
+sdict_popitem(sdict *d, sval *key, sval *value)
 {
 	if (d->len == 0) {
 		return MGR_EKEY;
 	}
 	int64_t   ix = (int64_t) d->used - 1; // live: trailing holes trimmed
-	sd_entry *e  = &d->entries[ix];
+	sdict_entry *e  = &d->entries[ix];
 	*key         = e->key;
 	*value       = e->value;
 	unlink_entry(d, slot_of(d, e->hash, ix), ix);
@@ -301,9 +301,9 @@ sd_popitem(sdict *d, sval *key, sval *value)
 }
 
 void
-sd_clear(sdict *d)
+sdict_clear(sdict *d)
 {
-	sd_entry *entries = d->entries;
+	sdict_entry *entries = d->entries;
 	size_t    used    = d->used;
 	free(d->index);
 	memset(d, 0, sizeof(*d));
@@ -311,7 +311,7 @@ sd_clear(sdict *d)
 }
 
 int
-sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored)
+sdict_setdefault(sdict *d, sval *key, sval *dflt, sval **stored)
 {
 	size_t slot;
 	if (!sv_hashable(key)) {
@@ -331,26 +331,26 @@ sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored)
 }
 
 int
-sd_copy(const sdict *d, sdict **out)
+sdict_copy(const sdict *d, sdict **out)
 {
-	sdict *r = sd_new(d->len);
+	sdict *r = sdict_new(d->len);
 	if (r == NULL) {
 		return MGR_ENOMEM;
 	}
 	for (size_t i = 0; i < d->used; i++) {
-		const sd_entry *e = &d->entries[i];
+		const sdict_entry *e = &d->entries[i];
 		sval            k, v;
 		int             rc;
 		if (e->key.kind == SV_HOLE) {
 			continue;
 		}
 		if ((rc = sv_copy(&k, &e->key)) != 0) {
-			sd_free(r);
+			sdict_free(r);
 			return rc;
 		}
 		if ((rc = sv_copy(&v, &e->value)) != 0) {
 			sv_free(&k);
-			sd_free(r);
+			sdict_free(r);
 			return rc;
 		}
 		// Keys are distinct and r has room: no lookup, no rehash.
@@ -361,7 +361,7 @@ sd_copy(const sdict *d, sdict **out)
 }
 
 int
-sd_update(sdict *dst, sdict *src)
+sdict_update(sdict *dst, sdict *src)
 {
 	if (src->len == 0) {
 		return 0;
@@ -378,7 +378,7 @@ sd_update(sdict *dst, sdict *src)
 		}
 	}
 	for (size_t i = 0; i < src->used; i++) {
-		sd_entry *e = &src->entries[i];
+		sdict_entry *e = &src->entries[i];
 		size_t    slot;
 		if (e->key.kind == SV_HOLE) {
 			continue;
@@ -393,15 +393,15 @@ sd_update(sdict *dst, sdict *src)
 			sv_free(&old);
 		}
 	}
-	sd_clear(src); // only moved-out (None) entries are left
+	sdict_clear(src); // only moved-out (None) entries are left
 	return 0;
 }
 
 bool
-sd_next(const sdict *d, size_t *pos, sval **key, sval **value)
+sdict_next(const sdict *d, size_t *pos, sval **key, sval **value)
 {
 	while (*pos < d->used) {
-		sd_entry *e = &d->entries[(*pos)++];
+		sdict_entry *e = &d->entries[(*pos)++];
 		if (e->key.kind != SV_HOLE) {
 			*key   = &e->key;
 			*value = &e->value;

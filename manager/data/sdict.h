@@ -24,44 +24,44 @@
 
 /* An empty dict with room for cap_hint entries before it grows. NULL when
  * out of memory. */
-sdict *sd_new(size_t cap_hint);
+sdict *sdict_new(size_t cap_hint);
 /* Frees every key and value (sv_free) and the dict. NULL is ignored. */
-void   sd_free(sdict *d);
-size_t sd_len(const sdict *d);
+void   sdict_free(sdict *d);
+size_t sdict_len(const sdict *d);
 
 /* The value stored under key, borrowed (valid until d changes), or NULL
  * when absent (also for an unhashable key, which cannot be present). */
-sval *sd_get(const sdict *d, const sval *key);
+sval *sdict_get(const sdict *d, const sval *key);
 /* Moving key and value: inserts, or replaces (and frees) the value of an
  * equal key, keeping the key already stored (and its position) as Python
  * does; the key given is then freed. MGR_ETYPE for an unhashable key,
  * MGR_ENOMEM. */
-int sd_set(sdict *d, sval *key, sval *value);
+int sdict_set(sdict *d, sval *key, sval *value);
 /* Python's setdefault: when key is present, *stored points at its value
  * and key and dflt are left to the caller; otherwise both are moved in
  * and *stored points at the new value (borrowed, valid until d changes).
  * MGR_ETYPE for an unhashable key, MGR_ENOMEM. */
-int sd_setdefault(sdict *d, sval *key, sval *dflt, sval **stored);
+int sdict_setdefault(sdict *d, sval *key, sval *dflt, sval **stored);
 /* Removes key. Its value is moved to *value when value is not NULL, freed
  * otherwise. MGR_EKEY when absent (MGR_ETYPE when unhashable). */
-int sd_del(sdict *d, const sval *key, sval *value);
+int sdict_del(sdict *d, const sval *key, sval *value);
 /* Removes the most recently inserted entry, moving it to *key and *value.
  * MGR_EKEY when empty. */
-int sd_popitem(sdict *d, sval *key, sval *value);
+int sdict_popitem(sdict *d, sval *key, sval *value);
 /* Frees every entry; d stays usable (and empty). */
-void sd_clear(sdict *d);
+void sdict_clear(sdict *d);
 /* Deep copy, same order. MGR_ENOMEM, MGR_ETOOBIG. */
-int sd_copy(const sdict *d, sdict **out);
+int sdict_copy(const sdict *d, sdict **out);
 /* Moves every entry of src into dst in src's order (as dict.update): an
  * equal key keeps its place in dst and takes src's value. src is left
  * empty. On MGR_ENOMEM (room is made first) nothing has moved. */
-int sd_update(sdict *dst, sdict *src);
+int sdict_update(sdict *dst, sdict *src);
 
 /* Iteration in insertion order:
  *   size_t pos = 0; sval *k, *v;
- *   while (sd_next(d, &pos, &k, &v)) { ... }
+ *   while (sdict_next(d, &pos, &k, &v)) { ... }
  * The pointers are borrowed; d must not gain or lose keys meanwhile (the
  * values may be changed in place). */
-bool sd_next(const sdict *d, size_t *pos, sval **key, sval **value);
+bool sdict_next(const sdict *d, size_t *pos, sval **key, sval **value);
 
 #endif

@@ -20,8 +20,8 @@
  * refuses to reach one with MGR_ERANGE). A stored L/Q item is therefore
  * always <= INT64_MAX and tc_load never meets one it cannot represent.
  */
-#ifndef MGR_TYPECODE_H
-#define MGR_TYPECODE_H
+#ifndef MGR_MANAGER_DATA_TYPECODE_H
+#define MGR_MANAGER_DATA_TYPECODE_H
 
 #include <stddef.h>
 #include <stdint.h>

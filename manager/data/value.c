@@ -82,7 +82,7 @@ int
 sv_new_dict(sval *out)
 {
 	*out     = SV_NONE_INIT;
-	sdict *d = sd_new(0);
+	sdict *d = sdict_new(0);
 	if (d == NULL) {
 		return MGR_ENOMEM;
 	}
@@ -109,7 +109,7 @@ sv_free(sval *v)
 		svec_free(old.vec);
 		break;
 	case SV_DICT:
-		sd_free(old.dict);
+		sdict_free(old.dict);
 		break;
 	case SV_REF:
 		mobj_decref_value(old.ref);
@@ -161,25 +161,25 @@ copy_d(sval *dst, const sval *src, int depth)
 		if (depth >= SV_MAX_DEPTH) {
 			return MGR_ETOOBIG;
 		}
-		sdict *d = sd_new(sd_len(src->dict));
+		sdict *d = sdict_new(sdict_len(src->dict));
 		if (d == NULL) {
 			return MGR_ENOMEM;
 		}
 		size_t pos = 0;
 		sval  *k, *v;
-		while (sd_next(src->dict, &pos, &k, &v)) {
+		while (sdict_next(src->dict, &pos, &k, &v)) {
 			sval kc, vc;
 			int  rc = copy_d(&kc, k, depth + 1);
 			if (rc == 0
 			    && (rc = copy_d(&vc, v, depth + 1)) != 0) {
 				sv_free(&kc);
 			}
-			if (rc == 0 && (rc = sd_set(d, &kc, &vc)) != 0) {
+			if (rc == 0 && (rc = sdict_set(d, &kc, &vc)) != 0) {
 				sv_free(&kc);
 				sv_free(&vc);
 			}
 			if (rc != 0) {
-				sd_free(d);
+				sdict_free(d);
 				return rc;
 			}
 		}
@@ -237,13 +237,13 @@ equal_d(const sval *a, const sval *b, int depth)
 	case SV_DICT: {
 		// As sets of pairs: the order does not matter, as in Python.
 		if (depth >= SV_MAX_DEPTH
-		    || sd_len(a->dict) != sd_len(b->dict)) {
+		    || sdict_len(a->dict) != sdict_len(b->dict)) {
 			return false;
 		}
 		size_t pos = 0;
 		sval  *k, *v;
-		while (sd_next(a->dict, &pos, &k, &v)) {
-			const sval *w = sd_get(b->dict, k);
+		while (sdict_next(a->dict, &pos, &k, &v)) {
+			const sval *w = sdict_get(b->dict, k);
 			if (w == NULL || !equal_d(v, w, depth + 1)) {
 				return false;
 			}
@@ -418,12 +418,12 @@ hash_d(const sval *v, int depth)
 		if (depth < SV_MAX_DEPTH) {
 			size_t pos = 0;
 			sval  *k, *x;
-			while (sd_next(v->dict, &pos, &k, &x)) {
+			while (sdict_next(v->dict, &pos, &k, &x)) {
 				acc += mix64(hash_d(k, depth + 1)
 				    ^ rotl64(hash_d(x, depth + 1), 17));
 			}
 		}
-		return mix64(seed ^ acc ^ sd_len(v->dict));
+		return mix64(seed ^ acc ^ sdict_len(v->dict));
 	}
 	case SV_REF:
 		return mix64(seed ^ v->ref->id);
@@ -667,7 +667,7 @@ repr_d(repr_buf *r, const sval *v, int depth)
 			size_t pos = 0;
 			sval  *k, *x;
 			bool   first = true;
-			while (!r->full && sd_next(v->dict, &pos, &k, &x)) {
+			while (!r->full && sdict_next(v->dict, &pos, &k, &x)) {
 				if (!first) {
 					repr_puts(r, ", ");
 				}
@@ -730,7 +730,7 @@ each_ref_d(sval *v, void (*fn)(sval *ref, void *arg), void *arg, int depth)
 		if (depth < SV_MAX_DEPTH) {
 			size_t pos = 0;
 			sval  *k, *x;
-			while (sd_next(v->dict, &pos, &k, &x)) {
+			while (sdict_next(v->dict, &pos, &k, &x)) {
 				each_ref_d(k, fn, arg, depth + 1);
 				each_ref_d(x, fn, arg, depth + 1);
 			}

@@ -6,8 +6,8 @@
  * drops the reference of a SV_REF). Functions documented as "moving" take
  * ownership of an argument and leave it SV_NONE.
  */
-#ifndef MGR_SVALUE_H
-#define MGR_SVALUE_H
+#ifndef MGR_MANAGER_DATA_VALUE_H
+#define MGR_MANAGER_DATA_VALUE_H
 
 #include <stdbool.h>
 #include <stddef.h>

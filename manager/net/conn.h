@@ -11,8 +11,8 @@
  * does not fit waits for the loop to see the socket writable. No thread
  * ever blocks on a socket.
  */
-#ifndef MGR_CONN_H
-#define MGR_CONN_H
+#ifndef MGR_MANAGER_NET_CONN_H
+#define MGR_MANAGER_NET_CONN_H
 
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>

@@ -91,7 +91,7 @@ sarray_slice(sarray *a, int64_t start, int64_t stop, sval *out)
  * ================================================= */
 
 static sarray *
-A(mctx *c)
+target_array(mctx *c)
 {
 	return c->obj->data;
 }
@@ -164,7 +164,7 @@ const mtype array_type = {
 static int
 h_len(mctx *c)
 {
-	c->res = sv_int((int64_t) A(c)->len);
+	c->res = sv_int((int64_t) target_array(c)->len);
 	return 0;
 }
 
@@ -177,11 +177,11 @@ h_get(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	const unsigned char *cell = sarray_cell(A(c), i);
+	const unsigned char *cell = sarray_cell(target_array(c), i);
 	if (cell == NULL) {
 		return mctx_fail(c, MGR_EINDEX, "array index out of range");
 	}
-	c->res = tc_load(A(c)->t, cell);
+	c->res = tc_load(target_array(c)->t, cell);
 	return 0;
 }
 
@@ -194,12 +194,12 @@ h_set(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	unsigned char *cell = sarray_cell(A(c), i);
+	unsigned char *cell = sarray_cell(target_array(c), i);
 	if (cell == NULL) {
 		return mctx_fail(
 		    c, MGR_EINDEX, "array assignment index out of range");
 	}
-	return tc_store(A(c)->t, &c->args[1], cell, c->err, sizeof(c->err));
+	return tc_store(target_array(c)->t, &c->args[1], cell, c->err, sizeof(c->err));
 }
 
 /* SLICE start stop -> list (step 1; bounds clamped as in Python). */
@@ -212,7 +212,7 @@ h_slice(mctx *c)
 	    || (rc = mctx_arg_int(c, 1, &stop)) != 0) {
 		return rc;
 	}
-	if ((rc = sarray_slice(A(c), start, stop, &c->res)) != 0) {
+	if ((rc = sarray_slice(target_array(c), start, stop, &c->res)) != 0) {
 		return mctx_fail(c, rc, "out of memory");
 	}
 	return 0;

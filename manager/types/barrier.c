@@ -33,7 +33,7 @@ sb_next_index(const sbarrier *b, bool *last)
 /* ==== the shared barrier type =========================================== */
 
 static sbarrier *
-B(mctx *c)
+target_barrier(mctx *c)
 {
 	return c->obj->data;
 }
@@ -132,7 +132,7 @@ fail_broken(mctx *c)
 static int
 h_wait(mctx *c)
 {
-	sbarrier *b       = B(c);
+	sbarrier *b       = target_barrier(c);
 	int64_t   timeout = c->rq->timeout_ms;
 	bool      last;
 	if (timeout < -1) {
@@ -172,7 +172,7 @@ h_wait(mctx *c)
 static int
 h_abort(mctx *c)
 {
-	sb_break(B(c));
+	sb_break(target_barrier(c));
 	return 0;
 }
 
@@ -181,7 +181,7 @@ h_abort(mctx *c)
 static int
 h_reset(mctx *c)
 {
-	sbarrier *b = B(c);
+	sbarrier *b = target_barrier(c);
 	wlist_fail_all(&b->waiters, MGR_EBROKEN);
 	b->broken = false;
 	return 0;
@@ -190,21 +190,21 @@ h_reset(mctx *c)
 static int
 h_parties(mctx *c)
 {
-	c->res = sv_int(B(c)->parties);
+	c->res = sv_int(target_barrier(c)->parties);
 	return 0;
 }
 
 static int
 h_n_waiting(mctx *c)
 {
-	c->res = sv_int((int64_t) B(c)->waiters.len);
+	c->res = sv_int((int64_t) target_barrier(c)->waiters.len);
 	return 0;
 }
 
 static int
 h_broken(mctx *c)
 {
-	c->res = sv_bool(B(c)->broken);
+	c->res = sv_bool(target_barrier(c)->broken);
 	return 0;
 }
 

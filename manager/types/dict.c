@@ -8,7 +8,7 @@
 
 
 static sdict *
-D(mctx *c)
+target_dict(mctx *c)
 {
 	return c->obj->data;
 }
@@ -68,7 +68,7 @@ merge_value(mctx *c, sdict *d, sval *x)
 {
 	int rc;
 	if (x->kind == SV_DICT) {
-		rc = sd_update(d, x->dict);
+		rc = sdict_update(d, x->dict);
 		return rc != 0 ? fail_rc(c, rc) : 0;
 	}
 	if (x->kind != SV_LIST && x->kind != SV_TUPLE) {
@@ -95,7 +95,7 @@ merge_value(mctx *c, sdict *d, sval *x)
 	}
 	for (size_t i = 0; i < x->vec->len; i++) {
 		sval *p = x->vec->items[i].vec->items;
-		if ((rc = sd_set(d, &p[0], &p[1])) != 0) {
+		if ((rc = sdict_set(d, &p[0], &p[1])) != 0) {
 			return fail_rc(c, rc);
 		}
 	}
@@ -116,14 +116,14 @@ dict_create(mobj *o, mctx *c)
 		a->kind = SV_NONE;
 		return 0;
 	}
-	sdict *d = sd_new(0);
+	sdict *d = sdict_new(0);
 	if (d == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
 	if (a != NULL && a->kind != SV_NONE) {
 		int rc = merge_value(c, d, a);
 		if (rc != 0) {
-			sd_free(d);
+			sdict_free(d);
 			return rc;
 		}
 	}
@@ -134,7 +134,7 @@ dict_create(mobj *o, mctx *c)
 static void
 dict_destroy(mobj *o)
 {
-	sd_free(o->data);
+	sdict_free(o->data);
 	o->data = NULL;
 }
 
@@ -143,7 +143,7 @@ dict_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
 	size_t pos = 0;
 	sval  *k, *v;
-	while (sd_next(o->data, &pos, &k, &v)) {
+	while (sdict_next(o->data, &pos, &k, &v)) {
 		sv_each_ref(k, fn, arg);
 		sv_each_ref(v, fn, arg);
 	}
@@ -154,7 +154,7 @@ static void *
 dict_clone(mobj *o)
 {
 	sdict *copy;
-	return sd_copy(o->data, &copy) == 0 ? copy : NULL;
+	return sdict_copy(o->data, &copy) == 0 ? copy : NULL;
 }
 
 const mtype dict_type = {
@@ -170,7 +170,7 @@ static int
 h_set(mctx *c)
 {
 	int rc = check_key(c, &c->args[0]);
-	if (rc == 0 && (rc = sd_set(D(c), &c->args[0], &c->args[1])) != 0) {
+	if (rc == 0 && (rc = sdict_set(target_dict(c), &c->args[0], &c->args[1])) != 0) {
 		return fail_rc(c, rc);
 	}
 	return rc;
@@ -183,7 +183,7 @@ h_get(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	const sval *v = sd_get(D(c), &c->args[0]);
+	const sval *v = sdict_get(target_dict(c), &c->args[0]);
 	if (v == NULL) {
 		return fail_key(c, &c->args[0]);
 	}
@@ -198,7 +198,7 @@ h_del(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (sd_del(D(c), &c->args[0], NULL) != 0) {
+	if (sdict_del(target_dict(c), &c->args[0], NULL) != 0) {
 		return fail_key(c, &c->args[0]);
 	}
 	return 0;
@@ -211,14 +211,14 @@ h_contains(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	c->res = sv_bool(sd_get(D(c), &c->args[0]) != NULL);
+	c->res = sv_bool(sdict_get(target_dict(c), &c->args[0]) != NULL);
 	return 0;
 }
 
 static int
 h_len(mctx *c)
 {
-	c->res = sv_int((int64_t) sd_len(D(c)));
+	c->res = sv_int((int64_t) sdict_len(target_dict(c)));
 	return 0;
 }
 
@@ -230,7 +230,7 @@ h_pop(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (sd_del(D(c), &c->args[0], &c->res) != 0) {
+	if (sdict_del(target_dict(c), &c->args[0], &c->res) != 0) {
 		if (c->nargs < 2) {
 			return fail_key(c, &c->args[0]);
 		}
@@ -243,7 +243,7 @@ h_pop(mctx *c)
 static int
 h_popitem(mctx *c)
 {
-	if (sd_len(D(c)) == 0) {
+	if (sdict_len(target_dict(c)) == 0) {
 		return mctx_fail(
 		    c, MGR_EKEY, "popitem(): dictionary is empty");
 	}
@@ -253,7 +253,7 @@ h_popitem(mctx *c)
 		return fail_rc(c, MGR_ENOMEM);
 	}
 	sval k, v;
-	(void) sd_popitem(D(c), &k, &v);
+	(void) sdict_popitem(target_dict(c), &k, &v);
 	t.vec->items[0] = k;
 	t.vec->items[1] = v;
 	t.vec->len      = 2;
@@ -271,7 +271,7 @@ h_setdefault(mctx *c)
 	}
 	sval  dflt = c->nargs > 1 ? sv_move(&c->args[1]) : SV_NONE_INIT;
 	sval *stored;
-	rc = sd_setdefault(D(c), &c->args[0], &dflt, &stored);
+	rc = sdict_setdefault(target_dict(c), &c->args[0], &dflt, &stored);
 	sv_free(&dflt); // unused when the key was there
 	if (rc != 0) {
 		return fail_rc(c, rc);
@@ -283,13 +283,13 @@ h_setdefault(mctx *c)
 static int
 h_update(mctx *c)
 {
-	return merge_value(c, D(c), &c->args[0]);
+	return merge_value(c, target_dict(c), &c->args[0]);
 }
 
 static int
 h_clear(mctx *c)
 {
-	sd_clear(D(c));
+	sdict_clear(target_dict(c));
 	return 0;
 }
 
@@ -299,12 +299,12 @@ enum { VIEW_KEYS, VIEW_VALUES, VIEW_ITEMS };
 static int
 make_view(mctx *c, int what)
 {
-	sdict *d = D(c);
+	sdict *d = target_dict(c);
 	sval   r;
-	int    rc  = sv_new_list(&r, SV_LIST, sd_len(d));
+	int    rc  = sv_new_list(&r, SV_LIST, sdict_len(d));
 	size_t pos = 0;
 	sval  *k, *v;
-	while (rc == 0 && sd_next(d, &pos, &k, &v)) {
+	while (rc == 0 && sdict_next(d, &pos, &k, &v)) {
 		sval x = SV_NONE_INIT;
 		if (what == VIEW_KEYS) {
 			rc = sv_copy(&x, k);
@@ -356,7 +356,7 @@ static int
 h_copy(mctx *c)
 {
 	sdict *r;
-	int    rc = sd_copy(D(c), &r);
+	int    rc = sdict_copy(target_dict(c), &r);
 	if (rc != 0) {
 		return fail_rc(c, rc);
 	}
@@ -383,10 +383,10 @@ h_incr(mctx *c)
 	if ((rc = check_key(c, key)) != 0) {
 		return rc;
 	}
-	sval *cur = sd_get(D(c), key);
+	sval *cur = sdict_get(target_dict(c), key);
 	if (cur == NULL) {
 		sval v = *delta; // 0 + delta: the delta itself
-		if ((rc = sd_set(D(c), key, &v)) != 0) {
+		if ((rc = sdict_set(target_dict(c), key, &v)) != 0) {
 			return fail_rc(c, rc);
 		}
 		c->res = *delta;

@@ -14,7 +14,7 @@ typedef struct sevent {
 /* ==== the shared event type ============================================= */
 
 static sevent *
-E(mctx *c)
+target_event(mctx *c)
 {
 	return c->obj->data;
 }
@@ -54,7 +54,7 @@ const mtype event_type = {
 static int
 h_set(mctx *c)
 {
-	sevent *e = E(c);
+	sevent *e = target_event(c);
 	e->flag   = true;
 	while (e->waiters.head != NULL) {
 		waiter_done(e->waiters.head, 0, NULL);
@@ -65,14 +65,14 @@ h_set(mctx *c)
 static int
 h_clear(mctx *c)
 {
-	E(c)->flag = false;
+	target_event(c)->flag = false;
 	return 0;
 }
 
 static int
 h_is_set(mctx *c)
 {
-	c->res = sv_bool(E(c)->flag);
+	c->res = sv_bool(target_event(c)->flag);
 	return 0;
 }
 
@@ -80,7 +80,7 @@ h_is_set(mctx *c)
 static int
 h_wait(mctx *c)
 {
-	sevent *e = E(c);
+	sevent *e = target_event(c);
 	if (c->rq->timeout_ms < -1) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "'timeout' must be a non-negative number (or -1: none)");

@@ -7,7 +7,7 @@
 
 
 static svec *
-L(mctx *c)
+target_list(mctx *c)
 {
 	return c->obj->data;
 }
@@ -85,7 +85,7 @@ fail_rc(mctx *c, int rc)
 static int
 h_append(mctx *c)
 {
-	int rc = svec_append(L(c), &c->args[0]);
+	int rc = svec_append(target_list(c), &c->args[0]);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
 
@@ -97,7 +97,7 @@ h_extend(mctx *c)
 		return mctx_fail(c, MGR_ETYPE, "'%s' object is not iterable",
 		    sv_type_name(a));
 	}
-	int rc = svec_extend(L(c), a->vec);
+	int rc = svec_extend(target_list(c), a->vec);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
 
@@ -109,7 +109,7 @@ h_insert(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	rc = svec_insert(L(c), i, &c->args[1]);
+	rc = svec_insert(target_list(c), i, &c->args[1]);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
 
@@ -121,7 +121,7 @@ h_get(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	const sval *x = svec_get(L(c), i);
+	const sval *x = svec_get(target_list(c), i);
 	if (x == NULL) {
 		return mctx_fail(c, MGR_EINDEX, "list index out of range");
 	}
@@ -137,7 +137,7 @@ h_set(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (svec_set(L(c), i, &c->args[1]) != 0) {
+	if (svec_set(target_list(c), i, &c->args[1]) != 0) {
 		return mctx_fail(
 		    c, MGR_EINDEX, "list assignment index out of range");
 	}
@@ -152,7 +152,7 @@ h_del(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (svec_del(L(c), i) != 0) {
+	if (svec_del(target_list(c), i) != 0) {
 		return mctx_fail(
 		    c, MGR_EINDEX, "list assignment index out of range");
 	}
@@ -168,10 +168,10 @@ h_pop(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (svec_len(L(c)) == 0) {
+	if (svec_len(target_list(c)) == 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop from empty list");
 	}
-	if (svec_pop(L(c), i, &c->res) != 0) {
+	if (svec_pop(target_list(c), i, &c->res) != 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop index out of range");
 	}
 	return 0;
@@ -180,7 +180,7 @@ h_pop(mctx *c)
 static int
 h_remove(mctx *c)
 {
-	if (svec_remove(L(c), &c->args[0]) != 0) {
+	if (svec_remove(target_list(c), &c->args[0]) != 0) {
 		return mctx_fail(
 		    c, MGR_EVALUE, "list.remove(x): x not in list");
 	}
@@ -191,7 +191,7 @@ static int
 h_index(mctx *c)
 {
 	size_t pos;
-	if (svec_find(L(c), &c->args[0], &pos) != 0) {
+	if (svec_find(target_list(c), &c->args[0], &pos) != 0) {
 		char repr[120];
 		return mctx_fail(c, MGR_EVALUE, "%s is not in list",
 		    sv_repr(&c->args[0], repr, sizeof(repr)));
@@ -203,21 +203,21 @@ h_index(mctx *c)
 static int
 h_count(mctx *c)
 {
-	c->res = sv_int((int64_t) svec_count(L(c), &c->args[0]));
+	c->res = sv_int((int64_t) svec_count(target_list(c), &c->args[0]));
 	return 0;
 }
 
 static int
 h_len(mctx *c)
 {
-	c->res = sv_int((int64_t) svec_len(L(c)));
+	c->res = sv_int((int64_t) svec_len(target_list(c)));
 	return 0;
 }
 
 static int
 h_reverse(mctx *c)
 {
-	svec_reverse(L(c));
+	svec_reverse(target_list(c));
 	return 0;
 }
 
@@ -231,7 +231,7 @@ h_sort(mctx *c)
 		return rc;
 	}
 	const sval *a = NULL, *b = NULL;
-	rc = svec_sort(L(c), reverse, &a, &b);
+	rc = svec_sort(target_list(c), reverse, &a, &b);
 	if (rc == MGR_ETYPE) {
 		return mctx_fail(c, rc,
 		    "'<' not supported between instances of '%s' and '%s'",
@@ -243,7 +243,7 @@ h_sort(mctx *c)
 static int
 h_clear(mctx *c)
 {
-	svec_clear(L(c));
+	svec_clear(target_list(c));
 	return 0;
 }
 
@@ -269,7 +269,7 @@ h_slice(mctx *c)
 		return rc;
 	}
 	svec *r;
-	if ((rc = svec_slice(L(c), start, stop, &r)) != 0) {
+	if ((rc = svec_slice(target_list(c), start, stop, &r)) != 0) {
 		return fail_rc(c, rc);
 	}
 	c->res = (sval) { .kind = SV_LIST, .vec = r };
@@ -280,7 +280,7 @@ static int
 h_copy(mctx *c)
 {
 	svec *r;
-	int   rc = svec_copy(L(c), &r);
+	int   rc = svec_copy(target_list(c), &r);
 	if (rc != 0) {
 		return fail_rc(c, rc);
 	}

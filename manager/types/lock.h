@@ -6,8 +6,8 @@
  * and the condition add the waiting (wait.h): every lock-like object has
  * one FIFO of parked acquirers, served strictly in arrival order.
  */
-#ifndef MGR_LOCK_H
-#define MGR_LOCK_H
+#ifndef MGR_MANAGER_TYPES_LOCK_H
+#define MGR_MANAGER_TYPES_LOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>

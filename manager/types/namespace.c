@@ -7,7 +7,7 @@
 #include "object.h"
 
 static sdict *
-N(mctx *c)
+target_ns(mctx *c)
 {
 	return c->obj->data;
 }
@@ -38,7 +38,7 @@ ns_create(mobj *o, mctx *c)
 		}
 		size_t pos = 0;
 		sval  *k, *v;
-		while (sd_next(a->dict, &pos, &k, &v)) {
+		while (sdict_next(a->dict, &pos, &k, &v)) {
 			if (k->kind != SV_STR) {
 				return mctx_fail(c, MGR_ETYPE,
 				    "attribute name must be string, not '%s'",
@@ -49,7 +49,7 @@ ns_create(mobj *o, mctx *c)
 		a->kind = SV_NONE;
 		return 0;
 	}
-	if ((o->data = sd_new(0)) == NULL) {
+	if ((o->data = sdict_new(0)) == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -58,7 +58,7 @@ ns_create(mobj *o, mctx *c)
 static void
 ns_destroy(mobj *o)
 {
-	sd_free(o->data);
+	sdict_free(o->data);
 	o->data = NULL;
 }
 
@@ -67,7 +67,7 @@ ns_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
 	size_t pos = 0;
 	sval  *k, *v;
-	while (sd_next(o->data, &pos, &k, &v)) {
+	while (sdict_next(o->data, &pos, &k, &v)) {
 		sv_each_ref(v, fn, arg); // names are strings
 	}
 }
@@ -77,7 +77,7 @@ static void *
 ns_clone(mobj *o)
 {
 	sdict *copy;
-	return sd_copy(o->data, &copy) == 0 ? copy : NULL;
+	return sdict_copy(o->data, &copy) == 0 ? copy : NULL;
 }
 
 const mtype namespace_type = {
@@ -103,7 +103,7 @@ h_set(mctx *c)
 {
 	const char *name;
 	int         rc = mctx_arg_str(c, 0, &name, NULL);
-	if (rc == 0 && (rc = sd_set(N(c), &c->args[0], &c->args[1])) != 0) {
+	if (rc == 0 && (rc = sdict_set(target_ns(c), &c->args[0], &c->args[1])) != 0) {
 		return fail_rc(c, rc);
 	}
 	return rc;
@@ -119,7 +119,7 @@ h_get(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	const sval *v = sd_get(N(c), &c->args[0]);
+	const sval *v = sdict_get(target_ns(c), &c->args[0]);
 	if (v == NULL) {
 		return fail_attr(c, name, len);
 	}
@@ -137,7 +137,7 @@ h_del(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (sd_del(N(c), &c->args[0], NULL) != 0) {
+	if (sdict_del(target_ns(c), &c->args[0], NULL) != 0) {
 		return fail_attr(c, name, len);
 	}
 	return 0;
@@ -148,7 +148,7 @@ static int
 h_items(mctx *c)
 {
 	sdict *r;
-	int    rc = sd_copy(N(c), &r);
+	int    rc = sdict_copy(target_ns(c), &r);
 	if (rc != 0) {
 		return fail_rc(c, rc);
 	}

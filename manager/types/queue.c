@@ -127,7 +127,7 @@ sq_task_done(squeue *q, bool *all_done)
 /* ==== the shared queue type ============================================= */
 
 static squeue *
-Q(mctx *c)
+target_queue(mctx *c)
 {
 	return c->obj->data;
 }
@@ -234,7 +234,7 @@ admit_putters(squeue *q)
 static int
 h_put(mctx *c)
 {
-	squeue *q  = Q(c);
+	squeue *q  = target_queue(c);
 	int     rc = check_timeout(c);
 	if (rc != 0) {
 		return rc;
@@ -269,7 +269,7 @@ h_put(mctx *c)
 static int
 h_get(mctx *c)
 {
-	squeue *q  = Q(c);
+	squeue *q  = target_queue(c);
 	int     rc = check_timeout(c);
 	if (rc != 0) {
 		return rc;
@@ -289,28 +289,28 @@ h_get(mctx *c)
 static int
 h_qsize(mctx *c)
 {
-	c->res = sv_int((int64_t) Q(c)->items.len);
+	c->res = sv_int((int64_t) target_queue(c)->items.len);
 	return 0;
 }
 
 static int
 h_empty(mctx *c)
 {
-	c->res = sv_bool(Q(c)->items.len == 0);
+	c->res = sv_bool(target_queue(c)->items.len == 0);
 	return 0;
 }
 
 static int
 h_full(mctx *c)
 {
-	c->res = sv_bool(sq_full(Q(c)));
+	c->res = sv_bool(sq_full(target_queue(c)));
 	return 0;
 }
 
 static int
 h_task_done(mctx *c)
 {
-	squeue *q = Q(c);
+	squeue *q = target_queue(c);
 	bool    all_done;
 	if (sq_task_done(q, &all_done) != 0) {
 		return mctx_fail(
@@ -328,7 +328,7 @@ h_task_done(mctx *c)
 static int
 h_join(mctx *c)
 {
-	squeue *q  = Q(c);
+	squeue *q  = target_queue(c);
 	int     rc = check_timeout(c);
 	if (rc != 0) {
 		return rc;

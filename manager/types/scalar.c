@@ -13,7 +13,7 @@ typedef struct scalar {
 } scalar;
 
 static scalar *
-S(mctx *c)
+target_scalar(mctx *c)
 {
 	return c->obj->data;
 }
@@ -92,14 +92,14 @@ const mtype scalar_type = {
 static int
 h_get(mctx *c)
 {
-	c->res = tc_load(S(c)->t, S(c)->cell);
+	c->res = tc_load(target_scalar(c)->t, target_scalar(c)->cell);
 	return 0;
 }
 
 static int
 h_set(mctx *c)
 {
-	scalar *s = S(c);
+	scalar *s = target_scalar(c);
 	return tc_store(s->t, &c->args[0], s->cell, c->err, sizeof(c->err));
 }
 
@@ -107,7 +107,7 @@ h_set(mctx *c)
 static int
 h_add(mctx *c)
 {
-	scalar *s = S(c);
+	scalar *s = target_scalar(c);
 	return tc_add(
 	    s->t, s->cell, &c->args[0], &c->res, c->err, sizeof(c->err));
 }
