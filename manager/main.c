@@ -191,7 +191,7 @@ main(int argc, char **argv)
 		fprintf(ready, "ready\n");
 		fclose(ready);
 	}
-	mlog(LOG_INFO, "serving (pid %ld)", (long) getpid());
+	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
 
 	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
 		{ .fd = lifeline_fd, .events = POLLIN } };
@@ -201,13 +201,13 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (n < 0) {
-			mlog(LOG_ERROR, "poll: %s", strerror(errno));
+			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				mlog(LOG_INFO, "signal %u: shutting down",
+				log_msg(LOG_INFO, "signal %u: shutting down",
 				    si.ssi_signo);
 			}
 			break;
@@ -215,7 +215,7 @@ main(int argc, char **argv)
 		if (lifeline_fd >= 0 && pfd[1].revents) {
 			char b[64];
 			if (read(lifeline_fd, b, sizeof(b)) <= 0) {
-				mlog(LOG_INFO, "parent gone: shutting down");
+				log_msg(LOG_INFO, "parent gone: shutting down");
 				break;
 			}
 		}

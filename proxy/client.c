@@ -692,8 +692,7 @@ mgr_disconnect(mgr_client *c)
 	// locks and waiters before it answers, so once this returns, other
 	// clients see them gone. A dead manager answers MGR_ECONN at once.
 	if (client_usable(c)) {
-		mgr_call bye = { .op = MGR__OP__OP_BYE };
-		client_call(c, &bye, NULL);
+		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, NULL);
 	}
 	// Threads still inside a call get MGR_ECLOSED; wait until they are
 	// out of the stream.
@@ -712,140 +711,44 @@ mgr_disconnect(mgr_client *c)
 	return 0;
 }
 
-/* ---- calls
- * ------------------------------------------------------------------ */
-
-static pthread_key_t  arena_key;
-static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
-
-/* Per thread, reused across calls: one arena for the request tree, one
- * for the reply (unpacked into it by whichever thread reads it). A call
- * made while a reply is still in use (releasing a reference nobody took,
- * from inside the outer call) unpacks its own reply with malloc. */
-typedef struct tls_arenas {
-	arena req;
-	arena rep;
-	int   depth; /* calls of this thread in progress */
-} tls_arenas;
-
-static void
-arena_destroy(void *p)
-{
-	tls_arenas *t = p;
-	arena_fini(&t->req);
-	arena_fini(&t->rep);
-	free(t);
-}
-
-static void
-arena_key_init(void)
-{
-	pthread_key_create(&arena_key, arena_destroy);
-}
-
-static tls_arenas *
-thread_arenas(void)
-{
-	pthread_once(&arena_once, arena_key_init);
-	tls_arenas *t = pthread_getspecific(arena_key);
-	if (t == NULL) {
-		t = calloc(1, sizeof(*t));
-		if (t != NULL) {
-			arena_init(&t->req);
-			arena_init(&t->rep);
-			pthread_setspecific(arena_key, t);
-		}
-	}
-	return t;
-}
-
-static uint64_t
-thread_id(void)
-{
-	static _Thread_local uint64_t tid;
-	if (tid == 0) {
-		tid = (uint64_t) syscall(SYS_gettid);
-	}
-	return tid;
-}
+/* ---- one request, one reply ------------------------------------------ */
 
 int
-client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
+client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
+    arena *reply_arena, Mgr__Reply **reply)
 {
-	Mgr__Request rq = MGR__REQUEST__INIT;
-	Mgr__Value  *pv[16];
-	Mgr__Value **args = pv;
-	pending      p;
-	tls_arenas  *ta;
-	arena       *a;
-	int          rv;
+	pending  p;
+	pgroup   g;
+	uint64_t id;
+	int      rv;
 
-	if (c == NULL || call == NULL
-	    || (call->nargs > 0 && call->args == NULL)) {
-		return MGR_EINVAL;
-	}
-	if ((ta = thread_arenas()) == NULL) {
-		return MGR_ENOMEM;
-	}
-	a = &ta->req;
-	if (call->nargs > 16
-	    && (args = arena_alloc(a, call->nargs * sizeof(*args))) == NULL) {
-		arena_reset(a);
-		return MGR_ENOMEM;
-	}
-	for (size_t i = 0; i < call->nargs; i++) {
-		args[i] = arena_alloc(a, sizeof(Mgr__Value));
-		if (args[i] == NULL) {
-			arena_reset(a);
-			return MGR_ENOMEM;
-		}
-		if ((rv = codec_to_pb(c, &call->args[i], a, args[i])) != 0) {
-			arena_reset(a);
-			return rv;
-		}
-	}
-	rq.op         = call->op;
-	rq.target     = call->target;
-	rq.type       = call->type;
-	rq.name       = call->name ? (char *) call->name : "";
-	rq.args       = args;
-	rq.n_args     = call->nargs;
-	rq.timeout_ms = call->timeout;
-	rq.thread     = thread_id();
-
+	*reply = NULL;
 	// The manager's limit (from the handshake): over it, the manager
 	// would close the connection. 11 bytes leave room for the id.
-	// (Packed without the id: proto3 leaves out a zero id.)
-	size_t n = mgr__request__get_packed_size(&rq);
+	// (Sized without the id: proto3 leaves out a zero id.)
+	rq->id   = 0;
+	size_t n = mgr__request__get_packed_size(rq);
 	if (n + 11 > c->max_message) {
-		arena_reset(a);
 		client_set_detail("request over the manager's %zu byte limit",
 		    c->max_message);
 		return MGR_ETOOBIG;
 	}
-	pgroup   g;
-	uint64_t id;
 	pthread_cond_init(&g.cv, NULL);
-	arena *ra = ta->depth == 0 ? &ta->rep : NULL;
-	if ((rv = pend_begin(c, &p, 1, &g, &id, ra)) != 0) {
+	if ((rv = pend_begin(c, &p, 1, &g, &id, reply_arena)) != 0) {
 		pthread_cond_destroy(&g.cv);
-		arena_reset(a);
 		return rv;
 	}
-	ta->depth++;
-	rq.id          = id;
-	uint8_t *frame = arena_alloc(a, n + 11 + WIRE_HEADER_LEN);
+	rq->id         = id;
+	uint8_t *frame = arena_alloc(scratch, n + 11 + WIRE_HEADER_LEN);
 	if (frame == NULL) {
 		abandon(c, &p, 1, MGR_ENOMEM);
 	} else {
 		// The length actually packed goes in the header.
-		n        = mgr__request__pack(&rq, frame + 4);
+		n = mgr__request__pack(rq, frame + WIRE_HEADER_LEN);
 		wire_put_len(frame, (uint32_t) n);
-		exchange(c, frame, n + 4, &p, 1, &g);
+		exchange(c, frame, n + WIRE_HEADER_LEN, &p, 1, &g);
 	}
-	arena_reset(a);
 	pthread_cond_destroy(&g.cv);
-
 	if (p.reply == NULL) {
 		client_set_detail("%s",
 		    p.err == MGR_ECLOSED      ? "the client was disconnected"
@@ -853,41 +756,58 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 		        : p.err == MGR_EPROTO
 		        ? "malformed reply from the manager"
 		        : "connection to the manager lost");
-		if (ra != NULL) {
-			arena_reset(ra);
-		}
-		ta->depth--;
 		return p.err;
 	}
-	rv = p.reply->status;
+	*reply = p.reply;
+	return 0;
+}
+
+int
+client_call_noargs(
+    mgr_client *c, Mgr__Op op, uint64_t target, uint64_t *ref_id)
+{
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	Mgr__Reply  *rp;
+	arena        scratch;
+	if (c == NULL) {
+		client_set_detail("a proxy without a client");
+		return MGR_EINVAL;
+	}
+	rq.op     = op;
+	rq.target = target;
+	rq.name   = "";
+	arena_init(&scratch);
+	int rv = client_roundtrip(c, &rq, &scratch, NULL, &rp);
+	arena_fini(&scratch);
 	if (rv != 0) {
-		client_set_detail("%s", p.reply->error);
+		return rv;
+	}
+	rv = rp->status;
+	if (rv != 0) {
+		client_set_detail("%s", rp->error);
 		if (rv < 0 || rv >= MGR_ENUMERRORS) {
 			rv = MGR_EPROTO;
 		}
-	} else if (result != NULL) {
-		if (p.reply->result != NULL) {
-			rv = codec_from_pb(c, p.reply->result, result);
+	} else if (ref_id != NULL) {
+		if (rp->result == NULL
+		    || rp->result->kind_case != MGR__VALUE__KIND_REF
+		    || rp->result->ref == NULL) {
+			client_set_detail("%s answered no reference",
+			    protobuf_c_enum_descriptor_get_value(
+			        &mgr__op__descriptor, (int) op)
+			        ? protobuf_c_enum_descriptor_get_value(
+			              &mgr__op__descriptor, (int) op)
+			              ->name
+			        : "request");
+			rv = MGR_EPROTO;
 		} else {
-			*result = mgr_none();
-		}
-	} else if (p.reply->result != NULL
-	    && p.reply->result->kind_case == MGR__VALUE__KIND_REF) {
-		// A reference nobody takes: give it back at once.
-		mgr_value tmp;
-		if (codec_from_pb(c, p.reply->result, &tmp) == 0) {
-			mgr_value_free(&tmp);
+			*ref_id = rp->result->ref->id;
 		}
 	}
 	if (rv == 0) {
 		client_set_detail(NULL);
 	}
-	if (ra != NULL) {
-		arena_reset(ra);
-	} else {
-		mgr__reply__free_unpacked(p.reply, NULL);
-	}
-	ta->depth--;
+	mgr__reply__free_unpacked(rp, NULL);
 	return rv;
 }
 

@@ -36,8 +36,11 @@ int codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out);
 mgr_obj *obj_new(mgr_client *c, uint64_t id, Mgr__ObjType type);
 /* The type's name for a code ("dict"...), "unknown" otherwise. */
 const char *obj_type_name(Mgr__ObjType type);
+/* A new proxy of o's object with its own reference (OP_ATTACH), so that
+ * it outlives o's release. */
+int obj_dup(mgr_obj *o, mgr_obj **out);
 
-/* ---- calls (client.c) ---------------------------------------------------- */
+/* ---- calls (client.c: the connection; call.c: values in and out) ------- */
 
 typedef struct mgr_call {
 	Mgr__Op          op;
@@ -49,14 +52,28 @@ typedef struct mgr_call {
 	int64_t          timeout; /* ms, MGR_FOREVER, for blocking operations */
 } mgr_call;
 
-/* Sends one request and waits for its reply. On status 0 and result !=
+/* One round trip (client.c): sends rq, its id set here, packed into
+ * scratch (the caller resets it), and waits for the reply, unpacked into
+ * reply_arena when given (valid until the caller resets it) or with
+ * malloc (mgr__reply__free_unpacked). MGR_ETOOBIG over the manager's
+ * limit; MGR_ECONN / MGR_ECLOSED / MGR_ENOMEM / MGR_EPROTO from the
+ * transport, with the detail set and *reply NULL. */
+int client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
+    arena *reply_arena, Mgr__Reply **reply);
+/* A request without arguments that involves no value codec (RELEASE,
+ * ATTACH): its status, and when ref_id is not NULL the id of the
+ * reference it answered (which the caller then owns). */
+int client_call_noargs(
+    mgr_client *c, Mgr__Op op, uint64_t target, uint64_t *ref_id);
+
+/* Sends one request and waits for its reply (call.c). On status 0 and result !=
  * NULL, *result gets the decoded result (owned by the caller). Returns the
  * reply's status, or MGR_ECONN / MGR_ECLOSED / MGR_ENOMEM / MGR_EPROTO /
  * MGR_ETOOBIG from the transport. The reply's error text is kept for
  * mgr_errdetail() in the calling thread. */
 int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
 
-/* client_call on a proxy: checks that o is non-NULL and of one of the
+/* client_call on a proxy (call.c): checks that o is non-NULL and of one of the
  * types in the bit set `types` (1u << Mgr__ObjType; 0 accepts any) and
  * fills target. */
 int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
@@ -84,7 +101,7 @@ size_t client_max_message(mgr_client *c);
 const char *client_url(mgr_client *c);
 const void *client_key(mgr_client *c, size_t *len);
 
-/* Sets the calling thread's error detail (mgr_errdetail). */
+/* Sets the calling thread's error detail (mgr_errdetail; detail.c). */
 void client_set_detail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 

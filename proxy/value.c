@@ -17,31 +17,6 @@
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* mgr_strerror lives in common/errors.c: managerd's logs use it too. */
-
-/* One buffer per thread: a detail belongs to the call that failed in the
- * calling thread, never to another thread's. */
-static _Thread_local char err_detail[512];
-
-const char *
-mgr_errdetail(void)
-{
-	return err_detail;
-}
-
-void
-client_set_detail(const char *fmt, ...)
-{
-	va_list ap;
-	if (fmt == NULL) {
-		err_detail[0] = '\0';
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
-	va_end(ap);
-}
-
 /* ---- constructors (borrowing, flags 0) --------------------------------- */
 
 mgr_value
@@ -164,30 +139,6 @@ mgr_value_free(mgr_value *v)
 
 /* ---- copy -------------------------------------------------------------- */
 
-/* A new proxy with its own reference on the manager (OP_ATTACH), so that
- * the copy outlives the original's release. The reply's ref became a
- * proxy owning the reference ATTACH took: that proxy is the copy. */
-static int
-ref_dup(mgr_obj *o, mgr_obj **out)
-{
-	mgr_value res = mgr_none();
-	int       rv;
-
-	rv = client_call(o->client,
-	    &(mgr_call) { .op = MGR__OP__OP_ATTACH, .target = o->id }, &res);
-	if (rv != 0) {
-		return rv;
-	}
-	if (res.kind != MGR_REF || res.ref == NULL || res.ref->id != o->id) {
-		mgr_value_free(&res);
-		client_set_detail("attach answered no proxy of object %llu",
-		    (unsigned long long) o->id);
-		return MGR_EPROTO;
-	}
-	*out = res.ref;
-	return 0;
-}
-
 static int
 copy_bytes(mgr_value *dst, const void *p, size_t len)
 {
@@ -247,7 +198,7 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 		if (src->ref == NULL) {
 			return MGR_EINVAL;
 		}
-		if ((rv = ref_dup(src->ref, &v.ref)) != 0) {
+		if ((rv = obj_dup(src->ref, &v.ref)) != 0) {
 			return rv;
 		}
 		break;

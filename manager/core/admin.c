@@ -17,7 +17,7 @@ h_ping(mctx *c)
 static int
 h_create(mctx *c)
 {
-	const mtype *t = type_by_code(c->rq->type);
+	const mtype *t = dispatch_type(c->rq->type);
 	if (t == NULL) {
 		return mctx_fail(c, MGR_EINVAL, "unknown object type %d",
 		    (int) c->rq->type);
@@ -154,7 +154,7 @@ h_info(mctx *c)
 		return rv;
 	}
 	for (int code = 1; code <= MGR__OBJ_TYPE__OBJ_ARRAY && rv == 0; code++) {
-		const mtype *t = type_by_code((Mgr__ObjType) code);
+		const mtype *t = dispatch_type((Mgr__ObjType) code);
 		if (t != NULL) {
 			rv = put(types.dict, t->name,
 			    sv_int((int64_t) srv->objects_by_type[code]));

@@ -61,7 +61,7 @@ build_table(void)
 }
 
 const mtype *
-type_by_code(Mgr__ObjType code)
+dispatch_type(Mgr__ObjType code)
 {
 	for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]); i++) {
 		if (all_types[i]->code == code) {
@@ -72,7 +72,7 @@ type_by_code(Mgr__ObjType code)
 }
 
 const char *
-op_name(Mgr__Op op)
+dispatch_op_name(Mgr__Op op)
 {
 	const ProtobufCEnumValue *v =
 	    protobuf_c_enum_descriptor_get_value(&mgr__op__descriptor, (int) op);
@@ -96,7 +96,7 @@ call(mctx *c, const mop *m)
 		}
 		if (m->types != 0 && !(m->types & MT(c->obj->type->code))) {
 			mctx_fail(c, MGR_ETYPE, "%s is not an operation of a %s",
-			    op_name(rq->op), c->obj->type->name);
+			    dispatch_op_name(rq->op), c->obj->type->name);
 			c->obj = NULL; // not held
 			return MGR_ETYPE;
 		}
@@ -107,7 +107,7 @@ call(mctx *c, const mop *m)
 	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
-		    "%s takes %u to %u arguments (%zu given)", op_name(rq->op),
+		    "%s takes %u to %u arguments (%zu given)", dispatch_op_name(rq->op),
 		    m->min_args, m->max_args, rq->n_args);
 	}
 	for (size_t i = 0; i < rq->n_args; i++) {
@@ -216,7 +216,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 	if (m == NULL || (m->flags & MOP_ADMIN) || sub->n_batch > 0) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "operation %zu: %s is not allowed in an atomic batch", i,
-		    m ? op_name(sub->op) : "unknown");
+		    m ? dispatch_op_name(sub->op) : "unknown");
 	}
 	mobj *o = store_find(c->srv, sub->target);
 	if (o == NULL) {
@@ -228,7 +228,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 		return mctx_fail(c, MGR_ETYPE,
 		    "operation %zu: %s may block and can't be in an atomic "
 		    "batch",
-		    i, op_name(sub->op));
+		    i, dispatch_op_name(sub->op));
 	}
 	if ((m->flags & MOP_WRITE) && o->type->clone_data == NULL) {
 		return mctx_fail(c, MGR_ETYPE,

@@ -114,7 +114,7 @@ gc_collect(server *srv)
 		mobj_decref(all[i]);
 	}
 	if (g > 0) {
-		mlog(LOG_DEBUG, "cycle collection freed %zu objects", g);
+		log_msg(LOG_DEBUG, "cycle collection freed %zu objects", g);
 	}
 	srv->gc_freed += g;
 	free(all);

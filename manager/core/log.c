@@ -21,7 +21,7 @@ log_parse_level(const char *s)
 }
 
 void
-mlog(int level, const char *fmt, ...)
+log_msg(int level, const char *fmt, ...)
 {
 	if (level > log_level) {
 		return;

@@ -9,7 +9,7 @@ extern int log_level;
 
 /* "error", "warn", "info", "debug" -> level; -1 if unknown. */
 int  log_parse_level(const char *s);
-void mlog(int level, const char *fmt, ...)
+void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -48,7 +48,7 @@ server_new(server **srvp, const server_opts *opts)
 	    != 0) {
 		srv->loops = NULL;
 	}
-	if (srv->loops == NULL || timers_start(srv) != 0) {
+	if (srv->loops == NULL || wait_timers_start(srv) != 0) {
 		evgroup_free(srv->loops);
 		sv_free(&srv->names);
 		pthread_mutex_destroy(&srv->mtx);
@@ -70,7 +70,7 @@ on_accept(void *arg, int fd)
 	sock_peer_name(fd, peer, sizeof(peer));
 	int rv = session_start(l->srv, fd, peer);
 	if (rv != 0) {
-		mlog(LOG_WARN, "cannot start a session for %s: %s", peer,
+		log_msg(LOG_WARN, "cannot start a session for %s: %s", peer,
 		    mgr_strerror(rv));
 	}
 }
@@ -86,7 +86,7 @@ server_listen(server *srv, const char *url, char *bound, size_t cap)
 	}
 	l->srv = srv;
 	if ((rv = sock_listen(url, &fd, bound, cap, why, sizeof(why))) != 0) {
-		mlog(LOG_ERROR, "cannot listen on %s: %s", url, why);
+		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, why);
 		free(l);
 		return rv;
 	}
@@ -121,7 +121,7 @@ server_free(server *srv)
 	sessions_close_all(srv);
 	// Joining the loops also waits for connections still being freed.
 	evgroup_free(srv->loops);
-	timers_stop(srv);
+	wait_timers_stop(srv);
 	pthread_mutex_lock(&srv->mtx);
 	sv_free(&srv->names);
 	store_free_all(srv);

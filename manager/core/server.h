@@ -86,8 +86,8 @@ void server_free(server *srv);
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
 int dispatch(server *srv, session *s, const Mgr__Request *rq);
-const mtype *type_by_code(Mgr__ObjType code);
-const char  *op_name(Mgr__Op op);
+const mtype *dispatch_type(Mgr__ObjType code);
+const char  *dispatch_op_name(Mgr__Op op);
 
 
 /* Cycle collection (gc.c). */

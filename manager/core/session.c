@@ -21,7 +21,7 @@ session_drop_all(session *s)
 	// Its parked requests go first (nothing is handed to a dead client),
 	// then what it holds (locks, permits) passes on to other waiters,
 	// then its references go.
-	waiters_cancel_session(s, &s->waiters);
+	wait_cancel_session(s, &s->waiters);
 	size_t   pos = 0;
 	uint64_t id;
 	void    *v;
@@ -79,7 +79,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 
 	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
 	    || a->nonce.len != AUTH_NONCE_LEN) {
-		mlog(LOG_WARN,
+		log_msg(LOG_WARN,
 		    "session %llu (%s): malformed handshake, closing",
 		    (unsigned long long) s->id, s->peer);
 		arena_reset(&s->rxa);
@@ -88,7 +88,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
 	    sizeof(s->nonce), expect);
 	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
-		mlog(LOG_WARN,
+		log_msg(LOG_WARN,
 		    "session %llu (%s): authentication failed (wrong "
 		    "authkey), "
 		    "closing",
@@ -110,7 +110,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	w.digest.len  = sizeof(mine);
 	w.session     = s->id;
 	w.max_message = srv->max_message;
-	mlog(LOG_INFO, "session %llu (%s): authenticated%s%s",
+	log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
 	    (unsigned long long) s->id, s->peer, a->client[0] ? " as " : "",
 	    a->client);
 	// Give the arena's chunk back: many connections sit idle after the
@@ -140,7 +140,7 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		rq = mgr__request__unpack(&s->rxa.pb, len, data);
 	}
 	if (rq == NULL) {
-		mlog(LOG_WARN,
+		log_msg(LOG_WARN,
 		    "session %llu (%s): undecodable frame of %zu bytes, "
 		    "closing",
 		    (unsigned long long) s->id, s->peer, len);
@@ -169,7 +169,7 @@ on_closed(void *arg, int err)
 	    : err == MGR_EPROTO            ? "protocol error"
 	    : err == MGR_ETIMEDOUT         ? "handshake timed out"
 	                                   : mgr_strerror(err);
-	mlog(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
+	log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
 	    "session %llu (%s): %s after %llu requests",
 	    (unsigned long long) s->id, s->peer, why,
 	    (unsigned long long) s->requests);
@@ -236,7 +236,7 @@ session_start(server *srv, int fd, const char *peer)
 	srv->sessions_total++;
 	pthread_mutex_unlock(&srv->mtx);
 
-	mlog(LOG_INFO, "session %llu: connection from %s",
+	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
 	fconn_set_rx_timeout(s->fc, SERVER_HANDSHAKE_MS);
 	if ((rv = send_hello(s)) != 0) {

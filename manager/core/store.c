@@ -66,7 +66,7 @@ void
 mobj_decref(mobj *o)
 {
 	if (o->refs == 0) {
-		mlog(LOG_ERROR, "object %llu: reference count underflow",
+		log_msg(LOG_ERROR, "object %llu: reference count underflow",
 		    (unsigned long long) o->id);
 		return;
 	}

@@ -250,7 +250,7 @@ wlist_fail_all(wlist *q, int status)
 }
 
 void
-waiters_cancel_session(session *s, waiter **list)
+wait_cancel_session(session *s, waiter **list)
 {
 	(void) s;
 	while (*list != NULL) {
@@ -298,7 +298,7 @@ timer_main(void *arg)
 }
 
 int
-timers_start(server *srv)
+wait_timers_start(server *srv)
 {
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -316,7 +316,7 @@ timers_start(server *srv)
 }
 
 void
-timers_stop(server *srv)
+wait_timers_stop(server *srv)
 {
 	if (!srv->timer_running) {
 		return;

@@ -65,12 +65,12 @@ void waiter_move(waiter *w, wlist *q, bool keep_deadline);
 void wlist_fail_all(wlist *q, int status);
 
 /* Timer (wait.c). */
-int  timers_start(struct server *srv);
-void timers_stop(struct server *srv);
+int  wait_timers_start(struct server *srv);
+void wait_timers_stop(struct server *srv);
 
 /* The session's waiters are cancelled (no reply) when it ends: the
  * type's cancel hook runs first for each. session.c calls this. */
-void waiters_cancel_session(struct session *s, waiter **list);
+void wait_cancel_session(struct session *s, waiter **list);
 
 /* addition to mtype: see object.h (expire, cancel hooks). */
 

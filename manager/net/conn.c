@@ -879,7 +879,7 @@ accept_main(void *arg)
 		} else if (errno == EMFILE || errno == ENFILE
 		    || errno == ENOBUFS || errno == ENOMEM) {
 			if (!a->starved) {
-				mlog(LOG_WARN,
+				log_msg(LOG_WARN,
 				    "accept on %s: %s; new connections "
 				    "wait until some close",
 				    a->url, strerror(errno));
@@ -889,7 +889,7 @@ accept_main(void *arg)
 			continue;
 		}
 		if (fd >= 0 && a->starved) {
-			mlog(LOG_INFO, "accept on %s: accepting again",
+			log_msg(LOG_INFO, "accept on %s: accepting again",
 			    a->url);
 			a->starved = false;
 		}

@@ -1,0 +1,30 @@
+/* The calling thread's detail of its last error (mgr_errdetail). */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+/* mgr_strerror lives in common/errors.c: managerd's logs use it too. */
+
+/* One buffer per thread: a detail belongs to the call that failed in the
+ * calling thread, never to another thread's. */
+static _Thread_local char err_detail[512];
+
+const char *
+mgr_errdetail(void)
+{
+	return err_detail;
+}
+
+void
+client_set_detail(const char *fmt, ...)
+{
+	va_list ap;
+	if (fmt == NULL) {
+		err_detail[0] = '\0';
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+	va_end(ap);
+}

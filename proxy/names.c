@@ -1,0 +1,115 @@
+/* What a client asks of the manager itself: proxies from tokens and
+ * names, the names, and the manager's statistics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Takes the proxy out of a MGR_REF result (freeing the value). */
+static int
+take_ref(mgr_value *v, mgr_obj **out)
+{
+	if (v->kind != MGR_REF || v->ref == NULL) {
+		mgr_value_free(v);
+		client_set_detail("the manager answered with no object");
+		return MGR_EPROTO;
+	}
+	*out   = v->ref;
+	v->ref = NULL;
+	mgr_value_free(v);
+	return 0;
+}
+
+int
+mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
+{
+	if (c == NULL || token == NULL || o == NULL) {
+		return MGR_EINVAL;
+	}
+	const char *colon = strchr(token, ':');
+	char       *end;
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9') {
+		client_set_detail("malformed token '%s'", token);
+		return MGR_EINVAL;
+	}
+	uint64_t id = strtoull(colon + 1, &end, 10);
+	if (*end != '\0' || id == 0) {
+		client_set_detail("malformed token '%s'", token);
+		return MGR_EINVAL;
+	}
+	mgr_value v;
+	mgr_call  call = { .op = MGR__OP__OP_ATTACH, .target = id };
+	int       rv   = client_call(c, &call, &v);
+	if (rv != 0) {
+		return rv;
+	}
+	mgr_obj *p;
+	if ((rv = take_ref(&v, &p)) != 0) {
+		return rv;
+	}
+	size_t      tl = (size_t) (colon - token);
+	const char *tn = obj_type_name(p->type);
+	if (strlen(tn) != tl || strncmp(tn, token, tl) != 0) {
+		client_set_detail("token '%s' names a %s", token, tn);
+		mgr_obj_release(p);
+		return MGR_ENOOBJ;
+	}
+	*o = p;
+	return 0;
+}
+
+int
+mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
+{
+	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
+		return MGR_EINVAL;
+	}
+	if (o->client != c) {
+		client_set_detail("the proxy belongs to another client");
+		return MGR_EINVAL;
+	}
+	mgr_call call
+	    = { .op = MGR__OP__OP_NAME_SET, .target = o->id, .name = name };
+	return client_call(c, &call, NULL);
+}
+
+int
+mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
+{
+	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
+		return MGR_EINVAL;
+	}
+	mgr_value v;
+	mgr_call  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
+	int       rv   = client_call(c, &call, &v);
+	return rv != 0 ? rv : take_ref(&v, o);
+}
+
+int
+mgr_name_del(mgr_client *c, const char *name)
+{
+	if (c == NULL || name == NULL || name[0] == '\0') {
+		return MGR_EINVAL;
+	}
+	mgr_call call = { .op = MGR__OP__OP_NAME_DEL, .name = name };
+	return client_call(c, &call, NULL);
+}
+
+int
+mgr_info(mgr_client *c, mgr_value *dict_value)
+{
+	if (c == NULL || dict_value == NULL) {
+		return MGR_EINVAL;
+	}
+	mgr_call  call = { .op = MGR__OP__OP_INFO };
+	mgr_value v;
+	int       rv = client_call(c, &call, &v);
+	if (rv == 0 && v.kind != MGR_DICT) {
+		mgr_value_free(&v);
+		return MGR_EPROTO;
+	}
+	if (rv == 0) {
+		*dict_value = v;
+	}
+	return rv;
+}
