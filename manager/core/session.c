@@ -174,6 +174,9 @@ on_closed(void *arg, int err)
 	    (unsigned long long) s->id, s->peer, why,
 	    (unsigned long long) s->requests);
 
+	// What s held passes on to other sessions' waiters: their replies
+	// are written once the server lock is dropped.
+	bool deferring = fconn_defer_begin();
 	pthread_mutex_lock(&srv->mtx);
 	s->state = SESSION_CLOSED;
 	session_drop_all(s);
@@ -194,6 +197,7 @@ on_closed(void *arg, int err)
 		pthread_cond_broadcast(&srv->cv);
 	}
 	pthread_mutex_unlock(&srv->mtx);
+	fconn_defer_end(deferring);
 
 	arena_fini(&s->rxa);
 	free(s);

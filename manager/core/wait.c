@@ -286,14 +286,25 @@ timer_main(void *arg)
 			pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
 			continue;
 		}
-		heap_remove(srv, w);
-		if (w->obj->type->expire != NULL) {
-			w->obj->type->expire(w->obj, w);
-		} else {
-			waiter_done(w, MGR_ETIMEDOUT, NULL);
+		// Every waiter that is due expires now; the replies are
+		// written once the server lock is dropped, as on the loops:
+		// no system call under the server lock.
+		bool deferring = fconn_defer_begin();
+		while (srv->heap_len > 0 && srv->heap[0]->deadline <= now) {
+			w = srv->heap[0];
+			heap_remove(srv, w);
+			if (w->obj->type->expire != NULL) {
+				w->obj->type->expire(w->obj, w);
+			} else {
+				waiter_done(w, MGR_ETIMEDOUT, NULL);
+			}
 		}
+		pthread_mutex_unlock(&srv->mtx);
+		fconn_defer_end(deferring);
+		pthread_mutex_lock(&srv->mtx);
 	}
 	pthread_mutex_unlock(&srv->mtx);
+	fconn_defer_thread_done();
 	return NULL;
 }
 
@@ -302,7 +313,7 @@ wait_timers_start(server *srv)
 {
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
-	// Deadlines are monotonic (now_ms): wait on the same clock.
+	// Deadlines are monotonic (clock_ms): wait on the same clock.
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&srv->timer_cv, &ca);
 	pthread_condattr_destroy(&ca);

@@ -138,7 +138,9 @@ retime(fconn *c)
 void
 fconn_set_rx_timeout(fconn *c, int ms)
 {
+	pthread_mutex_lock(&c->loop->mtx);
 	c->rx_timeout = ms;
+	pthread_mutex_unlock(&c->loop->mtx);
 	pthread_mutex_lock(&c->mtx);
 	bool started = c->started;
 	pthread_mutex_unlock(&c->mtx);
@@ -256,6 +258,31 @@ defer_flush(void)
 		unref(c);
 	}
 	defer_n = 0;
+}
+
+bool
+fconn_defer_begin(void)
+{
+	bool was     = defer_active;
+	defer_active = true;
+	return was;
+}
+
+void
+fconn_defer_thread_done(void)
+{
+	free(defer_v);
+	defer_v   = NULL;
+	defer_cap = 0;
+}
+
+void
+fconn_defer_end(bool was)
+{
+	if (!was) { // the outermost deferral writes
+		defer_active = false;
+		defer_flush();
+	}
 }
 
 int
@@ -413,8 +440,10 @@ fconn_start(fconn *c)
 {
 	// Once in the epoll set, c may end and be freed by its loop at any
 	// moment: take what is needed afterwards first.
-	evloop *l     = c->loop;
-	bool    timed = c->rx_timeout > 0;
+	evloop *l = c->loop;
+	pthread_mutex_lock(&l->mtx);
+	bool timed = c->rx_timeout > 0;
+	pthread_mutex_unlock(&l->mtx);
 	if (timed) {
 		retime(c);
 	}
@@ -730,7 +759,7 @@ loop_main(void *arg)
 		bool stop, timed;
 		int  tmo = next_timeout(l, &stop, &timed);
 		if (stop) {
-			free(defer_v);
+			fconn_defer_thread_done();
 			free(loop_rx);
 			return NULL;
 		}

@@ -66,6 +66,16 @@ void fconn_set_rx_timeout(fconn *c, int ms);
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
+/* From fconn_defer_begin to fconn_defer_end (given what begin returned),
+ * replies this thread queues are written at the end, one write per
+ * connection, instead of at once: for a thread that queues replies under
+ * a lock it must not hold across a system call (the server lock). The
+ * loop threads do the same around every read; deferrals nest, and the
+ * outermost one writes. */
+bool fconn_defer_begin(void);
+void fconn_defer_end(bool was_deferring);
+/* Frees the calling thread's deferral list, before the thread ends. */
+void fconn_defer_thread_done(void);
 /* Closes the connection now (idempotent, thread-safe): the loop reports
  * it to on_closed with MGR_ECLOSED. */
 void fconn_close(fconn *c);
