@@ -3,9 +3,9 @@
  *
  * Worker processes are started by posix_spawn of the running binary (as
  * libmgr's own worker processes are, and the Redis client does the same
- * so that both pay the same start-up). A worker reports "ready", waits for the go time,
- * works, and reports its count; all pipes are bounded by timeouts, and a
- * worker dies with its coordinator (PR_SET_PDEATHSIG). */
+ * so that both pay the same start-up). A worker reports "ready", waits for
+ * the go time, works, and reports its count; all pipes are bounded by
+ * timeouts, and a worker dies with its coordinator (PR_SET_PDEATHSIG). */
 #ifndef MGR_BENCH_COMMON_H
 #define MGR_BENCH_COMMON_H
 

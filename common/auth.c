@@ -31,9 +31,10 @@ int
 auth_digest(const void *key, size_t keylen, const char *label,
     const uint8_t *nonce, size_t nonce_len, uint8_t out[AUTH_DIGEST_LEN])
 {
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	mbedtls_md_context_t     ctx;
-	int                      rv;
+	const mbedtls_md_info_t *md
+	    = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	mbedtls_md_context_t ctx;
+	int                  rv;
 	mbedtls_md_init(&ctx);
 	rv = mbedtls_md_setup(&ctx, md, 1);
 	if (rv == 0) {

@@ -22,7 +22,7 @@ static const char *const names[MGR_ENUMERRORS] = {
 	[MGR_EPROTO]    = "MGR_EPROTO: protocol violation",
 	[MGR_ECLOSED]   = "MGR_ECLOSED: handle closed",
 	[MGR_EINTERNAL] = "MGR_EINTERNAL: internal error",
-	[MGR_EABORTED]  = "MGR_EABORTED: not applied, the atomic batch failed",
+	[MGR_EABORTED] = "MGR_EABORTED: not applied, the atomic batch failed",
 };
 
 const char *

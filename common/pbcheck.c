@@ -49,14 +49,15 @@ walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 			p += 4;
 			break;
 		case 2: { // length-delimited: maybe a nested message
-			if (!varint(&p, end, &n) || n > (uint64_t) (end - p)) {
+			if (!varint(&p, end, &n)
+			    || n > (uint64_t) (end - p)) {
 				return false;
 			}
-			const ProtobufCFieldDescriptor *f =
-			    protobuf_c_message_descriptor_get_field(
+			const ProtobufCFieldDescriptor *f
+			    = protobuf_c_message_descriptor_get_field(
 			        desc, (unsigned) (tag >> 3));
-			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-			    !walk(f->descriptor, p, p + n, depth - 1)) {
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE
+			    && !walk(f->descriptor, p, p + n, depth - 1)) {
 				return false;
 			}
 			p += n;
@@ -79,8 +80,8 @@ pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 uint32_t
 pb_field_key(const ProtobufCMessageDescriptor *desc, const char *field)
 {
-	const ProtobufCFieldDescriptor *f =
-	    protobuf_c_message_descriptor_get_field_by_name(desc, field);
+	const ProtobufCFieldDescriptor *f
+	    = protobuf_c_message_descriptor_get_field_by_name(desc, field);
 	if (f == NULL) {
 		return 0;
 	}

@@ -25,12 +25,13 @@ bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 
 /* The key (field number and wire type) of the field named `field` of
  * desc, as it goes on the wire; 0 when desc has no such field. */
-uint32_t pb_field_key(const ProtobufCMessageDescriptor *desc, const char *field);
+uint32_t pb_field_key(
+    const ProtobufCMessageDescriptor *desc, const char *field);
 /* Writes v as a varint at p (10 bytes at most); its length. */
-size_t   pb_put_varint(uint8_t *p, uint64_t v);
+size_t pb_put_varint(uint8_t *p, uint64_t v);
 /* Reads the varint field that starts data when its key is `key`: true and
  * *v, or false (another field first, or malformed). */
-bool     pb_peek_varint(const uint8_t *data, size_t len, uint32_t key,
-        uint64_t *v);
+bool pb_peek_varint(
+    const uint8_t *data, size_t len, uint32_t key, uint64_t *v);
 
 #endif

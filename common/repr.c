@@ -19,7 +19,9 @@
 void
 repr_init(repr_buf *w, char *buf, size_t cap)
 {
-	*w = (repr_buf) { .buf = buf, .cap = cap, .pos = 0, .full = cap == 0 };
+	*w = (repr_buf) {
+		.buf = buf, .cap = cap, .pos = 0, .full = cap == 0
+	};
 	if (cap > 0) {
 		buf[0] = '\0';
 	}

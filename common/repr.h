@@ -14,12 +14,12 @@ typedef struct repr_buf {
 } repr_buf;
 
 /* Writes into buf[0..cap) (buf[0] = NUL); cap 0 is full at once. */
-void   repr_init(repr_buf *w, char *buf, size_t cap);
+void repr_init(repr_buf *w, char *buf, size_t cap);
 /* NUL-terminates and gives the length written. */
 size_t repr_end(repr_buf *w);
 /* Appends what fits of s[0..n) (a cut repr is still a prefix). */
-void   repr_put(repr_buf *w, const char *s, size_t n);
-void   repr_puts(repr_buf *w, const char *s);
+void repr_put(repr_buf *w, const char *s, size_t n);
+void repr_puts(repr_buf *w, const char *s);
 
 /* Python's repr(float): the shortest digits that read back as x, fixed
  * notation for 1e-4 <= |x| < 1e16 (always with a '.'), exponent notation

@@ -1,5 +1,5 @@
-#include "clock.h"
 #include "sock.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

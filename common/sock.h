@@ -34,7 +34,6 @@ int sock_dial(const char *url, int64_t timeout_ms, int *fd, char *errmsg,
 /* Sets TCP_NODELAY and SO_KEEPALIVE on a TCP socket (no-op on unix). */
 void sock_tune(int fd);
 
-
 /* "ipc pid P uid U" or "tcp A:P": who is on the other end, for logs. */
 void sock_peer_name(int fd, char *buf, size_t cap);
 

@@ -1,5 +1,5 @@
-#include "clock.h"
 #include "spin.h"
+#include "clock.h"
 
 #include <sched.h>
 #include <stdlib.h>

@@ -12,14 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(call)                                                        \
-	do {                                                               \
-		int rv_ = (call);                                          \
-		if (rv_ != 0) {                                            \
-			fprintf(stderr, "%s: %s (%s)\n", #call,            \
-			    mgr_strerror(rv_), mgr_errdetail());           \
-			exit(1);                                           \
-		}                                                          \
+#define CHECK(call)                                                          \
+	do {                                                                 \
+		int rv_ = (call);                                            \
+		if (rv_ != 0) {                                              \
+			fprintf(stderr, "%s: %s (%s)\n", #call,              \
+			    mgr_strerror(rv_), mgr_errdetail());             \
+			exit(1);                                             \
+		}                                                            \
 	} while (0)
 
 /* d[1] = '1'; d['2'] = 2; d[0.25] = None; l.reverse() */
@@ -54,7 +54,7 @@ main(int argc, char **argv)
 		CHECK(mgr_list_append(l, mgr_int(i)));
 	}
 
-	mgr_obj *args[] = {d, l};
+	mgr_obj *args[] = { d, l };
 	CHECK(mgr_process_start(c, "f", args, 2, NULL, &p));
 	CHECK(mgr_process_join(p, MGR_FOREVER, &status));
 	mgr_process_free(p);

@@ -4,14 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(call)                                                        \
-	do {                                                               \
-		int rv_ = (call);                                          \
-		if (rv_ != 0) {                                            \
-			fprintf(stderr, "%s: %s (%s)\n", #call,            \
-			    mgr_strerror(rv_), mgr_errdetail());           \
-			exit(1);                                           \
-		}                                                          \
+#define CHECK(call)                                                          \
+	do {                                                                 \
+		int rv_ = (call);                                            \
+		if (rv_ != 0) {                                              \
+			fprintf(stderr, "%s: %s (%s)\n", #call,              \
+			    mgr_strerror(rv_), mgr_errdetail());             \
+			exit(1);                                             \
+		}                                                            \
 	} while (0)
 
 static int
@@ -35,7 +35,7 @@ main(int argc, char **argv)
 	int          status;
 	CHECK(mgr_server_start(&srv, NULL));
 	CHECK(mgr_server_connect(srv, &c));
-	mgr_value ab[] = {mgr_str("a"), mgr_str("b")};
+	mgr_value ab[] = { mgr_str("a"), mgr_str("b") };
 	CHECK(mgr_list_new(c, &l));
 	CHECK(mgr_list_extend(l, mgr_list_of(ab, 2)));
 	CHECK(mgr_process_start(c, "append_c", &l, 1, NULL, &p));

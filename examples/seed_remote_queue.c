@@ -18,21 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(call)                                                        \
-	do {                                                               \
-		int rv_ = (call);                                          \
-		if (rv_ != 0) {                                            \
-			fprintf(stderr, "%s: %s (%s)\n", #call,            \
-			    mgr_strerror(rv_), mgr_errdetail());           \
-			exit(1);                                           \
-		}                                                          \
+#define CHECK(call)                                                          \
+	do {                                                                 \
+		int rv_ = (call);                                            \
+		if (rv_ != 0) {                                              \
+			fprintf(stderr, "%s: %s (%s)\n", #call,              \
+			    mgr_strerror(rv_), mgr_errdetail());             \
+			exit(1);                                             \
+		}                                                            \
 	} while (0)
 
 int
 main(int argc, char **argv)
 {
 	if (argc < 3 || (strcmp(argv[1], "put") == 0 && argc < 4)) {
-		fprintf(stderr, "usage: %s serve|put|get URL [item]\n", argv[0]);
+		fprintf(
+		    stderr, "usage: %s serve|put|get URL [item]\n", argv[0]);
 		return 2;
 	}
 	const char *what = argv[1];
@@ -45,7 +46,8 @@ main(int argc, char **argv)
 	} else {
 		CHECK(mgr_name_get(c, "queue", &q));
 		if (strcmp(what, "put") == 0) {
-			CHECK(mgr_queue_put(q, mgr_str(argv[3]), MGR_FOREVER));
+			CHECK(
+			    mgr_queue_put(q, mgr_str(argv[3]), MGR_FOREVER));
 		} else {
 			mgr_value v;
 			char      buf[256];

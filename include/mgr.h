@@ -134,7 +134,7 @@ MGR_API mgr_value mgr_none(void);
 MGR_API mgr_value mgr_bool(bool b);
 MGR_API mgr_value mgr_int(int64_t i);
 MGR_API mgr_value mgr_float(double d);
-MGR_API mgr_value mgr_str(const char *s);                 /* NUL-terminated */
+MGR_API mgr_value mgr_str(const char *s); /* NUL-terminated */
 MGR_API mgr_value mgr_strn(const char *s, size_t len);
 MGR_API mgr_value mgr_bytes(const void *p, size_t n);
 MGR_API mgr_value mgr_ref(mgr_obj *obj);
@@ -171,7 +171,7 @@ MGR_API int mgr_value_repr(const mgr_value *v, char *buf, size_t cap);
 /* ---- connection -------------------------------------------------------- */
 
 typedef struct mgr_opts {
-	const void *authkey;     /* key bytes; NULL: none (server: random) */
+	const void *authkey; /* key bytes; NULL: none (server: random) */
 	size_t      authkey_len;
 	int64_t     connect_timeout; /* ms; 0: 10 s */
 	size_t      max_message;     /* frame size limit; 0: 64 MiB */
@@ -180,15 +180,16 @@ typedef struct mgr_opts {
 	                              * MGR_EINVAL */
 	const char *tls_cert_file;
 	const char *tls_key_file;
-	const char *managerd;        /* mgr_server_start: binary to run */
-	const char *log_level;       /* mgr_server_start: managerd --log-level */
+	const char *managerd;  /* mgr_server_start: binary to run */
+	const char *log_level; /* mgr_server_start: managerd --log-level */
 } mgr_opts;
 
 /* Connects to the manager at url (ipc://path, tcp://host:port) and
  * authenticates with opts->authkey. opts may be NULL (then the key comes
  * from MGR_AUTHKEY). On success *client is the caller's; release it with
  * mgr_disconnect. */
-MGR_API int mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts);
+MGR_API int mgr_connect(
+    mgr_client **client, const char *url, const mgr_opts *opts);
 
 /* mgr_connect with the URL from MGR_URL and the key from MGR_AUTHKEY. */
 MGR_API int mgr_connect_env(mgr_client **client);
@@ -222,7 +223,8 @@ MGR_API const void *mgr_server_authkey(mgr_server *server, size_t *len);
  * and frees server. NULL is ignored. */
 MGR_API int mgr_server_shutdown(mgr_server *server);
 
-/* ---- objects ------------------------------------------------------------ */
+/* ---- objects ------------------------------------------------------------
+ */
 
 /* Drops this proxy's reference and frees the proxy. NULL is ignored. */
 MGR_API int mgr_obj_release(mgr_obj *o);
@@ -256,7 +258,8 @@ MGR_API int mgr_name_del(mgr_client *client, const char *name);
  * "names", "waiters", "uptime_ms", "pid". */
 MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
 
-/* ---- dict (ordered; keys are scalars or tuples) ------------------------- */
+/* ---- dict (ordered; keys are scalars or tuples) -------------------------
+ */
 
 MGR_API int mgr_dict_new(mgr_client *c, mgr_obj **d);
 MGR_API int mgr_dict_set(mgr_obj *d, mgr_value key, mgr_value value);
@@ -272,14 +275,16 @@ MGR_API int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
 MGR_API int mgr_dict_clear(mgr_obj *d);
 MGR_API int mgr_dict_keys(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_values(mgr_obj *d, mgr_value *list);
-MGR_API int mgr_dict_items(mgr_obj *d, mgr_value *list); /* list of 2-tuples */
+MGR_API int mgr_dict_items(
+    mgr_obj *d, mgr_value *list); /* list of 2-tuples */
 MGR_API int mgr_dict_copy(mgr_obj *d, mgr_value *dict_value);
 /* Atomic d[key] += delta (int or float; a missing key counts as 0);
  * *new_value (may be NULL) gets the result. */
 MGR_API int mgr_dict_incr(
     mgr_obj *d, mgr_value key, mgr_value delta, mgr_value *new_value);
 
-/* ---- list ---------------------------------------------------------------- */
+/* ---- list ----------------------------------------------------------------
+ */
 
 MGR_API int mgr_list_new(mgr_client *c, mgr_obj **l);
 MGR_API int mgr_list_append(mgr_obj *l, mgr_value v);
@@ -296,10 +301,12 @@ MGR_API int mgr_list_len(mgr_obj *l, size_t *n);
 MGR_API int mgr_list_reverse(mgr_obj *l);
 MGR_API int mgr_list_sort(mgr_obj *l, bool reverse);
 MGR_API int mgr_list_clear(mgr_obj *l);
-MGR_API int mgr_list_slice(mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
+MGR_API int mgr_list_slice(
+    mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
 MGR_API int mgr_list_copy(mgr_obj *l, mgr_value *list);
 
-/* ---- namespace ----------------------------------------------------------- */
+/* ---- namespace -----------------------------------------------------------
+ */
 
 MGR_API int mgr_ns_new(mgr_client *c, mgr_obj **ns);
 MGR_API int mgr_ns_set(mgr_obj *ns, const char *name, mgr_value v);
@@ -307,7 +314,8 @@ MGR_API int mgr_ns_get(mgr_obj *ns, const char *name, mgr_value *out);
 MGR_API int mgr_ns_del(mgr_obj *ns, const char *name);
 MGR_API int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
 
-/* ---- queue ----------------------------------------------------------------- */
+/* ---- queue
+ * ----------------------------------------------------------------- */
 
 /* A FIFO queue; maxsize 0 is unbounded. put blocks while full, get while
  * empty, both up to timeout (MGR_FOREVER, 0 never waits): a timed-out put
@@ -324,12 +332,14 @@ MGR_API int mgr_queue_task_done(mgr_obj *q);
 /* Waits until every item put has been task_done; MGR_ETIMEDOUT. */
 MGR_API int mgr_queue_join(mgr_obj *q, int64_t timeout);
 
-/* ---- lock, rlock, semaphore, bounded semaphore ------------------------------ */
+/* ---- lock, rlock, semaphore, bounded semaphore
+ * ------------------------------ */
 
 MGR_API int mgr_lock_new(mgr_client *c, mgr_obj **l);
 MGR_API int mgr_rlock_new(mgr_client *c, mgr_obj **l);
 MGR_API int mgr_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
-MGR_API int mgr_bounded_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
+MGR_API int mgr_bounded_semaphore_new(
+    mgr_client *c, size_t value, mgr_obj **s);
 /* On a lock, rlock, semaphore or condition (its lock). A timed-out
  * acquire gives MGR_ETIMEDOUT. An rlock is owned by the calling thread of
  * this client. A lock, rlock or permits still held when the session ends
@@ -340,7 +350,8 @@ MGR_API int mgr_acquire(mgr_obj *o, int64_t timeout);
 MGR_API int mgr_release(mgr_obj *o);
 MGR_API int mgr_locked(mgr_obj *o, bool *locked);
 
-/* ---- condition ---------------------------------------------------------------- */
+/* ---- condition
+ * ---------------------------------------------------------------- */
 
 /* A condition over lock (a lock or rlock proxy of the same client), or
  * over a new rlock when lock is NULL. wait releases the lock, waits for a
@@ -352,7 +363,8 @@ MGR_API int mgr_condition_wait(mgr_obj *cv, int64_t timeout);
 MGR_API int mgr_condition_notify(mgr_obj *cv, size_t n);
 MGR_API int mgr_condition_notify_all(mgr_obj *cv);
 
-/* ---- event -------------------------------------------------------------------- */
+/* ---- event
+ * -------------------------------------------------------------------- */
 
 MGR_API int mgr_event_new(mgr_client *c, mgr_obj **e);
 MGR_API int mgr_event_set(mgr_obj *e);
@@ -361,7 +373,8 @@ MGR_API int mgr_event_is_set(mgr_obj *e, bool *set);
 /* Returns 0 once the flag is set, MGR_ETIMEDOUT otherwise. */
 MGR_API int mgr_event_wait(mgr_obj *e, int64_t timeout);
 
-/* ---- barrier -------------------------------------------------------------------- */
+/* ---- barrier
+ * -------------------------------------------------------------------- */
 
 /* A barrier for parties (>= 1) with a default timeout (MGR_FOREVER:
  * none). wait gives each party a distinct index 0..parties-1 (arrival
@@ -377,14 +390,16 @@ MGR_API int mgr_barrier_parties(mgr_obj *b, size_t *n);
 MGR_API int mgr_barrier_n_waiting(mgr_obj *b, size_t *n);
 MGR_API int mgr_barrier_broken(mgr_obj *b, bool *broken);
 
-/* ---- scalar (Python's Value) and array (Python's Array) ----------------------- */
+/* ---- scalar (Python's Value) and array (Python's Array)
+ * ----------------------- */
 
 /* typecode: b B h H i I l L q Q (ints: 8, 16, 32, 64 bits signed and
  * unsigned, as on Linux x86_64: i/I 32 bits, l/L/q/Q 64) f d (float,
  * double). An int typecode takes MGR_INT values (MGR_ERANGE outside its
  * range, MGR_ETYPE for another kind); f and d take MGR_FLOAT or MGR_INT.
  * Q and L values above INT64_MAX are out of reach of MGR_INT: MGR_ERANGE. */
-MGR_API int mgr_scalar_new(mgr_client *c, char typecode, mgr_value init, mgr_obj **o);
+MGR_API int mgr_scalar_new(
+    mgr_client *c, char typecode, mgr_value init, mgr_obj **o);
 MGR_API int mgr_scalar_get(mgr_obj *o, mgr_value *out);
 MGR_API int mgr_scalar_set(mgr_obj *o, mgr_value v);
 /* Atomic += delta (int or float); *new_value (may be NULL) gets the
@@ -398,14 +413,17 @@ MGR_API int mgr_array_new(
 MGR_API int mgr_array_len(mgr_obj *a, size_t *n);
 MGR_API int mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out);
 MGR_API int mgr_array_set(mgr_obj *a, int64_t i, mgr_value v);
-MGR_API int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
+MGR_API int mgr_array_slice(
+    mgr_obj *a, int64_t start, int64_t stop, mgr_value *list);
 
-/* ---- worker processes (Python's Process with the spawn start method) ------ */
+/* ---- worker processes (Python's Process with the spawn start method) ------
+ */
 
 /* A child process runs a registered entry function with proxies of its own
  * to the objects the parent passed. A fork of a threaded process may
- * only call async-signal-safe functions, so children are started by exec (posix_spawn) of this binary (or another that registers
- * the same entry), never by a bare fork:
+ * only call async-signal-safe functions, so children are started by exec
+ * (posix_spawn) of this binary (or another that registers the same entry),
+ * never by a bare fork:
  *
  *   static int worker(mgr_client *c, mgr_obj *const *objs, size_t n,
  *       int argc, char **argv) { ... return 0; }
@@ -424,8 +442,8 @@ MGR_API int mgr_array_slice(mgr_obj *a, int64_t start, int64_t stop, mgr_value *
  * disconnects and exits with the entry's return value. */
 typedef struct mgr_process mgr_process;
 
-typedef int (*mgr_entry_fn)(mgr_client *c, mgr_obj *const *objs,
-    size_t nobjs, int argc, char **argv);
+typedef int (*mgr_entry_fn)(
+    mgr_client *c, mgr_obj *const *objs, size_t nobjs, int argc, char **argv);
 
 /* Registers fn under name (copied); at most 64 entries. MGR_EINVAL. */
 MGR_API int mgr_process_register(const char *name, mgr_entry_fn fn);
@@ -444,8 +462,9 @@ typedef struct mgr_process_opts {
 /* Starts entry in a new process, passing nobjs proxies of client c (any
  * number, borrowed). opts may be NULL. *p is the caller's: join, then
  * mgr_process_free. */
-MGR_API int mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
-    size_t nobjs, const mgr_process_opts *opts, mgr_process **p);
+MGR_API int mgr_process_start(mgr_client *c, const char *entry,
+    mgr_obj *const *objs, size_t nobjs, const mgr_process_opts *opts,
+    mgr_process **p);
 
 /* Waits up to timeout ms for the child to end. *status (may be NULL) gets
  * its exit code, or minus the signal that killed it. MGR_ETIMEDOUT. */
@@ -459,77 +478,78 @@ MGR_API int mgr_process_kill(mgr_process *p);
  * NULL is ignored. */
 MGR_API int mgr_process_free(mgr_process *p);
 
-/* ---- batches: pipelining and atomic groups ------------------------------ */
+/* ---- batches: pipelining and atomic groups ------------------------------
+ */
 
 /* Operation codes for batches, one per call of the typed API above (same
  * arguments in the same order, as values; sizes and indexes as MGR_INT;
  * blocking calls take the batch entry's timeout). */
 typedef enum mgr_op {
-	MGR_OP_DICT_SET = 20,
-	MGR_OP_DICT_GET = 21,
-	MGR_OP_DICT_DEL = 22,
-	MGR_OP_DICT_CONTAINS = 23,
-	MGR_OP_DICT_LEN = 24,
-	MGR_OP_DICT_POP = 25,
-	MGR_OP_DICT_POPITEM = 26,
-	MGR_OP_DICT_SETDEFAULT = 27,
-	MGR_OP_DICT_UPDATE = 28,
-	MGR_OP_DICT_CLEAR = 29,
-	MGR_OP_DICT_KEYS = 30,
-	MGR_OP_DICT_VALUES = 31,
-	MGR_OP_DICT_ITEMS = 32,
-	MGR_OP_DICT_COPY = 33,
-	MGR_OP_DICT_INCR = 34,
-	MGR_OP_LIST_APPEND = 40,
-	MGR_OP_LIST_EXTEND = 41,
-	MGR_OP_LIST_INSERT = 42,
-	MGR_OP_LIST_GET = 43,
-	MGR_OP_LIST_SET = 44,
-	MGR_OP_LIST_DEL = 45,
-	MGR_OP_LIST_POP = 46,
-	MGR_OP_LIST_REMOVE = 47,
-	MGR_OP_LIST_INDEX = 48,
-	MGR_OP_LIST_COUNT = 49,
-	MGR_OP_LIST_LEN = 50,
-	MGR_OP_LIST_REVERSE = 51,
-	MGR_OP_LIST_SORT = 52,
-	MGR_OP_LIST_CLEAR = 53,
-	MGR_OP_LIST_SLICE = 54,
-	MGR_OP_LIST_COPY = 55,
-	MGR_OP_NS_SET = 60,
-	MGR_OP_NS_GET = 61,
-	MGR_OP_NS_DEL = 62,
-	MGR_OP_NS_ITEMS = 63,
-	MGR_OP_QUEUE_PUT = 70,
-	MGR_OP_QUEUE_GET = 71,
-	MGR_OP_QUEUE_QSIZE = 72,
-	MGR_OP_QUEUE_EMPTY = 73,
-	MGR_OP_QUEUE_FULL = 74,
-	MGR_OP_QUEUE_TASK_DONE = 75,
-	MGR_OP_QUEUE_JOIN = 76,
-	MGR_OP_ACQUIRE = 80,
-	MGR_OP_RELEASE_LOCK = 81,
-	MGR_OP_LOCKED = 82,
-	MGR_OP_COND_WAIT = 90,
-	MGR_OP_COND_NOTIFY = 91,
-	MGR_OP_COND_NOTIFY_ALL = 92,
-	MGR_OP_EVENT_SET = 100,
-	MGR_OP_EVENT_CLEAR = 101,
-	MGR_OP_EVENT_IS_SET = 102,
-	MGR_OP_EVENT_WAIT = 103,
-	MGR_OP_BARRIER_WAIT = 110,
-	MGR_OP_BARRIER_ABORT = 111,
-	MGR_OP_BARRIER_RESET = 112,
-	MGR_OP_BARRIER_PARTIES = 113,
+	MGR_OP_DICT_SET          = 20,
+	MGR_OP_DICT_GET          = 21,
+	MGR_OP_DICT_DEL          = 22,
+	MGR_OP_DICT_CONTAINS     = 23,
+	MGR_OP_DICT_LEN          = 24,
+	MGR_OP_DICT_POP          = 25,
+	MGR_OP_DICT_POPITEM      = 26,
+	MGR_OP_DICT_SETDEFAULT   = 27,
+	MGR_OP_DICT_UPDATE       = 28,
+	MGR_OP_DICT_CLEAR        = 29,
+	MGR_OP_DICT_KEYS         = 30,
+	MGR_OP_DICT_VALUES       = 31,
+	MGR_OP_DICT_ITEMS        = 32,
+	MGR_OP_DICT_COPY         = 33,
+	MGR_OP_DICT_INCR         = 34,
+	MGR_OP_LIST_APPEND       = 40,
+	MGR_OP_LIST_EXTEND       = 41,
+	MGR_OP_LIST_INSERT       = 42,
+	MGR_OP_LIST_GET          = 43,
+	MGR_OP_LIST_SET          = 44,
+	MGR_OP_LIST_DEL          = 45,
+	MGR_OP_LIST_POP          = 46,
+	MGR_OP_LIST_REMOVE       = 47,
+	MGR_OP_LIST_INDEX        = 48,
+	MGR_OP_LIST_COUNT        = 49,
+	MGR_OP_LIST_LEN          = 50,
+	MGR_OP_LIST_REVERSE      = 51,
+	MGR_OP_LIST_SORT         = 52,
+	MGR_OP_LIST_CLEAR        = 53,
+	MGR_OP_LIST_SLICE        = 54,
+	MGR_OP_LIST_COPY         = 55,
+	MGR_OP_NS_SET            = 60,
+	MGR_OP_NS_GET            = 61,
+	MGR_OP_NS_DEL            = 62,
+	MGR_OP_NS_ITEMS          = 63,
+	MGR_OP_QUEUE_PUT         = 70,
+	MGR_OP_QUEUE_GET         = 71,
+	MGR_OP_QUEUE_QSIZE       = 72,
+	MGR_OP_QUEUE_EMPTY       = 73,
+	MGR_OP_QUEUE_FULL        = 74,
+	MGR_OP_QUEUE_TASK_DONE   = 75,
+	MGR_OP_QUEUE_JOIN        = 76,
+	MGR_OP_ACQUIRE           = 80,
+	MGR_OP_RELEASE_LOCK      = 81,
+	MGR_OP_LOCKED            = 82,
+	MGR_OP_COND_WAIT         = 90,
+	MGR_OP_COND_NOTIFY       = 91,
+	MGR_OP_COND_NOTIFY_ALL   = 92,
+	MGR_OP_EVENT_SET         = 100,
+	MGR_OP_EVENT_CLEAR       = 101,
+	MGR_OP_EVENT_IS_SET      = 102,
+	MGR_OP_EVENT_WAIT        = 103,
+	MGR_OP_BARRIER_WAIT      = 110,
+	MGR_OP_BARRIER_ABORT     = 111,
+	MGR_OP_BARRIER_RESET     = 112,
+	MGR_OP_BARRIER_PARTIES   = 113,
 	MGR_OP_BARRIER_N_WAITING = 114,
-	MGR_OP_BARRIER_BROKEN = 115,
-	MGR_OP_SCALAR_GET = 120,
-	MGR_OP_SCALAR_SET = 121,
-	MGR_OP_SCALAR_ADD = 122,
-	MGR_OP_ARRAY_LEN = 130,
-	MGR_OP_ARRAY_GET = 131,
-	MGR_OP_ARRAY_SET = 132,
-	MGR_OP_ARRAY_SLICE = 133,
+	MGR_OP_BARRIER_BROKEN    = 115,
+	MGR_OP_SCALAR_GET        = 120,
+	MGR_OP_SCALAR_SET        = 121,
+	MGR_OP_SCALAR_ADD        = 122,
+	MGR_OP_ARRAY_LEN         = 130,
+	MGR_OP_ARRAY_GET         = 131,
+	MGR_OP_ARRAY_SET         = 132,
+	MGR_OP_ARRAY_SLICE       = 133,
 } mgr_op;
 
 /* A batch of operations on objects of one client, sent together:
@@ -553,8 +573,8 @@ MGR_API int mgr_batch_new(mgr_client *c, mgr_batch **b);
 /* Appends op on o with nargs arguments. The arguments are encoded at
  * once (copied): they need not outlive the call. MGR_EINVAL for a NULL or
  * foreign proxy; an op that o's type has not fails at exec (MGR_ETYPE). */
-MGR_API int mgr_batch_add(mgr_batch *b, mgr_obj *o, mgr_op op,
-    const mgr_value *args, size_t nargs);
+MGR_API int mgr_batch_add(
+    mgr_batch *b, mgr_obj *o, mgr_op op, const mgr_value *args, size_t nargs);
 /* The same with a timeout for a blocking operation. */
 MGR_API int mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout);
@@ -568,7 +588,8 @@ MGR_API int mgr_batch_exec(mgr_batch *b, bool atomic);
  * (atomic and failed: MGR_EABORTED for the operations not applied), *out
  * (may be NULL) its result, moved to the caller (mgr_value_free); a
  * second call gives None. MGR_EINDEX for a bad i. */
-MGR_API int mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out);
+MGR_API int mgr_batch_result(
+    mgr_batch *b, size_t i, int *status, mgr_value *out);
 /* Empties the batch for reuse (results not taken are freed). */
 MGR_API int mgr_batch_reset(mgr_batch *b);
 /* Frees the batch (and results not taken). NULL is ignored. */

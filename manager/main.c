@@ -215,7 +215,8 @@ main(int argc, char **argv)
 		if (lifeline_fd >= 0 && pfd[1].revents) {
 			char b[64];
 			if (read(lifeline_fd, b, sizeof(b)) <= 0) {
-				log_msg(LOG_INFO, "parent gone: shutting down");
+				log_msg(
+				    LOG_INFO, "parent gone: shutting down");
 				break;
 			}
 		}

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
 #include "internal.h"
 #include "op_check.h" /* mgr_op == the schema's Op, per value */
+#include "wire.h"
 
 typedef struct bres {
 	int       status;
@@ -83,11 +83,12 @@ int
 mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout)
 {
-	if (b == NULL || o == NULL || mgr_obj_client(o) != b->c ||
-	    (nargs > 0 && args == NULL) || nargs > 64 ||
-	    protobuf_c_enum_descriptor_get_value(&mgr__op__descriptor,
-	        (int) op) == NULL ||
-	    (int) op < MGR_OP_DICT_SET) {
+	if (b == NULL || o == NULL || mgr_obj_client(o) != b->c
+	    || (nargs > 0 && args == NULL) || nargs > 64
+	    || protobuf_c_enum_descriptor_get_value(
+	           &mgr__op__descriptor, (int) op)
+	        == NULL
+	    || (int) op < MGR_OP_DICT_SET) {
 		return MGR_EINVAL;
 	}
 	arena a;
@@ -137,8 +138,8 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 }
 
 int
-mgr_batch_add(mgr_batch *b, mgr_obj *o, mgr_op op, const mgr_value *args,
-    size_t nargs)
+mgr_batch_add(
+    mgr_batch *b, mgr_obj *o, mgr_op op, const mgr_value *args, size_t nargs)
 {
 	return mgr_batch_add_timeout(b, o, op, args, nargs, 0);
 }
@@ -168,7 +169,7 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 	if (b->n == 0) {
 		return 0;
 	}
-	b->res        = calloc(b->n, sizeof(*b->res));
+	b->res          = calloc(b->n, sizeof(*b->res));
 	Mgr__Reply **rp = calloc(atomic ? 1 : b->n, sizeof(*rp));
 	if (b->res == NULL || rp == NULL) {
 		free(rp);
@@ -176,8 +177,8 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 		b->res = NULL;
 		return MGR_ENOMEM;
 	}
-	b->nres = b->n;
-	int rv  = client_pipeline(b->c, b->recs, b->len, b->n, atomic, rp);
+	b->nres   = b->n;
+	int rv    = client_pipeline(b->c, b->recs, b->len, b->n, atomic, rp);
 	int first = 0;
 	if (atomic) {
 		Mgr__Reply *r = rp[0];
@@ -204,13 +205,14 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 		}
 	} else {
 		for (size_t i = 0; i < b->n; i++) {
-			int st = rp[i] != NULL ? take(b, &b->res[i], rp[i])
-			                       : (b->res[i].status = rv ? rv : MGR_ECONN);
+			int st = rp[i] != NULL
+			    ? take(b, &b->res[i], rp[i])
+			    : (b->res[i].status = rv ? rv : MGR_ECONN);
 			if (st != 0 && first == 0) {
 				first = st;
 				if (rp[i] != NULL) {
-					client_set_detail("operation %zu: %s", i,
-					    rp[i]->error);
+					client_set_detail("operation %zu: %s",
+					    i, rp[i]->error);
 				}
 			}
 			if (rp[i] != NULL) {

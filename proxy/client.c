@@ -24,13 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wire.h"
-#include "clock.h"
 #include "auth.h"
+#include "clock.h"
 #include "internal.h"
 #include "pbcheck.h"
 #include "sock.h"
 #include "spin.h"
+#include "wire.h"
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
@@ -525,10 +525,10 @@ static int
 handshake(mgr_client *c, int64_t tmo)
 {
 	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
-	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
-	uint8_t nonce[AUTH_NONCE_LEN];
-	size_t  len;
-	int     err;
+	uint8_t  digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
+	uint8_t  nonce[AUTH_NONCE_LEN];
+	size_t   len;
+	int      err;
 
 	const uint8_t *f = handshake_frame(c, deadline, &len, &err);
 	if (f == NULL) {
@@ -796,7 +796,7 @@ client_call_noargs(
 			    protobuf_c_enum_descriptor_get_value(
 			        &mgr__op__descriptor, (int) op)
 			        ? protobuf_c_enum_descriptor_get_value(
-			              &mgr__op__descriptor, (int) op)
+			            &mgr__op__descriptor, (int) op)
 			              ->name
 			        : "request");
 			rv = MGR_EPROTO;

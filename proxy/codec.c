@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
 #include "internal.h"
+#include "wire.h"
 
 /* Containers nested deeper than the wire's limit are refused both ways,
  * as by the manager: no recursion may exhaust a stack. A top-level

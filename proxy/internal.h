@@ -15,7 +15,8 @@ struct mgr_obj {
 	Mgr__ObjType type;
 };
 
-/* ---- value codec (codec.c) ---------------------------------------------- */
+/* ---- value codec (codec.c) ----------------------------------------------
+ */
 
 /* Encodes v into *out, allocating nodes from a; strings and bytes are not
  * copied (v must outlive the packing). MGR_EINVAL for a malformed value (a
@@ -44,12 +45,12 @@ int obj_dup(mgr_obj *o, mgr_obj **out);
 
 typedef struct mgr_call {
 	Mgr__Op          op;
-	uint64_t         target;  /* object id, 0 for the manager */
-	Mgr__ObjType     type;    /* OP_CREATE */
-	const char      *name;    /* OP_NAME_* */
+	uint64_t         target; /* object id, 0 for the manager */
+	Mgr__ObjType     type;   /* OP_CREATE */
+	const char      *name;   /* OP_NAME_* */
 	const mgr_value *args;
 	size_t           nargs;
-	int64_t          timeout; /* ms, MGR_FOREVER, for blocking operations */
+	int64_t timeout; /* ms, MGR_FOREVER, for blocking operations */
 } mgr_call;
 
 /* One round trip (client.c): sends rq, its id set here, packed into
@@ -66,15 +67,15 @@ int client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 int client_call_noargs(
     mgr_client *c, Mgr__Op op, uint64_t target, uint64_t *ref_id);
 
-/* Sends one request and waits for its reply (call.c). On status 0 and result !=
- * NULL, *result gets the decoded result (owned by the caller). Returns the
+/* Sends one request and waits for its reply (call.c). On status 0 and result
+ * != NULL, *result gets the decoded result (owned by the caller). Returns the
  * reply's status, or MGR_ECONN / MGR_ECLOSED / MGR_ENOMEM / MGR_EPROTO /
  * MGR_ETOOBIG from the transport. The reply's error text is kept for
  * mgr_errdetail() in the calling thread. */
 int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
 
-/* client_call on a proxy (call.c): checks that o is non-NULL and of one of the
- * types in the bit set `types` (1u << Mgr__ObjType; 0 accepts any) and
+/* client_call on a proxy (call.c): checks that o is non-NULL and of one of
+ * the types in the bit set `types` (1u << Mgr__ObjType; 0 accepts any) and
  * fills target. */
 int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
     size_t nargs, int64_t timeout, mgr_value *result);

@@ -8,7 +8,6 @@
 
 #include "internal.h"
 
-
 static const char *const type_names[] = {
 	[MGR__OBJ_TYPE__OBJ_DICT]              = "dict",
 	[MGR__OBJ_TYPE__OBJ_LIST]              = "list",
@@ -103,13 +102,14 @@ int
 obj_dup(mgr_obj *o, mgr_obj **out)
 {
 	uint64_t id;
-	int      rv =
-	    client_call_noargs(o->client, MGR__OP__OP_ATTACH, o->id, &id);
+	int      rv
+	    = client_call_noargs(o->client, MGR__OP__OP_ATTACH, o->id, &id);
 	if (rv != 0) {
 		return rv;
 	}
 	if (id != o->id) {
-		client_set_detail("attach of object %llu answered object %llu",
+		client_set_detail(
+		    "attach of object %llu answered object %llu",
 		    (unsigned long long) o->id, (unsigned long long) id);
 		rv = MGR_EPROTO;
 	} else if ((*out = obj_new(o->client, id, o->type)) == NULL) {

@@ -3,9 +3,9 @@
  * manager's URL and the proxies' tokens in the environment and the key on
  * an inherited pipe; mgr_process_serve in the child does the rest. */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -21,9 +21,9 @@
 extern char **environ;
 
 #define MAX_ENTRIES 64
-#define ENV_ENTRY "MGR_PROCESS_ENTRY"
-#define ENV_OBJS "MGR_PROCESS_OBJS"
-#define ENV_KEYFD "MGR_PROCESS_KEYFD"
+#define ENV_ENTRY   "MGR_PROCESS_ENTRY"
+#define ENV_OBJS    "MGR_PROCESS_OBJS"
+#define ENV_KEYFD   "MGR_PROCESS_KEYFD"
 #define CHILD_KEYFD 3
 
 struct mgr_process {
@@ -42,8 +42,8 @@ static pthread_mutex_t entries_mtx = PTHREAD_MUTEX_INITIALIZER;
 int
 mgr_process_register(const char *name, mgr_entry_fn fn)
 {
-	if (name == NULL || name[0] == '\0' || fn == NULL ||
-	    strchr(name, '=') != NULL) {
+	if (name == NULL || name[0] == '\0' || fn == NULL
+	    || strchr(name, '=') != NULL) {
 		return MGR_EINVAL;
 	}
 	int rv = 0;
@@ -84,7 +84,8 @@ find_entry(const char *name)
 	return fn;
 }
 
-/* ---- the child's side ---------------------------------------------------- */
+/* ---- the child's side ----------------------------------------------------
+ */
 
 static char *
 read_key(int fd, size_t *len)
@@ -119,12 +120,13 @@ run_entry(const char *name, int argc, char **argv)
 {
 	mgr_entry_fn fn = find_entry(name);
 	if (fn == NULL) {
-		fprintf(stderr, "mgr_process_serve: no entry named '%s'\n", name);
+		fprintf(
+		    stderr, "mgr_process_serve: no entry named '%s'\n", name);
 		return 2;
 	}
-	const char *url   = getenv("MGR_URL");
-	const char *keyfd = getenv(ENV_KEYFD);
-	const char *toks  = getenv(ENV_OBJS);
+	const char *url    = getenv("MGR_URL");
+	const char *keyfd  = getenv(ENV_KEYFD);
+	const char *toks   = getenv(ENV_OBJS);
 	size_t      keylen = 0;
 	char       *key    = NULL;
 	if (keyfd != NULL) {
@@ -138,19 +140,20 @@ run_entry(const char *name, int argc, char **argv)
 	unsetenv(ENV_OBJS);
 	unsetenv(ENV_KEYFD);
 
-	mgr_client *c   = NULL;
-	mgr_opts    o   = {.authkey = key, .authkey_len = keylen};
-	int         rv  = 1;
-	size_t      n   = 0;
+	mgr_client *c    = NULL;
+	mgr_opts    o    = { .authkey = key, .authkey_len = keylen };
+	int         rv   = 1;
+	size_t      n    = 0;
 	mgr_obj   **objs = NULL;
 	if (url == NULL || key == NULL || keylen == 0 || tokens == NULL) {
-		fprintf(stderr, "mgr_process_serve: started without a manager\n");
+		fprintf(
+		    stderr, "mgr_process_serve: started without a manager\n");
 		goto out;
 	}
 	int err = mgr_connect(&c, url, &o);
 	if (err != 0) {
-		fprintf(stderr, "mgr_process_serve: connect %s: %s (%s)\n", url,
-		    mgr_strerror(err), mgr_errdetail());
+		fprintf(stderr, "mgr_process_serve: connect %s: %s (%s)\n",
+		    url, mgr_strerror(err), mgr_errdetail());
 		goto out;
 	}
 	for (const char *t = tokens; *t; t++) {
@@ -161,13 +164,13 @@ run_entry(const char *name, int argc, char **argv)
 	if (objs == NULL) {
 		goto out;
 	}
-	char *save = NULL;
-	size_t i   = 0;
+	char  *save = NULL;
+	size_t i    = 0;
 	for (char *t = strtok_r(tokens, ",", &save); t != NULL && i < n;
-	     t = strtok_r(NULL, ",", &save), i++) {
+	     t       = strtok_r(NULL, ",", &save), i++) {
 		if ((err = mgr_attach(c, t, &objs[i])) != 0) {
-			fprintf(stderr, "mgr_process_serve: attach %s: %s\n", t,
-			    mgr_strerror(err));
+			fprintf(stderr, "mgr_process_serve: attach %s: %s\n",
+			    t, mgr_strerror(err));
 			goto out;
 		}
 	}
@@ -200,7 +203,8 @@ mgr_process_serve(int argc, char **argv)
 	exit(rv);
 }
 
-/* ---- the parent's side --------------------------------------------------- */
+/* ---- the parent's side ---------------------------------------------------
+ */
 
 /* A copy of environ with our variables replaced; freed by free_env. */
 static char **
@@ -216,10 +220,13 @@ child_env(const char *url, const char *entry, const char *tokens)
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (strncmp(environ[i], "MGR_URL=", 8) != 0 &&
-		    strncmp(environ[i], ENV_ENTRY "=", sizeof(ENV_ENTRY)) != 0 &&
-		    strncmp(environ[i], ENV_OBJS "=", sizeof(ENV_OBJS)) != 0 &&
-		    strncmp(environ[i], ENV_KEYFD "=", sizeof(ENV_KEYFD)) != 0) {
+		if (strncmp(environ[i], "MGR_URL=", 8) != 0
+		    && strncmp(environ[i], ENV_ENTRY "=", sizeof(ENV_ENTRY))
+		        != 0
+		    && strncmp(environ[i], ENV_OBJS "=", sizeof(ENV_OBJS))
+		        != 0
+		    && strncmp(environ[i], ENV_KEYFD "=", sizeof(ENV_KEYFD))
+		        != 0) {
 			env[k++] = environ[i];
 		}
 	}
@@ -238,7 +245,7 @@ child_env(const char *url, const char *entry, const char *tokens)
 	}
 	bool ok = true;
 	for (int i = 0; i < 4; i++) {
-		ok = ok && mine[i] != NULL;
+		ok                  = ok && mine[i] != NULL;
 		env[k + (size_t) i] = mine[i];
 	}
 	env[k + 4] = NULL;
@@ -269,8 +276,8 @@ int
 mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
     size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
 {
-	if (c == NULL || entry == NULL || entry[0] == '\0' || p == NULL ||
-	    (nobjs > 0 && objs == NULL)) {
+	if (c == NULL || entry == NULL || entry[0] == '\0' || p == NULL
+	    || (nobjs > 0 && objs == NULL)) {
 		return MGR_EINVAL;
 	}
 	// Tokens, comma-separated.
@@ -283,7 +290,8 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 	for (size_t i = 0; i < nobjs; i++) {
 		if (objs[i] == NULL || mgr_obj_client(objs[i]) != c) {
 			free(tokens);
-			client_set_detail("proxy %zu is NULL or of another client", i);
+			client_set_detail(
+			    "proxy %zu is NULL or of another client", i);
 			return MGR_EINVAL;
 		}
 		if (i > 0) {
@@ -300,7 +308,8 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 	char        self[4096];
 	const char *exe = opts != NULL ? opts->exe : NULL;
 	if (exe == NULL) {
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		ssize_t n
+		    = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0) {
 			free(tokens);
 			return MGR_EINTERNAL;
@@ -309,16 +318,17 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 		exe     = self;
 	}
 	size_t nextra = 0;
-	while (opts != NULL && opts->argv != NULL && opts->argv[nextra] != NULL) {
+	while (opts != NULL && opts->argv != NULL
+	    && opts->argv[nextra] != NULL) {
 		nextra++;
 	}
 	char **argv = calloc(nextra + 2, sizeof(*argv));
 	char **env  = child_env(client_url(c), entry, tokens);
 	free(tokens);
-	mgr_process *proc = calloc(1, sizeof(*proc));
-	int          kp[2] = {-1, -1};
-	if (argv == NULL || env == NULL || proc == NULL ||
-	    pipe2(kp, O_CLOEXEC) != 0) {
+	mgr_process *proc  = calloc(1, sizeof(*proc));
+	int          kp[2] = { -1, -1 };
+	if (argv == NULL || env == NULL || proc == NULL
+	    || pipe2(kp, O_CLOEXEC) != 0) {
 		free(argv);
 		if (env != NULL) {
 			free_env(env);
@@ -346,7 +356,8 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 	if (rv == 0) {
 		rv = posix_spawn(&proc->pid, exe, &fa, NULL, argv, env);
 		if (rv != 0) {
-			client_set_detail("cannot start %s: %s", exe, strerror(rv));
+			client_set_detail(
+			    "cannot start %s: %s", exe, strerror(rv));
 			rv = MGR_EINVAL;
 		}
 	}
@@ -381,10 +392,11 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 		int st;
 		int pfd = (int) syscall(SYS_pidfd_open, p->pid, 0);
 		if (pfd >= 0) {
-			struct pollfd pp = {.fd = pfd, .events = POLLIN};
+			struct pollfd pp = { .fd = pfd, .events = POLLIN };
 			int           r;
 			do {
-				r = poll(&pp, 1, timeout < 0 ? -1 : (int) timeout);
+				r = poll(
+				    &pp, 1, timeout < 0 ? -1 : (int) timeout);
 			} while (r < 0 && errno == EINTR);
 			close(pfd);
 			if (r == 0) {
@@ -407,7 +419,7 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 				if (timeout >= 0 && waited >= timeout) {
 					return MGR_ETIMEDOUT;
 				}
-				struct timespec ts = {0, 5 * 1000000};
+				struct timespec ts = { 0, 5 * 1000000 };
 				nanosleep(&ts, NULL);
 			}
 		}

@@ -7,8 +7,8 @@
  * and blocks until its stdin reaches end of file (then it exits cleanly) or
  * it is killed. Exit codes: 0 clean, 1 usage, 2 a call failed.
  */
-#include <mgr.h>
 #include "check.h"
+#include <mgr.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

@@ -13,8 +13,8 @@
  *
  * Exit codes: 0 done, 1 usage, 2 a call failed.
  */
-#include <mgr.h>
 #include "check.h"
+#include <mgr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

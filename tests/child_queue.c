@@ -17,8 +17,8 @@
  * The first three are meant to be killed while blocked. Exit codes: 0
  * success, 1 usage, 2 a call failed.
  */
-#include <mgr.h>
 #include "check.h"
+#include <mgr.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

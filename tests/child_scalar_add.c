@@ -3,8 +3,8 @@
  * token argv[1], prints "ready", waits for a line on stdin (so that all the
  * adders start together), adds 1 to the scalar argv[2] times and prints
  * "done". Exit codes: 0 clean, 1 usage, 2 a call failed. */
-#include <mgr.h>
 #include "check.h"
+#include <mgr.h>
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* Test harness: managerd, child programs and raw sockets (harness.h). */
-#include "wire.h"
 #include "harness.h"
+#include "wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1181,7 +1181,8 @@ h_raw_await_close(int fd, int timeout_ms)
 	}
 }
 
-/* ---- a test group's manager ---------------------------------------------- */
+/* ---- a test group's manager ----------------------------------------------
+ */
 
 int
 h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,

@@ -1,12 +1,12 @@
 /* Test harness compiled into the integration, fault and example tests (not
  * a library of the project).
  *
- * - managerd: started by posix_spawn (never fork: a forked copy of a threaded process is not safe) in
- *   a private mkdtemp directory holding its authkey file, its log and, for
- *   ipc, its socket; readiness comes from --ready-fd (which also gives the
- *   URL bound, so tcp://127.0.0.1:0 works); a --lifeline-fd pipe makes it
- *   exit if the test process dies; stopping sends SIGTERM and waits on a
- *   pidfd.
+ * - managerd: started by posix_spawn (never fork: a forked copy of a threaded
+ * process is not safe) in a private mkdtemp directory holding its authkey
+ * file, its log and, for ipc, its socket; readiness comes from --ready-fd
+ * (which also gives the URL bound, so tcp://127.0.0.1:0 works); a
+ * --lifeline-fd pipe makes it exit if the test process dies; stopping sends
+ * SIGTERM and waits on a pidfd.
  * - child programs: posix_spawn with extra environment variables, pipes to
  *   their stdin/stdout, bounded waits.
  * - raw sockets: plain POSIX connections to ipc:// and tcp:// URLs for
@@ -91,7 +91,8 @@ mgr_opts h_opts(const h_managerd *m);
 /* mgr_connect to m with its key (connect timeout H_START_MS). */
 int h_connect(const h_managerd *m, mgr_client **c);
 
-/* ---- a test group's manager ---------------------------------------------- */
+/* ---- a test group's manager ----------------------------------------------
+ */
 
 /* Starts m on ipc, connects *c, and fills env_url ("MGR_URL=...") and
  * env_key ("MGR_AUTHKEY=...") for child programs. 0, or -1. */

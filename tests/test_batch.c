@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "mgr.h"
 #include "check.h"
+#include "mgr.h"
 
 static mgr_server *srv;
 static mgr_client *cl;
@@ -62,10 +62,12 @@ test_pipelined(void **state)
 		snprintf(key, sizeof(key), "k%d", i);
 		// Arguments are copied: key may change right after.
 		OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-		    (mgr_value[]){mgr_str(key), mgr_int(i)}, 2));
+		    (mgr_value[]) { mgr_str(key), mgr_int(i) }, 2));
 	}
-	OK(mgr_batch_add(b, d, MGR_OP_DICT_GET, (mgr_value[]){mgr_str("k7")}, 1));
-	OK(mgr_batch_add(b, d, MGR_OP_DICT_GET, (mgr_value[]){mgr_str("no")}, 1));
+	OK(mgr_batch_add(
+	    b, d, MGR_OP_DICT_GET, (mgr_value[]) { mgr_str("k7") }, 1));
+	OK(mgr_batch_add(
+	    b, d, MGR_OP_DICT_GET, (mgr_value[]) { mgr_str("no") }, 1));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_LEN, NULL, 0));
 	assert_int_equal(mgr_batch_len(b), 203);
 	// Not atomic: one failure does not stop the others.
@@ -107,14 +109,16 @@ test_atomic_commits(void **state)
 	OK(mgr_list_new(cl, &l));
 	OK(mgr_batch_new(cl, &b));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("a"), mgr_int(1)}, 2));
-	OK(mgr_batch_add(b, l, MGR_OP_LIST_APPEND, (mgr_value[]){mgr_str("x")}, 1));
-	OK(mgr_batch_add(b, d, MGR_OP_DICT_GET, (mgr_value[]){mgr_str("a")}, 1));
+	    (mgr_value[]) { mgr_str("a"), mgr_int(1) }, 2));
+	OK(mgr_batch_add(
+	    b, l, MGR_OP_LIST_APPEND, (mgr_value[]) { mgr_str("x") }, 1));
+	OK(mgr_batch_add(
+	    b, d, MGR_OP_DICT_GET, (mgr_value[]) { mgr_str("a") }, 1));
 	// The value read is a copy of what it was then.
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("a"), mgr_str("changed")}, 2));
+	    (mgr_value[]) { mgr_str("a"), mgr_str("changed") }, 2));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_INCR,
-	    (mgr_value[]){mgr_str("n"), mgr_int(5)}, 2));
+	    (mgr_value[]) { mgr_str("n"), mgr_int(5) }, 2));
 	OK(mgr_batch_exec(b, true));
 	int       st;
 	mgr_value v;
@@ -145,13 +149,15 @@ test_atomic_all_or_nothing(void **state)
 	OK(mgr_list_append(l, mgr_int(1)));
 	OK(mgr_batch_new(cl, &b));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("new"), mgr_int(1)}, 2));
+	    (mgr_value[]) { mgr_str("new"), mgr_int(1) }, 2));
 	// Dropping the only reference to `other`: undone, so it must live.
-	OK(mgr_batch_add(b, d, MGR_OP_DICT_DEL, (mgr_value[]){mgr_str("keep")}, 1));
+	OK(mgr_batch_add(
+	    b, d, MGR_OP_DICT_DEL, (mgr_value[]) { mgr_str("keep") }, 1));
 	OK(mgr_batch_add(b, l, MGR_OP_LIST_CLEAR, NULL, 0));
-	OK(mgr_batch_add(b, l, MGR_OP_LIST_POP, (mgr_value[]){mgr_int(0)}, 1));
+	OK(mgr_batch_add(
+	    b, l, MGR_OP_LIST_POP, (mgr_value[]) { mgr_int(0) }, 1));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("never"), mgr_int(2)}, 2));
+	    (mgr_value[]) { mgr_str("never"), mgr_int(2) }, 2));
 	assert_int_equal(mgr_batch_exec(b, true), MGR_EINDEX); // pop of []
 	int st;
 	for (size_t i = 0; i < 3; i++) {
@@ -177,8 +183,9 @@ test_atomic_all_or_nothing(void **state)
 	mgr_obj *q;
 	OK(mgr_queue_new(cl, 0, &q));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("x"), mgr_int(1)}, 2));
-	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_PUT, (mgr_value[]){mgr_int(1)}, 1));
+	    (mgr_value[]) { mgr_str("x"), mgr_int(1) }, 2));
+	OK(mgr_batch_add(
+	    b, q, MGR_OP_QUEUE_PUT, (mgr_value[]) { mgr_int(1) }, 1));
 	assert_int_equal(mgr_batch_exec(b, true), MGR_ETYPE);
 	OK(mgr_dict_contains(d, mgr_str("x"), &has));
 	assert_false(has);
@@ -186,7 +193,7 @@ test_atomic_all_or_nothing(void **state)
 	// undo, and only what may block or can't be copied is refused.
 	OK(mgr_queue_put(q, mgr_int(7), 0));
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("x"), mgr_int(1)}, 2));
+	    (mgr_value[]) { mgr_str("x"), mgr_int(1) }, 2));
 	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_QSIZE, NULL, 0));
 	OK(mgr_batch_exec(b, true));
 	mgr_value qn;
@@ -200,7 +207,7 @@ test_atomic_all_or_nothing(void **state)
 	OK(mgr_queue_get(q, &seven, 0));
 	// A write on a queue can't be undone: refused before anything runs.
 	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET,
-	    (mgr_value[]){mgr_str("x"), mgr_int(1)}, 2));
+	    (mgr_value[]) { mgr_str("x"), mgr_int(1) }, 2));
 	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_TASK_DONE, NULL, 0));
 	assert_int_equal(mgr_batch_exec(b, true), MGR_ETYPE);
 	OK(mgr_batch_result(b, 0, &st, NULL));
@@ -208,7 +215,8 @@ test_atomic_all_or_nothing(void **state)
 	OK(mgr_dict_contains(d, mgr_str("x"), &has));
 	assert_false(has);
 	// ... but they pipeline.
-	OK(mgr_batch_add(b, q, MGR_OP_QUEUE_PUT, (mgr_value[]){mgr_int(1)}, 1));
+	OK(mgr_batch_add(
+	    b, q, MGR_OP_QUEUE_PUT, (mgr_value[]) { mgr_int(1) }, 1));
 	OK(mgr_batch_add_timeout(b, q, MGR_OP_QUEUE_GET, NULL, 0, 1000));
 	OK(mgr_batch_exec(b, false));
 	mgr_value got;
@@ -231,12 +239,14 @@ test_bad_arguments(void **state)
 	OK(mgr_dict_new(cl, &d));
 	OK(mgr_server_connect(srv, &other));
 	OK(mgr_dict_new(other, &foreign));
-	assert_int_equal(mgr_batch_add(b, NULL, MGR_OP_DICT_LEN, NULL, 0),
-	    MGR_EINVAL);
-	assert_int_equal(mgr_batch_add(b, foreign, MGR_OP_DICT_LEN, NULL, 0),
-	    MGR_EINVAL);
-	assert_int_equal(mgr_batch_add(b, d, (mgr_op) 7, NULL, 0), MGR_EINVAL);
-	assert_int_equal(mgr_batch_add(b, d, (mgr_op) 9999, NULL, 0), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_batch_add(b, NULL, MGR_OP_DICT_LEN, NULL, 0), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_batch_add(b, foreign, MGR_OP_DICT_LEN, NULL, 0), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_batch_add(b, d, (mgr_op) 7, NULL, 0), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_batch_add(b, d, (mgr_op) 9999, NULL, 0), MGR_EINVAL);
 	assert_int_equal(mgr_batch_len(b), 0);
 	OK(mgr_batch_exec(b, true)); // empty: nothing to do
 	// A list op on a dict fails at exec with MGR_ETYPE.

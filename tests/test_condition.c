@@ -28,7 +28,6 @@
 #include "harness.h"
 #include "internal.h"
 
-
 static h_managerd  M;
 static mgr_client *C;
 static char        env_url[600], env_key[100];
@@ -813,8 +812,8 @@ static int
 group_setup(void **state)
 {
 	(void) state;
-	return h_group_start(&M, &C, env_url, sizeof(env_url), env_key,
-	    sizeof(env_key));
+	return h_group_start(
+	    &M, &C, env_url, sizeof(env_url), env_key, sizeof(env_key));
 }
 
 static int

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdict.h"
-#include "svec.h"
-#include "object.h"
-#include "server.h"
 #include "codec.h"
+#include "object.h"
+#include "sdict.h"
+#include "server.h"
 #include "session.h"
+#include "svec.h"
 #include "value.h"
 
 /* ---- fixtures and value builders ----------------------------------------

@@ -28,11 +28,10 @@
 
 #include <cmocka.h>
 
-#include "wire.h"
 #include "auth.h"
 #include "harness.h"
 #include "manager.pb-c.h"
-
+#include "wire.h"
 
 #define MAXMSG  4096
 #define WAIT_MS 5000

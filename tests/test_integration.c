@@ -23,7 +23,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-
 typedef struct fixture {
 	h_transport t;
 	h_managerd  m;

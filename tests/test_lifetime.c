@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "mgr.h"
 #include "check.h"
+#include "mgr.h"
 
 static mgr_server *srv;
 static mgr_client *cl;
@@ -114,7 +114,8 @@ test_list_of_dict_proxies(void **state)
 	assert_int_equal(all.len, 5);
 	for (size_t i = 0; i < all.len; i++) {
 		mgr_value x;
-		OK(mgr_dict_get(mgr_value_ref(&all.items[i]), mgr_str("i"), &x));
+		OK(mgr_dict_get(
+		    mgr_value_ref(&all.items[i]), mgr_str("i"), &x));
 		assert_int_equal(x.i, (int64_t) i);
 	}
 	char buf[256];
@@ -155,7 +156,7 @@ test_mutual_cycle(void **state)
 	OK(mgr_list_new(cl, &q)); // reachable only through the cycle
 	OK(mgr_dict_set(a, mgr_str("b"), mgr_ref(b)));
 	OK(mgr_ns_set(b, "a", mgr_ref(a)));
-	mgr_value items[] = {mgr_ref(q), mgr_int(1)};
+	mgr_value items[] = { mgr_ref(q), mgr_int(1) };
 	OK(mgr_ns_set(b, "q", mgr_list_of(items, 2)));
 	OK(mgr_obj_release(q));
 	OK(mgr_obj_release(a));
@@ -194,7 +195,7 @@ test_long_chain(void **state)
 	mgr_obj *head, *prev;
 	OK(mgr_list_new(cl, &head));
 	prev = head;
-	OK(mgr_obj_token(head, (char[64]){0}, 64));
+	OK(mgr_obj_token(head, (char[64]) { 0 }, 64));
 	for (int i = 0; i < 20000; i++) {
 		mgr_obj *next;
 		OK(mgr_list_new(cl, &next));

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "mgr.h"
 #include "check.h"
+#include "mgr.h"
 
 static uint64_t
 ms_now(void)
@@ -25,25 +25,27 @@ ms_now(void)
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-/* ---- entries run in the children ---------------------------------------- */
+/* ---- entries run in the children ----------------------------------------
+ */
 
 /* Three proxies: a dict, a list and a queue; uses each, exits 7. */
 static int
 three(mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv)
 {
 	(void) c;
-	if (n != 3 || strcmp(mgr_obj_type(objs[0]), "dict") != 0 ||
-	    strcmp(mgr_obj_type(objs[1]), "list") != 0 ||
-	    strcmp(mgr_obj_type(objs[2]), "queue") != 0) {
+	if (n != 3 || strcmp(mgr_obj_type(objs[0]), "dict") != 0
+	    || strcmp(mgr_obj_type(objs[1]), "list") != 0
+	    || strcmp(mgr_obj_type(objs[2]), "queue") != 0) {
 		return 10;
 	}
 	// The extra arguments come through as argv.
-	if (argc != 3 || strcmp(argv[1], "x") != 0 || strcmp(argv[2], "y z") != 0) {
+	if (argc != 3 || strcmp(argv[1], "x") != 0
+	    || strcmp(argv[2], "y z") != 0) {
 		return 11;
 	}
-	if (mgr_dict_set(objs[0], mgr_str("child"), mgr_int(1)) != 0 ||
-	    mgr_list_append(objs[1], mgr_str("from child")) != 0 ||
-	    mgr_queue_put(objs[2], mgr_str("done"), MGR_FOREVER) != 0) {
+	if (mgr_dict_set(objs[0], mgr_str("child"), mgr_int(1)) != 0
+	    || mgr_list_append(objs[1], mgr_str("from child")) != 0
+	    || mgr_queue_put(objs[2], mgr_str("done"), MGR_FOREVER) != 0) {
 		return 12;
 	}
 	// The key did not travel in the environment.
@@ -64,7 +66,8 @@ hang(mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv)
 	return 0;
 }
 
-/* ---- tests ---------------------------------------------------------------------- */
+/* ---- tests
+ * ---------------------------------------------------------------------- */
 
 static void
 test_start_join_three_proxies(void **state)
@@ -81,9 +84,9 @@ test_start_join_three_proxies(void **state)
 	OK(mgr_dict_new(c, &d));
 	OK(mgr_list_new(c, &l));
 	OK(mgr_queue_new(c, 0, &q));
-	mgr_obj         *objs[] = {d, l, q};
-	char            *extra[] = {"x", "y z", NULL};
-	mgr_process_opts o       = {.argv = extra};
+	mgr_obj         *objs[]  = { d, l, q };
+	char            *extra[] = { "x", "y z", NULL };
+	mgr_process_opts o       = { .argv = extra };
 	OK(mgr_process_start(c, "three", objs, 3, &o, &p));
 	assert_true(mgr_process_pid(p) > 0);
 	mgr_value v;
@@ -126,7 +129,7 @@ test_terminate_and_kill_hung_child(void **state)
 	OK(mgr_server_connect(srv, &c));
 	OK(mgr_queue_new(c, 0, &ready));
 	OK(mgr_queue_new(c, 0, &never));
-	mgr_obj *objs[] = {ready, never};
+	mgr_obj  *objs[] = { ready, never };
 	mgr_value v;
 
 	OK(mgr_process_start(c, "hang", objs, 2, NULL, &p));
@@ -180,8 +183,8 @@ test_bad_uses(void **state)
 	OK(mgr_dict_new(other, &d));
 	assert_int_equal(mgr_process_start(c, "three", &d, 1, NULL, &p),
 	    MGR_EINVAL); // a proxy of another client
-	assert_int_equal(mgr_process_start(c, NULL, NULL, 0, NULL, &p),
-	    MGR_EINVAL);
+	assert_int_equal(
+	    mgr_process_start(c, NULL, NULL, 0, NULL, &p), MGR_EINVAL);
 	assert_int_equal(mgr_process_register("", three), MGR_EINVAL);
 	assert_int_equal(mgr_process_register("x=y", three), MGR_EINVAL);
 	assert_int_equal(mgr_process_join(NULL, 0, &status), MGR_EINVAL);
@@ -192,14 +195,16 @@ test_bad_uses(void **state)
 	mgr_process_free(p);
 	// TLS is not there yet: refused, never a plain connection instead.
 	mgr_client *x;
-	assert_int_equal(mgr_connect(&x, "tls+tcp://127.0.0.1:1", NULL),
-	    MGR_EINVAL);
-	mgr_opts tls = {.authkey = "k", .authkey_len = 1, .tls_ca_file = "/ca"};
-	assert_int_equal(mgr_connect(&x, mgr_server_url(srv), &tls), MGR_EINVAL);
+	assert_int_equal(
+	    mgr_connect(&x, "tls+tcp://127.0.0.1:1", NULL), MGR_EINVAL);
+	mgr_opts tls
+	    = { .authkey = "k", .authkey_len = 1, .tls_ca_file = "/ca" };
+	assert_int_equal(
+	    mgr_connect(&x, mgr_server_url(srv), &tls), MGR_EINVAL);
 	// A program that does not exist.
-	mgr_process_opts o = {.exe = "/nonexistent/program"};
-	assert_int_equal(mgr_process_start(c, "three", NULL, 0, &o, &p),
-	    MGR_EINVAL);
+	mgr_process_opts o = { .exe = "/nonexistent/program" };
+	assert_int_equal(
+	    mgr_process_start(c, "three", NULL, 0, &o, &p), MGR_EINVAL);
 	mgr_obj_release(d);
 	mgr_disconnect(other);
 	mgr_disconnect(c);
@@ -246,13 +251,13 @@ test_manager_gone_while_blocked(void **state)
 	OK(mgr_server_start(&srv, NULL));
 	OK(mgr_server_connect(srv, &c));
 	OK(mgr_server_connect(srv, &watch));
-	getter g = {0};
+	getter g = { 0 };
 	OK(mgr_queue_new(c, 0, &g.q));
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, get_forever, &g), 0);
 	// Bounded wait until the get is parked in the manager.
 	for (int i = 0; i < 500 && waiters(watch) < 1; i++) {
-		nanosleep(&(struct timespec){0, 10000000}, NULL);
+		nanosleep(&(struct timespec) { 0, 10000000 }, NULL);
 	}
 	assert_int_equal(waiters(watch), 1);
 	uint64_t t0 = ms_now();
@@ -282,7 +287,7 @@ test_manager_gone(void **state)
 	assert_int_equal(mgr_dict_set(d, mgr_int(1), mgr_int(2)), MGR_ECONN);
 	mgr_value v;
 	assert_int_equal(mgr_queue_get(q, &v, MGR_FOREVER), MGR_ECONN);
-	assert_int_equal(mgr_dict_len(d, &(size_t){0}), MGR_ECONN);
+	assert_int_equal(mgr_dict_len(d, &(size_t) { 0 }), MGR_ECONN);
 	assert_true(ms_now() - t0 < 1000);
 	OK(mgr_obj_release(d));
 	OK(mgr_obj_release(q));

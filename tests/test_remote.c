@@ -4,13 +4,13 @@
  * Needs root (ip netns); where the machine refuses to make namespaces the
  * test says so and is skipped, not passed. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,8 +25,8 @@ static int
 ip(const char *const *args)
 {
 	char *argv[16];
-	int   n     = 0;
-	argv[n++]   = "ip";
+	int   n   = 0;
+	argv[n++] = "ip";
 	while (*args != NULL && n < 15) {
 		argv[n++] = (char *) *args++;
 	}
@@ -40,14 +40,15 @@ ip(const char *const *args)
 	return rv;
 }
 
-#define IP(...) ip((const char *const[]){__VA_ARGS__, NULL})
+#define IP(...) ip((const char *const[]) { __VA_ARGS__, NULL })
 
 static void
 teardown_hosts(void)
 {
 	if (made) {
 		IP("netns", "del", ns_a);
-		IP("netns", "del", ns_b); // deleting a namespace drops its veth
+		IP("netns", "del",
+		    ns_b); // deleting a namespace drops its veth
 		made = false;
 	}
 }
@@ -68,17 +69,20 @@ setup_hosts(void **state)
 		return 0;
 	}
 	made = true;
-	if (IP("netns", "add", ns_b) != 0 ||
-	    IP("link", "add", veth_a, "type", "veth", "peer", "name", veth_b) !=
-	        0 ||
-	    IP("link", "set", veth_a, "netns", ns_a) != 0 ||
-	    IP("link", "set", veth_b, "netns", ns_b) != 0 ||
-	    IP("-n", ns_a, "addr", "add", "10.251.7.1/30", "dev", veth_a) != 0 ||
-	    IP("-n", ns_b, "addr", "add", "10.251.7.2/30", "dev", veth_b) != 0 ||
-	    IP("-n", ns_a, "link", "set", veth_a, "up") != 0 ||
-	    IP("-n", ns_b, "link", "set", veth_b, "up") != 0 ||
-	    IP("-n", ns_a, "link", "set", "lo", "up") != 0 ||
-	    IP("-n", ns_b, "link", "set", "lo", "up") != 0) {
+	if (IP("netns", "add", ns_b) != 0
+	    || IP("link", "add", veth_a, "type", "veth", "peer", "name",
+	           veth_b)
+	        != 0
+	    || IP("link", "set", veth_a, "netns", ns_a) != 0
+	    || IP("link", "set", veth_b, "netns", ns_b) != 0
+	    || IP("-n", ns_a, "addr", "add", "10.251.7.1/30", "dev", veth_a)
+	        != 0
+	    || IP("-n", ns_b, "addr", "add", "10.251.7.2/30", "dev", veth_b)
+	        != 0
+	    || IP("-n", ns_a, "link", "set", veth_a, "up") != 0
+	    || IP("-n", ns_b, "link", "set", veth_b, "up") != 0
+	    || IP("-n", ns_a, "link", "set", "lo", "up") != 0
+	    || IP("-n", ns_b, "link", "set", "lo", "up") != 0) {
 		teardown_hosts();
 	}
 	return 0;
@@ -100,9 +104,9 @@ on_b(const char *what, const char *url, const char *item, const char *key,
 	char exe[512], env[128];
 	snprintf(exe, sizeof(exe), "%s/seed_remote_queue", MGR_EXAMPLES_DIR);
 	snprintf(env, sizeof(env), "MGR_AUTHKEY=%s", key);
-	char *argv[] = {"ip", "netns", "exec", ns_b, exe, (char *) what,
-	    (char *) url, (char *) item, NULL};
-	const char *envs[] = {env, NULL};
+	char *argv[] = { "ip", "netns", "exec", ns_b, exe, (char *) what,
+		(char *) url, (char *) item, NULL };
+	const char *envs[] = { env, NULL };
 	return h_run("/usr/sbin/ip", argv, envs, 0, 20000, out, cap);
 }
 
@@ -112,16 +116,17 @@ test_across_hosts(void **state)
 	(void) state;
 	assert_true(made);
 	// managerd on host A, reachable at A's address only.
-	char  keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
-	int   fd        = mkstemp(keyfile);
+	char keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
+	int  fd        = mkstemp(keyfile);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
 	close(fd);
-	char *argv[] = {"ip", "netns", "exec", ns_a,
-	    (char *) h_managerd_path(), "--listen", "tcp://10.251.7.1:0",
-	    "--authkey-file", keyfile, "--log-level", "warn", NULL};
+	char   *argv[] = { "ip", "netns", "exec", ns_a,
+		  (char *) h_managerd_path(), "--listen", "tcp://10.251.7.1:0",
+		  "--authkey-file", keyfile, "--log-level", "warn", NULL };
 	h_child m;
-	assert_int_equal(h_spawn(&m, "/usr/sbin/ip", argv, NULL, H_PIPE_OUT), 0);
+	assert_int_equal(
+	    h_spawn(&m, "/usr/sbin/ip", argv, NULL, H_PIPE_OUT), 0);
 	char line[512];
 	assert_int_equal(h_child_read_line(&m, line, sizeof(line), 10000), 0);
 	const char *url = strstr(line, "tcp://");
@@ -129,12 +134,16 @@ test_across_hosts(void **state)
 	assert_non_null(strstr(url, "10.251.7.1:"));
 
 	char out[512];
-	assert_int_equal(on_b("serve", url, NULL, "abracadabra", out, sizeof(out)), 0);
-	assert_int_equal(on_b("put", url, "hello", "abracadabra", out, sizeof(out)), 0);
-	assert_int_equal(on_b("get", url, NULL, "abracadabra", out, sizeof(out)), 0);
+	assert_int_equal(
+	    on_b("serve", url, NULL, "abracadabra", out, sizeof(out)), 0);
+	assert_int_equal(
+	    on_b("put", url, "hello", "abracadabra", out, sizeof(out)), 0);
+	assert_int_equal(
+	    on_b("get", url, NULL, "abracadabra", out, sizeof(out)), 0);
 	assert_string_equal(out, "hello\n");
 	// The wrong key is refused across hosts too.
-	assert_int_not_equal(on_b("get", url, NULL, "wrong", out, sizeof(out)), 0);
+	assert_int_not_equal(
+	    on_b("get", url, NULL, "wrong", out, sizeof(out)), 0);
 
 	h_child_signal(&m, SIGTERM);
 	assert_int_equal(h_child_wait(&m, 10000), 0);
@@ -150,8 +159,9 @@ main(void)
 	setup_hosts(NULL);
 	if (!made) {
 		// ctest reports 77 as skipped (SKIP_RETURN_CODE), not passed.
-		fprintf(stderr, "test_remote: SKIPPED: cannot make network "
-		                "namespaces here (%s)\n",
+		fprintf(stderr,
+		    "test_remote: SKIPPED: cannot make network "
+		    "namespaces here (%s)\n",
 		    geteuid() != 0 ? "not root" : "ip netns refused");
 		return 77;
 	}

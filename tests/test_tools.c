@@ -16,11 +16,12 @@ ctl(const h_managerd *m, const char *key, const char *cmd, const char *arg,
     char *out, size_t cap)
 {
 	char exe[512], url[600], keyenv[128];
-	snprintf(exe, sizeof(exe), "%s/../tools/managerctl", MGR_EXAMPLES_DIR);
+	snprintf(
+	    exe, sizeof(exe), "%s/../tools/managerctl", MGR_EXAMPLES_DIR);
 	snprintf(url, sizeof(url), "MGR_URL=%s", m->url);
 	snprintf(keyenv, sizeof(keyenv), "MGR_AUTHKEY=%s", key);
-	char       *argv[] = {"managerctl", (char *) cmd, (char *) arg, NULL};
-	const char *env[]  = {url, keyenv, NULL};
+	char *argv[] = { "managerctl", (char *) cmd, (char *) arg, NULL };
+	const char *env[] = { url, keyenv, NULL };
 	return h_run(exe, argv, env, H_ERR_TO_OUT, 10000, out, cap);
 }
 
@@ -28,7 +29,7 @@ static void
 test_managerctl(void **state)
 {
 	(void) state;
-	h_managerd m;
+	h_managerd  m;
 	mgr_client *c;
 	mgr_obj    *d, *q;
 	char        out[4096];
@@ -46,16 +47,20 @@ test_managerctl(void **state)
 	assert_int_equal(ctl(&m, m.key, "info", NULL, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "'names': 2"));
 	assert_non_null(strstr(out, "'dict': 1"));
-	assert_int_equal(ctl(&m, m.key, "show", "results", out, sizeof(out)), 0);
+	assert_int_equal(
+	    ctl(&m, m.key, "show", "results", out, sizeof(out)), 0);
 	assert_string_equal(out, "dict results: {'a': 1}\n");
 	assert_int_equal(ctl(&m, m.key, "show", "jobs", out, sizeof(out)), 0);
 	assert_string_equal(out, "queue jobs: qsize 1\n");
-	assert_int_equal(ctl(&m, m.key, "unname", "results", out, sizeof(out)), 0);
-	assert_int_equal(ctl(&m, m.key, "show", "results", out, sizeof(out)), 1);
+	assert_int_equal(
+	    ctl(&m, m.key, "unname", "results", out, sizeof(out)), 0);
+	assert_int_equal(
+	    ctl(&m, m.key, "show", "results", out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "MGR_EKEY"));
 	assert_int_equal(ctl(&m, "wrong", "ping", NULL, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "MGR_EAUTH"));
-	assert_int_equal(ctl(&m, m.key, "frobnicate", NULL, out, sizeof(out)), 2);
+	assert_int_equal(
+	    ctl(&m, m.key, "frobnicate", NULL, out, sizeof(out)), 2);
 	assert_int_equal(ctl(&m, m.key, "show", NULL, out, sizeof(out)), 2);
 
 	mgr_obj_release(d);

@@ -44,11 +44,10 @@
 
 #include <cmocka.h>
 
-#include "wire.h"
 #include "auth.h"
 #include "harness.h"
 #include "manager.pb-c.h"
-
+#include "wire.h"
 
 #define WAIT_MS 5000
 #define MAXMSG  ((size_t) 64 << 20) /* managerd's default */

@@ -15,7 +15,6 @@
 #include <sched.h>
 #include <time.h>
 
-#include "wire.h"
 #include "arena.h"
 #include "auth.h"
 #include "idmap.h"
@@ -24,6 +23,7 @@
 #include "pbcheck.h"
 #include "repr.h"
 #include "spin.h"
+#include "wire.h"
 
 /* A request whose first argument is a list nested `depth` levels deep,
  * packed by protobuf-c itself. */
@@ -78,8 +78,8 @@ test_pbcheck_depth(void **state)
 
 	// Deeper than the limit: refused before protobuf-c recurses.
 	uint8_t *deep = nested_request(WIRE_PB_MAX_DEPTH, &len);
-	assert_false(
-	    pb_check(&mgr__request__descriptor, deep, len, WIRE_PB_MAX_DEPTH));
+	assert_false(pb_check(
+	    &mgr__request__descriptor, deep, len, WIRE_PB_MAX_DEPTH));
 	free(deep);
 
 	// Built by hand from the inside out: a well-formed value that
@@ -125,8 +125,8 @@ test_pbcheck_malformed(void **state)
 	    sizeof(truncated_varint), WIRE_PB_MAX_DEPTH));
 	assert_false(pb_check(&mgr__request__descriptor, bad_length,
 	    sizeof(bad_length), WIRE_PB_MAX_DEPTH));
-	assert_false(pb_check(
-	    &mgr__request__descriptor, group, sizeof(group), WIRE_PB_MAX_DEPTH));
+	assert_false(pb_check(&mgr__request__descriptor, group, sizeof(group),
+	    WIRE_PB_MAX_DEPTH));
 	assert_true(
 	    pb_check(&mgr__request__descriptor, empty, 0, WIRE_PB_MAX_DEPTH));
 }
@@ -336,7 +336,8 @@ test_spin_policy(void **state)
 	spin_end(&sp, false);
 }
 
-/* ---- repr against Python (tests/data/repr_expect.txt) -------------------- */
+/* ---- repr against Python (tests/data/repr_expect.txt) --------------------
+ */
 
 /* Code point cp as UTF-8 into out (4 bytes at most); its length. */
 static size_t
@@ -372,10 +373,10 @@ python_char_repr(uint32_t cp, bool printable, char *out, size_t cap)
 	if (cp == '\\' || cp == '\'' || cp == '\t' || cp == '\n'
 	    || cp == '\r') {
 		const char *e = cp == '\\' ? "'\\\\'"
-		    : cp == '\''         ? "\"'\""
-		    : cp == '\t'         ? "'\\t'"
-		    : cp == '\n'         ? "'\\n'"
-		                         : "'\\r'";
+		    : cp == '\''           ? "\"'\""
+		    : cp == '\t'           ? "'\\t'"
+		    : cp == '\n'           ? "'\\n'"
+		                           : "'\\r'";
 		snprintf(out, cap, "%s", e);
 	} else if (printable) {
 		utf8_encode(cp, ch);
@@ -407,8 +408,8 @@ test_repr_like_python(void **state)
 				    got, exp);
 			}
 			floats++;
-		} else if (sscanf(line, "C %x %x %u", &first, &last,
-		               &printable)
+		} else if (sscanf(
+		               line, "C %x %x %u", &first, &last, &printable)
 		    == 3) {
 			for (uint32_t cp = first; cp <= last; cp++) {
 				char     s[5] = { 0 };

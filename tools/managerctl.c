@@ -19,8 +19,9 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: managerctl [--url URL] [--authkey-file F] "
-	           "ping|info|show NAME|unname NAME\n");
+	fprintf(f,
+	    "usage: managerctl [--url URL] [--authkey-file F] "
+	    "ping|info|show NAME|unname NAME\n");
 }
 
 static int
@@ -101,12 +102,12 @@ static const char *
 contents_label(mgr_obj *o)
 {
 	const char *t = mgr_obj_type(o);
-	return strcmp(t, "queue") == 0 ? "qsize "
-	    : strcmp(t, "event") == 0  ? "is_set "
+	return strcmp(t, "queue") == 0  ? "qsize "
+	    : strcmp(t, "event") == 0   ? "is_set "
 	    : strcmp(t, "barrier") == 0 ? "n_waiting "
-	    : strcmp(t, "dict") == 0 || strcmp(t, "list") == 0 ||
-	        strcmp(t, "namespace") == 0 || strcmp(t, "scalar") == 0 ||
-	        strcmp(t, "array") == 0
+	    : strcmp(t, "dict") == 0 || strcmp(t, "list") == 0
+	        || strcmp(t, "namespace") == 0 || strcmp(t, "scalar") == 0
+	        || strcmp(t, "array") == 0
 	    ? ""
 	    : "locked ";
 }
@@ -115,7 +116,7 @@ int
 main(int argc, char **argv)
 {
 	const char *url = getenv("MGR_URL"), *keyfile = NULL;
-	int         i   = 1;
+	int         i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -136,27 +137,31 @@ main(int argc, char **argv)
 	}
 	if (i >= argc || url == NULL) {
 		if (url == NULL) {
-			fprintf(stderr, "managerctl: no --url and no MGR_URL\n");
+			fprintf(
+			    stderr, "managerctl: no --url and no MGR_URL\n");
 		}
 		usage(stderr);
 		return 2;
 	}
 	const char *cmd = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
-	bool        needs_arg = strcmp(cmd, "show") == 0 ||
-	    strcmp(cmd, "unname") == 0;
-	if ((needs_arg && arg == NULL) ||
-	    (!needs_arg && strcmp(cmd, "ping") != 0 && strcmp(cmd, "info") != 0)) {
+	bool        needs_arg
+	    = strcmp(cmd, "show") == 0 || strcmp(cmd, "unname") == 0;
+	if ((needs_arg && arg == NULL)
+	    || (!needs_arg && strcmp(cmd, "ping") != 0
+	        && strcmp(cmd, "info") != 0)) {
 		usage(stderr);
 		return 2;
 	}
 
-	// The key: the file's bytes less one trailing newline, or MGR_AUTHKEY.
-	mgr_opts o = {0};
+	// The key: the file's bytes less one trailing newline, or
+	// MGR_AUTHKEY.
+	mgr_opts o = { 0 };
 	char     key[4096];
 	if (keyfile != NULL) {
 		FILE *f = fopen(keyfile, "rb");
 		if (f == NULL) {
-			fprintf(stderr, "managerctl: cannot read %s\n", keyfile);
+			fprintf(
+			    stderr, "managerctl: cannot read %s\n", keyfile);
 			return 1;
 		}
 		size_t n = fread(key, 1, sizeof(key), f);
@@ -177,7 +182,7 @@ main(int argc, char **argv)
 		mgr_value info;
 		int64_t   t0 = clock_us();
 		rv           = mgr_info(c, &info);
-		int64_t   t1 = clock_us();
+		int64_t t1   = clock_us();
 		if (rv != 0) {
 			status = fail(cmd, rv);
 		} else if (strcmp(cmd, "ping") == 0) {

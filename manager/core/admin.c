@@ -102,7 +102,8 @@ h_name_get(mctx *c)
 	const sval *v = sdict_get(c->srv->names.dict, &key);
 	sv_free(&key);
 	if (v == NULL) {
-		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
+		return mctx_fail(
+		    c, MGR_EKEY, "no object named '%s'", c->rq->name);
 	}
 	c->res_borrowed = v;
 	return 0;
@@ -119,7 +120,8 @@ h_name_del(mctx *c)
 	rv = sdict_del(c->srv->names.dict, &key, NULL);
 	sv_free(&key);
 	if (rv != 0) {
-		return mctx_fail(c, MGR_EKEY, "no object named '%s'", c->rq->name);
+		return mctx_fail(
+		    c, MGR_EKEY, "no object named '%s'", c->rq->name);
 	}
 	return 0;
 }
@@ -153,7 +155,8 @@ h_info(mctx *c)
 		sv_free(&info);
 		return rv;
 	}
-	for (int code = 1; code <= MGR__OBJ_TYPE__OBJ_ARRAY && rv == 0; code++) {
+	for (int code = 1; code <= MGR__OBJ_TYPE__OBJ_ARRAY && rv == 0;
+	     code++) {
 		const mtype *t = dispatch_type((Mgr__ObjType) code);
 		if (t != NULL) {
 			rv = put(types.dict, t->name,
@@ -168,31 +171,36 @@ h_info(mctx *c)
 		    sv_int((int64_t) srv->objects.len));
 	}
 	if (rv == 0) {
-		rv = put(info.dict, "sessions", sv_int((int64_t) srv->nsessions));
+		rv = put(
+		    info.dict, "sessions", sv_int((int64_t) srv->nsessions));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "sessions_total",
 		    sv_int((int64_t) srv->sessions_total));
 	}
 	if (rv == 0) {
-		rv = put(info.dict, "requests", sv_int((int64_t) srv->requests));
+		rv = put(
+		    info.dict, "requests", sv_int((int64_t) srv->requests));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "names",
 		    sv_int((int64_t) sdict_len(srv->names.dict)));
 	}
 	if (rv == 0) {
-		rv = put(info.dict, "waiters", sv_int((int64_t) srv->waiters));
+		rv = put(
+		    info.dict, "waiters", sv_int((int64_t) srv->waiters));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "uptime_ms",
-		    sv_int((int64_t) ((uint64_t) clock_ms() - srv->start_ms)));
+		    sv_int(
+		        (int64_t) ((uint64_t) clock_ms() - srv->start_ms)));
 	}
 	if (rv == 0) {
 		rv = put(info.dict, "pid", sv_int((int64_t) getpid()));
 	}
 	if (rv == 0) {
-		rv = put(info.dict, "cycles_freed", sv_int((int64_t) srv->gc_freed));
+		rv = put(info.dict, "cycles_freed",
+		    sv_int((int64_t) srv->gc_freed));
 	}
 	sv_free(&types);
 	if (rv != 0) {

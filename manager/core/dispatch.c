@@ -13,7 +13,6 @@
 #include "session.h"
 #include "wait.h"
 
-
 static const mtype *const all_types[] = {
 	&dict_type,
 	&list_type,
@@ -45,8 +44,8 @@ static const mop *const all_ops[] = {
 };
 
 #define MAX_OP 256
-static const mop         *op_table[MAX_OP];
-static pthread_once_t     table_once = PTHREAD_ONCE_INIT;
+static const mop     *op_table[MAX_OP];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void
 build_table(void)
@@ -63,7 +62,8 @@ build_table(void)
 const mtype *
 dispatch_type(Mgr__ObjType code)
 {
-	for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]); i++) {
+	for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]);
+	     i++) {
 		if (all_types[i]->code == code) {
 			return all_types[i];
 		}
@@ -74,8 +74,8 @@ dispatch_type(Mgr__ObjType code)
 const char *
 dispatch_op_name(Mgr__Op op)
 {
-	const ProtobufCEnumValue *v =
-	    protobuf_c_enum_descriptor_get_value(&mgr__op__descriptor, (int) op);
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &mgr__op__descriptor, (int) op);
 	return v != NULL ? v->name + 3 : "unknown"; // skip "OP_"
 }
 
@@ -91,11 +91,14 @@ call(mctx *c, const mop *m)
 	if (m->types != 0 || rq->target != 0) {
 		c->obj = store_find(srv, rq->target);
 		if (c->obj == NULL) {
-			return mctx_fail(c, MGR_ENOOBJ, "no object %llu (released "
-			    "or never existed)", (unsigned long long) rq->target);
+			return mctx_fail(c, MGR_ENOOBJ,
+			    "no object %llu (released "
+			    "or never existed)",
+			    (unsigned long long) rq->target);
 		}
 		if (m->types != 0 && !(m->types & MT(c->obj->type->code))) {
-			mctx_fail(c, MGR_ETYPE, "%s is not an operation of a %s",
+			mctx_fail(c, MGR_ETYPE,
+			    "%s is not an operation of a %s",
 			    dispatch_op_name(rq->op), c->obj->type->name);
 			c->obj = NULL; // not held
 			return MGR_ETYPE;
@@ -107,14 +110,16 @@ call(mctx *c, const mop *m)
 	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
-		    "%s takes %u to %u arguments (%zu given)", dispatch_op_name(rq->op),
-		    m->min_args, m->max_args, rq->n_args);
+		    "%s takes %u to %u arguments (%zu given)",
+		    dispatch_op_name(rq->op), m->min_args, m->max_args,
+		    rq->n_args);
 	}
 	for (size_t i = 0; i < rq->n_args; i++) {
 		if ((rv = sv_from_pb(srv, rq->args[i], &c->args[i])) != 0) {
 			return mctx_fail(c, rv, "argument %zu: %s", i + 1,
-			    rv == MGR_ENOOBJ ? "refers to an object that is gone"
-			                     : mgr_strerror(rv));
+			    rv == MGR_ENOOBJ
+			        ? "refers to an object that is gone"
+			        : mgr_strerror(rv));
 		}
 		c->nargs = i + 1;
 	}
@@ -132,10 +137,11 @@ encode(mctx *c, int rv, Mgr__Reply *rp)
 		if (res->kind != SV_NONE || c->res_borrowed != NULL) {
 			Mgr__Value *pv = arena_alloc(&srv->txa, sizeof(*pv));
 			if (pv == NULL) {
-				rv = mctx_fail(c, MGR_ENOMEM, "out of memory");
+				rv = mctx_fail(
+				    c, MGR_ENOMEM, "out of memory");
 			} else if ((rv = session_encode_value(
-				    c->sess, res, &srv->txa, pv)) !=
-			    0) {
+			                c->sess, res, &srv->txa, pv))
+			    != 0) {
 				mctx_fail(c, rv, "cannot encode the result");
 			} else {
 				rp->result = pv;
@@ -158,7 +164,7 @@ static int
 ctx_init(mctx *c, server *srv, session *s, const Mgr__Request *rq,
     sval *small, size_t nsmall)
 {
-	*c = (mctx){.srv = srv, .sess = s, .rq = rq, .args = small};
+	*c = (mctx) { .srv = srv, .sess = s, .rq = rq, .args = small };
 	if (rq->n_args > nsmall) {
 		c->args = calloc(rq->n_args, sizeof(sval));
 		if (c->args == NULL) {
@@ -191,7 +197,8 @@ find_op(Mgr__Op op)
 	return (unsigned) op < MAX_OP ? op_table[op] : NULL;
 }
 
-/* ---- atomic batches ----------------------------------------------------------- */
+/* ---- atomic batches
+ * ----------------------------------------------------------- */
 
 typedef struct snap {
 	mobj *o;
@@ -232,8 +239,8 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 	}
 	if ((m->flags & MOP_WRITE) && o->type->clone_data == NULL) {
 		return mctx_fail(c, MGR_ETYPE,
-		    "operation %zu: a %s can't be changed in an atomic batch", i,
-		    o->type->name);
+		    "operation %zu: a %s can't be changed in an atomic batch",
+		    i, o->type->name);
 	}
 	return 0;
 }
@@ -304,8 +311,8 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 /* The batch's reply: a sub-reply per operation up to the one that failed
  * (those before it MGR_EABORTED), or every result. */
 static void
-batch_reply(mctx *cs, const Mgr__Request *rq, size_t failed, int rv,
-    Mgr__Reply *rp)
+batch_reply(
+    mctx *cs, const Mgr__Request *rq, size_t failed, int rv, Mgr__Reply *rp)
 {
 	server     *srv  = cs[0].srv;
 	size_t      n    = rq->n_batch;
@@ -325,7 +332,8 @@ batch_reply(mctx *cs, const Mgr__Request *rq, size_t failed, int rv,
 		if (failed < n && i < failed) {
 			subs[i].id     = rq->batch[i]->id;
 			subs[i].status = MGR_EABORTED;
-			subs[i].error  = "not applied: the atomic batch failed";
+			subs[i].error
+			    = "not applied: the atomic batch failed";
 		} else {
 			encode(&cs[i], i == failed ? rv : 0, &subs[i]);
 		}
@@ -347,8 +355,8 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	undo_log   u  = { .snaps = calloc(n ? n : 1, sizeof(snap)), .n = 0 };
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	size_t     inited = 0, failed = n;
-	int        rv     = 0;
-	rp.id             = rq->id;
+	int        rv = 0;
+	rp.id         = rq->id;
 	if (cs == NULL || u.snaps == NULL) {
 		free(cs);
 		free(u.snaps);
@@ -357,15 +365,17 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		return session_send(s, &rp);
 	}
 	for (size_t i = 0; i < n && failed == n; i++, inited++) {
-		if ((rv = ctx_init(&cs[i], srv, s, rq->batch[i], NULL, 0)) != 0
-		    || (rv = batch_refuses(&cs[i], i, find_op(rq->batch[i]->op),
-		            rq->batch[i]))
+		if ((rv = ctx_init(&cs[i], srv, s, rq->batch[i], NULL, 0))
+		        != 0
+		    || (rv = batch_refuses(&cs[i], i,
+		            find_op(rq->batch[i]->op), rq->batch[i]))
 		        != 0) {
 			failed = i;
 		}
 	}
 	for (size_t i = 0; i < n && failed == n; i++) {
-		if ((rv = batch_run_one(&u, &cs[i], find_op(rq->batch[i]->op)))
+		if ((rv = batch_run_one(
+		         &u, &cs[i], find_op(rq->batch[i]->op)))
 		    != 0) {
 			failed = i;
 		}

@@ -77,10 +77,10 @@ gc_collect(server *srv)
 		}
 	}
 	// Roots: held from outside. Everything they reach is alive.
-	markstack ms = {0};
+	markstack ms = { 0 };
 	for (size_t i = 0; i < k; i++) {
 		if (all[i]->gc_refs > 0 && !all[i]->gc_reachable) {
-			sval root = {.kind = SV_REF, .ref = all[i]};
+			sval root = { .kind = SV_REF, .ref = all[i] };
 			push_reachable(&root, &ms);
 		}
 		while (ms.len > 0 && !ms.oom) {
@@ -128,15 +128,16 @@ gc_maybe(server *srv, bool force)
 		srv->gc_pending = 0;
 		return;
 	}
-	if (srv->gc_pending == 0 || (!force && srv->gc_pending < srv->gc_threshold)) {
+	if (srv->gc_pending == 0
+	    || (!force && srv->gc_pending < srv->gc_threshold)) {
 		return;
 	}
 	srv->gc_pending = 0;
-	uint64_t t0 = (uint64_t) clock_us();
+	uint64_t t0     = (uint64_t) clock_us();
 	gc_collect(srv);
 	// A pass walks every reference held (a big dict's values too): wait
 	// for more decrements after a long one, so that collection costs at
 	// most a bounded share of the time however large the store is.
-	uint64_t took       = (uint64_t) clock_us() - t0;
+	uint64_t took     = (uint64_t) clock_us() - t0;
 	srv->gc_threshold = took * 4 > GC_THRESHOLD ? took * 4 : GC_THRESHOLD;
 }

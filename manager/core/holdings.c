@@ -59,7 +59,6 @@ session_ref_drop(session *s, mobj *o)
 	return 0;
 }
 
-
 /* Gives sess a reference for each reference in v, in a fixed walk order;
  * *done counts them so that a failure can be undone by refs_drop. */
 static int

@@ -7,7 +7,7 @@
 
 int log_level = LOG_INFO;
 
-static const char *names[] = {"error", "warn", "info", "debug"};
+static const char *names[] = { "error", "warn", "info", "debug" };
 
 int
 log_parse_level(const char *s)
@@ -31,10 +31,10 @@ log_msg(int level, const char *fmt, ...)
 	struct tm       tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ managerd %s: ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
+	int     n = snprintf(line, sizeof(line),
+	        "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ managerd %s: ",
+	        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	        tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);

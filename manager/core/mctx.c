@@ -19,8 +19,9 @@ int
 mctx_arg_int(mctx *c, size_t i, int64_t *out)
 {
 	if (i >= c->nargs || c->args[i].kind != SV_INT) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be an int, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+		return mctx_fail(c, MGR_ETYPE,
+		    "argument %zu must be an int, not %s", i + 1,
+		    i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
 	}
 	*out = c->args[i].i;
 	return 0;
@@ -30,8 +31,9 @@ int
 mctx_arg_bool(mctx *c, size_t i, bool *out)
 {
 	if (i >= c->nargs || c->args[i].kind != SV_BOOL) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a bool, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+		return mctx_fail(c, MGR_ETYPE,
+		    "argument %zu must be a bool, not %s", i + 1,
+		    i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
 	}
 	*out = c->args[i].b;
 	return 0;
@@ -41,8 +43,9 @@ int
 mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
 {
 	if (i >= c->nargs || c->args[i].kind != SV_STR) {
-		return mctx_fail(c, MGR_ETYPE, "argument %zu must be a str, not %s",
-		    i + 1, i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
+		return mctx_fail(c, MGR_ETYPE,
+		    "argument %zu must be a str, not %s", i + 1,
+		    i < c->nargs ? sv_type_name(&c->args[i]) : "missing");
 	}
 	*s = sv_sdata(&c->args[i]);
 	if (len != NULL) {

@@ -43,13 +43,15 @@ typedef struct mtype {
 	void (*session_end)(mobj *o, struct session *s);
 	/* Optional: calls fn on every reference value o holds (cycle
 	 * collection). */
-	void (*each_ref)(mobj *o, void (*fn)(sval *ref, void *arg), void *arg);
+	void (*each_ref)(
+	    mobj *o, void (*fn)(sval *ref, void *arg), void *arg);
 	/* Optional: w's deadline passed (it is out of the timer heap, still
 	 * in its FIFO). Must answer it (waiter_done) or move it on. Default:
 	 * MGR_ETIMEDOUT. */
 	void (*expire)(mobj *o, struct waiter *w);
 	/* Optional: w's session ended; w is freed (unanswered) right after.
-	 * For types where a vanished waiter changes state (a barrier breaks). */
+	 * For types where a vanished waiter changes state (a barrier breaks).
+	 */
 	void (*cancel)(mobj *o, struct waiter *w);
 	/* Optional, for the data types: a deep copy of o->data (NULL when
 	 * out of memory), kept to undo an atomic batch that fails; freed or
@@ -72,7 +74,8 @@ struct mobj {
 	bool           gc_reachable;
 };
 
-/* ---- store (store.c) ---------------------------------------------------- */
+/* ---- store (store.c) ----------------------------------------------------
+ */
 
 /* A new object of type t with refs = 0 (the caller adds the first
  * reference), registered in the store. NULL when out of memory. */
@@ -81,33 +84,34 @@ mobj *store_new(struct server *srv, const mtype *t);
 mobj *store_find(struct server *srv, uint64_t id);
 void  mobj_incref(mobj *o);
 /* Drops one reference; at zero the object is destroyed and freed. */
-void  mobj_decref(mobj *o);
+void mobj_decref(mobj *o);
 /* At shutdown: every object is destroyed whatever its count, in any
  * order, so decrefs done by destroy must not free (srv->closing). */
-void  store_free_all(struct server *srv);
+void store_free_all(struct server *srv);
 /* mobj_incref / mobj_decref for the reference a value (SV_REF) holds: the
  * store counts those too, since while none exist no cycle can (gc.c). */
-void  mobj_incref_value(mobj *o);
-void  mobj_decref_value(mobj *o);
+void mobj_incref_value(mobj *o);
+void mobj_decref_value(mobj *o);
 /* mobj_decref for a short hold taken by the manager itself (around a
  * request): such a drop can't leave a new garbage cycle behind, so it
  * does not count towards the next cycle collection. */
-void  mobj_unhold(mobj *o);
+void mobj_unhold(mobj *o);
 
-/* ---- request context ----------------------------------------------------- */
+/* ---- request context -----------------------------------------------------
+ */
 
 typedef struct mctx {
-	struct server        *srv;
-	struct session       *sess;
-	const Mgr__Request   *rq;
-	mobj                 *obj;   /* target; NULL for manager operations */
-	sval                 *args;  /* decoded arguments, owned by the */
-	size_t                nargs; /* dispatcher: handlers may sv_move */
-	sval                  res;   /* owned result, freed after encoding */
-	const sval           *res_borrowed; /* or: a result borrowed from the
-	                                     * object, encoded before the lock
-	                                     * is dropped (takes precedence) */
-	char                  err[200];     /* error detail */
+	struct server      *srv;
+	struct session     *sess;
+	const Mgr__Request *rq;
+	mobj               *obj;   /* target; NULL for manager operations */
+	sval               *args;  /* decoded arguments, owned by the */
+	size_t              nargs; /* dispatcher: handlers may sv_move */
+	sval                res;   /* owned result, freed after encoding */
+	const sval         *res_borrowed; /* or: a result borrowed from the
+	                                   * object, encoded before the lock
+	                                   * is dropped (takes precedence) */
+	char err[200];                    /* error detail */
 } mctx;
 
 /* Records a formatted error detail and returns code (for return ...). */
@@ -136,12 +140,12 @@ enum mop_flags {
 
 typedef struct mop {
 	Mgr__Op  op;
-	uint32_t types;    /* MT(...) bits of the target types it applies
-	                    * to; 0: a manager operation */
-	uint8_t  min_args; /* checked by the dispatcher */
-	uint8_t  max_args;
-	uint8_t  flags;    /* enum mop_flags */
-	mop_fn   fn;
+	uint32_t types;   /* MT(...) bits of the target types it applies
+	                   * to; 0: a manager operation */
+	uint8_t min_args; /* checked by the dispatcher */
+	uint8_t max_args;
+	uint8_t flags; /* enum mop_flags */
+	mop_fn  fn;
 } mop;
 
 /* Each type file exports its mtype and its ops, ended by an entry with
@@ -158,6 +162,6 @@ extern const mop   lock_ops[], condition_ops[];
 extern const mtype scalar_type, array_type;
 extern const mop   scalar_ops[], array_ops[];
 /* The manager's own operations (admin.c): names, create, attach, info. */
-extern const mop   admin_ops[];
+extern const mop admin_ops[];
 
 #endif

@@ -16,7 +16,6 @@ struct listener {
 	listener *next;
 };
 
-
 int
 server_new(server **srvp, const server_opts *opts)
 {

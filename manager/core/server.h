@@ -24,19 +24,19 @@ typedef struct server {
 
 	idmap    objects; /* id -> mobj */
 	uint64_t next_id;
-	sval     names;   /* SV_DICT: name (str) -> SV_REF */
-	arena    txa;     /* reply trees, reset after each reply */
-	bool     closing; /* shutting down: decrefs free nothing */
-	mobj    *dying;   /* objects at zero, to destroy (store.c) */
+	sval     names;      /* SV_DICT: name (str) -> SV_REF */
+	arena    txa;        /* reply trees, reset after each reply */
+	bool     closing;    /* shutting down: decrefs free nothing */
+	mobj    *dying;      /* objects at zero, to destroy (store.c) */
 	uint64_t gc_pending; /* decrefs that left a container alive */
 	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */
 	uint64_t gc_threshold; /* gc_pending that triggers a collection */
-	uint64_t gc_freed;   /* objects freed by cycle collection */
+	uint64_t gc_freed;     /* objects freed by cycle collection */
 	bool     draining;
 
-	session *sessions; /* doubly linked */
-	size_t   nsessions;
-	uint64_t next_session;
+	session  *sessions; /* doubly linked */
+	size_t    nsessions;
+	uint64_t  next_session;
 	listener *listeners;
 	evgroup  *loops; /* the event loops serving connections (conn.c) */
 
@@ -63,7 +63,7 @@ typedef struct server_opts {
 	const void *key; /* required, non-empty */
 	size_t      keylen;
 	size_t      max_message; /* 0: 64 MiB */
-	int         io_threads;  /* event loop threads; 0: SERVER_IO_THREADS */
+	int         io_threads; /* event loop threads; 0: SERVER_IO_THREADS */
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
@@ -71,24 +71,24 @@ typedef struct server_opts {
 #define SERVER_IO_THREADS 2
 
 #define SERVER_DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
-#define SERVER_HANDSHAKE_MS 10000
+#define SERVER_HANDSHAKE_MS        10000
 
-int  server_new(server **srvp, const server_opts *opts);
+int server_new(server **srvp, const server_opts *opts);
 /* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
  * resolved) goes to bound (cap bytes). MGR_EINVAL for a bad URL, MGR_ECONN
  * when it can't bind (in use, no permission). */
-int  server_listen(server *srv, const char *url, char *bound, size_t cap);
+int server_listen(server *srv, const char *url, char *bound, size_t cap);
 /* Stops listening, closes every session, frees every object and srv. */
 void server_free(server *srv);
 
-/* ---- internal, between the server's files -------------------------------- */
+/* ---- internal, between the server's files --------------------------------
+ */
 
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
-int dispatch(server *srv, session *s, const Mgr__Request *rq);
+int          dispatch(server *srv, session *s, const Mgr__Request *rq);
 const mtype *dispatch_type(Mgr__ObjType code);
 const char  *dispatch_op_name(Mgr__Op op);
-
 
 /* Cycle collection (gc.c). */
 void gc_collect(server *srv);

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wire.h"
 #include "auth.h"
 #include "log.h"
 #include "pbcheck.h"
 #include "server.h"
 #include "session.h"
 #include "wait.h"
+#include "wire.h"
 
 void
 session_drop_all(session *s)
@@ -136,7 +136,8 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return 0; // closing after a failed handshake: ignore
 	}
 	Mgr__Request *rq = NULL;
-	if (pb_check(&mgr__request__descriptor, data, len, WIRE_PB_MAX_DEPTH)) {
+	if (pb_check(
+	        &mgr__request__descriptor, data, len, WIRE_PB_MAX_DEPTH)) {
 		rq = mgr__request__unpack(&s->rxa.pb, len, data);
 	}
 	if (rq == NULL) {

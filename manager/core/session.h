@@ -32,32 +32,34 @@ struct session {
 	uint64_t           id;
 	enum session_state state;
 	uint8_t            nonce[AUTH_NONCE_LEN];
-	idmap              refs;    /* object id -> (uintptr_t) references */
-	idmap              touched; /* ids of objects whose session_end runs */
-	struct waiter     *waiters; /* parked requests of this session */
-	arena              rxa;     /* unpacked requests, reset after each */
-	session           *prev, *next;
-	uint64_t           requests;
-	char               peer[96];
+	idmap              refs; /* object id -> (uintptr_t) references */
+	idmap          touched;  /* ids of objects whose session_end runs */
+	struct waiter *waiters;  /* parked requests of this session */
+	arena          rxa;      /* unpacked requests, reset after each */
+	session       *prev, *next;
+	uint64_t       requests;
+	char           peer[96];
 };
 
-/* ---- what a session holds (holdings.c) ----------------------------------- */
+/* ---- what a session holds (holdings.c) -----------------------------------
+ */
 
 uint64_t session_id(const session *s);
 /* Gives s one more reference to o (and o one more ref). MGR_ENOMEM. */
-int      session_ref_add(session *s, struct mobj *o);
+int session_ref_add(session *s, struct mobj *o);
 /* Drops one of s's references to o; MGR_ENOOBJ if s holds none. */
-int      session_ref_drop(session *s, struct mobj *o);
+int session_ref_drop(session *s, struct mobj *o);
 /* Gives s a reference to every object v refers to (nested too), all or
  * none: on MGR_ENOMEM s holds what it held before. */
-int      session_ref_add_all(session *s, const sval *v);
+int session_ref_add_all(session *s, const sval *v);
 /* Makes o's type's session_end hook run for s when s ends (s holds a
  * lock or permits of o). MGR_ENOMEM. */
-int      session_touch(session *s, struct mobj *o);
+int session_touch(session *s, struct mobj *o);
 /* The list of s's waiters (wait.c links them). */
 struct waiter **session_waiters(session *s);
 
-/* ---- replies (reply.c) ------------------------------------------------------- */
+/* ---- replies (reply.c)
+ * ------------------------------------------------------- */
 
 /* Encodes v, a value leaving the manager for s, into *out (nodes from a;
  * strings point into v, which must outlive the packing). Every reference
@@ -69,10 +71,11 @@ int session_encode_value(
  * MGR_ETOOBIG instead). MGR_ECONN when the connection is going. */
 int session_send(session *s, const Mgr__Reply *rp);
 
-/* ---- life (session.c) ------------------------------------------------------------ */
+/* ---- life (session.c)
+ * ------------------------------------------------------------ */
 
 /* Starts a session on an accepted socket (owned from here on). */
-int  session_start(struct server *srv, int fd, const char *peer);
+int session_start(struct server *srv, int fd, const char *peer);
 /* Drops everything s holds (waiters, locks, references). */
 void session_drop_all(session *s);
 /* Closes every session and waits until they are gone (shutdown); the

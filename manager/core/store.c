@@ -13,9 +13,9 @@ store_new(server *srv, const mtype *t)
 	if (o == NULL) {
 		return NULL;
 	}
-	o->id   = ++srv->next_id;
-	o->type = t;
-	o->srv  = srv;
+	o->id       = ++srv->next_id;
+	o->type     = t;
+	o->srv      = srv;
 	void **slot = idmap_put(&srv->objects, o->id);
 	if (slot == NULL) {
 		free(o);
@@ -103,7 +103,6 @@ mobj_decref(mobj *o)
 	}
 	srv->draining = false;
 }
-
 
 void
 store_free_all(server *srv)

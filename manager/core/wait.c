@@ -9,14 +9,15 @@
 #include "session.h"
 #include "wait.h"
 
-/* ---- the deadline heap -------------------------------------------------- */
+/* ---- the deadline heap --------------------------------------------------
+ */
 
 static void
 heap_swap(server *srv, size_t i, size_t j)
 {
-	waiter *t          = srv->heap[i];
-	srv->heap[i]       = srv->heap[j];
-	srv->heap[j]       = t;
+	waiter *t              = srv->heap[i];
+	srv->heap[i]           = srv->heap[j];
+	srv->heap[j]           = t;
 	srv->heap[i]->heap_idx = i;
 	srv->heap[j]->heap_idx = j;
 }
@@ -39,12 +40,12 @@ heap_down(server *srv, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < srv->heap_len &&
-		    srv->heap[l]->deadline < srv->heap[m]->deadline) {
+		if (l < srv->heap_len
+		    && srv->heap[l]->deadline < srv->heap[m]->deadline) {
 			m = l;
 		}
-		if (r < srv->heap_len &&
-		    srv->heap[r]->deadline < srv->heap[m]->deadline) {
+		if (r < srv->heap_len
+		    && srv->heap[r]->deadline < srv->heap[m]->deadline) {
 			m = r;
 		}
 		if (m == i) {
@@ -67,7 +68,7 @@ heap_add(server *srv, waiter *w)
 		srv->heap     = nh;
 		srv->heap_cap = cap;
 	}
-	w->heap_idx               = srv->heap_len;
+	w->heap_idx                = srv->heap_len;
 	srv->heap[srv->heap_len++] = w;
 	heap_up(srv, w->heap_idx);
 	if (w->heap_idx == 0) {
@@ -94,7 +95,8 @@ heap_remove(server *srv, waiter *w)
 	w->deadline = 0;
 }
 
-/* ---- lists ---------------------------------------------------------------- */
+/* ---- lists ----------------------------------------------------------------
+ */
 
 static void
 wlist_unlink(waiter *w)
@@ -160,7 +162,8 @@ waiter_free(waiter *w)
 	free(w);
 }
 
-/* ---- parking and answering ------------------------------------------------ */
+/* ---- parking and answering ------------------------------------------------
+ */
 
 int
 wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
@@ -265,7 +268,8 @@ wait_cancel_session(session *s, waiter **list)
 	}
 }
 
-/* ---- the timer thread ----------------------------------------------------- */
+/* ---- the timer thread -----------------------------------------------------
+ */
 
 static void *
 timer_main(void *arg)
@@ -283,7 +287,8 @@ timer_main(void *arg)
 			struct timespec ts;
 			ts.tv_sec  = (time_t) (w->deadline / 1000);
 			ts.tv_nsec = (long) (w->deadline % 1000) * 1000000;
-			pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
+			pthread_cond_timedwait(
+			    &srv->timer_cv, &srv->mtx, &ts);
 			continue;
 		}
 		// Every waiter that is due expires now; the replies are

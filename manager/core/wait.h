@@ -31,29 +31,29 @@ typedef struct wlist {
 
 struct waiter {
 	struct session *sess;
-	uint64_t        rq_id;    /* the request to answer */
-	uint64_t        thread;   /* the client thread (lock ownership) */
+	uint64_t        rq_id;  /* the request to answer */
+	uint64_t        thread; /* the client thread (lock ownership) */
 	Mgr__Op         op;
 	mobj           *obj;
-	wlist          *list;     /* the FIFO it is in, or NULL */
+	wlist          *list; /* the FIFO it is in, or NULL */
 	waiter         *prev, *next;
 	waiter         *sprev, *snext; /* in its session's list */
-	uint64_t        deadline; /* monotonic ms; 0: none */
-	size_t          heap_idx; /* in the timer heap, when deadline */
+	uint64_t        deadline;      /* monotonic ms; 0: none */
+	size_t          heap_idx;      /* in the timer heap, when deadline */
 	/* for the type's own use */
-	int             kind;
-	int64_t         n;
-	sval            val;
-	bool            flag;
+	int     kind;
+	int64_t n;
+	sval    val;
+	bool    flag;
 };
 
 /* Parks the request of c on q with the request's timeout (timeout_ms < 0:
  * none; 0 is for the handler to refuse before calling this). Returns
  * MGR_PENDING with *wp set (the handler may fill kind, n, val), or
  * MGR_ENOMEM. */
-int  wait_park(mctx *c, wlist *q, waiter **wp);
+int wait_park(mctx *c, wlist *q, waiter **wp);
 /* Same with an explicit relative timeout in ms (< 0: none). */
-int  wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp);
+int wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp);
 /* Answers w with status (0 or MGR_E*) and, on 0, the result res (moved;
  * may be NULL for none), then unlinks and frees w (its val too). */
 void waiter_done(waiter *w, int status, sval *res);

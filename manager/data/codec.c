@@ -285,4 +285,3 @@ sv_to_pb(const sval *v, arena *a, Mgr__Value *out, size_t *nrefs)
 	}
 	return rc;
 }
-

@@ -107,7 +107,8 @@ idmap_del(idmap *m, uint64_t key)
 		}
 		size_t home = slot_of(m->slots[j].key, m->cap);
 		// Move j to i unless its home lies cyclically in (i, j].
-		if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j)) {
+		if ((i <= j) ? (i < home && home <= j)
+		             : (i < home || home <= j)) {
 			continue;
 		}
 		m->slots[i] = m->slots[j];

@@ -18,16 +18,16 @@ typedef struct idmap {
 	size_t      len;
 } idmap;
 
-void   idmap_init(idmap *m);
-void   idmap_fini(idmap *m);
+void idmap_init(idmap *m);
+void idmap_fini(idmap *m);
 /* The value for key, or NULL. */
-void  *idmap_get(const idmap *m, uint64_t key);
+void *idmap_get(const idmap *m, uint64_t key);
 /* The slot's value pointer for key, inserting NULL if absent; NULL when
  * out of memory. Valid until the next insertion or deletion. */
 void **idmap_put(idmap *m, uint64_t key);
 /* Removes key; returns its value or NULL. */
-void  *idmap_del(idmap *m, uint64_t key);
+void *idmap_del(idmap *m, uint64_t key);
 /* Iteration: for (size_t i = 0; idmap_next(m, &i, &k, &v);) */
-int    idmap_next(const idmap *m, size_t *pos, uint64_t *key, void **val);
+int idmap_next(const idmap *m, size_t *pos, uint64_t *key, void **val);
 
 #endif

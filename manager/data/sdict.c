@@ -19,14 +19,14 @@ typedef struct sdict_entry {
 } sdict_entry;
 
 struct sdict {
-	size_t    len;  /* live entries */
-	size_t    used; /* entries[0..used) in use, holes included */
-	size_t    fill; /* index slots not IX_EMPTY (live and dummy) */
-	size_t    ecap; /* entries allocated: 2/3 of the index slots */
-	size_t    mask; /* index slots - 1 */
+	size_t       len;  /* live entries */
+	size_t       used; /* entries[0..used) in use, holes included */
+	size_t       fill; /* index slots not IX_EMPTY (live and dummy) */
+	size_t       ecap; /* entries allocated: 2/3 of the index slots */
+	size_t       mask; /* index slots - 1 */
 	sdict_entry *entries;
-	void     *index; /* int32_t, or int64_t when wide; NULL when empty */
-	bool      wide;
+	void *index; /* int32_t, or int64_t when wide; NULL when empty */
+	bool  wide;
 };
 
 static inline int64_t
@@ -125,7 +125,7 @@ resize(sdict *d, size_t need)
 	if (ecap > SIZE_MAX / sizeof(sdict_entry) || size > SIZE_MAX / slot) {
 		return MGR_ENOMEM;
 	}
-	void     *index   = malloc(size * slot);
+	void        *index   = malloc(size * slot);
 	sdict_entry *entries = malloc(ecap * sizeof(sdict_entry));
 	if (index == NULL || entries == NULL) {
 		free(index);
@@ -167,9 +167,9 @@ insert_new(sdict *d, uint64_t h, sval *key, sval *value)
 		}
 	}
 	sdict_entry *e = &d->entries[d->used];
-	e->hash     = h;
-	e->key      = sv_move(key);
-	e->value    = sv_move(value);
+	e->hash        = h;
+	e->key         = sv_move(key);
+	e->value       = sv_move(value);
 	ix_set(d, free_slot(d, h), (int64_t) d->used);
 	d->used++;
 	d->fill++;
@@ -292,10 +292,10 @@ sdict_popitem(sdict *d, sval *key, sval *value)
 	if (d->len == 0) {
 		return MGR_EKEY;
 	}
-	int64_t   ix = (int64_t) d->used - 1; // live: trailing holes trimmed
-	sdict_entry *e  = &d->entries[ix];
-	*key         = e->key;
-	*value       = e->value;
+	int64_t ix = (int64_t) d->used - 1; // live: trailing holes trimmed
+	sdict_entry *e = &d->entries[ix];
+	*key           = e->key;
+	*value         = e->value;
 	unlink_entry(d, slot_of(d, e->hash, ix), ix);
 	return 0;
 }
@@ -304,7 +304,7 @@ void
 sdict_clear(sdict *d)
 {
 	sdict_entry *entries = d->entries;
-	size_t    used    = d->used;
+	size_t       used    = d->used;
 	free(d->index);
 	memset(d, 0, sizeof(*d));
 	free_entries(entries, used);
@@ -339,8 +339,8 @@ sdict_copy(const sdict *d, sdict **out)
 	}
 	for (size_t i = 0; i < d->used; i++) {
 		const sdict_entry *e = &d->entries[i];
-		sval            k, v;
-		int             rc;
+		sval               k, v;
+		int                rc;
 		if (e->key.kind == SV_HOLE) {
 			continue;
 		}
@@ -379,7 +379,7 @@ sdict_update(sdict *dst, sdict *src)
 	}
 	for (size_t i = 0; i < src->used; i++) {
 		sdict_entry *e = &src->entries[i];
-		size_t    slot;
+		size_t       slot;
 		if (e->key.kind == SV_HOLE) {
 			continue;
 		}
@@ -410,4 +410,3 @@ sdict_next(const sdict *d, size_t *pos, sval **key, sval **value)
 	}
 	return false;
 }
-

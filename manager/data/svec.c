@@ -405,4 +405,3 @@ svec_copy(const svec *v, svec **out)
 {
 	return svec_slice(v, 0, (int64_t) v->len, out);
 }
-

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdict.h"
-#include "svec.h"
 #include "object.h"
 #include "repr.h"
+#include "sdict.h"
+#include "svec.h"
 
 /* ---- construction ---------------------------------------------------------
  */
@@ -667,7 +667,8 @@ repr_d(repr_buf *r, const sval *v, int depth)
 			size_t pos = 0;
 			sval  *k, *x;
 			bool   first = true;
-			while (!r->full && sdict_next(v->dict, &pos, &k, &x)) {
+			while (
+			    !r->full && sdict_next(v->dict, &pos, &k, &x)) {
 				if (!first) {
 					repr_puts(r, ", ");
 				}

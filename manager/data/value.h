@@ -15,7 +15,6 @@
 
 #include "wire.h"
 
-
 struct mobj;
 
 typedef enum sv_kind {
@@ -44,9 +43,9 @@ typedef struct sdict sdict; /* ordered hash map sval -> sval: dict.c */
 typedef struct sval {
 	uint8_t kind; /* sv_kind */
 	/* SV_STR / SV_BYTES of up to SV_INLINE_MAX bytes are held inline,
-	 * from ihead on over the union's bytes (and a NUL): no allocation, and
-	 * 16 bytes for what would cost a 32-byte malloc chunk. ilen is 1 +
-	 * their length then, 0 when the string is in str. Use sv_sdata and
+	 * from ihead on over the union's bytes (and a NUL): no allocation,
+	 * and 16 bytes for what would cost a 32-byte malloc chunk. ilen is 1
+	 * + their length then, 0 when the string is in str. Use sv_sdata and
 	 * sv_slen, never str directly. */
 	uint8_t ilen;
 	char    ihead[6];
@@ -61,7 +60,7 @@ typedef struct sval {
 	};
 } sval;
 
-#define SV_NONE_INIT ((sval){.kind = SV_NONE})
+#define SV_NONE_INIT  ((sval) { .kind = SV_NONE })
 #define SV_INLINE_MAX 13
 
 _Static_assert(sizeof(sval) == 16, "sval is 16 bytes");
@@ -89,58 +88,58 @@ sv_slen(const sval *v)
 static inline sval
 sv_int(int64_t i)
 {
-	return (sval){.kind = SV_INT, .i = i};
+	return (sval) { .kind = SV_INT, .i = i };
 }
 static inline sval
 sv_bool(bool b)
 {
-	return (sval){.kind = SV_BOOL, .b = b};
+	return (sval) { .kind = SV_BOOL, .b = b };
 }
 static inline sval
 sv_float(double f)
 {
-	return (sval){.kind = SV_FLOAT, .f = f};
+	return (sval) { .kind = SV_FLOAT, .f = f };
 }
 /* Takes *v, leaving SV_NONE behind. */
 static inline sval
 sv_move(sval *v)
 {
-	sval r = *v;
+	sval r  = *v;
 	v->kind = SV_NONE;
 	return r;
 }
 
 /* String of len bytes (copied); kind is SV_STR or SV_BYTES. MGR_ENOMEM. */
-int  sv_str(sval *out, sv_kind kind, const char *p, size_t len);
+int sv_str(sval *out, sv_kind kind, const char *p, size_t len);
 /* A reference to o (takes a new reference: mobj_incref). */
 sval sv_ref(struct mobj *o);
 /* An empty list / tuple / dict. MGR_ENOMEM. */
-int  sv_new_list(sval *out, sv_kind kind, size_t cap_hint);
-int  sv_new_dict(sval *out);
+int sv_new_list(sval *out, sv_kind kind, size_t cap_hint);
+int sv_new_dict(sval *out);
 
 /* Releases what v owns and resets it to SV_NONE. */
 void sv_free(sval *v);
 /* Deep copy (references: a new reference to the same object). */
-int  sv_copy(sval *dst, const sval *src);
+int sv_copy(sval *dst, const sval *src);
 
 /* Typed equality: SV_INT 1, SV_FLOAT 1.0 and SV_BOOL true differ. Lists
  * and tuples item by item, dicts as sets of pairs, refs by object. NaN is
  * equal to itself (a key can be found again). */
-bool     sv_equal(const sval *a, const sval *b);
+bool sv_equal(const sval *a, const sval *b);
 /* Can v be a dict key: scalars, refs, tuples of hashables. */
-bool     sv_hashable(const sval *v);
+bool sv_hashable(const sval *v);
 /* Hash consistent with sv_equal; only for hashable values. */
 uint64_t sv_hash(const sval *v);
 /* Ordering for list.sort: numbers (bool, int, float) among themselves,
  * str with str, bytes with bytes, lists with lists and tuples with tuples
  * lexicographically. *cmp gets <0, 0, >0. MGR_ETYPE when not orderable
  * (None, dicts, refs, mixed kinds), with nothing written. */
-int      sv_compare(const sval *a, const sval *b, int *cmp);
+int sv_compare(const sval *a, const sval *b, int *cmp);
 /* addition: sv_compare that, on MGR_ETYPE, also points *bad_a and *bad_b
  * (when not NULL) at the pair that could not be ordered: a and b, or items
  * nested in them (Python names the innermost pair in its message). */
-int      sv_compare_ex(const sval *a, const sval *b, int *cmp,
-         const sval **bad_a, const sval **bad_b);
+int sv_compare_ex(const sval *a, const sval *b, int *cmp, const sval **bad_a,
+    const sval **bad_b);
 /* Python's type name of v ("int", "str", "NoneType", ...; a reference gives
  * its object's type name, "dict"...). */
 const char *sv_type_name(const sval *v);

@@ -1,6 +1,6 @@
-#include "wire.h"
-#include "clock.h"
 #include "conn.h"
+#include "clock.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <poll.h>

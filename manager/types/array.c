@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svec.h"
 #include "object.h"
+#include "svec.h"
 #include "typecode.h"
 
 /* ==== sarray: pure data ====================================================
@@ -199,7 +199,8 @@ h_set(mctx *c)
 		return mctx_fail(
 		    c, MGR_EINDEX, "array assignment index out of range");
 	}
-	return tc_store(target_array(c)->t, &c->args[1], cell, c->err, sizeof(c->err));
+	return tc_store(
+	    target_array(c)->t, &c->args[1], cell, c->err, sizeof(c->err));
 }
 
 /* SLICE start stop -> list (step 1; bounds clamped as in Python). */

@@ -211,7 +211,8 @@ h_broken(mctx *c)
 #define T_BARRIER MT(MGR__OBJ_TYPE__OBJ_BARRIER)
 
 const mop barrier_ops[] = {
-	{ MGR__OP__OP_BARRIER_WAIT, T_BARRIER, 0, 0, MOP_WRITE | MOP_BLOCKS, h_wait },
+	{ MGR__OP__OP_BARRIER_WAIT, T_BARRIER, 0, 0, MOP_WRITE | MOP_BLOCKS,
+	    h_wait },
 	{ MGR__OP__OP_BARRIER_ABORT, T_BARRIER, 0, 0, MOP_WRITE, h_abort },
 	{ MGR__OP__OP_BARRIER_RESET, T_BARRIER, 0, 0, MOP_WRITE, h_reset },
 	{ MGR__OP__OP_BARRIER_PARTIES, T_BARRIER, 0, 0, 0, h_parties },

@@ -223,8 +223,10 @@ h_notify_all(mctx *c)
 #define T_COND MT(MGR__OBJ_TYPE__OBJ_CONDITION)
 
 const mop condition_ops[] = {
-	{ MGR__OP__OP_COND_WAIT, T_COND, 0, 0, MOP_WRITE | MOP_BLOCKS, h_wait },
+	{ MGR__OP__OP_COND_WAIT, T_COND, 0, 0, MOP_WRITE | MOP_BLOCKS,
+	    h_wait },
 	{ MGR__OP__OP_COND_NOTIFY, T_COND, 0, 1, MOP_WRITE, h_notify },
-	{ MGR__OP__OP_COND_NOTIFY_ALL, T_COND, 0, 0, MOP_WRITE, h_notify_all },
+	{ MGR__OP__OP_COND_NOTIFY_ALL, T_COND, 0, 0, MOP_WRITE,
+	    h_notify_all },
 	{ 0 },
 };

@@ -6,7 +6,6 @@
 #include "sdict.h"
 #include "svec.h"
 
-
 static sdict *
 target_dict(mctx *c)
 {
@@ -158,11 +157,11 @@ dict_clone(mobj *o)
 }
 
 const mtype dict_type = {
-	.code     = MGR__OBJ_TYPE__OBJ_DICT,
-	.name     = "dict",
-	.create   = dict_create,
-	.destroy  = dict_destroy,
-	.each_ref = dict_each_ref,
+	.code       = MGR__OBJ_TYPE__OBJ_DICT,
+	.name       = "dict",
+	.create     = dict_create,
+	.destroy    = dict_destroy,
+	.each_ref   = dict_each_ref,
 	.clone_data = dict_clone,
 };
 
@@ -170,7 +169,9 @@ static int
 h_set(mctx *c)
 {
 	int rc = check_key(c, &c->args[0]);
-	if (rc == 0 && (rc = sdict_set(target_dict(c), &c->args[0], &c->args[1])) != 0) {
+	if (rc == 0
+	    && (rc = sdict_set(target_dict(c), &c->args[0], &c->args[1]))
+	        != 0) {
 		return fail_rc(c, rc);
 	}
 	return rc;
@@ -422,7 +423,8 @@ const mop dict_ops[] = {
 	{ MGR__OP__OP_DICT_LEN, T_DICT, 0, 0, 0, h_len },
 	{ MGR__OP__OP_DICT_POP, T_DICT, 1, 2, MOP_WRITE, h_pop },
 	{ MGR__OP__OP_DICT_POPITEM, T_DICT, 0, 0, MOP_WRITE, h_popitem },
-	{ MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, MOP_WRITE, h_setdefault },
+	{ MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, MOP_WRITE,
+	    h_setdefault },
 	{ MGR__OP__OP_DICT_UPDATE, T_DICT, 1, 1, MOP_WRITE, h_update },
 	{ MGR__OP__OP_DICT_CLEAR, T_DICT, 0, 0, MOP_WRITE, h_clear },
 	{ MGR__OP__OP_DICT_KEYS, T_DICT, 0, 0, 0, h_keys },

@@ -5,7 +5,6 @@
 #include "object.h"
 #include "svec.h"
 
-
 static svec *
 target_list(mctx *c)
 {
@@ -61,11 +60,11 @@ list_clone(mobj *o)
 }
 
 const mtype list_type = {
-	.code     = MGR__OBJ_TYPE__OBJ_LIST,
-	.name     = "list",
-	.create   = list_create,
-	.destroy  = list_destroy,
-	.each_ref = list_each_ref,
+	.code       = MGR__OBJ_TYPE__OBJ_LIST,
+	.name       = "list",
+	.create     = list_create,
+	.destroy    = list_destroy,
+	.each_ref   = list_each_ref,
 	.clone_data = list_clone,
 };
 

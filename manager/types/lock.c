@@ -459,7 +459,8 @@ h_locked(mctx *c)
 	    | MT(MGR__OBJ_TYPE__OBJ_CONDITION))
 
 const mop lock_ops[] = {
-	{ MGR__OP__OP_ACQUIRE, T_LOCKS, 0, 0, MOP_WRITE | MOP_BLOCKS, h_acquire },
+	{ MGR__OP__OP_ACQUIRE, T_LOCKS, 0, 0, MOP_WRITE | MOP_BLOCKS,
+	    h_acquire },
 	{ MGR__OP__OP_RELEASE_LOCK, T_LOCKS, 0, 0, MOP_WRITE, h_release },
 	{ MGR__OP__OP_LOCKED, T_LOCKS, 0, 0, 0, h_locked },
 	{ 0 },

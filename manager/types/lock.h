@@ -95,5 +95,4 @@ void lock_fail_via(mobj *lk, mobj *via, int status);
 /* MGR_EINVAL (with a detail) for a request timeout below -1 (forever). */
 int lock_check_timeout(mctx *c);
 
-
 #endif

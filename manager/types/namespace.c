@@ -3,8 +3,8 @@
  * part); this file only holds the handlers. */
 #include <stdlib.h>
 
-#include "sdict.h"
 #include "object.h"
+#include "sdict.h"
 
 static sdict *
 target_ns(mctx *c)
@@ -81,11 +81,11 @@ ns_clone(mobj *o)
 }
 
 const mtype namespace_type = {
-	.code     = MGR__OBJ_TYPE__OBJ_NAMESPACE,
-	.name     = "namespace",
-	.create   = ns_create,
-	.destroy  = ns_destroy,
-	.each_ref = ns_each_ref,
+	.code       = MGR__OBJ_TYPE__OBJ_NAMESPACE,
+	.name       = "namespace",
+	.create     = ns_create,
+	.destroy    = ns_destroy,
+	.each_ref   = ns_each_ref,
 	.clone_data = ns_clone,
 };
 
@@ -103,7 +103,9 @@ h_set(mctx *c)
 {
 	const char *name;
 	int         rc = mctx_arg_str(c, 0, &name, NULL);
-	if (rc == 0 && (rc = sdict_set(target_ns(c), &c->args[0], &c->args[1])) != 0) {
+	if (rc == 0
+	    && (rc = sdict_set(target_ns(c), &c->args[0], &c->args[1]))
+	        != 0) {
 		return fail_rc(c, rc);
 	}
 	return rc;

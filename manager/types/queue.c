@@ -347,12 +347,15 @@ h_join(mctx *c)
 #define T_QUEUE MT(MGR__OBJ_TYPE__OBJ_QUEUE)
 
 const mop queue_ops[] = {
-	{ MGR__OP__OP_QUEUE_PUT, T_QUEUE, 1, 1, MOP_WRITE | MOP_BLOCKS, h_put },
-	{ MGR__OP__OP_QUEUE_GET, T_QUEUE, 0, 0, MOP_WRITE | MOP_BLOCKS, h_get },
+	{ MGR__OP__OP_QUEUE_PUT, T_QUEUE, 1, 1, MOP_WRITE | MOP_BLOCKS,
+	    h_put },
+	{ MGR__OP__OP_QUEUE_GET, T_QUEUE, 0, 0, MOP_WRITE | MOP_BLOCKS,
+	    h_get },
 	{ MGR__OP__OP_QUEUE_QSIZE, T_QUEUE, 0, 0, 0, h_qsize },
 	{ MGR__OP__OP_QUEUE_EMPTY, T_QUEUE, 0, 0, 0, h_empty },
 	{ MGR__OP__OP_QUEUE_FULL, T_QUEUE, 0, 0, 0, h_full },
-	{ MGR__OP__OP_QUEUE_TASK_DONE, T_QUEUE, 0, 0, MOP_WRITE, h_task_done },
+	{ MGR__OP__OP_QUEUE_TASK_DONE, T_QUEUE, 0, 0, MOP_WRITE,
+	    h_task_done },
 	{ MGR__OP__OP_QUEUE_JOIN, T_QUEUE, 0, 0, MOP_BLOCKS, h_join },
 	{ 0 },
 };
