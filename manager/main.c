@@ -62,16 +62,83 @@ make_key(char **key, size_t *len)
 	return *key ? 0 : -1;
 }
 
-int
-main(int argc, char **argv)
-{
+/* What the command line asked for. */
+typedef struct daemon_opts {
 	const char *urls[MAX_LISTEN];
-	int         nurls    = 0;
-	const char *keyfile  = NULL;
-	size_t      maxmsg   = 0;
-	int         ready_fd = -1, lifeline_fd = -1;
-	int         io_threads = 0;
+	int         nurls;
+	const char *keyfile;
+	size_t      maxmsg;
+	int         ready_fd, lifeline_fd;
+	int         io_threads;
+} daemon_opts;
 
+/* A number in [lo, hi] from val for option a, or a usage error. */
+static int
+parse_number(const char *a, const char *val, long long lo, long long hi,
+    long long *out)
+{
+	char     *end;
+	long long v = strtoll(val, &end, 10);
+	if (*end != '\0' || end == val || v < lo || v > hi) {
+		fprintf(
+		    stderr, "managerd: %s takes %lld to %lld\n", a, lo, hi);
+		return 2;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads one option a with its value val into o: 0, or the exit status of
+ * a usage error (2). */
+static int
+parse_option(daemon_opts *o, const char *a, const char *val)
+{
+	long long v = 0;
+	int       rc;
+	if (strcmp(a, "--listen") == 0) {
+		if (o->nurls == MAX_LISTEN) {
+			fprintf(stderr, "managerd: too many --listen\n");
+			return 2;
+		}
+		o->urls[o->nurls++] = val;
+	} else if (strcmp(a, "--authkey-file") == 0) {
+		o->keyfile = val;
+	} else if (strcmp(a, "--max-message") == 0) {
+		if ((rc = parse_number(a, val, 1024, 1ll << 31, &v)) != 0) {
+			return rc;
+		}
+		o->maxmsg = (size_t) v;
+	} else if (strcmp(a, "--io-threads") == 0) {
+		if ((rc = parse_number(a, val, 1, 64, &v)) != 0) {
+			return rc;
+		}
+		o->io_threads = (int) v;
+	} else if (strcmp(a, "--log-level") == 0) {
+		if ((log_level = log_parse_level(val)) < 0) {
+			fprintf(
+			    stderr, "managerd: unknown log level %s\n", val);
+			return 2;
+		}
+	} else if (strcmp(a, "--ready-fd") == 0
+	    || strcmp(a, "--lifeline-fd") == 0) {
+		if ((rc = parse_number(a, val, 0, 1 << 20, &v)) != 0) {
+			return rc;
+		}
+		*(a[2] == 'r' ? &o->ready_fd : &o->lifeline_fd) = (int) v;
+	} else {
+		fprintf(stderr, "managerd: unknown option %s\n", a);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* The command line into o: -1 to go on, or the exit status (0 after
+ * --help, 2 for a usage error). */
+static int
+parse_args(int argc, char **argv, daemon_opts *o)
+{
+	*o = (daemon_opts) { .ready_fd = -1, .lifeline_fd = -1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a   = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -85,68 +152,116 @@ main(int argc, char **argv)
 			return 2;
 		}
 		i++;
-		char *end;
-		if (strcmp(a, "--listen") == 0) {
-			if (nurls == MAX_LISTEN) {
-				fprintf(
-				    stderr, "managerd: too many --listen\n");
-				return 2;
-			}
-			urls[nurls++] = val;
-		} else if (strcmp(a, "--authkey-file") == 0) {
-			keyfile = val;
-		} else if (strcmp(a, "--max-message") == 0) {
-			unsigned long long v = strtoull(val, &end, 10);
-			if (*end != '\0' || v < 1024 || v > (1ull << 31)) {
-				fprintf(stderr,
-				    "managerd: --max-message takes "
-				    "1024 to 2147483648 bytes\n");
-				return 2;
-			}
-			maxmsg = (size_t) v;
-		} else if (strcmp(a, "--io-threads") == 0) {
-			long v = strtol(val, &end, 10);
-			if (*end != '\0' || v < 1 || v > 64) {
-				fprintf(stderr,
-				    "managerd: --io-threads takes "
-				    "1 to 64\n");
-				return 2;
-			}
-			io_threads = (int) v;
-		} else if (strcmp(a, "--log-level") == 0) {
-			if ((log_level = log_parse_level(val)) < 0) {
-				fprintf(stderr,
-				    "managerd: unknown log level %s\n", val);
-				return 2;
-			}
-		} else if (strcmp(a, "--ready-fd") == 0) {
-			ready_fd = (int) strtol(val, &end, 10);
-		} else if (strcmp(a, "--lifeline-fd") == 0) {
-			lifeline_fd = (int) strtol(val, &end, 10);
-		} else {
-			fprintf(stderr, "managerd: unknown option %s\n", a);
-			usage(stderr);
-			return 2;
+		int rc = parse_option(o, a, val);
+		if (rc != 0) {
+			return rc;
 		}
 	}
-	if (nurls == 0) {
+	if (o->nurls == 0) {
 		fprintf(stderr, "managerd: give at least one --listen URL\n");
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
+/* The authkey: from --authkey-file, MGR_AUTHKEY, or made afresh. */
+static int
+load_key(const daemon_opts *o, char **key, size_t *keylen)
+{
+	const char *env = getenv("MGR_AUTHKEY");
+	if (o->keyfile != NULL) {
+		if (auth_read_key_file(o->keyfile, key, keylen) != 0) {
+			fprintf(stderr,
+			    "managerd: cannot read a key from %s\n",
+			    o->keyfile);
+			return -1;
+		}
+		return 0;
+	}
+	if (env != NULL && env[0] != '\0') {
+		*key    = strdup(env);
+		*keylen = *key != NULL ? strlen(*key) : 0;
+		return *key != NULL ? 0 : -1;
+	}
+	return make_key(key, keylen);
+}
+
+/* Listens on every URL, printing (and writing to --ready-fd) each bound
+ * URL, then "ready". */
+static int
+listen_all(server *srv, const daemon_opts *o)
+{
+	FILE *ready = o->ready_fd >= 0 ? fdopen(o->ready_fd, "w") : NULL;
+	for (int i = 0; i < o->nurls; i++) {
+		char bound[300];
+		int rv = server_listen(srv, o->urls[i], bound, sizeof(bound));
+		if (rv != 0) {
+			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
+			    o->urls[i], mgr_strerror(rv));
+			if (ready != NULL) {
+				fclose(ready);
+			}
+			return -1;
+		}
+		printf("managerd: listening on %s\n", bound);
+		if (ready != NULL) {
+			fprintf(ready, "%s\n", bound);
+		}
+	}
+	fflush(stdout);
+	if (ready != NULL) {
+		fprintf(ready, "ready\n");
+		fclose(ready);
+	}
+	return 0;
+}
+
+/* Waits for SIGTERM or SIGINT (on sfd) or the end of the lifeline. */
+static void
+wait_for_stop(int sfd, int lifeline_fd)
+{
+	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+		{ .fd = lifeline_fd, .events = POLLIN } };
+	for (;;) {
+		int n = poll(pfd, lifeline_fd >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
+			return;
+		}
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				log_msg(LOG_INFO, "signal %u: shutting down",
+				    si.ssi_signo);
+			}
+			return;
+		}
+		if (lifeline_fd >= 0 && pfd[1].revents) {
+			char b[64];
+			if (read(lifeline_fd, b, sizeof(b)) <= 0) {
+				log_msg(
+				    LOG_INFO, "parent gone: shutting down");
+				return;
+			}
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	daemon_opts o;
+	int         rc = parse_args(argc, argv, &o);
+	if (rc >= 0) {
+		return rc;
+	}
 	char  *key = NULL;
 	size_t keylen;
-	if (keyfile != NULL) {
-		if (auth_read_key_file(keyfile, &key, &keylen) != 0) {
-			fprintf(stderr,
-			    "managerd: cannot read a key from %s\n", keyfile);
-			return 1;
-		}
-	} else if (getenv("MGR_AUTHKEY") && getenv("MGR_AUTHKEY")[0]) {
-		key    = strdup(getenv("MGR_AUTHKEY"));
-		keylen = strlen(key);
-	} else if (make_key(&key, &keylen) != 0) {
+	if (load_key(&o, &key, &keylen) != 0) {
 		return 1;
 	}
 
@@ -161,66 +276,22 @@ main(int argc, char **argv)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
 	server     *srv;
-	server_opts o  = { .key = key,
-		 .keylen        = keylen,
-		 .max_message   = maxmsg,
-		 .io_threads    = io_threads };
-	int         rv = server_new(&srv, &o);
+	server_opts so = { .key = key,
+		.keylen         = keylen,
+		.max_message    = o.maxmsg,
+		.io_threads     = o.io_threads };
+	int         rv = server_new(&srv, &so);
 	free(key);
 	if (rv != 0) {
 		fprintf(stderr, "managerd: %s\n", mgr_strerror(rv));
 		return 1;
 	}
-	FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
-	for (int i = 0; i < nurls; i++) {
-		char bound[300];
-		if ((rv = server_listen(srv, urls[i], bound, sizeof(bound)))
-		    != 0) {
-			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
-			    urls[i], mgr_strerror(rv));
-			server_free(srv);
-			return 1;
-		}
-		printf("managerd: listening on %s\n", bound);
-		if (ready != NULL) {
-			fprintf(ready, "%s\n", bound);
-		}
-	}
-	fflush(stdout);
-	if (ready != NULL) {
-		fprintf(ready, "ready\n");
-		fclose(ready);
+	if (listen_all(srv, &o) != 0) {
+		server_free(srv);
+		return 1;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
-
-	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
-		{ .fd = lifeline_fd, .events = POLLIN } };
-	for (;;) {
-		int n = poll(pfd, lifeline_fd >= 0 ? 2 : 1, -1);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[0].revents) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				log_msg(LOG_INFO, "signal %u: shutting down",
-				    si.ssi_signo);
-			}
-			break;
-		}
-		if (lifeline_fd >= 0 && pfd[1].revents) {
-			char b[64];
-			if (read(lifeline_fd, b, sizeof(b)) <= 0) {
-				log_msg(
-				    LOG_INFO, "parent gone: shutting down");
-				break;
-			}
-		}
-	}
+	wait_for_stop(sfd, o.lifeline_fd);
 	server_free(srv);
 	close(sfd);
 	return 0;

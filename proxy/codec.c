@@ -48,94 +48,72 @@ encode_array(mgr_client *c, const mgr_value *src, size_t n, size_t step,
 }
 
 static int
-encode(
-    mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out, int depth)
+encode_str(const mgr_value *v, arena *a, Mgr__Value *out)
 {
-	Mgr__Seq *seq;
-	Mgr__Map *map;
-	Mgr__Ref *ref;
-	char     *s;
-	int       rv;
-
-	mgr__value__init(out);
-	switch (v->kind) {
-	case MGR_NONE:
-		out->kind_case = MGR__VALUE__KIND_NONE;
-		out->none      = 1;
-		return 0;
-	case MGR_BOOL:
-		out->kind_case = MGR__VALUE__KIND_B;
-		out->b         = v->b;
-		return 0;
-	case MGR_INT:
-		out->kind_case = MGR__VALUE__KIND_I;
-		out->i         = v->i;
-		return 0;
-	case MGR_FLOAT:
-		out->kind_case = MGR__VALUE__KIND_F;
-		out->f         = v->f;
-		return 0;
-	case MGR_STR:
-		// protobuf-c packs a string up to its NUL: an embedded NUL
-		// would silently cut it.
-		if (v->s == NULL
-		    || (v->len > 0 && memchr(v->s, '\0', v->len) != NULL)) {
-			client_set_detail("str value %s",
-			    v->s == NULL ? "is NULL"
-			                 : "has an embedded NUL (use bytes)");
-			return MGR_EINVAL;
-		}
-		if ((v->flags & MGR_VALUE_OWNED) != 0) {
-			// Library-made strings always end in a NUL.
-			s = (char *) v->s;
-		} else {
-			// mgr_strn may point into a longer buffer: copy so
-			// that the packer sees exactly len bytes.
-			if (v->len == SIZE_MAX
-			    || (s = arena_alloc(a, v->len + 1)) == NULL) {
-				return MGR_ENOMEM;
-			}
-			memcpy(s, v->s, v->len);
-			s[v->len] = '\0';
-		}
-		out->kind_case = MGR__VALUE__KIND_S;
-		out->s         = s;
-		return 0;
-	case MGR_BYTES:
-		if (v->bytes == NULL && v->len > 0) {
-			client_set_detail("bytes value is NULL");
-			return MGR_EINVAL;
-		}
-		out->kind_case = MGR__VALUE__KIND_Y;
-		out->y.len     = v->len;
-		out->y.data    = (uint8_t *) v->bytes;
-		return 0;
-	case MGR_REF:
-		if (v->ref == NULL) {
-			client_set_detail("ref value is NULL");
-			return MGR_EINVAL;
-		}
-		if (c != NULL && v->ref->client != c) {
-			client_set_detail(
-			    "ref to an object of another client");
-			return MGR_EINVAL;
-		}
-		if ((ref = arena_alloc(a, sizeof(*ref))) == NULL) {
+	char *s;
+	// protobuf-c packs a string up to its NUL: an embedded NUL would
+	// silently cut it.
+	if (v->s == NULL
+	    || (v->len > 0 && memchr(v->s, '\0', v->len) != NULL)) {
+		client_set_detail("str value %s",
+		    v->s == NULL ? "is NULL"
+		                 : "has an embedded NUL (use bytes)");
+		return MGR_EINVAL;
+	}
+	if ((v->flags & MGR_VALUE_OWNED) != 0) {
+		// Library-made strings always end in a NUL.
+		s = (char *) v->s;
+	} else {
+		// mgr_strn may point into a longer buffer: copy so that the
+		// packer sees exactly len bytes.
+		if (v->len == SIZE_MAX
+		    || (s = arena_alloc(a, v->len + 1)) == NULL) {
 			return MGR_ENOMEM;
 		}
-		mgr__ref__init(ref);
-		ref->id        = v->ref->id;
-		ref->type      = v->ref->type;
-		out->kind_case = MGR__VALUE__KIND_REF;
-		out->ref       = ref;
-		return 0;
-	case MGR_LIST:
-	case MGR_TUPLE:
-		if (depth >= CODEC_MAX_DEPTH) {
-			client_set_detail(
-			    "value nested over %d levels", CODEC_MAX_DEPTH);
-			return MGR_ETOOBIG;
-		}
+		memcpy(s, v->s, v->len);
+		s[v->len] = '\0';
+	}
+	out->kind_case = MGR__VALUE__KIND_S;
+	out->s         = s;
+	return 0;
+}
+
+static int
+encode_ref(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
+{
+	Mgr__Ref *ref;
+	if (v->ref == NULL) {
+		client_set_detail("ref value is NULL");
+		return MGR_EINVAL;
+	}
+	if (c != NULL && v->ref->client != c) {
+		client_set_detail("ref to an object of another client");
+		return MGR_EINVAL;
+	}
+	if ((ref = arena_alloc(a, sizeof(*ref))) == NULL) {
+		return MGR_ENOMEM;
+	}
+	mgr__ref__init(ref);
+	ref->id        = v->ref->id;
+	ref->type      = v->ref->type;
+	out->kind_case = MGR__VALUE__KIND_REF;
+	out->ref       = ref;
+	return 0;
+}
+
+/* A list, tuple or dict one level down from depth. */
+static int
+encode_container(
+    mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out, int depth)
+{
+	int rv;
+	if (depth >= CODEC_MAX_DEPTH) {
+		client_set_detail(
+		    "value nested over %d levels", CODEC_MAX_DEPTH);
+		return MGR_ETOOBIG;
+	}
+	if (v->kind != MGR_DICT) {
+		Mgr__Seq *seq;
 		if (v->items == NULL && v->len > 0) {
 			client_set_detail("list or tuple items are NULL");
 			return MGR_EINVAL;
@@ -158,35 +136,71 @@ encode(
 			out->tuple     = seq;
 		}
 		return 0;
-	case MGR_DICT:
-		if (depth >= CODEC_MAX_DEPTH) {
-			client_set_detail(
-			    "value nested over %d levels", CODEC_MAX_DEPTH);
-			return MGR_ETOOBIG;
-		}
-		if (v->pairs == NULL && v->len > 0) {
-			client_set_detail("dict pairs are NULL");
+	}
+	Mgr__Map *map;
+	if (v->pairs == NULL && v->len > 0) {
+		client_set_detail("dict pairs are NULL");
+		return MGR_EINVAL;
+	}
+	if ((map = arena_alloc(a, sizeof(*map))) == NULL) {
+		return MGR_ENOMEM;
+	}
+	mgr__map__init(map);
+	// Keys are the even items of pairs, values the odd ones.
+	rv = encode_array(c, v->pairs, v->len, 2, a, &map->keys, depth + 1);
+	if (rv == 0 && v->len > 0) {
+		rv = encode_array(
+		    c, v->pairs + 1, v->len, 2, a, &map->values, depth + 1);
+	}
+	if (rv != 0) {
+		return rv;
+	}
+	map->n_keys    = v->len;
+	map->n_values  = v->len;
+	out->kind_case = MGR__VALUE__KIND_DICT;
+	out->dict      = map;
+	return 0;
+}
+
+static int
+encode(
+    mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out, int depth)
+{
+	mgr__value__init(out);
+	switch (v->kind) {
+	case MGR_NONE:
+		out->kind_case = MGR__VALUE__KIND_NONE;
+		out->none      = 1;
+		return 0;
+	case MGR_BOOL:
+		out->kind_case = MGR__VALUE__KIND_B;
+		out->b         = v->b;
+		return 0;
+	case MGR_INT:
+		out->kind_case = MGR__VALUE__KIND_I;
+		out->i         = v->i;
+		return 0;
+	case MGR_FLOAT:
+		out->kind_case = MGR__VALUE__KIND_F;
+		out->f         = v->f;
+		return 0;
+	case MGR_STR:
+		return encode_str(v, a, out);
+	case MGR_BYTES:
+		if (v->bytes == NULL && v->len > 0) {
+			client_set_detail("bytes value is NULL");
 			return MGR_EINVAL;
 		}
-		if ((map = arena_alloc(a, sizeof(*map))) == NULL) {
-			return MGR_ENOMEM;
-		}
-		mgr__map__init(map);
-		// Keys are the even items of pairs, values the odd ones.
-		rv = encode_array(
-		    c, v->pairs, v->len, 2, a, &map->keys, depth + 1);
-		if (rv == 0 && v->len > 0) {
-			rv = encode_array(c, v->pairs + 1, v->len, 2, a,
-			    &map->values, depth + 1);
-		}
-		if (rv != 0) {
-			return rv;
-		}
-		map->n_keys    = v->len;
-		map->n_values  = v->len;
-		out->kind_case = MGR__VALUE__KIND_DICT;
-		out->dict      = map;
+		out->kind_case = MGR__VALUE__KIND_Y;
+		out->y.len     = v->len;
+		out->y.data    = (uint8_t *) v->bytes;
 		return 0;
+	case MGR_REF:
+		return encode_ref(c, v, a, out);
+	case MGR_LIST:
+	case MGR_TUPLE:
+	case MGR_DICT:
+		return encode_container(c, v, a, out, depth);
 	default:
 		client_set_detail("unknown value kind %d", (int) v->kind);
 		return MGR_EINVAL;

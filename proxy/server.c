@@ -73,6 +73,9 @@ static void
 remove_files(mgr_server *s)
 {
 	char p[PATH_MAX + 16];
+	if (s->dir[0] == '\0') {
+		return; // never made
+	}
 	snprintf(p, sizeof(p), "%s/sock", s->dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/authkey", s->dir);
@@ -148,24 +151,10 @@ await_ready(int fd, int ms)
 	}
 }
 
-int
-mgr_server_start(mgr_server **server, const mgr_opts *opts)
+/* The key: the caller's, or a fresh random one (text). */
+static int
+take_key(mgr_server *s, const mgr_opts *opts)
 {
-	char        exe[PATH_MAX];
-	const char *managerd;
-	int         rv;
-
-	if (server == NULL) {
-		return MGR_EINVAL;
-	}
-	mgr_server *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		return MGR_ENOMEM;
-	}
-	s->lifeline = -1;
-	managerd    = find_managerd(opts, exe, sizeof(exe));
-
-	// The key: the caller's, or a fresh random one (text).
 	if (opts != NULL && opts->authkey != NULL && opts->authkey_len > 0) {
 		s->keylen = opts->authkey_len;
 		s->key    = malloc(s->keylen);
@@ -176,66 +165,71 @@ mgr_server_start(mgr_server **server, const mgr_opts *opts)
 		s->key    = malloc(65);
 		s->keylen = 64;
 		if (s->key != NULL && auth_random_key(s->key) != 0) {
-			server_free_struct(s);
 			return MGR_EINTERNAL;
 		}
 	}
-	if (s->key == NULL) {
-		server_free_struct(s);
-		return MGR_ENOMEM;
-	}
+	return s->key == NULL ? MGR_ENOMEM : 0;
+}
 
+/* A private 0700 directory for the socket and the key file (0600). */
+static int
+make_dir(mgr_server *s, char *keypath, size_t cap)
+{
 	const char *tmp = getenv("TMPDIR");
 	snprintf(s->dir, sizeof(s->dir), "%s/mgr-XXXXXX",
 	    tmp && tmp[0] ? tmp : "/tmp");
 	if (mkdtemp(s->dir) == NULL) {
 		client_set_detail("mkdtemp: %s", strerror(errno));
-		server_free_struct(s);
+		s->dir[0] = '\0';
 		return MGR_EINTERNAL;
 	}
-	char keypath[PATH_MAX + 16];
-	snprintf(keypath, sizeof(keypath), "%s/authkey", s->dir);
+	snprintf(keypath, cap, "%s/authkey", s->dir);
 	snprintf(s->url, sizeof(s->url), "ipc://%s/sock", s->dir);
 	int kfd
 	    = open(keypath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (kfd < 0 || write(kfd, s->key, s->keylen) != (ssize_t) s->keylen) {
+		client_set_detail(
+		    "cannot write %s: %s", keypath, strerror(errno));
 		if (kfd >= 0) {
 			close(kfd);
 		}
-		remove_files(s);
-		server_free_struct(s);
 		return MGR_EINTERNAL;
 	}
 	close(kfd);
+	return 0;
+}
 
+/* Starts managerd (exec'ed: nothing forked runs our code) with the
+ * ready pipe on fd 3 and the lifeline on fd 4; *ready_rd is the end to
+ * read "ready" from. */
+static int
+spawn_managerd(mgr_server *s, const mgr_opts *opts, const char *managerd,
+    const char *keypath, int *ready_rd)
+{
 	int ready[2], life[2];
 	if (pipe2(ready, O_CLOEXEC) != 0) {
-		remove_files(s);
-		server_free_struct(s);
 		return MGR_EINTERNAL;
 	}
 	if (pipe2(life, O_CLOEXEC) != 0) {
 		close(ready[0]);
 		close(ready[1]);
-		remove_files(s);
-		server_free_struct(s);
 		return MGR_EINTERNAL;
 	}
 	const char *level
 	    = opts && opts->log_level ? opts->log_level : "warn";
 	char *argv[] = { (char *) (managerd ? managerd : "managerd"),
-		"--listen", s->url, "--authkey-file", keypath, "--ready-fd",
-		"3", "--lifeline-fd", "4", "--log-level", (char *) level,
-		NULL };
+		"--listen", s->url, "--authkey-file", (char *) keypath,
+		"--ready-fd", "3", "--lifeline-fd", "4", "--log-level",
+		(char *) level, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, life[0], 4);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	pid_t pid;
-	rv = managerd
-	    ? posix_spawn(&pid, managerd, &fa, NULL, argv, environ)
-	    : posix_spawnp(&pid, "managerd", &fa, NULL, argv, environ);
+	int   rv = managerd
+	      ? posix_spawn(&pid, managerd, &fa, NULL, argv, environ)
+	      : posix_spawnp(&pid, "managerd", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(ready[1]);
 	close(life[0]);
@@ -243,17 +237,47 @@ mgr_server_start(mgr_server **server, const mgr_opts *opts)
 		client_set_detail("cannot start managerd: %s", strerror(rv));
 		close(ready[0]);
 		close(life[1]);
-		remove_files(s);
-		server_free_struct(s);
 		return MGR_ECONN;
 	}
 	s->pid      = pid;
 	s->lifeline = life[1];
+	*ready_rd   = ready[0];
+	return 0;
+}
+
+int
+mgr_server_start(mgr_server **server, const mgr_opts *opts)
+{
+	char        exe[PATH_MAX];
+	char        keypath[PATH_MAX + 16];
+	const char *managerd;
+	int         rv, ready_rd;
+
+	if (server == NULL) {
+		return MGR_EINVAL;
+	}
+	mgr_server *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return MGR_ENOMEM;
+	}
+	s->lifeline = -1;
+	managerd    = find_managerd(opts, exe, sizeof(exe));
+	if ((rv = take_key(s, opts)) != 0) {
+		server_free_struct(s);
+		return rv;
+	}
+	if ((rv = make_dir(s, keypath, sizeof(keypath))) != 0
+	    || (rv = spawn_managerd(s, opts, managerd, keypath, &ready_rd))
+	        != 0) {
+		remove_files(s);
+		server_free_struct(s);
+		return rv;
+	}
 	int64_t tmo = opts && opts->connect_timeout > 0
 	    ? opts->connect_timeout
 	    : 10000;
-	rv          = await_ready(ready[0], (int) tmo);
-	close(ready[0]);
+	rv          = await_ready(ready_rd, (int) tmo);
+	close(ready_rd);
 	if (rv != 0) {
 		client_set_detail("managerd (%s) did not start",
 		    managerd ? managerd : "from PATH");

@@ -1,3 +1,7 @@
-# Unit tests of the manager's data types (values, svec/sdict, the codec,
-# the list, dict and namespace handlers), in-process against libmgrserver.
-mgr_test(test_data test_data.c LIBS mgrserver)
+# Unit tests of the manager's data layer and of the handlers of the data
+# types, in-process against libmgrserver (data_fixture.c gives them a real
+# store): values and the codec, svec, sdict, the list/dict/namespace
+# handlers.
+foreach(t test_sval test_svec test_sdict test_handlers)
+  mgr_test(${t} ${t}.c data_fixture.c LIBS mgrserver)
+endforeach()

@@ -112,6 +112,49 @@ contents_label(mgr_obj *o)
 	    : "locked ";
 }
 
+/* Runs cmd (with its argument) on c: the exit status. */
+static int
+run(mgr_client *c, const char *cmd, const char *arg)
+{
+	int rv;
+	int status = 0;
+	if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "info") == 0) {
+		mgr_value info;
+		int64_t   t0 = clock_us();
+		rv           = mgr_info(c, &info);
+		int64_t t1   = clock_us();
+		if (rv != 0) {
+			status = fail(cmd, rv);
+		} else if (strcmp(cmd, "ping") == 0) {
+			printf("ok (%lld us)\n", (long long) (t1 - t0));
+		} else {
+			status = print_value(&info);
+		}
+		if (rv == 0) {
+			mgr_value_free(&info);
+		}
+	} else if (strcmp(cmd, "show") == 0) {
+		mgr_obj  *obj;
+		mgr_value v;
+		if ((rv = mgr_name_get(c, arg, &obj)) != 0) {
+			status = fail(arg, rv);
+		} else {
+			if ((rv = contents(obj, &v)) != 0) {
+				status = fail(arg, rv);
+			} else {
+				printf("%s %s: %s", mgr_obj_type(obj), arg,
+				    contents_label(obj));
+				status = print_value(&v);
+				mgr_value_free(&v);
+			}
+			mgr_obj_release(obj);
+		}
+	} else if ((rv = mgr_name_del(c, arg)) != 0) {
+		status = fail(arg, rv);
+	}
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -177,41 +220,7 @@ main(int argc, char **argv)
 	if (rv != 0) {
 		return fail("connect", rv);
 	}
-	int status = 0;
-	if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "info") == 0) {
-		mgr_value info;
-		int64_t   t0 = clock_us();
-		rv           = mgr_info(c, &info);
-		int64_t t1   = clock_us();
-		if (rv != 0) {
-			status = fail(cmd, rv);
-		} else if (strcmp(cmd, "ping") == 0) {
-			printf("ok (%lld us)\n", (long long) (t1 - t0));
-		} else {
-			status = print_value(&info);
-		}
-		if (rv == 0) {
-			mgr_value_free(&info);
-		}
-	} else if (strcmp(cmd, "show") == 0) {
-		mgr_obj  *obj;
-		mgr_value v;
-		if ((rv = mgr_name_get(c, arg, &obj)) != 0) {
-			status = fail(arg, rv);
-		} else {
-			if ((rv = contents(obj, &v)) != 0) {
-				status = fail(arg, rv);
-			} else {
-				printf("%s %s: %s", mgr_obj_type(obj), arg,
-				    contents_label(obj));
-				status = print_value(&v);
-				mgr_value_free(&v);
-			}
-			mgr_obj_release(obj);
-		}
-	} else if ((rv = mgr_name_del(c, arg)) != 0) {
-		status = fail(arg, rv);
-	}
+	int status = run(c, cmd, arg);
 	mgr_disconnect(c);
 	return status;
 }

@@ -10,6 +10,108 @@
 #include "sdict.h"
 #include "svec.h"
 
+static int from_pb_d(
+    struct server *srv, const Mgr__Value *pb, sval *out, int depth);
+
+/* A list or tuple, its items one level down. */
+static int
+from_pb_seq(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+{
+	bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
+	const Mgr__Seq *seq  = list ? pb->list : pb->tuple;
+	size_t          n    = seq != NULL ? seq->n_items : 0;
+	if (depth >= SV_MAX_DEPTH) {
+		return MGR_ETOOBIG;
+	}
+	if (n > 0 && seq->items == NULL) {
+		return MGR_EPROTO;
+	}
+	svec *v = svec_new(n);
+	if (v == NULL) {
+		return MGR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc
+		    = from_pb_d(srv, seq->items[i], &v->items[i], depth + 1);
+		if (rc != 0) {
+			v->len = i;
+			svec_free(v);
+			return rc;
+		}
+	}
+	v->len    = n;
+	out->kind = list ? SV_LIST : SV_TUPLE;
+	out->vec  = v;
+	return 0;
+}
+
+/* A dict, its keys (hashable) and values one level down. */
+static int
+from_pb_dict(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+{
+	const Mgr__Map *map = pb->dict;
+	size_t          n   = map != NULL ? map->n_keys : 0;
+	if (depth >= SV_MAX_DEPTH) {
+		return MGR_ETOOBIG;
+	}
+	if (map != NULL
+	    && (map->n_values != n || (n > 0 && map->keys == NULL)
+	        || (n > 0 && map->values == NULL))) {
+		return MGR_EPROTO;
+	}
+	sdict *d = sdict_new(n);
+	if (d == NULL) {
+		return MGR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sval k, v;
+		int  rc = from_pb_d(srv, map->keys[i], &k, depth + 1);
+		if (rc == 0 && !sv_hashable(&k)) {
+			sv_free(&k);
+			rc = MGR_ETYPE;
+		}
+		if (rc == 0
+		    && (rc = from_pb_d(srv, map->values[i], &v, depth + 1))
+		        != 0) {
+			sv_free(&k);
+		}
+		// A repeated key: the last value wins, as in a Python
+		// dict display.
+		if (rc == 0 && (rc = sdict_set(d, &k, &v)) != 0) {
+			sv_free(&k);
+			sv_free(&v);
+		}
+		if (rc != 0) {
+			sdict_free(d);
+			return rc;
+		}
+	}
+	out->kind = SV_DICT;
+	out->dict = d;
+	return 0;
+}
+
+/* A reference to a live object of the type the client believes. */
+static int
+from_pb_ref(struct server *srv, const Mgr__Value *pb, sval *out)
+{
+	if (pb->ref == NULL) {
+		return MGR_EPROTO;
+	}
+	mobj *o = store_find(srv, pb->ref->id);
+	if (o == NULL) {
+		return MGR_ENOOBJ;
+	}
+	// The client names the type it believes the object has; a
+	// mismatch is a wrong token (OBJ_NONE: not said).
+	if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE
+	    && (o->type == NULL || o->type->code != pb->ref->type)) {
+		return MGR_ETYPE;
+	}
+	*out = sv_ref(o);
+	return 0;
+}
+
 static int
 from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 {
@@ -41,94 +143,12 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		return sv_str(
 		    out, SV_BYTES, (const char *) pb->y.data, pb->y.len);
 	case MGR__VALUE__KIND_LIST:
-	case MGR__VALUE__KIND_TUPLE: {
-		bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
-		const Mgr__Seq *seq  = list ? pb->list : pb->tuple;
-		size_t          n    = seq != NULL ? seq->n_items : 0;
-		if (depth >= SV_MAX_DEPTH) {
-			return MGR_ETOOBIG;
-		}
-		if (n > 0 && seq->items == NULL) {
-			return MGR_EPROTO;
-		}
-		svec *v = svec_new(n);
-		if (v == NULL) {
-			return MGR_ENOMEM;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int rc = from_pb_d(
-			    srv, seq->items[i], &v->items[i], depth + 1);
-			if (rc != 0) {
-				v->len = i;
-				svec_free(v);
-				return rc;
-			}
-		}
-		v->len    = n;
-		out->kind = list ? SV_LIST : SV_TUPLE;
-		out->vec  = v;
-		return 0;
-	}
-	case MGR__VALUE__KIND_DICT: {
-		const Mgr__Map *map = pb->dict;
-		size_t          n   = map != NULL ? map->n_keys : 0;
-		if (depth >= SV_MAX_DEPTH) {
-			return MGR_ETOOBIG;
-		}
-		if (map != NULL
-		    && (map->n_values != n || (n > 0 && map->keys == NULL)
-		        || (n > 0 && map->values == NULL))) {
-			return MGR_EPROTO;
-		}
-		sdict *d = sdict_new(n);
-		if (d == NULL) {
-			return MGR_ENOMEM;
-		}
-		for (size_t i = 0; i < n; i++) {
-			sval k, v;
-			int  rc = from_pb_d(srv, map->keys[i], &k, depth + 1);
-			if (rc == 0 && !sv_hashable(&k)) {
-				sv_free(&k);
-				rc = MGR_ETYPE;
-			}
-			if (rc == 0
-			    && (rc = from_pb_d(
-			            srv, map->values[i], &v, depth + 1))
-			        != 0) {
-				sv_free(&k);
-			}
-			// A repeated key: the last value wins, as in a Python
-			// dict display.
-			if (rc == 0 && (rc = sdict_set(d, &k, &v)) != 0) {
-				sv_free(&k);
-				sv_free(&v);
-			}
-			if (rc != 0) {
-				sdict_free(d);
-				return rc;
-			}
-		}
-		out->kind = SV_DICT;
-		out->dict = d;
-		return 0;
-	}
-	case MGR__VALUE__KIND_REF: {
-		if (pb->ref == NULL) {
-			return MGR_EPROTO;
-		}
-		mobj *o = store_find(srv, pb->ref->id);
-		if (o == NULL) {
-			return MGR_ENOOBJ;
-		}
-		// The client names the type it believes the object has; a
-		// mismatch is a wrong token (OBJ_NONE: not said).
-		if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE
-		    && (o->type == NULL || o->type->code != pb->ref->type)) {
-			return MGR_ETYPE;
-		}
-		*out = sv_ref(o);
-		return 0;
-	}
+	case MGR__VALUE__KIND_TUPLE:
+		return from_pb_seq(srv, pb, out, depth);
+	case MGR__VALUE__KIND_DICT:
+		return from_pb_dict(srv, pb, out, depth);
+	case MGR__VALUE__KIND_REF:
+		return from_pb_ref(srv, pb, out);
 	default:
 		return MGR_EPROTO;
 	}
@@ -159,6 +179,78 @@ pb_values(arena *a, size_t n)
 		ptrs[i] = &nodes[i];
 	}
 	return ptrs;
+}
+
+static int to_pb_d(
+    const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs);
+
+static int
+to_pb_seq(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
+{
+	if (depth >= SV_MAX_DEPTH) {
+		return MGR_ETOOBIG;
+	}
+	size_t    n   = v->vec->len;
+	Mgr__Seq *seq = arena_alloc(a, sizeof(*seq));
+	if (seq == NULL) {
+		return MGR_ENOMEM;
+	}
+	mgr__seq__init(seq);
+	if (n > 0 && (seq->items = pb_values(a, n)) == NULL) {
+		return MGR_ENOMEM;
+	}
+	seq->n_items = n;
+	for (size_t i = 0; i < n; i++) {
+		int rc = to_pb_d(
+		    &v->vec->items[i], a, seq->items[i], depth + 1, nrefs);
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	if (v->kind == SV_LIST) {
+		out->kind_case = MGR__VALUE__KIND_LIST;
+		out->list      = seq;
+	} else {
+		out->kind_case = MGR__VALUE__KIND_TUPLE;
+		out->tuple     = seq;
+	}
+	return 0;
+}
+
+static int
+to_pb_dict(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
+{
+	if (depth >= SV_MAX_DEPTH) {
+		return MGR_ETOOBIG;
+	}
+	size_t    n   = sdict_len(v->dict);
+	Mgr__Map *map = arena_alloc(a, sizeof(*map));
+	if (map == NULL) {
+		return MGR_ENOMEM;
+	}
+	mgr__map__init(map);
+	if (n > 0
+	    && ((map->keys = pb_values(a, n)) == NULL
+	        || (map->values = pb_values(a, n)) == NULL)) {
+		return MGR_ENOMEM;
+	}
+	map->n_keys   = n;
+	map->n_values = n;
+	size_t pos = 0, i = 0;
+	sval  *k, *x;
+	while (sdict_next(v->dict, &pos, &k, &x)) {
+		int rc = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
+		if (rc == 0) {
+			rc = to_pb_d(x, a, map->values[i], depth + 1, nrefs);
+		}
+		if (rc != 0) {
+			return rc;
+		}
+		i++;
+	}
+	out->kind_case = MGR__VALUE__KIND_DICT;
+	out->dict      = map;
+	return 0;
 }
 
 static int
@@ -192,71 +284,10 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		out->y.data    = (uint8_t *) sv_sdata(v);
 		return 0;
 	case SV_LIST:
-	case SV_TUPLE: {
-		if (depth >= SV_MAX_DEPTH) {
-			return MGR_ETOOBIG;
-		}
-		size_t    n   = v->vec->len;
-		Mgr__Seq *seq = arena_alloc(a, sizeof(*seq));
-		if (seq == NULL) {
-			return MGR_ENOMEM;
-		}
-		mgr__seq__init(seq);
-		if (n > 0 && (seq->items = pb_values(a, n)) == NULL) {
-			return MGR_ENOMEM;
-		}
-		seq->n_items = n;
-		for (size_t i = 0; i < n; i++) {
-			int rc = to_pb_d(&v->vec->items[i], a, seq->items[i],
-			    depth + 1, nrefs);
-			if (rc != 0) {
-				return rc;
-			}
-		}
-		if (v->kind == SV_LIST) {
-			out->kind_case = MGR__VALUE__KIND_LIST;
-			out->list      = seq;
-		} else {
-			out->kind_case = MGR__VALUE__KIND_TUPLE;
-			out->tuple     = seq;
-		}
-		return 0;
-	}
-	case SV_DICT: {
-		if (depth >= SV_MAX_DEPTH) {
-			return MGR_ETOOBIG;
-		}
-		size_t    n   = sdict_len(v->dict);
-		Mgr__Map *map = arena_alloc(a, sizeof(*map));
-		if (map == NULL) {
-			return MGR_ENOMEM;
-		}
-		mgr__map__init(map);
-		if (n > 0
-		    && ((map->keys = pb_values(a, n)) == NULL
-		        || (map->values = pb_values(a, n)) == NULL)) {
-			return MGR_ENOMEM;
-		}
-		map->n_keys   = n;
-		map->n_values = n;
-		size_t pos = 0, i = 0;
-		sval  *k, *x;
-		while (sdict_next(v->dict, &pos, &k, &x)) {
-			int rc
-			    = to_pb_d(k, a, map->keys[i], depth + 1, nrefs);
-			if (rc == 0) {
-				rc = to_pb_d(
-				    x, a, map->values[i], depth + 1, nrefs);
-			}
-			if (rc != 0) {
-				return rc;
-			}
-			i++;
-		}
-		out->kind_case = MGR__VALUE__KIND_DICT;
-		out->dict      = map;
-		return 0;
-	}
+	case SV_TUPLE:
+		return to_pb_seq(v, a, out, depth, nrefs);
+	case SV_DICT:
+		return to_pb_dict(v, a, out, depth, nrefs);
 	case SV_REF: {
 		Mgr__Ref *r = arena_alloc(a, sizeof(*r));
 		if (r == NULL) {
