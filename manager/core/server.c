@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acceptor.h"
 #include "clock.h"
 #include "log.h"
 #include "server.h"

@@ -19,9 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct fconn    fconn;
-typedef struct evgroup  evgroup;
-typedef struct acceptor acceptor;
+typedef struct fconn   fconn;
+typedef struct evgroup evgroup;
 
 /* Starts nthreads (>= 1) loop threads. MGR_ENOMEM / MGR_EINTERNAL. */
 int evgroup_new(evgroup **gp, int nthreads);
@@ -29,15 +28,6 @@ int evgroup_new(evgroup **gp, int nthreads);
  * on_closed returned) first; connections freed with fconn_free_later are
  * freed by then. */
 void evgroup_free(evgroup *g);
-
-/* A thread accepting connections on a listening socket (sock_listen):
- * on_accept gets each new socket (non-blocking, close-on-exec) and owns
- * it. Takes ownership of lfd; url is what sock_unlisten needs. */
-int acceptor_start(acceptor **ap, int lfd, const char *url,
-    void (*on_accept)(void *arg, int fd), void *arg);
-/* Stops accepting (no on_accept runs after it returns), closes the
- * socket, and frees a. */
-void acceptor_stop(acceptor *a);
 
 /* One complete frame (data valid only during the call). Return 0 to go on,
  * or an MGR_E* code to close the connection with that reason. */
