@@ -1,3 +1,6 @@
-# Integration tests: every dict, list and namespace call of mgr.h against a
-# real managerd, over ipc:// and over tcp://.
-mgr_test(test_integration test_integration.c harness.c LIBS mgr_static)
+# Integration tests against a real managerd, over ipc:// and over tcp://:
+# every dict, list and namespace call of mgr.h (test_integration), and what
+# crosses the wire and who holds what (test_sharing).
+foreach(t test_integration test_sharing)
+  mgr_test(${t} ${t}.c integration_fixture.c harness.c LIBS mgr_static)
+endforeach()

@@ -1,6 +1,8 @@
-# The transport (common/sock.c, manager/conn.c) against a real managerd:
-# stale and live ipc sockets, URL forms and malformed URLs, a client that
-# does not read, hundreds of connections, silent connections, running out
-# of descriptors. The raw-socket tests speak the handshake by hand, so they
-# see the generated messages and common/auth.h (as test_faults does).
-mgr_test(test_transport test_transport.c harness.c LIBS mgr_static)
+# The transport against a real managerd: the event loops (test_transport:
+# clients that do not read, hundreds of connections, silent connections,
+# backpressure) and sockets and URLs (test_sockets: stale and live ipc
+# sockets, URL forms and malformed URLs, running out of descriptors). Both
+# speak the wire by hand too (transport_fixture.c).
+foreach(t test_transport test_sockets)
+  mgr_test(${t} ${t}.c transport_fixture.c harness.c LIBS mgr_static)
+endforeach()

@@ -1,14 +1,19 @@
-# Values and the value codec of libmgr (tests/test_value.c), through
-# libmgr's internals (internal.h), hence mgr_static.
-mgr_test(test_value test_value.c LIBS mgr_static)
+# Values (test_value) and the value codec, errors and proxies' argument
+# checks (test_codec) of libmgr, through its internals (internal.h), hence
+# mgr_static.
+foreach(t test_value test_codec)
+  mgr_test(${t} ${t}.c value_fixture.c LIBS mgr_static)
+endforeach()
 
 # The same under valgrind (leaks and invalid accesses), unless the build is
 # already sanitized (ASan and valgrind do not mix).
 find_program(VALGRIND valgrind)
 if(VALGRIND AND NOT MGR_SANITIZE)
-  add_test(NAME test_value_valgrind
-           COMMAND ${VALGRIND} --error-exitcode=99 --leak-check=full
-                   --errors-for-leak-kinds=definite,indirect
-                   $<TARGET_FILE:test_value>)
-  set_tests_properties(test_value_valgrind PROPERTIES TIMEOUT 300)
+  foreach(t test_value test_codec)
+    add_test(NAME ${t}_valgrind
+             COMMAND ${VALGRIND} --error-exitcode=99 --leak-check=full
+                     --errors-for-leak-kinds=definite,indirect
+                     $<TARGET_FILE:${t}>)
+    set_tests_properties(${t}_valgrind PROPERTIES TIMEOUT 300)
+  endforeach()
 endif()

@@ -1,0 +1,552 @@
+/* The shared part of the transport tests (transport_fixture.h). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "auth.h"
+#include "harness.h"
+#include "manager.pb-c.h"
+#include "transport_fixture.h"
+#include "wire.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+void
+assert_has(const char *out, const char *needle)
+{
+	if (strstr(out, needle) == NULL) {
+		fail_msg("output lacks \"%s\":\n%s", needle, out);
+	}
+}
+
+int64_t
+info(mgr_client *c, const char *key)
+{
+	int64_t v = -1;
+	OK(h_info_int(c, key, &v));
+	return v;
+}
+
+void
+await_info(mgr_client *c, const char *key, int64_t want)
+{
+	int64_t last = -1;
+	if (h_info_await(c, key, NULL, want, WAIT_MS, &last) != 0) {
+		fail_msg("mgr_info %s: %" PRId64
+		         " after %d ms, want %" PRId64,
+		    key, last, WAIT_MS, want);
+	}
+}
+
+/* A client connects to url with o and makes, uses and releases a dict. */
+void
+assert_serves(const char *url, const mgr_opts *o)
+{
+	mgr_client *c = NULL;
+	mgr_obj    *d;
+	mgr_value   v;
+	int         rv = mgr_connect(&c, url, o);
+	if (rv != 0) {
+		fail_msg("mgr_connect %s: %s (%s)", url, mgr_strerror(rv),
+		    mgr_errdetail());
+	}
+	OK(mgr_dict_new(c, &d));
+	OK(mgr_dict_set(d, mgr_str("x"), mgr_int(42)));
+	OK(mgr_dict_get(d, mgr_str("x"), &v));
+	assert_int_equal(v.kind, MGR_INT);
+	assert_int_equal(v.i, 42);
+	mgr_value_free(&v);
+	OK(mgr_obj_release(d));
+	OK(mgr_disconnect(c));
+}
+
+/* The port of the URL managerd printed as bound for a --listen URL whose
+ * port was 0: the line must be prefix (that URL less its "0") and a port.
+ * -1 if there is no such line. */
+int
+printed_port(const h_managerd *m, const char *prefix)
+{
+	static const char lead[] = "managerd: listening on ";
+	FILE             *f      = fopen(m->logfile, "r");
+	char              line[1024];
+	int               port = -1;
+	assert_non_null(f);
+	while (port < 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, lead, sizeof(lead) - 1) != 0) {
+			continue;
+		}
+		const char *u = line + sizeof(lead) - 1;
+		if (strncmp(u, prefix, strlen(prefix)) != 0) {
+			continue;
+		}
+		char *end;
+		long  p = strtol(u + strlen(prefix), &end, 10);
+		if ((*end == '\n' || *end == '\0') && p > 0 && p <= 65535) {
+			port = (int) p;
+		}
+	}
+	fclose(f);
+	return port;
+}
+
+/* True once managerd's log has a line containing both a and b. */
+bool
+log_line_has(const h_managerd *m, const char *a, const char *b, int ms)
+{
+	int64_t deadline = h_now_ms() + ms;
+	for (;;) {
+		FILE *f = fopen(m->logfile, "r");
+		if (f != NULL) {
+			char line[1024];
+			bool found = false;
+			while (
+			    !found && fgets(line, sizeof(line), f) != NULL) {
+				found = strstr(line, a) != NULL
+				    && strstr(line, b) != NULL;
+			}
+			fclose(f);
+			if (found) {
+				return true;
+			}
+		}
+		if (h_now_ms() >= deadline) {
+			return false;
+		}
+		h_nap(10);
+	}
+}
+
+/* Runs managerd with args (no MGR_AUTHKEY); its exit code, output in out. */
+int
+run_managerd(const char *const *args, char *out, size_t cap)
+{
+	const char *argv[16] = { h_managerd_path() };
+	size_t      n        = 1;
+	for (; args[n - 1] != NULL && n < countof(argv) - 1; n++) {
+		argv[n] = args[n - 1];
+	}
+	argv[n]                 = NULL;
+	const char *const env[] = { "MGR_AUTHKEY", NULL };
+	return h_run(h_managerd_path(), (char *const *) argv, env,
+	    H_ERR_TO_OUT, 10000, out, cap);
+}
+
+/* A private directory with a key file ("secret"). */
+void
+make_keydir(char *dir, size_t dcap, char *keyfile, size_t kcap)
+{
+	snprintf(dir, dcap, "/tmp/mgrtest-tr-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(keyfile, kcap, "%s/key", dir);
+	FILE *f = fopen(keyfile, "w");
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+}
+
+/* ---- the wire by hand -------------------------------------------------- */
+
+int
+raw_send_msg(int fd, const ProtobufCMessage *m)
+{
+	size_t   n = protobuf_c_message_get_packed_size(m);
+	uint8_t *b = malloc(n ? n : 1);
+	if (b == NULL) {
+		return -1;
+	}
+	protobuf_c_message_pack(m, b);
+	int rv = h_raw_send_frame(fd, b, n, WAIT_MS);
+	free(b);
+	return rv;
+}
+
+/* Reads the server's Hello; its nonce goes to nonce. */
+void
+raw_hello(int fd, uint8_t nonce[AUTH_NONCE_LEN])
+{
+	uint8_t buf[512];
+	size_t  n;
+	int     r = h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS);
+	if (r != 0) {
+		fail_msg("no Hello from the manager: %s",
+		    r == -2 ? "timed out" : "end of file or error");
+	}
+	Mgr__Hello *h = mgr__hello__unpack(NULL, n, buf);
+	assert_non_null(h);
+	assert_int_equal(h->version, AUTH_VERSION);
+	assert_int_equal(h->nonce.len, AUTH_NONCE_LEN);
+	memcpy(nonce, h->nonce.data, AUTH_NONCE_LEN);
+	mgr__hello__free_unpacked(h, NULL);
+}
+
+/* A raw connection to m, authenticated by hand with m's key; *session
+ * gets the session id of the Welcome. */
+int
+raw_session(const h_managerd *m, uint64_t *session)
+{
+	uint8_t snonce[AUTH_NONCE_LEN], cnonce[AUTH_NONCE_LEN];
+	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
+	uint8_t buf[512];
+	size_t  n;
+	int     fd = h_raw_connect(m->url);
+	assert_true(fd >= 0);
+
+	raw_hello(fd, snonce);
+	assert_int_equal(auth_digest(m->key, m->keylen, AUTH_CLIENT_LABEL,
+	                     snonce, sizeof(snonce), digest),
+	    0);
+	assert_int_equal(auth_random(cnonce, sizeof(cnonce)), 0);
+	Mgr__Auth a   = MGR__AUTH__INIT;
+	a.version     = AUTH_VERSION;
+	a.digest.data = digest;
+	a.digest.len  = sizeof(digest);
+	a.nonce.data  = cnonce;
+	a.nonce.len   = sizeof(cnonce);
+	a.client      = "test_transport raw";
+	assert_int_equal(raw_send_msg(fd, &a.base), 0);
+
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
+	Mgr__Welcome *w = mgr__welcome__unpack(NULL, n, buf);
+	assert_non_null(w);
+	assert_int_equal(w->status, 0);
+	assert_int_equal(auth_digest(m->key, m->keylen, AUTH_SERVER_LABEL,
+	                     cnonce, sizeof(cnonce), expect),
+	    0);
+	assert_int_equal(w->digest.len, AUTH_DIGEST_LEN);
+	assert_memory_equal(w->digest.data, expect, AUTH_DIGEST_LEN);
+	assert_true(w->session > 0);
+	assert_int_equal(w->max_message, MAXMSG);
+	*session = w->session;
+	mgr__welcome__free_unpacked(w, NULL);
+	return fd;
+}
+
+/* A ping round trip on fd. */
+void
+raw_ping(int fd, uint64_t id)
+{
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	uint8_t      buf[512];
+	size_t       n;
+	rq.id = id;
+	rq.op = MGR__OP__OP_PING;
+	assert_int_equal(raw_send_msg(fd, &rq.base), 0);
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, n, buf);
+	assert_non_null(rp);
+	assert_true(rp->id == id);
+	assert_int_equal(rp->status, 0);
+	mgr__reply__free_unpacked(rp, NULL);
+}
+
+/* The connection is open and has nothing to read (not an end of file). */
+void
+assert_open_and_quiet(int fd)
+{
+	char    b;
+	ssize_t r = recv(fd, &b, 1, MSG_DONTWAIT);
+	if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+		fail_msg("recv on a quiet open connection: %zd (%s)", r,
+		    r < 0        ? strerror(errno)
+		        : r == 0 ? "end of file"
+		                 : "data");
+	}
+}
+
+/* ---- big values -------------------------------------------------------- */
+
+char *bigs[NBIG];
+
+/* Value k: BIG printable bytes of a pattern of its own. */
+char *
+big_make(int k)
+{
+	char *s = malloc(BIG + 1);
+	if (s == NULL) {
+		return NULL;
+	}
+	for (size_t j = 0; j < BIG; j++) {
+		s[j] = (char) ('a'
+		    + (j * 13 + j / 4099 + (size_t) k * 5) % 26);
+	}
+	s[BIG] = '\0';
+	return s;
+}
+
+/* Pipelines n gets of the big values of dict target ("big<i % NBIG>"),
+ * request ids 1..n, in one write. */
+void
+raw_send_gets(int fd, uint64_t target, int n)
+{
+	size_t   len = 0, cap = 4096 + (size_t) n * 64;
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	for (int i = 0; i < n; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "big%d", i % NBIG);
+		Mgr__Value  v      = MGR__VALUE__INIT;
+		Mgr__Value *args[] = { &v };
+		v.kind_case        = MGR__VALUE__KIND_S;
+		v.s                = key;
+		Mgr__Request rq    = MGR__REQUEST__INIT;
+		rq.id              = (uint64_t) i + 1;
+		rq.op              = MGR__OP__OP_DICT_GET;
+		rq.target          = target;
+		rq.args            = args;
+		rq.n_args          = 1;
+		size_t sz          = mgr__request__get_packed_size(&rq);
+		assert_true(len + 4 + sz <= cap);
+		wire_put_len(buf + len, (uint32_t) sz);
+		mgr__request__pack(&rq, buf + len + 4);
+		len += 4 + sz;
+	}
+	assert_int_equal(h_raw_send(fd, buf, len, WAIT_MS), 0);
+	free(buf);
+}
+
+/* Reads the n replies of raw_send_gets: in order, each whole. */
+void
+raw_read_gets(int fd, int n)
+{
+	size_t   cap = BIG + 1024;
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		int    r   = h_raw_recv_frame(fd, buf, cap, &len, WAIT_MS);
+		if (r != 0) {
+			fail_msg("reply %d of %d: %s", i + 1, n,
+			    r == -2 ? "timed out" : "end of file or error");
+		}
+		Mgr__Reply *rp = mgr__reply__unpack(NULL, len, buf);
+		assert_non_null(rp);
+		assert_true(rp->id == (uint64_t) i + 1);
+		assert_int_equal(rp->status, 0);
+		assert_non_null(rp->result);
+		assert_int_equal(rp->result->kind_case, MGR__VALUE__KIND_S);
+		assert_int_equal(strlen(rp->result->s), BIG);
+		if (memcmp(rp->result->s, bigs[i % NBIG], BIG) != 0) {
+			fail_msg("reply %d: big%d's content differs", i + 1,
+			    i % NBIG);
+		}
+		mgr__reply__free_unpacked(rp, NULL);
+	}
+	free(buf);
+}
+
+/* ---- a group's manager: one client, a dict with the big values --------- */
+
+fixture F;
+
+/* The good client works, and its dict holds what it held. */
+void
+check_good(void)
+{
+	mgr_value v;
+	size_t    n;
+	OK(mgr_dict_get(F.gd, mgr_str("k"), &v));
+	assert_int_equal(v.kind, MGR_STR);
+	assert_string_equal(v.s, "v");
+	mgr_value_free(&v);
+	OK(mgr_dict_incr(F.gd, mgr_str("ctr"), mgr_int(1), &v));
+	F.ctr++;
+	assert_int_equal(v.kind, MGR_INT);
+	assert_int_equal(v.i, F.ctr);
+	mgr_value_free(&v);
+	OK(mgr_dict_len(F.gd, &n));
+	assert_int_equal(n, NBIG + 2);
+}
+
+int
+group_setup(h_transport t, const char *io_threads)
+{
+	const char *extra[] = { "--io-threads", io_threads, NULL };
+	h_watchdog_arm(60, "the group setup");
+	memset(&F, 0, sizeof(F));
+	F.t = t;
+	for (int k = 0; k < NBIG; k++) {
+		if (bigs[k] == NULL && (bigs[k] = big_make(k)) == NULL) {
+			return -1;
+		}
+	}
+	if (h_managerd_start(&F.m, t, extra) != 0) {
+		return -1;
+	}
+	if (h_connect(&F.m, &F.good) != 0 || mgr_dict_new(F.good, &F.gd) != 0
+	    || mgr_dict_set(F.gd, mgr_str("k"), mgr_str("v")) != 0
+	    || mgr_dict_set(F.gd, mgr_str("ctr"), mgr_int(0)) != 0) {
+		h_managerd_cleanup(&F.m);
+		return -1;
+	}
+	for (int k = 0; k < NBIG; k++) {
+		char key[16];
+		snprintf(key, sizeof(key), "big%d", k);
+		if (mgr_dict_set(F.gd, mgr_str(key), mgr_str(bigs[k])) != 0) {
+			h_managerd_cleanup(&F.m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+group_setup_ipc(void **state)
+{
+	(void) state;
+	return group_setup(H_IPC, "1"); // everyone on one loop
+}
+
+int
+group_setup_tcp(void **state)
+{
+	(void) state;
+	return group_setup(H_TCP, "3");
+}
+
+int
+group_teardown(void **state)
+{
+	(void) state;
+	h_watchdog_arm(60, "the group teardown");
+	mgr_obj_release(F.gd);
+	mgr_disconnect(F.good);
+	int code = h_managerd_stop(&F.m);
+	h_watchdog_disarm();
+	return code == 0 ? 0 : -1;
+}
+
+int
+test_setup(void **state)
+{
+	(void) state;
+	h_watchdog_arm(60, "the test of the last [ RUN ] line");
+	if (h_info_int(F.good, "objects_total", &F.objects0) != 0
+	    || h_info_int(F.good, "sessions", &F.sessions0) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* Every connection of the test is gone, and nothing of theirs is left. */
+int
+test_teardown(void **state)
+{
+	(void) state;
+	int64_t last = -1;
+	if (h_info_await(
+	        F.good, "sessions", NULL, F.sessions0, WAIT_MS, &last)
+	    != 0) {
+		fprintf(stderr, "sessions: %" PRId64 ", want %" PRId64 "\n",
+		    last, F.sessions0);
+		return -1;
+	}
+	if (h_info_await(
+	        F.good, "objects_total", NULL, F.objects0, WAIT_MS, &last)
+	    != 0) {
+		fprintf(stderr,
+		    "objects_total: %" PRId64 ", want %" PRId64 "\n", last,
+		    F.objects0);
+		return -1;
+	}
+	h_watchdog_disarm();
+	return 0;
+}
+
+/* Waits until the manager has served want requests since base (its
+ * "requests" count, read by mgr_info, itself a request). */
+void
+await_served(int64_t base, int64_t want)
+{
+	int64_t deadline = h_now_ms() + WAIT_MS;
+	int64_t calls    = 0;
+	for (;;) {
+		int64_t r = info(F.good, "requests");
+		calls++;
+		if (r - base - calls >= want) {
+			return;
+		}
+		if (h_now_ms() >= deadline) {
+			fail_msg("the manager served %" PRId64 " of %" PRId64
+			         " requests in %d ms",
+			    r - base - calls, want, WAIT_MS);
+		}
+		h_nap(5);
+	}
+}
+
+/* The manager answers a new connection promptly, by hand, every wait
+ * bounded (a library call would wait for a stalled manager without
+ * limit). */
+void
+assert_responsive(void)
+{
+	uint64_t sid;
+	int      fd = raw_session(&F.m, &sid);
+	raw_ping(fd, 1);
+	close(fd);
+}
+
+/* Waits until fd has something to read (bounded). */
+void
+await_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int           r;
+	do {
+		r = poll(&p, 1, WAIT_MS);
+	} while (r < 0 && errno == EINTR);
+	if (r != 1) {
+		fail_msg("nothing to read after %d ms", WAIT_MS);
+	}
+}
+
+/* Others are served promptly: the good client makes a dict and does
+ * NCALLS set/get pairs on it, and a new client connects and works. */
+void
+assert_others_served(void)
+{
+	int64_t     t0 = h_now_ms();
+	mgr_obj    *d;
+	mgr_value   v;
+	mgr_client *c;
+	assert_responsive();
+	OK(mgr_dict_new(F.good, &d));
+	for (int i = 0; i < NCALLS; i++) {
+		OK(mgr_dict_set(d, mgr_str("n"), mgr_int(i)));
+		OK(mgr_dict_get(d, mgr_str("n"), &v));
+		assert_int_equal(v.kind, MGR_INT);
+		assert_int_equal(v.i, i);
+	}
+	OK(mgr_obj_release(d));
+	OK(h_connect(&F.m, &c));
+	OK(mgr_dict_new(c, &d));
+	OK(mgr_dict_set(d, mgr_int(1), mgr_int(2)));
+	OK(mgr_obj_release(d));
+	OK(mgr_disconnect(c));
+	check_good();
+	int64_t dt = h_now_ms() - t0;
+	if (dt > SERVE_MS) {
+		fail_msg("serving others took %" PRId64 " ms (bound %d ms)",
+		    dt, SERVE_MS);
+	}
+}
