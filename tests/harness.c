@@ -1,4 +1,6 @@
-/* Test harness: managerd, child programs and raw sockets (harness.h). */
+/* Test harness: time, managerd instances, child programs, statistics
+ * (harness.h); the bytes in and out of children and raw sockets are in
+ * harness_io.c. */
 #include "harness.h"
 #include "wire.h"
 
@@ -25,9 +27,7 @@
 
 extern char **environ;
 
-static void h_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
+void
 h_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -55,22 +55,19 @@ h_nap(int ms)
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
 }
 
-/* Milliseconds left before deadline (>= 0). */
-static int
-left_ms(int64_t deadline)
+int
+h_left_ms(int64_t deadline)
 {
 	int64_t l = deadline - h_now_ms();
 	return l < 0 ? 0 : (int) l;
 }
 
-/* poll() on one fd until an event or the deadline; restarts on EINTR.
- * > 0 ready, 0 timeout, < 0 error. */
-static int
-poll_one(int fd, short events, int64_t deadline, short *revents)
+int
+h_poll_one(int fd, short events, int64_t deadline, short *revents)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		int           r = poll(&p, 1, left_ms(deadline));
+		int           r = poll(&p, 1, h_left_ms(deadline));
 		if (r < 0 && errno == EINTR) {
 			continue;
 		}
@@ -268,7 +265,7 @@ h_wait_pid(pid_t pid, int timeout_ms, int *status)
 	int     st       = 0;
 	int     pfd      = (int) syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
-		int r = poll_one(pfd, POLLIN, deadline, NULL);
+		int r = h_poll_one(pfd, POLLIN, deadline, NULL);
 		close(pfd);
 		if (r <= 0) {
 			return -1;
@@ -430,93 +427,6 @@ h_spawn(h_child *ch, const char *path, char *const argv[],
 	return 0;
 }
 
-/* Reads what the child's stdout has into ch->buf (one read, bounded).
- * > 0 bytes read, 0 end of file, -1 error or full, -2 timeout. */
-static int
-child_fill(h_child *ch, int64_t deadline)
-{
-	if (ch->out_fd < 0 || ch->len >= sizeof(ch->buf) - 1) {
-		return -1;
-	}
-	int r = poll_one(ch->out_fd, POLLIN, deadline, NULL);
-	if (r == 0) {
-		return -2;
-	}
-	if (r < 0) {
-		return -1;
-	}
-	ssize_t n;
-	while ((n = read(ch->out_fd, ch->buf + ch->len,
-	            sizeof(ch->buf) - 1 - ch->len))
-	        < 0
-	    && errno == EINTR) { }
-	if (n < 0) {
-		return -1;
-	}
-	ch->len += (size_t) n;
-	ch->buf[ch->len] = '\0';
-	return (int) n;
-}
-
-int
-h_child_read_line(h_child *ch, char *line, size_t cap, int timeout_ms)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	for (;;) {
-		char *nl = memchr(ch->buf, '\n', ch->len);
-		if (nl != NULL) {
-			size_t n = (size_t) (nl - ch->buf);
-			if (cap > 0) {
-				size_t c = n < cap - 1 ? n : cap - 1;
-				memcpy(line, ch->buf, c);
-				line[c] = '\0';
-			}
-			memmove(ch->buf, nl + 1, ch->len - n - 1);
-			ch->len -= n + 1;
-			return 0;
-		}
-		int r = child_fill(ch, deadline);
-		if (r <= 0) {
-			return r == -2 ? -2 : -1;
-		}
-	}
-}
-
-int
-h_child_read_all(
-    h_child *ch, char *out, size_t cap, size_t *len, int timeout_ms)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	size_t  n        = 0;
-	int     rv       = 0;
-	for (;;) {
-		if (ch->len > 0) {
-			if (n + ch->len >= cap) {
-				rv = -1;
-				break;
-			}
-			memcpy(out + n, ch->buf, ch->len);
-			n += ch->len;
-			ch->len = 0;
-		}
-		int r = child_fill(ch, deadline);
-		if (r == 0) {
-			break;
-		}
-		if (r < 0) {
-			rv = r;
-			break;
-		}
-	}
-	if (cap > 0) {
-		out[n < cap ? n : cap - 1] = '\0';
-	}
-	if (len != NULL) {
-		*len = n;
-	}
-	return rv;
-}
-
 int
 h_child_signal(h_child *ch, int sig)
 {
@@ -559,7 +469,7 @@ h_run(const char *path, char *const argv[], const char *const env[],
 		return -1;
 	}
 	int r    = h_child_read_all(&ch, out, cap, NULL, timeout_ms);
-	int code = h_child_wait(&ch, left_ms(deadline));
+	int code = h_child_wait(&ch, h_left_ms(deadline));
 	if (r != 0) {
 		h_log(
 		    "%s: output %s", path, r == -2 ? "timed out" : "failed");
@@ -678,7 +588,7 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 	char   buf[2048];
 	size_t len = 0;
 	for (;;) {
-		int r = poll_one(fd, POLLIN, deadline, NULL);
+		int r = h_poll_one(fd, POLLIN, deadline, NULL);
 		if (r == 0) {
 			return -2;
 		}
@@ -922,263 +832,6 @@ h_connect(const h_managerd *m, mgr_client **c)
 		    mgr_errdetail());
 	}
 	return rv;
-}
-
-/* ---- statistics -------------------------------------------------------- */
-
-static const mgr_value *
-dict_find(const mgr_value *d, const char *key)
-{
-	if (d->kind != MGR_DICT) {
-		return NULL;
-	}
-	for (size_t i = 0; i < d->len; i++) {
-		const mgr_value *k = &d->pairs[2 * i];
-		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
-			return &d->pairs[2 * i + 1];
-		}
-	}
-	return NULL;
-}
-
-static int
-info_get(mgr_client *c, const char *key, const char *type, int64_t *out)
-{
-	mgr_value info;
-	int       rv = mgr_info(c, &info);
-	if (rv != 0) {
-		return rv;
-	}
-	const mgr_value *v = dict_find(&info, key);
-	if (v != NULL && type != NULL) {
-		v = dict_find(v, type);
-	}
-	if (v == NULL) {
-		rv = MGR_EKEY;
-	} else if (v->kind != MGR_INT) {
-		rv = MGR_ETYPE;
-	} else {
-		*out = v->i;
-	}
-	mgr_value_free(&info);
-	return rv;
-}
-
-int
-h_info_int(mgr_client *c, const char *key, int64_t *out)
-{
-	return info_get(c, key, NULL, out);
-}
-
-int
-h_info_objects(mgr_client *c, const char *type, int64_t *out)
-{
-	return info_get(c, "objects", type, out);
-}
-
-int
-h_info_await(mgr_client *c, const char *key, const char *type, int64_t want,
-    int timeout_ms, int64_t *last)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	int64_t v        = INT64_MIN;
-	for (;;) {
-		int rv = type != NULL ? info_get(c, key, type, &v)
-		                      : info_get(c, key, NULL, &v);
-		if (rv == 0 && v == want) {
-			return 0;
-		}
-		if (rv != 0 || h_now_ms() >= deadline) {
-			if (rv != 0) {
-				h_log("mgr_info: %s", mgr_strerror(rv));
-			}
-			if (last != NULL) {
-				*last = v;
-			}
-			return -1;
-		}
-		h_nap(10);
-	}
-}
-
-/* ---- raw sockets ------------------------------------------------------- */
-
-int
-h_raw_connect(const char *url)
-{
-	int fd = -1;
-	if (strncmp(url, "ipc://", 6) == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		if (strlen(url + 6) >= sizeof(sa.sun_path)) {
-			h_log("ipc path too long: %s", url);
-			return -1;
-		}
-		strcpy(sa.sun_path, url + 6);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0
-		    && connect(fd, (struct sockaddr *) &sa, sizeof(sa))
-		        != 0) {
-			h_log("connect %s: %s", url, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	} else if (strncmp(url, "tcp://", 6) == 0) {
-		char        host[256];
-		const char *hp    = url + 6;
-		const char *colon = strrchr(hp, ':');
-		if (colon == NULL || (size_t) (colon - hp) >= sizeof(host)) {
-			h_log("bad tcp URL %s", url);
-			return -1;
-		}
-		memcpy(host, hp, (size_t) (colon - hp));
-		host[colon - hp]      = '\0';
-		struct addrinfo hints = { .ai_family = AF_UNSPEC,
-			.ai_socktype                 = SOCK_STREAM,
-			.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV },
-		                *ai;
-		int rv = getaddrinfo(host, colon + 1, &hints, &ai);
-		if (rv != 0) {
-			h_log("getaddrinfo %s: %s", url, gai_strerror(rv));
-			return -1;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0
-		    && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			h_log("connect %s: %s", url, strerror(errno));
-			close(fd);
-			fd = -1;
-		}
-		freeaddrinfo(ai);
-		if (fd < 0) {
-			return -1;
-		}
-	} else {
-		h_log("unsupported URL %s", url);
-		return -1;
-	}
-	if (fd < 0) {
-		h_log("socket: %s", strerror(errno));
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
-}
-
-int
-h_raw_send(int fd, const void *buf, size_t len, int timeout_ms)
-{
-	int64_t        deadline = h_now_ms() + timeout_ms;
-	const uint8_t *p        = buf;
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			p += n;
-			len -= (size_t) n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (poll_one(fd, POLLOUT, deadline, NULL) <= 0) {
-				return -1;
-			}
-			continue;
-		}
-		return -1;
-	}
-	return 0;
-}
-
-int
-h_raw_send_frame(int fd, const void *body, size_t len, int timeout_ms)
-{
-	uint8_t hdr[WIRE_HEADER_LEN];
-	wire_put_len(hdr, (uint32_t) len);
-	int64_t deadline = h_now_ms() + timeout_ms;
-	if (h_raw_send(fd, hdr, 4, timeout_ms) != 0) {
-		return -1;
-	}
-	return h_raw_send(fd, body, len, left_ms(deadline));
-}
-
-int
-h_raw_recv(int fd, void *buf, size_t len, int timeout_ms)
-{
-	int64_t  deadline = h_now_ms() + timeout_ms;
-	uint8_t *p        = buf;
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n > 0) {
-			p += n;
-			len -= (size_t) n;
-			continue;
-		}
-		if (n == 0) {
-			return -1;
-		}
-		if (errno == EINTR) {
-			continue;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			return -1;
-		}
-		int r = poll_one(fd, POLLIN, deadline, NULL);
-		if (r == 0) {
-			return -2;
-		}
-		if (r < 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
-h_raw_recv_frame(
-    int fd, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	uint8_t hdr[4];
-	int     r = h_raw_recv(fd, hdr, 4, timeout_ms);
-	if (r != 0) {
-		return r;
-	}
-	size_t n = wire_get_len(hdr);
-	if (n > cap) {
-		h_log("frame of %zu bytes over %zu", n, cap);
-		return -1;
-	}
-	*len = n;
-	return h_raw_recv(fd, buf, n, left_ms(deadline));
-}
-
-int
-h_raw_await_close(int fd, int timeout_ms)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	uint8_t b[4096];
-	for (;;) {
-		ssize_t n = recv(fd, b, sizeof(b), 0);
-		if (n == 0) {
-			return 0;
-		}
-		if (n > 0) {
-			continue;
-		}
-		if (errno == EINTR) {
-			continue;
-		}
-		if (errno == ECONNRESET || errno == EPIPE) {
-			return 0;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			return -1;
-		}
-		if (poll_one(fd, POLLIN, deadline, NULL) <= 0) {
-			return -1;
-		}
-	}
 }
 
 /* ---- a test group's manager ----------------------------------------------

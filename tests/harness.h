@@ -34,6 +34,13 @@
 
 /* Monotonic milliseconds. */
 int64_t h_now_ms(void);
+/* Milliseconds left before deadline (>= 0). */
+int h_left_ms(int64_t deadline);
+/* poll() on one fd until an event or the deadline; restarts on EINTR.
+ * > 0 ready, 0 timeout, < 0 error. */
+int h_poll_one(int fd, short events, int64_t deadline, short *revents);
+/* A line on stderr, "harness: " first. */
+void h_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sleeps ms milliseconds: only for bounded retry loops polling a state that
  * offers nothing to wait on (the manager's statistics, a log file). */
 void h_nap(int ms);

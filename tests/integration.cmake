@@ -2,5 +2,5 @@
 # every dict, list and namespace call of mgr.h (test_integration), and what
 # crosses the wire and who holds what (test_sharing).
 foreach(t test_integration test_sharing)
-  mgr_test(${t} ${t}.c integration_fixture.c harness.c LIBS mgr_static)
+  mgr_test(${t} ${t}.c integration_fixture.c ${HARNESS} LIBS mgr_static)
 endforeach()

@@ -6,10 +6,10 @@ add_executable(child_lock child_lock.c)
 target_link_libraries(child_lock PRIVATE mgr)
 
 foreach(t test_lock test_condition)
-  mgr_test(${t} ${t}.c harness.c LIBS mgr_static)
+  mgr_test(${t} ${t}.c ${HARNESS} LIBS mgr_static)
   add_dependencies(${t} child_lock mgrwire)
 endforeach()
 
 # Seed example 3: ten processes printing under one shared lock.
-mgr_test(test_seed_lock test_seed_lock.c harness.c LIBS mgr)
+mgr_test(test_seed_lock test_seed_lock.c ${HARNESS} LIBS mgr)
 add_dependencies(test_seed_lock seed_lock_hello)

@@ -6,10 +6,10 @@ add_executable(child_queue child_queue.c)
 target_link_libraries(child_queue PRIVATE mgr)
 
 foreach(t test_queue test_event_barrier)
-  mgr_test(${t} ${t}.c harness.c LIBS mgr_static)
+  mgr_test(${t} ${t}.c ${HARNESS} LIBS mgr_static)
   add_dependencies(${t} child_queue mgrwire)
 endforeach()
 
 # The seed examples 4 and 5, run as programs with their exact output.
-mgr_test(test_seed_queue test_seed_queue.c harness.c LIBS mgr)
+mgr_test(test_seed_queue test_seed_queue.c ${HARNESS} LIBS mgr)
 add_dependencies(test_seed_queue seed_producer_consumer seed_queue_results)

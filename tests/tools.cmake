@@ -1,4 +1,4 @@
-mgr_test(test_tools test_tools.c harness.c LIBS mgr_static)
+mgr_test(test_tools test_tools.c ${HARNESS} LIBS mgr_static)
 add_dependencies(test_tools managerctl)
 
 # The shared library's dynamic symbols are the API and nothing else.

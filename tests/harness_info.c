@@ -1,0 +1,82 @@
+/* Test harness: the manager's statistics (mgr_info), read and awaited
+ * (harness.h). */
+#include <string.h>
+
+#include "harness.h"
+
+/* ---- statistics -------------------------------------------------------- */
+
+static const mgr_value *
+dict_find(const mgr_value *d, const char *key)
+{
+	if (d->kind != MGR_DICT) {
+		return NULL;
+	}
+	for (size_t i = 0; i < d->len; i++) {
+		const mgr_value *k = &d->pairs[2 * i];
+		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
+			return &d->pairs[2 * i + 1];
+		}
+	}
+	return NULL;
+}
+
+static int
+info_get(mgr_client *c, const char *key, const char *type, int64_t *out)
+{
+	mgr_value info;
+	int       rv = mgr_info(c, &info);
+	if (rv != 0) {
+		return rv;
+	}
+	const mgr_value *v = dict_find(&info, key);
+	if (v != NULL && type != NULL) {
+		v = dict_find(v, type);
+	}
+	if (v == NULL) {
+		rv = MGR_EKEY;
+	} else if (v->kind != MGR_INT) {
+		rv = MGR_ETYPE;
+	} else {
+		*out = v->i;
+	}
+	mgr_value_free(&info);
+	return rv;
+}
+
+int
+h_info_int(mgr_client *c, const char *key, int64_t *out)
+{
+	return info_get(c, key, NULL, out);
+}
+
+int
+h_info_objects(mgr_client *c, const char *type, int64_t *out)
+{
+	return info_get(c, "objects", type, out);
+}
+
+int
+h_info_await(mgr_client *c, const char *key, const char *type, int64_t want,
+    int timeout_ms, int64_t *last)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+	int64_t v        = INT64_MIN;
+	for (;;) {
+		int rv = type != NULL ? info_get(c, key, type, &v)
+		                      : info_get(c, key, NULL, &v);
+		if (rv == 0 && v == want) {
+			return 0;
+		}
+		if (rv != 0 || h_now_ms() >= deadline) {
+			if (rv != 0) {
+				h_log("mgr_info: %s", mgr_strerror(rv));
+			}
+			if (last != NULL) {
+				*last = v;
+			}
+			return -1;
+		}
+		h_nap(10);
+	}
+}
