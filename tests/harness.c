@@ -623,16 +623,12 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 	}
 }
 
-int
-h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
+/* m's private directory with a fresh random key in its key file. */
+static int
+make_dir_and_key(h_managerd *m)
 {
-	const char *path = h_managerd_path();
-	const char *tmp  = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 	uint8_t     raw[32];
-	int         rv;
-
-	memset(m, 0, sizeof(*m));
-	m->lifeline = -1;
 	snprintf(m->dir, sizeof(m->dir), "%s/mgrtest-XXXXXX",
 	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 80 ? tmp : "/tmp");
 	if (mkdtemp(m->dir) == NULL) {
@@ -645,7 +641,6 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	live_set(m->dir, 0, m->keyfile, m->logfile);
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw)) {
 		h_log("getrandom: %s", strerror(errno));
-		remove_files(m);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(raw); i++) {
@@ -657,38 +652,35 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	snprintf(line, sizeof(line), "%s\n", m->key);
 	if (write_file(m->keyfile, line, 65) != 0) {
 		h_log("cannot write %s: %s", m->keyfile, strerror(errno));
-		remove_files(m);
 		return -1;
 	}
+	return 0;
+}
 
-	char listen[400];
-	if (t == H_TCP) {
-		snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
-	} else {
-		snprintf(listen, sizeof(listen), "ipc://%s/sock", m->dir);
-	}
-
+/* Spawns managerd on listen with the log on its stdout and stderr, the
+ * ready pipe on fd 3 and the lifeline on fd 4; *ready_rd is the end to
+ * read "ready" from. */
+static int
+spawn(h_managerd *m, const char *path, const char *listen,
+    const char *const *extra, int *ready_rd)
+{
 	int ready[2], life[2];
 	int logfd = open(
 	    m->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0 || (logfd = high_fd(logfd)) < 0) {
 		h_log("cannot open %s: %s", m->logfile, strerror(errno));
-		remove_files(m);
 		return -1;
 	}
 	if (high_pipe(ready) != 0) {
 		close(logfd);
-		remove_files(m);
 		return -1;
 	}
 	if (high_pipe(life) != 0) {
 		close(ready[0]);
 		close(ready[1]);
 		close(logfd);
-		remove_files(m);
 		return -1;
 	}
-
 	const char *argv[32] = { path, "--listen", listen, "--authkey-file",
 		m->keyfile, "--ready-fd", "3", "--lifeline-fd", "4",
 		"--log-level", "info" };
@@ -700,7 +692,6 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 		argv[argc++] = *e;
 	}
 	argv[argc] = NULL;
-
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -712,9 +703,9 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	const char *const unset[] = { "MGR_AUTHKEY", NULL };
 	char            **envp    = make_env(unset);
 	pid_t             pid     = 0;
-	rv                        = envp == NULL
-	                           ? ENOMEM
-	                           : posix_spawn(&pid, path, &fa, NULL, (char *const *) argv, envp);
+	int               rv      = envp == NULL
+	                       ? ENOMEM
+	                       : posix_spawn(&pid, path, &fa, NULL, (char *const *) argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	free(envp);
 	close(ready[1]);
@@ -724,15 +715,39 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 		h_log("posix_spawn %s: %s", path, strerror(rv));
 		close(ready[0]);
 		close(life[1]);
-		remove_files(m);
 		return -1;
 	}
 	m->pid = pid;
 	live_set(m->dir, pid, m->keyfile, m->logfile);
 	m->lifeline = life[1];
+	*ready_rd   = ready[0];
+	return 0;
+}
 
-	rv = await_ready(m, ready[0], h_now_ms() + H_START_MS);
-	close(ready[0]);
+int
+h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
+{
+	const char *path = h_managerd_path();
+	char        listen[400];
+	int         ready_rd;
+
+	memset(m, 0, sizeof(*m));
+	m->lifeline = -1;
+	if (make_dir_and_key(m) != 0) {
+		remove_files(m);
+		return -1;
+	}
+	if (t == H_TCP) {
+		snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
+	} else {
+		snprintf(listen, sizeof(listen), "ipc://%s/sock", m->dir);
+	}
+	if (spawn(m, path, listen, extra, &ready_rd) != 0) {
+		remove_files(m);
+		return -1;
+	}
+	int rv = await_ready(m, ready_rd, h_now_ms() + H_START_MS);
+	close(ready_rd);
 	if (rv != 0) {
 		h_log("managerd (%s on %s) %s", path, listen,
 		    rv == -2 ? "was not ready in time"

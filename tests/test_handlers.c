@@ -386,7 +386,14 @@ test_edges(void **state)
 	v.kind_case = 99;
 	assert_int_equal(sv_from_pb(srv, &v, &c), MGR_EPROTO);
 	arena_fini(&a);
+	mobj_decref(l);
+}
 
+static void
+test_edges_arguments(void **state)
+{
+	(void) state;
+	mobj *l = NEW0(list);
 	// sdict_update from a dict with holes.
 	sdict *src = sdict_new(0), *dst = sdict_new(0);
 	dset(src, I(1), I(1));
@@ -431,6 +438,7 @@ main(void)
 		DATA_TEST(test_namespace_handlers),
 		DATA_TEST(test_op_tables),
 		DATA_TEST(test_edges),
+		DATA_TEST(test_edges_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,16 @@ test_dict_ops(void **state)
 	assert_dict(d, "{}");
 	OK(mgr_dict_keys(d, &v));
 	assert_result(&v, "[]");
+	OK(mgr_obj_release(d));
+}
 
+static void
+test_dict_keys(void **state)
+{
+	(void) state;
+	mgr_obj  *d;
+	mgr_value v;
+	OK(mgr_dict_new(F.c, &d));
 	// Keys: scalars and tuples of hashables; not lists or dicts.
 	mgr_value t1[] = { mgr_int(1), mgr_str("a") };
 	OK(mgr_dict_set(d, mgr_tuple_of(t1, 2), mgr_str("t")));
@@ -329,8 +338,6 @@ test_list_ops(void **state)
 	(void) state;
 	mgr_obj  *l;
 	mgr_value v;
-	int64_t   idx;
-	size_t    n;
 
 	OK(mgr_list_new(F.c, &l));
 	assert_string_equal(mgr_obj_type(l), "list");
@@ -393,6 +400,22 @@ test_list_ops(void **state)
 	assert_result(&v, "2.5");
 	ERR(MGR_EINDEX, mgr_list_pop(l, 6, &v));
 	ERR(MGR_EINDEX, mgr_list_pop(l, -7, &v));
+	assert_list(l, "['second', 'zero', 1, 2, 'a', 'before-last']");
+	OK(mgr_obj_release(l));
+}
+
+static void
+test_list_search(void **state)
+{
+	(void) state;
+	mgr_obj  *l;
+	mgr_value v;
+	int64_t   idx;
+	size_t    n;
+	OK(mgr_list_new(F.c, &l));
+	mgr_value start[] = { mgr_str("second"), mgr_str("zero"), mgr_int(1),
+		mgr_int(2), mgr_str("a"), mgr_str("before-last") };
+	OK(mgr_list_extend(l, mgr_list_of(start, 6)));
 	assert_list(l, "['second', 'zero', 1, 2, 'a', 'before-last']");
 
 	// remove, index, count: typed equality.
@@ -642,11 +665,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_dict_ops),
+		T(test_dict_keys),
 		T(test_dict_unhashable_lookup),
 		T(test_dict_incr),
 		T(test_dict_incr_threads),
 		T(test_dict_incr_two_clients),
 		T(test_list_ops),
+		T(test_list_search),
 		T(test_list_sort),
 		T(test_list_slice),
 		T(test_namespace_ops),

@@ -487,7 +487,15 @@ test_pb_errors(void **state)
 	deep = pb_nest(nodes, seqs, ptrs, SV_MAX_DEPTH + 1);
 	assert_int_equal(sv_from_pb(srv, deep, &out), MGR_ETOOBIG);
 	assert_int_equal(out.kind, SV_NONE);
+	arena_fini(&a);
+}
 
+static void
+test_pb_malformed(void **state)
+{
+	(void) state;
+	sval       out;
+	Mgr__Value pb = MGR__VALUE__INIT;
 	// A dict: keys and values must pair up, keys must be hashable.
 	mobj      *o = NEW0(list);
 	Mgr__Value k[3], v[3], *kp[3] = { &k[0], &k[1], &k[2] },
@@ -575,7 +583,6 @@ test_pb_errors(void **state)
 	assert_int_equal(sv_from_pb(srv, &pb, &out), 0);
 	assert_string_equal(repr(&out), "()");
 	sv_free(&out);
-	arena_fini(&a);
 	mobj_decref(o);
 }
 
@@ -683,6 +690,7 @@ main(void)
 		DATA_TEST(test_str_bytes),
 		DATA_TEST(test_pb_roundtrip),
 		DATA_TEST(test_pb_errors),
+		DATA_TEST(test_pb_malformed),
 		DATA_TEST(test_pb_session_refs),
 		DATA_TEST(test_refs_in_containers),
 	};
