@@ -27,240 +27,16 @@
 
 #include "harness.h"
 #include "internal.h"
-
-static h_managerd  M;
-static mgr_client *C;
-static char        env_url[600], env_key[100];
+#include "sync_fixture.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* The order in which threads got a lock, recorded while they hold it. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	int             order[32];
-	int             n;
-} R = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0 };
-
-static void
-rec_reset(void)
-{
-	pthread_mutex_lock(&R.mu);
-	R.n = 0;
-	pthread_mutex_unlock(&R.mu);
-}
-
-static void
-rec_add(int i)
-{
-	pthread_mutex_lock(&R.mu);
-	if (R.n < 32) {
-		R.order[R.n++] = i;
-	}
-	pthread_cond_broadcast(&R.cv);
-	pthread_mutex_unlock(&R.mu);
-}
-
-static int
-rec_count(void)
-{
-	pthread_mutex_lock(&R.mu);
-	int n = R.n;
-	pthread_mutex_unlock(&R.mu);
-	return n;
-}
-
-/* Waits (bounded) until n entries are recorded. */
-static void
-rec_await(int n)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += AWAIT_MS / 1000;
-	pthread_mutex_lock(&R.mu);
-	while (R.n < n) {
-		if (pthread_cond_timedwait(&R.cv, &R.mu, &ts) != 0) {
-			break;
-		}
-	}
-	int got = R.n;
-	pthread_mutex_unlock(&R.mu);
-	if (got < n) {
-		fail_msg("%d threads got the lock, expected %d", got, n);
-	}
-}
-
-/* One blocking call run by a thread, timed. */
-typedef struct job job;
-struct job {
-	pthread_t th;
-	int (*fn)(job *);
-	mgr_obj *o;
-	int64_t  timeout;
-	int      idx; /* recorded in R once woken */
-	int      rv;
-	int      rv2;   /* the release after the wait */
-	int      go[2]; /* do_acquire_hold: releases once go[1] is written */
-	int64_t  ms;    /* how long the call took */
-	int64_t  end;   /* when it returned (h_now_ms) */
-};
-
-static void *
-job_main(void *arg)
-{
-	job    *j  = arg;
-	int64_t t0 = h_now_ms();
-	j->rv      = j->fn(j);
-	j->end     = h_now_ms();
-	j->ms      = j->end - t0;
-	return NULL;
-}
-
-/* Runs fn(j) on a thread; j->timeout (and j->idx) set by the caller. */
-static void
-job_start(job *j, int (*fn)(job *), mgr_obj *o)
-{
-	j->fn = fn;
-	j->o  = o;
-	j->rv = j->rv2 = -1;
-	assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
-}
-
-/* Joins j within ms; fails the test if it is still blocked. */
-static void
-job_join(job *j, int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	if (pthread_timedjoin_np(j->th, NULL, &ts) != 0) {
-		fail_msg("a blocked call did not return within %d ms", ms);
-	}
-}
 
 /* A wait without taking the lock first. */
 static int
 do_wait_only(job *j)
 {
 	return mgr_condition_wait(j->o, j->timeout);
-}
-
-static int64_t
-info(const char *key)
-{
-	int64_t n = -1;
-	assert_int_equal(h_info_int(C, key, &n), 0);
-	return n;
-}
-
-static int64_t
-objects(const char *type)
-{
-	int64_t n = -1;
-	assert_int_equal(h_info_objects(C, type, &n), 0);
-	return n;
-}
-
-static int64_t
-waiters(void)
-{
-	return info("waiters");
-}
-
-/* Waits until the manager has exactly n parked requests. */
-static void
-await_waiters(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "waiters", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("waiters: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
-}
-
-/* Waits until the manager counts n sessions (a killed client's is
- * gone). */
-static void
-await_sessions(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "sessions", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("sessions: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
-}
-
-/* A timed-out call: >= 90 ms for a 100 ms timeout, and well before 2 s. */
-static void
-assert_timed(int64_t ms)
-{
-	if (ms < 90 || ms >= 2000) {
-		fail_msg("a 100 ms timeout took %lld ms", (long long) ms);
-	}
-}
-
-static void
-assert_detail(const char *want)
-{
-	if (strstr(mgr_errdetail(), want) == NULL) {
-		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), want);
-	}
-}
-
-static bool
-locked(mgr_obj *o)
-{
-	bool b = false;
-	assert_int_equal(mgr_locked(o, &b), 0);
-	return b;
-}
-
-/* A proxy of c for the object of o (its own reference). */
-static mgr_obj *
-attach(mgr_client *c, mgr_obj *o)
-{
-	char     tok[64];
-	mgr_obj *p = NULL;
-	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
-	assert_int_equal(mgr_attach(c, tok, &p), 0);
-	return p;
-}
-
-/* Starts child_lock with argv (after argv[0]); stdin and stdout piped. */
-static void
-spawn_child(h_child *ch, const char *mode, mgr_obj *o, const char *n)
-{
-	const char *const env[] = { env_url, env_key, NULL };
-	char              tok[64];
-	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
-	char *argv[] = { "child_lock", (char *) mode, tok, (char *) n, NULL };
-	assert_int_equal(h_spawn(ch, MGR_TESTS_DIR "/child_lock", argv, env,
-	                     H_PIPE_IN | H_PIPE_OUT),
-	    0);
-}
-
-static void
-expect_line(h_child *ch, const char *want)
-{
-	char line[256];
-	int  rv = h_child_read_line(ch, line, sizeof(line), AWAIT_MS);
-	if (rv != 0) {
-		fail_msg("child: no line '%s' (%d)", want, rv);
-	}
-	assert_string_equal(line, want);
-}
-
-/* SIGKILL, then reap: it must have been killed, not have exited. */
-static void
-kill_child(h_child *ch)
-{
-	assert_int_equal(h_child_signal(ch, SIGKILL), 0);
-	assert_int_equal(h_child_wait(ch, AWAIT_MS), 128 + SIGKILL);
 }
 
 /* ---- the waiting threads ----------------------------------------------- */
@@ -389,7 +165,7 @@ test_cond_basic(void **state)
 	// wait on it.
 	assert_int_equal(mgr_acquire(cv, 0), 0);
 	j.timeout = 100;
-	job_start(&j, do_wait_only, cv);
+	job_start(&j, do_wait_only, cv, j.timeout);
 	job_join(&j, AWAIT_MS);
 	assert_int_equal(j.rv, MGR_ESTATE);
 	assert_int_equal(mgr_release(cv), 0);
@@ -427,7 +203,7 @@ test_cond_over_lock(void **state)
 
 	// A waiter (a Lock is the session's: any thread of it may wait).
 	w.timeout = AWAIT_MS;
-	job_start(&w, do_cwait, cv);
+	job_start(&w, do_cwait, cv, w.timeout);
 	await_waiters(base + 1);
 	assert_int_equal(mgr_acquire(l, 0), 0); // the wait released it
 	assert_int_equal(mgr_condition_notify(cv, 1), 0);
@@ -477,7 +253,7 @@ test_cond_notify_n(void **state)
 	for (int i = 0; i < N; i++) {
 		j[i].idx     = i;
 		j[i].timeout = AWAIT_MS;
-		job_start(&j[i], do_cwait, cv);
+		job_start(&j[i], do_cwait, cv, j[i].timeout);
 		await_waiters(base + i + 1);
 	}
 	assert_int_equal(mgr_acquire(cv, 0), 0);
@@ -534,11 +310,11 @@ test_cond_timeout_reacquires(void **state)
 	// The waiter, then m, queue for the lock this thread holds.
 	assert_int_equal(mgr_acquire(cv, 0), 0);
 	w.timeout = 100;
-	job_start(&w, do_cwait_deep, cv);
+	job_start(&w, do_cwait_deep, cv, w.timeout);
 	await_waiters(base + 1);
 	m.timeout = AWAIT_MS;
 	assert_int_equal(pipe(m.go), 0);
-	job_start(&m, do_acquire_hold, cv);
+	job_start(&m, do_acquire_hold, cv, m.timeout);
 	await_waiters(base + 2);
 	// w gets it and waits: its wait hands the lock on to m at once.
 	assert_int_equal(mgr_release(cv), 0);
@@ -571,15 +347,6 @@ test_cond_timeout_reacquires(void **state)
 
 /* ---- objects destroyed, sessions that end ------------------------------ */
 
-/* Drops one of this session's references to o behind its proxy's back. */
-static int
-raw_release(mgr_obj *o)
-{
-	mgr_call call
-	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
-	return client_call(C, &call, NULL);
-}
-
 /* A condition destroyed with waiters answers MGR_ENOOBJ to those waiting
  * for a notify and to those queued at its lock through it; over its own
  * rlock (which goes with it) and over a given lock (which stays, still
@@ -600,16 +367,16 @@ test_cond_destroyed_with_waiters(void **state)
 		cv2        = attach(C, cv); // a second reference
 		w1.timeout = MGR_FOREVER;
 		w3.timeout = MGR_FOREVER;
-		job_start(&w1, do_cwait, cv2);
+		job_start(&w1, do_cwait, cv2, w1.timeout);
 		await_waiters(base + 1);
-		job_start(&w3, do_cwait, cv2);
+		job_start(&w3, do_cwait, cv2, w3.timeout);
 		await_waiters(base + 2);
 		assert_int_equal(mgr_acquire(cv, 0), 0);
 		// w1 to the lock's queue, and an acquire through the
 		// condition.
 		assert_int_equal(mgr_condition_notify(cv, 1), 0);
 		a.timeout = AWAIT_MS;
-		job_start(&a, do_acquire, cv2);
+		job_start(&a, do_acquire, cv2, a.timeout);
 		await_waiters(base + 3);
 		assert_int_equal(raw_release(cv), 0);
 		assert_int_equal(raw_release(cv), 0);
@@ -651,11 +418,11 @@ test_cond_killed_waiter(void **state)
 
 	rec_reset();
 	assert_int_equal(mgr_condition_new(C, NULL, &cv), 0);
-	spawn_child(&ch, "cwait", cv, NULL);
+	spawn_lock_child(&ch, "cwait", cv, NULL);
 	expect_line(&ch, "ready");
 	await_waiters(base + 1);
 	w.timeout = AWAIT_MS;
-	job_start(&w, do_cwait, cv);
+	job_start(&w, do_cwait, cv, w.timeout);
 	await_waiters(base + 2);
 	kill_child(&ch);
 	await_sessions(sessions);
@@ -669,7 +436,7 @@ test_cond_killed_waiter(void **state)
 	assert_int_equal(waiters(), base);
 
 	// Killed once notified, while it queues for the lock.
-	spawn_child(&ch, "cwait", cv, NULL);
+	spawn_lock_child(&ch, "cwait", cv, NULL);
 	expect_line(&ch, "ready");
 	await_waiters(base + 1);
 	assert_int_equal(mgr_acquire(cv, 0), 0);
@@ -697,9 +464,9 @@ test_cond_killed_holder(void **state)
 
 	assert_int_equal(mgr_condition_new(C, NULL, &cv), 0);
 	w.timeout = MGR_FOREVER;
-	job_start(&w, do_cwait_deep, cv);
+	job_start(&w, do_cwait_deep, cv, w.timeout);
 	await_waiters(base + 1);
-	spawn_child(&ch, "notify", cv, NULL);
+	spawn_lock_child(&ch, "notify", cv, NULL);
 	expect_line(&ch, "held");
 	assert_true(locked(cv));
 	assert_int_equal(waiters(), base + 1); // queued for the lock
@@ -807,21 +574,6 @@ test_cond_bad_args(void **state)
 }
 
 /* ---- setup ------------------------------------------------------------- */
-
-static int
-group_setup(void **state)
-{
-	(void) state;
-	return h_group_start(
-	    &M, &C, env_url, sizeof(env_url), env_key, sizeof(env_key));
-}
-
-static int
-group_teardown(void **state)
-{
-	(void) state;
-	return h_group_stop(&M, C);
-}
 
 int
 main(void)

@@ -22,62 +22,10 @@
 
 #include "harness.h"
 #include "internal.h"
-
-static h_managerd  M;
-static mgr_client *C;
-static char        env_url[600], env_key[100];
+#include "sync_fixture.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* One blocking call run by a thread, timed. */
-typedef struct job job;
-struct job {
-	pthread_t th;
-	int (*fn)(job *);
-	mgr_obj *o;
-	int64_t  timeout;
-	size_t   index; /* barrier wait: the index received */
-	int      rv;
-	int64_t  ms; /* how long the call took */
-};
-
-static void *
-job_main(void *arg)
-{
-	job    *j  = arg;
-	int64_t t0 = h_now_ms();
-	j->rv      = j->fn(j);
-	j->ms      = h_now_ms() - t0;
-	return NULL;
-}
-
-static void
-job_start(job *j, int (*fn)(job *), mgr_obj *o, int64_t timeout)
-{
-	j->fn      = fn;
-	j->o       = o;
-	j->timeout = timeout;
-	j->rv      = -1;
-	j->index   = 999;
-	assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
-}
-
-/* Joins j within ms; fails the test if it is still blocked. */
-static void
-job_join(job *j, int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	if (pthread_timedjoin_np(j->th, NULL, &ts) != 0) {
-		fail_msg("a blocked call did not return within %d ms", ms);
-	}
-}
 
 static int
 do_ewait(job *j)
@@ -89,33 +37,6 @@ static int
 do_bwait(job *j)
 {
 	return mgr_barrier_wait(j->o, j->timeout, &j->index);
-}
-
-static int64_t
-waiters(void)
-{
-	int64_t n = -1;
-	assert_int_equal(h_info_int(C, "waiters", &n), 0);
-	return n;
-}
-
-static void
-await_waiters(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "waiters", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("waiters: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
-}
-
-/* A timed-out call: >= 90 ms for a 100 ms timeout, and well before 2 s. */
-static void
-assert_timed(int64_t ms)
-{
-	if (ms < 90 || ms >= 2000) {
-		fail_msg("a 100 ms timeout took %lld ms", (long long) ms);
-	}
 }
 
 static size_t
@@ -132,15 +53,6 @@ broken(mgr_obj *b)
 	bool f = false;
 	assert_int_equal(mgr_barrier_broken(b, &f), 0);
 	return f;
-}
-
-/* Drops one of this session's references to o behind its proxy's back. */
-static int
-raw_release(mgr_obj *o)
-{
-	mgr_call call
-	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
-	return client_call(C, &call, NULL);
 }
 
 /* ---- event ------------------------------------------------------------- */
@@ -579,21 +491,6 @@ test_barrier_errors(void **state)
 }
 
 /* ---- setup ------------------------------------------------------------- */
-
-static int
-group_setup(void **state)
-{
-	(void) state;
-	return h_group_start(
-	    &M, &C, env_url, sizeof(env_url), env_key, sizeof(env_key));
-}
-
-static int
-group_teardown(void **state)
-{
-	(void) state;
-	return h_group_stop(&M, C);
-}
 
 int
 main(void)

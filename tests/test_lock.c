@@ -26,121 +26,10 @@
 
 #include "harness.h"
 #include "internal.h"
-
-static h_managerd  M;
-static mgr_client *C;
-static char        env_url[600], env_key[100];
+#include "sync_fixture.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* The order in which threads got a lock, recorded while they hold it. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	int             order[32];
-	int             n;
-} R = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0 };
-
-static void
-rec_reset(void)
-{
-	pthread_mutex_lock(&R.mu);
-	R.n = 0;
-	pthread_mutex_unlock(&R.mu);
-}
-
-static void
-rec_add(int i)
-{
-	pthread_mutex_lock(&R.mu);
-	if (R.n < 32) {
-		R.order[R.n++] = i;
-	}
-	pthread_cond_broadcast(&R.cv);
-	pthread_mutex_unlock(&R.mu);
-}
-
-static int
-rec_count(void)
-{
-	pthread_mutex_lock(&R.mu);
-	int n = R.n;
-	pthread_mutex_unlock(&R.mu);
-	return n;
-}
-
-/* Waits (bounded) until n entries are recorded. */
-static void
-rec_await(int n)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += AWAIT_MS / 1000;
-	pthread_mutex_lock(&R.mu);
-	while (R.n < n) {
-		if (pthread_cond_timedwait(&R.cv, &R.mu, &ts) != 0) {
-			break;
-		}
-	}
-	int got = R.n;
-	pthread_mutex_unlock(&R.mu);
-	if (got < n) {
-		fail_msg("%d threads got the lock, expected %d", got, n);
-	}
-}
-
-/* One blocking call run by a thread, timed. */
-typedef struct job job;
-struct job {
-	pthread_t th;
-	int (*fn)(job *);
-	mgr_obj *o;
-	int64_t  timeout;
-	int      idx;     /* recorded in R once the call succeeded */
-	bool     release; /* release right after recording */
-	int      go[2];   /* a pipe: release only once go[1] is written */
-	int      rv;
-	int64_t  ms;  /* how long the call took */
-	int64_t  end; /* when it returned (h_now_ms) */
-};
-
-static void *
-job_main(void *arg)
-{
-	job    *j  = arg;
-	int64_t t0 = h_now_ms();
-	j->rv      = j->fn(j);
-	j->end     = h_now_ms();
-	j->ms      = j->end - t0;
-	return NULL;
-}
-
-static void
-job_start(job *j, int (*fn)(job *), mgr_obj *o, int64_t timeout)
-{
-	j->fn      = fn;
-	j->o       = o;
-	j->timeout = timeout;
-	j->rv      = -1;
-	assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
-}
-
-/* Joins j within ms; fails the test if it is still blocked. */
-static void
-job_join(job *j, int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	if (pthread_timedjoin_np(j->th, NULL, &ts) != 0) {
-		fail_msg("a blocked call did not return within %d ms", ms);
-	}
-}
 
 static int
 do_acquire(job *j)
@@ -176,111 +65,6 @@ do_acquire_hold(job *j)
 		rv = mgr_release(j->o);
 	}
 	return rv;
-}
-
-static int64_t
-info(const char *key)
-{
-	int64_t n = -1;
-	assert_int_equal(h_info_int(C, key, &n), 0);
-	return n;
-}
-
-static int64_t
-waiters(void)
-{
-	return info("waiters");
-}
-
-/* Waits until the manager has exactly n parked requests. */
-static void
-await_waiters(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "waiters", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("waiters: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
-}
-
-/* Waits until the manager counts n sessions (a killed client's is
- * gone). */
-static void
-await_sessions(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "sessions", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("sessions: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
-}
-
-/* A timed-out call: >= 90 ms for a 100 ms timeout, and well before 2 s. */
-static void
-assert_timed(int64_t ms)
-{
-	if (ms < 90 || ms >= 2000) {
-		fail_msg("a 100 ms timeout took %lld ms", (long long) ms);
-	}
-}
-
-static void
-assert_detail(const char *want)
-{
-	if (strstr(mgr_errdetail(), want) == NULL) {
-		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), want);
-	}
-}
-
-static bool
-locked(mgr_obj *o)
-{
-	bool b = false;
-	assert_int_equal(mgr_locked(o, &b), 0);
-	return b;
-}
-
-/* A proxy of c for the object of o (its own reference). */
-static mgr_obj *
-attach(mgr_client *c, mgr_obj *o)
-{
-	char     tok[64];
-	mgr_obj *p = NULL;
-	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
-	assert_int_equal(mgr_attach(c, tok, &p), 0);
-	return p;
-}
-
-/* Starts child_lock with argv (after argv[0]); stdin and stdout piped. */
-static void
-spawn_child(h_child *ch, const char *mode, mgr_obj *o, const char *n)
-{
-	const char *const env[] = { env_url, env_key, NULL };
-	char              tok[64];
-	assert_int_equal(mgr_obj_token(o, tok, sizeof(tok)), 0);
-	char *argv[] = { "child_lock", (char *) mode, tok, (char *) n, NULL };
-	assert_int_equal(h_spawn(ch, MGR_TESTS_DIR "/child_lock", argv, env,
-	                     H_PIPE_IN | H_PIPE_OUT),
-	    0);
-}
-
-static void
-expect_line(h_child *ch, const char *want)
-{
-	char line[256];
-	int  rv = h_child_read_line(ch, line, sizeof(line), AWAIT_MS);
-	if (rv != 0) {
-		fail_msg("child: no line '%s' (%d)", want, rv);
-	}
-	assert_string_equal(line, want);
-}
-
-/* SIGKILL, then reap: it must have been killed, not have exited. */
-static void
-kill_child(h_child *ch)
-{
-	assert_int_equal(h_child_signal(ch, SIGKILL), 0);
-	assert_int_equal(h_child_wait(ch, AWAIT_MS), 128 + SIGKILL);
 }
 
 /* ---- lock -------------------------------------------------------------- */
@@ -646,15 +430,6 @@ test_semaphore_fifo(void **state)
 
 /* ---- objects destroyed, bad arguments ---------------------------------- */
 
-/* Drops one of this session's references to o behind its proxy's back. */
-static int
-raw_release(mgr_obj *o)
-{
-	mgr_call call
-	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
-	return client_call(C, &call, NULL);
-}
-
 /* A lock destroyed while requests wait on it answers them MGR_ENOOBJ. */
 static void
 test_destroyed_with_waiters(void **state)
@@ -867,7 +642,7 @@ test_killed_holding_lock(void **state)
 	int64_t  base = waiters();
 
 	assert_int_equal(mgr_lock_new(C, &l), 0);
-	spawn_child(&ch, "hold", l, "1");
+	spawn_lock_child(&ch, "hold", l, "1");
 	expect_line(&ch, "held");
 	assert_true(locked(l));
 	job_start(&j, do_acquire, l, AWAIT_MS);
@@ -896,7 +671,7 @@ test_killed_holding_permits(void **state)
 	int64_t  base = waiters(), sessions = info("sessions");
 
 	assert_int_equal(mgr_semaphore_new(C, 3, &s), 0);
-	spawn_child(&ch, "hold", s, "2");
+	spawn_lock_child(&ch, "hold", s, "2");
 	expect_line(&ch, "held");
 	assert_int_equal(mgr_acquire(s, 0), 0);
 	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
@@ -915,7 +690,7 @@ test_killed_holding_permits(void **state)
 	// The child takes the only permit, another session releases one (a
 	// signal): the child's permit does not come back on top of it.
 	assert_int_equal(mgr_bounded_semaphore_new(C, 1, &b), 0);
-	spawn_child(&ch, "hold", b, "1");
+	spawn_lock_child(&ch, "hold", b, "1");
 	expect_line(&ch, "held");
 	assert_int_equal(mgr_release(b), 0);
 	kill_child(&ch);
@@ -940,7 +715,7 @@ test_killed_waiter(void **state)
 
 	assert_int_equal(mgr_rlock_new(C, &l), 0);
 	assert_int_equal(mgr_acquire(l, 0), 0);
-	spawn_child(&ch, "wait", l, NULL);
+	spawn_lock_child(&ch, "wait", l, NULL);
 	expect_line(&ch, "ready");
 	await_waiters(base + 1);
 	kill_child(&ch);
@@ -958,21 +733,6 @@ test_killed_waiter(void **state)
 }
 
 /* ---- setup ------------------------------------------------------------- */
-
-static int
-group_setup(void **state)
-{
-	(void) state;
-	return h_group_start(
-	    &M, &C, env_url, sizeof(env_url), env_key, sizeof(env_key));
-}
-
-static int
-group_teardown(void **state)
-{
-	(void) state;
-	return h_group_stop(&M, C);
-}
 
 int
 main(void)

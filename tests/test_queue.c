@@ -26,64 +26,10 @@
 
 #include "harness.h"
 #include "internal.h"
-
-static h_managerd  M;
-static mgr_client *C;
-static char        env_url[600], env_key[100];
+#include "sync_fixture.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* One blocking call run by a thread, timed. */
-typedef struct job job;
-struct job {
-	pthread_t th;
-	int (*fn)(job *);
-	mgr_obj  *o;
-	int64_t   timeout;
-	mgr_value in;  /* put: the item */
-	mgr_value out; /* get: the item received */
-	int       rv;
-	int64_t   ms; /* how long the call took */
-};
-
-static void *
-job_main(void *arg)
-{
-	job    *j  = arg;
-	int64_t t0 = h_now_ms();
-	j->rv      = j->fn(j);
-	j->ms      = h_now_ms() - t0;
-	return NULL;
-}
-
-static void
-job_start(job *j, int (*fn)(job *), mgr_obj *o, int64_t timeout)
-{
-	j->fn      = fn;
-	j->o       = o;
-	j->timeout = timeout;
-	j->rv      = -1;
-	j->out     = mgr_none();
-	assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
-}
-
-/* Joins j within ms; fails the test if it is still blocked. */
-static void
-job_join(job *j, int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	int rv = pthread_timedjoin_np(j->th, NULL, &ts);
-	if (rv != 0) {
-		fail_msg("a blocked call did not return within %d ms", ms);
-	}
-}
 
 static int
 do_get(job *j)
@@ -101,25 +47,6 @@ static int
 do_join(job *j)
 {
 	return mgr_queue_join(j->o, j->timeout);
-}
-
-static int64_t
-waiters(void)
-{
-	int64_t n = -1;
-	assert_int_equal(h_info_int(C, "waiters", &n), 0);
-	return n;
-}
-
-/* Waits until the manager has exactly n parked requests. */
-static void
-await_waiters(int64_t n)
-{
-	int64_t last;
-	if (h_info_await(C, "waiters", NULL, n, AWAIT_MS, &last) != 0) {
-		fail_msg("waiters: %lld, expected %lld", (long long) last,
-		    (long long) n);
-	}
 }
 
 static void
@@ -142,35 +69,6 @@ qsize(mgr_obj *q)
 	size_t n = 12345;
 	assert_int_equal(mgr_queue_qsize(q, &n), 0);
 	return n;
-}
-
-/* A timed-out call: >= 90 ms for a 100 ms timeout, and well before 2 s. */
-static void
-assert_timed(int64_t ms)
-{
-	if (ms < 90 || ms >= 2000) {
-		fail_msg("a 100 ms timeout took %lld ms", (long long) ms);
-	}
-}
-
-static void
-spawn_child(h_child *ch, char *const argv[])
-{
-	const char *const env[] = { env_url, env_key, NULL };
-	assert_int_equal(
-	    h_spawn(ch, MGR_TESTS_DIR "/child_queue", argv, env, H_PIPE_OUT),
-	    0);
-}
-
-static void
-expect_line(h_child *ch, const char *want)
-{
-	char line[256];
-	int  rv = h_child_read_line(ch, line, sizeof(line), AWAIT_MS);
-	if (rv != 0) {
-		fail_msg("child: no line '%s' (%d)", want, rv);
-	}
-	assert_string_equal(line, want);
 }
 
 /* ---- basics ------------------------------------------------------------ */
@@ -578,7 +476,7 @@ test_thousand_waiters(void **state)
 	for (int i = 0; i < NPROC; i++) {
 		char *argv[] = { "child_queue", "get-many", tok, "250",
 			"30000", NULL };
-		spawn_child(&ch[i], argv);
+		spawn_child_argv(&ch[i], argv);
 	}
 	// All 1,000 are parked at once before the first item goes in.
 	if (h_info_await(C, "waiters", NULL, base + NITEMS, 30000, &last)
@@ -632,7 +530,7 @@ test_killed_getter(void **state)
 	assert_int_equal(mgr_queue_new(C, 0, &q), 0);
 	assert_int_equal(mgr_obj_token(q, tok, sizeof(tok)), 0);
 	char *argv[] = { "child_queue", "get", tok, NULL };
-	spawn_child(&ch, argv);
+	spawn_child_argv(&ch, argv);
 	expect_line(&ch, "parking");
 	await_waiters(base + 1); // the child is first in the FIFO
 	job_start(&g, do_get, q, 20000);
@@ -649,7 +547,7 @@ test_killed_getter(void **state)
 	assert_int_equal(qsize(q), 0);
 
 	// With nobody left waiting, an item stays in the queue.
-	spawn_child(&ch, argv);
+	spawn_child_argv(&ch, argv);
 	expect_line(&ch, "parking");
 	await_waiters(base + 1);
 	assert_int_equal(h_child_signal(&ch, SIGKILL), 0);
@@ -679,7 +577,7 @@ test_killed_putter(void **state)
 	assert_int_equal(mgr_queue_put(q, mgr_str("a"), 0), 0);
 	assert_int_equal(mgr_obj_token(q, tok, sizeof(tok)), 0);
 	char *argv[] = { "child_queue", "put", tok, "b", NULL };
-	spawn_child(&ch, argv);
+	spawn_child_argv(&ch, argv);
 	expect_line(&ch, "parking");
 	await_waiters(base + 1);
 	assert_int_equal(h_child_signal(&ch, SIGKILL), 0);
@@ -751,15 +649,6 @@ test_ref_items(void **state)
 	assert_int_equal(mgr_obj_release(q), 0);
 	assert_int_equal(h_info_objects(C, "dict", &ndicts), 0);
 	assert_int_equal(ndicts, before);
-}
-
-/* Drops one of this session's references to o behind its proxy's back. */
-static int
-raw_release(mgr_obj *o)
-{
-	mgr_call call
-	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
-	return client_call(C, &call, NULL);
 }
 
 /* A queue destroyed while requests wait on it answers them MGR_ENOOBJ. */
@@ -888,21 +777,6 @@ test_bad_args(void **state)
 }
 
 /* ---- setup ------------------------------------------------------------- */
-
-static int
-group_setup(void **state)
-{
-	(void) state;
-	return h_group_start(
-	    &M, &C, env_url, sizeof(env_url), env_key, sizeof(env_key));
-}
-
-static int
-group_teardown(void **state)
-{
-	(void) state;
-	return h_group_stop(&M, C);
-}
 
 int
 main(void)
