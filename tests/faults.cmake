@@ -1,6 +1,6 @@
 # Fault and bad-input tests against a real managerd. They speak the wire by
 # hand too (the generated messages, common/auth.h: see mgr_test).
-mgr_test(test_faults test_faults.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_faults test_faults.c harness_wire.c ${HARNESS} LIBS mgr_static)
 
 # A client process the fault tests start (exec'ed) and kill mid-session.
 add_executable(child_holder child_holder.c)

@@ -30,6 +30,7 @@
 
 #include "auth.h"
 #include "harness.h"
+#include "harness_wire.h"
 #include "manager.pb-c.h"
 #include "wire.h"
 
@@ -196,115 +197,6 @@ test_teardown(void **state)
 
 /* ---- the wire by hand -------------------------------------------------- */
 
-static int
-raw_send_msg(int fd, const ProtobufCMessage *m)
-{
-	size_t   n = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = malloc(n ? n : 1);
-	if (b == NULL) {
-		return -1;
-	}
-	protobuf_c_message_pack(m, b);
-	int rv = h_raw_send_frame(fd, b, n, WAIT_MS);
-	free(b);
-	return rv;
-}
-
-/* Reads the server's Hello; its nonce goes to nonce. */
-static void
-raw_hello(int fd, uint8_t nonce[AUTH_NONCE_LEN])
-{
-	uint8_t buf[512];
-	size_t  n;
-	assert_int_equal(
-	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
-	Mgr__Hello *h = mgr__hello__unpack(NULL, n, buf);
-	assert_non_null(h);
-	assert_int_equal(h->version, AUTH_VERSION);
-	assert_int_equal(h->nonce.len, AUTH_NONCE_LEN);
-	memcpy(nonce, h->nonce.data, AUTH_NONCE_LEN);
-	mgr__hello__free_unpacked(h, NULL);
-}
-
-/* The whole handshake with key; returns the Welcome's status (after
- * checking the server's proof when it is 0). */
-static int
-raw_auth(int fd, const void *key, size_t keylen)
-{
-	uint8_t snonce[AUTH_NONCE_LEN], cnonce[AUTH_NONCE_LEN];
-	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
-	uint8_t buf[512];
-	size_t  n;
-
-	raw_hello(fd, snonce);
-	assert_int_equal(auth_digest(key, keylen, AUTH_CLIENT_LABEL, snonce,
-	                     sizeof(snonce), digest),
-	    0);
-	assert_int_equal(auth_random(cnonce, sizeof(cnonce)), 0);
-	Mgr__Auth a   = MGR__AUTH__INIT;
-	a.version     = AUTH_VERSION;
-	a.digest.data = digest;
-	a.digest.len  = sizeof(digest);
-	a.nonce.data  = cnonce;
-	a.nonce.len   = sizeof(cnonce);
-	a.client      = "test_faults raw";
-	assert_int_equal(raw_send_msg(fd, &a.base), 0);
-
-	assert_int_equal(
-	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
-	Mgr__Welcome *w = mgr__welcome__unpack(NULL, n, buf);
-	assert_non_null(w);
-	int status = w->status;
-	if (status == 0) {
-		assert_int_equal(auth_digest(key, keylen, AUTH_SERVER_LABEL,
-		                     cnonce, sizeof(cnonce), expect),
-		    0);
-		assert_int_equal(w->digest.len, AUTH_DIGEST_LEN);
-		assert_memory_equal(w->digest.data, expect, AUTH_DIGEST_LEN);
-		assert_true(w->session > 0);
-		assert_int_equal(w->max_message, MAXMSG);
-	}
-	mgr__welcome__free_unpacked(w, NULL);
-	return status;
-}
-
-/* A raw connection, authenticated with the right key. */
-static int
-raw_session(void)
-{
-	int fd = h_raw_connect(F.m.url);
-	assert_true(fd >= 0);
-	assert_int_equal(raw_auth(fd, F.m.key, F.m.keylen), 0);
-	return fd;
-}
-
-/* Sends rq and reads its reply (caller frees). */
-static Mgr__Reply *
-raw_call(int fd, Mgr__Request *rq)
-{
-	static uint8_t buf[1 << 16];
-	size_t         n;
-	assert_int_equal(raw_send_msg(fd, &rq->base), 0);
-	assert_int_equal(
-	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
-	Mgr__Reply *rp = mgr__reply__unpack(NULL, n, buf);
-	assert_non_null(rp);
-	assert_true(rp->id == rq->id);
-	return rp;
-}
-
-/* A ping round trip must work on fd. */
-static void
-raw_ping(int fd, uint64_t id)
-{
-	Mgr__Request rq = MGR__REQUEST__INIT;
-	rq.id           = id;
-	rq.op           = MGR__OP__OP_PING;
-	Mgr__Reply *rp  = raw_call(fd, &rq);
-	assert_int_equal(rp->status, 0);
-	mgr__reply__free_unpacked(rp, NULL);
-}
-
 /* The server closes fd without sending one more frame. */
 static void
 assert_closed_silently(int fd)
@@ -385,11 +277,11 @@ test_wrong_authkey(void **state)
 	// connection closes, and no request is served.
 	int fd = h_raw_connect(F.m.url);
 	assert_true(fd >= 0);
-	assert_int_equal(raw_auth(fd, wrong, 64), MGR_EAUTH);
+	assert_int_equal(h_wire_auth(fd, wrong, 64, NULL), MGR_EAUTH);
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	rq.id           = 1;
 	rq.op           = MGR__OP__OP_PING;
-	raw_send_msg(fd, &rq.base); // may fail: the server may be gone
+	h_wire_send(fd, &rq.base); // may fail: the server may be gone
 	assert_closed_silently(fd);
 	close(fd);
 
@@ -415,7 +307,7 @@ test_garbage_before_auth(void **state)
 	}
 	int fd = h_raw_connect(F.m.url);
 	assert_true(fd >= 0);
-	raw_hello(fd, nonce);
+	h_wire_hello(fd, nonce);
 	assert_int_equal(
 	    h_raw_send_frame(fd, junk, sizeof(junk), WAIT_MS), 0);
 	assert_closed_silently(fd);
@@ -428,7 +320,7 @@ test_garbage_before_auth(void **state)
 	fd = h_raw_connect(F.m.url);
 	assert_true(fd >= 0);
 	assert_int_equal(h_raw_send_frame(fd, bad, sizeof(bad), WAIT_MS), 0);
-	raw_hello(fd, nonce);
+	h_wire_hello(fd, nonce);
 	assert_closed_silently(fd);
 	close(fd);
 
@@ -438,8 +330,8 @@ test_garbage_before_auth(void **state)
 	rq.op           = MGR__OP__OP_INFO;
 	fd              = h_raw_connect(F.m.url);
 	assert_true(fd >= 0);
-	raw_hello(fd, nonce);
-	assert_int_equal(raw_send_msg(fd, &rq.base), 0);
+	h_wire_hello(fd, nonce);
+	assert_int_equal(h_wire_send(fd, &rq.base), 0);
 	assert_closed_silently(fd);
 	close(fd);
 
@@ -459,21 +351,21 @@ static void
 test_garbage_after_auth(void **state)
 {
 	(void) state;
-	int fd = raw_session();
-	raw_ping(fd, 1);
+	int fd = h_wire_session(&F.m, NULL);
+	h_wire_ping(fd, 1);
 
 	// Requests the manager refuses but answers: the session goes on.
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	rq.id           = 2;
 	rq.op           = (Mgr__Op) 250; // no such operation
-	Mgr__Reply *rp  = raw_call(fd, &rq);
+	Mgr__Reply *rp  = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_EPROTO);
 	mgr__reply__free_unpacked(rp, NULL);
 
 	rq.id     = 3;
 	rq.op     = MGR__OP__OP_DICT_LEN;
 	rq.target = 1u << 30; // no such object
-	rp        = raw_call(fd, &rq);
+	rp        = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_ENOOBJ);
 	mgr__reply__free_unpacked(rp, NULL);
 
@@ -487,7 +379,7 @@ test_garbage_after_auth(void **state)
 	rq.target          = mgr_obj_id(F.gd);
 	rq.args            = args;
 	rq.n_args          = 1;
-	rp                 = raw_call(fd, &rq);
+	rp                 = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_ETYPE);
 	mgr__reply__free_unpacked(rp, NULL);
 
@@ -495,7 +387,7 @@ test_garbage_after_auth(void **state)
 	rq.id     = 5;
 	rq.op     = MGR__OP__OP_DICT_LEN;
 	rq.target = mgr_obj_id(F.gd);
-	rp        = raw_call(fd, &rq);
+	rp        = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_EINVAL);
 	mgr__reply__free_unpacked(rp, NULL);
 
@@ -503,10 +395,10 @@ test_garbage_after_auth(void **state)
 	v.kind_case = MGR__VALUE__KIND__NOT_SET;
 	rq.id       = 6;
 	rq.op       = MGR__OP__OP_DICT_GET;
-	rp          = raw_call(fd, &rq);
+	rp          = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_EPROTO);
 	mgr__reply__free_unpacked(rp, NULL);
-	raw_ping(fd, 7);
+	h_wire_ping(fd, 7);
 
 	// An undecodable request closes the connection.
 	static const uint8_t bad[] = { 0x0f, 0xff, 0xff, 0xff };
@@ -521,7 +413,7 @@ test_garbage_after_auth(void **state)
 	fill_garbage(junk, sizeof(junk), 4242);
 	junk[0] = 0x0f; // whatever follows, wire type 7 first
 	assert_null(mgr__request__unpack(NULL, sizeof(junk), junk));
-	fd = raw_session();
+	fd = h_wire_session(&F.m, NULL);
 	assert_int_equal(
 	    h_raw_send_frame(fd, junk, sizeof(junk), WAIT_MS), 0);
 	assert_closed_silently(fd);
@@ -540,7 +432,7 @@ test_oversized_frame(void **state)
 
 	// After the handshake: a length prefix one over the limit closes the
 	// connection without waiting for the body.
-	int     fd     = raw_session();
+	int     fd     = h_wire_session(&F.m, NULL);
 	uint8_t hdr[4] = { 0, 0, (MAXMSG + 1) >> 8, (MAXMSG + 1) & 0xff };
 	assert_int_equal(h_raw_send(fd, hdr, 4, WAIT_MS), 0);
 	assert_closed_silently(fd);
@@ -551,14 +443,14 @@ test_oversized_frame(void **state)
 	// Before it too.
 	fd = h_raw_connect(F.m.url);
 	assert_true(fd >= 0);
-	raw_hello(fd, nonce);
+	h_wire_hello(fd, nonce);
 	uint8_t huge[4] = { 0xff, 0xff, 0xff, 0xff };
 	assert_int_equal(h_raw_send(fd, huge, 4, WAIT_MS), 0);
 	assert_closed_silently(fd);
 	close(fd);
 
 	// A frame of exactly the limit is served.
-	fd                = raw_session();
+	fd                = h_wire_session(&F.m, NULL);
 	Mgr__Request rq   = MGR__REQUEST__INIT;
 	char        *name = malloc(MAXMSG);
 	size_t       nlen = MAXMSG - 16;
@@ -576,7 +468,7 @@ test_oversized_frame(void **state)
 		assert_true(sz < MAXMSG);
 		nlen++;
 	}
-	Mgr__Reply *rp = raw_call(fd, &rq);
+	Mgr__Reply *rp = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, 0);
 	mgr__reply__free_unpacked(rp, NULL);
 	// One byte more is not.
@@ -674,7 +566,7 @@ test_silent_clients(void **state)
 		fds[i] = h_raw_connect(F.m.url);
 		assert_true(fds[i] >= 0);
 	}
-	raw_hello(fds[2], nonce);
+	h_wire_hello(fds[2], nonce);
 	uint8_t half[2] = { 0, 0 };
 	assert_int_equal(h_raw_send(fds[3], half, 2, WAIT_MS), 0);
 	uint8_t part[14] = { 0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };

@@ -599,7 +599,7 @@ test_out_of_descriptors(void **state)
 		close(fds[i]);
 	}
 	for (int i = room; i < room + waiting; i++) {
-		raw_hello(fds[i], nonce);
+		h_wire_hello(fds[i], nonce);
 	}
 	await_info(c, "sessions", 1 + waiting);
 	for (int i = room; i < room + waiting; i++) {

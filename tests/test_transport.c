@@ -47,7 +47,7 @@ test_slow_reader(void **state)
 	int      fds[NSLOW];
 	uint64_t sid;
 	for (int i = 0; i < NSLOW; i++) {
-		fds[i] = raw_session(&F.m, &sid);
+		fds[i] = h_wire_session(&F.m, &sid);
 	}
 	assert_int_equal(info(F.good, "sessions"), F.sessions0 + NSLOW);
 	int64_t base = info(F.good, "requests");
@@ -64,7 +64,7 @@ test_slow_reader(void **state)
 
 	for (int i = 0; i < NSLOW; i++) {
 		raw_read_gets(fds[i], NGETS);
-		raw_ping(fds[i], NGETS + 1);
+		h_wire_ping(fds[i], NGETS + 1);
 		assert_open_and_quiet(fds[i]);
 	}
 	for (int i = 0; i < NSLOW; i++) {
@@ -83,7 +83,7 @@ test_slow_reader_closes(void **state)
 	int      fds[NSLOW];
 	uint64_t sids[NSLOW];
 	for (int i = 0; i < NSLOW; i++) {
-		fds[i] = raw_session(&F.m, &sids[i]);
+		fds[i] = h_wire_session(&F.m, &sids[i]);
 	}
 	int64_t base = info(F.good, "requests");
 	for (int i = 0; i < NSLOW; i++) {
@@ -180,7 +180,7 @@ test_silent_handshake(void **state)
 	// the Hello and sends part of an Auth frame.
 	uint8_t half[2] = { 0, 0 };
 	assert_int_equal(h_raw_send(fds[4], half, 2, WAIT_MS), 0);
-	raw_hello(fds[5], nonce);
+	h_wire_hello(fds[5], nonce);
 	uint8_t part[14] = { 0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	assert_int_equal(h_raw_send(fds[5], part, sizeof(part), WAIT_MS), 0);
 	await_info(F.good, "sessions", F.sessions0 + (int64_t) countof(fds));
@@ -193,7 +193,7 @@ test_silent_handshake(void **state)
 	// nothing follows.
 	for (size_t i = 0; i < countof(fds); i++) {
 		if (i != 5) {
-			raw_hello(fds[i], nonce);
+			h_wire_hello(fds[i], nonce);
 		}
 		assert_open_and_quiet(fds[i]);
 	}
@@ -326,7 +326,7 @@ test_backpressure(void **state)
 	(void) state;
 	uint64_t sid;
 	int64_t  rss0   = proc_rss_kb(F.m.pid);
-	int      fd     = raw_session(&F.m, &sid);
+	int      fd     = h_wire_session(&F.m, &sid);
 	uint64_t target = mgr_obj_id(F.gd);
 	int64_t  base   = info(F.good, "requests");
 
@@ -411,7 +411,7 @@ test_backpressure(void **state)
 	bp_read_reply(fd, buf, cap, total + 1);
 	free(f);
 	free(buf);
-	raw_ping(fd, total + 2);
+	h_wire_ping(fd, total + 2);
 	assert_open_and_quiet(fd);
 	close(fd);
 	await_info(F.good, "sessions", F.sessions0);
@@ -429,7 +429,7 @@ test_backpressure_one_read(void **state)
 	enum { N = 300 };
 	uint64_t sid;
 	int64_t  rss0 = proc_rss_kb(F.m.pid);
-	int      fd   = raw_session(&F.m, &sid);
+	int      fd   = h_wire_session(&F.m, &sid);
 	int64_t  base = info(F.good, "requests");
 	raw_send_gets(fd, mgr_obj_id(F.gd), N);
 
@@ -463,7 +463,7 @@ test_backpressure_one_read(void **state)
 	assert_true(last < N / 2);
 	assert_others_served();
 	raw_read_gets(fd, N);
-	raw_ping(fd, N + 1);
+	h_wire_ping(fd, N + 1);
 	assert_open_and_quiet(fd);
 	close(fd);
 	await_info(F.good, "sessions", F.sessions0);

@@ -4,5 +4,6 @@
 # sockets, URL forms and malformed URLs, running out of descriptors). Both
 # speak the wire by hand too (transport_fixture.c).
 foreach(t test_transport test_sockets)
-  mgr_test(${t} ${t}.c transport_fixture.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c transport_fixture.c harness_wire.c ${HARNESS}
+           LIBS mgr_static)
 endforeach()

@@ -164,101 +164,6 @@ make_keydir(char *dir, size_t dcap, char *keyfile, size_t kcap)
 
 /* ---- the wire by hand -------------------------------------------------- */
 
-int
-raw_send_msg(int fd, const ProtobufCMessage *m)
-{
-	size_t   n = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = malloc(n ? n : 1);
-	if (b == NULL) {
-		return -1;
-	}
-	protobuf_c_message_pack(m, b);
-	int rv = h_raw_send_frame(fd, b, n, WAIT_MS);
-	free(b);
-	return rv;
-}
-
-/* Reads the server's Hello; its nonce goes to nonce. */
-void
-raw_hello(int fd, uint8_t nonce[AUTH_NONCE_LEN])
-{
-	uint8_t buf[512];
-	size_t  n;
-	int     r = h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS);
-	if (r != 0) {
-		fail_msg("no Hello from the manager: %s",
-		    r == -2 ? "timed out" : "end of file or error");
-	}
-	Mgr__Hello *h = mgr__hello__unpack(NULL, n, buf);
-	assert_non_null(h);
-	assert_int_equal(h->version, AUTH_VERSION);
-	assert_int_equal(h->nonce.len, AUTH_NONCE_LEN);
-	memcpy(nonce, h->nonce.data, AUTH_NONCE_LEN);
-	mgr__hello__free_unpacked(h, NULL);
-}
-
-/* A raw connection to m, authenticated by hand with m's key; *session
- * gets the session id of the Welcome. */
-int
-raw_session(const h_managerd *m, uint64_t *session)
-{
-	uint8_t snonce[AUTH_NONCE_LEN], cnonce[AUTH_NONCE_LEN];
-	uint8_t digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
-	uint8_t buf[512];
-	size_t  n;
-	int     fd = h_raw_connect(m->url);
-	assert_true(fd >= 0);
-
-	raw_hello(fd, snonce);
-	assert_int_equal(auth_digest(m->key, m->keylen, AUTH_CLIENT_LABEL,
-	                     snonce, sizeof(snonce), digest),
-	    0);
-	assert_int_equal(auth_random(cnonce, sizeof(cnonce)), 0);
-	Mgr__Auth a   = MGR__AUTH__INIT;
-	a.version     = AUTH_VERSION;
-	a.digest.data = digest;
-	a.digest.len  = sizeof(digest);
-	a.nonce.data  = cnonce;
-	a.nonce.len   = sizeof(cnonce);
-	a.client      = "test_transport raw";
-	assert_int_equal(raw_send_msg(fd, &a.base), 0);
-
-	assert_int_equal(
-	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
-	Mgr__Welcome *w = mgr__welcome__unpack(NULL, n, buf);
-	assert_non_null(w);
-	assert_int_equal(w->status, 0);
-	assert_int_equal(auth_digest(m->key, m->keylen, AUTH_SERVER_LABEL,
-	                     cnonce, sizeof(cnonce), expect),
-	    0);
-	assert_int_equal(w->digest.len, AUTH_DIGEST_LEN);
-	assert_memory_equal(w->digest.data, expect, AUTH_DIGEST_LEN);
-	assert_true(w->session > 0);
-	assert_int_equal(w->max_message, MAXMSG);
-	*session = w->session;
-	mgr__welcome__free_unpacked(w, NULL);
-	return fd;
-}
-
-/* A ping round trip on fd. */
-void
-raw_ping(int fd, uint64_t id)
-{
-	Mgr__Request rq = MGR__REQUEST__INIT;
-	uint8_t      buf[512];
-	size_t       n;
-	rq.id = id;
-	rq.op = MGR__OP__OP_PING;
-	assert_int_equal(raw_send_msg(fd, &rq.base), 0);
-	assert_int_equal(
-	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, WAIT_MS), 0);
-	Mgr__Reply *rp = mgr__reply__unpack(NULL, n, buf);
-	assert_non_null(rp);
-	assert_true(rp->id == id);
-	assert_int_equal(rp->status, 0);
-	mgr__reply__free_unpacked(rp, NULL);
-}
-
 /* The connection is open and has nothing to read (not an end of file). */
 void
 assert_open_and_quiet(int fd)
@@ -501,8 +406,8 @@ void
 assert_responsive(void)
 {
 	uint64_t sid;
-	int      fd = raw_session(&F.m, &sid);
-	raw_ping(fd, 1);
+	int      fd = h_wire_session(&F.m, &sid);
+	h_wire_ping(fd, 1);
 	close(fd);
 }
 

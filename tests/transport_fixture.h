@@ -12,6 +12,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "harness.h"
+#include "harness_wire.h"
 
 #define WAIT_MS 5000
 
@@ -59,18 +60,6 @@ int run_managerd(const char *const *args, char *out, size_t cap);
 
 /* A private directory with a key file ("secret"). */
 void make_keydir(char *dir, size_t dcap, char *keyfile, size_t kcap);
-
-int raw_send_msg(int fd, const ProtobufCMessage *m);
-
-/* Reads the server's Hello; its nonce goes to nonce. */
-void raw_hello(int fd, uint8_t nonce[AUTH_NONCE_LEN]);
-
-/* A raw connection to m, authenticated by hand with m's key; *session
- * gets the session id of the Welcome. */
-int raw_session(const h_managerd *m, uint64_t *session);
-
-/* A ping round trip on fd. */
-void raw_ping(int fd, uint64_t id);
 
 /* The connection is open and has nothing to read (not an end of file). */
 void assert_open_and_quiet(int fd);
