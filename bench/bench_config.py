@@ -1,0 +1,61 @@
+"""What bench/run measures: the systems, the workloads' parameters per mode,
+and the time limits. Shared by driver.py and report.py."""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (system, transport): ours on ipc:// is a unix socket too.
+SYSTEMS = [
+    ("ours", "unix"),
+    ("python", "unix"),
+    ("redis", "unix"),
+    ("ours", "tcp"),
+    ("python", "tcp"),
+    ("redis", "tcp"),
+]
+PEERS = ("python", "redis")
+
+W1_OPS = [
+    ("dict_set", "dict set"),
+    ("dict_get", "dict get"),
+    ("queue_putget", "queue put+get"),
+    ("lock_acqrel", "lock acquire+release"),
+    ("list_append", "list append"),
+]
+W2_CLIENTS = [1, 2, 4, 8, 16]
+
+# Counts per mode. Python gets fewer operations where it would take minutes
+# (its rates are per operation, so they compare all the same).
+PARAMS = {
+    "full": {
+        "reps": 5,
+        "w1_n": 3000,
+        "w1_warmup": 300,
+        "w2_ms": 1000,
+        "w3_n": 200000,
+        "w3_n_python": 20000,
+        "w4_items": 200000,
+        "w4_items_python": 20000,
+        "w4p_items": 200000,
+        "w5_entries": 1000000,
+        "w5_conns": 1000,
+        "w5_reps": 3,
+    },
+    "quick": {
+        "reps": 1,
+        "w1_n": 200,
+        "w1_warmup": 20,
+        "w2_ms": 100,
+        "w3_n": 2000,
+        "w3_n_python": 400,
+        "w4_items": 2000,
+        "w4_items_python": 800,
+        "w4p_items": 4000,
+        "w5_entries": 20000,
+        "w5_conns": 50,
+        "w5_reps": 1,
+    },
+}
+
+CLIENT_TIMEOUT = 300  # seconds, any one client run
+START_TIMEOUT = 30  # seconds, a server getting ready

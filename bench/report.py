@@ -1,0 +1,236 @@
+"""The results of bench/run: the table (medians, spreads, ratios), its
+Markdown and CSV, and the plots (gnuplot)."""
+import csv
+import shutil
+import os
+import statistics
+import subprocess
+
+from bench_config import PEERS, SYSTEMS, W1_OPS, W2_CLIENTS
+
+
+# metric -> (row label, unit, which way is better)
+def metric_rows(P):
+    rows = []
+    for op, label in W1_OPS:
+        rows.append((f"W1.{op}", f"W1 latency: {label}", "us/op", "lower"))
+    for op, label in W1_OPS:
+        rows.append((f"W1p.{op}", f"W1 pinned (1 CPU): {label}", "us/op", "lower"))
+    for n in W2_CLIENTS:
+        rows.append((f"W2.c{n}", f"W2 throughput: {n} client{'s' if n > 1 else ''}", "ops/s", "higher"))
+    rows += [
+        ("W3", "W3 pipelined dict set (64 in flight)", "ops/s", "higher"),
+        ("W4", "W4 queue: 4 producers, 4 consumers", "items/s", "higher"),
+        ("W4p", "W4p queue pipelined (64 in flight): 4 producers, 4 consumers",
+         "items/s", "higher"),
+        ("W5.bytes_per_entry", f"W5 memory per dict entry ({P['w5_entries']:,} entries)", "B", "lower"),
+        ("W5.rss_loaded", "W5 server RSS holding them", "MiB", "lower"),
+        ("W5.load_rate", "W5 load rate (10,000 per call)", "entries/s", "higher"),
+        ("W5.bytes_per_conn", f"W5 memory per idle connection ({P['w5_conns']:,})", "B", "lower"),
+    ]
+    return rows
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 100000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def summarize(samples):
+    """{(metric, system, transport): [values]} -> stats."""
+    st = {}
+    for k, vals in samples.items():
+        s = sorted(vals)
+        q = statistics.quantiles(s, n=4) if len(s) >= 2 else [s[0], s[0], s[0]]
+        st[k] = {"median": statistics.median(s), "min": s[0], "max": s[-1],
+                 "q1": q[0], "q3": q[2], "n": len(s)}
+    return st
+
+
+def build_table(P, st):
+    table = []
+    for metric, label, unit, better in metric_rows(P):
+        for transport in ("unix", "tcp"):
+            row = {"metric": metric, "label": label, "transport": transport,
+                   "unit": unit, "better": better}
+            for system in ("ours",) + PEERS:
+                row[system] = st.get((metric, system, transport))
+            for peer in PEERS:
+                o, p = row["ours"], row[peer]
+                row[f"ours/{peer}"] = (o["median"] / p["median"]
+                                       if o and p and p["median"] else None)
+            if any(row[s] for s in ("ours",) + PEERS):
+                table.append(row)
+    return table
+
+
+def cell(s):
+    if s is None:
+        return "-"
+    if s["n"] == 1:
+        return fmt(s["median"])
+    return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
+
+
+def ratio(r):
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def markdown(ctx, table, notes, made):
+    P = ctx.P
+    out = [
+        f"# Benchmark: ours vs Python's Manager vs Redis ({ctx.mode} run)",
+        "",
+        f"- date: {ctx.started:%Y-%m-%d %H:%M} UTC; command: `{ctx.command}`",
+        f"- machine: {ctx.machine}",
+        f"- versions: {ctx.versions}",
+        f"- {ctx.tree}",
+        f"- repetitions: {P['reps']} (W5: {P['w5_reps']}), interleaved "
+        "(each repetition runs every workload on every system in turn, "
+        "each system started fresh for each measurement)",
+        "- cells: median (min–max) over the repetitions; ours/peer is the "
+        "ratio of the medians (latency and memory: lower is better, "
+        "throughput: higher is better). unix = our ipc://, Python's "
+        "AF_UNIX, Redis's unixsocket; tcp = 127.0.0.1.",
+        "",
+        "| workload | transport | unit | ours | Python | Redis | ours/Python | ours/Redis |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in table:
+        out.append(
+            f"| {r['label']} | {r['transport']} | {r['unit']} | {cell(r['ours'])} | "
+            f"{cell(r['python'])} | {cell(r['redis'])} | {ratio(r['ours/python'])} | "
+            f"{ratio(r['ours/redis'])} |")
+    out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
+            "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "
+            "over all repetitions. Server threads busy: threads of the server "
+            "that ran more than 1 ms during the W1 client's run (median over "
+            "repetitions); server switches per round trip: context switches "
+            "(voluntary and not) of all the server's threads during the run, "
+            "from /proc/PID/task/TID/status, over the run's 7 x (n + warm-up) "
+            "round trips (median).", "",
+            "| run | system | transport | server CPUs | client CPUs | "
+            "server threads busy | server switches per round trip |",
+            "| --- | --- | --- | --- | --- | ---: | ---: |"]
+    for (key, system, transport), c in sorted(ctx.cpus.items()):
+        run = "pinned (taskset -c 0)" if key == "W1p" else "unpinned"
+        out.append(f"| {run} | {system} | {transport} | "
+                   f"{','.join(map(str, sorted(c['server']))) or '-'} | "
+                   f"{','.join(map(str, sorted(c['client']))) or '-'} | "
+                   f"{statistics.median(c['busy']):g} | "
+                   f"{statistics.median(c['cs']):.2f} |")
+    for png in made:
+        out += ["", f"![{png[:-4]}]({png})"]
+    return "\n".join(out) + "\n"
+
+
+def write_csv(path, table):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        head = ["metric", "workload", "transport", "unit", "better"]
+        for s in ("ours",) + PEERS:
+            head += [f"{s}_median", f"{s}_min", f"{s}_max", f"{s}_q1", f"{s}_q3", f"{s}_n"]
+        head += ["ours_over_python", "ours_over_redis"]
+        w.writerow(head)
+        for r in table:
+            row = [r["metric"], r["label"], r["transport"], r["unit"], r["better"]]
+            for s in ("ours",) + PEERS:
+                x = r[s]
+                row += ([f"{x[k]:.6g}" for k in ("median", "min", "max", "q1", "q3")] + [x["n"]]
+                        if x else [""] * 6)
+            for peer in PEERS:
+                v = r[f"ours/{peer}"]
+                row.append("" if v is None else f"{v:.4f}")
+            w.writerow(row)
+
+
+def plots(ctx, st):
+    """latency.png (W1 by operation, unpinned and pinned) and throughput.png
+    (W2 by number of clients), with gnuplot. Returns (files made, error)."""
+    gp = shutil.which("gnuplot")
+    if gp is None:
+        return [], "gnuplot not found: no plots"
+    names = [f"{s}-{t}" for s, t in SYSTEMS]
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#6baed6", "#fdae6b", "#98df8a"]
+    script = ['set terminal pngcairo size 1200,900 font ",10"']
+    made = []
+    have = lambda prefix: any(k[0].startswith(prefix) for k in st)
+    if have("W1."):
+        for key in ("W1", "W1p"):
+            with open(os.path.join(ctx.out, f"{key}.dat"), "w") as f:
+                for op, label in W1_OPS:
+                    vals = []
+                    for s, t in SYSTEMS:
+                        x = st.get((f"{key}.{op}", s, t))
+                        vals += [x["median"], x["min"], x["max"]] if x else ["NaN"] * 3
+                    f.write('"%s" ' % label + " ".join(str(v) for v in vals) + "\n")
+        bars = ", ".join(
+            f"'@KEY@.dat' using {2 + 3 * i}:{3 + 3 * i}:{4 + 3 * i}:xtic(1) "
+            f"title '{n}' lc rgb '{colors[i]}'"
+            for i, n in enumerate(names))
+        script += [
+            "set output 'latency.png'",
+            "set multiplot layout 2,1",
+            "set style data histogram",
+            "set style histogram errorbars gap 1 lw 1",
+            "set style fill solid 0.8 border -1",
+            "set ylabel 'microseconds per operation (median, min-max)'",
+            "set yrange [0:*]",
+            "set key outside right top",
+            "set grid ytics",
+            "set title 'W1 latency, one synchronous client, unpinned'",
+            "plot " + bars.replace("@KEY@", "W1"),
+            "set title 'W1 latency, client and server pinned to CPU 0'",
+            "plot " + bars.replace("@KEY@", "W1p"),
+            "unset multiplot",
+            "reset",
+        ]
+        made.append("latency.png")
+    if have("W2."):
+        with open(os.path.join(ctx.out, "W2.dat"), "w") as f:
+            for s, t in SYSTEMS:
+                f.write(f"# {s}-{t}\n")
+                for n in W2_CLIENTS:
+                    x = st.get((f"W2.c{n}", s, t))
+                    if x:
+                        f.write(f"{n} {x['median']} {x['min']} {x['max']}\n")
+                    else:
+                        f.write(f"{n} NaN NaN NaN\n")
+                f.write("\n\n")
+        lines = ", ".join(
+            f"'W2.dat' index {i} using 1:2:3:4 with yerrorlines lw 2 pt 7 "
+            f"lc rgb '{colors[i]}' title '{n}'"
+            for i, n in enumerate(names))
+        script += [
+            'set terminal pngcairo size 1000,650 font ",10"',
+            "set output 'throughput.png'",
+            "set title 'W2 throughput by number of client processes "
+            "(dict set, get, shared counter)'",
+            "set xlabel 'client processes'",
+            "set ylabel 'operations per second (median, min-max)'",
+            "set logscale x 2",
+            "set logscale y 10",
+            "set xtics (1,2,4,8,16)",
+            "set xrange [0.8:20]",
+            "set key outside right top",
+            "set grid",
+            "plot " + lines,
+        ]
+        made.append("throughput.png")
+    if not made:
+        return [], None
+    with open(os.path.join(ctx.out, "plots.gp"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    r = subprocess.run([gp, "plots.gp"], cwd=ctx.out, capture_output=True, timeout=60)
+    if r.returncode != 0:
+        return [], "gnuplot failed: " + r.stderr.decode(errors="replace")[-500:]
+    return made, None
