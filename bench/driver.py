@@ -228,11 +228,11 @@ class Server:
         c = self.ctx
         self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "w")
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
-        if self.system == "ours":
+        if self.system in ("ours", "base"):
             url = f"ipc://{sock}" if self.transport == "unix" else "tcp://127.0.0.1:0"
             r, w = os.pipe()
             argv = self.server_prefix() + [
-                c.managerd,
+                c.managerd if self.system == "ours" else c.base_managerd,
                 "--listen", url,
                 "--authkey-file", c.keyfile,
                 "--log-level", "warn",
@@ -289,8 +289,9 @@ class Server:
 
     def client_argv(self, what, opts):
         c = self.ctx
-        if self.system == "ours":
-            argv = [c.bench_mgr, what, "--url", self.addr, "--keyfile", c.keyfile]
+        if self.system in ("ours", "base"):
+            exe = c.bench_mgr if self.system == "ours" else c.base_bench_mgr
+            argv = [exe, what, "--url", self.addr, "--keyfile", c.keyfile]
         elif self.system == "python":
             argv = [c.python, os.path.join(HERE, "bench_py.py"), what,
                     "--addr", self.addr, "--keyfile", c.keyfile]
@@ -604,9 +605,12 @@ def main():
     ap.add_argument("--build", required=True, help="the build dir with managerd and bench/")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--reps", type=int, help="override the repetitions")
-    ap.add_argument("--only", help="run only the workloads whose name starts with this")
+    ap.add_argument("--only", help="run only the workloads whose name starts with "
+                    "this (several: comma-separated, \"W1,W3\")")
     ap.add_argument("--command", default="bench/run")
     ap.add_argument("--tmp", help="make the sockets and key under this dir")
+    ap.add_argument("--base-build", help="a build of another revision, run as \"base\"")
+    ap.add_argument("--base-name", default="base", help="what the base build is (a revision)")
     a = ap.parse_args()
 
     ctx = Ctx()
@@ -619,6 +623,14 @@ def main():
     ctx.managerd = os.path.join(a.build, "managerd")
     ctx.bench_mgr = os.path.join(a.build, "bench", "bench_mgr")
     ctx.bench_redis = os.path.join(a.build, "bench", "bench_redis")
+    ctx.base_name = None
+    if a.base_build:
+        ctx.base_managerd = os.path.join(a.base_build, "managerd")
+        ctx.base_bench_mgr = os.path.join(a.base_build, "bench", "bench_mgr")
+        ctx.base_name = a.base_name
+        PEERS.insert(0, "base")
+        for t in ("unix", "tcp"):
+            SYSTEMS.insert(1 if t == "unix" else len(SYSTEMS), ("base", t))
     ctx.redis = shutil.which("redis-server") or "/usr/bin/redis-server"
     ctx.command = a.command
     ctx.started = datetime.datetime.now(datetime.timezone.utc)
@@ -659,7 +671,8 @@ def main():
     rows = []
     t_start = time.monotonic()
     try:
-        plan = [c for c in cases(ctx.P) if not a.only or c[0].startswith(a.only)]
+        only = tuple(a.only.split(",")) if a.only else ()
+        plan = [c for c in cases(ctx.P) if not only or c[0].startswith(only)]
         nreps = max(c[2] for c in plan)
         for rep in range(nreps):
             for name, fn, reps, pinned in plan:

@@ -61,13 +61,13 @@ def build_table(P, st):
         for transport in ("unix", "tcp"):
             row = {"metric": metric, "label": label, "transport": transport,
                    "unit": unit, "better": better}
-            for system in ("ours",) + PEERS:
+            for system in ["ours"] + PEERS:
                 row[system] = st.get((metric, system, transport))
             for peer in PEERS:
                 o, p = row["ours"], row[peer]
                 row[f"ours/{peer}"] = (o["median"] / p["median"]
                                        if o and p and p["median"] else None)
-            if any(row[s] for s in ("ours",) + PEERS):
+            if any(row[s] for s in ["ours"] + PEERS):
                 table.append(row)
     return table
 
@@ -78,6 +78,9 @@ def cell(s):
     if s["n"] == 1:
         return fmt(s["median"])
     return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
+
+
+TITLES = {"python": "Python", "redis": "Redis", "base": "base"}
 
 
 def ratio(r):
@@ -93,6 +96,8 @@ def markdown(ctx, table, notes, made):
         f"- machine: {ctx.machine}",
         f"- versions: {ctx.versions}",
         f"- {ctx.tree}",
+        *([f"- base: managerd and its client built from {ctx.base_name} "
+           "(bench/run --baseline), run beside ours"] if ctx.base_name else []),
         f"- repetitions: {P['reps']} (W5: {P['w5_reps']}), interleaved "
         "(each repetition runs every workload on every system in turn, "
         "each system started fresh for each measurement)",
@@ -101,14 +106,16 @@ def markdown(ctx, table, notes, made):
         "throughput: higher is better). unix = our ipc://, Python's "
         "AF_UNIX, Redis's unixsocket; tcp = 127.0.0.1.",
         "",
-        "| workload | transport | unit | ours | Python | Redis | ours/Python | ours/Redis |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| workload | transport | unit | ours | "
+        + " | ".join(TITLES.get(p, p) for p in PEERS) + " | "
+        + " | ".join(f"ours/{TITLES.get(p, p)}" for p in PEERS) + " |",
+        "| --- | --- | --- | ---: | " + " | ".join("---:" for _ in PEERS * 2) + " |",
     ]
     for r in table:
         out.append(
             f"| {r['label']} | {r['transport']} | {r['unit']} | {cell(r['ours'])} | "
-            f"{cell(r['python'])} | {cell(r['redis'])} | {ratio(r['ours/python'])} | "
-            f"{ratio(r['ours/redis'])} |")
+            + " | ".join(cell(r[p]) for p in PEERS) + " | "
+            + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
             "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "
@@ -137,13 +144,13 @@ def write_csv(path, table):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         head = ["metric", "workload", "transport", "unit", "better"]
-        for s in ("ours",) + PEERS:
+        for s in ["ours"] + PEERS:
             head += [f"{s}_median", f"{s}_min", f"{s}_max", f"{s}_q1", f"{s}_q3", f"{s}_n"]
-        head += ["ours_over_python", "ours_over_redis"]
+        head += [f"ours_over_{p}" for p in PEERS]
         w.writerow(head)
         for r in table:
             row = [r["metric"], r["label"], r["transport"], r["unit"], r["better"]]
-            for s in ("ours",) + PEERS:
+            for s in ["ours"] + PEERS:
                 x = r[s]
                 row += ([f"{x[k]:.6g}" for k in ("median", "min", "max", "q1", "q3")] + [x["n"]]
                         if x else [""] * 6)
@@ -160,7 +167,8 @@ def plots(ctx, st):
     if gp is None:
         return [], "gnuplot not found: no plots"
     names = [f"{s}-{t}" for s, t in SYSTEMS]
-    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#6baed6", "#fdae6b", "#98df8a"]
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#6baed6", "#fdae6b",
+              "#98df8a", "#c5b0d5"]
     script = ['set terminal pngcairo size 1200,900 font ",10"']
     made = []
     have = lambda prefix: any(k[0].startswith(prefix) for k in st)
