@@ -31,7 +31,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-
 /* A wait without taking the lock first. */
 static int
 do_wait_only(job *j)
