@@ -6,7 +6,7 @@ add_executable(child_lock child_lock.c)
 target_link_libraries(child_lock PRIVATE mgr)
 
 foreach(t test_lock test_condition)
-  mgr_test(${t} ${t}.c sync_fixture.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_static)
   add_dependencies(${t} child_lock mgrwire)
 endforeach()
 

@@ -6,7 +6,7 @@ add_executable(child_queue child_queue.c)
 target_link_libraries(child_queue PRIVATE mgr)
 
 foreach(t test_queue test_event_barrier)
-  mgr_test(${t} ${t}.c sync_fixture.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_static)
   add_dependencies(${t} child_queue mgrwire)
 endforeach()
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_wire.h"
 #include "internal.h"
 #include "sync_fixture.h"
 
@@ -733,6 +734,40 @@ test_killed_waiter(void **state)
 
 /* ---- setup ------------------------------------------------------------- */
 
+/* A lock released while its first waiter's client is gone (its socket
+ * closed, the hang-up maybe not yet seen) goes to nobody dead: another
+ * client takes it at once. */
+#define DEAD_ROUNDS 300
+
+static void
+test_dead_waiter_gets_no_lock(void **state)
+{
+	(void) state;
+	mgr_obj *l;
+	int64_t  base = waiters();
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	for (int i = 0; i < DEAD_ROUNDS; i++) {
+		assert_int_equal(mgr_acquire(l, 0), 0);
+		int          fd = h_wire_session(&M, NULL);
+		Mgr__Request rq = MGR__REQUEST__INIT;
+		rq.id           = 1;
+		rq.op           = MGR__OP__OP_ACQUIRE;
+		rq.target       = mgr_obj_id(l);
+		rq.timeout_ms   = -1;
+		assert_int_equal(h_wire_send(fd, &rq.base), 0);
+		await_waiters(base + 1);
+		close(fd);
+		assert_int_equal(mgr_release(l), 0);
+		if (mgr_acquire(l, 0) != 0) {
+			fail_msg(
+			    "round %d: the lock went to the dead waiter", i);
+		}
+		assert_int_equal(mgr_release(l), 0);
+		await_waiters(base);
+	}
+	assert_int_equal(mgr_obj_release(l), 0);
+}
+
 int
 main(void)
 {
@@ -751,6 +786,7 @@ main(void)
 		cmocka_unit_test(test_killed_holding_lock),
 		cmocka_unit_test(test_killed_holding_permits),
 		cmocka_unit_test(test_killed_waiter),
+		cmocka_unit_test(test_dead_waiter_gets_no_lock),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "harness_wire.h"
 #include "internal.h"
 #include "sync_fixture.h"
 
@@ -560,6 +561,78 @@ test_killed_getter(void **state)
 	assert_int_equal(mgr_obj_release(q), 0);
 }
 
+/* Nothing is handed to a client that is gone. A getter parks forever, its
+ * client dies (its socket closed: what the kernel does to a killed
+ * process), and a put follows at once, served maybe before the dead
+ * connection's loop has seen the hang-up: the item must stay in the queue
+ * (it used to go into a reply to the closed socket). Raw connections
+ * make 1,000 rounds cheap; two I/O threads put the getter and the putter
+ * on different loops every other round. */
+#define DEAD_ROUNDS 1000
+
+static void
+test_dead_getter_gets_nothing(void **state)
+{
+	(void) state;
+	mgr_obj *q;
+	int64_t  base = waiters();
+	assert_int_equal(mgr_queue_new(C, 0, &q), 0);
+	for (int i = 0; i < DEAD_ROUNDS; i++) {
+		int          fd = h_wire_session(&M, NULL);
+		Mgr__Request rq = MGR__REQUEST__INIT;
+		rq.id           = 1;
+		rq.op           = MGR__OP__OP_QUEUE_GET;
+		rq.target       = mgr_obj_id(q);
+		rq.timeout_ms   = -1;
+		assert_int_equal(h_wire_send(fd, &rq.base), 0);
+		await_waiters(base + 1);
+		close(fd);
+		assert_int_equal(mgr_queue_put(q, mgr_int(i), 0), 0);
+		mgr_value v;
+		if (mgr_queue_get(q, &v, 0) != 0) {
+			fail_msg(
+			    "round %d: the item went to the dead getter", i);
+		}
+		assert_int_equal(v.i, i);
+		await_waiters(base);
+	}
+	assert_int_equal(mgr_obj_release(q), 0);
+}
+
+/* The same with real processes: a child parks a get, is SIGKILLed and
+ * reaped, and the put that follows at once must not go to it. */
+#define KILLED_ROUNDS 50
+
+static void
+test_killed_getter_rounds(void **state)
+{
+	(void) state;
+	mgr_obj *q;
+	char     tok[64];
+	int64_t  base = waiters();
+	assert_int_equal(mgr_queue_new(C, 0, &q), 0);
+	assert_int_equal(mgr_obj_token(q, tok, sizeof(tok)), 0);
+	char *argv[] = { "child_queue", "get", tok, NULL };
+	for (int i = 0; i < KILLED_ROUNDS; i++) {
+		h_child ch;
+		spawn_child_argv(&ch, argv);
+		expect_line(&ch, "parking");
+		await_waiters(base + 1);
+		assert_int_equal(h_child_signal(&ch, SIGKILL), 0);
+		assert_int_equal(h_child_wait(&ch, AWAIT_MS), 128 + SIGKILL);
+		assert_int_equal(mgr_queue_put(q, mgr_int(i), 0), 0);
+		mgr_value v;
+		if (mgr_queue_get(q, &v, 0) != 0) {
+			fail_msg(
+			    "round %d: the item went to the killed getter",
+			    i);
+		}
+		assert_int_equal(v.i, i);
+		await_waiters(base);
+	}
+	assert_int_equal(mgr_obj_release(q), 0);
+}
+
 /* A putter killed while parked on a full queue is cancelled and its item
  * goes nowhere (not put, not counted as a task). */
 static void
@@ -792,6 +865,8 @@ main(void)
 		cmocka_unit_test(test_shared_client),
 		cmocka_unit_test(test_thousand_waiters),
 		cmocka_unit_test(test_killed_getter),
+		cmocka_unit_test(test_dead_getter_gets_nothing),
+		cmocka_unit_test(test_killed_getter_rounds),
 		cmocka_unit_test(test_killed_putter),
 		cmocka_unit_test(test_ref_items),
 		cmocka_unit_test(test_destroyed_with_waiters),

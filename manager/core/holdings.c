@@ -142,3 +142,9 @@ session_ref_add_all(session *s, const sval *v)
 	}
 	return rc;
 }
+
+bool
+session_reachable(session *s)
+{
+	return s->state != SESSION_CLOSED && !fconn_peer_gone(s->fc);
+}

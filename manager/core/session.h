@@ -55,6 +55,9 @@ int session_ref_add_all(session *s, const sval *v);
 /* Makes o's type's session_end hook run for s when s ends (s holds a
  * lock or permits of o). MGR_ENOMEM. */
 int session_touch(session *s, struct mobj *o);
+/* Can a reply still reach s's client? False once its connection hung up
+ * (even before the loop handles it) or is closing. */
+bool session_reachable(session *s);
 /* The list of s's waiters (wait.c links them). */
 struct waiter **session_waiters(session *s);
 

@@ -244,6 +244,25 @@ waiter_move(waiter *w, wlist *q, bool keep_deadline)
 	wlist_append(q, w);
 }
 
+waiter *
+wlist_first_live(wlist *q)
+{
+	while (q->head != NULL && !session_reachable(q->head->sess)) {
+		waiter *w = q->head;
+		log_msg(LOG_DEBUG,
+		    "session %llu: gone while waiting; passed over",
+		    (unsigned long long) session_id(w->sess));
+		// As its session's end would: the type's hook, then no reply.
+		if (w->obj->type->cancel != NULL) {
+			w->obj->type->cancel(w->obj, w);
+		}
+		if (q->head == w) {
+			waiter_free(w);
+		}
+	}
+	return q->head;
+}
+
 void
 wlist_fail_all(wlist *q, int status)
 {

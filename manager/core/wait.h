@@ -60,6 +60,12 @@ void waiter_done(waiter *w, int status, sval *res);
 /* Moves w from its FIFO to the tail of q (a condition waiter going to
  * its lock's queue); its deadline stays unless keep_deadline is false. */
 void waiter_move(waiter *w, wlist *q, bool keep_deadline);
+/* The first waiter of q whose client can still be answered. Waiters of
+ * clients that are gone (hung up, even if their loop has not seen it yet)
+ * are dropped on the way, unanswered, as their session's end would: what
+ * a type hands out (an item, a lock, a permit) goes to this one, so that
+ * nothing is handed to a dead client. */
+waiter *wlist_first_live(wlist *q);
 /* Answers every waiter of q with status (e.g. MGR_ENOOBJ when the object
  * is destroyed, MGR_EBROKEN for a barrier). */
 void wlist_fail_all(wlist *q, int status);

@@ -332,6 +332,24 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 	return 0;
 }
 
+bool
+fconn_peer_gone(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool closing = c->closing || c->close_after_tx;
+	pthread_mutex_unlock(&c->mtx);
+	if (closing) {
+		return true;
+	}
+	// The loop may not have seen the hang-up yet (it is busy, or another
+	// loop serves the caller): the kernel knows. The socket stays open
+	// until the connection's on_closed has run, which needs the lock the
+	// caller holds, so fd is still this connection's.
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) == 1
+	    && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 void
 fconn_close_after_send(fconn *c)
 {

@@ -56,6 +56,11 @@ void fconn_set_rx_timeout(fconn *c, int ms);
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
+/* True when the peer has hung up or the connection is closing, even if
+ * its loop has not handled that yet: the one question that costs a system
+ * call (a poll that does not wait), asked before something is handed to a
+ * client that may have died. */
+bool fconn_peer_gone(fconn *c);
 /* From fconn_defer_begin to fconn_defer_end (given what begin returned),
  * replies this thread queues are written at the end, one write per
  * connection, instead of at once: for a thread that queues replies under

@@ -201,8 +201,10 @@ lock_pass(mobj *lk)
 {
 	lkstate *l = lk->data;
 	waiter  *w;
-	while (
-	    (w = l->q.head) != NULL && lk_can_take(l, w->sess, w->thread)) {
+	// A waiter whose client is gone is passed over: the lock or permit
+	// goes to the next, never to a dead client until its session ends.
+	while ((w = wlist_first_live(&l->q)) != NULL
+	    && lk_can_take(l, w->sess, w->thread)) {
 		bool re = w->kind == LKW_REACQUIRE;
 		int  rv = lk_take(l, w->sess, session_id(w->sess), w->thread,
                     re ? (uint64_t) w->n : 1);

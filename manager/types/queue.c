@@ -221,8 +221,8 @@ const mtype queue_type = {
 static void
 admit_putters(squeue *q)
 {
-	while (q->putters.head != NULL && !sq_full(q)) {
-		waiter *w = q->putters.head;
+	waiter *w;
+	while (!sq_full(q) && (w = wlist_first_live(&q->putters)) != NULL) {
 		if (sq_put(q, &w->val) != 0) {
 			return; // out of memory: it stays parked
 		}
@@ -239,14 +239,15 @@ h_put(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	if (q->getters.head != NULL) {
-		// The queue is empty: the first getter takes the item at
-		// once.
+	waiter *g = wlist_first_live(&q->getters);
+	if (g != NULL) {
+		// The queue is empty: the first getter that can still be
+		// answered takes the item at once.
 		q->unfinished++;
-		waiter_done(q->getters.head, 0, &c->args[0]);
+		waiter_done(g, 0, &c->args[0]);
 		return 0;
 	}
-	if (!sq_full(q) && q->putters.head == NULL) {
+	if (!sq_full(q) && wlist_first_live(&q->putters) == NULL) {
 		if ((rc = sq_put(q, &c->args[0])) != 0) {
 			return mctx_fail(c, rc, "out of memory");
 		}
