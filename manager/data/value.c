@@ -12,13 +12,18 @@
 #include "value.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "object.h"
 #include "repr.h"
 #include "sdict.h"
+#include "siphash.h"
 #include "svec.h"
 
 /* ---- construction ---------------------------------------------------------
@@ -310,77 +315,51 @@ rotl64(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-/* MurmurHash64A (Austin Appleby, public domain): 8 bytes per step. */
-static uint64_t
-hash_bytes(const void *key, size_t len, uint64_t seed)
-{
-	const uint64_t       m = 0xc6a4a7935bd1e995ULL;
-	const int            r = 47;
-	const unsigned char *p = key;
-	uint64_t             h = seed ^ (len * m);
+/* Every hash is SipHash-1-3 under a key drawn at random once per process
+ * (as Python and Redis do): with a fixed function, keys that collide can
+ * be computed offline, and one request of them keeps the server lock for
+ * as long as the probes take. Each kind hashes under its own key (typed
+ * equality: 1, 1.0, true and b"1" should not even tend to collide). */
+static uint64_t       hash_key[2];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
 
-	for (size_t n = len / 8; n > 0; n--, p += 8) {
-		uint64_t k;
-		memcpy(&k, p, 8);
-		k *= m;
-		k ^= k >> r;
-		k *= m;
-		h ^= k;
-		h *= m;
+static void
+hash_key_init(void)
+{
+	if (getrandom(hash_key, sizeof(hash_key), 0) != sizeof(hash_key)) {
+		// No entropy source: still unknown to a remote client.
+		hash_key[0]
+		    = mix64((uint64_t) clock_us() ^ (uint64_t) getpid());
+		hash_key[1] = mix64(hash_key[0] ^ (uintptr_t) &hash_key);
 	}
-	switch (len & 7) {
-	case 7:
-		h ^= (uint64_t) p[6] << 48;
-		// fall through
-	case 6:
-		h ^= (uint64_t) p[5] << 40;
-		// fall through
-	case 5:
-		h ^= (uint64_t) p[4] << 32;
-		// fall through
-	case 4:
-		h ^= (uint64_t) p[3] << 24;
-		// fall through
-	case 3:
-		h ^= (uint64_t) p[2] << 16;
-		// fall through
-	case 2:
-		h ^= (uint64_t) p[1] << 8;
-		// fall through
-	case 1:
-		h ^= (uint64_t) p[0];
-		h *= m;
-	}
-	h ^= h >> r;
-	h *= m;
-	h ^= h >> r;
-	return h;
 }
 
-/* One seed per kind: equality is typed, so 1, 1.0, true and "1" should
- * not even tend to collide. */
-static const uint64_t kind_seed[] = {
-	[SV_NONE]  = 0x6a09e667f3bcc908ULL,
-	[SV_BOOL]  = 0xbb67ae8584caa73bULL,
-	[SV_INT]   = 0x3c6ef372fe94f82bULL,
-	[SV_FLOAT] = 0xa54ff53a5f1d36f1ULL,
-	[SV_STR]   = 0x510e527fade682d1ULL,
-	[SV_BYTES] = 0x9b05688c2b3e6c1fULL,
-	[SV_LIST]  = 0x1f83d9abfb41bd6bULL,
-	[SV_TUPLE] = 0x5be0cd19137e2179ULL,
-	[SV_DICT]  = 0xcbbb9d5dc1059ed8ULL,
-	[SV_REF]   = 0x629a292a367cd507ULL,
-};
+static uint64_t
+hash_of(sv_kind kind, const void *data, size_t len)
+{
+	uint64_t k[2]
+	    = { hash_key[0] ^ ((uint64_t) kind << 56), hash_key[1] };
+	return siphash13(k, data, len);
+}
+
+static uint64_t
+hash_u64(sv_kind kind, uint64_t x)
+{
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char) (x >> (8 * i));
+	}
+	return hash_of(kind, b, sizeof(b));
+}
 
 static uint64_t
 hash_d(const sval *v, int depth)
 {
-	uint64_t seed = kind_seed[v->kind <= SV_REF ? v->kind : SV_NONE];
 	switch (v->kind) {
 	case SV_BOOL:
-		return mix64(seed ^ (uint64_t) v->b);
+		return hash_u64(SV_BOOL, v->b);
 	case SV_INT:
-		return mix64(seed ^ (uint64_t) v->i);
+		return hash_u64(SV_INT, (uint64_t) v->i);
 	case SV_FLOAT: {
 		// Equal floats must hash alike: -0.0 == 0.0, and all NaNs.
 		double   f = v->f == 0.0 ? 0.0 : v->f;
@@ -390,16 +369,17 @@ hash_d(const sval *v, int depth)
 		} else {
 			memcpy(&bits, &f, sizeof(bits));
 		}
-		return mix64(seed ^ bits);
+		return hash_u64(SV_FLOAT, bits);
 	}
 	case SV_STR:
 	case SV_BYTES:
-		return hash_bytes(sv_sdata(v), sv_slen(v), seed);
+		return hash_of(v->kind, sv_sdata(v), sv_slen(v));
 	case SV_LIST:
 	case SV_TUPLE: {
-		// xxHash64's round over the items' hashes, as CPython's tuple
-		// hash does.
-		uint64_t acc = seed;
+		// xxHash64's round over the items' (keyed) hashes, as
+		// CPython's tuple hash does, then keyed again with the
+		// length.
+		uint64_t acc = 0x27d4eb2f165667c5ULL;
 		if (depth < SV_MAX_DEPTH) {
 			for (size_t i = 0; i < v->vec->len; i++) {
 				uint64_t h
@@ -409,7 +389,7 @@ hash_d(const sval *v, int depth)
 				acc *= 0x9e3779b185ebca87ULL;
 			}
 		}
-		return mix64(acc ^ v->vec->len);
+		return hash_u64(v->kind, acc ^ v->vec->len);
 	}
 	case SV_DICT: {
 		// Order-independent, like sv_equal of dicts. (Never a key;
@@ -423,18 +403,19 @@ hash_d(const sval *v, int depth)
 				    ^ rotl64(hash_d(x, depth + 1), 17));
 			}
 		}
-		return mix64(seed ^ acc ^ sdict_len(v->dict));
+		return hash_u64(SV_DICT, acc ^ sdict_len(v->dict));
 	}
 	case SV_REF:
-		return mix64(seed ^ v->ref->id);
+		return hash_u64(SV_REF, v->ref->id);
 	default:
-		return mix64(seed);
+		return hash_u64(SV_NONE, 0);
 	}
 }
 
 uint64_t
 sv_hash(const sval *v)
 {
+	pthread_once(&hash_key_once, hash_key_init);
 	return hash_d(v, 0);
 }
 
