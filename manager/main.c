@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,21 +22,35 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: managerd --listen URL [--listen URL ...] [--authkey-file "
-	    "F]\n"
-	    "                [--max-message BYTES] [--log-level L]\n"
-	    "                [--io-threads N]\n"
-	    "  URL: ipc:///path/to/socket or tcp://host:port (port 0: any)\n"
-	    "  the authkey comes from --authkey-file (its bytes less one\n"
-	    "  trailing newline) or MGR_AUTHKEY; without either a random "
-	    "key\n"
-	    "  is made and written to a 0600 file whose path is printed.\n"
-	    "  L: error, warn, info (default), debug.\n"
-	    "  --io-threads N: event loop threads serving connections (2)\n"
-	    "  --ready-fd N: write the bound URLs and \"ready\" to fd N, "
-	    "close it\n"
-	    "  --lifeline-fd N: shut down when fd N reaches end of file\n");
+	fputs(
+	    "usage: managerd --listen URL [--listen URL ...] [options]\n"
+	    "\n"
+	    "  --listen URL        ipc:///path/to/socket (made 0600) or\n"
+	    "                      tcp://host:port (port 0: any free one)\n"
+	    "  --authkey-file F    the key: F's bytes less one trailing\n"
+	    "                      newline; else $MGR_AUTHKEY; else a "
+	    "random\n"
+	    "                      key, written to a 0600 file whose path\n"
+	    "                      is printed\n"
+	    "  --max-message B     largest frame, in bytes (64 MiB)\n"
+	    "  --max-connections N connections at once (the descriptor\n"
+	    "                      limit, raised to its hard limit, less "
+	    "64)\n"
+	    "  --max-handshakes N  of them not yet authenticated (128); the\n"
+	    "                      oldest is closed to make room\n"
+	    "  --max-handshakes-per-peer N\n"
+	    "                      ... from one host or user (32)\n"
+	    "  --handshake-timeout MS\n"
+	    "                      to authenticate after connecting (5000)\n"
+	    "  --io-threads N      event loop threads (2)\n"
+	    "  --log-level L       error, warn, info (default), debug\n"
+	    "  --ready-fd N        write the bound URLs, then \"ready\", to "
+	    "fd N\n"
+	    "  --lifeline-fd N     shut down when fd N reaches end of file\n"
+	    "\n"
+	    "environment: MGR_AUTHKEY (the key as text), MGR_SPIN_US (how\n"
+	    "long a thread polls before it sleeps, 50; 0: never)\n",
+	    f);
 }
 
 /* Writes a fresh random key to a new 0600 file; prints its path. */
@@ -70,6 +85,8 @@ typedef struct daemon_opts {
 	size_t      maxmsg;
 	int         ready_fd, lifeline_fd;
 	int         io_threads;
+	long long   max_connections, max_handshakes, max_handshakes_peer;
+	long long   handshake_ms;
 } daemon_opts;
 
 /* A number in [lo, hi] from val for option a, or a usage error. */
@@ -113,6 +130,15 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 			return rc;
 		}
 		o->io_threads = (int) v;
+	} else if (strcmp(a, "--max-connections") == 0) {
+		return parse_number(a, val, 1, 1 << 20, &o->max_connections);
+	} else if (strcmp(a, "--max-handshakes") == 0) {
+		return parse_number(a, val, 1, 1 << 20, &o->max_handshakes);
+	} else if (strcmp(a, "--max-handshakes-per-peer") == 0) {
+		return parse_number(
+		    a, val, 1, 1 << 20, &o->max_handshakes_peer);
+	} else if (strcmp(a, "--handshake-timeout") == 0) {
+		return parse_number(a, val, 100, 600000, &o->handshake_ms);
 	} else if (strcmp(a, "--log-level") == 0) {
 		if ((log_level = log_parse_level(val)) < 0) {
 			fprintf(
@@ -163,6 +189,29 @@ parse_args(int argc, char **argv, daemon_opts *o)
 		return 2;
 	}
 	return -1;
+}
+
+/* Raises the soft descriptor limit to the hard one and gives how many
+ * connections fit: the limit less a reserve for listeners, the loops'
+ * epoll and event descriptors, key and log files. */
+static size_t
+connections_that_fit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return SERVER_MAX_CONNECTIONS;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want
+		    = rl.rlim_max > (1 << 20) ? (1 << 20) : rl.rlim_max;
+		if (want > rl.rlim_cur) {
+			struct rlimit nl = { want, rl.rlim_max };
+			if (setrlimit(RLIMIT_NOFILE, &nl) == 0) {
+				rl.rlim_cur = want;
+			}
+		}
+	}
+	return rl.rlim_cur > 128 ? (size_t) rl.rlim_cur - 64 : 64;
 }
 
 /* The authkey: from --authkey-file, MGR_AUTHKEY, or made afresh. */
@@ -275,11 +324,25 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-	server     *srv;
-	server_opts so = { .key = key,
-		.keylen         = keylen,
-		.max_message    = o.maxmsg,
-		.io_threads     = o.io_threads };
+	server *srv;
+	size_t  fit = connections_that_fit();
+	size_t  max_conn
+	    = o.max_connections > 0 ? (size_t) o.max_connections : fit;
+	if (max_conn > fit) {
+		fprintf(stderr,
+		    "managerd: --max-connections %zu is over what the "
+		    "descriptor limit allows; using %zu\n",
+		    max_conn, fit);
+		max_conn = fit;
+	}
+	server_opts so = { .key      = key,
+		.max_connections     = max_conn,
+		.max_handshakes      = (size_t) o.max_handshakes,
+		.max_handshakes_peer = (size_t) o.max_handshakes_peer,
+		.handshake_ms        = (int) o.handshake_ms,
+		.keylen              = keylen,
+		.max_message         = o.maxmsg,
+		.io_threads          = o.io_threads };
 	int         rv = server_new(&srv, &so);
 	free(key);
 	if (rv != 0) {

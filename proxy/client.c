@@ -535,10 +535,25 @@ handshake(mgr_client *c, int64_t tmo)
 		return err;
 	}
 	Mgr__Hello *h = mgr__hello__unpack(NULL, len, f);
-	if (h == NULL || h->nonce.len != AUTH_NONCE_LEN) {
-		if (h != NULL) {
-			mgr__hello__free_unpacked(h, NULL);
-		}
+	if (h == NULL) {
+		client_set_detail("malformed Hello from the manager");
+		return MGR_EPROTO;
+	}
+	if (h->status != 0) {
+		// Refused before the handshake (too many connections).
+		err = h->status > 0 && h->status < MGR_ENUMERRORS
+		    ? h->status
+		    : MGR_EPROTO;
+		client_set_detail("the manager refused the connection: %s",
+		    h->error[0] ? h->error : mgr_strerror(err));
+		mgr__hello__free_unpacked(h, NULL);
+		return err;
+	}
+	if (h->version != AUTH_VERSION || h->nonce.len != AUTH_NONCE_LEN) {
+		client_set_detail("the manager speaks handshake version %u, "
+		                  "this library %u",
+		    (unsigned) h->version, (unsigned) AUTH_VERSION);
+		mgr__hello__free_unpacked(h, NULL);
 		return MGR_EPROTO;
 	}
 	err = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
@@ -581,6 +596,9 @@ handshake(mgr_client *c, int64_t tmo)
 	}
 	if (w->status != 0) {
 		err = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
+		client_set_detail("%s",
+		    w->error[0] ? w->error
+		                : "the manager refused the handshake");
 	} else if (w->digest.len != AUTH_DIGEST_LEN
 	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
 	           sizeof(nonce), expect)
@@ -660,10 +678,13 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 		return rv;
 	}
 	if ((rv = handshake(c, tmo)) != 0) {
-		client_set_detail(rv == MGR_EAUTH
-		        ? "authentication failed: wrong authkey"
-		        : "handshake with %s failed",
-		    url);
+		if (mgr_errdetail()[0]
+		    == '\0') { // the handshake said nothing
+			client_set_detail(rv == MGR_EAUTH
+			        ? "authentication failed: wrong authkey"
+			        : "handshake with %s failed",
+			    url);
+		}
 		client_destroy(c);
 		return rv;
 	}

@@ -182,6 +182,21 @@ h_info(mctx *c)
 		rv = put(
 		    info.dict, "requests", sv_int((int64_t) srv->requests));
 	}
+	// The connection limits and what they turned away.
+	const struct {
+		const char *name;
+		uint64_t    v;
+	} limits[] = {
+		{ "handshakes", srv->nhandshakes },
+		{ "max_connections", srv->max_connections },
+		{ "connections_refused", srv->connections_refused },
+		{ "handshakes_evicted", srv->handshakes_evicted },
+	};
+	for (size_t i = 0; rv == 0 && i < sizeof(limits) / sizeof(limits[0]);
+	     i++) {
+		rv = put(
+		    info.dict, limits[i].name, sv_int((int64_t) limits[i].v));
+	}
 	if (rv == 0) {
 		rv = put(info.dict, "names",
 		    sv_int((int64_t) sdict_len(srv->names.dict)));

@@ -34,11 +34,20 @@ server_new(server **srvp, const server_opts *opts)
 		return MGR_ENOMEM;
 	}
 	memcpy(srv->key, opts->key, opts->keylen);
-	srv->keylen       = opts->keylen;
-	srv->max_message  = opts->max_message ? opts->max_message
-	                                      : SERVER_DEFAULT_MAX_MESSAGE;
-	srv->start_ms     = (uint64_t) clock_ms();
-	srv->gc_threshold = 256;
+	srv->keylen          = opts->keylen;
+	srv->max_message     = opts->max_message ? opts->max_message
+	                                         : SERVER_DEFAULT_MAX_MESSAGE;
+	srv->max_connections = opts->max_connections ? opts->max_connections
+	                                             : SERVER_MAX_CONNECTIONS;
+	srv->max_handshakes  = opts->max_handshakes ? opts->max_handshakes
+	                                            : SERVER_MAX_HANDSHAKES;
+	srv->max_handshakes_peer = opts->max_handshakes_peer
+	    ? opts->max_handshakes_peer
+	    : SERVER_MAX_HANDSHAKES_PEER;
+	srv->handshake_ms        = opts->handshake_ms > 0 ? opts->handshake_ms
+	                                                  : SERVER_HANDSHAKE_MS;
+	srv->start_ms            = (uint64_t) clock_ms();
+	srv->gc_threshold        = 256;
 	pthread_mutex_init(&srv->mtx, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	idmap_init(&srv->objects);

@@ -44,6 +44,16 @@ typedef struct server {
 	size_t   keylen;
 	size_t   max_message;
 
+	/* connection limits (server_opts) */
+	size_t   max_connections;       /* sessions at once */
+	size_t   max_handshakes;        /* of them not yet authenticated */
+	size_t   max_handshakes_peer;   /* ... from one peer host or uid */
+	int      handshake_ms;          /* to authenticate, from the accept */
+	session *hs_oldest, *hs_newest; /* sessions in their handshake */
+	size_t   nhandshakes;
+	uint64_t connections_refused; /* over max_connections */
+	uint64_t handshakes_evicted;  /* closed to make room for new ones */
+
 	/* deadlines of waiters (wait.c): a min-heap served by one thread */
 	struct waiter **heap;
 	size_t          heap_len, heap_cap;
@@ -64,6 +74,10 @@ typedef struct server_opts {
 	size_t      keylen;
 	size_t      max_message; /* 0: 64 MiB */
 	int         io_threads; /* event loop threads; 0: SERVER_IO_THREADS */
+	size_t      max_connections;     /* 0: SERVER_MAX_CONNECTIONS */
+	size_t      max_handshakes;      /* 0: SERVER_MAX_HANDSHAKES */
+	size_t      max_handshakes_peer; /* 0: SERVER_MAX_HANDSHAKES_PEER */
+	int         handshake_ms;        /* 0: SERVER_HANDSHAKE_MS */
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
@@ -71,7 +85,18 @@ typedef struct server_opts {
 #define SERVER_IO_THREADS 2
 
 #define SERVER_DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
-#define SERVER_HANDSHAKE_MS        10000
+/* Before authentication a connection may send only an Auth frame (a
+ * digest, a nonce and a short name): anything bigger closes it at once. */
+#define SERVER_PREAUTH_MAX_MESSAGE 1024
+#define SERVER_HANDSHAKE_MS        5000
+/* Connections not yet authenticated: at most this many at once (the
+ * oldest is closed to make room for a new one, so a flood of silent
+ * connections can't keep a real client out), and this many from one peer
+ * host (tcp) or user (ipc). */
+#define SERVER_MAX_HANDSHAKES      128
+#define SERVER_MAX_HANDSHAKES_PEER 32
+/* managerd sets it from the descriptor limit (main.c). */
+#define SERVER_MAX_CONNECTIONS 1000
 
 int server_new(server **srvp, const server_opts *opts);
 /* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0

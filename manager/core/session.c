@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -50,6 +51,119 @@ session_drop_all(session *s)
 	idmap_fini(&refs);
 }
 
+/* ---- connections not yet authenticated ------------------------------- */
+
+/* The peer a limit counts by: the host of a tcp peer (its port dropped),
+ * the user of an ipc peer. */
+static void
+peer_key_of(const char *peer, char *key, size_t cap)
+{
+	const char *uid = strstr(peer, " uid ");
+	if (strncmp(peer, "ipc", 3) == 0 && uid != NULL) {
+		snprintf(key, cap, "ipc%s", uid);
+		return;
+	}
+	snprintf(key, cap, "%s", peer);
+	char *colon = strrchr(key, ':');
+	if (colon != NULL && colon > key && colon[-1] != ':') {
+		*colon = '\0';
+	}
+}
+
+static void
+handshake_unlist(session *s)
+{
+	server *srv = s->srv;
+	if (!s->in_handshake_list) {
+		return;
+	}
+	if (s->hs_prev != NULL) {
+		s->hs_prev->hs_next = s->hs_next;
+	} else {
+		srv->hs_oldest = s->hs_next;
+	}
+	if (s->hs_next != NULL) {
+		s->hs_next->hs_prev = s->hs_prev;
+	} else {
+		srv->hs_newest = s->hs_prev;
+	}
+	s->hs_prev = s->hs_next = NULL;
+	s->in_handshake_list    = false;
+	srv->nhandshakes--;
+}
+
+/* Closes the oldest connection still in its handshake (of peer key, or
+ * any when key is NULL) to make room. */
+static void
+handshake_evict(server *srv, const char *key, const char *why)
+{
+	session *victim = srv->hs_oldest;
+	while (key != NULL && victim != NULL
+	    && strcmp(victim->peer_key, key) != 0) {
+		victim = victim->hs_next;
+	}
+	if (victim == NULL) {
+		return;
+	}
+	log_msg(LOG_WARN,
+	    "session %llu (%s): not authenticated, closed to make room (%s)",
+	    (unsigned long long) victim->id, victim->peer, why);
+	srv->handshakes_evicted++;
+	handshake_unlist(victim);
+	fconn_close(victim->fc);
+}
+
+/* Lists s as in its handshake, closing the oldest unauthenticated
+ * connections when s would pass a bound: a flood of connections that
+ * never authenticate cycles through its own, and a real client, which
+ * authenticates in a round trip, gets in. srv->mtx held. */
+static void
+handshake_list(session *s)
+{
+	server *srv  = s->srv;
+	size_t  mine = 0;
+	for (session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
+		mine += strcmp(x->peer_key, s->peer_key) == 0;
+	}
+	if (mine >= srv->max_handshakes_peer) {
+		handshake_evict(srv, s->peer_key, "too many from this peer");
+	} else if (srv->nhandshakes >= srv->max_handshakes) {
+		handshake_evict(srv, NULL, "too many unauthenticated");
+	}
+	s->hs_prev = srv->hs_newest;
+	s->hs_next = NULL;
+	if (srv->hs_newest != NULL) {
+		srv->hs_newest->hs_next = s;
+	} else {
+		srv->hs_oldest = s;
+	}
+	srv->hs_newest       = s;
+	s->in_handshake_list = true;
+	srv->nhandshakes++;
+}
+
+/* Tells a connection over the limit why (a Hello that refuses) and
+ * closes it; the accept thread does it, nothing else is allocated. */
+static void
+refuse(int fd, int status, const char *why)
+{
+	Mgr__Hello h = MGR__HELLO__INIT;
+	uint8_t    buf[256];
+	h.version = AUTH_VERSION;
+	h.status  = status;
+	h.error   = (char *) why;
+	size_t n  = mgr__hello__get_packed_size(&h);
+	if (n + WIRE_HEADER_LEN <= sizeof(buf)) {
+		wire_put_len(buf, (uint32_t) n);
+		mgr__hello__pack(&h, buf + WIRE_HEADER_LEN);
+		ssize_t k = send(fd, buf, n + WIRE_HEADER_LEN,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)
+		    k; // a peer that can't take it learns it from the close
+	}
+	close(fd);
+}
+
 /* ---- handshake
  * -------------------------------------------------------------- */
 
@@ -85,6 +199,19 @@ on_auth(session *s, const uint8_t *data, size_t len)
 		arena_reset(&s->rxa);
 		return MGR_EPROTO;
 	}
+	if (a->version != AUTH_VERSION) {
+		log_msg(LOG_WARN,
+		    "session %llu (%s): handshake version %u (this manager "
+		    "speaks %u), closing",
+		    (unsigned long long) s->id, s->peer,
+		    (unsigned) a->version, (unsigned) AUTH_VERSION);
+		w.status = MGR_EPROTO;
+		w.error  = "unsupported handshake version";
+		fconn_send_msg(s->fc, &w.base);
+		fconn_close_after_send(s->fc);
+		arena_reset(&s->rxa);
+		return 0;
+	}
 	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
 	    sizeof(s->nonce), expect);
 	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
@@ -118,6 +245,10 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	arena_fini(&s->rxa);
 	s->state = SESSION_READY;
 	fconn_set_rx_timeout(s->fc, 0);
+	fconn_set_rx_max(s->fc, srv->max_message);
+	pthread_mutex_lock(&srv->mtx);
+	handshake_unlist(s);
+	pthread_mutex_unlock(&srv->mtx);
 	return fconn_send_msg(s->fc, &w.base);
 }
 
@@ -180,6 +311,7 @@ on_closed(void *arg, int err)
 	bool deferring = fconn_defer_begin();
 	pthread_mutex_lock(&srv->mtx);
 	s->state = SESSION_CLOSED;
+	handshake_unlist(s);
 	session_drop_all(s);
 	gc_maybe(srv, false);
 	if (s->prev != NULL) {
@@ -207,6 +339,22 @@ on_closed(void *arg, int err)
 int
 session_start(server *srv, int fd, const char *peer)
 {
+	// Over the connection limit: refused before anything is allocated.
+	pthread_mutex_lock(&srv->mtx);
+	bool   full = srv->nsessions >= srv->max_connections;
+	size_t max  = srv->max_connections;
+	if (full) {
+		srv->connections_refused++;
+	}
+	pthread_mutex_unlock(&srv->mtx);
+	if (full) {
+		char why[80];
+		snprintf(why, sizeof(why), "too many connections (%zu)", max);
+		log_msg(
+		    LOG_WARN, "connection from %s refused: %s", peer, why);
+		refuse(fd, MGR_ETOOBIG, why);
+		return 0;
+	}
 	session *s = calloc(1, sizeof(*s));
 	int      rv;
 	if (s == NULL) {
@@ -218,12 +366,15 @@ session_start(server *srv, int fd, const char *peer)
 	idmap_init(&s->touched);
 	arena_init(&s->rxa);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	peer_key_of(peer, s->peer_key, sizeof(s->peer_key));
 	if ((rv = fconn_new(&s->fc, srv->loops, fd, srv->max_message,
 	         on_frame, on_closed, s))
 	    != 0) {
 		free(s);
 		return rv;
 	}
+	// Until it authenticates, a connection may only send an Auth.
+	fconn_set_rx_max(s->fc, SERVER_PREAUTH_MAX_MESSAGE);
 	pthread_mutex_lock(&srv->mtx);
 	if (srv->closing) {
 		pthread_mutex_unlock(&srv->mtx);
@@ -239,11 +390,12 @@ session_start(server *srv, int fd, const char *peer)
 	srv->sessions = s;
 	srv->nsessions++;
 	srv->sessions_total++;
+	handshake_list(s);
 	pthread_mutex_unlock(&srv->mtx);
 
 	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
-	fconn_set_rx_timeout(s->fc, SERVER_HANDSHAKE_MS);
+	fconn_set_rx_timeout(s->fc, srv->handshake_ms);
 	if ((rv = send_hello(s)) != 0) {
 		fconn_close(s->fc);
 	}

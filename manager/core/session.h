@@ -9,6 +9,7 @@
 #ifndef MGR_MANAGER_CORE_SESSION_H
 #define MGR_MANAGER_CORE_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -37,8 +38,11 @@ struct session {
 	struct waiter *waiters;  /* parked requests of this session */
 	arena          rxa;      /* unpacked requests, reset after each */
 	session       *prev, *next;
+	session       *hs_prev, *hs_next; /* while in its handshake */
+	bool           in_handshake_list;
 	uint64_t       requests;
 	char           peer[96];
+	char           peer_key[80]; /* its host (tcp) or user (ipc) */
 };
 
 /* ---- what a session holds (holdings.c) -----------------------------------

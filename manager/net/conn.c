@@ -49,7 +49,8 @@ struct evgroup {
 struct fconn {
 	evloop         *loop;
 	int             fd;
-	size_t          max_msg;
+	size_t          max_msg; /* replies */
+	size_t          rx_max;  /* frames read (the loop thread's) */
 	fconn_frame_fn  on_frame;
 	fconn_closed_fn on_closed;
 	void           *arg;
@@ -332,6 +333,12 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 	return 0;
 }
 
+void
+fconn_set_rx_max(fconn *c, size_t n)
+{
+	c->rx_max = n;
+}
+
 bool
 fconn_peer_gone(fconn *c)
 {
@@ -385,6 +392,7 @@ fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
 	c->loop      = &g->loops[i % (unsigned) g->n];
 	c->fd        = fd;
 	c->max_msg   = max_message;
+	c->rx_max    = max_message;
 	c->on_frame  = on_frame;
 	c->on_closed = on_closed;
 	c->arg       = arg;
@@ -594,7 +602,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 		bool full    = false;
 		while (len - off >= 4) {
 			uint32_t flen = wire_get_len(buf + off);
-			if (flen > c->max_msg) {
+			if (flen > c->rx_max) {
 				uncork(c);
 				end(c, MGR_ETOOBIG);
 				return false;

@@ -56,6 +56,10 @@ void fconn_set_rx_timeout(fconn *c, int ms);
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
+/* The largest frame c may receive from now on (max_message until then):
+ * a bigger one ends c with MGR_ETOOBIG as soon as its length is read.
+ * Before fconn_start, or on c's loop thread (from on_frame). */
+void fconn_set_rx_max(fconn *c, size_t n);
 /* True when the peer has hung up or the connection is closing, even if
  * its loop has not handled that yet: the one question that costs a system
  * call (a poll that does not wait), asked before something is handed to a

@@ -1,0 +1,4 @@
+# Connection limits against a real managerd: pre-authentication frames,
+# floods of connections that never authenticate, the connection limit,
+# handshake versions and deadlines.
+mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_static)

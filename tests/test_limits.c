@@ -1,0 +1,250 @@
+/* The manager's connection limits, against a real managerd: a client
+ * without the key can neither get in nor keep others out.
+ *
+ * - Before authentication only an Auth-sized frame is read: a bigger
+ *   length closes the connection as soon as it arrives.
+ * - A flood of connections that never authenticate (over --max-handshakes
+ *   and over --max-handshakes-per-peer) closes the oldest of them, and a
+ *   real client connects and is served meanwhile.
+ * - Over --max-connections a connection is refused with MGR_ETOOBIG and
+ *   "too many connections"; a slot freed is taken again.
+ * - An unknown handshake version gets MGR_EPROTO; --handshake-timeout
+ *   closes a silent connection; a second Auth after the handshake closes
+ *   the connection and the manager serves on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "harness_wire.h"
+
+#define PROMPT_MS 2000 /* "at once": a refusal, a close */
+
+/* A managerd over tcp with the extra options, and a client of it. */
+static void
+start(h_managerd *m, mgr_client **c, const char *const *extra)
+{
+	assert_int_equal(h_managerd_start(m, H_TCP, extra), 0);
+	if (c != NULL) {
+		OK(h_connect(m, c));
+	}
+}
+
+static void
+stop(h_managerd *m, mgr_client *c)
+{
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(m), 0);
+	h_managerd_cleanup(m);
+}
+
+static int64_t
+info(mgr_client *c, const char *key)
+{
+	int64_t v = -1;
+	OK(h_info_int(c, key, &v));
+	return v;
+}
+
+/* A frame longer than an Auth, announced before authenticating, closes the
+ * connection at once: nothing of it is buffered. */
+static void
+test_preauth_frame_limit(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	int     fd = h_raw_connect(m.url);
+	uint8_t nonce[AUTH_NONCE_LEN];
+	assert_true(fd >= 0);
+	h_wire_hello(fd, nonce);
+	uint8_t hdr[4] = { 0x03, 0xff, 0xff, 0xff }; // 64 MiB - 1
+	assert_int_equal(h_raw_send(fd, hdr, sizeof(hdr), PROMPT_MS), 0);
+	int64_t t0 = h_now_ms();
+	assert_int_equal(h_raw_await_close(fd, PROMPT_MS), 0);
+	assert_true(h_now_ms() - t0 < PROMPT_MS);
+	close(fd);
+	// Just over the limit too.
+	fd = h_raw_connect(m.url);
+	h_wire_hello(fd, nonce);
+	uint8_t over[4] = { 0, 0, 0x04, 0x01 }; // 1025
+	assert_int_equal(h_raw_send(fd, over, sizeof(over), PROMPT_MS), 0);
+	assert_int_equal(h_raw_await_close(fd, PROMPT_MS), 0);
+	close(fd);
+	assert_true(
+	    h_managerd_log_has(&m, "frame over the size limit", 2000));
+	OK(h_info_int(c, "sessions", &(int64_t) { 0 }));
+	stop(&m, c);
+}
+
+#define FLOOD 120
+
+/* FLOOD connections that never authenticate, over both bounds: the oldest
+ * are closed as new ones come, and a real client gets in and is served. */
+static void
+test_handshake_flood(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--max-handshakes", "16",
+		"--max-handshakes-per-peer", "12", NULL };
+	h_managerd        m;
+	start(&m, NULL, extra);
+	int fds[FLOOD];
+	for (int i = 0; i < FLOOD; i++) {
+		fds[i] = h_raw_connect(m.url);
+		assert_true(fds[i] >= 0);
+	}
+	// The first ones were closed to make room for the last ones.
+	assert_int_equal(h_raw_await_close(fds[0], PROMPT_MS), 0);
+	// A real client connects during the flood, and is served.
+	mgr_client *c;
+	int64_t     t0 = h_now_ms();
+	OK(h_connect(&m, &c));
+	int64_t evicted = info(c, "handshakes_evicted");
+	assert_true(h_now_ms() - t0 < PROMPT_MS);
+	// All of the flood but the last 12 (the per-peer bound) went, and
+	// the real client's connection counted among the 120 + 1.
+	assert_true(evicted >= FLOOD + 1 - 12);
+	assert_true(info(c, "handshakes") <= 12);
+	for (int i = 0; i < FLOOD; i++) {
+		close(fds[i]);
+	}
+	stop(&m, c);
+}
+
+/* Over --max-connections: MGR_ETOOBIG with a reason, at once; a freed
+ * slot is taken again. */
+static void
+test_connection_limit(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--max-connections", "4", NULL };
+	h_managerd        m;
+	mgr_client       *c[4], *extra_c = NULL;
+	start(&m, &c[0], extra);
+	for (int i = 1; i < 4; i++) {
+		OK(h_connect(&m, &c[i]));
+	}
+	int64_t t0 = h_now_ms();
+	ERR(MGR_ETOOBIG, h_connect(&m, &extra_c));
+	assert_true(h_now_ms() - t0 < PROMPT_MS);
+	assert_non_null(strstr(mgr_errdetail(), "too many connections"));
+	assert_true(info(c[0], "connections_refused") >= 1);
+	mgr_disconnect(c[3]);
+	int64_t last;
+	assert_int_equal(
+	    h_info_await(c[0], "sessions", NULL, 3, AWAIT_MS, &last), 0);
+	OK(h_connect(&m, &c[3]));
+	OK(h_info_int(c[3], "sessions", &last));
+	for (int i = 1; i < 4; i++) {
+		mgr_disconnect(c[i]);
+	}
+	stop(&m, c[0]);
+}
+
+/* An Auth of another handshake version: MGR_EPROTO, and a closed
+ * connection. */
+static void
+test_handshake_version(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	int     fd = h_raw_connect(m.url);
+	uint8_t nonce[AUTH_NONCE_LEN], digest[AUTH_DIGEST_LEN] = { 0 };
+	h_wire_hello(fd, nonce);
+	Mgr__Auth a   = MGR__AUTH__INIT;
+	a.version     = AUTH_VERSION + 98;
+	a.digest.data = digest;
+	a.digest.len  = sizeof(digest);
+	a.nonce.data  = nonce;
+	a.nonce.len   = sizeof(nonce);
+	assert_int_equal(h_wire_send(fd, &a.base), 0);
+	uint8_t buf[512];
+	size_t  n;
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, PROMPT_MS), 0);
+	Mgr__Welcome *w = mgr__welcome__unpack(NULL, n, buf);
+	assert_non_null(w);
+	assert_int_equal(w->status, MGR_EPROTO);
+	assert_non_null(strstr(w->error, "version"));
+	mgr__welcome__free_unpacked(w, NULL);
+	assert_int_equal(h_raw_await_close(fd, PROMPT_MS), 0);
+	close(fd);
+	stop(&m, c);
+}
+
+/* --handshake-timeout: a connection that says nothing is closed after it,
+ * not before. */
+static void
+test_handshake_timeout(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--handshake-timeout", "300", NULL };
+	h_managerd        m;
+	mgr_client       *c;
+	start(&m, &c, extra);
+	int     fd = h_raw_connect(m.url);
+	uint8_t nonce[AUTH_NONCE_LEN];
+	h_wire_hello(fd, nonce);
+	int64_t t0 = h_now_ms();
+	assert_int_equal(h_raw_await_close(fd, 5000), 0);
+	int64_t took = h_now_ms() - t0;
+	assert_true(took >= 250);
+	assert_true(took < 5000);
+	close(fd);
+	assert_true(h_managerd_log_has(&m, "handshake timed out", 2000));
+	stop(&m, c);
+}
+
+/* A second Auth on an authenticated connection is no request: the
+ * connection is closed, the manager serves on. */
+static void
+test_second_handshake(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	int       fd                    = h_wire_session(&m, NULL);
+	uint8_t   junk[AUTH_DIGEST_LEN] = { 1 };
+	Mgr__Auth a                     = MGR__AUTH__INIT;
+	a.version                       = AUTH_VERSION;
+	a.digest.data                   = junk;
+	a.digest.len                    = sizeof(junk);
+	a.nonce.data                    = junk;
+	a.nonce.len                     = sizeof(junk);
+	a.client                        = "again";
+	assert_int_equal(h_wire_send(fd, &a.base), 0);
+	assert_int_equal(h_raw_await_close(fd, PROMPT_MS), 0);
+	close(fd);
+	int64_t n;
+	OK(h_info_int(c, "sessions", &n));
+	stop(&m, c);
+}
+
+int
+main(void)
+{
+	unsetenv("MGR_AUTHKEY");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_preauth_frame_limit),
+		cmocka_unit_test(test_handshake_flood),
+		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_handshake_version),
+		cmocka_unit_test(test_handshake_timeout),
+		cmocka_unit_test(test_second_handshake),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
