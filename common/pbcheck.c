@@ -18,9 +18,14 @@ varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 	return false;
 }
 
+/* What a walk may still meet: messages left before the limit. */
+typedef struct walk_budget {
+	size_t messages;
+} walk_budget;
+
 static bool
 walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-    const uint8_t *end, int depth)
+    const uint8_t *end, int depth, walk_budget *b)
 {
 	if (depth <= 0) {
 		return false;
@@ -56,9 +61,18 @@ walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 			const ProtobufCFieldDescriptor *f
 			    = protobuf_c_message_descriptor_get_field(
 			        desc, (unsigned) (tag >> 3));
-			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE
-			    && !walk(f->descriptor, p, p + n, depth - 1)) {
-				return false;
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				// Each nested message costs its unpacked
+				// struct (tens of bytes) however few bytes
+				// it takes on the wire: counted.
+				if (b->messages == 0) {
+					return false;
+				}
+				b->messages--;
+				if (!walk(f->descriptor, p, p + n, depth - 1,
+				        b)) {
+					return false;
+				}
 			}
 			p += n;
 			break;
@@ -74,7 +88,15 @@ bool
 pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth)
 {
-	return walk(desc, data, data + len, max_depth);
+	return pb_check_limits(desc, data, len, max_depth, SIZE_MAX);
+}
+
+bool
+pb_check_limits(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+    size_t len, int max_depth, size_t max_messages)
+{
+	walk_budget b = { .messages = max_messages };
+	return walk(desc, data, data + len, max_depth, &b);
 }
 
 uint32_t

@@ -23,6 +23,12 @@
 bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth);
 
+/* pb_check, also false when the frame holds more than max_messages
+ * nested messages: a frame of many tiny (or empty) values would unpack to
+ * tens of times its size. */
+bool pb_check_limits(const ProtobufCMessageDescriptor *desc,
+    const uint8_t *data, size_t len, int max_depth, size_t max_messages);
+
 /* The key (field number and wire type) of the field named `field` of
  * desc, as it goes on the wire; 0 when desc has no such field. */
 uint32_t pb_field_key(

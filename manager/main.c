@@ -87,6 +87,7 @@ typedef struct daemon_opts {
 	int         io_threads;
 	long long   max_connections, max_handshakes, max_handshakes_peer;
 	long long   handshake_ms;
+	long long   max_request_items;
 } daemon_opts;
 
 /* A number in [lo, hi] from val for option a, or a usage error. */
@@ -137,6 +138,9 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 	} else if (strcmp(a, "--max-handshakes-per-peer") == 0) {
 		return parse_number(
 		    a, val, 1, 1 << 20, &o->max_handshakes_peer);
+	} else if (strcmp(a, "--max-request-items") == 0) {
+		return parse_number(
+		    a, val, 16, 1ll << 30, &o->max_request_items);
 	} else if (strcmp(a, "--handshake-timeout") == 0) {
 		return parse_number(a, val, 100, 600000, &o->handshake_ms);
 	} else if (strcmp(a, "--log-level") == 0) {
@@ -340,6 +344,7 @@ main(int argc, char **argv)
 		.max_handshakes      = (size_t) o.max_handshakes,
 		.max_handshakes_peer = (size_t) o.max_handshakes_peer,
 		.handshake_ms        = (int) o.handshake_ms,
+		.max_request_items   = (size_t) o.max_request_items,
 		.keylen              = keylen,
 		.max_message         = o.maxmsg,
 		.io_threads          = o.io_threads };

@@ -121,6 +121,9 @@ int h_info_objects(mgr_client *c, const char *type, int64_t *out);
 int h_info_await(mgr_client *c, const char *key, const char *type,
     int64_t want, int timeout_ms, int64_t *last);
 
+/* A /proc/PID/status figure in KiB ("VmRSS", "VmHWM" the peak), or -1. */
+int64_t h_proc_kb(pid_t pid, const char *field);
+
 /* ---- child programs ---------------------------------------------------- */
 
 #define H_PIPE_IN    1 /* the child's stdin is a pipe (in_fd) */

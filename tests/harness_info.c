@@ -1,5 +1,6 @@
 /* Test harness: the manager's statistics (mgr_info), read and awaited
  * (harness.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -79,4 +80,25 @@ h_info_await(mgr_client *c, const char *key, const char *type, int64_t want,
 		}
 		h_nap(10);
 	}
+}
+
+int64_t
+h_proc_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long kb = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long) pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	size_t n = strlen(field);
+	while (kb < 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, field, n) != 0 || line[n] != ':'
+		    || sscanf(line + n + 1, "%ld kB", &kb) != 1) {
+			kb = -1;
+		}
+	}
+	fclose(f);
+	return kb;
 }

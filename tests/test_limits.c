@@ -26,6 +26,8 @@
 
 #include "harness.h"
 #include "harness_wire.h"
+#include "pbcheck.h"
+#include "wire.h"
 
 #define PROMPT_MS 2000 /* "at once": a refusal, a close */
 
@@ -234,6 +236,46 @@ test_second_handshake(void **state)
 	stop(&m, c);
 }
 
+/* A frame of millions of empty values (two bytes each on the wire, tens
+ * once unpacked) is refused by counting before anything is unpacked: the
+ * manager's memory stays where it was. */
+static void
+test_amplification(void **state)
+{
+	(void) state;
+	enum { NARGS = 4 << 20 }; // over the default 2 Mi values
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	int64_t  peak0 = h_proc_kb(m.pid, "VmHWM");
+	size_t   len   = 4 + 2 + 2 * (size_t) NARGS;
+	uint8_t *f     = malloc(len);
+	assert_non_null(f);
+	uint32_t key = pb_field_key(&mgr__request__descriptor, "args");
+	assert_true(key < 0x80); // one byte
+	size_t at = 4;
+	f[at++]   = (uint8_t) pb_field_key(&mgr__request__descriptor, "id");
+	f[at++]   = 1;
+	for (int i = 0; i < NARGS; i++) {
+		f[at++] = (uint8_t) key;
+		f[at++] = 0; // an empty Value
+	}
+	wire_put_len(f, (uint32_t) (at - 4));
+	int fd = h_wire_session(&m, NULL);
+	assert_int_equal(h_raw_send(fd, f, at, 10000), 0);
+	free(f);
+	assert_int_equal(h_raw_await_close(fd, 10000), 0);
+	close(fd);
+	assert_true(h_managerd_log_has(&m, "values), closing", 2000));
+	int64_t peak = h_proc_kb(m.pid, "VmHWM");
+	print_message("managerd peak RSS %lld KiB before, %lld after\n",
+	    (long long) peak0, (long long) peak);
+	// The frame itself is read (8 MiB); nothing of it was unpacked.
+	assert_true(peak - peak0 < 64 << 10);
+	OK(h_info_int(c, "sessions", &(int64_t) { 0 }));
+	stop(&m, c);
+}
+
 int
 main(void)
 {
@@ -245,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_handshake_version),
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_second_handshake),
+		cmocka_unit_test(test_amplification),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,25 +211,6 @@ test_silent_handshake(void **state)
 #define BP_BLOCKED 200 /* ms without room to send: the client is blocked */
 #define BP_RSS_KB  ((int64_t) 64 << 10) /* bound on the manager's growth */
 
-/* pid's resident set (VmRSS, KiB). */
-static int64_t
-proc_rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long) pid);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	while (kb < 0 && fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmRSS: %ld kB", &kb) != 1) {
-			kb = -1;
-		}
-	}
-	fclose(f);
-	assert_true(kb >= 0);
-	return kb;
-}
-
 /* A frame of a get of big<(id - 1) % NBIG> of dict target, request id id,
  * padded to over BP_PAD bytes by an unknown field (number 1000, ignored by
  * the manager) so that the socket buffers hold few requests. */
@@ -325,7 +306,7 @@ test_backpressure(void **state)
 {
 	(void) state;
 	uint64_t sid;
-	int64_t  rss0   = proc_rss_kb(F.m.pid);
+	int64_t  rss0   = h_proc_kb(F.m.pid, "VmRSS");
 	int      fd     = h_wire_session(&F.m, &sid);
 	uint64_t target = mgr_obj_id(F.gd);
 	int64_t  base   = info(F.good, "requests");
@@ -369,7 +350,7 @@ test_backpressure(void **state)
 	    sent, len, off);
 
 	// Blocked: the manager holds a bounded amount, and serves others.
-	int64_t rss = proc_rss_kb(F.m.pid);
+	int64_t rss = h_proc_kb(F.m.pid, "VmRSS");
 	if (rss - rss0 > BP_RSS_KB) {
 		fail_msg("managerd's RSS grew from %" PRId64 " to %" PRId64
 		         " KiB for a client that does not read",
@@ -382,7 +363,7 @@ test_backpressure(void **state)
 	    " KiB\n",
 	    served, rss0, rss);
 	assert_others_served();
-	rss = proc_rss_kb(F.m.pid);
+	rss = h_proc_kb(F.m.pid, "VmRSS");
 	if (rss - rss0 > BP_RSS_KB) {
 		fail_msg("managerd's RSS grew from %" PRId64 " to %" PRId64
 		         " KiB for a client that does not read",
@@ -428,7 +409,7 @@ test_backpressure_one_read(void **state)
 	(void) state;
 	enum { N = 300 };
 	uint64_t sid;
-	int64_t  rss0 = proc_rss_kb(F.m.pid);
+	int64_t  rss0 = h_proc_kb(F.m.pid, "VmRSS");
 	int      fd   = h_wire_session(&F.m, &sid);
 	int64_t  base = info(F.good, "requests");
 	raw_send_gets(fd, mgr_obj_id(F.gd), N);
@@ -450,7 +431,7 @@ test_backpressure_one_read(void **state)
 		struct timespec ts = { 0, 10 * 1000000 }; // polling a counter
 		nanosleep(&ts, NULL);
 	}
-	int64_t rss = proc_rss_kb(F.m.pid);
+	int64_t rss = h_proc_kb(F.m.pid, "VmRSS");
 	fprintf(stderr,
 	    "served %" PRId64 " of %d before pausing, RSS %" PRId64
 	    " -> %" PRId64 " KiB\n",

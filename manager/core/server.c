@@ -46,6 +46,9 @@ server_new(server **srvp, const server_opts *opts)
 	    : SERVER_MAX_HANDSHAKES_PEER;
 	srv->handshake_ms        = opts->handshake_ms > 0 ? opts->handshake_ms
 	                                                  : SERVER_HANDSHAKE_MS;
+	srv->max_request_items   = opts->max_request_items
+	      ? opts->max_request_items
+	      : SERVER_MAX_REQUEST_ITEMS;
 	srv->start_ms            = (uint64_t) clock_ms();
 	srv->gc_threshold        = 256;
 	pthread_mutex_init(&srv->mtx, NULL);

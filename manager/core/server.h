@@ -44,6 +44,8 @@ typedef struct server {
 	size_t   keylen;
 	size_t   max_message;
 
+	size_t max_request_items; /* values nested in one request */
+
 	/* connection limits (server_opts) */
 	size_t   max_connections;       /* sessions at once */
 	size_t   max_handshakes;        /* of them not yet authenticated */
@@ -78,6 +80,7 @@ typedef struct server_opts {
 	size_t      max_handshakes;      /* 0: SERVER_MAX_HANDSHAKES */
 	size_t      max_handshakes_peer; /* 0: SERVER_MAX_HANDSHAKES_PEER */
 	int         handshake_ms;        /* 0: SERVER_HANDSHAKE_MS */
+	size_t      max_request_items;   /* 0: SERVER_MAX_REQUEST_ITEMS */
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
@@ -95,6 +98,10 @@ typedef struct server_opts {
  * host (tcp) or user (ipc). */
 #define SERVER_MAX_HANDSHAKES      128
 #define SERVER_MAX_HANDSHAKES_PEER 32
+/* Values (messages) nested in one request: each unpacks to tens of bytes
+ * whatever it takes on the wire, so a frame of empty values can't make
+ * the manager allocate gigabytes before it is refused. */
+#define SERVER_MAX_REQUEST_ITEMS ((size_t) 2 << 20)
 /* managerd sets it from the descriptor limit (main.c). */
 #define SERVER_MAX_CONNECTIONS 1000
 

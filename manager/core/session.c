@@ -267,10 +267,17 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return 0; // closing after a failed handshake: ignore
 	}
 	Mgr__Request *rq = NULL;
-	if (pb_check(
-	        &mgr__request__descriptor, data, len, WIRE_PB_MAX_DEPTH)) {
-		rq = mgr__request__unpack(&s->rxa.pb, len, data);
+	if (!pb_check_limits(&mgr__request__descriptor, data, len,
+	        WIRE_PB_MAX_DEPTH, srv->max_request_items)) {
+		log_msg(LOG_WARN,
+		    "session %llu (%s): undecodable frame of %zu bytes "
+		    "(malformed, nested too deep or over %zu values), "
+		    "closing",
+		    (unsigned long long) s->id, s->peer, len,
+		    srv->max_request_items);
+		return MGR_EPROTO;
 	}
+	rq = mgr__request__unpack(&s->rxa.pb, len, data);
 	if (rq == NULL) {
 		log_msg(LOG_WARN,
 		    "session %llu (%s): undecodable frame of %zu bytes, "
