@@ -40,6 +40,17 @@ usage(FILE *f)
 	    "                      oldest is closed to make room\n"
 	    "  --max-handshakes-per-peer N\n"
 	    "                      ... from one host or user (32)\n"
+	    "  --max-objects N     live objects (4194304)\n"
+	    "  --max-objects-per-session N\n"
+	    "                      objects one session refers to (1048576)\n"
+	    "  --max-waiters-per-session N\n"
+	    "                      requests one session has waiting "
+	    "(100000)\n"
+	    "  --max-items N       elements of one dict, list, namespace or\n"
+	    "                      queue (16777216)\n"
+	    "  --max-memory B      bytes the manager may hold (512m, 2g):\n"
+	    "                      over it, what would add more is refused\n"
+	    "                      (MGR_ETOOBIG); reads and deletes go on\n"
 	    "  --handshake-timeout MS\n"
 	    "                      to authenticate after connecting (5000)\n"
 	    "  --io-threads N      event loop threads (2)\n"
@@ -88,6 +99,8 @@ typedef struct daemon_opts {
 	long long   max_connections, max_handshakes, max_handshakes_peer;
 	long long   handshake_ms;
 	long long   max_request_items;
+	long long   max_objects, max_objects_session, max_waiters_session;
+	long long   max_items, max_memory;
 } daemon_opts;
 
 /* A number in [lo, hi] from val for option a, or a usage error. */
@@ -103,6 +116,30 @@ parse_number(const char *a, const char *val, long long lo, long long hi,
 		return 2;
 	}
 	*out = v;
+	return 0;
+}
+
+/* A size in bytes with an optional k, m or g (powers of 1024). */
+static int
+parse_bytes(const char *a, const char *val, long long *out)
+{
+	char     *end;
+	long long v     = strtoll(val, &end, 10);
+	int       shift = 0;
+	if (*end == 'k' || *end == 'K') {
+		shift = 10, end++;
+	} else if (*end == 'm' || *end == 'M') {
+		shift = 20, end++;
+	} else if (*end == 'g' || *end == 'G') {
+		shift = 30, end++;
+	}
+	if (end == val || *end != '\0' || v < 1
+	    || v > (1ll << (62 - shift))) {
+		fprintf(stderr,
+		    "managerd: %s takes a size in bytes (or 512m, 2g)\n", a);
+		return 2;
+	}
+	*out = v << shift;
 	return 0;
 }
 
@@ -138,6 +175,18 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 	} else if (strcmp(a, "--max-handshakes-per-peer") == 0) {
 		return parse_number(
 		    a, val, 1, 1 << 20, &o->max_handshakes_peer);
+	} else if (strcmp(a, "--max-objects") == 0) {
+		return parse_number(a, val, 1, 1ll << 40, &o->max_objects);
+	} else if (strcmp(a, "--max-objects-per-session") == 0) {
+		return parse_number(
+		    a, val, 1, 1ll << 40, &o->max_objects_session);
+	} else if (strcmp(a, "--max-waiters-per-session") == 0) {
+		return parse_number(
+		    a, val, 1, 1ll << 40, &o->max_waiters_session);
+	} else if (strcmp(a, "--max-items") == 0) {
+		return parse_number(a, val, 1, 1ll << 40, &o->max_items);
+	} else if (strcmp(a, "--max-memory") == 0) {
+		return parse_bytes(a, val, &o->max_memory);
 	} else if (strcmp(a, "--max-request-items") == 0) {
 		return parse_number(
 		    a, val, 16, 1ll << 30, &o->max_request_items);
@@ -345,6 +394,11 @@ main(int argc, char **argv)
 		.max_handshakes_peer = (size_t) o.max_handshakes_peer,
 		.handshake_ms        = (int) o.handshake_ms,
 		.max_request_items   = (size_t) o.max_request_items,
+		.max_objects         = (size_t) o.max_objects,
+		.max_objects_session = (size_t) o.max_objects_session,
+		.max_waiters_session = (size_t) o.max_waiters_session,
+		.max_items           = (size_t) o.max_items,
+		.max_memory          = (size_t) o.max_memory,
 		.keylen              = keylen,
 		.max_message         = o.maxmsg,
 		.io_threads          = o.io_threads };

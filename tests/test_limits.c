@@ -8,6 +8,10 @@
  *   real client connects and is served meanwhile.
  * - Over --max-connections a connection is refused with MGR_ETOOBIG and
  *   "too many connections"; a slot freed is taken again.
+ * - Resources: objects (in all and per session), waiting requests per
+ *   session, elements per container and the memory the manager holds
+ *   are bounded, each over its limit answered MGR_ETOOBIG naming the
+ *   option.
  * - An unknown handshake version gets MGR_EPROTO; --handshake-timeout
  *   closes a silent connection; a second Auth after the handshake closes
  *   the connection and the manager serves on.
@@ -276,6 +280,175 @@ test_amplification(void **state)
 	stop(&m, c);
 }
 
+static void
+assert_detail_has(const char *needle)
+{
+	if (strstr(mgr_errdetail(), needle) == NULL) {
+		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), needle);
+	}
+}
+
+/* Objects: per session and in all, each refused with MGR_ETOOBIG and the
+ * option that sets it; what was made still works. */
+static void
+test_object_limits(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--max-objects", "30",
+		"--max-objects-per-session", "20", NULL };
+	h_managerd        m;
+	mgr_client       *a, *b;
+	mgr_obj          *oa[20], *ob[10], *x;
+	start(&m, &a, extra);
+	OK(h_connect(&m, &b));
+	for (int i = 0; i < 20; i++) {
+		OK(mgr_dict_new(a, &oa[i]));
+	}
+	ERR(MGR_ETOOBIG, mgr_dict_new(a, &x));
+	assert_detail_has("--max-objects-per-session");
+	for (int i = 0; i < 10; i++) {
+		OK(mgr_list_new(b, &ob[i]));
+	}
+	ERR(MGR_ETOOBIG, mgr_list_new(b, &x));
+	assert_detail_has("--max-objects)");
+	OK(mgr_dict_set(oa[0], mgr_str("k"), mgr_int(1)));
+	OK(mgr_obj_release(ob[9]));
+	OK(mgr_list_new(b, &ob[9])); // a slot freed is taken again
+	for (int i = 0; i < 20; i++) {
+		OK(mgr_obj_release(oa[i]));
+	}
+	for (int i = 0; i < 10; i++) {
+		OK(mgr_obj_release(ob[i]));
+	}
+	mgr_disconnect(b);
+	assert_true(h_managerd_log_has(&m, "refused an object", 2000));
+	stop(&m, a);
+}
+
+/* Requests one session has waiting: the one over the limit is refused at
+ * once, the others wait as asked. */
+static void
+test_waiter_limit(void **state)
+{
+	(void) state;
+	const char *const extra[]
+	    = { "--max-waiters-per-session", "5", NULL };
+	h_managerd  m;
+	mgr_client *c;
+	mgr_obj    *q;
+	mgr_batch  *b;
+	start(&m, &c, extra);
+	OK(mgr_queue_new(c, 0, &q));
+	OK(mgr_batch_new(c, &b));
+	for (int i = 0; i < 6; i++) {
+		OK(mgr_batch_add_timeout(
+		    b, q, MGR_OP_QUEUE_GET, NULL, 0, 300));
+	}
+	assert_int_not_equal(mgr_batch_exec(b, false), 0);
+	int n_empty = 0, n_big = 0;
+	for (size_t i = 0; i < 6; i++) {
+		int st;
+		OK(mgr_batch_result(b, i, &st, NULL));
+		n_empty += st == MGR_EEMPTY;
+		n_big += st == MGR_ETOOBIG;
+	}
+	assert_int_equal(n_empty, 5);
+	assert_int_equal(n_big, 1);
+	mgr_batch_free(b);
+	OK(mgr_obj_release(q));
+	stop(&m, c);
+}
+
+/* Elements of one container: list, dict, namespace and queue stop at
+ * --max-items; replacing a key of a full dict is no growth. */
+static void
+test_item_limit(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--max-items", "100", NULL };
+	h_managerd        m;
+	mgr_client       *c;
+	mgr_obj          *l, *d, *q, *ns;
+	start(&m, &c, extra);
+	OK(mgr_list_new(c, &l));
+	OK(mgr_dict_new(c, &d));
+	OK(mgr_queue_new(c, 0, &q));
+	OK(mgr_ns_new(c, &ns));
+	for (int i = 0; i < 100; i++) {
+		OK(mgr_list_append(l, mgr_int(i)));
+		OK(mgr_dict_set(d, mgr_int(i), mgr_int(i)));
+		OK(mgr_queue_put(q, mgr_int(i), 0));
+	}
+	ERR(MGR_ETOOBIG, mgr_list_append(l, mgr_int(100)));
+	assert_detail_has("--max-items");
+	ERR(MGR_ETOOBIG, mgr_list_insert(l, 0, mgr_int(100)));
+	ERR(MGR_ETOOBIG, mgr_dict_set(d, mgr_int(100), mgr_int(1)));
+	ERR(MGR_ETOOBIG, mgr_queue_put(q, mgr_int(100), 0));
+	OK(mgr_dict_set(d, mgr_int(5), mgr_str("replaced")));
+	mgr_value v;
+	OK(mgr_list_pop(l, -1, &v));
+	mgr_value_free(&v);
+	mgr_value two[] = { mgr_int(1), mgr_int(2) };
+	ERR(MGR_ETOOBIG, mgr_list_extend(l, mgr_list_of(two, 2)));
+	OK(mgr_list_append(l, mgr_int(99)));
+	char name[16];
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		OK(mgr_ns_set(ns, name, mgr_int(i)));
+	}
+	ERR(MGR_ETOOBIG, mgr_ns_set(ns, "one_more", mgr_int(1)));
+	OK(mgr_ns_set(ns, "a0", mgr_int(-1)));
+	OK(mgr_obj_release(l));
+	OK(mgr_obj_release(d));
+	OK(mgr_obj_release(q));
+	OK(mgr_obj_release(ns));
+	stop(&m, c);
+}
+
+/* --max-memory: what would add more is refused once the manager holds
+ * that much (as Redis's noeviction); reads and deletes go on, and room
+ * made is used again. */
+static void
+test_memory_limit(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--max-memory", "24m", NULL };
+	h_managerd        m;
+	mgr_client       *c;
+	mgr_obj          *l;
+	start(&m, &c, extra);
+	OK(mgr_list_new(c, &l));
+	size_t len = (size_t) 1 << 20;
+	char  *big = malloc(len);
+	assert_non_null(big);
+	memset(big, 'x', len);
+	int rv = 0, n = 0;
+	for (; n < 200 && rv == 0; n++) {
+		rv = mgr_list_append(l, mgr_bytes(big, len));
+	}
+	assert_int_equal(rv, MGR_ETOOBIG);
+	assert_detail_has("--max-memory");
+	assert_true(n > 8 && n < 40); // about 24 of them
+	size_t have;
+	OK(mgr_list_len(l, &have));
+	mgr_value v;
+	OK(mgr_list_get(l, 0, &v)); // reads go on
+	mgr_value_free(&v);
+	OK(mgr_list_clear(l)); // and so do deletes
+	// Room made is used again (the figure is refreshed every 10 ms).
+	rv = MGR_ETOOBIG;
+	for (int i = 0; i < 100 && rv == MGR_ETOOBIG; i++) {
+		if ((rv = mgr_list_append(l, mgr_bytes(big, len))) != 0) {
+			h_nap(20);
+		}
+	}
+	OK(rv);
+	free(big);
+	OK(mgr_obj_release(l));
+	assert_true(h_managerd_log_has(&m, "over --max-memory", 2000));
+	stop(&m, c);
+}
+
 int
 main(void)
 {
@@ -288,6 +461,10 @@ main(void)
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_second_handshake),
 		cmocka_unit_test(test_amplification),
+		cmocka_unit_test(test_object_limits),
+		cmocka_unit_test(test_waiter_limit),
+		cmocka_unit_test(test_item_limit),
+		cmocka_unit_test(test_memory_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "sdict.h"
 #include "server.h"
 
@@ -11,6 +12,35 @@ static int
 h_ping(mctx *c)
 {
 	(void) c;
+	return 0;
+}
+
+/* Room for one more object, in all and for this session. */
+static int
+check_objects(mctx *c)
+{
+	server *srv = c->srv;
+	if (srv->objects.len >= srv->max_objects) {
+		log_msg(LOG_WARN,
+		    "session %llu: refused an object: %zu live, "
+		    "the limit (--max-objects)",
+		    (unsigned long long) session_id(c->sess),
+		    srv->objects.len);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "too many objects: %zu live, the limit (--max-objects)",
+		    srv->objects.len);
+	}
+	if (c->sess->refs.len >= srv->max_objects_session) {
+		log_msg(LOG_WARN,
+		    "session %llu: refused an object: it holds %zu, the "
+		    "limit (--max-objects-per-session)",
+		    (unsigned long long) session_id(c->sess),
+		    c->sess->refs.len);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "this session holds %zu objects, the limit "
+		    "(--max-objects-per-session)",
+		    c->sess->refs.len);
+	}
 	return 0;
 }
 
@@ -22,12 +52,16 @@ h_create(mctx *c)
 		return mctx_fail(c, MGR_EINVAL, "unknown object type %d",
 		    (int) c->rq->type);
 	}
+	int rv = check_objects(c);
+	if (rv != 0) {
+		return rv;
+	}
 	mobj *o = store_new(c->srv, t);
 	if (o == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
 	mobj_incref(o); // held by this handler until the result owns one
-	int rv = t->create(o, c);
+	rv = t->create(o, c);
 	if (rv != 0) {
 		if (c->err[0] == '\0') {
 			mctx_fail(c, rv, "cannot create a %s", t->name);
@@ -238,10 +272,12 @@ h_bye(mctx *c)
 const mop admin_ops[] = {
 	{ MGR__OP__OP_BYE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_bye },
 	{ MGR__OP__OP_PING, 0, 0, 0, MOP_ADMIN, h_ping },
-	{ MGR__OP__OP_CREATE, 0, 0, 4, MOP_WRITE | MOP_ADMIN, h_create },
+	{ MGR__OP__OP_CREATE, 0, 0, 4, MOP_WRITE | MOP_ADMIN | MOP_GROWS,
+	    h_create },
 	{ MGR__OP__OP_RELEASE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_release },
 	{ MGR__OP__OP_ATTACH, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_attach },
-	{ MGR__OP__OP_NAME_SET, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_set },
+	{ MGR__OP__OP_NAME_SET, 0, 0, 0, MOP_WRITE | MOP_ADMIN | MOP_GROWS,
+	    h_name_set },
 	{ MGR__OP__OP_NAME_GET, 0, 0, 0, MOP_ADMIN, h_name_get },
 	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
 	{ MGR__OP__OP_INFO, 0, 0, 0, MOP_ADMIN, h_info },

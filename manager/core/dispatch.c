@@ -108,6 +108,21 @@ call(mctx *c, const mop *m)
 		// and a borrowed result points into the object.
 		mobj_incref(c->obj);
 	}
+	if ((m->flags & MOP_GROWS) && srv->max_memory != 0
+	    && server_memory(srv) > srv->max_memory) {
+		// As Redis's noeviction: what would add is refused, what
+		// reads or frees goes on.
+		log_msg(LOG_WARN,
+		    "refused %s: %zu bytes in use, over "
+		    "--max-memory %zu",
+		    dispatch_op_name(rq->op), server_memory(srv),
+		    srv->max_memory);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "%s refused: the manager holds %zu bytes, over its "
+		    "limit of %zu (--max-memory)",
+		    dispatch_op_name(rq->op), server_memory(srv),
+		    srv->max_memory);
+	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "%s takes %u to %u arguments (%zu given)",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "object.h"
+#include "server.h"
 
 int
 mctx_fail(mctx *c, int code, const char *fmt, ...)
@@ -52,4 +53,23 @@ mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
 		*len = sv_slen(&c->args[i]);
 	}
 	return 0;
+}
+
+int
+mctx_check_room(mctx *c, size_t have, size_t adding)
+{
+	size_t max = c->srv->max_items;
+	if (adding > max || have > max - adding) {
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "a container of %zu elements can't take %zu more: the "
+		    "limit is %zu (--max-items)",
+		    have, adding, max);
+	}
+	return 0;
+}
+
+bool
+mctx_full(mctx *c, size_t have)
+{
+	return have >= c->srv->max_items;
 }

@@ -118,6 +118,12 @@ typedef struct mctx {
 int mctx_fail(mctx *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* MGR_ETOOBIG (with a detail) when a container of have elements can't
+ * take adding more (--max-items); 0 otherwise. */
+int mctx_check_room(mctx *c, size_t have, size_t adding);
+/* Is a container of have elements at the limit (a cheap test first)? */
+bool mctx_full(mctx *c, size_t have);
+
 /* Argument accessors: MGR_ETYPE (with a detail) when the kind is wrong. */
 int mctx_arg_int(mctx *c, size_t i, int64_t *out);
 int mctx_arg_bool(mctx *c, size_t i, bool *out);
@@ -136,6 +142,8 @@ enum mop_flags {
 	MOP_WRITE  = 1 << 0, /* may change its target (or the manager) */
 	MOP_BLOCKS = 1 << 1, /* may wait (parks a waiter) */
 	MOP_ADMIN  = 1 << 2, /* a manager operation (target 0 or any) */
+	MOP_GROWS  = 1 << 3, /* may make the manager hold more memory:
+	                      * refused over --max-memory */
 };
 
 typedef struct mop {

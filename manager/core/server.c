@@ -1,5 +1,6 @@
 /* The server's life: creation, listeners accepting connections, and a
  * shutdown that closes every session and frees every object. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,18 @@ server_new(server **srvp, const server_opts *opts)
 	srv->max_request_items   = opts->max_request_items
 	      ? opts->max_request_items
 	      : SERVER_MAX_REQUEST_ITEMS;
-	srv->start_ms            = (uint64_t) clock_ms();
-	srv->gc_threshold        = 256;
+	srv->max_objects
+	    = opts->max_objects ? opts->max_objects : SERVER_MAX_OBJECTS;
+	srv->max_objects_session = opts->max_objects_session
+	    ? opts->max_objects_session
+	    : SERVER_MAX_OBJECTS_SESSION;
+	srv->max_waiters_session = opts->max_waiters_session
+	    ? opts->max_waiters_session
+	    : SERVER_MAX_WAITERS_SESSION;
+	srv->max_items = opts->max_items ? opts->max_items : SERVER_MAX_ITEMS;
+	srv->max_memory   = opts->max_memory;
+	srv->start_ms     = (uint64_t) clock_ms();
+	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	idmap_init(&srv->objects);
@@ -71,6 +82,20 @@ server_new(server **srvp, const server_opts *opts)
 	}
 	*srvp = srv;
 	return 0;
+}
+
+size_t
+server_memory(server *srv)
+{
+	int64_t now = clock_us();
+	if (now - srv->mem_checked_us >= 10000) {
+		// glibc's count of what is allocated (heap and mmap'd):
+		// what a write adds to, unlike RSS, which lags and keeps.
+		struct mallinfo2 mi = mallinfo2();
+		srv->mem_used       = mi.uordblks + mi.hblkhd;
+		srv->mem_checked_us = now;
+	}
+	return srv->mem_used;
 }
 
 static void

@@ -46,6 +46,15 @@ typedef struct server {
 
 	size_t max_request_items; /* values nested in one request */
 
+	/* resource limits (server_opts; each refused with MGR_ETOOBIG) */
+	size_t  max_objects;         /* live objects */
+	size_t  max_objects_session; /* objects one session refers to */
+	size_t  max_waiters_session; /* requests one session has parked */
+	size_t  max_items;           /* elements of one container */
+	size_t  max_memory;          /* bytes in use; 0: no limit */
+	size_t  mem_used;            /* last measured (server_memory) */
+	int64_t mem_checked_us;      /* when */
+
 	/* connection limits (server_opts) */
 	size_t   max_connections;       /* sessions at once */
 	size_t   max_handshakes;        /* of them not yet authenticated */
@@ -81,6 +90,11 @@ typedef struct server_opts {
 	size_t      max_handshakes_peer; /* 0: SERVER_MAX_HANDSHAKES_PEER */
 	int         handshake_ms;        /* 0: SERVER_HANDSHAKE_MS */
 	size_t      max_request_items;   /* 0: SERVER_MAX_REQUEST_ITEMS */
+	size_t      max_objects;         /* 0: SERVER_MAX_OBJECTS */
+	size_t      max_objects_session; /* 0: SERVER_MAX_OBJECTS_SESSION */
+	size_t      max_waiters_session; /* 0: SERVER_MAX_WAITERS_SESSION */
+	size_t      max_items;           /* 0: SERVER_MAX_ITEMS */
+	size_t      max_memory;          /* 0: none */
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
@@ -102,6 +116,11 @@ typedef struct server_opts {
  * whatever it takes on the wire, so a frame of empty values can't make
  * the manager allocate gigabytes before it is refused. */
 #define SERVER_MAX_REQUEST_ITEMS ((size_t) 2 << 20)
+/* What one client may make the manager hold. */
+#define SERVER_MAX_OBJECTS         ((size_t) 4 << 20)
+#define SERVER_MAX_OBJECTS_SESSION ((size_t) 1 << 20)
+#define SERVER_MAX_WAITERS_SESSION ((size_t) 100000)
+#define SERVER_MAX_ITEMS           ((size_t) 16 << 20)
 /* managerd sets it from the descriptor limit (main.c). */
 #define SERVER_MAX_CONNECTIONS 1000
 
@@ -121,6 +140,10 @@ void server_free(server *srv);
 int          dispatch(server *srv, session *s, const Mgr__Request *rq);
 const mtype *dispatch_type(Mgr__ObjType code);
 const char  *dispatch_op_name(Mgr__Op op);
+
+/* Bytes the process has allocated, measured at most every 10 ms (server.c):
+ * what --max-memory compares with. */
+size_t server_memory(server *srv);
 
 /* Cycle collection (gc.c). */
 void gc_collect(server *srv);

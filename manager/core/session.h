@@ -36,7 +36,8 @@ struct session {
 	idmap              refs; /* object id -> (uintptr_t) references */
 	idmap          touched;  /* ids of objects whose session_end runs */
 	struct waiter *waiters;  /* parked requests of this session */
-	arena          rxa;      /* unpacked requests, reset after each */
+	size_t         nwaiters;
+	arena          rxa; /* unpacked requests, reset after each */
 	session       *prev, *next;
 	session       *hs_prev, *hs_next; /* while in its handshake */
 	bool           in_handshake_list;

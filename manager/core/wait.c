@@ -148,6 +148,7 @@ session_unlink(waiter *w)
 		w->snext->sprev = w->sprev;
 	}
 	w->sprev = w->snext = NULL;
+	w->sess->nwaiters--;
 }
 
 static void
@@ -169,7 +170,18 @@ int
 wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 {
 	server *srv = c->srv;
-	waiter *w   = calloc(1, sizeof(*w));
+	if (c->sess->nwaiters >= srv->max_waiters_session) {
+		log_msg(LOG_WARN,
+		    "session %llu: refused a wait: %zu parked, the limit "
+		    "(--max-waiters-per-session)",
+		    (unsigned long long) session_id(c->sess),
+		    c->sess->nwaiters);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "this session has %zu requests waiting, the limit "
+		    "(--max-waiters-per-session)",
+		    c->sess->nwaiters);
+	}
+	waiter *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
@@ -195,6 +207,7 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 		(*head)->sprev = w;
 	}
 	*head = w;
+	c->sess->nwaiters++;
 	srv->waiters++;
 	if (wp != NULL) {
 		*wp = w;

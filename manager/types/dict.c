@@ -62,10 +62,26 @@ fail_rc(mctx *c, int rc)
 /* Moves the items of a dict value, or of a list or tuple of (key, value)
  * pairs, into d: dict(x) and d.update(x). Pairs are checked before any is
  * moved, so a bad argument changes nothing. */
+/* Room for key in d: refused at the limit unless the key is there. */
+static int
+room_for_key(mctx *c, sdict *d, const sval *key)
+{
+	if (!mctx_full(c, sdict_len(d)) || sdict_get(d, key) != NULL) {
+		return 0;
+	}
+	return mctx_check_room(c, sdict_len(d), 1);
+}
+
 static int
 merge_value(mctx *c, sdict *d, sval *x)
 {
-	int rc;
+	int    rc;
+	size_t n = x->kind == SV_DICT                   ? sdict_len(x->dict)
+	    : x->kind == SV_LIST || x->kind == SV_TUPLE ? x->vec->len
+	                                                : 0;
+	if ((rc = mctx_check_room(c, sdict_len(d), n)) != 0) {
+		return rc;
+	}
 	if (x->kind == SV_DICT) {
 		rc = sdict_update(d, x->dict);
 		return rc != 0 ? fail_rc(c, rc) : 0;
@@ -169,6 +185,9 @@ static int
 h_set(mctx *c)
 {
 	int rc = check_key(c, &c->args[0]);
+	if (rc == 0) {
+		rc = room_for_key(c, target_dict(c), &c->args[0]);
+	}
 	if (rc == 0
 	    && (rc = sdict_set(target_dict(c), &c->args[0], &c->args[1]))
 	        != 0) {
@@ -268,6 +287,9 @@ h_setdefault(mctx *c)
 {
 	int rc = check_key(c, &c->args[0]);
 	if (rc != 0) {
+		return rc;
+	}
+	if ((rc = room_for_key(c, target_dict(c), &c->args[0])) != 0) {
 		return rc;
 	}
 	sval  dflt = c->nargs > 1 ? sv_move(&c->args[1]) : SV_NONE_INIT;
@@ -387,6 +409,10 @@ h_incr(mctx *c)
 	sval *cur = sdict_get(target_dict(c), key);
 	if (cur == NULL) {
 		sval v = *delta; // 0 + delta: the delta itself
+		if ((rc = mctx_check_room(c, sdict_len(target_dict(c)), 1))
+		    != 0) {
+			return rc;
+		}
 		if ((rc = sdict_set(target_dict(c), key, &v)) != 0) {
 			return fail_rc(c, rc);
 		}
@@ -416,21 +442,23 @@ h_incr(mctx *c)
 #define T_DICT MT(MGR__OBJ_TYPE__OBJ_DICT)
 
 const mop dict_ops[] = {
-	{ MGR__OP__OP_DICT_SET, T_DICT, 2, 2, MOP_WRITE, h_set },
+	{ MGR__OP__OP_DICT_SET, T_DICT, 2, 2, MOP_WRITE | MOP_GROWS, h_set },
 	{ MGR__OP__OP_DICT_GET, T_DICT, 1, 1, 0, h_get },
 	{ MGR__OP__OP_DICT_DEL, T_DICT, 1, 1, MOP_WRITE, h_del },
 	{ MGR__OP__OP_DICT_CONTAINS, T_DICT, 1, 1, 0, h_contains },
 	{ MGR__OP__OP_DICT_LEN, T_DICT, 0, 0, 0, h_len },
 	{ MGR__OP__OP_DICT_POP, T_DICT, 1, 2, MOP_WRITE, h_pop },
 	{ MGR__OP__OP_DICT_POPITEM, T_DICT, 0, 0, MOP_WRITE, h_popitem },
-	{ MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, MOP_WRITE,
+	{ MGR__OP__OP_DICT_SETDEFAULT, T_DICT, 1, 2, MOP_WRITE | MOP_GROWS,
 	    h_setdefault },
-	{ MGR__OP__OP_DICT_UPDATE, T_DICT, 1, 1, MOP_WRITE, h_update },
+	{ MGR__OP__OP_DICT_UPDATE, T_DICT, 1, 1, MOP_WRITE | MOP_GROWS,
+	    h_update },
 	{ MGR__OP__OP_DICT_CLEAR, T_DICT, 0, 0, MOP_WRITE, h_clear },
 	{ MGR__OP__OP_DICT_KEYS, T_DICT, 0, 0, 0, h_keys },
 	{ MGR__OP__OP_DICT_VALUES, T_DICT, 0, 0, 0, h_values },
 	{ MGR__OP__OP_DICT_ITEMS, T_DICT, 0, 0, 0, h_items },
 	{ MGR__OP__OP_DICT_COPY, T_DICT, 0, 0, 0, h_copy },
-	{ MGR__OP__OP_DICT_INCR, T_DICT, 1, 2, MOP_WRITE, h_incr },
+	{ MGR__OP__OP_DICT_INCR, T_DICT, 1, 2, MOP_WRITE | MOP_GROWS,
+	    h_incr },
 	{ 0 },
 };

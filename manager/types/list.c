@@ -84,8 +84,12 @@ fail_rc(mctx *c, int rc)
 static int
 h_append(mctx *c)
 {
-	int rc = svec_append(target_list(c), &c->args[0]);
-	return rc != 0 ? fail_rc(c, rc) : 0;
+	svec *l  = target_list(c);
+	int   rc = mctx_check_room(c, l->len, 1);
+	if (rc == 0 && (rc = svec_append(l, &c->args[0])) != 0) {
+		return fail_rc(c, rc);
+	}
+	return rc;
 }
 
 static int
@@ -96,8 +100,12 @@ h_extend(mctx *c)
 		return mctx_fail(c, MGR_ETYPE, "'%s' object is not iterable",
 		    sv_type_name(a));
 	}
-	int rc = svec_extend(target_list(c), a->vec);
-	return rc != 0 ? fail_rc(c, rc) : 0;
+	svec *l  = target_list(c);
+	int   rc = mctx_check_room(c, l->len, a->vec->len);
+	if (rc == 0 && (rc = svec_extend(l, a->vec)) != 0) {
+		return fail_rc(c, rc);
+	}
+	return rc;
 }
 
 static int
@@ -108,7 +116,11 @@ h_insert(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	rc = svec_insert(target_list(c), i, &c->args[1]);
+	svec *l = target_list(c);
+	if ((rc = mctx_check_room(c, l->len, 1)) != 0) {
+		return rc;
+	}
+	rc = svec_insert(l, i, &c->args[1]);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
 
@@ -290,11 +302,14 @@ h_copy(mctx *c)
 #define T_LIST MT(MGR__OBJ_TYPE__OBJ_LIST)
 
 const mop list_ops[] = {
-	{ MGR__OP__OP_LIST_APPEND, T_LIST, 1, 1, MOP_WRITE, h_append },
-	{ MGR__OP__OP_LIST_EXTEND, T_LIST, 1, 1, MOP_WRITE, h_extend },
-	{ MGR__OP__OP_LIST_INSERT, T_LIST, 2, 2, MOP_WRITE, h_insert },
+	{ MGR__OP__OP_LIST_APPEND, T_LIST, 1, 1, MOP_WRITE | MOP_GROWS,
+	    h_append },
+	{ MGR__OP__OP_LIST_EXTEND, T_LIST, 1, 1, MOP_WRITE | MOP_GROWS,
+	    h_extend },
+	{ MGR__OP__OP_LIST_INSERT, T_LIST, 2, 2, MOP_WRITE | MOP_GROWS,
+	    h_insert },
 	{ MGR__OP__OP_LIST_GET, T_LIST, 1, 1, 0, h_get },
-	{ MGR__OP__OP_LIST_SET, T_LIST, 2, 2, MOP_WRITE, h_set },
+	{ MGR__OP__OP_LIST_SET, T_LIST, 2, 2, MOP_WRITE | MOP_GROWS, h_set },
 	{ MGR__OP__OP_LIST_DEL, T_LIST, 1, 1, MOP_WRITE, h_del },
 	{ MGR__OP__OP_LIST_POP, T_LIST, 0, 1, MOP_WRITE, h_pop },
 	{ MGR__OP__OP_LIST_REMOVE, T_LIST, 1, 1, MOP_WRITE, h_remove },

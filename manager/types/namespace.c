@@ -103,6 +103,10 @@ h_set(mctx *c)
 {
 	const char *name;
 	int         rc = mctx_arg_str(c, 0, &name, NULL);
+	if (rc == 0 && mctx_full(c, sdict_len(target_ns(c)))
+	    && sdict_get(target_ns(c), &c->args[0]) == NULL) {
+		rc = mctx_check_room(c, sdict_len(target_ns(c)), 1);
+	}
 	if (rc == 0
 	    && (rc = sdict_set(target_ns(c), &c->args[0], &c->args[1]))
 	        != 0) {
@@ -161,7 +165,7 @@ h_items(mctx *c)
 #define T_NS MT(MGR__OBJ_TYPE__OBJ_NAMESPACE)
 
 const mop namespace_ops[] = {
-	{ MGR__OP__OP_NS_SET, T_NS, 2, 2, MOP_WRITE, h_set },
+	{ MGR__OP__OP_NS_SET, T_NS, 2, 2, MOP_WRITE | MOP_GROWS, h_set },
 	{ MGR__OP__OP_NS_GET, T_NS, 1, 1, 0, h_get },
 	{ MGR__OP__OP_NS_DEL, T_NS, 1, 1, MOP_WRITE, h_del },
 	{ MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, 0, h_items },

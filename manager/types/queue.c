@@ -248,6 +248,9 @@ h_put(mctx *c)
 		return 0;
 	}
 	if (!sq_full(q) && wlist_first_live(&q->putters) == NULL) {
+		if ((rc = mctx_check_room(c, q->items.len, 1)) != 0) {
+			return rc;
+		}
 		if ((rc = sq_put(q, &c->args[0])) != 0) {
 			return mctx_fail(c, rc, "out of memory");
 		}
@@ -348,8 +351,8 @@ h_join(mctx *c)
 #define T_QUEUE MT(MGR__OBJ_TYPE__OBJ_QUEUE)
 
 const mop queue_ops[] = {
-	{ MGR__OP__OP_QUEUE_PUT, T_QUEUE, 1, 1, MOP_WRITE | MOP_BLOCKS,
-	    h_put },
+	{ MGR__OP__OP_QUEUE_PUT, T_QUEUE, 1, 1,
+	    MOP_WRITE | MOP_BLOCKS | MOP_GROWS, h_put },
 	{ MGR__OP__OP_QUEUE_GET, T_QUEUE, 0, 0, MOP_WRITE | MOP_BLOCKS,
 	    h_get },
 	{ MGR__OP__OP_QUEUE_QSIZE, T_QUEUE, 0, 0, 0, h_qsize },
