@@ -19,6 +19,23 @@
 
 #define MAX_LISTEN 16
 
+/* What the command line asked for. */
+typedef struct daemon_opts {
+	const char *urls[MAX_LISTEN];
+	int         nurls;
+	const char *keyfile;
+	bool        keyfile_insecure;
+	const char *authkey_out;
+	size_t      maxmsg;
+	int         ready_fd, lifeline_fd;
+	int         io_threads;
+	long long   max_connections, max_handshakes, max_handshakes_peer;
+	long long   handshake_ms;
+	long long   max_request_items;
+	long long   max_objects, max_objects_session, max_waiters_session;
+	long long   max_items, max_memory;
+} daemon_opts;
+
 static void
 usage(FILE *f)
 {
@@ -28,10 +45,15 @@ usage(FILE *f)
 	    "  --listen URL        ipc:///path/to/socket (made 0600) or\n"
 	    "                      tcp://host:port (port 0: any free one)\n"
 	    "  --authkey-file F    the key: F's bytes less one trailing\n"
-	    "                      newline; else $MGR_AUTHKEY; else a "
-	    "random\n"
-	    "                      key, written to a 0600 file whose path\n"
-	    "                      is printed\n"
+	    "                      newline (F must not be readable by\n"
+	    "                      others, unless --authkey-file-insecure);\n"
+	    "                      else $MGR_AUTHKEY (visible to the same\n"
+	    "                      user in /proc/PID/environ: prefer a "
+	    "file);\n"
+	    "                      else a random key, written to a private\n"
+	    "                      directory (removed at exit), or to\n"
+	    "  --authkey-out F     (created 0600, kept); its path is "
+	    "printed\n"
 	    "  --max-message B     largest frame, in bytes (64 MiB)\n"
 	    "  --max-connections N connections at once (the descriptor\n"
 	    "                      limit, raised to its hard limit, less "
@@ -64,44 +86,63 @@ usage(FILE *f)
 	    f);
 }
 
-/* Writes a fresh random key to a new 0600 file; prints its path. */
-static int
-make_key(char **key, size_t *len)
+/* Where a generated key was written, removed at exit (empty: nowhere). */
+static char made_key_dir[512], made_key_file[600];
+
+static void
+remove_made_key(void)
 {
-	char        k[65];
-	char        path[512];
-	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if (made_key_file[0] != '\0') {
+		unlink(made_key_file);
+	}
+	if (made_key_dir[0] != '\0') {
+		rmdir(made_key_dir);
+	}
+}
+
+/* A fresh random key, written to --authkey-out F (created, 0600), or to
+ * a private 0700 directory of unpredictable name under $XDG_RUNTIME_DIR
+ * (else $TMPDIR, else /tmp) that goes at exit; its path is printed. */
+static int
+make_key(const daemon_opts *o, char **key, size_t *len)
+{
+	char k[65];
 	if (auth_random_key(k) != 0) {
+		fprintf(stderr, "managerd: no random source for a key\n");
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/managerd-%ld.authkey",
-	    dir && dir[0] ? dir : "/tmp", (long) getpid());
+	const char *path = o->authkey_out;
+	if (path == NULL) {
+		const char *dir = getenv("XDG_RUNTIME_DIR");
+		if (dir == NULL || dir[0] == '\0') {
+			dir = getenv("TMPDIR");
+		}
+		snprintf(made_key_dir, sizeof(made_key_dir),
+		    "%s/managerd-XXXXXX", dir && dir[0] ? dir : "/tmp");
+		if (mkdtemp(made_key_dir) == NULL) {
+			fprintf(stderr, "managerd: cannot make %s: %s\n",
+			    made_key_dir, strerror(errno));
+			made_key_dir[0] = '\0';
+			return -1;
+		}
+		snprintf(made_key_file, sizeof(made_key_file), "%s/authkey",
+		    made_key_dir);
+		path = made_key_file;
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, k, 64) != 64 || close(fd) != 0) {
 		fprintf(stderr, "managerd: cannot write the key to %s: %s\n",
 		    path, strerror(errno));
+		remove_made_key();
 		return -1;
 	}
-	printf("managerd: no authkey given; generated one in %s\n", path);
+	atexit(remove_made_key);
+	printf("managerd: no authkey given; generated one in %s%s\n", path,
+	    o->authkey_out ? "" : " (removed at exit)");
 	*key = strdup(k);
 	*len = 64;
 	return *key ? 0 : -1;
 }
-
-/* What the command line asked for. */
-typedef struct daemon_opts {
-	const char *urls[MAX_LISTEN];
-	int         nurls;
-	const char *keyfile;
-	size_t      maxmsg;
-	int         ready_fd, lifeline_fd;
-	int         io_threads;
-	long long   max_connections, max_handshakes, max_handshakes_peer;
-	long long   handshake_ms;
-	long long   max_request_items;
-	long long   max_objects, max_objects_session, max_waiters_session;
-	long long   max_items, max_memory;
-} daemon_opts;
 
 /* A number in [lo, hi] from val for option a, or a usage error. */
 static int
@@ -158,6 +199,8 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 		o->urls[o->nurls++] = val;
 	} else if (strcmp(a, "--authkey-file") == 0) {
 		o->keyfile = val;
+	} else if (strcmp(a, "--authkey-out") == 0) {
+		o->authkey_out = val;
 	} else if (strcmp(a, "--max-message") == 0) {
 		if ((rc = parse_number(a, val, 1024, 1ll << 31, &v)) != 0) {
 			return rc;
@@ -225,6 +268,10 @@ parse_args(int argc, char **argv, daemon_opts *o)
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(a, "--authkey-file-insecure") == 0) {
+			o->keyfile_insecure = true;
+			continue;
+		}
 		if (val == NULL) {
 			fprintf(stderr, "managerd: %s needs a value\n", a);
 			usage(stderr);
@@ -273,10 +320,38 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 {
 	const char *env = getenv("MGR_AUTHKEY");
 	if (o->keyfile != NULL) {
-		if (auth_read_key_file(o->keyfile, key, keylen) != 0) {
+		// As ssh with its keys: a key others may read is no secret.
+		struct stat st;
+		if (stat(o->keyfile, &st) != 0) {
 			fprintf(stderr,
-			    "managerd: cannot read a key from %s\n",
+			    "managerd: cannot read a key from %s: %s\n",
+			    o->keyfile, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr,
+			    "managerd: cannot read a key from %s: not a "
+			    "file\n",
 			    o->keyfile);
+			return -1;
+		}
+		if ((st.st_mode & 077) != 0 && !o->keyfile_insecure) {
+			fprintf(stderr,
+			    "managerd: %s may be read by other users (mode "
+			    "%03o): "
+			    "chmod 600 it, or pass --authkey-file-insecure\n",
+			    o->keyfile, (unsigned) (st.st_mode & 0777));
+			return -1;
+		}
+		int rv = auth_read_key_file(o->keyfile, key, keylen);
+		if (rv != 0) {
+			fprintf(stderr,
+			    "managerd: cannot read a key from %s: %s\n",
+			    o->keyfile,
+			    rv == MGR_ENOMEM ? "out of memory"
+			        : access(o->keyfile, R_OK) != 0
+			        ? strerror(errno)
+			        : "empty, or not a key");
 			return -1;
 		}
 		return 0;
@@ -286,7 +361,7 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 		*keylen = *key != NULL ? strlen(*key) : 0;
 		return *key != NULL ? 0 : -1;
 	}
-	return make_key(key, keylen);
+	return make_key(o, key, keylen);
 }
 
 /* Listens on every URL, printing (and writing to --ready-fd) each bound

@@ -751,6 +751,7 @@ test_cmdline_bad_authkey_file(void **state)
 	snprintf(empty, sizeof(empty), "%s/empty-key", dir);
 	FILE *f = fopen(empty, "w");
 	assert_non_null(f);
+	assert_int_equal(chmod(empty, 0600), 0);
 	fputs("\n", f); // only the newline: an empty key
 	fclose(f);
 
@@ -785,6 +786,61 @@ test_cmdline_bad_authkey_file(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Key files: one others may read is refused (as ssh does) unless asked
+ * for; a generated key goes to a private directory of unpredictable name,
+ * removed at exit, or to --authkey-out, created 0600 and kept. */
+static void
+test_cmdline_key_files(void **state)
+{
+	(void) state;
+	char out[4096], dir[] = "/tmp/mgrtest-key-XXXXXX", key[128],
+	                kept[128];
+	struct stat st;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/key", dir);
+	FILE *f = fopen(key, "w");
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+	assert_int_equal(chmod(key, 0644), 0);
+	// bogus:// makes a managerd that got past its key exit 1 at once.
+	const char *open_key[]
+	    = { "--listen", "bogus://x", "--authkey-file", key, NULL };
+	assert_int_equal(run_managerd(open_key, out, sizeof(out)), 1);
+	assert_has(out, "may be read by other users");
+	assert_has(out, "chmod 600");
+	const char *insecure[] = { "--listen", "bogus://x", "--authkey-file",
+		key, "--authkey-file-insecure", NULL };
+	assert_int_equal(run_managerd(insecure, out, sizeof(out)), 1);
+	assert_has(out, "cannot listen");
+	// A generated key: announced, private, and gone at exit.
+	const char *gen[] = { "--listen", "bogus://x", NULL };
+	assert_int_equal(run_managerd(gen, out, sizeof(out)), 1);
+	const char *at = strstr(out, "generated one in ");
+	assert_non_null(at);
+	char path[512];
+	assert_int_equal(sscanf(at + 17, "%511s", path), 1);
+	assert_null(strstr(path, "managerd-" /* not a pid */ "0"));
+	assert_non_null(strstr(path, "/managerd-"));
+	assert_int_not_equal(stat(path, &st), 0);
+	*strrchr(path, '/') = '\0';
+	assert_int_not_equal(stat(path, &st), 0); // the directory too
+	// --authkey-out: written 0600, kept.
+	snprintf(kept, sizeof(kept), "%s/kept", dir);
+	const char *out_key[]
+	    = { "--listen", "bogus://x", "--authkey-out", kept, NULL };
+	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 1);
+	assert_int_equal(stat(kept, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 64);
+	// ... and not over an existing file.
+	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 1);
+	assert_has(out, "cannot write the key");
+	unlink(kept);
+	unlink(key);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_cmdline_usage_errors(void **state)
 {
@@ -797,6 +853,7 @@ test_cmdline_usage_errors(void **state)
 	snprintf(keyfile, sizeof(keyfile), "%s/key", dir);
 	FILE *f = fopen(keyfile, "w");
 	assert_non_null(f);
+	assert_int_equal(chmod(keyfile, 0600), 0);
 	fputs("secret\n", f);
 	fclose(f);
 	struct {
@@ -862,6 +919,8 @@ main(void)
 		    cmdline_setup, cmdline_teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_usage_errors,
 		    cmdline_setup, cmdline_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_cmdline_key_files, cmdline_setup, cmdline_teardown),
 	};
 	int failed = 0;
 	failed += cmocka_run_group_tests_name(

@@ -158,6 +158,7 @@ make_keydir(char *dir, size_t dcap, char *keyfile, size_t kcap)
 	snprintf(keyfile, kcap, "%s/key", dir);
 	FILE *f = fopen(keyfile, "w");
 	assert_non_null(f);
+	assert_int_equal(chmod(keyfile, 0600), 0);
 	fputs("secret\n", f);
 	fclose(f);
 }
