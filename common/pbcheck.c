@@ -1,5 +1,7 @@
 #include "pbcheck.h"
 
+#include "utf8.h"
+
 static bool
 varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
@@ -21,6 +23,7 @@ varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 /* What a walk may still meet: messages left before the limit. */
 typedef struct walk_budget {
 	size_t messages;
+	bool   bad_text; /* a string field that is not UTF-8, or has a NUL */
 } walk_budget;
 
 static bool
@@ -61,6 +64,14 @@ walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 			const ProtobufCFieldDescriptor *f
 			    = protobuf_c_message_descriptor_get_field(
 			        desc, (unsigned) (tag >> 3));
+			// protobuf-c would cut a string at a NUL and keep
+			// invalid UTF-8: noted here, where the length is
+			// known.
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING
+			    && !utf8_valid(
+			        (const char *) p, (size_t) n, false)) {
+				b->bad_text = true;
+			}
 			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
 				// Each nested message costs its unpacked
 				// struct (tens of bytes) however few bytes
@@ -88,15 +99,19 @@ bool
 pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth)
 {
-	return pb_check_limits(desc, data, len, max_depth, SIZE_MAX);
+	return pb_check_limits(desc, data, len, max_depth, SIZE_MAX, NULL);
 }
 
 bool
 pb_check_limits(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
-    size_t len, int max_depth, size_t max_messages)
+    size_t len, int max_depth, size_t max_messages, bool *bad_text)
 {
-	walk_budget b = { .messages = max_messages };
-	return walk(desc, data, data + len, max_depth, &b);
+	walk_budget b  = { .messages = max_messages };
+	bool        ok = walk(desc, data, data + len, max_depth, &b);
+	if (bad_text != NULL) {
+		*bad_text = b.bad_text;
+	}
+	return ok;
 }
 
 uint32_t

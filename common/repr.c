@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void
 repr_init(repr_buf *w, char *buf, size_t cap)
 {
@@ -241,49 +243,6 @@ is_printable(uint32_t cp)
 		}
 	}
 	return true;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 if invalid (overlong, surrogate, past U+10FFFF, cut). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t   len;
-	uint32_t c;
-	uint32_t min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c   = s[0] & 0x1F;
-		min = 0x80;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c   = s[0] & 0x0F;
-		min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c   = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len) {
-		return 0;
-	}
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xC0) != 0x80) {
-			return 0;
-		}
-		c = (c << 6) | (s[k] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = c;
-	return len;
 }
 
 /* Python's quote choice: single quotes unless the text has a ' and no ". */

@@ -9,8 +9,10 @@
 int
 mgr_array_new(mgr_client *c, char typecode, mgr_value list_value, mgr_obj **a)
 {
-	mgr_value args[] = { mgr_strn(&typecode, 1), list_value };
-	return obj_create(c, MGR__OBJ_TYPE__OBJ_ARRAY, args, 2, a);
+	mgr_value args[] = { mgr_none(), list_value };
+	int       rv     = obj_typecode(&typecode, &args[0]);
+	return rv != 0 ? rv
+	               : obj_create(c, MGR__OBJ_TYPE__OBJ_ARRAY, args, 2, a);
 }
 
 int

@@ -757,6 +757,10 @@ client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 	pthread_cond_init(&g.cv, NULL);
 	if ((rv = pend_begin(c, &p, 1, &g, &id, reply_arena)) != 0) {
 		pthread_cond_destroy(&g.cv);
+		client_set_detail("%s",
+		    rv == MGR_ECLOSED     ? "the client was disconnected"
+		        : rv == MGR_ECONN ? "connection to the manager lost"
+		                          : mgr_strerror(rv));
 		return rv;
 	}
 	rq->id         = id;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "utf8.h"
 #include "wire.h"
 
 /* Containers nested deeper than the wire's limit are refused both ways,
@@ -58,6 +59,10 @@ encode_str(const mgr_value *v, arena *a, Mgr__Value *out)
 		client_set_detail("str value %s",
 		    v->s == NULL ? "is NULL"
 		                 : "has an embedded NUL (use bytes)");
+		return MGR_EINVAL;
+	}
+	if (!utf8_valid(v->s, v->len, true)) {
+		client_set_detail("str value is not valid UTF-8 (use bytes)");
 		return MGR_EINVAL;
 	}
 	if ((v->flags & MGR_VALUE_OWNED) != 0) {

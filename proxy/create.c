@@ -109,3 +109,17 @@ obj_call_size(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	*out = (size_t) i;
 	return 0;
 }
+
+int
+obj_typecode(const char *typecode, mgr_value *arg)
+{
+	unsigned char t = (unsigned char) *typecode;
+	if (t < 0x20 || t >= 0x7f) { // the manager checks the rest
+		client_set_detail(
+		    "bad typecode (must be b, B, h, H, i, I, l, "
+		    "L, q, Q, f or d)");
+		return MGR_EINVAL;
+	}
+	*arg = mgr_strn(typecode, 1);
+	return 0;
+}

@@ -36,4 +36,9 @@ int obj_call_int(mgr_obj *o, uint32_t types, Mgr__Op op,
 int obj_call_size(mgr_obj *o, uint32_t types, Mgr__Op op,
     const mgr_value *args, size_t nargs, size_t *out);
 
+/* The typecode argument of a scalar or array (a one-character str; one
+ * that is not printable ASCII is refused here, MGR_EINVAL). typecode must
+ * outlive the call that sends *arg. */
+int obj_typecode(const char *typecode, mgr_value *arg);
+
 #endif

@@ -50,8 +50,11 @@ mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 	size_t      tl = (size_t) (colon - token);
 	const char *tn = obj_type_name(p->type);
 	if (strlen(tn) != tl || strncmp(tn, token, tl) != 0) {
-		client_set_detail("token '%s' names a %s", token, tn);
-		mgr_obj_release(p);
+		mgr_obj_release(p); // (which sets the detail of its own call)
+		client_set_detail(
+		    "token '%s' names a %.*s, but object %llu is "
+		    "a %s",
+		    token, (int) tl, token, (unsigned long long) id, tn);
 		return MGR_ENOOBJ;
 	}
 	*o = p;

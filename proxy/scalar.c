@@ -29,8 +29,10 @@ number_result(mgr_obj *o, Mgr__Op op, const mgr_value *args, size_t nargs,
 int
 mgr_scalar_new(mgr_client *c, char typecode, mgr_value init, mgr_obj **o)
 {
-	mgr_value args[] = { mgr_strn(&typecode, 1), init };
-	return obj_create(c, MGR__OBJ_TYPE__OBJ_SCALAR, args, 2, o);
+	mgr_value args[] = { mgr_none(), init };
+	int       rv     = obj_typecode(&typecode, &args[0]);
+	return rv != 0 ? rv
+	               : obj_create(c, MGR__OBJ_TYPE__OBJ_SCALAR, args, 2, o);
 }
 
 int

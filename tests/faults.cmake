@@ -8,3 +8,6 @@ target_link_libraries(child_holder PRIVATE mgr_static)
 add_dependencies(test_faults child_holder)
 target_compile_definitions(test_faults PRIVATE
   MGR_CHILD_HOLDER="$<TARGET_FILE:child_holder>")
+
+# managerd's command line: key files and usage errors.
+mgr_test(test_cmdline test_cmdline.c ${HARNESS} LIBS mgr_static)

@@ -1,6 +1,7 @@
 /* Fault and bad-input tests against a real managerd (over ipc and tcp):
  * wrong keys, garbage and oversized frames, silent and half-sent
- * connections, a client killed mid-session, and managerd's command line.
+ * connections, a client killed mid-session. (managerd's command line:
+ * test_cmdline.c.)
  *
  * Each fixture group runs one managerd (--max-message 4096) and one "good"
  * client holding objects of known content; after every test the good
@@ -696,203 +697,6 @@ test_stop_with_clients(void **state)
 	OK(mgr_disconnect(c));
 }
 
-/* ---- managerd's command line ------------------------------------------- */
-
-static int
-cmdline_setup(void **state)
-{
-	(void) state;
-	h_watchdog_arm(60, "the test of the last [ RUN ] line");
-	return 0;
-}
-
-static int
-cmdline_teardown(void **state)
-{
-	(void) state;
-	h_watchdog_disarm();
-	return 0;
-}
-
-/* Runs managerd with args; returns its exit code, output in out. */
-static int
-run_managerd(const char *const *args, char *out, size_t cap)
-{
-	const char *argv[16] = { h_managerd_path() };
-	size_t      n        = 1;
-	for (; args[n - 1] != NULL && n < countof(argv) - 1; n++) {
-		argv[n] = args[n - 1];
-	}
-	argv[n]                 = NULL;
-	const char *const env[] = { "MGR_AUTHKEY", NULL };
-	return h_run(h_managerd_path(), (char *const *) argv, env,
-	    H_ERR_TO_OUT, 10000, out, cap);
-}
-
-static void
-assert_has(const char *out, const char *needle)
-{
-	if (strstr(out, needle) == NULL) {
-		fail_msg("output lacks \"%s\":\n%s", needle, out);
-	}
-}
-
-static void
-test_cmdline_bad_authkey_file(void **state)
-{
-	(void) state;
-	char        dir[] = "/tmp/mgrtest-cmd-XXXXXX";
-	char        sock[128], url[160], missing[128], empty[128], out[4096];
-	struct stat st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	snprintf(url, sizeof(url), "ipc://%s", sock);
-	snprintf(missing, sizeof(missing), "%s/no-such-key", dir);
-	snprintf(empty, sizeof(empty), "%s/empty-key", dir);
-	FILE *f = fopen(empty, "w");
-	assert_non_null(f);
-	assert_int_equal(chmod(empty, 0600), 0);
-	fputs("\n", f); // only the newline: an empty key
-	fclose(f);
-
-	// Unreadable for lack of permission (root reads it anyway).
-	char noperm[128];
-	snprintf(noperm, sizeof(noperm), "%s/no-permission", dir);
-	f = fopen(noperm, "w");
-	assert_non_null(f);
-	fputs("secret\n", f);
-	fclose(f);
-	assert_int_equal(chmod(noperm, 0), 0);
-
-	const char *files[] = { missing, empty, dir, noperm };
-	size_t      nfiles  = countof(files) - (geteuid() == 0);
-	for (size_t i = 0; i < nfiles; i++) {
-		const char *args[]
-		    = { "--listen", url, "--authkey-file", files[i], NULL };
-		int code = run_managerd(args, out, sizeof(out));
-		if (code <= 0 || code >= 128) {
-			fail_msg("--authkey-file %s: exit %d, want an error "
-			         "exit\n%s",
-			    files[i], code, out);
-		}
-		assert_has(out, "cannot read a key");
-		assert_has(out, files[i]);
-		// It did not start listening.
-		assert_int_not_equal(stat(sock, &st), 0);
-	}
-	unlink(empty);
-	unlink(noperm);
-	unlink(sock);
-	assert_int_equal(rmdir(dir), 0);
-}
-
-/* Key files: one others may read is refused (as ssh does) unless asked
- * for; a generated key goes to a private directory of unpredictable name,
- * removed at exit, or to --authkey-out, created 0600 and kept. */
-static void
-test_cmdline_key_files(void **state)
-{
-	(void) state;
-	char out[4096], dir[] = "/tmp/mgrtest-key-XXXXXX", key[128],
-	                kept[128];
-	struct stat st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(key, sizeof(key), "%s/key", dir);
-	FILE *f = fopen(key, "w");
-	assert_non_null(f);
-	fputs("secret\n", f);
-	fclose(f);
-	assert_int_equal(chmod(key, 0644), 0);
-	// bogus:// makes a managerd that got past its key exit 1 at once.
-	const char *open_key[]
-	    = { "--listen", "bogus://x", "--authkey-file", key, NULL };
-	assert_int_equal(run_managerd(open_key, out, sizeof(out)), 1);
-	assert_has(out, "may be read by other users");
-	assert_has(out, "chmod 600");
-	const char *insecure[] = { "--listen", "bogus://x", "--authkey-file",
-		key, "--authkey-file-insecure", NULL };
-	assert_int_equal(run_managerd(insecure, out, sizeof(out)), 1);
-	assert_has(out, "cannot listen");
-	// A generated key: announced, private, and gone at exit.
-	const char *gen[] = { "--listen", "bogus://x", NULL };
-	assert_int_equal(run_managerd(gen, out, sizeof(out)), 1);
-	const char *at = strstr(out, "generated one in ");
-	assert_non_null(at);
-	char path[512];
-	assert_int_equal(sscanf(at + 17, "%511s", path), 1);
-	assert_null(strstr(path, "managerd-" /* not a pid */ "0"));
-	assert_non_null(strstr(path, "/managerd-"));
-	assert_int_not_equal(stat(path, &st), 0);
-	*strrchr(path, '/') = '\0';
-	assert_int_not_equal(stat(path, &st), 0); // the directory too
-	// --authkey-out: written 0600, kept.
-	snprintf(kept, sizeof(kept), "%s/kept", dir);
-	const char *out_key[]
-	    = { "--listen", "bogus://x", "--authkey-out", kept, NULL };
-	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 1);
-	assert_int_equal(stat(kept, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(st.st_size, 64);
-	// ... and not over an existing file.
-	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 1);
-	assert_has(out, "cannot write the key");
-	unlink(kept);
-	unlink(key);
-	assert_int_equal(rmdir(dir), 0);
-}
-
-static void
-test_cmdline_usage_errors(void **state)
-{
-	(void) state;
-	char out[4096];
-	// A key file, so that no case makes managerd invent a key (and write
-	// it to a file of its own).
-	char dir[] = "/tmp/mgrtest-cmd-XXXXXX", keyfile[128];
-	assert_non_null(mkdtemp(dir));
-	snprintf(keyfile, sizeof(keyfile), "%s/key", dir);
-	FILE *f = fopen(keyfile, "w");
-	assert_non_null(f);
-	assert_int_equal(chmod(keyfile, 0600), 0);
-	fputs("secret\n", f);
-	fclose(f);
-	struct {
-		const char *args[6];
-		int         code;
-		const char *says;
-	} cases[] = {
-		{ { NULL }, 2, "--listen" },
-		{ { "--authkey-file", "/dev/null", NULL }, 2, "--listen" },
-		{ { "--listen", NULL }, 2, "needs a value" },
-		{ { "--bogus", "1", NULL }, 2, "unknown option" },
-		{ { "--listen", "tcp://127.0.0.1:0", "--max-message", "10",
-		      NULL },
-		    2, "--max-message" },
-		{ { "--listen", "tcp://127.0.0.1:0", "--log-level", "loud",
-		      NULL },
-		    2, "log level" },
-		{ { "--listen", "bogus://x", "--authkey-file", keyfile,
-		      NULL },
-		    1, "cannot listen" },
-		{ { "--listen", "tcp://256.1.1.1:1", "--authkey-file",
-		      keyfile, NULL },
-		    1, "cannot listen" },
-	};
-	for (size_t i = 0; i < countof(cases); i++) {
-		int code = run_managerd(cases[i].args, out, sizeof(out));
-		if (code != cases[i].code) {
-			fail_msg("case %zu: exit %d, want %d\n%s", i, code,
-			    cases[i].code, out);
-		}
-		assert_has(out, cases[i].says);
-	}
-	const char *help[] = { "--help", NULL };
-	assert_int_equal(run_managerd(help, out, sizeof(out)), 0);
-	assert_has(out, "usage: managerd");
-	unlink(keyfile);
-	assert_int_equal(rmdir(dir), 0);
-}
-
 /* ---- main -------------------------------------------------------------- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
@@ -914,20 +718,10 @@ main(void)
 		T(test_client_killed),
 		T(test_stop_with_clients),
 	};
-	const struct CMUnitTest cmdline[] = {
-		cmocka_unit_test_setup_teardown(test_cmdline_bad_authkey_file,
-		    cmdline_setup, cmdline_teardown),
-		cmocka_unit_test_setup_teardown(test_cmdline_usage_errors,
-		    cmdline_setup, cmdline_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_cmdline_key_files, cmdline_setup, cmdline_teardown),
-	};
 	int failed = 0;
 	failed += cmocka_run_group_tests_name(
 	    "faults over ipc", tests, group_setup_ipc, group_teardown);
 	failed += cmocka_run_group_tests_name(
 	    "faults over tcp", tests, group_setup_tcp, group_teardown);
-	failed += cmocka_run_group_tests_name(
-	    "managerd command line", cmdline, NULL, NULL);
 	return failed == 0 ? 0 : 1;
 }

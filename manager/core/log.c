@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -41,4 +42,26 @@ log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	// One write per line so lines of several threads don't interleave.
 	fprintf(stderr, "%s\n", line);
+}
+
+void
+log_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (; *s != '\0'; s++) {
+		unsigned char ch    = (unsigned char) *s;
+		bool          plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
+		size_t        need  = plain ? 1 : 4;
+		if (n + need + 4 > cap) {
+			memcpy(out + n, "...", 4);
+			return;
+		}
+		if (plain) {
+			out[n++] = (char) ch;
+		} else {
+			snprintf(out + n, 5, "\\x%02x", ch);
+			n += 4;
+		}
+	}
+	out[n] = '\0';
 }

@@ -3,12 +3,18 @@
 #ifndef MGR_MANAGER_CORE_LOG_H
 #define MGR_MANAGER_CORE_LOG_H
 
+#include <stddef.h>
+
 enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern int log_level;
 
 /* "error", "warn", "info", "debug" -> level; -1 if unknown. */
-int  log_parse_level(const char *s);
+int log_parse_level(const char *s);
+/* s, which a peer sent, made safe for a log line: bytes outside printable
+ * ASCII (a newline would forge a line) and backslashes as \xHH, cut with
+ * "..." to fit cap (> 4). */
+void log_escape(const char *s, char *out, size_t cap);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

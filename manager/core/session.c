@@ -237,9 +237,10 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	w.digest.len  = sizeof(mine);
 	w.session     = s->id;
 	w.max_message = srv->max_message;
+	char name[200];
+	log_escape(a->client, name, sizeof(name));
 	log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
-	    (unsigned long long) s->id, s->peer, a->client[0] ? " as " : "",
-	    a->client);
+	    (unsigned long long) s->id, s->peer, name[0] ? " as " : "", name);
 	// Give the arena's chunk back: many connections sit idle after the
 	// handshake, and the first request takes a chunk again.
 	arena_fini(&s->rxa);
@@ -266,9 +267,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	if (s->state != SESSION_READY) {
 		return 0; // closing after a failed handshake: ignore
 	}
-	Mgr__Request *rq = NULL;
+	Mgr__Request *rq       = NULL;
+	bool          bad_text = false;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
-	        WIRE_PB_MAX_DEPTH, srv->max_request_items)) {
+	        WIRE_PB_MAX_DEPTH, srv->max_request_items, &bad_text)) {
 		log_msg(LOG_WARN,
 		    "session %llu (%s): undecodable frame of %zu bytes "
 		    "(malformed, nested too deep or over %zu values), "
@@ -285,6 +287,22 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		    (unsigned long long) s->id, s->peer, len);
 		arena_reset(&s->rxa);
 		return MGR_EPROTO;
+	}
+	if (bad_text) {
+		// The one thing a str can't hold that protobuf-c lets
+		// through.
+		Mgr__Reply rp = MGR__REPLY__INIT;
+		rp.id         = rq->id;
+		rp.status     = MGR_EINVAL;
+		rp.error      = "a str is not valid UTF-8 or holds a NUL "
+		                "(use bytes)";
+		pthread_mutex_lock(&srv->mtx);
+		s->requests++;
+		srv->requests++;
+		int rv = session_send(s, &rp);
+		pthread_mutex_unlock(&srv->mtx);
+		arena_reset(&s->rxa);
+		return rv == MGR_ECONN ? 0 : rv;
 	}
 	pthread_mutex_lock(&srv->mtx);
 	s->requests++;

@@ -1,0 +1,200 @@
+/* What a client sends that the manager must not take as it comes, against
+ * a real managerd: str values that are not UTF-8 or hold a NUL (which the
+ * protobuf library would keep or silently cut), client names that would
+ * forge log lines, and the details libmgr gives for what it refuses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "harness_wire.h"
+#include "pbcheck.h"
+
+static h_managerd  M;
+static mgr_client *C;
+
+static int
+setup(void **state)
+{
+	(void) state;
+	if (h_managerd_start(&M, H_IPC, NULL) != 0) {
+		return -1;
+	}
+	return h_connect(&M, &C) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	mgr_disconnect(C);
+	int rv = h_managerd_stop(&M);
+	h_managerd_cleanup(&M);
+	return rv;
+}
+
+/* A DICT_SET of key to a str of the n bytes s, sent by hand: its status. */
+static int
+raw_set_str(int fd, uint64_t target, const char *s, size_t n)
+{
+	// The str is packed as bytes, whose wire form is a str's: what a
+	// hostile client can send that libmgr never would.
+	Mgr__Value k = MGR__VALUE__INIT, v = MGR__VALUE__INIT, *args[2];
+	k.kind_case     = MGR__VALUE__KIND_I;
+	k.i             = 1;
+	v.kind_case     = MGR__VALUE__KIND_Y;
+	v.y.data        = (uint8_t *) s;
+	v.y.len         = n;
+	args[0]         = &k;
+	args[1]         = &v;
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.id           = 7;
+	rq.op           = MGR__OP__OP_DICT_SET;
+	rq.target       = target;
+	rq.args         = args;
+	rq.n_args       = 2;
+	// Turn the bytes field (y) into the str field (s): same wire type.
+	size_t   len = mgr__request__get_packed_size(&rq);
+	uint8_t *buf = malloc(len);
+	assert_non_null(buf);
+	mgr__request__pack(&rq, buf);
+	uint32_t ykey = pb_field_key(&mgr__value__descriptor, "y");
+	uint32_t skey = pb_field_key(&mgr__value__descriptor, "s");
+	assert_true(ykey < 0x80 && skey < 0x80);
+	uint8_t *at = memchr(buf, (int) ykey, len);
+	// The value is the last argument: its y key is the last such byte.
+	for (uint8_t *p = buf; p < buf + len; p++) {
+		if (*p == ykey && (size_t) (buf + len - p) == n + 2) {
+			at = p;
+		}
+	}
+	assert_non_null(at);
+	*at = (uint8_t) skey;
+	assert_int_equal(h_raw_send_frame(fd, buf, len, H_WIRE_MS), 0);
+	free(buf);
+	uint8_t rb[1024];
+	size_t  rn;
+	assert_int_equal(
+	    h_raw_recv_frame(fd, rb, sizeof(rb), &rn, H_WIRE_MS), 0);
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, rn, rb);
+	assert_non_null(rp);
+	int status = rp->status;
+	if (status != 0) {
+		print_message("refused: %s\n", rp->error);
+	}
+	mgr__reply__free_unpacked(rp, NULL);
+	return status;
+}
+
+static void
+test_raw_str_checked(void **state)
+{
+	(void) state;
+	mgr_obj *d;
+	OK(mgr_dict_new(C, &d));
+	int fd = h_wire_session(&M, NULL);
+	assert_int_equal(raw_set_str(fd, mgr_obj_id(d), "fine", 4), 0);
+	assert_int_equal(
+	    raw_set_str(fd, mgr_obj_id(d), "a\0b", 3), MGR_EINVAL);
+	assert_int_equal(
+	    raw_set_str(fd, mgr_obj_id(d), "\xff\xfe", 2), MGR_EINVAL);
+	assert_int_equal(
+	    raw_set_str(fd, mgr_obj_id(d), "\xed\xa0\x80", 3), MGR_EINVAL);
+	h_wire_ping(fd, 8); // refused requests leave the session usable
+	close(fd);
+	mgr_value v;
+	OK(mgr_dict_get(d, mgr_int(1), &v));
+	assert_string_equal(v.s, "fine"); // nothing was cut or stored
+	mgr_value_free(&v);
+	OK(mgr_obj_release(d));
+}
+
+/* libmgr refuses them before sending. */
+static void
+test_client_str_checked(void **state)
+{
+	(void) state;
+	mgr_obj *l;
+	OK(mgr_list_new(C, &l));
+	ERR(MGR_EINVAL, mgr_list_append(l, mgr_strn("\xc3(", 2)));
+	assert_non_null(strstr(mgr_errdetail(), "UTF-8"));
+	ERR(MGR_EINVAL, mgr_list_append(l, mgr_strn("a\0b", 3)));
+	assert_non_null(strstr(mgr_errdetail(), "NUL"));
+	OK(mgr_list_append(l, mgr_bytes("\xc3(\0", 3))); // bytes can
+	OK(mgr_list_append(l, mgr_str("caf\xc3\xa9")));
+	OK(mgr_obj_release(l));
+}
+
+/* A client name with a newline writes one log line, escaped. */
+static void
+test_log_lines_not_forged(void **state)
+{
+	(void) state;
+	int     fd = h_raw_connect(M.url);
+	uint8_t snonce[AUTH_NONCE_LEN], cnonce[AUTH_NONCE_LEN] = { 0 };
+	uint8_t digest[AUTH_DIGEST_LEN];
+	h_wire_hello(fd, snonce);
+	assert_int_equal(auth_digest(M.key, M.keylen, AUTH_CLIENT_LABEL,
+	                     snonce, sizeof(snonce), digest),
+	    0);
+	Mgr__Auth a   = MGR__AUTH__INIT;
+	a.version     = AUTH_VERSION;
+	a.digest.data = digest;
+	a.digest.len  = sizeof(digest);
+	a.nonce.data  = cnonce;
+	a.nonce.len   = sizeof(cnonce);
+	a.client      = "x\n2026-01-01T00:00:00Z managerd error: FORGED";
+	assert_int_equal(h_wire_send(fd, &a.base), 0);
+	uint8_t buf[512];
+	size_t  n;
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &n, H_WIRE_MS), 0);
+	close(fd);
+	assert_true(h_managerd_log_has(&M, "as x\\x0a2026", 2000));
+	assert_false(h_managerd_log_has(&M, "\nFORGED", 0));
+	assert_false(h_managerd_log_has(&M, "\n2026-01-01", 0));
+}
+
+/* The details of what libmgr refuses: a token of the wrong type, a call
+ * after mgr_disconnect. */
+static void
+test_details(void **state)
+{
+	(void) state;
+	mgr_obj *d, *x;
+	char     tok[64];
+	OK(mgr_dict_new(C, &d));
+	OK(mgr_obj_token(d, tok, sizeof(tok)));
+	memcpy(tok, "list", 4); // "dict:N" -> "list:N"
+	ERR(MGR_ENOOBJ, mgr_attach(C, tok, &x));
+	assert_non_null(strstr(mgr_errdetail(), "is a dict"));
+	mgr_client *c2;
+	OK(h_connect(&M, &c2));
+	mgr_obj *d2;
+	OK(mgr_dict_new(c2, &d2));
+	mgr_disconnect(c2);
+	ERR(MGR_ECLOSED, mgr_dict_set(d2, mgr_int(1), mgr_int(1)));
+	assert_non_null(strstr(mgr_errdetail(), "disconnected"));
+	mgr_obj_release(d2);
+	OK(mgr_obj_release(d));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raw_str_checked),
+		cmocka_unit_test(test_client_str_checked),
+		cmocka_unit_test(test_log_lines_not_forged),
+		cmocka_unit_test(test_details),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
