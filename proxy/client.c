@@ -829,9 +829,8 @@ client_call_noargs(
 			*ref_id = rp->result->ref->id;
 		}
 	}
-	if (rv == 0) {
-		client_set_detail(NULL);
-	}
+	// No detail cleared on success: this runs inside other calls (a
+	// release while a reply is decoded) whose detail must survive.
 	mgr__reply__free_unpacked(rp, NULL);
 	return rv;
 }

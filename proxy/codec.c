@@ -1,4 +1,5 @@
 /* The value codec: mgr_value <-> Mgr__Value (schema/manager.proto). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,6 +315,9 @@ decode_ref(mgr_client *c, const Mgr__Ref *ref, mgr_value *out)
 	if ((o = obj_new(c, ref->id, ref->type)) == NULL) {
 		return MGR_ENOMEM;
 	}
+	// Taken: the reply tree is ours and goes after decoding; a failed
+	// decode gives back only the references not taken (give_back).
+	((Mgr__Ref *) ref)->id = 0;
 	if (ref->type == MGR__OBJ_TYPE__OBJ_NONE
 	    || protobuf_c_enum_descriptor_get_value(
 	           &mgr__obj_type__descriptor, (int) ref->type)
@@ -407,11 +411,54 @@ decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth)
 	return 0;
 }
 
+/* After a failed decode: every reference of the tree not made into a
+ * proxy goes back to the manager, which gave this session one for each
+ * (the proxies made were freed with the partial value). */
+static void
+give_back(mgr_client *c, const Mgr__Value *pb, int depth)
+{
+	if (pb == NULL || depth > CODEC_MAX_DEPTH) {
+		return;
+	}
+	const Mgr__Seq *seq = pb->kind_case == MGR__VALUE__KIND_LIST
+	    ? pb->list
+	    : pb->kind_case == MGR__VALUE__KIND_TUPLE ? pb->tuple
+	                                              : NULL;
+	if (pb->kind_case == MGR__VALUE__KIND_REF && pb->ref != NULL
+	    && pb->ref->id != 0) {
+		(void) client_call_noargs(
+		    c, MGR__OP__OP_RELEASE, pb->ref->id, NULL);
+		pb->ref->id = 0;
+	} else if (seq != NULL && (seq->items != NULL || seq->n_items == 0)) {
+		for (size_t i = 0; i < seq->n_items; i++) {
+			give_back(c, seq->items[i], depth + 1);
+		}
+	} else if (pb->kind_case == MGR__VALUE__KIND_DICT
+	    && pb->dict != NULL) {
+		for (size_t i = 0; i < pb->dict->n_keys && pb->dict->keys;
+		     i++) {
+			give_back(c, pb->dict->keys[i], depth + 1);
+		}
+		for (size_t i = 0; i < pb->dict->n_values && pb->dict->values;
+		     i++) {
+			give_back(c, pb->dict->values[i], depth + 1);
+		}
+	}
+}
+
 int
 codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
 {
 	if (out == NULL) {
 		return MGR_EINVAL;
 	}
-	return decode(c, pb, out, 0);
+	int rv = decode(c, pb, out, 0);
+	if (rv != 0 && c != NULL) {
+		char detail[512];
+		snprintf(detail, sizeof(detail), "%s", mgr_errdetail());
+		give_back(c, pb, 0);
+		client_set_detail(
+		    "%s", detail); // the decode's, not give_back's
+	}
+	return rv;
 }

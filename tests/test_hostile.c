@@ -9,13 +9,18 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "harness.h"
 #include "harness_wire.h"
+#include "internal.h"
 #include "pbcheck.h"
 
 static h_managerd  M;
@@ -187,6 +192,137 @@ test_details(void **state)
 	OK(mgr_obj_release(d));
 }
 
+/* ---- a hostile manager ----------------------------------------------------
+ */
+
+/* A server of our own on a unix socket: it completes the handshake, then
+ * answers the first request with [ref, ref of an unknown type, ref] and
+ * records the RELEASEs that come. */
+typedef struct fake_manager {
+	char      path[300];
+	int       lfd;
+	pthread_t th;
+	uint64_t  released[8];
+	int       nreleased;
+} fake_manager;
+
+static uint8_t *
+fake_frame(int fd, size_t *n)
+{
+	static uint8_t buf[4096];
+	return h_raw_recv_frame(fd, buf, sizeof(buf), n, H_WIRE_MS) == 0
+	    ? buf
+	    : NULL;
+}
+
+static void *
+fake_main(void *arg)
+{
+	fake_manager *f  = arg;
+	int           fd = accept(f->lfd, NULL, NULL);
+	if (fd < 0) {
+		return NULL;
+	}
+	uint8_t    nonce[AUTH_NONCE_LEN] = { 3 }, mine[AUTH_DIGEST_LEN];
+	Mgr__Hello h                     = MGR__HELLO__INIT;
+	h.version                        = AUTH_VERSION;
+	h.nonce.data                     = nonce;
+	h.nonce.len                      = sizeof(nonce);
+	h_wire_send(fd, &h.base);
+	size_t     n;
+	uint8_t   *b = fake_frame(fd, &n);
+	Mgr__Auth *a = b ? mgr__auth__unpack(NULL, n, b) : NULL;
+	if (a == NULL) {
+		close(fd);
+		return NULL;
+	}
+	auth_digest(
+	    "k", 1, AUTH_SERVER_LABEL, a->nonce.data, a->nonce.len, mine);
+	mgr__auth__free_unpacked(a, NULL);
+	Mgr__Welcome w = MGR__WELCOME__INIT;
+	w.digest.data  = mine;
+	w.digest.len   = sizeof(mine);
+	w.session      = 1;
+	w.max_message  = 1 << 20;
+	h_wire_send(fd, &w.base);
+	while ((b = fake_frame(fd, &n)) != NULL) {
+		Mgr__Request *rq = mgr__request__unpack(NULL, n, b);
+		if (rq == NULL) {
+			break;
+		}
+		Mgr__Reply rp = MGR__REPLY__INIT;
+		rp.id         = rq->id;
+		if (rq->op == MGR__OP__OP_RELEASE && f->nreleased < 8) {
+			f->released[f->nreleased++] = rq->target;
+		} else if (rq->op == MGR__OP__OP_DICT_GET) {
+			Mgr__Ref   r[3];
+			Mgr__Value v[3], *vp[3], list = MGR__VALUE__INIT;
+			Mgr__Seq   seq = MGR__SEQ__INIT;
+			for (int i = 0; i < 3; i++) {
+				mgr__ref__init(&r[i]);
+				mgr__value__init(&v[i]);
+				r[i].id = 5 + (uint64_t) i;
+				r[i].type
+				    = i == 1 ? 999 : MGR__OBJ_TYPE__OBJ_DICT;
+				v[i].kind_case = MGR__VALUE__KIND_REF;
+				v[i].ref       = &r[i];
+				vp[i]          = &v[i];
+			}
+			seq.items      = vp;
+			seq.n_items    = 3;
+			list.kind_case = MGR__VALUE__KIND_LIST;
+			list.list      = &seq;
+			rp.result      = &list;
+			h_wire_send(fd, &rp.base);
+			mgr__request__free_unpacked(rq, NULL);
+			continue;
+		}
+		h_wire_send(fd, &rp.base);
+		mgr__request__free_unpacked(rq, NULL);
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Every reference of a reply libmgr can't take goes back: the one before
+ * the bad one (its proxy freed), the bad one, and the one after. */
+static void
+test_hostile_manager_refs(void **state)
+{
+	(void) state;
+	fake_manager f = { .nreleased = 0 };
+	snprintf(f.path, sizeof(f.path), "%s/fake.sock", M.dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	assert_true(strlen(f.path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, f.path, strlen(f.path) + 1);
+	f.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(f.lfd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f.lfd, 1), 0);
+	assert_int_equal(pthread_create(&f.th, NULL, fake_main, &f), 0);
+	char url[320];
+	snprintf(url, sizeof(url), "ipc://%s", f.path);
+	mgr_opts    o = { .authkey = "k", .authkey_len = 1 };
+	mgr_client *c;
+	OK(mgr_connect(&c, url, &o));
+	// A proxy of the fake's object 9, made by hand (no round trip).
+	mgr_value v;
+	mgr_obj   fake
+	    = { .client = c, .id = 9, .type = MGR__OBJ_TYPE__OBJ_DICT };
+	ERR(MGR_EPROTO, mgr_dict_get(&fake, mgr_int(1), &v));
+	assert_non_null(strstr(mgr_errdetail(), "unknown type"));
+	mgr_disconnect(c);
+	pthread_join(f.th, NULL);
+	close(f.lfd);
+	unlink(f.path);
+	bool got[3] = { false };
+	for (int i = 0; i < f.nreleased; i++) {
+		if (f.released[i] >= 5 && f.released[i] <= 7) {
+			got[f.released[i] - 5] = true;
+		}
+	}
+	assert_true(got[0] && got[1] && got[2]);
+}
+
 int
 main(void)
 {
@@ -195,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_client_str_checked),
 		cmocka_unit_test(test_log_lines_not_forged),
 		cmocka_unit_test(test_details),
+		cmocka_unit_test(test_hostile_manager_refs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
