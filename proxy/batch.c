@@ -107,6 +107,7 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	rq.op           = (Mgr__Op) op;
 	rq.target       = mgr_obj_id(o);
+	rq.secret       = o->secret;
 	rq.args         = ptrs;
 	rq.n_args       = nargs;
 	rq.timeout_ms   = timeout;

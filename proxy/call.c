@@ -130,6 +130,7 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	}
 	rq.op         = call->op;
 	rq.target     = call->target;
+	rq.secret     = call->secret;
 	rq.type       = call->type;
 	rq.name       = call->name ? (char *) call->name : "";
 	rq.args       = args;
@@ -169,6 +170,7 @@ obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	}
 	mgr_call call = { .op = op,
 		.target       = o->id,
+		.secret       = o->secret,
 		.args         = args,
 		.nargs        = nargs,
 		.timeout      = timeout };

@@ -713,7 +713,7 @@ mgr_disconnect(mgr_client *c)
 	// locks and waiters before it answers, so once this returns, other
 	// clients see them gone. A dead manager answers MGR_ECONN at once.
 	if (client_usable(c)) {
-		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, NULL);
+		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, 0, NULL);
 	}
 	// Threads still inside a call get MGR_ECLOSED; wait until they are
 	// out of the stream.
@@ -788,8 +788,8 @@ client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 }
 
 int
-client_call_noargs(
-    mgr_client *c, Mgr__Op op, uint64_t target, uint64_t *ref_id)
+client_call_noargs(mgr_client *c, Mgr__Op op, uint64_t target,
+    uint64_t secret, Mgr__Ref *ref)
 {
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	Mgr__Reply  *rp;
@@ -800,6 +800,7 @@ client_call_noargs(
 	}
 	rq.op     = op;
 	rq.target = target;
+	rq.secret = secret;
 	rq.name   = "";
 	arena_init(&scratch);
 	int rv = client_roundtrip(c, &rq, &scratch, NULL, &rp);
@@ -813,7 +814,7 @@ client_call_noargs(
 		if (rv < 0 || rv >= MGR_ENUMERRORS) {
 			rv = MGR_EPROTO;
 		}
-	} else if (ref_id != NULL) {
+	} else if (ref != NULL) {
 		if (rp->result == NULL
 		    || rp->result->kind_case != MGR__VALUE__KIND_REF
 		    || rp->result->ref == NULL) {
@@ -826,7 +827,9 @@ client_call_noargs(
 			        : "request");
 			rv = MGR_EPROTO;
 		} else {
-			*ref_id = rp->result->ref->id;
+			ref->id     = rp->result->ref->id;
+			ref->type   = rp->result->ref->type;
+			ref->secret = rp->result->ref->secret;
 		}
 	}
 	// No detail cleared on success: this runs inside other calls (a

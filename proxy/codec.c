@@ -101,6 +101,7 @@ encode_ref(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
 	}
 	mgr__ref__init(ref);
 	ref->id        = v->ref->id;
+	ref->secret    = v->ref->secret;
 	ref->type      = v->ref->type;
 	out->kind_case = MGR__VALUE__KIND_REF;
 	out->ref       = ref;
@@ -312,7 +313,7 @@ decode_ref(mgr_client *c, const Mgr__Ref *ref, mgr_value *out)
 		client_set_detail("ref without an object id");
 		return MGR_EPROTO;
 	}
-	if ((o = obj_new(c, ref->id, ref->type)) == NULL) {
+	if ((o = obj_new(c, ref->id, ref->secret, ref->type)) == NULL) {
 		return MGR_ENOMEM;
 	}
 	// Taken: the reply tree is ours and goes after decoding; a failed
@@ -426,8 +427,8 @@ give_back(mgr_client *c, const Mgr__Value *pb, int depth)
 	                                              : NULL;
 	if (pb->kind_case == MGR__VALUE__KIND_REF && pb->ref != NULL
 	    && pb->ref->id != 0) {
-		(void) client_call_noargs(
-		    c, MGR__OP__OP_RELEASE, pb->ref->id, NULL);
+		(void) client_call_noargs(c, MGR__OP__OP_RELEASE, pb->ref->id,
+		    pb->ref->secret, NULL);
 		pb->ref->id = 0;
 	} else if (seq != NULL && (seq->items != NULL || seq->n_items == 0)) {
 		for (size_t i = 0; i < seq->n_items; i++) {

@@ -10,8 +10,9 @@
 #include "mgr.h"
 
 struct mgr_obj {
-	mgr_client  *client;
-	uint64_t     id;
+	mgr_client *client;
+	uint64_t    id;
+	uint64_t secret; /* the object's capability, sent with every call */
 	Mgr__ObjType type;
 };
 
@@ -34,7 +35,8 @@ int codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out);
 
 /* A new proxy of client c for object id of the given type, owning one
  * reference of this session (proxy/object.c). NULL when out of memory. */
-mgr_obj *obj_new(mgr_client *c, uint64_t id, Mgr__ObjType type);
+mgr_obj *obj_new(
+    mgr_client *c, uint64_t id, uint64_t secret, Mgr__ObjType type);
 /* The type's name for a code ("dict"...), "unknown" otherwise. */
 const char *obj_type_name(Mgr__ObjType type);
 /* A new proxy of o's object with its own reference (OP_ATTACH), so that
@@ -46,6 +48,7 @@ int obj_dup(mgr_obj *o, mgr_obj **out);
 typedef struct mgr_call {
 	Mgr__Op          op;
 	uint64_t         target; /* object id, 0 for the manager */
+	uint64_t         secret; /* the target's */
 	Mgr__ObjType     type;   /* OP_CREATE */
 	const char      *name;   /* OP_NAME_* */
 	const mgr_value *args;
@@ -64,8 +67,8 @@ int client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 /* A request without arguments that involves no value codec (RELEASE,
  * ATTACH): its status, and when ref_id is not NULL the id of the
  * reference it answered (which the caller then owns). */
-int client_call_noargs(
-    mgr_client *c, Mgr__Op op, uint64_t target, uint64_t *ref_id);
+int client_call_noargs(mgr_client *c, Mgr__Op op, uint64_t target,
+    uint64_t secret, Mgr__Ref *ref);
 
 /* Sends one request and waits for its reply (call.c). On status 0 and result
  * != NULL, *result gets the decoded result (owned by the caller). Returns the

@@ -26,20 +26,29 @@ mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 	if (c == NULL || token == NULL || o == NULL) {
 		return MGR_EINVAL;
 	}
+	// TYPE:ID:SECRET (16 hex digits), as mgr_obj_token makes it.
 	const char *colon = strchr(token, ':');
-	char       *end;
+	char       *end, *end2;
 	if (colon == NULL || colon[1] < '0' || colon[1] > '9') {
 		client_set_detail("malformed token '%s'", token);
 		return MGR_EINVAL;
 	}
 	uint64_t id = strtoull(colon + 1, &end, 10);
-	if (*end != '\0' || id == 0) {
-		client_set_detail("malformed token '%s'", token);
+	if (*end != ':' || id == 0 || strlen(end + 1) != 16) {
+		client_set_detail(
+		    "malformed token '%s' (TYPE:ID:SECRET)", token);
+		return MGR_EINVAL;
+	}
+	uint64_t secret = strtoull(end + 1, &end2, 16);
+	if (*end2 != '\0') {
+		client_set_detail(
+		    "malformed token '%s' (TYPE:ID:SECRET)", token);
 		return MGR_EINVAL;
 	}
 	mgr_value v;
-	mgr_call  call = { .op = MGR__OP__OP_ATTACH, .target = id };
-	int       rv   = client_call(c, &call, &v);
+	mgr_call  call
+	    = { .op = MGR__OP__OP_ATTACH, .target = id, .secret = secret };
+	int rv = client_call(c, &call, &v);
 	if (rv != 0) {
 		return rv;
 	}
@@ -71,8 +80,10 @@ mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
 		client_set_detail("the proxy belongs to another client");
 		return MGR_EINVAL;
 	}
-	mgr_call call
-	    = { .op = MGR__OP__OP_NAME_SET, .target = o->id, .name = name };
+	mgr_call call = { .op = MGR__OP__OP_NAME_SET,
+		.target       = o->id,
+		.secret       = o->secret,
+		.name         = name };
 	return client_call(c, &call, NULL);
 }
 

@@ -35,7 +35,7 @@ obj_type_name(Mgr__ObjType type)
 }
 
 mgr_obj *
-obj_new(mgr_client *c, uint64_t id, Mgr__ObjType type)
+obj_new(mgr_client *c, uint64_t id, uint64_t secret, Mgr__ObjType type)
 {
 	mgr_obj *o = malloc(sizeof(*o));
 	if (o == NULL) {
@@ -43,6 +43,7 @@ obj_new(mgr_client *c, uint64_t id, Mgr__ObjType type)
 	}
 	o->client = c;
 	o->id     = id;
+	o->secret = secret;
 	o->type   = type;
 	if (c != NULL) {
 		client_hold(c);
@@ -59,8 +60,8 @@ mgr_obj_release(mgr_obj *o)
 	int rv = 0;
 	if (o->client != NULL) {
 		if (client_usable(o->client)) {
-			rv = client_call_noargs(
-			    o->client, MGR__OP__OP_RELEASE, o->id, NULL);
+			rv = client_call_noargs(o->client,
+			    MGR__OP__OP_RELEASE, o->id, o->secret, NULL);
 		}
 		client_unhold(o->client);
 	}
@@ -93,17 +94,20 @@ mgr_obj_token(mgr_obj *o, char *buf, size_t cap)
 	if (o == NULL || buf == NULL) {
 		return MGR_EINVAL;
 	}
-	int n = snprintf(
-	    buf, cap, "%s:%" PRIu64, obj_type_name(o->type), o->id);
+	// The secret makes the token a capability: an id alone (they are
+	// sequential) gives nothing.
+	int n = snprintf(buf, cap, "%s:%" PRIu64 ":%016" PRIx64,
+	    obj_type_name(o->type), o->id, o->secret);
 	return n < 0 || (size_t) n >= cap ? MGR_ETOOBIG : 0;
 }
 
 int
 obj_dup(mgr_obj *o, mgr_obj **out)
 {
-	uint64_t id;
-	int      rv
-	    = client_call_noargs(o->client, MGR__OP__OP_ATTACH, o->id, &id);
+	Mgr__Ref r  = MGR__REF__INIT;
+	int      rv = client_call_noargs(
+	         o->client, MGR__OP__OP_ATTACH, o->id, o->secret, &r);
+	uint64_t id = r.id;
 	if (rv != 0) {
 		return rv;
 	}
@@ -112,13 +116,14 @@ obj_dup(mgr_obj *o, mgr_obj **out)
 		    "attach of object %llu answered object %llu",
 		    (unsigned long long) o->id, (unsigned long long) id);
 		rv = MGR_EPROTO;
-	} else if ((*out = obj_new(o->client, id, o->type)) == NULL) {
+	} else if ((*out = obj_new(o->client, id, r.secret, o->type))
+	    == NULL) {
 		rv = MGR_ENOMEM;
 	}
 	if (rv != 0) {
 		// The reference ATTACH took goes back.
 		(void) client_call_noargs(
-		    o->client, MGR__OP__OP_RELEASE, id, NULL);
+		    o->client, MGR__OP__OP_RELEASE, id, r.secret, NULL);
 	}
 	return rv;
 }

@@ -207,8 +207,9 @@ objects(const char *type)
 int
 raw_release(mgr_obj *o)
 {
-	mgr_call call
-	    = { .op = MGR__OP__OP_RELEASE, .target = mgr_obj_id(o) };
+	mgr_call call = { .op = MGR__OP__OP_RELEASE,
+		.target       = mgr_obj_id(o),
+		.secret       = o->secret };
 	return client_call(C, &call, NULL);
 }
 

@@ -90,8 +90,8 @@ test_codec_ref(void **state)
 {
 	(void) state;
 	int      cl;
-	mgr_obj *p = obj_new(NULL, 17, MGR__OBJ_TYPE__OBJ_DICT);
-	mgr_obj *q = obj_new(NULL, 18, MGR__OBJ_TYPE__OBJ_QUEUE);
+	mgr_obj *p = obj_new(NULL, 17, 0, MGR__OBJ_TYPE__OBJ_DICT);
+	mgr_obj *q = obj_new(NULL, 18, 0, MGR__OBJ_TYPE__OBJ_QUEUE);
 	assert_non_null(p);
 	assert_non_null(q);
 	mgr_value kv[] = { mgr_ref(q), mgr_ref(p) };

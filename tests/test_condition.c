@@ -535,13 +535,15 @@ test_cond_bad_args(void **state)
 	assert_int_equal(mgr_acquire(own, 0), 0); // reentrant: an rlock
 	mgr_value_free(&res);
 
-	mgr_call call
-	    = { .op = MGR__OP__OP_COND_WAIT, .target = mgr_obj_id(l) };
+	mgr_call call = { .op = MGR__OP__OP_COND_WAIT,
+		.target       = mgr_obj_id(l),
+		.secret       = l->secret };
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
 	call.op = MGR__OP__OP_COND_NOTIFY_ALL;
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
 	assert_int_equal(mgr_acquire(cv, 0), 0);
 	call.target  = mgr_obj_id(cv);
+	call.secret  = cv->secret;
 	call.op      = MGR__OP__OP_COND_WAIT;
 	call.timeout = -5;
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);

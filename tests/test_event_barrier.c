@@ -148,6 +148,7 @@ test_event_errors(void **state)
 	// The manager refuses a negative timeout and constructor arguments.
 	mgr_call call = { .op = MGR__OP__OP_EVENT_WAIT,
 		.target       = mgr_obj_id(e),
+		.secret       = e->secret,
 		.timeout      = -3 };
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
 	mgr_value one = mgr_int(1);
@@ -470,6 +471,7 @@ test_barrier_errors(void **state)
 	mgr_value_free(&res);
 	mgr_call call = { .op = MGR__OP__OP_BARRIER_WAIT,
 		.target       = mgr_obj_id(b),
+		.secret       = b->secret,
 		.timeout      = -2 };
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
 	assert_false(broken(b));

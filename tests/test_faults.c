@@ -32,6 +32,7 @@
 #include "auth.h"
 #include "harness.h"
 #include "harness_wire.h"
+#include "internal.h"
 #include "manager.pb-c.h"
 #include "wire.h"
 
@@ -378,6 +379,7 @@ test_garbage_after_auth(void **state)
 	rq.id              = 4;
 	rq.op              = MGR__OP__OP_LIST_APPEND;
 	rq.target          = mgr_obj_id(F.gd);
+	rq.secret          = F.gd->secret;
 	rq.args            = args;
 	rq.n_args          = 1;
 	rp                 = h_wire_call(fd, &rq);
@@ -388,6 +390,7 @@ test_garbage_after_auth(void **state)
 	rq.id     = 5;
 	rq.op     = MGR__OP__OP_DICT_LEN;
 	rq.target = mgr_obj_id(F.gd);
+	rq.secret = F.gd->secret;
 	rp        = h_wire_call(fd, &rq);
 	assert_int_equal(rp->status, MGR_EINVAL);
 	mgr__reply__free_unpacked(rp, NULL);

@@ -48,7 +48,7 @@ teardown(void **state)
 
 /* A DICT_SET of key to a str of the n bytes s, sent by hand: its status. */
 static int
-raw_set_str(int fd, uint64_t target, const char *s, size_t n)
+raw_set_str(int fd, mgr_obj *d, const char *s, size_t n)
 {
 	// The str is packed as bytes, whose wire form is a str's: what a
 	// hostile client can send that libmgr never would.
@@ -63,7 +63,8 @@ raw_set_str(int fd, uint64_t target, const char *s, size_t n)
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	rq.id           = 7;
 	rq.op           = MGR__OP__OP_DICT_SET;
-	rq.target       = target;
+	rq.target       = d->id;
+	rq.secret       = d->secret;
 	rq.args         = args;
 	rq.n_args       = 2;
 	// Turn the bytes field (y) into the str field (s): same wire type.
@@ -106,13 +107,10 @@ test_raw_str_checked(void **state)
 	mgr_obj *d;
 	OK(mgr_dict_new(C, &d));
 	int fd = h_wire_session(&M, NULL);
-	assert_int_equal(raw_set_str(fd, mgr_obj_id(d), "fine", 4), 0);
-	assert_int_equal(
-	    raw_set_str(fd, mgr_obj_id(d), "a\0b", 3), MGR_EINVAL);
-	assert_int_equal(
-	    raw_set_str(fd, mgr_obj_id(d), "\xff\xfe", 2), MGR_EINVAL);
-	assert_int_equal(
-	    raw_set_str(fd, mgr_obj_id(d), "\xed\xa0\x80", 3), MGR_EINVAL);
+	assert_int_equal(raw_set_str(fd, d, "fine", 4), 0);
+	assert_int_equal(raw_set_str(fd, d, "a\0b", 3), MGR_EINVAL);
+	assert_int_equal(raw_set_str(fd, d, "\xff\xfe", 2), MGR_EINVAL);
+	assert_int_equal(raw_set_str(fd, d, "\xed\xa0\x80", 3), MGR_EINVAL);
 	h_wire_ping(fd, 8); // refused requests leave the session usable
 	close(fd);
 	mgr_value v;

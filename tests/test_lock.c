@@ -524,13 +524,15 @@ test_bad_args(void **state)
 	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
 	mgr_value_free(&res);
 
-	mgr_call call
-	    = { .op = MGR__OP__OP_ACQUIRE, .target = mgr_obj_id(d) };
+	mgr_call call = { .op = MGR__OP__OP_ACQUIRE,
+		.target       = mgr_obj_id(d),
+		.secret       = d->secret };
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
 	call.op = MGR__OP__OP_LOCKED;
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);
 	call.op      = MGR__OP__OP_ACQUIRE;
 	call.target  = mgr_obj_id(l);
+	call.secret  = l->secret;
 	call.timeout = -5;
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
 	assert_detail("timeout");
@@ -753,6 +755,7 @@ test_dead_waiter_gets_no_lock(void **state)
 		rq.id           = 1;
 		rq.op           = MGR__OP__OP_ACQUIRE;
 		rq.target       = mgr_obj_id(l);
+		rq.secret       = l->secret;
 		rq.timeout_ms   = -1;
 		assert_int_equal(h_wire_send(fd, &rq.base), 0);
 		await_waiters(base + 1);

@@ -583,6 +583,7 @@ test_dead_getter_gets_nothing(void **state)
 		rq.id           = 1;
 		rq.op           = MGR__OP__OP_QUEUE_GET;
 		rq.target       = mgr_obj_id(q);
+		rq.secret       = q->secret;
 		rq.timeout_ms   = -1;
 		assert_int_equal(h_wire_send(fd, &rq.base), 0);
 		await_waiters(base + 1);
@@ -815,6 +816,7 @@ test_bad_args(void **state)
 	assert_int_equal(raw_create(two, 2), MGR_EINVAL);
 	mgr_call call = { .op = MGR__OP__OP_QUEUE_GET,
 		.target       = mgr_obj_id(q),
+		.secret       = q->secret,
 		.timeout      = -5 };
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
 	call.op    = MGR__OP__OP_QUEUE_PUT;

@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "integration_fixture.h"
+#include "internal.h"
 
 /* ---- values ------------------------------------------------------------ */
 
@@ -357,12 +358,14 @@ test_tokens(void **state)
 	OK(mgr_dict_new(F.c, &d));
 	OK(mgr_list_new(F.c, &l));
 	OK(mgr_dict_set(d, mgr_str("a"), mgr_int(1)));
+	// TYPE:ID:SECRET: the secret (16 hex digits) makes it a capability.
 	OK(mgr_obj_token(d, tok, sizeof(tok)));
-	snprintf(want, sizeof(want), "dict:%" PRIu64, mgr_obj_id(d));
-	assert_string_equal(tok, want);
+	snprintf(want, sizeof(want), "dict:%" PRIu64 ":", mgr_obj_id(d));
+	assert_int_equal(strncmp(tok, want, strlen(want)), 0);
+	assert_int_equal(strlen(tok), strlen(want) + 16);
 	OK(mgr_obj_token(l, ltok, sizeof(ltok)));
-	snprintf(want, sizeof(want), "list:%" PRIu64, mgr_obj_id(l));
-	assert_string_equal(ltok, want);
+	snprintf(want, sizeof(want), "list:%" PRIu64 ":", mgr_obj_id(l));
+	assert_int_equal(strncmp(ltok, want, strlen(want)), 0);
 	ERR(MGR_ETOOBIG, mgr_obj_token(d, want, 4));
 	ERR(MGR_EINVAL, mgr_obj_token(NULL, want, sizeof(want)));
 
@@ -377,7 +380,7 @@ test_tokens(void **state)
 
 	// The token names a dict: it does not give a list proxy.
 	char wrong[64];
-	snprintf(wrong, sizeof(wrong), "list:%" PRIu64, mgr_obj_id(d));
+	snprintf(wrong, sizeof(wrong), "list%s", strchr(tok, ':'));
 	int rv = mgr_attach(c2, wrong, &x);
 	if (rv != MGR_ENOOBJ && rv != MGR_ETYPE) {
 		fail_msg("attach %s to a dict: %s", wrong, mgr_strerror(rv));
@@ -391,10 +394,12 @@ test_tokens(void **state)
 	assert_int_equal(info("objects_total"), F.objects0 + 1);
 	ERR(MGR_ENOOBJ, mgr_attach(F.c, tok, &x));
 	ERR(MGR_ENOOBJ, mgr_attach(c2, tok, &x));
-	ERR(MGR_ENOOBJ, mgr_attach(c2, "dict:999999999", &x));
+	ERR(MGR_ENOOBJ,
+	    mgr_attach(c2, "dict:999999999:0123456789abcdef", &x));
 
 	const char *bad[] = { "", "dict", "dict:", "dict:abc", "dict:0",
-		"dict:12x", "dict:-1", "dict: 1", ":", "dict:1:2" };
+		"dict:12x", "dict:-1", "dict: 1", ":", "dict:1:2", "dict:1",
+		"dict:1:0123456789abcdeg", "dict:1:0123456789abcdef0" };
 	for (size_t i = 0; i < countof(bad); i++) {
 		rv = mgr_attach(c2, bad[i], &x);
 		if (rv != MGR_EINVAL) {
@@ -812,6 +817,47 @@ test_managerd_killed(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
+/* Knowing ids is not enough: a sweep of ids without their secrets (tokens
+ * made by hand) attaches nothing, and a request by hand on another
+ * session's object without its secret is refused as a stale id. */
+static void
+test_ids_are_not_capabilities(void **state)
+{
+	(void) state;
+	mgr_obj *d, *x;
+	char     tok[80];
+	OK(mgr_dict_new(F.c, &d));
+	OK(mgr_dict_set(d, mgr_str("secret"), mgr_int(42)));
+	mgr_client *c2  = connect2();
+	int         got = 0;
+	for (uint64_t id = 1; id <= mgr_obj_id(d) + 5; id++) {
+		for (uint64_t guess = 0; guess < 4; guess++) {
+			snprintf(tok, sizeof(tok),
+			    "dict:%" PRIu64 ":%016" PRIx64, id, guess);
+			if (mgr_attach(c2, tok, &x) == 0) {
+				got++;
+				mgr_obj_release(x);
+			}
+		}
+	}
+	assert_int_equal(got, 0);
+	// A proxy made up from the id alone (secret 0) gets nothing either.
+	mgr_obj forged
+	    = { .client = c2, .id = d->id, .secret = 0, .type = d->type };
+	mgr_value v;
+	ERR(MGR_ENOOBJ, mgr_dict_get(&forged, mgr_str("secret"), &v));
+	ERR(MGR_ENOOBJ, mgr_dict_clear(&forged));
+	// Nor does a reference made up from it, stored in one's own dict.
+	mgr_obj *mine;
+	OK(mgr_dict_new(c2, &mine));
+	ERR(MGR_ENOOBJ, mgr_dict_set(mine, mgr_str("k"), mgr_ref(&forged)));
+	OK(mgr_obj_release(mine));
+	OK(mgr_dict_get(d, mgr_str("secret"), &v)); // untouched
+	assert_result(&v, "42");
+	mgr_disconnect(c2);
+	OK(mgr_obj_release(d));
+}
+
 int
 main(void)
 {
@@ -823,6 +869,7 @@ main(void)
 		T(test_big_value),
 		T(test_refs_in_containers),
 		T(test_tokens),
+		T(test_ids_are_not_capabilities),
 		T(test_names),
 		T(test_info_keys),
 		T(test_info_counts),

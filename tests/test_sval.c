@@ -623,6 +623,7 @@ test_pb_malformed(void **state)
 	Mgr__Seq empty                = MGR__SEQ__INIT;
 	Mgr__Map map                  = MGR__MAP__INIT;
 	ref.id                        = o->id;
+	ref.secret                    = o->secret;
 	ref.type                      = MGR__OBJ_TYPE__OBJ_LIST;
 	for (int i = 0; i < 3; i++) {
 		mgr__value__init(&k[i]);
@@ -663,8 +664,11 @@ test_pb_malformed(void **state)
 	pb.ref       = &ref;
 	ref.id       = 999;
 	assert_int_equal(sv_from_pb(srv, &pb, &out), MGR_ENOOBJ);
-	ref.id   = o->id;
-	ref.type = MGR__OBJ_TYPE__OBJ_DICT;
+	ref.id     = o->id;
+	ref.secret = o->secret ^ 1; // a live id without its secret: stale
+	assert_int_equal(sv_from_pb(srv, &pb, &out), MGR_ENOOBJ);
+	ref.secret = o->secret;
+	ref.type   = MGR__OBJ_TYPE__OBJ_DICT;
 	assert_int_equal(sv_from_pb(srv, &pb, &out), MGR_ETYPE);
 	ref.type = MGR__OBJ_TYPE__OBJ_NONE;
 	assert_int_equal(sv_from_pb(srv, &pb, &out), 0);

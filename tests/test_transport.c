@@ -30,6 +30,7 @@
 
 #include "auth.h"
 #include "harness.h"
+#include "internal.h"
 #include "manager.pb-c.h"
 #include "transport_fixture.h"
 #include "wire.h"
@@ -227,6 +228,7 @@ bp_frame(uint64_t target, uint64_t id, size_t *len)
 	rq.id              = id;
 	rq.op              = MGR__OP__OP_DICT_GET;
 	rq.target          = target;
+	rq.secret          = F.gd->secret; // the only dict they get from
 	rq.args            = args;
 	rq.n_args          = 1;
 	size_t   sz        = mgr__request__get_packed_size(&rq);

@@ -171,7 +171,7 @@ test_repr_ref(void **state)
 	    repr_of(&v), "[<RefProxy dict id=17>, <RefProxy queue id=3>]");
 
 	// A proxy made by the library (detached: no client).
-	mgr_obj *p = obj_new(NULL, UINT64_MAX, MGR__OBJ_TYPE__OBJ_LIST);
+	mgr_obj *p = obj_new(NULL, UINT64_MAX, 0, MGR__OBJ_TYPE__OBJ_LIST);
 	assert_non_null(p);
 	mgr_value r = mgr_ref(p);
 	assert_string_equal(

@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "harness.h"
+#include "internal.h"
 #include "manager.pb-c.h"
 #include "transport_fixture.h"
 #include "wire.h"
@@ -218,9 +219,10 @@ raw_send_gets(int fd, uint64_t target, int n)
 		rq.id              = (uint64_t) i + 1;
 		rq.op              = MGR__OP__OP_DICT_GET;
 		rq.target          = target;
-		rq.args            = args;
-		rq.n_args          = 1;
-		size_t sz          = mgr__request__get_packed_size(&rq);
+		rq.secret = F.gd->secret; // the only dict they get from
+		rq.args   = args;
+		rq.n_args = 1;
+		size_t sz = mgr__request__get_packed_size(&rq);
 		assert_true(len + 4 + sz <= cap);
 		wire_put_len(buf + len, (uint32_t) sz);
 		mgr__request__pack(&rq, buf + len + 4);

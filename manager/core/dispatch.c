@@ -90,6 +90,11 @@ call(mctx *c, const mop *m)
 
 	if (m->types != 0 || rq->target != 0) {
 		c->obj = store_find(srv, rq->target);
+		// A request must carry its target's secret: the same answer
+		// as for a stale id, so that ids can't be probed.
+		if (c->obj != NULL && c->obj->secret != rq->secret) {
+			c->obj = NULL;
+		}
 		if (c->obj == NULL) {
 			return mctx_fail(c, MGR_ENOOBJ,
 			    "no object %llu (released "

@@ -65,6 +65,10 @@ typedef struct mtype {
 
 struct mobj {
 	uint64_t       id;
+	/* Unguessable, given with every reference to it and required with
+	 * every request on it: knowing an id is not enough to use an object
+	 * (ids are sequential, so they can be swept). */
+	uint64_t       secret;
 	const mtype   *type;
 	uint64_t       refs;
 	void          *data;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acceptor.h"
+#include "auth.h"
 #include "clock.h"
 #include "log.h"
 #include "server.h"
@@ -35,6 +36,12 @@ server_new(server **srvp, const server_opts *opts)
 		return MGR_ENOMEM;
 	}
 	memcpy(srv->key, opts->key, opts->keylen);
+	if (auth_random(srv->secret_key, sizeof(srv->secret_key)) != 0) {
+		free(srv->key);
+		sv_free(&srv->names);
+		free(srv);
+		return MGR_EINTERNAL;
+	}
 	srv->keylen          = opts->keylen;
 	srv->max_message     = opts->max_message ? opts->max_message
 	                                         : SERVER_DEFAULT_MAX_MESSAGE;

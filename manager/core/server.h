@@ -24,6 +24,7 @@ typedef struct server {
 
 	idmap    objects; /* id -> mobj */
 	uint64_t next_id;
+	uint64_t secret_key[2]; /* objects' secrets: keyed hashes of ids */
 	sval     names;      /* SV_DICT: name (str) -> SV_REF */
 	arena    txa;        /* reply trees, reset after each reply */
 	bool     closing;    /* shutting down: decrefs free nothing */

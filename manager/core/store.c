@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "siphash.h"
 
 mobj *
 store_new(server *srv, const mtype *t)
@@ -14,6 +15,7 @@ store_new(server *srv, const mtype *t)
 		return NULL;
 	}
 	o->id       = ++srv->next_id;
+	o->secret   = siphash13(srv->secret_key, &o->id, sizeof(o->id));
 	o->type     = t;
 	o->srv      = srv;
 	void **slot = idmap_put(&srv->objects, o->id);

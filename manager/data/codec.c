@@ -99,7 +99,9 @@ from_pb_ref(struct server *srv, const Mgr__Value *pb, sval *out)
 		return MGR_EPROTO;
 	}
 	mobj *o = store_find(srv, pb->ref->id);
-	if (o == NULL) {
+	// Without its secret a reference is refused as a stale one is, so
+	// that ids can't be probed.
+	if (o == NULL || o->secret != pb->ref->secret) {
 		return MGR_ENOOBJ;
 	}
 	// The client names the type it believes the object has; a
@@ -295,6 +297,7 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 		}
 		mgr__ref__init(r);
 		r->id          = v->ref->id;
+		r->secret      = v->ref->secret;
 		r->type        = v->ref->type->code;
 		out->kind_case = MGR__VALUE__KIND_REF;
 		out->ref       = r;
