@@ -361,25 +361,11 @@ on_closed(void *arg, int err)
 	free(s);
 }
 
-int
-session_start(server *srv, int fd, const char *peer)
+/* A session on socket fd (owned from here on), listed and in its
+ * handshake, its connection not started. */
+static int
+session_new(server *srv, int fd, const char *peer, session **out)
 {
-	// Over the connection limit: refused before anything is allocated.
-	pthread_mutex_lock(&srv->mtx);
-	bool   full = srv->nsessions >= srv->max_connections;
-	size_t max  = srv->max_connections;
-	if (full) {
-		srv->connections_refused++;
-	}
-	pthread_mutex_unlock(&srv->mtx);
-	if (full) {
-		char why[80];
-		snprintf(why, sizeof(why), "too many connections (%zu)", max);
-		log_msg(
-		    LOG_WARN, "connection from %s refused: %s", peer, why);
-		refuse(fd, MGR_ETOOBIG, why);
-		return 0;
-	}
 	session *s = calloc(1, sizeof(*s));
 	int      rv;
 	if (s == NULL) {
@@ -418,6 +404,34 @@ session_start(server *srv, int fd, const char *peer)
 	handshake_list(s);
 	pthread_mutex_unlock(&srv->mtx);
 
+	*out = s;
+	return 0;
+}
+
+int
+session_start(server *srv, int fd, const char *peer)
+{
+	// Over the connection limit: refused before anything is allocated.
+	pthread_mutex_lock(&srv->mtx);
+	bool   full = srv->nsessions >= srv->max_connections;
+	size_t max  = srv->max_connections;
+	if (full) {
+		srv->connections_refused++;
+	}
+	pthread_mutex_unlock(&srv->mtx);
+	if (full) {
+		char why[80];
+		snprintf(why, sizeof(why), "too many connections (%zu)", max);
+		log_msg(
+		    LOG_WARN, "connection from %s refused: %s", peer, why);
+		refuse(fd, MGR_ETOOBIG, why);
+		return 0;
+	}
+	session *s;
+	int      rv = session_new(srv, fd, peer, &s);
+	if (rv != 0) {
+		return rv;
+	}
 	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
 	fconn_set_rx_timeout(s->fc, srv->handshake_ms);
@@ -440,4 +454,36 @@ sessions_close_all(server *srv)
 		pthread_cond_wait(&srv->cv, &srv->mtx);
 	}
 	pthread_mutex_unlock(&srv->mtx);
+}
+
+/* ---- in-process driving (the fuzz target) ----------------------------- */
+
+int
+session_open_local(server *srv, int fd, bool authenticated, session **out)
+{
+	int rv = session_new(srv, fd, "local", out);
+	if (rv == 0 && authenticated) {
+		pthread_mutex_lock(&srv->mtx);
+		handshake_unlist(*out);
+		pthread_mutex_unlock(&srv->mtx);
+		(*out)->state = SESSION_READY;
+		fconn_set_rx_max((*out)->fc, srv->max_message);
+	} else if (rv == 0) {
+		rv = send_hello(*out);
+	}
+	return rv;
+}
+
+int
+session_feed(session *s, const uint8_t *frame, size_t len)
+{
+	return on_frame(s, frame, len);
+}
+
+void
+session_close_local(session *s)
+{
+	fconn *fc = s->fc;
+	on_closed(s, MGR_ECLOSED); // frees s
+	fconn_free(fc);            // no loop ever had it
 }

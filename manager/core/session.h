@@ -90,4 +90,14 @@ void session_drop_all(session *s);
  * server lock not held. */
 void sessions_close_all(struct server *srv);
 
+/* In-process driving, for the fuzz target: a session on fd whose frames
+ * come from session_feed (no loop reads fd; replies are written to it),
+ * authenticated already when asked; session_feed answers as on_frame
+ * does (not 0: the connection would close); session_close_local ends it
+ * as a hang-up would. */
+int session_open_local(
+    struct server *srv, int fd, bool authenticated, session **out);
+int  session_feed(session *s, const uint8_t *frame, size_t len);
+void session_close_local(session *s);
+
 #endif
