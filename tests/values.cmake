@@ -8,7 +8,7 @@ endforeach()
 # The same under valgrind (leaks and invalid accesses), unless the build is
 # already sanitized (ASan and valgrind do not mix).
 find_program(VALGRIND valgrind)
-if(VALGRIND AND NOT MGR_SANITIZE)
+if(VALGRIND AND NOT MGR_SANITIZE AND NOT MGR_TSAN)
   foreach(t test_value test_codec)
     add_test(NAME ${t}_valgrind
              COMMAND ${VALGRIND} --error-exitcode=99 --leak-check=full

@@ -225,6 +225,8 @@ h_info(mctx *c)
 		{ "max_connections", srv->max_connections },
 		{ "connections_refused", srv->connections_refused },
 		{ "handshakes_evicted", srv->handshakes_evicted },
+		{ "memory_used", server_memory(srv) },
+		{ "max_memory", srv->max_memory },
 	};
 	for (size_t i = 0; rv == 0 && i < sizeof(limits) / sizeof(limits[0]);
 	     i++) {
