@@ -64,7 +64,7 @@ typedef struct mtype {
 } mtype;
 
 struct mobj {
-	uint64_t       id;
+	uint64_t id;
 	/* Unguessable, given with every reference to it and required with
 	 * every request on it: knowing an id is not enough to use an object
 	 * (ids are sequential, so they can be swept). */

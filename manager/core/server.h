@@ -25,11 +25,11 @@ typedef struct server {
 	idmap    objects; /* id -> mobj */
 	uint64_t next_id;
 	uint64_t secret_key[2]; /* objects' secrets: keyed hashes of ids */
-	sval     names;      /* SV_DICT: name (str) -> SV_REF */
-	arena    txa;        /* reply trees, reset after each reply */
-	bool     closing;    /* shutting down: decrefs free nothing */
-	mobj    *dying;      /* objects at zero, to destroy (store.c) */
-	uint64_t gc_pending; /* decrefs that left a container alive */
+	sval     names;         /* SV_DICT: name (str) -> SV_REF */
+	arena    txa;           /* reply trees, reset after each reply */
+	bool     closing;       /* shutting down: decrefs free nothing */
+	mobj    *dying;         /* objects at zero, to destroy (store.c) */
+	uint64_t gc_pending;    /* decrefs that left a container alive */
 	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */
 	uint64_t gc_threshold; /* gc_pending that triggers a collection */
 	uint64_t gc_freed;     /* objects freed by cycle collection */
