@@ -322,12 +322,34 @@ MGR_API int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
  * gives MGR_EFULL, a timed-out get MGR_EEMPTY. Waiters are served in
  * arrival order. An item is never handed to a client that has gone. */
 MGR_API int mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q);
+
+/* What mgr_queue_new_opts makes; a zeroed struct is an unbounded queue
+ * delivering at most once, as mgr_queue_new(c, 0, &q). More fields may
+ * follow: zero them. */
+typedef struct mgr_queue_opts {
+	size_t maxsize; /* 0: unbounded */
+	/* Acknowledged: each item a session gets stays in progress until
+	 * that session's mgr_queue_task_done for it (task_done completes the
+	 * session's oldest item in progress); if the session ends first, its
+	 * items in progress go back to the front of the queue, in order, for
+	 * others to get. Delivery is then at least once (an item may arrive
+	 * twice when a consumer dies after using it, before task_done), as
+	 * RabbitMQ's acknowledgements and SQS's visibility timeout give;
+	 * without ack it is at most once, as Python's Queue. */
+	bool ack;
+} mgr_queue_opts;
+
+/* A queue as opts says (NULL: defaults); *q is the caller's proxy
+ * (mgr_obj_release). MGR_EINVAL for a maxsize over INT64_MAX. */
+MGR_API int mgr_queue_new_opts(
+    mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q);
 MGR_API int mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout);
 MGR_API int mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout);
 MGR_API int mgr_queue_qsize(mgr_obj *q, size_t *n);
 MGR_API int mgr_queue_empty(mgr_obj *q, bool *empty);
 MGR_API int mgr_queue_full(mgr_obj *q, bool *full);
-/* One put item is done (MGR_ESTATE when called more times than put). */
+/* One put item is done (MGR_ESTATE when called more times than put; on
+ * an acknowledged queue, when this session has no item in progress). */
 MGR_API int mgr_queue_task_done(mgr_obj *q);
 /* Waits until every item put has been task_done; MGR_ETIMEDOUT. */
 MGR_API int mgr_queue_join(mgr_obj *q, int64_t timeout);

@@ -32,6 +32,18 @@ mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q)
 }
 
 int
+mgr_queue_new_opts(mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q)
+{
+	mgr_queue_opts o = opts != NULL ? *opts : (mgr_queue_opts) { 0 };
+	if ((uint64_t) o.maxsize > INT64_MAX) {
+		client_set_detail("maxsize %zu is too big", o.maxsize);
+		return MGR_EINVAL;
+	}
+	mgr_value args[] = { mgr_int((int64_t) o.maxsize), mgr_bool(o.ack) };
+	return obj_create(c, MGR__OBJ_TYPE__OBJ_QUEUE, args, 2, q);
+}
+
+int
 mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout)
 {
 	int rv = check_timeout(timeout);

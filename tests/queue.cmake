@@ -13,3 +13,7 @@ endforeach()
 # The seed examples 4 and 5, run as programs with their exact output.
 mgr_test(test_seed_queue test_seed_queue.c ${HARNESS} LIBS mgr)
 add_dependencies(test_seed_queue seed_producer_consumer seed_queue_results)
+
+# Acknowledged queues: what a dead consumer took comes back.
+mgr_test(test_ack_queue test_ack_queue.c sync_fixture.c harness_wire.c
+         ${HARNESS} LIBS mgr_static)

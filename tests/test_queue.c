@@ -812,8 +812,10 @@ test_bad_args(void **state)
 
 	// What only a raw request can say: the manager checks it too.
 	mgr_value s = mgr_str("3"), two[2] = { mgr_int(1), mgr_int(2) };
+	mgr_value three[3] = { mgr_int(1), mgr_bool(true), mgr_int(2) };
 	assert_int_equal(raw_create(&s, 1), MGR_ETYPE);
-	assert_int_equal(raw_create(two, 2), MGR_EINVAL);
+	assert_int_equal(raw_create(two, 2), MGR_ETYPE); // ack is a bool
+	assert_int_equal(raw_create(three, 3), MGR_EINVAL);
 	mgr_call call = { .op = MGR__OP__OP_QUEUE_GET,
 		.target       = mgr_obj_id(q),
 		.secret       = q->secret,

@@ -8,6 +8,7 @@
  * and putters only while it is full (a get admits the first of them), so
  * nobody overtakes a parked request. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "wait.h"
 
@@ -57,6 +58,22 @@ sring_push(sring *r, sval *v)
 	return 0;
 }
 
+/* Puts *v (moving) in front of the head item. MGR_ENOMEM. */
+static int
+sring_push_front(sring *r, sval *v)
+{
+	if (r->len == r->cap) {
+		int rc = sring_resize(r, r->cap ? r->cap * 2 : 16);
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	r->head           = (r->head + r->cap - 1) % r->cap;
+	r->items[r->head] = sv_move(v);
+	r->len++;
+	return 0;
+}
+
 /* Moves the head item to *out; the ring must not be empty. A ring that
  * has shrunk to a quarter of its room gives half of it back (a burst of
  * items must not pin its memory); that leaves room for the next push. */
@@ -84,13 +101,25 @@ sring_fini(sring *r)
 	*r = (sring) { 0 };
 }
 
+/* An item a session got from an acknowledged queue and has not yet
+ * marked done: a copy is kept, to go back to the queue if the session
+ * ends first (as RabbitMQ's unacknowledged messages and SQS's visibility
+ * do). */
+typedef struct taken_item {
+	uint64_t sid; /* the session's id */
+	sval     item;
+} taken_item;
+
 typedef struct squeue {
-	sring    items;
-	size_t   maxsize;    /* 0: unbounded */
-	uint64_t unfinished; /* items put and not yet task_done */
-	wlist    getters;
-	wlist    putters; /* each holds its item in val */
-	wlist    joiners;
+	sring       items;
+	size_t      maxsize;    /* 0: unbounded */
+	uint64_t    unfinished; /* items put and not yet task_done */
+	wlist       getters;
+	wlist       putters; /* each holds its item in val */
+	wlist       joiners;
+	bool        ack;   /* acknowledged: items taken are kept until done */
+	taken_item *taken; /* in the order they were taken */
+	size_t      ntaken, captaken;
 } squeue;
 
 static bool
@@ -109,6 +138,66 @@ sq_put(squeue *q, sval *v)
 		q->unfinished++;
 	}
 	return rc;
+}
+
+/* Keeps a copy of item, taken by session sid (acknowledged queues).
+ * MGR_ENOMEM. */
+static int
+sq_note_taken(squeue *q, uint64_t sid, const sval *item)
+{
+	if (q->ntaken == q->captaken) {
+		size_t      cap = q->captaken ? q->captaken * 2 : 8;
+		taken_item *n   = realloc(q->taken, cap * sizeof(*n));
+		if (n == NULL) {
+			return MGR_ENOMEM;
+		}
+		q->taken    = n;
+		q->captaken = cap;
+	}
+	int rc = sv_copy(&q->taken[q->ntaken].item, item);
+	if (rc == 0) {
+		q->taken[q->ntaken++].sid = sid;
+	}
+	return rc;
+}
+
+/* Forgets the oldest item session sid took. False when it took none. */
+static bool
+sq_forget_taken(squeue *q, uint64_t sid)
+{
+	for (size_t i = 0; i < q->ntaken; i++) {
+		if (q->taken[i].sid == sid) {
+			sv_free(&q->taken[i].item);
+			memmove(&q->taken[i], &q->taken[i + 1],
+			    (q->ntaken - i - 1) * sizeof(*q->taken));
+			q->ntaken--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Puts back, at the front of the queue in the order they were taken, the
+ * items session sid took and did not mark done. Their tasks stay
+ * unfinished. Returns how many. */
+static size_t
+sq_return_taken(squeue *q, uint64_t sid)
+{
+	size_t back = 0;
+	for (size_t i = q->ntaken; i-- > 0;) {
+		if (q->taken[i].sid != sid) {
+			continue;
+		}
+		// Newest first to the front: the oldest ends up at the head.
+		if (sring_push_front(&q->items, &q->taken[i].item) != 0) {
+			sv_free(&q->taken[i].item); // out of memory: lost
+		}
+		memmove(&q->taken[i], &q->taken[i + 1],
+		    (q->ntaken - i - 1) * sizeof(*q->taken));
+		q->ntaken--;
+		back++;
+	}
+	return back;
 }
 
 /* One task done. MGR_ESTATE when none is unfinished; *all_done tells
@@ -144,17 +233,22 @@ check_timeout(mctx *c)
 	return 0;
 }
 
-/* CREATE [int maxsize]: <= 0 (or no argument) is unbounded, as Python's. */
+/* CREATE [int maxsize [bool ack]]: maxsize <= 0 (or none) is unbounded,
+ * as Python's; ack makes it an acknowledged queue. */
 static int
 queue_create(mobj *o, mctx *c)
 {
 	int64_t maxsize = 0;
+	bool    ack     = false;
 	int     rc;
-	if (c->nargs > 1) {
+	if (c->nargs > 2) {
 		return mctx_fail(c, MGR_EINVAL,
-		    "Queue expected at most 1 argument, got %zu", c->nargs);
+		    "Queue expected at most 2 arguments, got %zu", c->nargs);
 	}
-	if (c->nargs == 1 && (rc = mctx_arg_int(c, 0, &maxsize)) != 0) {
+	if (c->nargs >= 1 && (rc = mctx_arg_int(c, 0, &maxsize)) != 0) {
+		return rc;
+	}
+	if (c->nargs == 2 && (rc = mctx_arg_bool(c, 1, &ack)) != 0) {
 		return rc;
 	}
 	squeue *q = calloc(1, sizeof(*q));
@@ -162,6 +256,7 @@ queue_create(mobj *o, mctx *c)
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
 	q->maxsize = maxsize > 0 ? (size_t) maxsize : 0;
+	q->ack     = ack;
 	o->data    = q;
 	return 0;
 }
@@ -175,6 +270,10 @@ queue_destroy(mobj *o)
 	wlist_fail_all(&q->putters, MGR_ENOOBJ);
 	wlist_fail_all(&q->joiners, MGR_ENOOBJ);
 	sring_fini(&q->items);
+	for (size_t i = 0; i < q->ntaken; i++) {
+		sv_free(&q->taken[i].item);
+	}
+	free(q->taken);
 	free(q);
 	o->data = NULL;
 }
@@ -188,9 +287,13 @@ queue_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 		    &q->items.items[(q->items.head + i) % q->items.cap], fn,
 		    arg);
 	}
-	// Items of parked putters are held too, until they go in or away.
+	// Items of parked putters are held too, until they go in or away,
+	// and the copies of items taken and not yet done.
 	for (waiter *w = q->putters.head; w != NULL; w = w->next) {
 		sv_each_ref(&w->val, fn, arg);
+	}
+	for (size_t i = 0; i < q->ntaken; i++) {
+		sv_each_ref(&q->taken[i].item, fn, arg);
 	}
 }
 
@@ -206,13 +309,57 @@ queue_expire(mobj *o, waiter *w)
 	    NULL);
 }
 
+/* An item going to session sess (a get answered, a parked getter
+ * handed it): an acknowledged queue keeps a copy until sess marks it
+ * done, and its session_end hook is to run for sess. MGR_ENOMEM. */
+static int
+note_taken(mobj *o, struct session *sess, const sval *item)
+{
+	squeue *q = o->data;
+	if (!q->ack) {
+		return 0;
+	}
+	int rc = session_touch(sess, o);
+	return rc != 0 ? rc : sq_note_taken(q, session_id(sess), item);
+}
+
+/* Hands head items to parked getters that can still be answered. */
+static void
+hand_to_getters(mobj *o)
+{
+	squeue *q = o->data;
+	waiter *g;
+	while (
+	    q->items.len > 0 && (g = wlist_first_live(&q->getters)) != NULL) {
+		sval item;
+		sring_pop(&q->items, &item);
+		if (note_taken(o, g->sess, &item) != 0) {
+			sring_push_front(&q->items, &item); // try again later
+			return;
+		}
+		waiter_done(g, 0, &item);
+	}
+}
+
+/* A session ended: what it took from an acknowledged queue and did not
+ * mark done goes back to the front, in order, to the next getters. */
+static void
+queue_session_end(mobj *o, struct session *s)
+{
+	squeue *q = o->data;
+	if (q->ack && sq_return_taken(q, session_id(s)) > 0) {
+		hand_to_getters(o);
+	}
+}
+
 const mtype queue_type = {
-	.code     = MGR__OBJ_TYPE__OBJ_QUEUE,
-	.name     = "queue",
-	.create   = queue_create,
-	.destroy  = queue_destroy,
-	.each_ref = queue_each_ref,
-	.expire   = queue_expire,
+	.code        = MGR__OBJ_TYPE__OBJ_QUEUE,
+	.name        = "queue",
+	.create      = queue_create,
+	.destroy     = queue_destroy,
+	.each_ref    = queue_each_ref,
+	.expire      = queue_expire,
+	.session_end = queue_session_end,
 	// A cancelled getter or putter needs nothing: the getter never got
 	// an item, and the putter's item is freed with it (Python loses it).
 };
@@ -243,6 +390,9 @@ h_put(mctx *c)
 	if (g != NULL) {
 		// The queue is empty: the first getter that can still be
 		// answered takes the item at once.
+		if ((rc = note_taken(c->obj, g->sess, &c->args[0])) != 0) {
+			return mctx_fail(c, rc, "out of memory");
+		}
 		q->unfinished++;
 		waiter_done(g, 0, &c->args[0]);
 		return 0;
@@ -279,6 +429,11 @@ h_get(mctx *c)
 		return rc;
 	}
 	if (q->items.len > 0) {
+		if ((rc = note_taken(
+		         c->obj, c->sess, &q->items.items[q->items.head]))
+		    != 0) {
+			return mctx_fail(c, rc, "out of memory");
+		}
 		sring_pop(&q->items, &c->res);
 		admit_putters(q);
 		return 0;
@@ -316,6 +471,13 @@ h_task_done(mctx *c)
 {
 	squeue *q = target_queue(c);
 	bool    all_done;
+	// Acknowledged: it completes this session's oldest item taken.
+	if (q->ack && !sq_forget_taken(q, session_id(c->sess))) {
+		return mctx_fail(c, MGR_ESTATE,
+		    "task_done(): this session has no unfinished item of "
+		    "this "
+		    "acknowledged queue");
+	}
 	if (sq_task_done(q, &all_done) != 0) {
 		return mctx_fail(
 		    c, MGR_ESTATE, "task_done() called too many times");
