@@ -1,0 +1,288 @@
+/* Chaos: a mixed workload of exec'ed clients (producers and consumers of
+ * an acknowledged and a plain queue, lockers incrementing a counter under
+ * a lock and with dict incr) while clients are SIGKILLed at random, for
+ * MGR_CHAOS_SECONDS (default 5; CI 20). Then every invariant is checked
+ * through the test's own client:
+ *
+ * - plain queue: no item delivered twice;
+ * - acknowledged queue: no acknowledged put lost (each is done, still
+ *   queued, or was in the hands of a consumer killed before its done),
+ *   and none done twice;
+ * - the counter under the lock is the acknowledged increments plus at most
+ *   one per locker killed (mutual exclusion held), and so is d["n"];
+ * - the lock is free, and the manager holds no waiter and no object
+ *   beyond the test's own once every client is gone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ROLES 6 /* 2 producers, 2 consumers, 2 lockers */
+
+typedef struct world {
+	h_managerd  m;
+	mgr_client *c;
+	mgr_obj    *qa, *qp, *lock, *d;
+	char        tqa[80], tqp[80], tlock[80], td[80];
+	char        env_url[600], env_key[100];
+	char        logdir[300];
+} world;
+
+static const char *
+role_of(int i)
+{
+	return i < 2 ? "producer" : i < 4 ? "consumer" : "locker";
+}
+
+static void
+spawn_role(world *w, h_child *ch, int i, int generation)
+{
+	char log[400], name[32];
+	snprintf(log, sizeof(log), "%s/%d.log", w->logdir, i);
+	snprintf(name, sizeof(name), "p%d.%d", i, generation);
+	const char *const env[] = { w->env_url, w->env_key, NULL };
+	char             *argv[7];
+	argv[0] = "child_chaos";
+	argv[1] = (char *) role_of(i);
+	argv[2] = i < 4 ? w->tqa : w->tlock;
+	argv[3] = i < 4 ? w->tqp : w->td;
+	argv[4] = log;
+	argv[5] = name;
+	argv[6] = NULL;
+	assert_int_equal(
+	    h_spawn(ch, MGR_TESTS_DIR "/child_chaos", argv, env, H_QUIET_ERR),
+	    0);
+}
+
+/* The tags of lines starting with what, from every log; *n set. */
+typedef struct tagset {
+	char  **tags;
+	size_t  n, cap;
+	int64_t plain; /* lines without a tag ("L", "I") */
+} tagset;
+
+static void
+collect(const world *w, const char *what, tagset *t)
+{
+	*t = (tagset) { 0 };
+	for (int i = 0; i < ROLES; i++) {
+		char path[400], line[256];
+		snprintf(path, sizeof(path), "%s/%d.log", w->logdir, i);
+		FILE *f = fopen(path, "r");
+		if (f == NULL) {
+			continue;
+		}
+		size_t wl = strlen(what);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, what, wl) != 0 || line[wl] != ' ') {
+				continue;
+			}
+			line[strcspn(line, "\n")] = '\0';
+			if (line[wl + 1] == '\0') {
+				t->plain++;
+				continue;
+			}
+			if (t->n == t->cap) {
+				t->cap  = t->cap ? 2 * t->cap : 1024;
+				t->tags = realloc(
+				    t->tags, t->cap * sizeof(char *));
+				assert_non_null(t->tags);
+			}
+			t->tags[t->n++] = strdup(line + wl + 1);
+		}
+		fclose(f);
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool
+has(const tagset *t, const char *tag)
+{
+	return bsearch(&tag, t->tags, t->n, sizeof(char *), cmp_str) != NULL;
+}
+
+static void
+free_tags(tagset *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->tags[i]);
+	}
+	free(t->tags);
+}
+
+/* Sorted, and no tag twice. */
+static void
+assert_unique(tagset *t, const char *what)
+{
+	qsort(t->tags, t->n, sizeof(char *), cmp_str);
+	for (size_t i = 1; i < t->n; i++) {
+		if (strcmp(t->tags[i - 1], t->tags[i]) == 0) {
+			fail_msg("%s: %s twice", what, t->tags[i]);
+		}
+	}
+}
+
+static void
+setup_world(world *w)
+{
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(
+	    h_group_start(&w->m, &w->c, w->env_url, sizeof(w->env_url),
+	        w->env_key, sizeof(w->env_key)),
+	    0);
+	mgr_queue_opts ack = { .ack = true };
+	OK(mgr_queue_new_opts(w->c, &ack, &w->qa));
+	OK(mgr_queue_new(w->c, 0, &w->qp));
+	OK(mgr_lock_new(w->c, &w->lock));
+	OK(mgr_dict_new(w->c, &w->d));
+	OK(mgr_dict_set(w->d, mgr_str("c"), mgr_int(0)));
+	OK(mgr_dict_set(w->d, mgr_str("n"), mgr_int(0)));
+	OK(mgr_obj_token(w->qa, w->tqa, sizeof(w->tqa)));
+	OK(mgr_obj_token(w->qp, w->tqp, sizeof(w->tqp)));
+	OK(mgr_obj_token(w->lock, w->tlock, sizeof(w->tlock)));
+	OK(mgr_obj_token(w->d, w->td, sizeof(w->td)));
+	snprintf(w->logdir, sizeof(w->logdir), "%s", w->m.dir);
+}
+
+static int64_t
+dict_int(mgr_obj *d, const char *key)
+{
+	mgr_value v;
+	OK(mgr_dict_get(d, mgr_str(key), &v));
+	return v.i;
+}
+
+static void
+test_chaos(void **state)
+{
+	(void) state;
+	world       w;
+	h_child     ch[ROLES];
+	int         gen[ROLES] = { 0 }, kills[ROLES] = { 0 };
+	const char *secs    = getenv("MGR_CHAOS_SECONDS");
+	int         seconds = secs != NULL ? atoi(secs) : 5;
+	setup_world(&w);
+	int64_t objects0 = -1;
+	OK(h_info_int(w.c, "objects_total", &objects0));
+	for (int i = 0; i < ROLES; i++) {
+		spawn_role(&w, &ch[i], i, gen[i]++);
+	}
+	// Kill one at random every 20-120 ms, and start it again.
+	srand(12345);
+	int64_t end         = h_now_ms() + (int64_t) seconds * 1000;
+	int     total_kills = 0;
+	while (h_now_ms() < end) {
+		h_nap(20 + rand() % 100);
+		int i = rand() % ROLES;
+		assert_int_equal(h_child_signal(&ch[i], SIGKILL), 0);
+		int code = h_child_wait(&ch[i], AWAIT_MS);
+		if (code != 128 + SIGKILL) {
+			fail_msg("%s exited %d instead of being killed",
+			    role_of(i), code);
+		}
+		kills[i]++;
+		total_kills++;
+		spawn_role(&w, &ch[i], i, gen[i]++);
+	}
+	for (int i = 0; i < ROLES; i++) {
+		h_child_signal(&ch[i], SIGKILL);
+		h_child_wait(&ch[i], AWAIT_MS);
+		kills[i]++;
+	}
+	// Every client gone: their sessions end, their items come back.
+	int64_t last;
+	assert_int_equal(
+	    h_info_await(w.c, "sessions", NULL, 1, AWAIT_MS, &last), 0);
+
+	// Plain queue: nothing delivered twice.
+	tagset gp;
+	collect(&w, "gp", &gp);
+	assert_unique(&gp, "plain queue");
+	// Acknowledged queue: each acknowledged put is done, queued, or was
+	// in the hands of a consumer that died before its done.
+	tagset pa, ga, da, queued = { 0 };
+	collect(&w, "pa", &pa);
+	collect(&w, "ga", &ga);
+	collect(&w, "da", &da);
+	assert_unique(&da, "acknowledged queue: done");
+	qsort(ga.tags, ga.n, sizeof(char *), cmp_str);
+	mgr_value v;
+	while (mgr_queue_get(w.qa, &v, 0) == 0) {
+		if (queued.n == queued.cap) {
+			queued.cap  = queued.cap ? 2 * queued.cap : 1024;
+			queued.tags = realloc(
+			    queued.tags, queued.cap * sizeof(char *));
+		}
+		queued.tags[queued.n++] = strdup(v.s);
+		mgr_value_free(&v);
+		OK(mgr_queue_task_done(w.qa));
+	}
+	qsort(queued.tags, queued.n, sizeof(char *), cmp_str);
+	size_t lost = 0;
+	for (size_t i = 0; i < pa.n; i++) {
+		const char *t = pa.tags[i];
+		if (!has(&da, t) && !has(&queued, t) && !has(&ga, t)) {
+			if (lost++ < 5) {
+				print_error("lost: %s\n", t);
+			}
+		}
+	}
+	assert_int_equal(lost, 0);
+	// The counters: acknowledged, plus at most one per locker killed.
+	tagset L, I;
+	collect(&w, "L", &L);
+	collect(&w, "I", &I);
+	int64_t locker_kills = kills[4] + kills[5];
+	int64_t c = dict_int(w.d, "c"), n = dict_int(w.d, "n");
+	assert_true(c >= L.plain && c <= L.plain + locker_kills);
+	assert_true(n >= I.plain && n <= I.plain + locker_kills);
+	// Nothing left held or waiting.
+	OK(mgr_acquire(w.lock, 0));
+	OK(mgr_release(w.lock));
+	int64_t waiters = -1, objects = -1;
+	OK(h_info_int(w.c, "waiters", &waiters));
+	OK(h_info_int(w.c, "objects_total", &objects));
+	assert_int_equal(waiters, 0);
+	assert_int_equal(objects, objects0);
+	print_message(
+	    "chaos: %d s, %d clients killed; plain queue %zu items "
+	    "got once; acknowledged %zu put, %zu done, %zu queued at "
+	    "the end, none lost; lock passed %lld times (counter "
+	    "%lld), incr %lld\n",
+	    seconds, total_kills, gp.n, pa.n, da.n, queued.n,
+	    (long long) L.plain, (long long) c, (long long) n);
+	free_tags(&gp);
+	free_tags(&pa);
+	free_tags(&ga);
+	free_tags(&da);
+	free_tags(&queued);
+	free_tags(&L);
+	free_tags(&I);
+	mgr_obj_release(w.qa);
+	mgr_obj_release(w.qp);
+	mgr_obj_release(w.lock);
+	mgr_obj_release(w.d);
+	assert_int_equal(h_group_stop(&w.m, w.c), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_chaos) };
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
