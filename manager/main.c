@@ -34,6 +34,7 @@ typedef struct daemon_opts {
 	long long   max_request_items;
 	long long   max_objects, max_objects_session, max_waiters_session;
 	long long   max_items, max_memory;
+	long long   max_pending_conn, max_pending_total;
 } daemon_opts;
 
 static void
@@ -73,6 +74,13 @@ usage(FILE *f)
 	    "  --max-memory B      bytes the manager may hold (512m, 2g):\n"
 	    "                      over it, what would add more is refused\n"
 	    "                      (MGR_ETOOBIG); reads and deletes go on\n"
+	    "  --max-pending-per-connection B\n"
+	    "                      replies a client has not read (128m):\n"
+	    "                      over it, its connection is closed\n"
+	    "  --max-pending-total B\n"
+	    "                      ... of all clients (512m): over it, "
+	    "those\n"
+	    "                      with replies waiting are not read\n"
 	    "  --handshake-timeout MS\n"
 	    "                      to authenticate after connecting (5000)\n"
 	    "  --io-threads N      event loop threads (2)\n"
@@ -228,6 +236,10 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 		    a, val, 1, 1ll << 40, &o->max_waiters_session);
 	} else if (strcmp(a, "--max-items") == 0) {
 		return parse_number(a, val, 1, 1ll << 40, &o->max_items);
+	} else if (strcmp(a, "--max-pending-per-connection") == 0) {
+		return parse_bytes(a, val, &o->max_pending_conn);
+	} else if (strcmp(a, "--max-pending-total") == 0) {
+		return parse_bytes(a, val, &o->max_pending_total);
 	} else if (strcmp(a, "--max-memory") == 0) {
 		return parse_bytes(a, val, &o->max_memory);
 	} else if (strcmp(a, "--max-request-items") == 0) {
@@ -474,6 +486,8 @@ main(int argc, char **argv)
 		.max_waiters_session = (size_t) o.max_waiters_session,
 		.max_items           = (size_t) o.max_items,
 		.max_memory          = (size_t) o.max_memory,
+		.max_pending_conn    = (size_t) o.max_pending_conn,
+		.max_pending_total   = (size_t) o.max_pending_total,
 		.keylen              = keylen,
 		.max_message         = o.maxmsg,
 		.io_threads          = o.io_threads };

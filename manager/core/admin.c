@@ -227,6 +227,7 @@ h_info(mctx *c)
 		{ "handshakes_evicted", srv->handshakes_evicted },
 		{ "memory_used", server_memory(srv) },
 		{ "max_memory", srv->max_memory },
+		{ "reply_bytes_pending", fconn_reply_bytes_pending() },
 	};
 	for (size_t i = 0; rv == 0 && i < sizeof(limits) / sizeof(limits[0]);
 	     i++) {

@@ -67,7 +67,9 @@ server_new(server **srvp, const server_opts *opts)
 	    ? opts->max_waiters_session
 	    : SERVER_MAX_WAITERS_SESSION;
 	srv->max_items = opts->max_items ? opts->max_items : SERVER_MAX_ITEMS;
-	srv->max_memory   = opts->max_memory;
+	srv->max_memory = opts->max_memory;
+	fconn_set_reply_limits(
+	    opts->max_pending_conn, opts->max_pending_total);
 	srv->start_ms     = (uint64_t) clock_ms();
 	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);

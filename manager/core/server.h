@@ -96,6 +96,8 @@ typedef struct server_opts {
 	size_t      max_waiters_session; /* 0: SERVER_MAX_WAITERS_SESSION */
 	size_t      max_items;           /* 0: SERVER_MAX_ITEMS */
 	size_t      max_memory;          /* 0: none */
+	size_t max_pending_conn;  /* unread reply bytes of one; 0: 128 MiB */
+	size_t max_pending_total; /* of all connections; 0: 512 MiB */
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes

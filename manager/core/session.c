@@ -322,10 +322,11 @@ on_closed(void *arg, int err)
 	server     *srv = s->srv;
 	const char *why = err == MGR_ECONN ? "closed by peer"
 	    : err == MGR_ECLOSED           ? "closed"
-	    : err == MGR_ETOOBIG           ? "frame over the size limit"
-	    : err == MGR_EPROTO            ? "protocol error"
-	    : err == MGR_ETIMEDOUT         ? "handshake timed out"
-	                                   : mgr_strerror(err);
+	    : err == MGR_ETOOBIG
+	    ? "frame over the size limit (or unread replies over theirs)"
+	    : err == MGR_EPROTO    ? "protocol error"
+	    : err == MGR_ETIMEDOUT ? "handshake timed out"
+	                           : mgr_strerror(err);
 	log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
 	    "session %llu (%s): %s after %llu requests",
 	    (unsigned long long) s->id, s->peer, why,

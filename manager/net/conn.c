@@ -168,6 +168,37 @@ set_events_locked(fconn *c, bool out)
 
 /* Marks c closing and shuts the socket down: the loop sees the end and
  * reports it (the descriptor itself is closed only when c is freed). */
+/* Reply bytes queued and not yet written, over every connection of the
+ * process, and the bounds on them (fconn_set_reply_limits). */
+static atomic_size_t pending_total;
+static size_t        max_pending_conn  = (size_t) 128 << 20;
+static size_t        max_pending_total = (size_t) 512 << 20;
+
+void
+fconn_set_reply_limits(size_t per_connection, size_t total)
+{
+	if (per_connection > 0) {
+		max_pending_conn = per_connection;
+	}
+	if (total > 0) {
+		max_pending_total = total;
+	}
+}
+
+size_t
+fconn_reply_bytes_pending(void)
+{
+	return atomic_load(&pending_total);
+}
+
+/* Forgets what c had queued (it won't be written). */
+static void
+drop_pending_locked(fconn *c)
+{
+	atomic_fetch_sub(&pending_total, c->txlen - c->txoff);
+	c->txlen = c->txoff = 0;
+}
+
 static void
 fail_locked(fconn *c, int err)
 {
@@ -175,7 +206,7 @@ fail_locked(fconn *c, int err)
 		c->closing   = true;
 		c->close_err = err;
 	}
-	c->txlen = c->txoff = 0;
+	drop_pending_locked(c);
 	shutdown(c->fd, SHUT_RDWR);
 }
 
@@ -189,6 +220,7 @@ flush_locked(fconn *c)
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k > 0) {
 			c->txoff += (size_t) k;
+			atomic_fetch_sub(&pending_total, (size_t) k);
 			continue;
 		}
 		if (k < 0 && errno == EINTR) {
@@ -298,6 +330,17 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
 	}
+	if (c->txlen - c->txoff + n + 4 > max_pending_conn) {
+		// A client that does not read its replies: as Redis's output
+		// buffer limit, the connection goes.
+		log_msg(LOG_WARN,
+		    "a client's unread replies would pass %zu bytes "
+		    "(--max-pending-per-connection): closing it",
+		    max_pending_conn);
+		fail_locked(c, MGR_ETOOBIG);
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
 	if (c->txoff > 0 && c->txcap - c->txlen < n + 4) {
 		// Written bytes make room before the buffer grows.
 		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
@@ -321,6 +364,7 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m)
 	wire_put_len(p, (uint32_t) n);
 	protobuf_c_message_pack(m, p + 4);
 	c->txlen += n + 4;
+	atomic_fetch_add(&pending_total, n + 4);
 	if (!c->corked && !c->out_armed && !c->deferred) {
 		if (defer_active && defer_push(c)) {
 			c->deferred = true;
@@ -439,8 +483,8 @@ end(fconn *c, int err)
 		c->close_err = err;
 		shutdown(c->fd, SHUT_RDWR);
 	}
-	c->txlen = c->txoff = 0;
-	bool started        = c->started;
+	drop_pending_locked(c);
+	bool started = c->started;
 	pthread_mutex_unlock(&c->mtx);
 	if (started) {
 		epoll_ctl(c->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -576,7 +620,13 @@ static bool
 over_high(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
-	bool over = !c->closing && c->txlen - c->txoff > TX_HIGH;
+	// Also while all connections together hold too much: those with
+	// replies waiting are served no more until they read them.
+	size_t mine = c->txlen - c->txoff;
+	bool   over = !c->closing
+	    && (mine > TX_HIGH
+	        || (mine > 0
+	            && atomic_load(&pending_total) > max_pending_total));
 	pthread_mutex_unlock(&c->mtx);
 	return over;
 }

@@ -60,6 +60,13 @@ void fconn_close_after_send(fconn *c);
  * a bigger one ends c with MGR_ETOOBIG as soon as its length is read.
  * Before fconn_start, or on c's loop thread (from on_frame). */
 void fconn_set_rx_max(fconn *c, size_t n);
+/* Bounds on the replies queued and not yet read (0: leave as is): a
+ * connection whose backlog would pass per_connection is closed; while all
+ * together pass total, connections with replies waiting are not read.
+ * Process-wide, set before serving. */
+void fconn_set_reply_limits(size_t per_connection, size_t total);
+/* Reply bytes queued and not yet written, in all. */
+size_t fconn_reply_bytes_pending(void);
 /* True when the peer has hung up or the connection is closing, even if
  * its loop has not handled that yet: the one question that costs a system
  * call (a poll that does not wait), asked before something is handed to a
