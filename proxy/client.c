@@ -25,62 +25,13 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "client_int.h"
 #include "clock.h"
 #include "internal.h"
 #include "pbcheck.h"
 #include "sock.h"
 #include "spin.h"
 #include "wire.h"
-
-#define DEFAULT_CONNECT_MS  10000
-#define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
-#define RX_MIN              4096
-
-/* Callers waiting for replies: one group per waiting thread (a single
- * call, or a pipelined batch). */
-typedef struct pgroup {
-	pthread_cond_t cv;
-	size_t         remaining;
-} pgroup;
-
-typedef struct pending {
-	uint64_t        id;
-	pgroup         *g;
-	bool            done;
-	int             err;   /* transport error, when reply is NULL */
-	Mgr__Reply     *reply; /* owned once done */
-	arena          *arena; /* the reply goes there (else malloc) */
-	struct pending *next;
-} pending;
-
-enum cstate { C_READY, C_DEAD };
-
-struct mgr_client {
-	pthread_mutex_t mtx;     /* everything below but the rx buffer */
-	pthread_mutex_t txmtx;   /* one writer at a time */
-	pthread_cond_t  idle_cv; /* reading and busy went to zero */
-	int             fd;      /* -1 until connected */
-	spinner         spin;    /* the reading thread's (spin.h) */
-	enum cstate     state;
-	int             err;       /* why the connection died */
-	bool            closing;   /* the stream is (being) closed */
-	bool            reading;   /* a thread reads fd into the rx buffer */
-	size_t          busy;      /* threads inside a send */
-	bool            user_gone; /* mgr_disconnect called */
-	size_t          refs;      /* the user's + one per proxy */
-	uint64_t        next_id;
-	pending *pending; /* in id order: replies mostly match the head */
-	pending *pending_tail;
-	/* the rx buffer, owned by the reading thread */
-	uint8_t *rxbuf;
-	size_t   rxcap, rxlen, rxoff;
-	size_t   rx_limit; /* our own frame size limit */
-	uint8_t *key;
-	size_t   keylen;
-	uint64_t session;
-	size_t   max_message; /* the manager's limit */
-	char    *url;
-};
 
 const char *
 client_url(mgr_client *c)
@@ -225,8 +176,8 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first,
  */
 
 /* Writes all n bytes (in the caller's thread). */
-static int
-send_bytes(mgr_client *c, const uint8_t *p, size_t n)
+int
+client_send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 {
 	int rv = 0;
 	pthread_mutex_lock(&c->txmtx);
@@ -264,8 +215,8 @@ send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 
 /* The next complete frame in the rx buffer, or NULL. MGR_ETOOBIG in *err
  * for a frame over our limit. Reader only. */
-static const uint8_t *
-next_frame(mgr_client *c, size_t *len, int *err)
+const uint8_t *
+client_next_frame(mgr_client *c, size_t *len, int *err)
 {
 	*err = 0;
 	if (c->rxlen - c->rxoff < 4) {
@@ -287,8 +238,8 @@ next_frame(mgr_client *c, size_t *len, int *err)
 
 /* Reads once more into the rx buffer (reader only; c->mtx not held).
  * timeout_ms < 0: none. 0 or MGR_ECONN / MGR_ETIMEDOUT / MGR_ENOMEM. */
-static int
-read_more(mgr_client *c, int64_t timeout_ms)
+int
+client_read_more(mgr_client *c, int64_t timeout_ms)
 {
 	// Compact, and make room for the frame under way.
 	if (c->rxoff > 0) {
@@ -376,13 +327,13 @@ peek_id(const uint8_t *f, size_t len, uint64_t *id)
 static int
 read_replies(mgr_client *c)
 {
-	int rv = read_more(c, -1);
+	int rv = client_read_more(c, -1);
 	if (rv != 0) {
 		return rv;
 	}
 	const uint8_t *f;
 	size_t         len;
-	while ((f = next_frame(c, &len, &rv)) != NULL) {
+	while ((f = client_next_frame(c, &len, &rv)) != NULL) {
 		if (!pb_check(
 		        &mgr__reply__descriptor, f, len, WIRE_PB_MAX_DEPTH)) {
 			return MGR_EPROTO;
@@ -489,7 +440,7 @@ static void
 exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
     size_t n, pgroup *g)
 {
-	int rv = send_bytes(c, bytes, len);
+	int rv = client_send_bytes(c, bytes, len);
 	if (rv != 0) {
 		abandon(c, ps, n, rv);
 	}
@@ -499,122 +450,6 @@ exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
 /* ---- connect / disconnect ---------------------------------------------- */
 
 /* One handshake frame, within the deadline (ms, monotonic). */
-static const uint8_t *
-handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
-{
-	for (;;) {
-		const uint8_t *f = next_frame(c, len, err);
-		if (f != NULL || *err != 0) {
-			return f;
-		}
-		uint64_t now = (uint64_t) clock_ms();
-		if (now >= deadline) {
-			*err = MGR_ECONN;
-			return NULL;
-		}
-		if ((*err = read_more(c, (int64_t) (deadline - now))) != 0) {
-			*err = MGR_ECONN;
-			return NULL;
-		}
-	}
-}
-
-/* The mutual challenge (common/auth.h): answer the manager's nonce, check
- * its answer to ours. */
-static int
-handshake(mgr_client *c, int64_t tmo)
-{
-	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
-	uint8_t  digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
-	uint8_t  nonce[AUTH_NONCE_LEN];
-	size_t   len;
-	int      err;
-
-	const uint8_t *f = handshake_frame(c, deadline, &len, &err);
-	if (f == NULL) {
-		return err;
-	}
-	Mgr__Hello *h = mgr__hello__unpack(NULL, len, f);
-	if (h == NULL) {
-		client_set_detail("malformed Hello from the manager");
-		return MGR_EPROTO;
-	}
-	if (h->status != 0) {
-		// Refused before the handshake (too many connections).
-		err = h->status > 0 && h->status < MGR_ENUMERRORS
-		    ? h->status
-		    : MGR_EPROTO;
-		client_set_detail("the manager refused the connection: %s",
-		    h->error[0] ? h->error : mgr_strerror(err));
-		mgr__hello__free_unpacked(h, NULL);
-		return err;
-	}
-	if (h->version != AUTH_VERSION || h->nonce.len != AUTH_NONCE_LEN) {
-		client_set_detail("the manager speaks handshake version %u, "
-		                  "this library %u",
-		    (unsigned) h->version, (unsigned) AUTH_VERSION);
-		mgr__hello__free_unpacked(h, NULL);
-		return MGR_EPROTO;
-	}
-	err = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
-	    h->nonce.len, digest);
-	mgr__hello__free_unpacked(h, NULL);
-	if (err == 0) {
-		err = auth_random(nonce, sizeof(nonce));
-	}
-	if (err != 0) {
-		return err;
-	}
-	Mgr__Auth a = MGR__AUTH__INIT;
-	char      name[64];
-	a.version     = AUTH_VERSION;
-	a.digest.data = digest;
-	a.digest.len  = sizeof(digest);
-	a.nonce.data  = nonce;
-	a.nonce.len   = sizeof(nonce);
-	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
-	a.client     = name;
-	size_t   n   = mgr__auth__get_packed_size(&a);
-	uint8_t *buf = malloc(n + 4);
-	if (buf == NULL) {
-		return MGR_ENOMEM;
-	}
-	wire_put_len(buf, (uint32_t) n);
-	mgr__auth__pack(&a, buf + 4);
-	err = send_bytes(c, buf, n + 4);
-	free(buf);
-	if (err != 0) {
-		return MGR_ECONN;
-	}
-
-	if ((f = handshake_frame(c, deadline, &len, &err)) == NULL) {
-		return err;
-	}
-	Mgr__Welcome *w = mgr__welcome__unpack(NULL, len, f);
-	if (w == NULL) {
-		return MGR_EPROTO;
-	}
-	if (w->status != 0) {
-		err = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
-		client_set_detail("%s",
-		    w->error[0] ? w->error
-		                : "the manager refused the handshake");
-	} else if (w->digest.len != AUTH_DIGEST_LEN
-	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
-	           sizeof(nonce), expect)
-	        != 0
-	    || !auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN)) {
-		// The server does not know our key: not the manager we want.
-		err = MGR_EAUTH;
-	} else {
-		c->session = w->session;
-		c->max_message
-		    = w->max_message ? w->max_message : c->rx_limit;
-	}
-	mgr__welcome__free_unpacked(w, NULL);
-	return err;
-}
-
 int
 mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 {
@@ -677,7 +512,7 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 		client_destroy(c);
 		return rv;
 	}
-	if ((rv = handshake(c, tmo)) != 0) {
+	if ((rv = client_handshake(c, tmo)) != 0) {
 		if (mgr_errdetail()[0]
 		    == '\0') { // the handshake said nothing
 			client_set_detail(rv == MGR_EAUTH

@@ -167,6 +167,58 @@ dict_int(mgr_obj *d, const char *key)
 	return v.i;
 }
 
+/* The queues' invariants: the plain one delivered nothing twice; each
+ * acknowledged put is done, still queued (drained here), or was with a
+ * consumer killed before its done; nothing done twice. */
+static void
+check_queues(world *ww, size_t *n_plain, size_t *n_put, size_t *n_done,
+    size_t *n_queued)
+{
+	// Plain queue: nothing delivered twice.
+	tagset gp;
+	collect(ww, "gp", &gp);
+	assert_unique(&gp, "plain queue");
+	// Acknowledged queue: each acknowledged put is done, queued, or was
+	// in the hands of a consumer that died before its done.
+	tagset pa, ga, da, queued = { 0 };
+	collect(ww, "pa", &pa);
+	collect(ww, "ga", &ga);
+	collect(ww, "da", &da);
+	assert_unique(&da, "acknowledged queue: done");
+	qsort(ga.tags, ga.n, sizeof(char *), cmp_str);
+	mgr_value v;
+	while (mgr_queue_get(ww->qa, &v, 0) == 0) {
+		if (queued.n == queued.cap) {
+			queued.cap  = queued.cap ? 2 * queued.cap : 1024;
+			queued.tags = realloc(
+			    queued.tags, queued.cap * sizeof(char *));
+		}
+		queued.tags[queued.n++] = strdup(v.s);
+		mgr_value_free(&v);
+		OK(mgr_queue_task_done(ww->qa));
+	}
+	qsort(queued.tags, queued.n, sizeof(char *), cmp_str);
+	size_t lost = 0;
+	for (size_t i = 0; i < pa.n; i++) {
+		const char *t = pa.tags[i];
+		if (!has(&da, t) && !has(&queued, t) && !has(&ga, t)) {
+			if (lost++ < 5) {
+				print_error("lost: %s\n", t);
+			}
+		}
+	}
+	assert_int_equal(lost, 0);
+	*n_plain  = gp.n;
+	*n_put    = pa.n;
+	*n_done   = da.n;
+	*n_queued = queued.n;
+	free_tags(&gp);
+	free_tags(&pa);
+	free_tags(&ga);
+	free_tags(&da);
+	free_tags(&queued);
+}
+
 static void
 test_chaos(void **state)
 {
@@ -209,40 +261,8 @@ test_chaos(void **state)
 	assert_int_equal(
 	    h_info_await(w.c, "sessions", NULL, 1, AWAIT_MS, &last), 0);
 
-	// Plain queue: nothing delivered twice.
-	tagset gp;
-	collect(&w, "gp", &gp);
-	assert_unique(&gp, "plain queue");
-	// Acknowledged queue: each acknowledged put is done, queued, or was
-	// in the hands of a consumer that died before its done.
-	tagset pa, ga, da, queued = { 0 };
-	collect(&w, "pa", &pa);
-	collect(&w, "ga", &ga);
-	collect(&w, "da", &da);
-	assert_unique(&da, "acknowledged queue: done");
-	qsort(ga.tags, ga.n, sizeof(char *), cmp_str);
-	mgr_value v;
-	while (mgr_queue_get(w.qa, &v, 0) == 0) {
-		if (queued.n == queued.cap) {
-			queued.cap  = queued.cap ? 2 * queued.cap : 1024;
-			queued.tags = realloc(
-			    queued.tags, queued.cap * sizeof(char *));
-		}
-		queued.tags[queued.n++] = strdup(v.s);
-		mgr_value_free(&v);
-		OK(mgr_queue_task_done(w.qa));
-	}
-	qsort(queued.tags, queued.n, sizeof(char *), cmp_str);
-	size_t lost = 0;
-	for (size_t i = 0; i < pa.n; i++) {
-		const char *t = pa.tags[i];
-		if (!has(&da, t) && !has(&queued, t) && !has(&ga, t)) {
-			if (lost++ < 5) {
-				print_error("lost: %s\n", t);
-			}
-		}
-	}
-	assert_int_equal(lost, 0);
+	size_t n_plain, n_put, n_done, n_queued;
+	check_queues(&w, &n_plain, &n_put, &n_done, &n_queued);
 	// The counters: acknowledged, plus at most one per locker killed.
 	tagset L, I;
 	collect(&w, "L", &L);
@@ -264,13 +284,8 @@ test_chaos(void **state)
 	    "got once; acknowledged %zu put, %zu done, %zu queued at "
 	    "the end, none lost; lock passed %lld times (counter "
 	    "%lld), incr %lld\n",
-	    seconds, total_kills, gp.n, pa.n, da.n, queued.n,
+	    seconds, total_kills, n_plain, n_put, n_done, n_queued,
 	    (long long) L.plain, (long long) c, (long long) n);
-	free_tags(&gp);
-	free_tags(&pa);
-	free_tags(&ga);
-	free_tags(&da);
-	free_tags(&queued);
 	free_tags(&L);
 	free_tags(&I);
 	mgr_obj_release(w.qa);

@@ -1,5 +1,6 @@
 #include "conn.h"
 #include "clock.h"
+#include "conn_int.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -20,72 +21,8 @@
 #include "sock.h"
 #include "spin.h"
 
-#define RX_MIN    4096      /* smallest buffer kept for a split frame */
-#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
-/* A client that sends requests and does not read its replies: past this
- * much queued, its requests are not read until the replies are written
- * (the socket's buffers then hold its further requests, and TCP or the
- * unix socket make it wait), so it can't make the manager queue without
- * bound. */
-#define TX_HIGH    (8u << 20)
-#define MAX_EVENTS 64
-
-typedef struct evloop {
-	pthread_t       thr;
-	int             epfd;
-	int             wakefd;
-	pthread_mutex_t mtx;   /* timed list, stop */
-	fconn          *timed; /* connections with a receive deadline */
-	bool            stop;
-	bool            running;
-} evloop;
-
-struct evgroup {
-	evloop     *loops;
-	int         n;
-	atomic_uint next;
-};
-
-struct fconn {
-	evloop         *loop;
-	int             fd;
-	size_t          max_msg; /* replies */
-	size_t          rx_max;  /* frames read (the loop thread's) */
-	fconn_frame_fn  on_frame;
-	fconn_closed_fn on_closed;
-	void           *arg;
-
-	/* receive side: the loop thread only */
-	uint8_t *rxbuf;
-	size_t   rxcap;
-	size_t   rxlen;
-
-	/* deadline: under loop->mtx */
-	int     rx_timeout;
-	int64_t rx_deadline;
-	bool    timed;
-	fconn  *t_prev, *t_next;
-
-	/* send side and state, under mtx */
-	pthread_mutex_t mtx;
-	pthread_cond_t  cv; /* done */
-	uint8_t        *tx;
-	size_t          txlen, txoff, txcap;
-	bool corked;    /* the loop is serving a read: flush at its end */
-	bool out_armed; /* waiting for EPOLLOUT */
-	bool rx_paused; /* not reading: too much queued for a slow reader */
-	bool closing;   /* no more sends; the socket is (being) shut down */
-	bool close_after_tx;
-	bool started; /* in its loop's epoll set */
-	bool done;    /* on_closed has returned */
-	bool free_later;
-	bool deferred;  /* in a loop thread's flush list (see defer_flush) */
-	int  refs;      /* the owner's, and one per flush list holding c */
-	int  close_err; /* why, when closing came first */
-};
-
-static void
-wake(evloop *l)
+void
+conn_wake(evloop *l)
 {
 	uint64_t one = 1;
 	ssize_t  k   = write(l->wakefd, &one, sizeof(one));
@@ -95,8 +32,8 @@ wake(evloop *l)
 /* ---- deadlines ------------------------------------------------------------
  */
 
-static void
-untime_locked(fconn *c)
+void
+conn_untime_locked(fconn *c)
 {
 	if (!c->timed) {
 		return;
@@ -120,7 +57,7 @@ retime(fconn *c)
 	evloop *l = c->loop;
 	pthread_mutex_lock(&l->mtx);
 	if (c->rx_timeout <= 0) {
-		untime_locked(c);
+		conn_untime_locked(c);
 	} else {
 		c->rx_deadline = clock_ms() + c->rx_timeout;
 		if (!c->timed) {
@@ -471,8 +408,8 @@ unref(fconn *c)
 
 /* The end of c, on its loop thread (or in fconn_start before any loop saw
  * it): out of the loop, reported once, then freed if asked. */
-static void
-end(fconn *c, int err)
+void
+conn_end(fconn *c, int err)
 {
 	pthread_mutex_lock(&c->mtx);
 	if (c->closing && c->close_err != 0) {
@@ -490,7 +427,7 @@ end(fconn *c, int err)
 		epoll_ctl(c->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	}
 	pthread_mutex_lock(&c->loop->mtx);
-	untime_locked(c);
+	conn_untime_locked(c);
 	pthread_mutex_unlock(&c->loop->mtx);
 
 	c->on_closed(c->arg, err);
@@ -533,9 +470,9 @@ fconn_start(fconn *c)
 	}
 	pthread_mutex_unlock(&c->mtx);
 	if (closing) {
-		end(c, MGR_ECLOSED);
+		conn_end(c, MGR_ECLOSED);
 	} else if (timed) {
-		wake(l); // to wait no longer than the new deadline
+		conn_wake(l); // to wait no longer than the new deadline
 	}
 }
 
@@ -579,8 +516,8 @@ closed_err(fconn *c, int dflt)
 static bool serve(fconn *c, uint8_t *buf, size_t len, bool own);
 
 /* false when c ended (and may be freed). */
-static bool
-on_writable(fconn *c)
+bool
+conn_on_writable(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
 	bool was_paused = c->rx_paused;
@@ -615,6 +552,13 @@ uncork(fconn *c)
  * holds no receive buffer at all, and a read needs no copy. */
 #define LOOP_RX (64 * 1024)
 static _Thread_local uint8_t *loop_rx;
+
+void
+conn_loop_thread_done(void)
+{
+	free(loop_rx);
+	loop_rx = NULL;
+}
 
 static bool
 over_high(fconn *c)
@@ -654,7 +598,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 			uint32_t flen = wire_get_len(buf + off);
 			if (flen > c->rx_max) {
 				uncork(c);
-				end(c, MGR_ETOOBIG);
+				conn_end(c, MGR_ETOOBIG);
 				return false;
 			}
 			if (len - off - 4 < flen) {
@@ -664,7 +608,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 			int err = c->on_frame(c->arg, buf + off + 4, flen);
 			if (err != 0) {
 				uncork(c);
-				end(c, err);
+				conn_end(c, err);
 				return false;
 			}
 			off += 4 + (size_t) flen;
@@ -709,7 +653,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 		if (want > c->rxcap) {
 			uint8_t *nb = realloc(c->rxbuf, want);
 			if (nb == NULL) {
-				end(c, MGR_ENOMEM);
+				conn_end(c, MGR_ENOMEM);
 				return false;
 			}
 			c->rxbuf = nb;
@@ -717,7 +661,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 		}
 	} else {
 		if ((c->rxbuf = malloc(want)) == NULL) {
-			end(c, MGR_ENOMEM);
+			conn_end(c, MGR_ENOMEM);
 			return false;
 		}
 		c->rxcap = want;
@@ -728,15 +672,15 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 }
 
 /* Reads once and serves every complete frame read. */
-static void
-on_readable(fconn *c, uint32_t events)
+void
+conn_on_readable(fconn *c, uint32_t events)
 {
 	pthread_mutex_lock(&c->mtx);
 	bool paused = c->rx_paused;
 	pthread_mutex_unlock(&c->mtx);
 	if (paused && (events & (EPOLLHUP | EPOLLERR))) {
 		// Gone while we waited for it to read: nobody will.
-		end(c, closed_err(c, MGR_ECONN));
+		conn_end(c, closed_err(c, MGR_ECONN));
 		return;
 	}
 	bool     own = c->rxlen > 0; /* bytes wait in c->rxbuf */
@@ -748,7 +692,7 @@ on_readable(fconn *c, uint32_t events)
 		len = c->rxlen;
 	} else {
 		if (loop_rx == NULL && (loop_rx = malloc(LOOP_RX)) == NULL) {
-			end(c, MGR_ENOMEM);
+			conn_end(c, MGR_ENOMEM);
 			return;
 		}
 		buf = loop_rx;
@@ -759,7 +703,7 @@ on_readable(fconn *c, uint32_t events)
 		// Paused with a full buffer of frames (on_writable serves
 		// them); an end must still end it, or its event would repeat.
 		if (events & (EPOLLHUP | EPOLLERR)) {
-			end(c, closed_err(c, MGR_ECONN));
+			conn_end(c, closed_err(c, MGR_ECONN));
 		}
 		return;
 	}
@@ -775,169 +719,8 @@ on_readable(fconn *c, uint32_t events)
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			return;
 		}
-		end(c, closed_err(c, MGR_ECONN));
+		conn_end(c, closed_err(c, MGR_ECONN));
 		return;
 	}
 	(void) serve(c, buf, len + (size_t) k, own);
-}
-
-static int
-next_timeout(evloop *l, bool *stop, bool *timed)
-{
-	pthread_mutex_lock(&l->mtx);
-	*stop       = l->stop;
-	*timed      = l->timed != NULL;
-	int64_t min = -1;
-	for (fconn *c = l->timed; c != NULL; c = c->t_next) {
-		if (min < 0 || c->rx_deadline < min) {
-			min = c->rx_deadline;
-		}
-	}
-	pthread_mutex_unlock(&l->mtx);
-	if (min < 0) {
-		return -1;
-	}
-	int64_t left = min - clock_ms();
-	return left < 0 ? 0 : (int) (left > 60000 ? 60000 : left);
-}
-
-static void
-expire(evloop *l)
-{
-	for (;;) {
-		fconn  *late = NULL;
-		int64_t now  = clock_ms();
-		pthread_mutex_lock(&l->mtx);
-		for (fconn *c = l->timed; c != NULL; c = c->t_next) {
-			if (c->rx_deadline <= now) {
-				late = c;
-				untime_locked(c);
-				break;
-			}
-		}
-		pthread_mutex_unlock(&l->mtx);
-		if (late == NULL) {
-			return;
-		}
-		end(late, MGR_ETIMEDOUT);
-	}
-}
-
-static void *
-loop_main(void *arg)
-{
-	evloop            *l = arg;
-	struct epoll_event ev[MAX_EVENTS];
-	spinner            sp;
-	bool               busy = false;
-	spin_init(&sp); // here: the loop thread's own CPUs count
-	for (;;) {
-		bool stop, timed;
-		int  tmo = next_timeout(l, &stop, &timed);
-		if (stop) {
-			fconn_defer_thread_done();
-			free(loop_rx);
-			return NULL;
-		}
-		// Busy, the next request usually comes within microseconds:
-		// wait for it awake (spin.h) rather than sleep and be woken
-		// from another CPU.
-		int n = 0;
-		if (busy && tmo != 0 && spin_begin(&sp)) {
-			do {
-				n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0);
-			} while (n == 0 && !spin_over(&sp));
-			spin_end(&sp, n > 0);
-		}
-		if (n == 0) {
-			n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
-		}
-		busy = n > 0;
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.ptr == l) {
-				uint64_t v;
-				ssize_t  k = read(l->wakefd, &v, sizeof(v));
-				(void) k;
-				continue;
-			}
-			fconn *c = ev[i].data.ptr;
-			if (ev[i].events & EPOLLOUT) {
-				if (!on_writable(c)) {
-					continue; // ended
-				}
-			}
-			// Last: reading may end and free c.
-			if (ev[i].events
-			    & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-				on_readable(c, ev[i].events);
-			}
-		}
-		if (timed) {
-			expire(l);
-		}
-	}
-}
-
-int
-evgroup_new(evgroup **gp, int nthreads)
-{
-	evgroup *g = calloc(1, sizeof(*g));
-	if (nthreads < 1) {
-		nthreads = 1;
-	}
-	if (g == NULL
-	    || (g->loops = calloc((size_t) nthreads, sizeof(*g->loops)))
-	        == NULL) {
-		free(g);
-		return MGR_ENOMEM;
-	}
-	g->n = nthreads;
-	for (int i = 0; i < nthreads; i++) {
-		evloop *l = &g->loops[i];
-		pthread_mutex_init(&l->mtx, NULL);
-		l->epfd   = epoll_create1(EPOLL_CLOEXEC);
-		l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
-		if (l->epfd < 0 || l->wakefd < 0
-		    || epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev) != 0
-		    || pthread_create(&l->thr, NULL, loop_main, l) != 0) {
-			g->n = i + 1;
-			evgroup_free(g);
-			return MGR_EINTERNAL;
-		}
-		l->running = true;
-		char name[16];
-		snprintf(
-		    name, sizeof(name), "mgr:loop%u", (unsigned) i % 100);
-		pthread_setname_np(l->thr, name); // for ps, perf and gdb
-	}
-	*gp = g;
-	return 0;
-}
-
-void
-evgroup_free(evgroup *g)
-{
-	if (g == NULL) {
-		return;
-	}
-	for (int i = 0; i < g->n; i++) {
-		evloop *l = &g->loops[i];
-		pthread_mutex_lock(&l->mtx);
-		l->stop = true;
-		pthread_mutex_unlock(&l->mtx);
-		if (l->running) {
-			wake(l);
-			pthread_join(l->thr, NULL);
-		}
-		if (l->epfd >= 0) {
-			close(l->epfd);
-		}
-		if (l->wakefd >= 0) {
-			close(l->wakefd);
-		}
-		pthread_mutex_destroy(&l->mtx);
-	}
-	free(g->loops);
-	free(g);
 }

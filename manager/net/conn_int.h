@@ -1,0 +1,92 @@
+/* What the connection code (conn.c) and the event loops (loop.c) share:
+ * the structs and the handful of calls between them. Nothing outside
+ * manager/net/ includes this. */
+#ifndef MGR_MANAGER_NET_CONN_INT_H
+#define MGR_MANAGER_NET_CONN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+#define RX_MIN    4096      /* smallest buffer kept for a split frame */
+#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
+/* A client that sends requests and does not read its replies: past this
+ * much queued, its requests are not read until the replies are written
+ * (the socket's buffers then hold its further requests, and TCP or the
+ * unix socket make it wait), so it can't make the manager queue without
+ * bound. */
+#define TX_HIGH    (8u << 20)
+#define MAX_EVENTS 64
+
+typedef struct evloop {
+	pthread_t       thr;
+	int             epfd;
+	int             wakefd;
+	pthread_mutex_t mtx;   /* timed list, stop */
+	fconn          *timed; /* connections with a receive deadline */
+	bool            stop;
+	bool            running;
+} evloop;
+
+struct evgroup {
+	evloop     *loops;
+	int         n;
+	atomic_uint next;
+};
+
+struct fconn {
+	evloop         *loop;
+	int             fd;
+	size_t          max_msg; /* replies */
+	size_t          rx_max;  /* frames read (the loop thread's) */
+	fconn_frame_fn  on_frame;
+	fconn_closed_fn on_closed;
+	void           *arg;
+
+	/* receive side: the loop thread only */
+	uint8_t *rxbuf;
+	size_t   rxcap;
+	size_t   rxlen;
+
+	/* deadline: under loop->mtx */
+	int     rx_timeout;
+	int64_t rx_deadline;
+	bool    timed;
+	fconn  *t_prev, *t_next;
+
+	/* send side and state, under mtx */
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv; /* done */
+	uint8_t        *tx;
+	size_t          txlen, txoff, txcap;
+	bool corked;    /* the loop is serving a read: flush at its end */
+	bool out_armed; /* waiting for EPOLLOUT */
+	bool rx_paused; /* not reading: too much queued for a slow reader */
+	bool closing;   /* no more sends; the socket is (being) shut down */
+	bool close_after_tx;
+	bool started; /* in its loop's epoll set */
+	bool done;    /* on_closed has returned */
+	bool free_later;
+	bool deferred;  /* in a loop thread's flush list (see defer_flush) */
+	int  refs;      /* the owner's, and one per flush list holding c */
+	int  close_err; /* why, when closing came first */
+};
+
+/* Wakes the loop from its epoll_wait. */
+void conn_wake(evloop *l);
+/* Takes c off its loop's deadline list; l->mtx held. */
+void conn_untime_locked(fconn *c);
+/* Ends c (its on_closed runs) with err. */
+void conn_end(fconn *c, int err);
+/* The socket can take more: false when c ended. */
+bool conn_on_writable(fconn *c);
+/* Frees the calling loop thread's read buffer, before it ends. */
+void conn_loop_thread_done(void);
+/* The socket has data (or hung up). */
+void conn_on_readable(fconn *c, uint32_t events);
+
+#endif

@@ -1,0 +1,127 @@
+/* The client's side of the handshake: answer the manager's nonce, check
+ * its answer to ours, within the connect timeout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "client_int.h"
+#include "clock.h"
+#include "wire.h"
+
+static const uint8_t *
+handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
+{
+	for (;;) {
+		const uint8_t *f = client_next_frame(c, len, err);
+		if (f != NULL || *err != 0) {
+			return f;
+		}
+		uint64_t now = (uint64_t) clock_ms();
+		if (now >= deadline) {
+			*err = MGR_ECONN;
+			return NULL;
+		}
+		if ((*err = client_read_more(c, (int64_t) (deadline - now)))
+		    != 0) {
+			*err = MGR_ECONN;
+			return NULL;
+		}
+	}
+}
+
+/* The mutual challenge (common/auth.h): answer the manager's nonce, check
+ * its answer to ours. */
+int
+client_handshake(mgr_client *c, int64_t tmo)
+{
+	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
+	uint8_t  digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
+	uint8_t  nonce[AUTH_NONCE_LEN];
+	size_t   len;
+	int      err;
+
+	const uint8_t *f = handshake_frame(c, deadline, &len, &err);
+	if (f == NULL) {
+		return err;
+	}
+	Mgr__Hello *h = mgr__hello__unpack(NULL, len, f);
+	if (h == NULL) {
+		client_set_detail("malformed Hello from the manager");
+		return MGR_EPROTO;
+	}
+	if (h->status != 0) {
+		// Refused before the handshake (too many connections).
+		err = h->status > 0 && h->status < MGR_ENUMERRORS
+		    ? h->status
+		    : MGR_EPROTO;
+		client_set_detail("the manager refused the connection: %s",
+		    h->error[0] ? h->error : mgr_strerror(err));
+		mgr__hello__free_unpacked(h, NULL);
+		return err;
+	}
+	if (h->version != AUTH_VERSION || h->nonce.len != AUTH_NONCE_LEN) {
+		client_set_detail("the manager speaks handshake version %u, "
+		                  "this library %u",
+		    (unsigned) h->version, (unsigned) AUTH_VERSION);
+		mgr__hello__free_unpacked(h, NULL);
+		return MGR_EPROTO;
+	}
+	err = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
+	    h->nonce.len, digest);
+	mgr__hello__free_unpacked(h, NULL);
+	if (err == 0) {
+		err = auth_random(nonce, sizeof(nonce));
+	}
+	if (err != 0) {
+		return err;
+	}
+	Mgr__Auth a = MGR__AUTH__INIT;
+	char      name[64];
+	a.version     = AUTH_VERSION;
+	a.digest.data = digest;
+	a.digest.len  = sizeof(digest);
+	a.nonce.data  = nonce;
+	a.nonce.len   = sizeof(nonce);
+	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
+	a.client     = name;
+	size_t   n   = mgr__auth__get_packed_size(&a);
+	uint8_t *buf = malloc(n + 4);
+	if (buf == NULL) {
+		return MGR_ENOMEM;
+	}
+	wire_put_len(buf, (uint32_t) n);
+	mgr__auth__pack(&a, buf + 4);
+	err = client_send_bytes(c, buf, n + 4);
+	free(buf);
+	if (err != 0) {
+		return MGR_ECONN;
+	}
+
+	if ((f = handshake_frame(c, deadline, &len, &err)) == NULL) {
+		return err;
+	}
+	Mgr__Welcome *w = mgr__welcome__unpack(NULL, len, f);
+	if (w == NULL) {
+		return MGR_EPROTO;
+	}
+	if (w->status != 0) {
+		err = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
+		client_set_detail("%s",
+		    w->error[0] ? w->error
+		                : "the manager refused the handshake");
+	} else if (w->digest.len != AUTH_DIGEST_LEN
+	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
+	           sizeof(nonce), expect)
+	        != 0
+	    || !auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN)) {
+		// The server does not know our key: not the manager we want.
+		err = MGR_EAUTH;
+	} else {
+		c->session = w->session;
+		c->max_message
+		    = w->max_message ? w->max_message : c->rx_limit;
+	}
+	mgr__welcome__free_unpacked(w, NULL);
+	return err;
+}
