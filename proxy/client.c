@@ -63,7 +63,7 @@ client_hold(mgr_client *c)
 	pthread_mutex_unlock(&c->mtx);
 }
 
-static void
+void
 client_destroy(mgr_client *c)
 {
 	if (c->fd >= 0) {
@@ -315,6 +315,12 @@ wire_keys_init(void)
 	request_batch_key = pb_field_key(&mgr__request__descriptor, "batch");
 }
 
+void
+client_init_once(void)
+{
+	pthread_once(&wire_keys_once, wire_keys_init);
+}
+
 /* The id of a packed Reply, its first field (the manager packs it first),
  * read before unpacking so that the reply can go to its caller's arena. */
 static bool
@@ -450,94 +456,6 @@ exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
 /* ---- connect / disconnect ---------------------------------------------- */
 
 /* One handshake frame, within the deadline (ms, monotonic). */
-int
-mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
-{
-	const void *key    = opts ? opts->authkey : NULL;
-	size_t      keylen = opts ? opts->authkey_len : 0;
-	int64_t     tmo    = opts && opts->connect_timeout > 0
-	           ? opts->connect_timeout
-	           : DEFAULT_CONNECT_MS;
-	int         rv;
-
-	pthread_once(&wire_keys_once, wire_keys_init);
-	client_set_detail(NULL);
-	if (client == NULL || url == NULL) {
-		return MGR_EINVAL;
-	}
-	// tls+tcp:// comes with the hardening work; until then say so
-	// rather than connect without the protection asked for.
-	if (strncmp(url, "tls+", 4) == 0
-	    || (opts != NULL
-	        && (opts->tls_ca_file || opts->tls_cert_file
-	            || opts->tls_key_file))) {
-		client_set_detail("tls+tcp:// is not supported yet");
-		return MGR_EINVAL;
-	}
-	if (key == NULL) {
-		key    = getenv("MGR_AUTHKEY");
-		keylen = key ? strlen(key) : 0;
-	}
-	if (key == NULL || keylen == 0) {
-		client_set_detail(
-		    "no authkey (give opts.authkey or MGR_AUTHKEY)");
-		return MGR_EINVAL;
-	}
-	mgr_client *c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		return MGR_ENOMEM;
-	}
-	pthread_mutex_init(&c->mtx, NULL);
-	pthread_mutex_init(&c->txmtx, NULL);
-	pthread_cond_init(&c->idle_cv, NULL);
-	c->refs        = 1;
-	c->rx_limit    = opts && opts->max_message ? opts->max_message
-	                                           : DEFAULT_MAX_MESSAGE;
-	c->max_message = c->rx_limit;
-	c->key         = malloc(keylen);
-	c->url         = strdup(url);
-	c->rxbuf       = malloc(RX_MIN);
-	c->rxcap       = RX_MIN;
-	c->fd          = -1;
-	spin_init(&c->spin);
-	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
-		client_destroy(c);
-		return MGR_ENOMEM;
-	}
-	memcpy(c->key, key, keylen);
-	c->keylen = keylen;
-	char why[300];
-	if ((rv = sock_dial(url, tmo, &c->fd, why, sizeof(why))) != 0) {
-		client_set_detail("%s", why);
-		client_destroy(c);
-		return rv;
-	}
-	if ((rv = client_handshake(c, tmo)) != 0) {
-		if (mgr_errdetail()[0]
-		    == '\0') { // the handshake said nothing
-			client_set_detail(rv == MGR_EAUTH
-			        ? "authentication failed: wrong authkey"
-			        : "handshake with %s failed",
-			    url);
-		}
-		client_destroy(c);
-		return rv;
-	}
-	*client = c;
-	return 0;
-}
-
-int
-mgr_connect_env(mgr_client **client)
-{
-	const char *url = getenv("MGR_URL");
-	if (url == NULL || url[0] == '\0') {
-		client_set_detail("MGR_URL is not set");
-		return MGR_EINVAL;
-	}
-	return mgr_connect(client, url, NULL);
-}
-
 int
 mgr_disconnect(mgr_client *c)
 {

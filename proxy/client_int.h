@@ -1,4 +1,5 @@
-/* What the connection (client.c) and its handshake (handshake.c) share:
+/* What the connection (client.c) and connecting to a manager (connect.c)
+ * share:
  * the client struct and the stream calls. Nothing else includes it. */
 #ifndef MGR_PROXY_CLIENT_INT_H
 #define MGR_PROXY_CLIENT_INT_H
@@ -68,7 +69,9 @@ int client_send_bytes(mgr_client *c, const uint8_t *p, size_t n);
 const uint8_t *client_next_frame(mgr_client *c, size_t *len, int *err);
 /* Reads more into the receive buffer, waiting up to timeout_ms. */
 int client_read_more(mgr_client *c, int64_t timeout_ms);
-/* The mutual challenge (common/auth.h) within tmo ms (handshake.c). */
-int client_handshake(mgr_client *c, int64_t tmo);
+/* The client's first use: the field keys read and written by hand. */
+void client_init_once(void);
+/* Frees c (its socket closed); for a client never handed out. */
+void client_destroy(mgr_client *c);
 
 #endif

@@ -854,7 +854,9 @@ test_ids_are_not_capabilities(void **state)
 	OK(mgr_obj_release(mine));
 	OK(mgr_dict_get(d, mgr_str("secret"), &v)); // untouched
 	assert_result(&v, "42");
+	int64_t s1 = info("sessions");
 	mgr_disconnect(c2);
+	await_info("sessions", NULL, s1 - 1); // gone before the next test
 	OK(mgr_obj_release(d));
 }
 

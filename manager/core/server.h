@@ -144,7 +144,7 @@ int          dispatch(server *srv, session *s, const Mgr__Request *rq);
 const mtype *dispatch_type(Mgr__ObjType code);
 const char  *dispatch_op_name(Mgr__Op op);
 
-/* Bytes the process has allocated, measured at most every 10 ms (server.c):
+/* Bytes the process has allocated, measured at most every 10 ms (memory.c):
  * what --max-memory compares with. */
 size_t server_memory(server *srv);
 

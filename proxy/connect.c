@@ -1,12 +1,16 @@
-/* The client's side of the handshake: answer the manager's nonce, check
- * its answer to ours, within the connect timeout. */
+/* Connecting: the dial, then the client's side of the handshake (answer
+ * the manager's nonce, check its answer to ours), within the connect
+ * timeout; the connection itself is client.c's. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "auth.h"
 #include "client_int.h"
 #include "clock.h"
+#include "sock.h"
 #include "wire.h"
 
 static const uint8_t *
@@ -32,8 +36,8 @@ handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
 
 /* The mutual challenge (common/auth.h): answer the manager's nonce, check
  * its answer to ours. */
-int
-client_handshake(mgr_client *c, int64_t tmo)
+static int
+handshake(mgr_client *c, int64_t tmo)
 {
 	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
 	uint8_t  digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
@@ -124,4 +128,92 @@ client_handshake(mgr_client *c, int64_t tmo)
 	}
 	mgr__welcome__free_unpacked(w, NULL);
 	return err;
+}
+
+int
+mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
+{
+	const void *key    = opts ? opts->authkey : NULL;
+	size_t      keylen = opts ? opts->authkey_len : 0;
+	int64_t     tmo    = opts && opts->connect_timeout > 0
+	           ? opts->connect_timeout
+	           : DEFAULT_CONNECT_MS;
+	int         rv;
+
+	client_init_once();
+	client_set_detail(NULL);
+	if (client == NULL || url == NULL) {
+		return MGR_EINVAL;
+	}
+	// tls+tcp:// comes with the hardening work; until then say so
+	// rather than connect without the protection asked for.
+	if (strncmp(url, "tls+", 4) == 0
+	    || (opts != NULL
+	        && (opts->tls_ca_file || opts->tls_cert_file
+	            || opts->tls_key_file))) {
+		client_set_detail("tls+tcp:// is not supported yet");
+		return MGR_EINVAL;
+	}
+	if (key == NULL) {
+		key    = getenv("MGR_AUTHKEY");
+		keylen = key ? strlen(key) : 0;
+	}
+	if (key == NULL || keylen == 0) {
+		client_set_detail(
+		    "no authkey (give opts.authkey or MGR_AUTHKEY)");
+		return MGR_EINVAL;
+	}
+	mgr_client *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return MGR_ENOMEM;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_mutex_init(&c->txmtx, NULL);
+	pthread_cond_init(&c->idle_cv, NULL);
+	c->refs        = 1;
+	c->rx_limit    = opts && opts->max_message ? opts->max_message
+	                                           : DEFAULT_MAX_MESSAGE;
+	c->max_message = c->rx_limit;
+	c->key         = malloc(keylen);
+	c->url         = strdup(url);
+	c->rxbuf       = malloc(RX_MIN);
+	c->rxcap       = RX_MIN;
+	c->fd          = -1;
+	spin_init(&c->spin);
+	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
+		client_destroy(c);
+		return MGR_ENOMEM;
+	}
+	memcpy(c->key, key, keylen);
+	c->keylen = keylen;
+	char why[300];
+	if ((rv = sock_dial(url, tmo, &c->fd, why, sizeof(why))) != 0) {
+		client_set_detail("%s", why);
+		client_destroy(c);
+		return rv;
+	}
+	if ((rv = handshake(c, tmo)) != 0) {
+		if (mgr_errdetail()[0]
+		    == '\0') { // the handshake said nothing
+			client_set_detail(rv == MGR_EAUTH
+			        ? "authentication failed: wrong authkey"
+			        : "handshake with %s failed",
+			    url);
+		}
+		client_destroy(c);
+		return rv;
+	}
+	*client = c;
+	return 0;
+}
+
+int
+mgr_connect_env(mgr_client **client)
+{
+	const char *url = getenv("MGR_URL");
+	if (url == NULL || url[0] == '\0') {
+		client_set_detail("MGR_URL is not set");
+		return MGR_EINVAL;
+	}
+	return mgr_connect(client, url, NULL);
 }
