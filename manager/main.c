@@ -30,7 +30,7 @@ typedef struct daemon_opts {
 	int         ready_fd, lifeline_fd;
 	int         io_threads;
 	long long   max_connections, max_handshakes, max_handshakes_peer;
-	long long   handshake_ms;
+	long long   handshake_ms, idle_ms;
 	long long   max_request_items;
 	long long   max_objects, max_objects_session, max_waiters_session;
 	long long   max_items, max_memory;
@@ -83,6 +83,9 @@ usage(FILE *f)
 	    "                      with replies waiting are not read\n"
 	    "  --handshake-timeout MS\n"
 	    "                      to authenticate after connecting (5000)\n"
+	    "  --idle-timeout MS   close an authenticated connection silent\n"
+	    "                      that long (none; one with a request\n"
+	    "                      waiting is not idle)\n"
 	    "  --io-threads N      event loop threads (2)\n"
 	    "  --log-level L       error, warn, info (default), debug\n"
 	    "  --ready-fd N        write the bound URLs, then \"ready\", to "
@@ -245,6 +248,8 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 	} else if (strcmp(a, "--max-request-items") == 0) {
 		return parse_number(
 		    a, val, 16, 1ll << 30, &o->max_request_items);
+	} else if (strcmp(a, "--idle-timeout") == 0) {
+		return parse_number(a, val, 100, 1ll << 31, &o->idle_ms);
 	} else if (strcmp(a, "--handshake-timeout") == 0) {
 		return parse_number(a, val, 100, 600000, &o->handshake_ms);
 	} else if (strcmp(a, "--log-level") == 0) {
@@ -480,6 +485,7 @@ main(int argc, char **argv)
 		.max_handshakes      = (size_t) o.max_handshakes,
 		.max_handshakes_peer = (size_t) o.max_handshakes_peer,
 		.handshake_ms        = (int) o.handshake_ms,
+		.idle_ms             = (int) o.idle_ms,
 		.max_request_items   = (size_t) o.max_request_items,
 		.max_objects         = (size_t) o.max_objects,
 		.max_objects_session = (size_t) o.max_objects_session,

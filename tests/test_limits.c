@@ -532,6 +532,71 @@ test_reply_backlog_limits(void **state)
 	stop(&m, c);
 }
 
+/* --idle-timeout: an authenticated client silent that long is closed; one
+ * with a request waiting is not idle. */
+static void
+test_idle_timeout(void **state)
+{
+	(void) state;
+	const char *const extra[] = { "--idle-timeout", "300", NULL };
+	h_managerd        m;
+	mgr_client       *idle, *waiting;
+	mgr_obj          *q;
+	start(&m, &idle, extra);
+	OK(h_connect(&m, &waiting));
+	OK(mgr_queue_new(waiting, 0, &q));
+	mgr_value v;
+	int64_t   t0 = h_now_ms();
+	ERR(MGR_EEMPTY, mgr_queue_get(q, &v, 1500)); // waits past 300 ms
+	assert_true(h_now_ms() - t0 >= 1400);
+	size_t n;
+	OK(mgr_queue_qsize(q, &n)); // still connected
+	// The idle one has been silent all along: gone.
+	assert_true(h_managerd_log_has(&m, "idle for longer than", 2000));
+	int64_t x;
+	ERR(MGR_ECONN, h_info_int(idle, "sessions", &x));
+	OK(mgr_obj_release(q));
+	mgr_disconnect(idle);
+	stop(&m, waiting);
+}
+
+/* Clients that drop in the middle of the handshake (after the Hello,
+ * after half an Auth) while others connect: the listener keeps
+ * accepting, and everyone who finishes the handshake is served. */
+static void
+test_drop_mid_handshake(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	for (int i = 0; i < 100; i++) {
+		int     fd = h_raw_connect(m.url);
+		uint8_t nonce[AUTH_NONCE_LEN];
+		assert_true(fd >= 0);
+		h_wire_hello(fd, nonce);
+		if (i % 2 == 1) {
+			uint8_t half[6] = { 0, 0, 0, 80, 0x08, 0x01 };
+			assert_int_equal(
+			    h_raw_send(fd, half, sizeof(half), 2000), 0);
+		}
+		close(fd);
+		if (i % 10 == 0) {
+			mgr_client *x;
+			OK(h_connect(&m, &x));
+			OK(h_info_int(x, "sessions", &(int64_t) { 0 }));
+			mgr_disconnect(x);
+		}
+	}
+	int64_t last;
+	assert_int_equal(
+	    h_info_await(c, "handshakes", NULL, 0, AWAIT_MS, &last), 0);
+	mgr_client *late;
+	OK(h_connect(&m, &late));
+	mgr_disconnect(late);
+	stop(&m, c);
+}
+
 int
 main(void)
 {
@@ -549,6 +614,8 @@ main(void)
 		cmocka_unit_test(test_item_limit),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_reply_backlog_limits),
+		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_drop_mid_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

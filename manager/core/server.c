@@ -70,6 +70,7 @@ server_new(server **srvp, const server_opts *opts)
 	srv->max_memory = opts->max_memory;
 	fconn_set_reply_limits(
 	    opts->max_pending_conn, opts->max_pending_total);
+	srv->idle_ms      = opts->idle_ms > 0 ? opts->idle_ms : 0;
 	srv->start_ms     = (uint64_t) clock_ms();
 	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);

@@ -57,10 +57,11 @@ typedef struct server {
 	int64_t mem_checked_us;      /* when */
 
 	/* connection limits (server_opts) */
-	size_t   max_connections;       /* sessions at once */
-	size_t   max_handshakes;        /* of them not yet authenticated */
-	size_t   max_handshakes_peer;   /* ... from one peer host or uid */
-	int      handshake_ms;          /* to authenticate, from the accept */
+	size_t   max_connections;     /* sessions at once */
+	size_t   max_handshakes;      /* of them not yet authenticated */
+	size_t   max_handshakes_peer; /* ... from one peer host or uid */
+	int      handshake_ms;        /* to authenticate, from the accept */
+	int      idle_ms; /* authenticated and silent this long: closed */
 	session *hs_oldest, *hs_newest; /* sessions in their handshake */
 	size_t   nhandshakes;
 	uint64_t connections_refused; /* over max_connections */
@@ -90,6 +91,7 @@ typedef struct server_opts {
 	size_t      max_handshakes;      /* 0: SERVER_MAX_HANDSHAKES */
 	size_t      max_handshakes_peer; /* 0: SERVER_MAX_HANDSHAKES_PEER */
 	int         handshake_ms;        /* 0: SERVER_HANDSHAKE_MS */
+	int         idle_ms;             /* 0: no idle timeout */
 	size_t      max_request_items;   /* 0: SERVER_MAX_REQUEST_ITEMS */
 	size_t      max_objects;         /* 0: SERVER_MAX_OBJECTS */
 	size_t      max_objects_session; /* 0: SERVER_MAX_OBJECTS_SESSION */

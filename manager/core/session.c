@@ -245,7 +245,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	// handshake, and the first request takes a chunk again.
 	arena_fini(&s->rxa);
 	s->state = SESSION_READY;
-	fconn_set_rx_timeout(s->fc, 0);
+	fconn_set_rx_timeout(s->fc, srv->idle_ms); // 0: none
 	fconn_set_rx_max(s->fc, srv->max_message);
 	pthread_mutex_lock(&srv->mtx);
 	handshake_unlist(s);
@@ -309,7 +309,13 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	srv->requests++;
 	int rv = dispatch(srv, s, rq);
 	gc_maybe(srv, false);
+	// --idle-timeout: the clock restarts with every request; a session
+	// with a request waiting (a long get) is not idle.
+	int idle = srv->idle_ms > 0 && s->nwaiters == 0 ? srv->idle_ms : 0;
 	pthread_mutex_unlock(&srv->mtx);
+	if (srv->idle_ms > 0) {
+		fconn_set_rx_timeout(s->fc, idle);
+	}
 	arena_reset(&s->rxa);
 	// A reply that can't be queued means the connection is going.
 	return rv == MGR_ECONN ? 0 : rv;
@@ -324,7 +330,9 @@ on_closed(void *arg, int err)
 	    : err == MGR_ECLOSED           ? "closed"
 	    : err == MGR_ETOOBIG
 	    ? "frame over the size limit (or unread replies over theirs)"
-	    : err == MGR_EPROTO    ? "protocol error"
+	    : err == MGR_EPROTO ? "protocol error"
+	    : err == MGR_ETIMEDOUT && s->state == SESSION_READY
+	    ? "idle for longer than --idle-timeout"
 	    : err == MGR_ETIMEDOUT ? "handshake timed out"
 	                           : mgr_strerror(err);
 	log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
