@@ -41,8 +41,12 @@ main(int argc, char **argv)
 	mgr_obj    *q;
 	CHECK(mgr_connect(&c, argv[2], NULL)); // key from MGR_AUTHKEY
 	if (strcmp(what, "serve") == 0) {
-		CHECK(mgr_queue_new(c, 0, &q));
-		CHECK(mgr_name_set(c, "queue", q));
+		// Get or create: if another server process named a queue
+		// first, this one serves that queue, not a second one.
+		mgr_obj *mine;
+		CHECK(mgr_queue_new(c, 0, &mine));
+		CHECK(mgr_name_setdefault(c, "queue", mine, &q));
+		CHECK(mgr_obj_release(mine));
 	} else {
 		CHECK(mgr_name_get(c, "queue", &q));
 		if (strcmp(what, "put") == 0) {

@@ -42,6 +42,13 @@ extern "C" {
 
 #define MGR_FOREVER ((int64_t) -1)
 
+/* This header's version (the build's version is read from here). */
+#define MGR_VERSION_MAJOR 0
+#define MGR_VERSION_MINOR 2
+#define MGR_VERSION_PATCH 0
+/* The library's version, "MAJOR.MINOR.PATCH" (static storage). */
+MGR_API const char *mgr_version(void);
+
 /* Error codes. 0 is success. */
 enum mgr_error {
 	MGR_OK = 0,
@@ -238,9 +245,11 @@ MGR_API uint64_t mgr_obj_id(mgr_obj *o);
 /* the client a proxy belongs to. */
 MGR_API mgr_client *mgr_obj_client(mgr_obj *o);
 
-/* Writes a token naming the object ("dict:17") into buf. Another process
- * connected to the same manager turns it back into a proxy with
- * mgr_attach. MGR_ETOOBIG if cap is too small (64 always suffices). */
+/* Writes a token naming the object ("dict:17:9f2c4e8a01b7d356": type, id
+ * and the object's secret) into buf. Another process connected to the
+ * same manager turns it back into a proxy with mgr_attach; the secret
+ * makes it a capability (an id alone gives MGR_ENOOBJ). MGR_ETOOBIG if
+ * cap is too small (64 always suffices). */
 MGR_API int mgr_obj_token(mgr_obj *o, char *buf, size_t cap);
 
 /* A new proxy (with its own reference) for the object a token names.
@@ -252,6 +261,16 @@ MGR_API int mgr_attach(mgr_client *client, const char *token, mgr_obj **o);
 MGR_API int mgr_name_set(mgr_client *client, const char *name, mgr_obj *o);
 MGR_API int mgr_name_get(mgr_client *client, const char *name, mgr_obj **o);
 MGR_API int mgr_name_del(mgr_client *client, const char *name);
+/* Binds name to candidate if the name is free, atomically, and gives in
+ * *out a new proxy (the caller's, mgr_obj_release) of whatever the name
+ * is bound to afterwards: candidate, or the object bound before. The way
+ * independent programs share one named object without a race (as
+ * Python's register()): each makes a candidate, calls this, releases its
+ * candidate and uses *out. */
+MGR_API int mgr_name_setdefault(
+    mgr_client *client, const char *name, mgr_obj *candidate, mgr_obj **out);
+/* The names, as a dict value {name: type name} (caller frees). */
+MGR_API int mgr_name_list(mgr_client *client, mgr_value *dict_value);
 
 /* Server statistics as a dict value (caller frees): "objects" (dict of
  * type name -> count), "objects_total", "sessions", "requests",

@@ -285,6 +285,11 @@ parse_args(int argc, char **argv, daemon_opts *o)
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(a, "--version") == 0) {
+			printf("managerd %d.%d.%d\n", MGR_VERSION_MAJOR,
+			    MGR_VERSION_MINOR, MGR_VERSION_PATCH);
+			return 0;
+		}
 		if (strcmp(a, "--authkey-file-insecure") == 0) {
 			o->keyfile_insecure = true;
 			continue;

@@ -127,3 +127,56 @@ mgr_info(mgr_client *c, mgr_value *dict_value)
 	}
 	return rv;
 }
+
+int
+mgr_name_setdefault(
+    mgr_client *c, const char *name, mgr_obj *candidate, mgr_obj **out)
+{
+	if (c == NULL || name == NULL || name[0] == '\0' || candidate == NULL
+	    || out == NULL) {
+		client_set_detail("name_setdefault needs a client, a name, a "
+		                  "candidate and somewhere to put the proxy");
+		return MGR_EINVAL;
+	}
+	if (candidate->client != c) {
+		client_set_detail("the candidate belongs to another client");
+		return MGR_EINVAL;
+	}
+	mgr_value v;
+	mgr_call  call = { .op = MGR__OP__OP_NAME_SETDEFAULT,
+		 .target       = candidate->id,
+		 .secret       = candidate->secret,
+		 .name         = name };
+	int       rv   = client_call(c, &call, &v);
+	return rv != 0 ? rv : take_ref(&v, out);
+}
+
+int
+mgr_name_list(mgr_client *c, mgr_value *dict_value)
+{
+	if (c == NULL || dict_value == NULL) {
+		return MGR_EINVAL;
+	}
+	mgr_call  call = { .op = MGR__OP__OP_NAME_LIST };
+	mgr_value v;
+	int       rv = client_call(c, &call, &v);
+	if (rv == 0 && v.kind != MGR_DICT) {
+		mgr_value_free(&v);
+		client_set_detail("the manager answered no dict");
+		return MGR_EPROTO;
+	}
+	if (rv == 0) {
+		*dict_value = v;
+	}
+	return rv;
+}
+
+#define MGR_STR2(x) #x
+#define MGR_STR(x)  MGR_STR2(x)
+
+const char *
+mgr_version(void)
+{
+	return MGR_STR(MGR_VERSION_MAJOR) "." MGR_STR(
+	    MGR_VERSION_MINOR) "." MGR_STR(MGR_VERSION_PATCH);
+}

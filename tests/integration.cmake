@@ -4,3 +4,6 @@
 foreach(t test_integration test_sharing)
   mgr_test(${t} ${t}.c integration_fixture.c ${HARNESS} LIBS mgr_static)
 endforeach()
+
+# Names shared by independent clients: get-or-create, the list, version.
+mgr_test(test_names test_names.c ${HARNESS} LIBS mgr_static)

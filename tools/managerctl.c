@@ -165,6 +165,10 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("managerctl %s\n", mgr_version());
+			return 0;
+		}
 		if (i + 1 >= argc) {
 			usage(stderr);
 			return 2;

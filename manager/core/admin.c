@@ -125,6 +125,65 @@ h_name_set(mctx *c)
 	return rv;
 }
 
+/* Binds the name to the target if it is free, atomically: the result is
+ * a reference to whatever the name is bound to afterwards (Python's
+ * register(): independent programs share one object this way). */
+static int
+h_name_setdefault(mctx *c)
+{
+	if (c->obj == NULL) {
+		return mctx_fail(
+		    c, MGR_EINVAL, "name_setdefault needs an object");
+	}
+	sval key, val = sv_ref(c->obj), *stored;
+	int  rv = name_key(c, &key);
+	if (rv == 0 && mctx_full(c, sdict_len(c->srv->names.dict))
+	    && sdict_get(c->srv->names.dict, &key) == NULL) {
+		rv = mctx_check_room(c, sdict_len(c->srv->names.dict), 1);
+	}
+	if (rv == 0) {
+		rv = sdict_setdefault(
+		    c->srv->names.dict, &key, &val, &stored);
+	}
+	if (rv == 0) {
+		c->res_borrowed = stored;
+	}
+	sv_free(&key); // left to us when the name was bound already
+	sv_free(&val);
+	return rv;
+}
+
+/* {name: type name} of every name. */
+static int
+h_name_list(mctx *c)
+{
+	sval   out;
+	size_t pos = 0;
+	sval  *k, *v;
+	int    rv = sv_new_dict(&out);
+	while (rv == 0 && sdict_next(c->srv->names.dict, &pos, &k, &v)) {
+		sval key, type;
+		if ((rv = sv_copy(&key, k)) != 0) {
+			break;
+		}
+		const char *tn = v->kind == SV_REF ? v->ref->type->name : "?";
+		if ((rv = sv_str(&type, SV_STR, tn, strlen(tn))) != 0) {
+			sv_free(&key);
+			break;
+		}
+		if ((rv = sdict_set(out.dict, &key, &type)) != 0) {
+			sv_free(&key);
+			sv_free(&type);
+		}
+	}
+	if (rv != 0) {
+		sv_free(&out);
+		return mctx_fail(c, rv, "cannot list the names");
+	}
+	c->res = out;
+	return 0;
+}
+
 static int
 h_name_get(mctx *c)
 {
@@ -282,6 +341,9 @@ const mop admin_ops[] = {
 	{ MGR__OP__OP_NAME_SET, 0, 0, 0, MOP_WRITE | MOP_ADMIN | MOP_GROWS,
 	    h_name_set },
 	{ MGR__OP__OP_NAME_GET, 0, 0, 0, MOP_ADMIN, h_name_get },
+	{ MGR__OP__OP_NAME_SETDEFAULT, 0, 0, 0,
+	    MOP_WRITE | MOP_ADMIN | MOP_GROWS, h_name_setdefault },
+	{ MGR__OP__OP_NAME_LIST, 0, 0, 0, MOP_ADMIN, h_name_list },
 	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
 	{ MGR__OP__OP_INFO, 0, 0, 0, MOP_ADMIN, h_info },
 	{ 0 },
