@@ -3,6 +3,7 @@
  * with a random key. It lives until mgr_server_shutdown, or until this
  * process dies: it holds the read end of a "lifeline" pipe whose only write
  * end is ours (close-on-exec, so no other child inherits it). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,31 +40,80 @@ is_exec(const char *p)
 	return p != NULL && p[0] != '\0' && access(p, X_OK) == 0;
 }
 
-/* managerd from opts, MGR_MANAGERD, next to this binary, the build tree,
- * or PATH (NULL: let posix_spawnp search). */
+/* dir/name into buf (cap bytes), if it is an executable there. */
+static const char *
+exec_in(
+    const char *dir, size_t dirlen, const char *name, char *buf, size_t cap)
+{
+	if (dirlen + 1 + strlen(name) + 1 > cap) {
+		return NULL;
+	}
+	memcpy(buf, dir, dirlen);
+	buf[dirlen] = '/';
+	strcpy(buf + dirlen + 1, name);
+	return is_exec(buf) ? buf : NULL;
+}
+
+/* managerd: opts.managerd, $MGR_MANAGERD, next to the running program or
+ * one directory up from it (a build tree's examples/ and tests/), in the
+ * bin/ beside the lib/ libmgr.so was loaded from, in the bin/ of the
+ * prefix libmgr was installed to, or NULL (then PATH). No build-tree path
+ * is compiled in. */
 static const char *
 find_managerd(const mgr_opts *opts, char *buf, size_t cap)
 {
+	const char *found;
 	if (opts != NULL && is_exec(opts->managerd)) {
 		return opts->managerd;
 	}
 	if (is_exec(getenv("MGR_MANAGERD"))) {
 		return getenv("MGR_MANAGERD");
 	}
-	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	char    exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
-		buf[n]      = '\0';
-		char *slash = strrchr(buf, '/');
-		if (slash != NULL && (size_t) (slash - buf) + 10 < cap) {
-			strcpy(slash + 1, "managerd");
-			if (is_exec(buf)) {
-				return buf;
+		exe[n]      = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			if ((found = exec_in(exe, (size_t) (slash - exe),
+			         "managerd", buf, cap))
+			    != NULL) {
+				return found;
+			}
+			*slash   = '\0';
+			char *up = strrchr(exe, '/');
+			if (up != NULL
+			    && (found = exec_in(exe, (size_t) (up - exe),
+			            "managerd", buf, cap))
+			        != NULL) {
+				return found;
 			}
 		}
 	}
-#ifdef MGR_BUILD_MANAGERD
-	if (is_exec(MGR_BUILD_MANAGERD)) {
-		return MGR_BUILD_MANAGERD;
+	Dl_info di;
+	if (dladdr((void *) find_managerd, &di) != 0
+	    && di.dli_fname != NULL) {
+		char lib[PATH_MAX];
+		snprintf(lib, sizeof(lib), "%s", di.dli_fname);
+		char *slash = strrchr(lib, '/');
+		if (slash != NULL) {
+			*slash   = '\0'; // .../lib
+			char *up = strrchr(lib, '/');
+			if (up != NULL) {
+				char bin[PATH_MAX];
+				snprintf(bin, sizeof(bin), "%.*s/bin",
+				    (int) (up - lib), lib);
+				if ((found = exec_in(bin, strlen(bin),
+				         "managerd", buf, cap))
+				    != NULL) {
+					return found;
+				}
+			}
+		}
+	}
+#ifdef MGR_INSTALL_MANAGERD
+	if (is_exec(MGR_INSTALL_MANAGERD)) {
+		return MGR_INSTALL_MANAGERD;
 	}
 #endif
 	return NULL;

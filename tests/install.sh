@@ -1,0 +1,88 @@
+#!/bin/sh
+# cmake --install into a temporary prefix, then use the installed copy as
+# a user would, with nothing of the build tree reachable (no MGR_MANAGERD,
+# no build path on PATH or compiled in): the files are there, the
+# installed programs start without LD_LIBRARY_PATH, and a small program
+# builds and runs against the install three ways: plain -lmgr,
+# pkg-config (shared, and --static into a static program), find_package.
+#   install.sh BUILD_DIR
+set -eu
+build=$(cd "$1" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mgr-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+p="$tmp/prefix"
+cmake --install "$build" --prefix "$p" >"$tmp/install.log"
+
+for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
+    bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
+    lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake; do
+	[ -e "$p/$f" ] || { echo "missing: $f"; exit 1; }
+done
+soname=$(readelf -d "$p/lib/libmgr.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libmgr.so.0 ] || { echo "soname: $soname"; exit 1; }
+if strings "$p/lib/libmgr.so" "$p/lib/libmgr.a" | grep -q -e "$build" -e "$src"; then
+	echo "the installed library names a path of the build"; exit 1
+fi
+
+# The environment of a user: the installed bin/ on PATH, nothing else.
+run() { env -i HOME="$tmp" PATH="$p/bin:/usr/bin:/bin" "$@"; }
+run managerctl --version | grep -q "^managerctl [0-9]" || { echo "managerctl --version"; exit 1; }
+run managerd --version | grep -q "^managerd [0-9]" || { echo "managerd --version"; exit 1; }
+
+cat >"$tmp/prog.c" <<'EOC'
+#include <mgr.h>
+#include <stdio.h>
+
+int
+main(void)
+{
+	mgr_server *s;
+	mgr_client *c;
+	mgr_obj    *d;
+	mgr_value   v;
+	char        buf[64];
+	if (mgr_server_start(&s, NULL) != 0 || mgr_server_connect(s, &c) != 0
+	    || mgr_dict_new(c, &d) != 0
+	    || mgr_dict_set(d, mgr_str("k"), mgr_int(42)) != 0
+	    || mgr_dict_get(d, mgr_str("k"), &v) != 0) {
+		fprintf(stderr, "prog: %s\n", mgr_errdetail());
+		return 1;
+	}
+	mgr_value_repr(&v, buf, sizeof(buf));
+	printf("%s %s\n", mgr_version(), buf);
+	mgr_value_free(&v);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	mgr_server_shutdown(s);
+	return 0;
+}
+EOC
+check() { # name, program: it runs and prints the value
+	out=$(run "$2") || { echo "$1: $out"; exit 1; }
+	case "$out" in *" 42") echo "$1: $out" ;; *) echo "$1: $out"; exit 1 ;; esac
+}
+# 1. plain -lmgr (an rpath, as one would, or LD_LIBRARY_PATH)
+cc "$tmp/prog.c" -I"$p/include" -L"$p/lib" -lmgr -Wl,-rpath,"$p/lib" -o "$tmp/plain"
+check "plain -lmgr" "$tmp/plain"
+# 2. pkg-config, shared and static
+pc() { PKG_CONFIG_PATH="$p/lib/pkgconfig" pkg-config "$@"; }
+cc "$tmp/prog.c" $(pc --cflags --libs mgr) -Wl,-rpath,"$p/lib" -o "$tmp/pkgconf"
+check "pkg-config" "$tmp/pkgconf"
+cc -static "$tmp/prog.c" $(pc --static --cflags --libs mgr) -o "$tmp/static" 2>"$tmp/static.log" ||
+	{ cat "$tmp/static.log"; exit 1; }
+check "pkg-config --static" "$tmp/static"
+# 3. find_package
+mkdir -p "$tmp/proj"
+cp "$tmp/prog.c" "$tmp/proj/"
+cat >"$tmp/proj/CMakeLists.txt" <<'EOC'
+cmake_minimum_required(VERSION 3.18)
+project(user C)
+find_package(mgr CONFIG REQUIRED)
+add_executable(prog prog.c)
+target_link_libraries(prog PRIVATE mgr::mgr)
+EOC
+cmake -S "$tmp/proj" -B "$tmp/proj/b" -DCMAKE_PREFIX_PATH="$p" >"$tmp/proj.log" 2>&1 &&
+	cmake --build "$tmp/proj/b" >>"$tmp/proj.log" 2>&1 || { cat "$tmp/proj.log"; exit 1; }
+check "find_package" "$tmp/proj/b/prog"
+echo "install: all good"
