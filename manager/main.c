@@ -397,7 +397,7 @@ listen_all(server *srv, const daemon_opts *o)
 		int rv = server_listen(srv, o->urls[i], bound, sizeof(bound));
 		if (rv != 0) {
 			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
-			    o->urls[i], mgr_strerror(rv));
+			    o->urls[i], bound[0] ? bound : mgr_strerror(rv));
 			if (ready != NULL) {
 				fclose(ready);
 			}

@@ -164,7 +164,26 @@ obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 		return MGR_EINVAL;
 	}
 	if (types != 0 && !(types & (1u << o->type))) {
-		client_set_detail("a %s proxy has no such operation",
+		// "dict_get is an operation of a dict, not of a queue"
+		const ProtobufCEnumValue *v
+		    = protobuf_c_enum_descriptor_get_value(
+		        &mgr__op__descriptor, (int) op);
+		char name[64] = "this";
+		if (v != NULL) {
+			size_t k = 0;
+			for (const char *p = v->name + 3; *p && k < 63; p++) {
+				name[k++] = (char) (*p >= 'A' && *p <= 'Z'
+				        ? *p - 'A' + 'a'
+				        : *p);
+			}
+			name[k] = '\0';
+		}
+		int want = 0;
+		while (want < 32 && !(types & (1u << want))) {
+			want++;
+		}
+		client_set_detail("%s is an operation of a %s, not of a %s",
+		    name, obj_type_name((Mgr__ObjType) want),
 		    obj_type_name(o->type));
 		return MGR_ETYPE;
 	}

@@ -284,7 +284,13 @@ spawn_managerd(mgr_server *s, const mgr_opts *opts, const char *managerd,
 	close(ready[1]);
 	close(life[0]);
 	if (rv != 0) {
-		client_set_detail("cannot start managerd: %s", strerror(rv));
+		client_set_detail(managerd != NULL
+		        ? "cannot start managerd (%s): %s"
+		        : "managerd not found (looked at opts.managerd, "
+		          "$MGR_MANAGERD, beside and above the program, "
+		          "beside "
+		          "libmgr's lib/, the install prefix and PATH): %s%s",
+		    managerd != NULL ? managerd : "", strerror(rv));
 		close(ready[0]);
 		close(life[1]);
 		return MGR_ECONN;

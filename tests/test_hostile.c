@@ -179,6 +179,13 @@ test_details(void **state)
 	memcpy(tok, "list", 4); // "dict:N" -> "list:N"
 	ERR(MGR_ENOOBJ, mgr_attach(C, tok, &x));
 	assert_non_null(strstr(mgr_errdetail(), "is a dict"));
+	// A call on a proxy of another type names the operation and both.
+	mgr_value got;
+	ERR(MGR_ETYPE, mgr_list_append(d, mgr_int(1)));
+	assert_string_equal(mgr_errdetail(),
+	    "list_append is an operation of a list, not of a dict");
+	ERR(MGR_ETYPE, mgr_queue_get(d, &got, 0));
+	assert_non_null(strstr(mgr_errdetail(), "queue_get"));
 	mgr_client *c2;
 	OK(h_connect(&M, &c2));
 	mgr_obj *d2;

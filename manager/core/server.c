@@ -121,6 +121,7 @@ server_listen(server *srv, const char *url, char *bound, size_t cap)
 	l->srv = srv;
 	if ((rv = sock_listen(url, &fd, bound, cap, why, sizeof(why))) != 0) {
 		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, why);
+		snprintf(bound, cap, "%s", why);
 		free(l);
 		return rv;
 	}

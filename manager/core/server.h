@@ -131,8 +131,8 @@ typedef struct server_opts {
 
 int server_new(server **srvp, const server_opts *opts);
 /* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
- * resolved) goes to bound (cap bytes). MGR_EINVAL for a bad URL, MGR_ECONN
- * when it can't bind (in use, no permission). */
+ * resolved) goes to bound (cap bytes), or on failure why not. MGR_EINVAL
+ * for a bad URL, MGR_ECONN when it can't bind (in use, no permission). */
 int server_listen(server *srv, const char *url, char *bound, size_t cap);
 /* Stops listening, closes every session, frees every object and srv. */
 void server_free(server *srv);
