@@ -1,5 +1,5 @@
-/* managerctl against a real managerd: ping, info, show, unname, and its
- * errors (wrong key, unknown name, usage). */
+/* managerctl against a real managerd: every command, its output and its
+ * exit status (0 ok, 1 the manager's error, 2 usage, 3 cannot connect). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,10 @@
 
 #include "harness.h"
 
+/* Runs managerctl with args (NULL-terminated) under key; its stdout and
+ * stderr in out. */
 static int
-ctl(const h_managerd *m, const char *key, const char *cmd, const char *arg,
+ctl_args(const h_managerd *m, const char *key, const char *const *args,
     char *out, size_t cap)
 {
 	char exe[512], url[600], keyenv[128];
@@ -20,10 +22,35 @@ ctl(const h_managerd *m, const char *key, const char *cmd, const char *arg,
 	    exe, sizeof(exe), "%s/../tools/managerctl", MGR_EXAMPLES_DIR);
 	snprintf(url, sizeof(url), "MGR_URL=%s", m->url);
 	snprintf(keyenv, sizeof(keyenv), "MGR_AUTHKEY=%s", key);
-	char *argv[] = { "managerctl", (char *) cmd, (char *) arg, NULL };
+	char *argv[12] = { "managerctl" };
+	for (size_t i = 0; args[i] != NULL && i + 2 < 12; i++) {
+		argv[i + 1] = (char *) args[i];
+	}
 	const char *env[] = { url, keyenv, NULL };
 	return h_run(exe, argv, env, H_ERR_TO_OUT, 10000, out, cap);
 }
+
+static int
+ctl(const h_managerd *m, const char *key, const char *cmd, const char *arg,
+    char *out, size_t cap)
+{
+	const char *args[] = { cmd, arg, NULL };
+	return ctl_args(m, key, args, out, cap);
+}
+
+/* managerctl ARGS... exits with status and prints expect exactly. */
+#define CTL(m, status, expect, ...)                                          \
+	do {                                                                 \
+		const char *args_[] = { __VA_ARGS__, NULL };                 \
+		char        out_[4096];                                      \
+		int st_ = ctl_args(m, (m)->key, args_, out_, sizeof(out_));  \
+		if (st_ != (status) || strcmp(out_, expect) != 0) {          \
+			fail_msg(                                            \
+			    "managerctl %s ...: status %d, output '%s'; "    \
+			    "expected %d, '%s'",                             \
+			    args_[0], st_, out_, status, expect);            \
+		}                                                            \
+	} while (0)
 
 static void
 test_managerctl(void **state)
@@ -57,7 +84,7 @@ test_managerctl(void **state)
 	assert_int_equal(
 	    ctl(&m, m.key, "show", "results", out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "MGR_EKEY"));
-	assert_int_equal(ctl(&m, "wrong", "ping", NULL, out, sizeof(out)), 1);
+	assert_int_equal(ctl(&m, "wrong", "ping", NULL, out, sizeof(out)), 3);
 	assert_non_null(strstr(out, "MGR_EAUTH"));
 	assert_int_equal(
 	    ctl(&m, m.key, "frobnicate", NULL, out, sizeof(out)), 2);
@@ -69,11 +96,122 @@ test_managerctl(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+static void
+test_managerctl_commands(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	mgr_obj    *o[5];
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	assert_int_equal(h_connect(&m, &c), 0);
+	assert_int_equal(mgr_dict_new(c, &o[0]), 0);
+	assert_int_equal(mgr_list_new(c, &o[1]), 0);
+	assert_int_equal(mgr_queue_new(c, 1, &o[2]), 0);
+	assert_int_equal(mgr_ns_new(c, &o[3]), 0);
+	assert_int_equal(mgr_scalar_new(c, 'i', mgr_int(3), &o[4]), 0);
+	const char *names[] = { "d", "l", "q", "n", "s" };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(mgr_name_set(c, names[i], o[i]), 0);
+	}
+	assert_int_equal(mgr_list_append(o[1], mgr_str("x")), 0);
+
+	// dict: set, get, incr, del, and the values land in the manager.
+	CTL(&m, 0, "", "set", "d", "'a'", "[1, 'x', (2,), None]");
+	CTL(&m, 0, "[1, 'x', (2,), None]\n", "get", "d", "'a'");
+	CTL(&m, 0, "1\n", "incr", "d", "'n'");
+	CTL(&m, 0, "3.5\n", "incr", "d", "'n'", "2.5");
+	CTL(&m, 0, "{'a': [1, 'x', (2,), None], 'n': 3.5}\n", "get", "d");
+	mgr_value v;
+	assert_int_equal(mgr_dict_get(o[0], mgr_str("n"), &v), 0);
+	assert_true(v.kind == MGR_FLOAT && v.f == 3.5);
+	CTL(&m, 0, "", "del", "d", "'a'");
+	CTL(&m, 1,
+	    "managerctl: d: MGR_EKEY: no such key, attribute or name ('a')\n",
+	    "get", "d", "'a'");
+	// list: indexes, negative after --.
+	CTL(&m, 0, "", "set", "l", "0", "b'\\x00'");
+	CTL(&m, 0, "b'\\x00'\n", "get", "l", "--", "-1");
+	CTL(&m, 1,
+	    "managerctl: l: MGR_EINDEX: index out of range (list index out "
+	    "of "
+	    "range)\n",
+	    "get", "l", "5");
+	CTL(&m, 0, "", "del", "l", "0");
+	CTL(&m, 0, "[]\n", "get", "l");
+	// namespace: bare or quoted attribute names.
+	CTL(&m, 0, "", "set", "n", "x", "{'k': True}");
+	CTL(&m, 0, "{'k': True}\n", "get", "n", "'x'");
+	CTL(&m, 0, "", "del", "n", "x");
+	// scalar: no key.
+	CTL(&m, 0, "", "set", "s", "10");
+	CTL(&m, 0, "15\n", "incr", "s", "5");
+	CTL(&m, 0, "15\n", "get", "s");
+	// queue (maxsize 1): put, a full put, take, an empty take.
+	CTL(&m, 0, "", "put", "q", "'job'");
+	CTL(&m, 1, "managerctl: q: MGR_EFULL: queue full\n", "put", "q", "1",
+	    "--timeout", "0.05");
+	CTL(&m, 0, "'job'\n", "take", "q");
+	CTL(&m, 1,
+	    "managerctl: q: MGR_EEMPTY: queue empty (queue.Empty: the queue "
+	    "is "
+	    "empty)\n",
+	    "take", "q");
+	CTL(&m, 0,
+	    "dict              1  d\n"
+	    "list              0  l\n"
+	    "namespace         0  n\n"
+	    "queue             0  q\n"
+	    "scalar            -  s\n",
+	    "ls");
+	CTL(&m, 0, "", "del", "d");
+	CTL(&m, 1,
+	    "managerctl: d: MGR_EKEY: no such key, attribute or name (no "
+	    "object named 'd')\n",
+	    "get", "d");
+
+	// Usage errors say what is wrong, and send nothing.
+	CTL(&m, 2,
+	    "managerctl: VALUE 'open is not a Python literal: unterminated "
+	    "string at offset 5\n",
+	    "put", "q", "'open");
+	CTL(&m, 2, "managerctl: s is a scalar: it has no items\n", "get", "s",
+	    "1");
+	CTL(&m, 2, "managerctl: q is a queue: set does not apply\n", "set",
+	    "q", "1", "2");
+	CTL(&m, 2,
+	    "managerctl: INDEX 'a' is not an integer (managerctl --help "
+	    "lists "
+	    "the commands)\n",
+	    "get", "l", "'a'");
+	CTL(&m, 2,
+	    "managerctl: too many arguments for take (managerctl --help "
+	    "lists "
+	    "the commands)\n",
+	    "take", "q", "x");
+	CTL(&m, 2,
+	    "managerctl: unknown option --frob (managerctl --help lists the "
+	    "commands)\n",
+	    "--frob", "ls");
+	assert_int_equal(mgr_queue_qsize(o[2], &(size_t) { 0 }), 0);
+
+	for (int i = 0; i < 5; i++) {
+		mgr_obj_release(o[i]);
+	}
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&m), 0);
+	// A manager that is gone: 3.
+	char out[512];
+	assert_int_equal(ctl(&m, m.key, "ping", NULL, out, sizeof(out)), 3);
+	assert_non_null(strstr(out, "MGR_ECONN"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_managerctl),
+		cmocka_unit_test(test_managerctl_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,38 +1,72 @@
-/* managerctl: the command-line client of a manager.
- *
- *   managerctl [--url URL] [--authkey-file F] COMMAND [ARG]
- *     ping          check that the manager answers (and the key is right)
- *     info          the manager's statistics
- *     show NAME     the contents of the object named NAME
- *     unname NAME   remove the name NAME (the object goes when unused)
+/* managerctl: the command-line client of a manager (usage() lists the
+ * commands). Values on the command line and in the output are Python
+ * literals (tools/literal.c reads them, mgr_value_repr prints them).
  *
  * URL defaults to $MGR_URL; the key comes from --authkey-file (its bytes
  * less one trailing newline) or $MGR_AUTHKEY. Exit status: 0, 1 for an
- * error of the manager or the connection, 2 for a usage error. */
+ * error from the manager, 2 for a usage error, 3 when it cannot connect
+ * or authenticate. */
+#include <errno.h>
 #include <mgr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "literal.h"
+
+enum { EXIT_MANAGER = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: managerctl [--url URL] [--authkey-file F] "
-	    "ping|info|show NAME|unname NAME\n");
+	    "usage: managerctl [--url URL] [--authkey-file F] COMMAND "
+	    "[ARG...]\n"
+	    "  ping                      round-trip time to the manager\n"
+	    "  info                      the manager's statistics\n"
+	    "  ls                        names, with type and size\n"
+	    "  show NAME                 type and contents of an object\n"
+	    "  get NAME [KEY|INDEX]      contents, or one item or attribute\n"
+	    "  set NAME KEY VALUE        d[KEY] = VALUE (list, array: "
+	    "INDEX;\n"
+	    "                            namespace: attribute)\n"
+	    "  set NAME VALUE            a scalar's value\n"
+	    "  incr NAME KEY [DELTA]     d[KEY] += DELTA (default 1)\n"
+	    "  incr NAME [DELTA]         a scalar += DELTA\n"
+	    "  put NAME VALUE            put on a queue\n"
+	    "  take NAME                 get from a queue\n"
+	    "  del NAME [KEY|INDEX]      remove a name, or one item\n"
+	    "  unname NAME               remove a name\n"
+	    "options: --timeout S (put, take: wait up to S seconds; default\n"
+	    "  no wait), --help, --version. VALUE, KEY and DELTA are Python\n"
+	    "  literals: 'a' 1 2.5 None True (1, 2) [1, 'x'] {'k': 1} "
+	    "b'\\x00'\n"
+	    "environment: MGR_URL, MGR_AUTHKEY. exit status: 0 ok, 1 error\n"
+	    "  from the manager, 2 usage, 3 cannot connect or "
+	    "authenticate\n");
 }
 
 static int
 fail(const char *what, int rv)
 {
 	fprintf(stderr, "managerctl: %s: %s", what, mgr_strerror(rv));
-	if (mgr_errdetail()[0] != '\0') {
-		fprintf(stderr, " (%s)", mgr_errdetail());
+	// The detail, unless it only repeats the code's text.
+	const char *detail = mgr_errdetail();
+	if (detail[0] != '\0' && strstr(detail, mgr_strerror(rv)) == NULL) {
+		fprintf(stderr, " (%s)", detail);
 	}
 	fprintf(stderr, "\n");
-	return 1;
+	return EXIT_MANAGER;
+}
+
+static int
+usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "managerctl: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, " (managerctl --help lists the commands)\n");
+	return EXIT_USAGE;
 }
 
 /* Prints v's repr, growing the buffer as needed. */
@@ -112,119 +146,521 @@ contents_label(mgr_obj *o)
 	    : "locked ";
 }
 
-/* Runs cmd (with its argument) on c: the exit status. */
-static int
-run(mgr_client *c, const char *cmd, const char *arg)
+static bool
+is_type(mgr_obj *o, const char *t)
 {
-	int rv;
-	int status = 0;
-	if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "info") == 0) {
-		mgr_value info;
-		int64_t   t0 = clock_us();
-		rv           = mgr_info(c, &info);
-		int64_t t1   = clock_us();
-		if (rv != 0) {
-			status = fail(cmd, rv);
-		} else if (strcmp(cmd, "ping") == 0) {
-			printf("ok (%lld us)\n", (long long) (t1 - t0));
-		} else {
-			status = print_value(&info);
-		}
-		if (rv == 0) {
-			mgr_value_free(&info);
-		}
-	} else if (strcmp(cmd, "show") == 0) {
-		mgr_obj  *obj;
-		mgr_value v;
-		if ((rv = mgr_name_get(c, arg, &obj)) != 0) {
-			status = fail(arg, rv);
-		} else {
-			if ((rv = contents(obj, &v)) != 0) {
-				status = fail(arg, rv);
-			} else {
-				printf("%s %s: %s", mgr_obj_type(obj), arg,
-				    contents_label(obj));
-				status = print_value(&v);
-				mgr_value_free(&v);
-			}
-			mgr_obj_release(obj);
-		}
-	} else if ((rv = mgr_name_del(c, arg)) != 0) {
-		status = fail(arg, rv);
+	return strcmp(mgr_obj_type(o), t) == 0;
+}
+
+/* arg read as a Python literal into *v (mgr_value_free), or a usage error
+ * saying why. */
+static int
+parse_arg(const char *what, const char *arg, mgr_value *v)
+{
+	char why[200];
+	if (literal_parse(arg, v, why, sizeof(why)) != 0) {
+		fprintf(stderr,
+		    "managerctl: %s %s is not a Python literal: %s\n", what,
+		    arg, why);
+		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* An index for a list or array: a literal int. */
+static int
+parse_index(const char *arg, int64_t *i)
+{
+	mgr_value v;
+	int       st = parse_arg("INDEX", arg, &v);
+	if (st != 0) {
+		return st;
+	}
+	bool ok = v.kind == MGR_INT;
+	*i      = ok ? v.i : 0;
+	mgr_value_free(&v);
+	return ok ? 0 : usage_error("INDEX %s is not an integer", arg);
+}
+
+/* A namespace attribute: a bare name, or a quoted literal str. */
+static const char *
+attr_name(const char *arg, mgr_value *v)
+{
+	*v = mgr_none();
+	if ((arg[0] == '\'' || arg[0] == '"')
+	    && literal_parse(arg, v, NULL, 0) == 0 && v->kind == MGR_STR) {
+		return v->s;
+	}
+	mgr_value_free(v);
+	return arg;
+}
+
+/* Prints the result of rv (a call that filled *v) and frees it. */
+static int
+print_result(const char *what, int rv, mgr_value *v)
+{
+	if (rv != 0) {
+		return fail(what, rv);
+	}
+	int st = print_value(v);
+	mgr_value_free(v);
+	return st;
+}
+
+typedef struct {
+	mgr_client  *c;
+	const char  *cmd;
+	const char **args; // after the command
+	int          nargs;
+	int64_t      timeout; // ms, for put and take
+} cmd_ctx;
+
+static int
+cmd_ping(cmd_ctx *x)
+{
+	mgr_value info;
+	int64_t   t0 = clock_us();
+	int       rv = mgr_info(x->c, &info);
+	int64_t   t1 = clock_us();
+	if (rv != 0) {
+		return fail("ping", rv);
+	}
+	mgr_value_free(&info);
+	printf("ok (%lld us)\n", (long long) (t1 - t0));
+	return 0;
+}
+
+static int
+cmd_info(cmd_ctx *x)
+{
+	mgr_value info;
+	return print_result("info", mgr_info(x->c, &info), &info);
+}
+
+/* The size ls shows: elements of a container, items queued, else -1. */
+static long long
+obj_size(mgr_obj *o)
+{
+	size_t    n  = 0;
+	int       rv = MGR_ETYPE;
+	mgr_value items;
+	if (is_type(o, "dict")) {
+		rv = mgr_dict_len(o, &n);
+	} else if (is_type(o, "list")) {
+		rv = mgr_list_len(o, &n);
+	} else if (is_type(o, "array")) {
+		rv = mgr_array_len(o, &n);
+	} else if (is_type(o, "queue")) {
+		rv = mgr_queue_qsize(o, &n);
+	} else if (is_type(o, "namespace")
+	    && (rv = mgr_ns_items(o, &items)) == 0) {
+		n = items.len;
+		mgr_value_free(&items);
+	}
+	return rv == 0 ? (long long) n : -1;
+}
+
+static int
+cmp_str_value(const void *a, const void *b)
+{
+	const mgr_value *x = *(const mgr_value *const *) a;
+	const mgr_value *y = *(const mgr_value *const *) b;
+	return strcmp(x->s, y->s);
+}
+
+static int
+cmd_ls(cmd_ctx *x)
+{
+	mgr_value names;
+	int       rv = mgr_name_list(x->c, &names);
+	if (rv != 0) {
+		return fail("ls", rv);
+	}
+	// Sorted by name, as ls does, so that output is stable.
+	const mgr_value **keys = calloc(names.len + 1, sizeof(*keys));
+	if (keys == NULL) {
+		mgr_value_free(&names);
+		return fail("ls", MGR_ENOMEM);
+	}
+	for (size_t i = 0; i < names.len; i++) {
+		keys[i] = &names.pairs[2 * i];
+	}
+	qsort(keys, names.len, sizeof(*keys), cmp_str_value);
+	int status = 0;
+	for (size_t i = 0; i < names.len; i++) {
+		const char *name = keys[i]->s;
+		const char *type = keys[i][1].s;
+		mgr_obj    *o;
+		long long   size = -1;
+		// A name removed since the listing is simply not shown.
+		if ((rv = mgr_name_get(x->c, name, &o)) == 0) {
+			size = obj_size(o);
+			mgr_obj_release(o);
+		} else if (rv != MGR_EKEY) {
+			status = fail(name, rv);
+			break;
+		} else {
+			continue;
+		}
+		if (size >= 0) {
+			printf("%-10s %8lld  %s\n", type, size, name);
+		} else {
+			printf("%-10s %8s  %s\n", type, "-", name);
+		}
+	}
+	free(keys);
+	mgr_value_free(&names);
 	return status;
+}
+
+static int
+cmd_show(cmd_ctx *x)
+{
+	mgr_obj    *o;
+	mgr_value   v;
+	const char *name = x->args[0];
+	int         rv   = mgr_name_get(x->c, name, &o);
+	if (rv != 0) {
+		return fail(name, rv);
+	}
+	int status;
+	if ((rv = contents(o, &v)) != 0) {
+		status = fail(name, rv);
+	} else {
+		printf("%s %s: %s", mgr_obj_type(o), name, contents_label(o));
+		status = print_value(&v);
+		mgr_value_free(&v);
+	}
+	mgr_obj_release(o);
+	return status;
+}
+
+/* One item or attribute of o. */
+static int
+get_item(mgr_obj *o, const char *name, const char *arg)
+{
+	mgr_value v, key;
+	int64_t   i;
+	int       st;
+	if (is_type(o, "dict")) {
+		if ((st = parse_arg("KEY", arg, &key)) != 0) {
+			return st;
+		}
+		st = print_result(name, mgr_dict_get(o, key, &v), &v);
+		mgr_value_free(&key);
+		return st;
+	}
+	if (is_type(o, "list") || is_type(o, "array")) {
+		if ((st = parse_index(arg, &i)) != 0) {
+			return st;
+		}
+		return print_result(name,
+		    is_type(o, "list") ? mgr_list_get(o, i, &v)
+		                       : mgr_array_get(o, i, &v),
+		    &v);
+	}
+	if (is_type(o, "namespace")) {
+		const char *attr = attr_name(arg, &key);
+		st = print_result(name, mgr_ns_get(o, attr, &v), &v);
+		mgr_value_free(&key);
+		return st;
+	}
+	fprintf(stderr, "managerctl: %s is a %s: it has no items\n", name,
+	    mgr_obj_type(o));
+	return EXIT_USAGE;
+}
+
+static int
+cmd_get(cmd_ctx *x)
+{
+	mgr_obj  *o;
+	mgr_value v;
+	int       rv = mgr_name_get(x->c, x->args[0], &o);
+	if (rv != 0) {
+		return fail(x->args[0], rv);
+	}
+	int st = x->nargs == 1 ? print_result(x->args[0], contents(o, &v), &v)
+	                       : get_item(o, x->args[0], x->args[1]);
+	mgr_obj_release(o);
+	return st;
+}
+
+/* set, incr and del on one object; the literal arguments are parsed
+ * before anything is sent. */
+static int
+change(cmd_ctx *x, mgr_obj *o)
+{
+	const char *name    = x->args[0];
+	bool        scalar  = is_type(o, "scalar");
+	bool        indexed = is_type(o, "list") || is_type(o, "array");
+	bool        ns      = is_type(o, "namespace");
+	bool        is_set  = strcmp(x->cmd, "set") == 0;
+	bool        is_incr = strcmp(x->cmd, "incr") == 0;
+	// Scalars take no KEY: set NAME VALUE, incr NAME [DELTA].
+	int nkey = scalar ? 0 : 1;
+	int nval = x->nargs - 1 - nkey;
+	if (!scalar && !is_type(o, "dict") && !indexed && !ns) {
+		fprintf(stderr, "managerctl: %s is a %s: %s does not apply\n",
+		    name, mgr_obj_type(o), x->cmd);
+		return EXIT_USAGE;
+	}
+	if ((is_set && nval != 1) || (is_incr && nval > 1)
+	    || (!is_set && !is_incr && (scalar || nval != 0))
+	    || (is_incr && (indexed || ns)) || nval < 0) {
+		return usage_error(
+		    "wrong arguments for %s on this object", x->cmd);
+	}
+	mgr_value key = mgr_none(), val = mgr_int(1), attr_v, out;
+	int64_t   i  = 0;
+	int       st = 0;
+	if (nkey == 1 && indexed) {
+		st = parse_index(x->args[1], &i);
+	} else if (nkey == 1 && !ns) {
+		st = parse_arg("KEY", x->args[1], &key);
+	}
+	if (st == 0 && nval == 1) {
+		st = parse_arg(
+		    is_set ? "VALUE" : "DELTA", x->args[1 + nkey], &val);
+	}
+	if (st != 0) {
+		mgr_value_free(&key);
+		return st;
+	}
+	const char *attr = ns ? attr_name(x->args[1], &attr_v) : NULL;
+	int         rv;
+	if (is_incr) {
+		rv = scalar ? mgr_scalar_add(o, val, &out)
+		            : mgr_dict_incr(o, key, val, &out);
+		st = print_result(name, rv, &out);
+	} else if (is_set) {
+		rv = scalar              ? mgr_scalar_set(o, val)
+		    : ns                 ? mgr_ns_set(o, attr, val)
+		    : is_type(o, "list") ? mgr_list_set(o, i, val)
+		    : indexed            ? mgr_array_set(o, i, val)
+		                         : mgr_dict_set(o, key, val);
+		st = rv != 0 ? fail(name, rv) : 0;
+	} else {
+		rv = ns                             ? mgr_ns_del(o, attr)
+		    : indexed && is_type(o, "list") ? mgr_list_pop(o, i, &out)
+		    : indexed                       ? MGR_ETYPE
+		                                    : mgr_dict_del(o, key);
+		if (rv == 0 && indexed) {
+			mgr_value_free(&out);
+		}
+		st = rv != 0 ? fail(name, rv) : 0;
+	}
+	if (ns) {
+		mgr_value_free(&attr_v);
+	}
+	mgr_value_free(&key);
+	if (nval == 1) {
+		mgr_value_free(&val);
+	}
+	return st;
+}
+
+static int
+cmd_change(cmd_ctx *x)
+{
+	if (strcmp(x->cmd, "del") == 0 && x->nargs == 1) {
+		int rv = mgr_name_del(x->c, x->args[0]);
+		return rv != 0 ? fail(x->args[0], rv) : 0;
+	}
+	mgr_obj *o;
+	int      rv = mgr_name_get(x->c, x->args[0], &o);
+	if (rv != 0) {
+		return fail(x->args[0], rv);
+	}
+	int st = change(x, o);
+	mgr_obj_release(o);
+	return st;
+}
+
+static int
+cmd_queue(cmd_ctx *x)
+{
+	mgr_obj  *q;
+	mgr_value v;
+	bool      put = strcmp(x->cmd, "put") == 0;
+	int       st  = put ? parse_arg("VALUE", x->args[1], &v) : 0;
+	if (st != 0) {
+		return st;
+	}
+	int got = mgr_name_get(x->c, x->args[0], &q), rv;
+	if (got != 0) {
+		st = fail(x->args[0], got);
+	} else if (!is_type(q, "queue")) {
+		fprintf(stderr, "managerctl: %s is a %s, not a queue\n",
+		    x->args[0], mgr_obj_type(q));
+		st = EXIT_USAGE;
+	} else if (put) {
+		rv = mgr_queue_put(q, v, x->timeout);
+		st = rv != 0 ? fail(x->args[0], rv) : 0;
+	} else {
+		st = print_result(
+		    x->args[0], mgr_queue_get(q, &v, x->timeout), &v);
+	}
+	if (got == 0) {
+		mgr_obj_release(q);
+	}
+	if (put) {
+		mgr_value_free(&v);
+	}
+	return st;
+}
+
+static int
+cmd_unname(cmd_ctx *x)
+{
+	int rv = mgr_name_del(x->c, x->args[0]);
+	return rv != 0 ? fail(x->args[0], rv) : 0;
+}
+
+typedef struct {
+	const char *name;
+	int         min_args, max_args;
+	int (*run)(cmd_ctx *x);
+} command;
+
+static const command commands[] = {
+	{ "ping", 0, 0, cmd_ping },
+	{ "info", 0, 0, cmd_info },
+	{ "ls", 0, 0, cmd_ls },
+	{ "show", 1, 1, cmd_show },
+	{ "get", 1, 2, cmd_get },
+	{ "set", 2, 3, cmd_change },
+	{ "incr", 1, 3, cmd_change },
+	{ "del", 1, 2, cmd_change },
+	{ "put", 2, 2, cmd_queue },
+	{ "take", 1, 1, cmd_queue },
+	{ "unname", 1, 1, cmd_unname },
+};
+
+static const command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+/* --timeout S into ms (S seconds, a non-negative number). */
+static bool
+parse_timeout(const char *s, int64_t *ms)
+{
+	char  *end;
+	double d = strtod(s, &end);
+	if (end == s || *end != '\0' || !(d >= 0) || d > 1e9) {
+		return false;
+	}
+	*ms = (int64_t) (d * 1000);
+	return true;
+}
+
+static int
+read_key(const char *keyfile, char *key, size_t cap, size_t *len)
+{
+	FILE *f = fopen(keyfile, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "managerctl: cannot read %s: %s\n", keyfile,
+		    strerror(errno));
+		return EXIT_CONNECT;
+	}
+	size_t n = fread(key, 1, cap, f);
+	fclose(f);
+	if (n > 0 && key[n - 1] == '\n') {
+		n--;
+	}
+	*len = n;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *url = getenv("MGR_URL"), *keyfile = NULL;
+	cmd_ctx     x = { .timeout = 0 };
+	const char *args[8];
 	int         i = 1;
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
+	// Options anywhere (before or after the command); "--" ends them, so
+	// that a negative literal can follow.
+	bool options = true;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (options && strcmp(a, "--") == 0) {
+			options = false;
+		} else if (options && strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
+		} else if (options && strcmp(a, "--version") == 0) {
 			printf("managerctl %s\n", mgr_version());
 			return 0;
-		}
-		if (i + 1 >= argc) {
-			usage(stderr);
-			return 2;
-		}
-		if (strcmp(argv[i], "--url") == 0) {
-			url = argv[++i];
-		} else if (strcmp(argv[i], "--authkey-file") == 0) {
-			keyfile = argv[++i];
+		} else if (options && strncmp(a, "--", 2) == 0) {
+			if (strcmp(a, "--url") != 0
+			    && strcmp(a, "--authkey-file") != 0
+			    && strcmp(a, "--timeout") != 0) {
+				return usage_error("unknown option %s", a);
+			}
+			if (i + 1 >= argc) {
+				return usage_error("%s needs a value", a);
+			}
+			const char *v = argv[++i];
+			if (strcmp(a, "--url") == 0) {
+				url = v;
+			} else if (strcmp(a, "--authkey-file") == 0) {
+				keyfile = v;
+			} else if (!parse_timeout(v, &x.timeout)) {
+				return usage_error(
+				    "--timeout %s is not a number of seconds",
+				    v);
+			}
+		} else if (x.cmd == NULL) {
+			x.cmd = a;
+		} else if (x.nargs < (int) (sizeof(args) / sizeof(args[0]))) {
+			args[x.nargs++] = a;
 		} else {
-			usage(stderr);
-			return 2;
+			return usage_error("too many arguments%s", "");
 		}
 	}
-	if (i >= argc || url == NULL) {
-		if (url == NULL) {
-			fprintf(
-			    stderr, "managerctl: no --url and no MGR_URL\n");
-		}
+	if (x.cmd == NULL) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	const char *cmd = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
-	bool        needs_arg
-	    = strcmp(cmd, "show") == 0 || strcmp(cmd, "unname") == 0;
-	if ((needs_arg && arg == NULL)
-	    || (!needs_arg && strcmp(cmd, "ping") != 0
-	        && strcmp(cmd, "info") != 0)) {
-		usage(stderr);
-		return 2;
+	const command *cmd = find_command(x.cmd);
+	if (cmd == NULL) {
+		return usage_error("unknown command %s", x.cmd);
 	}
+	if (x.nargs < cmd->min_args) {
+		return usage_error("%s needs more arguments", x.cmd);
+	}
+	if (x.nargs > cmd->max_args) {
+		return usage_error("too many arguments for %s", x.cmd);
+	}
+	if (url == NULL) {
+		return usage_error("no --url and no MGR_URL%s", "");
+	}
+	x.args = args;
 
 	// The key: the file's bytes less one trailing newline, or
 	// MGR_AUTHKEY.
 	mgr_opts o = { 0 };
 	char     key[4096];
 	if (keyfile != NULL) {
-		FILE *f = fopen(keyfile, "rb");
-		if (f == NULL) {
-			fprintf(
-			    stderr, "managerctl: cannot read %s\n", keyfile);
-			return 1;
+		int st = read_key(keyfile, key, sizeof(key), &o.authkey_len);
+		if (st != 0) {
+			return st;
 		}
-		size_t n = fread(key, 1, sizeof(key), f);
-		fclose(f);
-		if (n > 0 && key[n - 1] == '\n') {
-			n--;
-		}
-		o.authkey     = key;
-		o.authkey_len = n;
+		o.authkey = key;
 	}
-	mgr_client *c;
-	int         rv = mgr_connect(&c, url, keyfile ? &o : NULL);
+	int rv = mgr_connect(&x.c, url, keyfile ? &o : NULL);
 	if (rv != 0) {
-		return fail("connect", rv);
+		fail("connect", rv);
+		return EXIT_CONNECT;
 	}
-	int status = run(c, cmd, arg);
-	mgr_disconnect(c);
+	int status = cmd->run(&x);
+	mgr_disconnect(x.c);
 	return status;
 }
