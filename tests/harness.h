@@ -120,6 +120,12 @@ int h_info_objects(mgr_client *c, const char *type, int64_t *out);
  * with the last value in *last (when not NULL). */
 int h_info_await(mgr_client *c, const char *key, const char *type,
     int64_t want, int timeout_ms, int64_t *last);
+/* A test's teardown check: up to timeout_ms each, the manager is back to
+ * sessions0 sessions and objects0 objects (nothing of the test's
+ * connections is left). 0, or -1 after saying on stderr which figure is
+ * off. */
+int h_info_await_baseline(
+    mgr_client *c, int64_t sessions0, int64_t objects0, int timeout_ms);
 
 /* A /proc/PID/status figure in KiB ("VmRSS", "VmHWM" the peak), or -1. */
 int64_t h_proc_kb(pid_t pid, const char *field);

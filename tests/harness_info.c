@@ -1,5 +1,6 @@
 /* Test harness: the manager's statistics (mgr_info), read and awaited
  * (harness.h). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,28 @@ h_info_await(mgr_client *c, const char *key, const char *type, int64_t want,
 		}
 		h_nap(10);
 	}
+}
+
+int
+h_info_await_baseline(
+    mgr_client *c, int64_t sessions0, int64_t objects0, int timeout_ms)
+{
+	int64_t last = -1;
+	if (h_info_await(c, "sessions", NULL, sessions0, timeout_ms, &last)
+	    != 0) {
+		fprintf(stderr, "sessions: %" PRId64 ", want %" PRId64 "\n",
+		    last, sessions0);
+		return -1;
+	}
+	if (h_info_await(
+	        c, "objects_total", NULL, objects0, timeout_ms, &last)
+	    != 0) {
+		fprintf(stderr,
+		    "objects_total: %" PRId64 ", want %" PRId64 "\n", last,
+		    objects0);
+		return -1;
+	}
+	return 0;
 }
 
 int64_t

@@ -1,1 +1,1 @@
-mgr_test(test_process test_process.c LIBS mgr_static)
+mgr_test(test_process test_process.c ${HARNESS} LIBS mgr_static)

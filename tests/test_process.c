@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "check.h"
 #include "mgr.h"
 
@@ -211,21 +213,6 @@ test_bad_uses(void **state)
 	mgr_server_shutdown(srv);
 }
 
-static int64_t
-waiters(mgr_client *c)
-{
-	mgr_value info;
-	int64_t   n = -1;
-	OK(mgr_info(c, &info));
-	for (size_t i = 0; i < info.len; i++) {
-		if (strcmp(info.pairs[2 * i].s, "waiters") == 0) {
-			n = info.pairs[2 * i + 1].i;
-		}
-	}
-	mgr_value_free(&info);
-	return n;
-}
-
 typedef struct {
 	mgr_obj *q;
 	int      rv;
@@ -256,10 +243,8 @@ test_manager_gone_while_blocked(void **state)
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, get_forever, &g), 0);
 	// Bounded wait until the get is parked in the manager.
-	for (int i = 0; i < 500 && waiters(watch) < 1; i++) {
-		nanosleep(&(struct timespec) { 0, 10000000 }, NULL);
-	}
-	assert_int_equal(waiters(watch), 1);
+	assert_int_equal(
+	    h_info_await(watch, "waiters", NULL, 1, 5000, NULL), 0);
 	uint64_t t0 = ms_now();
 	OK(mgr_server_shutdown(srv));
 	assert_int_equal(pthread_join(t, NULL), 0);
