@@ -46,6 +46,12 @@ extern "C" {
 #define MGR_VERSION_MAJOR 0
 #define MGR_VERSION_MINOR 2
 #define MGR_VERSION_PATCH 0
+/* "0.2.0": the same version as a string. */
+#define MGR_VERSION_STRING                                                   \
+	MGR_VERSION_STR_(                                                    \
+	    MGR_VERSION_MAJOR, MGR_VERSION_MINOR, MGR_VERSION_PATCH)
+#define MGR_VERSION_STR_(a, b, c)  MGR_VERSION_STR__(a, b, c)
+#define MGR_VERSION_STR__(a, b, c) #a "." #b "." #c
 /* The library's version, "MAJOR.MINOR.PATCH" (static storage). */
 MGR_API const char *mgr_version(void);
 
@@ -272,10 +278,36 @@ MGR_API int mgr_name_setdefault(
 /* The names, as a dict value {name: type name} (caller frees). */
 MGR_API int mgr_name_list(mgr_client *client, mgr_value *dict_value);
 
-/* Server statistics as a dict value (caller frees): "objects" (dict of
- * type name -> count), "objects_total", "sessions", "requests",
- * "names", "waiters", "uptime_ms", "pid". */
+/* The manager's figures as a dict value (caller frees *dict_value):
+ * "version", "uptime_ms", "pid"; "requests" and
+ * "requests_per_sec_1s"/"_10s"/"_60s" (floats, over the last complete
+ * seconds), "bytes_in", "bytes_out" and their "_per_sec_10s";
+ * connections: "sessions" (now), "sessions_total", "connections_refused",
+ * "max_connections", "handshakes", "handshakes_evicted"; objects:
+ * "objects_total", "objects" and "elements" (dicts type name -> count;
+ * elements of the containers), "names", "waiters" and "waiters_by_type";
+ * memory: "memory_used" (allocated), "max_memory", "rss", "rss_peak",
+ * "reply_bytes_pending"; "cycles_freed". The same figures as managerd's
+ * --metrics endpoint. MGR_ECONN, MGR_EPROTO. */
 MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
+/* One dict per session of the manager, as a list value (caller frees
+ * *list_value): "id", "peer" (address, or "ipc pid N uid M"), "client"
+ * (the name it gave, "pid N" for libmgr), "pid" (the kernel's for an ipc
+ * peer, else the client's claim; None if unknown), "state", "age_ms",
+ * "requests", "bytes_in", "bytes_out", "objects" (references held),
+ * "holds" (a list of {"object", "type", "name" if named, "count"}: locks,
+ * rlock depth, semaphore permits) and "waits" (a list of {"object",
+ * "type", "name", "op", "waited_ms", "timeout_ms" (None: no deadline)}).
+ * What managerctl clients shows. */
+MGR_API int mgr_sessions(mgr_client *client, mgr_value *list_value);
+/* Asks the manager to stop, as SIGTERM does: it answers, then closes
+ * every session and exits. MGR_ESTATE from a server that does not stop
+ * on request (one inside a program). client stays the caller's to
+ * mgr_disconnect (its calls give MGR_ECONN once the manager is gone). */
+MGR_API int mgr_shutdown(mgr_client *client);
+/* One round trip that does nothing: is the manager there and answering?
+ * MGR_ECONN when not. */
+MGR_API int mgr_ping(mgr_client *client);
 
 /* ---- dict (ordered; keys are scalars or tuples) -------------------------
  */

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "http.h"
 #include "log.h"
 #include "server.h"
 
@@ -35,6 +37,8 @@ typedef struct daemon_opts {
 	long long   max_objects, max_objects_session, max_waiters_session;
 	long long   max_items, max_memory;
 	long long   max_pending_conn, max_pending_total;
+	const char *log_file;
+	const char *metrics_url;
 } daemon_opts;
 
 static void
@@ -87,7 +91,13 @@ usage(FILE *f)
 	    "                      that long (none; one with a request\n"
 	    "                      waiting is not idle)\n"
 	    "  --io-threads N      event loop threads (2)\n"
-	    "  --log-level L       error, warn, info (default), debug\n"
+	    "  --log-level L       error, warn, info (default), debug (each\n"
+	    "                      request: session, op, target, status)\n"
+	    "  --log-file F        log there, appending (else stderr);\n"
+	    "                      reopened on SIGHUP (for logrotate)\n"
+	    "  --metrics URL       serve the figures of mgr_info in the\n"
+	    "                      Prometheus text format at URL's path\n"
+	    "                      (http://127.0.0.1:9464/metrics)\n"
 	    "  --ready-fd N        write the bound URLs, then \"ready\", to "
 	    "fd N\n"
 	    "  --lifeline-fd N     shut down when fd N reaches end of file\n"
@@ -258,6 +268,17 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 			    stderr, "managerd: unknown log level %s\n", val);
 			return 2;
 		}
+	} else if (strcmp(a, "--log-file") == 0) {
+		o->log_file = val;
+	} else if (strcmp(a, "--metrics") == 0) {
+		if (strncmp(val, "http://", 7) != 0) {
+			fprintf(stderr,
+			    "managerd: --metrics %s is not an "
+			    "http://host:port/path URL\n",
+			    val);
+			return 2;
+		}
+		o->metrics_url = val;
 	} else if (strcmp(a, "--ready-fd") == 0
 	    || strcmp(a, "--lifeline-fd") == 0) {
 		if ((rc = parse_number(a, val, 0, 1 << 20, &v)) != 0) {
@@ -389,7 +410,7 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 /* Listens on every URL, printing (and writing to --ready-fd) each bound
  * URL, then "ready". */
 static int
-listen_all(server *srv, const daemon_opts *o)
+listen_all(server *srv, const daemon_opts *o, http_endpoint **http)
 {
 	FILE *ready = o->ready_fd >= 0 ? fdopen(o->ready_fd, "w") : NULL;
 	for (int i = 0; i < o->nurls; i++) {
@@ -408,6 +429,22 @@ listen_all(server *srv, const daemon_opts *o)
 			fprintf(ready, "%s\n", bound);
 		}
 	}
+	if (o->metrics_url != NULL) {
+		char bound[300];
+		if (http_start(
+		        srv, o->metrics_url, http, bound, sizeof(bound))
+		    != 0) {
+			fprintf(stderr, "managerd: --metrics: %s\n", bound);
+			if (ready != NULL) {
+				fclose(ready);
+			}
+			return -1;
+		}
+		printf("managerd: metrics on %s\n", bound);
+		if (ready != NULL) {
+			fprintf(ready, "%s\n", bound);
+		}
+	}
 	fflush(stdout);
 	if (ready != NULL) {
 		fprintf(ready, "ready\n");
@@ -416,14 +453,16 @@ listen_all(server *srv, const daemon_opts *o)
 	return 0;
 }
 
-/* Waits for SIGTERM or SIGINT (on sfd) or the end of the lifeline. */
+/* Waits for SIGTERM or SIGINT (on sfd), a shutdown request (stop_fd) or
+ * the end of the lifeline; SIGHUP reopens the log file. */
 static void
-wait_for_stop(int sfd, int lifeline_fd)
+wait_for_stop(int sfd, int stop_fd, int lifeline_fd)
 {
-	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+	struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
 		{ .fd = lifeline_fd, .events = POLLIN } };
 	for (;;) {
-		int n = poll(pfd, lifeline_fd >= 0 ? 2 : 1, -1);
+		int n = poll(pfd, lifeline_fd >= 0 ? 3 : 2, -1);
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
@@ -433,13 +472,27 @@ wait_for_stop(int sfd, int lifeline_fd)
 		}
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				log_msg(LOG_INFO, "signal %u: shutting down",
-				    si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+				continue;
 			}
+			if (si.ssi_signo == SIGHUP) {
+				int rv = log_open(NULL);
+				log_msg(rv == 0 ? LOG_INFO : LOG_ERROR,
+				    "SIGHUP: log file reopened%s%s",
+				    rv == 0 ? "" : ": ",
+				    rv == 0 ? "" : strerror(-rv));
+				continue;
+			}
+			log_msg(LOG_INFO, "signal %u: shutting down",
+			    si.ssi_signo);
 			return;
 		}
-		if (lifeline_fd >= 0 && pfd[1].revents) {
+		if (pfd[1].revents) {
+			log_msg(
+			    LOG_INFO, "shutdown requested: shutting down");
+			return;
+		}
+		if (lifeline_fd >= 0 && pfd[2].revents) {
 			char b[64];
 			if (read(lifeline_fd, b, sizeof(b)) <= 0) {
 				log_msg(
@@ -458,6 +511,11 @@ main(int argc, char **argv)
 	if (rc >= 0) {
 		return rc;
 	}
+	if (o.log_file != NULL && (rc = log_open(o.log_file)) != 0) {
+		fprintf(stderr, "managerd: cannot open the log file %s: %s\n",
+		    o.log_file, strerror(-rc));
+		return 1;
+	}
 	char  *key = NULL;
 	size_t keylen;
 	if (load_key(&o, &key, &keylen) != 0) {
@@ -470,9 +528,16 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	int sfd     = signalfd(-1, &set, SFD_CLOEXEC);
+	int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sfd < 0 || stop_fd < 0) {
+		fprintf(stderr, "managerd: signalfd/eventfd: %s\n",
+		    strerror(errno));
+		return 1;
+	}
 
 	server *srv;
 	size_t  fit = connections_that_fit();
@@ -501,20 +566,26 @@ main(int argc, char **argv)
 		.max_pending_total   = (size_t) o.max_pending_total,
 		.keylen              = keylen,
 		.max_message         = o.maxmsg,
-		.io_threads          = o.io_threads };
+		.io_threads          = o.io_threads,
+		.stop_on_request     = true,
+		.stop_fd             = stop_fd };
 	int         rv = server_new(&srv, &so);
 	free(key);
 	if (rv != 0) {
 		fprintf(stderr, "managerd: %s\n", mgr_strerror(rv));
 		return 1;
 	}
-	if (listen_all(srv, &o) != 0) {
+	http_endpoint *http = NULL;
+	if (listen_all(srv, &o, &http) != 0) {
+		http_stop(http);
 		server_free(srv);
 		return 1;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
-	wait_for_stop(sfd, o.lifeline_fd);
+	wait_for_stop(sfd, stop_fd, o.lifeline_fd);
+	http_stop(http);
 	server_free(srv);
 	close(sfd);
+	close(stop_fd);
 	return 0;
 }

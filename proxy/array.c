@@ -29,7 +29,8 @@ mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out)
 	int       rv;
 
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	rv = obj_call_value(
 	    a, ARRAY, MGR__OP__OP_ARRAY_GET, &arg, 1, OBJ_ANY_KIND, &res);

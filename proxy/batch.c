@@ -27,8 +27,10 @@ struct mgr_batch {
 int
 mgr_batch_new(mgr_client *c, mgr_batch **b)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (c == NULL || b == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: c == NULL || b == NULL");
 	}
 	mgr_batch *x = calloc(1, sizeof(*x));
 	if (x == NULL) {
@@ -54,7 +56,8 @@ int
 mgr_batch_reset(mgr_batch *b)
 {
 	if (b == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: b == NULL");
 	}
 	free_results(b);
 	b->len = 0;
@@ -83,13 +86,20 @@ int
 mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (b == NULL || o == NULL || mgr_obj_client(o) != b->c
 	    || (nargs > 0 && args == NULL) || nargs > 64
 	    || protobuf_c_enum_descriptor_get_value(
 	           &mgr__op__descriptor, (int) op)
 	        == NULL
 	    || (int) op < MGR_OP_DICT_SET) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: b == NULL || o == NULL || "
+		    "mgr_obj_client(o) != b->c || (nargs > 0 && args == "
+		    "NULL) || nargs > 64 || "
+		    "protobuf_c_enum_descriptor_get_value( "
+		    "&mgr__op__descriptor, (int) op) == NULL || (int) op < "
+		    "MGR_OP_DICT_SET");
 	}
 	arena a;
 	arena_init(&a);
@@ -163,8 +173,10 @@ take(mgr_batch *b, bres *r, const Mgr__Reply *rp)
 int
 mgr_batch_exec(mgr_batch *b, bool atomic)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (b == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: b == NULL");
 	}
 	free_results(b);
 	if (b->n == 0) {
@@ -230,8 +242,10 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 int
 mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (b == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: b == NULL");
 	}
 	if (i >= b->nres) {
 		return MGR_EINDEX;

@@ -103,10 +103,13 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	tls_arenas  *ta;
 	arena       *a;
 	int          rv;
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 
 	if (c == NULL || call == NULL
 	    || (call->nargs > 0 && call->args == NULL)) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || call == NULL || "
+		    "(call->nargs > 0 && call->args == NULL)");
 	}
 	if ((ta = thread_arenas()) == NULL) {
 		return MGR_ENOMEM;

@@ -218,7 +218,9 @@ int
 codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
 {
 	if (v == NULL || a == NULL || out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: v == NULL || a == NULL || out == "
+		    "NULL");
 	}
 	return encode(c, v, a, out, 0);
 }
@@ -451,7 +453,8 @@ int
 codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
 {
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	int rv = decode(c, pb, out, 0);
 	if (rv != 0 && c != NULL) {

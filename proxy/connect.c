@@ -143,7 +143,8 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	client_init_once();
 	client_set_detail(NULL);
 	if (client == NULL || url == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: client == NULL || url == NULL");
 	}
 	// tls+tcp:// comes with the hardening work; until then say so
 	// rather than connect without the protection asked for.

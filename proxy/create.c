@@ -9,7 +9,9 @@ obj_create(mgr_client *c, Mgr__ObjType type, const mgr_value *args,
 	int       rv;
 
 	if (c == NULL || out == NULL || (args == NULL && nargs > 0)) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || out == NULL || (args == "
+		    "NULL && nargs > 0)");
 	}
 	rv = client_call(c,
 	    &(mgr_call) { .op = MGR__OP__OP_CREATE,
@@ -40,7 +42,8 @@ obj_call_value(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	int       rv;
 
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	if ((rv = obj_call(o, types, op, args, nargs, 0, &res)) != 0) {
 		return rv;
@@ -63,7 +66,8 @@ obj_call_bool(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	int       rv;
 
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	rv = obj_call_value(o, types, op, args, nargs, MGR_BOOL, &res);
 	if (rv == 0) {
@@ -80,7 +84,8 @@ obj_call_int(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	int       rv;
 
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	rv = obj_call_value(o, types, op, args, nargs, MGR_INT, &res);
 	if (rv == 0) {
@@ -97,7 +102,8 @@ obj_call_size(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	int     rv;
 
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	if ((rv = obj_call_int(o, types, op, args, nargs, &i)) != 0) {
 		return rv;

@@ -28,3 +28,10 @@ client_set_detail(const char *fmt, ...)
 	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
 	va_end(ap);
 }
+
+int
+client_bad_args(const char *func, const char *what)
+{
+	client_set_detail("%s: %s", func, what);
+	return MGR_EINVAL;
+}

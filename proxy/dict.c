@@ -66,7 +66,8 @@ mgr_dict_popitem(mgr_obj *d, mgr_value *key, mgr_value *value)
 	int       rv;
 
 	if (key == NULL || value == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: key == NULL || value == NULL");
 	}
 	rv = obj_call_value(
 	    d, DICT, MGR__OP__OP_DICT_POPITEM, NULL, 0, MGR_TUPLE, &res);

@@ -108,5 +108,8 @@ const void *client_key(mgr_client *c, size_t *len);
 /* Sets the calling thread's error detail (mgr_errdetail; detail.c). */
 void client_set_detail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+/* A call refused before anything was sent: the detail names the public
+ * function (func, its __func__) and what was wrong; MGR_EINVAL. */
+int client_bad_args(const char *func, const char *what);
 
 #endif

@@ -1,5 +1,5 @@
-/* What a client asks of the manager itself: proxies from tokens and
- * names, the names, and the manager's statistics. */
+/* Names: binding, looking up and listing the manager's named objects,
+ * and proxies from tokens. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +24,9 @@ int
 mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 {
 	if (c == NULL || token == NULL || o == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || token == NULL || o == "
+		    "NULL");
 	}
 	// TYPE:ID:SECRET (16 hex digits), as mgr_obj_token makes it.
 	const char *colon = strchr(token, ':');
@@ -74,7 +76,9 @@ int
 mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
 {
 	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || name == NULL || name[0] "
+		    "== '\\0' || o == NULL");
 	}
 	if (o->client != c) {
 		client_set_detail("the proxy belongs to another client");
@@ -91,7 +95,9 @@ int
 mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
 {
 	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || name == NULL || name[0] "
+		    "== '\\0' || o == NULL");
 	}
 	mgr_value v;
 	mgr_call  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
@@ -103,29 +109,12 @@ int
 mgr_name_del(mgr_client *c, const char *name)
 {
 	if (c == NULL || name == NULL || name[0] == '\0') {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || name == NULL || name[0] "
+		    "== '\\0'");
 	}
 	mgr_call call = { .op = MGR__OP__OP_NAME_DEL, .name = name };
 	return client_call(c, &call, NULL);
-}
-
-int
-mgr_info(mgr_client *c, mgr_value *dict_value)
-{
-	if (c == NULL || dict_value == NULL) {
-		return MGR_EINVAL;
-	}
-	mgr_call  call = { .op = MGR__OP__OP_INFO };
-	mgr_value v;
-	int       rv = client_call(c, &call, &v);
-	if (rv == 0 && v.kind != MGR_DICT) {
-		mgr_value_free(&v);
-		return MGR_EPROTO;
-	}
-	if (rv == 0) {
-		*dict_value = v;
-	}
-	return rv;
 }
 
 int
@@ -155,7 +144,8 @@ int
 mgr_name_list(mgr_client *c, mgr_value *dict_value)
 {
 	if (c == NULL || dict_value == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || dict_value == NULL");
 	}
 	mgr_call  call = { .op = MGR__OP__OP_NAME_LIST };
 	mgr_value v;

@@ -92,7 +92,8 @@ int
 mgr_obj_token(mgr_obj *o, char *buf, size_t cap)
 {
 	if (o == NULL || buf == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: o == NULL || buf == NULL");
 	}
 	// The secret makes the token a capability: an id alone (they are
 	// sequential) gives nothing.

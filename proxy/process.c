@@ -44,7 +44,9 @@ mgr_process_register(const char *name, mgr_entry_fn fn)
 {
 	if (name == NULL || name[0] == '\0' || fn == NULL
 	    || strchr(name, '=') != NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: name == NULL || name[0] == '\\0' || "
+		    "fn == NULL || strchr(name, '=') != NULL");
 	}
 	int rv = 0;
 	pthread_mutex_lock(&entries_mtx);
@@ -276,9 +278,13 @@ int
 mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
     size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (c == NULL || entry == NULL || entry[0] == '\0' || p == NULL
 	    || (nobjs > 0 && objs == NULL)) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: c == NULL || entry == NULL || "
+		    "entry[0] == '\\0' || p == NULL || (nobjs > 0 && objs == "
+		    "NULL)");
 	}
 	// Tokens, comma-separated.
 	size_t cap = nobjs * 48 + 1, len = 0;
@@ -385,8 +391,10 @@ record(mgr_process *p, int st)
 int
 mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (p == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: p == NULL");
 	}
 	if (!p->reaped) {
 		int st;
@@ -414,7 +422,8 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 					break;
 				}
 				if (r < 0) {
-					return MGR_EINVAL;
+					return client_bad_args(__func__,
+					    "invalid argument: r < 0");
 				}
 				if (timeout >= 0 && waited >= timeout) {
 					return MGR_ETIMEDOUT;
@@ -424,7 +433,8 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 			}
 		}
 		if (!p->reaped) {
-			return MGR_EINVAL;
+			return client_bad_args(
+			    __func__, "invalid argument: !p->reaped");
 		}
 	}
 	if (status != NULL) {
@@ -443,7 +453,8 @@ int
 mgr_process_terminate(mgr_process *p)
 {
 	if (p == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: p == NULL");
 	}
 	if (!p->reaped) {
 		kill(p->pid, SIGTERM);
@@ -455,7 +466,8 @@ int
 mgr_process_kill(mgr_process *p)
 {
 	if (p == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: p == NULL");
 	}
 	if (!p->reaped) {
 		kill(p->pid, SIGKILL);

@@ -60,7 +60,8 @@ mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout)
 	mgr_value res = mgr_none();
 	int       rv;
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	if ((rv = check_timeout(timeout)) != 0) {
 		return rv;

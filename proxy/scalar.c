@@ -39,7 +39,8 @@ int
 mgr_scalar_get(mgr_obj *o, mgr_value *out)
 {
 	if (out == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: out == NULL");
 	}
 	return number_result(o, MGR__OP__OP_SCALAR_GET, NULL, 0, out);
 }

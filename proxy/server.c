@@ -308,9 +308,11 @@ mgr_server_start(mgr_server **server, const mgr_opts *opts)
 	char        keypath[PATH_MAX + 16];
 	const char *managerd;
 	int         rv, ready_rd;
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 
 	if (server == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: server == NULL");
 	}
 	mgr_server *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -366,7 +368,8 @@ int
 mgr_server_connect(mgr_server *s, mgr_client **client)
 {
 	if (s == NULL || client == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(__func__,
+		    "invalid argument: s == NULL || client == NULL");
 	}
 	mgr_opts o = { .authkey = s->key, .authkey_len = s->keylen };
 	return mgr_connect(client, s->url, &o);

@@ -144,7 +144,8 @@ copy_bytes(mgr_value *dst, const void *p, size_t len)
 {
 	char *s;
 	if (p == NULL && len > 0) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: p == NULL && len > 0");
 	}
 	// Always NUL-terminated: a str stays a C string, bytes cost one more.
 	if (len == SIZE_MAX || (s = malloc(len + 1)) == NULL) {
@@ -183,7 +184,8 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 		break;
 	case MGR_STR:
 		if (src->s == NULL) {
-			return MGR_EINVAL;
+			return client_bad_args(
+			    __func__, "invalid argument: src->s == NULL");
 		}
 		if ((rv = copy_bytes(&v, src->s, src->len)) != 0) {
 			return rv;
@@ -196,7 +198,8 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 		break;
 	case MGR_REF:
 		if (src->ref == NULL) {
-			return MGR_EINVAL;
+			return client_bad_args(
+			    __func__, "invalid argument: src->ref == NULL");
 		}
 		if ((rv = obj_dup(src->ref, &v.ref)) != 0) {
 			return rv;
@@ -207,10 +210,13 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 	case MGR_DICT:
 		n = src->kind == MGR_DICT ? 2 * src->len : src->len;
 		if (src->kind == MGR_DICT && src->len > SIZE_MAX / 2) {
-			return MGR_EINVAL;
+			return client_bad_args(__func__,
+			    "invalid argument: src->kind == MGR_DICT && "
+			    "src->len > SIZE_MAX / 2");
 		}
 		if (n > 0 && src->items == NULL) {
-			return MGR_EINVAL;
+			return client_bad_args(__func__,
+			    "invalid argument: n > 0 && src->items == NULL");
 		}
 		v.len = src->len;
 		if (n == 0) {
@@ -239,8 +245,10 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 int
 mgr_value_copy(mgr_value *dst, const mgr_value *src)
 {
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 	if (dst == NULL || src == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: dst == NULL || src == NULL");
 	}
 	return copy_rec(dst, src, 0);
 }
@@ -400,19 +408,23 @@ repr_rec(repr_buf *w, const mgr_value *v, int depth)
 		return 0;
 	case MGR_STR:
 		if (v->s == NULL) {
-			return MGR_EINVAL;
+			return client_bad_args(
+			    __func__, "invalid argument: v->s == NULL");
 		}
 		repr_str(w, v->s, v->len);
 		return 0;
 	case MGR_BYTES:
 		if (v->bytes == NULL && v->len > 0) {
-			return MGR_EINVAL;
+			return client_bad_args(__func__,
+			    "invalid argument: v->bytes == NULL && v->len > "
+			    "0");
 		}
 		repr_bytes(w, v->bytes, v->len);
 		return 0;
 	case MGR_REF:
 		if (v->ref == NULL) {
-			return MGR_EINVAL;
+			return client_bad_args(
+			    __func__, "invalid argument: v->ref == NULL");
 		}
 		snprintf(tmp, sizeof(tmp), "<RefProxy %s id=%" PRIu64 ">",
 		    obj_type_name(v->ref->type), v->ref->id);
@@ -421,7 +433,9 @@ repr_rec(repr_buf *w, const mgr_value *v, int depth)
 	case MGR_LIST:
 	case MGR_TUPLE:
 		if (v->items == NULL && v->len > 0) {
-			return MGR_EINVAL;
+			return client_bad_args(__func__,
+			    "invalid argument: v->items == NULL && v->len > "
+			    "0");
 		}
 		repr_puts(w, v->kind == MGR_LIST ? "[" : "(");
 		if ((rv = repr_items(w, v->items, v->len, 1, depth)) != 0) {
@@ -434,7 +448,9 @@ repr_rec(repr_buf *w, const mgr_value *v, int depth)
 		return 0;
 	case MGR_DICT:
 		if (v->pairs == NULL && v->len > 0) {
-			return MGR_EINVAL;
+			return client_bad_args(__func__,
+			    "invalid argument: v->pairs == NULL && v->len > "
+			    "0");
 		}
 		repr_puts(w, "{");
 		if ((rv = repr_items(w, v->pairs, v->len, 2, depth)) != 0) {
@@ -452,9 +468,11 @@ mgr_value_repr(const mgr_value *v, char *buf, size_t cap)
 {
 	repr_buf w;
 	int      rv;
+	client_set_detail(NULL); // this call's failure, not an earlier one's
 
 	if (v == NULL || buf == NULL) {
-		return MGR_EINVAL;
+		return client_bad_args(
+		    __func__, "invalid argument: v == NULL || buf == NULL");
 	}
 	if (cap == 0) {
 		return MGR_ETOOBIG;

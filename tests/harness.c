@@ -615,6 +615,13 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 				return -1;
 			}
 			memcpy(m->url, buf, ul + 1);
+			// Later lines: more URLs; the one of --metrics kept.
+			char *http = strstr(nl + 1, "http://");
+			if (http != NULL) {
+				snprintf(m->metrics_url,
+				    sizeof(m->metrics_url), "%.*s",
+				    (int) strcspn(http, "\n"), http);
+			}
 			return 0;
 		}
 		if (len == sizeof(buf) - 1) {

@@ -63,8 +63,9 @@ typedef struct h_managerd {
 	char   dir[256]; /* private directory (mkdtemp) */
 	char   url[512]; /* the URL bound (tcp port resolved) */
 	char   keyfile[300];
-	char   logfile[300]; /* its stdout and stderr */
-	char   key[65];      /* the authkey (64 hex characters) */
+	char   logfile[300];     /* its stdout and stderr */
+	char   key[65];          /* the authkey (64 hex characters) */
+	char   metrics_url[300]; /* --metrics's address bound, or "" */
 	size_t keylen;
 } h_managerd;
 

@@ -1,11 +1,13 @@
 /* managerctl against a real managerd: every command, its output and its
  * exit status (0 ok, 1 the manager's error, 2 usage, 3 cannot connect). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -72,8 +74,10 @@ test_managerctl(void **state)
 	assert_int_equal(ctl(&m, m.key, "ping", NULL, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "ok ("));
 	assert_int_equal(ctl(&m, m.key, "info", NULL, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "'names': 2"));
-	assert_non_null(strstr(out, "'dict': 1"));
+	assert_non_null(strstr(out, "\nnames: 2\n"));
+	assert_non_null(strstr(out, "objects: {'dict': 1, "));
+	assert_non_null(strstr(out, "elements: {'dict': 1, 'list': 0, "));
+	assert_non_null(strstr(out, "version: " MGR_VERSION_STRING "\n"));
 	assert_int_equal(
 	    ctl(&m, m.key, "show", "results", out, sizeof(out)), 0);
 	assert_string_equal(out, "dict results: {'a': 1}\n");
@@ -206,12 +210,119 @@ test_managerctl_commands(void **state)
 	assert_non_null(strstr(out, "MGR_ECONN"));
 }
 
+typedef struct {
+	mgr_obj *lock;
+	int      rv;
+} acquirer;
+
+static void *
+acquire_thread(void *arg)
+{
+	acquirer *a = arg;
+	a->rv       = mgr_acquire(a->lock, 20000);
+	return NULL;
+}
+
+/* clients shows who holds a lock and who waits for it; --json gives the
+ * same as JSON; watch refreshes; shutdown stops the manager. */
+static void
+test_managerctl_introspection(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *a, *b;
+	mgr_obj    *la, *lb;
+	char        out[8192];
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	assert_int_equal(h_connect(&m, &a), 0);
+	assert_int_equal(h_connect(&m, &b), 0);
+	assert_int_equal(mgr_lock_new(a, &la), 0);
+	assert_int_equal(mgr_name_set(a, "L", la), 0);
+	assert_int_equal(mgr_name_get(b, "L", &lb), 0);
+	assert_int_equal(mgr_acquire(la, 0), 0);
+	acquirer  w = { .lock = lb, .rv = -1 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, acquire_thread, &w), 0);
+	assert_int_equal(h_info_await(a, "waiters", NULL, 1, 10000, NULL), 0);
+
+	assert_int_equal(
+	    ctl(&m, m.key, "clients", NULL, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "ID    PEER"));
+	assert_non_null(strstr(out, "      holds lock 'L'\n"));
+	assert_non_null(strstr(out, "      waits acquire on lock 'L' for "));
+	assert_non_null(strstr(out, " s left\n")); // of its 20 s
+	// The holder's line comes before its holds line, with its pid.
+	char pid[32];
+	snprintf(pid, sizeof(pid), "ipc pid %ld ", (long) getpid());
+	assert_non_null(strstr(out, pid));
+
+	const char *json_clients[] = { "--json", "clients", NULL };
+	assert_int_equal(
+	    ctl_args(&m, m.key, json_clients, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"holds\": [{\"object\": "));
+	assert_non_null(strstr(out,
+	    "\"type\": \"lock\", \"name\": \"L\", "
+	    "\"count\": 1}]"));
+	assert_non_null(strstr(out, "\"op\": \"acquire\""));
+	assert_int_equal(out[0], '[');
+
+	const char *json_info[] = { "--json", "info", NULL };
+	assert_int_equal(ctl_args(&m, m.key, json_info, out, sizeof(out)), 0);
+	assert_non_null(
+	    strstr(out, "{\"version\": \"" MGR_VERSION_STRING "\""));
+	assert_non_null(strstr(out, "\"waiters_by_type\": {"));
+	assert_non_null(strstr(out, "\"lock\": 1"));
+
+	const char *json_get[] = { "--json", "ls", NULL };
+	assert_int_equal(ctl_args(&m, m.key, json_get, out, sizeof(out)), 0);
+	assert_string_equal(
+	    out, "[{\"name\": \"L\", \"type\": \"lock\", \"size\": null}]\n");
+
+	const char *watch[]
+	    = { "watch", "--count", "2", "--interval", "0.05", NULL };
+	assert_int_equal(ctl_args(&m, m.key, watch, out, sizeof(out)), 0);
+	const char *second = strstr(out, "requests/s");
+	assert_non_null(second);
+	assert_non_null(strstr(second + 1, "requests/s"));
+	assert_non_null(strstr(out, "waiters 1"));
+	const char *watch_json[]
+	    = { "--json", "watch", "--count", "1", NULL };
+	assert_int_equal(
+	    ctl_args(&m, m.key, watch_json, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "{\"requests_per_sec\": "));
+	CTL(&m, 2,
+	    "managerctl: --count 0 is not a positive number (managerctl "
+	    "--help lists the commands)\n",
+	    "watch", "--count", "0");
+
+	assert_int_equal(mgr_release(la), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rv, 0);
+	assert_int_equal(mgr_release(lb), 0);
+	mgr_obj_release(la);
+	mgr_obj_release(lb);
+	mgr_disconnect(b);
+
+	// shutdown: the manager answers, then exits cleanly; a's calls then
+	// say the connection is gone.
+	CTL(&m, 0, "", "shutdown");
+	int st;
+	assert_int_equal(h_wait_pid(m.pid, 10000, &st), 0);
+	m.pid = 0;
+	assert_int_equal(h_exit_code(st), 0);
+	assert_true(h_managerd_log_has(&m, "asked to shut down", 1000));
+	assert_int_equal(mgr_ping(a), MGR_ECONN);
+	mgr_disconnect(a);
+	h_managerd_cleanup(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_managerctl),
 		cmocka_unit_test(test_managerctl_commands),
+		cmocka_unit_test(test_managerctl_introspection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,19 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "ctl.h"
+#include "json.h"
 #include "literal.h"
 
-enum { EXIT_MANAGER = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
+bool ctl_json;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: managerctl [--url URL] [--authkey-file F] COMMAND "
-	    "[ARG...]\n"
+	    "usage: managerctl [--url URL] [--authkey-file F] [--json] "
+	    "COMMAND [ARG...]\n"
 	    "  ping                      round-trip time to the manager\n"
-	    "  info                      the manager's statistics\n"
+	    "  info                      the manager's figures\n"
+	    "  clients                   sessions: peer, pid, age, "
+	    "requests,\n"
+	    "                            what each holds and waits on\n"
+	    "  watch                     info and rates per second, "
+	    "refreshed\n"
+	    "                            (--interval S, 1; --count N) until\n"
+	    "                            Ctrl-C\n"
+	    "  shutdown                  stop the manager\n"
 	    "  ls                        names, with type and size\n"
 	    "  show NAME                 type and contents of an object\n"
 	    "  get NAME [KEY|INDEX]      contents, or one item or attribute\n"
@@ -39,7 +48,8 @@ usage(FILE *f)
 	    "  del NAME [KEY|INDEX]      remove a name, or one item\n"
 	    "  unname NAME               remove a name\n"
 	    "options: --timeout S (put, take: wait up to S seconds; default\n"
-	    "  no wait), --help, --version. VALUE, KEY and DELTA are Python\n"
+	    "  no wait), --json (print JSON instead of Python literals),\n"
+	    "  --help, --version. VALUE, KEY and DELTA are Python\n"
 	    "  literals: 'a' 1 2.5 None True (1, 2) [1, 'x'] {'k': 1} "
 	    "b'\\x00'\n"
 	    "environment: MGR_URL, MGR_AUTHKEY. exit status: 0 ok, 1 error\n"
@@ -47,7 +57,7 @@ usage(FILE *f)
 	    "authenticate\n");
 }
 
-static int
+int
 fail(const char *what, int rv)
 {
 	fprintf(stderr, "managerctl: %s: %s", what, mgr_strerror(rv));
@@ -60,7 +70,7 @@ fail(const char *what, int rv)
 	return EXIT_MANAGER;
 }
 
-static int
+int
 usage_error(const char *fmt, const char *what)
 {
 	fprintf(stderr, "managerctl: ");
@@ -69,10 +79,14 @@ usage_error(const char *fmt, const char *what)
 	return EXIT_USAGE;
 }
 
-/* Prints v's repr, growing the buffer as needed. */
-static int
+/* Prints v's repr (growing the buffer as needed), or its JSON. */
+int
 print_value(const mgr_value *v)
 {
+	if (ctl_json) {
+		int rv = json_print(stdout, v);
+		return rv == 0 ? 0 : fail("json", rv);
+	}
 	size_t cap = 4096;
 	for (;;) {
 		char *buf = malloc(cap);
@@ -195,8 +209,20 @@ attr_name(const char *arg, mgr_value *v)
 	return arg;
 }
 
+const mgr_value *
+dict_member(const mgr_value *d, const char *key)
+{
+	for (size_t i = 0; d->kind == MGR_DICT && i < d->len; i++) {
+		const mgr_value *k = &d->pairs[2 * i];
+		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
+			return &d->pairs[2 * i + 1];
+		}
+	}
+	return NULL;
+}
+
 /* Prints the result of rv (a call that filled *v) and frees it. */
-static int
+int
 print_result(const char *what, int rv, mgr_value *v)
 {
 	if (rv != 0) {
@@ -205,36 +231,6 @@ print_result(const char *what, int rv, mgr_value *v)
 	int st = print_value(v);
 	mgr_value_free(v);
 	return st;
-}
-
-typedef struct {
-	mgr_client  *c;
-	const char  *cmd;
-	const char **args; // after the command
-	int          nargs;
-	int64_t      timeout; // ms, for put and take
-} cmd_ctx;
-
-static int
-cmd_ping(cmd_ctx *x)
-{
-	mgr_value info;
-	int64_t   t0 = clock_us();
-	int       rv = mgr_info(x->c, &info);
-	int64_t   t1 = clock_us();
-	if (rv != 0) {
-		return fail("ping", rv);
-	}
-	mgr_value_free(&info);
-	printf("ok (%lld us)\n", (long long) (t1 - t0));
-	return 0;
-}
-
-static int
-cmd_info(cmd_ctx *x)
-{
-	mgr_value info;
-	return print_result("info", mgr_info(x->c, &info), &info);
 }
 
 /* The size ls shows: elements of a container, items queued, else -1. */
@@ -286,8 +282,12 @@ cmd_ls(cmd_ctx *x)
 		keys[i] = &names.pairs[2 * i];
 	}
 	qsort(keys, names.len, sizeof(*keys), cmp_str_value);
-	int status = 0;
-	for (size_t i = 0; i < names.len; i++) {
+	// For --json: rows of {name, type, size}, pointing into names.
+	mgr_value *rows   = calloc(names.len + 1, sizeof(*rows));
+	mgr_value *pairs  = calloc(6 * names.len + 1, sizeof(*pairs));
+	size_t     nrows  = 0;
+	int        status = rows && pairs ? 0 : fail("ls", MGR_ENOMEM);
+	for (size_t i = 0; i < names.len && status == 0; i++) {
 		const char *name = keys[i]->s;
 		const char *type = keys[i][1].s;
 		mgr_obj    *o;
@@ -302,12 +302,27 @@ cmd_ls(cmd_ctx *x)
 		} else {
 			continue;
 		}
+		mgr_value *p = &pairs[6 * nrows];
+		p[0] = mgr_str("name"), p[1] = mgr_str(name);
+		p[2] = mgr_str("type"), p[3] = mgr_str(type);
+		p[4]          = mgr_str("size");
+		p[5]          = size >= 0 ? mgr_int(size) : mgr_none();
+		rows[nrows++] = mgr_dict_of(p, 3);
+		if (ctl_json) {
+			continue;
+		}
 		if (size >= 0) {
 			printf("%-10s %8lld  %s\n", type, size, name);
 		} else {
 			printf("%-10s %8s  %s\n", type, "-", name);
 		}
 	}
+	if (status == 0 && ctl_json) {
+		mgr_value list = mgr_list_of(rows, nrows);
+		status         = print_value(&list);
+	}
+	free(rows);
+	free(pairs);
 	free(keys);
 	mgr_value_free(&names);
 	return status;
@@ -327,7 +342,10 @@ cmd_show(cmd_ctx *x)
 	if ((rv = contents(o, &v)) != 0) {
 		status = fail(name, rv);
 	} else {
-		printf("%s %s: %s", mgr_obj_type(o), name, contents_label(o));
+		if (!ctl_json) { // JSON: the contents alone
+			printf("%s %s: %s", mgr_obj_type(o), name,
+			    contents_label(o));
+		}
 		status = print_value(&v);
 		mgr_value_free(&v);
 	}
@@ -534,6 +552,9 @@ static const command commands[] = {
 	{ "put", 2, 2, cmd_queue },
 	{ "take", 1, 1, cmd_queue },
 	{ "unname", 1, 1, cmd_unname },
+	{ "clients", 0, 0, cmd_clients },
+	{ "watch", 0, 0, cmd_watch },
+	{ "shutdown", 0, 0, cmd_shutdown },
 };
 
 static const command *
@@ -582,7 +603,7 @@ int
 main(int argc, char **argv)
 {
 	const char *url = getenv("MGR_URL"), *keyfile = NULL;
-	cmd_ctx     x = { .timeout = 0 };
+	cmd_ctx     x = { .timeout = 0, .interval = 1 };
 	const char *args[8];
 	int         i = 1;
 	// Options anywhere (before or after the command); "--" ends them, so
@@ -595,13 +616,17 @@ main(int argc, char **argv)
 		} else if (options && strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (options && strcmp(a, "--json") == 0) {
+			ctl_json = true;
 		} else if (options && strcmp(a, "--version") == 0) {
 			printf("managerctl %s\n", mgr_version());
 			return 0;
 		} else if (options && strncmp(a, "--", 2) == 0) {
 			if (strcmp(a, "--url") != 0
 			    && strcmp(a, "--authkey-file") != 0
-			    && strcmp(a, "--timeout") != 0) {
+			    && strcmp(a, "--timeout") != 0
+			    && strcmp(a, "--interval") != 0
+			    && strcmp(a, "--count") != 0) {
 				return usage_error("unknown option %s", a);
 			}
 			if (i + 1 >= argc) {
@@ -612,6 +637,25 @@ main(int argc, char **argv)
 				url = v;
 			} else if (strcmp(a, "--authkey-file") == 0) {
 				keyfile = v;
+			} else if (strcmp(a, "--interval") == 0) {
+				int64_t ms;
+				if (!parse_timeout(v, &ms) || ms < 10) {
+					return usage_error(
+					    "--interval %s is not "
+					    "a number of seconds "
+					    "(0.01 or more)",
+					    v);
+				}
+				x.interval = (double) ms / 1000;
+			} else if (strcmp(a, "--count") == 0) {
+				char *end;
+				x.count = strtol(v, &end, 10);
+				if (end == v || *end != '\0' || x.count < 1) {
+					return usage_error(
+					    "--count %s is not a positive "
+					    "number",
+					    v);
+				}
 			} else if (!parse_timeout(v, &x.timeout)) {
 				return usage_error(
 				    "--timeout %s is not a number of seconds",

@@ -219,106 +219,24 @@ h_name_del(mctx *c)
 	return 0;
 }
 
-/* d[name] = v, moving v. */
+/* Asks the manager's owner to stop (managerctl shutdown), as SIGTERM
+ * does: the reply is queued first, and the stop closes every session
+ * after writing what they were sent. */
 static int
-put(sdict *d, const char *name, sval v)
+h_shutdown(mctx *c)
 {
-	sval key;
-	int  rv = sv_str(&key, SV_STR, name, strlen(name));
-	if (rv == 0) {
-		rv = sdict_set(d, &key, &v);
+	server  *srv = c->srv;
+	uint64_t one = 1;
+	if (!srv->stop_on_request) {
+		return mctx_fail(c, MGR_ESTATE,
+		    "this server does not stop on request (it runs inside "
+		    "a program, not as managerd)");
 	}
-	sv_free(&key);
-	sv_free(&v);
-	return rv;
-}
-
-static int
-h_info(mctx *c)
-{
-	server *srv = c->srv;
-	sval    info, types;
-	int     rv;
-	// Counts include no garbage cycles.
-	gc_maybe(srv, true);
-	if ((rv = sv_new_dict(&info)) != 0) {
-		return rv;
+	log_msg(LOG_INFO, "session %llu (%s): asked to shut down",
+	    (unsigned long long) session_id(c->sess), c->sess->peer);
+	if (write(srv->stop_fd, &one, sizeof(one)) != sizeof(one)) {
+		return mctx_fail(c, MGR_EINVAL, "cannot signal the stop");
 	}
-	if ((rv = sv_new_dict(&types)) != 0) {
-		sv_free(&info);
-		return rv;
-	}
-	for (int code = 1; code <= MGR__OBJ_TYPE__OBJ_ARRAY && rv == 0;
-	     code++) {
-		const mtype *t = dispatch_type((Mgr__ObjType) code);
-		if (t != NULL) {
-			rv = put(types.dict, t->name,
-			    sv_int((int64_t) srv->objects_by_type[code]));
-		}
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "objects", sv_move(&types));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "objects_total",
-		    sv_int((int64_t) srv->objects.len));
-	}
-	if (rv == 0) {
-		rv = put(
-		    info.dict, "sessions", sv_int((int64_t) srv->nsessions));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "sessions_total",
-		    sv_int((int64_t) srv->sessions_total));
-	}
-	if (rv == 0) {
-		rv = put(
-		    info.dict, "requests", sv_int((int64_t) srv->requests));
-	}
-	// The connection limits and what they turned away.
-	const struct {
-		const char *name;
-		uint64_t    v;
-	} limits[] = {
-		{ "handshakes", srv->nhandshakes },
-		{ "max_connections", srv->max_connections },
-		{ "connections_refused", srv->connections_refused },
-		{ "handshakes_evicted", srv->handshakes_evicted },
-		{ "memory_used", server_memory(srv) },
-		{ "max_memory", srv->max_memory },
-		{ "reply_bytes_pending", fconn_reply_bytes_pending() },
-	};
-	for (size_t i = 0; rv == 0 && i < sizeof(limits) / sizeof(limits[0]);
-	     i++) {
-		rv = put(
-		    info.dict, limits[i].name, sv_int((int64_t) limits[i].v));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "names",
-		    sv_int((int64_t) sdict_len(srv->names.dict)));
-	}
-	if (rv == 0) {
-		rv = put(
-		    info.dict, "waiters", sv_int((int64_t) srv->waiters));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "uptime_ms",
-		    sv_int(
-		        (int64_t) ((uint64_t) clock_ms() - srv->start_ms)));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "pid", sv_int((int64_t) getpid()));
-	}
-	if (rv == 0) {
-		rv = put(info.dict, "cycles_freed",
-		    sv_int((int64_t) srv->gc_freed));
-	}
-	sv_free(&types);
-	if (rv != 0) {
-		sv_free(&info);
-		return mctx_fail(c, rv, "cannot build the statistics");
-	}
-	c->res = info;
 	return 0;
 }
 
@@ -345,6 +263,6 @@ const mop admin_ops[] = {
 	    MOP_WRITE | MOP_ADMIN | MOP_GROWS, h_name_setdefault },
 	{ MGR__OP__OP_NAME_LIST, 0, 0, 0, MOP_ADMIN, h_name_list },
 	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
-	{ MGR__OP__OP_INFO, 0, 0, 0, MOP_ADMIN, h_info },
+	{ MGR__OP__OP_SHUTDOWN, 0, 0, 0, MOP_ADMIN, h_shutdown },
 	{ 0 },
 };

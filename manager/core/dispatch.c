@@ -2,6 +2,7 @@
  * type's mop list. The dispatcher does the checks common to all handlers
  * (target exists and has the right type, argument count, argument
  * decoding) so that handlers only do their own work. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ static const mtype *const all_types[] = {
 
 static const mop *const all_ops[] = {
 	admin_ops,
+	introspect_ops,
 	dict_ops,
 	list_ops,
 	namespace_ops,
@@ -45,11 +47,23 @@ static const mop *const all_ops[] = {
 
 #define MAX_OP 256
 static const mop     *op_table[MAX_OP];
+static char           op_names[MAX_OP][32]; /* "dict_get", from the schema */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void
 build_table(void)
 {
+	for (unsigned i = 0; i < mgr__op__descriptor.n_values; i++) {
+		const ProtobufCEnumValue *v = &mgr__op__descriptor.values[i];
+		if ((unsigned) v->value < MAX_OP) {
+			char *out = op_names[v->value];
+			for (size_t k = 0; v->name[k + 3] && k < 31; k++) {
+				out[k] = (char) tolower(
+				    (unsigned char)
+				        v->name[k + 3]); // skip "OP_"
+			}
+		}
+	}
 	for (size_t i = 0; i < sizeof(all_ops) / sizeof(all_ops[0]); i++) {
 		for (const mop *m = all_ops[i]; m->fn != NULL; m++) {
 			if ((unsigned) m->op < MAX_OP) {
@@ -74,9 +88,10 @@ dispatch_type(Mgr__ObjType code)
 const char *
 dispatch_op_name(Mgr__Op op)
 {
-	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-	    &mgr__op__descriptor, (int) op);
-	return v != NULL ? v->name + 3 : "unknown"; // skip "OP_"
+	pthread_once(&table_once, build_table);
+	return (unsigned) op < MAX_OP && op_names[op][0] != '\0'
+	    ? op_names[op]
+	    : "unknown";
 }
 
 /* Finds the target, checks it and the arguments, decodes them and runs
@@ -414,10 +429,35 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	return sent;
 }
 
+/* --log-level debug: one line per request, what Redis's MONITOR shows
+ * less the arguments (which may be large or secret). */
+static void
+log_request(session *s, const Mgr__Request *rq, int rv, const char *err)
+{
+	char name[80] = "";
+	if (rq->name != NULL && rq->name[0] != '\0') {
+		char e[64];
+		log_escape(rq->name, e, sizeof(e));
+		snprintf(name, sizeof(name), " '%s'", e);
+	}
+	log_msg(LOG_DEBUG, "session %llu: %s%s on %llu -> %s%s%s",
+	    (unsigned long long) session_id(s), dispatch_op_name(rq->op),
+	    name, (unsigned long long) rq->target,
+	    rv == MGR_PENDING ? "waiting"
+	        : rv == 0     ? "ok"
+	                      : mgr_strerror(rv),
+	    err != NULL && err[0] != '\0' ? ": " : "",
+	    err != NULL ? err : "");
+}
+
 int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
 	if (rq->op == MGR__OP__OP_BATCH) {
+		if (log_level >= LOG_DEBUG) {
+			log_msg(LOG_DEBUG, "session %llu: batch of %zu",
+			    (unsigned long long) session_id(s), rq->n_batch);
+		}
 		return dispatch_batch(srv, s, rq);
 	}
 	Mgr__Reply rp = MGR__REPLY__INIT;
@@ -434,6 +474,9 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	int  sent = 0;
 	if (rv == 0) {
 		rv = call(&c, m);
+	}
+	if (log_level >= LOG_DEBUG) {
+		log_request(s, rq, rv, c.err);
 	}
 	if (rv != MGR_PENDING) { // parked: a waiter answers later
 		encode(&c, rv, &rp);

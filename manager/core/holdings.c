@@ -2,11 +2,17 @@
  * the objects whose session_end hook must run when it ends (it holds a
  * lock or permits of them), and its parked requests. */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "clock.h"
 #include "object.h"
+#include "report.h"
 #include "sdict.h"
+#include "server.h"
 #include "session.h"
 #include "svec.h"
+#include "wait.h"
 
 uint64_t
 session_id(const session *s)
@@ -147,4 +153,100 @@ bool
 session_reachable(session *s)
 {
 	return s->state != SESSION_CLOSED && !fconn_peer_gone(s->fc);
+}
+
+/* ---- what a session holds and waits on, for the introspection --------- */
+
+/* The pid of s's process: the kernel's word for an ipc peer ("ipc pid N
+ * uid M"), the client's own claim ("pid N") otherwise; -1 if neither. */
+static long
+session_pid(const session *s)
+{
+	const char *p = strstr(s->peer, " pid ");
+	long        pid;
+	if (strncmp(s->peer, "ipc", 3) == 0 && p != NULL
+	    && sscanf(p, " pid %ld", &pid) == 1) {
+		return pid;
+	}
+	if (sscanf(s->client, "pid %ld", &pid) == 1) {
+		return pid;
+	}
+	return -1;
+}
+
+/* {'object': id, 'type': t, 'name': n} of o (no name when unnamed). */
+static sval
+describe_obj(report *r, const mobj *o, const idmap *names)
+{
+	sval        d    = report_dict(r);
+	const char *name = idmap_get(names, o->id);
+	report_put_int(r, &d, "object", (int64_t) o->id);
+	report_put_str(r, &d, "type", o->type->name);
+	if (name != NULL) {
+		report_put_str(r, &d, "name", name);
+	}
+	return d;
+}
+
+static sval
+session_describe(
+    const session *s, const idmap *names, int64_t now_ms, report *r)
+{
+	sval d = report_dict(r), holds = report_list(r),
+	     waits   = report_list(r);
+	size_t   pos = 0;
+	uint64_t id;
+	void    *v;
+	long     pid = session_pid(s);
+	report_put_int(r, &d, "id", (int64_t) s->id);
+	report_put_str(r, &d, "peer", s->peer);
+	report_put_str(r, &d, "client", s->client);
+	report_put(r, &d, "pid", pid >= 0 ? sv_int(pid) : SV_NONE_INIT);
+	report_put_str(r, &d, "state",
+	    s->state == SESSION_HANDSHAKE   ? "handshake"
+	        : s->state == SESSION_READY ? "ready"
+	                                    : "closing");
+	report_put_int(r, &d, "age_ms", now_ms - s->started_ms);
+	report_put_int(r, &d, "requests", (int64_t) s->requests);
+	report_put_int(r, &d, "bytes_in", (int64_t) s->bytes_in);
+	report_put_int(r, &d, "bytes_out", (int64_t) s->bytes_out);
+	report_put_int(r, &d, "objects", (int64_t) s->refs.len);
+	// What it holds: the objects whose session_end runs for it, as far
+	// as it still holds some of them.
+	while (idmap_next(&s->touched, &pos, &id, &v)) {
+		const mobj *o = store_find(s->srv, id);
+		uint64_t    n = o != NULL && o->type->held_by != NULL
+		       ? o->type->held_by(o, s)
+		       : 0;
+		if (n > 0) {
+			sval h = describe_obj(r, o, names);
+			report_put_int(r, &h, "count", (int64_t) n);
+			report_append(r, &holds, h);
+		}
+	}
+	for (const waiter *w = s->waiters; w != NULL; w = w->snext) {
+		sval x = describe_obj(r, w->obj, names);
+		report_put_str(r, &x, "op", dispatch_op_name(w->op));
+		report_put_int(
+		    r, &x, "waited_ms", now_ms - (int64_t) w->since);
+		report_put(r, &x, "timeout_ms",
+		    w->deadline != 0 ? sv_int((int64_t) w->deadline - now_ms)
+		                     : SV_NONE_INIT);
+		report_append(r, &waits, x);
+	}
+	report_put(r, &d, "holds", holds);
+	report_put(r, &d, "waits", waits);
+	return d;
+}
+
+sval
+sessions_describe(struct server *srv, const idmap *names, report *r)
+{
+	int64_t now  = clock_ms();
+	sval    list = report_list(r);
+	for (const session *s = srv->sessions; s != NULL && r->rv == 0;
+	     s                = s->next) {
+		report_append(r, &list, session_describe(s, names, now, r));
+	}
+	return list;
 }

@@ -1,5 +1,5 @@
-/* Logging to stderr with a level: managerd's only output besides the
- * listening lines. */
+/* Logging to stderr (or --log-file) with a level: managerd's only output
+ * besides the listening lines. */
 #ifndef MGR_MANAGER_CORE_LOG_H
 #define MGR_MANAGER_CORE_LOG_H
 
@@ -15,6 +15,10 @@ int log_parse_level(const char *s);
  * ASCII (a newline would forge a line) and backslashes as \xHH, cut with
  * "..." to fit cap (> 4). */
 void log_escape(const char *s, char *out, size_t cap);
+/* Sends the log (stderr) to path, appending, made 0640 if new; NULL
+ * reopens the path given before (SIGHUP, after logrotate moved it), a
+ * no-op when there is none. 0 or -errno. */
+int  log_open(const char *path);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

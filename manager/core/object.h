@@ -61,6 +61,12 @@ typedef struct mtype {
 	/* Optional: the object the lock operations (acquire, release,
 	 * locked) act on when they target o: a condition's lock. */
 	mobj *(*lock_of)(mobj *o);
+	/* Optional, for the containers: how many elements o holds (len of a
+	 * dict, list, namespace or array, qsize of a queue). */
+	size_t (*size)(const mobj *o);
+	/* Optional: how much of o session s holds (1 for a lock, the depth
+	 * of an rlock, permits of a semaphore; 0 when none). */
+	uint64_t (*held_by)(const mobj *o, const struct session *s);
 } mtype;
 
 struct mobj {
@@ -175,5 +181,6 @@ extern const mtype scalar_type, array_type;
 extern const mop   scalar_ops[], array_ops[];
 /* The manager's own operations (admin.c): names, create, attach, info. */
 extern const mop admin_ops[];
+extern const mop introspect_ops[];
 
 #endif

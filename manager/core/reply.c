@@ -22,7 +22,8 @@ session_encode_value(session *s, const sval *v, arena *a, Mgr__Value *out)
 int
 session_send(session *s, const Mgr__Reply *rp)
 {
-	int rv = fconn_send_msg(s->fc, &rp->base);
+	size_t n  = 0;
+	int    rv = fconn_send_msg(s->fc, &rp->base, &n);
 	if (rv == MGR_ETOOBIG) {
 		// The reply can't travel: say so instead of dropping it.
 		Mgr__Reply small = MGR__REPLY__INIT;
@@ -35,7 +36,10 @@ session_send(session *s, const Mgr__Reply *rp)
 		small.id     = rp->id;
 		small.status = MGR_ETOOBIG;
 		small.error  = msg;
-		rv           = fconn_send_msg(s->fc, &small.base);
+		rv           = fconn_send_msg(s->fc, &small.base, &n);
+	}
+	if (rv == 0) {
+		stats_reply(s->srv, s, n);
 	}
 	return rv;
 }

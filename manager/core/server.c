@@ -44,6 +44,8 @@ server_new(server **srvp, const server_opts *opts)
 		return MGR_EINTERNAL;
 	}
 	srv->keylen          = opts->keylen;
+	srv->stop_on_request = opts->stop_on_request;
+	srv->stop_fd         = opts->stop_fd;
 	srv->max_message     = opts->max_message ? opts->max_message
 	                                         : SERVER_DEFAULT_MAX_MESSAGE;
 	srv->max_connections = opts->max_connections ? opts->max_connections

@@ -14,6 +14,7 @@
 #include "idmap.h"
 #include "object.h"
 #include "session.h"
+#include "stats.h"
 #include "value.h"
 
 typedef struct listener listener;
@@ -43,6 +44,8 @@ typedef struct server {
 
 	uint8_t *key;
 	size_t   keylen;
+	bool     stop_on_request; /* OP_SHUTDOWN writes to stop_fd */
+	int      stop_fd;
 	size_t   max_message;
 
 	size_t max_request_items; /* values nested in one request */
@@ -75,8 +78,8 @@ typedef struct server {
 	bool            timer_running, timer_stop;
 	uint64_t        waiters; /* parked requests */
 
-	/* statistics for mgr_info */
-	uint64_t requests;
+	/* statistics for mgr_info (stats.c) */
+	stats    st;
 	uint64_t sessions_total;
 	uint64_t objects_by_type[MGR__OBJ_TYPE__OBJ_ARRAY + 1];
 	uint64_t start_ms;
@@ -100,6 +103,10 @@ typedef struct server_opts {
 	size_t      max_memory;          /* 0: none */
 	size_t max_pending_conn;  /* unread reply bytes of one; 0: 128 MiB */
 	size_t max_pending_total; /* of all connections; 0: 512 MiB */
+	/* OP_SHUTDOWN (managerctl shutdown) writes an eventfd count to
+	 * stop_fd, which the owner waits on; refused unless set. */
+	bool stop_on_request;
+	int  stop_fd;
 } server_opts;
 
 /* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "pbcheck.h"
 #include "server.h"
@@ -178,7 +179,7 @@ send_hello(session *s)
 	h.version    = AUTH_VERSION;
 	h.nonce.data = s->nonce;
 	h.nonce.len  = sizeof(s->nonce);
-	return fconn_send_msg(s->fc, &h.base);
+	return fconn_send_msg(s->fc, &h.base, NULL);
 }
 
 static int
@@ -207,7 +208,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 		    (unsigned) a->version, (unsigned) AUTH_VERSION);
 		w.status = MGR_EPROTO;
 		w.error  = "unsupported handshake version";
-		fconn_send_msg(s->fc, &w.base);
+		fconn_send_msg(s->fc, &w.base, NULL);
 		fconn_close_after_send(s->fc);
 		arena_reset(&s->rxa);
 		return 0;
@@ -222,7 +223,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 		    (unsigned long long) s->id, s->peer);
 		w.status = MGR_EAUTH;
 		w.error  = "authentication failed: wrong authkey";
-		fconn_send_msg(s->fc, &w.base);
+		fconn_send_msg(s->fc, &w.base, NULL);
 		fconn_close_after_send(s->fc);
 		arena_reset(&s->rxa);
 		return 0;
@@ -239,6 +240,9 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	w.max_message = srv->max_message;
 	char name[200];
 	log_escape(a->client, name, sizeof(name));
+	pthread_mutex_lock(&srv->mtx); // the introspection reads it
+	log_escape(a->client, s->client, sizeof(s->client));
+	pthread_mutex_unlock(&srv->mtx);
 	log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
 	    (unsigned long long) s->id, s->peer, name[0] ? " as " : "", name);
 	// Give the arena's chunk back: many connections sit idle after the
@@ -250,7 +254,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	pthread_mutex_lock(&srv->mtx);
 	handshake_unlist(s);
 	pthread_mutex_unlock(&srv->mtx);
-	return fconn_send_msg(s->fc, &w.base);
+	return fconn_send_msg(s->fc, &w.base, NULL);
 }
 
 /* ---- requests
@@ -297,16 +301,14 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		rp.error      = "a str is not valid UTF-8 or holds a NUL "
 		                "(use bytes)";
 		pthread_mutex_lock(&srv->mtx);
-		s->requests++;
-		srv->requests++;
+		stats_request(srv, s, len + 4);
 		int rv = session_send(s, &rp);
 		pthread_mutex_unlock(&srv->mtx);
 		arena_reset(&s->rxa);
 		return rv == MGR_ECONN ? 0 : rv;
 	}
 	pthread_mutex_lock(&srv->mtx);
-	s->requests++;
-	srv->requests++;
+	stats_request(srv, s, len + 4);
 	int rv = dispatch(srv, s, rq);
 	gc_maybe(srv, false);
 	// --idle-timeout: the clock restarts with every request; a session
@@ -381,7 +383,8 @@ session_new(server *srv, int fd, const char *peer, session **out)
 		close(fd);
 		return MGR_ENOMEM;
 	}
-	s->srv = srv;
+	s->srv        = srv;
+	s->started_ms = clock_ms();
 	idmap_init(&s->refs);
 	idmap_init(&s->touched);
 	arena_init(&s->rxa);

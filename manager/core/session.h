@@ -42,6 +42,9 @@ struct session {
 	session       *hs_prev, *hs_next; /* while in its handshake */
 	bool           in_handshake_list;
 	uint64_t       requests;
+	uint64_t       bytes_in, bytes_out; /* frames, with headers */
+	int64_t        started_ms;          /* monotonic, at the accept */
+	char           client[64]; /* the name it gave, made printable */
 	char           peer[96];
 	char           peer_key[80]; /* its host (tcp) or user (ipc) */
 };
@@ -65,6 +68,14 @@ int session_touch(session *s, struct mobj *o);
 bool session_reachable(session *s);
 /* The list of s's waiters (wait.c links them). */
 struct waiter **session_waiters(session *s);
+/* A list with a dict per session telling who it is (id, peer, client,
+ * pid, state, age_ms, requests, bytes_in, bytes_out, objects), what it
+ * holds ('holds': locks and permits) and what it waits on ('waits': op,
+ * object, waited_ms, timeout_ms); objects carry their name when names
+ * (id -> const char *) has one. Errors go to r. */
+struct report;
+sval sessions_describe(
+    struct server *srv, const idmap *names, struct report *r);
 
 /* ---- replies (reply.c)
  * ------------------------------------------------------- */

@@ -160,6 +160,7 @@ waiter_free(waiter *w)
 	session_unlink(w);
 	sv_free(&w->val);
 	srv->waiters--;
+	stats_waiter(srv, w->obj->type->code, -1);
 	free(w);
 }
 
@@ -190,8 +191,9 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	w->thread = c->rq->thread;
 	w->op     = c->rq->op;
 	w->obj    = c->obj;
+	w->since  = (uint64_t) clock_ms();
 	if (timeout_ms >= 0) {
-		w->deadline = (uint64_t) clock_ms() + (uint64_t) timeout_ms;
+		w->deadline = w->since + (uint64_t) timeout_ms;
 		if (w->deadline == 0) {
 			w->deadline = 1;
 		}
@@ -209,6 +211,7 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	*head = w;
 	c->sess->nwaiters++;
 	srv->waiters++;
+	stats_waiter(srv, w->obj->type->code, 1);
 	if (wp != NULL) {
 		*wp = w;
 	}

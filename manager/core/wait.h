@@ -38,6 +38,7 @@ struct waiter {
 	wlist          *list; /* the FIFO it is in, or NULL */
 	waiter         *prev, *next;
 	waiter         *sprev, *snext; /* in its session's list */
+	uint64_t        since;         /* monotonic ms, when it parked */
 	uint64_t        deadline;      /* monotonic ms; 0: none */
 	size_t          heap_idx;      /* in the timer heap, when deadline */
 	/* for the type's own use */

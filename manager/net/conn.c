@@ -256,9 +256,12 @@ fconn_defer_end(bool was)
 }
 
 int
-fconn_send_msg(fconn *c, const ProtobufCMessage *m)
+fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
 {
 	size_t n = protobuf_c_message_get_packed_size(m);
+	if (queued != NULL) {
+		*queued = n + 4;
+	}
 	if (n > c->max_msg) {
 		return MGR_ETOOBIG;
 	}

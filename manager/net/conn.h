@@ -52,8 +52,9 @@ void fconn_start(fconn *c);
 void fconn_set_rx_timeout(fconn *c, int ms);
 /* Packs m into the send queue and writes it unless the loop is reading
  * c (then it goes with the other replies of that read). MGR_ECONN when
- * closed, MGR_ETOOBIG over the limit, MGR_ENOMEM. Thread-safe. */
-int fconn_send_msg(fconn *c, const ProtobufCMessage *m);
+ * closed, MGR_ETOOBIG over the limit, MGR_ENOMEM. The frame's size goes
+ * to *queued when not NULL. Thread-safe. */
+int fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
 /* The largest frame c may receive from now on (max_message until then):

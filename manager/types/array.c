@@ -153,12 +153,20 @@ array_clone(mobj *o)
 	return copy;
 }
 
+static size_t
+array_size(const mobj *o)
+{
+	const sarray *a = o->data;
+	return a->len;
+}
+
 const mtype array_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_ARRAY,
 	.name       = "array",
 	.create     = array_create,
 	.destroy    = array_destroy,
 	.clone_data = array_clone,
+	.size       = array_size,
 };
 
 static int

@@ -172,6 +172,12 @@ dict_clone(mobj *o)
 	return sdict_copy(o->data, &copy) == 0 ? copy : NULL;
 }
 
+static size_t
+dict_size(const mobj *o)
+{
+	return sdict_len(o->data);
+}
+
 const mtype dict_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_DICT,
 	.name       = "dict",
@@ -179,6 +185,7 @@ const mtype dict_type = {
 	.destroy    = dict_destroy,
 	.each_ref   = dict_each_ref,
 	.clone_data = dict_clone,
+	.size       = dict_size,
 };
 
 static int

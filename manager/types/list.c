@@ -59,6 +59,12 @@ list_clone(mobj *o)
 	return svec_copy(o->data, &copy) == 0 ? copy : NULL;
 }
 
+static size_t
+list_size(const mobj *o)
+{
+	return svec_len(o->data);
+}
+
 const mtype list_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_LIST,
 	.name       = "list",
@@ -66,6 +72,7 @@ const mtype list_type = {
 	.destroy    = list_destroy,
 	.each_ref   = list_each_ref,
 	.clone_data = list_clone,
+	.size       = list_size,
 };
 
 static int

@@ -333,9 +333,20 @@ lk_expire(mobj *o, waiter *w)
 	lock_pass(o);
 }
 
+/* What s holds of o: for managerctl clients and the introspection. */
+static uint64_t
+lk_held_by(const mobj *o, const struct session *s)
+{
+	const lkstate *l = o->data;
+	if (is_sem(l)) {
+		return held_of(l, session_id(s));
+	}
+	return l->owner == s ? l->count : 0;
+}
+
 #define LOCK_HOOKS                                                           \
 	.destroy = lk_destroy, .session_end = lk_session_end,                \
-	.expire = lk_expire
+	.expire = lk_expire, .held_by = lk_held_by
 
 const mtype lock_type = {
 	.code   = MGR__OBJ_TYPE__OBJ_LOCK,

@@ -80,6 +80,12 @@ ns_clone(mobj *o)
 	return sdict_copy(o->data, &copy) == 0 ? copy : NULL;
 }
 
+static size_t
+ns_size(const mobj *o)
+{
+	return sdict_len(o->data);
+}
+
 const mtype namespace_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_NAMESPACE,
 	.name       = "namespace",
@@ -87,6 +93,7 @@ const mtype namespace_type = {
 	.destroy    = ns_destroy,
 	.each_ref   = ns_each_ref,
 	.clone_data = ns_clone,
+	.size       = ns_size,
 };
 
 /* AttributeError's detail, as "no attribute 'x'". */

@@ -352,6 +352,13 @@ queue_session_end(mobj *o, struct session *s)
 	}
 }
 
+static size_t
+queue_size(const mobj *o)
+{
+	const squeue *q = o->data;
+	return q->items.len;
+}
+
 const mtype queue_type = {
 	.code        = MGR__OBJ_TYPE__OBJ_QUEUE,
 	.name        = "queue",
@@ -362,6 +369,7 @@ const mtype queue_type = {
 	.session_end = queue_session_end,
 	// A cancelled getter or putter needs nothing: the getter never got
 	// an item, and the putter's item is freed with it (Python loses it).
+	.size = queue_size,
 };
 
 /* Moves parked putters' items in while there is room, in arrival order. */

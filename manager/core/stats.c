@@ -1,0 +1,228 @@
+/* The manager's figures (stats.h). Rates come from a ring of per-second
+ * buckets filled as requests arrive, so nothing wakes up to sample them:
+ * a rate over n seconds is what the last n complete seconds counted. */
+#include "stats.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "sdict.h"
+#include "server.h"
+
+static stats_second *
+bucket_now(stats *st)
+{
+	uint64_t      sec = (uint64_t) clock_ms() / 1000;
+	stats_second *b   = &st->ring[sec % STATS_SECONDS];
+	if (b->sec != sec) {
+		*b = (stats_second) { .sec = sec };
+	}
+	return b;
+}
+
+void
+stats_request(server *srv, session *s, size_t bytes)
+{
+	stats_second *b = bucket_now(&srv->st);
+	srv->st.requests++;
+	srv->st.bytes_in += bytes;
+	b->requests++;
+	b->bytes_in += bytes;
+	s->requests++;
+	s->bytes_in += bytes;
+}
+
+void
+stats_reply(server *srv, session *s, size_t bytes)
+{
+	stats_second *b = bucket_now(&srv->st);
+	srv->st.bytes_out += bytes;
+	b->bytes_out += bytes;
+	s->bytes_out += bytes;
+}
+
+void
+stats_waiter(server *srv, Mgr__ObjType code, int delta)
+{
+	if ((unsigned) code < STATS_TYPES) {
+		srv->st.waiters_by_type[code] += (uint64_t) (int64_t) delta;
+	}
+}
+
+enum { R_REQUESTS, R_BYTES_IN, R_BYTES_OUT };
+
+/* Per second over the n complete seconds before now. */
+static double
+rate(const stats *st, int what, unsigned n)
+{
+	uint64_t now = (uint64_t) clock_ms() / 1000, sum = 0;
+	for (unsigned i = 0; i < STATS_SECONDS; i++) {
+		const stats_second *b = &st->ring[i];
+		if (b->sec < now && b->sec + n >= now && b->sec != 0) {
+			sum += what == R_REQUESTS ? b->requests
+			    : what == R_BYTES_IN  ? b->bytes_in
+			                          : b->bytes_out;
+		}
+	}
+	return (double) sum / n;
+}
+
+void
+stats_rss(uint64_t *rss, uint64_t *peak)
+{
+	char  line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	*rss = *peak = 0;
+	if (f == NULL) {
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long kb;
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
+			*rss = (uint64_t) kb * 1024;
+		} else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
+			*peak = (uint64_t) kb * 1024;
+		}
+	}
+	fclose(f);
+}
+
+typedef struct builder {
+	stats_figure *out;
+	size_t        n;
+} builder;
+
+static void
+gauge(builder *b, const char *name, const char *help, uint64_t v)
+{
+	if (b->n < STATS_MAX_FIGURES) {
+		b->out[b->n++] = (stats_figure) {
+			.name = name, .help = help, .v_int = v
+		};
+	}
+}
+
+static void
+counter(builder *b, const char *name, const char *help, uint64_t v)
+{
+	gauge(b, name, help, v);
+	if (b->n > 0 && b->out[b->n - 1].name == name) {
+		b->out[b->n - 1].counter = true;
+	}
+}
+
+static void
+real(builder *b, const char *name, const char *help, double v)
+{
+	if (b->n < STATS_MAX_FIGURES) {
+		b->out[b->n++] = (stats_figure) {
+			.name = name, .help = help, .real = true, .v_real = v
+		};
+	}
+}
+
+/* One figure per object type: name{type="dict"} v; only the containers
+ * when sized. */
+static void
+family(builder *b, const char *name, const char *help,
+    const uint64_t v[STATS_TYPES], bool sized)
+{
+	for (int code = 1; code < STATS_TYPES; code++) {
+		const mtype *t = dispatch_type((Mgr__ObjType) code);
+		if (t != NULL && (!sized || t->size != NULL)
+		    && b->n < STATS_MAX_FIGURES) {
+			b->out[b->n++] = (stats_figure) { .name = name,
+				.help                           = help,
+				.label                          = t->name,
+				.v_int                          = v[code] };
+		}
+	}
+}
+
+static void
+count_elements(server *srv, uint64_t elements[STATS_TYPES])
+{
+	size_t   pos = 0;
+	uint64_t id;
+	void    *v;
+	while (idmap_next(&srv->objects, &pos, &id, &v)) {
+		const mobj *o = v;
+		if (o->data != NULL && o->type->size != NULL
+		    && (unsigned) o->type->code < STATS_TYPES) {
+			elements[o->type->code] += o->type->size(o);
+		}
+	}
+}
+
+size_t
+stats_snapshot(server *srv, stats_figure *out)
+{
+	builder      b                     = { .out = out };
+	const stats *st                    = &srv->st;
+	uint64_t     elements[STATS_TYPES] = { 0 }, rss, peak;
+	static const struct {
+		const char *name, *help;
+		int         what;
+		unsigned    secs;
+	} rates[] = {
+		{ "requests_per_sec_1s", "Requests per second, last 1 s",
+		    R_REQUESTS, 1 },
+		{ "requests_per_sec_10s", "Requests per second, last 10 s",
+		    R_REQUESTS, 10 },
+		{ "requests_per_sec_60s", "Requests per second, last 60 s",
+		    R_REQUESTS, 60 },
+		{ "bytes_in_per_sec_10s",
+		    "Bytes received per second, last 10 s", R_BYTES_IN, 10 },
+		{ "bytes_out_per_sec_10s", "Bytes sent per second, last 10 s",
+		    R_BYTES_OUT, 10 },
+	};
+	count_elements(srv, elements);
+	stats_rss(&rss, &peak);
+
+	gauge(&b, "uptime_ms", "Milliseconds since the manager started",
+	    (uint64_t) clock_ms() - srv->start_ms);
+	gauge(&b, "pid", "The manager's process id", (uint64_t) getpid());
+	counter(&b, "requests", "Requests received", st->requests);
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		real(&b, rates[i].name, rates[i].help,
+		    rate(st, rates[i].what, rates[i].secs));
+	}
+	counter(&b, "bytes_in", "Bytes received (frames with headers)",
+	    st->bytes_in);
+	counter(&b, "bytes_out", "Bytes sent in replies", st->bytes_out);
+	gauge(&b, "sessions", "Connections open now", srv->nsessions);
+	counter(&b, "sessions_total", "Connections accepted",
+	    srv->sessions_total);
+	counter(&b, "connections_refused",
+	    "Connections refused over --max-connections",
+	    srv->connections_refused);
+	gauge(&b, "max_connections", "The --max-connections limit",
+	    srv->max_connections);
+	gauge(&b, "handshakes", "Connections not yet authenticated",
+	    srv->nhandshakes);
+	counter(&b, "handshakes_evicted",
+	    "Unauthenticated connections closed to make room",
+	    srv->handshakes_evicted);
+	gauge(&b, "objects_total", "Live objects", srv->objects.len);
+	family(&b, "objects", "Live objects by type", srv->objects_by_type,
+	    false);
+	family(
+	    &b, "elements", "Elements in containers by type", elements, true);
+	gauge(&b, "names", "Named objects", sdict_len(srv->names.dict));
+	gauge(&b, "waiters", "Parked (blocked) requests", srv->waiters);
+	family(&b, "waiters_by_type", "Parked requests by object type",
+	    st->waiters_by_type, false);
+	counter(&b, "cycles_freed", "Objects freed by cycle collection",
+	    srv->gc_freed);
+	gauge(&b, "memory_used", "Bytes allocated (what --max-memory limits)",
+	    server_memory(srv));
+	gauge(&b, "max_memory", "The --max-memory limit (0: none)",
+	    srv->max_memory);
+	gauge(&b, "rss", "Resident set size in bytes", rss);
+	gauge(&b, "rss_peak", "Peak resident set size in bytes", peak);
+	gauge(&b, "reply_bytes_pending", "Reply bytes queued, not yet sent",
+	    fconn_reply_bytes_pending());
+	return b.n;
+}

@@ -1,0 +1,61 @@
+/* The manager's figures: counters kept as requests come and go, rates
+ * over the last 1, 10 and 60 seconds, and one snapshot of all of it that
+ * mgr_info and the Prometheus endpoint both render, so the two never
+ * disagree on a name or a value. Everything here runs under the server
+ * lock. */
+#ifndef MGR_MANAGER_CORE_STATS_H
+#define MGR_MANAGER_CORE_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manager.pb-c.h"
+
+struct server;
+struct session;
+
+#define STATS_TYPES   (MGR__OBJ_TYPE__OBJ_ARRAY + 1)
+#define STATS_SECONDS 64 /* the ring of per-second buckets: > 60 s */
+
+typedef struct stats_second {
+	uint64_t sec; /* which second (monotonic) the bucket counts */
+	uint64_t requests, bytes_in, bytes_out;
+} stats_second;
+
+typedef struct stats {
+	uint64_t     requests;
+	uint64_t     bytes_in, bytes_out; /* frames, with their headers */
+	uint64_t     waiters_by_type[STATS_TYPES];
+	stats_second ring[STATS_SECONDS];
+} stats;
+
+/* A request of bytes arrived from s / a reply of bytes left for s. */
+void stats_request(struct server *srv, struct session *s, size_t bytes);
+void stats_reply(struct server *srv, struct session *s, size_t bytes);
+/* A request on an object of type code parked (+1) or left (-1). */
+void stats_waiter(struct server *srv, Mgr__ObjType code, int delta);
+
+/* One figure of the snapshot. A family (objects by type, ...) is one
+ * figure per label value, with label naming the type. */
+typedef struct stats_figure {
+	const char *name;    /* info key and, prefixed "mgr_", metric name */
+	const char *help;    /* one line for the metric's HELP */
+	const char *label;   /* the type name of a family member, or NULL */
+	bool        counter; /* only grows (a Prometheus counter) */
+	bool        real;    /* a rate: v_real, else v_int */
+	uint64_t    v_int;
+	double      v_real;
+} stats_figure;
+
+#define STATS_MAX_FIGURES 128
+
+/* Fills out (STATS_MAX_FIGURES entries) with every figure; returns how
+ * many. Walks every object for the element counts: O(objects). */
+size_t stats_snapshot(struct server *srv, stats_figure *out);
+
+/* Resident set and its peak in bytes (/proc/self/status); 0 when
+ * unknown. */
+void stats_rss(uint64_t *rss, uint64_t *peak);
+
+#endif

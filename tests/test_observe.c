@@ -1,0 +1,313 @@
+/* What managerd tells about itself, against a real managerd: the figures
+ * of mgr_info (rates, bytes, memory, elements and waiters by type), the
+ * same figures over HTTP in Prometheus's format (--metrics), the debug
+ * log of every request in a --log-file reopened on SIGHUP, and
+ * mgr_errdetail belonging to the call that failed. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "harness.h"
+
+/* info[key] (or info[key][type]) as a number: ints and floats. */
+static double
+info_num(mgr_client *c, const char *key, const char *type)
+{
+	mgr_value info;
+	double    v = -1;
+	OK(mgr_info(c, &info));
+	for (size_t i = 0; i < info.len; i++) {
+		const mgr_value *k = &info.pairs[2 * i], *x = k + 1;
+		if (strcmp(k->s, key) != 0) {
+			continue;
+		}
+		for (size_t j = 0; type != NULL && j < x->len; j++) {
+			if (strcmp(x->pairs[2 * j].s, type) == 0) {
+				x = &x->pairs[2 * j + 1];
+				break;
+			}
+		}
+		v = x->kind == MGR_INT     ? (double) x->i
+		    : x->kind == MGR_FLOAT ? x->f
+		                           : -2;
+	}
+	mgr_value_free(&info);
+	return v;
+}
+
+/* The body of GET url (http://127.0.0.1:P/path) into out; the status. */
+static int
+http_get(const char *url, const char *path, char *out, size_t cap)
+{
+	char tcp[128];
+	int  port;
+	if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
+		return -1;
+	}
+	snprintf(tcp, sizeof(tcp), "tcp://127.0.0.1:%d", port);
+	int fd = h_raw_connect(tcp);
+	if (fd < 0) {
+		return -1;
+	}
+	char rq[256];
+	int  n = snprintf(rq, sizeof(rq),
+	     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+	     path);
+	if (h_raw_send(fd, rq, (size_t) n, 5000) != 0) {
+		close(fd);
+		return -1;
+	}
+	size_t  len      = 0;
+	int64_t deadline = h_now_ms() + 10000;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int           r = poll(&p, 1, (int) (deadline - h_now_ms()));
+		if (r <= 0) {
+			break;
+		}
+		ssize_t k = read(fd, out + len, cap - 1 - len);
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k <= 0 || (len += (size_t) k) == cap - 1) {
+			break;
+		}
+	}
+	close(fd);
+	out[len]   = '\0';
+	int status = -1;
+	sscanf(out, "HTTP/1.1 %d", &status);
+	return status;
+}
+
+static bool
+file_has(const char *path, const char *needle, int timeout_ms)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+	for (;;) {
+		static char buf[1 << 20];
+		FILE       *f = fopen(path, "r");
+		size_t      n = 0;
+		if (f != NULL) {
+			n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+		}
+		buf[n] = '\0';
+		if (strstr(buf, needle) != NULL) {
+			return true;
+		}
+		if (h_now_ms() >= deadline) {
+			fprintf(stderr, "%s has no '%s':\n%s\n", path, needle,
+			    buf);
+			return false;
+		}
+		h_nap(10);
+	}
+}
+
+typedef struct {
+	mgr_obj *ev;
+	int      rv;
+} event_waiter;
+
+static void *
+wait_event(void *arg)
+{
+	event_waiter *w = arg;
+	w->rv           = mgr_event_wait(w->ev, 20000);
+	return NULL;
+}
+
+static void
+test_figures_and_metrics(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c, *c2;
+	mgr_obj    *d, *q, *ev, *ev2;
+	char        dir[] = "/tmp/mgr-observe-XXXXXX", log[64], *body;
+	assert_non_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/managerd.log", dir);
+	const char *extra[] = { "--log-level", "debug", "--log-file", log,
+		"--metrics", "http://127.0.0.1:0/metrics", NULL };
+	assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
+	assert_int_not_equal(m.metrics_url[0], '\0');
+	OK(h_connect(&m, &c));
+	OK(h_connect(&m, &c2));
+
+	OK(mgr_dict_new(c, &d));
+	for (int i = 0; i < 3; i++) {
+		OK(mgr_dict_set(d, mgr_int(i), mgr_str("x")));
+	}
+	OK(mgr_queue_new(c, 0, &q));
+	OK(mgr_queue_put(q, mgr_int(1), 0));
+	OK(mgr_queue_put(q, mgr_int(2), 0));
+	OK(mgr_name_set(c, "d", d));
+	assert_true(info_num(c, "elements", "dict") == 3);
+	assert_true(info_num(c, "elements", "queue") == 2);
+	assert_true(info_num(c, "objects", "queue") == 1);
+	assert_true(info_num(c, "bytes_in", NULL) > 100);
+	assert_true(info_num(c, "bytes_out", NULL) > 50);
+	double rss = info_num(c, "rss", NULL);
+	assert_true(rss > 1e5);
+	assert_true(info_num(c, "rss_peak", NULL) >= rss);
+	assert_true(info_num(c, "sessions", NULL) == 2);
+
+	// Rates: requests of complete seconds, seen within a few seconds.
+	double  rate     = 0;
+	int64_t deadline = h_now_ms() + 5000;
+	while ((rate = info_num(c, "requests_per_sec_10s", NULL)) <= 0
+	    && h_now_ms() < deadline) {
+		for (int i = 0; i < 20; i++) {
+			OK(mgr_ping(c));
+		}
+		h_nap(50);
+	}
+	assert_true(rate > 0);
+	assert_true(info_num(c, "requests_per_sec_60s", NULL) > 0);
+
+	// A parked request counts under its object's type.
+	OK(mgr_event_new(c, &ev));
+	OK(mgr_name_set(c, "ev", ev));
+	OK(mgr_name_get(c2, "ev", &ev2));
+	event_waiter w = { .ev = ev2, .rv = -1 };
+	pthread_t    t;
+	assert_int_equal(pthread_create(&t, NULL, wait_event, &w), 0);
+	assert_int_equal(
+	    h_info_await(c, "waiters_by_type", "event", 1, 10000, NULL), 0);
+
+	// The same figures over HTTP.
+	body = malloc(1 << 16);
+	assert_non_null(body);
+	assert_int_equal(
+	    http_get(m.metrics_url, "/metrics", body, 1 << 16), 200);
+	assert_non_null(
+	    strstr(body, "Content-Type: text/plain; version=0.0.4"));
+	assert_non_null(strstr(body, "# TYPE mgr_requests_total counter\n"));
+	assert_non_null(strstr(body, "\nmgr_elements{type=\"dict\"} 3\n"));
+	assert_non_null(
+	    strstr(body, "\nmgr_waiters_by_type{type=\"event\"} 1\n"));
+	assert_non_null(strstr(body, "\nmgr_sessions 2\n"));
+	assert_non_null(
+	    strstr(body, "mgr_info{version=\"" MGR_VERSION_STRING "\"} 1\n"));
+	assert_int_equal(
+	    http_get(m.metrics_url, "/other", body, 1 << 16), 404);
+	free(body);
+
+	OK(mgr_event_set(ev));
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rv, 0);
+
+	// --log-level debug: each request with its op, target and status.
+	mgr_value v;
+	assert_int_equal(mgr_dict_get(d, mgr_str("nope"), &v), MGR_EKEY);
+	char line[128];
+	snprintf(line, sizeof(line), ": dict_get on %llu -> MGR_EKEY",
+	    (unsigned long long) mgr_obj_id(d));
+	assert_true(file_has(log, line, 5000));
+	assert_true(file_has(log, ": name_set 'd' on ", 5000));
+	assert_true(file_has(log, ": event_wait on ", 5000));
+
+	// SIGHUP after logrotate moved the file: a new file at the path.
+	char moved[80];
+	snprintf(moved, sizeof(moved), "%s.1", log);
+	assert_int_equal(rename(log, moved), 0);
+	assert_int_equal(kill(m.pid, SIGHUP), 0);
+	assert_true(file_has(log, "SIGHUP: log file reopened", 5000));
+	OK(mgr_ping(c));
+	assert_true(file_has(log, ": ping on 0 -> ok", 5000));
+	assert_true(file_has(moved, "authenticated", 1000));
+
+	mgr_obj_release(ev2);
+	mgr_obj_release(ev);
+	mgr_obj_release(q);
+	mgr_obj_release(d);
+	mgr_disconnect(c2);
+	OK(mgr_name_del(c, "d"));
+	OK(mgr_name_del(c, "ev"));
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&m), 0);
+	unlink(log);
+	unlink(moved);
+	rmdir(dir);
+}
+
+/* A --metrics URL that is not http:// is a usage error; one that cannot
+ * be bound stops the start with its cause. */
+static void
+test_metrics_bad_url(void **state)
+{
+	(void) state;
+	char  out[1024];
+	char *bad[] = { "managerd", "--listen", "ipc:///tmp/mgr-observe-no",
+		"--metrics", "tcp://127.0.0.1:0", NULL };
+	assert_int_equal(h_run(h_managerd_path(), bad, NULL, H_ERR_TO_OUT,
+	                     10000, out, sizeof(out)),
+	    2);
+	assert_string_equal(out,
+	    "managerd: --metrics tcp://127.0.0.1:0 is not an "
+	    "http://host:port/path URL\n");
+	char *unbindable[]
+	    = { "managerd", "--listen", "ipc:///tmp/mgr-observe-no",
+		      "--metrics", "http://192.0.2.1:1/metrics", NULL };
+	assert_int_equal(h_run(h_managerd_path(), unbindable, NULL,
+	                     H_ERR_TO_OUT, 10000, out, sizeof(out)),
+	    1);
+	assert_non_null(strstr(out,
+	    "managerd: --metrics: cannot listen on "
+	    "http://192.0.2.1:1/metrics: "));
+}
+
+/* mgr_errdetail belongs to the call that failed: one refused before it
+ * sends anything names itself, not an earlier call's detail. */
+static void
+test_errdetail_is_the_calls(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	mgr_obj    *d, *o;
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	OK(h_connect(&m, &c));
+	OK(mgr_dict_new(c, &d));
+	assert_int_equal(mgr_name_get(c, "nope", &o), MGR_EKEY);
+	assert_string_equal(mgr_errdetail(), "no object named 'nope'");
+	assert_int_equal(mgr_name_set(c, NULL, d), MGR_EINVAL);
+	assert_non_null(strstr(mgr_errdetail(), "mgr_name_set: "));
+	assert_null(strstr(mgr_errdetail(), "nope"));
+	assert_int_equal(mgr_name_get(c, "nope", &o), MGR_EKEY);
+	mgr_value out;
+	assert_int_equal(mgr_value_copy(NULL, &out), MGR_EINVAL);
+	assert_non_null(strstr(mgr_errdetail(), "mgr_value_copy: "));
+	// A call that succeeds leaves no detail behind.
+	assert_int_equal(mgr_name_get(c, "nope", &o), MGR_EKEY);
+	OK(mgr_ping(c));
+	assert_string_equal(mgr_errdetail(), "");
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_figures_and_metrics),
+		cmocka_unit_test(test_metrics_bad_url),
+		cmocka_unit_test(test_errdetail_is_the_calls),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,252 @@
+/* managerctl's commands on the manager itself: ping, info, clients,
+ * watch, shutdown. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "ctl.h"
+
+int
+cmd_ping(cmd_ctx *x)
+{
+	int64_t t0 = clock_us();
+	int     rv = mgr_ping(x->c);
+	int64_t t1 = clock_us();
+	if (rv != 0) {
+		return fail("ping", rv);
+	}
+	if (ctl_json) {
+		printf("{\"ok\": true, \"rtt_us\": %lld}\n",
+		    (long long) (t1 - t0));
+	} else {
+		printf("ok (%lld us)\n", (long long) (t1 - t0));
+	}
+	return 0;
+}
+
+/* One "key: value" line per figure, as Redis's INFO. */
+int
+cmd_info(cmd_ctx *x)
+{
+	mgr_value info;
+	int       rv = mgr_info(x->c, &info);
+	if (rv != 0 || ctl_json) {
+		return print_result("info", rv, &info);
+	}
+	int st = 0;
+	for (size_t i = 0; i < info.len && st == 0; i++) {
+		const mgr_value *k = &info.pairs[2 * i], *v = k + 1;
+		printf("%s: ", k->kind == MGR_STR ? k->s : "?");
+		if (v->kind == MGR_STR) {
+			printf("%s\n", v->s);
+		} else if (v->kind == MGR_FLOAT) {
+			printf("%.1f\n", v->f);
+		} else {
+			st = print_value(v);
+		}
+	}
+	mgr_value_free(&info);
+	return st;
+}
+
+static long long
+int_member(const mgr_value *d, const char *key)
+{
+	const mgr_value *v = dict_member(d, key);
+	return v != NULL && v->kind == MGR_INT ? (long long) v->i : -1;
+}
+
+static const char *
+str_member(const mgr_value *d, const char *key)
+{
+	const mgr_value *v = dict_member(d, key);
+	return v != NULL && v->kind == MGR_STR ? v->s : "";
+}
+
+/* "lock 'L'" or "lock #12" for an unnamed one. */
+static void
+print_object(const mgr_value *o)
+{
+	const char *name = str_member(o, "name");
+	if (name[0] != '\0') {
+		printf("%s '%s'", str_member(o, "type"), name);
+	} else {
+		printf("%s #%lld", str_member(o, "type"),
+		    int_member(o, "object"));
+	}
+}
+
+static void
+print_session(const mgr_value *s)
+{
+	const mgr_value *holds    = dict_member(s, "holds");
+	const mgr_value *waits    = dict_member(s, "waits");
+	long long        pid      = int_member(s, "pid");
+	char             pids[24] = "-";
+	if (pid >= 0) {
+		snprintf(pids, sizeof(pids), "%lld", pid);
+	}
+	printf("%-5lld %-30s %-8s %9.1f %9lld %10lld %10lld %7lld\n",
+	    int_member(s, "id"), str_member(s, "peer"), pids,
+	    (double) int_member(s, "age_ms") / 1000,
+	    int_member(s, "requests"), int_member(s, "bytes_in"),
+	    int_member(s, "bytes_out"), int_member(s, "objects"));
+	for (size_t i = 0; holds != NULL && i < holds->len; i++) {
+		printf("      holds ");
+		print_object(&holds->items[i]);
+		long long n = int_member(&holds->items[i], "count");
+		printf(n > 1 ? " (%lld)\n" : "\n", n);
+	}
+	for (size_t i = 0; waits != NULL && i < waits->len; i++) {
+		const mgr_value *w = &waits->items[i];
+		printf("      waits %s on ", str_member(w, "op"));
+		print_object(w);
+		printf(" for %.1f s",
+		    (double) int_member(w, "waited_ms") / 1000);
+		const mgr_value *t = dict_member(w, "timeout_ms");
+		if (t != NULL && t->kind == MGR_INT) {
+			printf(", %.1f s left", (double) t->i / 1000);
+		}
+		printf("\n");
+	}
+}
+
+/* Sessions: who, since when, how busy, what each holds and waits on. */
+int
+cmd_clients(cmd_ctx *x)
+{
+	mgr_value list;
+	int       rv = mgr_sessions(x->c, &list);
+	if (rv != 0 || ctl_json) {
+		return print_result("clients", rv, &list);
+	}
+	printf("%-5s %-30s %-8s %9s %9s %10s %10s %7s\n", "ID", "PEER", "PID",
+	    "AGE(s)", "REQUESTS", "BYTES_IN", "BYTES_OUT", "OBJECTS");
+	for (size_t i = 0; i < list.len; i++) {
+		print_session(&list.items[i]);
+	}
+	mgr_value_free(&list);
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void) sig;
+	interrupted = 1;
+}
+
+static double
+num_member(const mgr_value *d, const char *key)
+{
+	const mgr_value *v = dict_member(d, key);
+	return v == NULL           ? 0
+	    : v->kind == MGR_INT   ? (double) v->i
+	    : v->kind == MGR_FLOAT ? v->f
+	                           : 0;
+}
+
+/* One refresh of watch: the figures now and the rates since the last
+ * refresh (prev, NULL the first time: the manager's 1 s rates). */
+static void
+print_refresh(
+    const mgr_value *now, const mgr_value *prev, double secs, bool tty)
+{
+	double rq = num_member(now, "requests_per_sec_1s"), in = 0, out = 0;
+	if (prev != NULL && secs > 0) {
+		rq = (num_member(now, "requests")
+		         - num_member(prev, "requests"))
+		    / secs;
+		in = (num_member(now, "bytes_in")
+		         - num_member(prev, "bytes_in"))
+		    / secs;
+		out = (num_member(now, "bytes_out")
+		          - num_member(prev, "bytes_out"))
+		    / secs;
+	}
+	if (ctl_json) {
+		printf(
+		    "{\"requests_per_sec\": %.1f, \"bytes_in_per_sec\": "
+		    "%.1f, "
+		    "\"bytes_out_per_sec\": %.1f, \"sessions\": %.0f, "
+		    "\"objects\": %.0f, \"waiters\": %.0f, \"rss\": %.0f}\n",
+		    rq, in, out, num_member(now, "sessions"),
+		    num_member(now, "objects_total"),
+		    num_member(now, "waiters"), num_member(now, "rss"));
+		return;
+	}
+	if (tty) {
+		printf("\033[H\033[2J"); // as top: redraw in place
+	}
+	printf("managerd %s pid %.0f, up %.0f s\n",
+	    str_member(now, "version"), num_member(now, "pid"),
+	    num_member(now, "uptime_ms") / 1000);
+	printf("requests/s %10.1f   (10 s %.1f, 60 s %.1f)\n", rq,
+	    num_member(now, "requests_per_sec_10s"),
+	    num_member(now, "requests_per_sec_60s"));
+	printf("in  B/s    %10.0f   out B/s %.0f\n", in, out);
+	printf("sessions   %10.0f   (total %.0f, refused %.0f)\n",
+	    num_member(now, "sessions"), num_member(now, "sessions_total"),
+	    num_member(now, "connections_refused"));
+	printf("objects    %10.0f   names %.0f, waiters %.0f\n",
+	    num_member(now, "objects_total"), num_member(now, "names"),
+	    num_member(now, "waiters"));
+	printf("memory     %10.1f MiB allocated, rss %.1f MiB (peak %.1f)\n",
+	    num_member(now, "memory_used") / 1048576,
+	    num_member(now, "rss") / 1048576,
+	    num_member(now, "rss_peak") / 1048576);
+	if (!tty) {
+		printf("\n");
+	}
+}
+
+/* info again and again, with rates per second between refreshes, until
+ * Ctrl-C (or --count refreshes). */
+int
+cmd_watch(cmd_ctx *x)
+{
+	mgr_value prev   = { .kind = MGR_NONE }, now;
+	bool      tty    = isatty(STDOUT_FILENO) && !ctl_json;
+	int64_t   t_prev = 0;
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	for (long n = 0; !interrupted && (x->count == 0 || n < x->count);
+	     n++) {
+		if (n > 0) {
+			double          s = x->interval;
+			struct timespec ts
+			    = { (time_t) s, (long) ((s - floor(s)) * 1e9) };
+			nanosleep(&ts, NULL); // Ctrl-C ends it early
+			if (interrupted) {
+				break;
+			}
+		}
+		int64_t t  = clock_us();
+		int     rv = mgr_info(x->c, &now);
+		if (rv != 0) {
+			mgr_value_free(&prev);
+			return fail("watch", rv);
+		}
+		print_refresh(&now, n > 0 ? &prev : NULL,
+		    (double) (t - t_prev) / 1e6, tty);
+		fflush(stdout);
+		mgr_value_free(&prev);
+		prev   = now;
+		t_prev = t;
+	}
+	mgr_value_free(&prev);
+	return 0;
+}
+
+int
+cmd_shutdown(cmd_ctx *x)
+{
+	int rv = mgr_shutdown(x->c);
+	return rv != 0 ? fail("shutdown", rv) : 0;
+}
