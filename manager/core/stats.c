@@ -5,16 +5,27 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "sdict.h"
 #include "server.h"
 
+/* The coarse clock (a few ns, the kernel tick's resolution): once or
+ * twice per request, where a second's bucket needs no better. */
+static uint64_t
+now_sec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t) ts.tv_sec;
+}
+
 static stats_second *
 bucket_now(stats *st)
 {
-	uint64_t      sec = (uint64_t) clock_ms() / 1000;
+	uint64_t      sec = now_sec();
 	stats_second *b   = &st->ring[sec % STATS_SECONDS];
 	if (b->sec != sec) {
 		*b = (stats_second) { .sec = sec };
@@ -57,7 +68,7 @@ enum { R_REQUESTS, R_BYTES_IN, R_BYTES_OUT };
 static double
 rate(const stats *st, int what, unsigned n)
 {
-	uint64_t now = (uint64_t) clock_ms() / 1000, sum = 0;
+	uint64_t now = now_sec(), sum = 0;
 	for (unsigned i = 0; i < STATS_SECONDS; i++) {
 		const stats_second *b = &st->ring[i];
 		if (b->sec < now && b->sec + n >= now && b->sec != 0) {
