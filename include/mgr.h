@@ -40,6 +40,7 @@ extern "C" {
 #define MGR_API
 #endif
 
+/* The timeout that waits without limit. */
 #define MGR_FOREVER ((int64_t) -1)
 
 /* This header's version (the build's version is read from here). */
@@ -97,6 +98,8 @@ typedef struct mgr_obj    mgr_obj;    /* a proxy for a shared object */
 
 /* ---- values ------------------------------------------------------------ */
 
+/* What a mgr_value holds: Python's None, bool, int (64-bit), float, str,
+ * bytes, list, dict, a reference to a shared object, tuple. */
 typedef enum mgr_kind {
 	MGR_NONE = 0,
 	MGR_BOOL,
@@ -110,6 +113,7 @@ typedef enum mgr_kind {
 	MGR_TUPLE, /* an immutable list, usable as a dict key */
 } mgr_kind;
 
+/* A value: what every call takes and gives (see struct mgr_value). */
 typedef struct mgr_value mgr_value;
 
 /* A tagged union. Read the member named by kind:
@@ -183,6 +187,8 @@ MGR_API int mgr_value_repr(const mgr_value *v, char *buf, size_t cap);
 
 /* ---- connection -------------------------------------------------------- */
 
+/* Options of mgr_connect and mgr_server_start; zero-initialize and set
+ * what you need. Strings and the key are borrowed for the call. */
 typedef struct mgr_opts {
 	const void *authkey; /* key bytes; NULL: none (server: random) */
 	size_t      authkey_len;
@@ -312,22 +318,44 @@ MGR_API int mgr_ping(mgr_client *client);
 /* ---- dict (ordered; keys are scalars or tuples) -------------------------
  */
 
+/* A new empty shared dict; *d is the caller's (mgr_obj_release). Keys are
+ * hashable values (scalars, str, bytes, refs, tuples of them; a list or
+ * dict key is MGR_ETYPE); dicts keep insertion order, as Python's. Every
+ * call below copies its argument values into the manager (borrowed for
+ * the call) and gives results the caller frees with mgr_value_free. */
 MGR_API int mgr_dict_new(mgr_client *c, mgr_obj **d);
+/* d[key] = value. MGR_ETYPE for an unhashable key, MGR_ETOOBIG over
+ * --max-items. */
 MGR_API int mgr_dict_set(mgr_obj *d, mgr_value key, mgr_value value);
+/* *out = d[key]; MGR_EKEY when absent. */
 MGR_API int mgr_dict_get(mgr_obj *d, mgr_value key, mgr_value *out);
+/* del d[key]; MGR_EKEY when absent. */
 MGR_API int mgr_dict_del(mgr_obj *d, mgr_value key);
+/* *found = key in d. */
 MGR_API int mgr_dict_contains(mgr_obj *d, mgr_value key, bool *found);
+/* *n = len(d). */
 MGR_API int mgr_dict_len(mgr_obj *d, size_t *n);
+/* *out = d.pop(key): removes and gives the value; MGR_EKEY when absent. */
 MGR_API int mgr_dict_pop(mgr_obj *d, mgr_value key, mgr_value *out);
+/* d.popitem(): removes the last inserted pair into *key and *value;
+ * MGR_EKEY when d is empty. */
 MGR_API int mgr_dict_popitem(mgr_obj *d, mgr_value *key, mgr_value *value);
+/* *out = d.setdefault(key, dflt), atomically: the value under key, set
+ * to dflt first when absent. */
 MGR_API int mgr_dict_setdefault(
     mgr_obj *d, mgr_value key, mgr_value dflt, mgr_value *out);
+/* d.update(dict_value): every pair of a MGR_DICT value, or every 2-item
+ * tuple or list of a MGR_LIST value; all or nothing (MGR_ETYPE,
+ * MGR_EINVAL for a pair that is not two items). */
 MGR_API int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
+/* d.clear(). */
 MGR_API int mgr_dict_clear(mgr_obj *d);
+/* list(d.keys()), list(d.values()), list(d.items()) (2-tuples) as one
+ * MGR_LIST value in *list, a snapshot taken atomically. */
 MGR_API int mgr_dict_keys(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_values(mgr_obj *d, mgr_value *list);
-MGR_API int mgr_dict_items(
-    mgr_obj *d, mgr_value *list); /* list of 2-tuples */
+MGR_API int mgr_dict_items(mgr_obj *d, mgr_value *list);
+/* d.copy(): the whole dict as one MGR_DICT value in *dict_value. */
 MGR_API int mgr_dict_copy(mgr_obj *d, mgr_value *dict_value);
 /* Atomic d[key] += delta (int or float; a missing key counts as 0);
  * *new_value (may be NULL) gets the result. */
@@ -337,32 +365,60 @@ MGR_API int mgr_dict_incr(
 /* ---- list ----------------------------------------------------------------
  */
 
+/* A new empty shared list; *l is the caller's (mgr_obj_release).
+ * Indexes are Python's: negative ones count from the end; one out of
+ * range is MGR_EINDEX. Arguments are copied in, results are the
+ * caller's to mgr_value_free. */
 MGR_API int mgr_list_new(mgr_client *c, mgr_obj **l);
+/* l.append(v). MGR_ETOOBIG over --max-items. */
 MGR_API int mgr_list_append(mgr_obj *l, mgr_value v);
+/* l.extend(list_value): the items of a MGR_LIST or MGR_TUPLE value. */
 MGR_API int mgr_list_extend(mgr_obj *l, mgr_value list_value);
+/* l.insert(i, v): before index i, clamped to the ends as Python does. */
 MGR_API int mgr_list_insert(mgr_obj *l, int64_t i, mgr_value v);
+/* *out = l[i]. */
 MGR_API int mgr_list_get(mgr_obj *l, int64_t i, mgr_value *out);
+/* l[i] = v. */
 MGR_API int mgr_list_set(mgr_obj *l, int64_t i, mgr_value v);
+/* del l[i]. */
 MGR_API int mgr_list_del(mgr_obj *l, int64_t i);
+/* *out = l.pop(i) (i = -1: the last); MGR_EINDEX when empty. */
 MGR_API int mgr_list_pop(mgr_obj *l, int64_t i, mgr_value *out);
+/* l.remove(v): the first item equal to v; MGR_EVALUE when none. */
 MGR_API int mgr_list_remove(mgr_obj *l, mgr_value v);
+/* *i = l.index(v); MGR_EVALUE when v is not in l. */
 MGR_API int mgr_list_index(mgr_obj *l, mgr_value v, int64_t *i);
+/* *n = l.count(v). */
 MGR_API int mgr_list_count(mgr_obj *l, mgr_value v, size_t *n);
+/* *n = len(l). */
 MGR_API int mgr_list_len(mgr_obj *l, size_t *n);
+/* l.reverse(). */
 MGR_API int mgr_list_reverse(mgr_obj *l);
+/* l.sort(reverse=reverse), stable; MGR_ETYPE for items that do not
+ * compare (a str and an int), leaving l unchanged. */
 MGR_API int mgr_list_sort(mgr_obj *l, bool reverse);
+/* l.clear(). */
 MGR_API int mgr_list_clear(mgr_obj *l);
+/* *list = l[start:stop] as a MGR_LIST value (Python's slice rules). */
 MGR_API int mgr_list_slice(
     mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
+/* *list = l[:], the whole list as one MGR_LIST value. */
 MGR_API int mgr_list_copy(mgr_obj *l, mgr_value *list);
 
 /* ---- namespace -----------------------------------------------------------
  */
 
+/* A new empty namespace (Python's Namespace: attributes by name); *ns
+ * is the caller's (mgr_obj_release). name is a NUL-terminated string,
+ * borrowed for the call. */
 MGR_API int mgr_ns_new(mgr_client *c, mgr_obj **ns);
+/* ns.name = v. */
 MGR_API int mgr_ns_set(mgr_obj *ns, const char *name, mgr_value v);
+/* *out = ns.name; MGR_EKEY when it has no such attribute. */
 MGR_API int mgr_ns_get(mgr_obj *ns, const char *name, mgr_value *out);
+/* del ns.name; MGR_EKEY when absent. */
 MGR_API int mgr_ns_del(mgr_obj *ns, const char *name);
+/* vars(ns): every attribute as a MGR_DICT value {name: value}. */
 MGR_API int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
 
 /* ---- queue
@@ -408,6 +464,8 @@ MGR_API int mgr_queue_join(mgr_obj *q, int64_t timeout);
 /* ---- lock, rlock, semaphore, bounded semaphore
  * ------------------------------ */
 
+/* A new Lock, RLock, Semaphore(value) or BoundedSemaphore(value), free;
+ * the proxy *l or *s is the caller's (mgr_obj_release). */
 MGR_API int mgr_lock_new(mgr_client *c, mgr_obj **l);
 MGR_API int mgr_rlock_new(mgr_client *c, mgr_obj **l);
 MGR_API int mgr_semaphore_new(mgr_client *c, size_t value, mgr_obj **s);
@@ -439,9 +497,13 @@ MGR_API int mgr_condition_notify_all(mgr_obj *cv);
 /* ---- event
  * -------------------------------------------------------------------- */
 
+/* A new Event, its flag clear; *e is the caller's (mgr_obj_release). */
 MGR_API int mgr_event_new(mgr_client *c, mgr_obj **e);
+/* Sets the flag and wakes every waiter. */
 MGR_API int mgr_event_set(mgr_obj *e);
+/* Clears the flag. */
 MGR_API int mgr_event_clear(mgr_obj *e);
+/* *set = the flag. */
 MGR_API int mgr_event_is_set(mgr_obj *e, bool *set);
 /* Returns 0 once the flag is set, MGR_ETIMEDOUT otherwise. */
 MGR_API int mgr_event_wait(mgr_obj *e, int64_t timeout);
@@ -527,6 +589,7 @@ MGR_API int mgr_process_register(const char *name, mgr_entry_fn fn);
  * entry). Elsewhere returns 0 at once. */
 MGR_API int mgr_process_serve(int argc, char **argv);
 
+/* Options of mgr_process_start (may be NULL: all defaults). */
 typedef struct mgr_process_opts {
 	const char  *exe;  /* the program to run; NULL: this one */
 	char *const *argv; /* extra arguments (NULL-terminated) or NULL */

@@ -39,6 +39,7 @@ typedef struct daemon_opts {
 	long long   max_pending_conn, max_pending_total;
 	const char *log_file;
 	const char *metrics_url;
+	long long   ipc_mode; /* --ipc-mode; 0: as made (0600) */
 } daemon_opts;
 
 static void
@@ -49,6 +50,8 @@ usage(FILE *f)
 	    "\n"
 	    "  --listen URL        ipc:///path/to/socket (made 0600) or\n"
 	    "                      tcp://host:port (port 0: any free one)\n"
+	    "  --ipc-mode MODE     the ipc sockets' mode instead, in octal\n"
+	    "                      (0660: this group's users may connect)\n"
 	    "  --authkey-file F    the key: F's bytes less one trailing\n"
 	    "                      newline (F must not be readable by\n"
 	    "                      others, unless --authkey-file-insecure);\n"
@@ -59,6 +62,8 @@ usage(FILE *f)
 	    "                      directory (removed at exit), or to\n"
 	    "  --authkey-out F     (created 0600, kept); its path is "
 	    "printed\n"
+	    "  --authkey-file-insecure\n"
+	    "                      accept a key file others may read\n"
 	    "  --max-message B     largest frame, in bytes (64 MiB)\n"
 	    "  --max-connections N connections at once (the descriptor\n"
 	    "                      limit, raised to its hard limit, less "
@@ -75,6 +80,8 @@ usage(FILE *f)
 	    "(100000)\n"
 	    "  --max-items N       elements of one dict, list, namespace or\n"
 	    "                      queue (16777216)\n"
+	    "  --max-request-items N\n"
+	    "                      values nested in one request (2097152)\n"
 	    "  --max-memory B      bytes the manager may hold (512m, 2g):\n"
 	    "                      over it, what would add more is refused\n"
 	    "                      (MGR_ETOOBIG); reads and deletes go on\n"
@@ -101,6 +108,7 @@ usage(FILE *f)
 	    "  --ready-fd N        write the bound URLs, then \"ready\", to "
 	    "fd N\n"
 	    "  --lifeline-fd N     shut down when fd N reaches end of file\n"
+	    "  --help, --version\n"
 	    "\n"
 	    "environment: MGR_AUTHKEY (the key as text), MGR_SPIN_US (how\n"
 	    "long a thread polls before it sleeps, 50; 0: never)\n",
@@ -268,6 +276,17 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 			    stderr, "managerd: unknown log level %s\n", val);
 			return 2;
 		}
+	} else if (strcmp(a, "--ipc-mode") == 0) {
+		char *end;
+		o->ipc_mode = strtoll(val, &end, 8);
+		if (end == val || *end != '\0' || o->ipc_mode <= 0
+		    || o->ipc_mode > 0777) {
+			fprintf(stderr,
+			    "managerd: --ipc-mode %s is not an octal mode "
+			    "(0600, 0660)\n",
+			    val);
+			return 2;
+		}
 	} else if (strcmp(a, "--log-file") == 0) {
 		o->log_file = val;
 	} else if (strcmp(a, "--metrics") == 0) {
@@ -419,6 +438,15 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http)
 		if (rv != 0) {
 			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
 			    o->urls[i], bound[0] ? bound : mgr_strerror(rv));
+			if (ready != NULL) {
+				fclose(ready);
+			}
+			return -1;
+		}
+		if (o->ipc_mode != 0 && strncmp(bound, "ipc://", 6) == 0
+		    && chmod(bound + 6, (mode_t) o->ipc_mode) != 0) {
+			fprintf(stderr, "managerd: --ipc-mode on %s: %s\n",
+			    bound + 6, strerror(errno));
 			if (ready != NULL) {
 				fclose(ready);
 			}

@@ -16,7 +16,10 @@ cmake --install "$build" --prefix "$p" >"$tmp/install.log"
 
 for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
     bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
-    lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake; do
+    lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
+    share/man/man8/managerd.8 share/man/man1/managerctl.1 \
+    share/doc/mgr/LICENSE share/doc/mgr/api.md \
+    share/doc/mgr/managerd.service; do
 	[ -e "$p/$f" ] || { echo "missing: $f"; exit 1; }
 done
 soname=$(readelf -d "$p/lib/libmgr.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
@@ -29,6 +32,11 @@ fi
 run() { env -i HOME="$tmp" PATH="$p/bin:/usr/bin:/bin" "$@"; }
 run managerctl --version | grep -q "^managerctl [0-9]" || { echo "managerctl --version"; exit 1; }
 run managerd --version | grep -q "^managerd [0-9]" || { echo "managerd --version"; exit 1; }
+# man finds the installed pages through the prefix's share/man.
+if command -v man >/dev/null; then
+	MANPATH="$p/share/man" man -P cat managerd 2>/dev/null | grep -q "the manager of shared objects" \
+		|| { echo "man managerd"; exit 1; }
+fi
 
 cat >"$tmp/prog.c" <<'EOC'
 #include <mgr.h>

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -301,6 +302,32 @@ test_errdetail_is_the_calls(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* --ipc-mode opens the socket to the group (for a systemd service with
+ * Group=); a mode that is not octal is a usage error. */
+static void
+test_ipc_mode(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	struct stat st;
+	const char *extra[] = { "--ipc-mode", "0660", NULL };
+	assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
+	assert_int_equal(stat(m.url + 6, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	OK(h_connect(&m, &c));
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&m), 0);
+	char  out[512];
+	char *bad[] = { "managerd", "--listen", "ipc:///tmp/mgr-observe-no",
+		"--ipc-mode", "rw", NULL };
+	assert_int_equal(h_run(h_managerd_path(), bad, NULL, H_ERR_TO_OUT,
+	                     10000, out, sizeof(out)),
+	    2);
+	assert_string_equal(out,
+	    "managerd: --ipc-mode rw is not an octal mode (0600, 0660)\n");
+}
+
 int
 main(void)
 {
@@ -308,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_figures_and_metrics),
 		cmocka_unit_test(test_metrics_bad_url),
 		cmocka_unit_test(test_errdetail_is_the_calls),
+		cmocka_unit_test(test_ipc_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
