@@ -1,5 +1,7 @@
 #include "json.h"
 
+#include "literal.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,22 +68,13 @@ put_key(FILE *f, const mgr_value *k)
 		put_string(f, k->s, k->len);
 		return 0;
 	}
-	size_t cap = 256;
-	for (;;) {
-		char *buf = malloc(cap);
-		if (buf == NULL) {
-			return MGR_ENOMEM;
-		}
-		int rv = mgr_value_repr(k, buf, cap);
-		if (rv == 0) {
-			put_string(f, buf, strlen(buf));
-		}
-		free(buf);
-		if (rv != MGR_ETOOBIG) {
-			return rv;
-		}
-		cap *= 4;
+	char *text;
+	int   rv = literal_repr(k, &text);
+	if (rv == 0) {
+		put_string(f, text, strlen(text));
+		free(text);
 	}
+	return rv;
 }
 
 static int

@@ -23,7 +23,7 @@ typedef struct {
 } reader;
 
 static int
-fail(reader *r, const char *fmt, ...)
+parse_error(reader *r, const char *fmt, ...)
 {
 	if (r->why[0] != '\0') {
 		return MGR_EINVAL; // keep the innermost reason
@@ -128,7 +128,7 @@ hex_digits(reader *r, int n, uint32_t *out)
 		     : c >= 'A' && c <= 'F'   ? c - 'A' + 10
 		                              : -1;
 		if (d < 0) {
-			return fail(r, "expected %d hex digits", n);
+			return parse_error(r, "expected %d hex digits", n);
 		}
 		v = v * 16 + (uint32_t) d;
 		r->p++;
@@ -163,11 +163,13 @@ escape(reader *r, buf *b, bool bytes)
 			return rv;
 		}
 		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-			return fail(r, "escape \\%c is not a code point", c);
+			return parse_error(
+			    r, "escape \\%c is not a code point", c);
 		}
 	} else {
 		r->p--;
-		return fail(r, "unknown escape \\%c", c != '\0' ? c : '0');
+		return parse_error(
+		    r, "unknown escape \\%c", c != '\0' ? c : '0');
 	}
 	return buf_put_utf8(b, cp) ? 0 : MGR_ENOMEM;
 }
@@ -181,12 +183,12 @@ string(reader *r, mgr_value *out, bool bytes)
 	while (rv == 0 && *r->p != quote) {
 		unsigned char c = (unsigned char) *r->p;
 		if (c == '\0') {
-			rv = fail(r, "unterminated string");
+			rv = parse_error(r, "unterminated string");
 		} else if (c == '\\') {
 			r->p++;
 			rv = escape(r, &b, bytes);
 		} else if (bytes && c >= 0x80) {
-			rv = fail(r, "bytes can only contain ASCII");
+			rv = parse_error(r, "bytes can only contain ASCII");
 		} else {
 			rv = buf_put(&b, r->p++, 1) ? 0 : MGR_ENOMEM;
 		}
@@ -226,16 +228,17 @@ number(reader *r, mgr_value *out)
 	if (is_float) {
 		double d = strtod(start, &end);
 		if (end != q) {
-			return fail(r, "malformed number");
+			return parse_error(r, "malformed number");
 		}
 		*out = mgr_float(d);
 	} else {
 		long long i = strtoll(start, &end, 10);
 		if (end != q || end == start) {
-			return fail(r, "malformed number");
+			return parse_error(r, "malformed number");
 		}
 		if (errno == ERANGE) {
-			return fail(r, "integer out of the 64-bit range");
+			return parse_error(
+			    r, "integer out of the 64-bit range");
 		}
 		*out = mgr_int((int64_t) i);
 	}
@@ -277,7 +280,7 @@ items(reader *r, char close, bool pairs, mgr_value **out, size_t *n,
 		if (pairs) {
 			skip_space(r);
 			if (*r->p != ':') {
-				rv = fail(r, "expected ':' in a dict");
+				rv = parse_error(r, "expected ':' in a dict");
 				break;
 			}
 			r->p++;
@@ -291,7 +294,7 @@ items(reader *r, char close, bool pairs, mgr_value **out, size_t *n,
 			r->p++;
 			*had_comma = true;
 		} else if (*r->p != close) {
-			rv = fail(r, "expected ',' or '%c'", close);
+			rv = parse_error(r, "expected ',' or '%c'", close);
 			break;
 		}
 	}
@@ -335,7 +338,8 @@ value(reader *r, mgr_value *out)
 {
 	skip_space(r);
 	if (++r->depth > LITERAL_MAX_DEPTH) {
-		return fail(r, "nested deeper than %d", LITERAL_MAX_DEPTH);
+		return parse_error(
+		    r, "nested deeper than %d", LITERAL_MAX_DEPTH);
 	}
 	int  rv = 0;
 	char c  = *r->p;
@@ -356,7 +360,7 @@ value(reader *r, mgr_value *out)
 	    || c == 'i' || c == 'n') {
 		rv = number(r, out);
 	} else {
-		rv = fail(
+		rv = parse_error(
 		    r, c == '\0' ? "expected a value" : "unexpected '%c'", c);
 	}
 	// Owned, as a library result: mgr_value_free frees it all.
@@ -387,8 +391,30 @@ literal_parse(const char *text, mgr_value *out, char *why, size_t cap)
 	skip_space(&r);
 	if (*r.p != '\0') {
 		mgr_value_free(&v);
-		return fail(&r, "unexpected '%c' after the value", *r.p);
+		return parse_error(
+		    &r, "unexpected '%c' after the value", *r.p);
 	}
 	*out = v;
 	return 0;
+}
+
+int
+literal_repr(const mgr_value *v, char **text)
+{
+	*text = NULL;
+	for (size_t cap = 256;; cap *= 4) {
+		char *chunk = malloc(cap);
+		if (chunk == NULL) {
+			return MGR_ENOMEM;
+		}
+		int rv = mgr_value_repr(v, chunk, cap);
+		if (rv == 0) {
+			*text = chunk;
+			return 0;
+		}
+		free(chunk);
+		if (rv != MGR_ETOOBIG || cap > (1u << 28)) {
+			return rv;
+		}
+	}
 }

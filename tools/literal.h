@@ -13,5 +13,9 @@
  * Returns 0, MGR_ENOMEM, or MGR_EINVAL with why[] (cap bytes, may be 0)
  * saying what is wrong and at which offset; *out is then untouched. */
 int literal_parse(const char *text, mgr_value *out, char *why, size_t cap);
+/* The other way: v's repr (mgr_value_repr) in *text, malloc'd for the
+ * caller to free. 0, MGR_ENOMEM, MGR_ETOOBIG (over 256 MiB) or
+ * mgr_value_repr's error; *text is NULL on error. */
+int literal_repr(const mgr_value *v, char **text);
 
 #endif

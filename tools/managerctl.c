@@ -79,7 +79,7 @@ usage_error(const char *fmt, const char *what)
 	return EXIT_USAGE;
 }
 
-/* Prints v's repr (growing the buffer as needed), or its JSON. */
+/* Prints v's repr, or its JSON. */
 int
 print_value(const mgr_value *v)
 {
@@ -87,24 +87,14 @@ print_value(const mgr_value *v)
 		int rv = json_print(stdout, v);
 		return rv == 0 ? 0 : fail("json", rv);
 	}
-	size_t cap = 4096;
-	for (;;) {
-		char *buf = malloc(cap);
-		if (buf == NULL) {
-			return fail("repr", MGR_ENOMEM);
-		}
-		int rv = mgr_value_repr(v, buf, cap);
-		if (rv == 0) {
-			printf("%s\n", buf);
-			free(buf);
-			return 0;
-		}
-		free(buf);
-		if (rv != MGR_ETOOBIG || cap > (1u << 28)) {
-			return fail("repr", rv);
-		}
-		cap *= 4;
+	char *text;
+	int   rv = literal_repr(v, &text);
+	if (rv != 0) {
+		return fail("repr", rv);
 	}
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }
 
 /* The contents of o as a value, by its type. */

@@ -47,7 +47,7 @@ check_objects(mctx *c)
 static int
 h_create(mctx *c)
 {
-	const mtype *t = dispatch_type(c->rq->type);
+	const mtype *t = registry_type(c->rq->type);
 	if (t == NULL) {
 		return mctx_fail(c, MGR_EINVAL, "unknown object type %d",
 		    (int) c->rq->type);

@@ -2,7 +2,6 @@
  * type's mop list. The dispatcher does the checks common to all handlers
  * (target exists and has the right type, argument count, argument
  * decoding) so that handlers only do their own work. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +12,6 @@
 #include "server.h"
 #include "session.h"
 #include "wait.h"
-
-static const mtype *const all_types[] = {
-	&dict_type,
-	&list_type,
-	&namespace_type,
-	&queue_type,
-	&lock_type,
-	&rlock_type,
-	&semaphore_type,
-	&bounded_semaphore_type,
-	&condition_type,
-	&event_type,
-	&barrier_type,
-	&scalar_type,
-	&array_type,
-};
 
 static const mop *const all_ops[] = {
 	admin_ops,
@@ -47,23 +30,11 @@ static const mop *const all_ops[] = {
 
 #define MAX_OP 256
 static const mop     *op_table[MAX_OP];
-static char           op_names[MAX_OP][32]; /* "dict_get", from the schema */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void
 build_table(void)
 {
-	for (unsigned i = 0; i < mgr__op__descriptor.n_values; i++) {
-		const ProtobufCEnumValue *v = &mgr__op__descriptor.values[i];
-		if ((unsigned) v->value < MAX_OP) {
-			char *out = op_names[v->value];
-			for (size_t k = 0; v->name[k + 3] && k < 31; k++) {
-				out[k] = (char) tolower(
-				    (unsigned char)
-				        v->name[k + 3]); // skip "OP_"
-			}
-		}
-	}
 	for (size_t i = 0; i < sizeof(all_ops) / sizeof(all_ops[0]); i++) {
 		for (const mop *m = all_ops[i]; m->fn != NULL; m++) {
 			if ((unsigned) m->op < MAX_OP) {
@@ -71,27 +42,6 @@ build_table(void)
 			}
 		}
 	}
-}
-
-const mtype *
-dispatch_type(Mgr__ObjType code)
-{
-	for (size_t i = 0; i < sizeof(all_types) / sizeof(all_types[0]);
-	     i++) {
-		if (all_types[i]->code == code) {
-			return all_types[i];
-		}
-	}
-	return NULL;
-}
-
-const char *
-dispatch_op_name(Mgr__Op op)
-{
-	pthread_once(&table_once, build_table);
-	return (unsigned) op < MAX_OP && op_names[op][0] != '\0'
-	    ? op_names[op]
-	    : "unknown";
 }
 
 /* Finds the target, checks it and the arguments, decodes them and runs
@@ -119,7 +69,7 @@ call(mctx *c, const mop *m)
 		if (m->types != 0 && !(m->types & MT(c->obj->type->code))) {
 			mctx_fail(c, MGR_ETYPE,
 			    "%s is not an operation of a %s",
-			    dispatch_op_name(rq->op), c->obj->type->name);
+			    registry_op_name(rq->op), c->obj->type->name);
 			c->obj = NULL; // not held
 			return MGR_ETYPE;
 		}
@@ -135,18 +85,18 @@ call(mctx *c, const mop *m)
 		log_msg(LOG_WARN,
 		    "refused %s: %zu bytes in use, over "
 		    "--max-memory %zu",
-		    dispatch_op_name(rq->op), server_memory(srv),
+		    registry_op_name(rq->op), server_memory(srv),
 		    srv->max_memory);
 		return mctx_fail(c, MGR_ETOOBIG,
 		    "%s refused: the manager holds %zu bytes, over its "
 		    "limit of %zu (--max-memory)",
-		    dispatch_op_name(rq->op), server_memory(srv),
+		    registry_op_name(rq->op), server_memory(srv),
 		    srv->max_memory);
 	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "%s takes %u to %u arguments (%zu given)",
-		    dispatch_op_name(rq->op), m->min_args, m->max_args,
+		    registry_op_name(rq->op), m->min_args, m->max_args,
 		    rq->n_args);
 	}
 	for (size_t i = 0; i < rq->n_args; i++) {
@@ -258,7 +208,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 	if (m == NULL || (m->flags & MOP_ADMIN) || sub->n_batch > 0) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "operation %zu: %s is not allowed in an atomic batch", i,
-		    m ? dispatch_op_name(sub->op) : "unknown");
+		    m ? registry_op_name(sub->op) : "unknown");
 	}
 	mobj *o = store_find(c->srv, sub->target);
 	if (o == NULL) {
@@ -270,7 +220,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 		return mctx_fail(c, MGR_ETYPE,
 		    "operation %zu: %s may block and can't be in an atomic "
 		    "batch",
-		    i, dispatch_op_name(sub->op));
+		    i, registry_op_name(sub->op));
 	}
 	if ((m->flags & MOP_WRITE) && o->type->clone_data == NULL) {
 		return mctx_fail(c, MGR_ETYPE,
@@ -441,7 +391,7 @@ log_request(session *s, const Mgr__Request *rq, int rv, const char *err)
 		snprintf(name, sizeof(name), " '%s'", e);
 	}
 	log_msg(LOG_DEBUG, "session %llu: %s%s on %llu -> %s%s%s",
-	    (unsigned long long) session_id(s), dispatch_op_name(rq->op),
+	    (unsigned long long) session_id(s), registry_op_name(rq->op),
 	    name, (unsigned long long) rq->target,
 	    rv == MGR_PENDING ? "waiting"
 	        : rv == 0     ? "ok"

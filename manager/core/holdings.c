@@ -226,7 +226,7 @@ session_describe(
 	}
 	for (const waiter *w = s->waiters; w != NULL; w = w->snext) {
 		sval x = describe_obj(r, w->obj, names);
-		report_put_str(r, &x, "op", dispatch_op_name(w->op));
+		report_put_str(r, &x, "op", registry_op_name(w->op));
 		report_put_int(
 		    r, &x, "waited_ms", now_ms - (int64_t) w->since);
 		report_put(r, &x, "timeout_ms",

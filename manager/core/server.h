@@ -149,9 +149,10 @@ void server_free(server *srv);
 
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
-int          dispatch(server *srv, session *s, const Mgr__Request *rq);
-const mtype *dispatch_type(Mgr__ObjType code);
-const char  *dispatch_op_name(Mgr__Op op);
+int dispatch(server *srv, session *s, const Mgr__Request *rq);
+/* The object types and operation names (registry.c). */
+const mtype *registry_type(Mgr__ObjType code);
+const char  *registry_op_name(Mgr__Op op);
 
 /* Bytes the process has allocated, measured at most every 10 ms (memory.c):
  * what --max-memory compares with. */

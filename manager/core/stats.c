@@ -106,32 +106,33 @@ typedef struct builder {
 } builder;
 
 static void
-gauge(builder *b, const char *name, const char *help, uint64_t v)
+add(builder *b, stats_figure f)
 {
 	if (b->n < STATS_MAX_FIGURES) {
-		b->out[b->n++] = (stats_figure) {
-			.name = name, .help = help, .v_int = v
-		};
+		b->out[b->n++] = f;
 	}
+}
+
+static void
+gauge(builder *b, const char *name, const char *help, uint64_t v)
+{
+	add(b, (stats_figure) { .name = name, .help = help, .v_int = v });
 }
 
 static void
 counter(builder *b, const char *name, const char *help, uint64_t v)
 {
-	gauge(b, name, help, v);
-	if (b->n > 0 && b->out[b->n - 1].name == name) {
-		b->out[b->n - 1].counter = true;
-	}
+	add(b,
+	    (stats_figure) {
+	        .name = name, .help = help, .counter = true, .v_int = v });
 }
 
 static void
 real(builder *b, const char *name, const char *help, double v)
 {
-	if (b->n < STATS_MAX_FIGURES) {
-		b->out[b->n++] = (stats_figure) {
-			.name = name, .help = help, .real = true, .v_real = v
-		};
-	}
+	add(b,
+	    (stats_figure) {
+	        .name = name, .help = help, .real = true, .v_real = v });
 }
 
 /* One figure per object type: name{type="dict"} v; only the containers
@@ -141,13 +142,13 @@ family(builder *b, const char *name, const char *help,
     const uint64_t v[STATS_TYPES], bool sized)
 {
 	for (int code = 1; code < STATS_TYPES; code++) {
-		const mtype *t = dispatch_type((Mgr__ObjType) code);
-		if (t != NULL && (!sized || t->size != NULL)
-		    && b->n < STATS_MAX_FIGURES) {
-			b->out[b->n++] = (stats_figure) { .name = name,
-				.help                           = help,
-				.label                          = t->name,
-				.v_int                          = v[code] };
+		const mtype *t = registry_type((Mgr__ObjType) code);
+		if (t != NULL && (!sized || t->size != NULL)) {
+			add(b,
+			    (stats_figure) { .name = name,
+			        .help              = help,
+			        .label             = t->name,
+			        .v_int             = v[code] });
 		}
 	}
 }
