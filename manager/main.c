@@ -24,7 +24,10 @@
 /* What the command line asked for. */
 typedef struct daemon_opts {
 	const char *urls[MAX_LISTEN];
+	bool        url_nng[MAX_LISTEN]; /* --listen-nng */
 	int         nurls;
+	const char *tls_cert, *tls_key, *tls_ca;
+	bool        tls_verify_peer;
 	const char *keyfile;
 	bool        keyfile_insecure;
 	const char *authkey_out;
@@ -48,8 +51,22 @@ usage(FILE *f)
 	fputs(
 	    "usage: managerd --listen URL [--listen URL ...] [options]\n"
 	    "\n"
-	    "  --listen URL        ipc:///path/to/socket (made 0600) or\n"
-	    "                      tcp://host:port (port 0: any free one)\n"
+	    "  --listen URL        ipc:///path/to/socket (made 0600),\n"
+	    "                      tcp://host:port (port 0: any free one),\n"
+	    "                      tls+tcp://host:port (needs --tls-cert),\n"
+	    "                      ws://host:port/path, "
+	    "wss://host:port/path\n"
+	    "                      (WebSocket; wss needs --tls-cert)\n"
+	    "  --listen-nng URL    the same through nng's stream layer even\n"
+	    "                      for ipc:// and tcp:// (which --listen\n"
+	    "                      serves with the faster direct engine)\n"
+	    "  --tls-cert F        the server's certificate chain (PEM)\n"
+	    "  --tls-key F         its private key (PEM)\n"
+	    "  --tls-ca F          CAs that client certificates must chain\n"
+	    "                      to (PEM); a client that shows none is\n"
+	    "                      accepted unless\n"
+	    "  --tls-verify-peer   every TLS client must show a certificate\n"
+	    "                      of a --tls-ca CA\n"
 	    "  --ipc-mode MODE     the ipc sockets' mode instead, in octal\n"
 	    "                      (0660: this group's users may connect)\n"
 	    "  --authkey-file F    the key: F's bytes less one trailing\n"
@@ -220,12 +237,19 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 {
 	long long v = 0;
 	int       rc;
-	if (strcmp(a, "--listen") == 0) {
+	if (strcmp(a, "--listen") == 0 || strcmp(a, "--listen-nng") == 0) {
 		if (o->nurls == MAX_LISTEN) {
 			fprintf(stderr, "managerd: too many --listen\n");
 			return 2;
 		}
-		o->urls[o->nurls++] = val;
+		o->url_nng[o->nurls] = strcmp(a, "--listen-nng") == 0;
+		o->urls[o->nurls++]  = val;
+	} else if (strcmp(a, "--tls-cert") == 0) {
+		o->tls_cert = val;
+	} else if (strcmp(a, "--tls-key") == 0) {
+		o->tls_key = val;
+	} else if (strcmp(a, "--tls-ca") == 0) {
+		o->tls_ca = val;
 	} else if (strcmp(a, "--authkey-file") == 0) {
 		o->keyfile = val;
 	} else if (strcmp(a, "--authkey-out") == 0) {
@@ -334,6 +358,10 @@ parse_args(int argc, char **argv, daemon_opts *o)
 			o->keyfile_insecure = true;
 			continue;
 		}
+		if (strcmp(a, "--tls-verify-peer") == 0) {
+			o->tls_verify_peer = true;
+			continue;
+		}
 		if (val == NULL) {
 			fprintf(stderr, "managerd: %s needs a value\n", a);
 			usage(stderr);
@@ -431,10 +459,32 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 static int
 listen_all(server *srv, const daemon_opts *o, http_endpoint **http)
 {
+	if (o->tls_cert != NULL || o->tls_key != NULL) {
+		char why[400];
+		if (o->tls_cert == NULL || o->tls_key == NULL) {
+			fprintf(stderr,
+			    "managerd: --tls-cert and --tls-key go "
+			    "together\n");
+			return -1;
+		}
+		if (server_set_tls(srv, o->tls_cert, o->tls_key, o->tls_ca,
+		        o->tls_verify_peer, why, sizeof(why))
+		    != 0) {
+			fprintf(stderr, "managerd: %s\n", why);
+			return -1;
+		}
+	} else if (o->tls_ca != NULL || o->tls_verify_peer) {
+		fprintf(stderr,
+		    "managerd: --tls-ca and --tls-verify-peer "
+		    "need --tls-cert and --tls-key\n");
+		return -1;
+	}
 	FILE *ready = o->ready_fd >= 0 ? fdopen(o->ready_fd, "w") : NULL;
 	for (int i = 0; i < o->nurls; i++) {
-		char bound[300];
-		int rv = server_listen(srv, o->urls[i], bound, sizeof(bound));
+		char bound[300] = "";
+		int  rv         = o->url_nng[i]
+		             ? server_listen_nng(srv, o->urls[i], bound, sizeof(bound))
+		             : server_listen(srv, o->urls[i], bound, sizeof(bound));
 		if (rv != 0) {
 			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
 			    o->urls[i], bound[0] ? bound : mgr_strerror(rv));

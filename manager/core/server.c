@@ -12,12 +12,14 @@
 #include "log.h"
 #include "server.h"
 #include "sock.h"
+#include "stream_listener.h"
 #include "wait.h"
 
 struct listener {
-	server   *srv;
-	acceptor *acc;
-	listener *next;
+	server          *srv;
+	acceptor        *acc; /* the direct engine's, or */
+	stream_listener *sl;  /* the nng engine's */
+	listener        *next;
 };
 
 int
@@ -104,16 +106,77 @@ on_accept(void *arg, int fd)
 	char      peer[96];
 	sock_tune(fd);
 	sock_peer_name(fd, peer, sizeof(peer));
-	int rv = session_start(l->srv, fd, peer);
+	fconn *fc;
+	int    rv
+	    = fconn_new_socket(&fc, l->srv->loops, fd, l->srv->max_message);
+	if (rv == 0) {
+		rv = session_start(l->srv, fc, peer);
+	}
 	if (rv != 0) {
 		log_msg(LOG_WARN, "cannot start a session for %s: %s", peer,
 		    mgr_strerror(rv));
 	}
 }
 
+static void
+on_accept_stream(void *arg, fconn *fc, const char *peer)
+{
+	listener *l  = arg;
+	int       rv = session_start(l->srv, fc, peer);
+	if (rv != 0) {
+		log_msg(LOG_WARN, "cannot start a session for %s: %s", peer,
+		    mgr_strerror(rv));
+	}
+}
+
+static void
+add_listener(server *srv, listener *l)
+{
+	pthread_mutex_lock(&srv->mtx);
+	l->next        = srv->listeners;
+	srv->listeners = l;
+	pthread_mutex_unlock(&srv->mtx);
+}
+
+int
+server_set_tls(server *srv, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap)
+{
+	stream_tls *t;
+	int         rv = stream_tls_new(
+	            &t, cert_file, key_file, ca_file, verify_peer, why, whycap);
+	if (rv == 0) {
+		stream_tls_free(srv->tls);
+		srv->tls = t;
+	}
+	return rv;
+}
+
+int
+server_listen_nng(server *srv, const char *url, char *bound, size_t cap)
+{
+	listener *l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		return MGR_ENOMEM;
+	}
+	l->srv = srv;
+	int rv = stream_listen(&l->sl, url, srv->tls, srv->max_message,
+	    on_accept_stream, l, bound, cap);
+	if (rv != 0) {
+		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, bound);
+		free(l);
+		return rv;
+	}
+	add_listener(srv, l);
+	return 0;
+}
+
 int
 server_listen(server *srv, const char *url, char *bound, size_t cap)
 {
+	if (stream_url_needs_nng(url)) {
+		return server_listen_nng(srv, url, bound, cap);
+	}
 	listener *l        = calloc(1, sizeof(*l));
 	char      why[256] = "";
 	int       fd, rv;
@@ -131,10 +194,7 @@ server_listen(server *srv, const char *url, char *bound, size_t cap)
 		free(l);
 		return rv;
 	}
-	pthread_mutex_lock(&srv->mtx);
-	l->next        = srv->listeners;
-	srv->listeners = l;
-	pthread_mutex_unlock(&srv->mtx);
+	add_listener(srv, l);
 	return 0;
 }
 
@@ -151,13 +211,18 @@ server_free(server *srv)
 	pthread_mutex_unlock(&srv->mtx);
 	while (ls != NULL) {
 		listener *next = ls->next;
-		acceptor_stop(ls->acc);
+		if (ls->acc != NULL) {
+			acceptor_stop(ls->acc);
+		} else {
+			stream_unlisten(ls->sl);
+		}
 		free(ls);
 		ls = next;
 	}
 	sessions_close_all(srv);
 	// Joining the loops also waits for connections still being freed.
 	evgroup_free(srv->loops);
+	stream_tls_free(srv->tls);
 	wait_timers_stop(srv);
 	pthread_mutex_lock(&srv->mtx);
 	sv_free(&srv->names);

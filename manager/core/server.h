@@ -41,6 +41,7 @@ typedef struct server {
 	uint64_t  next_session;
 	listener *listeners;
 	evgroup  *loops; /* the event loops serving connections (conn.c) */
+	struct stream_tls *tls; /* of tls+tcp:// and wss:// listeners */
 
 	uint8_t *key;
 	size_t   keylen;
@@ -141,6 +142,14 @@ int server_new(server **srvp, const server_opts *opts);
  * resolved) goes to bound (cap bytes), or on failure why not. MGR_EINVAL
  * for a bad URL, MGR_ECONN when it can't bind (in use, no permission). */
 int server_listen(server *srv, const char *url, char *bound, size_t cap);
+/* The same through nng's stream layer (the nng engine): tls+tcp://,
+ * ws://, wss://, and ipc:// or tcp:// when asked for. server_listen
+ * comes here for the schemes only nng serves. */
+int server_listen_nng(server *srv, const char *url, char *bound, size_t cap);
+/* The certificate (and CAs for client certificates) of the tls+tcp://
+ * and wss:// listeners; before they listen. MGR_EINVAL with why. */
+int server_set_tls(server *srv, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap);
 /* Stops listening, closes every session, frees every object and srv. */
 void server_free(server *srv);
 

@@ -143,26 +143,39 @@ handshake_list(session *s)
 	srv->nhandshakes++;
 }
 
-/* Tells a connection over the limit why (a Hello that refuses) and
- * closes it; the accept thread does it, nothing else is allocated. */
+/* A connection refused before it has a session: it may say nothing; its
+ * end frees it. */
+static int
+refused_frame(void *arg, const uint8_t *data, size_t len)
+{
+	(void) arg;
+	(void) data;
+	(void) len;
+	return MGR_ECLOSED;
+}
+
 static void
-refuse(int fd, int status, const char *why)
+refused_closed(void *arg, int err)
+{
+	(void) err;
+	fconn_free_later(arg);
+}
+
+/* Tells a connection over the limit why (a Hello that refuses) and
+ * closes it once that is written; no session is made for it. */
+static void
+refuse(fconn *fc, int status, const char *why)
 {
 	Mgr__Hello h = MGR__HELLO__INIT;
-	uint8_t    buf[256];
-	h.version = AUTH_VERSION;
-	h.status  = status;
-	h.error   = (char *) why;
-	size_t n  = mgr__hello__get_packed_size(&h);
-	if (n + WIRE_HEADER_LEN <= sizeof(buf)) {
-		wire_put_len(buf, (uint32_t) n);
-		mgr__hello__pack(&h, buf + WIRE_HEADER_LEN);
-		ssize_t k = send(fd, buf, n + WIRE_HEADER_LEN,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)
-		    k; // a peer that can't take it learns it from the close
-	}
-	close(fd);
+	h.version    = AUTH_VERSION;
+	h.status     = status;
+	h.error      = (char *) why;
+	fconn_bind(fc, refused_frame, refused_closed, fc);
+	fconn_set_rx_max(fc, 0);
+	(void) fconn_send_msg(
+	    fc, &h.base, NULL); // else it learns from the close
+	fconn_close_after_send(fc);
+	fconn_start(fc);
 }
 
 /* ---- handshake
@@ -372,15 +385,14 @@ on_closed(void *arg, int err)
 	free(s);
 }
 
-/* A session on socket fd (owned from here on), listed and in its
+/* A session on connection fc (owned from here on), listed and in its
  * handshake, its connection not started. */
 static int
-session_new(server *srv, int fd, const char *peer, session **out)
+session_new(server *srv, fconn *fc, const char *peer, session **out)
 {
 	session *s = calloc(1, sizeof(*s));
-	int      rv;
 	if (s == NULL) {
-		close(fd);
+		fconn_free(fc);
 		return MGR_ENOMEM;
 	}
 	s->srv        = srv;
@@ -390,12 +402,8 @@ session_new(server *srv, int fd, const char *peer, session **out)
 	arena_init(&s->rxa);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	peer_key_of(peer, s->peer_key, sizeof(s->peer_key));
-	if ((rv = fconn_new(&s->fc, srv->loops, fd, srv->max_message,
-	         on_frame, on_closed, s))
-	    != 0) {
-		free(s);
-		return rv;
-	}
+	s->fc = fc;
+	fconn_bind(fc, on_frame, on_closed, s);
 	// Until it authenticates, a connection may only send an Auth.
 	fconn_set_rx_max(s->fc, SERVER_PREAUTH_MAX_MESSAGE);
 	pthread_mutex_lock(&srv->mtx);
@@ -421,7 +429,7 @@ session_new(server *srv, int fd, const char *peer, session **out)
 }
 
 int
-session_start(server *srv, int fd, const char *peer)
+session_start(server *srv, fconn *fc, const char *peer)
 {
 	// Over the connection limit: refused before anything is allocated.
 	pthread_mutex_lock(&srv->mtx);
@@ -436,11 +444,11 @@ session_start(server *srv, int fd, const char *peer)
 		snprintf(why, sizeof(why), "too many connections (%zu)", max);
 		log_msg(
 		    LOG_WARN, "connection from %s refused: %s", peer, why);
-		refuse(fd, MGR_ETOOBIG, why);
+		refuse(fc, MGR_ETOOBIG, why);
 		return 0;
 	}
 	session *s;
-	int      rv = session_new(srv, fd, peer, &s);
+	int      rv = session_new(srv, fc, peer, &s);
 	if (rv != 0) {
 		return rv;
 	}
@@ -473,7 +481,11 @@ sessions_close_all(server *srv)
 int
 session_open_local(server *srv, int fd, bool authenticated, session **out)
 {
-	int rv = session_new(srv, fd, "local", out);
+	fconn *fc;
+	int    rv = fconn_new_socket(&fc, srv->loops, fd, srv->max_message);
+	if (rv == 0) {
+		rv = session_new(srv, fc, "local", out);
+	}
 	if (rv == 0 && authenticated) {
 		pthread_mutex_lock(&srv->mtx);
 		handshake_unlist(*out);

@@ -93,8 +93,9 @@ int session_send(session *s, const Mgr__Reply *rp);
 /* ---- life (session.c)
  * ------------------------------------------------------------ */
 
-/* Starts a session on an accepted socket (owned from here on). */
-int session_start(struct server *srv, int fd, const char *peer);
+/* Starts a session on an accepted connection of either engine, not yet
+ * bound nor started (owned from here on); peer names it in logs. */
+int session_start(struct server *srv, fconn *fc, const char *peer);
 /* Drops everything s holds (waiters, locks, references). */
 void session_drop_all(session *s);
 /* Closes every session and waits until they are gone (shutdown); the

@@ -1,6 +1,12 @@
-/* The server's connections: framed sockets served by a few event loops.
+/* The server's connections: one interface, two engines.
  *
- * Frames are a 4-byte big-endian length and a protobuf message. Each
+ * Frames are a 4-byte big-endian length and a protobuf message. What
+ * sessions see is the same whichever engine made the connection: the
+ * direct engine (fconn_new_socket: plain unix and TCP sockets served by a
+ * few epoll loops, below) or nng's streams (fconn_new_stream: tls+tcp,
+ * ws, wss, and ipc/tcp on demand, served by nng's callbacks).
+ *
+ * The direct engine: each
  * connection belongs to one loop thread (epoll), which reads it and hands
  * every complete frame to on_frame as it arrives (several per read when
  * the peer pipelines), on that thread: a request is served by the thread
@@ -32,17 +38,27 @@ void evgroup_free(evgroup *g);
 /* One complete frame (data valid only during the call). Return 0 to go on,
  * or an MGR_E* code to close the connection with that reason. */
 typedef int (*fconn_frame_fn)(void *arg, const uint8_t *data, size_t len);
-/* Called once, on the loop thread (or in fconn_start), when the
+/* Called once, on the loop thread (or in fconn_start; on an nng thread
+ * for the nng engine), when the
  * connection ends: err is MGR_ECONN (peer closed, I/O error),
  * MGR_ETOOBIG (frame over the limit), MGR_ETIMEDOUT (receive deadline),
  * MGR_ECLOSED (fconn_close), or the code on_frame returned. No on_frame
  * call follows. */
 typedef void (*fconn_closed_fn)(void *arg, int err);
 
-/* Takes ownership of the socket fd (closed on every path). Nothing
- * happens until fconn_start. */
-int fconn_new(fconn **cp, evgroup *g, int fd, size_t max_message,
-    fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
+/* A connection of the direct engine on socket fd, served by one of g's
+ * loops. Takes ownership of fd (closed on every path). Nothing happens
+ * until fconn_bind and fconn_start. MGR_ENOMEM. */
+int fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message);
+/* A connection of the nng engine on an accepted stream (owned from here
+ * on, freed on every path), served by nng's callbacks (stream_conn.c);
+ * websocket: each frame goes out as one WebSocket message. MGR_ENOMEM. */
+typedef struct nng_stream nng_stream;
+int                       fconn_new_stream(
+                          fconn **cp, nng_stream *st, bool websocket, size_t max_message);
+/* Who gets c's frames and its end; before fconn_start. */
+void fconn_bind(
+    fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
 /* Hands the connection to a loop: receiving starts. */
 void fconn_start(fconn *c);
 /* The connection ends with MGR_ETIMEDOUT unless this is called again
@@ -70,10 +86,12 @@ void fconn_set_reply_limits(size_t per_connection, size_t total);
 size_t fconn_reply_bytes_pending(void);
 /* True when the peer has hung up or the connection is closing, even if
  * its loop has not handled that yet: the one question that costs a system
- * call (a poll that does not wait), asked before something is handed to a
- * client that may have died. */
+ * call (a poll that does not wait; the nng engine knows only what its
+ * last receive said), asked before something is handed to a client that
+ * may have died. */
 bool fconn_peer_gone(fconn *c);
 /* From fconn_defer_begin to fconn_defer_end (given what begin returned),
+ * (the direct engine's; the nng engine's sends never wait anyway)
  * replies this thread queues are written at the end, one write per
  * connection, instead of at once: for a thread that queues replies under
  * a lock it must not hold across a system call (the server lock). The

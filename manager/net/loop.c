@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "conn_int.h"
 #include "log.h"
 #include "mgr.h"
+#include "sock_conn.h"
 #include "spin.h"
 
 static int
@@ -22,7 +22,7 @@ next_timeout(evloop *l, bool *stop, bool *timed)
 	*stop       = l->stop;
 	*timed      = l->timed != NULL;
 	int64_t min = -1;
-	for (fconn *c = l->timed; c != NULL; c = c->t_next) {
+	for (sconn *c = l->timed; c != NULL; c = c->t_next) {
 		if (min < 0 || c->rx_deadline < min) {
 			min = c->rx_deadline;
 		}
@@ -39,10 +39,10 @@ static void
 expire(evloop *l)
 {
 	for (;;) {
-		fconn  *late = NULL;
+		sconn  *late = NULL;
 		int64_t now  = clock_ms();
 		pthread_mutex_lock(&l->mtx);
-		for (fconn *c = l->timed; c != NULL; c = c->t_next) {
+		for (sconn *c = l->timed; c != NULL; c = c->t_next) {
 			if (c->rx_deadline <= now) {
 				late = c;
 				conn_untime_locked(c);
@@ -94,7 +94,7 @@ loop_main(void *arg)
 				(void) k;
 				continue;
 			}
-			fconn *c = ev[i].data.ptr;
+			sconn *c = ev[i].data.ptr;
 			if (ev[i].events & EPOLLOUT) {
 				if (!conn_on_writable(c)) {
 					continue; // ended

@@ -1,8 +1,8 @@
-/* What the connection code (conn.c) and the event loops (loop.c) share:
- * the structs and the handful of calls between them. Nothing outside
- * manager/net/ includes this. */
-#ifndef MGR_MANAGER_NET_CONN_INT_H
-#define MGR_MANAGER_NET_CONN_INT_H
+/* The direct engine: what its connections (sock_conn.c) and its event
+ * loops (loop.c) share, the structs and the handful of calls between
+ * them. Nothing outside manager/net/ includes this. */
+#ifndef MGR_MANAGER_NET_SOCK_CONN_H
+#define MGR_MANAGER_NET_SOCK_CONN_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,16 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conn.h"
+#include "conn_engine.h"
 
-#define RX_MIN    4096      /* smallest buffer kept for a split frame */
-#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
-/* A client that sends requests and does not read its replies: past this
- * much queued, its requests are not read until the replies are written
- * (the socket's buffers then hold its further requests, and TCP or the
- * unix socket make it wait), so it can't make the manager queue without
- * bound. */
-#define TX_HIGH    (8u << 20)
+#define RX_MIN     4096      /* smallest buffer kept for a split frame */
+#define RX_SHRINK  (1 << 20) /* above this, give memory back when idle */
 #define MAX_EVENTS 64
 
 typedef struct evloop {
@@ -27,7 +21,7 @@ typedef struct evloop {
 	int             epfd;
 	int             wakefd;
 	pthread_mutex_t mtx;   /* timed list, stop */
-	fconn          *timed; /* connections with a receive deadline */
+	struct sconn   *timed; /* connections with a receive deadline */
 	bool            stop;
 	bool            running;
 } evloop;
@@ -38,14 +32,12 @@ struct evgroup {
 	atomic_uint next;
 };
 
-struct fconn {
-	evloop         *loop;
-	int             fd;
-	size_t          max_msg; /* replies */
-	size_t          rx_max;  /* frames read (the loop thread's) */
-	fconn_frame_fn  on_frame;
-	fconn_closed_fn on_closed;
-	void           *arg;
+typedef struct sconn {
+	fconn   base; /* first: an fconn * is an sconn * */
+	evloop *loop;
+	int     fd;
+	size_t  max_msg; /* replies */
+	size_t  rx_max;  /* frames read (the loop thread's) */
 
 	/* receive side: the loop thread only */
 	uint8_t *rxbuf;
@@ -53,10 +45,10 @@ struct fconn {
 	size_t   rxlen;
 
 	/* deadline: under loop->mtx */
-	int     rx_timeout;
-	int64_t rx_deadline;
-	bool    timed;
-	fconn  *t_prev, *t_next;
+	int           rx_timeout;
+	int64_t       rx_deadline;
+	bool          timed;
+	struct sconn *t_prev, *t_next;
 
 	/* send side and state, under mtx */
 	pthread_mutex_t mtx;
@@ -74,19 +66,19 @@ struct fconn {
 	bool deferred;  /* in a loop thread's flush list (see defer_flush) */
 	int  refs;      /* the owner's, and one per flush list holding c */
 	int  close_err; /* why, when closing came first */
-};
+} sconn;
 
 /* Wakes the loop from its epoll_wait. */
 void conn_wake(evloop *l);
 /* Takes c off its loop's deadline list; l->mtx held. */
-void conn_untime_locked(fconn *c);
+void conn_untime_locked(sconn *c);
 /* Ends c (its on_closed runs) with err. */
-void conn_end(fconn *c, int err);
+void conn_end(sconn *c, int err);
 /* The socket can take more: false when c ended. */
-bool conn_on_writable(fconn *c);
+bool conn_on_writable(sconn *c);
 /* Frees the calling loop thread's read buffer, before it ends. */
 void conn_loop_thread_done(void);
 /* The socket has data (or hung up). */
-void conn_on_readable(fconn *c, uint32_t events);
+void conn_on_readable(sconn *c, uint32_t events);
 
 #endif

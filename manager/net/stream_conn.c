@@ -1,0 +1,494 @@
+/* The nng engine's connections: an nng_stream (tls+tcp, ws, wss, or
+ * ipc/tcp when asked for) read and written through nng aios.
+ *
+ * One receive and one send are in flight at most. A receive's callback
+ * (an nng task thread) hands every complete frame to on_frame, as a loop
+ * thread of the direct engine does, and posts the next receive unless the
+ * peer's unread replies pass the bound (backpressure: then the next send
+ * completion posts it). Replies queue in one buffer while another is being
+ * sent, so replies to pipelined requests go out together. The callbacks
+ * never block: they take this connection's mutex and, through on_frame,
+ * the server lock, both held briefly.
+ *
+ * The end: a failure, a close or the peer's hang-up marks the connection
+ * closing and closes the stream, which fails the aios in flight; once
+ * none is, on_closed runs on an nng thread of its own (a zero sleep on
+ * end_aio), never inside fconn_close, which callers may call under the
+ * server lock on_closed takes. Receives are posted only under the mutex
+ * and never once closing (nng 1.5.2's TLS stream never completes a
+ * receive posted after its close). */
+#include <nng/nng.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn_engine.h"
+#include "log.h"
+#include "mgr.h"
+#include "wire.h"
+
+#define RX_MIN 4096
+
+typedef struct nconn {
+	fconn       base; /* first: an fconn * is an nconn * */
+	nng_stream *st;
+	nng_aio    *rx_aio, *tx_aio, *end_aio;
+	bool        ws;      /* one frame per send: one WebSocket message */
+	size_t      max_msg; /* replies */
+	size_t      rx_max;  /* frames read (the receive callback's) */
+
+	/* receive: the receive callback's (one receive in flight) */
+	uint8_t *rxbuf;
+	size_t   rxcap, rxlen;
+
+	pthread_mutex_t mtx; /* everything below */
+	pthread_cond_t  cv;  /* done */
+	int             rx_timeout;
+	int64_t         rx_deadline;
+	uint8_t        *txq; /* queued, not handed to nng yet */
+	size_t          txqlen, txqcap;
+	uint8_t        *txf; /* being sent */
+	size_t          txflen, txfoff, txfcap;
+	size_t          frame_left; /* ws: bytes of txf's current frame */
+	bool            rx_busy, tx_busy;
+	bool            corked;    /* frames being served: send at the end */
+	bool            rx_paused; /* too many replies unread */
+	bool            started, closing, close_after_tx;
+	bool            end_posted, done, free_later;
+	int             close_err;
+} nconn;
+
+static size_t
+unsent_locked(const nconn *c)
+{
+	return c->txqlen + (c->txflen - c->txfoff);
+}
+
+/* Schedules the end once nothing is in flight. */
+static void
+maybe_end_locked(nconn *c)
+{
+	if (c->closing && c->started && !c->rx_busy && !c->tx_busy
+	    && !c->end_posted) {
+		c->end_posted = true;
+		nng_sleep_aio(0, c->end_aio);
+	}
+}
+
+static void
+fail_locked(nconn *c, int err)
+{
+	if (!c->closing) {
+		c->closing   = true;
+		c->close_err = err;
+		atomic_fetch_sub(&conn_pending_total, unsent_locked(c));
+		c->txqlen = 0;
+		c->txfoff = c->txflen;
+		// Completions are dispatched to nng's threads, never run
+		// inside this call: safe under the mutex.
+		nng_stream_close(c->st);
+	}
+	maybe_end_locked(c);
+}
+
+static void
+post_recv_locked(nconn *c)
+{
+	if (c->closing || c->rx_busy) {
+		return;
+	}
+	size_t need = RX_MIN;
+	if (c->rxlen >= 4) {
+		need = 4 + (size_t) wire_get_len(c->rxbuf);
+	}
+	if (need > c->rxcap) {
+		uint8_t *nb = realloc(c->rxbuf, need);
+		if (nb == NULL) {
+			fail_locked(c, MGR_ENOMEM);
+			return;
+		}
+		c->rxbuf = nb;
+		c->rxcap = need;
+	}
+	nng_duration tmo = NNG_DURATION_INFINITE;
+	if (c->rx_timeout > 0) {
+		int64_t left = c->rx_deadline - clock_ms();
+		if (left <= 0) {
+			fail_locked(c, MGR_ETIMEDOUT);
+			return;
+		}
+		tmo = (nng_duration) left;
+	}
+	nng_iov iov = { .iov_buf = c->rxbuf + c->rxlen,
+		.iov_len         = c->rxcap - c->rxlen };
+	nng_aio_set_iov(c->rx_aio, 1, &iov);
+	nng_aio_set_timeout(c->rx_aio, tmo);
+	c->rx_busy = true;
+	nng_stream_recv(c->st, c->rx_aio);
+}
+
+/* Hands the next bytes to nng when nothing is being sent. */
+static void
+kick_locked(nconn *c)
+{
+	if (c->closing || c->tx_busy || c->corked) {
+		return;
+	}
+	if (c->txfoff == c->txflen) {
+		c->txfoff = c->txflen = 0;
+		c->frame_left         = 0;
+		if (c->txqlen == 0) {
+			if (c->close_after_tx) {
+				fail_locked(c, MGR_ECLOSED);
+				return;
+			}
+			if (c->rx_paused) { // all written: read again
+				c->rx_paused = false;
+				post_recv_locked(c);
+			}
+			return;
+		}
+		uint8_t *b = c->txf; // swap: the queue is sent, the old one
+		size_t   k = c->txfcap; // takes the next replies
+		c->txf     = c->txq;
+		c->txfcap  = c->txqcap;
+		c->txflen  = c->txqlen;
+		c->txq     = b;
+		c->txqcap  = k;
+		c->txqlen  = 0;
+	}
+	size_t len = c->txflen - c->txfoff;
+	if (c->ws) {
+		if (c->frame_left == 0) {
+			c->frame_left
+			    = 4 + (size_t) wire_get_len(c->txf + c->txfoff);
+		}
+		if (len > c->frame_left) {
+			len = c->frame_left;
+		}
+	}
+	nng_iov iov = { .iov_buf = c->txf + c->txfoff, .iov_len = len };
+	nng_aio_set_iov(c->tx_aio, 1, &iov);
+	c->tx_busy = true;
+	nng_stream_send(c->st, c->tx_aio);
+}
+
+static void
+tx_done(void *arg)
+{
+	nconn *c  = arg;
+	int    rv = nng_aio_result(c->tx_aio);
+	size_t n  = nng_aio_count(c->tx_aio);
+	pthread_mutex_lock(&c->mtx);
+	c->tx_busy = false;
+	if (rv != 0) {
+		fail_locked(c, MGR_ECONN);
+	} else if (!c->closing) {
+		c->txfoff += n;
+		atomic_fetch_sub(&conn_pending_total, n);
+		if (c->ws) {
+			c->frame_left -= n;
+		}
+		if (c->txfcap > (1u << 20) && c->txfoff == c->txflen) {
+			free(c->txf); // give a big reply's memory back
+			c->txf    = NULL;
+			c->txfcap = c->txflen = c->txfoff = 0;
+		}
+		kick_locked(c);
+	}
+	maybe_end_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Serves the complete frames in the receive buffer; keeps the rest.
+ * false when c is to end. */
+static bool
+serve(nconn *c)
+{
+	size_t off = 0;
+	bool   ok  = true;
+	while (c->rxlen - off >= 4) {
+		uint32_t flen = wire_get_len(c->rxbuf + off);
+		if (flen > c->rx_max) {
+			pthread_mutex_lock(&c->mtx);
+			fail_locked(c, MGR_ETOOBIG);
+			pthread_mutex_unlock(&c->mtx);
+			ok = false;
+			break;
+		}
+		if (c->rxlen - off - 4 < flen) {
+			break;
+		}
+		int err
+		    = c->base.on_frame(c->base.arg, c->rxbuf + off + 4, flen);
+		if (err != 0) {
+			pthread_mutex_lock(&c->mtx);
+			fail_locked(c, err);
+			pthread_mutex_unlock(&c->mtx);
+			ok = false;
+			break;
+		}
+		off += 4 + (size_t) flen;
+	}
+	memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
+	c->rxlen -= off;
+	if (c->rxlen == 0 && c->rxcap > (1u << 20)) {
+		free(c->rxbuf); // a big frame's buffer: back to the minimum
+		c->rxbuf = NULL;
+		c->rxcap = 0;
+	}
+	return ok;
+}
+
+static void
+rx_done(void *arg)
+{
+	nconn *c  = arg;
+	int    rv = nng_aio_result(c->rx_aio);
+	pthread_mutex_lock(&c->mtx);
+	if (rv != 0) {
+		c->rx_busy = false;
+		fail_locked(
+		    c, rv == NNG_ETIMEDOUT ? MGR_ETIMEDOUT : MGR_ECONN);
+		pthread_mutex_unlock(&c->mtx);
+		return;
+	}
+	c->rxlen += nng_aio_count(c->rx_aio);
+	// Replies to the frames of this receive go out together.
+	c->corked = true;
+	pthread_mutex_unlock(&c->mtx);
+
+	bool ok = serve(c);
+
+	pthread_mutex_lock(&c->mtx);
+	c->corked  = false;
+	c->rx_busy = false;
+	kick_locked(c);
+	if (ok && !c->closing) {
+		if (conn_over_high(unsent_locked(c))) {
+			c->rx_paused = true; // the send completions resume it
+		} else {
+			post_recv_locked(c);
+		}
+	}
+	maybe_end_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+destroy(nconn *c, bool in_callback)
+{
+	if (in_callback) {
+		// end_aio's own callback: nng frees the aios once the
+		// callbacks have returned.
+		nng_aio_reap(c->rx_aio);
+		nng_aio_reap(c->tx_aio);
+		nng_aio_reap(c->end_aio);
+	} else {
+		nng_aio_free(c->rx_aio);
+		nng_aio_free(c->tx_aio);
+		nng_aio_free(c->end_aio);
+	}
+	nng_stream_free(c->st);
+	pthread_mutex_destroy(&c->mtx);
+	pthread_cond_destroy(&c->cv);
+	free(c->rxbuf);
+	free(c->txq);
+	free(c->txf);
+	free(c);
+}
+
+static void
+end_done(void *arg)
+{
+	nconn *c = arg;
+	pthread_mutex_lock(&c->mtx);
+	int err = c->close_err;
+	pthread_mutex_unlock(&c->mtx);
+
+	c->base.on_closed(c->base.arg, err);
+
+	pthread_mutex_lock(&c->mtx);
+	c->done = true;
+	bool fl = c->free_later;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	if (fl) {
+		destroy(c, true);
+	}
+}
+
+/* ---- the interface --------------------------------------------------- */
+
+static void
+nconn_start(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	c->started = true;
+	post_recv_locked(c);
+	kick_locked(c); // what was sent before the start
+	maybe_end_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+nconn_set_rx_timeout(fconn *fc, int ms)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	c->rx_timeout  = ms;
+	c->rx_deadline = clock_ms() + ms;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static int
+nconn_send_msg(fconn *fc, const ProtobufCMessage *m, size_t *queued)
+{
+	nconn *c = (nconn *) fc;
+	size_t n = protobuf_c_message_get_packed_size(m);
+	if (queued != NULL) {
+		*queued = n + 4;
+	}
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing || c->close_after_tx) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	if (unsent_locked(c) + n + 4 > conn_max_pending_conn) {
+		log_msg(LOG_WARN,
+		    "a client's unread replies would pass %zu bytes "
+		    "(--max-pending-per-connection): closing it",
+		    conn_max_pending_conn);
+		fail_locked(c, MGR_ETOOBIG);
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	if (c->txqcap - c->txqlen < n + 4) {
+		size_t cap = c->txqcap ? c->txqcap : 256;
+		while (cap - c->txqlen < n + 4) {
+			cap *= 2;
+		}
+		uint8_t *nb = realloc(c->txq, cap);
+		if (nb == NULL) {
+			pthread_mutex_unlock(&c->mtx);
+			return MGR_ENOMEM;
+		}
+		c->txq    = nb;
+		c->txqcap = cap;
+	}
+	wire_put_len(c->txq + c->txqlen, (uint32_t) n);
+	protobuf_c_message_pack(m, c->txq + c->txqlen + 4);
+	c->txqlen += n + 4;
+	atomic_fetch_add(&conn_pending_total, n + 4);
+	if (c->started) {
+		kick_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
+}
+
+static void
+nconn_close_after_send(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	c->close_after_tx = true;
+	if (c->started) {
+		kick_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+nconn_set_rx_max(fconn *fc, size_t n)
+{
+	((nconn *) fc)->rx_max = n;
+}
+
+static bool
+nconn_peer_gone(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	bool gone = c->closing || c->close_after_tx;
+	pthread_mutex_unlock(&c->mtx);
+	return gone;
+}
+
+static void
+nconn_close(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	fail_locked(c, MGR_ECLOSED);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+nconn_free_later(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	c->free_later = true;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+nconn_free(fconn *fc)
+{
+	nconn *c = (nconn *) fc;
+	pthread_mutex_lock(&c->mtx);
+	if (c->started) {
+		fail_locked(c, MGR_ECLOSED);
+		while (!c->done) {
+			pthread_cond_wait(&c->cv, &c->mtx);
+		}
+	} else if (!c->closing) {
+		atomic_fetch_sub(&conn_pending_total, unsent_locked(c));
+	}
+	pthread_mutex_unlock(&c->mtx);
+	destroy(c, false);
+}
+
+static const fconn_ops nconn_ops = {
+	.start            = nconn_start,
+	.set_rx_timeout   = nconn_set_rx_timeout,
+	.send_msg         = nconn_send_msg,
+	.close_after_send = nconn_close_after_send,
+	.set_rx_max       = nconn_set_rx_max,
+	.peer_gone        = nconn_peer_gone,
+	.close            = nconn_close,
+	.free             = nconn_free,
+	.free_later       = nconn_free_later,
+};
+
+int
+fconn_new_stream(
+    fconn **cp, nng_stream *st, bool websocket, size_t max_message)
+{
+	nconn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		nng_stream_free(st);
+		return MGR_ENOMEM;
+	}
+	c->base.ops = &nconn_ops;
+	c->st       = st;
+	c->ws       = websocket;
+	c->max_msg  = max_message;
+	c->rx_max   = max_message;
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (nng_aio_alloc(&c->rx_aio, rx_done, c) != 0
+	    || nng_aio_alloc(&c->tx_aio, tx_done, c) != 0
+	    || nng_aio_alloc(&c->end_aio, end_done, c) != 0) {
+		destroy(c, false); // nng_aio_free(NULL) is a no-op
+		return MGR_ENOMEM;
+	}
+	*cp = &c->base;
+	return 0;
+}

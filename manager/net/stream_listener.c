@@ -1,0 +1,377 @@
+/* Listening through nng's stream layer: one accept aio per listener,
+ * re-posted from its own callback, so accepting costs no thread of ours;
+ * each accepted stream is tuned (Nagle off: nng 1.5.2 leaves it on, and
+ * under wss each message then waits ~40 ms for the delayed ACK) and
+ * becomes a connection of the nng engine. */
+#include "stream_listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mgr.h"
+
+struct stream_tls {
+	nng_tls_config *cfg;
+};
+
+struct stream_listener {
+	nng_stream_listener *l;
+	nng_aio             *aio;
+	char                *url;
+	const char          *scheme_name; /* for peer names */
+	bool                 ws;
+	bool                 ipc;
+	bool                 pausing; /* the aio is a pause, not an accept */
+	size_t               max_message;
+	void (*on_accept)(void *arg, fconn *c, const char *peer);
+	void *arg;
+};
+
+/* ---- TLS ---------------------------------------------------------------
+ */
+
+static char *
+read_file(const char *path, char *why, size_t whycap)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(why, whycap, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char  *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap > ((size_t) 1 << 24)) { // no PEM is 16 MiB
+				snprintf(why, whycap, "%s: too big", path);
+				break;
+			}
+			char *nb = realloc(buf, cap + 8192);
+			if (nb == NULL) {
+				snprintf(
+				    why, whycap, "%s: out of memory", path);
+				break;
+			}
+			buf = nb;
+			cap += 8192;
+		}
+		size_t k = fread(buf + len, 1, cap - len - 1, f);
+		len += k;
+		if (k == 0) {
+			buf[len] = '\0';
+			fclose(f);
+			return buf;
+		}
+	}
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+int
+stream_tls_new(stream_tls **tp, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap)
+{
+	stream_tls *t    = calloc(1, sizeof(*t));
+	char       *cert = NULL, *key = NULL;
+	int         rv;
+	if (t == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	if ((rv = nng_tls_config_alloc(&t->cfg, NNG_TLS_MODE_SERVER)) != 0) {
+		snprintf(why, whycap, "TLS: %s", nng_strerror(rv));
+		free(t);
+		return MGR_EINVAL;
+	}
+	if ((cert = read_file(cert_file, why, whycap)) == NULL
+	    || (key = read_file(key_file, why, whycap)) == NULL) {
+		goto fail;
+	}
+	if ((rv = nng_tls_config_own_cert(t->cfg, cert, key, NULL)) != 0) {
+		snprintf(why, whycap,
+		    "%s, %s: not a PEM certificate chain and its key (%s)",
+		    cert_file, key_file, nng_strerror(rv));
+		goto fail;
+	}
+	if (ca_file != NULL
+	    && (rv = nng_tls_config_ca_file(t->cfg, ca_file)) != 0) {
+		snprintf(why, whycap, "%s: not PEM CA certificates (%s)",
+		    ca_file, nng_strerror(rv));
+		goto fail;
+	}
+	if (verify_peer && ca_file == NULL) {
+		snprintf(why, whycap, "--tls-verify-peer needs --tls-ca");
+		goto fail;
+	}
+	nng_tls_config_auth_mode(t->cfg,
+	    verify_peer   ? NNG_TLS_AUTH_MODE_REQUIRED
+	        : ca_file ? NNG_TLS_AUTH_MODE_OPTIONAL
+	                  : NNG_TLS_AUTH_MODE_NONE);
+	free(cert);
+	if (key != NULL) {
+		memset(key, 0, strlen(key));
+	}
+	free(key);
+	*tp = t;
+	return 0;
+fail:
+	free(cert);
+	if (key != NULL) {
+		memset(key, 0, strlen(key));
+	}
+	free(key);
+	nng_tls_config_free(t->cfg);
+	free(t);
+	return MGR_EINVAL;
+}
+
+void
+stream_tls_free(stream_tls *t)
+{
+	if (t != NULL) {
+		nng_tls_config_free(t->cfg);
+		free(t);
+	}
+}
+
+/* ---- URLs ----------------------------------------------------------------
+ */
+
+static bool
+has_scheme(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	return strncmp(url, scheme, n) == 0
+	    && strncmp(url + n, "://", 3) == 0;
+}
+
+bool
+stream_url_needs_nng(const char *url)
+{
+	return has_scheme(url, "tls+tcp") || has_scheme(url, "ws")
+	    || has_scheme(url, "wss");
+}
+
+/* url with its port (":0" asked for) replaced by port. */
+static void
+bound_url(const char *url, int port, char *out, size_t cap)
+{
+	const char *host  = strstr(url, "://") + 3;
+	const char *end   = host + strcspn(host, "/");
+	const char *colon = NULL;
+	for (const char *p = host; p < end; p++) {
+		if (*p == ':') {
+			colon = p; // the last one: IPv6 literals have more
+		}
+	}
+	if (colon == NULL || port <= 0) {
+		snprintf(out, cap, "%s", url);
+		return;
+	}
+	snprintf(out, cap, "%.*s:%d%s", (int) (colon - url), url, port, end);
+}
+
+/* An ipc socket file with no manager behind it (a crashed one's) is
+ * removed, as the direct engine does; a live one is left alone. */
+static void
+remove_stale_ipc(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		return;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return;
+	}
+	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0
+	    && errno == ECONNREFUSED) {
+		unlink(path);
+	}
+	close(fd);
+}
+
+/* ---- accepting ---------------------------------------------------------
+ */
+
+static void
+peer_name(stream_listener *l, nng_stream *st, char *buf, size_t cap)
+{
+	if (l->ipc) {
+		uint64_t pid = 0, uid = 0;
+		nng_stream_get_uint64(st, NNG_OPT_IPC_PEER_PID, &pid);
+		nng_stream_get_uint64(st, NNG_OPT_IPC_PEER_UID, &uid);
+		snprintf(buf, cap, "ipc pid %llu uid %llu",
+		    (unsigned long long) pid, (unsigned long long) uid);
+		return;
+	}
+	nng_sockaddr sa;
+	if (nng_stream_get_addr(st, NNG_OPT_REMADDR, &sa) != 0) {
+		snprintf(buf, cap, "%s ?", l->scheme_name);
+		return;
+	}
+	char ip[64] = "?";
+	if (sa.s_family == NNG_AF_INET) {
+		const uint8_t *a = (const uint8_t *) &sa.s_in.sa_addr;
+		snprintf(
+		    ip, sizeof(ip), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		snprintf(buf, cap, "%s %s:%u", l->scheme_name, ip,
+		    (unsigned) ntohs(sa.s_in.sa_port));
+	} else if (sa.s_family == NNG_AF_INET6) {
+		const uint8_t *a = sa.s_in6.sa_addr;
+		int            k = 0;
+		for (int i = 0; i < 16; i += 2) {
+			k += snprintf(ip + k, sizeof(ip) - (size_t) k, "%s%x",
+			    i ? ":" : "", (unsigned) (a[i] << 8 | a[i + 1]));
+		}
+		snprintf(buf, cap, "%s [%s]:%u", l->scheme_name, ip,
+		    (unsigned) ntohs(sa.s_in6.sa_port));
+	} else {
+		snprintf(buf, cap, "%s ?", l->scheme_name);
+	}
+}
+
+static void
+accepted(void *arg)
+{
+	stream_listener *l  = arg;
+	int              rv = nng_aio_result(l->aio);
+	if (l->pausing) {
+		l->pausing = false;
+		if (rv == 0) {
+			nng_stream_listener_accept(l->l, l->aio);
+		}
+		return; // rv != 0: stopped
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		return; // stream_unlisten
+	}
+	if (rv != 0) {
+		// Out of descriptors or memory, or a peer gone during a
+		// WebSocket upgrade: try again shortly, without spinning.
+		log_msg(
+		    LOG_WARN, "accept on %s: %s", l->url, nng_strerror(rv));
+		l->pausing = true;
+		nng_sleep_aio(100, l->aio);
+		return;
+	}
+	nng_stream *st = nng_aio_get_output(l->aio, 0);
+	nng_stream_listener_accept(l->l, l->aio); // the next one meanwhile
+	if (!l->ipc) {
+		nng_stream_set_bool(st, NNG_OPT_TCP_NODELAY, true);
+		nng_stream_set_bool(st, NNG_OPT_TCP_KEEPALIVE, true);
+	}
+	char peer[96];
+	peer_name(l, st, peer, sizeof(peer));
+	fconn *c;
+	if (fconn_new_stream(&c, st, l->ws, l->max_message) != 0) {
+		log_msg(LOG_WARN, "connection from %s dropped: out of memory",
+		    peer);
+		return;
+	}
+	l->on_accept(l->arg, c, peer);
+}
+
+int
+stream_listen(stream_listener **lp, const char *url, stream_tls *tls,
+    size_t max_message,
+    void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
+    char *bound, size_t cap)
+{
+	bool secure = has_scheme(url, "tls+tcp") || has_scheme(url, "wss");
+	bool ws     = has_scheme(url, "ws") || has_scheme(url, "wss");
+	bool ipc    = has_scheme(url, "ipc");
+	if (!secure && !ws && !ipc && !has_scheme(url, "tcp")) {
+		snprintf(bound, cap,
+		    "%s: the nng engine serves ipc://, tcp://, tls+tcp://, "
+		    "ws:// and wss:// URLs",
+		    url);
+		return MGR_EINVAL;
+	}
+	if (secure && tls == NULL) {
+		snprintf(bound, cap,
+		    "%s needs a certificate (--tls-cert and "
+		    "--tls-key)",
+		    url);
+		return MGR_EINVAL;
+	}
+	stream_listener *l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->url = strdup(url)) == NULL) {
+		free(l);
+		snprintf(bound, cap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	l->ws          = ws;
+	l->ipc         = ipc;
+	l->max_message = max_message;
+	l->on_accept   = on_accept;
+	l->arg         = arg;
+	l->scheme_name = has_scheme(url, "tls+tcp") ? "tls+tcp"
+	    : has_scheme(url, "wss")                ? "wss"
+	    : ws                                    ? "ws"
+	                                            : "tcp";
+	int rv         = nng_stream_listener_alloc(&l->l, url);
+	if (rv == 0 && secure) {
+		rv = nng_stream_listener_set_ptr(
+		    l->l, NNG_OPT_TLS_CONFIG, tls->cfg);
+	}
+	if (rv == 0 && ws) {
+		// The whole frame limit in one WebSocket message (nng's
+		// default is 1 MiB), plus the length prefix.
+		rv = nng_stream_listener_set_size(
+		    l->l, NNG_OPT_WS_RECVMAXFRAME, max_message + 4);
+	}
+	if (rv == 0 && ipc) {
+		rv = nng_stream_listener_set_int(
+		    l->l, NNG_OPT_IPC_PERMISSIONS, 0600);
+		remove_stale_ipc(url + strlen("ipc://"));
+	}
+	if (rv == 0) {
+		rv = nng_stream_listener_listen(l->l);
+	}
+	if (rv == 0) {
+		rv = nng_aio_alloc(&l->aio, accepted, l);
+	}
+	if (rv != 0) {
+		snprintf(bound, cap, "%s: %s", url, nng_strerror(rv));
+		nng_stream_listener_free(l->l);
+		free(l->url);
+		free(l);
+		return rv == NNG_EADDRINUSE || rv == NNG_EADDRINVAL
+		        || rv == NNG_EPERM
+		    ? MGR_ECONN
+		    : rv == NNG_ENOMEM ? MGR_ENOMEM
+		                       : MGR_EINVAL;
+	}
+	int port = 0;
+	if (!ipc) {
+		nng_stream_listener_get_int(
+		    l->l, NNG_OPT_TCP_BOUND_PORT, &port);
+	}
+	bound_url(url, port, bound, cap);
+	nng_stream_listener_accept(l->l, l->aio);
+	*lp = l;
+	return 0;
+}
+
+void
+stream_unlisten(stream_listener *l)
+{
+	nng_stream_listener_close(l->l);
+	nng_aio_stop(l->aio); // waits for a callback under way
+	nng_aio_free(l->aio);
+	nng_stream_listener_free(l->l);
+	free(l->url);
+	free(l);
+}
