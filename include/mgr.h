@@ -194,17 +194,31 @@ typedef struct mgr_opts {
 	size_t      authkey_len;
 	int64_t     connect_timeout; /* ms; 0: 10 s */
 	size_t      max_message;     /* frame size limit; 0: 64 MiB */
-	const char *tls_ca_file;     /* reserved for tls+tcp://, not yet
-	                              * supported: setting them gives
-	                              * MGR_EINVAL */
+	/* tls+tcp:// and wss:// (MGR_EINVAL with another scheme): the CAs
+	 * (PEM) the manager's certificate must chain to (NULL: the
+	 * system's); a client certificate and its key (PEM), for a
+	 * manager run with --tls-verify-peer. */
+	const char *tls_ca_file;
 	const char *tls_cert_file;
 	const char *tls_key_file;
 	const char *managerd;  /* mgr_server_start: binary to run */
 	const char *log_level; /* mgr_server_start: managerd --log-level */
+	/* The name the manager's certificate must carry (NULL: the URL's
+	 * host). Matched against its DNS names only: a certificate with
+	 * just IP:127.0.0.1 fails for tls+tcp://127.0.0.1 unless it also
+	 * carries DNS:127.0.0.1. */
+	const char *tls_server_name;
 } mgr_opts;
 
-/* Connects to the manager at url (ipc://path, tcp://host:port) and
- * authenticates with opts->authkey. opts may be NULL (then the key comes
+/* Connects to the manager at url and authenticates with opts->authkey.
+ * url: ipc://path, tcp://host:port, tls+tcp://host:port (TLS; the
+ * manager's certificate is verified), ws://host:port/path or
+ * wss://host:port/path (WebSocket, plain or TLS). Errors: MGR_EINVAL (a
+ * bad URL or option), MGR_ECONN (unreachable, or a handshake that fails:
+ * a plaintext listener for a TLS URL, a TLS one for a plaintext URL),
+ * MGR_EAUTH (a wrong key; a manager certificate not trusted or not for
+ * this name; a client certificate the manager refuses), each with
+ * mgr_errdetail naming the reason. opts may be NULL (then the key comes
  * from MGR_AUTHKEY). On success *client is the caller's; release it with
  * mgr_disconnect. */
 MGR_API int mgr_connect(

@@ -66,8 +66,8 @@ client_hold(mgr_client *c)
 void
 client_destroy(mgr_client *c)
 {
-	if (c->fd >= 0) {
-		close(c->fd);
+	if (c->t != NULL) {
+		c->t->ops->free(c->t);
 	}
 	pthread_mutex_destroy(&c->mtx);
 	pthread_mutex_destroy(&c->txmtx);
@@ -192,18 +192,7 @@ client_send_bytes(mgr_client *c, const uint8_t *p, size_t n)
 	// waits for busy to drop before the descriptor is closed.
 	c->busy++;
 	pthread_mutex_unlock(&c->mtx);
-	while (n > 0) {
-		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR) {
-			continue;
-		}
-		if (k <= 0) {
-			rv = MGR_ECONN;
-			break;
-		}
-		p += k;
-		n -= (size_t) k;
-	}
+	rv = c->t->ops->send_all(c->t, p, n);
 	pthread_mutex_lock(&c->mtx);
 	if (--c->busy == 0) {
 		pthread_cond_broadcast(&c->idle_cv);
@@ -260,47 +249,15 @@ client_read_more(mgr_client *c, int64_t timeout_ms)
 		c->rxbuf = nb;
 		c->rxcap = cap;
 	}
-	// A close (mgr_disconnect) shuts the socket down: a read blocked
-	// here, or begun after it, returns at once.
-	if (timeout_ms >= 0) {
-		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
-		int           n;
-		while ((n = poll(&pf, 1, (int) timeout_ms)) < 0
-		    && errno == EINTR) { }
-		if (n == 0) {
-			return MGR_ETIMEDOUT;
-		}
+	// A close (mgr_disconnect) shuts the transport down: a read blocked
+	// there, or begun after it, returns at once.
+	size_t got;
+	int    rv = c->t->ops->recv_some(c->t, c->rxbuf + c->rxlen,
+	       c->rxcap - c->rxlen, &got, timeout_ms, &c->spin);
+	if (rv == 0) {
+		c->rxlen += got;
 	}
-	// The reply usually comes within microseconds: wait for it awake
-	// (spin.h) rather than be put to sleep and woken from another CPU.
-	if (timeout_ms < 0 && spin_begin(&c->spin)) {
-		ssize_t k;
-		do {
-			k = recv(c->fd, c->rxbuf + c->rxlen,
-			    c->rxcap - c->rxlen, MSG_DONTWAIT);
-		} while (k < 0 && (errno == EAGAIN || errno == EINTR)
-		    && !spin_over(&c->spin));
-		spin_end(&c->spin, k > 0);
-		if (k > 0) {
-			c->rxlen += (size_t) k;
-			return 0;
-		}
-		if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
-			return MGR_ECONN;
-		}
-	}
-	for (;;) {
-		ssize_t k = recv(
-		    c->fd, c->rxbuf + c->rxlen, c->rxcap - c->rxlen, 0);
-		if (k > 0) {
-			c->rxlen += (size_t) k;
-			return 0;
-		}
-		if (k < 0 && errno == EINTR) {
-			continue;
-		}
-		return MGR_ECONN;
-	}
+	return rv;
 }
 
 /* Keys of the fields the client reads or writes by hand, from the
@@ -474,7 +431,7 @@ mgr_disconnect(mgr_client *c)
 	c->user_gone = true;
 	c->closing   = true;
 	pthread_mutex_unlock(&c->mtx);
-	shutdown(c->fd, SHUT_RDWR);
+	c->t->ops->shutdown(c->t);
 	pthread_mutex_lock(&c->mtx);
 	kill_locked(c, MGR_ECLOSED);
 	while (c->reading || c->busy > 0) {

@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "spin.h"
+#include "transport.h"
 
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
@@ -39,7 +40,7 @@ struct mgr_client {
 	pthread_mutex_t mtx;     /* everything below but the rx buffer */
 	pthread_mutex_t txmtx;   /* one writer at a time */
 	pthread_cond_t  idle_cv; /* reading and busy went to zero */
-	int             fd;      /* -1 until connected */
+	ctransport     *t;       /* NULL until connected */
 	spinner         spin;    /* the reading thread's (spin.h) */
 	enum cstate     state;
 	int             err;       /* why the connection died */
