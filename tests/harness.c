@@ -497,7 +497,43 @@ h_managerd_path(void)
 const char *
 h_transport_name(h_transport t)
 {
-	return t == H_TCP ? "tcp" : "ipc";
+	static const char *const names[]
+	    = { "ipc", "tcp", "nng ipc", "nng tcp", "tls+tcp", "ws", "wss" };
+	return (unsigned) t < sizeof(names) / sizeof(names[0]) ? names[t]
+	                                                       : "?";
+}
+
+const char *
+h_cert_dir(void)
+{
+	static char dir[300];
+	static int  state; /* 0: not tried, 1: made, -1: failed */
+	if (state == 0) {
+#if defined(MGR_TESTS_DIR) && defined(MGR_SOURCE_DIR)
+		snprintf(dir, sizeof(dir), "%s/certs", MGR_TESTS_DIR);
+		char *const argv[] = { "sh",
+			MGR_SOURCE_DIR "/tests/make_certs.sh", dir, NULL };
+		char        out[4096];
+		state
+		    = h_run("/bin/sh", argv, NULL, 0, 30000, out, sizeof(out))
+		        == 0
+		    ? 1
+		    : -1;
+		if (state < 0) {
+			h_log("tests/make_certs.sh failed: %s", out);
+		}
+#else
+		state = -1;
+#endif
+	}
+	return state > 0 ? dir : NULL;
+}
+
+void
+h_cert_path(const char *name, char *out, size_t cap)
+{
+	const char *d = h_cert_dir();
+	snprintf(out, cap, "%s/%s", d != NULL ? d : "/nonexistent", name);
 }
 
 static int
@@ -668,8 +704,8 @@ make_dir_and_key(h_managerd *m)
  * ready pipe on fd 3 and the lifeline on fd 4; *ready_rd is the end to
  * read "ready" from. */
 static int
-spawn(h_managerd *m, const char *path, const char *listen,
-    const char *const *extra, int *ready_rd)
+spawn(h_managerd *m, const char *path, const char *listen_opt,
+    const char *listen, const char *const *extra, int *ready_rd)
 {
 	int ready[2], life[2];
 	int logfd = open(
@@ -688,10 +724,19 @@ spawn(h_managerd *m, const char *path, const char *listen,
 		close(logfd);
 		return -1;
 	}
-	const char *argv[32] = { path, "--listen", listen, "--authkey-file",
+	static char cert[300], key[300];
+	const char *argv[40] = { path, listen_opt, listen, "--authkey-file",
 		m->keyfile, "--ready-fd", "3", "--lifeline-fd", "4",
 		"--log-level", "info" };
 	size_t      argc     = 11;
+	if (m->t == H_TLS || m->t == H_WSS) {
+		h_cert_path("server.crt", cert, sizeof(cert));
+		h_cert_path("server.key", key, sizeof(key));
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = key;
+	}
 	for (const char *const *e = extra; e != NULL && *e != NULL; e++) {
 		if (argc + 1 >= sizeof(argv) / sizeof(argv[0])) {
 			break;
@@ -740,16 +785,34 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 
 	memset(m, 0, sizeof(*m));
 	m->lifeline = -1;
+	m->t        = t;
+	if ((t == H_TLS || t == H_WSS) && h_cert_dir() == NULL) {
+		return -1;
+	}
 	if (make_dir_and_key(m) != 0) {
 		remove_files(m);
 		return -1;
 	}
-	if (t == H_TCP) {
+	switch (t) {
+	case H_TCP:
+	case H_NNG_TCP:
 		snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
-	} else {
+		break;
+	case H_TLS:
+		snprintf(listen, sizeof(listen), "tls+tcp://127.0.0.1:0");
+		break;
+	case H_WS:
+		snprintf(listen, sizeof(listen), "ws://127.0.0.1:0/mgr");
+		break;
+	case H_WSS:
+		snprintf(listen, sizeof(listen), "wss://127.0.0.1:0/mgr");
+		break;
+	default:
 		snprintf(listen, sizeof(listen), "ipc://%s/sock", m->dir);
 	}
-	if (spawn(m, path, listen, extra, &ready_rd) != 0) {
+	const char *opt
+	    = t == H_NNG_IPC || t == H_NNG_TCP ? "--listen-nng" : "--listen";
+	if (spawn(m, path, opt, listen, extra, &ready_rd) != 0) {
 		remove_files(m);
 		return -1;
 	}
@@ -841,6 +904,11 @@ h_opts(const h_managerd *m)
 	o.authkey         = m->key;
 	o.authkey_len     = m->keylen;
 	o.connect_timeout = H_START_MS;
+	if (m->t == H_TLS || m->t == H_WSS) {
+		static char ca[300];
+		h_cert_path("ca.crt", ca, sizeof(ca));
+		o.tls_ca_file = ca;
+	}
 	return o;
 }
 

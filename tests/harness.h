@@ -54,19 +54,37 @@ void h_watchdog_disarm(void);
 
 /* ---- managerd ---------------------------------------------------------- */
 
-typedef enum h_transport { H_IPC, H_TCP } h_transport;
+/* How a test's managerd listens: the direct engine on ipc and tcp, nng's
+ * stream layer on ipc and tcp (--listen-nng), TLS, WebSocket plain and
+ * over TLS (certificates of tests/make_certs.sh in h_cert_dir()). */
+typedef enum h_transport {
+	H_IPC,
+	H_TCP,
+	H_NNG_IPC,
+	H_NNG_TCP,
+	H_TLS,
+	H_WS,
+	H_WSS
+} h_transport;
+
+/* The test certificates' directory (made by tests/make_certs.sh on first
+ * use); NULL when they cannot be made. */
+const char *h_cert_dir(void);
+/* h_cert_dir()/name, in a static buffer per call site's copy. */
+void h_cert_path(const char *name, char *out, size_t cap);
 
 typedef struct h_managerd {
-	pid_t  pid;      /* 0 once reaped */
-	int    status;   /* wait status once reaped */
-	int    lifeline; /* write end of its lifeline pipe, or -1 */
-	char   dir[256]; /* private directory (mkdtemp) */
-	char   url[512]; /* the URL bound (tcp port resolved) */
-	char   keyfile[300];
-	char   logfile[300];     /* its stdout and stderr */
-	char   key[65];          /* the authkey (64 hex characters) */
-	char   metrics_url[300]; /* --metrics's address bound, or "" */
-	size_t keylen;
+	pid_t       pid;      /* 0 once reaped */
+	int         status;   /* wait status once reaped */
+	int         lifeline; /* write end of its lifeline pipe, or -1 */
+	char        dir[256]; /* private directory (mkdtemp) */
+	char        url[512]; /* the URL bound (tcp port resolved) */
+	char        keyfile[300];
+	char        logfile[300];     /* its stdout and stderr */
+	char        key[65];          /* the authkey (64 hex characters) */
+	char        metrics_url[300]; /* --metrics's address bound, or "" */
+	h_transport t;
+	size_t      keylen;
 } h_managerd;
 
 /* The managerd binary: $MGR_MANAGERD, else MGR_MANAGERD_PATH. */
@@ -94,7 +112,7 @@ void h_managerd_dump_log(const h_managerd *m);
 bool h_managerd_log_has(
     const h_managerd *m, const char *needle, int timeout_ms);
 
-/* Options carrying m's key. */
+/* Options carrying m's key (and for TLS the test CA). */
 mgr_opts h_opts(const h_managerd *m);
 /* mgr_connect to m with its key (connect timeout H_START_MS). */
 int h_connect(const h_managerd *m, mgr_client **c);

@@ -162,6 +162,43 @@ group_setup_tcp(void **state)
 	return group_setup(H_TCP);
 }
 
+/* The nng engine (--listen-nng), TLS and WebSocket: the same calls, the
+ * same answers. */
+int
+group_setup_nng_ipc(void **state)
+{
+	(void) state;
+	return group_setup(H_NNG_IPC);
+}
+
+int
+group_setup_nng_tcp(void **state)
+{
+	(void) state;
+	return group_setup(H_NNG_TCP);
+}
+
+int
+group_setup_tls(void **state)
+{
+	(void) state;
+	return group_setup(H_TLS);
+}
+
+int
+group_setup_ws(void **state)
+{
+	(void) state;
+	return group_setup(H_WS);
+}
+
+int
+group_setup_wss(void **state)
+{
+	(void) state;
+	return group_setup(H_WSS);
+}
+
 int
 group_teardown(void **state)
 {

@@ -48,6 +48,11 @@ int group_setup(h_transport t);
 int group_setup_ipc(void **state);
 
 int group_setup_tcp(void **state);
+int group_setup_nng_ipc(void **state);
+int group_setup_nng_tcp(void **state);
+int group_setup_tls(void **state);
+int group_setup_ws(void **state);
+int group_setup_wss(void **state);
 
 int group_teardown(void **state);
 

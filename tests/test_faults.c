@@ -148,6 +148,13 @@ group_setup_tcp(void **state)
 }
 
 static int
+group_setup_nng_tcp(void **state)
+{
+	(void) state;
+	return group_setup(H_NNG_TCP);
+}
+
+static int
 group_teardown(void **state)
 {
 	(void) state;
@@ -714,5 +721,7 @@ main(void)
 	    "faults over ipc", tests, group_setup_ipc, group_teardown);
 	failed += cmocka_run_group_tests_name(
 	    "faults over tcp", tests, group_setup_tcp, group_teardown);
+	failed += cmocka_run_group_tests_name("faults over nng tcp", tests,
+	    group_setup_nng_tcp, group_teardown);
 	return failed == 0 ? 0 : 1;
 }

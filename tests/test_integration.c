@@ -682,5 +682,15 @@ main(void)
 	    "integration over ipc", tests, group_setup_ipc, group_teardown);
 	failed += cmocka_run_group_tests_name(
 	    "integration over tcp", tests, group_setup_tcp, group_teardown);
+	failed += cmocka_run_group_tests_name("integration over nng ipc",
+	    tests, group_setup_nng_ipc, group_teardown);
+	failed += cmocka_run_group_tests_name("integration over nng tcp",
+	    tests, group_setup_nng_tcp, group_teardown);
+	failed += cmocka_run_group_tests_name("integration over tls+tcp",
+	    tests, group_setup_tls, group_teardown);
+	failed += cmocka_run_group_tests_name(
+	    "integration over ws", tests, group_setup_ws, group_teardown);
+	failed += cmocka_run_group_tests_name(
+	    "integration over wss", tests, group_setup_wss, group_teardown);
 	return failed == 0 ? 0 : 1;
 }

@@ -473,6 +473,10 @@ main(void)
 	    loop, group_setup_ipc, group_teardown);
 	failed += cmocka_run_group_tests_name("transport over tcp, 3 loops",
 	    loop, group_setup_tcp, group_teardown);
+	// The nng engine keeps the same limits: backpressure, slow readers,
+	// silent handshakes.
+	failed += cmocka_run_group_tests_name("transport over nng tcp", loop,
+	    group_setup_nng_tcp, group_teardown);
 	for (int k = 0; k < NBIG; k++) {
 		free(bigs[k]);
 	}

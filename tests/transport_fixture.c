@@ -332,6 +332,13 @@ group_setup_tcp(void **state)
 }
 
 int
+group_setup_nng_tcp(void **state)
+{
+	(void) state;
+	return group_setup(H_NNG_TCP, "2"); // io threads unused by nng
+}
+
+int
 group_teardown(void **state)
 {
 	(void) state;

@@ -96,6 +96,7 @@ int group_setup(h_transport t, const char *io_threads);
 int group_setup_ipc(void **state);
 
 int group_setup_tcp(void **state);
+int group_setup_nng_tcp(void **state);
 
 int group_teardown(void **state);
 

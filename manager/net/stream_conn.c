@@ -102,6 +102,9 @@ post_recv_locked(nconn *c)
 	if (c->rxlen >= 4) {
 		need = 4 + (size_t) wire_get_len(c->rxbuf);
 	}
+	if (need < c->rxlen + RX_MIN) {
+		need = c->rxlen + RX_MIN; // room for more than a header
+	}
 	if (need > c->rxcap) {
 		uint8_t *nb = realloc(c->rxbuf, need);
 		if (nb == NULL) {
@@ -128,6 +131,8 @@ post_recv_locked(nconn *c)
 	nng_stream_recv(c->st, c->rx_aio);
 }
 
+static void resume_locked(nconn *c);
+
 /* Hands the next bytes to nng when nothing is being sent. */
 static void
 kick_locked(nconn *c)
@@ -144,8 +149,7 @@ kick_locked(nconn *c)
 				return;
 			}
 			if (c->rx_paused) { // all written: read again
-				c->rx_paused = false;
-				post_recv_locked(c);
+				resume_locked(c);
 			}
 			return;
 		}
@@ -201,35 +205,43 @@ tx_done(void *arg)
 	pthread_mutex_unlock(&c->mtx);
 }
 
-/* Serves the complete frames in the receive buffer; keeps the rest.
- * false when c is to end. */
-static bool
+/* What serve did with the receive buffer. */
+enum served { SERVED_ALL, SERVED_SOME, SERVED_FAILED };
+
+/* Serves the complete frames in the receive buffer, and keeps the rest;
+ * stops early once the replies queued pass the bound (the frames left
+ * are served when they are written). */
+static enum served
 serve(nconn *c)
 {
-	size_t off = 0;
-	bool   ok  = true;
+	size_t      off = 0;
+	enum served res = SERVED_ALL;
 	while (c->rxlen - off >= 4) {
 		uint32_t flen = wire_get_len(c->rxbuf + off);
+		int      err  = 0;
 		if (flen > c->rx_max) {
-			pthread_mutex_lock(&c->mtx);
-			fail_locked(c, MGR_ETOOBIG);
-			pthread_mutex_unlock(&c->mtx);
-			ok = false;
+			err = MGR_ETOOBIG;
+		} else if (c->rxlen - off - 4 < flen) {
 			break;
+		} else {
+			err = c->base.on_frame(
+			    c->base.arg, c->rxbuf + off + 4, flen);
 		}
-		if (c->rxlen - off - 4 < flen) {
-			break;
-		}
-		int err
-		    = c->base.on_frame(c->base.arg, c->rxbuf + off + 4, flen);
 		if (err != 0) {
 			pthread_mutex_lock(&c->mtx);
 			fail_locked(c, err);
 			pthread_mutex_unlock(&c->mtx);
-			ok = false;
+			res = SERVED_FAILED;
 			break;
 		}
 		off += 4 + (size_t) flen;
+		pthread_mutex_lock(&c->mtx);
+		bool over = conn_over_high(unsent_locked(c));
+		pthread_mutex_unlock(&c->mtx);
+		if (over) {
+			res = SERVED_SOME;
+			break;
+		}
 	}
 	memmove(c->rxbuf, c->rxbuf + off, c->rxlen - off);
 	c->rxlen -= off;
@@ -238,7 +250,19 @@ serve(nconn *c)
 		c->rxbuf = NULL;
 		c->rxcap = 0;
 	}
-	return ok;
+	return res;
+}
+
+/* Reading again after a pause: the frames already received first. A
+ * zero sleep on the idle receive aio completes it with no bytes, so
+ * rx_done serves them on an nng thread (not under this lock, which
+ * on_frame's replies take). */
+static void
+resume_locked(nconn *c)
+{
+	c->rx_paused = false;
+	c->rx_busy   = true;
+	nng_sleep_aio(0, c->rx_aio);
 }
 
 static void
@@ -247,27 +271,29 @@ rx_done(void *arg)
 	nconn *c  = arg;
 	int    rv = nng_aio_result(c->rx_aio);
 	pthread_mutex_lock(&c->mtx);
-	if (rv != 0) {
+	if (rv != 0 || c->closing) {
 		c->rx_busy = false;
 		fail_locked(
 		    c, rv == NNG_ETIMEDOUT ? MGR_ETIMEDOUT : MGR_ECONN);
 		pthread_mutex_unlock(&c->mtx);
 		return;
 	}
-	c->rxlen += nng_aio_count(c->rx_aio);
+	c->rxlen += nng_aio_count(c->rx_aio); // 0 after resume_locked
 	// Replies to the frames of this receive go out together.
 	c->corked = true;
 	pthread_mutex_unlock(&c->mtx);
 
-	bool ok = serve(c);
+	enum served res = serve(c);
 
 	pthread_mutex_lock(&c->mtx);
 	c->corked  = false;
 	c->rx_busy = false;
 	kick_locked(c);
-	if (ok && !c->closing) {
+	if (res != SERVED_FAILED && !c->closing) {
 		if (conn_over_high(unsent_locked(c))) {
 			c->rx_paused = true; // the send completions resume it
+		} else if (res == SERVED_SOME) {
+			resume_locked(c); // written meanwhile: serve the rest
 		} else {
 			post_recv_locked(c);
 		}
