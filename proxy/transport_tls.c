@@ -250,10 +250,14 @@ handshake_error(
 		        : "");
 		return MGR_EAUTH;
 	}
-	if (rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+	// Past our check of its certificate, a handshake that breaks off is
+	// the manager refusing ours (it closes, or sends an alert).
+	if (rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE
+	    || s->ssl.state > MBEDTLS_SSL_SERVER_CERTIFICATE) {
 		snprintf(why, whycap,
-		    "TLS: the manager refused the handshake (a client "
-		    "certificate it trusts is required?)");
+		    "TLS: the manager refused the handshake (does it "
+		    "require a client certificate it trusts? set "
+		    "tls_cert_file and tls_key_file)");
 		return MGR_EAUTH;
 	}
 	say_mbedtls(why, whycap,
