@@ -96,6 +96,10 @@ teardown(void **state)
 	return 0;
 }
 
+/* The test CA for the example's TLS runs (MGR_TLS_CA_FILE=...), and the
+ * name to check (the certificate names localhost, not 10.251.7.1). */
+static char env_ca[400];
+
 /* Runs the example on host B: ip netns exec B seed_remote_queue ... */
 static int
 on_b(const char *what, const char *url, const char *item, const char *key,
@@ -106,14 +110,16 @@ on_b(const char *what, const char *url, const char *item, const char *key,
 	snprintf(env, sizeof(env), "MGR_AUTHKEY=%s", key);
 	char *argv[] = { "ip", "netns", "exec", ns_b, exe, (char *) what,
 		(char *) url, (char *) item, NULL };
-	const char *envs[] = { env, NULL };
+	const char *envs[]
+	    = { env, env_ca, "MGR_TLS_SERVER_NAME=localhost", NULL };
 	return h_run("/usr/sbin/ip", argv, envs, 0, 20000, out, cap);
 }
 
+/* Seed example 6 with the manager on host A listening on listen (a
+ * 10.251.7.1 URL of some scheme), the example on host B. */
 static void
-test_across_hosts(void **state)
+across_hosts(const char *listen, const char *scheme)
 {
-	(void) state;
 	assert_true(made);
 	// managerd on host A, reachable at A's address only.
 	char keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
@@ -121,16 +127,21 @@ test_across_hosts(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
 	close(fd);
+	char cert[300], key[300];
+	h_cert_path("server.crt", cert, sizeof(cert));
+	h_cert_path("server.key", key, sizeof(key));
 	char   *argv[] = { "ip", "netns", "exec", ns_a,
-		  (char *) h_managerd_path(), "--listen", "tcp://10.251.7.1:0",
-		  "--authkey-file", keyfile, "--log-level", "warn", NULL };
+		  (char *) h_managerd_path(), "--listen", (char *) listen,
+		  "--authkey-file", keyfile, "--log-level", "warn",
+		  "--tls-cert", cert, "--tls-key", key, NULL };
 	h_child m;
 	assert_int_equal(
 	    h_spawn(&m, "/usr/sbin/ip", argv, NULL, H_PIPE_OUT), 0);
 	char line[512];
 	assert_int_equal(h_child_read_line(&m, line, sizeof(line), 10000), 0);
-	const char *url = strstr(line, "tcp://");
+	const char *url = strstr(line, scheme);
 	assert_non_null(url);
+	line[strcspn(line, "\n")] = '\0';
 	assert_non_null(strstr(url, "10.251.7.1:"));
 
 	char out[512];
@@ -150,12 +161,46 @@ test_across_hosts(void **state)
 	unlink(keyfile);
 }
 
+static void
+test_across_hosts(void **state)
+{
+	(void) state;
+	across_hosts("tcp://10.251.7.1:0", "tcp://");
+}
+
+/* The same over TLS and over WebSocket with TLS: the certificate is
+ * checked on host B against the test CA. */
+static void
+test_across_hosts_tls(void **state)
+{
+	(void) state;
+	if (h_cert_dir() == NULL) {
+		skip();
+	}
+	across_hosts("tls+tcp://10.251.7.1:0", "tls+tcp://");
+}
+
+static void
+test_across_hosts_wss(void **state)
+{
+	(void) state;
+	if (h_cert_dir() == NULL) {
+		skip();
+	}
+	across_hosts("wss://10.251.7.1:0/mgr", "wss://");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_across_hosts),
+		cmocka_unit_test(test_across_hosts_tls),
+		cmocka_unit_test(test_across_hosts_wss),
 	};
+	char ca[300];
+	h_cert_path("ca.crt", ca, sizeof(ca));
+	snprintf(env_ca, sizeof(env_ca), "MGR_TLS_CA_FILE=%s", ca);
 	setup_hosts(NULL);
 	if (!made) {
 		// ctest reports 77 as skipped (SKIP_RETURN_CODE), not passed.
