@@ -503,37 +503,43 @@ h_transport_name(h_transport t)
 	                                                       : "?";
 }
 
+static char           cert_dir[300];
+static int            cert_state; /* 1: made, -1: failed */
+static pthread_once_t cert_once = PTHREAD_ONCE_INIT;
+
+static void
+make_certs(void)
+{
+	cert_state = -1;
+#if defined(MGR_TESTS_DIR) && defined(MGR_SOURCE_DIR)
+	snprintf(cert_dir, sizeof(cert_dir), "%s/certs", MGR_TESTS_DIR);
+	char *const argv[]
+	    = { "sh", MGR_SOURCE_DIR "/tests/make_certs.sh", cert_dir, NULL };
+	char out[4096];
+	if (h_run("/bin/sh", argv, NULL, 0, 30000, out, sizeof(out)) == 0) {
+		cert_state = 1;
+	} else {
+		h_log("tests/make_certs.sh failed: %s", out);
+	}
+#endif
+}
+
 const char *
 h_cert_dir(void)
 {
-	static char dir[300];
-	static int  state; /* 0: not tried, 1: made, -1: failed */
-	if (state == 0) {
-#if defined(MGR_TESTS_DIR) && defined(MGR_SOURCE_DIR)
-		snprintf(dir, sizeof(dir), "%s/certs", MGR_TESTS_DIR);
-		char *const argv[] = { "sh",
-			MGR_SOURCE_DIR "/tests/make_certs.sh", dir, NULL };
-		char        out[4096];
-		state
-		    = h_run("/bin/sh", argv, NULL, 0, 30000, out, sizeof(out))
-		        == 0
-		    ? 1
-		    : -1;
-		if (state < 0) {
-			h_log("tests/make_certs.sh failed: %s", out);
-		}
-#else
-		state = -1;
-#endif
-	}
-	return state > 0 ? dir : NULL;
+	pthread_once(&cert_once, make_certs);
+	return cert_state > 0 ? cert_dir : NULL;
 }
 
 void
 h_cert_path(const char *name, char *out, size_t cap)
 {
 	const char *d = h_cert_dir();
-	snprintf(out, cap, "%s/%s", d != NULL ? d : "/nonexistent", name);
+	int         n = snprintf(
+	            out, cap, "%s/%s", d != NULL ? d : "/nonexistent", name);
+	if (n < 0 || (size_t) n >= cap) {
+		snprintf(out, cap, "/nonexistent"); // fails where it is used
+	}
 }
 
 static int
@@ -724,7 +730,7 @@ spawn(h_managerd *m, const char *path, const char *listen_opt,
 		close(logfd);
 		return -1;
 	}
-	static char cert[300], key[300];
+	char        cert[300], key[300];
 	const char *argv[40] = { path, listen_opt, listen, "--authkey-file",
 		m->keyfile, "--ready-fd", "3", "--lifeline-fd", "4",
 		"--log-level", "info" };
@@ -789,6 +795,7 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	if ((t == H_TLS || t == H_WSS) && h_cert_dir() == NULL) {
 		return -1;
 	}
+	h_cert_path("ca.crt", m->ca_file, sizeof(m->ca_file));
 	if (make_dir_and_key(m) != 0) {
 		remove_files(m);
 		return -1;
@@ -905,9 +912,7 @@ h_opts(const h_managerd *m)
 	o.authkey_len     = m->keylen;
 	o.connect_timeout = H_START_MS;
 	if (m->t == H_TLS || m->t == H_WSS) {
-		static char ca[300];
-		h_cert_path("ca.crt", ca, sizeof(ca));
-		o.tls_ca_file = ca;
+		o.tls_ca_file = m->ca_file;
 	}
 	return o;
 }

@@ -84,6 +84,7 @@ typedef struct h_managerd {
 	char        key[65];          /* the authkey (64 hex characters) */
 	char        metrics_url[300]; /* --metrics's address bound, or "" */
 	h_transport t;
+	char        ca_file[300]; /* TLS: the CA of its certificate */
 	size_t      keylen;
 } h_managerd;
 

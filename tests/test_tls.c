@@ -193,7 +193,7 @@ test_tls_failures(void **state)
 	expect_refused(iponly.url, &o, MGR_EAUTH, "DNS names");
 	// The same certificate is fine by name "localhost".
 	o = h_opts(&good);
-	char url[600];
+	char url[2048];
 	snprintf(url, sizeof(url), "tls+tcp://localhost:%s",
 	    strrchr(good.url, ':') + 1);
 	mgr_client *c;
