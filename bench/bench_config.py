@@ -13,6 +13,13 @@ SYSTEMS = [
     ("python", "tcp"),
     ("redis", "tcp"),
 ]
+# Ours over the nng engine's transports too, for the latency and
+# throughput workloads (W1, W2): nng's tcp (--listen-nng), TLS, WebSocket
+# plain and over TLS. Python's Manager has no TLS; Debian's hiredis (0.14)
+# has none either, so Redis over TLS is not measured.
+OURS_EXTRA = [("ours", "nngtcp"), ("ours", "tls"), ("ours", "ws"), ("ours", "wss")]
+OURS_EXTRA_CASES = ("W1", "W2")
+
 # The systems compared with ours. bench/run --baseline REV puts "base"
 # (managerd and its client built from REV) in front, so a change is
 # measured against what it changed in the same run.

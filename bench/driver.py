@@ -30,8 +30,9 @@ import tempfile
 import threading
 import time
 
-from bench_config import (CLIENT_TIMEOUT, HERE, PARAMS, PEERS,  # noqa: E402
-                          START_TIMEOUT, SYSTEMS, W1_OPS, W2_CLIENTS)
+from bench_config import (CLIENT_TIMEOUT, HERE, OURS_EXTRA,  # noqa: E402
+                          OURS_EXTRA_CASES, PARAMS, PEERS, START_TIMEOUT,
+                          SYSTEMS, W1_OPS, W2_CLIENTS)
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
 
@@ -229,11 +230,21 @@ class Server:
         self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "w")
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
         if self.system in ("ours", "base"):
-            url = f"ipc://{sock}" if self.transport == "unix" else "tcp://127.0.0.1:0"
+            listen, url = "--listen", {
+                "unix": f"ipc://{sock}", "tcp": "tcp://127.0.0.1:0",
+                "nngtcp": "tcp://127.0.0.1:0", "tls": "tls+tcp://127.0.0.1:0",
+                "ws": "ws://127.0.0.1:0/mgr", "wss": "wss://127.0.0.1:0/mgr",
+            }[self.transport]
+            tls = []
+            if self.transport == "nngtcp":
+                listen = "--listen-nng"
+            if self.transport in ("tls", "wss"):
+                tls = ["--tls-cert", os.path.join(c.certs, "server.crt"),
+                       "--tls-key", os.path.join(c.certs, "server.key")]
             r, w = os.pipe()
             argv = self.server_prefix() + [
                 c.managerd if self.system == "ours" else c.base_managerd,
-                "--listen", url,
+                listen, url, *tls,
                 "--authkey-file", c.keyfile,
                 "--log-level", "warn",
                 "--ready-fd", str(w),
@@ -653,6 +664,11 @@ def main():
     fd = os.open(ctx.keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.write(fd, secrets.token_hex(32).encode())
     os.close(fd)
+    # Throw-away certificates for ours over TLS; its clients trust the CA.
+    ctx.certs = os.path.join(ctx.tmp, "certs")
+    subprocess.run(["sh", os.path.join(HERE, "..", "tests", "make_certs.sh"), ctx.certs],
+                   check=True, timeout=60)
+    os.environ["MGR_TLS_CA_FILE"] = os.path.join(ctx.certs, "ca.crt")
     # 1,000 connections: the servers inherit this limit.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 8192), hard), hard))
@@ -679,6 +695,8 @@ def main():
                 if rep >= reps:
                     continue
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
+                if name.startswith(OURS_EXTRA_CASES):
+                    order += OURS_EXTRA
                 for system, transport in order:
                     t0 = time.monotonic()
                     res = stand_in(ctx, name, system, transport)
@@ -692,7 +710,7 @@ def main():
                         samples.setdefault((metric, system, transport), []).append(value)
                         rows.append([rep, name, system, transport, metric, f"{value:.6g}", unit])
                     print(f"[{time.monotonic() - t_start:6.1f}s] rep {rep + 1}/{nreps} "
-                          f"{name:16} {system:6} {transport:4} "
+                          f"{name:16} {system:6} {transport:6} "
                           + " ".join(f"{m.split('.')[-1]}={fmt(v)}" for m, (v, u) in res.items())
                           + f"  ({time.monotonic() - t0:.1f}s)", flush=True)
     except BenchError as e:
@@ -709,6 +727,7 @@ def main():
         w.writerow(["rep", "case", "system", "transport", "metric", "value", "unit"])
         w.writerows(rows)
     st = summarize(samples)
+    ctx.stats = st
     table = build_table(ctx.P, st)
     write_csv(os.path.join(ctx.out, "results.csv"), table)
     made, plot_err = plots(ctx, st)

@@ -87,6 +87,37 @@ def ratio(r):
     return "-" if r is None else f"{r:.2f}x"
 
 
+EXTRA_TITLES = [("unix", "ipc"), ("tcp", "tcp"), ("nngtcp", "nng tcp"),
+                ("tls", "tls+tcp"), ("ws", "ws"), ("wss", "wss")]
+
+
+def transports_section(P, st):
+    """Ours over every transport, W1 and W2, with the TLS cost against
+    plain tcp and Redis's tcp beside it."""
+    if not any(k[1] == "ours" and k[2] == "tls" for k in st):
+        return []
+    out = ["", "## Ours over every transport (W1, W2)", "",
+           "The direct engine (ipc, tcp) and nng's stream layer (nng tcp: "
+           "--listen-nng; tls+tcp; ws; wss), the same client calls; Redis "
+           "over tcp for reference (Redis over TLS is not measured: Debian's "
+           "hiredis has no TLS). tls/tcp: the cost of TLS, ratio of medians.",
+           "",
+           "| workload | unit | " + " | ".join(t for _, t in EXTRA_TITLES)
+           + " | Redis tcp | tls/tcp |",
+           "| --- | --- | " + " | ".join("---:" for _ in EXTRA_TITLES) + " | ---: | ---: |"]
+    for metric, label, unit, _ in metric_rows(P):
+        if not metric.startswith(tuple(c + "." for c in ("W1", "W1p", "W2"))):
+            continue
+        cells = [st.get((metric, "ours", t)) for t, _ in EXTRA_TITLES]
+        if not any(cells):
+            continue
+        tls, tcp = st.get((metric, "ours", "tls")), st.get((metric, "ours", "tcp"))
+        r = tls["median"] / tcp["median"] if tls and tcp and tcp["median"] else None
+        out.append(f"| {label} | {unit} | " + " | ".join(cell(c) for c in cells)
+                   + f" | {cell(st.get((metric, 'redis', 'tcp')))} | {ratio(r)} |")
+    return out
+
+
 def markdown(ctx, table, notes, made):
     P = ctx.P
     out = [
@@ -116,6 +147,7 @@ def markdown(ctx, table, notes, made):
             f"| {r['label']} | {r['transport']} | {r['unit']} | {cell(r['ours'])} | "
             + " | ".join(cell(r[p]) for p in PEERS) + " | "
             + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
+    out += transports_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
             "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "
