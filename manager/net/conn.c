@@ -3,6 +3,12 @@
  * stream_conn.c: nng streams), so the sessions above never know which. */
 #include "conn_engine.h"
 
+#include <stdlib.h>
+
+#include "log.h"
+#include "mgr.h"
+#include "wire.h"
+
 atomic_size_t conn_pending_total;
 size_t        conn_max_pending_conn  = (size_t) 128 << 20;
 size_t        conn_max_pending_total = (size_t) 512 << 20;
@@ -22,6 +28,54 @@ size_t
 fconn_reply_bytes_pending(void)
 {
 	return atomic_load(&conn_pending_total);
+}
+
+int
+conn_frame_size(
+    const ProtobufCMessage *m, size_t max_message, size_t *queued, size_t *n)
+{
+	*n = protobuf_c_message_get_packed_size(m);
+	if (queued != NULL) {
+		*queued = *n + WIRE_HEADER_LEN;
+	}
+	return *n > max_message ? MGR_ETOOBIG : 0;
+}
+
+bool
+conn_reply_over_limit(size_t unsent, size_t n)
+{
+	if (unsent + n + WIRE_HEADER_LEN <= conn_max_pending_conn) {
+		return false;
+	}
+	log_msg(LOG_WARN,
+	    "a client's unread replies would pass %zu bytes "
+	    "(--max-pending-per-connection): closing it",
+	    conn_max_pending_conn);
+	return true;
+}
+
+int
+conn_append_frame(uint8_t **buf, size_t *len, size_t *cap,
+    const ProtobufCMessage *m, size_t n)
+{
+	size_t need = n + WIRE_HEADER_LEN;
+	if (*cap - *len < need) {
+		size_t c = *cap ? *cap : 256;
+		while (c - *len < need) {
+			c *= 2;
+		}
+		uint8_t *nb = realloc(*buf, c);
+		if (nb == NULL) {
+			return MGR_ENOMEM;
+		}
+		*buf = nb;
+		*cap = c;
+	}
+	wire_put_len(*buf + *len, (uint32_t) n);
+	protobuf_c_message_pack(m, *buf + *len + WIRE_HEADER_LEN);
+	*len += need;
+	atomic_fetch_add(&conn_pending_total, need);
+	return 0;
 }
 
 void

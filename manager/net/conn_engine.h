@@ -36,6 +36,20 @@ extern atomic_size_t conn_pending_total;
 extern size_t        conn_max_pending_conn;
 extern size_t        conn_max_pending_total;
 
+/* The size n of m's frame body; its whole frame's to *queued (when not
+ * NULL). MGR_ETOOBIG over max_message. */
+int conn_frame_size(
+    const ProtobufCMessage *m, size_t max_message, size_t *queued, size_t *n);
+/* Whether a connection with unsent bytes of replies queued may not take
+ * a frame of body n more (it is then closed: as Redis's output buffer
+ * limit, a client that does not read its replies goes); logs it. */
+bool conn_reply_over_limit(size_t unsent, size_t n);
+/* Packs m (body size n) as a frame at the end of (*buf, *len, *cap),
+ * grown as needed, and counts it in conn_pending_total. 0 or
+ * MGR_ENOMEM. */
+int conn_append_frame(uint8_t **buf, size_t *len, size_t *cap,
+    const ProtobufCMessage *m, size_t n);
+
 /* A client that sends requests and does not read its replies: past this
  * much queued, its requests are not read until the replies are written
  * (the socket's buffers then hold its further requests, and TCP or the

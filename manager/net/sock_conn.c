@@ -235,25 +235,17 @@ static int
 sconn_send_msg(fconn *fc, const ProtobufCMessage *m, size_t *queued)
 {
 	sconn *c = (sconn *) fc;
-	size_t n = protobuf_c_message_get_packed_size(m);
-	if (queued != NULL) {
-		*queued = n + 4;
-	}
-	if (n > c->max_msg) {
-		return MGR_ETOOBIG;
+	size_t n;
+	int    rv = conn_frame_size(m, c->max_msg, queued, &n);
+	if (rv != 0) {
+		return rv;
 	}
 	pthread_mutex_lock(&c->mtx);
 	if (c->closing || c->close_after_tx) {
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
 	}
-	if (c->txlen - c->txoff + n + 4 > conn_max_pending_conn) {
-		// A client that does not read its replies: as Redis's output
-		// buffer limit, the connection goes.
-		log_msg(LOG_WARN,
-		    "a client's unread replies would pass %zu bytes "
-		    "(--max-pending-per-connection): closing it",
-		    conn_max_pending_conn);
+	if (conn_reply_over_limit(c->txlen - c->txoff, n)) {
 		fail_locked(c, MGR_ETOOBIG);
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
@@ -264,24 +256,10 @@ sconn_send_msg(fconn *fc, const ProtobufCMessage *m, size_t *queued)
 		c->txlen -= c->txoff;
 		c->txoff = 0;
 	}
-	if (c->txcap - c->txlen < n + 4) {
-		size_t cap = c->txcap ? c->txcap : 256;
-		while (cap - c->txlen < n + 4) {
-			cap *= 2;
-		}
-		uint8_t *nb = realloc(c->tx, cap);
-		if (nb == NULL) {
-			pthread_mutex_unlock(&c->mtx);
-			return MGR_ENOMEM;
-		}
-		c->tx    = nb;
-		c->txcap = cap;
+	if (conn_append_frame(&c->tx, &c->txlen, &c->txcap, m, n) != 0) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ENOMEM;
 	}
-	uint8_t *p = c->tx + c->txlen;
-	wire_put_len(p, (uint32_t) n);
-	protobuf_c_message_pack(m, p + 4);
-	c->txlen += n + 4;
-	atomic_fetch_add(&conn_pending_total, n + 4);
 	if (!c->corked && !c->out_armed && !c->deferred) {
 		if (defer_active && defer_push(c)) {
 			c->deferred = true;

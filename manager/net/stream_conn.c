@@ -373,44 +373,25 @@ static int
 nconn_send_msg(fconn *fc, const ProtobufCMessage *m, size_t *queued)
 {
 	nconn *c = (nconn *) fc;
-	size_t n = protobuf_c_message_get_packed_size(m);
-	if (queued != NULL) {
-		*queued = n + 4;
-	}
-	if (n > c->max_msg) {
-		return MGR_ETOOBIG;
+	size_t n;
+	int    rv = conn_frame_size(m, c->max_msg, queued, &n);
+	if (rv != 0) {
+		return rv;
 	}
 	pthread_mutex_lock(&c->mtx);
 	if (c->closing || c->close_after_tx) {
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
 	}
-	if (unsent_locked(c) + n + 4 > conn_max_pending_conn) {
-		log_msg(LOG_WARN,
-		    "a client's unread replies would pass %zu bytes "
-		    "(--max-pending-per-connection): closing it",
-		    conn_max_pending_conn);
+	if (conn_reply_over_limit(unsent_locked(c), n)) {
 		fail_locked(c, MGR_ETOOBIG);
 		pthread_mutex_unlock(&c->mtx);
 		return MGR_ECONN;
 	}
-	if (c->txqcap - c->txqlen < n + 4) {
-		size_t cap = c->txqcap ? c->txqcap : 256;
-		while (cap - c->txqlen < n + 4) {
-			cap *= 2;
-		}
-		uint8_t *nb = realloc(c->txq, cap);
-		if (nb == NULL) {
-			pthread_mutex_unlock(&c->mtx);
-			return MGR_ENOMEM;
-		}
-		c->txq    = nb;
-		c->txqcap = cap;
+	if (conn_append_frame(&c->txq, &c->txqlen, &c->txqcap, m, n) != 0) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ENOMEM;
 	}
-	wire_put_len(c->txq + c->txqlen, (uint32_t) n);
-	protobuf_c_message_pack(m, c->txq + c->txqlen + 4);
-	c->txqlen += n + 4;
-	atomic_fetch_add(&conn_pending_total, n + 4);
 	if (c->started) {
 		kick_locked(c);
 	}
