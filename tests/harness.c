@@ -936,9 +936,30 @@ int
 h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
     char *env_key, size_t key_cap)
 {
-	if (h_managerd_start(m, H_IPC, NULL) != 0 || h_connect(m, c) != 0) {
+	// MGR_TEST_TRANSPORT runs a suite over another transport (ctest
+	// registers some twice); children inherit the CA through the
+	// environment.
+	static const struct {
+		const char *name;
+		h_transport t;
+	} by_name[]      = { { "tcp", H_TCP }, { "nng-ipc", H_NNG_IPC },
+		     { "nng-tcp", H_NNG_TCP }, { "tls", H_TLS }, { "ws", H_WS },
+		     { "wss", H_WSS } };
+	const char *want = getenv("MGR_TEST_TRANSPORT");
+	h_transport t    = H_IPC;
+	for (size_t i = 0;
+	     want != NULL && i < sizeof(by_name) / sizeof(by_name[0]); i++) {
+		if (strcmp(want, by_name[i].name) == 0) {
+			t = by_name[i].t;
+		}
+	}
+	if (h_managerd_start(m, t, NULL) != 0 || h_connect(m, c) != 0) {
 		return -1;
 	}
+	if (t == H_TLS || t == H_WSS) {
+		setenv("MGR_TLS_CA_FILE", m->ca_file, 1);
+	}
+	h_log("the group's manager listens on %s", m->url);
 	snprintf(env_url, url_cap, "MGR_URL=%s", m->url);
 	snprintf(env_key, key_cap, "MGR_AUTHKEY=%s", m->key);
 	return 0;

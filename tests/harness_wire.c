@@ -93,6 +93,13 @@ h_wire_auth(int fd, const void *key, size_t keylen, uint64_t *session)
 	return status;
 }
 
+bool
+h_wire_plain(const h_managerd *m)
+{
+	return m->t == H_IPC || m->t == H_TCP || m->t == H_NNG_IPC
+	    || m->t == H_NNG_TCP;
+}
+
 int
 h_wire_session(const h_managerd *m, uint64_t *session)
 {

@@ -22,6 +22,9 @@ void h_wire_hello(int fd, uint8_t nonce[AUTH_NONCE_LEN]);
  * manager's proof when it is 0 (and its session id to *session, when not
  * NULL). */
 int h_wire_auth(int fd, const void *key, size_t keylen, uint64_t *session);
+/* Whether m speaks the wire on a plain socket (ipc or tcp, either engine),
+ * so that raw connections can reach it (not through TLS or WebSocket). */
+bool h_wire_plain(const h_managerd *m);
 /* A raw connection to m, authenticated with m's key. */
 int h_wire_session(const h_managerd *m, uint64_t *session);
 /* Sends rq and reads its reply (the caller frees it). */

@@ -13,3 +13,10 @@ endforeach()
 # Seed example 3: ten processes printing under one shared lock.
 mgr_test(test_seed_lock test_seed_lock.c ${HARNESS} LIBS mgr)
 add_dependencies(test_seed_lock seed_lock_hello)
+
+# The lock suite again over tls+tcp:// and over the nng engine's tcp.
+foreach(v tls nng-tcp)
+  add_test(NAME test_lock_${v} COMMAND test_lock)
+  set_tests_properties(test_lock_${v} PROPERTIES TIMEOUT 120 ENVIRONMENT
+    "MGR_MANAGERD=$<TARGET_FILE:managerd>;MGR_TEST_TRANSPORT=${v}")
+endforeach()

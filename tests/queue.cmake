@@ -17,3 +17,10 @@ add_dependencies(test_seed_queue seed_producer_consumer seed_queue_results)
 # Acknowledged queues: what a dead consumer took comes back.
 mgr_test(test_ack_queue test_ack_queue.c sync_fixture.c harness_wire.c
          ${HARNESS} LIBS mgr_static)
+
+# The queue suite again over tls+tcp:// and over the nng engine's tcp.
+foreach(v tls nng-tcp)
+  add_test(NAME test_queue_${v} COMMAND test_queue)
+  set_tests_properties(test_queue_${v} PROPERTIES TIMEOUT 120 ENVIRONMENT
+    "MGR_MANAGERD=$<TARGET_FILE:managerd>;MGR_TEST_TRANSPORT=${v}")
+endforeach()

@@ -75,10 +75,12 @@ raw_set_str(int fd, mgr_obj *d, const char *s, size_t n)
 	uint32_t ykey = pb_field_key(&mgr__value__descriptor, "y");
 	uint32_t skey = pb_field_key(&mgr__value__descriptor, "s");
 	assert_true(ykey < 0x80 && skey < 0x80);
-	uint8_t *at = memchr(buf, (int) ykey, len);
-	// The value is the last argument: its y key is the last such byte.
-	for (uint8_t *p = buf; p < buf + len; p++) {
-		if (*p == ykey && (size_t) (buf + len - p) == n + 2) {
+	// The value's y field: its key, its length (n < 128: one byte) and
+	// the n bytes (other fields, such as the target id or the secret
+	// packed after the arguments, may hold the key's byte too).
+	uint8_t *at = NULL;
+	for (uint8_t *p = buf; p + 2 + n <= buf + len; p++) {
+		if (p[0] == ykey && p[1] == n && memcmp(p + 2, s, n) == 0) {
 			at = p;
 		}
 	}

@@ -574,6 +574,10 @@ static void
 test_dead_getter_gets_nothing(void **state)
 {
 	(void) state;
+	if (!h_wire_plain(&M)) {
+		skip(); // raw frames need a plain socket (the kill test
+		        // below covers this transport)
+	}
 	mgr_obj *q;
 	int64_t  base = waiters();
 	assert_int_equal(mgr_queue_new(C, 0, &q), 0);

@@ -52,10 +52,12 @@ typedef void (*fconn_closed_fn)(void *arg, int err);
 int fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message);
 /* A connection of the nng engine on an accepted stream (owned from here
  * on, freed on every path), served by nng's callbacks (stream_conn.c);
+ * ipc_path: the socket path of an ipc listener's stream, else NULL;
  * websocket: each frame goes out as one WebSocket message. MGR_ENOMEM. */
 typedef struct nng_stream nng_stream;
-int                       fconn_new_stream(
-                          fconn **cp, nng_stream *st, bool websocket, size_t max_message);
+
+int fconn_new_stream(fconn **cp, nng_stream *st, const char *ipc_path,
+    bool websocket, size_t max_message);
 /* Who gets c's frames and its end; before fconn_start. */
 void fconn_bind(
     fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
@@ -86,7 +88,8 @@ void fconn_set_reply_limits(size_t per_connection, size_t total);
 size_t fconn_reply_bytes_pending(void);
 /* True when the peer has hung up or the connection is closing, even if
  * its loop has not handled that yet: the one question that costs a system
- * call (a poll that does not wait; the nng engine knows only what its
+ * call (a poll that does not wait, on either engine; an nng connection
+ * whose socket is unknown, such as --listen-nng ipc's, knows only what its
  * last receive said), asked before something is handed to a client that
  * may have died. */
 bool fconn_peer_gone(fconn *c);

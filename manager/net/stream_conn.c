@@ -17,10 +17,18 @@
  * server lock on_closed takes. Receives are posted only under the mutex
  * and never once closing (nng 1.5.2's TLS stream never completes a
  * receive posted after its close). */
+#include <errno.h>
+#include <netinet/in.h>
 #include <nng/nng.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "clock.h"
 #include "conn_engine.h"
@@ -33,6 +41,7 @@
 typedef struct nconn {
 	fconn       base; /* first: an fconn * is an nconn * */
 	nng_stream *st;
+	int         fd; /* the kernel socket under st, or -1 */
 	nng_aio    *rx_aio, *tx_aio, *end_aio;
 	bool        ws;      /* one frame per send: one WebSocket message */
 	size_t      max_msg; /* replies */
@@ -58,6 +67,8 @@ typedef struct nconn {
 	bool            end_posted, done, free_later;
 	int             close_err;
 } nconn;
+
+static void unclaim(int fd);
 
 static size_t
 unsent_locked(const nconn *c)
@@ -85,6 +96,12 @@ fail_locked(nconn *c, int err)
 		atomic_fetch_sub(&conn_pending_total, unsent_locked(c));
 		c->txqlen = 0;
 		c->txfoff = c->txflen;
+		// Its descriptor is nng's to close from now on (and may be
+		// another connection's soon): not ours to poll or claim.
+		if (c->fd >= 0) {
+			unclaim(c->fd);
+			c->fd = -1;
+		}
 		// Completions are dispatched to nng's threads, never run
 		// inside this call: safe under the mutex.
 		nng_stream_close(c->st);
@@ -302,9 +319,219 @@ rx_done(void *arg)
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/* ---- the socket under a stream ------------------------------------------
+ *
+ * nng does not expose the descriptor of a stream, and the nng engine needs
+ * it to ask the kernel whether a peer hung up before handing it something
+ * (fconn_peer_gone), as the direct engine does: a client killed just
+ * before a put must not take the item with it. So it is found once, when
+ * the connection is made, by what the kernel says of each descriptor. */
+
+/* Whether sockaddr sa (from the kernel) is nng's na. */
+static bool
+same_addr(const struct sockaddr_storage *sa, const nng_sockaddr *na)
+{
+	if (sa->ss_family == AF_INET && na->s_family == NNG_AF_INET) {
+		const struct sockaddr_in *in
+		    = (const struct sockaddr_in *) sa;
+		return in->sin_port == na->s_in.sa_port
+		    && in->sin_addr.s_addr == na->s_in.sa_addr;
+	}
+	if (sa->ss_family == AF_INET6 && na->s_family == NNG_AF_INET6) {
+		const struct sockaddr_in6 *in
+		    = (const struct sockaddr_in6 *) sa;
+		return in->sin6_port == na->s_in6.sa_port
+		    && memcmp(&in->sin6_addr, na->s_in6.sa_addr, 16) == 0;
+	}
+	return false;
+}
+
+/* 1 when fd is the TCP socket with these two ends, 0 when not, -1 when fd
+ * is not open. */
+static int
+is_socket_of(int fd, const nng_sockaddr *local, const nng_sockaddr *remote)
+{
+	struct sockaddr_storage sa;
+	socklen_t               sl = sizeof(sa);
+	if (getpeername(fd, (struct sockaddr *) &sa, &sl) != 0) {
+		return errno == EBADF ? -1 : 0;
+	}
+	if (!same_addr(&sa, remote)) {
+		return 0;
+	}
+	sl = sizeof(sa);
+	return getsockname(fd, (struct sockaddr *) &sa, &sl) == 0
+	    && same_addr(&sa, local);
+}
+
+/* The highest descriptor found so far: a new connection's is usually near
+ * it (the lowest free number, in a process that mostly grows). */
+static atomic_int fd_hint;
+
+/* 1 when fd is a unix socket bound at path whose peer is process pid and
+ * has not hung up, 0 when not, -1 when fd is not open. */
+static int
+is_ipc_socket_of(int fd, const char *path, uint64_t pid)
+{
+	struct sockaddr_un sa;
+	socklen_t          sl = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *) &sa, &sl) != 0) {
+		return errno == EBADF ? -1 : 0;
+	}
+	struct ucred cr = { 0 };
+	socklen_t    cl = sizeof(cr);
+	if (sa.sun_family != AF_UNIX
+	    || sl <= offsetof(struct sockaddr_un, sun_path)
+	    || strncmp(sa.sun_path, path, sizeof(sa.sun_path)) != 0
+	    || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0
+	    || (uint64_t) cr.pid != pid) {
+		return 0;
+	}
+	// A connection of the same process that is ending (its peer hung
+	// up; nng has not closed it yet) is not the new one.
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) == 1
+	        && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0
+	    ? 0
+	    : 1;
+}
+
+/* Descriptors found for live connections: not candidates for another. */
+static pthread_mutex_t claimed_mtx = PTHREAD_MUTEX_INITIALIZER;
+static int            *claimed;
+static size_t          nclaimed, claimed_cap;
+
+static bool
+is_claimed_locked(int fd)
+{
+	for (size_t i = 0; i < nclaimed; i++) {
+		if (claimed[i] == fd) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Claims fd for a connection: false when it can't be kept (no memory). */
+static bool
+claim_locked(int fd)
+{
+	if (nclaimed == claimed_cap) {
+		size_t cap = claimed_cap ? claimed_cap * 2 : 64;
+		int   *nv  = realloc(claimed, cap * sizeof(*nv));
+		if (nv == NULL) {
+			return false;
+		}
+		claimed     = nv;
+		claimed_cap = cap;
+	}
+	claimed[nclaimed++] = fd;
+	return true;
+}
+
+static void
+unclaim(int fd)
+{
+	pthread_mutex_lock(&claimed_mtx);
+	for (size_t i = 0; i < nclaimed; i++) {
+		if (claimed[i] == fd) {
+			claimed[i] = claimed[--nclaimed];
+			break;
+		}
+	}
+	if (nclaimed == 0) {
+		free(claimed);
+		claimed     = NULL;
+		claimed_cap = 0;
+	}
+	pthread_mutex_unlock(&claimed_mtx);
+}
+
+/* The unix socket under an ipc stream: the one descriptor, not claimed by
+ * another connection, bound at path whose peer is the stream's process
+ * and has not hung up. A unique match is ours (ours is among them unless
+ * its peer is gone already). More than one (a process with another
+ * connection whose own match failed) is ambiguous: -1, and
+ * fconn_peer_gone then knows only what nng says. claimed_mtx held. */
+static int
+ipc_socket_of(nng_stream *st, const char *path)
+{
+	uint64_t pid = 0;
+	if (nng_stream_get_uint64(st, NNG_OPT_IPC_PEER_PID, &pid) != 0) {
+		return -1;
+	}
+	int found = -1, free_run = 0;
+	for (int fd = 0; free_run < 64 || fd <= atomic_load(&fd_hint); fd++) {
+		int r = is_claimed_locked(fd)
+		    ? 0
+		    : is_ipc_socket_of(fd, path, pid);
+		if (r > 0) {
+			if (found >= 0) {
+				return -1;
+			}
+			found = fd;
+		}
+		free_run = r < 0 ? free_run + 1 : 0;
+	}
+	return found;
+}
+
+/* The kernel socket under a TCP-based stream (tls+tcp, ws, wss, nng's
+ * tcp), found by its two addresses (unique while the socket is open): nng
+ * does not expose it, and the nng engine needs it to ask the kernel whether a
+ * peer hung up before handing it something (fconn_peer_gone), as the direct
+ * engine does. -1 when not found. Probes up from the hint until 64 numbers in
+ * a row are free, then down from it. */
+static int
+socket_of(nng_stream *st)
+{
+	nng_sockaddr local, remote;
+	if (nng_stream_get_addr(st, NNG_OPT_LOCADDR, &local) != 0
+	    || nng_stream_get_addr(st, NNG_OPT_REMADDR, &remote) != 0) {
+		return -1;
+	}
+	int hint  = atomic_load(&fd_hint);
+	int found = -1;
+	for (int fd = hint, free_run = 0; free_run < 64; fd++) {
+		int r = is_socket_of(fd, &local, &remote);
+		if (r > 0) {
+			found = fd;
+			break;
+		}
+		free_run = r < 0 ? free_run + 1 : 0;
+	}
+	for (int fd = hint - 1; found < 0 && fd >= 0; fd--) {
+		if (is_socket_of(fd, &local, &remote) > 0) {
+			found = fd;
+		}
+	}
+	if (found > hint) {
+		atomic_store(&fd_hint, found);
+	}
+	return found;
+}
+
+/* The descriptor under st (ipc_path: an ipc stream's socket path), or
+ * -1; claimed until unclaim. */
+static int
+find_socket(nng_stream *st, const char *ipc_path)
+{
+	pthread_mutex_lock(&claimed_mtx);
+	int fd
+	    = ipc_path != NULL ? ipc_socket_of(st, ipc_path) : socket_of(st);
+	if (fd >= 0 && !claim_locked(fd)) {
+		fd = -1;
+	}
+	pthread_mutex_unlock(&claimed_mtx);
+	return fd;
+}
+
 static void
 destroy(nconn *c, bool in_callback)
 {
+	if (c->fd >= 0) {
+		unclaim(c->fd);
+	}
 	if (in_callback) {
 		// end_aio's own callback: nng frees the aios once the
 		// callbacks have returned.
@@ -423,6 +650,14 @@ nconn_peer_gone(fconn *fc)
 	nconn *c = (nconn *) fc;
 	pthread_mutex_lock(&c->mtx);
 	bool gone = c->closing || c->close_after_tx;
+	if (!gone && c->fd >= 0) {
+		// nng may not have seen the hang-up yet: the kernel knows.
+		// Under the mutex: until closing is set, nng has not closed
+		// the stream, so fd is still this connection's.
+		struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+		gone            = poll(&p, 1, 0) == 1
+		    && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+	}
 	pthread_mutex_unlock(&c->mtx);
 	return gone;
 }
@@ -475,8 +710,8 @@ static const fconn_ops nconn_ops = {
 };
 
 int
-fconn_new_stream(
-    fconn **cp, nng_stream *st, bool websocket, size_t max_message)
+fconn_new_stream(fconn **cp, nng_stream *st, const char *ipc_path,
+    bool websocket, size_t max_message)
 {
 	nconn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -485,6 +720,7 @@ fconn_new_stream(
 	}
 	c->base.ops = &nconn_ops;
 	c->st       = st;
+	c->fd       = -1;
 	c->ws       = websocket;
 	c->max_msg  = max_message;
 	c->rx_max   = max_message;
@@ -496,6 +732,7 @@ fconn_new_stream(
 		destroy(c, false); // nng_aio_free(NULL) is a no-op
 		return MGR_ENOMEM;
 	}
-	*cp = &c->base;
+	c->fd = find_socket(st, ipc_path);
+	*cp   = &c->base;
 	return 0;
 }

@@ -7,8 +7,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +279,10 @@ accepted(void *arg)
 	char peer[96];
 	peer_name(l, st, peer, sizeof(peer));
 	fconn *c;
-	if (fconn_new_stream(&c, st, l->ws, l->max_message) != 0) {
+	if (fconn_new_stream(&c, st,
+	        l->ipc ? l->url + strlen("ipc://") : NULL, l->ws,
+	        l->max_message)
+	    != 0) {
 		log_msg(LOG_WARN, "connection from %s dropped: out of memory",
 		    peer);
 		return;
