@@ -193,6 +193,14 @@ load_credentials(
 {
 	const char *ca
 	    = o != NULL && o->ca_file != NULL ? o->ca_file : SYSTEM_CA_FILE;
+	if ((o == NULL || o->ca_file == NULL) && access(ca, R_OK) != 0) {
+		snprintf(why, whycap,
+		    "TLS: no CA to check the manager's certificate against: "
+		    "give tls_ca_file (or MGR_TLS_CA_FILE); the system's "
+		    "bundle %s is missing",
+		    ca);
+		return MGR_EINVAL;
+	}
 	int rv = mbedtls_x509_crt_parse_file(&s->ca, ca);
 	if (rv < 0) { // > 0: some certificates of a bundle were skipped
 		char what[400];
