@@ -220,8 +220,8 @@ typedef struct mgr_opts {
  * this name; a client certificate the manager refuses), each with
  * mgr_errdetail naming the reason. opts may be NULL (then the key comes
  * from MGR_AUTHKEY); a TLS field left NULL comes from MGR_TLS_CA_FILE,
- * MGR_TLS_CERT_FILE, MGR_TLS_KEY_FILE, MGR_TLS_SERVER_NAME when set. On success *client is the caller's; release it with
- * mgr_disconnect. */
+ * MGR_TLS_CERT_FILE, MGR_TLS_KEY_FILE, MGR_TLS_SERVER_NAME when set. On
+ * success *client is the caller's; release it with mgr_disconnect. */
 MGR_API int mgr_connect(
     mgr_client **client, const char *url, const mgr_opts *opts);
 
