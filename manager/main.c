@@ -42,7 +42,9 @@ typedef struct daemon_opts {
 	long long   max_pending_conn, max_pending_total;
 	const char *log_file;
 	const char *metrics_url;
-	long long   ipc_mode; /* --ipc-mode; 0: as made (0600) */
+	const char *http_url;        /* --http: the dashboard */
+	const char *http_token_file; /* its token; else a random one */
+	long long   ipc_mode;        /* --ipc-mode; 0: as made (0600) */
 } daemon_opts;
 
 static void
@@ -122,6 +124,13 @@ usage(FILE *f)
 	    "  --metrics URL       serve the figures of mgr_info in the\n"
 	    "                      Prometheus text format at URL's path\n"
 	    "                      (http://127.0.0.1:9464/metrics)\n"
+	    "  --http URL          serve the live dashboard and its JSON "
+	    "API\n"
+	    "                      (http://127.0.0.1:8080; https:// with\n"
+	    "                      --tls-cert); off by default\n"
+	    "  --http-token-file F the token the dashboard asks for: F's\n"
+	    "                      first line; else a random one, printed\n"
+	    "                      in the dashboard's address\n"
 	    "  --ready-fd N        write the bound URLs, then \"ready\", to "
 	    "fd N\n"
 	    "  --lifeline-fd N     shut down when fd N reaches end of file\n"
@@ -322,6 +331,10 @@ parse_option(daemon_opts *o, const char *a, const char *val)
 			return 2;
 		}
 		o->metrics_url = val;
+	} else if (strcmp(a, "--http") == 0) {
+		o->http_url = val;
+	} else if (strcmp(a, "--http-token-file") == 0) {
+		o->http_token_file = val;
 	} else if (strcmp(a, "--ready-fd") == 0
 	    || strcmp(a, "--lifeline-fd") == 0) {
 		if ((rc = parse_number(a, val, 0, 1 << 20, &v)) != 0) {
@@ -454,10 +467,64 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 	return make_key(o, key, keylen);
 }
 
+/* The dashboard (--http) with its token: the first line of
+ * --http-token-file, else 32 random bytes in hex. url gets the address
+ * to open, the token in its fragment (browsers do not send it on). */
+static int
+start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
+    char *why, size_t whycap, char *url, size_t urlcap)
+{
+	char   token[65];
+	char  *file = NULL;
+	size_t len  = 0;
+	if (o->http_token_file != NULL) {
+		if (auth_read_key_file(o->http_token_file, &file, &len)
+		    != 0) {
+			snprintf(why, whycap, "cannot read the token from %s",
+			    o->http_token_file);
+			return -1;
+		}
+		len = strcspn(file, "\n");
+		if (len == 0 || len >= sizeof(token)) {
+			snprintf(why, whycap,
+			    "%s: the token is one line of 1 to 64 characters",
+			    o->http_token_file);
+			free(file);
+			return -1;
+		}
+		memcpy(token, file, len);
+		token[len] = '\0';
+		memset(file, 0, strlen(file));
+		free(file);
+	} else if (auth_random_key(token) != 0) {
+		snprintf(why, whycap, "no random source for a token");
+		return -1;
+	}
+	for (size_t i = 0; token[i] != '\0'; i++) {
+		if ((unsigned char) token[i] <= ' ' || token[i] == '&'
+		    || token[i] == '#' || (unsigned char) token[i] >= 0x7f) {
+			snprintf(why, whycap,
+			    "the token may not hold spaces, '&' or '#'");
+			return -1;
+		}
+	}
+	char bound[300];
+	if (http_dashboard_start(
+	        srv, o->http_url, token, dash, bound, sizeof(bound))
+	    != 0) {
+		snprintf(why, whycap, "%s", bound);
+		return -1;
+	}
+	snprintf(url, urlcap, "%s#token=%s", bound, token);
+	memset(token, 0, sizeof(token));
+	return 0;
+}
+
 /* Listens on every URL, printing (and writing to --ready-fd) each bound
  * URL, then "ready". */
 static int
-listen_all(server *srv, const daemon_opts *o, http_endpoint **http)
+listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
+    http_endpoint **dash)
 {
 	if (o->tls_cert != NULL || o->tls_key != NULL) {
 		char why[400];
@@ -521,6 +588,22 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http)
 		printf("managerd: metrics on %s\n", bound);
 		if (ready != NULL) {
 			fprintf(ready, "%s\n", bound);
+		}
+	}
+	if (o->http_url != NULL) {
+		char bound[300], url[600];
+		if (start_dashboard(
+		        srv, o, dash, bound, sizeof(bound), url, sizeof(url))
+		    != 0) {
+			fprintf(stderr, "managerd: --http: %s\n", bound);
+			if (ready != NULL) {
+				fclose(ready);
+			}
+			return -1;
+		}
+		printf("managerd: dashboard on %s\n", url);
+		if (ready != NULL) {
+			fprintf(ready, "%s\n", url);
 		}
 	}
 	fflush(stdout);
@@ -653,14 +736,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "managerd: %s\n", mgr_strerror(rv));
 		return 1;
 	}
-	http_endpoint *http = NULL;
-	if (listen_all(srv, &o, &http) != 0) {
+	http_endpoint *http = NULL, *dash = NULL;
+	if (listen_all(srv, &o, &http, &dash) != 0) {
+		http_stop(dash);
 		http_stop(http);
 		server_free(srv);
 		return 1;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
 	wait_for_stop(sfd, stop_fd, o.lifeline_fd);
+	http_stop(dash);
 	http_stop(http);
 	server_free(srv);
 	close(sfd);

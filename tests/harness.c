@@ -657,12 +657,20 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 				return -1;
 			}
 			memcpy(m->url, buf, ul + 1);
-			// Later lines: more URLs; the one of --metrics kept.
-			char *http = strstr(nl + 1, "http://");
-			if (http != NULL) {
-				snprintf(m->metrics_url,
-				    sizeof(m->metrics_url), "%.*s",
-				    (int) strcspn(http, "\n"), http);
+			// Later lines: more URLs; those of --metrics and of
+			// --http (with its #token=) kept.
+			for (char *line = nl + 1; *line != '\0';) {
+				size_t ll = strcspn(line, "\n");
+				if (strncmp(line, "http", 4) == 0) {
+					bool dash
+					    = memmem(line, ll, "#token=", 7)
+					    != NULL;
+					char *dst = dash ? m->dashboard_url
+					                 : m->metrics_url;
+					snprintf(dst, sizeof(m->metrics_url),
+					    "%.*s", (int) ll, line);
+				}
+				line += ll + (line[ll] == '\n');
 			}
 			return 0;
 		}

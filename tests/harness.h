@@ -52,6 +52,13 @@ void h_nap(int ms);
 void h_watchdog_arm(int seconds, const char *what);
 void h_watchdog_disarm(void);
 
+/* GET of path on url's server (http://127.0.0.1:P...), one extra header
+ * line when header is not NULL ("Authorization: Bearer T"): the whole
+ * response (status line, headers, body) into out; the status, -1 when
+ * none came within 10 s. */
+int h_http_get(const char *url, const char *header, const char *path,
+    char *out, size_t cap);
+
 /* ---- managerd ---------------------------------------------------------- */
 
 /* How a test's managerd listens: the direct engine on ipc and tcp, nng's
@@ -80,9 +87,10 @@ typedef struct h_managerd {
 	char        dir[256]; /* private directory (mkdtemp) */
 	char        url[512]; /* the URL bound (tcp port resolved) */
 	char        keyfile[300];
-	char        logfile[300];     /* its stdout and stderr */
-	char        key[65];          /* the authkey (64 hex characters) */
-	char        metrics_url[300]; /* --metrics's address bound, or "" */
+	char        logfile[300];       /* its stdout and stderr */
+	char        key[65];            /* the authkey (64 hex characters) */
+	char        metrics_url[300];   /* --metrics's address bound, or "" */
+	char        dashboard_url[300]; /* --http's, with #token=..., or "" */
 	h_transport t;
 	char        ca_file[300]; /* TLS: the CA of its certificate */
 	size_t      keylen;

@@ -284,3 +284,49 @@ h_raw_await_close(int fd, int timeout_ms)
 		}
 	}
 }
+
+int
+h_http_get(const char *url, const char *header, const char *path, char *out,
+    size_t cap)
+{
+	char tcp[128];
+	int  port;
+	if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
+		return -1;
+	}
+	snprintf(tcp, sizeof(tcp), "tcp://127.0.0.1:%d", port);
+	int fd = h_raw_connect(tcp);
+	if (fd < 0) {
+		return -1;
+	}
+	char rq[1024];
+	int  n = snprintf(rq, sizeof(rq),
+	     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	      "%s%s\r\n",
+	     path, header != NULL ? header : "", header != NULL ? "\r\n" : "");
+	if (h_raw_send(fd, rq, (size_t) n, 5000) != 0) {
+		close(fd);
+		return -1;
+	}
+	size_t  len      = 0;
+	int64_t deadline = h_now_ms() + 10000;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int           r = poll(&p, 1, (int) (deadline - h_now_ms()));
+		if (r <= 0) {
+			break;
+		}
+		ssize_t k = read(fd, out + len, cap - 1 - len);
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k <= 0 || (len += (size_t) k) == cap - 1) {
+			break;
+		}
+	}
+	close(fd);
+	out[len]   = '\0';
+	int status = -1;
+	sscanf(out, "HTTP/1.1 %d", &status);
+	return status;
+}

@@ -19,7 +19,7 @@ for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
     lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
     share/man/man8/managerd.8 share/man/man1/managerctl.1 \
     share/doc/mgr/LICENSE share/doc/mgr/api.md \
-    share/doc/mgr/managerd.service; do
+    share/doc/mgr/dashboard.md share/doc/mgr/managerd.service; do
 	[ -e "$p/$f" ] || { echo "missing: $f"; exit 1; }
 done
 soname=$(readelf -d "$p/lib/libmgr.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')

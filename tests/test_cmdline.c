@@ -62,7 +62,7 @@ test_cmdline_bad_authkey_file(void **state)
 {
 	(void) state;
 	char        dir[] = "/tmp/mgrtest-cmd-XXXXXX";
-	char        sock[128], url[160], missing[128], empty[128], out[4096];
+	char        sock[128], url[160], missing[128], empty[128], out[16384];
 	struct stat st;
 	assert_non_null(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
@@ -113,7 +113,7 @@ static void
 test_cmdline_key_files(void **state)
 {
 	(void) state;
-	char out[4096], dir[] = "/tmp/mgrtest-key-XXXXXX", key[128],
+	char out[16384], dir[] = "/tmp/mgrtest-key-XXXXXX", key[128],
 	                kept[128];
 	struct stat st;
 	assert_non_null(mkdtemp(dir));
@@ -165,7 +165,7 @@ static void
 test_cmdline_usage_errors(void **state)
 {
 	(void) state;
-	char out[4096];
+	char out[16384];
 	// A key file, so that no case makes managerd invent a key (and write
 	// it to a file of its own).
 	char dir[] = "/tmp/mgrtest-cmd-XXXXXX", keyfile[128];

@@ -49,51 +49,6 @@ info_num(mgr_client *c, const char *key, const char *type)
 	return v;
 }
 
-/* The body of GET url (http://127.0.0.1:P/path) into out; the status. */
-static int
-http_get(const char *url, const char *path, char *out, size_t cap)
-{
-	char tcp[128];
-	int  port;
-	if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
-		return -1;
-	}
-	snprintf(tcp, sizeof(tcp), "tcp://127.0.0.1:%d", port);
-	int fd = h_raw_connect(tcp);
-	if (fd < 0) {
-		return -1;
-	}
-	char rq[256];
-	int  n = snprintf(rq, sizeof(rq),
-	     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-	     path);
-	if (h_raw_send(fd, rq, (size_t) n, 5000) != 0) {
-		close(fd);
-		return -1;
-	}
-	size_t  len      = 0;
-	int64_t deadline = h_now_ms() + 10000;
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int           r = poll(&p, 1, (int) (deadline - h_now_ms()));
-		if (r <= 0) {
-			break;
-		}
-		ssize_t k = read(fd, out + len, cap - 1 - len);
-		if (k < 0 && errno == EINTR) {
-			continue;
-		}
-		if (k <= 0 || (len += (size_t) k) == cap - 1) {
-			break;
-		}
-	}
-	close(fd);
-	out[len]   = '\0';
-	int status = -1;
-	sscanf(out, "HTTP/1.1 %d", &status);
-	return status;
-}
-
 static bool
 file_has(const char *path, const char *needle, int timeout_ms)
 {
@@ -194,7 +149,7 @@ test_figures_and_metrics(void **state)
 	body = malloc(1 << 16);
 	assert_non_null(body);
 	assert_int_equal(
-	    http_get(m.metrics_url, "/metrics", body, 1 << 16), 200);
+	    h_http_get(m.metrics_url, NULL, "/metrics", body, 1 << 16), 200);
 	assert_non_null(
 	    strstr(body, "Content-Type: text/plain; version=0.0.4"));
 	assert_non_null(strstr(body, "# TYPE mgr_requests_total counter\n"));
@@ -205,7 +160,7 @@ test_figures_and_metrics(void **state)
 	assert_non_null(
 	    strstr(body, "mgr_info{version=\"" MGR_VERSION_STRING "\"} 1\n"));
 	assert_int_equal(
-	    http_get(m.metrics_url, "/other", body, 1 << 16), 404);
+	    h_http_get(m.metrics_url, NULL, "/other", body, 1 << 16), 404);
 	free(body);
 
 	OK(mgr_event_set(ev));

@@ -1,45 +1,11 @@
 #include "json.h"
 
+#include "json_str.h"
 #include "literal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-put_string(FILE *f, const char *s, size_t len)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char) s[i];
-		switch (ch) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			// UTF-8 passes through (a str is valid UTF-8); the
-			// other controls are escaped.
-			if (ch < 0x20 || ch == 0x7f) {
-				fprintf(f, "\\u%04x", ch);
-			} else {
-				fputc(ch, f);
-			}
-		}
-	}
-	fputc('"', f);
-}
 
 static void
 put_base64(FILE *f, const unsigned char *p, size_t len)
@@ -65,13 +31,13 @@ static int
 put_key(FILE *f, const mgr_value *k)
 {
 	if (k->kind == MGR_STR) {
-		put_string(f, k->s, k->len);
+		json_put_string(f, k->s, k->len);
 		return 0;
 	}
 	char *text;
 	int   rv = literal_repr(k, &text);
 	if (rv == 0) {
-		put_string(f, text, strlen(text));
+		json_put_string(f, text, strlen(text));
 		free(text);
 	}
 	return rv;
@@ -104,7 +70,7 @@ put(FILE *f, const mgr_value *v, int depth)
 		}
 		break;
 	case MGR_STR:
-		put_string(f, v->s, v->len);
+		json_put_string(f, v->s, v->len);
 		break;
 	case MGR_BYTES:
 		fputs("{\"bytes\": ", f);
@@ -134,7 +100,7 @@ put(FILE *f, const mgr_value *v, int depth)
 	case MGR_REF: {
 		const char *t = v->ref ? mgr_obj_type(v->ref) : NULL;
 		fputs("{\"ref\": ", f);
-		put_string(f, t ? t : "?", strlen(t ? t : "?"));
+		json_put_string(f, t ? t : "?", strlen(t ? t : "?"));
 		fputc('}', f);
 		break;
 	}

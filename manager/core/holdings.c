@@ -159,7 +159,7 @@ session_reachable(session *s)
 
 /* The pid of s's process: the kernel's word for an ipc peer ("ipc pid N
  * uid M"), the client's own claim ("pid N") otherwise; -1 if neither. */
-static long
+long
 session_pid(const session *s)
 {
 	const char *p = strstr(s->peer, " pid ");
@@ -239,14 +239,41 @@ session_describe(
 	return d;
 }
 
-sval
-sessions_describe(struct server *srv, const idmap *names, report *r)
+/* The sessions from offset to offset + limit; *total gets how many. */
+static sval
+sessions_list(struct server *srv, const idmap *names, size_t offset,
+    size_t limit, size_t *total, report *r)
 {
 	int64_t now  = clock_ms();
 	sval    list = report_list(r);
+	size_t  i    = 0;
 	for (const session *s = srv->sessions; s != NULL && r->rv == 0;
-	     s                = s->next) {
-		report_append(r, &list, session_describe(s, names, now, r));
+	     s                = s->next, i++) {
+		if (i >= offset && i - offset < limit) {
+			report_append(
+			    r, &list, session_describe(s, names, now, r));
+		}
 	}
+	*total = i;
 	return list;
+}
+
+sval
+sessions_describe(struct server *srv, const idmap *names, report *r)
+{
+	size_t total;
+	return sessions_list(srv, names, 0, SIZE_MAX, &total, r);
+}
+
+sval
+sessions_describe_page(struct server *srv, const idmap *names, size_t offset,
+    size_t limit, report *r)
+{
+	size_t total;
+	sval   d    = report_dict(r);
+	sval   list = sessions_list(srv, names, offset, limit, &total, r);
+	report_put_int(r, &d, "total", (int64_t) total);
+	report_put_int(r, &d, "offset", (int64_t) offset);
+	report_put(r, &d, "sessions", list);
+	return d;
 }

@@ -3,6 +3,7 @@
  * managerctl's info, watch and clients read these. */
 #include <string.h>
 
+#include "describe.h"
 #include "mgr.h"
 #include "report.h"
 #include "sdict.h"
@@ -26,54 +27,40 @@ family_of(report *r, sval *info, const char *name)
 	return fam;
 }
 
-static int
-h_info(mctx *c)
+sval
+introspect_info(server *srv, report *r)
 {
-	server      *srv = c->srv;
 	stats_figure f[STATS_MAX_FIGURES];
-	report       r = { 0 };
 	gc_maybe(srv, true); // counts include no garbage cycles
 	size_t n    = stats_snapshot(srv, f);
-	sval   info = report_dict(&r);
-	report_put_str(&r, &info, "version", MGR_VERSION_STRING);
-	for (size_t i = 0; i < n && r.rv == 0; i++) {
+	sval   info = report_dict(r);
+	report_put_str(r, &info, "version", MGR_VERSION_STRING);
+	for (size_t i = 0; i < n && r->rv == 0; i++) {
 		if (f[i].label != NULL) {
-			sval *fam = family_of(&r, &info, f[i].name);
+			sval *fam = family_of(r, &info, f[i].name);
 			if (fam != NULL) {
-				report_put_int(&r, fam, f[i].label,
-				    (int64_t) f[i].v_int);
+				report_put_int(
+				    r, fam, f[i].label, (int64_t) f[i].v_int);
 			}
 		} else {
-			report_put(&r, &info, f[i].name,
+			report_put(r, &info, f[i].name,
 			    f[i].real ? sv_float(f[i].v_real)
 			              : sv_int((int64_t) f[i].v_int));
 		}
 	}
+	return info;
+}
+
+static int
+h_info(mctx *c)
+{
+	report r    = { 0 };
+	sval   info = introspect_info(c->srv, &r);
 	if (r.rv != 0) {
 		sv_free(&info);
 		return mctx_fail(c, r.rv, "cannot build the statistics");
 	}
 	c->res = info;
-	return 0;
-}
-
-/* id -> name (borrowed from the names dict) of every named object. */
-static int
-names_by_id(server *srv, idmap *out)
-{
-	size_t pos = 0;
-	sval  *k, *v;
-	idmap_init(out);
-	while (sdict_next(srv->names.dict, &pos, &k, &v)) {
-		if (v->kind == SV_REF && k->kind == SV_STR) {
-			void **slot = idmap_put(out, v->ref->id);
-			if (slot == NULL) {
-				idmap_fini(out);
-				return MGR_ENOMEM;
-			}
-			*slot = (void *) sv_sdata(k);
-		}
-	}
 	return 0;
 }
 
@@ -83,7 +70,7 @@ h_sessions(mctx *c)
 	server *srv = c->srv;
 	report  r   = { 0 };
 	idmap   names;
-	if (names_by_id(srv, &names) != 0) {
+	if (describe_names(srv, &names) != 0) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
 	sval list = sessions_describe(srv, &names, &r);

@@ -24,6 +24,7 @@
 #include "session.h"
 #include "value.h"
 
+struct report;
 struct server;
 struct session;
 struct mctx;
@@ -67,6 +68,16 @@ typedef struct mtype {
 	/* Optional: how much of o session s holds (1 for a lock, the depth
 	 * of an rlock, permits of a semaphore; 0 when none). */
 	uint64_t (*held_by)(const mobj *o, const struct session *s);
+	/* Optional, for the introspection layer (describe.c): puts the
+	 * type's own figures into the dict d (a queue's maxsize and
+	 * unfinished tasks, a semaphore's value, a barrier's parties...). */
+	void (*describe)(const mobj *o, struct report *r, sval *d);
+	/* Optional, for the containers: calls fn on o's first entries, up to
+	 * max, in order (a dict's keys and values; a list's or a queue's
+	 * items, key NULL). */
+	void (*entries)(const mobj *o, size_t max,
+	    void (*fn)(void *arg, const sval *key, const sval *val),
+	    void *arg);
 } mtype;
 
 struct mobj {

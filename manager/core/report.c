@@ -28,11 +28,7 @@ report_put_int(report *r, sval *d, const char *key, int64_t i)
 void
 report_put_str(report *r, sval *d, const char *key, const char *s)
 {
-	sval v = { .kind = SV_NONE };
-	if (r->rv == 0) {
-		r->rv = sv_str(&v, SV_STR, s, strlen(s));
-	}
-	report_put(r, d, key, v);
+	report_put(r, d, key, report_str(r, s));
 }
 
 void
@@ -62,4 +58,14 @@ report_list(report *r)
 		r->rv = sv_new_list(&l, SV_LIST, 0);
 	}
 	return l;
+}
+
+sval
+report_str(report *r, const char *s)
+{
+	sval v = { .kind = SV_NONE };
+	if (r->rv == 0) {
+		r->rv = sv_str(&v, SV_STR, s, strlen(s));
+	}
+	return v;
 }

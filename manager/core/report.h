@@ -21,6 +21,8 @@ void report_put_int(report *r, sval *d, const char *key, int64_t i);
 void report_put_str(report *r, sval *d, const char *key, const char *s);
 /* Appends v (moved) to the list l. */
 void report_append(report *r, sval *l, sval v);
+/* The str s (copied; SV_NONE once the report has failed). */
+sval report_str(report *r, const char *s);
 /* A new empty dict (SV_NONE once the report has failed). */
 sval report_dict(report *r);
 sval report_list(report *r);

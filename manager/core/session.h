@@ -66,6 +66,9 @@ int session_touch(session *s, struct mobj *o);
 /* Can a reply still reach s's client? False once its connection hung up
  * (even before the loop handles it) or is closing. */
 bool session_reachable(session *s);
+/* The pid of s's process: the kernel's word for an ipc peer, the
+ * client's own claim otherwise; -1 if neither (holdings.c). */
+long session_pid(const session *s);
 /* The list of s's waiters (wait.c links them). */
 struct waiter **session_waiters(session *s);
 /* A list with a dict per session telling who it is (id, peer, client,
@@ -76,6 +79,10 @@ struct waiter **session_waiters(session *s);
 struct report;
 sval sessions_describe(
     struct server *srv, const idmap *names, struct report *r);
+/* The same for sessions offset to offset + limit (in the order they
+ * connected, newest first), as {'total', 'offset', 'sessions'}. */
+sval sessions_describe_page(struct server *srv, const idmap *names,
+    size_t offset, size_t limit, struct report *r);
 
 /* ---- replies (reply.c)
  * ------------------------------------------------------- */

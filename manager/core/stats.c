@@ -81,6 +81,19 @@ rate(const stats *st, int what, unsigned n)
 }
 
 void
+stats_history(server *srv, unsigned n, uint64_t *requests, uint64_t *bytes)
+{
+	uint64_t now = now_sec();
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t            sec = now - n + i; // n..1 seconds ago
+		const stats_second *b   = &srv->st.ring[sec % STATS_SECONDS];
+		bool                hit = b->sec == sec && sec != 0;
+		requests[i]             = hit ? b->requests : 0;
+		bytes[i] = hit ? b->bytes_in + b->bytes_out : 0;
+	}
+}
+
+void
 stats_rss(uint64_t *rss, uint64_t *peak)
 {
 	char  line[128];

@@ -30,6 +30,10 @@ typedef struct stats {
 	stats_second ring[STATS_SECONDS];
 } stats;
 
+/* The last n (<= 60) complete seconds, oldest first: requests and bytes
+ * (in + out) each second counted (0 for a second without any). */
+void stats_history(
+    struct server *srv, unsigned n, uint64_t *requests, uint64_t *bytes);
 /* A request of bytes arrived from s / a reply of bytes left for s. */
 void stats_request(struct server *srv, struct session *s, size_t bytes);
 void stats_reply(struct server *srv, struct session *s, size_t bytes);

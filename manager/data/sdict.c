@@ -410,3 +410,14 @@ sdict_next(const sdict *d, size_t *pos, sval **key, sval **value)
 	}
 	return false;
 }
+
+void
+sdict_first(const sdict *d, size_t                                 max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	size_t pos = 0;
+	sval  *k, *v;
+	for (size_t i = 0; i < max && sdict_next(d, &pos, &k, &v); i++) {
+		fn(arg, k, v);
+	}
+}

@@ -63,5 +63,8 @@ int sdict_update(sdict *dst, sdict *src);
  * The pointers are borrowed; d must not gain or lose keys meanwhile (the
  * values may be changed in place). */
 bool sdict_next(const sdict *d, size_t *pos, sval **key, sval **value);
+/* Calls fn on d's first max entries, in insertion order. */
+void sdict_first(const sdict *d, size_t                            max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg);
 
 #endif

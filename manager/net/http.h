@@ -1,6 +1,8 @@
-/* managerd's HTTP endpoint, served by nng's HTTP server on nng's threads:
- * GET of the URL's path answers the Prometheus exposition (metrics.c).
- * The issue of the web dashboard adds its handlers here. */
+/* managerd's HTTP endpoints, served by nng's HTTP server on nng's threads:
+ * --metrics (GET of the URL's path answers the Prometheus exposition,
+ * metrics.c) and --http (the dashboard's page at /, its JSON API under
+ * /api/, webapi.c, behind a token). https:// URLs use the server's TLS
+ * certificate. */
 #ifndef MGR_MANAGER_NET_HTTP_H
 #define MGR_MANAGER_NET_HTTP_H
 
@@ -15,6 +17,11 @@ typedef struct http_endpoint http_endpoint;
  * listen, MGR_ENOMEM. */
 int http_start(struct server *srv, const char *url, http_endpoint **out,
     char *bound, size_t cap);
+/* Serves the dashboard at url (http://host:port or https://...; port 0:
+ * any free one): the page at /, the API under /api/ for requests that
+ * carry token. bound as for http_start. */
+int http_dashboard_start(struct server *srv, const char *url,
+    const char *token, http_endpoint **out, char *bound, size_t cap);
 /* Stops serving and frees ep (NULL: nothing); returns once no handler
  * runs. Call before srv is freed. */
 void http_stop(http_endpoint *ep);

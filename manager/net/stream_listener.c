@@ -139,6 +139,12 @@ fail:
 	return MGR_EINVAL;
 }
 
+struct nng_tls_config *
+stream_tls_config(stream_tls *t)
+{
+	return t->cfg;
+}
+
 void
 stream_tls_free(stream_tls *t)
 {

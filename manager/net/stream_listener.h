@@ -20,6 +20,8 @@ int  stream_tls_new(stream_tls **tp, const char *cert_file,
      const char *key_file, const char *ca_file, bool verify_peer, char *why,
      size_t whycap);
 void stream_tls_free(stream_tls *t);
+/* The nng configuration of t (for nng's HTTP server: https://). */
+struct nng_tls_config *stream_tls_config(stream_tls *t);
 
 /* Whether url's scheme can only be served by the nng engine. */
 bool stream_url_needs_nng(const char *url);

@@ -8,6 +8,7 @@
  * MGR_EBROKEN, and so does every later wait until reset). */
 #include <stdlib.h>
 
+#include "report.h"
 #include "wait.h"
 
 /* ==== pure data ========================================================= */
@@ -112,13 +113,23 @@ barrier_cancel(mobj *o, waiter *w)
 	}
 }
 
+static void
+barrier_describe(const mobj *o, report *r, sval *d)
+{
+	const sbarrier *b = o->data;
+	report_put_int(r, d, "parties", b->parties);
+	report_put_int(r, d, "n_waiting", (int64_t) b->waiters.len);
+	report_put(r, d, "broken", sv_bool(b->broken));
+}
+
 const mtype barrier_type = {
-	.code    = MGR__OBJ_TYPE__OBJ_BARRIER,
-	.name    = "barrier",
-	.create  = barrier_create,
-	.destroy = barrier_destroy,
-	.expire  = barrier_expire,
-	.cancel  = barrier_cancel,
+	.code     = MGR__OBJ_TYPE__OBJ_BARRIER,
+	.name     = "barrier",
+	.create   = barrier_create,
+	.destroy  = barrier_destroy,
+	.expire   = barrier_expire,
+	.cancel   = barrier_cancel,
+	.describe = barrier_describe,
 };
 
 static int

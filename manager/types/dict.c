@@ -178,6 +178,13 @@ dict_size(const mobj *o)
 	return sdict_len(o->data);
 }
 
+static void
+dict_entries(const mobj *o, size_t                                 max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	sdict_first(o->data, max, fn, arg);
+}
+
 const mtype dict_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_DICT,
 	.name       = "dict",
@@ -186,6 +193,7 @@ const mtype dict_type = {
 	.each_ref   = dict_each_ref,
 	.clone_data = dict_clone,
 	.size       = dict_size,
+	.entries    = dict_entries,
 };
 
 static int

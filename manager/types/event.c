@@ -2,6 +2,7 @@
  * requests waiting for it to be set. */
 #include <stdlib.h>
 
+#include "report.h"
 #include "wait.h"
 
 /* ==== pure data ========================================================= */
@@ -43,11 +44,18 @@ event_destroy(mobj *o)
 }
 
 /* A timed-out wait is the default MGR_ETIMEDOUT (Python's False). */
+static void
+event_describe(const mobj *o, report *r, sval *d)
+{
+	report_put(r, d, "is_set", sv_bool(((const sevent *) o->data)->flag));
+}
+
 const mtype event_type = {
-	.code    = MGR__OBJ_TYPE__OBJ_EVENT,
-	.name    = "event",
-	.create  = event_create,
-	.destroy = event_destroy,
+	.code     = MGR__OBJ_TYPE__OBJ_EVENT,
+	.name     = "event",
+	.create   = event_create,
+	.destroy  = event_destroy,
+	.describe = event_describe,
 };
 
 /* SET: the flag goes up and every waiter is answered, in arrival order. */

@@ -65,6 +65,15 @@ list_size(const mobj *o)
 	return svec_len(o->data);
 }
 
+static void
+list_entries(const mobj *o, size_t                                 max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	for (size_t i = 0; i < max && i < svec_len(o->data); i++) {
+		fn(arg, NULL, svec_at(o->data, i));
+	}
+}
+
 const mtype list_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_LIST,
 	.name       = "list",
@@ -73,6 +82,7 @@ const mtype list_type = {
 	.each_ref   = list_each_ref,
 	.clone_data = list_clone,
 	.size       = list_size,
+	.entries    = list_entries,
 };
 
 static int

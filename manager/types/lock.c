@@ -9,6 +9,7 @@
  * in arrival order: an acquire never overtakes a parked one.
  */
 #include "lock.h"
+#include "report.h"
 
 #include <stdlib.h>
 
@@ -344,9 +345,23 @@ lk_held_by(const mobj *o, const struct session *s)
 	return l->owner == s ? l->count : 0;
 }
 
+/* locked, and a semaphore's permits left and initial value. */
+static void
+lk_describe(const mobj *o, report *r, sval *d)
+{
+	const lkstate *l = o->data;
+	if (is_sem(l)) {
+		report_put_int(r, d, "value", (int64_t) l->value);
+		report_put_int(r, d, "initial", (int64_t) l->initial);
+		report_put(r, d, "locked", sv_bool(l->value == 0));
+	} else {
+		report_put(r, d, "locked", sv_bool(l->owner != NULL));
+	}
+}
+
 #define LOCK_HOOKS                                                           \
 	.destroy = lk_destroy, .session_end = lk_session_end,                \
-	.expire = lk_expire, .held_by = lk_held_by
+	.expire = lk_expire, .held_by = lk_held_by, .describe = lk_describe
 
 const mtype lock_type = {
 	.code   = MGR__OBJ_TYPE__OBJ_LOCK,

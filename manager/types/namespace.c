@@ -86,6 +86,13 @@ ns_size(const mobj *o)
 	return sdict_len(o->data);
 }
 
+static void
+ns_entries(const mobj *o, size_t                                   max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	sdict_first(o->data, max, fn, arg);
+}
+
 const mtype namespace_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_NAMESPACE,
 	.name       = "namespace",
@@ -94,6 +101,7 @@ const mtype namespace_type = {
 	.each_ref   = ns_each_ref,
 	.clone_data = ns_clone,
 	.size       = ns_size,
+	.entries    = ns_entries,
 };
 
 /* AttributeError's detail, as "no attribute 'x'". */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "wait.h"
 
 /* ==== pure data: a ring of values and the task count ==================== */
@@ -359,6 +360,31 @@ queue_size(const mobj *o)
 	return q->items.len;
 }
 
+/* maxsize (0: unbounded), tasks not done, items taken and not yet
+ * acknowledged, and the waiting getters and putters. */
+static void
+queue_describe(const mobj *o, report *r, sval *d)
+{
+	const squeue *q = o->data;
+	report_put_int(r, d, "maxsize", (int64_t) q->maxsize);
+	report_put_int(r, d, "unfinished", (int64_t) q->unfinished);
+	report_put(r, d, "acknowledged", sv_bool(q->ack));
+	report_put_int(r, d, "unacknowledged", (int64_t) q->ntaken);
+	report_put_int(r, d, "getters", (int64_t) q->getters.len);
+	report_put_int(r, d, "putters", (int64_t) q->putters.len);
+}
+
+/* The items from the head (the next get's first). */
+static void
+queue_entries(const mobj *o, size_t                                max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	const sring *ring = &((const squeue *) o->data)->items;
+	for (size_t i = 0; i < max && i < ring->len; i++) {
+		fn(arg, NULL, &ring->items[(ring->head + i) % ring->cap]);
+	}
+}
+
 const mtype queue_type = {
 	.code        = MGR__OBJ_TYPE__OBJ_QUEUE,
 	.name        = "queue",
@@ -369,7 +395,9 @@ const mtype queue_type = {
 	.session_end = queue_session_end,
 	// A cancelled getter or putter needs nothing: the getter never got
 	// an item, and the putter's item is freed with it (Python loses it).
-	.size = queue_size,
+	.size     = queue_size,
+	.describe = queue_describe,
+	.entries  = queue_entries,
 };
 
 /* Moves parked putters' items in while there is room, in arrival order. */

@@ -1,0 +1,47 @@
+/* The introspection layer (describe.c): objects, holders, waiters and the
+ * wait-for graph as report values. Under the server lock. */
+#ifndef MGR_MANAGER_CORE_DESCRIBE_H
+#define MGR_MANAGER_CORE_DESCRIBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idmap.h"
+#include "report.h"
+
+struct server;
+
+/* Entries an object's detail shows (a dict's first pairs, a list's or a
+ * queue's first items), as reprs. */
+#define DESCRIBE_ENTRIES 20
+/* The most objects or sessions one page lists. */
+#define DESCRIBE_PAGE_MAX 1000
+
+/* {'total': n, 'offset': o, 'objects': [...]}: objects offset to
+ * offset + limit of the store, each {'object', 'type', 'name' (None when
+ * unnamed), 'size' (containers), the type's own figures (maxsize,
+ * unfinished, value, parties...), 'holders' [{'session', 'count'}]
+ * (locks, semaphores), 'waiters' (how many)}. names: id -> name. */
+sval describe_objects(struct server *srv, const idmap *names, size_t offset,
+    size_t limit, report *r);
+/* One object as in describe_objects, its 'waiters' listed in the order
+ * they will be served ({'session', 'op', 'waited_ms', 'timeout_ms'}) and
+ * its first 'entries'. *found false (and an empty dict) when there is no
+ * such object. */
+sval describe_object(struct server *srv, uint64_t id, const idmap *names,
+    report *r, bool *found);
+/* {'locks': [each held object with 'holders' and 'waiters'], 'cycles':
+ * [[{'session', 'waits_on': object, 'held_by': session}, ...], ...]}: a
+ * cycle is sessions that wait on each other, a deadlock. */
+sval describe_waits(struct server *srv, const idmap *names, report *r);
+/* {'requests_per_sec': [60 ints], 'bytes_per_sec': [60]}: the last
+ * minute, a second each, oldest first. */
+sval describe_history(struct server *srv, report *r);
+/* mgr_info's dict: the figures of stats.c (introspect.c). */
+sval introspect_info(struct server *srv, report *r);
+/* id -> name (borrowed from the names dict) of every named object, for
+ * the calls above; idmap_fini it. MGR_ENOMEM. */
+int describe_names(struct server *srv, idmap *out);
+
+#endif

@@ -1,0 +1,128 @@
+/* The HTTP API's answers: the introspection layer (describe.c, the
+ * figures of mgr_info, the sessions of mgr_sessions) as JSON, for the
+ * dashboard and for scripts. The server lock is held while the values are
+ * built, never while JSON is written or sent. */
+#include "webapi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "describe.h"
+#include "mgr.h"
+#include "server.h"
+#include "sv_json.h"
+
+/* The value of name=... in query (NULL: none), as a number in
+ * [0, max]; *bad when it is there and not one. */
+static size_t
+query_size(
+    const char *query, const char *name, size_t dflt, size_t max, bool *bad)
+{
+	size_t nl = strlen(name);
+	for (const char *p = query; p != NULL && *p != '\0';) {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			char              *end;
+			unsigned long long v = strtoull(p + nl + 1, &end, 10);
+			if (end == p + nl + 1 || (*end != '\0' && *end != '&')
+			    || v > max) {
+				*bad = true;
+				return dflt;
+			}
+			return (size_t) v;
+		}
+		p = strchr(p, '&');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return dflt;
+}
+
+static int
+json_error(int code, const char *why, int *status, char **body, size_t *len)
+{
+	*status = code;
+	FILE *f = open_memstream(body, len);
+	if (f == NULL) {
+		return MGR_ENOMEM;
+	}
+	fprintf(f, "{\"error\":\"%s\"}\n", why); // why: our own plain text
+	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
+}
+
+int
+webapi_answer(server *srv, const char *path, const char *query, int *status,
+    char **body, size_t *len)
+{
+	bool   bad    = false;
+	size_t offset = query_size(query, "offset", 0, SIZE_MAX / 2, &bad);
+	size_t limit
+	    = query_size(query, "limit", 100, DESCRIBE_PAGE_MAX, &bad);
+	if (bad) {
+		return json_error(400,
+		    "offset and limit are numbers (limit at most 1000)",
+		    status, body, len);
+	}
+	enum { INFO, OBJECTS, OBJECT, SESSIONS, WAITS } what;
+	uint64_t id = 0;
+	if (strcmp(path, "/api/info") == 0) {
+		what = INFO;
+	} else if (strcmp(path, "/api/objects") == 0) {
+		what = OBJECTS;
+	} else if (strncmp(path, "/api/objects/", 13) == 0) {
+		char *end;
+		id   = strtoull(path + 13, &end, 10);
+		what = OBJECT;
+		if (end == path + 13 || *end != '\0') {
+			return json_error(
+			    404, "no such object", status, body, len);
+		}
+	} else if (strcmp(path, "/api/sessions") == 0) {
+		what = SESSIONS;
+	} else if (strcmp(path, "/api/waits") == 0) {
+		what = WAITS;
+	} else {
+		return json_error(404, "no such path", status, body, len);
+	}
+
+	report r     = { 0 };
+	bool   found = true;
+	idmap  names;
+	sval   v = SV_NONE_INIT;
+	pthread_mutex_lock(&srv->mtx);
+	if ((r.rv = describe_names(srv, &names)) == 0) {
+		switch (what) {
+		case INFO:
+			v = introspect_info(srv, &r);
+			report_put(
+			    &r, &v, "history", describe_history(srv, &r));
+			break;
+		case OBJECTS:
+			v = describe_objects(srv, &names, offset, limit, &r);
+			break;
+		case OBJECT:
+			v = describe_object(srv, id, &names, &r, &found);
+			break;
+		case SESSIONS:
+			v = sessions_describe_page(
+			    srv, &names, offset, limit, &r);
+			break;
+		case WAITS:
+			v = describe_waits(srv, &names, &r);
+			break;
+		}
+		idmap_fini(&names);
+	}
+	pthread_mutex_unlock(&srv->mtx);
+
+	int rv = r.rv;
+	if (rv == 0 && !found) {
+		sv_free(&v);
+		return json_error(404, "no such object", status, body, len);
+	}
+	if (rv == 0) {
+		rv = sv_to_json(&v, body, len);
+	}
+	sv_free(&v);
+	*status = 200;
+	return rv;
+}
