@@ -321,6 +321,25 @@ MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
  * "type", "name", "op", "waited_ms", "timeout_ms" (None: no deadline)}).
  * What managerctl clients shows. */
 MGR_API int mgr_sessions(mgr_client *client, mgr_value *list_value);
+/* A page of the manager's objects, as a dict value (caller frees
+ * *dict_value): "total" (objects in all), "offset", and "objects", a list
+ * of dicts from offset on, at most limit (<= 1000) of them: "object"
+ * (id), "type", "name" (None when unnamed), "size" (containers), the
+ * type's own figures (queue: "maxsize", "unfinished", "getters",
+ * "putters"...; semaphores "value"; barrier "parties", "n_waiting"; locks
+ * "locked"), "holders" (locks and semaphores: a list of {"session",
+ * "pid", "client", "count"}) and "waiters" (how many). The dashboard's
+ * /api/objects. MGR_EINVAL for a limit over 1000, MGR_ECONN. */
+MGR_API int mgr_objects(
+    mgr_client *client, size_t offset, size_t limit, mgr_value *dict_value);
+/* Who waits for whom, as a dict value (caller frees *dict_value):
+ * "locks", each held lock, rlock or semaphore as in mgr_objects with its
+ * "waiters" listed in the order they will be served ({"session", "pid",
+ * "client", "op", "waited_ms", "timeout_ms"}), and "cycles": each a list
+ * of steps {"session", "waits_on" (an object), "held_by" (a session)}
+ * closing a circle: sessions in a deadlock. What managerctl waits and
+ * the dashboard show. MGR_ECONN. */
+MGR_API int mgr_waits(mgr_client *client, mgr_value *dict_value);
 /* Asks the manager to stop, as SIGTERM does: it answers, then closes
  * every session and exits. MGR_ESTATE from a server that does not stop
  * on request (one inside a program). client stays the caller's to

@@ -1,17 +1,23 @@
-/* Calls on the manager itself: its figures, its sessions, its stop. */
+/* Calls on the manager itself: its figures, its sessions, its objects
+ * and waits, its stop. */
 #include "internal.h"
 
-/* A call whose result must be a value of kind (a dict or a list). */
+/* A call (with nargs args) whose result must be a value of kind (a dict
+ * or a list). */
 static int
-call_for(mgr_client *c, Mgr__Op op, mgr_kind kind, mgr_value *out)
+call_with(mgr_client *c, Mgr__Op op, const mgr_value *args, size_t nargs,
+    mgr_kind kind, mgr_value *out)
 {
-	mgr_call  call = { .op = op };
+	mgr_call  call = { .op = op, .args = args, .nargs = nargs };
 	mgr_value v;
 	int       rv = client_call(c, &call, &v);
 	if (rv == 0 && v.kind != kind) {
 		mgr_value_free(&v);
 		client_set_detail("the manager's answer to %s is not a %s",
-		    op == MGR__OP__OP_INFO ? "info" : "sessions",
+		    op == MGR__OP__OP_INFO           ? "info"
+		        : op == MGR__OP__OP_SESSIONS ? "sessions"
+		        : op == MGR__OP__OP_OBJECTS  ? "objects"
+		                                     : "waits",
 		    kind == MGR_DICT ? "dict" : "list");
 		return MGR_EPROTO;
 	}
@@ -19,6 +25,12 @@ call_for(mgr_client *c, Mgr__Op op, mgr_kind kind, mgr_value *out)
 		*out = v;
 	}
 	return rv;
+}
+
+static int
+call_for(mgr_client *c, Mgr__Op op, mgr_kind kind, mgr_value *out)
+{
+	return call_with(c, op, NULL, 0, kind, out);
 }
 
 int
@@ -59,4 +71,28 @@ mgr_ping(mgr_client *c)
 	}
 	mgr_call call = { .op = MGR__OP__OP_PING };
 	return client_call(c, &call, NULL);
+}
+
+int
+mgr_objects(mgr_client *c, size_t offset, size_t limit, mgr_value *dict_value)
+{
+	if (c == NULL || dict_value == NULL || offset > INT64_MAX
+	    || limit > 1000) {
+		return client_bad_args(__func__,
+		    "client and dict_value are required, limit <= 1000");
+	}
+	mgr_value args[2]
+	    = { mgr_int((int64_t) offset), mgr_int((int64_t) limit) };
+	return call_with(
+	    c, MGR__OP__OP_OBJECTS, args, 2, MGR_DICT, dict_value);
+}
+
+int
+mgr_waits(mgr_client *c, mgr_value *dict_value)
+{
+	if (c == NULL || dict_value == NULL) {
+		return client_bad_args(
+		    __func__, "client and dict_value are required");
+	}
+	return call_for(c, MGR__OP__OP_WAITS, MGR_DICT, dict_value);
 }

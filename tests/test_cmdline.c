@@ -114,7 +114,7 @@ test_cmdline_key_files(void **state)
 {
 	(void) state;
 	char out[16384], dir[] = "/tmp/mgrtest-key-XXXXXX", key[128],
-	                kept[128];
+	                 kept[128];
 	struct stat st;
 	assert_non_null(mkdtemp(dir));
 	snprintf(key, sizeof(key), "%s/key", dir);

@@ -290,6 +290,73 @@ test_api_waits_and_cycle(void **state)
 	assert_null(strstr(cyc, "],["));
 }
 
+/* ---- the same layer through libmgr and managerctl ---------------------- */
+
+static const mgr_value *
+member(const mgr_value *d, const char *key)
+{
+	for (size_t i = 0; d->kind == MGR_DICT && i < d->len; i++) {
+		const mgr_value *k = &d->pairs[2 * i];
+		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
+			return &d->pairs[2 * i + 1];
+		}
+	}
+	fail_msg("no %s in the dict", key);
+	return NULL;
+}
+
+static void
+test_api_in_libmgr(void **state)
+{
+	(void) state;
+	mgr_value v;
+	assert_int_equal(mgr_objects(owner, 0, 2, &v), 0);
+	assert_int_equal(member(&v, "total")->i, 4);
+	assert_int_equal(member(&v, "objects")->len, 2);
+	mgr_value_free(&v);
+	assert_int_equal(mgr_objects(owner, 0, 5000, &v), MGR_EINVAL);
+	assert_int_equal(mgr_waits(owner, &v), 0);
+	assert_int_equal(member(&v, "locks")->len, 3);
+	const mgr_value *cycles = member(&v, "cycles");
+	assert_int_equal(cycles->len, 1);
+	assert_int_equal(cycles->items[0].len, 2); // A -> B -> A
+	mgr_value_free(&v);
+}
+
+static void
+test_managerctl_waits(void **state)
+{
+	(void) state;
+	char exe[600], env_url[600], env_key[100], want[200];
+	snprintf(
+	    exe, sizeof(exe), "%s/../tools/managerctl", MGR_EXAMPLES_DIR);
+	snprintf(env_url, sizeof(env_url), "MGR_URL=%s", M.url);
+	snprintf(env_key, sizeof(env_key), "MGR_AUTHKEY=%s", M.key);
+	const char *const env[]  = { env_url, env_key, NULL };
+	char *const       argv[] = { "managerctl", "waits", NULL };
+	assert_int_equal(
+	    h_run(exe, argv, env, H_ERR_TO_OUT, 20000, resp, sizeof(resp)),
+	    0);
+	fprintf(stderr, "%s", resp);
+	snprintf(want, sizeof(want),
+	    "lock 'L': held by session %" PRId64
+	    " (pid %ld)\n    1. session ",
+	    sid_owner, (long) getpid());
+	assert_non_null(strstr(resp, want));
+	snprintf(want, sizeof(want),
+	    "deadlock: session %" PRId64 " waits on lock 'L2' held by "
+	    "session %" PRId64,
+	    sid_a, sid_b);
+	assert_non_null(strstr(resp, want));
+	char *const objs[] = { "managerctl", "objects", NULL };
+	assert_int_equal(
+	    h_run(exe, objs, env, H_ERR_TO_OUT, 20000, resp, sizeof(resp)),
+	    0);
+	fprintf(stderr, "%s", resp);
+	assert_non_null(strstr(resp, "jobs"));
+	assert_non_null(strstr(resp, "maxsize 0 unfinished 3"));
+}
+
 /* ---- the page in a browser
  * -------------------------------------------------
  */
@@ -420,6 +487,8 @@ main(void)
 		cmocka_unit_test(test_api_errors),
 		cmocka_unit_test(test_api_objects),
 		cmocka_unit_test(test_api_waits_and_cycle),
+		cmocka_unit_test(test_api_in_libmgr),
+		cmocka_unit_test(test_managerctl_waits),
 		cmocka_unit_test(test_browser_views),
 	};
 	return cmocka_run_group_tests_name(

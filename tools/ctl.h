@@ -37,6 +37,8 @@ const mgr_value *dict_member(const mgr_value *d, const char *key);
 int cmd_ping(cmd_ctx *x);
 int cmd_info(cmd_ctx *x);
 int cmd_clients(cmd_ctx *x);
+int cmd_objects(cmd_ctx *x);
+int cmd_waits(cmd_ctx *x);
 int cmd_watch(cmd_ctx *x);
 int cmd_shutdown(cmd_ctx *x);
 

@@ -133,6 +133,132 @@ cmd_clients(cmd_ctx *x)
 	return 0;
 }
 
+/* "session 3 (pid 812)" */
+static void
+print_who(const mgr_value *w)
+{
+	long long pid = int_member(w, "pid");
+	printf("session %lld", int_member(w, "session"));
+	if (pid >= 0) {
+		printf(" (pid %lld)", pid);
+	}
+}
+
+/* Objects, a page of 1000 at a time: a line each. */
+int
+cmd_objects(cmd_ctx *x)
+{
+	static const char *const figures[] = { "maxsize", "unfinished",
+		"getters", "putters", "value", "parties", "n_waiting" };
+	size_t                   offset = 0, total = 1;
+	if (!ctl_json) {
+		printf("%-8s %-20s %-18s %9s %s\n", "ID", "NAME", "TYPE",
+		    "SIZE", "DETAILS");
+	}
+	while (offset < total) {
+		mgr_value page;
+		int       rv = mgr_objects(x->c, offset, 1000, &page);
+		if (rv != 0) {
+			return fail("objects", rv);
+		}
+		const mgr_value *objs = dict_member(&page, "objects");
+		total                 = (size_t) int_member(&page, "total");
+		if (ctl_json && print_value(&page) != 0) { // one per page
+			mgr_value_free(&page);
+			return EXIT_MANAGER;
+		}
+		for (size_t i = 0; !ctl_json && objs != NULL && i < objs->len;
+		     i++) {
+			const mgr_value *o      = &objs->items[i];
+			const mgr_value *size   = dict_member(o, "size");
+			char             sz[24] = "-";
+			if (size != NULL && size->kind == MGR_INT) {
+				snprintf(sz, sizeof(sz), "%lld",
+				    (long long) size->i);
+			}
+			const char *name = str_member(o, "name");
+			printf("%-8lld %-20s %-18s %9s",
+			    int_member(o, "object"), name[0] ? name : "-",
+			    str_member(o, "type"), sz);
+			for (size_t k = 0;
+			     k < sizeof(figures) / sizeof(*figures); k++) {
+				if (dict_member(o, figures[k]) != NULL) {
+					printf(" %s %lld", figures[k],
+					    int_member(o, figures[k]));
+				}
+			}
+			const mgr_value *h = dict_member(o, "holders");
+			for (size_t k = 0; h != NULL && k < h->len; k++) {
+				printf(k == 0 ? " held by " : ", ");
+				print_who(&h->items[k]);
+			}
+			long long nw = int_member(o, "waiters");
+			if (nw > 0) {
+				printf(", %lld waiting", nw);
+			}
+			printf("\n");
+		}
+		size_t n = objs != NULL ? objs->len : 0;
+		mgr_value_free(&page);
+		if (n == 0) {
+			break;
+		}
+		offset += n;
+	}
+	return 0;
+}
+
+/* Held locks and who waits for them; then the deadlocks. */
+int
+cmd_waits(cmd_ctx *x)
+{
+	mgr_value w;
+	int       rv = mgr_waits(x->c, &w);
+	if (rv != 0 || ctl_json) {
+		return print_result("waits", rv, &w);
+	}
+	const mgr_value *locks  = dict_member(&w, "locks");
+	const mgr_value *cycles = dict_member(&w, "cycles");
+	for (size_t i = 0; locks != NULL && i < locks->len; i++) {
+		const mgr_value *l = &locks->items[i];
+		const mgr_value *h = dict_member(l, "holders");
+		const mgr_value *q = dict_member(l, "waiters");
+		print_object(l);
+		printf(": held by ");
+		for (size_t k = 0; h != NULL && k < h->len; k++) {
+			printf(k ? ", " : "");
+			print_who(&h->items[k]);
+		}
+		printf("\n");
+		for (size_t k = 0; q != NULL && k < q->len; k++) {
+			printf("    %zu. ", k + 1);
+			print_who(&q->items[k]);
+			printf(" %s, for %.1f s\n",
+			    str_member(&q->items[k], "op"),
+			    (double) int_member(&q->items[k], "waited_ms")
+			        / 1000);
+		}
+	}
+	if (cycles == NULL || cycles->len == 0) {
+		printf("no deadlock\n");
+	}
+	for (size_t i = 0; cycles != NULL && i < cycles->len; i++) {
+		const mgr_value *c = &cycles->items[i];
+		printf("deadlock:");
+		for (size_t k = 0; k < c->len; k++) {
+			const mgr_value *st = &c->items[k];
+			printf("%s session %lld waits on ", k ? "," : "",
+			    int_member(st, "session"));
+			print_object(dict_member(st, "waits_on"));
+			printf(" held by session %lld",
+			    int_member(st, "held_by"));
+		}
+		printf("\n");
+	}
+	mgr_value_free(&w);
+	return 0;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void

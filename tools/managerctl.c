@@ -29,6 +29,10 @@ usage(FILE *f)
 	    "  clients                   sessions: peer, pid, age, "
 	    "requests,\n"
 	    "                            what each holds and waits on\n"
+	    "  objects                   every object: type, size, figures,\n"
+	    "                            holders, waiters\n"
+	    "  waits                     held locks with their queues of\n"
+	    "                            waiters, and any deadlock\n"
 	    "  watch                     info and rates per second, "
 	    "refreshed\n"
 	    "                            (--interval S, 1; --count N) until\n"
@@ -543,6 +547,8 @@ static const command commands[] = {
 	{ "take", 1, 1, cmd_queue },
 	{ "unname", 1, 1, cmd_unname },
 	{ "clients", 0, 0, cmd_clients },
+	{ "objects", 0, 0, cmd_objects },
+	{ "waits", 0, 0, cmd_waits },
 	{ "watch", 0, 0, cmd_watch },
 	{ "shutdown", 0, 0, cmd_shutdown },
 };

@@ -1,6 +1,7 @@
 /* The manager telling about itself: INFO (the figures of stats.c as a
- * dict) and SESSIONS (who is connected, what each holds and waits on).
- * managerctl's info, watch and clients read these. */
+ * dict), SESSIONS (who is connected, what each holds and waits on),
+ * OBJECTS and WAITS (describe.c). managerctl's info, watch, clients,
+ * objects and waits read these; the dashboard (webapi.c) the same. */
 #include <string.h>
 
 #include "describe.h"
@@ -83,8 +84,60 @@ h_sessions(mctx *c)
 	return 0;
 }
 
+/* A page of the objects (describe.c): offset and limit (at most
+ * DESCRIBE_PAGE_MAX) from the arguments. */
+static int
+h_objects(mctx *c)
+{
+	int64_t offset = 0, limit = 100;
+	int     rv;
+	if ((c->nargs > 0 && (rv = mctx_arg_int(c, 0, &offset)) != 0)
+	    || (c->nargs > 1 && (rv = mctx_arg_int(c, 1, &limit)) != 0)) {
+		return rv;
+	}
+	if (offset < 0 || limit < 0 || limit > DESCRIBE_PAGE_MAX) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "offset >= 0 and limit in 0..%d", DESCRIBE_PAGE_MAX);
+	}
+	report r = { 0 };
+	idmap  names;
+	if (describe_names(c->srv, &names) != 0) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	sval v = describe_objects(
+	    c->srv, &names, (size_t) offset, (size_t) limit, &r);
+	idmap_fini(&names);
+	if (r.rv != 0) {
+		sv_free(&v);
+		return mctx_fail(c, r.rv, "cannot list the objects");
+	}
+	c->res = v;
+	return 0;
+}
+
+/* Held locks with their waiters, and the wait-for cycles (describe.c). */
+static int
+h_waits(mctx *c)
+{
+	report r = { 0 };
+	idmap  names;
+	if (describe_names(c->srv, &names) != 0) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	sval v = describe_waits(c->srv, &names, &r);
+	idmap_fini(&names);
+	if (r.rv != 0) {
+		sv_free(&v);
+		return mctx_fail(c, r.rv, "cannot describe the waits");
+	}
+	c->res = v;
+	return 0;
+}
+
 const mop introspect_ops[] = {
 	{ MGR__OP__OP_INFO, 0, 0, 0, MOP_ADMIN, h_info },
 	{ MGR__OP__OP_SESSIONS, 0, 0, 0, MOP_ADMIN, h_sessions },
+	{ MGR__OP__OP_OBJECTS, 0, 0, 2, MOP_ADMIN, h_objects },
+	{ MGR__OP__OP_WAITS, 0, 0, 0, MOP_ADMIN, h_waits },
 	{ 0 },
 };
