@@ -357,6 +357,38 @@ test_managerctl_waits(void **state)
 	assert_non_null(strstr(resp, "maxsize 0 unfinished 3"));
 }
 
+/* https:// with the TLS certificate: the page and the API through curl,
+ * the test CA trusted. Skipped without curl or the certificates. */
+static void
+test_https(void **state)
+{
+	(void) state;
+	if (access("/usr/bin/curl", X_OK) != 0 || h_cert_dir() == NULL) {
+		fprintf(stderr, "no curl or no test certificates: skipped\n");
+		skip();
+	}
+	char cert[300], key[300], cafile[300];
+	h_cert_path("server.crt", cert, sizeof(cert));
+	h_cert_path("server.key", key, sizeof(key));
+	h_cert_path("ca.crt", cafile, sizeof(cafile));
+	const char *const extra[] = { "--http", "https://127.0.0.1:0",
+		"--tls-cert", cert, "--tls-key", key, NULL };
+	h_managerd        m;
+	assert_int_equal(h_managerd_start(&m, H_TCP, extra), 0);
+	const char *t = strstr(m.dashboard_url, "#token=");
+	assert_non_null(t);
+	assert_int_equal(strncmp(m.dashboard_url, "https://", 8), 0);
+	char url[600], out[8192];
+	snprintf(url, sizeof(url), "%.*sapi/info?token=%s",
+	    (int) (t - m.dashboard_url), m.dashboard_url, t + 7);
+	char *const argv[] = { "curl", "-sS", "--cacert", cafile, url, NULL };
+	assert_int_equal(h_run("/usr/bin/curl", argv, NULL, H_ERR_TO_OUT,
+	                     20000, out, sizeof(out)),
+	    0);
+	assert_non_null(strstr(out, "\"version\":"));
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 /* ---- the page in a browser
  * -------------------------------------------------
  */
@@ -489,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_api_waits_and_cycle),
 		cmocka_unit_test(test_api_in_libmgr),
 		cmocka_unit_test(test_managerctl_waits),
+		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_browser_views),
 	};
 	return cmocka_run_group_tests_name(

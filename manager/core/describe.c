@@ -295,26 +295,39 @@ describe_objects(
 		r->rv = MGR_ENOMEM;
 		return out;
 	}
-	size_t   pos = 0, i = 0;
-	uint64_t id;
-	void    *v;
-	while (idmap_next(&srv->objects, &pos, &id, &v) && r->rv == 0) {
-		if (i++ < offset || i > offset + limit) {
-			continue; // counted for the total
-		}
-		const mobj *o = v;
+	// In id order (the order they were made), so that pages are stable
+	// and read as a person expects: the ids sorted, then the page's.
+	size_t    total = srv->objects.len, n = 0, pos = 0;
+	uint64_t  id;
+	void     *v;
+	uint64_t *ids = malloc((total + 1) * sizeof(*ids));
+	if (ids == NULL) {
+		r->rv = MGR_ENOMEM;
+	}
+	while (ids != NULL && n < total
+	    && idmap_next(&srv->objects, &pos, &id, &v)) {
+		ids[n++] = id;
+	}
+	if (n > 1) {
+		qsort(ids, n, sizeof(*ids), by_id);
+	}
+	for (size_t i = offset;
+	     ids != NULL && i < n && i - offset < limit && r->rv == 0; i++) {
+		const mobj *o = store_find(srv, ids[i]);
 		sval        d = report_dict(r);
 		put_common(r, &d, o, names);
 		if (o->type->held_by != NULL) {
-			report_put(r, &d, "holders", holders_list(r, &h, id));
+			report_put(
+			    r, &d, "holders", holders_list(r, &h, o->id));
 		}
 		report_put_int(
-		    r, &d, "waiters", (int64_t) waitcount_of(&wc, id));
+		    r, &d, "waiters", (int64_t) waitcount_of(&wc, o->id));
 		report_append(r, &list, d);
 	}
+	free(ids);
 	free(wc.ids);
 	free(h.v);
-	report_put_int(r, &out, "total", (int64_t) i);
+	report_put_int(r, &out, "total", (int64_t) n);
 	report_put_int(r, &out, "offset", (int64_t) offset);
 	report_put(r, &out, "objects", list);
 	return out;
