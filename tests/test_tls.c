@@ -204,15 +204,15 @@ test_tls_failures(void **state)
 	o                 = h_opts(&good);
 	o.tls_ca_file     = NULL;
 	o.connect_timeout = 2000;
-	snprintf(
-	    url, sizeof(url), "tcp://%s", good.url + strlen("tls+tcp://"));
+	snprintf(url, sizeof(url), "tcp://%.500s",
+	    good.url + strlen("tls+tcp://"));
 	int64_t t0 = h_now_ms();
 	expect_refused(url, &o, MGR_ECONN, "TLS");
 	assert_true(h_now_ms() - t0 < 2000 + 1000);
 	// A TLS client on a plaintext port.
 	o = h_opts(&good);
-	snprintf(
-	    url, sizeof(url), "tls+tcp://%s", plain.url + strlen("tcp://"));
+	snprintf(url, sizeof(url), "tls+tcp://%.500s",
+	    plain.url + strlen("tcp://"));
 	expect_refused(url, &o, MGR_ECONN, "TLS handshake failed");
 	// TLS options with a plaintext URL: refused, never plaintext instead.
 	expect_refused(plain.url, &o, MGR_EINVAL, "tls+tcp://");

@@ -65,23 +65,45 @@ h_info(mctx *c)
 	return 0;
 }
 
+/* What the listing ops describe: from offset, at most limit. */
+enum listing { L_SESSIONS, L_OBJECTS, L_WAITS };
+
+/* The reply of a listing op: built with the object names at hand. */
+static int
+reply_listing(mctx *c, enum listing what, size_t offset, size_t limit)
+{
+	static const char *const whats[]
+	    = { "the sessions", "the objects", "the waits" };
+	report r = { 0 };
+	idmap  names;
+	sval   v = SV_NONE_INIT;
+	if (describe_names(c->srv, &names) != 0) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	switch (what) {
+	case L_SESSIONS:
+		v = sessions_describe(c->srv, &names, &r);
+		break;
+	case L_OBJECTS:
+		v = describe_objects(c->srv, &names, offset, limit, &r);
+		break;
+	case L_WAITS:
+		v = describe_waits(c->srv, &names, &r);
+		break;
+	}
+	idmap_fini(&names);
+	if (r.rv != 0) {
+		sv_free(&v);
+		return mctx_fail(c, r.rv, "cannot describe %s", whats[what]);
+	}
+	c->res = v;
+	return 0;
+}
+
 static int
 h_sessions(mctx *c)
 {
-	server *srv = c->srv;
-	report  r   = { 0 };
-	idmap   names;
-	if (describe_names(srv, &names) != 0) {
-		return mctx_fail(c, MGR_ENOMEM, "out of memory");
-	}
-	sval list = sessions_describe(srv, &names, &r);
-	idmap_fini(&names);
-	if (r.rv != 0) {
-		sv_free(&list);
-		return mctx_fail(c, r.rv, "cannot list the sessions");
-	}
-	c->res = list;
-	return 0;
+	return reply_listing(c, L_SESSIONS, 0, 0);
 }
 
 /* A page of the objects (describe.c): offset and limit (at most
@@ -99,39 +121,14 @@ h_objects(mctx *c)
 		return mctx_fail(c, MGR_EINVAL,
 		    "offset >= 0 and limit in 0..%d", DESCRIBE_PAGE_MAX);
 	}
-	report r = { 0 };
-	idmap  names;
-	if (describe_names(c->srv, &names) != 0) {
-		return mctx_fail(c, MGR_ENOMEM, "out of memory");
-	}
-	sval v = describe_objects(
-	    c->srv, &names, (size_t) offset, (size_t) limit, &r);
-	idmap_fini(&names);
-	if (r.rv != 0) {
-		sv_free(&v);
-		return mctx_fail(c, r.rv, "cannot list the objects");
-	}
-	c->res = v;
-	return 0;
+	return reply_listing(c, L_OBJECTS, (size_t) offset, (size_t) limit);
 }
 
 /* Held locks with their waiters, and the wait-for cycles (describe.c). */
 static int
 h_waits(mctx *c)
 {
-	report r = { 0 };
-	idmap  names;
-	if (describe_names(c->srv, &names) != 0) {
-		return mctx_fail(c, MGR_ENOMEM, "out of memory");
-	}
-	sval v = describe_waits(c->srv, &names, &r);
-	idmap_fini(&names);
-	if (r.rv != 0) {
-		sv_free(&v);
-		return mctx_fail(c, r.rv, "cannot describe the waits");
-	}
-	c->res = v;
-	return 0;
+	return reply_listing(c, L_WAITS, 0, 0);
 }
 
 const mop introspect_ops[] = {
