@@ -648,6 +648,100 @@ MGR_API int mgr_process_kill(mgr_process *p);
  * NULL is ignored. */
 MGR_API int mgr_process_free(mgr_process *p);
 
+/* ---- process pools ------------------------------------------------------
+ *
+ * Python's Pool for C: worker processes run tasks that the program
+ * registers by name, as it registers process entries; the task queue and
+ * the results live in the manager. A worker that dies mid-task (SIGKILL,
+ * a crash) is replaced and its task runs again on another worker; a task
+ * that killed its worker three times fails its future (MGR_EABORTED)
+ * instead of looping; no future waits for ever because a worker died.
+ *
+ *   static int square(mgr_client *c, const mgr_value *arg, mgr_value *r) {
+ *       *r = mgr_int(arg->i * arg->i); return 0; }
+ *   int main(int argc, char **argv) {
+ *       mgr_task_register("square", square);
+ *       mgr_process_serve(argc, argv);  // in a worker: serves, exits
+ *       ... mgr_pool_start(client, 4, NULL, &pool);
+ *       mgr_pool_map(pool, "square", list, 1, MGR_FOREVER, &results);
+ *       mgr_pool_close(pool); mgr_pool_join(pool, MGR_FOREVER);
+ *       mgr_pool_free(pool);
+ *   }
+ *
+ * A pool's calls may come from several threads; free it before its
+ * client is disconnected, and its futures before or after it. */
+typedef struct mgr_pool   mgr_pool;
+typedef struct mgr_future mgr_future;
+
+/* A task: computes *result (owned by the library once fn returns 0: set
+ * it with the constructors, pointing at memory that lives until fn
+ * returns, or with values the library gave) from arg (borrowed for the
+ * call), with c the worker's client. A non-zero MGR_E* return fails the
+ * task's future with that code, and the worker's mgr_errdetail() then
+ * becomes the future's detail. */
+typedef int (*mgr_task_fn)(
+    mgr_client *c, const mgr_value *arg, mgr_value *result);
+
+/* Registers fn under name (copied) in this program, before
+ * mgr_process_serve; at most 64 tasks. MGR_EINVAL, MGR_ETOOBIG. */
+MGR_API int mgr_task_register(const char *name, mgr_task_fn fn);
+
+/* Starts `workers` worker processes (1..1024, exec'ed copies of this program,
+ * or opts->exe, which must register the same tasks; opts and its argv are
+ * borrowed until mgr_pool_free) serving a new pool of client c. *pool is
+ * the caller's: mgr_pool_free. */
+MGR_API int mgr_pool_start(mgr_client *c, size_t workers,
+    const mgr_process_opts *opts, mgr_pool **pool);
+/* apply: runs task on arg (copied into the task queue) and waits up to
+ * timeout ms for its result (*result, the caller's to mgr_value_free).
+ * The task's own error code and detail, MGR_EKEY for a task not
+ * registered, MGR_ETIMEDOUT, MGR_ECLOSED (pool closed or terminated). */
+MGR_API int mgr_pool_apply(mgr_pool *p, const char *task, mgr_value arg,
+    int64_t timeout, mgr_value *result);
+/* apply_async: queues task on arg (copied); *f is the caller's
+ * (mgr_future_free). MGR_EKEY for a task not registered in this program,
+ * MGR_ECLOSED after close or terminate. */
+MGR_API int mgr_pool_submit(
+    mgr_pool *p, const char *task, mgr_value arg, mgr_future **f);
+/* Waits up to timeout ms for f's result: a copy in *result (the
+ * caller's), as often as asked. The task's error (with its detail),
+ * MGR_ETIMEDOUT, MGR_ECLOSED (terminated, or the pool freed first). */
+MGR_API int mgr_future_get(mgr_future *f, int64_t timeout, mgr_value *result);
+/* Whether f has its result (or its error) now. */
+MGR_API int mgr_future_done(mgr_future *f, bool *done);
+/* Frees f (NULL is ignored); its task runs on if pending. */
+MGR_API int mgr_future_free(mgr_future *f);
+/* map: task on each item of list (a list or tuple; items copied), in
+ * chunks of chunksize items (0: 1) per task; *results is a list of the
+ * results in the input's order (the caller's). The first error of a task,
+ * MGR_ETIMEDOUT (timeout for the whole map), MGR_EKEY, MGR_ECLOSED. */
+MGR_API int mgr_pool_map(mgr_pool *p, const char *task, mgr_value list,
+    size_t chunksize, int64_t timeout, mgr_value *results);
+/* No more tasks: submit, apply and map give MGR_ECLOSED. */
+MGR_API int mgr_pool_close(mgr_pool *p);
+/* After close: waits up to timeout ms for every task, then for the
+ * workers to exit. MGR_ESTATE before close, MGR_ETIMEDOUT. */
+MGR_API int mgr_pool_join(mgr_pool *p, int64_t timeout);
+/* Stops the workers at once (SIGKILL) and fails every pending future
+ * with MGR_ECLOSED. */
+MGR_API int mgr_pool_terminate(mgr_pool *p);
+/* Terminates what still runs and frees the pool (NULL is ignored): no
+ * worker process is left behind. */
+MGR_API int mgr_pool_free(mgr_pool *p);
+/* The process ids of the running workers: up to cap into pids, how many
+ * run into *n. */
+MGR_API int mgr_pool_worker_pids(
+    mgr_pool *p, int64_t *pids, size_t cap, size_t *n);
+/* The pool's token (its objects in the manager), for workers elsewhere:
+ * mgr_pool_work on any host that reaches the manager. MGR_ETOOBIG when
+ * cap is too small (600 bytes are enough). */
+MGR_API int mgr_pool_token(mgr_pool *p, char *buf, size_t cap);
+/* Serves the pool of token (mgr_pool_token) in the calling process with
+ * client c, a worker like the pool's own, until the pool is joined
+ * (returns 0) or the manager goes away (MGR_ECONN). The program must
+ * register the pool's tasks. */
+MGR_API int mgr_pool_work(mgr_client *c, const char *token);
+
 /* ---- batches: pipelining and atomic groups ------------------------------
  */
 

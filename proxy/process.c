@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@ extern char **environ;
 
 struct mgr_process {
 	pid_t pid;
-	bool  reaped;
-	int   status;
+	/* Atomic: a pool's thread may kill a child another thread joins. */
+	atomic_bool reaped;
+	int         status;
 };
 
 static struct {

@@ -1,1 +1,4 @@
 mgr_test(test_process test_process.c ${HARNESS} LIBS mgr_static)
+
+# Process pools: this test program is its own worker.
+mgr_test(test_pool test_pool.c ${HARNESS} LIBS mgr_static)
