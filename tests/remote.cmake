@@ -1,5 +1,5 @@
 mgr_test(test_remote test_remote.c ${HARNESS} LIBS mgr_static)
-add_dependencies(test_remote seed_remote_queue)
+add_dependencies(test_remote seed_remote_queue seed_pool)
 set_tests_properties(test_remote PROPERTIES SKIP_RETURN_CODE 77)
 
 # TLS and WebSocket on the nng engine (certificates by tests/make_certs.sh).

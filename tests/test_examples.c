@@ -68,12 +68,22 @@ test_seed_list_append(void **state)
 	run_example("seed_list_append", "['a', 'b', 'c']\n");
 }
 
+/* Seed example 7: Python's Pool example (map, then apply_async). */
+static void
+test_seed_pool(void **state)
+{
+	(void) state;
+	run_example(
+	    "seed_pool", "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n400\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_dict_list),
 		cmocka_unit_test(test_seed_list_append),
+		cmocka_unit_test(test_seed_pool),
 	};
 	return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
 }

@@ -161,6 +161,65 @@ across_hosts(const char *listen, const char *scheme)
 	unlink(keyfile);
 }
 
+/* Seed example 7 across hosts: the pool's owner (with one local worker)
+ * on host A beside managerd, a worker on host B taking the same pool's
+ * tasks by its token; both compute some of them, and B's worker stops
+ * when the owner joins the pool. */
+static void
+test_pool_across_hosts(void **state)
+{
+	(void) state;
+	assert_true(made);
+	char keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
+	int  fd        = mkstemp(keyfile);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
+	close(fd);
+	char   *margv[] = { "ip", "netns", "exec", ns_a,
+		  (char *) h_managerd_path(), "--listen", "tcp://10.251.7.1:0",
+		  "--authkey-file", keyfile, "--log-level", "warn", NULL };
+	h_child m;
+	assert_int_equal(
+	    h_spawn(&m, "/usr/sbin/ip", margv, NULL, H_PIPE_OUT), 0);
+	char line[512];
+	assert_int_equal(h_child_read_line(&m, line, sizeof(line), 10000), 0);
+	const char *url = strstr(line, "tcp://");
+	assert_non_null(url);
+	char exe[512];
+	snprintf(exe, sizeof(exe), "%s/seed_pool", MGR_EXAMPLES_DIR);
+	const char *const env[] = { "MGR_AUTHKEY=abracadabra", NULL };
+	char   *oargv[]         = { "ip", "netns", "exec", ns_a, exe, "owner",
+		          (char *) url, NULL };
+	h_child o;
+	assert_int_equal(
+	    h_spawn(&o, "/usr/sbin/ip", oargv, env, H_PIPE_OUT | H_PIPE_IN),
+	    0);
+	char tok[700];
+	assert_int_equal(h_child_read_line(&o, tok, sizeof(tok), 20000), 0);
+	assert_int_equal(strncmp(tok, "token ", 6), 0);
+	char   *wargv[] = { "ip", "netns", "exec", ns_b, exe, "work",
+		  (char *) url, tok + 6, NULL };
+	h_child w;
+	assert_int_equal(
+	    h_spawn(&w, "/usr/sbin/ip", wargv, env, H_PIPE_OUT), 0);
+	// The map starts once B's worker is connected (the 20 tasks of 50 ms
+	// leave it time to attach and take some).
+	char ready[100];
+	assert_int_equal(
+	    h_child_read_line(&w, ready, sizeof(ready), 20000), 0);
+	assert_string_equal(ready, "serving the pool");
+	assert_int_equal(write(o.in_fd, "go\n", 3), 3);
+	char res[200];
+	assert_int_equal(h_child_read_line(&o, res, sizeof(res), 60000), 0);
+	fprintf(stderr, "owner: %s\n", res);
+	assert_string_equal(res, "20 results from 2 workers");
+	assert_int_equal(h_child_wait(&o, 30000), 0);
+	assert_int_equal(h_child_wait(&w, 30000), 0); // stopped by the join
+	h_child_signal(&m, SIGTERM);
+	assert_int_equal(h_child_wait(&m, 10000), 0);
+	unlink(keyfile);
+}
+
 static void
 test_across_hosts(void **state)
 {
@@ -197,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_across_hosts),
 		cmocka_unit_test(test_across_hosts_tls),
 		cmocka_unit_test(test_across_hosts_wss),
+		cmocka_unit_test(test_pool_across_hosts),
 	};
 	char ca[300];
 	h_cert_path("ca.crt", ca, sizeof(ca));
