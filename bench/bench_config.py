@@ -50,6 +50,7 @@ PARAMS = {
         "w5_entries": 1000000,
         "w5_conns": 1000,
         "w5_reps": 3,
+        "w6_tasks": 20000,
     },
     "quick": {
         "reps": 1,
@@ -64,6 +65,7 @@ PARAMS = {
         "w5_entries": 20000,
         "w5_conns": 50,
         "w5_reps": 1,
+        "w6_tasks": 500,
     },
 }
 

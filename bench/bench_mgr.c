@@ -640,12 +640,85 @@ w5conns(const bench_args *a)
 	return 0;
 }
 
+/* ---- W6: a process pool running a trivial task --------------------------
+ */
+
+static int
+noop_task(mgr_client *c, const mgr_value *arg, mgr_value *result)
+{
+	(void) c;
+	*result = *arg; // an int: nothing to own
+	return 0;
+}
+
+/* Tasks per second through a pool of --workers workers: a map of --tasks
+ * items (chunksize 1: one task each), then as many submits and gets
+ * (apply_async). The pool's start is not counted. */
+static int
+w6(const bench_args *a)
+{
+	long        n        = (long) arg_int(a, "--tasks", 20000);
+	long        nworkers = (long) arg_int(a, "--workers", 2);
+	mgr_client *c        = connect_or_die();
+	mgr_pool   *p;
+	check(mgr_pool_start(c, (size_t) nworkers, NULL, &p), "pool start");
+	mgr_value   *items = calloc((size_t) n, sizeof(*items));
+	mgr_future **fs    = calloc((size_t) n, sizeof(*fs));
+	if (items == NULL || fs == NULL) {
+		die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		items[i] = mgr_int(i);
+	}
+	mgr_value out;
+	// Warm up: every worker connected and serving.
+	check(
+	    mgr_pool_map(p, "noop", mgr_list_of(items, (size_t) nworkers * 4),
+	        1, MGR_FOREVER, &out),
+	    "warm-up map");
+	mgr_value_free(&out);
+	int64_t t0 = now_ns();
+	check(mgr_pool_map(p, "noop", mgr_list_of(items, (size_t) n), 1,
+	          MGR_FOREVER, &out),
+	    "map");
+	int64_t t1 = now_ns();
+	if (out.len != (size_t) n || out.items[n - 1].i != n - 1) {
+		die("map gave %zu results", out.len);
+	}
+	mgr_value_free(&out);
+	for (long i = 0; i < n; i++) {
+		check(mgr_pool_submit(p, "noop", items[i], &fs[i]), "submit");
+	}
+	for (long i = 0; i < n; i++) {
+		check(mgr_future_get(fs[i], MGR_FOREVER, &out), "get");
+		if (out.i != i) {
+			die("future %ld gave %lld", i, (long long) out.i);
+		}
+		mgr_value_free(&out);
+		mgr_future_free(fs[i]);
+	}
+	int64_t t2 = now_ns();
+	result("w6.map", (double) n / ((double) (t1 - t0) / 1e9), "tasks/s");
+	result(
+	    "w6.submit", (double) n / ((double) (t2 - t1) / 1e9), "tasks/s");
+	check(mgr_pool_close(p), "close");
+	check(mgr_pool_join(p, MGR_FOREVER), "join");
+	mgr_pool_free(p);
+	free(items);
+	free(fs);
+	mgr_disconnect(c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	// The pool's workers are this program, exec'ed.
+	mgr_task_register("noop", noop_task);
+	mgr_process_serve(argc, argv);
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns "
+		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns|w6 "
 		    "--url URL --keyfile FILE [options]\n");
 		return 2;
 	}
@@ -688,6 +761,8 @@ main(int argc, char **argv)
 		return w5load(&a);
 	} else if (strcmp(cmd, "w5conns") == 0) {
 		return w5conns(&a);
+	} else if (strcmp(cmd, "w6") == 0) {
+		return w6(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;

@@ -359,9 +359,50 @@ def w5conns(args):
         c.close()
 
 
+# ---- W6: process pools --------------------------------------------------------
+
+
+def noop(x):
+    return x
+
+
+def w6(args):
+    """multiprocessing.Pool and concurrent.futures.ProcessPoolExecutor on a
+    trivial task: a map of --tasks items (chunksize 1), then as many
+    apply_async / submit calls and their results. The pools' start is not
+    counted (a warm-up map first)."""
+    import concurrent.futures
+    import multiprocessing
+    n, w = args.tasks, args.workers
+    with multiprocessing.Pool(w) as pool:
+        pool.map(noop, range(w * 4), chunksize=1)
+        t0 = time.monotonic_ns()
+        out = pool.map(noop, range(n), chunksize=1)
+        t1 = time.monotonic_ns()
+        rs = [pool.apply_async(noop, (i,)) for i in range(n)]
+        got = [r.get() for r in rs]
+        t2 = time.monotonic_ns()
+    if out != list(range(n)) or got != list(range(n)):
+        sys.exit("error: wrong results")
+    result("w6.map", n / ((t1 - t0) / 1e9), "tasks/s")
+    result("w6.submit", n / ((t2 - t1) / 1e9), "tasks/s")
+    with concurrent.futures.ProcessPoolExecutor(w) as ex:
+        list(ex.map(noop, range(w * 4), chunksize=1))
+        t0 = time.monotonic_ns()
+        out = list(ex.map(noop, range(n), chunksize=1))
+        t1 = time.monotonic_ns()
+        fs = [ex.submit(noop, i) for i in range(n)]
+        got = [f.result() for f in fs]
+        t2 = time.monotonic_ns()
+    if out != list(range(n)) or got != list(range(n)):
+        sys.exit("error: wrong results")
+    result("w6.futures_map", n / ((t1 - t0) / 1e9), "tasks/s")
+    result("w6.futures_submit", n / ((t2 - t1) / 1e9), "tasks/s")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices="serve w1 w2 w3 w4 w5load w5conns".split())
+    p.add_argument("what", choices="serve w1 w2 w3 w4 w5load w5conns w6".split())
     p.add_argument("--addr", required=True)
     p.add_argument("--keyfile", required=True)
     p.add_argument("--n", type=int, default=5000)
@@ -377,6 +418,8 @@ def main():
     p.add_argument("--entries", type=int, default=1000000)
     p.add_argument("--per-call", type=int, default=10000)
     p.add_argument("--conns", type=int, default=1000)
+    p.add_argument("--tasks", type=int, default=20000)
+    p.add_argument("--workers", type=int, default=2)
     args = p.parse_args()
     globals()[args.what](args)
 

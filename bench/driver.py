@@ -493,6 +493,21 @@ def case_w4p(ctx, srv):
     return {"W4p": res["w4p.queue_pipelined"]}
 
 
+def case_w6(ctx, srv):
+    """A pool of 2 workers (one per CPU) on a trivial task: ours against
+    Python's multiprocessing.Pool (the python column) and, in rows of their
+    own, concurrent.futures.ProcessPoolExecutor. Ours on ipc; Python's pools
+    need no server (the Manager started for this run stays idle)."""
+    res, _, _ = run_client(ctx, srv, "w6", {"tasks": ctx.P["w6_tasks"], "workers": 2})
+    out = {"W6.map": res["w6.map"], "W6.submit": res["w6.submit"]}
+    if srv.system == "python":
+        out["W6.fmap"] = res["w6.futures_map"]
+        out["W6.fsubmit"] = res["w6.futures_submit"]
+    else:
+        out["W6.fmap"], out["W6.fsubmit"] = out["W6.map"], out["W6.submit"]
+    return out
+
+
 def stand_in(ctx, case, system, transport):
     """The result of a case measured by another one, or None: Python's W4p
     is its W4 (sequential) result of the same repetition (no server is
@@ -551,6 +566,7 @@ def cases(P):
         ("W4p", case_w4p, P["reps"], False),
         ("W5 entries", case_w5_entries, P["w5_reps"], False),
         ("W5 connections", case_w5_conns, P["w5_reps"], False),
+        ("W6 pool", case_w6, P["reps"], False),
     ]
     return out
 
@@ -697,6 +713,9 @@ def main():
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
                 if name.startswith(OURS_EXTRA_CASES):
                     order += OURS_EXTRA
+                if name.startswith("W6"):
+                    # Pools: ours and Python's, once (no transport to vary).
+                    order = [x for x in order if x in (("ours", "unix"), ("python", "unix"))]
                 for system, transport in order:
                     t0 = time.monotonic()
                     res = stand_in(ctx, name, system, transport)

@@ -27,6 +27,12 @@ def metric_rows(P):
         ("W5.rss_loaded", "W5 server RSS holding them", "MiB", "lower"),
         ("W5.load_rate", "W5 load rate (10,000 per call)", "entries/s", "higher"),
         ("W5.bytes_per_conn", f"W5 memory per idle connection ({P['w5_conns']:,})", "B", "lower"),
+        ("W6.map", "W6 pool map of a trivial task, chunksize 1 (Python: multiprocessing.Pool)",
+         "tasks/s", "higher"),
+        ("W6.submit", "W6 pool submit + get (Python: Pool.apply_async)", "tasks/s", "higher"),
+        ("W6.fmap", "W6 pool map (Python: ProcessPoolExecutor.map)", "tasks/s", "higher"),
+        ("W6.fsubmit", "W6 pool submit + result (Python: ProcessPoolExecutor.submit)",
+         "tasks/s", "higher"),
     ]
     return rows
 

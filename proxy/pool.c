@@ -140,12 +140,13 @@ run_task(mgr_client *c, mgr_task_fn fn, const mgr_value *arg, bool chunked,
 	return rv;
 }
 
-/* One task taken from the queue: run it (unless it killed too many
- * workers already) and put its result. 0, or MGR_ECONN when the manager
- * is gone. */
+/* What a task taken from the queue gives: its id, and the result to put
+ * (a [id, status, value or error text] list, in *out, the caller's). The
+ * task runs unless it killed too many workers already. MGR_EPROTO for an
+ * item that is not a pool's task; the manager's errors. */
 static int
-serve_one(
-    mgr_client *c, mgr_obj *results, mgr_obj *attempts, const mgr_value *item)
+run_item(
+    mgr_client *c, mgr_obj *attempts, const mgr_value *item, mgr_value *out)
 {
 	char       detail[DETAIL_MAX] = "";
 	mgr_value  res                = mgr_none(), count;
@@ -180,42 +181,68 @@ serve_one(
 	}
 	mgr_value parts[3]
 	    = { *id, mgr_int(status), status == 0 ? res : mgr_str(detail) };
-	rv = mgr_queue_put(results, mgr_list_of(parts, 3), MGR_FOREVER);
+	mgr_value list = mgr_list_of(parts, 3);
+	rv             = mgr_value_copy(out, &list);
 	mgr_value_free(&res);
-	if (rv == 0) {
-		// Done: its count of starts is not needed any more (gone
-		// already when this is a second run).
-		rv = mgr_dict_del(attempts, *id);
-		rv = rv == MGR_EKEY ? 0 : rv;
-	}
 	return rv;
 }
 
 /* The worker's loop: tasks until a None (the pool stops) or the manager
- * goes away. */
+ * goes away. After each task, one pipelined round trip puts its result,
+ * forgets its count of starts, acknowledges it and gets the next one
+ * (waiting for it there): a killed worker loses nothing, since a task is
+ * acknowledged only once its result is in. */
 static int
 work(mgr_client *c, mgr_obj *taskq, mgr_obj *results, mgr_obj *attempts)
 {
-	for (;;) {
-		mgr_value item;
-		int       rv = mgr_queue_get(taskq, &item, MGR_FOREVER);
-		if (rv != 0) {
-			return rv;
+	mgr_batch *b;
+	mgr_value  item;
+	int        rv = mgr_batch_new(c, &b);
+	if (rv == 0) {
+		rv = mgr_queue_get(taskq, &item, MGR_FOREVER);
+	}
+	while (rv == 0) {
+		if (item.kind == MGR_NONE) {
+			// A None stops the pool's workers: each puts it back
+			// for the next one (those on other hosts too) and
+			// leaves.
+			mgr_value_free(&item);
+			rv = mgr_queue_put(taskq, mgr_none(), MGR_FOREVER);
+			if (rv == 0) {
+				rv = mgr_queue_task_done(taskq);
+			}
+			break;
 		}
-		// A None stops the pool's workers: each puts it back for the
-		// next one (those on other hosts too) and leaves.
-		bool stop = item.kind == MGR_NONE;
-		rv = stop ? mgr_queue_put(taskq, mgr_none(), MGR_FOREVER)
-		          : serve_one(c, results, attempts, &item);
+		mgr_value out;
+		if ((rv = run_item(c, attempts, &item, &out)) != 0) {
+			mgr_value_free(&item);
+			break;
+		}
+		mgr_batch_reset(b);
+		mgr_batch_add(b, results, MGR_OP_QUEUE_PUT, &out, 1);
+		mgr_batch_add(
+		    b, attempts, MGR_OP_DICT_DEL, &item.items[0], 1);
+		mgr_batch_add(b, taskq, MGR_OP_QUEUE_TASK_DONE, NULL, 0);
+		mgr_batch_add_timeout(
+		    b, taskq, MGR_OP_QUEUE_GET, NULL, 0, MGR_FOREVER);
+		rv = mgr_batch_exec(b, false);
+		mgr_value_free(&out);
 		mgr_value_free(&item);
-		if (rv == 0) {
-			rv = mgr_queue_task_done(
-			    taskq); // done: not given back
+		int st[4];
+		for (size_t k = 0; k < 4; k++) {
+			mgr_batch_result(b, k, &st[k], k == 3 ? &item : NULL);
 		}
-		if (rv != 0 || stop) {
-			return rv;
+		// A second run's count is gone already: not an error.
+		if (rv == MGR_EKEY && st[0] == 0 && st[1] == MGR_EKEY
+		    && st[2] == 0 && st[3] == 0) {
+			rv = 0;
+		}
+		if (rv != 0 && st[3] == 0) {
+			mgr_value_free(&item);
 		}
 	}
+	mgr_batch_free(b);
+	return rv;
 }
 
 static int
@@ -271,8 +298,8 @@ struct mgr_future {
 	int         status;
 	mgr_value   result; /* owned, once done with status 0 */
 	char        detail[DETAIL_MAX];
-	int         refs;  /* the pool's (while pending) and the caller's */
-	mgr_future *next;  /* in the pool's pending list */
+	int         refs; /* the pool's (while pending) and the caller's */
+	mgr_future *next, *prev; /* in the pool's pending list, by id */
 	mgr_future *anext; /* in the pool's list of the caller's futures */
 };
 
@@ -296,11 +323,13 @@ struct mgr_pool {
 	pthread_t        collector;
 	bool             collecting;
 	uint64_t         next_id;
-	mgr_future      *pending; /* not done yet */
-	mgr_future      *held;    /* every future the caller has not freed */
-	size_t           npending;
-	bool             closed, terminated, stopping;
-	uint64_t         restarts;
+	mgr_future      *pending, *pending_tail; /* not done yet, by id:
+	                                          * results come mostly in
+	                                          * order, found near the head */
+	mgr_future *held; /* every future the caller has not freed */
+	size_t      npending;
+	bool        closed, terminated, stopping;
+	uint64_t    restarts;
 };
 
 static void
@@ -337,59 +366,106 @@ finish_locked(mgr_pool *p, mgr_future *f, int status, const char *detail,
 		*res      = mgr_none();
 	}
 	snprintf(f->detail, sizeof(f->detail), "%s", detail ? detail : "");
-	for (mgr_future **pp = &p->pending; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == f) {
-			*pp = f->next;
-			break;
-		}
+	if (f->prev != NULL) {
+		f->prev->next = f->next;
+	} else {
+		p->pending = f->next;
 	}
+	if (f->next != NULL) {
+		f->next->prev = f->prev;
+	} else {
+		p->pending_tail = f->prev;
+	}
+	f->next = f->prev = NULL;
 	p->npending--;
 	pthread_cond_broadcast(&p->cv);
 	future_unref_locked(f); // the pool's
 }
 
-/* Reads results and ends their futures, until the pool stops. */
+/* Ends the future of result r (a repeat, for a future already ended, is
+ * dropped: the first one counted). The pool's mutex held. */
+static void
+deliver_locked(mgr_pool *p, mgr_value *r)
+{
+	if (r->kind != MGR_LIST || r->len != 3 || r->items[0].kind != MGR_INT
+	    || r->items[1].kind != MGR_INT) {
+		return;
+	}
+	mgr_future *f = p->pending;
+	while (f != NULL && f->id != (uint64_t) r->items[0].i) {
+		f = f->next;
+	}
+	if (f != NULL) {
+		int        status = (int) r->items[1].i;
+		mgr_value *v      = &r->items[2];
+		finish_locked(p, f, status,
+		    status != 0 && v->kind == MGR_STR ? v->s : NULL,
+		    status == 0 ? v : NULL);
+	}
+}
+
+#define DRAIN 32 /* results taken in one round trip when they pile up */
+
+/* Reads results and ends their futures, until the pool stops: one
+ * waiting get, then whatever else is there already, DRAIN at a time in
+ * one pipelined round trip. */
 static void *
 collect_main(void *arg)
 {
-	mgr_pool *p = arg;
-	for (;;) {
+	mgr_pool  *p  = arg;
+	mgr_batch *b  = NULL;
+	int        rv = mgr_batch_new(p->c, &b);
+	while (rv == 0) {
 		mgr_value r;
-		int       rv = mgr_queue_get(p->results, &r, MGR_FOREVER);
+		rv = mgr_queue_get(p->results, &r, MGR_FOREVER);
 		pthread_mutex_lock(&p->mtx);
-		if (rv != 0 || p->stopping) {
-			// The manager is gone: nothing will come.
-			while (rv != 0 && p->pending != NULL) {
-				finish_locked(p, p->pending, rv,
-				    "the manager is gone", NULL);
-			}
-			pthread_mutex_unlock(&p->mtx);
-			if (rv == 0) {
-				mgr_value_free(&r);
-			}
-			return NULL;
-		}
-		if (r.kind == MGR_LIST && r.len == 3
-		    && r.items[0].kind == MGR_INT
-		    && r.items[1].kind == MGR_INT) {
-			mgr_future *f = p->pending;
-			while (
-			    f != NULL && f->id != (uint64_t) r.items[0].i) {
-				f = f->next;
-			}
-			int status = (int) r.items[1].i;
-			if (f
-			    != NULL) { // else a repeat: the first one counted
-				mgr_value *v = &r.items[2];
-				finish_locked(p, f, status,
-				    status != 0 && v->kind == MGR_STR ? v->s
-				                                      : NULL,
-				    status == 0 ? v : NULL);
-			}
+		bool stop = rv != 0 || p->stopping;
+		if (!stop) {
+			deliver_locked(p, &r);
 		}
 		pthread_mutex_unlock(&p->mtx);
-		mgr_value_free(&r);
+		if (rv == 0) {
+			mgr_value_free(&r);
+		}
+		for (bool more = !stop; more;) {
+			mgr_batch_reset(b);
+			for (int k = 0; k < DRAIN; k++) {
+				mgr_batch_add_timeout(b, p->results,
+				    MGR_OP_QUEUE_GET, NULL, 0, 0);
+			}
+			int brv = mgr_batch_exec(b, false);
+			if (brv != 0 && brv != MGR_EEMPTY) {
+				rv = brv;
+				break;
+			}
+			pthread_mutex_lock(&p->mtx);
+			for (size_t k = 0; k < DRAIN; k++) {
+				int       st;
+				mgr_value x = mgr_none();
+				mgr_batch_result(b, k, &st, &x);
+				if (st == 0 && !p->stopping) {
+					deliver_locked(p, &x);
+				} else {
+					more = false; // empty now
+				}
+				mgr_value_free(&x);
+			}
+			stop = p->stopping;
+			more = more && !stop;
+			pthread_mutex_unlock(&p->mtx);
+		}
+		if (stop) {
+			break;
+		}
 	}
+	mgr_batch_free(b);
+	// The manager is gone (or the pool stops): nothing more will come.
+	pthread_mutex_lock(&p->mtx);
+	while (rv != 0 && p->pending != NULL) {
+		finish_locked(p, p->pending, rv, "the manager is gone", NULL);
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return NULL;
 }
 
 static int
@@ -519,10 +595,11 @@ mgr_pool_token(mgr_pool *p, char *buf, size_t cap)
 }
 
 /* A new pending future for task name on arg (chunked: arg is a list of
- * items, each run). */
+ * items, each run), its task put now or, with batch, added to it (the
+ * caller executes it). */
 static int
 submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
-    mgr_future **out)
+    mgr_batch *batch, mgr_future **out)
 {
 	if (find_task(task, strlen(task)) == NULL) {
 		client_set_detail(
@@ -542,18 +619,26 @@ submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 		    p->terminated ? "terminated" : "closed");
 		return MGR_ECLOSED;
 	}
-	f->pool    = p;
-	f->id      = ++p->next_id;
-	f->refs    = 2;
-	f->next    = p->pending;
-	p->pending = f;
-	f->anext   = p->held;
-	p->held    = f;
+	f->pool = p;
+	f->id   = ++p->next_id;
+	f->refs = 2;
+	f->prev = p->pending_tail;
+	if (p->pending_tail != NULL) {
+		p->pending_tail->next = f;
+	} else {
+		p->pending = f;
+	}
+	p->pending_tail = f;
+	f->anext        = p->held;
+	p->held         = f;
 	p->npending++;
 	pthread_mutex_unlock(&p->mtx);
 	mgr_value parts[4] = { mgr_int((int64_t) f->id), mgr_str(task), arg,
 		mgr_bool(chunked) };
-	int rv = mgr_queue_put(p->tasks, mgr_list_of(parts, 4), MGR_FOREVER);
+	mgr_value item     = mgr_list_of(parts, 4);
+	int       rv       = batch != NULL ? mgr_batch_add_timeout(
+	                         batch, p->tasks, MGR_OP_QUEUE_PUT, &item, 1, MGR_FOREVER)
+	                                   : mgr_queue_put(p->tasks, item, MGR_FOREVER);
 	if (rv != 0) {
 		pthread_mutex_lock(&p->mtx);
 		if (!f->done) {
@@ -578,7 +663,7 @@ mgr_pool_submit(mgr_pool *p, const char *task, mgr_value arg, mgr_future **f)
 		    "invalid argument: p == NULL || task == NULL || f == "
 		    "NULL");
 	}
-	return submit(p, task, arg, false, f);
+	return submit(p, task, arg, false, NULL, f);
 }
 
 /* Waits for f until deadline (< 0: none), f's pool mutex held. */
@@ -711,12 +796,37 @@ mgr_pool_map(mgr_pool *p, const char *task, mgr_value list, size_t chunksize,
 	int          rv  = fs == NULL || out == NULL ? MGR_ENOMEM : 0;
 	int64_t      t0  = clock_ms();
 	size_t       got = 0;
+	// The tasks go out 64 to a write (a pipelined batch).
+	mgr_batch *b = NULL;
+	if (rv == 0) {
+		rv = mgr_batch_new(p->c, &b);
+	}
+	size_t first = 0; /* the first future of the batch under way */
 	for (size_t k = 0; k < nf && rv == 0; k++) {
 		size_t m = k * cs + cs <= n ? cs : n - k * cs;
 		rv       = submit(p, task,
 		          mgr_list_of((mgr_value *) list.items + k * cs, m), true,
-		          &fs[k]);
+		          b, &fs[k]);
+		if (rv == 0 && (mgr_batch_len(b) == 64 || k + 1 == nf)) {
+			rv = mgr_batch_exec(b, false);
+			mgr_batch_reset(b);
+			if (rv != 0) {
+				// Not queued: those futures end now.
+				pthread_mutex_lock(&p->mtx);
+				for (size_t j = first; j <= k; j++) {
+					if (!fs[j]->done) {
+						finish_locked(p, fs[j], rv,
+						    "the task could not be "
+						    "queued",
+						    NULL);
+					}
+				}
+				pthread_mutex_unlock(&p->mtx);
+			}
+			first = k + 1;
+		}
 	}
+	mgr_batch_free(b);
 	// In the input's order, each chunk's results in its order.
 	for (size_t k = 0; k < nf && rv == 0; k++) {
 		int64_t left = timeout < 0 ? -1 : timeout - (clock_ms() - t0);
