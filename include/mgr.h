@@ -670,7 +670,9 @@ MGR_API int mgr_process_free(mgr_process *p);
  *
  * A pool's calls may come from several threads; free it before its
  * client is disconnected, and its futures before or after it. */
-typedef struct mgr_pool   mgr_pool;
+/* A pool: its workers, its task queue and results in the manager. */
+typedef struct mgr_pool mgr_pool;
+/* One submitted task's result to come (Python's AsyncResult). */
 typedef struct mgr_future mgr_future;
 
 /* A task: computes *result (owned by the library once fn returns 0: set
@@ -712,7 +714,8 @@ MGR_API int mgr_future_done(mgr_future *f, bool *done);
 /* Frees f (NULL is ignored); its task runs on if pending. */
 MGR_API int mgr_future_free(mgr_future *f);
 /* map: task on each item of list (a list or tuple; items copied), in
- * chunks of chunksize items (0: 1) per task; *results is a list of the
+ * chunks of chunksize items per task (0: as Python, about four chunks
+ * per worker); *results is a list of the
  * results in the input's order (the caller's). The first error of a task,
  * MGR_ETIMEDOUT (timeout for the whole map), MGR_EKEY, MGR_ECLOSED. */
 MGR_API int mgr_pool_map(mgr_pool *p, const char *task, mgr_value list,

@@ -322,6 +322,12 @@ struct mgr_pool {
 	slot            *slots;
 	pthread_t        collector;
 	bool             collecting;
+	/* submit's tasks, put by the feeder thread 64 to a write (as
+	 * Python's Pool feeds its task queue from a thread) */
+	struct outgoing *out_head, *out_tail;
+	pthread_cond_t   out_cv;
+	pthread_t        feeder;
+	bool             feeding;
 	uint64_t         next_id;
 	mgr_future      *pending, *pending_tail; /* not done yet, by id:
 	                                          * results come mostly in
@@ -331,6 +337,14 @@ struct mgr_pool {
 	bool        closed, terminated, stopping;
 	uint64_t    restarts;
 };
+
+/* A task submitted and not yet put: its future (referenced) and the
+ * task item (a copy, owned). */
+typedef struct outgoing {
+	mgr_future      *f;
+	mgr_value        item;
+	struct outgoing *next;
+} outgoing;
 
 static void
 future_unref_locked(mgr_future *f)
@@ -468,6 +482,63 @@ collect_main(void *arg)
 	return NULL;
 }
 
+#define FEED 64 /* tasks put in one write */
+
+/* Puts submitted tasks, FEED to a pipelined write, until the pool stops;
+ * the futures of tasks it cannot put end with the error. */
+static void *
+feed_main(void *arg)
+{
+	mgr_pool  *p  = arg;
+	mgr_batch *b  = NULL;
+	int        rv = mgr_batch_new(p->c, &b);
+	pthread_mutex_lock(&p->mtx);
+	for (;;) {
+		while (p->out_head == NULL && !p->stopping) {
+			pthread_cond_wait(&p->out_cv, &p->mtx);
+		}
+		if (p->out_head == NULL) {
+			break; // stopping, nothing left
+		}
+		outgoing *run = p->out_head, *last = run;
+		size_t    n = 1;
+		while (last->next != NULL && n < FEED) {
+			last = last->next;
+			n++;
+		}
+		p->out_head = last->next;
+		if (p->out_head == NULL) {
+			p->out_tail = NULL;
+		}
+		last->next = NULL;
+		pthread_mutex_unlock(&p->mtx);
+		if (rv == 0) {
+			mgr_batch_reset(b);
+			for (outgoing *o = run; o != NULL; o = o->next) {
+				mgr_batch_add_timeout(b, p->tasks,
+				    MGR_OP_QUEUE_PUT, &o->item, 1,
+				    MGR_FOREVER);
+			}
+			rv = mgr_batch_exec(b, false);
+		}
+		pthread_mutex_lock(&p->mtx);
+		while (run != NULL) {
+			outgoing *o = run;
+			run         = o->next;
+			if (rv != 0 && !o->f->done) {
+				finish_locked(p, o->f, rv,
+				    "the task could not be queued", NULL);
+			}
+			future_unref_locked(o->f);
+			mgr_value_free(&o->item);
+			free(o);
+		}
+	}
+	pthread_mutex_unlock(&p->mtx);
+	mgr_batch_free(b);
+	return NULL;
+}
+
 static int
 start_worker_locked(mgr_pool *p, slot *s)
 {
@@ -531,6 +602,7 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 	p->nworkers = workers;
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->out_cv, NULL);
 	if (opts != NULL) {
 		p->opts = *opts; // argv is borrowed for the pool's life
 		if (opts->exe != NULL
@@ -553,6 +625,11 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 		return MGR_ENOMEM;
 	}
 	p->collecting = true;
+	if (pthread_create(&p->feeder, NULL, feed_main, p) != 0) {
+		mgr_pool_free(p);
+		return MGR_ENOMEM;
+	}
+	p->feeding = true;
 	pthread_mutex_lock(&p->mtx);
 	for (size_t i = 0; i < workers && rv == 0; i++) {
 		slot *s = &p->slots[i];
@@ -594,12 +671,18 @@ mgr_pool_token(mgr_pool *p, char *buf, size_t cap)
 	return n < 0 || (size_t) n >= cap ? MGR_ETOOBIG : 0;
 }
 
+/* How submit sends a task: now, into a batch (the caller executes it),
+ * or through the feeder (o, filled and queued here). */
+typedef struct sending {
+	mgr_batch *batch;
+	outgoing  *o;
+} sending;
+
 /* A new pending future for task name on arg (chunked: arg is a list of
- * items, each run), its task put now or, with batch, added to it (the
- * caller executes it). */
+ * items, each run), its task sent as how says. */
 static int
 submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
-    mgr_batch *batch, mgr_future **out)
+    sending how, mgr_future **out)
 {
 	if (find_task(task, strlen(task)) == NULL) {
 		client_set_detail(
@@ -636,9 +719,27 @@ submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 	mgr_value parts[4] = { mgr_int((int64_t) f->id), mgr_str(task), arg,
 		mgr_bool(chunked) };
 	mgr_value item     = mgr_list_of(parts, 4);
-	int       rv       = batch != NULL ? mgr_batch_add_timeout(
-	                         batch, p->tasks, MGR_OP_QUEUE_PUT, &item, 1, MGR_FOREVER)
-	                                   : mgr_queue_put(p->tasks, item, MGR_FOREVER);
+	int       rv;
+	if (how.o != NULL) {
+		if ((rv = mgr_value_copy(&how.o->item, &item)) == 0) {
+			pthread_mutex_lock(&p->mtx);
+			how.o->f = f;
+			f->refs++; // the outbox's
+			if (p->out_tail != NULL) {
+				p->out_tail->next = how.o;
+			} else {
+				p->out_head = how.o;
+			}
+			p->out_tail = how.o;
+			pthread_cond_signal(&p->out_cv);
+			pthread_mutex_unlock(&p->mtx);
+		}
+	} else if (how.batch != NULL) {
+		rv = mgr_batch_add_timeout(how.batch, p->tasks,
+		    MGR_OP_QUEUE_PUT, &item, 1, MGR_FOREVER);
+	} else {
+		rv = mgr_queue_put(p->tasks, item, MGR_FOREVER);
+	}
 	if (rv != 0) {
 		pthread_mutex_lock(&p->mtx);
 		if (!f->done) {
@@ -663,7 +764,17 @@ mgr_pool_submit(mgr_pool *p, const char *task, mgr_value arg, mgr_future **f)
 		    "invalid argument: p == NULL || task == NULL || f == "
 		    "NULL");
 	}
-	return submit(p, task, arg, false, NULL, f);
+	// The task waits in the outbox for the feeder: submit does not wait
+	// for the manager.
+	outgoing *o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		return MGR_ENOMEM;
+	}
+	int rv = submit(p, task, arg, false, (sending) { .o = o }, f);
+	if (rv != 0) {
+		free(o);
+	}
+	return rv;
 }
 
 /* Waits for f until deadline (< 0: none), f's pool mutex held. */
@@ -806,7 +917,7 @@ mgr_pool_map(mgr_pool *p, const char *task, mgr_value list, size_t chunksize,
 		size_t m = k * cs + cs <= n ? cs : n - k * cs;
 		rv       = submit(p, task,
 		          mgr_list_of((mgr_value *) list.items + k * cs, m), true,
-		          b, &fs[k]);
+		          (sending) { .batch = b }, &fs[k]);
 		if (rv == 0 && (mgr_batch_len(b) == 64 || k + 1 == nf)) {
 			rv = mgr_batch_exec(b, false);
 			mgr_batch_reset(b);
@@ -984,6 +1095,7 @@ pool_release(mgr_pool *p)
 	}
 	pthread_mutex_destroy(&p->mtx);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->out_cv);
 	free(p->exe);
 	free(p->slots);
 	free(p);
@@ -999,6 +1111,12 @@ mgr_pool_free(mgr_pool *p)
 	pthread_mutex_lock(&p->mtx);
 	p->stopping = true;
 	pthread_mutex_unlock(&p->mtx);
+	if (p->feeding) {
+		pthread_mutex_lock(&p->mtx);
+		pthread_cond_signal(&p->out_cv);
+		pthread_mutex_unlock(&p->mtx);
+		pthread_join(p->feeder, NULL); // puts what is left first
+	}
 	if (p->collecting) {
 		// Wakes the collector's get: it sees stopping and ends.
 		(void) mgr_queue_put(p->results, mgr_none(), MGR_FOREVER);

@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,10 +185,10 @@ test_map_apply_submit(void **state)
 }
 
 typedef struct killer {
-	mgr_pool    *p;
-	pthread_t    th;
-	volatile int stop;
-	int          kills;
+	mgr_pool  *p;
+	pthread_t  th;
+	atomic_int stop;
+	int        kills;
 } killer;
 
 static void *
