@@ -684,6 +684,11 @@ typedef struct mgr_future mgr_future;
 typedef int (*mgr_task_fn)(
     mgr_client *c, const mgr_value *arg, mgr_value *result);
 
+/* Sets the calling thread's mgr_errdetail to the formatted text (cut at
+ * 300 bytes): a task that fails says why, and its future's
+ * mgr_future_get gives that text. */
+MGR_API void mgr_set_errdetail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* Registers fn under name (copied) in this program, before
  * mgr_process_serve; at most 64 tasks. MGR_EINVAL, MGR_ETOOBIG. */
 MGR_API int mgr_task_register(const char *name, mgr_task_fn fn);

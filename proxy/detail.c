@@ -16,16 +16,22 @@ mgr_errdetail(void)
 	return err_detail;
 }
 
+static void
+set_detail(const char *fmt, va_list ap)
+{
+	if (fmt == NULL) {
+		err_detail[0] = '\0';
+	} else {
+		vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+	}
+}
+
 void
 client_set_detail(const char *fmt, ...)
 {
 	va_list ap;
-	if (fmt == NULL) {
-		err_detail[0] = '\0';
-		return;
-	}
 	va_start(ap, fmt);
-	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+	set_detail(fmt, ap);
 	va_end(ap);
 }
 
@@ -34,4 +40,13 @@ client_bad_args(const char *func, const char *what)
 {
 	client_set_detail("%s: %s", func, what);
 	return MGR_EINVAL;
+}
+
+void
+mgr_set_errdetail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_detail(fmt, ap);
+	va_end(ap);
 }

@@ -54,10 +54,8 @@ static int
 fail_task(mgr_client *c, const mgr_value *arg, mgr_value *result)
 {
 	(void) c;
-	(void) arg;
 	(void) result;
-	mgr_value s = mgr_str("it went wrong");
-	(void) s;
+	mgr_set_errdetail("it went wrong with %lld", (long long) arg->i);
 	return MGR_EVALUE;
 }
 
@@ -172,6 +170,7 @@ test_map_apply_submit(void **state)
 	    mgr_pool_submit(p, "nosuch", mgr_int(1), &f), MGR_EKEY);
 	assert_int_equal(
 	    mgr_pool_apply(p, "fail", mgr_int(1), 20000, &out), MGR_EVALUE);
+	assert_string_equal(mgr_errdetail(), "it went wrong with 1");
 	assert_int_equal(
 	    mgr_pool_apply(p, "square", mgr_str("x"), 20000, &out),
 	    MGR_ETYPE);
