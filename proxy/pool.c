@@ -299,8 +299,8 @@ struct mgr_future {
 	mgr_value   result; /* owned, once done with status 0 */
 	char        detail[DETAIL_MAX];
 	int         refs; /* the pool's (while pending) and the caller's */
-	mgr_future *next, *prev; /* in the pool's pending list, by id */
-	mgr_future *anext; /* in the pool's list of the caller's futures */
+	mgr_future *next, *prev;   /* in the pool's pending list, by id */
+	mgr_future *anext, *aprev; /* in the pool's list of the caller's */
 };
 
 typedef struct slot {
@@ -359,12 +359,15 @@ future_unref_locked(mgr_future *f)
 static void
 unhold_locked(mgr_pool *p, mgr_future *f)
 {
-	for (mgr_future **pp = &p->held; *pp != NULL; pp = &(*pp)->anext) {
-		if (*pp == f) {
-			*pp = f->anext;
-			break;
-		}
+	if (f->aprev != NULL) {
+		f->aprev->anext = f->anext;
+	} else if (p->held == f) {
+		p->held = f->anext;
 	}
+	if (f->anext != NULL) {
+		f->anext->aprev = f->aprev;
+	}
+	f->anext = f->aprev = NULL;
 }
 
 /* Ends f with status (its detail text) and res (moved), under the
@@ -713,7 +716,10 @@ submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 	}
 	p->pending_tail = f;
 	f->anext        = p->held;
-	p->held         = f;
+	if (p->held != NULL) {
+		p->held->aprev = f;
+	}
+	p->held = f;
 	p->npending++;
 	pthread_mutex_unlock(&p->mtx);
 	mgr_value parts[4] = { mgr_int((int64_t) f->id), mgr_str(task), arg,
