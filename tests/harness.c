@@ -659,6 +659,7 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 			memcpy(m->url, buf, ul + 1);
 			// Later lines: more URLs; those of --metrics and of
 			// --http (with its #token=) kept.
+			int nmore = 0;
 			for (char *line = nl + 1; *line != '\0';) {
 				size_t ll = strcspn(line, "\n");
 				if (strncmp(line, "http", 4) == 0) {
@@ -669,6 +670,10 @@ await_ready(h_managerd *m, int fd, int64_t deadline)
 					                 : m->metrics_url;
 					snprintf(dst, sizeof(m->metrics_url),
 					    "%.*s", (int) ll, line);
+				} else if (nmore < 4 && ll > 0) {
+					snprintf(m->more_urls[nmore++],
+					    sizeof(m->more_urls[0]), "%.*s",
+					    (int) ll, line);
 				}
 				line += ll + (line[ll] == '\n');
 			}

@@ -91,6 +91,7 @@ typedef struct h_managerd {
 	char        key[65];            /* the authkey (64 hex characters) */
 	char        metrics_url[300];   /* --metrics's address bound, or "" */
 	char        dashboard_url[300]; /* --http's, with #token=..., or "" */
+	char        more_urls[4][300];  /* the other listeners' (extra) */
 	h_transport t;
 	char        ca_file[300]; /* TLS: the CA of its certificate */
 	size_t      keylen;

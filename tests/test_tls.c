@@ -402,6 +402,45 @@ test_tls_many_clients(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* A host's silent connections count once against the per-peer handshake
+ * bound whichever listener they came by: four on plain tcp, then four on
+ * tls+tcp, with a bound of 4, close the tcp ones (oldest first). */
+static void
+test_per_peer_across_schemes(void **state)
+{
+	(void) state;
+	h_managerd        m;
+	const char *const extra[] = { "--listen", "tcp://127.0.0.1:0",
+		"--max-handshakes-per-peer", "4", NULL };
+	assert_int_equal(h_managerd_start(&m, H_TLS, extra), 0);
+	assert_int_equal(strncmp(m.more_urls[0], "tcp://", 6), 0);
+	char tls_as_tcp[600];
+	tcp_of(m.url, tls_as_tcp, sizeof(tls_as_tcp));
+	int plain[4], tls[4];
+	for (int i = 0; i < 4; i++) {
+		plain[i] = h_raw_connect(m.more_urls[0]);
+		assert_true(plain[i] >= 0);
+		// Listed before the next comes: its Hello is read.
+		uint8_t buf[4];
+		assert_int_equal(h_raw_recv(plain[i], buf, 4, 5000), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		tls[i] = h_raw_connect(tls_as_tcp);
+		assert_true(tls[i] >= 0);
+	}
+	// The four plain ones are the oldest of this host's eight: closed.
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(h_raw_await_close(plain[i], 5000), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		close(plain[i]);
+		close(tls[i]);
+	}
+	assert_true(h_managerd_log_has(&m, "too many from this peer", 1000));
+	assert_serves(&m);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 /* managerctl over TLS: the CA from MGR_TLS_CA_FILE, as for any libmgr
  * program; without it, the manager's certificate is refused. */
 static void
@@ -476,6 +515,7 @@ main(void)
 		T(test_tls_hostile_frames),
 		T(test_tls_many_clients),
 		T(test_managerctl_over_tls),
+		T(test_per_peer_across_schemes),
 	};
 	return cmocka_run_group_tests_name(
 	           "tls and websocket", tests, NULL, NULL)

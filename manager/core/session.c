@@ -54,8 +54,9 @@ session_drop_all(session *s)
 
 /* ---- connections not yet authenticated ------------------------------- */
 
-/* The peer a limit counts by: the host of a tcp peer (its port dropped),
- * the user of an ipc peer. */
+/* The peer a limit counts by: the host of a tcp peer (its port dropped,
+ * and whichever scheme it came by: tcp, tls+tcp, ws or wss, so that a
+ * host gets one share, not one per listener), the user of an ipc peer. */
 static void
 peer_key_of(const char *peer, char *key, size_t cap)
 {
@@ -64,7 +65,8 @@ peer_key_of(const char *peer, char *key, size_t cap)
 		snprintf(key, cap, "ipc%s", uid);
 		return;
 	}
-	snprintf(key, cap, "%s", peer);
+	const char *host = strchr(peer, ' ');
+	snprintf(key, cap, "host %s", host != NULL ? host + 1 : peer);
 	char *colon = strrchr(key, ':');
 	if (colon != NULL && colon > key && colon[-1] != ':') {
 		*colon = '\0';
