@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "mgr.h"
+#include "readfile.h"
 
 int
 auth_random(void *buf, size_t n)
@@ -84,40 +85,14 @@ auth_random_key(char out[65])
 int
 auth_read_key_file(const char *path, char **key, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		return MGR_EINVAL;
-	}
-	size_t cap = 256, n = 0;
-	char  *buf = malloc(cap);
-	while (buf != NULL) {
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (n < cap) {
-			break;
-		}
-		if (cap >= (1u << 20)) { // a key is not a megabyte
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		char *nb = realloc(buf, cap * 2);
-		if (nb == NULL) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	bool err = ferror(f);
-	fclose(f);
-	if (buf == NULL || err) {
-		free(buf);
-		return buf == NULL ? MGR_ENOMEM : MGR_EINVAL;
+	char  *buf;
+	size_t n;
+	int    rv = read_file(path, (size_t) 1 << 20, &buf, &n); // not a MiB
+	if (rv != 0) {
+		return rv == MGR_ETOOBIG ? MGR_ENOMEM : rv;
 	}
 	if (n > 0 && buf[n - 1] == '\n') {
-		n--;
+		buf[--n] = '\0';
 	}
 	if (n == 0) {
 		free(buf);

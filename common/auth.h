@@ -25,7 +25,8 @@ bool auth_equal(const uint8_t *a, const uint8_t *b, size_t n);
  * environment variable), NUL-terminated in out[65]. */
 int auth_random_key(char out[65]);
 /* Reads a key file: its bytes less one trailing newline. *key is malloc'd
- * (caller frees). MGR_EINVAL if unreadable or empty. */
+ * (caller frees) and NUL-terminated after its *len bytes. MGR_EINVAL if
+ * unreadable or empty, MGR_ENOMEM (also past 1 MiB). */
 int auth_read_key_file(const char *path, char **key, size_t *len);
 
 #endif

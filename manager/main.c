@@ -484,18 +484,21 @@ start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
 			    o->http_token_file);
 			return -1;
 		}
-		len = strcspn(file, "\n");
-		if (len == 0 || len >= sizeof(token)) {
+		size_t flen = len;
+		len         = strcspn(file, "\n"); // the file is NUL-ended
+		bool ok     = len > 0 && len < sizeof(token);
+		if (ok) {
+			memcpy(token, file, len);
+			token[len] = '\0';
+		}
+		memset(file, 0, flen);
+		free(file);
+		if (!ok) {
 			snprintf(why, whycap,
 			    "%s: the token is one line of 1 to 64 characters",
 			    o->http_token_file);
-			free(file);
 			return -1;
 		}
-		memcpy(token, file, len);
-		token[len] = '\0';
-		memset(file, 0, strlen(file));
-		free(file);
 	} else if (auth_random_key(token) != 0) {
 		snprintf(why, whycap, "no random source for a token");
 		return -1;

@@ -3,6 +3,7 @@
 #ifndef MGR_PROXY_INTERNAL_H
 #define MGR_PROXY_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -111,5 +112,27 @@ void client_set_detail(const char *fmt, ...)
 /* A call refused before anything was sent: the detail names the public
  * function (func, its __func__) and what was wrong; MGR_EINVAL. */
 int client_bad_args(const char *func, const char *what);
+
+/* Functions registered by name (fn_table.c): process entries and pool
+ * tasks. At most FN_TABLE_MAX, names copied, thread-safe; callers convert
+ * their own function type to and from fn_any. */
+#define FN_TABLE_MAX 64
+typedef void (*fn_any)(void);
+typedef struct fn_table {
+	pthread_mutex_t mtx;
+	int             n;
+	struct {
+		char  *name;
+		fn_any fn;
+	} e[FN_TABLE_MAX];
+} fn_table;
+#define FN_TABLE_INIT                                                        \
+	{                                                                    \
+		.mtx = PTHREAD_MUTEX_INITIALIZER                             \
+	}
+/* Sets (or replaces) name's function. 0, MGR_ETOOBIG, MGR_ENOMEM. */
+int fn_table_set(fn_table *t, const char *name, fn_any fn);
+/* The function of name[0..len), or NULL. */
+fn_any fn_table_get(fn_table *t, const char *name, size_t len);
 
 #endif

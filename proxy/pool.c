@@ -34,26 +34,12 @@
 /* ---- the registry of tasks, in every process of the program -------------
  */
 
-static struct {
-	char       *name;
-	mgr_task_fn fn;
-} tasks[MAX_TASKS];
-static int             ntasks;
-static pthread_mutex_t tasks_mtx = PTHREAD_MUTEX_INITIALIZER;
+static fn_table tasks = FN_TABLE_INIT;
 
 static mgr_task_fn
 find_task(const char *name, size_t len)
 {
-	mgr_task_fn fn = NULL;
-	pthread_mutex_lock(&tasks_mtx);
-	for (int i = 0; i < ntasks && fn == NULL; i++) {
-		if (strlen(tasks[i].name) == len
-		    && memcmp(tasks[i].name, name, len) == 0) {
-			fn = tasks[i].fn;
-		}
-	}
-	pthread_mutex_unlock(&tasks_mtx);
-	return fn;
+	return (mgr_task_fn) fn_table_get(&tasks, name, len);
 }
 
 static int pool_worker_entry(
@@ -72,27 +58,7 @@ mgr_task_register(const char *name, mgr_task_fn fn)
 	if (rv != 0) {
 		return rv;
 	}
-	pthread_mutex_lock(&tasks_mtx);
-	int i;
-	for (i = 0; i < ntasks; i++) {
-		if (strcmp(tasks[i].name, name) == 0) {
-			break;
-		}
-	}
-	if (i == ntasks) {
-		if (ntasks == MAX_TASKS) {
-			rv = MGR_ETOOBIG;
-		} else if ((tasks[i].name = strdup(name)) == NULL) {
-			rv = MGR_ENOMEM;
-		} else {
-			ntasks++;
-		}
-	}
-	if (rv == 0) {
-		tasks[i].fn = fn;
-	}
-	pthread_mutex_unlock(&tasks_mtx);
-	return rv;
+	return fn_table_set(&tasks, name, (fn_any) fn);
 }
 
 /* ---- the worker
@@ -305,7 +271,6 @@ struct mgr_future {
 
 typedef struct slot {
 	mgr_pool    *pool;
-	size_t       i;
 	mgr_process *proc; /* under the pool's mutex */
 	pthread_t    watcher;
 	bool         running;
@@ -333,9 +298,7 @@ struct mgr_pool {
 	                                          * results come mostly in
 	                                          * order, found near the head */
 	mgr_future *held; /* every future the caller has not freed */
-	size_t      npending;
 	bool        closed, terminated, stopping;
-	uint64_t    restarts;
 };
 
 /* A task submitted and not yet put: its future (referenced) and the
@@ -394,7 +357,6 @@ finish_locked(mgr_pool *p, mgr_future *f, int status, const char *detail,
 		p->pending_tail = f->prev;
 	}
 	f->next = f->prev = NULL;
-	p->npending--;
 	pthread_cond_broadcast(&p->cv);
 	future_unref_locked(f); // the pool's
 }
@@ -570,7 +532,6 @@ watch_main(void *arg)
 		}
 		mgr_process *old = s->proc;
 		int          rv  = start_worker_locked(p, s);
-		p->restarts++;
 		pthread_mutex_unlock(&p->mtx);
 		mgr_process_free(old);
 		if (rv != 0) {
@@ -637,7 +598,6 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 	for (size_t i = 0; i < workers && rv == 0; i++) {
 		slot *s = &p->slots[i];
 		s->pool = p;
-		s->i    = i;
 		if ((rv = start_worker_locked(p, s)) == 0) {
 			if (pthread_create(&s->watcher, NULL, watch_main, s)
 			    != 0) {
@@ -720,7 +680,6 @@ submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 		p->held->aprev = f;
 	}
 	p->held = f;
-	p->npending++;
 	pthread_mutex_unlock(&p->mtx);
 	mgr_value parts[4] = { mgr_int((int64_t) f->id), mgr_str(task), arg,
 		mgr_bool(chunked) };
@@ -987,6 +946,20 @@ mgr_pool_close(mgr_pool *p)
 	return 0;
 }
 
+/* Waits for the workers' watchers, each of which ends with its worker
+ * (stopped by a None, or killed). */
+static void
+join_watchers(mgr_pool *p)
+{
+	for (size_t i = 0; i < p->nworkers; i++) {
+		slot *s = &p->slots[i];
+		if (s->running) {
+			pthread_join(s->watcher, NULL);
+			s->running = false;
+		}
+	}
+}
+
 int
 mgr_pool_join(mgr_pool *p, int64_t timeout)
 {
@@ -1025,13 +998,7 @@ mgr_pool_join(mgr_pool *p, int64_t timeout)
 			return rv;
 		}
 	}
-	for (size_t i = 0; i < p->nworkers; i++) {
-		slot *s = &p->slots[i];
-		if (s->running) {
-			pthread_join(s->watcher, NULL);
-			s->running = false;
-		}
-	}
+	join_watchers(p);
 	return 0;
 }
 
@@ -1055,13 +1022,7 @@ mgr_pool_terminate(mgr_pool *p)
 		}
 	}
 	pthread_mutex_unlock(&p->mtx);
-	for (size_t i = 0; i < p->nworkers; i++) {
-		slot *s = &p->slots[i];
-		if (s->running) {
-			pthread_join(s->watcher, NULL);
-			s->running = false;
-		}
-	}
+	join_watchers(p);
 	return 0;
 }
 

@@ -21,7 +21,6 @@
 
 extern char **environ;
 
-#define MAX_ENTRIES 64
 #define ENV_ENTRY   "MGR_PROCESS_ENTRY"
 #define ENV_OBJS    "MGR_PROCESS_OBJS"
 #define ENV_KEYFD   "MGR_PROCESS_KEYFD"
@@ -34,12 +33,7 @@ struct mgr_process {
 	int         status;
 };
 
-static struct {
-	char        *name;
-	mgr_entry_fn fn;
-} entries[MAX_ENTRIES];
-static int             nentries;
-static pthread_mutex_t entries_mtx = PTHREAD_MUTEX_INITIALIZER;
+static fn_table entries = FN_TABLE_INIT;
 
 int
 mgr_process_register(const char *name, mgr_entry_fn fn)
@@ -50,42 +44,7 @@ mgr_process_register(const char *name, mgr_entry_fn fn)
 		    "invalid argument: name == NULL || name[0] == '\\0' || "
 		    "fn == NULL || strchr(name, '=') != NULL");
 	}
-	int rv = 0;
-	pthread_mutex_lock(&entries_mtx);
-	int i;
-	for (i = 0; i < nentries; i++) {
-		if (strcmp(entries[i].name, name) == 0) {
-			break;
-		}
-	}
-	if (i == nentries) {
-		if (nentries == MAX_ENTRIES) {
-			rv = MGR_ETOOBIG;
-		} else if ((entries[i].name = strdup(name)) == NULL) {
-			rv = MGR_ENOMEM;
-		} else {
-			nentries++;
-		}
-	}
-	if (rv == 0) {
-		entries[i].fn = fn;
-	}
-	pthread_mutex_unlock(&entries_mtx);
-	return rv;
-}
-
-static mgr_entry_fn
-find_entry(const char *name)
-{
-	mgr_entry_fn fn = NULL;
-	pthread_mutex_lock(&entries_mtx);
-	for (int i = 0; i < nentries; i++) {
-		if (strcmp(entries[i].name, name) == 0) {
-			fn = entries[i].fn;
-		}
-	}
-	pthread_mutex_unlock(&entries_mtx);
-	return fn;
+	return fn_table_set(&entries, name, (fn_any) fn);
 }
 
 /* ---- the child's side ----------------------------------------------------
@@ -122,7 +81,8 @@ read_key(int fd, size_t *len)
 static int
 run_entry(const char *name, int argc, char **argv)
 {
-	mgr_entry_fn fn = find_entry(name);
+	mgr_entry_fn fn
+	    = (mgr_entry_fn) fn_table_get(&entries, name, strlen(name));
 	if (fn == NULL) {
 		fprintf(
 		    stderr, "mgr_process_serve: no entry named '%s'\n", name);

@@ -115,6 +115,34 @@ on_b(const char *what, const char *url, const char *item, const char *key,
 	return h_run("/usr/sbin/ip", argv, envs, 0, 20000, out, cap);
 }
 
+/* managerd on host A listening on listen (a 10.251.7.1 URL), the key
+ * "abracadabra" in a fresh key file (keyfile, a mkstemp template); the
+ * URL bound (of scheme) into url. */
+static void
+manager_on_a(h_child *m, const char *listen, const char *scheme,
+    char *keyfile, char *url, size_t cap)
+{
+	int fd = mkstemp(keyfile);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
+	close(fd);
+	char cert[300], key[300];
+	h_cert_path("server.crt", cert, sizeof(cert));
+	h_cert_path("server.key", key, sizeof(key));
+	char *argv[] = { "ip", "netns", "exec", ns_a,
+		(char *) h_managerd_path(), "--listen", (char *) listen,
+		"--authkey-file", keyfile, "--log-level", "warn",
+		"--tls-cert", cert, "--tls-key", key, NULL };
+	assert_int_equal(
+	    h_spawn(m, "/usr/sbin/ip", argv, NULL, H_PIPE_OUT), 0);
+	char line[512];
+	assert_int_equal(h_child_read_line(m, line, sizeof(line), 10000), 0);
+	const char *u = strstr(line, scheme);
+	assert_non_null(u);
+	assert_non_null(strstr(u, "10.251.7.1:"));
+	snprintf(url, cap, "%s", u);
+}
+
 /* Seed example 6 with the manager on host A listening on listen (a
  * 10.251.7.1 URL of some scheme), the example on host B. */
 static void
@@ -122,27 +150,9 @@ across_hosts(const char *listen, const char *scheme)
 {
 	assert_true(made);
 	// managerd on host A, reachable at A's address only.
-	char keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
-	int  fd        = mkstemp(keyfile);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
-	close(fd);
-	char cert[300], key[300];
-	h_cert_path("server.crt", cert, sizeof(cert));
-	h_cert_path("server.key", key, sizeof(key));
-	char   *argv[] = { "ip", "netns", "exec", ns_a,
-		  (char *) h_managerd_path(), "--listen", (char *) listen,
-		  "--authkey-file", keyfile, "--log-level", "warn",
-		  "--tls-cert", cert, "--tls-key", key, NULL };
+	char    keyfile[] = "/tmp/mgr-remote-key-XXXXXX", url[512];
 	h_child m;
-	assert_int_equal(
-	    h_spawn(&m, "/usr/sbin/ip", argv, NULL, H_PIPE_OUT), 0);
-	char line[512];
-	assert_int_equal(h_child_read_line(&m, line, sizeof(line), 10000), 0);
-	const char *url = strstr(line, scheme);
-	assert_non_null(url);
-	line[strcspn(line, "\n")] = '\0';
-	assert_non_null(strstr(url, "10.251.7.1:"));
+	manager_on_a(&m, listen, scheme, keyfile, url, sizeof(url));
 
 	char out[512];
 	assert_int_equal(
@@ -170,21 +180,10 @@ test_pool_across_hosts(void **state)
 {
 	(void) state;
 	assert_true(made);
-	char keyfile[] = "/tmp/mgr-remote-key-XXXXXX";
-	int  fd        = mkstemp(keyfile);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "abracadabra\n", 12), 12);
-	close(fd);
-	char   *margv[] = { "ip", "netns", "exec", ns_a,
-		  (char *) h_managerd_path(), "--listen", "tcp://10.251.7.1:0",
-		  "--authkey-file", keyfile, "--log-level", "warn", NULL };
+	char    keyfile[] = "/tmp/mgr-remote-key-XXXXXX", url[512];
 	h_child m;
-	assert_int_equal(
-	    h_spawn(&m, "/usr/sbin/ip", margv, NULL, H_PIPE_OUT), 0);
-	char line[512];
-	assert_int_equal(h_child_read_line(&m, line, sizeof(line), 10000), 0);
-	const char *url = strstr(line, "tcp://");
-	assert_non_null(url);
+	manager_on_a(
+	    &m, "tcp://10.251.7.1:0", "tcp://", keyfile, url, sizeof(url));
 	char exe[512];
 	snprintf(exe, sizeof(exe), "%s/seed_pool", MGR_EXAMPLES_DIR);
 	const char *const env[] = { "MGR_AUTHKEY=abracadabra", NULL };

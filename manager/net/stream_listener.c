@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "mgr.h"
+#include "readfile.h"
 
 struct stream_tls {
 	nng_tls_config *cfg;
@@ -43,41 +44,20 @@ struct stream_listener {
 /* ---- TLS ---------------------------------------------------------------
  */
 
+/* The PEM file at path, NUL-terminated; NULL with why. */
 static char *
-read_file(const char *path, char *why, size_t whycap)
+read_pem(const char *path, char *why, size_t whycap)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(why, whycap, "%s: %s", path, strerror(errno));
-		return NULL;
+	char  *buf;
+	size_t len;
+	int    rv = read_file(path, (size_t) 1 << 24, &buf, &len);
+	if (rv == 0) {
+		return buf;
 	}
-	char  *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 4096) {
-			if (cap > ((size_t) 1 << 24)) { // no PEM is 16 MiB
-				snprintf(why, whycap, "%s: too big", path);
-				break;
-			}
-			char *nb = realloc(buf, cap + 8192);
-			if (nb == NULL) {
-				snprintf(
-				    why, whycap, "%s: out of memory", path);
-				break;
-			}
-			buf = nb;
-			cap += 8192;
-		}
-		size_t k = fread(buf + len, 1, cap - len - 1, f);
-		len += k;
-		if (k == 0) {
-			buf[len] = '\0';
-			fclose(f);
-			return buf;
-		}
-	}
-	fclose(f);
-	free(buf);
+	snprintf(why, whycap, "%s: %s", path,
+	    rv == MGR_ETOOBIG      ? "too big for a PEM file"
+	        : rv == MGR_ENOMEM ? "out of memory"
+	                           : strerror(errno));
 	return NULL;
 }
 
@@ -97,8 +77,8 @@ stream_tls_new(stream_tls **tp, const char *cert_file, const char *key_file,
 		free(t);
 		return MGR_EINVAL;
 	}
-	if ((cert = read_file(cert_file, why, whycap)) == NULL
-	    || (key = read_file(key_file, why, whycap)) == NULL) {
+	if ((cert = read_pem(cert_file, why, whycap)) == NULL
+	    || (key = read_pem(key_file, why, whycap)) == NULL) {
 		goto fail;
 	}
 	if ((rv = nng_tls_config_own_cert(t->cfg, cert, key, NULL)) != 0) {
