@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "mgr.h"
+#include "tls.h"
 #include "transport.h"
 
 /* Debian's bundle of the system's CAs (package ca-certificates). */
@@ -37,6 +38,7 @@
 typedef struct tls_transport {
 	ctransport               base;
 	int                      fd;
+	tls_bio                  bio;
 	pthread_mutex_t          mtx; /* the ssl context */
 	mbedtls_ssl_context      ssl;
 	mbedtls_ssl_config       conf;
@@ -45,30 +47,6 @@ typedef struct tls_transport {
 	mbedtls_entropy_context  entropy;
 	mbedtls_ctr_drbg_context drbg;
 } tls_transport;
-
-static int
-bio_send(void *arg, const unsigned char *p, size_t n)
-{
-	ssize_t k = send(*(int *) arg, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (k >= 0) {
-		return (int) k;
-	}
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
-	    ? MBEDTLS_ERR_SSL_WANT_WRITE
-	    : MBEDTLS_ERR_NET_SEND_FAILED;
-}
-
-static int
-bio_recv(void *arg, unsigned char *p, size_t n)
-{
-	ssize_t k = recv(*(int *) arg, p, n, MSG_DONTWAIT);
-	if (k >= 0) {
-		return (int) k; // 0: the peer closed
-	}
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
-	    ? MBEDTLS_ERR_SSL_WANT_READ
-	    : MBEDTLS_ERR_NET_RECV_FAILED;
-}
 
 /* Waits until fd is ready for what rv (WANT_READ / WANT_WRITE) asks,
  * up to timeout_ms (< 0: no limit). false on a timeout. */
@@ -164,6 +142,7 @@ tls_free(ctransport *t)
 	mbedtls_pk_free(&s->key);
 	mbedtls_ctr_drbg_free(&s->drbg);
 	mbedtls_entropy_free(&s->entropy);
+	tls_bio_free(&s->bio);
 	pthread_mutex_destroy(&s->mtx);
 	if (s->fd >= 0) {
 		close(s->fd);
@@ -177,14 +156,6 @@ static const ctransport_ops tls_ops = {
 	.shutdown  = tls_shutdown,
 	.free      = tls_free,
 };
-
-static void
-say_mbedtls(char *why, size_t whycap, const char *what, int rv)
-{
-	char e[160];
-	mbedtls_strerror(rv, e, sizeof(e));
-	snprintf(why, whycap, "%s: %s", what, e);
-}
 
 /* The credentials of o into s. MGR_EINVAL with why. */
 static int
@@ -201,14 +172,10 @@ load_credentials(
 		    ca);
 		return MGR_EINVAL;
 	}
-	int rv = mbedtls_x509_crt_parse_file(&s->ca, ca);
-	if (rv < 0) { // > 0: some certificates of a bundle were skipped
-		char what[400];
-		snprintf(what, sizeof(what), "TLS CA file %s", ca);
-		say_mbedtls(why, whycap, what, rv);
-		return MGR_EINVAL;
+	int rv = tls_conf_ca(&s->conf, &s->ca, ca, why, whycap);
+	if (rv != 0) {
+		return rv;
 	}
-	mbedtls_ssl_conf_ca_chain(&s->conf, &s->ca, NULL);
 	const char *cert = o != NULL ? o->cert_file : NULL;
 	const char *key  = o != NULL ? o->key_file : NULL;
 	if ((cert == NULL) != (key == NULL)) {
@@ -218,21 +185,8 @@ load_credentials(
 		return MGR_EINVAL;
 	}
 	if (cert != NULL) {
-		char what[400];
-		if ((rv = mbedtls_x509_crt_parse_file(&s->cert, cert)) != 0) {
-			snprintf(
-			    what, sizeof(what), "TLS certificate %s", cert);
-			say_mbedtls(why, whycap, what, rv);
-			return MGR_EINVAL;
-		}
-		if ((rv = mbedtls_pk_parse_keyfile(&s->key, key, NULL)) != 0
-		    || (rv = mbedtls_ssl_conf_own_cert(
-		            &s->conf, &s->cert, &s->key))
-		        != 0) {
-			snprintf(what, sizeof(what), "TLS key %s", key);
-			say_mbedtls(why, whycap, what, rv);
-			return MGR_EINVAL;
-		}
+		return tls_conf_own(
+		    &s->conf, &s->cert, &s->key, cert, key, why, whycap);
 	}
 	return 0;
 }
@@ -268,7 +222,7 @@ handshake_error(
 		    "tls_cert_file and tls_key_file)");
 		return MGR_EAUTH;
 	}
-	say_mbedtls(why, whycap,
+	tls_say(why, whycap,
 	    "TLS handshake failed (is it a tls+tcp:// or wss:// listener?)",
 	    rv);
 	return MGR_ECONN;
@@ -297,14 +251,16 @@ ctransport_tls_new(ctransport **tp, int fd, const char *host,
 	int rv;
 	if ((rv = mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func,
 	         &s->entropy, (const unsigned char *) "libmgr", 6))
-	        != 0
-	    || (rv = mbedtls_ssl_config_defaults(&s->conf,
-	            MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-	            MBEDTLS_SSL_PRESET_DEFAULT))
-	        != 0) {
-		say_mbedtls(why, whycap, "TLS setup", rv);
+	    != 0) {
+		tls_say(why, whycap, "TLS setup", rv);
 		tls_free(&s->base);
 		return MGR_ENOMEM;
+	}
+	if ((rv = tls_conf_defaults(
+	         &s->conf, MBEDTLS_SSL_IS_CLIENT, &s->drbg, why, whycap))
+	    != 0) {
+		tls_free(&s->base);
+		return rv;
 	}
 	// The manager's certificate is always verified.
 	mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -319,11 +275,13 @@ ctransport_tls_new(ctransport **tp, int fd, const char *host,
 	    = o != NULL && o->server_name != NULL ? o->server_name : host;
 	if ((rv = mbedtls_ssl_setup(&s->ssl, &s->conf)) != 0
 	    || (rv = mbedtls_ssl_set_hostname(&s->ssl, name)) != 0) {
-		say_mbedtls(why, whycap, "TLS setup", rv);
+		tls_say(why, whycap, "TLS setup", rv);
 		tls_free(&s->base);
 		return MGR_ENOMEM;
 	}
-	mbedtls_ssl_set_bio(&s->ssl, &s->fd, bio_send, bio_recv, NULL);
+	s->bio.fd = fd;
+	mbedtls_ssl_set_bio(
+	    &s->ssl, &s->bio, tls_bio_send, tls_bio_recv, NULL);
 	int fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 

@@ -370,7 +370,6 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		batch_reply(cs, rq, failed, rv, &rp);
 	}
 	int sent = session_send(s, &rp);
-	arena_reset(&srv->txa);
 	for (size_t i = 0; i < inited; i++) {
 		ctx_fini(&cs[i], NULL);
 	}
@@ -432,7 +431,6 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		encode(&c, rv, &rp);
 		// Pack before the result (which the reply points into) goes.
 		sent = session_send(s, &rp);
-		arena_reset(&srv->txa);
 	}
 	ctx_fini(&c, small);
 	return sent;

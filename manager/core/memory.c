@@ -1,36 +1,62 @@
-/* What the manager holds, the figure --max-memory compares with. */
+/* What the manager holds: the figure --max-memory compares with, and the
+ * resident set the figures show, both measured outside the server lock
+ * (reading /proc is a system call) and read under it. */
 #include <malloc.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "server.h"
+#include "stats.h"
+#include "syscall_guard.h"
 
 size_t
 server_memory(server *srv)
 {
-	int64_t now = clock_us();
-	if (now - srv->mem_checked_us >= 10000) {
-		// glibc's count of what is allocated (heap and mmap'd):
-		// what a write adds to, unlike RSS, which lags and keeps.
-		struct mallinfo2 mi = mallinfo2();
-		srv->mem_used       = mi.uordblks + mi.hblkhd;
-		if (srv->mem_used == 0) {
-			// Another allocator (a sanitizer's) keeps no such
-			// count: the resident set, which lags, is the figure.
-			long  size = 0, pages = 0;
-			FILE *f = fopen("/proc/self/statm", "r");
-			if (f != NULL) {
-				if (fscanf(f, "%ld %ld", &size, &pages)
-				    != 2) {
-					pages = 0;
-				}
-				fclose(f);
+	return atomic_load(&srv->mem_used);
+}
+
+/* glibc's count of what is allocated (heap and mmap'd): what a write
+ * adds to, unlike RSS, which lags and keeps. */
+static size_t
+allocated(void)
+{
+	struct mallinfo2 mi   = mallinfo2();
+	size_t           used = mi.uordblks + mi.hblkhd;
+	if (used == 0) {
+		// Another allocator (a sanitizer's) keeps no such count: the
+		// resident set, which lags, is the figure.
+		long  size = 0, pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (f != NULL) {
+			if (fscanf(f, "%ld %ld", &size, &pages) != 2) {
+				pages = 0;
 			}
-			srv->mem_used
-			    = (size_t) pages * (size_t) getpagesize();
+			fclose(f);
 		}
-		srv->mem_checked_us = now;
+		used = (size_t) pages * (size_t) getpagesize();
 	}
-	return srv->mem_used;
+	return used;
+}
+
+void
+server_memory_sample(server *srv)
+{
+	long long now  = clock_us();
+	long long last = atomic_load(&srv->mem_checked_us);
+	// One thread measures at a time; the others use the last figure.
+	if (now - last < 10000
+	    || !atomic_compare_exchange_strong(
+	        &srv->mem_checked_us, &last, now)) {
+		return;
+	}
+	syscall_guard_check("measuring memory");
+	atomic_store(&srv->mem_used, allocated());
+	if (now - atomic_load(&srv->rss_checked_us) >= 1000000) {
+		uint64_t rss, peak;
+		stats_rss(&rss, &peak);
+		atomic_store(&srv->rss, rss);
+		atomic_store(&srv->rss_peak, peak);
+		atomic_store(&srv->rss_checked_us, now);
+	}
 }

@@ -36,9 +36,10 @@ int
 metrics_render(server *srv, char **text, size_t *len)
 {
 	stats_figure fig[STATS_MAX_FIGURES];
-	pthread_mutex_lock(&srv->mtx);
+	server_memory_sample(srv);
+	server_lock(srv);
 	size_t n = stats_snapshot(srv, fig);
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 
 	*text   = NULL;
 	FILE *f = open_memstream(text, len);

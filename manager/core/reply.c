@@ -19,6 +19,9 @@ session_encode_value(session *s, const sval *v, arena *a, Mgr__Value *out)
 	return rc;
 }
 
+/* The one place the reply arena is reset: rp's parts may live there
+ * (dispatch's encode, waiter_done), and are no longer needed once it is
+ * packed into the connection's buffer. */
 int
 session_send(session *s, const Mgr__Reply *rp)
 {
@@ -41,5 +44,6 @@ session_send(session *s, const Mgr__Reply *rp)
 	if (rv == 0) {
 		stats_reply(s->srv, s, n);
 	}
+	arena_reset(&s->srv->txa);
 	return rv;
 }

@@ -6,21 +6,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acceptor.h"
 #include "auth.h"
 #include "clock.h"
+#include "listener.h"
 #include "log.h"
 #include "server.h"
-#include "sock.h"
-#include "stream_listener.h"
+#include "syscall_guard.h"
 #include "wait.h"
 
-struct listener {
+struct server_listener {
 	server          *srv;
-	acceptor        *acc; /* the direct engine's, or */
-	stream_listener *sl;  /* the nng engine's */
-	listener        *next;
+	listener        *l;
+	server_listener *next;
 };
+
+void
+server_lock(server *srv)
+{
+	pthread_mutex_lock(&srv->mtx);
+	syscall_guard_enter();
+}
+
+void
+server_unlock(server *srv)
+{
+	syscall_guard_leave();
+	pthread_mutex_unlock(&srv->mtx);
+	log_flush_deferred();
+	if (!fconn_serving()) {
+		fconn_flush_queued();
+	}
+}
 
 int
 server_new(server **srvp, const server_opts *opts)
@@ -74,8 +90,10 @@ server_new(server **srvp, const server_opts *opts)
 	srv->max_memory = opts->max_memory;
 	fconn_set_reply_limits(
 	    opts->max_pending_conn, opts->max_pending_total);
-	srv->idle_ms      = opts->idle_ms > 0 ? opts->idle_ms : 0;
-	srv->start_ms     = (uint64_t) clock_ms();
+	srv->idle_ms  = opts->idle_ms > 0 ? opts->idle_ms : 0;
+	srv->start_ms = (uint64_t) clock_ms();
+	srv->pid      = (long) getpid();
+	server_memory_sample(srv);
 	srv->gc_threshold = 256;
 	pthread_mutex_init(&srv->mtx, NULL);
 	pthread_cond_init(&srv->cv, NULL);
@@ -100,102 +118,65 @@ server_new(server **srvp, const server_opts *opts)
 }
 
 static void
-on_accept(void *arg, int fd)
+on_accept(void *arg, fconn *fc, const char *peer)
 {
-	listener *l = arg;
-	char      peer[96];
-	sock_tune(fd);
-	sock_peer_name(fd, peer, sizeof(peer));
-	fconn *fc;
-	int    rv
-	    = fconn_new_socket(&fc, l->srv->loops, fd, l->srv->max_message);
-	if (rv == 0) {
-		rv = session_start(l->srv, fc, peer);
-	}
+	server_listener *l  = arg;
+	int              rv = session_start(l->srv, fc, peer);
 	if (rv != 0) {
 		log_msg(LOG_WARN, "cannot start a session for %s: %s", peer,
 		    mgr_strerror(rv));
 	}
-}
-
-static void
-on_accept_stream(void *arg, fconn *fc, const char *peer)
-{
-	listener *l  = arg;
-	int       rv = session_start(l->srv, fc, peer);
-	if (rv != 0) {
-		log_msg(LOG_WARN, "cannot start a session for %s: %s", peer,
-		    mgr_strerror(rv));
-	}
-}
-
-static void
-add_listener(server *srv, listener *l)
-{
-	pthread_mutex_lock(&srv->mtx);
-	l->next        = srv->listeners;
-	srv->listeners = l;
-	pthread_mutex_unlock(&srv->mtx);
 }
 
 int
 server_set_tls(server *srv, const char *cert_file, const char *key_file,
     const char *ca_file, bool verify_peer, char *why, size_t whycap)
 {
-	stream_tls *t;
-	int         rv = stream_tls_new(
-	            &t, cert_file, key_file, ca_file, verify_peer, why, whycap);
+	tls_identity *t;
+	int           rv = tls_identity_new(
+	              &t, cert_file, key_file, ca_file, verify_peer, why, whycap);
 	if (rv == 0) {
-		stream_tls_free(srv->tls);
+		tls_identity_free(srv->tls);
 		srv->tls = t;
 	}
 	return rv;
 }
 
-int
-server_listen_nng(server *srv, const char *url, char *bound, size_t cap)
+static int
+listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 {
-	listener *l = calloc(1, sizeof(*l));
+	server_listener *l = calloc(1, sizeof(*l));
 	if (l == NULL) {
 		return MGR_ENOMEM;
 	}
-	l->srv = srv;
-	int rv = stream_listen(&l->sl, url, srv->tls, srv->max_message,
-	    on_accept_stream, l, bound, cap);
+	l->srv        = srv;
+	listen_opts o = { .loops = srv->loops,
+		.max_message     = srv->max_message,
+		.tls             = srv->tls,
+		.nng             = nng };
+	int rv = listener_start(&l->l, url, &o, on_accept, l, bound, cap);
 	if (rv != 0) {
 		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, bound);
 		free(l);
 		return rv;
 	}
-	add_listener(srv, l);
+	server_lock(srv);
+	l->next        = srv->listeners;
+	srv->listeners = l;
+	server_unlock(srv);
 	return 0;
 }
 
 int
 server_listen(server *srv, const char *url, char *bound, size_t cap)
 {
-	if (stream_url_needs_nng(url)) {
-		return server_listen_nng(srv, url, bound, cap);
-	}
-	listener *l        = calloc(1, sizeof(*l));
-	char      why[256] = "";
-	int       fd, rv;
-	if (l == NULL) {
-		return MGR_ENOMEM;
-	}
-	l->srv = srv;
-	if ((rv = sock_listen(url, &fd, bound, cap, why, sizeof(why))) != 0) {
-		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, why);
-		snprintf(bound, cap, "%s", why);
-		free(l);
-		return rv;
-	}
-	if ((rv = acceptor_start(&l->acc, fd, url, on_accept, l)) != 0) {
-		free(l);
-		return rv;
-	}
-	add_listener(srv, l);
-	return 0;
+	return listen_on(srv, url, false, bound, cap);
+}
+
+int
+server_listen_nng(server *srv, const char *url, char *bound, size_t cap)
+{
+	return listen_on(srv, url, true, bound, cap);
 }
 
 void
@@ -205,29 +186,25 @@ server_free(server *srv)
 		return;
 	}
 	// No new connections, then no sessions, then no objects.
-	pthread_mutex_lock(&srv->mtx);
-	listener *ls   = srv->listeners;
-	srv->listeners = NULL;
-	pthread_mutex_unlock(&srv->mtx);
+	server_lock(srv);
+	server_listener *ls = srv->listeners;
+	srv->listeners      = NULL;
+	server_unlock(srv);
 	while (ls != NULL) {
-		listener *next = ls->next;
-		if (ls->acc != NULL) {
-			acceptor_stop(ls->acc);
-		} else {
-			stream_unlisten(ls->sl);
-		}
+		server_listener *next = ls->next;
+		listener_stop(ls->l);
 		free(ls);
 		ls = next;
 	}
 	sessions_close_all(srv);
 	// Joining the loops also waits for connections still being freed.
 	evgroup_free(srv->loops);
-	stream_tls_free(srv->tls);
+	tls_identity_free(srv->tls);
 	wait_timers_stop(srv);
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	sv_free(&srv->names);
 	store_free_all(srv);
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	arena_fini(&srv->txa);
 	pthread_mutex_destroy(&srv->mtx);
 	pthread_cond_destroy(&srv->cv);

@@ -5,6 +5,7 @@
 #define MGR_MANAGER_CORE_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,9 +16,10 @@
 #include "object.h"
 #include "session.h"
 #include "stats.h"
+#include "tls_identity.h"
 #include "value.h"
 
-typedef struct listener listener;
+typedef struct server_listener server_listener;
 
 typedef struct server {
 	pthread_mutex_t mtx;
@@ -36,12 +38,12 @@ typedef struct server {
 	uint64_t gc_freed;     /* objects freed by cycle collection */
 	bool     draining;
 
-	session  *sessions; /* doubly linked */
-	size_t    nsessions;
-	uint64_t  next_session;
-	listener *listeners;
-	evgroup  *loops; /* the event loops serving connections (conn.c) */
-	struct stream_tls *tls; /* of tls+tcp:// and wss:// listeners */
+	session         *sessions; /* doubly linked */
+	size_t           nsessions;
+	uint64_t         next_session;
+	server_listener *listeners;
+	evgroup         *loops; /* the event loops serving connections */
+	tls_identity    *tls;   /* of tls+tcp://, wss://, https:// */
 
 	uint8_t *key;
 	size_t   keylen;
@@ -52,13 +54,17 @@ typedef struct server {
 	size_t max_request_items; /* values nested in one request */
 
 	/* resource limits (server_opts; each refused with MGR_ETOOBIG) */
-	size_t  max_objects;         /* live objects */
-	size_t  max_objects_session; /* objects one session refers to */
-	size_t  max_waiters_session; /* requests one session has parked */
-	size_t  max_items;           /* elements of one container */
-	size_t  max_memory;          /* bytes in use; 0: no limit */
-	size_t  mem_used;            /* last measured (server_memory) */
-	int64_t mem_checked_us;      /* when */
+	size_t max_objects;         /* live objects */
+	size_t max_objects_session; /* objects one session refers to */
+	size_t max_waiters_session; /* requests one session has parked */
+	size_t max_items;           /* elements of one container */
+	size_t max_memory;          /* bytes in use; 0: no limit */
+	/* the process's memory, measured outside the lock (memory.c) */
+	atomic_size_t mem_used;       /* allocated */
+	atomic_llong  mem_checked_us; /* when */
+	atomic_ullong rss, rss_peak;  /* resident, its peak */
+	atomic_llong  rss_checked_us;
+	long          pid;
 
 	/* connection limits (server_opts) */
 	size_t   max_connections;     /* sessions at once */
@@ -138,6 +144,12 @@ typedef struct server_opts {
 #define SERVER_MAX_CONNECTIONS 1000
 
 int server_new(server **srvp, const server_opts *opts);
+/* The server lock (srv->mtx), held while a request is applied in memory
+ * and never across a system call: server_unlock writes the log lines and
+ * the replies (conn.h's rule) the thread queued under it. Everyone takes
+ * it through these, never through srv->mtx. */
+void server_lock(server *srv);
+void server_unlock(server *srv);
 /* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
  * resolved) goes to bound (cap bytes), or on failure why not. MGR_EINVAL
  * for a bad URL, MGR_ECONN when it can't bind (in use, no permission). */
@@ -163,9 +175,13 @@ int dispatch(server *srv, session *s, const Mgr__Request *rq);
 const mtype *registry_type(Mgr__ObjType code);
 const char  *registry_op_name(Mgr__Op op);
 
-/* Bytes the process has allocated, measured at most every 10 ms (memory.c):
- * what --max-memory compares with. */
+/* Bytes the process has allocated, as last measured (memory.c): what
+ * --max-memory compares with. */
 size_t server_memory(server *srv);
+/* Measures the memory figures if the last measure is older than 10 ms
+ * (allocated) or 1 s (resident set): a request's thread calls it before
+ * it takes the server lock, since measuring may read /proc. */
+void server_memory_sample(server *srv);
 
 /* Cycle collection (gc.c). */
 void gc_collect(server *srv);

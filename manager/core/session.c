@@ -255,9 +255,9 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	w.max_message = srv->max_message;
 	char name[200];
 	log_escape(a->client, name, sizeof(name));
-	pthread_mutex_lock(&srv->mtx); // the introspection reads it
+	server_lock(srv); // the introspection reads it
 	log_escape(a->client, s->client, sizeof(s->client));
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
 	    (unsigned long long) s->id, s->peer, name[0] ? " as " : "", name);
 	// Give the arena's chunk back: many connections sit idle after the
@@ -266,9 +266,9 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	s->state = SESSION_READY;
 	fconn_set_rx_timeout(s->fc, srv->idle_ms); // 0: none
 	fconn_set_rx_max(s->fc, srv->max_message);
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	handshake_unlist(s);
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	return fconn_send_msg(s->fc, &w.base, NULL);
 }
 
@@ -315,21 +315,22 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		rp.status     = MGR_EINVAL;
 		rp.error      = "a str is not valid UTF-8 or holds a NUL "
 		                "(use bytes)";
-		pthread_mutex_lock(&srv->mtx);
+		server_lock(srv);
 		stats_request(srv, s, len + 4);
 		int rv = session_send(s, &rp);
-		pthread_mutex_unlock(&srv->mtx);
+		server_unlock(srv);
 		arena_reset(&s->rxa);
 		return rv == MGR_ECONN ? 0 : rv;
 	}
-	pthread_mutex_lock(&srv->mtx);
+	server_memory_sample(srv); // before the lock: it may read /proc
+	server_lock(srv);
 	stats_request(srv, s, len + 4);
 	int rv = dispatch(srv, s, rq);
 	gc_maybe(srv, false);
 	// --idle-timeout: the clock restarts with every request; a session
 	// with a request waiting (a long get) is not idle.
 	int idle = srv->idle_ms > 0 && s->nwaiters == 0 ? srv->idle_ms : 0;
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	if (srv->idle_ms > 0) {
 		fconn_set_rx_timeout(s->fc, idle);
 	}
@@ -359,8 +360,7 @@ on_closed(void *arg, int err)
 
 	// What s held passes on to other sessions' waiters: their replies
 	// are written once the server lock is dropped.
-	bool deferring = fconn_defer_begin();
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	s->state = SESSION_CLOSED;
 	handshake_unlist(s);
 	session_drop_all(s);
@@ -380,8 +380,7 @@ on_closed(void *arg, int err)
 	if (srv->nsessions == 0) {
 		pthread_cond_broadcast(&srv->cv);
 	}
-	pthread_mutex_unlock(&srv->mtx);
-	fconn_defer_end(deferring);
+	server_unlock(srv);
 
 	arena_fini(&s->rxa);
 	free(s);
@@ -408,9 +407,9 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	fconn_bind(fc, on_frame, on_closed, s);
 	// Until it authenticates, a connection may only send an Auth.
 	fconn_set_rx_max(s->fc, SERVER_PREAUTH_MAX_MESSAGE);
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	if (srv->closing) {
-		pthread_mutex_unlock(&srv->mtx);
+		server_unlock(srv);
 		fconn_free(s->fc);
 		free(s);
 		return MGR_ECLOSED;
@@ -424,7 +423,7 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	srv->nsessions++;
 	srv->sessions_total++;
 	handshake_list(s);
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 
 	*out = s;
 	return 0;
@@ -434,13 +433,13 @@ int
 session_start(server *srv, fconn *fc, const char *peer)
 {
 	// Over the connection limit: refused before anything is allocated.
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	bool   full = srv->nsessions >= srv->max_connections;
 	size_t max  = srv->max_connections;
 	if (full) {
 		srv->connections_refused++;
 	}
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	if (full) {
 		char why[80];
 		snprintf(why, sizeof(why), "too many connections (%zu)", max);
@@ -468,14 +467,16 @@ session_start(server *srv, fconn *fc, const char *peer)
 void
 sessions_close_all(server *srv)
 {
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	for (session *s = srv->sessions; s != NULL; s = s->next) {
 		fconn_close(s->fc);
 	}
+	server_unlock(srv); // closes them (no system call under the lock)
+	server_lock(srv);
 	while (srv->nsessions > 0) {
 		pthread_cond_wait(&srv->cv, &srv->mtx);
 	}
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 }
 
 /* ---- in-process driving (the fuzz target) ----------------------------- */
@@ -489,9 +490,9 @@ session_open_local(server *srv, int fd, bool authenticated, session **out)
 		rv = session_new(srv, fc, "local", out);
 	}
 	if (rv == 0 && authenticated) {
-		pthread_mutex_lock(&srv->mtx);
+		server_lock(srv);
 		handshake_unlist(*out);
-		pthread_mutex_unlock(&srv->mtx);
+		server_unlock(srv);
 		(*out)->state = SESSION_READY;
 		fconn_set_rx_max((*out)->fc, srv->max_message);
 	} else if (rv == 0) {

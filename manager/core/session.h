@@ -94,7 +94,9 @@ sval sessions_describe_page(struct server *srv, const idmap *names,
 int session_encode_value(
     session *s, const sval *v, arena *a, Mgr__Value *out);
 /* Queues a reply to s (a reply over the message limit is answered
- * MGR_ETOOBIG instead). MGR_ECONN when the connection is going. */
+ * MGR_ETOOBIG instead), then resets the server's reply arena (srv->txa),
+ * where the replies being built live: the one place it is reset. MGR_ECONN
+ * when the connection is going. */
 int session_send(session *s, const Mgr__Reply *rp);
 
 /* ---- life (session.c)

@@ -204,11 +204,12 @@ stats_snapshot(server *srv, stats_figure *out)
 		    R_BYTES_OUT, 10 },
 	};
 	count_elements(srv, elements);
-	stats_rss(&rss, &peak);
+	rss  = atomic_load(&srv->rss);
+	peak = atomic_load(&srv->rss_peak);
 
 	gauge(&b, "uptime_ms", "Milliseconds since the manager started",
 	    (uint64_t) clock_ms() - srv->start_ms);
-	gauge(&b, "pid", "The manager's process id", (uint64_t) getpid());
+	gauge(&b, "pid", "The manager's process id", (uint64_t) srv->pid);
 	counter(&b, "requests", "Requests received", st->requests);
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
 		real(&b, rates[i].name, rates[i].help,

@@ -243,7 +243,6 @@ waiter_done(waiter *w, int status, sval *res)
 		rp.error = (char *) mgr_strerror(status);
 	}
 	session_send(w->sess, &rp);
-	arena_reset(&srv->txa);
 	if (res != NULL) {
 		sv_free(res);
 	}
@@ -310,7 +309,7 @@ static void *
 timer_main(void *arg)
 {
 	server *srv = arg;
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	while (!srv->timer_stop) {
 		if (srv->heap_len == 0) {
 			pthread_cond_wait(&srv->timer_cv, &srv->mtx);
@@ -327,9 +326,7 @@ timer_main(void *arg)
 			continue;
 		}
 		// Every waiter that is due expires now; the replies are
-		// written once the server lock is dropped, as on the loops:
-		// no system call under the server lock.
-		bool deferring = fconn_defer_begin();
+		// written once the server lock is dropped (server_unlock).
 		while (srv->heap_len > 0 && srv->heap[0]->deadline <= now) {
 			w = srv->heap[0];
 			heap_remove(srv, w);
@@ -339,12 +336,10 @@ timer_main(void *arg)
 				waiter_done(w, MGR_ETIMEDOUT, NULL);
 			}
 		}
-		pthread_mutex_unlock(&srv->mtx);
-		fconn_defer_end(deferring);
-		pthread_mutex_lock(&srv->mtx);
+		server_unlock(srv);
+		server_lock(srv);
 	}
-	pthread_mutex_unlock(&srv->mtx);
-	fconn_defer_thread_done();
+	server_unlock(srv);
 	return NULL;
 }
 
@@ -372,10 +367,10 @@ wait_timers_stop(server *srv)
 	if (!srv->timer_running) {
 		return;
 	}
-	pthread_mutex_lock(&srv->mtx);
+	server_lock(srv);
 	srv->timer_stop = true;
 	pthread_cond_signal(&srv->timer_cv);
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 	pthread_join(srv->timer, NULL);
 	pthread_cond_destroy(&srv->timer_cv);
 	srv->timer_running = false;

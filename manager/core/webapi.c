@@ -88,7 +88,8 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 	bool   found = true;
 	idmap  names;
 	sval   v = SV_NONE_INIT;
-	pthread_mutex_lock(&srv->mtx);
+	server_memory_sample(srv);
+	server_lock(srv);
 	if ((r.rv = describe_names(srv, &names)) == 0) {
 		switch (what) {
 		case INFO:
@@ -112,7 +113,7 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 		}
 		idmap_fini(&names);
 	}
-	pthread_mutex_unlock(&srv->mtx);
+	server_unlock(srv);
 
 	int rv = r.rv;
 	if (rv == 0 && !found) {

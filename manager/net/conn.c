@@ -1,81 +1,150 @@
-/* The connection interface (conn.h): each call goes to the engine that
- * made the connection (sock_conn.c: the direct epoll engine;
- * stream_conn.c: nng streams), so the sessions above never know which. */
-#include "conn_engine.h"
+/* The connection layer (conn.h) over the byte transports (xport.h). */
+#include "conn.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mgr.h"
+#include "syscall_guard.h"
 #include "wire.h"
+#include "xport.h"
 
-atomic_size_t conn_pending_total;
-size_t        conn_max_pending_conn  = (size_t) 128 << 20;
-size_t        conn_max_pending_total = (size_t) 512 << 20;
+#define RX_MIN    4096      /* smallest buffer kept for a split frame */
+#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
+/* A client that sends requests and does not read its replies: past this
+ * much queued, its requests are not read until the replies are written
+ * (the socket's buffers then hold its further requests, and TCP or the
+ * unix socket make it wait), so it can't make the manager queue without
+ * bound. */
+#define TX_HIGH (8u << 20)
+
+struct fconn {
+	struct xport   *t;
+	evloop         *loop; /* its deadline's */
+	loop_timer      timer;
+	fconn_frame_fn  on_frame;
+	fconn_closed_fn on_closed;
+	void           *arg;
+	size_t          max_msg; /* replies */
+
+	/* the receive side's (one thread at a time) */
+	size_t   rx_max; /* frames read */
+	int      rx_timeout;
+	uint8_t *rxbuf; /* bytes kept between reads: a split frame */
+	size_t   rxcap, rxlen;
+
+	pthread_mutex_t mtx; /* everything below */
+	pthread_cond_t  cv;  /* done */
+	uint8_t        *tx;
+	size_t          txlen, txoff, txcap;
+	fconn          *flush_next; /* in a thread's flush list */
+	bool            queued;     /* ... which holds a reference */
+	bool            wr_wait;    /* the transport said XPORT_AGAIN */
+	bool            rx_paused;  /* too many replies unread */
+	bool            started;
+	bool            closing; /* no more sends; shut down (or to be) */
+	bool            shut;    /* the transport's shutdown was called */
+	bool            close_after_tx;
+	bool            done; /* on_closed has returned */
+	bool            free_later;
+	atomic_int      refs; /* the owner's, flush lists', kicks' */
+	int             close_err;
+};
+
+static atomic_size_t pending_total;
+static size_t        max_pending_conn  = (size_t) 128 << 20;
+static size_t        max_pending_total = (size_t) 512 << 20;
 
 void
 fconn_set_reply_limits(size_t per_connection, size_t total)
 {
 	if (per_connection > 0) {
-		conn_max_pending_conn = per_connection;
+		max_pending_conn = per_connection;
 	}
 	if (total > 0) {
-		conn_max_pending_total = total;
+		max_pending_total = total;
 	}
 }
 
 size_t
 fconn_reply_bytes_pending(void)
 {
-	return atomic_load(&conn_pending_total);
+	return atomic_load(&pending_total);
 }
+
+/* Should a connection with mine bytes of replies unwritten stop being
+ * read? Past TX_HIGH, or while all connections together pass their
+ * bound. */
+static bool
+over_high(size_t mine)
+{
+	return mine > TX_HIGH
+	    || (mine > 0 && atomic_load(&pending_total) > max_pending_total);
+}
+
+/* ---- life ---------------------------------------------------------------
+ */
+
+/* Lock-free: a kick takes a reference under the connection's mutex. */
+void
+conn_hold(fconn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+static void
+destroy(fconn *c)
+{
+	c->t->ops->free(c->t);
+	pthread_mutex_destroy(&c->mtx);
+	pthread_cond_destroy(&c->cv);
+	free(c->rxbuf);
+	free(c->tx);
+	free(c);
+}
+
+void
+conn_release(fconn *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) == 1) {
+		destroy(c);
+	}
+}
+
+static void on_timer(loop_timer *t);
 
 int
-conn_frame_size(
-    const ProtobufCMessage *m, size_t max_message, size_t *queued, size_t *n)
+fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message)
 {
-	*n = protobuf_c_message_get_packed_size(m);
-	if (queued != NULL) {
-		*queued = *n + WIRE_HEADER_LEN;
+	fconn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		t->ops->free(t);
+		return MGR_ENOMEM;
 	}
-	return *n > max_message ? MGR_ETOOBIG : 0;
-}
-
-bool
-conn_reply_over_limit(size_t unsent, size_t n)
-{
-	if (unsent + n + WIRE_HEADER_LEN <= conn_max_pending_conn) {
-		return false;
-	}
-	log_msg(LOG_WARN,
-	    "a client's unread replies would pass %zu bytes "
-	    "(--max-pending-per-connection): closing it",
-	    conn_max_pending_conn);
-	return true;
-}
-
-int
-conn_append_frame(uint8_t **buf, size_t *len, size_t *cap,
-    const ProtobufCMessage *m, size_t n)
-{
-	size_t need = n + WIRE_HEADER_LEN;
-	if (*cap - *len < need) {
-		size_t c = *cap ? *cap : 256;
-		while (c - *len < need) {
-			c *= 2;
-		}
-		uint8_t *nb = realloc(*buf, c);
-		if (nb == NULL) {
-			return MGR_ENOMEM;
-		}
-		*buf = nb;
-		*cap = c;
-	}
-	wire_put_len(*buf + *len, (uint32_t) n);
-	protobuf_c_message_pack(m, *buf + *len + WIRE_HEADER_LEN);
-	*len += need;
-	atomic_fetch_add(&conn_pending_total, need);
+	c->t          = t;
+	t->conn       = c;
+	c->loop       = l;
+	c->timer.fire = on_timer;
+	c->max_msg    = max_message;
+	c->rx_max     = max_message;
+	c->refs       = 1;
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	*cp = c;
 	return 0;
+}
+
+int
+fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message)
+{
+	evloop       *l = evgroup_pick(g);
+	struct xport *t;
+	int           rv = xport_sock_new(&t, l, fd);
+	return rv != 0 ? rv : fconn_new(cp, t, l, max_message);
 }
 
 void
@@ -87,58 +156,573 @@ fconn_bind(
 	c->arg       = arg;
 }
 
-void
-fconn_start(fconn *c)
+const char *
+fconn_scheme(const fconn *c)
 {
-	c->ops->start(c);
+	return c->t->ops->scheme;
+}
+
+/* ---- the thread's flush list: the reply rule ----------------------------
+ */
+
+static _Thread_local fconn *flush_head;
+static _Thread_local int    serving;
+
+bool
+fconn_serving(void)
+{
+	return serving > 0;
+}
+
+/* c has something to write or to shut: the calling thread does it when
+ * the rule allows. c->mtx held. */
+static void
+enqueue_locked(fconn *c)
+{
+	if (!c->queued) {
+		c->queued = true;
+		atomic_fetch_add(&c->refs, 1);
+		c->flush_next = flush_head;
+		flush_head    = c;
+	}
+}
+
+/* What the transport waits for, from c's state. c->mtx held. */
+static void
+set_interest_locked(fconn *c)
+{
+	if (c->started && !c->shut) {
+		c->t->ops->interest(
+		    c->t, !c->rx_paused && !c->closing, c->wr_wait);
+	}
+}
+
+static void
+drop_pending_locked(fconn *c)
+{
+	atomic_fetch_sub(&pending_total, c->txlen - c->txoff);
+	c->txlen = c->txoff = 0;
+}
+
+/* c goes (the first reason wins): nothing more is sent; the transport is
+ * shut down by whoever may make a system call. c->mtx held. */
+static void
+fail_locked(fconn *c, int err)
+{
+	if (!c->closing) {
+		c->closing   = true;
+		c->close_err = err;
+	}
+	drop_pending_locked(c);
+}
+
+/* Shuts the transport down once; not under the server lock. c->mtx
+ * held. */
+static void
+shut_locked(fconn *c)
+{
+	if (!c->shut) {
+		c->shut = true;
+		syscall_guard_check("shutdown");
+		c->t->ops->shutdown(c->t);
+	}
+}
+
+/* Writes what is queued as far as the transport takes it now; the rest
+ * waits for XPORT_WR. Never under the server lock; c->mtx held. */
+static void
+flush_locked(fconn *c)
+{
+	while (c->txoff < c->txlen) {
+		syscall_guard_check("send");
+		ssize_t k = c->t->ops->write(
+		    c->t, c->tx + c->txoff, c->txlen - c->txoff);
+		if (k > 0) {
+			c->txoff += (size_t) k;
+			atomic_fetch_sub(&pending_total, (size_t) k);
+			continue;
+		}
+		if (k == XPORT_AGAIN) {
+			if (!c->wr_wait) {
+				c->wr_wait = true;
+				set_interest_locked(c);
+			}
+			return;
+		}
+		fail_locked(c, MGR_ECONN);
+		shut_locked(c);
+		return;
+	}
+	c->txlen = c->txoff = 0;
+	if (c->txcap > RX_SHRINK) {
+		free(c->tx);
+		c->tx    = NULL;
+		c->txcap = 0;
+	}
+	bool resume = c->rx_paused;
+	if (c->wr_wait || resume) {
+		c->wr_wait   = false;
+		c->rx_paused = false; // all written: read requests again
+		set_interest_locked(c);
+	}
+	if (resume) {
+		// Frames read before the pause wait in rxbuf: served on the
+		// receive side, whether or not more bytes come.
+		c->t->ops->kick(c->t);
+	}
+	if (c->close_after_tx) {
+		fail_locked(c, MGR_ECLOSED);
+		shut_locked(c);
+	}
 }
 
 void
-fconn_set_rx_timeout(fconn *c, int ms)
+fconn_flush_queued(void)
 {
-	c->ops->set_rx_timeout(c, ms);
+	fconn *c   = flush_head;
+	flush_head = NULL;
+	while (c != NULL) {
+		fconn *next = c->flush_next;
+		pthread_mutex_lock(&c->mtx);
+		c->queued     = false;
+		c->flush_next = NULL;
+		if (c->closing) {
+			shut_locked(c);
+		} else if (!c->wr_wait) {
+			flush_locked(c);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		conn_release(c);
+		c = next;
+	}
 }
+
+/* After queuing: written now unless the rule says later. */
+static void
+flush_if_free(void)
+{
+	if (!syscall_guard_held() && serving == 0) {
+		fconn_flush_queued();
+	}
+}
+
+/* ---- sending ------------------------------------------------------------
+ */
 
 int
 fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
 {
-	return c->ops->send_msg(c, m, queued);
+	size_t n    = protobuf_c_message_get_packed_size(m);
+	size_t need = n + WIRE_HEADER_LEN;
+	if (queued != NULL) {
+		*queued = need;
+	}
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->closing || c->close_after_tx) {
+		pthread_mutex_unlock(&c->mtx);
+		return MGR_ECONN;
+	}
+	if (c->txlen - c->txoff + need > max_pending_conn) {
+		// As Redis's output buffer limit: a client that does not read
+		// its replies goes.
+		log_msg(LOG_WARN,
+		    "a client's unread replies would pass %zu bytes "
+		    "(--max-pending-per-connection): closing it",
+		    max_pending_conn);
+		fail_locked(c, MGR_ETOOBIG);
+		enqueue_locked(c);
+		pthread_mutex_unlock(&c->mtx);
+		flush_if_free();
+		return MGR_ECONN;
+	}
+	if (c->txoff > 0 && c->txcap - c->txlen < need) {
+		// Written bytes make room before the buffer grows.
+		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
+		c->txlen -= c->txoff;
+		c->txoff = 0;
+	}
+	if (c->txcap - c->txlen < need) {
+		size_t cap = c->txcap ? c->txcap : 256;
+		while (cap - c->txlen < need) {
+			cap *= 2;
+		}
+		uint8_t *nb = realloc(c->tx, cap);
+		if (nb == NULL) {
+			pthread_mutex_unlock(&c->mtx);
+			return MGR_ENOMEM;
+		}
+		c->tx    = nb;
+		c->txcap = cap;
+	}
+	wire_put_len(c->tx + c->txlen, (uint32_t) n);
+	protobuf_c_message_pack(m, c->tx + c->txlen + WIRE_HEADER_LEN);
+	c->txlen += need;
+	atomic_fetch_add(&pending_total, need);
+	enqueue_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+	flush_if_free();
+	return 0;
 }
 
 void
 fconn_close_after_send(fconn *c)
 {
-	c->ops->close_after_send(c);
-}
-
-void
-fconn_set_rx_max(fconn *c, size_t n)
-{
-	c->ops->set_rx_max(c, n);
-}
-
-bool
-fconn_peer_gone(fconn *c)
-{
-	return c->ops->peer_gone(c);
+	pthread_mutex_lock(&c->mtx);
+	c->close_after_tx = true;
+	enqueue_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+	flush_if_free();
 }
 
 void
 fconn_close(fconn *c)
 {
-	c->ops->close(c);
+	pthread_mutex_lock(&c->mtx);
+	fail_locked(c, MGR_ECLOSED);
+	enqueue_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+	flush_if_free();
+}
+
+bool
+fconn_peer_gone(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool gone = c->closing || c->close_after_tx;
+	pthread_mutex_unlock(&c->mtx);
+	// The transport is freed only once its connection is: still c's.
+	return gone || c->t->ops->peer_gone(c->t);
+}
+
+/* ---- deadlines ----------------------------------------------------------
+ */
+
+/* Under the loop's timer mutex: c can't be freed meanwhile (its end
+ * clears the timer first). */
+static void
+on_timer(loop_timer *t)
+{
+	fconn *c = (fconn *) ((char *) t - offsetof(fconn, timer));
+	pthread_mutex_lock(&c->mtx);
+	fail_locked(c, MGR_ETIMEDOUT);
+	shut_locked(c); // the receive side sees the end
+	pthread_mutex_unlock(&c->mtx);
 }
 
 void
-fconn_free(fconn *c)
+fconn_set_rx_timeout(fconn *c, int ms)
 {
-	if (c != NULL) {
-		c->ops->free(c);
+	c->rx_timeout = ms;
+	pthread_mutex_lock(&c->mtx);
+	bool started = c->started;
+	pthread_mutex_unlock(&c->mtx);
+	if (!started) {
+		return; // fconn_start arms it
+	}
+	if (ms > 0) {
+		loop_timer_set(c->loop, &c->timer, clock_ms() + ms);
+	} else {
+		loop_timer_clear(c->loop, &c->timer);
+	}
+}
+
+void
+fconn_set_rx_max(fconn *c, size_t n)
+{
+	c->rx_max = n;
+}
+
+void
+fconn_start(fconn *c)
+{
+	if (c->rx_timeout > 0) {
+		loop_timer_set(
+		    c->loop, &c->timer, clock_ms() + c->rx_timeout);
+	}
+	pthread_mutex_lock(&c->mtx);
+	c->started = true;
+	if (c->closing) {
+		shut_locked(c); // a read then reports the end
+	}
+	// Receiving from here on (XPORT_RD may come before this returns,
+	// and end c: nothing of c is touched after).
+	c->t->ops->interest(c->t, true, c->wr_wait);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* ---- the end ------------------------------------------------------------
+ */
+
+/* On the receive side: c ends with err (unless a reason came first). The
+ * transport is detached and tells conn_quiet when no callback of it
+ * runs any more. */
+static void
+conn_end(fconn *c, int err)
+{
+	pthread_mutex_lock(&c->mtx);
+	fail_locked(c, err);
+	shut_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+	loop_timer_clear(c->loop, &c->timer);
+	c->t->ops->detach(c->t);
+}
+
+void
+conn_quiet(fconn *c)
+{
+	loop_timer_clear(c->loop, &c->timer);
+	pthread_mutex_lock(&c->mtx);
+	int err = c->close_err;
+	pthread_mutex_unlock(&c->mtx);
+
+	c->on_closed(c->arg, err);
+
+	pthread_mutex_lock(&c->mtx);
+	c->done = true;
+	bool fl = c->free_later;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	if (fl) {
+		conn_release(c);
 	}
 }
 
 void
 fconn_free_later(fconn *c)
 {
-	c->ops->free_later(c);
+	pthread_mutex_lock(&c->mtx);
+	c->free_later = true;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+void
+fconn_free(fconn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&c->mtx);
+	if (c->started) {
+		fail_locked(c, MGR_ECLOSED);
+		shut_locked(c);
+		while (!c->done) {
+			pthread_cond_wait(&c->cv, &c->mtx);
+		}
+	} else {
+		drop_pending_locked(c);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	conn_release(c);
+}
+
+/* ---- receiving ----------------------------------------------------------
+ */
+
+/* Each thread reads into a buffer of its own; a connection keeps bytes
+ * only between reads that split a frame. So an idle connection holds no
+ * receive buffer at all, and a read needs no copy. */
+#define THREAD_RX (64 * 1024)
+static _Thread_local uint8_t *thread_rx;
+static pthread_key_t          thread_rx_key; /* frees it at thread exit */
+static pthread_once_t         thread_rx_once = PTHREAD_ONCE_INIT;
+
+static void
+make_rx_key(void)
+{
+	pthread_key_create(&thread_rx_key, free);
+}
+
+static uint8_t *
+thread_rx_buffer(void)
+{
+	if (thread_rx == NULL && (thread_rx = malloc(THREAD_RX)) != NULL) {
+		pthread_once(&thread_rx_once, make_rx_key);
+		pthread_setspecific(thread_rx_key, thread_rx);
+	}
+	return thread_rx;
+}
+
+static int
+closed_err(fconn *c, int dflt)
+{
+	pthread_mutex_lock(&c->mtx);
+	int e = c->closing && c->close_err ? c->close_err : dflt;
+	pthread_mutex_unlock(&c->mtx);
+	return e;
+}
+
+static bool
+unsent_over_high(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool over = !c->closing && over_high(c->txlen - c->txoff);
+	pthread_mutex_unlock(&c->mtx);
+	return over;
+}
+
+/* Keeps buf[off..len) (own: buf is c->rxbuf) for the next read, in a
+ * buffer as big as the frame it starts (need: its size, 0 when even its
+ * length is not in yet). false when out of memory (c ended). */
+static bool
+keep_rest(
+    fconn *c, uint8_t *buf, size_t off, size_t len, size_t need, bool own)
+{
+	size_t left = len - off;
+	if (left == 0) {
+		if (own) {
+			free(c->rxbuf);
+			c->rxbuf = NULL;
+			c->rxcap = c->rxlen = 0;
+		}
+		return true;
+	}
+	size_t want = need > RX_MIN ? need : RX_MIN;
+	if (want < left) {
+		want = left;
+	}
+	if (own) {
+		memmove(c->rxbuf, c->rxbuf + off, left);
+		if (want > c->rxcap) {
+			uint8_t *nb = realloc(c->rxbuf, want);
+			if (nb == NULL) {
+				conn_end(c, MGR_ENOMEM);
+				return false;
+			}
+			c->rxbuf = nb;
+			c->rxcap = want;
+		}
+	} else {
+		if ((c->rxbuf = malloc(want)) == NULL) {
+			conn_end(c, MGR_ENOMEM);
+			return false;
+		}
+		c->rxcap = want;
+		memcpy(c->rxbuf, buf + off, left);
+	}
+	c->rxlen = left;
+	return true;
+}
+
+/* Serves the complete frames in buf[0..len) and keeps the rest. Stops
+ * early, with reading paused, once the replies queued pass TX_HIGH even
+ * after writing: the frames left are served once they are written (a
+ * kick). false when c ended. */
+static bool
+serve(fconn *c, uint8_t *buf, size_t len, bool own)
+{
+	size_t off  = 0;
+	size_t need = 0;
+	while (len - off >= WIRE_HEADER_LEN) {
+		uint32_t flen = wire_get_len(buf + off);
+		if (flen > c->rx_max) {
+			conn_end(c, MGR_ETOOBIG);
+			return false;
+		}
+		if (len - off - WIRE_HEADER_LEN < flen) {
+			need = WIRE_HEADER_LEN + (size_t) flen;
+			break;
+		}
+		int err
+		    = c->on_frame(c->arg, buf + off + WIRE_HEADER_LEN, flen);
+		if (err != 0) {
+			conn_end(c, err);
+			return false;
+		}
+		off += WIRE_HEADER_LEN + (size_t) flen;
+		if (unsent_over_high(c)) {
+			fconn_flush_queued(); // write what the socket takes
+			if (unsent_over_high(c)) {
+				pthread_mutex_lock(&c->mtx);
+				c->rx_paused = true;
+				set_interest_locked(c);
+				pthread_mutex_unlock(&c->mtx);
+				break;
+			}
+		}
+	}
+	return keep_rest(c, buf, off, len, need, own);
+}
+
+/* The receive side: reads and serves until the transport has nothing
+ * more now. */
+static void
+receive(fconn *c, bool hup)
+{
+	for (;;) {
+		pthread_mutex_lock(&c->mtx);
+		bool paused = c->rx_paused && !c->closing;
+		pthread_mutex_unlock(&c->mtx);
+		bool     own = c->rxlen > 0; /* bytes wait in c->rxbuf */
+		uint8_t *buf;
+		size_t   cap, len;
+		if (own) {
+			buf = c->rxbuf;
+			cap = c->rxcap;
+			len = c->rxlen;
+		} else {
+			if ((buf = thread_rx_buffer()) == NULL) {
+				conn_end(c, MGR_ENOMEM);
+				return;
+			}
+			cap = THREAD_RX;
+			len = 0;
+		}
+		if (own && !paused && len >= WIRE_HEADER_LEN
+		    && len - WIRE_HEADER_LEN >= wire_get_len(buf)) {
+			// A kick after a pause: frames read before it first.
+			if (!serve(c, buf, len, own)) {
+				return;
+			}
+			continue;
+		}
+		if (paused || len == cap) {
+			// Paused with frames unserved (a kick serves them
+			// once the replies are written); a hang-up must still
+			// end c, or its event would repeat.
+			if (hup) {
+				conn_end(c, closed_err(c, MGR_ECONN));
+			}
+			return;
+		}
+		syscall_guard_check("recv");
+		ssize_t k = c->t->ops->read(c->t, buf + len, cap - len);
+		if (k == XPORT_AGAIN) {
+			return;
+		}
+		if (k <= 0) {
+			conn_end(c, closed_err(c, MGR_ECONN));
+			return;
+		}
+		if (!serve(c, buf, len + (size_t) k, own)) {
+			return;
+		}
+		if (!c->t->ops->more(c->t)) {
+			return;
+		}
+	}
+}
+
+void
+conn_ready(fconn *c, unsigned what)
+{
+	if (what & XPORT_WR) {
+		pthread_mutex_lock(&c->mtx);
+		if (!c->closing) {
+			flush_locked(c);
+		}
+		pthread_mutex_unlock(&c->mtx);
+	}
+	if (what & XPORT_RD) {
+		// Replies to the frames of this read, and to waiters they
+		// wake, go out together once it is served.
+		serving++;
+		receive(c, (what & XPORT_HUP) != 0);
+		serving--;
+		if (serving == 0) {
+			fconn_flush_queued();
+		}
+	}
 }

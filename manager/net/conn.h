@@ -1,22 +1,27 @@
-/* The server's connections: one interface, two engines.
+/* The server's connections: one layer over every transport.
  *
- * Frames are a 4-byte big-endian length and a protobuf message. What
- * sessions see is the same whichever engine made the connection: the
- * direct engine (fconn_new_socket: plain unix and TCP sockets served by a
- * few epoll loops, below) or nng's streams (fconn_new_stream: tls+tcp,
- * ws, wss, and ipc/tcp on demand, served by nng's callbacks).
+ * Frames are a 4-byte big-endian length and a protobuf message. This
+ * layer owns them whatever carries the bytes (xport.h: a plain socket or
+ * TLS in the epoll loops, an nng stream): splitting what is read into
+ * frames, the largest frame a peer may send, the receive deadline, the
+ * send buffer, backpressure (a peer that does not read its replies stops
+ * being read), the bound on replies queued, closing once written, and
+ * the end of the connection, reported once.
  *
- * The direct engine: each
- * connection belongs to one loop thread (epoll), which reads it and hands
- * every complete frame to on_frame as it arrives (several per read when
- * the peer pipelines), on that thread: a request is served by the thread
- * that read it, with no hand-off to another thread. Replies queued while
- * on_frame runs go out together in one write once the read is processed.
- * A reply queued from any other thread (a waiter answered, a timeout) is
- * written at once by that thread when the socket has room; only what
- * does not fit waits for the loop to see the socket writable. No thread
- * ever blocks on a socket.
- */
+ * Frames are handed to on_frame on the receive side: the thread that
+ * read them (a loop's, or nng's receive callback), one connection's
+ * frames one at a time, in order.
+ *
+ * The one rule for replies: fconn_send_msg only queues. What a thread
+ * queued is written by that thread once it holds no server lock and is
+ * not serving a read: at the end of the read it serves (one write per
+ * connection for all the replies of a read), when it drops the server
+ * lock (server_unlock calls fconn_flush_queued), or at once when it holds
+ * neither. So replies to waiters woken by a request, by the timer, by a
+ * session's end or by a request on another transport are all written
+ * after the lock is dropped, by whoever produced them, and no system
+ * call of this layer ever runs under the server lock (the peer check of
+ * fconn_peer_gone aside). Closing under the lock waits the same way. */
 #ifndef MGR_MANAGER_NET_CONN_H
 #define MGR_MANAGER_NET_CONN_H
 
@@ -25,92 +30,80 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct fconn   fconn;
-typedef struct evgroup evgroup;
+#include "loop.h"
 
-/* Starts nthreads (>= 1) loop threads. MGR_ENOMEM / MGR_EINTERNAL. */
-int evgroup_new(evgroup **gp, int nthreads);
-/* Stops and joins the loops. Every connection must have ended (its
- * on_closed returned) first; connections freed with fconn_free_later are
- * freed by then. */
-void evgroup_free(evgroup *g);
+typedef struct fconn fconn;
+struct xport;
 
 /* One complete frame (data valid only during the call). Return 0 to go on,
  * or an MGR_E* code to close the connection with that reason. */
 typedef int (*fconn_frame_fn)(void *arg, const uint8_t *data, size_t len);
-/* Called once, on the loop thread (or in fconn_start; on an nng thread
- * for the nng engine), when the
- * connection ends: err is MGR_ECONN (peer closed, I/O error),
- * MGR_ETOOBIG (frame over the limit), MGR_ETIMEDOUT (receive deadline),
- * MGR_ECLOSED (fconn_close), or the code on_frame returned. No on_frame
- * call follows. */
+/* Called once, when the connection ends, on its receive side or a thread
+ * of its transport's: err is MGR_ECONN (peer closed, I/O error),
+ * MGR_ETOOBIG (frame over the limit, or unread replies over theirs),
+ * MGR_ETIMEDOUT (receive deadline), MGR_ECLOSED (fconn_close), or the code
+ * on_frame returned. No on_frame call follows. */
 typedef void (*fconn_closed_fn)(void *arg, int err);
 
-/* A connection of the direct engine on socket fd, served by one of g's
- * loops. Takes ownership of fd (closed on every path). Nothing happens
- * until fconn_bind and fconn_start. MGR_ENOMEM. */
+/* A connection on transport t (owned from here on, freed on every path)
+ * whose deadline runs on loop l, with replies up to max_message bytes.
+ * Nothing happens until fconn_bind and fconn_start. MGR_ENOMEM. */
+int fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message);
+/* A plain socket's connection (fd owned), on one of g's loops. */
 int fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message);
-/* A connection of the nng engine on an accepted stream (owned from here
- * on, freed on every path), served by nng's callbacks (stream_conn.c);
- * ipc_path: the socket path of an ipc listener's stream, else NULL;
- * websocket: each frame goes out as one WebSocket message. MGR_ENOMEM. */
-typedef struct nng_stream nng_stream;
-
-int fconn_new_stream(fconn **cp, nng_stream *st, const char *ipc_path,
-    bool websocket, size_t max_message);
 /* Who gets c's frames and its end; before fconn_start. */
 void fconn_bind(
     fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
-/* Hands the connection to a loop: receiving starts. */
+/* Receiving starts (and with it the end's report). */
 void fconn_start(fconn *c);
 /* The connection ends with MGR_ETIMEDOUT unless this is called again
  * with ms <= 0 (no deadline) within ms from now, however many bytes come
- * meanwhile: bounds the handshake. Call before fconn_start or from
- * on_frame. */
+ * meanwhile: bounds the handshake. Before fconn_start or from on_frame. */
 void fconn_set_rx_timeout(fconn *c, int ms);
-/* Packs m into the send queue and writes it unless the loop is reading
- * c (then it goes with the other replies of that read). MGR_ECONN when
- * closed, MGR_ETOOBIG over the limit, MGR_ENOMEM. The frame's size goes
- * to *queued when not NULL. Thread-safe. */
+/* The largest frame c may receive from now on (max_message until then):
+ * a bigger one ends c with MGR_ETOOBIG as soon as its length is read.
+ * Before fconn_start, or from on_frame. */
+void fconn_set_rx_max(fconn *c, size_t n);
+/* Queues m as a frame (written by the rule above). MGR_ECONN when
+ * closing, MGR_ETOOBIG over max_message, MGR_ENOMEM. The frame's size
+ * goes to *queued when not NULL. Thread-safe. */
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
-/* The largest frame c may receive from now on (max_message until then):
- * a bigger one ends c with MGR_ETOOBIG as soon as its length is read.
- * Before fconn_start, or on c's loop thread (from on_frame). */
-void fconn_set_rx_max(fconn *c, size_t n);
-/* Bounds on the replies queued and not yet read (0: leave as is): a
+/* Closes the connection (idempotent, thread-safe, by the rule above): its
+ * end is reported to on_closed with MGR_ECLOSED. */
+void fconn_close(fconn *c);
+/* True when the peer has hung up or the connection is closing, even if
+ * no event said so yet: the one system call allowed under the server lock
+ * (a poll that does not wait; an nng stream whose socket is unknown, such
+ * as --listen-nng ipc's when ambiguous, knows only what its last receive
+ * said), asked before something is handed to a client that may have
+ * died. */
+bool fconn_peer_gone(fconn *c);
+/* The transport's scheme ("tcp", "tls+tcp", "ws", ...). */
+const char *fconn_scheme(const fconn *c);
+/* Frees a connection never started, or one that has ended (waits for
+ * on_closed to have returned). Not from c's own callbacks. */
+void fconn_free(fconn *c);
+/* From on_closed: c is freed once on_closed has returned. */
+void fconn_free_later(fconn *c);
+
+/* ---- the reply rule, for the server lock's holders ----------------------
+ */
+
+/* Writes (and closes) what the calling thread queued. Never under the
+ * server lock. */
+void fconn_flush_queued(void);
+/* Whether the calling thread is serving a read (its queue is written at
+ * the end of it, not at each unlock). */
+bool fconn_serving(void);
+
+/* Bounds on the replies queued and not yet written (0: leave as is): a
  * connection whose backlog would pass per_connection is closed; while all
  * together pass total, connections with replies waiting are not read.
  * Process-wide, set before serving. */
 void fconn_set_reply_limits(size_t per_connection, size_t total);
 /* Reply bytes queued and not yet written, in all. */
 size_t fconn_reply_bytes_pending(void);
-/* True when the peer has hung up or the connection is closing, even if
- * its loop has not handled that yet: the one question that costs a system
- * call (a poll that does not wait, on either engine; an nng connection
- * whose socket is unknown, such as --listen-nng ipc's, knows only what its
- * last receive said), asked before something is handed to a client that
- * may have died. */
-bool fconn_peer_gone(fconn *c);
-/* From fconn_defer_begin to fconn_defer_end (given what begin returned),
- * (the direct engine's; the nng engine's sends never wait anyway)
- * replies this thread queues are written at the end, one write per
- * connection, instead of at once: for a thread that queues replies under
- * a lock it must not hold across a system call (the server lock). The
- * loop threads do the same around every read; deferrals nest, and the
- * outermost one writes. */
-bool fconn_defer_begin(void);
-void fconn_defer_end(bool was_deferring);
-/* Frees the calling thread's deferral list, before the thread ends. */
-void fconn_defer_thread_done(void);
-/* Closes the connection now (idempotent, thread-safe): the loop reports
- * it to on_closed with MGR_ECLOSED. */
-void fconn_close(fconn *c);
-/* Frees a connection never started, or one that has ended (waits for
- * on_closed to have returned). Not from c's own callbacks. */
-void fconn_free(fconn *c);
-/* From on_closed: c is freed once on_closed has returned. */
-void fconn_free_later(fconn *c);
 
 #endif

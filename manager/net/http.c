@@ -12,7 +12,7 @@
 #include "metrics.h"
 #include "mgr.h"
 #include "server.h"
-#include "stream_listener.h"
+#include "tls_identity.h"
 #include "webapi.h"
 
 struct dashboard;
@@ -101,7 +101,7 @@ open_endpoint(struct server *srv, const char *url, http_endpoint *ep,
 	int rv = nng_http_server_hold(&ep->hs, *u);
 	if (rv == 0 && tls) {
 		rv = nng_http_server_set_tls(
-		    ep->hs, stream_tls_config(srv->tls));
+		    ep->hs, tls_identity_nng(srv->tls));
 	}
 	if (rv != 0) {
 		snprintf(

@@ -2,7 +2,7 @@
  * re-posted from its own callback, so accepting costs no thread of ours;
  * each accepted stream is tuned (Nagle off: nng 1.5.2 leaves it on, and
  * under wss each message then waits ~40 ms for the delayed ACK) and
- * becomes a connection of the nng engine. */
+ * becomes a connection on the nng transport (xport_nng.c). */
 #include "stream_listener.h"
 
 #include <arpa/inet.h>
@@ -22,11 +22,8 @@
 
 #include "log.h"
 #include "mgr.h"
-#include "readfile.h"
-
-struct stream_tls {
-	nng_tls_config *cfg;
-};
+#include "tls_identity.h"
+#include "xport.h"
 
 struct stream_listener {
 	nng_stream_listener *l;
@@ -37,102 +34,10 @@ struct stream_listener {
 	bool                 ipc;
 	bool                 pausing; /* the aio is a pause, not an accept */
 	size_t               max_message;
+	evgroup             *loops; /* connections' deadlines */
 	void (*on_accept)(void *arg, fconn *c, const char *peer);
 	void *arg;
 };
-
-/* ---- TLS ---------------------------------------------------------------
- */
-
-/* The PEM file at path, NUL-terminated; NULL with why. */
-static char *
-read_pem(const char *path, char *why, size_t whycap)
-{
-	char  *buf;
-	size_t len;
-	int    rv = read_file(path, (size_t) 1 << 24, &buf, &len);
-	if (rv == 0) {
-		return buf;
-	}
-	snprintf(why, whycap, "%s: %s", path,
-	    rv == MGR_ETOOBIG      ? "too big for a PEM file"
-	        : rv == MGR_ENOMEM ? "out of memory"
-	                           : strerror(errno));
-	return NULL;
-}
-
-int
-stream_tls_new(stream_tls **tp, const char *cert_file, const char *key_file,
-    const char *ca_file, bool verify_peer, char *why, size_t whycap)
-{
-	stream_tls *t    = calloc(1, sizeof(*t));
-	char       *cert = NULL, *key = NULL;
-	int         rv;
-	if (t == NULL) {
-		snprintf(why, whycap, "out of memory");
-		return MGR_ENOMEM;
-	}
-	if ((rv = nng_tls_config_alloc(&t->cfg, NNG_TLS_MODE_SERVER)) != 0) {
-		snprintf(why, whycap, "TLS: %s", nng_strerror(rv));
-		free(t);
-		return MGR_EINVAL;
-	}
-	if ((cert = read_pem(cert_file, why, whycap)) == NULL
-	    || (key = read_pem(key_file, why, whycap)) == NULL) {
-		goto fail;
-	}
-	if ((rv = nng_tls_config_own_cert(t->cfg, cert, key, NULL)) != 0) {
-		snprintf(why, whycap,
-		    "%s, %s: not a PEM certificate chain and its key (%s)",
-		    cert_file, key_file, nng_strerror(rv));
-		goto fail;
-	}
-	if (ca_file != NULL
-	    && (rv = nng_tls_config_ca_file(t->cfg, ca_file)) != 0) {
-		snprintf(why, whycap, "%s: not PEM CA certificates (%s)",
-		    ca_file, nng_strerror(rv));
-		goto fail;
-	}
-	if (verify_peer && ca_file == NULL) {
-		snprintf(why, whycap, "--tls-verify-peer needs --tls-ca");
-		goto fail;
-	}
-	nng_tls_config_auth_mode(t->cfg,
-	    verify_peer   ? NNG_TLS_AUTH_MODE_REQUIRED
-	        : ca_file ? NNG_TLS_AUTH_MODE_OPTIONAL
-	                  : NNG_TLS_AUTH_MODE_NONE);
-	free(cert);
-	if (key != NULL) {
-		memset(key, 0, strlen(key));
-	}
-	free(key);
-	*tp = t;
-	return 0;
-fail:
-	free(cert);
-	if (key != NULL) {
-		memset(key, 0, strlen(key));
-	}
-	free(key);
-	nng_tls_config_free(t->cfg);
-	free(t);
-	return MGR_EINVAL;
-}
-
-struct nng_tls_config *
-stream_tls_config(stream_tls *t)
-{
-	return t->cfg;
-}
-
-void
-stream_tls_free(stream_tls *t)
-{
-	if (t != NULL) {
-		nng_tls_config_free(t->cfg);
-		free(t);
-	}
-}
 
 /* ---- URLs ----------------------------------------------------------------
  */
@@ -143,13 +48,6 @@ has_scheme(const char *url, const char *scheme)
 	size_t n = strlen(scheme);
 	return strncmp(url, scheme, n) == 0
 	    && strncmp(url + n, "://", 3) == 0;
-}
-
-bool
-stream_url_needs_nng(const char *url)
-{
-	return has_scheme(url, "tls+tcp") || has_scheme(url, "ws")
-	    || has_scheme(url, "wss");
 }
 
 /* url with its port (":0" asked for) replaced by port. */
@@ -264,11 +162,13 @@ accepted(void *arg)
 	}
 	char peer[96];
 	peer_name(l, st, peer, sizeof(peer));
+	xport *t;
 	fconn *c;
-	if (fconn_new_stream(&c, st,
-	        l->ipc ? l->url + strlen("ipc://") : NULL, l->ws,
-	        l->max_message)
-	    != 0) {
+	if (xport_nng_new(
+	        &t, st, l->ipc ? l->url + strlen("ipc://") : NULL, l->ws)
+	        != 0
+	    || fconn_new(&c, t, evgroup_pick(l->loops), l->max_message)
+	        != 0) {
 		log_msg(LOG_WARN, "connection from %s dropped: out of memory",
 		    peer);
 		return;
@@ -277,8 +177,8 @@ accepted(void *arg)
 }
 
 int
-stream_listen(stream_listener **lp, const char *url, stream_tls *tls,
-    size_t max_message,
+stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
+    evgroup *loops, size_t max_message,
     void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
     char *bound, size_t cap)
 {
@@ -308,6 +208,7 @@ stream_listen(stream_listener **lp, const char *url, stream_tls *tls,
 	l->ws          = ws;
 	l->ipc         = ipc;
 	l->max_message = max_message;
+	l->loops       = loops;
 	l->on_accept   = on_accept;
 	l->arg         = arg;
 	l->scheme_name = has_scheme(url, "tls+tcp") ? "tls+tcp"
@@ -317,7 +218,7 @@ stream_listen(stream_listener **lp, const char *url, stream_tls *tls,
 	int rv         = nng_stream_listener_alloc(&l->l, url);
 	if (rv == 0 && secure) {
 		rv = nng_stream_listener_set_ptr(
-		    l->l, NNG_OPT_TLS_CONFIG, tls->cfg);
+		    l->l, NNG_OPT_TLS_CONFIG, tls_identity_nng(tls));
 	}
 	if (rv == 0 && ws) {
 		// The whole frame limit in one WebSocket message (nng's

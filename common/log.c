@@ -2,12 +2,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "syscall_guard.h"
 
 int log_level = LOG_INFO;
 
@@ -22,6 +26,62 @@ log_parse_level(const char *s)
 		}
 	}
 	return -1;
+}
+
+/* Lines logged under the server lock, written when it is dropped. At most
+ * DEFER_MAX bytes wait; lines past it are counted and the count logged. */
+#define DEFER_MAX (64 * 1024)
+static _Thread_local char  *deferred;
+static _Thread_local size_t deferred_len, deferred_cap;
+static _Thread_local size_t deferred_lost;
+static pthread_key_t        deferred_key; /* frees it at thread exit */
+static pthread_once_t       deferred_once = PTHREAD_ONCE_INIT;
+
+static void
+make_deferred_key(void)
+{
+	pthread_key_create(&deferred_key, free);
+}
+
+static void
+write_all(const char *p, size_t n)
+{
+	syscall_guard_check("write of the log");
+	while (n > 0) {
+		ssize_t k = write(STDERR_FILENO, p, n);
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k <= 0) {
+			return; // nowhere to say it
+		}
+		p += k;
+		n -= (size_t) k;
+	}
+}
+
+static void
+defer_line(const char *line, size_t n)
+{
+	if (deferred_len + n > deferred_cap) {
+		size_t cap = deferred_cap ? deferred_cap * 2 : 1024;
+		while (cap < deferred_len + n) {
+			cap *= 2;
+		}
+		char *nb = cap <= DEFER_MAX ? realloc(deferred, cap) : NULL;
+		if (nb == NULL) {
+			deferred_lost++;
+			return;
+		}
+		if (deferred == NULL) {
+			pthread_once(&deferred_once, make_deferred_key);
+		}
+		deferred     = nb;
+		deferred_cap = cap;
+		pthread_setspecific(deferred_key, deferred);
+	}
+	memcpy(deferred + deferred_len, line, n);
+	deferred_len += n;
 }
 
 void
@@ -41,10 +101,33 @@ log_msg(int level, const char *fmt, ...)
 	        tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
 	va_end(ap);
+	size_t len  = strlen(line);
+	line[len++] = '\n';
 	// One write per line so lines of several threads don't interleave.
-	fprintf(stderr, "%s\n", line);
+	if (syscall_guard_held()) {
+		defer_line(line, len);
+	} else {
+		write_all(line, len);
+	}
+}
+
+void
+log_flush_deferred(void)
+{
+	if (deferred_len > 0) {
+		write_all(deferred, deferred_len);
+		deferred_len = 0;
+	}
+	if (deferred_lost > 0) {
+		size_t lost   = deferred_lost;
+		deferred_lost = 0;
+		log_msg(LOG_WARN,
+		    "%zu log lines lost (over %d bytes logged "
+		    "under the server lock)",
+		    lost, DEFER_MAX);
+	}
 }
 
 void

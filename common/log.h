@@ -1,7 +1,12 @@
 /* Logging to stderr (or --log-file) with a level: managerd's only output
- * besides the listening lines. */
-#ifndef MGR_MANAGER_CORE_LOG_H
-#define MGR_MANAGER_CORE_LOG_H
+ * besides the listening lines.
+ *
+ * A line logged under the server lock (syscall_guard_held) is not
+ * written there: it waits in a buffer of the thread's until
+ * log_flush_deferred, which the server lock's unlock calls, so that
+ * logging never puts a system call under the lock. */
+#ifndef MGR_COMMON_LOG_H
+#define MGR_COMMON_LOG_H
 
 #include <stddef.h>
 
@@ -21,5 +26,8 @@ void log_escape(const char *s, char *out, size_t cap);
 int  log_open(const char *path);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Writes the lines the calling thread logged under the lock; a no-op
+ * when there are none. Not under the lock. */
+void log_flush_deferred(void);
 
 #endif

@@ -1,0 +1,126 @@
+#include "listener.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acceptor.h"
+#include "log.h"
+#include "mgr.h"
+#include "sock.h"
+#include "stream_listener.h"
+#include "xport.h"
+
+struct listener {
+	acceptor        *acc; /* a socket of the loops', or */
+	stream_listener *sl;  /* nng's */
+	listen_opts      o;
+	bool             tls; /* tls+tcp:// in the loops */
+	void (*on_accept)(void *arg, fconn *c, const char *peer);
+	void *arg;
+};
+
+static bool
+has_scheme(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	return strncmp(url, scheme, n) == 0
+	    && strncmp(url + n, "://", 3) == 0;
+}
+
+/* A socket accepted for the loops becomes a connection. */
+static void
+accepted(void *arg, int fd)
+{
+	listener *l = arg;
+	char      peer[96];
+	sock_tune(fd);
+	sock_peer_name(fd, peer, sizeof(peer));
+	if (l->tls && strncmp(peer, "tcp ", 4) == 0) {
+		// "tcp A:P" names a tls+tcp peer "tls+tcp A:P".
+		memmove(peer + 4, peer, strnlen(peer, sizeof(peer) - 5) + 1);
+		memcpy(peer, "tls+", 4);
+		peer[sizeof(peer) - 1] = '\0';
+	}
+	evloop *loop = evgroup_pick(l->o.loops);
+	xport  *t;
+	fconn  *c;
+	int     rv = l->tls
+	        ? xport_tls_new(&t, loop, fd, tls_identity_mbedtls(l->o.tls))
+	        : xport_sock_new(&t, loop, fd);
+	if (rv == 0) {
+		rv = fconn_new(&c, t, loop, l->o.max_message);
+	}
+	if (rv != 0) {
+		log_msg(LOG_WARN, "connection from %s dropped: %s", peer,
+		    mgr_strerror(rv));
+		return;
+	}
+	l->on_accept(l->arg, c, peer);
+}
+
+int
+listener_start(listener **lp, const char *url, const listen_opts *o,
+    void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
+    char *bound, size_t cap)
+{
+	listener *l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		snprintf(bound, cap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	l->o         = *o;
+	l->on_accept = on_accept;
+	l->arg       = arg;
+	int rv;
+	if (o->nng || has_scheme(url, "ws") || has_scheme(url, "wss")) {
+		rv = stream_listen(&l->sl, url, o->tls, o->loops,
+		    o->max_message, on_accept, arg, bound, cap);
+		if (rv != 0) {
+			free(l);
+			return rv;
+		}
+		*lp = l;
+		return 0;
+	}
+	// tls+tcp://H:P is a tcp socket whose bytes the loops decrypt.
+	char sockurl[512];
+	l->tls = has_scheme(url, "tls+tcp");
+	if (l->tls && o->tls == NULL) {
+		snprintf(bound, cap,
+		    "%s needs a certificate (--tls-cert and --tls-key)", url);
+		free(l);
+		return MGR_EINVAL;
+	}
+	snprintf(sockurl, sizeof(sockurl), "%s",
+	    l->tls ? url + strlen("tls+") : url);
+	char why[256] = "";
+	int  fd;
+	char sbound[512];
+	if ((rv = sock_listen(
+	         sockurl, &fd, sbound, sizeof(sbound), why, sizeof(why)))
+	    != 0) {
+		snprintf(bound, cap, "%s", why);
+		free(l);
+		return rv;
+	}
+	snprintf(bound, cap, "%s%s", l->tls ? "tls+" : "", sbound);
+	if ((rv = acceptor_start(&l->acc, fd, sockurl, accepted, l)) != 0) {
+		snprintf(bound, cap, "%s", mgr_strerror(rv));
+		free(l);
+		return rv;
+	}
+	*lp = l;
+	return 0;
+}
+
+void
+listener_stop(listener *l)
+{
+	if (l->acc != NULL) {
+		acceptor_stop(l->acc);
+	} else {
+		stream_unlisten(l->sl);
+	}
+	free(l);
+}

@@ -1,0 +1,34 @@
+/* Listening on a URL, whatever serves it: the epoll loops (ipc://,
+ * tcp://, and tls+tcp:// with TLS in the loop) through an accepting
+ * thread (acceptor.c), or nng's stream layer (ws://, wss://, and any of
+ * them with --listen-nng; stream_listener.c). Each accepted connection is
+ * an fconn, the same whichever transport carries it. */
+#ifndef MGR_MANAGER_NET_LISTENER_H
+#define MGR_MANAGER_NET_LISTENER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "tls_identity.h"
+
+typedef struct listener listener;
+
+typedef struct listen_opts {
+	evgroup      *loops;       /* serve the connections (deadlines) */
+	size_t        max_message; /* the frame limit */
+	tls_identity *tls;         /* for tls+tcp://, wss://; or NULL */
+	bool          nng;         /* through nng's stream layer */
+} listen_opts;
+
+/* Listens on url; on_accept owns each new connection, with a peer name
+ * for logs ("tcp 10.0.0.2:40112", "ipc pid P uid U"). bound gets the URL
+ * bound (a port 0 resolved), or on failure why not. MGR_EINVAL (a bad URL,
+ * TLS missing), MGR_ECONN (can't bind), MGR_ENOMEM. */
+int listener_start(listener **lp, const char *url, const listen_opts *o,
+    void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
+    char *bound, size_t cap);
+/* Stops accepting (no on_accept runs after it returns) and frees l. */
+void listener_stop(listener *l);
+
+#endif

@@ -1,0 +1,184 @@
+#include "tls_identity.h"
+
+#include <errno.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgr.h"
+#include "readfile.h"
+#include "tls.h"
+
+struct tls_identity {
+	/* mbedTLS's, for the loops: one configuration and one generator
+	 * (mbedTLS is built with MBEDTLS_THREADING_C: it locks its own) */
+	mbedtls_ssl_config       conf;
+	mbedtls_x509_crt         cert, ca;
+	mbedtls_pk_context       key;
+	mbedtls_entropy_context  entropy;
+	mbedtls_ctr_drbg_context drbg;
+	/* nng's */
+	nng_tls_config *nng;
+};
+
+/* The PEM file at path, NUL-terminated; NULL with why. */
+static char *
+read_pem(const char *path, char *why, size_t whycap)
+{
+	char  *buf;
+	size_t len;
+	int    rv = read_file(path, (size_t) 1 << 24, &buf, &len);
+	if (rv == 0) {
+		return buf;
+	}
+	snprintf(why, whycap, "%s: %s", path,
+	    rv == MGR_ETOOBIG      ? "too big for a PEM file"
+	        : rv == MGR_ENOMEM ? "out of memory"
+	                           : strerror(errno));
+	return NULL;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		memset(s, 0, strlen(s));
+	}
+	free(s);
+}
+
+static int
+make_nng(tls_identity *id, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap)
+{
+	int rv = nng_tls_config_alloc(&id->nng, NNG_TLS_MODE_SERVER);
+	if (rv != 0) {
+		snprintf(why, whycap, "TLS: %s", nng_strerror(rv));
+		id->nng = NULL;
+		return MGR_EINVAL;
+	}
+	char *cert = read_pem(cert_file, why, whycap);
+	char *key  = cert != NULL ? read_pem(key_file, why, whycap) : NULL;
+	if (key == NULL) {
+		free(cert);
+		return MGR_EINVAL;
+	}
+	rv = nng_tls_config_own_cert(id->nng, cert, key, NULL);
+	free(cert);
+	free_secret(key);
+	if (rv != 0) {
+		snprintf(why, whycap,
+		    "%s, %s: not a PEM certificate chain and its key (%s)",
+		    cert_file, key_file, nng_strerror(rv));
+		return MGR_EINVAL;
+	}
+	if (ca_file != NULL
+	    && (rv = nng_tls_config_ca_file(id->nng, ca_file)) != 0) {
+		snprintf(why, whycap, "%s: not PEM CA certificates (%s)",
+		    ca_file, nng_strerror(rv));
+		return MGR_EINVAL;
+	}
+	nng_tls_config_auth_mode(id->nng,
+	    verify_peer   ? NNG_TLS_AUTH_MODE_REQUIRED
+	        : ca_file ? NNG_TLS_AUTH_MODE_OPTIONAL
+	                  : NNG_TLS_AUTH_MODE_NONE);
+	return 0;
+}
+
+static int
+make_mbedtls(tls_identity *id, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap)
+{
+	int rv = mbedtls_ctr_drbg_seed(&id->drbg, mbedtls_entropy_func,
+	    &id->entropy, (const unsigned char *) "managerd", 8);
+	if (rv != 0) {
+		tls_say(why, whycap, "TLS setup", rv);
+		return MGR_EINVAL;
+	}
+	if ((rv = tls_conf_defaults(
+	         &id->conf, MBEDTLS_SSL_IS_SERVER, &id->drbg, why, whycap))
+	        != 0
+	    || (rv = tls_conf_own(&id->conf, &id->cert, &id->key, cert_file,
+	            key_file, why, whycap))
+	        != 0) {
+		return rv;
+	}
+	if (ca_file != NULL
+	    && (rv = tls_conf_ca(&id->conf, &id->ca, ca_file, why, whycap))
+	        != 0) {
+		return rv;
+	}
+	mbedtls_ssl_conf_authmode(&id->conf,
+	    verify_peer   ? MBEDTLS_SSL_VERIFY_REQUIRED
+	        : ca_file ? MBEDTLS_SSL_VERIFY_OPTIONAL
+	                  : MBEDTLS_SSL_VERIFY_NONE);
+	return 0;
+}
+
+int
+tls_identity_new(tls_identity **ip, const char *cert_file,
+    const char *key_file, const char *ca_file, bool verify_peer, char *why,
+    size_t whycap)
+{
+	if (verify_peer && ca_file == NULL) {
+		snprintf(why, whycap, "--tls-verify-peer needs --tls-ca");
+		return MGR_EINVAL;
+	}
+	tls_identity *id = calloc(1, sizeof(*id));
+	if (id == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	mbedtls_ssl_config_init(&id->conf);
+	mbedtls_x509_crt_init(&id->cert);
+	mbedtls_x509_crt_init(&id->ca);
+	mbedtls_pk_init(&id->key);
+	mbedtls_entropy_init(&id->entropy);
+	mbedtls_ctr_drbg_init(&id->drbg);
+	int rv = make_nng(
+	    id, cert_file, key_file, ca_file, verify_peer, why, whycap);
+	if (rv == 0) {
+		rv = make_mbedtls(id, cert_file, key_file, ca_file,
+		    verify_peer, why, whycap);
+	}
+	if (rv != 0) {
+		tls_identity_free(id);
+		return rv;
+	}
+	*ip = id;
+	return 0;
+}
+
+void
+tls_identity_free(tls_identity *id)
+{
+	if (id == NULL) {
+		return;
+	}
+	if (id->nng != NULL) {
+		nng_tls_config_free(id->nng);
+	}
+	mbedtls_ssl_config_free(&id->conf);
+	mbedtls_x509_crt_free(&id->cert);
+	mbedtls_x509_crt_free(&id->ca);
+	mbedtls_pk_free(&id->key);
+	mbedtls_ctr_drbg_free(&id->drbg);
+	mbedtls_entropy_free(&id->entropy);
+	free(id);
+}
+
+const struct mbedtls_ssl_config *
+tls_identity_mbedtls(tls_identity *id)
+{
+	return &id->conf;
+}
+
+struct nng_tls_config *
+tls_identity_nng(tls_identity *id)
+{
+	return id->nng;
+}

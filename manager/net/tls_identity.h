@@ -1,0 +1,28 @@
+/* The server's TLS identity: its certificate chain and key, and the CAs
+ * client certificates must chain to, loaded once from PEM files and made
+ * into the two configurations that serve it: mbedTLS's for tls+tcp:// in
+ * the epoll loops (xport_tls.c), nng's for wss://, https:// and
+ * --listen-nng tls+tcp:// (stream_listener.c, the HTTP server). */
+#ifndef MGR_MANAGER_NET_TLS_IDENTITY_H
+#define MGR_MANAGER_NET_TLS_IDENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct tls_identity tls_identity;
+struct mbedtls_ssl_config;
+struct nng_tls_config;
+
+/* verify_peer refuses clients without a certificate of ca_file's CAs
+ * (ca_file alone: a certificate is checked when one is shown). MGR_EINVAL
+ * with the reason in why (an unreadable file, a certificate and key that
+ * do not match, --tls-verify-peer without --tls-ca). */
+int  tls_identity_new(tls_identity **ip, const char *cert_file,
+     const char *key_file, const char *ca_file, bool verify_peer, char *why,
+     size_t whycap);
+void tls_identity_free(tls_identity *id);
+/* Each thread-safe to share between connections. */
+const struct mbedtls_ssl_config *tls_identity_mbedtls(tls_identity *id);
+struct nng_tls_config           *tls_identity_nng(tls_identity *id);
+
+#endif
