@@ -13,12 +13,17 @@ SYSTEMS = [
     ("python", "tcp"),
     ("redis", "tcp"),
 ]
-# Ours over the nng engine's transports too, for the latency and
-# throughput workloads (W1, W2): nng's tcp (--listen-nng), TLS, WebSocket
-# plain and over TLS. Python's Manager has no TLS; Debian's hiredis (0.14)
-# has none either, so Redis over TLS is not measured.
-OURS_EXTRA = [("ours", "nngtcp"), ("ours", "tls"), ("ours", "ws"), ("ours", "wss")]
-OURS_EXTRA_CASES = ("W1", "W2")
+# The other transports, for the latency and throughput workloads (W1, W2):
+# ours over nng's tcp (--listen-nng), TLS (mbedTLS in the loops), WebSocket
+# plain and over TLS; Redis over TLS (its --tls-port; the bench's client
+# speaks RESP over mbedTLS, bench/resp_tls.c, since Debian's hiredis 0.14
+# has no TLS). Python's Manager has no TLS.
+EXTRA_SYSTEMS = [("ours", "nngtcp"), ("ours", "tls"), ("ours", "ws"), ("ours", "wss"),
+                 ("redis", "tls")]
+EXTRA_CASES = ("W1", "W2")
+# H, new connections: connect, one round trip, close, over plain tcp and
+# over TLS (a full handshake each time), ours and Redis.
+HANDSHAKE_SYSTEMS = [("ours", "tcp"), ("ours", "tls"), ("redis", "tcp"), ("redis", "tls")]
 
 # The systems compared with ours. bench/run --baseline REV puts "base"
 # (managerd and its client built from REV) in front, so a change is
@@ -51,6 +56,7 @@ PARAMS = {
         "w5_conns": 1000,
         "w5_reps": 3,
         "w6_tasks": 20000,
+        "h_n": 300,
     },
     "quick": {
         "reps": 1,
@@ -66,6 +72,7 @@ PARAMS = {
         "w5_conns": 50,
         "w5_reps": 1,
         "w6_tasks": 500,
+        "h_n": 20,
     },
 }
 

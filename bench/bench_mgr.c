@@ -8,6 +8,7 @@
  *   bench_mgr w4p --url U --keyfile F [the options of w4] [--depth 64]
  *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
+ *   bench_mgr hs --url U --keyfile F [--n 200]
  *
  * Prints "result NAME VALUE UNIT" lines (and "note", "state" lines) for
  * bench/driver.py; the workloads are described in bench/README.md. Every
@@ -640,6 +641,41 @@ w5conns(const bench_args *a)
 	return 0;
 }
 
+/* ---- H: new connections ------------------------------------------------
+ */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+/* --n connections one after another, each: connect (the TLS handshake
+ * over tls+tcp:// and the authkey handshake), one ping, disconnect. The
+ * median time of one, in microseconds. */
+static int
+hs(const bench_args *a)
+{
+	long     n = (long) arg_int(a, "--n", 200);
+	int64_t *t = calloc((size_t) n, sizeof(*t));
+	if (t == NULL) {
+		die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		int64_t     t0 = now_ns();
+		mgr_client *c;
+		check(mgr_connect(&c, url, &opts), "connect");
+		check(mgr_ping(c), "ping");
+		mgr_disconnect(c);
+		t[i] = now_ns() - t0;
+	}
+	qsort(t, (size_t) n, sizeof(*t), cmp_i64);
+	result("hs.connect", (double) t[n / 2] / 1e3, "us");
+	free(t);
+	return 0;
+}
+
 /* ---- W6: a process pool running a trivial task --------------------------
  */
 
@@ -763,6 +799,8 @@ main(int argc, char **argv)
 		return w5conns(&a);
 	} else if (strcmp(cmd, "w6") == 0) {
 		return w6(&a);
+	} else if (strcmp(cmd, "hs") == 0) {
+		return hs(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;

@@ -4,9 +4,12 @@
  * BLPOP: unbounded, Redis lists have no maxsize), SET NX + DEL for the
  * lock, RPUSH for the list append.
  *
- *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns
- *               --addr unix:PATH|tcp:HOST:PORT
+ *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|hs
+ *               --addr unix:PATH|tcp:HOST:PORT|tls:HOST:PORT [--ca FILE]
  *               [the options of bench_mgr]
+ *
+ * Over tls: (Redis's --tls-port; w1, w2 and hs only) the requests go
+ * through resp_tls.c, checking the server against the CA in --ca.
  */
 #include <hiredis.h>
 #include <inttypes.h>
@@ -17,45 +20,108 @@
 #include <sys/time.h>
 
 #include "common.h"
+#include "resp_tls.h"
 
 static const char *addr;
 
-static redisContext *
+/* A connection: hiredis's (unix, tcp), or Redis's protocol over TLS
+ * (resp_tls.c) for the latency, throughput and handshake workloads. */
+typedef struct rconn {
+	redisContext *rc;
+	resp_tls     *tls;
+} rconn;
+
+static const char *ca_file; /* --ca: the CA of a tls: address */
+
+static rconn *
 connect_or_die(void)
 {
 	struct timeval tv = { .tv_sec = 10 };
-	redisContext  *rc = NULL;
+	rconn         *c  = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		die("out of memory");
+	}
+	bool        tls = strncmp(addr, "tls:", 4) == 0;
+	const char *hp  = addr + 4;
+	char        host[256];
+	const char *colon = strrchr(hp, ':');
+	size_t      hl    = colon ? (size_t) (colon - hp) : 0;
 	if (strncmp(addr, "unix:", 5) == 0) {
-		rc = redisConnectUnixWithTimeout(addr + 5, tv);
-	} else if (strncmp(addr, "tcp:", 4) == 0) {
-		char        host[256];
-		const char *colon = strrchr(addr + 4, ':');
-		size_t      hl    = colon ? (size_t) (colon - (addr + 4)) : 0;
+		c->rc = redisConnectUnixWithTimeout(addr + 5, tv);
+	} else if (strncmp(addr, "tcp:", 4) == 0 || tls) {
 		if (colon == NULL || hl >= sizeof(host)) {
 			die("bad address %s", addr);
 		}
-		memcpy(host, addr + 4, hl);
+		memcpy(host, hp, hl);
 		host[hl] = '\0';
-		rc       = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+		if (tls) {
+			char err[256];
+			if (ca_file == NULL) {
+				die("a tls: address needs --ca");
+			}
+			c->tls = resp_tls_connect(
+			    host, atoi(colon + 1), ca_file, err, sizeof(err));
+			if (c->tls == NULL) {
+				die("%s", err);
+			}
+			return c;
+		}
+		c->rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
 	} else {
-		die("bad address %s (unix:PATH or tcp:HOST:PORT)", addr);
+		die("bad address %s (unix:PATH, tcp:HOST:PORT or "
+		    "tls:HOST:PORT)",
+		    addr);
 	}
-	if (rc == NULL || rc->err) {
+	if (c->rc == NULL || c->rc->err) {
 		die("cannot connect to %s: %s", addr,
-		    rc ? rc->errstr : "out of memory");
+		    c->rc ? c->rc->errstr : "out of memory");
 	}
 	// Bounds every wait, BLPOP's included (its own timeout is shorter).
 	struct timeval rt = { .tv_sec = BENCH_WAIT_MS / 1000 + 5 };
-	redisSetTimeout(rc, rt);
-	return rc;
+	redisSetTimeout(c->rc, rt);
+	return c;
+}
+
+/* hiredis's context, for the workloads that pipeline (not over TLS). */
+static redisContext *
+plain(rconn *c)
+{
+	if (c->rc == NULL) {
+		die("this workload is not run over TLS");
+	}
+	return c->rc;
+}
+
+static const char *
+errstr(rconn *c)
+{
+	return c->tls != NULL ? resp_tls_errstr(c->tls) : c->rc->errstr;
+}
+
+static void
+rconn_free(rconn *c)
+{
+	if (c->tls != NULL) {
+		resp_tls_free(c->tls);
+	} else {
+		redisFree(c->rc);
+	}
+	free(c);
+}
+
+static redisReply *
+vcommand(rconn *c, const char *fmt, va_list ap)
+{
+	return c->tls != NULL ? resp_tls_vcommand(c->tls, fmt, ap)
+	                      : redisvCommand(c->rc, fmt, ap);
 }
 
 /* Checks a reply: exits on a transport error or an error reply. */
 static redisReply *
-checked(redisContext *rc, redisReply *r, const char *what)
+checked(rconn *rc, redisReply *r, const char *what)
 {
 	if (r == NULL) {
-		die("%s: %s", what, rc->errstr);
+		die("%s: %s", what, errstr(rc));
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		die("%s: %s", what, r->str);
@@ -64,32 +130,32 @@ checked(redisContext *rc, redisReply *r, const char *what)
 }
 
 static redisReply *
-cmd(redisContext *rc, const char *fmt, ...)
+cmd(rconn *rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	redisReply *r = redisvCommand(rc, fmt, ap);
+	redisReply *r = vcommand(rc, fmt, ap);
 	va_end(ap);
 	return checked(rc, r, fmt);
 }
 
 /* A command whose reply is not needed. */
 static void
-cmd0(redisContext *rc, const char *fmt, ...)
+cmd0(rconn *rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	redisReply *r = redisvCommand(rc, fmt, ap);
+	redisReply *r = vcommand(rc, fmt, ap);
 	va_end(ap);
 	freeReplyObject(checked(rc, r, fmt));
 }
 
 static long long
-cmd_int(redisContext *rc, const char *fmt, ...)
+cmd_int(rconn *rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	redisReply *r = checked(rc, redisvCommand(rc, fmt, ap), fmt);
+	redisReply *r = checked(rc, vcommand(rc, fmt, ap), fmt);
 	va_end(ap);
 	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer
 	    : r->type == REDIS_REPLY_STRING          ? atoll(r->str)
@@ -104,9 +170,9 @@ cmd_int(redisContext *rc, const char *fmt, ...)
 #define NKEYS 1000
 
 typedef struct w1ctx {
-	redisContext *rc;
-	char          keys[NKEYS][16];
-	char          value[BENCH_VALUE_LEN + 1];
+	rconn *rc;
+	char   keys[NKEYS][16];
+	char   value[BENCH_VALUE_LEN + 1];
 } w1ctx;
 
 static void
@@ -213,7 +279,7 @@ w1(const bench_args *a)
 	if (only == NULL && len != n + warm) {
 		die("list has %lld items, expected %ld", len, n + warm);
 	}
-	redisFree(x->rc);
+	rconn_free(x->rc);
 	free(x);
 	return 0;
 }
@@ -224,8 +290,8 @@ w1(const bench_args *a)
 static int
 w2(const bench_args *a)
 {
-	long          nc = (long) arg_int(a, "--clients", 1);
-	redisContext *rc = connect_or_die();
+	long   nc = (long) arg_int(a, "--clients", 1);
+	rconn *rc = connect_or_die();
 	cmd0(rc, "DEL d");
 	cmd0(rc, "HSET d counter 0");
 
@@ -252,17 +318,17 @@ w2(const bench_args *a)
 	snprintf(name, sizeof(name), "w2.c%ld", nc);
 	result(name, 3.0 * (double) iters / ((double) (t_end - t_go) / 1e9),
 	    "ops/s");
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
 static int
 w2_worker(const bench_args *a, int index)
 {
-	int64_t       ms = arg_int(a, "--ms", 1000);
-	redisContext *rc = connect_or_die();
-	char          keys[100][32];
-	char          value[BENCH_VALUE_LEN + 1];
+	int64_t ms = arg_int(a, "--ms", 1000);
+	rconn  *rc = connect_or_die();
+	char    keys[100][32];
+	char    value[BENCH_VALUE_LEN + 1];
 	for (int k = 0; k < 100; k++) {
 		snprintf(keys[k], sizeof(keys[k]), "w%d:%d", index, k);
 	}
@@ -279,7 +345,7 @@ w2_worker(const bench_args *a, int index)
 		iters++;
 	}
 	worker_report_done(index, iters, 0);
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
@@ -289,10 +355,10 @@ w2_worker(const bench_args *a, int index)
 static int
 w3(const bench_args *a)
 {
-	long          n     = (long) arg_int(a, "--n", 200000);
-	long          depth = (long) arg_int(a, "--depth", 64);
-	redisContext *rc    = connect_or_die();
-	char          value[BENCH_VALUE_LEN + 1];
+	long   n     = (long) arg_int(a, "--n", 200000);
+	long   depth = (long) arg_int(a, "--depth", 64);
+	rconn *rc    = connect_or_die();
+	char   value[BENCH_VALUE_LEN + 1];
 	fill_value(value, BENCH_VALUE_LEN, 0);
 	cmd0(rc, "DEL d");
 
@@ -300,15 +366,16 @@ w3(const bench_args *a)
 	for (long i = 0; i < n;) {
 		long k = 0;
 		for (; k < depth && i < n; k++, i++) {
-			if (redisAppendCommand(rc, "HSET d k%ld %s", i, value)
+			if (redisAppendCommand(
+			        plain(rc), "HSET d k%ld %s", i, value)
 			    != REDIS_OK) {
-				die("redisAppendCommand: %s", rc->errstr);
+				die("redisAppendCommand: %s", errstr(rc));
 			}
 		}
 		for (; k > 0; k--) {
 			void *r = NULL;
-			if (redisGetReply(rc, &r) != REDIS_OK) {
-				die("redisGetReply: %s", rc->errstr);
+			if (redisGetReply(plain(rc), &r) != REDIS_OK) {
+				die("redisGetReply: %s", errstr(rc));
 			}
 			freeReplyObject(checked(rc, r, "HSET"));
 		}
@@ -319,7 +386,7 @@ w3(const bench_args *a)
 	}
 	result("w3.pipelined_set", (double) n / ((double) (t1 - t0) / 1e9),
 	    "ops/s");
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
@@ -329,10 +396,10 @@ w3(const bench_args *a)
 static int
 w4(const bench_args *a)
 {
-	long          items = (long) arg_int(a, "--items", 200000);
-	long          np    = (long) arg_int(a, "--producers", 4);
-	long          ncons = (long) arg_int(a, "--consumers", 4);
-	redisContext *rc    = connect_or_die();
+	long   items = (long) arg_int(a, "--items", 200000);
+	long   np    = (long) arg_int(a, "--producers", 4);
+	long   ncons = (long) arg_int(a, "--consumers", 4);
+	rconn *rc    = connect_or_die();
 	if (items % np != 0 || items % ncons != 0) {
 		die("--items must divide among producers and consumers");
 	}
@@ -362,19 +429,19 @@ w4(const bench_args *a)
 	}
 	result("w4.queue", (double) items / ((double) (t_end - t_go) / 1e9),
 	    "items/s");
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
 static int
 w4_worker(const bench_args *a, int index, bool producer)
 {
-	long          items = (long) arg_int(a, "--items", 200000);
-	long          np    = (long) arg_int(a, "--producers", 4);
-	long          ncons = (long) arg_int(a, "--consumers", 4);
-	redisContext *rc    = connect_or_die();
-	char          value[BENCH_VALUE_LEN + 1];
-	int64_t       count = 0, sum = 0;
+	long    items = (long) arg_int(a, "--items", 200000);
+	long    np    = (long) arg_int(a, "--producers", 4);
+	long    ncons = (long) arg_int(a, "--consumers", 4);
+	rconn  *rc    = connect_or_die();
+	char    value[BENCH_VALUE_LEN + 1];
+	int64_t count = 0, sum = 0;
 
 	worker_ready_wait(index);
 	if (producer) {
@@ -400,7 +467,7 @@ w4_worker(const bench_args *a, int index, bool producer)
 		}
 	}
 	worker_report_done(index, count, sum);
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
@@ -420,13 +487,13 @@ w4_worker(const bench_args *a, int index, bool producer)
 /* Reads k pipelined replies, each checked; gives them to fn (may be
  * NULL) and frees them. */
 static void
-replies(redisContext *rc, long k, const char *what,
-    void (*fn)(redisReply *, void *), void *arg)
+replies(rconn *rc, long k, const char *what, void (*fn)(redisReply *, void *),
+    void *arg)
 {
 	for (; k > 0; k--) {
 		void *r = NULL;
-		if (redisGetReply(rc, &r) != REDIS_OK) {
-			die("redisGetReply: %s", rc->errstr);
+		if (redisGetReply(plain(rc), &r) != REDIS_OK) {
+			die("redisGetReply: %s", errstr(rc));
 		}
 		checked(rc, r, what);
 		if (fn != NULL) {
@@ -437,25 +504,25 @@ replies(redisContext *rc, long k, const char *what,
 }
 
 static void
-append(redisContext *rc, const char *fmt, ...)
+append(rconn *rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rv = redisvAppendCommand(rc, fmt, ap);
+	int rv = redisvAppendCommand(plain(rc), fmt, ap);
 	va_end(ap);
 	if (rv != REDIS_OK) {
-		die("redisAppendCommand: %s", rc->errstr);
+		die("redisAppendCommand: %s", errstr(rc));
 	}
 }
 
 static int
 w4p(const bench_args *a)
 {
-	long          items = (long) arg_int(a, "--items", 200000);
-	long          np    = (long) arg_int(a, "--producers", 4);
-	long          ncons = (long) arg_int(a, "--consumers", 4);
-	long          depth = (long) arg_int(a, "--depth", 64);
-	redisContext *rc    = connect_or_die();
+	long   items = (long) arg_int(a, "--items", 200000);
+	long   np    = (long) arg_int(a, "--producers", 4);
+	long   ncons = (long) arg_int(a, "--consumers", 4);
+	long   depth = (long) arg_int(a, "--depth", 64);
+	rconn *rc    = connect_or_die();
 	if (items % np != 0) {
 		die("--items must divide among the producers");
 	}
@@ -497,7 +564,7 @@ w4p(const bench_args *a)
 	}
 	result("w4p.queue_pipelined",
 	    (double) items / ((double) (t_end - t_go) / 1e9), "items/s");
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
@@ -525,12 +592,12 @@ w4p_take(redisReply *r, void *arg)
 static int
 w4p_worker(const bench_args *a, int index, bool producer)
 {
-	long          items = (long) arg_int(a, "--items", 200000);
-	long          np    = (long) arg_int(a, "--producers", 4);
-	long          depth = (long) arg_int(a, "--depth", 64);
-	redisContext *rc    = connect_or_die();
-	char          value[BENCH_VALUE_LEN + 1];
-	w4p_got       g = { 0 };
+	long    items = (long) arg_int(a, "--items", 200000);
+	long    np    = (long) arg_int(a, "--producers", 4);
+	long    depth = (long) arg_int(a, "--depth", 64);
+	rconn  *rc    = connect_or_die();
+	char    value[BENCH_VALUE_LEN + 1];
+	w4p_got g = { 0 };
 
 	worker_ready_wait(index);
 	if (producer) {
@@ -560,7 +627,7 @@ w4p_worker(const bench_args *a, int index, bool producer)
 		}
 	}
 	worker_report_done(index, g.count, g.sum);
-	redisFree(rc);
+	rconn_free(rc);
 	return 0;
 }
 
@@ -570,12 +637,12 @@ w4p_worker(const bench_args *a, int index, bool producer)
 static int
 w5load(const bench_args *a)
 {
-	long          n    = (long) arg_int(a, "--entries", 1000000);
-	long          per  = (long) arg_int(a, "--per-call", 10000);
-	redisContext *rc   = connect_or_die();
-	const char  **argv = calloc((size_t) per * 2 + 2, sizeof(char *));
-	size_t       *lens = calloc((size_t) per * 2 + 2, sizeof(size_t));
-	char         *text = malloc((size_t) per * (24 + 33));
+	long         n    = (long) arg_int(a, "--entries", 1000000);
+	long         per  = (long) arg_int(a, "--per-call", 10000);
+	rconn       *rc   = connect_or_die();
+	const char **argv = calloc((size_t) per * 2 + 2, sizeof(char *));
+	size_t      *lens = calloc((size_t) per * 2 + 2, sizeof(size_t));
+	char        *text = malloc((size_t) per * (24 + 33));
 	if (argv == NULL || lens == NULL || text == NULL) {
 		die("out of memory");
 	}
@@ -604,8 +671,8 @@ w5load(const bench_args *a)
 			argv[3 + 2 * k] = val;
 			lens[3 + 2 * k] = 32;
 		}
-		redisReply *r
-		    = redisCommandArgv(rc, (int) (2 + 2 * k), argv, lens);
+		redisReply *r = redisCommandArgv(
+		    plain(rc), (int) (2 + 2 * k), argv, lens);
 		freeReplyObject(checked(rc, r, "HSET"));
 	}
 	int64_t t1 = now_ns();
@@ -615,7 +682,7 @@ w5load(const bench_args *a)
 	result("w5.load_rate", (double) n / ((double) (t1 - t0) / 1e9),
 	    "entries/s");
 	state_sync("loaded");
-	redisFree(rc);
+	rconn_free(rc);
 	free(argv);
 	free(lens);
 	free(text);
@@ -625,8 +692,8 @@ w5load(const bench_args *a)
 static int
 w5conns(const bench_args *a)
 {
-	long           n  = (long) arg_int(a, "--conns", 1000);
-	redisContext **cs = calloc((size_t) n, sizeof(*cs));
+	long    n  = (long) arg_int(a, "--conns", 1000);
+	rconn **cs = calloc((size_t) n, sizeof(*cs));
 	if (cs == NULL) {
 		die("out of memory");
 	}
@@ -638,9 +705,42 @@ w5conns(const bench_args *a)
 	}
 	state_sync("opened");
 	for (long i = 0; i < n; i++) {
-		redisFree(cs[i]);
+		rconn_free(cs[i]);
 	}
 	free(cs);
+	return 0;
+}
+
+/* ---- H: new connections ------------------------------------------------
+ */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+/* As bench_mgr's: --n connections, each connect (TLS handshake over
+ * tls:), one PING, close; the median time of one. */
+static int
+hs(const bench_args *a)
+{
+	long     n = (long) arg_int(a, "--n", 200);
+	int64_t *t = calloc((size_t) n, sizeof(*t));
+	if (t == NULL) {
+		die("out of memory");
+	}
+	for (long i = 0; i < n; i++) {
+		int64_t t0 = now_ns();
+		rconn  *c  = connect_or_die();
+		cmd0(c, "PING");
+		rconn_free(c);
+		t[i] = now_ns() - t0;
+	}
+	qsort(t, (size_t) n, sizeof(*t), cmp_i64);
+	result("hs.connect", (double) t[n / 2] / 1e3, "us");
+	free(t);
 	return 0;
 }
 
@@ -667,6 +767,7 @@ main(int argc, char **argv)
 	if ((addr = arg_str(&a, "--addr", NULL)) == NULL) {
 		die("give --addr");
 	}
+	ca_file = arg_str(&a, "--ca", NULL);
 	if (strcmp(what, "worker") == 0) {
 		int index = atoi(argv[3]);
 		if (strcmp(argv[2], "w2") == 0) {
@@ -696,6 +797,8 @@ main(int argc, char **argv)
 		return w5load(&a);
 	} else if (strcmp(what, "w5conns") == 0) {
 		return w5conns(&a);
+	} else if (strcmp(what, "hs") == 0) {
+		return hs(&a);
 	}
 	fprintf(stderr, "bench_redis: unknown workload %s\n", what);
 	return 2;

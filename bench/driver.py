@@ -24,14 +24,16 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from bench_config import (CLIENT_TIMEOUT, HERE, OURS_EXTRA,  # noqa: E402
-                          OURS_EXTRA_CASES, PARAMS, PEERS, START_TIMEOUT,
+from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
+                          EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE, PARAMS, PEERS,
+                          START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
@@ -270,10 +272,10 @@ class Server:
                 raise BenchError(f"the Python manager did not start ({self.log.name})")
             self.addr = lines[0].split(" ", 1)[1]
         else:
-            port = free_port() if self.transport == "tcp" else 0
+            port = free_port() if self.transport in ("tcp", "tls") else 0
             argv = self.server_prefix() + [
                 c.redis,
-                "--port", str(port),
+                "--port", str(port if self.transport == "tcp" else 0),
                 "--bind", "127.0.0.1",
                 "--save", "",
                 "--appendonly", "no",
@@ -283,9 +285,16 @@ class Server:
             ]
             if self.transport == "unix":
                 argv += ["--unixsocket", sock, "--unixsocketperm", "700"]
+            if self.transport == "tls":
+                argv += ["--tls-port", str(port),
+                         "--tls-cert-file", os.path.join(c.certs, "server.crt"),
+                         "--tls-key-file", os.path.join(c.certs, "server.key"),
+                         "--tls-ca-cert-file", os.path.join(c.certs, "ca.crt"),
+                         "--tls-auth-clients", "no"]
             self.proc = spawn(argv, self.log, stdout=self.log)
-            self.addr = f"unix:{sock}" if self.transport == "unix" else f"tcp:127.0.0.1:{port}"
-            wait_redis(self.addr, START_TIMEOUT, self.proc)
+            self.addr = {"unix": f"unix:{sock}", "tcp": f"tcp:127.0.0.1:{port}",
+                         "tls": f"tls:127.0.0.1:{port}"}[self.transport]
+            wait_redis(self.addr, START_TIMEOUT, self.proc, c.certs)
         return self
 
     def stop(self):
@@ -308,6 +317,8 @@ class Server:
                     "--addr", self.addr, "--keyfile", c.keyfile]
         else:
             argv = [c.bench_redis, what, "--addr", self.addr]
+            if self.transport == "tls":
+                argv += ["--ca", os.path.join(c.certs, "ca.crt")]
         for k, v in opts.items():
             argv += [f"--{k.replace('_', '-')}", str(v)]
         return self.prefix() + argv
@@ -331,7 +342,7 @@ def read_lines_until(fd, last, timeout, proc):
             buf += chunk
 
 
-def wait_redis(addr, timeout, proc):
+def wait_redis(addr, timeout, proc, certs):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -342,6 +353,9 @@ def wait_redis(addr, timeout, proc):
             else:
                 host, _, port = addr[4:].rpartition(":")
                 s = socket.create_connection((host, int(port)), timeout=1)
+                if addr.startswith("tls:"):
+                    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+                    s = ctx.wrap_socket(s, server_hostname="localhost")
             with s:
                 s.sendall(b"PING\r\n")
                 if s.recv(16).startswith(b"+PONG"):
@@ -467,6 +481,11 @@ def case_w2(ctx, srv, clients):
     return {f"W2.c{clients}": res[f"w2.c{clients}"]}
 
 
+def case_h(ctx, srv):
+    res, _, _ = run_client(ctx, srv, "hs", {"n": ctx.P["h_n"]})
+    return {"H.connect": res["hs.connect"]}
+
+
 def case_w3(ctx, srv):
     n = ctx.P["w3_n_python"] if srv.system == "python" else ctx.P["w3_n"]
     res, _, _ = run_client(ctx, srv, "w3", {"n": n, "depth": 64})
@@ -567,6 +586,7 @@ def cases(P):
         ("W5 entries", case_w5_entries, P["w5_reps"], False),
         ("W5 connections", case_w5_conns, P["w5_reps"], False),
         ("W6 pool", case_w6, P["reps"], False),
+        ("H connect", case_h, P["reps"], False),
     ]
     return out
 
@@ -711,8 +731,10 @@ def main():
                 if rep >= reps:
                     continue
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
-                if name.startswith(OURS_EXTRA_CASES):
-                    order += OURS_EXTRA
+                if name.startswith(EXTRA_CASES):
+                    order += EXTRA_SYSTEMS
+                if name.startswith("H "):
+                    order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
                 if name.startswith("W6"):
                     # Pools: ours and Python's, once (no transport to vary).
                     order = [x for x in order if x in (("ours", "unix"), ("python", "unix"))]
@@ -793,6 +815,10 @@ def main():
         "one process (ours mgr_client handles, Redis hiredis contexts, "
         "Python raw manager connections as a proxy opens them: one server "
         "thread each); VmRSS with them minus before.",
+        f"H: {P['h_n']} new connections one after another, each connect "
+        "(with a full TLS handshake over TLS: ECDSA P-256 certificates, no "
+        "session resumption), one round trip (ours: the authkey handshake "
+        "and a ping; Redis: PING) and close; the median of one.",
         "Worker processes: the C clients posix_spawn themselves, the Python "
         "client forks (its proxies reconnect); throughput runs from the go "
         "signal to the last worker's end.",

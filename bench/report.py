@@ -33,6 +33,7 @@ def metric_rows(P):
         ("W6.fmap", "W6 pool map (Python: ProcessPoolExecutor.map)", "tasks/s", "higher"),
         ("W6.fsubmit", "W6 pool submit + result (Python: ProcessPoolExecutor.submit)",
          "tasks/s", "higher"),
+        ("H.connect", "H new connection: connect, one round trip, close", "us", "lower"),
     ]
     return rows
 
@@ -98,29 +99,36 @@ EXTRA_TITLES = [("unix", "ipc"), ("tcp", "tcp"), ("nngtcp", "nng tcp"),
 
 
 def transports_section(P, st):
-    """Ours over every transport, W1 and W2, with the TLS cost against
-    plain tcp and Redis's tcp beside it."""
+    """Ours over every transport, W1, W2 and H, with the TLS cost against
+    plain tcp, and Redis over tcp and over TLS beside it."""
     if not any(k[1] == "ours" and k[2] == "tls" for k in st):
         return []
-    out = ["", "## Ours over every transport (W1, W2)", "",
-           "The direct engine (ipc, tcp) and nng's stream layer (nng tcp: "
-           "--listen-nng; tls+tcp; ws; wss), the same client calls; Redis "
-           "over tcp for reference (Redis over TLS is not measured: Debian's "
-           "hiredis has no TLS). tls/tcp: the cost of TLS, ratio of medians.",
+    out = ["", "## Every transport, and TLS against Redis's (W1, W2, H)", "",
+           "Ours: ipc and tcp and tls+tcp in the epoll loops (TLS by mbedTLS "
+           "in the loop that reads the request), nng tcp (--listen-nng), ws "
+           "and wss on nng's stream layer; the same client calls. Redis over "
+           "tcp and over TLS (--tls-port; the bench's client speaks RESP over "
+           "mbedTLS, as ours speaks our protocol over it). tls/tcp: the cost "
+           "of TLS; tls/Redis tls: ours against Redis, both over TLS (ratios "
+           "of medians; for latency lower is better, for throughput higher).",
            "",
            "| workload | unit | " + " | ".join(t for _, t in EXTRA_TITLES)
-           + " | Redis tcp | tls/tcp |",
-           "| --- | --- | " + " | ".join("---:" for _ in EXTRA_TITLES) + " | ---: | ---: |"]
+           + " | Redis tcp | Redis tls | tls/tcp | tls/Redis tls |",
+           "| --- | --- | " + " | ".join("---:" for _ in EXTRA_TITLES)
+           + " | ---: | ---: | ---: | ---: |"]
     for metric, label, unit, _ in metric_rows(P):
-        if not metric.startswith(tuple(c + "." for c in ("W1", "W1p", "W2"))):
+        if not metric.startswith(tuple(c + "." for c in ("W1", "W1p", "W2", "H"))):
             continue
         cells = [st.get((metric, "ours", t)) for t, _ in EXTRA_TITLES]
         if not any(cells):
             continue
         tls, tcp = st.get((metric, "ours", "tls")), st.get((metric, "ours", "tcp"))
+        rtls = st.get((metric, "redis", "tls"))
         r = tls["median"] / tcp["median"] if tls and tcp and tcp["median"] else None
+        rr = tls["median"] / rtls["median"] if tls and rtls and rtls["median"] else None
         out.append(f"| {label} | {unit} | " + " | ".join(cell(c) for c in cells)
-                   + f" | {cell(st.get((metric, 'redis', 'tcp')))} | {ratio(r)} |")
+                   + f" | {cell(st.get((metric, 'redis', 'tcp')))} | {cell(rtls)}"
+                   + f" | {ratio(r)} | {ratio(rr)} |")
     return out
 
 

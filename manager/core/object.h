@@ -113,6 +113,8 @@ void store_free_all(struct server *srv);
  * store counts those too, since while none exist no cycle can (gc.c). */
 void mobj_incref_value(mobj *o);
 void mobj_decref_value(mobj *o);
+/* The hooks through which values (data/) reach objects: these. */
+extern const sv_ref_hooks store_ref_hooks;
 /* mobj_decref for a short hold taken by the manager itself (around a
  * request): such a drop can't leave a new garbage cycle behind, so it
  * does not count towards the next cycle collection. */

@@ -48,6 +48,7 @@ server_new(server **srvp, const server_opts *opts)
 	if (srv == NULL) {
 		return MGR_ENOMEM;
 	}
+	sv_set_ref_hooks(&store_ref_hooks);
 	srv->key = malloc(opts->keylen);
 	if (srv->key == NULL || sv_new_dict(&srv->names) != 0) {
 		free(srv->key);

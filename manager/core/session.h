@@ -14,7 +14,6 @@
 
 #include "arena.h"
 #include "auth.h"
-#include "conn.h"
 #include "idmap.h"
 #include "manager.pb-c.h"
 #include "value.h"
@@ -22,6 +21,7 @@
 struct server;
 struct mobj;
 struct waiter;
+typedef struct fconn fconn; /* a connection (net/conn.h) */
 
 typedef struct session session;
 

@@ -54,6 +54,60 @@ mobj_decref_value(mobj *o)
 	mobj_decref(o);
 }
 
+/* ---- what values need of the objects they refer to (data/value.h) ---- */
+
+static void
+hook_hold(mobj *o)
+{
+	mobj_incref_value(o);
+}
+
+static void
+hook_drop(mobj *o)
+{
+	mobj_decref_value(o);
+}
+
+static uint64_t
+hook_id(const mobj *o)
+{
+	return o->id;
+}
+
+static uint64_t
+hook_secret(const mobj *o)
+{
+	return o->secret;
+}
+
+static int
+hook_type_code(const mobj *o)
+{
+	return (int) o->type->code;
+}
+
+static const char *
+hook_type_name(const mobj *o)
+{
+	return o->type->name;
+}
+
+static mobj *
+hook_find(void *srv, uint64_t id)
+{
+	return store_find(srv, id);
+}
+
+const sv_ref_hooks store_ref_hooks = {
+	.hold      = hook_hold,
+	.drop      = hook_drop,
+	.id        = hook_id,
+	.secret    = hook_secret,
+	.type_code = hook_type_code,
+	.type_name = hook_type_name,
+	.find      = hook_find,
+};
+
 void
 mobj_unhold(mobj *o)
 {

@@ -6,16 +6,14 @@
 #include <string.h>
 
 #include "mgr.h"
-#include "object.h"
 #include "sdict.h"
 #include "svec.h"
 
-static int from_pb_d(
-    struct server *srv, const Mgr__Value *pb, sval *out, int depth);
+static int from_pb_d(void *store, const Mgr__Value *pb, sval *out, int depth);
 
 /* A list or tuple, its items one level down. */
 static int
-from_pb_seq(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+from_pb_seq(void *store, const Mgr__Value *pb, sval *out, int depth)
 {
 	bool            list = pb->kind_case == MGR__VALUE__KIND_LIST;
 	const Mgr__Seq *seq  = list ? pb->list : pb->tuple;
@@ -31,8 +29,8 @@ from_pb_seq(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		return MGR_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int rc
-		    = from_pb_d(srv, seq->items[i], &v->items[i], depth + 1);
+		int rc = from_pb_d(
+		    store, seq->items[i], &v->items[i], depth + 1);
 		if (rc != 0) {
 			v->len = i;
 			svec_free(v);
@@ -47,7 +45,7 @@ from_pb_seq(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 
 /* A dict, its keys (hashable) and values one level down. */
 static int
-from_pb_dict(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+from_pb_dict(void *store, const Mgr__Value *pb, sval *out, int depth)
 {
 	const Mgr__Map *map = pb->dict;
 	size_t          n   = map != NULL ? map->n_keys : 0;
@@ -65,13 +63,13 @@ from_pb_dict(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 	}
 	for (size_t i = 0; i < n; i++) {
 		sval k, v;
-		int  rc = from_pb_d(srv, map->keys[i], &k, depth + 1);
+		int  rc = from_pb_d(store, map->keys[i], &k, depth + 1);
 		if (rc == 0 && !sv_hashable(&k)) {
 			sv_free(&k);
 			rc = MGR_ETYPE;
 		}
 		if (rc == 0
-		    && (rc = from_pb_d(srv, map->values[i], &v, depth + 1))
+		    && (rc = from_pb_d(store, map->values[i], &v, depth + 1))
 		        != 0) {
 			sv_free(&k);
 		}
@@ -93,21 +91,22 @@ from_pb_dict(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 
 /* A reference to a live object of the type the client believes. */
 static int
-from_pb_ref(struct server *srv, const Mgr__Value *pb, sval *out)
+from_pb_ref(void *store, const Mgr__Value *pb, sval *out)
 {
 	if (pb->ref == NULL) {
 		return MGR_EPROTO;
 	}
-	mobj *o = store_find(srv, pb->ref->id);
+	const sv_ref_hooks *h = sv_refs();
+	struct mobj        *o = h->find(store, pb->ref->id);
 	// Without its secret a reference is refused as a stale one is, so
 	// that ids can't be probed.
-	if (o == NULL || o->secret != pb->ref->secret) {
+	if (o == NULL || h->secret(o) != pb->ref->secret) {
 		return MGR_ENOOBJ;
 	}
 	// The client names the type it believes the object has; a
 	// mismatch is a wrong token (OBJ_NONE: not said).
 	if (pb->ref->type != MGR__OBJ_TYPE__OBJ_NONE
-	    && (o->type == NULL || o->type->code != pb->ref->type)) {
+	    && h->type_code(o) != (int) pb->ref->type) {
 		return MGR_ETYPE;
 	}
 	*out = sv_ref(o);
@@ -115,7 +114,7 @@ from_pb_ref(struct server *srv, const Mgr__Value *pb, sval *out)
 }
 
 static int
-from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
+from_pb_d(void *store, const Mgr__Value *pb, sval *out, int depth)
 {
 	*out = SV_NONE_INIT;
 	if (pb == NULL) {
@@ -146,20 +145,20 @@ from_pb_d(struct server *srv, const Mgr__Value *pb, sval *out, int depth)
 		    out, SV_BYTES, (const char *) pb->y.data, pb->y.len);
 	case MGR__VALUE__KIND_LIST:
 	case MGR__VALUE__KIND_TUPLE:
-		return from_pb_seq(srv, pb, out, depth);
+		return from_pb_seq(store, pb, out, depth);
 	case MGR__VALUE__KIND_DICT:
-		return from_pb_dict(srv, pb, out, depth);
+		return from_pb_dict(store, pb, out, depth);
 	case MGR__VALUE__KIND_REF:
-		return from_pb_ref(srv, pb, out);
+		return from_pb_ref(store, pb, out);
 	default:
 		return MGR_EPROTO;
 	}
 }
 
 int
-sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out)
+sv_from_pb(void *store, const Mgr__Value *pb, sval *out)
 {
-	return from_pb_d(srv, pb, out, 0);
+	return from_pb_d(store, pb, out, 0);
 }
 
 /* n protobuf values and the array of pointers to them, from the arena. */
@@ -296,9 +295,9 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 			return MGR_ENOMEM;
 		}
 		mgr__ref__init(r);
-		r->id          = v->ref->id;
-		r->secret      = v->ref->secret;
-		r->type        = v->ref->type->code;
+		r->id          = sv_refs()->id(v->ref);
+		r->secret      = sv_refs()->secret(v->ref);
+		r->type        = (Mgr__ObjType) sv_refs()->type_code(v->ref);
 		out->kind_case = MGR__VALUE__KIND_REF;
 		out->ref       = r;
 		(*nrefs)++;

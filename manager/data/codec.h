@@ -8,14 +8,12 @@
 #include "manager.pb-c.h"
 #include "value.h"
 
-struct server;
-
 /* Decodes a protobuf value into *out (owned). References are looked up in
- * srv's store: MGR_ENOOBJ for an unknown id. MGR_EPROTO for a malformed
- * value (no kind, dict with unequal keys and values), MGR_ETYPE for an
- * unhashable dict key, MGR_ETOOBIG past SV_MAX_DEPTH. On error *out is
- * SV_NONE and nothing leaks. */
-int sv_from_pb(struct server *srv, const Mgr__Value *pb, sval *out);
+ * store (the hooks' find, value.h): MGR_ENOOBJ for an unknown id. MGR_EPROTO
+ * for a malformed value (no kind, dict with unequal keys and values),
+ * MGR_ETYPE for an unhashable dict key, MGR_ETOOBIG past SV_MAX_DEPTH. On
+ * error *out is SV_NONE and nothing leaks. */
+int sv_from_pb(void *store, const Mgr__Value *pb, sval *out);
 
 /* Encodes v into *out, allocating protobuf nodes from a. Strings are not
  * copied: *out points into v, so v must outlive the packing of *out. The

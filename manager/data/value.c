@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "object.h"
+#include "mgr.h"
 #include "repr.h"
 #include "sdict.h"
 #include "siphash.h"
@@ -60,10 +60,24 @@ sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 	return 0;
 }
 
+static const sv_ref_hooks *ref_hooks;
+
+void
+sv_set_ref_hooks(const sv_ref_hooks *h)
+{
+	ref_hooks = h;
+}
+
+const sv_ref_hooks *
+sv_refs(void)
+{
+	return ref_hooks;
+}
+
 sval
 sv_ref(struct mobj *o)
 {
-	mobj_incref_value(o);
+	ref_hooks->hold(o);
 	return (sval) { .kind = SV_REF, .ref = o };
 }
 
@@ -117,7 +131,7 @@ sv_free(sval *v)
 		sdict_free(old.dict);
 		break;
 	case SV_REF:
-		mobj_decref_value(old.ref);
+		ref_hooks->drop(old.ref);
 		break;
 	default:
 		break;
@@ -406,7 +420,7 @@ hash_d(const sval *v, int depth)
 		return hash_u64(SV_DICT, acc ^ sdict_len(v->dict));
 	}
 	case SV_REF:
-		return hash_u64(SV_REF, v->ref->id);
+		return hash_u64(SV_REF, ref_hooks->id(v->ref));
 	default:
 		return hash_u64(SV_NONE, 0);
 	}
@@ -581,10 +595,7 @@ sv_type_name(const sval *v)
 	case SV_DICT:
 		return "dict";
 	case SV_REF:
-		return v->ref != NULL && v->ref->type != NULL
-		        && v->ref->type->name != NULL
-		    ? v->ref->type->name
-		    : "ref";
+		return v->ref != NULL ? ref_hooks->type_name(v->ref) : "ref";
 	default:
 		return "unknown";
 	}
@@ -664,7 +675,8 @@ repr_d(repr_buf *r, const sval *v, int depth)
 	}
 	case SV_REF:
 		snprintf(tmp, sizeof(tmp), "<%s object #%llu>",
-		    sv_type_name(v), (unsigned long long) v->ref->id);
+		    sv_type_name(v),
+		    (unsigned long long) ref_hooks->id(v->ref));
 		repr_puts(r, tmp);
 		break;
 	default:

@@ -17,6 +17,26 @@
 
 struct mobj;
 
+/* What values need of the shared objects they refer to (SV_REF), given
+ * by the store (core/store.c) when a server starts, so that data/ calls
+ * nothing above it: a reference's count, its id, secret and type, and
+ * finding an object by id. */
+typedef struct sv_ref_hooks {
+	void (*hold)(struct mobj *o); /* a value took a reference on o */
+	void (*drop)(struct mobj *o); /* a value let its reference go */
+	uint64_t (*id)(const struct mobj *o);
+	uint64_t (*secret)(const struct mobj *o);
+	int (*type_code)(const struct mobj *o);         /* Mgr__ObjType */
+	const char *(*type_name)(const struct mobj *o); /* "dict" */
+	/* The live object with this id in store, or NULL. */
+	struct mobj *(*find)(void *store, uint64_t id);
+} sv_ref_hooks;
+
+/* Sets the hooks (process-wide; the store's, before any SV_REF). */
+void sv_set_ref_hooks(const sv_ref_hooks *h);
+/* The hooks set. */
+const sv_ref_hooks *sv_refs(void);
+
 typedef enum sv_kind {
 	SV_NONE = 0,
 	SV_BOOL,
@@ -111,7 +131,7 @@ sv_move(sval *v)
 
 /* String of len bytes (copied); kind is SV_STR or SV_BYTES. MGR_ENOMEM. */
 int sv_str(sval *out, sv_kind kind, const char *p, size_t len);
-/* A reference to o (takes a new reference: mobj_incref). */
+/* A reference to o (takes a new reference: the hooks' hold). */
 sval sv_ref(struct mobj *o);
 /* An empty list / tuple / dict. MGR_ENOMEM. */
 int sv_new_list(sval *out, sv_kind kind, size_t cap_hint);

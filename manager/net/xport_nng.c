@@ -187,7 +187,12 @@ static void
 end_done(void *arg)
 {
 	nng_xport *s = arg;
-	in_callback  = s;
+	// The receive and send callbacks may still be leaving (they posted
+	// this end, then unlock the mutex): wait until they are out, so
+	// that freeing s can't pull the mutex from under them.
+	nng_aio_stop(s->rx_aio);
+	nng_aio_stop(s->tx_aio);
+	in_callback = s;
 	conn_quiet(s->base.conn); // may free s
 	in_callback = NULL;
 }

@@ -1,6 +1,6 @@
 /* Reports as JSON (sv_json.c). */
-#ifndef MGR_MANAGER_CORE_SV_JSON_H
-#define MGR_MANAGER_CORE_SV_JSON_H
+#ifndef MGR_MANAGER_WEB_SV_JSON_H
+#define MGR_MANAGER_WEB_SV_JSON_H
 
 #include <stddef.h>
 

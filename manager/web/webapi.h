@@ -1,7 +1,7 @@
 /* The HTTP API of managerd --http (webapi.c): read-only JSON of the
  * introspection layer. */
-#ifndef MGR_MANAGER_CORE_WEBAPI_H
-#define MGR_MANAGER_CORE_WEBAPI_H
+#ifndef MGR_MANAGER_WEB_WEBAPI_H
+#define MGR_MANAGER_WEB_WEBAPI_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* The manager's figures (stats.c) in the Prometheus text exposition
  * format (version 0.0.4), for managerd --metrics. */
-#ifndef MGR_MANAGER_CORE_METRICS_H
-#define MGR_MANAGER_CORE_METRICS_H
+#ifndef MGR_MANAGER_WEB_METRICS_H
+#define MGR_MANAGER_WEB_METRICS_H
 
 #include <stddef.h>
 

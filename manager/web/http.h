@@ -3,8 +3,8 @@
  * metrics.c) and --http (the dashboard's page at /, its JSON API under
  * /api/, webapi.c, behind a token). https:// URLs use the server's TLS
  * certificate. */
-#ifndef MGR_MANAGER_NET_HTTP_H
-#define MGR_MANAGER_NET_HTTP_H
+#ifndef MGR_MANAGER_WEB_HTTP_H
+#define MGR_MANAGER_WEB_HTTP_H
 
 #include <stddef.h>
 
