@@ -170,8 +170,8 @@ resp_tls_vcommand(resp_tls *t, const char *fmt, va_list ap)
 		return NULL;
 	}
 	for (int off = 0; off < len;) {
-		int k = mbedtls_ssl_write(
-		    &t->ssl, (unsigned char *) cmd + off, (size_t) (len - off));
+		int k = mbedtls_ssl_write(&t->ssl,
+		    (unsigned char *) cmd + off, (size_t) (len - off));
 		if (k <= 0) {
 			free(cmd);
 			snprintf(t->err, sizeof(t->err), "TLS write failed");
@@ -191,8 +191,8 @@ resp_tls_vcommand(resp_tls *t, const char *fmt, va_list ap)
 			return reply;
 		}
 		char buf[16384];
-		int  k = mbedtls_ssl_read(&t->ssl, (unsigned char *) buf,
-		     sizeof(buf));
+		int  k = mbedtls_ssl_read(
+		     &t->ssl, (unsigned char *) buf, sizeof(buf));
 		if (k <= 0) {
 			snprintf(t->err, sizeof(t->err), "TLS read failed");
 			return NULL;

@@ -56,31 +56,40 @@ extern "C" {
 /* The library's version, "MAJOR.MINOR.PATCH" (static storage). */
 MGR_API const char *mgr_version(void);
 
-/* Error codes. 0 is success. */
+/* Error codes, the one list of them: each code's name and what it means
+ * (mgr_strerror's text), in order from 0, success. New codes are added at
+ * the end, before MGR_ENUMERRORS. */
+#define MGR_ERRORS(X)                                                        \
+	X(MGR_OK, "success")                                                 \
+	X(MGR_EINVAL, "invalid argument")                                    \
+	X(MGR_ENOMEM, "out of memory")                                       \
+	X(MGR_ECONN, "cannot connect, or connection lost")                   \
+	X(MGR_EAUTH, "authentication failed")                                \
+	X(MGR_ETIMEDOUT, "timed out")                                        \
+	X(MGR_EEMPTY, "queue empty") /* a timed-out get too */               \
+	X(MGR_EFULL, "queue full")   /* a timed-out put too */               \
+	X(MGR_EKEY, "no such key, attribute or name")                        \
+	X(MGR_EINDEX, "index out of range")                                  \
+	X(MGR_EVALUE, "value not in list")                                   \
+	X(MGR_ETYPE, "wrong object or value type")                           \
+	X(MGR_ENOOBJ, "object gone or token stale")                          \
+	X(MGR_ESTATE, "operation not allowed in this state")                 \
+	X(MGR_EBROKEN, "barrier broken")                                     \
+	X(MGR_ERANGE, "value out of the typecode's range")                   \
+	X(MGR_ETOOBIG, "over a size limit")                                  \
+	X(MGR_EPROTO, "protocol violation")                                  \
+	X(MGR_ECLOSED, "handle closed")                                      \
+	X(MGR_EINTERNAL, "internal error") /* a bug in manager or library */ \
+	X(MGR_EABORTED, "not applied, the atomic batch failed")
+
+/* The codes: MGR_OK (0), MGR_EINVAL, ... in MGR_ERRORS's order. MGR_ESTATE
+ * is a release of an unheld lock, an over-released bounded semaphore, a
+ * wait without the lock or too many task_done calls. */
 enum mgr_error {
-	MGR_OK = 0,
-	MGR_EINVAL,    /* bad argument */
-	MGR_ENOMEM,    /* out of memory */
-	MGR_ECONN,     /* cannot connect, or connection lost */
-	MGR_EAUTH,     /* authentication failed (wrong authkey) */
-	MGR_ETIMEDOUT, /* a blocking call timed out */
-	MGR_EEMPTY,    /* queue empty (also a timed-out get) */
-	MGR_EFULL,     /* queue full (also a timed-out put) */
-	MGR_EKEY,      /* no such key, attribute or name */
-	MGR_EINDEX,    /* index out of range */
-	MGR_EVALUE,    /* value not in list */
-	MGR_ETYPE,     /* wrong object or value type */
-	MGR_ENOOBJ,    /* object gone or token stale */
-	MGR_ESTATE,    /* release of an unheld lock, etc. */
-	MGR_EBROKEN,   /* barrier broken */
-	MGR_ERANGE,    /* value out of a typecode's range */
-	MGR_ETOOBIG,   /* over a size limit */
-	MGR_EPROTO,    /* protocol violation */
-	MGR_ECLOSED,   /* handle closed */
-	MGR_EINTERNAL, /* a bug in the manager or the library */
-	MGR_EABORTED,  /* not applied, another operation of the
-	                * atomic batch failed */
-	MGR_ENUMERRORS
+#define MGR_ERROR_CODE_(name, text) name,
+	MGR_ERRORS(MGR_ERROR_CODE_)
+#undef MGR_ERROR_CODE_
+	    MGR_ENUMERRORS
 };
 
 /* The name of an error code ("MGR_EKEY: no such key"); never NULL. The

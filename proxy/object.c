@@ -7,31 +7,12 @@
 #include <string.h>
 
 #include "internal.h"
-
-static const char *const type_names[] = {
-	[MGR__OBJ_TYPE__OBJ_DICT]              = "dict",
-	[MGR__OBJ_TYPE__OBJ_LIST]              = "list",
-	[MGR__OBJ_TYPE__OBJ_NAMESPACE]         = "namespace",
-	[MGR__OBJ_TYPE__OBJ_QUEUE]             = "queue",
-	[MGR__OBJ_TYPE__OBJ_LOCK]              = "lock",
-	[MGR__OBJ_TYPE__OBJ_RLOCK]             = "rlock",
-	[MGR__OBJ_TYPE__OBJ_SEMAPHORE]         = "semaphore",
-	[MGR__OBJ_TYPE__OBJ_BOUNDED_SEMAPHORE] = "bounded_semaphore",
-	[MGR__OBJ_TYPE__OBJ_CONDITION]         = "condition",
-	[MGR__OBJ_TYPE__OBJ_EVENT]             = "event",
-	[MGR__OBJ_TYPE__OBJ_BARRIER]           = "barrier",
-	[MGR__OBJ_TYPE__OBJ_SCALAR]            = "scalar",
-	[MGR__OBJ_TYPE__OBJ_ARRAY]             = "array",
-};
+#include "schema_names.h"
 
 const char *
 obj_type_name(Mgr__ObjType type)
 {
-	if ((unsigned) type < sizeof(type_names) / sizeof(type_names[0])
-	    && type_names[type] != NULL) {
-		return type_names[type];
-	}
-	return "unknown";
+	return schema_type_name((int) type);
 }
 
 mgr_obj *

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Every option managerd and managerctl accept is in their --help and in
 # their man page, and every managerctl command too: the three can't drift.
+# The lists come from the programs themselves (--list-options,
+# --list-commands), made from the same tables as their parsers.
 #   check_options.sh SRC_DIR MANAGERD MANAGERCTL
 set -eu
 src=$1 managerd=$2 managerctl=$3
@@ -15,10 +17,10 @@ check() { # what, list of words, help text file, man page
 }
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 "$managerd" --help >"$tmp"
-opts=$(grep -o 'strcmp(a, "--[a-z-]*")' "$src/manager/main.c" | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u)
+opts=$("$managerd" --list-options)
 check managerd "$opts MGR_SPIN_US MGR_AUTHKEY" "$tmp" "$src/docs/managerd.8"
 "$managerctl" --help >"$tmp"
-opts=$(grep -o 'strcmp(a, "--[a-z-]*")' "$src/tools/managerctl.c" | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u)
-cmds=$(sed -n '/^static const command commands/,/^};/p' "$src/tools/managerctl.c" | grep -o '{ "[a-z]*"' | sed 's/{ "//; s/"//')
+opts=$("$managerctl" --list-options)
+cmds=$("$managerctl" --list-commands)
 check managerctl "$opts $cmds" "$tmp" "$src/docs/managerctl.1"
 exit $fail

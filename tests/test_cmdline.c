@@ -197,6 +197,13 @@ test_cmdline_usage_errors(void **state)
 		{ { "--listen", "tcp://256.1.1.1:1", "--authkey-file",
 		      keyfile, NULL },
 		    1, "cannot listen" },
+		// --opt=value, as getopt_long takes it.
+		{ { "--listen=tcp://127.0.0.1:0", "--max-items=abc", NULL },
+		    2, "--max-items takes a number, not abc" },
+		{ { "--listen=tcp://127.0.0.1:0", "--max-memory=1x", NULL },
+		    2, "--max-memory takes a size" },
+		{ { "--listen", "tcp://127.0.0.1:0", "stray", NULL }, 2,
+		    "stray is not an option" },
 	};
 	for (size_t i = 0; i < countof(cases); i++) {
 		int code = run_managerd(cases[i].args, out, sizeof(out));
@@ -205,9 +212,14 @@ test_cmdline_usage_errors(void **state)
 			    cases[i].code, out);
 		}
 		assert_has(out, cases[i].says);
+		// A usage error is one line naming it, not the whole help.
+		assert_null(strstr(out, "--max-waiters-per-session"));
 	}
-	const char *help[] = { "--help", NULL };
+	const char *help[] = { "--help", NULL }, *h[] = { "-h", NULL };
 	assert_int_equal(run_managerd(help, out, sizeof(out)), 0);
+	assert_has(out, "usage: managerd");
+	assert_has(out, "--max-waiters-per-session"); // made from the table
+	assert_int_equal(run_managerd(h, out, sizeof(out)), 0);
 	assert_has(out, "usage: managerd");
 	unlink(keyfile);
 	assert_int_equal(rmdir(dir), 0);

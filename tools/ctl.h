@@ -22,6 +22,33 @@ typedef struct {
 
 extern bool ctl_json; /* --json */
 
+/* A command: its name, how many arguments it takes, what runs it, and
+ * for --help its arguments and what it does. */
+typedef struct command {
+	const char *name;
+	int         min_args, max_args;
+	int (*run)(cmd_ctx *x);
+	const char *args;
+	const char *help;
+} command;
+
+/* Every command, ended by a NULL name (managerctl.c). */
+extern const command ctl_commands[];
+
+/* What the command line says besides the command (ctl_args.c). */
+typedef struct ctl_args {
+	const char *url;     /* --url, else $MGR_URL */
+	const char *keyfile; /* --authkey-file */
+} ctl_args;
+
+/* The command line into a, x (the command, its arguments, the options
+ * it uses) and *cmd: -1 to go on, or the exit status (0 after --help,
+ * --version, --list-options or --list-commands; EXIT_USAGE with one line
+ * on stderr). Options may come before or after the command, as --opt
+ * VALUE or --opt=VALUE; "--" ends them (a negative literal may follow). */
+int ctl_parse_args(
+    int argc, char **argv, ctl_args *a, cmd_ctx *x, const command **cmd);
+
 /* "managerctl: what: MGR_E...: detail" on stderr; EXIT_MANAGER. */
 int fail(const char *what, int rv);
 /* "managerctl: <fmt with what>" on stderr; EXIT_USAGE. */

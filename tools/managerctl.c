@@ -18,49 +18,6 @@
 
 bool ctl_json;
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: managerctl [--url URL] [--authkey-file F] [--json] "
-	    "COMMAND [ARG...]\n"
-	    "  ping                      round-trip time to the manager\n"
-	    "  info                      the manager's figures\n"
-	    "  clients                   sessions: peer, pid, age, "
-	    "requests,\n"
-	    "                            what each holds and waits on\n"
-	    "  objects                   every object: type, size, figures,\n"
-	    "                            holders, waiters\n"
-	    "  waits                     held locks with their queues of\n"
-	    "                            waiters, and any deadlock\n"
-	    "  watch                     info and rates per second, "
-	    "refreshed\n"
-	    "                            (--interval S, 1; --count N) until\n"
-	    "                            Ctrl-C\n"
-	    "  shutdown                  stop the manager\n"
-	    "  ls                        names, with type and size\n"
-	    "  show NAME                 type and contents of an object\n"
-	    "  get NAME [KEY|INDEX]      contents, or one item or attribute\n"
-	    "  set NAME KEY VALUE        d[KEY] = VALUE (list, array: "
-	    "INDEX;\n"
-	    "                            namespace: attribute)\n"
-	    "  set NAME VALUE            a scalar's value\n"
-	    "  incr NAME KEY [DELTA]     d[KEY] += DELTA (default 1)\n"
-	    "  incr NAME [DELTA]         a scalar += DELTA\n"
-	    "  put NAME VALUE            put on a queue\n"
-	    "  take NAME                 get from a queue\n"
-	    "  del NAME [KEY|INDEX]      remove a name, or one item\n"
-	    "  unname NAME               remove a name\n"
-	    "options: --timeout S (put, take: wait up to S seconds; default\n"
-	    "  no wait), --json (print JSON instead of Python literals),\n"
-	    "  --help, --version. VALUE, KEY and DELTA are Python\n"
-	    "  literals: 'a' 1 2.5 None True (1, 2) [1, 'x'] {'k': 1} "
-	    "b'\\x00'\n"
-	    "environment: MGR_URL, MGR_AUTHKEY. exit status: 0 ok, 1 error\n"
-	    "  from the manager, 2 usage, 3 cannot connect or "
-	    "authenticate\n");
-}
-
 int
 fail(const char *what, int rv)
 {
@@ -528,54 +485,38 @@ cmd_unname(cmd_ctx *x)
 	return rv != 0 ? fail(x->args[0], rv) : 0;
 }
 
-typedef struct {
-	const char *name;
-	int         min_args, max_args;
-	int (*run)(cmd_ctx *x);
-} command;
-
-static const command commands[] = {
-	{ "ping", 0, 0, cmd_ping },
-	{ "info", 0, 0, cmd_info },
-	{ "ls", 0, 0, cmd_ls },
-	{ "show", 1, 1, cmd_show },
-	{ "get", 1, 2, cmd_get },
-	{ "set", 2, 3, cmd_change },
-	{ "incr", 1, 3, cmd_change },
-	{ "del", 1, 2, cmd_change },
-	{ "put", 2, 2, cmd_queue },
-	{ "take", 1, 1, cmd_queue },
-	{ "unname", 1, 1, cmd_unname },
-	{ "clients", 0, 0, cmd_clients },
-	{ "objects", 0, 0, cmd_objects },
-	{ "waits", 0, 0, cmd_waits },
-	{ "watch", 0, 0, cmd_watch },
-	{ "shutdown", 0, 0, cmd_shutdown },
+/* Every command: name, arguments, what it does (for --help), and its
+ * function. */
+const command ctl_commands[] = {
+	{ "ping", 0, 0, cmd_ping, "", "round-trip time to the manager" },
+	{ "info", 0, 0, cmd_info, "", "the manager's figures" },
+	{ "clients", 0, 0, cmd_clients, "",
+	    "sessions: peer, pid, age, requests, what each holds and waits "
+	    "on" },
+	{ "objects", 0, 0, cmd_objects, "",
+	    "every object: type, size, figures, holders, waiters" },
+	{ "waits", 0, 0, cmd_waits, "",
+	    "held locks with their queues of waiters, and any deadlock" },
+	{ "watch", 0, 0, cmd_watch, "",
+	    "info and rates per second, refreshed (--interval S, 1; --count "
+	    "N) until Ctrl-C" },
+	{ "shutdown", 0, 0, cmd_shutdown, "", "stop the manager" },
+	{ "ls", 0, 0, cmd_ls, "", "names, with type and size" },
+	{ "show", 1, 1, cmd_show, "NAME", "type and contents of an object" },
+	{ "get", 1, 2, cmd_get, "NAME [KEY|INDEX]",
+	    "contents, or one item or attribute" },
+	{ "set", 2, 3, cmd_change, "NAME [KEY] VALUE",
+	    "d[KEY] = VALUE (list, array: INDEX; namespace: attribute); "
+	    "without KEY, a scalar's value" },
+	{ "incr", 1, 3, cmd_change, "NAME [KEY] [DELTA]",
+	    "d[KEY] += DELTA (default 1); without KEY, a scalar's" },
+	{ "put", 2, 2, cmd_queue, "NAME VALUE", "put on a queue" },
+	{ "take", 1, 1, cmd_queue, "NAME", "get from a queue" },
+	{ "del", 1, 2, cmd_change, "NAME [KEY|INDEX]",
+	    "remove a name, or one item" },
+	{ "unname", 1, 1, cmd_unname, "NAME", "remove a name" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
 };
-
-static const command *
-find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name) == 0) {
-			return &commands[i];
-		}
-	}
-	return NULL;
-}
-
-/* --timeout S into ms (S seconds, a non-negative number). */
-static bool
-parse_timeout(const char *s, int64_t *ms)
-{
-	char  *end;
-	double d = strtod(s, &end);
-	if (end == s || *end != '\0' || !(d >= 0) || d > 1e9) {
-		return false;
-	}
-	*ms = (int64_t) (d * 1000);
-	return true;
-}
 
 static int
 read_key(const char *keyfile, char *key, size_t cap, size_t *len)
@@ -598,104 +539,26 @@ read_key(const char *keyfile, char *key, size_t cap, size_t *len)
 int
 main(int argc, char **argv)
 {
-	const char *url = getenv("MGR_URL"), *keyfile = NULL;
-	cmd_ctx     x = { .timeout = 0, .interval = 1 };
-	const char *args[8];
-	int         i = 1;
-	// Options anywhere (before or after the command); "--" ends them, so
-	// that a negative literal can follow.
-	bool options = true;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (options && strcmp(a, "--") == 0) {
-			options = false;
-		} else if (options && strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (options && strcmp(a, "--json") == 0) {
-			ctl_json = true;
-		} else if (options && strcmp(a, "--version") == 0) {
-			printf("managerctl %s\n", mgr_version());
-			return 0;
-		} else if (options && strncmp(a, "--", 2) == 0) {
-			if (strcmp(a, "--url") != 0
-			    && strcmp(a, "--authkey-file") != 0
-			    && strcmp(a, "--timeout") != 0
-			    && strcmp(a, "--interval") != 0
-			    && strcmp(a, "--count") != 0) {
-				return usage_error("unknown option %s", a);
-			}
-			if (i + 1 >= argc) {
-				return usage_error("%s needs a value", a);
-			}
-			const char *v = argv[++i];
-			if (strcmp(a, "--url") == 0) {
-				url = v;
-			} else if (strcmp(a, "--authkey-file") == 0) {
-				keyfile = v;
-			} else if (strcmp(a, "--interval") == 0) {
-				int64_t ms;
-				if (!parse_timeout(v, &ms) || ms < 10) {
-					return usage_error(
-					    "--interval %s is not "
-					    "a number of seconds "
-					    "(0.01 or more)",
-					    v);
-				}
-				x.interval = (double) ms / 1000;
-			} else if (strcmp(a, "--count") == 0) {
-				char *end;
-				x.count = strtol(v, &end, 10);
-				if (end == v || *end != '\0' || x.count < 1) {
-					return usage_error(
-					    "--count %s is not a positive "
-					    "number",
-					    v);
-				}
-			} else if (!parse_timeout(v, &x.timeout)) {
-				return usage_error(
-				    "--timeout %s is not a number of seconds",
-				    v);
-			}
-		} else if (x.cmd == NULL) {
-			x.cmd = a;
-		} else if (x.nargs < (int) (sizeof(args) / sizeof(args[0]))) {
-			args[x.nargs++] = a;
-		} else {
-			return usage_error("too many arguments%s", "");
-		}
+	cmd_ctx        x = { .timeout = 0, .interval = 1 };
+	ctl_args       a = { .url = getenv("MGR_URL") };
+	const command *cmd;
+	int            st = ctl_parse_args(argc, argv, &a, &x, &cmd);
+	if (st >= 0) {
+		return st;
 	}
-	if (x.cmd == NULL) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	const command *cmd = find_command(x.cmd);
-	if (cmd == NULL) {
-		return usage_error("unknown command %s", x.cmd);
-	}
-	if (x.nargs < cmd->min_args) {
-		return usage_error("%s needs more arguments", x.cmd);
-	}
-	if (x.nargs > cmd->max_args) {
-		return usage_error("too many arguments for %s", x.cmd);
-	}
-	if (url == NULL) {
-		return usage_error("no --url and no MGR_URL%s", "");
-	}
-	x.args = args;
-
 	// The key: the file's bytes less one trailing newline, or
 	// MGR_AUTHKEY.
 	mgr_opts o = { 0 };
 	char     key[4096];
-	if (keyfile != NULL) {
-		int st = read_key(keyfile, key, sizeof(key), &o.authkey_len);
-		if (st != 0) {
+	if (a.keyfile != NULL) {
+		if ((st = read_key(
+		         a.keyfile, key, sizeof(key), &o.authkey_len))
+		    != 0) {
 			return st;
 		}
 		o.authkey = key;
 	}
-	int rv = mgr_connect(&x.c, url, keyfile ? &o : NULL);
+	int rv = mgr_connect(&x.c, a.url, a.keyfile ? &o : NULL);
 	if (rv != 0) {
 		fail("connect", rv);
 		return EXIT_CONNECT;

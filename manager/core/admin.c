@@ -20,7 +20,7 @@ static int
 check_objects(mctx *c)
 {
 	server *srv = c->srv;
-	if (srv->objects.len >= srv->max_objects) {
+	if (srv->objects.len >= srv->lim.max_objects) {
 		log_msg(LOG_WARN,
 		    "session %llu: refused an object: %zu live, "
 		    "the limit (--max-objects)",
@@ -30,7 +30,7 @@ check_objects(mctx *c)
 		    "too many objects: %zu live, the limit (--max-objects)",
 		    srv->objects.len);
 	}
-	if (c->sess->refs.len >= srv->max_objects_session) {
+	if (c->sess->refs.len >= srv->lim.max_objects_session) {
 		log_msg(LOG_WARN,
 		    "session %llu: refused an object: it holds %zu, the "
 		    "limit (--max-objects-per-session)",

@@ -14,18 +14,11 @@
 #include "wait.h"
 
 static const mop *const all_ops[] = {
-	admin_ops,
-	introspect_ops,
-	dict_ops,
-	list_ops,
-	namespace_ops,
-	queue_ops,
-	lock_ops,
-	condition_ops,
-	event_ops,
-	barrier_ops,
-	scalar_ops,
-	array_ops,
+#define MGR_TYPE(code, sym)
+#define MGR_OPS(sym) sym,
+#include "types.def"
+#undef MGR_TYPE
+#undef MGR_OPS
 };
 
 #define MAX_OP 256
@@ -53,6 +46,7 @@ call(mctx *c, const mop *m)
 	const Mgr__Request *rq  = c->rq;
 	int                 rv;
 
+	c->op_flags = m->flags; // wait_park checks MOP_BLOCKS
 	if (m->types != 0 || rq->target != 0) {
 		c->obj = store_find(srv, rq->target);
 		// A request must carry its target's secret: the same answer
@@ -78,20 +72,20 @@ call(mctx *c, const mop *m)
 		// and a borrowed result points into the object.
 		mobj_incref(c->obj);
 	}
-	if ((m->flags & MOP_GROWS) && srv->max_memory != 0
-	    && server_memory(srv) > srv->max_memory) {
+	if ((m->flags & MOP_GROWS) && srv->lim.max_memory != 0
+	    && server_memory(srv) > srv->lim.max_memory) {
 		// As Redis's noeviction: what would add is refused, what
 		// reads or frees goes on.
 		log_msg(LOG_WARN,
 		    "refused %s: %zu bytes in use, over "
 		    "--max-memory %zu",
 		    registry_op_name(rq->op), server_memory(srv),
-		    srv->max_memory);
+		    srv->lim.max_memory);
 		return mctx_fail(c, MGR_ETOOBIG,
 		    "%s refused: the manager holds %zu bytes, over its "
 		    "limit of %zu (--max-memory)",
 		    registry_op_name(rq->op), server_memory(srv),
-		    srv->max_memory);
+		    srv->lim.max_memory);
 	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
@@ -175,8 +169,8 @@ ctx_fini(mctx *c, sval *small)
 	}
 }
 
-static const mop *
-find_op(Mgr__Op op)
+const mop *
+dispatch_op(Mgr__Op op)
 {
 	pthread_once(&table_once, build_table);
 	return (unsigned) op < MAX_OP ? op_table[op] : NULL;
@@ -353,14 +347,14 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		if ((rv = ctx_init(&cs[i], srv, s, rq->batch[i], NULL, 0))
 		        != 0
 		    || (rv = batch_refuses(&cs[i], i,
-		            find_op(rq->batch[i]->op), rq->batch[i]))
+		            dispatch_op(rq->batch[i]->op), rq->batch[i]))
 		        != 0) {
 			failed = i;
 		}
 	}
 	for (size_t i = 0; i < n && failed == n; i++) {
 		if ((rv = batch_run_one(
-		         &u, &cs[i], find_op(rq->batch[i]->op)))
+		         &u, &cs[i], dispatch_op(rq->batch[i]->op)))
 		    != 0) {
 			failed = i;
 		}
@@ -410,7 +404,7 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		return dispatch_batch(srv, s, rq);
 	}
 	Mgr__Reply rp = MGR__REPLY__INIT;
-	const mop *m  = find_op(rq->op);
+	const mop *m  = dispatch_op(rq->op);
 	rp.id         = rq->id;
 	if (m == NULL) {
 		rp.status = MGR_EPROTO;

@@ -58,7 +58,7 @@ mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len)
 int
 mctx_check_room(mctx *c, size_t have, size_t adding)
 {
-	size_t max = c->srv->max_items;
+	size_t max = c->srv->lim.max_items;
 	if (adding > max || have > max - adding) {
 		return mctx_fail(c, MGR_ETOOBIG,
 		    "a container of %zu elements can't take %zu more: the "
@@ -71,5 +71,5 @@ mctx_check_room(mctx *c, size_t have, size_t adding)
 bool
 mctx_full(mctx *c, size_t have)
 {
-	return have >= c->srv->max_items;
+	return have >= c->srv->lim.max_items;
 }

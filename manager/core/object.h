@@ -21,6 +21,7 @@
 
 #include "manager.pb-c.h"
 #include "mgr.h" /* MGR_E* codes */
+#include "object_types.h"
 #include "session.h"
 #include "value.h"
 
@@ -134,7 +135,8 @@ typedef struct mctx {
 	const sval         *res_borrowed; /* or: a result borrowed from the
 	                                   * object, encoded before the lock
 	                                   * is dropped (takes precedence) */
-	char err[200];                    /* error detail */
+	uint8_t op_flags; /* the operation's (enum mop_flags) */
+	char    err[200]; /* error detail */
 } mctx;
 
 /* Records a formatted error detail and returns code (for return ...). */
@@ -179,21 +181,12 @@ typedef struct mop {
 	mop_fn  fn;
 } mop;
 
-/* Each type file exports its mtype and its ops, ended by an entry with
- * fn == NULL. dispatch.c lists them. */
-extern const mtype dict_type, list_type, namespace_type;
-extern const mop   dict_ops[], list_ops[], namespace_ops[];
-extern const mtype queue_type, event_type, barrier_type;
-extern const mop   queue_ops[], event_ops[], barrier_ops[];
-/* lock_ops serves lock, rlock and both semaphores (and a condition's
- * lock); condition_ops the condition's own operations. */
-extern const mtype lock_type, rlock_type, semaphore_type,
-    bounded_semaphore_type, condition_type;
-extern const mop   lock_ops[], condition_ops[];
-extern const mtype scalar_type, array_type;
-extern const mop   scalar_ops[], array_ops[];
-/* The manager's own operations (admin.c): names, create, attach, info. */
-extern const mop admin_ops[];
-extern const mop introspect_ops[];
+/* Every type's mtype and every table of operations (types.def), each
+ * defined in its own file (types/NAME.c, admin.c, introspect.c). */
+#define MGR_TYPE(code, sym) extern const mtype sym;
+#define MGR_OPS(sym)        extern const mop sym[];
+#include "types.def"
+#undef MGR_TYPE
+#undef MGR_OPS
 
 #endif

@@ -35,7 +35,7 @@ session_send(session *s, const Mgr__Reply *rp)
 		    "reply of %zu bytes is over the %zu "
 		    "byte message limit",
 		    protobuf_c_message_get_packed_size(&rp->base),
-		    s->srv->max_message);
+		    s->srv->lim.max_message);
 		small.id     = rp->id;
 		small.status = MGR_ETOOBIG;
 		small.error  = msg;

@@ -21,6 +21,17 @@ struct server_listener {
 };
 
 void
+limits_apply_defaults(server_limits *lim)
+{
+#define DEFAULT_(field, opt, kind, dflt, lo, hi, help)                       \
+	if (lim->field == 0) {                                               \
+		lim->field = (dflt);                                         \
+	}
+	SERVER_LIMITS(DEFAULT_)
+#undef DEFAULT_
+}
+
+void
 server_lock(server *srv)
 {
 	pthread_mutex_lock(&srv->mtx);
@@ -65,33 +76,10 @@ server_new(server **srvp, const server_opts *opts)
 	srv->keylen          = opts->keylen;
 	srv->stop_on_request = opts->stop_on_request;
 	srv->stop_fd         = opts->stop_fd;
-	srv->max_message     = opts->max_message ? opts->max_message
-	                                         : SERVER_DEFAULT_MAX_MESSAGE;
-	srv->max_connections = opts->max_connections ? opts->max_connections
-	                                             : SERVER_MAX_CONNECTIONS;
-	srv->max_handshakes  = opts->max_handshakes ? opts->max_handshakes
-	                                            : SERVER_MAX_HANDSHAKES;
-	srv->max_handshakes_peer = opts->max_handshakes_peer
-	    ? opts->max_handshakes_peer
-	    : SERVER_MAX_HANDSHAKES_PEER;
-	srv->handshake_ms        = opts->handshake_ms > 0 ? opts->handshake_ms
-	                                                  : SERVER_HANDSHAKE_MS;
-	srv->max_request_items   = opts->max_request_items
-	      ? opts->max_request_items
-	      : SERVER_MAX_REQUEST_ITEMS;
-	srv->max_objects
-	    = opts->max_objects ? opts->max_objects : SERVER_MAX_OBJECTS;
-	srv->max_objects_session = opts->max_objects_session
-	    ? opts->max_objects_session
-	    : SERVER_MAX_OBJECTS_SESSION;
-	srv->max_waiters_session = opts->max_waiters_session
-	    ? opts->max_waiters_session
-	    : SERVER_MAX_WAITERS_SESSION;
-	srv->max_items = opts->max_items ? opts->max_items : SERVER_MAX_ITEMS;
-	srv->max_memory = opts->max_memory;
+	srv->lim             = opts->lim;
+	limits_apply_defaults(&srv->lim);
 	fconn_set_reply_limits(
-	    opts->max_pending_conn, opts->max_pending_total);
-	srv->idle_ms  = opts->idle_ms > 0 ? opts->idle_ms : 0;
+	    srv->lim.max_pending_conn, srv->lim.max_pending_total);
 	srv->start_ms = (uint64_t) clock_ms();
 	srv->pid      = (long) getpid();
 	server_memory_sample(srv);
@@ -100,9 +88,7 @@ server_new(server **srvp, const server_opts *opts)
 	pthread_cond_init(&srv->cv, NULL);
 	idmap_init(&srv->objects);
 	arena_init(&srv->txa);
-	if (evgroup_new(&srv->loops,
-	        opts->io_threads > 0 ? opts->io_threads : SERVER_IO_THREADS)
-	    != 0) {
+	if (evgroup_new(&srv->loops, (int) srv->lim.io_threads) != 0) {
 		srv->loops = NULL;
 	}
 	if (srv->loops == NULL || wait_timers_start(srv) != 0) {
@@ -152,7 +138,7 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 	}
 	l->srv        = srv;
 	listen_opts o = { .loops = srv->loops,
-		.max_message     = srv->max_message,
+		.max_message     = srv->lim.max_message,
 		.tls             = srv->tls,
 		.nng             = nng };
 	int rv = listener_start(&l->l, url, &o, on_accept, l, bound, cap);

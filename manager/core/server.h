@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "idmap.h"
 #include "object.h"
+#include "server_limits.h"
 #include "session.h"
 #include "stats.h"
 #include "tls_identity.h"
@@ -49,16 +50,9 @@ typedef struct server {
 	size_t   keylen;
 	bool     stop_on_request; /* OP_SHUTDOWN writes to stop_fd */
 	int      stop_fd;
-	size_t   max_message;
 
-	size_t max_request_items; /* values nested in one request */
+	server_limits lim; /* limits.h: each refused with MGR_ETOOBIG */
 
-	/* resource limits (server_opts; each refused with MGR_ETOOBIG) */
-	size_t max_objects;         /* live objects */
-	size_t max_objects_session; /* objects one session refers to */
-	size_t max_waiters_session; /* requests one session has parked */
-	size_t max_items;           /* elements of one container */
-	size_t max_memory;          /* bytes in use; 0: no limit */
 	/* the process's memory, measured outside the lock (memory.c) */
 	atomic_size_t mem_used;       /* allocated */
 	atomic_llong  mem_checked_us; /* when */
@@ -66,12 +60,7 @@ typedef struct server {
 	atomic_llong  rss_checked_us;
 	long          pid;
 
-	/* connection limits (server_opts) */
-	size_t   max_connections;     /* sessions at once */
-	size_t   max_handshakes;      /* of them not yet authenticated */
-	size_t   max_handshakes_peer; /* ... from one peer host or uid */
-	int      handshake_ms;        /* to authenticate, from the accept */
-	int      idle_ms; /* authenticated and silent this long: closed */
+	/* connections in their handshake */
 	session *hs_oldest, *hs_newest; /* sessions in their handshake */
 	size_t   nhandshakes;
 	uint64_t connections_refused; /* over max_connections */
@@ -88,60 +77,23 @@ typedef struct server {
 	/* statistics for mgr_info (stats.c) */
 	stats    st;
 	uint64_t sessions_total;
-	uint64_t objects_by_type[MGR__OBJ_TYPE__OBJ_ARRAY + 1];
+	uint64_t objects_by_type[MGR_TYPE_SLOTS];
 	uint64_t start_ms;
 } server;
 
 typedef struct server_opts {
-	const void *key; /* required, non-empty */
-	size_t      keylen;
-	size_t      max_message; /* 0: 64 MiB */
-	int         io_threads; /* event loop threads; 0: SERVER_IO_THREADS */
-	size_t      max_connections;     /* 0: SERVER_MAX_CONNECTIONS */
-	size_t      max_handshakes;      /* 0: SERVER_MAX_HANDSHAKES */
-	size_t      max_handshakes_peer; /* 0: SERVER_MAX_HANDSHAKES_PEER */
-	int         handshake_ms;        /* 0: SERVER_HANDSHAKE_MS */
-	int         idle_ms;             /* 0: no idle timeout */
-	size_t      max_request_items;   /* 0: SERVER_MAX_REQUEST_ITEMS */
-	size_t      max_objects;         /* 0: SERVER_MAX_OBJECTS */
-	size_t      max_objects_session; /* 0: SERVER_MAX_OBJECTS_SESSION */
-	size_t      max_waiters_session; /* 0: SERVER_MAX_WAITERS_SESSION */
-	size_t      max_items;           /* 0: SERVER_MAX_ITEMS */
-	size_t      max_memory;          /* 0: none */
-	size_t max_pending_conn;  /* unread reply bytes of one; 0: 128 MiB */
-	size_t max_pending_total; /* of all connections; 0: 512 MiB */
+	const void   *key; /* required, non-empty */
+	size_t        keylen;
+	server_limits lim; /* limits.h; 0: the default */
 	/* OP_SHUTDOWN (managerctl shutdown) writes an eventfd count to
 	 * stop_fd, which the owner waits on; refused unless set. */
 	bool stop_on_request;
 	int  stop_fd;
 } server_opts;
 
-/* Two loops: on this 2-CPU machine one loop per CPU lets reads and writes
- * of different clients proceed in parallel (bench/RESULTS.md). */
-#define SERVER_IO_THREADS 2
-
-#define SERVER_DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
 /* Before authentication a connection may send only an Auth frame (a
  * digest, a nonce and a short name): anything bigger closes it at once. */
 #define SERVER_PREAUTH_MAX_MESSAGE 1024
-#define SERVER_HANDSHAKE_MS        5000
-/* Connections not yet authenticated: at most this many at once (the
- * oldest is closed to make room for a new one, so a flood of silent
- * connections can't keep a real client out), and this many from one peer
- * host (tcp) or user (ipc). */
-#define SERVER_MAX_HANDSHAKES      128
-#define SERVER_MAX_HANDSHAKES_PEER 32
-/* Values (messages) nested in one request: each unpacks to tens of bytes
- * whatever it takes on the wire, so a frame of empty values can't make
- * the manager allocate gigabytes before it is refused. */
-#define SERVER_MAX_REQUEST_ITEMS ((size_t) 2 << 20)
-/* What one client may make the manager hold. */
-#define SERVER_MAX_OBJECTS         ((size_t) 4 << 20)
-#define SERVER_MAX_OBJECTS_SESSION ((size_t) 1 << 20)
-#define SERVER_MAX_WAITERS_SESSION ((size_t) 100000)
-#define SERVER_MAX_ITEMS           ((size_t) 16 << 20)
-/* managerd sets it from the descriptor limit (main.c). */
-#define SERVER_MAX_CONNECTIONS 1000
 
 int server_new(server **srvp, const server_opts *opts);
 /* The server lock (srv->mtx), held while a request is applied in memory
@@ -171,6 +123,9 @@ void server_free(server *srv);
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
 int dispatch(server *srv, session *s, const Mgr__Request *rq);
+/* The entry of op in the table built from every MGR_OPS (types.def), or
+ * NULL (OP_BATCH, which dispatch serves itself, and unknown ones). */
+const mop *dispatch_op(Mgr__Op op);
 /* The object types and operation names (registry.c). */
 const mtype *registry_type(Mgr__ObjType code);
 const char  *registry_op_name(Mgr__Op op);

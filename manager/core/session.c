@@ -128,9 +128,9 @@ handshake_list(session *s)
 	for (session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
 		mine += strcmp(x->peer_key, s->peer_key) == 0;
 	}
-	if (mine >= srv->max_handshakes_peer) {
+	if (mine >= srv->lim.max_handshakes_peer) {
 		handshake_evict(srv, s->peer_key, "too many from this peer");
-	} else if (srv->nhandshakes >= srv->max_handshakes) {
+	} else if (srv->nhandshakes >= srv->lim.max_handshakes) {
 		handshake_evict(srv, NULL, "too many unauthenticated");
 	}
 	s->hs_prev = srv->hs_newest;
@@ -252,7 +252,7 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	w.digest.data = mine;
 	w.digest.len  = sizeof(mine);
 	w.session     = s->id;
-	w.max_message = srv->max_message;
+	w.max_message = srv->lim.max_message;
 	char name[200];
 	log_escape(a->client, name, sizeof(name));
 	server_lock(srv); // the introspection reads it
@@ -264,8 +264,8 @@ on_auth(session *s, const uint8_t *data, size_t len)
 	// handshake, and the first request takes a chunk again.
 	arena_fini(&s->rxa);
 	s->state = SESSION_READY;
-	fconn_set_rx_timeout(s->fc, srv->idle_ms); // 0: none
-	fconn_set_rx_max(s->fc, srv->max_message);
+	fconn_set_rx_timeout(s->fc, srv->lim.idle_ms); // 0: none
+	fconn_set_rx_max(s->fc, srv->lim.max_message);
 	server_lock(srv);
 	handshake_unlist(s);
 	server_unlock(srv);
@@ -289,13 +289,13 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	Mgr__Request *rq       = NULL;
 	bool          bad_text = false;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
-	        WIRE_PB_MAX_DEPTH, srv->max_request_items, &bad_text)) {
+	        WIRE_PB_MAX_DEPTH, srv->lim.max_request_items, &bad_text)) {
 		log_msg(LOG_WARN,
 		    "session %llu (%s): undecodable frame of %zu bytes "
 		    "(malformed, nested too deep or over %zu values), "
 		    "closing",
 		    (unsigned long long) s->id, s->peer, len,
-		    srv->max_request_items);
+		    srv->lim.max_request_items);
 		return MGR_EPROTO;
 	}
 	rq = mgr__request__unpack(&s->rxa.pb, len, data);
@@ -329,9 +329,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	gc_maybe(srv, false);
 	// --idle-timeout: the clock restarts with every request; a session
 	// with a request waiting (a long get) is not idle.
-	int idle = srv->idle_ms > 0 && s->nwaiters == 0 ? srv->idle_ms : 0;
+	int idle
+	    = srv->lim.idle_ms > 0 && s->nwaiters == 0 ? srv->lim.idle_ms : 0;
 	server_unlock(srv);
-	if (srv->idle_ms > 0) {
+	if (srv->lim.idle_ms > 0) {
 		fconn_set_rx_timeout(s->fc, idle);
 	}
 	arena_reset(&s->rxa);
@@ -434,8 +435,8 @@ session_start(server *srv, fconn *fc, const char *peer)
 {
 	// Over the connection limit: refused before anything is allocated.
 	server_lock(srv);
-	bool   full = srv->nsessions >= srv->max_connections;
-	size_t max  = srv->max_connections;
+	bool   full = srv->nsessions >= srv->lim.max_connections;
+	size_t max  = srv->lim.max_connections;
 	if (full) {
 		srv->connections_refused++;
 	}
@@ -455,7 +456,7 @@ session_start(server *srv, fconn *fc, const char *peer)
 	}
 	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
-	fconn_set_rx_timeout(s->fc, srv->handshake_ms);
+	fconn_set_rx_timeout(s->fc, srv->lim.handshake_ms);
 	if ((rv = send_hello(s)) != 0) {
 		fconn_close(s->fc);
 	}
@@ -485,7 +486,7 @@ int
 session_open_local(server *srv, int fd, bool authenticated, session **out)
 {
 	fconn *fc;
-	int    rv = fconn_new_socket(&fc, srv->loops, fd, srv->max_message);
+	int rv = fconn_new_socket(&fc, srv->loops, fd, srv->lim.max_message);
 	if (rv == 0) {
 		rv = session_new(srv, fc, "local", out);
 	}
@@ -494,7 +495,7 @@ session_open_local(server *srv, int fd, bool authenticated, session **out)
 		handshake_unlist(*out);
 		server_unlock(srv);
 		(*out)->state = SESSION_READY;
-		fconn_set_rx_max((*out)->fc, srv->max_message);
+		fconn_set_rx_max((*out)->fc, srv->lim.max_message);
 	} else if (rv == 0) {
 		rv = send_hello(*out);
 	}

@@ -225,7 +225,7 @@ stats_snapshot(server *srv, stats_figure *out)
 	    "Connections refused over --max-connections",
 	    srv->connections_refused);
 	gauge(&b, "max_connections", "The --max-connections limit",
-	    srv->max_connections);
+	    srv->lim.max_connections);
 	gauge(&b, "handshakes", "Connections not yet authenticated",
 	    srv->nhandshakes);
 	counter(&b, "handshakes_evicted",
@@ -245,7 +245,7 @@ stats_snapshot(server *srv, stats_figure *out)
 	gauge(&b, "memory_used", "Bytes allocated (what --max-memory limits)",
 	    server_memory(srv));
 	gauge(&b, "max_memory", "The --max-memory limit (0: none)",
-	    srv->max_memory);
+	    srv->lim.max_memory);
 	gauge(&b, "rss", "Resident set size in bytes", rss);
 	gauge(&b, "rss_peak", "Peak resident set size in bytes", peak);
 	gauge(&b, "reply_bytes_pending", "Reply bytes queued, not yet sent",

@@ -11,11 +11,12 @@
 #include <stdint.h>
 
 #include "manager.pb-c.h"
+#include "object_types.h"
 
 struct server;
 struct session;
 
-#define STATS_TYPES   (MGR__OBJ_TYPE__OBJ_ARRAY + 1)
+#define STATS_TYPES   MGR_TYPE_SLOTS
 #define STATS_SECONDS 64 /* the ring of per-second buckets: > 60 s */
 
 typedef struct stats_second {

@@ -171,7 +171,16 @@ int
 wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 {
 	server *srv = c->srv;
-	if (c->sess->nwaiters >= srv->max_waiters_session) {
+	if (!(c->op_flags & MOP_BLOCKS)) {
+		// Only an operation flagged so may park: atomic batches
+		// refuse those up front, and nothing else expects a wait.
+		log_msg(LOG_ERROR, "bug: %s tried to wait (not MOP_BLOCKS)",
+		    registry_op_name(c->rq->op));
+		return mctx_fail(c, MGR_EINTERNAL,
+		    "%s may not wait (a bug in the manager)",
+		    registry_op_name(c->rq->op));
+	}
+	if (c->sess->nwaiters >= srv->lim.max_waiters_session) {
 		log_msg(LOG_WARN,
 		    "session %llu: refused a wait: %zu parked, the limit "
 		    "(--max-waiters-per-session)",

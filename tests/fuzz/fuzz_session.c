@@ -92,11 +92,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_level        = -1; // quiet
 	server_opts opts = { .key = "k",
 		.keylen           = 1,
-		.io_threads       = 1,
-		.max_message      = 1 << 20,
-		.max_items        = 1 << 16,
-		.max_objects      = 4096,
-		.max_memory       = (size_t) 256 << 20 };
+		.lim.io_threads   = 1,
+		.lim.max_message  = 1 << 20,
+		.lim.max_items    = 1 << 16,
+		.lim.max_objects  = 4096,
+		.lim.max_memory   = (size_t) 256 << 20 };
 	server     *srv;
 	int         sv[2];
 	if (server_new(&srv, &opts) != 0) {

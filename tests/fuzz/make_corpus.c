@@ -4,6 +4,7 @@
  * handshake. Run: make_corpus DIR (files are named after the operation).
  * Its output is committed (tests/fuzz/corpus/); run it again when the
  * schema gains operations. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,12 @@ static const struct {
 	{ MGR__OP__OP_INFO, D, "", "" },
 	{ MGR__OP__OP_PING, D, "", "" },
 	{ MGR__OP__OP_BYE, D, "", "" },
+	{ MGR__OP__OP_NAME_SETDEFAULT, D, "", "" },
+	{ MGR__OP__OP_NAME_LIST, D, "", "" },
+	{ MGR__OP__OP_SESSIONS, D, "", "" },
+	{ MGR__OP__OP_SHUTDOWN, D, "", "" },
+	{ MGR__OP__OP_OBJECTS, D, "", "ii" },
+	{ MGR__OP__OP_WAITS, D, "", "" },
 #undef D
 #undef L
 #undef Q
@@ -232,16 +239,14 @@ main(int argc, char **argv)
 		request(&rq, MGR__OP__OP_CREATE, 0, ops[k].create);
 		rq.type = ops[k].type;
 		add(&f, &rq);
-		int admin = ops[k].op <= MGR__OP__OP_BYE;
-		request(&rq, ops[k].op,
-		    ops[k].op == MGR__OP__OP_NAME_GET
-		            || ops[k].op == MGR__OP__OP_INFO
-		            || ops[k].op == MGR__OP__OP_PING
-		            || ops[k].op == MGR__OP__OP_BYE
-		            || ops[k].op == MGR__OP__OP_NAME_DEL
-		        ? 0
-		        : 1,
-		    ops[k].args);
+		int admin = ops[k].op <= MGR__OP__OP_WAITS;
+		// The manager's own operations on no object, but those that
+		// name one (attach, release, name set and setdefault).
+		bool on_none = admin && ops[k].op != MGR__OP__OP_ATTACH
+		    && ops[k].op != MGR__OP__OP_RELEASE
+		    && ops[k].op != MGR__OP__OP_NAME_SET
+		    && ops[k].op != MGR__OP__OP_NAME_SETDEFAULT;
+		request(&rq, ops[k].op, on_none ? 0 : 1, ops[k].args);
 		add(&f, &rq);
 		if (admin && ops[k].op == MGR__OP__OP_NAME_SET) {
 			request(&rq, MGR__OP__OP_NAME_GET, 0, "");

@@ -1,0 +1,39 @@
+/* managerd's command line (options.c): one table of its options, from
+ * which the parser (getopt_long: --opt value, --opt=value), --help and
+ * --list-options (what tests/check_options.sh holds the man page to) are
+ * all made. The limits come from core/server_limits.h's list. */
+#ifndef MGR_MANAGER_OPTIONS_H
+#define MGR_MANAGER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "server_limits.h"
+
+#define MAX_LISTEN 16
+
+/* What the command line asked for. */
+typedef struct daemon_opts {
+	const char   *urls[MAX_LISTEN];
+	bool          url_nng[MAX_LISTEN]; /* --listen-nng */
+	int           nurls;
+	const char   *tls_cert, *tls_key, *tls_ca;
+	bool          tls_verify_peer;
+	const char   *keyfile;
+	bool          keyfile_insecure;
+	const char   *authkey_out;
+	int           ready_fd, lifeline_fd;
+	server_limits lim; /* 0: the default */
+	const char   *log_file;
+	const char   *metrics_url;
+	const char   *http_url;        /* --http: the dashboard */
+	const char   *http_token_file; /* its token; else a random one */
+	long long     ipc_mode;        /* --ipc-mode; 0: as made (0600) */
+} daemon_opts;
+
+/* The command line into o: -1 to go on, or the exit status (0 after
+ * --help, --version or --list-options; 2 for a usage error, said in one
+ * line on stderr). */
+int options_parse(int argc, char **argv, daemon_opts *o);
+
+#endif
