@@ -1,1 +1,1 @@
-mgr_test(test_batch test_batch.c LIBS mgr_static)
+mgr_test(test_batch test_batch.c LIBS mgr_internal)

@@ -2,11 +2,22 @@
 # libmgr.so exports its public API and nothing else: every dynamic symbol
 # it defines starts with mgr_ (its internals and the protobuf-c code in it
 # are hidden, so they can't clash with a program's own symbols), and every
-# function mgr.h declares is there.
-#   check_exports.sh LIBMGR_SO MGR_H
+# function mgr.h declares is there. libmgr.a's global symbols are mgr_*
+# too (its internals are local: one object made with ld -r and objcopy
+# --localize-hidden).
+#   check_exports.sh LIBMGR_SO MGR_H [LIBMGR_A]
 set -eu
 lib=$1
 header=$2
+archive=${3:-}
+if [ -n "$archive" ]; then
+	bad=$(nm --defined-only "$archive" | awk '$2 ~ /^[TDBRVWCG]$/ {print $3}' | grep -v '^mgr_' || true)
+	if [ -n "$bad" ]; then
+		echo "libmgr.a has global symbols outside the API:"
+		printf '%s\n' "$bad"
+		exit 1
+	fi
+fi
 defined=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
 bad=$(printf '%s\n' "$defined" | grep -v '^mgr_' || true)
 if [ -n "$bad" ]; then

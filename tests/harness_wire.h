@@ -1,5 +1,5 @@
 /* The wire spoken by hand on a raw socket (harness_wire.c), with cmocka
- * assertions: for tests that link libmgr's internals (mgr_static). */
+ * assertions: for tests that link libmgr's internals (mgr_internal). */
 #ifndef MGR_TESTS_HARNESS_WIRE_H
 #define MGR_TESTS_HARNESS_WIRE_H
 

@@ -2,8 +2,8 @@
 # every dict, list and namespace call of mgr.h (test_integration), and what
 # crosses the wire and who holds what (test_sharing).
 foreach(t test_integration test_sharing)
-  mgr_test(${t} ${t}.c integration_fixture.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c integration_fixture.c ${HARNESS} LIBS mgr_internal)
 endforeach()
 
 # Names shared by independent clients: get-or-create, the list, version.
-mgr_test(test_names test_names.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_names test_names.c ${HARNESS} LIBS mgr_internal)

@@ -1,1 +1,1 @@
-mgr_test(test_lifetime test_lifetime.c LIBS mgr_static)
+mgr_test(test_lifetime test_lifetime.c LIBS mgr_internal)

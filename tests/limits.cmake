@@ -1,8 +1,8 @@
 # Connection limits against a real managerd: pre-authentication frames,
 # floods of connections that never authenticate, the connection limit,
 # handshake versions and deadlines.
-mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_internal)
 
 # Input a hostile client sends: str values that are not text, log
 # forging, the details of refusals.
-mgr_test(test_hostile test_hostile.c harness_wire.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_hostile test_hostile.c harness_wire.c ${HARNESS} LIBS mgr_internal)

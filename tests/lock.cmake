@@ -1,12 +1,12 @@
 # Lock, rlock, semaphores and condition end to end against a real managerd
 # (harness.c), with child_lock as the client process that holds or waits
 # and gets killed. The tests also send raw requests through libmgr's
-# internal call (internal.h), hence mgr_static and the generated headers.
+# internal call (internal.h), hence mgr_internal and the generated headers.
 add_executable(child_lock child_lock.c)
 target_link_libraries(child_lock PRIVATE mgr)
 
 foreach(t test_lock test_condition)
-  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_internal)
   add_dependencies(${t} child_lock mgrwire)
 endforeach()
 

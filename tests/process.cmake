@@ -1,4 +1,4 @@
-mgr_test(test_process test_process.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_process test_process.c ${HARNESS} LIBS mgr_internal)
 
 # Process pools: this test program is its own worker.
-mgr_test(test_pool test_pool.c ${HARNESS} LIBS mgr_static)
+mgr_test(test_pool test_pool.c ${HARNESS} LIBS mgr_internal)

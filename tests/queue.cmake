@@ -1,12 +1,12 @@
 # The queue, event and barrier types end to end against a real managerd
 # (harness.c), with child_queue as the client process that blocks and gets
 # killed. test_queue also sends raw requests through libmgr's internal
-# call (internal.h), hence mgr_static and the generated headers.
+# call (internal.h), hence mgr_internal and the generated headers.
 add_executable(child_queue child_queue.c)
 target_link_libraries(child_queue PRIVATE mgr)
 
 foreach(t test_queue test_event_barrier)
-  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_static)
+  mgr_test(${t} ${t}.c sync_fixture.c harness_wire.c ${HARNESS} LIBS mgr_internal)
   add_dependencies(${t} child_queue mgrwire)
 endforeach()
 
@@ -16,7 +16,7 @@ add_dependencies(test_seed_queue seed_producer_consumer seed_queue_results)
 
 # Acknowledged queues: what a dead consumer took comes back.
 mgr_test(test_ack_queue test_ack_queue.c sync_fixture.c harness_wire.c
-         ${HARNESS} LIBS mgr_static)
+         ${HARNESS} LIBS mgr_internal)
 
 # The queue suite again over tls+tcp:// and over the nng engine's tcp.
 foreach(v tls nng-tcp)

@@ -6,5 +6,5 @@ target_link_libraries(child_scalar_add PRIVATE mgr)
 
 mgr_test(test_typecode test_typecode.c LIBS mgrserver)
 mgr_test(test_scalar_array test_scalar_array.c ${HARNESS}
-         LIBS mgrserver mgr_static)
+         LIBS mgrserver mgr_internal)
 add_dependencies(test_scalar_array child_scalar_add)

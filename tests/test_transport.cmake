@@ -5,5 +5,5 @@
 # speak the wire by hand too (transport_fixture.c).
 foreach(t test_transport test_sockets)
   mgr_test(${t} ${t}.c transport_fixture.c harness_wire.c ${HARNESS}
-           LIBS mgr_static)
+           LIBS mgr_internal)
 endforeach()

@@ -1,8 +1,8 @@
 # Values (test_value) and the value codec, errors and proxies' argument
 # checks (test_codec) of libmgr, through its internals (internal.h), hence
-# mgr_static.
+# mgr_internal.
 foreach(t test_value test_codec)
-  mgr_test(${t} ${t}.c value_fixture.c LIBS mgr_static)
+  mgr_test(${t} ${t}.c value_fixture.c LIBS mgr_internal)
 endforeach()
 
 # The same under valgrind (leaks and invalid accesses), unless the build is
