@@ -23,8 +23,10 @@ fill(const ProtobufCEnumDescriptor *d, size_t prefix, char (*names)[NAME_CAP])
 			continue;
 		}
 		char *out = names[v->value];
-		for (size_t k = 0; v->name[prefix + k] && k < NAME_CAP - 1; k++) {
-			out[k] = (char) tolower((unsigned char) v->name[prefix + k]);
+		for (size_t k = 0; v->name[prefix + k] && k < NAME_CAP - 1;
+		     k++) {
+			out[k] = (char) tolower(
+			    (unsigned char) v->name[prefix + k]);
 		}
 	}
 }

@@ -28,10 +28,7 @@ mgr_array_get(mgr_obj *a, int64_t i, mgr_value *out)
 	mgr_value res;
 	int       rv;
 
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	rv = obj_call_value(
 	    a, ARRAY, MGR__OP__OP_ARRAY_GET, &arg, 1, OBJ_ANY_KIND, &res);
 	if (rv != 0) {

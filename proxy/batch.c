@@ -28,10 +28,8 @@ int
 mgr_batch_new(mgr_client *c, mgr_batch **b)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (c == NULL || b == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: c == NULL || b == NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(b);
 	mgr_batch *x = calloc(1, sizeof(*x));
 	if (x == NULL) {
 		return MGR_ENOMEM;
@@ -55,10 +53,7 @@ free_results(mgr_batch *b)
 int
 mgr_batch_reset(mgr_batch *b)
 {
-	if (b == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: b == NULL");
-	}
+	ARG_NONNULL(b);
 	free_results(b);
 	b->len = 0;
 	b->n   = 0;
@@ -87,20 +82,17 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (b == NULL || o == NULL || mgr_obj_client(o) != b->c
-	    || (nargs > 0 && args == NULL) || nargs > 64
-	    || protobuf_c_enum_descriptor_get_value(
-	           &mgr__op__descriptor, (int) op)
-	        == NULL
-	    || (int) op < MGR_OP_DICT_SET) {
-		return client_bad_args(__func__,
-		    "invalid argument: b == NULL || o == NULL || "
-		    "mgr_obj_client(o) != b->c || (nargs > 0 && args == "
-		    "NULL) || nargs > 64 || "
-		    "protobuf_c_enum_descriptor_get_value( "
-		    "&mgr__op__descriptor, (int) op) == NULL || (int) op < "
-		    "MGR_OP_DICT_SET");
-	}
+	ARG_NONNULL(b);
+	ARG_NONNULL(o);
+	ARG_CHECK(mgr_obj_client(o) == b->c, o,
+	    "is a proxy of another client than the batch's");
+	ARG_CHECK(nargs == 0 || args != NULL, args, "is NULL with nargs > 0");
+	ARG_CHECK(nargs <= 64, nargs, "is over 64");
+	ARG_CHECK(protobuf_c_enum_descriptor_get_value(
+	              &mgr__op__descriptor, (int) op)
+	            != NULL
+	        && (int) op >= MGR_OP_DICT_SET,
+	    op, "is not an operation on an object (mgr_op)");
 	arena a;
 	arena_init(&a);
 	Mgr__Value  vals[64];
@@ -174,10 +166,7 @@ int
 mgr_batch_exec(mgr_batch *b, bool atomic)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (b == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: b == NULL");
-	}
+	ARG_NONNULL(b);
 	free_results(b);
 	if (b->n == 0) {
 		return 0;
@@ -243,10 +232,7 @@ int
 mgr_batch_result(mgr_batch *b, size_t i, int *status, mgr_value *out)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (b == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: b == NULL");
-	}
+	ARG_NONNULL(b);
 	if (i >= b->nres) {
 		return MGR_EINDEX;
 	}

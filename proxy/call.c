@@ -105,12 +105,10 @@ client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
 	int          rv;
 	client_set_detail(NULL); // this call's failure, not an earlier one's
 
-	if (c == NULL || call == NULL
-	    || (call->nargs > 0 && call->args == NULL)) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || call == NULL || "
-		    "(call->nargs > 0 && call->args == NULL)");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(call);
+	ARG_CHECK(!(call->nargs > 0 && call->args == NULL), call->args,
+	    "is NULL with call->nargs > 0");
 	if ((ta = thread_arenas()) == NULL) {
 		return MGR_ENOMEM;
 	}

@@ -217,11 +217,9 @@ encode(
 int
 codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
 {
-	if (v == NULL || a == NULL || out == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: v == NULL || a == NULL || out == "
-		    "NULL");
-	}
+	ARG_NONNULL(v);
+	ARG_NONNULL(a);
+	ARG_NONNULL(out);
 	return encode(c, v, a, out, 0);
 }
 
@@ -452,10 +450,7 @@ give_back(mgr_client *c, const Mgr__Value *pb, int depth)
 int
 codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
 {
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	int rv = decode(c, pb, out, 0);
 	if (rv != 0 && c != NULL) {
 		char detail[512];

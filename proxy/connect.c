@@ -157,10 +157,8 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 
 	client_init_once();
 	client_set_detail(NULL);
-	if (client == NULL || url == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: client == NULL || url == NULL");
-	}
+	ARG_NONNULL(client);
+	ARG_NONNULL(url);
 	// TLS asked for in opts and a URL without it: refused, never a
 	// plaintext connection instead.
 	if (opts != NULL

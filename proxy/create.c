@@ -8,11 +8,10 @@ obj_create(mgr_client *c, Mgr__ObjType type, const mgr_value *args,
 	mgr_value res = mgr_none();
 	int       rv;
 
-	if (c == NULL || out == NULL || (args == NULL && nargs > 0)) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || out == NULL || (args == "
-		    "NULL && nargs > 0)");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(out);
+	ARG_CHECK(
+	    !(args == NULL && nargs > 0), args, "is NULL with nargs > 0");
 	rv = client_call(c,
 	    &(mgr_call) { .op = MGR__OP__OP_CREATE,
 	        .type         = type,
@@ -41,10 +40,7 @@ obj_call_value(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	mgr_value res = mgr_none();
 	int       rv;
 
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	if ((rv = obj_call(o, types, op, args, nargs, 0, &res)) != 0) {
 		return rv;
 	}
@@ -65,10 +61,7 @@ obj_call_bool(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	mgr_value res;
 	int       rv;
 
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	rv = obj_call_value(o, types, op, args, nargs, MGR_BOOL, &res);
 	if (rv == 0) {
 		*out = res.b;
@@ -83,10 +76,7 @@ obj_call_int(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	mgr_value res;
 	int       rv;
 
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	rv = obj_call_value(o, types, op, args, nargs, MGR_INT, &res);
 	if (rv == 0) {
 		*out = res.i;
@@ -101,10 +91,7 @@ obj_call_size(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 	int64_t i;
 	int     rv;
 
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	if ((rv = obj_call_int(o, types, op, args, nargs, &i)) != 0) {
 		return rv;
 	}

@@ -36,9 +36,9 @@ client_set_detail(const char *fmt, ...)
 }
 
 int
-client_bad_args(const char *func, const char *what)
+client_bad_arg(const char *func, const char *arg, const char *why)
 {
-	client_set_detail("%s: %s", func, what);
+	client_set_detail("%s: %s %s", func, arg, why);
 	return MGR_EINVAL;
 }
 

@@ -65,10 +65,8 @@ mgr_dict_popitem(mgr_obj *d, mgr_value *key, mgr_value *value)
 	mgr_value res;
 	int       rv;
 
-	if (key == NULL || value == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: key == NULL || value == NULL");
-	}
+	ARG_NONNULL(key);
+	ARG_NONNULL(value);
 	rv = obj_call_value(
 	    d, DICT, MGR__OP__OP_DICT_POPITEM, NULL, 0, MGR_TUPLE, &res);
 	if (rv != 0) {

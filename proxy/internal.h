@@ -110,8 +110,22 @@ const void *client_key(mgr_client *c, size_t *len);
 void client_set_detail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 /* A call refused before anything was sent: the detail names the public
- * function (func, its __func__) and what was wrong; MGR_EINVAL. */
-int client_bad_args(const char *func, const char *what);
+ * function (func, its __func__), the argument and what is wrong with it
+ * ("mgr_pool_submit: task is NULL"); MGR_EINVAL. */
+int client_bad_arg(const char *func, const char *arg, const char *why);
+
+/* The argument checks of the public calls: each returns client_bad_arg's
+ * MGR_EINVAL from the function it is in when the check fails. a names
+ * the argument (it must be one: the sizeof does not compile otherwise),
+ * why says what is wrong with it. */
+#define ARG_CHECK(ok, a, why)                                                \
+	do {                                                                 \
+		if (!(ok)) {                                                 \
+			(void) sizeof(a);                                    \
+			return client_bad_arg(__func__, #a, why);            \
+		}                                                            \
+	} while (0)
+#define ARG_NONNULL(a) ARG_CHECK((a) != NULL, a, "is NULL")
 
 /* Functions registered by name (fn_table.c): process entries and pool
  * tasks. At most FN_TABLE_MAX, names copied, thread-safe; callers convert

@@ -36,29 +36,23 @@ call_for(mgr_client *c, Mgr__Op op, mgr_kind kind, mgr_value *out)
 int
 mgr_info(mgr_client *c, mgr_value *dict_value)
 {
-	if (c == NULL || dict_value == NULL) {
-		return client_bad_args(
-		    __func__, "client and dict_value are required");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(dict_value);
 	return call_for(c, MGR__OP__OP_INFO, MGR_DICT, dict_value);
 }
 
 int
 mgr_sessions(mgr_client *c, mgr_value *list_value)
 {
-	if (c == NULL || list_value == NULL) {
-		return client_bad_args(
-		    __func__, "client and list_value are required");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(list_value);
 	return call_for(c, MGR__OP__OP_SESSIONS, MGR_LIST, list_value);
 }
 
 int
 mgr_shutdown(mgr_client *c)
 {
-	if (c == NULL) {
-		return client_bad_args(__func__, "client is required");
-	}
+	ARG_NONNULL(c);
 	mgr_call call = { .op = MGR__OP__OP_SHUTDOWN };
 	return client_call(c, &call, NULL);
 }
@@ -66,9 +60,7 @@ mgr_shutdown(mgr_client *c)
 int
 mgr_ping(mgr_client *c)
 {
-	if (c == NULL) {
-		return client_bad_args(__func__, "client is required");
-	}
+	ARG_NONNULL(c);
 	mgr_call call = { .op = MGR__OP__OP_PING };
 	return client_call(c, &call, NULL);
 }
@@ -76,11 +68,10 @@ mgr_ping(mgr_client *c)
 int
 mgr_objects(mgr_client *c, size_t offset, size_t limit, mgr_value *dict_value)
 {
-	if (c == NULL || dict_value == NULL || offset > INT64_MAX
-	    || limit > 1000) {
-		return client_bad_args(__func__,
-		    "client and dict_value are required, limit <= 1000");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(dict_value);
+	ARG_CHECK(offset <= INT64_MAX, offset, "is over INT64_MAX");
+	ARG_CHECK(limit <= 1000, limit, "is over 1000");
 	mgr_value args[2]
 	    = { mgr_int((int64_t) offset), mgr_int((int64_t) limit) };
 	return call_with(
@@ -90,9 +81,7 @@ mgr_objects(mgr_client *c, size_t offset, size_t limit, mgr_value *dict_value)
 int
 mgr_waits(mgr_client *c, mgr_value *dict_value)
 {
-	if (c == NULL || dict_value == NULL) {
-		return client_bad_args(
-		    __func__, "client and dict_value are required");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(dict_value);
 	return call_for(c, MGR__OP__OP_WAITS, MGR_DICT, dict_value);
 }

@@ -23,11 +23,9 @@ take_ref(mgr_value *v, mgr_obj **out)
 int
 mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 {
-	if (c == NULL || token == NULL || o == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || token == NULL || o == "
-		    "NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(token);
+	ARG_NONNULL(o);
 	// TYPE:ID:SECRET (16 hex digits), as mgr_obj_token makes it.
 	const char *colon = strchr(token, ':');
 	char       *end, *end2;
@@ -75,11 +73,10 @@ mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 int
 mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
 {
-	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || name == NULL || name[0] "
-		    "== '\\0' || o == NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(name);
+	ARG_CHECK(name[0] != '\0', name, "is empty");
+	ARG_NONNULL(o);
 	if (o->client != c) {
 		client_set_detail("the proxy belongs to another client");
 		return MGR_EINVAL;
@@ -94,11 +91,10 @@ mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
 int
 mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
 {
-	if (c == NULL || name == NULL || name[0] == '\0' || o == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || name == NULL || name[0] "
-		    "== '\\0' || o == NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(name);
+	ARG_CHECK(name[0] != '\0', name, "is empty");
+	ARG_NONNULL(o);
 	mgr_value v;
 	mgr_call  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
 	int       rv   = client_call(c, &call, &v);
@@ -108,11 +104,9 @@ mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
 int
 mgr_name_del(mgr_client *c, const char *name)
 {
-	if (c == NULL || name == NULL || name[0] == '\0') {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || name == NULL || name[0] "
-		    "== '\\0'");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(name);
+	ARG_CHECK(name[0] != '\0', name, "is empty");
 	mgr_call call = { .op = MGR__OP__OP_NAME_DEL, .name = name };
 	return client_call(c, &call, NULL);
 }
@@ -143,10 +137,8 @@ mgr_name_setdefault(
 int
 mgr_name_list(mgr_client *c, mgr_value *dict_value)
 {
-	if (c == NULL || dict_value == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || dict_value == NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(dict_value);
 	mgr_call  call = { .op = MGR__OP__OP_NAME_LIST };
 	mgr_value v;
 	int       rv = client_call(c, &call, &v);

@@ -14,10 +14,7 @@ int
 mgr_ns_set(mgr_obj *ns, const char *name, mgr_value v)
 {
 	mgr_value args[] = { mgr_str(name), v };
-	if (name == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: name == NULL");
-	}
+	ARG_NONNULL(name);
 	return obj_call(ns, NS, MGR__OP__OP_NS_SET, args, 2, 0, NULL);
 }
 
@@ -25,10 +22,7 @@ int
 mgr_ns_get(mgr_obj *ns, const char *name, mgr_value *out)
 {
 	mgr_value arg = mgr_str(name);
-	if (name == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: name == NULL");
-	}
+	ARG_NONNULL(name);
 	return obj_call_value(
 	    ns, NS, MGR__OP__OP_NS_GET, &arg, 1, OBJ_ANY_KIND, out);
 }
@@ -37,10 +31,7 @@ int
 mgr_ns_del(mgr_obj *ns, const char *name)
 {
 	mgr_value arg = mgr_str(name);
-	if (name == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: name == NULL");
-	}
+	ARG_NONNULL(name);
 	return obj_call(ns, NS, MGR__OP__OP_NS_DEL, &arg, 1, 0, NULL);
 }
 

@@ -72,10 +72,8 @@ mgr_obj_client(mgr_obj *o)
 int
 mgr_obj_token(mgr_obj *o, char *buf, size_t cap)
 {
-	if (o == NULL || buf == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: o == NULL || buf == NULL");
-	}
+	ARG_NONNULL(o);
+	ARG_NONNULL(buf);
 	// The secret makes the token a capability: an id alone (they are
 	// sequential) gives nothing.
 	int n = snprintf(buf, cap, "%s:%" PRIu64 ":%016" PRIx64,

@@ -48,11 +48,9 @@ static int pool_worker_entry(
 int
 mgr_task_register(const char *name, mgr_task_fn fn)
 {
-	if (name == NULL || name[0] == '\0' || fn == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: name == NULL || name[0] == '\\0' || "
-		    "fn == NULL");
-	}
+	ARG_NONNULL(name);
+	ARG_CHECK(name[0] != '\0', name, "is empty");
+	ARG_NONNULL(fn);
 	// The worker's entry goes with the first task.
 	int rv = mgr_process_register(POOL_ENTRY, pool_worker_entry);
 	if (rv != 0) {
@@ -228,10 +226,10 @@ mgr_pool_work(mgr_client *c, const char *token)
 {
 	char     buf[600];
 	mgr_obj *o[3] = { NULL, NULL, NULL };
-	if (c == NULL || token == NULL || strlen(token) >= sizeof(buf)) {
-		return client_bad_args(
-		    __func__, "invalid argument: c == NULL || token == NULL");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(token);
+	ARG_CHECK(strlen(token) < sizeof(buf), token,
+	    "is too long for a pool's token");
 	snprintf(buf, sizeof(buf), "%s", token);
 	char *save = NULL, *t = strtok_r(buf, ",", &save);
 	int   rv = 0;
@@ -551,11 +549,10 @@ int
 mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
     mgr_pool **pool)
 {
-	if (c == NULL || pool == NULL || workers == 0 || workers > 1024) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || pool == NULL || workers "
-		    "not in 1..1024");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(pool);
+	ARG_CHECK(
+	    workers >= 1 && workers <= 1024, workers, "is not in 1..1024");
 	mgr_pool *p = calloc(1, sizeof(*p));
 	if (p == NULL
 	    || (p->slots = calloc(workers, sizeof(*p->slots))) == NULL) {
@@ -620,10 +617,8 @@ int
 mgr_pool_token(mgr_pool *p, char *buf, size_t cap)
 {
 	char a[200], b[200], d[200];
-	if (p == NULL || buf == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL || buf == NULL");
-	}
+	ARG_NONNULL(p);
+	ARG_NONNULL(buf);
 	int rv;
 	if ((rv = mgr_obj_token(p->tasks, a, sizeof(a))) != 0
 	    || (rv = mgr_obj_token(p->results, b, sizeof(b))) != 0
@@ -724,11 +719,9 @@ int
 mgr_pool_submit(mgr_pool *p, const char *task, mgr_value arg, mgr_future **f)
 {
 	client_set_detail(NULL);
-	if (p == NULL || task == NULL || f == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: p == NULL || task == NULL || f == "
-		    "NULL");
-	}
+	ARG_NONNULL(p);
+	ARG_NONNULL(task);
+	ARG_NONNULL(f);
 	// The task waits in the outbox for the feeder: submit does not wait
 	// for the manager.
 	outgoing *o = calloc(1, sizeof(*o));
@@ -772,10 +765,8 @@ int
 mgr_future_get(mgr_future *f, int64_t timeout, mgr_value *result)
 {
 	client_set_detail(NULL);
-	if (f == NULL || result == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: f == NULL || result == NULL");
-	}
+	ARG_NONNULL(f);
+	ARG_NONNULL(result);
 	mgr_pool *p = f->pool;
 	if (p == NULL && !f->done) {
 		client_set_detail("the pool was freed before the task ended");
@@ -802,10 +793,8 @@ mgr_future_get(mgr_future *f, int64_t timeout, mgr_value *result)
 int
 mgr_future_done(mgr_future *f, bool *done)
 {
-	if (f == NULL || done == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: f == NULL || done == NULL");
-	}
+	ARG_NONNULL(f);
+	ARG_NONNULL(done);
 	mgr_pool *p = f->pool;
 	if (p != NULL) {
 		pthread_mutex_lock(&p->mtx);
@@ -840,10 +829,7 @@ int
 mgr_pool_apply(mgr_pool *p, const char *task, mgr_value arg, int64_t timeout,
     mgr_value *result)
 {
-	if (result == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: result == NULL");
-	}
+	ARG_NONNULL(result);
 	mgr_future *f  = NULL;
 	int         rv = mgr_pool_submit(p, task, arg, &f);
 	if (rv == 0) {
@@ -858,12 +844,11 @@ mgr_pool_map(mgr_pool *p, const char *task, mgr_value list, size_t chunksize,
     int64_t timeout, mgr_value *results)
 {
 	client_set_detail(NULL);
-	if (p == NULL || task == NULL || results == NULL
-	    || (list.kind != MGR_LIST && list.kind != MGR_TUPLE)) {
-		return client_bad_args(__func__,
-		    "invalid argument: p == NULL || task == NULL || results "
-		    "== NULL || list is not a list");
-	}
+	ARG_NONNULL(p);
+	ARG_NONNULL(task);
+	ARG_NONNULL(results);
+	ARG_CHECK(list.kind == MGR_LIST || list.kind == MGR_TUPLE, list,
+	    "is not a list or a tuple");
 	size_t       n   = list.len;
 	size_t       cs  = chunksize ? chunksize : 1;
 	size_t       nf  = (n + cs - 1) / cs;
@@ -936,10 +921,7 @@ mgr_pool_map(mgr_pool *p, const char *task, mgr_value list, size_t chunksize,
 int
 mgr_pool_close(mgr_pool *p)
 {
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	pthread_mutex_lock(&p->mtx);
 	p->closed = true;
 	pthread_mutex_unlock(&p->mtx);
@@ -964,10 +946,7 @@ int
 mgr_pool_join(mgr_pool *p, int64_t timeout)
 {
 	client_set_detail(NULL);
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	int64_t t0 = clock_ms();
 	pthread_mutex_lock(&p->mtx);
 	if (!p->closed && !p->terminated) {
@@ -1005,10 +984,7 @@ mgr_pool_join(mgr_pool *p, int64_t timeout)
 int
 mgr_pool_terminate(mgr_pool *p)
 {
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	pthread_mutex_lock(&p->mtx);
 	p->terminated = true;
 	p->closed     = true;
@@ -1029,10 +1005,9 @@ mgr_pool_terminate(mgr_pool *p)
 int
 mgr_pool_worker_pids(mgr_pool *p, int64_t *pids, size_t cap, size_t *n)
 {
-	if (p == NULL || n == NULL || (pids == NULL && cap > 0)) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL || n == NULL");
-	}
+	ARG_NONNULL(p);
+	ARG_NONNULL(n);
+	ARG_CHECK(!(pids == NULL && cap > 0), pids, "is NULL with cap > 0");
 	pthread_mutex_lock(&p->mtx);
 	*n = 0;
 	for (size_t i = 0; i < p->nworkers; i++) {

@@ -38,12 +38,10 @@ static fn_table entries = FN_TABLE_INIT;
 int
 mgr_process_register(const char *name, mgr_entry_fn fn)
 {
-	if (name == NULL || name[0] == '\0' || fn == NULL
-	    || strchr(name, '=') != NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: name == NULL || name[0] == '\\0' || "
-		    "fn == NULL || strchr(name, '=') != NULL");
-	}
+	ARG_NONNULL(name);
+	ARG_CHECK(name[0] != '\0', name, "is empty");
+	ARG_NONNULL(fn);
+	ARG_CHECK(strchr(name, '=') == NULL, name, "holds a '='");
 	return fn_table_set(&entries, name, (fn_any) fn);
 }
 
@@ -241,13 +239,12 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
     size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (c == NULL || entry == NULL || entry[0] == '\0' || p == NULL
-	    || (nobjs > 0 && objs == NULL)) {
-		return client_bad_args(__func__,
-		    "invalid argument: c == NULL || entry == NULL || "
-		    "entry[0] == '\\0' || p == NULL || (nobjs > 0 && objs == "
-		    "NULL)");
-	}
+	ARG_NONNULL(c);
+	ARG_NONNULL(entry);
+	ARG_CHECK(entry[0] != '\0', entry, "is empty");
+	ARG_NONNULL(p);
+	ARG_CHECK(
+	    !(nobjs > 0 && objs == NULL), objs, "is NULL with nobjs > 0");
 	// Tokens, comma-separated.
 	size_t cap = nobjs * 48 + 1, len = 0;
 	char  *tokens = malloc(cap);
@@ -354,10 +351,7 @@ int
 mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	if (!p->reaped) {
 		int st;
 		int pfd = (int) syscall(SYS_pidfd_open, p->pid, 0);
@@ -384,8 +378,7 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 					break;
 				}
 				if (r < 0) {
-					return client_bad_args(__func__,
-					    "invalid argument: r < 0");
+					break; // not ours to wait for: below
 				}
 				if (timeout >= 0 && waited >= timeout) {
 					return MGR_ETIMEDOUT;
@@ -395,8 +388,13 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 			}
 		}
 		if (!p->reaped) {
-			return client_bad_args(
-			    __func__, "invalid argument: !p->reaped");
+			// Reaped by someone else (SIGCHLD ignored, or a
+			// waitpid(-1) of the program's own).
+			client_set_detail(
+			    "process %ld could not be waited for: "
+			    "%s",
+			    (long) p->pid, strerror(errno));
+			return MGR_ESTATE;
 		}
 	}
 	if (status != NULL) {
@@ -414,10 +412,7 @@ mgr_process_pid(mgr_process *p)
 int
 mgr_process_terminate(mgr_process *p)
 {
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	if (!p->reaped) {
 		kill(p->pid, SIGTERM);
 	}
@@ -427,10 +422,7 @@ mgr_process_terminate(mgr_process *p)
 int
 mgr_process_kill(mgr_process *p)
 {
-	if (p == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL");
-	}
+	ARG_NONNULL(p);
 	if (!p->reaped) {
 		kill(p->pid, SIGKILL);
 	}

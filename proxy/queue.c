@@ -59,10 +59,7 @@ mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout)
 {
 	mgr_value res = mgr_none();
 	int       rv;
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	if ((rv = check_timeout(timeout)) != 0) {
 		return rv;
 	}

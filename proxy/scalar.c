@@ -38,10 +38,7 @@ mgr_scalar_new(mgr_client *c, char typecode, mgr_value init, mgr_obj **o)
 int
 mgr_scalar_get(mgr_obj *o, mgr_value *out)
 {
-	if (out == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: out == NULL");
-	}
+	ARG_NONNULL(out);
 	return number_result(o, MGR__OP__OP_SCALAR_GET, NULL, 0, out);
 }
 

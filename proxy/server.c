@@ -310,10 +310,7 @@ mgr_server_start(mgr_server **server, const mgr_opts *opts)
 	int         rv, ready_rd;
 	client_set_detail(NULL); // this call's failure, not an earlier one's
 
-	if (server == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: server == NULL");
-	}
+	ARG_NONNULL(server);
 	mgr_server *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		return MGR_ENOMEM;
@@ -367,10 +364,8 @@ mgr_server_authkey(mgr_server *s, size_t *len)
 int
 mgr_server_connect(mgr_server *s, mgr_client **client)
 {
-	if (s == NULL || client == NULL) {
-		return client_bad_args(__func__,
-		    "invalid argument: s == NULL || client == NULL");
-	}
+	ARG_NONNULL(s);
+	ARG_NONNULL(client);
 	mgr_opts o = { .authkey = s->key, .authkey_len = s->keylen };
 	return mgr_connect(client, s->url, &o);
 }

@@ -143,10 +143,7 @@ static int
 copy_bytes(mgr_value *dst, const void *p, size_t len)
 {
 	char *s;
-	if (p == NULL && len > 0) {
-		return client_bad_args(
-		    __func__, "invalid argument: p == NULL && len > 0");
-	}
+	ARG_CHECK(!(p == NULL && len > 0), p, "is NULL with len > 0");
 	// Always NUL-terminated: a str stays a C string, bytes cost one more.
 	if (len == SIZE_MAX || (s = malloc(len + 1)) == NULL) {
 		return MGR_ENOMEM;
@@ -183,10 +180,7 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 		v.f = src->f;
 		break;
 	case MGR_STR:
-		if (src->s == NULL) {
-			return client_bad_args(
-			    __func__, "invalid argument: src->s == NULL");
-		}
+		ARG_NONNULL(src->s);
 		if ((rv = copy_bytes(&v, src->s, src->len)) != 0) {
 			return rv;
 		}
@@ -197,10 +191,7 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 		}
 		break;
 	case MGR_REF:
-		if (src->ref == NULL) {
-			return client_bad_args(
-			    __func__, "invalid argument: src->ref == NULL");
-		}
+		ARG_NONNULL(src->ref);
 		if ((rv = obj_dup(src->ref, &v.ref)) != 0) {
 			return rv;
 		}
@@ -209,15 +200,10 @@ copy_rec(mgr_value *dst, const mgr_value *src, int depth)
 	case MGR_TUPLE:
 	case MGR_DICT:
 		n = src->kind == MGR_DICT ? 2 * src->len : src->len;
-		if (src->kind == MGR_DICT && src->len > SIZE_MAX / 2) {
-			return client_bad_args(__func__,
-			    "invalid argument: src->kind == MGR_DICT && "
-			    "src->len > SIZE_MAX / 2");
-		}
-		if (n > 0 && src->items == NULL) {
-			return client_bad_args(__func__,
-			    "invalid argument: n > 0 && src->items == NULL");
-		}
+		ARG_CHECK(src->kind != MGR_DICT || src->len <= SIZE_MAX / 2,
+		    src, "is a dict of too many pairs");
+		ARG_CHECK(!(n > 0 && src->items == NULL), src->items,
+		    "is NULL with n > 0");
 		v.len = src->len;
 		if (n == 0) {
 			v.items = NULL;
@@ -246,10 +232,8 @@ int
 mgr_value_copy(mgr_value *dst, const mgr_value *src)
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
-	if (dst == NULL || src == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: dst == NULL || src == NULL");
-	}
+	ARG_NONNULL(dst);
+	ARG_NONNULL(src);
 	return copy_rec(dst, src, 0);
 }
 
@@ -407,36 +391,24 @@ repr_rec(repr_buf *w, const mgr_value *v, int depth)
 		repr_float(w, v->f);
 		return 0;
 	case MGR_STR:
-		if (v->s == NULL) {
-			return client_bad_args(
-			    __func__, "invalid argument: v->s == NULL");
-		}
+		ARG_NONNULL(v->s);
 		repr_str(w, v->s, v->len);
 		return 0;
 	case MGR_BYTES:
-		if (v->bytes == NULL && v->len > 0) {
-			return client_bad_args(__func__,
-			    "invalid argument: v->bytes == NULL && v->len > "
-			    "0");
-		}
+		ARG_CHECK(!(v->bytes == NULL && v->len > 0), v->bytes,
+		    "is NULL with v->len > 0");
 		repr_bytes(w, v->bytes, v->len);
 		return 0;
 	case MGR_REF:
-		if (v->ref == NULL) {
-			return client_bad_args(
-			    __func__, "invalid argument: v->ref == NULL");
-		}
+		ARG_NONNULL(v->ref);
 		snprintf(tmp, sizeof(tmp), "<RefProxy %s id=%" PRIu64 ">",
 		    obj_type_name(v->ref->type), v->ref->id);
 		repr_puts(w, tmp);
 		return 0;
 	case MGR_LIST:
 	case MGR_TUPLE:
-		if (v->items == NULL && v->len > 0) {
-			return client_bad_args(__func__,
-			    "invalid argument: v->items == NULL && v->len > "
-			    "0");
-		}
+		ARG_CHECK(!(v->items == NULL && v->len > 0), v->items,
+		    "is NULL with v->len > 0");
 		repr_puts(w, v->kind == MGR_LIST ? "[" : "(");
 		if ((rv = repr_items(w, v->items, v->len, 1, depth)) != 0) {
 			return rv;
@@ -447,11 +419,8 @@ repr_rec(repr_buf *w, const mgr_value *v, int depth)
 		repr_puts(w, v->kind == MGR_LIST ? "]" : ")");
 		return 0;
 	case MGR_DICT:
-		if (v->pairs == NULL && v->len > 0) {
-			return client_bad_args(__func__,
-			    "invalid argument: v->pairs == NULL && v->len > "
-			    "0");
-		}
+		ARG_CHECK(!(v->pairs == NULL && v->len > 0), v->pairs,
+		    "is NULL with v->len > 0");
 		repr_puts(w, "{");
 		if ((rv = repr_items(w, v->pairs, v->len, 2, depth)) != 0) {
 			return rv;
@@ -470,10 +439,8 @@ mgr_value_repr(const mgr_value *v, char *buf, size_t cap)
 	int      rv;
 	client_set_detail(NULL); // this call's failure, not an earlier one's
 
-	if (v == NULL || buf == NULL) {
-		return client_bad_args(
-		    __func__, "invalid argument: v == NULL || buf == NULL");
-	}
+	ARG_NONNULL(v);
+	ARG_NONNULL(buf);
 	if (cap == 0) {
 		return MGR_ETOOBIG;
 	}

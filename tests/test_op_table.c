@@ -70,8 +70,9 @@ has_seed(const char *name)
 	bool           found = false;
 	struct dirent *e;
 	while (!found && (e = readdir(dp)) != NULL) {
-		found = strncmp(e->d_name, name, n) == 0 && e->d_name[n] == '_'
-		    && e->d_name[n + 1] >= '0' && e->d_name[n + 1] <= '9';
+		found = strncmp(e->d_name, name, n) == 0
+		    && e->d_name[n] == '_' && e->d_name[n + 1] >= '0'
+		    && e->d_name[n + 1] <= '9';
 	}
 	closedir(dp);
 	return found;
@@ -97,15 +98,17 @@ test_operations(void **state)
 		assert_non_null(dispatch_op((Mgr__Op) op));
 		// Every seed creates an object: OP_CREATE is in all of them.
 		if (op != MGR__OP__OP_CREATE && !has_seed(name)) {
-			fail_msg("%s has no seed in tests/fuzz/corpus: add it "
-			         "to make_corpus.c and run it",
+			fail_msg(
+			    "%s has no seed in tests/fuzz/corpus: add it "
+			    "to make_corpus.c and run it",
 			    name);
 		}
 	}
 	// And no entry for an operation the schema does not have.
 	for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++) {
 		for (const mop *m = tables[k]; m->fn != NULL; m++) {
-			if (protobuf_c_enum_descriptor_get_value(d, (int) m->op)
+			if (protobuf_c_enum_descriptor_get_value(
+			        d, (int) m->op)
 			    == NULL) {
 				fail_msg("a handler entry for op %d, not in "
 				         "the schema",

@@ -300,6 +300,23 @@ is_zero(const mgr_value *v)
 	return v->kind == MGR_FLOAT && v->f == 0;
 }
 
+/* A refused argument's detail names the call and the argument, in words
+ * (proxy/internal.h's ARG_CHECK), not the C condition. */
+static void
+test_bad_argument_detail(void **state)
+{
+	(void) state;
+	mgr_value v = mgr_int(1);
+	assert_int_equal(mgr_value_copy(NULL, &v), MGR_EINVAL);
+	assert_string_equal(mgr_errdetail(), "mgr_value_copy: dst is NULL");
+	mgr_value l = { .kind = MGR_LIST, .len = 2, .items = NULL };
+	char      buf[32];
+	assert_int_equal(mgr_value_repr(&l, buf, sizeof(buf)), MGR_EINVAL);
+	assert_non_null(strstr(mgr_errdetail(), "v->items is NULL with"));
+	assert_int_equal(mgr_pool_start(NULL, 2, NULL, NULL), MGR_EINVAL);
+	assert_string_equal(mgr_errdetail(), "mgr_pool_start: c is NULL");
+}
+
 static void
 test_equal_table(void **state)
 {
@@ -504,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_repr_truncation),
 		cmocka_unit_test(test_repr_locale),
 		cmocka_unit_test(test_repr_malformed),
+		cmocka_unit_test(test_bad_argument_detail),
 		cmocka_unit_test(test_equal_table),
 		cmocka_unit_test(test_equal_cases),
 		cmocka_unit_test(test_copy),

@@ -16,7 +16,8 @@ enum {
 };
 
 #define MGR_TYPE(code, mtype)                                                \
-	_Static_assert((int) MGR__OBJ_TYPE__OBJ_##code < (int) MGR_TYPE_SLOTS, \
+	_Static_assert(                                                      \
+	    (int) MGR__OBJ_TYPE__OBJ_##code < (int) MGR_TYPE_SLOTS,          \
 	    "ObjType codes are 1..N, N the types listed");
 #define MGR_OPS(table)
 #include "types.def"
