@@ -178,6 +178,14 @@ MGR_API void mgr_value_free(mgr_value *v);
  * reference is copied as a new proxy of the same object. */
 MGR_API int mgr_value_copy(mgr_value *dst, const mgr_value *src);
 
+/* *dst gets src's value, owned by the caller: moved when src owns what it
+ * points to (a result; src is then reset to None, nothing is copied),
+ * copied when src borrows (a constructed value; src is left as it is), as
+ * SQLite's SQLITE_STATIC and SQLITE_TRANSIENT tell a copy from a hand-over.
+ * The way to keep a result, or to put it in a list, without a second
+ * copy. MGR_EINVAL, MGR_ENOMEM (src then unchanged). */
+MGR_API int mgr_value_take(mgr_value *dst, mgr_value *src);
+
 /* The proxy a MGR_REF value holds, or NULL for any other kind. The proxy
  * stays owned by the value (valid until mgr_value_free). */
 MGR_API mgr_obj *mgr_value_ref(const mgr_value *v);

@@ -127,6 +127,11 @@ int client_bad_arg(const char *func, const char *arg, const char *why);
 	} while (0)
 #define ARG_NONNULL(a) ARG_CHECK((a) != NULL, a, "is NULL")
 
+/* An owned list of the n items, each taken (mgr_value_take: moved when
+ * owned, copied when borrowed). MGR_ENOMEM: the items taken so far are
+ * freed (those moved are lost to the caller too). */
+int value_list_take(mgr_value *items, size_t n, mgr_value *out);
+
 /* Functions registered by name (fn_table.c): process entries and pool
  * tasks. At most FN_TABLE_MAX, names copied, thread-safe; callers convert
  * their own function type to and from fn_any. */

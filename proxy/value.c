@@ -237,6 +237,46 @@ mgr_value_copy(mgr_value *dst, const mgr_value *src)
 	return copy_rec(dst, src, 0);
 }
 
+int
+mgr_value_take(mgr_value *dst, mgr_value *src)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(dst);
+	ARG_NONNULL(src);
+	bool plain = src->kind == MGR_NONE || src->kind == MGR_BOOL
+	    || src->kind == MGR_INT || src->kind == MGR_FLOAT;
+	if (plain || (src->flags & MGR_VALUE_OWNED) != 0) {
+		*dst = *src;
+		*src = mgr_none();
+		return 0;
+	}
+	return copy_rec(dst, src, 0);
+}
+
+int
+value_list_take(mgr_value *items, size_t n, mgr_value *out)
+{
+	mgr_value *v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL) {
+		return MGR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rv = mgr_value_take(&v[i], &items[i]);
+		if (rv != 0) {
+			for (size_t k = 0; k < i; k++) {
+				mgr_value_free(&v[k]);
+			}
+			free(v);
+			return rv;
+		}
+	}
+	*out = (mgr_value) { .kind = MGR_LIST,
+		.flags             = MGR_VALUE_OWNED,
+		.len               = n,
+		.items             = v };
+	return 0;
+}
+
 /* ---- equality ---------------------------------------------------------- */
 
 static bool equal_rec(const mgr_value *a, const mgr_value *b, int depth);

@@ -1,0 +1,143 @@
+/* What the pool's files share: the records that travel through the
+ * manager (pool_record.c), the pool and its futures (pool.c: the owner's
+ * side; future.c: the futures), and the worker's side (pool_worker.c).
+ *
+ * In the manager, a pool is three objects:
+ * - tasks, an acknowledged queue of task records (None: the workers'
+ *   signal to stop, passed on by each to the next). A worker that dies
+ *   before its task_done gives its task back to the front of the queue, so
+ *   another runs it;
+ * - results, a queue of result records that the pool's collector thread
+ *   reads and hands to the futures;
+ * - attempts, a dict id -> how many times a worker began the task: a task
+ *   begun a fourth time killed its worker three times, and fails instead
+ *   of looping. */
+#ifndef MGR_PROXY_POOL_INT_H
+#define MGR_PROXY_POOL_INT_H
+
+#include <pthread.h>
+
+#include "internal.h"
+
+#define POOL_ENTRY    "mgr.pool.worker"
+#define POISON_STARTS 4 /* a task begun this often killed 3 workers */
+#define DETAIL_MAX    300
+
+/* ---- records (pool_record.c) -------------------------------------------
+ */
+
+/* A task record: [id, task name, arg, chunked] (chunked: arg is a list of
+ * items, each run). */
+typedef struct pool_task {
+	uint64_t         id;
+	const char      *name;
+	size_t           name_len;
+	const mgr_value *arg;
+	bool             chunked;
+} pool_task;
+
+/* The record of t in *out. own: an owned copy (it is kept, then sent),
+ * else borrowing t's parts through parts[4] (sent at once). */
+int pool_task_pack(
+    const pool_task *t, bool own, mgr_value parts[4], mgr_value *out);
+/* Whether item is a task record; t then points into it. */
+bool pool_task_unpack(const mgr_value *item, pool_task *t);
+
+/* A result record: [id, status, the value (status 0) or the error text]. */
+typedef struct pool_result {
+	uint64_t    id;
+	int         status;
+	mgr_value  *value;  /* status 0: in the record (may be taken) */
+	const char *detail; /* status != 0 */
+} pool_result;
+
+/* The owned record of id's outcome in *out: value taken (mgr_value_take:
+ * moved when owned) when status is 0, else detail copied. */
+int pool_result_pack(uint64_t id, int status, mgr_value *value,
+    const char *detail, mgr_value *out);
+/* Whether r is a result record; out then points into it. */
+bool pool_result_unpack(mgr_value *r, pool_result *out);
+
+/* ---- the pool and its futures ------------------------------------------
+ */
+
+struct mgr_future {
+	mgr_pool   *pool; /* NULL once the pool is freed */
+	uint64_t    id;
+	bool        done;
+	int         status;
+	mgr_value   result; /* owned, once done with status 0 */
+	char        detail[DETAIL_MAX];
+	int         refs; /* the pool's (while pending) and the caller's */
+	mgr_future *next, *prev;   /* in the pool's pending list, by id */
+	mgr_future *anext, *aprev; /* in the pool's list of the caller's */
+};
+
+typedef struct slot {
+	mgr_pool    *pool;
+	mgr_process *proc; /* under the pool's mutex */
+	pthread_t    watcher;
+	bool         running;
+} slot;
+
+/* A task submitted and not yet put: its future (referenced) and the
+ * task record (owned). */
+typedef struct outgoing {
+	mgr_future      *f;
+	mgr_value        item;
+	struct outgoing *next;
+} outgoing;
+
+struct mgr_pool {
+	mgr_client      *c;
+	mgr_obj         *tasks, *results, *attempts;
+	pthread_mutex_t  mtx;
+	pthread_cond_t   cv; /* a future ended */
+	mgr_process_opts opts;
+	char            *exe;
+	size_t           nworkers;
+	slot            *slots;
+	pthread_t        collector;
+	bool             collecting;
+	/* submit's tasks, put by the feeder thread 64 to a write (as
+	 * Python's Pool feeds its task queue from a thread) */
+	outgoing      *out_head, *out_tail;
+	pthread_cond_t out_cv;
+	pthread_t      feeder;
+	bool           feeding;
+	uint64_t       next_id;
+	mgr_future    *pending, *pending_tail; /* not done yet, by id:
+	                                        * results come mostly in
+	                                        * order, found near the head */
+	mgr_future *held; /* every future the caller has not freed */
+	bool        closed, terminated, stopping;
+};
+
+/* A new pending future of p, held by the caller and the pool (p's mutex
+ * held). */
+mgr_future *future_new_locked(mgr_pool *p);
+/* Drops one reference to f (p's mutex held). */
+void future_unref_locked(mgr_future *f);
+/* f leaves the caller's futures (p's mutex held). */
+void future_unhold_locked(mgr_pool *p, mgr_future *f);
+/* Ends f with status (its detail text) and *res (moved; NULL: none); it
+ * leaves the pending list (p's mutex held). */
+void future_finish_locked(mgr_pool *p, mgr_future *f, int status,
+    const char *detail, mgr_value *res);
+/* Ends the future of result record r (a repeat, for a future already
+ * ended, is dropped: the first one counted). p's mutex held. */
+void future_deliver_locked(mgr_pool *p, mgr_value *r);
+/* Waits for f until timeout ms (< 0: none), p's mutex held. 0 or
+ * MGR_ETIMEDOUT. */
+int future_wait_locked(mgr_pool *p, mgr_future *f, int64_t timeout);
+/* f's result taken (moved out: f must be the caller's alone, as map's
+ * futures are), once done. f's status, with its detail set. */
+int future_take(mgr_future *f, int64_t timeout, mgr_value *result);
+
+/* The worker's entry (pool_worker.c), registered with the first task; the
+ * registry of tasks in this program. */
+int pool_worker_entry(
+    mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv);
+mgr_task_fn pool_find_task(const char *name, size_t len);
+
+#endif
