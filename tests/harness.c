@@ -1,7 +1,9 @@
-/* Test harness: time, managerd instances, child programs, statistics
- * (harness.h); the bytes in and out of children and raw sockets are in
- * harness_io.c. */
+/* Test harness: time, the live managerd instances, the watchdog, child
+ * programs (harness.h); managerd instances are started and stopped in
+ * harness_managerd.c, the bytes in and out of children and raw sockets
+ * are in harness_io.c. */
 #include "harness.h"
+#include "harness_int.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
@@ -92,8 +94,9 @@ typedef struct live_entry {
 static pthread_mutex_t live_mtx = PTHREAD_MUTEX_INITIALIZER;
 static live_entry      live[64];
 
-static void
-live_set(const char *dir, pid_t pid, const char *keyfile, const char *logfile)
+void
+h_live_set(
+    const char *dir, pid_t pid, const char *keyfile, const char *logfile)
 {
 	pthread_mutex_lock(&live_mtx);
 	live_entry *free_slot = NULL, *e = NULL;
@@ -116,8 +119,8 @@ live_set(const char *dir, pid_t pid, const char *keyfile, const char *logfile)
 	pthread_mutex_unlock(&live_mtx);
 }
 
-static void
-live_drop(const char *dir)
+void
+h_live_drop(const char *dir)
 {
 	pthread_mutex_lock(&live_mtx);
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
@@ -296,23 +299,23 @@ h_wait_pid(pid_t pid, int timeout_ms, int *status)
 
 /* Moves fd to a number >= 10 (close-on-exec), so that dup2 onto the small
  * numbers of the child never meets one of our own pipe ends. */
-static int
-high_fd(int fd)
+int
+h_high_fd(int fd)
 {
 	int h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	close(fd);
 	return h;
 }
 
-static int
-high_pipe(int p[2])
+int
+h_high_pipe(int p[2])
 {
 	int q[2];
 	if (pipe2(q, O_CLOEXEC) != 0) {
 		return -1;
 	}
-	p[0] = high_fd(q[0]);
-	p[1] = high_fd(q[1]);
+	p[0] = h_high_fd(q[0]);
+	p[1] = h_high_fd(q[1]);
 	if (p[0] < 0 || p[1] < 0) {
 		if (p[0] >= 0) {
 			close(p[0]);
@@ -327,8 +330,8 @@ high_pipe(int p[2])
 
 /* environ changed by env ("NAME=v" sets, "NAME" removes); a malloc'd
  * array of borrowed strings. */
-static char **
-make_env(const char *const env[])
+char **
+h_make_env(const char *const env[])
 {
 	size_t n = 0, k = 0;
 	for (char **e = environ; *e != NULL; e++) {
@@ -374,12 +377,12 @@ h_spawn(h_child *ch, const char *path, char *const argv[],
 	memset(ch, 0, sizeof(*ch));
 	ch->in_fd  = -1;
 	ch->out_fd = -1;
-	if (((flags & H_PIPE_IN) && high_pipe(in) != 0)
-	    || ((flags & H_PIPE_OUT) && high_pipe(out) != 0)) {
+	if (((flags & H_PIPE_IN) && h_high_pipe(in) != 0)
+	    || ((flags & H_PIPE_OUT) && h_high_pipe(out) != 0)) {
 		h_log("pipe: %s", strerror(errno));
 		return -1;
 	}
-	char **envp = make_env(env);
+	char **envp = h_make_env(env);
 	if (envp == NULL) {
 		return -1;
 	}
@@ -476,518 +479,4 @@ h_run(const char *path, char *const argv[], const char *const env[],
 		return -1;
 	}
 	return code;
-}
-
-/* ---- managerd ---------------------------------------------------------- */
-
-const char *
-h_managerd_path(void)
-{
-	const char *p = getenv("MGR_MANAGERD");
-	if (p != NULL && p[0] != '\0') {
-		return p;
-	}
-#ifdef MGR_MANAGERD_PATH
-	return MGR_MANAGERD_PATH;
-#else
-	return "managerd";
-#endif
-}
-
-const char *
-h_transport_name(h_transport t)
-{
-	static const char *const names[]
-	    = { "ipc", "tcp", "nng ipc", "nng tcp", "tls+tcp", "ws", "wss" };
-	return (unsigned) t < sizeof(names) / sizeof(names[0]) ? names[t]
-	                                                       : "?";
-}
-
-static char           cert_dir[300];
-static int            cert_state; /* 1: made, -1: failed */
-static pthread_once_t cert_once = PTHREAD_ONCE_INIT;
-
-static void
-make_certs(void)
-{
-	cert_state = -1;
-#if defined(MGR_TESTS_DIR) && defined(MGR_SOURCE_DIR)
-	snprintf(cert_dir, sizeof(cert_dir), "%s/certs", MGR_TESTS_DIR);
-	char *const argv[]
-	    = { "sh", MGR_SOURCE_DIR "/tests/make_certs.sh", cert_dir, NULL };
-	char out[4096];
-	if (h_run("/bin/sh", argv, NULL, 0, 30000, out, sizeof(out)) == 0) {
-		cert_state = 1;
-	} else {
-		h_log("tests/make_certs.sh failed: %s", out);
-	}
-#endif
-}
-
-const char *
-h_cert_dir(void)
-{
-	pthread_once(&cert_once, make_certs);
-	return cert_state > 0 ? cert_dir : NULL;
-}
-
-void
-h_cert_path(const char *name, char *out, size_t cap)
-{
-	const char *d = h_cert_dir();
-	int         n = snprintf(
-	            out, cap, "%s/%s", d != NULL ? d : "/nonexistent", name);
-	if (n < 0 || (size_t) n >= cap) {
-		snprintf(out, cap, "/nonexistent"); // fails where it is used
-	}
-}
-
-static int
-write_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		return -1;
-	}
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		p += n;
-		len -= (size_t) n;
-	}
-	return close(fd);
-}
-
-void
-h_managerd_dump_log(const h_managerd *m)
-{
-	FILE *f = fopen(m->logfile, "r");
-	if (f == NULL) {
-		return;
-	}
-	char line[1024];
-	fprintf(stderr, "---- managerd log (%s) ----\n", m->logfile);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		fputs(line, stderr);
-	}
-	fprintf(stderr, "---- end of managerd log ----\n");
-	fclose(f);
-}
-
-bool
-h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
-{
-	int64_t deadline = h_now_ms() + timeout_ms;
-	for (;;) {
-		FILE *f = fopen(m->logfile, "r");
-		if (f != NULL) {
-			char line[1024];
-			bool found = false;
-			while (
-			    !found && fgets(line, sizeof(line), f) != NULL) {
-				found = strstr(line, needle) != NULL;
-			}
-			fclose(f);
-			if (found) {
-				return true;
-			}
-		}
-		if (h_now_ms() >= deadline) {
-			return false;
-		}
-		h_nap(10);
-	}
-}
-
-static void
-remove_files(h_managerd *m)
-{
-	char p[400];
-	if (m->dir[0] == '\0') {
-		return;
-	}
-	live_drop(m->dir);
-	snprintf(p, sizeof(p), "%s/sock", m->dir);
-	unlink(p);
-	unlink(m->keyfile);
-	unlink(m->logfile);
-	rmdir(m->dir);
-	m->dir[0] = '\0';
-}
-
-/* Reads the ready pipe until "ready" (0), end of file (-1) or the deadline
- * (-2); the first line is the URL bound. */
-static int
-await_ready(h_managerd *m, int fd, int64_t deadline)
-{
-	char   buf[2048];
-	size_t len = 0;
-	for (;;) {
-		int r = h_poll_one(fd, POLLIN, deadline, NULL);
-		if (r == 0) {
-			return -2;
-		}
-		if (r < 0) {
-			return -1;
-		}
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			return -1;
-		}
-		len += (size_t) n;
-		buf[len] = '\0';
-		if (strstr(buf, "ready\n") != NULL) {
-			char *nl = strchr(buf, '\n');
-			*nl      = '\0';
-			if (strcmp(buf, "ready") == 0) {
-				return -1; // no URL line
-			}
-			size_t ul = strlen(buf);
-			if (ul >= sizeof(m->url)) {
-				return -1;
-			}
-			memcpy(m->url, buf, ul + 1);
-			// Later lines: more URLs; those of --metrics and of
-			// --http (with its #token=) kept.
-			int nmore = 0;
-			for (char *line = nl + 1; *line != '\0';) {
-				size_t ll = strcspn(line, "\n");
-				if (strncmp(line, "http", 4) == 0) {
-					bool dash
-					    = memmem(line, ll, "#token=", 7)
-					    != NULL;
-					char *dst = dash ? m->dashboard_url
-					                 : m->metrics_url;
-					snprintf(dst, sizeof(m->metrics_url),
-					    "%.*s", (int) ll, line);
-				} else if (nmore < 4 && ll > 0) {
-					snprintf(m->more_urls[nmore++],
-					    sizeof(m->more_urls[0]), "%.*s",
-					    (int) ll, line);
-				}
-				line += ll + (line[ll] == '\n');
-			}
-			return 0;
-		}
-		if (len == sizeof(buf) - 1) {
-			return -1;
-		}
-	}
-}
-
-/* m's private directory with a fresh random key in its key file. */
-static int
-make_dir_and_key(h_managerd *m)
-{
-	const char *tmp = getenv("TMPDIR");
-	uint8_t     raw[32];
-	snprintf(m->dir, sizeof(m->dir), "%s/mgrtest-XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 80 ? tmp : "/tmp");
-	if (mkdtemp(m->dir) == NULL) {
-		h_log("mkdtemp: %s", strerror(errno));
-		m->dir[0] = '\0';
-		return -1;
-	}
-	snprintf(m->keyfile, sizeof(m->keyfile), "%s/authkey", m->dir);
-	snprintf(m->logfile, sizeof(m->logfile), "%s/managerd.log", m->dir);
-	live_set(m->dir, 0, m->keyfile, m->logfile);
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw)) {
-		h_log("getrandom: %s", strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		snprintf(m->key + 2 * i, 3, "%02x", raw[i]);
-	}
-	m->keylen = 64;
-	// The file holds the key and one trailing newline (not part of it).
-	char line[66];
-	snprintf(line, sizeof(line), "%s\n", m->key);
-	if (write_file(m->keyfile, line, 65) != 0) {
-		h_log("cannot write %s: %s", m->keyfile, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Spawns managerd on listen with the log on its stdout and stderr, the
- * ready pipe on fd 3 and the lifeline on fd 4; *ready_rd is the end to
- * read "ready" from. */
-static int
-spawn(h_managerd *m, const char *path, const char *listen_opt,
-    const char *listen, const char *const *extra, int *ready_rd)
-{
-	int ready[2], life[2];
-	int logfd = open(
-	    m->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (logfd < 0 || (logfd = high_fd(logfd)) < 0) {
-		h_log("cannot open %s: %s", m->logfile, strerror(errno));
-		return -1;
-	}
-	if (high_pipe(ready) != 0) {
-		close(logfd);
-		return -1;
-	}
-	if (high_pipe(life) != 0) {
-		close(ready[0]);
-		close(ready[1]);
-		close(logfd);
-		return -1;
-	}
-	char        cert[300], key[300];
-	const char *argv[40] = { path, listen_opt, listen, "--authkey-file",
-		m->keyfile, "--ready-fd", "3", "--lifeline-fd", "4",
-		"--log-level", "info" };
-	size_t      argc     = 11;
-	if (m->t == H_TLS || m->t == H_WSS) {
-		h_cert_path("server.crt", cert, sizeof(cert));
-		h_cert_path("server.key", key, sizeof(key));
-		argv[argc++] = "--tls-cert";
-		argv[argc++] = cert;
-		argv[argc++] = "--tls-key";
-		argv[argc++] = key;
-	}
-	for (const char *const *e = extra; e != NULL && *e != NULL; e++) {
-		if (argc + 1 >= sizeof(argv) / sizeof(argv[0])) {
-			break;
-		}
-		argv[argc++] = *e;
-	}
-	argv[argc] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
-	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
-	posix_spawn_file_actions_adddup2(&fa, life[0], 4);
-	// The key comes from the file only.
-	const char *const unset[] = { "MGR_AUTHKEY", NULL };
-	char            **envp    = make_env(unset);
-	pid_t             pid     = 0;
-	int               rv      = envp == NULL
-	                       ? ENOMEM
-	                       : posix_spawn(&pid, path, &fa, NULL, (char *const *) argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	close(ready[1]);
-	close(life[0]);
-	close(logfd);
-	if (rv != 0) {
-		h_log("posix_spawn %s: %s", path, strerror(rv));
-		close(ready[0]);
-		close(life[1]);
-		return -1;
-	}
-	m->pid = pid;
-	live_set(m->dir, pid, m->keyfile, m->logfile);
-	m->lifeline = life[1];
-	*ready_rd   = ready[0];
-	return 0;
-}
-
-int
-h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
-{
-	const char *path = h_managerd_path();
-	char        listen[400];
-	int         ready_rd;
-
-	memset(m, 0, sizeof(*m));
-	m->lifeline = -1;
-	m->t        = t;
-	if ((t == H_TLS || t == H_WSS) && h_cert_dir() == NULL) {
-		return -1;
-	}
-	h_cert_path("ca.crt", m->ca_file, sizeof(m->ca_file));
-	if (make_dir_and_key(m) != 0) {
-		remove_files(m);
-		return -1;
-	}
-	switch (t) {
-	case H_TCP:
-	case H_NNG_TCP:
-		snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
-		break;
-	case H_TLS:
-		snprintf(listen, sizeof(listen), "tls+tcp://127.0.0.1:0");
-		break;
-	case H_WS:
-		snprintf(listen, sizeof(listen), "ws://127.0.0.1:0/mgr");
-		break;
-	case H_WSS:
-		snprintf(listen, sizeof(listen), "wss://127.0.0.1:0/mgr");
-		break;
-	default:
-		snprintf(listen, sizeof(listen), "ipc://%s/sock", m->dir);
-	}
-	const char *opt
-	    = t == H_NNG_IPC || t == H_NNG_TCP ? "--listen-nng" : "--listen";
-	if (spawn(m, path, opt, listen, extra, &ready_rd) != 0) {
-		remove_files(m);
-		return -1;
-	}
-	int rv = await_ready(m, ready_rd, h_now_ms() + H_START_MS);
-	close(ready_rd);
-	if (rv != 0) {
-		h_log("managerd (%s on %s) %s", path, listen,
-		    rv == -2 ? "was not ready in time"
-		             : "exited before ready");
-		if (h_wait_pid(m->pid, rv == -2 ? 0 : H_STOP_MS, &m->status)
-		    == 0) {
-			h_log("managerd exit status %d",
-			    h_exit_code(m->status));
-			m->pid = 0;
-		}
-		h_managerd_dump_log(m);
-		h_managerd_cleanup(m);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-close_lifeline(h_managerd *m)
-{
-	if (m->lifeline >= 0) {
-		close(m->lifeline);
-		m->lifeline = -1;
-	}
-}
-
-int
-h_managerd_stop(h_managerd *m)
-{
-	int code = -1;
-	if (m->pid > 0) {
-		kill(m->pid, SIGTERM);
-		if (h_wait_pid(m->pid, H_STOP_MS, &m->status) == 0) {
-			code = h_exit_code(m->status);
-		} else {
-			h_log("managerd %ld did not exit on SIGTERM within "
-			      "%d ms",
-			    (long) m->pid, H_STOP_MS);
-			kill(m->pid, SIGKILL);
-			h_wait_pid(m->pid, H_STOP_MS, &m->status);
-		}
-		m->pid = 0;
-	} else {
-		code = h_exit_code(m->status);
-	}
-	if (code != 0) {
-		h_log("managerd exited with %d", code);
-		h_managerd_dump_log(m);
-	}
-	close_lifeline(m);
-	remove_files(m);
-	return code;
-}
-
-int
-h_managerd_kill(h_managerd *m)
-{
-	if (m->pid <= 0) {
-		return -1;
-	}
-	kill(m->pid, SIGKILL);
-	int rv = h_wait_pid(m->pid, H_STOP_MS, &m->status);
-	m->pid = 0;
-	// Reaped: its pid may be reused, so the watchdog must not kill it.
-	live_set(m->dir, 0, m->keyfile, m->logfile);
-	close_lifeline(m);
-	return rv;
-}
-
-void
-h_managerd_cleanup(h_managerd *m)
-{
-	if (m->pid > 0) {
-		h_managerd_kill(m);
-	}
-	close_lifeline(m);
-	remove_files(m);
-}
-
-mgr_opts
-h_opts(const h_managerd *m)
-{
-	mgr_opts o        = { 0 };
-	o.authkey         = m->key;
-	o.authkey_len     = m->keylen;
-	o.connect_timeout = H_START_MS;
-	if (m->t == H_TLS || m->t == H_WSS) {
-		o.tls_ca_file = m->ca_file;
-	}
-	return o;
-}
-
-int
-h_connect(const h_managerd *m, mgr_client **c)
-{
-	mgr_opts o  = h_opts(m);
-	int      rv = mgr_connect(c, m->url, &o);
-	if (rv != 0) {
-		h_log("mgr_connect %s: %s (%s)", m->url, mgr_strerror(rv),
-		    mgr_errdetail());
-	}
-	return rv;
-}
-
-/* ---- a test group's manager ----------------------------------------------
- */
-
-int
-h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
-    char *env_key, size_t key_cap)
-{
-	// MGR_TEST_TRANSPORT runs a suite over another transport (ctest
-	// registers some twice); children inherit the CA through the
-	// environment.
-	static const struct {
-		const char *name;
-		h_transport t;
-	} by_name[]      = { { "tcp", H_TCP }, { "nng-ipc", H_NNG_IPC },
-		     { "nng-tcp", H_NNG_TCP }, { "tls", H_TLS }, { "ws", H_WS },
-		     { "wss", H_WSS } };
-	const char *want = getenv("MGR_TEST_TRANSPORT");
-	h_transport t    = H_IPC;
-	for (size_t i = 0;
-	     want != NULL && i < sizeof(by_name) / sizeof(by_name[0]); i++) {
-		if (strcmp(want, by_name[i].name) == 0) {
-			t = by_name[i].t;
-		}
-	}
-	if (h_managerd_start(m, t, NULL) != 0 || h_connect(m, c) != 0) {
-		return -1;
-	}
-	if (t == H_TLS || t == H_WSS) {
-		setenv("MGR_TLS_CA_FILE", m->ca_file, 1);
-	}
-	h_log("the group's manager listens on %s", m->url);
-	snprintf(env_url, url_cap, "MGR_URL=%s", m->url);
-	snprintf(env_key, key_cap, "MGR_AUTHKEY=%s", m->key);
-	return 0;
-}
-
-int
-h_group_stop(h_managerd *m, mgr_client *c)
-{
-	int64_t objects = -1;
-	h_info_int(c, "objects_total", &objects);
-	mgr_disconnect(c);
-	int code = h_managerd_stop(m);
-	if (objects != 0) {
-		fprintf(stderr, "%lld objects left\n", (long long) objects);
-		return -1;
-	}
-	return code == 0 ? 0 : -1;
 }

@@ -87,6 +87,28 @@ wait_event(void *arg)
 	return NULL;
 }
 
+/* The figures over HTTP (--metrics): those of the session below. */
+static void
+check_metrics_text(const h_managerd *m)
+{
+	char *body = malloc(1 << 16);
+	assert_non_null(body);
+	assert_int_equal(
+	    h_http_get(m->metrics_url, NULL, "/metrics", body, 1 << 16), 200);
+	assert_non_null(
+	    strstr(body, "Content-Type: text/plain; version=0.0.4"));
+	assert_non_null(strstr(body, "# TYPE mgr_requests_total counter\n"));
+	assert_non_null(strstr(body, "\nmgr_elements{type=\"dict\"} 3\n"));
+	assert_non_null(
+	    strstr(body, "\nmgr_waiters_by_type{type=\"event\"} 1\n"));
+	assert_non_null(strstr(body, "\nmgr_sessions 2\n"));
+	assert_non_null(
+	    strstr(body, "mgr_info{version=\"" MGR_VERSION_STRING "\"} 1\n"));
+	assert_int_equal(
+	    h_http_get(m->metrics_url, NULL, "/other", body, 1 << 16), 404);
+	free(body);
+}
+
 static void
 test_figures_and_metrics(void **state)
 {
@@ -94,7 +116,7 @@ test_figures_and_metrics(void **state)
 	h_managerd  m;
 	mgr_client *c, *c2;
 	mgr_obj    *d, *q, *ev, *ev2;
-	char        dir[] = "/tmp/mgr-observe-XXXXXX", log[64], *body;
+	char        dir[] = "/tmp/mgr-observe-XXXXXX", log[64];
 	assert_non_null(mkdtemp(dir));
 	snprintf(log, sizeof(log), "%s/managerd.log", dir);
 	const char *extra[] = { "--log-level", "debug", "--log-file", log,
@@ -145,24 +167,7 @@ test_figures_and_metrics(void **state)
 	assert_int_equal(
 	    h_info_await(c, "waiters_by_type", "event", 1, 10000, NULL), 0);
 
-	// The same figures over HTTP.
-	body = malloc(1 << 16);
-	assert_non_null(body);
-	assert_int_equal(
-	    h_http_get(m.metrics_url, NULL, "/metrics", body, 1 << 16), 200);
-	assert_non_null(
-	    strstr(body, "Content-Type: text/plain; version=0.0.4"));
-	assert_non_null(strstr(body, "# TYPE mgr_requests_total counter\n"));
-	assert_non_null(strstr(body, "\nmgr_elements{type=\"dict\"} 3\n"));
-	assert_non_null(
-	    strstr(body, "\nmgr_waiters_by_type{type=\"event\"} 1\n"));
-	assert_non_null(strstr(body, "\nmgr_sessions 2\n"));
-	assert_non_null(
-	    strstr(body, "mgr_info{version=\"" MGR_VERSION_STRING "\"} 1\n"));
-	assert_int_equal(
-	    h_http_get(m.metrics_url, NULL, "/other", body, 1 << 16), 404);
-	free(body);
-
+	check_metrics_text(&m);
 	OK(mgr_event_set(ev));
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(w.rv, 0);

@@ -100,6 +100,41 @@ test_managerctl(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* Usage errors say what is wrong (one line, exit 2), and send nothing. */
+static void
+usage_errors(h_managerd *m)
+{
+	CTL(m, 2,
+	    "managerctl: VALUE 'open is not a Python literal: unterminated "
+	    "string at offset 5\n",
+	    "put", "q", "'open");
+	CTL(m, 2, "managerctl: s is a scalar: it has no items\n", "get", "s",
+	    "1");
+	CTL(m, 2, "managerctl: q is a queue: set does not apply\n", "set",
+	    "q", "1", "2");
+	CTL(m, 2,
+	    "managerctl: INDEX 'a' is not an integer (managerctl --help "
+	    "lists "
+	    "the commands)\n",
+	    "get", "l", "'a'");
+	CTL(m, 2,
+	    "managerctl: too many arguments for take (managerctl --help "
+	    "lists "
+	    "the commands)\n",
+	    "take", "q", "x");
+	CTL(m, 2,
+	    "managerctl: unknown option --frob (managerctl --help lists the "
+	    "commands)\n",
+	    "--frob", "ls");
+	// --opt=value as getopt_long takes it.
+	CTL(m, 1, "managerctl: q: MGR_EEMPTY: queue empty\n", "take", "q",
+	    "--timeout=0.01");
+	CTL(m, 2,
+	    "managerctl: --timeout x is not a number of seconds "
+	    "(managerctl --help lists the commands)\n",
+	    "take", "q", "--timeout=x");
+}
+
 static void
 test_managerctl_commands(void **state)
 {
@@ -174,29 +209,7 @@ test_managerctl_commands(void **state)
 	    "object named 'd')\n",
 	    "get", "d");
 
-	// Usage errors say what is wrong, and send nothing.
-	CTL(&m, 2,
-	    "managerctl: VALUE 'open is not a Python literal: unterminated "
-	    "string at offset 5\n",
-	    "put", "q", "'open");
-	CTL(&m, 2, "managerctl: s is a scalar: it has no items\n", "get", "s",
-	    "1");
-	CTL(&m, 2, "managerctl: q is a queue: set does not apply\n", "set",
-	    "q", "1", "2");
-	CTL(&m, 2,
-	    "managerctl: INDEX 'a' is not an integer (managerctl --help "
-	    "lists "
-	    "the commands)\n",
-	    "get", "l", "'a'");
-	CTL(&m, 2,
-	    "managerctl: too many arguments for take (managerctl --help "
-	    "lists "
-	    "the commands)\n",
-	    "take", "q", "x");
-	CTL(&m, 2,
-	    "managerctl: unknown option --frob (managerctl --help lists the "
-	    "commands)\n",
-	    "--frob", "ls");
+	usage_errors(&m);
 	assert_int_equal(mgr_queue_qsize(o[2], &(size_t) { 0 }), 0);
 
 	for (int i = 0; i < 5; i++) {
