@@ -35,9 +35,13 @@ def parse(text):
                 block.append(lines[i])
             i += 1
             body = clean_comment(block)
-            m = re.match(r'^-{4}\s*(.*?)\s*-*$', body.replace('\n', ' '))
+            first, _, rest = body.partition('\n')
+            m = re.match(r'^-{4}\s*(.*?)\s*-*$', first)
             if m:
-                items.append(('section', m.group(1).strip(' -')))
+                # The heading is the first line; what follows it in the
+                # same comment introduces the section.
+                items.append(('section', m.group(1).strip(' -'),
+                              rest.strip()))
                 comment, group = None, None
                 continue
             comment, attached, group = body, True, None
@@ -117,12 +121,31 @@ def render(items):
     for it in items:
         if it[0] == 'section':
             out += ['## ' + it[1][0].upper() + it[1][1:], '']
+            if it[2]:
+                out += [prose(it[2]), '']
             continue
         _, comment, code, names = it
         out += ['```c'] + [c.rstrip() for c in code] + ['```', '']
         if comment:
             out += [comment, '']
     return '\n'.join(out).rstrip() + '\n'
+
+
+def prose(text):
+    """A section's introduction: its indented lines (an example) as C."""
+    out, code = [], False
+    for line in text.split('\n'):
+        indented = line.startswith('  ')
+        if indented and not code:
+            out += ['```c'] if out and out[-1] == '' else ['', '```c']
+        if not indented and code and line.strip():
+            out += ['```', '']
+        if indented or line.strip() or not code:
+            out.append(line[2:] if indented else line)
+        code = indented or (code and not line.strip())
+    if code:
+        out.append('```')
+    return '\n'.join(out).strip()
 
 
 def anchor(title):

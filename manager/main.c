@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "http.h"
 #include "log.h"
+#include "mgr.h"
 #include "options.h"
 #include "server.h"
 

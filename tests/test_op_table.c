@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "schema_names.h"
-#include "server.h"
+#include "server_state.h"
 
 static const mop *const tables[] = {
 #define MGR_TYPE(code, sym)

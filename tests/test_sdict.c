@@ -16,7 +16,7 @@
 #include "data_fixture.h"
 #include "object.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "svec.h"
 #include "value.h"

@@ -19,7 +19,7 @@
 #include "data_fixture.h"
 #include "object.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "siphash.h"
 #include "svec.h"

@@ -6,7 +6,7 @@
 #include "clock.h"
 #include "log.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 
 static int
 h_ping(mctx *c)

@@ -12,7 +12,7 @@
 
 #include "clock.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 #include "wait.h"
 
 sval

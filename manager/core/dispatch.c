@@ -9,7 +9,7 @@
 
 #include "codec.h"
 #include "log.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "wait.h"
 

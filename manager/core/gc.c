@@ -13,7 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
-#include "server.h"
+#include "server_state.h"
 
 #define GC_THRESHOLD 256
 

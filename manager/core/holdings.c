@@ -9,7 +9,7 @@
 #include "object.h"
 #include "report.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "svec.h"
 #include "wait.h"

@@ -8,7 +8,7 @@
 #include "mgr.h"
 #include "report.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 
 /* info[name], a dict made on first use: where a family's members go. */
 static sval *

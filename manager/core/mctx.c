@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "object.h"
-#include "server.h"
+#include "server_state.h"
 
 int
 mctx_fail(mctx *c, int code, const char *fmt, ...)

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "server.h"
+#include "server_state.h"
 #include "stats.h"
 #include "syscall_guard.h"
 

@@ -3,7 +3,7 @@
  * that whoever only needs a name (the figures, the introspection, the
  * log) does not depend on the dispatcher. */
 #include "schema_names.h"
-#include "server.h"
+#include "server_state.h"
 
 static const mtype *const all_types[] = {
 #define MGR_TYPE(code, sym) &sym,

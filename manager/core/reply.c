@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "codec.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 
 int

@@ -10,7 +10,7 @@
 #include "clock.h"
 #include "listener.h"
 #include "log.h"
-#include "server.h"
+#include "server_state.h"
 #include "syscall_guard.h"
 #include "wait.h"
 
@@ -152,6 +152,12 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 	srv->listeners = l;
 	server_unlock(srv);
 	return 0;
+}
+
+tls_identity *
+server_tls(server *srv)
+{
+	return srv->tls;
 }
 
 int

@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pbcheck.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "wait.h"
 #include "wire.h"

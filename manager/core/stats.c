@@ -10,7 +10,7 @@
 
 #include "clock.h"
 #include "sdict.h"
-#include "server.h"
+#include "server_state.h"
 
 /* The coarse clock (a few ns, the kernel tick's resolution): once or
  * twice per request, where a second's bucket needs no better. */

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "server.h"
+#include "server_state.h"
 #include "siphash.h"
 
 mobj *

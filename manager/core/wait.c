@@ -5,7 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "wait.h"
 

@@ -91,7 +91,7 @@ open_endpoint(struct server *srv, const char *url, http_endpoint *ep,
 		return MGR_EINVAL;
 	}
 	bool tls = strcmp((*u)->u_scheme, "https") == 0;
-	if (tls && srv->tls == NULL) {
+	if (tls && server_tls(srv) == NULL) {
 		snprintf(bound, cap,
 		    "%s needs a certificate (--tls-cert and "
 		    "--tls-key)",
@@ -101,7 +101,7 @@ open_endpoint(struct server *srv, const char *url, http_endpoint *ep,
 	int rv = nng_http_server_hold(&ep->hs, *u);
 	if (rv == 0 && tls) {
 		rv = nng_http_server_set_tls(
-		    ep->hs, tls_identity_nng(srv->tls));
+		    ep->hs, tls_identity_nng(server_tls(srv)));
 	}
 	if (rv != 0) {
 		snprintf(

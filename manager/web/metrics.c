@@ -9,6 +9,7 @@
 
 #include "mgr.h"
 #include "server.h"
+#include "stats.h"
 
 static void
 put_figure(FILE *f, const stats_figure *x, bool first_of_family)

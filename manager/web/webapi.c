@@ -11,6 +11,7 @@
 #include "describe.h"
 #include "mgr.h"
 #include "server.h"
+#include "session.h"
 #include "sv_json.h"
 
 /* The value of name=... in query (NULL: none), as a number in

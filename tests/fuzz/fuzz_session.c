@@ -16,7 +16,7 @@
 
 #include "log.h"
 #include "manager.pb-c.h"
-#include "server.h"
+#include "server_state.h"
 #include "session.h"
 #include "siphash.h"
 
