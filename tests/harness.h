@@ -61,9 +61,10 @@ int h_http_get(const char *url, const char *header, const char *path,
 
 /* ---- managerd ---------------------------------------------------------- */
 
-/* How a test's managerd listens: the direct engine on ipc and tcp, nng's
- * stream layer on ipc and tcp (--listen-nng), TLS, WebSocket plain and
- * over TLS (certificates of tests/make_certs.sh in h_cert_dir()). */
+/* How a test's managerd listens: the epoll loops on ipc, tcp and tls+tcp,
+ * nng's stream layer on ipc, tcp and tls+tcp (--listen-nng), WebSocket
+ * plain and over TLS (certificates of tests/make_certs.sh in
+ * h_cert_dir()). */
 typedef enum h_transport {
 	H_IPC,
 	H_TCP,
@@ -71,8 +72,12 @@ typedef enum h_transport {
 	H_NNG_TCP,
 	H_TLS,
 	H_WS,
-	H_WSS
+	H_WSS,
+	H_NNG_TLS
 } h_transport;
+
+/* Whether t's listener needs the test certificate (and clients the CA). */
+bool h_transport_is_tls(h_transport t);
 
 /* The test certificates' directory (made by tests/make_certs.sh on first
  * use); NULL when they cannot be made. */

@@ -41,11 +41,17 @@ h_managerd_path(void)
 #endif
 }
 
+bool
+h_transport_is_tls(h_transport t)
+{
+	return t == H_TLS || t == H_WSS || t == H_NNG_TLS;
+}
+
 const char *
 h_transport_name(h_transport t)
 {
-	static const char *const names[]
-	    = { "ipc", "tcp", "nng ipc", "nng tcp", "tls+tcp", "ws", "wss" };
+	static const char *const names[] = { "ipc", "tcp", "nng ipc",
+		"nng tcp", "tls+tcp", "ws", "wss", "nng tls+tcp" };
 	return (unsigned) t < sizeof(names) / sizeof(names[0]) ? names[t]
 	                                                       : "?";
 }
@@ -295,7 +301,7 @@ spawn(h_managerd *m, const char *path, const char *listen_opt,
 		m->keyfile, "--ready-fd", "3", "--lifeline-fd", "4",
 		"--log-level", "info" };
 	size_t      argc     = 11;
-	if (m->t == H_TLS || m->t == H_WSS) {
+	if (h_transport_is_tls(m->t)) {
 		h_cert_path("server.crt", cert, sizeof(cert));
 		h_cert_path("server.key", key, sizeof(key));
 		argv[argc++] = "--tls-cert";
@@ -352,7 +358,7 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	memset(m, 0, sizeof(*m));
 	m->lifeline = -1;
 	m->t        = t;
-	if ((t == H_TLS || t == H_WSS) && h_cert_dir() == NULL) {
+	if (h_transport_is_tls(t) && h_cert_dir() == NULL) {
 		return -1;
 	}
 	h_cert_path("ca.crt", m->ca_file, sizeof(m->ca_file));
@@ -366,6 +372,7 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 		snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
 		break;
 	case H_TLS:
+	case H_NNG_TLS:
 		snprintf(listen, sizeof(listen), "tls+tcp://127.0.0.1:0");
 		break;
 	case H_WS:
@@ -377,8 +384,9 @@ h_managerd_start(h_managerd *m, h_transport t, const char *const *extra)
 	default:
 		snprintf(listen, sizeof(listen), "ipc://%s/sock", m->dir);
 	}
-	const char *opt
-	    = t == H_NNG_IPC || t == H_NNG_TCP ? "--listen-nng" : "--listen";
+	const char *opt = t == H_NNG_IPC || t == H_NNG_TCP || t == H_NNG_TLS
+	    ? "--listen-nng"
+	    : "--listen";
 	if (spawn(m, path, opt, listen, extra, &ready_rd) != 0) {
 		remove_files(m);
 		return -1;
@@ -471,7 +479,7 @@ h_opts(const h_managerd *m)
 	o.authkey         = m->key;
 	o.authkey_len     = m->keylen;
 	o.connect_timeout = H_START_MS;
-	if (m->t == H_TLS || m->t == H_WSS) {
+	if (h_transport_is_tls(m->t)) {
 		o.tls_ca_file = m->ca_file;
 	}
 	return o;
@@ -504,7 +512,7 @@ h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
 		h_transport t;
 	} by_name[]      = { { "tcp", H_TCP }, { "nng-ipc", H_NNG_IPC },
 		     { "nng-tcp", H_NNG_TCP }, { "tls", H_TLS }, { "ws", H_WS },
-		     { "wss", H_WSS } };
+		     { "wss", H_WSS }, { "nng-tls", H_NNG_TLS } };
 	const char *want = getenv("MGR_TEST_TRANSPORT");
 	h_transport t    = H_IPC;
 	for (size_t i = 0;
@@ -516,7 +524,7 @@ h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
 	if (h_managerd_start(m, t, NULL) != 0 || h_connect(m, c) != 0) {
 		return -1;
 	}
-	if (t == H_TLS || t == H_WSS) {
+	if (h_transport_is_tls(t)) {
 		setenv("MGR_TLS_CA_FILE", m->ca_file, 1);
 	}
 	h_log("the group's manager listens on %s", m->url);

@@ -185,6 +185,14 @@ group_setup_tls(void **state)
 	return group_setup(H_TLS);
 }
 
+/* nng's TLS (--listen-nng tls+tcp://), kept tested beside the loops'. */
+int
+group_setup_nng_tls(void **state)
+{
+	(void) state;
+	return group_setup(H_NNG_TLS);
+}
+
 int
 group_setup_ws(void **state)
 {

@@ -53,6 +53,7 @@ int group_setup_nng_tcp(void **state);
 int group_setup_tls(void **state);
 int group_setup_ws(void **state);
 int group_setup_wss(void **state);
+int group_setup_nng_tls(void **state);
 
 int group_teardown(void **state);
 

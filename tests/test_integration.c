@@ -688,6 +688,8 @@ main(void)
 	    tests, group_setup_nng_tcp, group_teardown);
 	failed += cmocka_run_group_tests_name("integration over tls+tcp",
 	    tests, group_setup_tls, group_teardown);
+	failed += cmocka_run_group_tests_name("integration over nng tls+tcp",
+	    tests, group_setup_nng_tls, group_teardown);
 	failed += cmocka_run_group_tests_name(
 	    "integration over ws", tests, group_setup_ws, group_teardown);
 	failed += cmocka_run_group_tests_name(

@@ -132,6 +132,13 @@ test_kill_nng_tcp(void **state)
 	kill_under_blocked(H_NNG_TCP);
 }
 
+static void
+test_kill_nng_tls(void **state)
+{
+	(void) state;
+	kill_under_blocked(H_NNG_TLS);
+}
+
 /* ---- TLS failures ---------------------------------------------------------
  */
 
@@ -509,6 +516,7 @@ main(void)
 		T(test_kill_ws),
 		T(test_kill_wss),
 		T(test_kill_nng_tcp),
+		T(test_kill_nng_tls),
 		T(test_tls_failures),
 		T(test_tls_client_certificates),
 		T(test_tls_handshake_drops),
