@@ -322,7 +322,11 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		arena_reset(&s->rxa);
 		return rv == MGR_ECONN ? 0 : rv;
 	}
-	server_memory_sample(srv); // before the lock: it may read /proc
+	// Before the lock (it may read /proc), and only where the figure is
+	// used: the --max-memory check, and the figures INFO gives.
+	if (srv->lim.max_memory != 0 || rq->op == MGR__OP__OP_INFO) {
+		server_memory_sample(srv);
+	}
 	server_lock(srv);
 	stats_request(srv, s, len + 4);
 	int rv = dispatch(srv, s, rq);

@@ -32,6 +32,7 @@ struct evloop {
 
 	pthread_mutex_t kick_mtx; /* kicks */
 	loop_watch     *kicks;
+	atomic_bool     kicked; /* kicks is not empty: looked at unlocked */
 };
 
 struct evgroup {
@@ -153,14 +154,16 @@ loop_timer_clear(evloop *l, loop_timer *t)
 	pthread_mutex_unlock(&l->mtx);
 }
 
-/* ms until the earliest deadline (-1: none), and whether to stop. */
+/* ms until the earliest deadline (-1: none; that deadline to *due), and
+ * whether to stop. */
 static int
-next_timeout(evloop *l, bool *stop)
+next_timeout(evloop *l, bool *stop, int64_t *due)
 {
 	pthread_mutex_lock(&l->mtx);
 	*stop       = l->stop;
 	int64_t min = l->heap_len > 0 ? l->heap[0]->deadline : -1;
 	pthread_mutex_unlock(&l->mtx);
+	*due = min;
 	if (min < 0) {
 		return -1;
 	}
@@ -195,6 +198,7 @@ loop_kick(evloop *l, loop_watch *w)
 		w->kick_next = l->kicks;
 		first        = l->kicks == NULL;
 		l->kicks     = w;
+		atomic_store(&l->kicked, true);
 	}
 	pthread_mutex_unlock(&l->kick_mtx);
 	if (first) {
@@ -205,9 +209,13 @@ loop_kick(evloop *l, loop_watch *w)
 static void
 run_kicks(evloop *l)
 {
+	if (!atomic_load(&l->kicked)) {
+		return; // the usual case: no lock taken
+	}
 	pthread_mutex_lock(&l->kick_mtx);
 	loop_watch *w = l->kicks;
 	l->kicks      = NULL;
+	atomic_store(&l->kicked, false);
 	for (loop_watch *k = w; k != NULL; k = k->kick_next) {
 		k->kicked = false;
 	}
@@ -252,8 +260,9 @@ loop_main(void *arg)
 	bool               busy = false;
 	spin_init(&sp); // here: the loop thread's own CPUs count
 	for (;;) {
-		bool stop;
-		int  tmo = next_timeout(l, &stop);
+		bool    stop;
+		int64_t due;
+		int     tmo = next_timeout(l, &stop, &due);
 		if (stop) {
 			run_kicks(l); // what they hold is let go
 			return NULL;
@@ -283,7 +292,11 @@ loop_main(void *arg)
 			w->on_events(w, ev[i].events);
 		}
 		run_kicks(l);
-		fire_due(l);
+		// A deadline set meanwhile that is sooner woke the loop: it
+		// is looked at in the next pass.
+		if (due >= 0 && clock_ms() >= due) {
+			fire_due(l);
+		}
 	}
 }
 
