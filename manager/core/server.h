@@ -22,7 +22,6 @@ typedef struct server_opts {
 	int  stop_fd;
 } server_opts;
 
-
 int server_new(server **srvp, const server_opts *opts);
 /* The server lock (srv->mtx), held while a request is applied in memory
  * and never across a system call: server_unlock writes the log lines and
@@ -50,6 +49,5 @@ tls_identity *server_tls(server *srv);
  * (allocated) or 1 s (resident set): a request's thread calls it before
  * it takes the server lock, since measuring may read /proc. */
 void server_memory_sample(server *srv);
-
 
 #endif

@@ -103,7 +103,6 @@ const char  *registry_op_name(Mgr__Op op);
  * --max-memory compares with. */
 size_t server_memory(server *srv);
 
-
 /* Cycle collection (gc.c). */
 void gc_collect(server *srv);
 /* Collects when enough container decrefs have accumulated, or whenever
