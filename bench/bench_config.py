@@ -22,7 +22,8 @@ EXTRA_SYSTEMS = [("ours", "nngtcp"), ("ours", "tls"), ("ours", "ws"), ("ours", "
                  ("redis", "tls")]
 EXTRA_CASES = ("W1", "W2")
 # H, new connections: connect, one round trip, close, over plain tcp and
-# over TLS (a full handshake each time), ours and Redis.
+# over TLS (a full handshake each time), ours and Redis; R, a dropped
+# connection to the next completed call, on the same systems.
 HANDSHAKE_SYSTEMS = [("ours", "tcp"), ("ours", "tls"), ("redis", "tcp"), ("redis", "tls")]
 
 # The systems compared with ours. bench/run --baseline REV puts "base"
@@ -57,6 +58,7 @@ PARAMS = {
         "w5_reps": 3,
         "w6_tasks": 20000,
         "h_n": 300,
+        "r_n": 30,
     },
     "quick": {
         "reps": 1,
@@ -73,6 +75,7 @@ PARAMS = {
         "w5_reps": 1,
         "w6_tasks": 500,
         "h_n": 20,
+        "r_n": 5,
     },
 }
 

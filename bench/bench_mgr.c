@@ -9,6 +9,7 @@
  *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
  *   bench_mgr hs --url U --keyfile F [--n 200]
+ *   bench_mgr rc --url U --keyfile F [--n 30]
  *
  * Prints "result NAME VALUE UNIT" lines (and "note", "state" lines) for
  * bench/driver.py; the workloads are described in bench/README.md. Every
@@ -676,6 +677,42 @@ hs(const bench_args *a)
 	return 0;
 }
 
+/* R: --n times, the connection is dropped under the client (a reset of
+ * its end), then one dict get: the median time from the drop to the
+ * get's reply, in microseconds. The client reconnects and resumes its
+ * session by itself (mgr_opts.reconnect). */
+static int
+rc(const bench_args *a)
+{
+	long     n = (long) arg_int(a, "--n", 30);
+	int64_t *t = calloc((size_t) n, sizeof(*t));
+	if (t == NULL) {
+		die("out of memory");
+	}
+	opts.reconnect = 10000;
+	mgr_client *c  = connect_or_die();
+	mgr_obj    *d;
+	mgr_value   v;
+	check(mgr_dict_new(c, &d), "dict new");
+	check(mgr_dict_set(d, mgr_str("k"), mgr_str("v")), "dict set");
+	for (long i = 0; i < n; i++) {
+		drop_connections(url);
+		int64_t t0 = now_ns();
+		check(mgr_dict_get(d, mgr_str("k"), &v), "dict get");
+		t[i] = now_ns() - t0;
+		mgr_value_free(&v);
+	}
+	uint64_t s1;
+	check(mgr_client_session(c, &s1), "session");
+	note("ours: %ld drops, one session throughout (%llu)", n,
+	    (unsigned long long) s1);
+	result("rc.reconnect", median_us(t, (size_t) n), "us");
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	free(t);
+	return 0;
+}
+
 /* ---- W6: a process pool running a trivial task --------------------------
  */
 
@@ -801,6 +838,8 @@ main(int argc, char **argv)
 		return w6(&a);
 	} else if (strcmp(cmd, "hs") == 0) {
 		return hs(&a);
+	} else if (strcmp(cmd, "rc") == 0) {
+		return rc(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;

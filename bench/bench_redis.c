@@ -129,6 +129,17 @@ checked(rconn *rc, redisReply *r, const char *what)
 	return r;
 }
 
+/* A command; NULL on a transport error. */
+static redisReply *
+cmd_try(rconn *rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = vcommand(rc, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 static redisReply *
 cmd(rconn *rc, const char *fmt, ...)
 {
@@ -137,6 +148,20 @@ cmd(rconn *rc, const char *fmt, ...)
 	redisReply *r = vcommand(rc, fmt, ap);
 	va_end(ap);
 	return checked(rc, r, fmt);
+}
+
+/* cmd, once more on a new connection when the first try fails on the
+ * connection (*rc replaced). */
+static redisReply *
+cmd_retry(rconn **rc, const char *fmt)
+{
+	redisReply *r = cmd_try(*rc, fmt);
+	if (r == NULL) {
+		rconn_free(*rc);
+		*rc = connect_or_die();
+		r   = cmd_try(*rc, fmt);
+	}
+	return checked(*rc, r, fmt);
 }
 
 /* A command whose reply is not needed. */
@@ -744,6 +769,34 @@ hs(const bench_args *a)
 	return 0;
 }
 
+/* R: --n times, the connection is dropped under the client (a reset of
+ * its end), then one HGET: the median time from the drop to its reply,
+ * in microseconds. hiredis does not reconnect: the client does what a
+ * program must, a new connection once the command fails, and the
+ * command again. */
+static int
+rc(const bench_args *a)
+{
+	long     n = (long) arg_int(a, "--n", 30);
+	int64_t *t = calloc((size_t) n, sizeof(*t));
+	if (t == NULL) {
+		die("out of memory");
+	}
+	rconn *c = connect_or_die();
+	cmd0(c, "HSET r k v");
+	for (long i = 0; i < n; i++) {
+		drop_connections(addr);
+		int64_t     t0 = now_ns();
+		redisReply *r  = cmd_retry(&c, "HGET r k");
+		t[i]           = now_ns() - t0;
+		freeReplyObject(r);
+	}
+	result("rc.reconnect", median_us(t, (size_t) n), "us");
+	rconn_free(c);
+	free(t);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -799,6 +852,8 @@ main(int argc, char **argv)
 		return w5conns(&a);
 	} else if (strcmp(what, "hs") == 0) {
 		return hs(&a);
+	} else if (strcmp(what, "rc") == 0) {
+		return rc(&a);
 	}
 	fprintf(stderr, "bench_redis: unknown workload %s\n", what);
 	return 2;

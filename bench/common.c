@@ -437,3 +437,43 @@ worker_init(pid_t ppid, int index)
 		_exit(3); // the coordinator died before we got here
 	}
 }
+
+void
+drop_connections(const char *addr)
+{
+	const char *end   = addr + strlen(addr);
+	const char *slash = strchr(
+	    strstr(addr, "://") ? strstr(addr, "://") + 3 : addr, '/');
+	if (slash != NULL) {
+		end = slash;
+	}
+	const char *colon = end;
+	while (colon > addr && *colon != ':') {
+		colon--;
+	}
+	int port = atoi(colon + 1);
+	if (*colon != ':' || port <= 0) {
+		die("no port in %s", addr);
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd),
+	    "ss -K -t state established dport = :%d > /dev/null 2>&1", port);
+	if (system(cmd) != 0) {
+		die("%s failed (ss -K needs CAP_NET_ADMIN and iproute2)",
+		    cmd);
+	}
+}
+
+static int
+cmp_ns(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+double
+median_us(int64_t *t, size_t n)
+{
+	qsort(t, n, sizeof(*t), cmp_ns);
+	return (double) t[n / 2] / 1e3;
+}

@@ -55,6 +55,15 @@ void fill_value(char *buf, size_t len, long long i);
  * error. *len gets its length; the result is NUL-terminated. */
 char *read_key_file(const char *path, size_t *len);
 
+/* Drops the host's tcp connections to the port of addr (the last ":PORT"
+ * in it, before any '/'; the bench's one client), as a router's reset
+ * would: `ss -K` of the client's end, which needs CAP_NET_ADMIN. Exits
+ * when it can't. */
+void drop_connections(const char *addr);
+
+/* The median of n times (ns, sorted in place), in microseconds. */
+double median_us(int64_t *t, size_t n);
+
 /* Raises RLIMIT_NOFILE to at least n (up to the hard limit). */
 void raise_nofile(long n);
 

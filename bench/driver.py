@@ -486,6 +486,11 @@ def case_h(ctx, srv):
     return {"H.connect": res["hs.connect"]}
 
 
+def case_r(ctx, srv):
+    res, _, _ = run_client(ctx, srv, "rc", {"n": ctx.P["r_n"]})
+    return {"R.reconnect": res["rc.reconnect"]}
+
+
 def case_w3(ctx, srv):
     n = ctx.P["w3_n_python"] if srv.system == "python" else ctx.P["w3_n"]
     res, _, _ = run_client(ctx, srv, "w3", {"n": n, "depth": 64})
@@ -588,6 +593,8 @@ def cases(P):
         ("W6 pool", case_w6, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
     ]
+    if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
+        out.append(("R reconnect", case_r, P["reps"], False))
     return out
 
 
@@ -733,7 +740,7 @@ def main():
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
                 if name.startswith(EXTRA_CASES):
                     order += EXTRA_SYSTEMS
-                if name.startswith("H "):
+                if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
                 if name.startswith("W6"):
                     # Pools: ours and Python's, once (no transport to vary).
@@ -819,6 +826,13 @@ def main():
         "(with a full TLS handshake over TLS: ECDSA P-256 certificates, no "
         "session resumption), one round trip (ours: the authkey handshake "
         "and a ping; Redis: PING) and close; the median of one.",
+        f"R: {P['r_n']} times, the client's end of its connection is reset "
+        "(ss -K, as a router's reset) while idle, then one read: the median "
+        "time from the reset to the read's reply. Ours: reconnect on "
+        "(mgr_opts.reconnect), the client redials, resumes its session and "
+        "sends the call again by itself; Redis (hiredis has no reconnect): "
+        "the command fails, the client opens a new connection and sends it "
+        "again. Python's proxies have no reconnect.",
         "Worker processes: the C clients posix_spawn themselves, the Python "
         "client forks (its proxies reconnect); throughput runs from the go "
         "signal to the last worker's end.",

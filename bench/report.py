@@ -34,6 +34,8 @@ def metric_rows(P):
         ("W6.fsubmit", "W6 pool submit + result (Python: ProcessPoolExecutor.submit)",
          "tasks/s", "higher"),
         ("H.connect", "H new connection: connect, one round trip, close", "us", "lower"),
+        ("R.reconnect", "R dropped connection to the next call's reply (ours: "
+         "reconnect and resume; Redis: a new connection and the command again)", "us", "lower"),
     ]
     return rows
 
@@ -117,7 +119,7 @@ def transports_section(P, st):
            "| --- | --- | " + " | ".join("---:" for _ in EXTRA_TITLES)
            + " | ---: | ---: | ---: | ---: |"]
     for metric, label, unit, _ in metric_rows(P):
-        if not metric.startswith(tuple(c + "." for c in ("W1", "W1p", "W2", "H"))):
+        if not metric.startswith(tuple(c + "." for c in ("W1", "W1p", "W2", "H", "R"))):
             continue
         cells = [st.get((metric, "ours", t)) for t, _ in EXTRA_TITLES]
         if not any(cells):

@@ -80,7 +80,11 @@ MGR_API const char *mgr_version(void);
 	X(MGR_EPROTO, "protocol violation")                                  \
 	X(MGR_ECLOSED, "handle closed")                                      \
 	X(MGR_EINTERNAL, "internal error") /* a bug in manager or library */ \
-	X(MGR_EABORTED, "not applied, the atomic batch failed")
+	X(MGR_EABORTED, "not applied, the atomic batch failed")              \
+	X(MGR_ESESSION, "the session ended") /* its lease ran out, or the    \
+	    manager lost it: what it held was released; each call in flight  \
+	    gets it once, then the client goes on in a new session */        \
+	X(MGR_ECANCELED, "cancelled before it ran")
 
 /* The codes: MGR_OK (0), MGR_EINVAL, ... in MGR_ERRORS's order. MGR_ESTATE
  * is a release of an unheld lock, an over-released bounded semaphore, a
@@ -225,6 +229,28 @@ typedef struct mgr_opts {
 	 * just IP:127.0.0.1 fails for tls+tcp://127.0.0.1 unless it also
 	 * carries DNS:127.0.0.1. */
 	const char *tls_server_name;
+	/* ms: the session's lease; 0: 15000. managerd clamps it to
+	 * [--min-lease, --max-lease]. The client's keep-alive thread sends a
+	 * heartbeat every third of it when the connection was silent; a
+	 * session the manager has not heard from for its lease ends (its
+	 * locks and permits released, references dropped, items in progress
+	 * given back, waits cancelled), and a connection that has not heard
+	 * from the manager for the lease (a hung manager, a dead link) is
+	 * given up: calls in flight fail with MGR_ECONN, or with reconnect
+	 * wait for the reconnect. When the manager ended the session, each
+	 * call in flight (or, none being, the next call) gets MGR_ESESSION
+	 * once, and the client goes on in a new session. */
+	int64_t lease;
+	/* ms to keep reconnecting after the connection is lost, with backoff
+	 * and jitter; 0: never (a lost connection is MGR_ECONN at once, and
+	 * the manager ends the session when the connection closes). With it,
+	 * the manager keeps the session for its lease after a drop, waiters
+	 * keep their place, calls wait meanwhile, and a new connection
+	 * resumes the session (proved by a secret from its handshake): calls
+	 * in flight are sent again and applied exactly once, answered from
+	 * the manager's record when they were applied before the drop. Past
+	 * the window, calls fail with MGR_ECONN. */
+	int64_t reconnect;
 } mgr_opts;
 
 /* Connects to the manager at url and authenticates with opts->authkey.
@@ -237,10 +263,17 @@ typedef struct mgr_opts {
  * this name; a client certificate the manager refuses), each with
  * mgr_errdetail naming the reason. opts may be NULL (then the key comes
  * from MGR_AUTHKEY); a TLS field left NULL comes from MGR_TLS_CA_FILE,
- * MGR_TLS_CERT_FILE, MGR_TLS_KEY_FILE, MGR_TLS_SERVER_NAME when set. On
- * success *client is the caller's; release it with mgr_disconnect. */
+ * MGR_TLS_CERT_FILE, MGR_TLS_KEY_FILE, MGR_TLS_SERVER_NAME when set, and
+ * lease and reconnect left 0 from MGR_LEASE and MGR_RECONNECT (ms). On
+ * success *client is the caller's; release it with mgr_disconnect. The
+ * client runs one thread of its own (the keep-alive: heartbeats and
+ * reconnects), until mgr_disconnect. */
 MGR_API int mgr_connect(
     mgr_client **client, const char *url, const mgr_opts *opts);
+/* The id of the client's session on the manager (managerctl clients'
+ * ID): the same across reconnects that resume it, a new one after
+ * MGR_ESESSION. MGR_EINVAL for a NULL argument. */
+MGR_API int mgr_client_session(mgr_client *client, uint64_t *session);
 
 /* mgr_connect with the URL from MGR_URL and the key from MGR_AUTHKEY. */
 MGR_API int mgr_connect_env(mgr_client **client);
@@ -331,7 +364,11 @@ MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
 /* One dict per session of the manager, as a list value (caller frees
  * *list_value): "id", "peer" (address, or "ipc pid N uid M"), "client"
  * (the name it gave, "pid N" for libmgr), "pid" (the kernel's for an ipc
- * peer, else the client's claim; None if unknown), "state", "age_ms",
+ * peer, else the client's claim; None if unknown), "state" ("handshake",
+ * "ready", "detached": a reconnecting client's connection dropped, kept
+ * for its lease; "closing"), "age_ms", "lease_ms" (0: none),
+ * "heard_ms_ago" (since its last frame), "reconnect" (bool),
+ * "reconnects" (times resumed), "replies_kept" (for its retries),
  * "requests", "bytes_in", "bytes_out", "objects" (references held),
  * "holds" (a list of {"object", "type", "name" if named, "count"}: locks,
  * rlock depth, semaphore permits) and "waits" (a list of {"object",
@@ -531,6 +568,14 @@ MGR_API int mgr_bounded_semaphore_new(
 MGR_API int mgr_acquire(mgr_obj *o, int64_t timeout);
 MGR_API int mgr_release(mgr_obj *o);
 MGR_API int mgr_locked(mgr_obj *o, bool *locked);
+/* mgr_acquire of a lock or rlock (or a condition's lock), and the hold's
+ * fencing token in *fence: greater than any given for this lock before (an
+ * rlock's owner re-entering gets the same one), so a resource can refuse a
+ * holder whose lease ran out (docs/deploy.md). MGR_ETYPE on a semaphore. */
+MGR_API int mgr_acquire_fence(
+    mgr_obj *lock, int64_t timeout, uint64_t *fence);
+/* The current hold's token, 0 when the lock is free: anyone may read it. */
+MGR_API int mgr_lock_fence(mgr_obj *lock, uint64_t *fence);
 
 /* ---- condition
  * ---------------------------------------------------------------- */
@@ -819,6 +864,7 @@ typedef enum mgr_op {
 	MGR_OP_ACQUIRE           = 80,
 	MGR_OP_RELEASE_LOCK      = 81,
 	MGR_OP_LOCKED            = 82,
+	MGR_OP_LOCK_FENCE        = 83,
 	MGR_OP_COND_WAIT         = 90,
 	MGR_OP_COND_NOTIFY       = 91,
 	MGR_OP_COND_NOTIFY_ALL   = 92,

@@ -263,6 +263,16 @@ options_parse(int argc, char **argv, daemon_opts *o)
 		}
 		if (c == '?' || c == ':') {
 			const char *what = argv[optind - 1];
+			if (strncmp(what, "--idle-timeout", 14) == 0) {
+				// Removed: it closed silent connections
+				// whatever they held.
+				fprintf(stderr,
+				    "managerd: --idle-timeout is gone: "
+				    "sessions "
+				    "have leases (--min-lease, "
+				    "--max-lease)\n");
+				return 2;
+			}
 			fprintf(stderr,
 			    c == ':'
 			        ? "managerd: %s needs a value (managerd "

@@ -72,6 +72,11 @@ client_destroy(mgr_client *c)
 	pthread_mutex_destroy(&c->mtx);
 	pthread_mutex_destroy(&c->txmtx);
 	pthread_cond_destroy(&c->idle_cv);
+	pthread_cond_destroy(&c->ka_cv);
+	free(c->tls_ca);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_name);
 	if (c->key != NULL) {
 		memset(c->key, 0, c->keylen);
 	}
@@ -127,40 +132,75 @@ finish_pending(pending *p)
 	}
 }
 
-/* The connection is dead: every waiter gets err. */
-static void
-kill_locked(mgr_client *c, int err)
+bool
+client_fail_calls_locked(mgr_client *c, int err, bool heartbeat_only)
 {
-	if (c->state == C_READY) {
+	bool     told = false;
+	pending *prev = NULL;
+	for (pending *p = c->pending, *next; p != NULL; p = next) {
+		next = p->next;
+		if (heartbeat_only && !p->heartbeat) {
+			prev = p;
+			continue;
+		}
+		unlink_pending(c, prev, p);
+		told |= !p->heartbeat;
+		p->err = err;
+		finish_pending(p);
+	}
+	return told;
+}
+
+void
+client_kill_locked(mgr_client *c, int err)
+{
+	if (c->state != C_DEAD) {
 		c->state = C_DEAD;
 		c->err   = err;
 	}
-	for (pending *p = c->pending, *next; p != NULL; p = next) {
-		next    = p->next;
-		p->next = NULL;
-		p->err  = c->user_gone ? MGR_ECLOSED : c->err;
-		finish_pending(p);
-	}
-	c->pending = c->pending_tail = NULL;
+	(void) client_fail_calls_locked(
+	    c, c->user_gone ? MGR_ECLOSED : c->err, false);
 }
 
-/* Registers n requests of group g under consecutive ids (from *first).
- * MGR_ECLOSED / MGR_ECONN when the client can't send. */
+/* Registers n requests of group g under consecutive ids (from *first)
+ * and, when c reconnects, numbers (from *seq); *ack is what they
+ * acknowledge. MGR_ECLOSED / MGR_ECONN when the client can't send,
+ * MGR_ESESSION (once) when its session ended with no call to tell. */
 static int
 pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first,
-    arena *ra)
+    arena *ra, uint64_t *seq, uint64_t *ack)
 {
 	pthread_mutex_lock(&c->mtx);
-	if (c->user_gone || c->state != C_READY) {
-		int rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
+	if (c->user_gone || c->state == C_DEAD) {
+		int rv = c->user_gone ? MGR_ECLOSED
+		    : c->err          ? c->err
+		                      : MGR_ECONN;
 		pthread_mutex_unlock(&c->mtx);
 		return rv;
 	}
+	if (c->gone_unreported) {
+		c->gone_unreported = false;
+		pthread_mutex_unlock(&c->mtx);
+		client_set_detail(
+		    "the session ended (its lease ran out, or it could not "
+		    "be resumed): what it held was released; this call was "
+		    "not sent, the next goes on in a new session");
+		return MGR_ESESSION;
+	}
 	*first = c->next_id + 1;
 	c->next_id += n;
+	*seq = 0;
+	if (c->reconnect_ms > 0) {
+		*seq = c->next_seq + 1;
+		c->next_seq += n;
+	}
+	*ack         = c->replies_read;
 	g->remaining = n;
 	for (size_t i = 0; i < n; i++) {
-		ps[i] = (pending) { .id = *first + i, .g = g, .arena = ra };
+		ps[i] = (pending) { .id = *first + i,
+			.seq            = *seq ? *seq + i : 0,
+			.g              = g,
+			.arena          = ra };
 		if (c->pending_tail != NULL) {
 			c->pending_tail->next = &ps[i];
 		} else {
@@ -175,31 +215,94 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first,
 /* ---- the stream: writing and reading -------------------------------------
  */
 
-/* Writes all n bytes (in the caller's thread). */
-int
-client_send_bytes(mgr_client *c, const uint8_t *p, size_t n)
+/* Sends bytes, the frames of the n requests ps (each pending's frame set
+ * by the caller), in the caller's thread; while the client reconnects
+ * they are left queued, sent once a new connection resumed the session
+ * (client_resume_sending_locked). Under txmtx throughout, so a request
+ * goes out once per connection. 0, or MGR_ECLOSED / MGR_ECONN when they
+ * can't go. */
+static int
+send_requests(
+    mgr_client *c, const uint8_t *bytes, size_t len, pending *ps, size_t n)
 {
 	int rv = 0;
 	pthread_mutex_lock(&c->txmtx);
 	pthread_mutex_lock(&c->mtx);
-	if (c->closing || c->state != C_READY) {
-		rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
-		pthread_mutex_unlock(&c->mtx);
-		pthread_mutex_unlock(&c->txmtx);
-		return rv;
+	for (size_t i = 0; i < n; i++) {
+		ps[i].queued = true;
 	}
-	// mgr_disconnect shuts the socket down (a blocked send returns) and
-	// waits for busy to drop before the descriptor is closed.
-	c->busy++;
-	pthread_mutex_unlock(&c->mtx);
-	rv = c->t->ops->send_all(c->t, p, n);
-	pthread_mutex_lock(&c->mtx);
-	if (--c->busy == 0) {
-		pthread_cond_broadcast(&c->idle_cv);
+	if (c->closing || c->state == C_DEAD) {
+		rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
+	} else if (c->state == C_READY) {
+		// mgr_disconnect shuts the transport down (a blocked send
+		// returns) and waits for busy to drop before it is freed.
+		c->busy++;
+		pthread_mutex_unlock(&c->mtx);
+		rv = c->t->ops->send_all(c->t, bytes, len);
+		pthread_mutex_lock(&c->mtx);
+		c->sends++;
+		if (--c->busy == 0) {
+			pthread_cond_broadcast(&c->idle_cv);
+		}
+		if (rv != 0 && c->reconnect_ms > 0) {
+			// Sent again on the next connection.
+			client_lost_locked(c, MGR_ECONN);
+		}
+		// Else the reader finds out why: the manager's notice (its
+		// session ended) may wait before the end of the stream, and
+		// the keep-alive bounds a stream that never ends.
+		rv = 0;
 	}
 	pthread_mutex_unlock(&c->mtx);
 	pthread_mutex_unlock(&c->txmtx);
 	return rv;
+}
+
+void
+client_resume_sending_locked(mgr_client *c)
+{
+	// txmtx comes before mtx: meanwhile calls only queue (the state is
+	// still C_RECONNECTING).
+	pthread_mutex_unlock(&c->mtx);
+	pthread_mutex_lock(&c->txmtx);
+	pthread_mutex_lock(&c->mtx);
+	size_t len = 0;
+	for (pending *p = c->pending; p != NULL; p = p->next) {
+		len += p->queued && !p->heartbeat ? p->flen : 0;
+	}
+	// A copy: a caller may give up (mgr_disconnect) while it is sent.
+	uint8_t *copy = len > 0 ? malloc(len) : NULL;
+	size_t   at   = 0;
+	for (pending *p = c->pending; copy != NULL && p != NULL;
+	     p          = p->next) {
+		if (p->queued && !p->heartbeat) {
+			memcpy(copy + at, p->frame, p->flen);
+			at += p->flen;
+		}
+	}
+	if (len > 0 && copy == NULL) {
+		client_kill_locked(c, MGR_ENOMEM);
+	} else if (c->state == C_RECONNECTING && !c->closing) {
+		c->state = C_READY;
+		int rv   = 0;
+		if (len > 0) {
+			c->busy++;
+			pthread_mutex_unlock(&c->mtx);
+			rv = c->t->ops->send_all(c->t, copy, len);
+			pthread_mutex_lock(&c->mtx);
+			c->sends++;
+			if (--c->busy == 0) {
+				pthread_cond_broadcast(&c->idle_cv);
+			}
+		}
+		if (rv != 0) {
+			client_lost_locked(c, MGR_ECONN);
+		} else {
+			client_wake_reader_locked(c);
+		}
+	}
+	pthread_mutex_unlock(&c->txmtx);
+	free(copy);
 }
 
 /* The next complete frame in the rx buffer, or NULL. MGR_ETOOBIG in *err
@@ -286,11 +389,33 @@ peek_id(const uint8_t *f, size_t len, uint64_t *id)
 	return pb_peek_varint(f, len, reply_id_key, id);
 }
 
-/* Reads and hands out every reply that came (reader only). */
+/* A reply whose id is not its first field: the manager's notice, id 0
+ * (proto3 leaves zeros out). MGR_ESESSION (the session ended, the
+ * connection closes), else MGR_EPROTO. */
 static int
-read_replies(mgr_client *c)
+notice(mgr_client *c, const uint8_t *f, size_t len)
 {
-	int rv = client_read_more(c, -1);
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, len, f);
+	int rv = rp != NULL && rp->id == 0 && rp->status == MGR_ESESSION
+	    ? MGR_ESESSION
+	    : MGR_EPROTO;
+	if (rp != NULL) {
+		mgr__reply__free_unpacked(rp, NULL);
+	}
+	if (rv == MGR_ESESSION) {
+		pthread_mutex_lock(&c->mtx);
+		client_session_gone_locked(c);
+		pthread_mutex_unlock(&c->mtx);
+	}
+	return rv;
+}
+
+/* Reads and hands out every reply that came (reader only), waiting up
+ * to timeout_ms (< 0: no limit). */
+static int
+read_replies(mgr_client *c, int64_t timeout_ms)
+{
+	int rv = client_read_more(c, timeout_ms);
 	if (rv != 0) {
 		return rv;
 	}
@@ -306,9 +431,10 @@ read_replies(mgr_client *c)
 		// goes into its arena rather than malloc.
 		uint64_t id;
 		if (!peek_id(f, len, &id)) {
-			return MGR_EPROTO;
+			return notice(c, f, len); // no id first: id 0
 		}
 		pthread_mutex_lock(&c->mtx);
+		c->replies_read++; // what the next request acknowledges
 		pending *prev = NULL, *p = c->pending;
 		while (p != NULL && p->id != id) {
 			prev = p;
@@ -318,6 +444,9 @@ read_replies(mgr_client *c)
 			unlink_pending(c, prev, p);
 		}
 		pthread_mutex_unlock(&c->mtx);
+		if (p == NULL && c->reconnect_ms > 0) {
+			continue; // a request sent twice around a reconnect
+		}
 		if (p == NULL) {
 			// A reply nobody waits for: the manager is confused.
 			return MGR_EPROTO;
@@ -341,37 +470,59 @@ read_replies(mgr_client *c)
 	return rv;
 }
 
-/* Waits until every request of g is answered, reading for everyone while
- * no other thread does. */
-static void
-wait_group(mgr_client *c, pgroup *g)
+void
+client_wake_reader_locked(mgr_client *c)
 {
+	if (!c->reading && c->pending != NULL) {
+		pthread_cond_signal(&c->pending->g->cv);
+	}
+}
+
+/* Waits until every request of g is answered, reading for everyone while
+ * no other thread does, until deadline (ms, monotonic; < 0: none; g's cv
+ * then on the monotonic clock). 0 or MGR_ETIMEDOUT. */
+static int
+wait_group(mgr_client *c, pgroup *g, int64_t deadline)
+{
+	int rv = 0;
 	pthread_mutex_lock(&c->mtx);
 	while (g->remaining > 0) {
+		int64_t left = deadline < 0 ? -1 : deadline - clock_ms();
+		if (deadline >= 0 && left <= 0) {
+			rv = MGR_ETIMEDOUT;
+			break;
+		}
 		if (!c->reading && c->state == C_READY) {
 			c->reading = true;
 			pthread_mutex_unlock(&c->mtx);
-			int rv = read_replies(c);
+			int err = read_replies(c, left);
 			pthread_mutex_lock(&c->mtx);
 			c->reading = false;
-			if (rv != 0) {
-				kill_locked(c,
-				    rv == MGR_EPROTO ? MGR_EPROTO
-				                     : MGR_ECONN);
+			if (err != 0 && err != MGR_ETIMEDOUT) {
+				client_lost_locked(c,
+				    err == MGR_EPROTO || err == MGR_ESESSION
+				        ? err
+				        : MGR_ECONN);
+			}
+			if (c->state != C_READY) {
 				pthread_cond_broadcast(&c->idle_cv);
 			}
 			continue;
 		}
-		pthread_cond_wait(&g->cv, &c->mtx);
+		if (deadline < 0) {
+			pthread_cond_wait(&g->cv, &c->mtx);
+		} else {
+			struct timespec ts = clock_after_ms(left);
+			pthread_cond_timedwait(&g->cv, &c->mtx, &ts);
+		}
 	}
 	// Done: if others still wait and nobody reads, one of them must.
 	if (!c->reading) {
-		if (c->pending != NULL) {
-			pthread_cond_signal(&c->pending->g->cv);
-		}
+		client_wake_reader_locked(c);
 		pthread_cond_broadcast(&c->idle_cv);
 	}
 	pthread_mutex_unlock(&c->mtx);
+	return rv;
 }
 
 /* Requests of ps that were not (all) sent: no reply will come for
@@ -403,16 +554,63 @@ static void
 exchange(mgr_client *c, const uint8_t *bytes, size_t len, pending *ps,
     size_t n, pgroup *g)
 {
-	int rv = client_send_bytes(c, bytes, len);
+	int rv = send_requests(c, bytes, len, ps, n);
 	if (rv != 0) {
 		abandon(c, ps, n, rv);
 	}
-	wait_group(c, g);
+	(void) wait_group(c, g, -1);
+}
+
+int
+client_heartbeat(mgr_client *c, int64_t deadline)
+{
+	pending p = { 0 };
+	pgroup  g;
+	clock_cond_init(&g.cv);
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.op           = MGR__OP__OP_PING;
+	rq.name         = "";
+	pthread_mutex_lock(&c->mtx);
+	if (c->state != C_READY || c->closing) {
+		pthread_mutex_unlock(&c->mtx);
+		pthread_cond_destroy(&g.cv);
+		return MGR_ECONN;
+	}
+	p.id = rq.id = ++c->next_id;
+	p.g          = &g;
+	p.heartbeat  = true;
+	rq.ack       = c->replies_read;
+	g.remaining  = 1;
+	if (c->pending_tail != NULL) {
+		c->pending_tail->next = &p;
+	} else {
+		c->pending = &p;
+	}
+	c->pending_tail = &p;
+	pthread_mutex_unlock(&c->mtx);
+	uint8_t frame[64];
+	size_t  n = mgr__request__pack(&rq, frame + WIRE_HEADER_LEN);
+	wire_put_len(frame, (uint32_t) n);
+	p.frame = frame;
+	p.flen  = n + WIRE_HEADER_LEN;
+	int rv  = send_requests(c, frame, p.flen, &p, 1);
+	if (rv != 0) {
+		abandon(c, &p, 1, rv);
+	}
+	if (wait_group(c, &g, deadline) == MGR_ETIMEDOUT) {
+		abandon(c, &p, 1, MGR_ETIMEDOUT);
+	}
+	pthread_cond_destroy(&g.cv);
+	if (p.reply != NULL) {
+		rv = p.reply->status == 0 ? 0 : MGR_EPROTO;
+		mgr__reply__free_unpacked(p.reply, NULL);
+		return rv;
+	}
+	return p.err;
 }
 
 /* ---- connect / disconnect ---------------------------------------------- */
 
-/* One handshake frame, within the deadline (ms, monotonic). */
 int
 mgr_disconnect(mgr_client *c)
 {
@@ -425,15 +623,19 @@ mgr_disconnect(mgr_client *c)
 	if (client_usable(c)) {
 		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, 0, NULL);
 	}
-	// Threads still inside a call get MGR_ECLOSED; wait until they are
-	// out of the stream.
+	// Threads still inside a call get MGR_ECLOSED; the keep-alive thread
+	// stops (a reconnect under way gives up); wait until all of them
+	// are out of the stream.
 	pthread_mutex_lock(&c->mtx);
 	c->user_gone = true;
 	c->closing   = true;
+	if (c->t != NULL) {
+		c->t->ops->shutdown(c->t); // the one c->t: swapped under mtx
+	}
+	client_kill_locked(c, MGR_ECLOSED);
 	pthread_mutex_unlock(&c->mtx);
-	c->t->ops->shutdown(c->t);
+	keepalive_stop(c);
 	pthread_mutex_lock(&c->mtx);
-	kill_locked(c, MGR_ECLOSED);
 	while (c->reading || c->busy > 0) {
 		pthread_cond_wait(&c->idle_cv, &c->mtx);
 	}
@@ -455,33 +657,44 @@ client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 
 	*reply = NULL;
 	// The manager's limit (from the handshake): over it, the manager
-	// would close the connection. 11 bytes leave room for the id.
-	// (Sized without the id: proto3 leaves out a zero id.)
+	// would close the connection. 33 bytes leave room for the id, seq
+	// and ack. (Sized without them: proto3 leaves out zeros.)
 	rq->id   = 0;
+	rq->seq  = 0;
+	rq->ack  = 0;
 	size_t n = mgr__request__get_packed_size(rq);
-	if (n + 11 > c->max_message) {
+	if (n + 33 > c->max_message) {
 		client_set_detail("request over the manager's %zu byte limit",
 		    c->max_message);
 		return MGR_ETOOBIG;
 	}
 	pthread_cond_init(&g.cv, NULL);
-	if ((rv = pend_begin(c, &p, 1, &g, &id, reply_arena)) != 0) {
+	uint64_t seq, ack;
+	if ((rv = pend_begin(c, &p, 1, &g, &id, reply_arena, &seq, &ack))
+	    != 0) {
 		pthread_cond_destroy(&g.cv);
-		client_set_detail("%s",
-		    rv == MGR_ECLOSED     ? "the client was disconnected"
-		        : rv == MGR_ECONN ? "connection to the manager lost"
-		                          : mgr_strerror(rv));
+		if (rv != MGR_ESESSION) {
+			client_set_detail("%s",
+			    rv == MGR_ECLOSED ? "the client was disconnected"
+			        : rv == MGR_ECONN
+			        ? "connection to the manager lost"
+			        : mgr_strerror(rv));
+		}
 		return rv;
 	}
 	rq->id         = id;
-	uint8_t *frame = arena_alloc(scratch, n + 11 + WIRE_HEADER_LEN);
+	rq->seq        = seq;
+	rq->ack        = ack;
+	uint8_t *frame = arena_alloc(scratch, n + 33 + WIRE_HEADER_LEN);
 	if (frame == NULL) {
 		abandon(c, &p, 1, MGR_ENOMEM);
 	} else {
 		// The length actually packed goes in the header.
 		n = mgr__request__pack(rq, frame + WIRE_HEADER_LEN);
 		wire_put_len(frame, (uint32_t) n);
-		exchange(c, frame, n + WIRE_HEADER_LEN, &p, 1, &g);
+		p.frame = frame;
+		p.flen  = n + WIRE_HEADER_LEN;
+		exchange(c, frame, p.flen, &p, 1, &g);
 	}
 	pthread_cond_destroy(&g.cv);
 	if (p.reply == NULL) {
@@ -490,6 +703,13 @@ client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 		        : p.err == MGR_ENOMEM ? "out of memory"
 		        : p.err == MGR_EPROTO
 		        ? "malformed reply from the manager"
+		        : p.err == MGR_ESESSION
+		        ? "the session ended (its lease ran out, or it could "
+		          "not be resumed): what it held was released; the "
+		          "call "
+		          "may or may not have been applied, the next goes "
+		          "on "
+		          "in a new session"
 		        : "connection to the manager lost");
 		return p.err;
 	}
@@ -557,7 +777,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 {
 	size_t   np  = atomic ? 1 : n;
 	pending *ps  = calloc(np ? np : 1, sizeof(*ps));
-	size_t   cap = recs_len + n * 16 + 32;
+	size_t   cap = recs_len + n * 48 + 64;
 	uint8_t *out = malloc(cap);
 	pgroup   g;
 	uint64_t first;
@@ -568,7 +788,8 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		return MGR_ENOMEM;
 	}
 	pthread_cond_init(&g.cv, NULL);
-	if ((rv = pend_begin(c, ps, np, &g, &first, NULL)) != 0) {
+	uint64_t seq, ack;
+	if ((rv = pend_begin(c, ps, np, &g, &first, NULL, &seq, &ack)) != 0) {
 		pthread_cond_destroy(&g.cv);
 		free(ps);
 		free(out);
@@ -581,21 +802,25 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 	// body as one of its batch fields.
 	Mgr__Request head = MGR__REQUEST__INIT;
 	size_t       len  = 0;
+	head.ack          = ack;
 	if (atomic) {
-		head.id = first;
-		head.op = MGR__OP__OP_BATCH;
-		len     = WIRE_HEADER_LEN;
+		head.id  = first;
+		head.op  = MGR__OP__OP_BATCH;
+		head.seq = seq;
+		len      = WIRE_HEADER_LEN;
 		len += mgr__request__pack(&head, out + len);
 	}
 	for (size_t i = 0, off = 0; i < n; i++) {
 		uint32_t blen = wire_get_len(recs + off);
 		off += WIRE_HEADER_LEN;
+		size_t at = len;
 		if (atomic) {
 			len += pb_put_varint(out + len, request_batch_key);
 			len += pb_put_varint(out + len, blen);
 		} else {
-			uint8_t idf[16];
+			uint8_t idf[48];
 			head.id  = first + i;
+			head.seq = seq ? seq + i : 0;
 			size_t k = mgr__request__pack(&head, idf);
 			wire_put_len(out + len, (uint32_t) (blen + k));
 			memcpy(out + len + WIRE_HEADER_LEN, idf, k);
@@ -604,9 +829,15 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		memcpy(out + len, recs + off, blen);
 		len += blen;
 		off += blen;
+		if (!atomic) {
+			ps[i].frame = out + at;
+			ps[i].flen  = len - at;
+		}
 	}
 	if (atomic) {
 		wire_put_len(out, (uint32_t) (len - 4));
+		ps[0].frame = out;
+		ps[0].flen  = len;
 	}
 	// Each pipelined request was checked against the limit when added.
 	if (atomic && len - 4 > c->max_message) {

@@ -25,33 +25,46 @@ typedef struct pgroup {
 } pgroup;
 
 typedef struct pending {
-	uint64_t        id;
-	pgroup         *g;
-	bool            done;
-	int             err;   /* transport error, when reply is NULL */
-	Mgr__Reply     *reply; /* owned once done */
-	arena          *arena; /* the reply goes there (else malloc) */
+	uint64_t    id;
+	uint64_t    seq; /* its number in the session (0: none) */
+	pgroup     *g;
+	bool        done;
+	int         err;   /* transport error, when reply is NULL */
+	Mgr__Reply *reply; /* owned once done */
+	arena      *arena; /* the reply goes there (else malloc) */
+	/* the bytes it goes out as (its caller's, alive while it waits),
+	 * the client's to send (again, after a reconnect) once queued */
+	const uint8_t  *frame;
+	size_t          flen;
+	bool            queued;
+	bool            heartbeat; /* the keep-alive thread's ping */
 	struct pending *next;
 } pending;
 
-enum cstate { C_READY, C_DEAD };
+/* Ready; reconnecting (calls wait, their requests are sent again once a
+ * new connection resumed the session, or get MGR_ESESSION if it could
+ * not be); dead. */
+enum cstate { C_READY, C_RECONNECTING, C_DEAD };
+
+#define DEFAULT_LEASE_MS 15000
 
 struct mgr_client {
 	pthread_mutex_t mtx;     /* everything below but the rx buffer */
 	pthread_mutex_t txmtx;   /* one writer at a time */
 	pthread_cond_t  idle_cv; /* reading and busy went to zero */
-	ctransport     *t;       /* NULL until connected */
-	spinner         spin;    /* the reading thread's (spin.h) */
-	enum cstate     state;
-	int             err;       /* why the connection died */
-	bool            closing;   /* the stream is (being) closed */
-	bool            reading;   /* a thread reads fd into the rx buffer */
-	size_t          busy;      /* threads inside a send */
-	bool            user_gone; /* mgr_disconnect called */
-	size_t          refs;      /* the user's + one per proxy */
-	uint64_t        next_id;
-	pending *pending; /* in id order: replies mostly match the head */
-	pending *pending_tail;
+	ctransport     *t;       /* NULL until connected; swapped (by a
+	                          * reconnect) only while nobody uses it */
+	spinner     spin;        /* the reading thread's (spin.h) */
+	enum cstate state;
+	int         err;       /* why the connection died */
+	bool        closing;   /* the stream is (being) closed */
+	bool        reading;   /* a thread reads fd into the rx buffer */
+	size_t      busy;      /* threads inside a send */
+	bool        user_gone; /* mgr_disconnect called */
+	size_t      refs;      /* the user's + one per proxy */
+	uint64_t    next_id;
+	pending    *pending; /* in id order: replies mostly match the head */
+	pending    *pending_tail;
 	/* the rx buffer, owned by the reading thread */
 	uint8_t *rxbuf;
 	size_t   rxcap, rxlen, rxoff;
@@ -61,10 +74,30 @@ struct mgr_client {
 	uint64_t session;
 	size_t   max_message; /* the manager's limit */
 	char    *url;
+
+	/* the session: its lease, and reconnecting (mgr_opts) */
+	int64_t lease_asked;  /* what it asks for */
+	int64_t lease_ms;     /* what the manager granted; 0: none */
+	int64_t reconnect_ms; /* 0: never */
+	int64_t connect_ms;   /* the connect timeout, for redials too */
+	uint8_t resume_secret[32];
+	bool    resumed;         /* the last handshake resumed the session */
+	bool    fresh;           /* the session is gone: the next is new */
+	bool    gone_unreported; /* ... and no call in flight was told:
+	                          * the next call is */
+	uint64_t next_seq;       /* requests' numbers (reconnecting only) */
+	uint64_t replies_read;   /* reply frames read in this session: what
+	                          * each request acknowledges */
+	uint64_t sends;          /* frames written: the keep-alive thread's
+	                          * measure of silence */
+	int64_t        lost_ms;  /* when the connection was lost */
+	uint64_t       reconnects;
+	char          *tls_ca, *tls_cert, *tls_key, *tls_name; /* copies */
+	pthread_t      ka; /* the keep-alive thread (keepalive.c) */
+	bool           ka_running, ka_stop;
+	pthread_cond_t ka_cv; /* wakes it: stop, a connection lost */
 };
 
-/* Writes all of p (one writer at a time). 0 or MGR_ECONN. */
-int client_send_bytes(mgr_client *c, const uint8_t *p, size_t n);
 /* The next complete frame in the receive buffer, or NULL (*err set to
  * MGR_ETOOBIG for one over the limit). */
 const uint8_t *client_next_frame(mgr_client *c, size_t *len, int *err);
@@ -72,6 +105,40 @@ const uint8_t *client_next_frame(mgr_client *c, size_t *len, int *err);
 int client_read_more(mgr_client *c, int64_t timeout_ms);
 /* The client's first use: the field keys read and written by hand. */
 void client_init_once(void);
+
+/* ---- the session's life (keepalive.c, with client.c and connect.c) ---- */
+
+/* Dials c's URL and runs the handshake into c's transport and session
+ * fields, resuming c->session when resume (connect.c). Only while nobody
+ * reads or writes c's stream. */
+int client_dial(mgr_client *c, bool resume, int64_t timeout_ms);
+/* Every call in flight gets err; the client is dead (c->mtx held). */
+void client_kill_locked(mgr_client *c, int err);
+/* Every call in flight (or only the heartbeat) gets err; whether one
+ * that is not a heartbeat did (c->mtx held). */
+bool client_fail_calls_locked(mgr_client *c, int err, bool heartbeat_only);
+/* Sends the requests queued while reconnecting, in order, on the new
+ * connection, and makes c ready (c->mtx held, dropped meanwhile). */
+void client_resume_sending_locked(mgr_client *c);
+/* The connection is lost (c->mtx held): reconnecting when c reconnects
+ * (calls wait), else dead with err (calls get it). */
+void client_lost_locked(mgr_client *c, int err);
+/* The session is gone (the manager's notice; a resume refused): every
+ * call in flight gets MGR_ESESSION (or, none being in flight, the next
+ * call), and the client goes on in a new session (c->mtx held). */
+void client_session_gone_locked(mgr_client *c);
+/* A heartbeat: a ping, answered by deadline (ms, monotonic), else the
+ * connection is taken for dead. 0, MGR_ETIMEDOUT or the call's error. */
+int client_heartbeat(mgr_client *c, int64_t deadline);
+/* Wakes a thread waiting for its reply to read for everyone (a new
+ * connection is ready). c->mtx held. */
+void client_wake_reader_locked(mgr_client *c);
+/* The next delay (ms) before a redial, with jitter; *backoff (0 at
+ * first) doubles up to a second. */
+int64_t client_backoff(int64_t *backoff);
+/* Starts and stops the keep-alive thread. */
+int  keepalive_start(mgr_client *c);
+void keepalive_stop(mgr_client *c);
 /* Frees c (its socket closed); for a client never handed out. */
 void client_destroy(mgr_client *c);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -33,10 +34,19 @@ handshake_frame(mgr_client *c, uint64_t deadline, size_t *len, int *err)
 	}
 }
 
-/* The mutual challenge (common/auth.h): answer the manager's nonce, check
- * its answer to ours. */
+/* Writes a handshake frame on c's transport (no call is sent meanwhile:
+ * the client is new, or reconnecting). */
 static int
-handshake(mgr_client *c, int64_t tmo)
+send_frame(mgr_client *c, const uint8_t *buf, size_t n)
+{
+	return c->t->ops->send_all(c->t, buf, n) == 0 ? 0 : MGR_ECONN;
+}
+
+/* The mutual challenge (common/auth.h): answer the manager's nonce, check
+ * its answer to ours; ask for c's lease, and to resume c's session
+ * (proving its secret on this connection's nonce) when resume. */
+static int
+handshake(mgr_client *c, int64_t tmo, bool resume)
 {
 	uint64_t deadline = (uint64_t) clock_ms() + (uint64_t) tmo;
 	uint8_t  digest[AUTH_DIGEST_LEN], expect[AUTH_DIGEST_LEN];
@@ -79,8 +89,13 @@ handshake(mgr_client *c, int64_t tmo)
 		mgr__hello__free_unpacked(h, NULL);
 		return MGR_EPROTO;
 	}
+	uint8_t proof[AUTH_DIGEST_LEN];
 	err = auth_digest(c->key, c->keylen, AUTH_CLIENT_LABEL, h->nonce.data,
 	    h->nonce.len, digest);
+	if (err == 0 && resume) {
+		err = auth_digest(c->resume_secret, sizeof(c->resume_secret),
+		    "mgr-resume", h->nonce.data, h->nonce.len, proof);
+	}
 	mgr__hello__free_unpacked(h, NULL);
 	if (err == 0) {
 		err = auth_random(nonce, sizeof(nonce));
@@ -96,7 +111,15 @@ handshake(mgr_client *c, int64_t tmo)
 	a.nonce.data  = nonce;
 	a.nonce.len   = sizeof(nonce);
 	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
-	a.client     = name;
+	a.client    = name;
+	a.lease_ms  = (uint64_t) c->lease_asked;
+	a.reconnect = c->reconnect_ms > 0;
+	if (resume) {
+		a.resume            = c->session;
+		a.resume_proof.data = proof;
+		a.resume_proof.len  = sizeof(proof);
+		a.received          = c->replies_read;
+	}
 	size_t   n   = mgr__auth__get_packed_size(&a);
 	uint8_t *buf = malloc(n + 4);
 	if (buf == NULL) {
@@ -104,7 +127,7 @@ handshake(mgr_client *c, int64_t tmo)
 	}
 	wire_put_len(buf, (uint32_t) n);
 	mgr__auth__pack(&a, buf + 4);
-	err = client_send_bytes(c, buf, n + 4);
+	err = send_frame(c, buf, n + 4);
 	free(buf);
 	if (err != 0) {
 		return MGR_ECONN;
@@ -130,9 +153,21 @@ handshake(mgr_client *c, int64_t tmo)
 		// The server does not know our key: not the manager we want.
 		err = MGR_EAUTH;
 	} else {
+		// Calls read these under the lock (others wait meanwhile).
+		pthread_mutex_lock(&c->mtx);
+		c->resumed = resume && w->resumed;
 		c->session = w->session;
 		c->max_message
 		    = w->max_message ? w->max_message : c->rx_limit;
+		c->lease_ms = (int64_t) w->lease_ms;
+		if (w->resume_secret.len == sizeof(c->resume_secret)) {
+			memcpy(c->resume_secret, w->resume_secret.data,
+			    sizeof(c->resume_secret));
+		}
+		if (!c->resumed) {
+			c->replies_read = 0; // a new session counts anew
+		}
+		pthread_mutex_unlock(&c->mtx);
 	}
 	mgr__welcome__free_unpacked(w, NULL);
 	return err;
@@ -145,20 +180,122 @@ opt_or_env(const char *opt, const char *env)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int
+client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
+{
+	char        why[600] = "";
+	ctransport *t;
+	ctls_opts   tls = { .ca_file = c->tls_ca,
+		  .cert_file         = c->tls_cert,
+		  .key_file          = c->tls_key,
+		  .server_name       = c->tls_name };
+	int         rv
+	    = ctransport_dial(&t, c->url, &tls, timeout_ms, why, sizeof(why));
+	if (rv != 0) {
+		client_set_detail("%s", why);
+		return rv;
+	}
+	// Nobody uses the old transport any more (a new client, or one
+	// reconnecting: no reader, no sender); mgr_disconnect shuts down
+	// whichever c->t is there, under the lock.
+	pthread_mutex_lock(&c->mtx);
+	bool        closing = c->closing;
+	ctransport *old     = closing ? t : c->t;
+	if (!closing) {
+		c->t = t;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	if (old != NULL) {
+		old->ops->free(old);
+	}
+	if (closing) {
+		return MGR_ECLOSED;
+	}
+	c->rxlen = c->rxoff = 0;
+	client_set_detail(NULL);
+	if ((rv = handshake(c, timeout_ms, resume)) != 0
+	    && mgr_errdetail()[0] == '\0') { // the handshake said nothing
+		client_set_detail(rv == MGR_EAUTH
+		        ? "authentication failed: wrong authkey"
+		        : "handshake with %s failed",
+		    c->url);
+	}
+	return rv;
+}
+
+/* The client of opts, not connected yet. */
+static mgr_client *
+client_new(
+    const char *url, const void *key, size_t keylen, const mgr_opts *opts)
+{
+	mgr_client *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return NULL;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_mutex_init(&c->txmtx, NULL);
+	pthread_cond_init(&c->idle_cv, NULL);
+	pthread_cond_init(&c->ka_cv, NULL);
+	c->refs        = 1;
+	c->rx_limit    = opts && opts->max_message ? opts->max_message
+	                                           : DEFAULT_MAX_MESSAGE;
+	c->max_message = c->rx_limit;
+	c->connect_ms  = opts && opts->connect_timeout > 0
+	     ? opts->connect_timeout
+	     : DEFAULT_CONNECT_MS;
+	// As the TLS fields: what opts leaves 0 may come from the
+	// environment (ms).
+	const char *env_lease = opt_or_env(NULL, "MGR_LEASE");
+	const char *env_recon = opt_or_env(NULL, "MGR_RECONNECT");
+	c->lease_asked        = opts && opts->lease > 0        ? opts->lease
+	           : env_lease != NULL && atoll(env_lease) > 0 ? atoll(env_lease)
+	                                                       : DEFAULT_LEASE_MS;
+	c->reconnect_ms       = opts && opts->reconnect > 0 ? opts->reconnect
+	          : env_recon != NULL && atoll(env_recon) > 0 ? atoll(env_recon)
+	                                                      : 0;
+	c->key                = malloc(keylen);
+	c->url                = strdup(url);
+	c->rxbuf              = malloc(RX_MIN);
+	c->rxcap              = RX_MIN;
+	spin_init(&c->spin);
+	// As the key: what opts leaves NULL may come from the environment.
+	c->tls_ca = dup_or_null(
+	    opt_or_env(opts ? opts->tls_ca_file : NULL, "MGR_TLS_CA_FILE"));
+	c->tls_cert = dup_or_null(opt_or_env(
+	    opts ? opts->tls_cert_file : NULL, "MGR_TLS_CERT_FILE"));
+	c->tls_key  = dup_or_null(
+	     opt_or_env(opts ? opts->tls_key_file : NULL, "MGR_TLS_KEY_FILE"));
+	c->tls_name = dup_or_null(opt_or_env(
+	    opts ? opts->tls_server_name : NULL, "MGR_TLS_SERVER_NAME"));
+	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
+		client_destroy(c);
+		return NULL;
+	}
+	memcpy(c->key, key, keylen);
+	c->keylen = keylen;
+	return c;
+}
+
 int
 mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 {
 	const void *key    = opts ? opts->authkey : NULL;
 	size_t      keylen = opts ? opts->authkey_len : 0;
-	int64_t     tmo    = opts && opts->connect_timeout > 0
-	           ? opts->connect_timeout
-	           : DEFAULT_CONNECT_MS;
-	int         rv;
 
 	client_init_once();
 	client_set_detail(NULL);
 	ARG_NONNULL(client);
 	ARG_NONNULL(url);
+	ARG_CHECK(
+	    opts == NULL || opts->lease >= 0, opts->lease, "is negative");
+	ARG_CHECK(opts == NULL || opts->reconnect >= 0, opts->reconnect,
+	    "is negative");
 	// TLS asked for in opts and a URL without it: refused, never a
 	// plaintext connection instead.
 	if (opts != NULL
@@ -179,54 +316,29 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 		    "no authkey (give opts.authkey or MGR_AUTHKEY)");
 		return MGR_EINVAL;
 	}
-	mgr_client *c = calloc(1, sizeof(*c));
+	mgr_client *c = client_new(url, key, keylen, opts);
 	if (c == NULL) {
 		return MGR_ENOMEM;
 	}
-	pthread_mutex_init(&c->mtx, NULL);
-	pthread_mutex_init(&c->txmtx, NULL);
-	pthread_cond_init(&c->idle_cv, NULL);
-	c->refs        = 1;
-	c->rx_limit    = opts && opts->max_message ? opts->max_message
-	                                           : DEFAULT_MAX_MESSAGE;
-	c->max_message = c->rx_limit;
-	c->key         = malloc(keylen);
-	c->url         = strdup(url);
-	c->rxbuf       = malloc(RX_MIN);
-	c->rxcap       = RX_MIN;
-	spin_init(&c->spin);
-	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
-		client_destroy(c);
-		return MGR_ENOMEM;
-	}
-	memcpy(c->key, key, keylen);
-	c->keylen     = keylen;
-	char why[600] = "";
-	// As the key: what opts leaves NULL may come from the environment.
-	ctls_opts tls = {
-		.ca_file = opt_or_env(
-		    opts ? opts->tls_ca_file : NULL, "MGR_TLS_CA_FILE"),
-		.cert_file = opt_or_env(
-		    opts ? opts->tls_cert_file : NULL, "MGR_TLS_CERT_FILE"),
-		.key_file = opt_or_env(
-		    opts ? opts->tls_key_file : NULL, "MGR_TLS_KEY_FILE"),
-		.server_name = opt_or_env(opts ? opts->tls_server_name : NULL,
-		    "MGR_TLS_SERVER_NAME"),
-	};
-	if ((rv = ctransport_dial(&c->t, url, &tls, tmo, why, sizeof(why)))
-	    != 0) {
-		client_set_detail("%s", why);
-		client_destroy(c);
-		return rv;
-	}
-	if ((rv = handshake(c, tmo)) != 0) {
-		if (mgr_errdetail()[0]
-		    == '\0') { // the handshake said nothing
-			client_set_detail(rv == MGR_EAUTH
-			        ? "authentication failed: wrong authkey"
-			        : "handshake with %s failed",
-			    url);
+	// With reconnect, a connection lost in the handshake is dialled
+	// again too, within the connect timeout.
+	int64_t deadline = clock_ms() + c->connect_ms, backoff = 0;
+	int     rv;
+	while (
+	    (rv = client_dial(c, false, deadline - clock_ms())) == MGR_ECONN
+	    && c->reconnect_ms > 0) {
+		int64_t wait = client_backoff(&backoff);
+		if (clock_ms() + wait >= deadline) {
+			break;
 		}
+		struct timespec ts = { .tv_sec = wait / 1000,
+			.tv_nsec               = (wait % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (rv == 0 && (rv = keepalive_start(c)) != 0) {
+		client_set_detail("cannot start the keep-alive thread");
+	}
+	if (rv != 0) {
 		client_destroy(c);
 		return rv;
 	}
@@ -243,4 +355,16 @@ mgr_connect_env(mgr_client **client)
 		return MGR_EINVAL;
 	}
 	return mgr_connect(client, url, NULL);
+}
+
+int
+mgr_client_session(mgr_client *c, uint64_t *session)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(c);
+	ARG_NONNULL(session);
+	pthread_mutex_lock(&c->mtx);
+	*session = c->session;
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
 }

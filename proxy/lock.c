@@ -65,6 +65,47 @@ mgr_release(mgr_obj *o)
 	return obj_call(o, LOCKS, MGR__OP__OP_RELEASE_LOCK, NULL, 0, 0, NULL);
 }
 
+#define MUTEXES                                                              \
+	((1u << MGR__OBJ_TYPE__OBJ_LOCK) | (1u << MGR__OBJ_TYPE__OBJ_RLOCK)  \
+	    | (1u << MGR__OBJ_TYPE__OBJ_CONDITION))
+
+/* A fencing token from a reply's result (a non-negative int). */
+static int
+fence_of(mgr_value *res, uint64_t *fence)
+{
+	if (res->kind != MGR_INT || res->i < 0) {
+		mgr_value_free(res);
+		client_set_detail("the manager answered no fencing token");
+		return MGR_EPROTO;
+	}
+	*fence = (uint64_t) res->i;
+	return 0;
+}
+
+int
+mgr_acquire_fence(mgr_obj *lock, int64_t timeout, uint64_t *fence)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(fence);
+	ARG_CHECK(
+	    timeout >= MGR_FOREVER, timeout, "must be >= 0 or MGR_FOREVER");
+	mgr_value res;
+	int       rv = obj_call(
+	          lock, MUTEXES, MGR__OP__OP_ACQUIRE, NULL, 0, timeout, &res);
+	return rv != 0 ? rv : fence_of(&res, fence);
+}
+
+int
+mgr_lock_fence(mgr_obj *lock, uint64_t *fence)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(fence);
+	mgr_value res;
+	int       rv = obj_call(
+	          lock, MUTEXES, MGR__OP__OP_LOCK_FENCE, NULL, 0, 0, &res);
+	return rv != 0 ? rv : fence_of(&res, fence);
+}
+
 int
 mgr_locked(mgr_obj *o, bool *locked)
 {

@@ -212,8 +212,27 @@ handshake_error(
 		        : "");
 		return MGR_EAUTH;
 	}
-	// Past our check of its certificate, a handshake that breaks off is
-	// the manager refusing ours (it closes, or sends an alert).
+	// Past our check of its certificate, an alert is the manager
+	// refusing ours; a bare close may be that too, or a link that
+	// dropped (MGR_ECONN: a reconnecting client dials again).
+	bool reset = rv == MBEDTLS_ERR_NET_CONN_RESET
+	    || rv == MBEDTLS_ERR_SSL_CONN_EOF
+	    || rv == MBEDTLS_ERR_NET_RECV_FAILED
+	    || rv == MBEDTLS_ERR_NET_SEND_FAILED;
+	// An alert waiting unread (our flight's send failed first) is a
+	// refusal too: its record's type is 21.
+	uint8_t first = 0;
+	bool    alert = reset
+	    && recv(s->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) == 1
+	    && first == MBEDTLS_SSL_MSG_ALERT;
+	if (reset && !alert
+	    && s->ssl.state > MBEDTLS_SSL_SERVER_CERTIFICATE) {
+		tls_say(why, whycap,
+		    "TLS: the connection closed in the handshake (a refused "
+		    "client certificate, or a dropped link)",
+		    rv);
+		return MGR_ECONN;
+	}
 	if (rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE
 	    || s->ssl.state > MBEDTLS_SSL_SERVER_CERTIFICATE) {
 		snprintf(why, whycap,

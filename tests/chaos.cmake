@@ -2,7 +2,7 @@
 # invariant checked (MGR_CHAOS_SECONDS, default 5; CI runs 20).
 add_executable(child_chaos child_chaos.c)
 target_link_libraries(child_chaos PRIVATE mgr)
-mgr_test(test_chaos test_chaos.c ${HARNESS} LIBS mgr_internal)
+mgr_test(test_chaos test_chaos.c proxy_fixture.c ${HARNESS} LIBS mgr_internal)
 add_dependencies(test_chaos child_chaos)
 
 # Soak: churn with the manager's memory and descriptors required flat

@@ -5,3 +5,6 @@
 foreach(t test_sval test_svec test_sdict test_handlers)
   mgr_test(${t} ${t}.c data_fixture.c LIBS mgrserver)
 endforeach()
+
+# The record of a reconnecting session's replies (manager/core/replay.c).
+mgr_test(test_replay test_replay.c LIBS mgrserver)

@@ -11,3 +11,14 @@ target_compile_definitions(test_faults PRIVATE
 
 # managerd's command line: key files and usage errors.
 mgr_test(test_cmdline test_cmdline.c ${HARNESS} LIBS mgr_internal)
+
+# Sessions that survive faults: leases, reconnects through a dropping
+# proxy, a stopped manager, links cut in network namespaces (as root).
+add_executable(child_fenced child_fenced.c)
+target_link_libraries(child_fenced PRIVATE mgr)
+mgr_test(test_sessions test_sessions.c proxy_fixture.c harness_wire.c
+  ${HARNESS} LIBS mgr_internal)
+add_dependencies(test_sessions child_fenced)
+target_compile_definitions(test_sessions PRIVATE
+  MGR_CHILD_FENCED="$<TARGET_FILE:child_fenced>")
+set_tests_properties(test_sessions PROPERTIES TIMEOUT 600)

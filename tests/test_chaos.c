@@ -1,7 +1,9 @@
 /* Chaos: a mixed workload of exec'ed clients (producers and consumers of
  * an acknowledged and a plain queue, lockers incrementing a counter under
  * a lock and with dict incr) while clients are SIGKILLed at random, for
- * MGR_CHAOS_SECONDS (default 5; CI 20). Then every invariant is checked
+ * MGR_CHAOS_SECONDS (default 5; CI 20); and the same again with every
+ * client reconnecting (a lease of 2 s) over tcp through a proxy that also
+ * drops all connections now and then. Then every invariant is checked
  * through the test's own client:
  *
  * - plain queue: no item delivered twice;
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "proxy_fixture.h"
 
 #define ROLES 6 /* 2 producers, 2 consumers, 2 lockers */
 
@@ -36,6 +39,7 @@ typedef struct world {
 	char        tqa[80], tqp[80], tlock[80], td[80];
 	char        env_url[600], env_key[100];
 	char        logdir[300];
+	h_proxy    *px; /* dropping connections: the clients' way in */
 } world;
 
 static const char *
@@ -50,7 +54,11 @@ spawn_role(world *w, h_child *ch, int i, int generation)
 	char log[400], name[32];
 	snprintf(log, sizeof(log), "%s/%d.log", w->logdir, i);
 	snprintf(name, sizeof(name), "p%d.%d", i, generation);
-	const char *const env[] = { w->env_url, w->env_key, NULL };
+	// Through the proxy, clients reconnect; a killed one's session
+	// then lasts its lease.
+	const char *const env[] = { w->env_url, w->env_key,
+		w->px != NULL ? "MGR_RECONNECT=20000" : "MGR_RECONNECT",
+		w->px != NULL ? "MGR_LEASE=2000" : "MGR_LEASE", NULL };
 	char             *argv[7];
 	argv[0] = "child_chaos";
 	argv[1] = (char *) role_of(i);
@@ -138,13 +146,24 @@ assert_unique(tagset *t, const char *what)
 }
 
 static void
-setup_world(world *w)
+setup_world(world *w, bool drops)
 {
 	memset(w, 0, sizeof(*w));
-	assert_int_equal(
-	    h_group_start(&w->m, &w->c, w->env_url, sizeof(w->env_url),
-	        w->env_key, sizeof(w->env_key)),
-	    0);
+	if (drops) {
+		char via[560];
+		assert_int_equal(h_managerd_start(&w->m, H_TCP, NULL), 0);
+		assert_int_equal(h_connect(&w->m, &w->c), 0);
+		assert_int_equal(h_proxy_start(&w->px, w->m.url), 0);
+		h_proxy_url(w->px, w->m.url, via, sizeof(via));
+		snprintf(w->env_url, sizeof(w->env_url), "MGR_URL=%s", via);
+		snprintf(w->env_key, sizeof(w->env_key), "MGR_AUTHKEY=%s",
+		    w->m.key);
+	} else {
+		assert_int_equal(
+		    h_group_start(&w->m, &w->c, w->env_url,
+		        sizeof(w->env_url), w->env_key, sizeof(w->env_key)),
+		    0);
+	}
 	mgr_queue_opts ack = { .ack = true };
 	OK(mgr_queue_new_opts(w->c, &ack, &w->qa));
 	OK(mgr_queue_new(w->c, 0, &w->qp));
@@ -220,26 +239,29 @@ check_queues(world *ww, size_t *n_plain, size_t *n_put, size_t *n_done,
 }
 
 static void
-test_chaos(void **state)
+chaos_run(bool drops)
 {
-	(void) state;
 	world       w;
 	h_child     ch[ROLES];
 	int         gen[ROLES] = { 0 }, kills[ROLES] = { 0 };
 	const char *secs    = getenv("MGR_CHAOS_SECONDS");
 	int         seconds = secs != NULL ? atoi(secs) : 5;
-	setup_world(&w);
+	setup_world(&w, drops);
 	int64_t objects0 = -1;
 	OK(h_info_int(w.c, "objects_total", &objects0));
 	for (int i = 0; i < ROLES; i++) {
 		spawn_role(&w, &ch[i], i, gen[i]++);
 	}
-	// Kill one at random every 20-120 ms, and start it again.
+	// Kill one at random every 20-120 ms, and start it again; through
+	// the proxy, drop every connection about every 300 ms as well.
 	srand(12345);
 	int64_t end         = h_now_ms() + (int64_t) seconds * 1000;
-	int     total_kills = 0;
+	int     total_kills = 0, total_drops = 0;
 	while (h_now_ms() < end) {
 		h_nap(20 + rand() % 100);
+		if (w.px != NULL && rand() % 4 == 0) {
+			total_drops += h_proxy_drop(w.px, rand() % 2) > 0;
+		}
 		int i = rand() % ROLES;
 		assert_int_equal(h_child_signal(&ch[i], SIGKILL), 0);
 		int code = h_child_wait(&ch[i], AWAIT_MS);
@@ -258,8 +280,9 @@ test_chaos(void **state)
 	}
 	// Every client gone: their sessions end, their items come back.
 	int64_t last;
-	assert_int_equal(
-	    h_info_await(w.c, "sessions", NULL, 1, AWAIT_MS, &last), 0);
+	assert_int_equal(h_info_await(w.c, "sessions", NULL, 1,
+	                     AWAIT_MS + (w.px != NULL ? 2000 : 0), &last),
+	    0);
 
 	size_t n_plain, n_put, n_done, n_queued;
 	check_queues(&w, &n_plain, &n_put, &n_done, &n_queued);
@@ -280,24 +303,41 @@ test_chaos(void **state)
 	assert_int_equal(waiters, 0);
 	assert_int_equal(objects, objects0);
 	print_message(
-	    "chaos: %d s, %d clients killed; plain queue %zu items "
-	    "got once; acknowledged %zu put, %zu done, %zu queued at "
+	    "chaos%s: %d s, %d clients killed, %d drops; plain queue %zu "
+	    "items got once; acknowledged %zu put, %zu done, %zu queued at "
 	    "the end, none lost; lock passed %lld times (counter "
 	    "%lld), incr %lld\n",
-	    seconds, total_kills, n_plain, n_put, n_done, n_queued,
-	    (long long) L.plain, (long long) c, (long long) n);
+	    drops ? " (reconnecting)" : "", seconds, total_kills, total_drops,
+	    n_plain, n_put, n_done, n_queued, (long long) L.plain,
+	    (long long) c, (long long) n);
 	free_tags(&L);
 	free_tags(&I);
 	mgr_obj_release(w.qa);
 	mgr_obj_release(w.qp);
 	mgr_obj_release(w.lock);
 	mgr_obj_release(w.d);
+	h_proxy_stop(w.px);
 	assert_int_equal(h_group_stop(&w.m, w.c), 0);
+}
+
+static void
+test_chaos(void **state)
+{
+	(void) state;
+	chaos_run(false);
+}
+
+static void
+test_chaos_drops(void **state)
+{
+	(void) state;
+	chaos_run(true);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_chaos) };
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_chaos),
+		cmocka_unit_test(test_chaos_drops) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -532,34 +532,6 @@ test_reply_backlog_limits(void **state)
 	stop(&m, c);
 }
 
-/* --idle-timeout: an authenticated client silent that long is closed; one
- * with a request waiting is not idle. */
-static void
-test_idle_timeout(void **state)
-{
-	(void) state;
-	const char *const extra[] = { "--idle-timeout", "300", NULL };
-	h_managerd        m;
-	mgr_client       *idle, *waiting;
-	mgr_obj          *q;
-	start(&m, &idle, extra);
-	OK(h_connect(&m, &waiting));
-	OK(mgr_queue_new(waiting, 0, &q));
-	mgr_value v;
-	int64_t   t0 = h_now_ms();
-	ERR(MGR_EEMPTY, mgr_queue_get(q, &v, 1500)); // waits past 300 ms
-	assert_true(h_now_ms() - t0 >= 1400);
-	size_t n;
-	OK(mgr_queue_qsize(q, &n)); // still connected
-	// The idle one has been silent all along: gone.
-	assert_true(h_managerd_log_has(&m, "idle for longer than", 2000));
-	int64_t x;
-	ERR(MGR_ECONN, h_info_int(idle, "sessions", &x));
-	OK(mgr_obj_release(q));
-	mgr_disconnect(idle);
-	stop(&m, waiting);
-}
-
 /* Clients that drop in the middle of the handshake (after the Hello,
  * after half an Auth) while others connect: the listener keeps
  * accepting, and everyone who finishes the handshake is served. */
@@ -614,7 +586,6 @@ main(void)
 		cmocka_unit_test(test_item_limit),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_reply_backlog_limits),
-		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_drop_mid_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -775,6 +775,70 @@ test_dead_waiter_gets_no_lock(void **state)
 	assert_int_equal(mgr_obj_release(l), 0);
 }
 
+/* Fencing tokens: every acquire of a lock or rlock gets one greater than
+ * any before (plain mgr_acquire counts too), an rlock's owner re-entering
+ * keeps its own, anyone may read the current one (0 when free), and a
+ * semaphore has none. */
+static void
+test_fencing(void **state)
+{
+	(void) state;
+	mgr_obj    *l, *l2, *r, *s, *cond;
+	mgr_client *c2;
+	uint64_t    f1, f2, f3, cur;
+
+	assert_int_equal(mgr_lock_new(C, &l), 0);
+	assert_int_equal(h_connect(&M, &c2), 0);
+	l2 = attach(c2, l);
+	assert_int_equal(mgr_lock_fence(l, &cur), 0);
+	assert_int_equal(cur, 0);
+	assert_int_equal(mgr_acquire_fence(l, 0, &f1), 0);
+	assert_true(f1 >= 1);
+	assert_int_equal(mgr_lock_fence(l2, &cur), 0); // anyone reads it
+	assert_int_equal(cur, f1);
+	assert_int_equal(mgr_acquire_fence(l2, 0, &f2), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_release(l), 0);
+	assert_int_equal(mgr_lock_fence(l, &cur), 0);
+	assert_int_equal(cur, 0);
+	assert_int_equal(mgr_acquire_fence(l2, 0, &f2), 0);
+	assert_true(f2 > f1);
+	assert_int_equal(mgr_release(l2), 0);
+	assert_int_equal(mgr_acquire(l, 0), 0); // a plain acquire counts
+	assert_int_equal(mgr_lock_fence(l, &f3), 0);
+	assert_true(f3 > f2);
+	assert_int_equal(mgr_release(l), 0);
+
+	assert_int_equal(mgr_rlock_new(C, &r), 0);
+	assert_int_equal(mgr_acquire_fence(r, 0, &f1), 0);
+	assert_int_equal(mgr_acquire_fence(r, 0, &f2), 0);
+	assert_int_equal(f2, f1); // the owner re-entering
+	assert_int_equal(mgr_release(r), 0);
+	assert_int_equal(mgr_lock_fence(r, &cur), 0);
+	assert_int_equal(cur, f1); // still held (depth 1)
+	assert_int_equal(mgr_release(r), 0);
+	assert_int_equal(mgr_acquire_fence(r, 0, &f3), 0);
+	assert_true(f3 > f1);
+	assert_int_equal(mgr_release(r), 0);
+
+	assert_int_equal(mgr_condition_new(C, NULL, &cond), 0);
+	assert_int_equal(mgr_acquire_fence(cond, 0, &f1), 0);
+	assert_true(f1 >= 1);
+	assert_int_equal(mgr_release(cond), 0);
+
+	assert_int_equal(mgr_semaphore_new(C, 1, &s), 0);
+	assert_int_equal(mgr_acquire_fence(s, 0, &f1), MGR_ETYPE);
+	assert_int_equal(mgr_lock_fence(s, &f1), MGR_ETYPE);
+	assert_int_equal(mgr_acquire_fence(l, 0, NULL), MGR_EINVAL);
+	assert_int_equal(mgr_lock_fence(l, NULL), MGR_EINVAL);
+
+	mgr_obj_release(s);
+	mgr_obj_release(cond);
+	mgr_obj_release(r);
+	mgr_obj_release(l2);
+	mgr_obj_release(l);
+	mgr_disconnect(c2);
+}
+
 int
 main(void)
 {
@@ -784,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_lock_fifo),
 		cmocka_unit_test(test_no_barging),
 		cmocka_unit_test(test_rlock),
+		cmocka_unit_test(test_fencing),
 		cmocka_unit_test(test_semaphore),
 		cmocka_unit_test(test_semaphore_fifo),
 		cmocka_unit_test(test_destroyed_with_waiters),

@@ -90,11 +90,19 @@ print_session(const mgr_value *s)
 	if (pid >= 0) {
 		snprintf(pids, sizeof(pids), "%lld", pid);
 	}
-	printf("%-5lld %-30s %-8s %9.1f %9lld %10lld %10lld %7lld\n",
+	char lease[24] = "-";
+	if (int_member(s, "lease_ms") > 0) {
+		snprintf(lease, sizeof(lease), "%.1f",
+		    (double) int_member(s, "lease_ms") / 1000);
+	}
+	printf("%-5lld %-30s %-8s %-9s %9.1f %6s %6.1f %6lld %9lld %10lld "
+	       "%10lld %7lld\n",
 	    int_member(s, "id"), str_member(s, "peer"), pids,
-	    (double) int_member(s, "age_ms") / 1000,
-	    int_member(s, "requests"), int_member(s, "bytes_in"),
-	    int_member(s, "bytes_out"), int_member(s, "objects"));
+	    str_member(s, "state"), (double) int_member(s, "age_ms") / 1000,
+	    lease, (double) int_member(s, "heard_ms_ago") / 1000,
+	    int_member(s, "reconnects"), int_member(s, "requests"),
+	    int_member(s, "bytes_in"), int_member(s, "bytes_out"),
+	    int_member(s, "objects"));
 	for (size_t i = 0; holds != NULL && i < holds->len; i++) {
 		printf("      holds ");
 		print_object(&holds->items[i]);
@@ -115,7 +123,8 @@ print_session(const mgr_value *s)
 	}
 }
 
-/* Sessions: who, since when, how busy, what each holds and waits on. */
+/* Sessions: who, since when, their lease (s) and when last heard from (s
+ * ago), reconnects, how busy, what each holds and waits on. */
 int
 cmd_clients(cmd_ctx *x)
 {
@@ -124,8 +133,9 @@ cmd_clients(cmd_ctx *x)
 	if (rv != 0 || ctl_json) {
 		return print_result("clients", rv, &list);
 	}
-	printf("%-5s %-30s %-8s %9s %9s %10s %10s %7s\n", "ID", "PEER", "PID",
-	    "AGE(s)", "REQUESTS", "BYTES_IN", "BYTES_OUT", "OBJECTS");
+	printf("%-5s %-30s %-8s %-9s %9s %6s %6s %6s %9s %10s %10s %7s\n",
+	    "ID", "PEER", "PID", "STATE", "AGE(s)", "LEASE", "HEARD",
+	    "RECONN", "REQUESTS", "BYTES_IN", "BYTES_OUT", "OBJECTS");
 	for (size_t i = 0; i < list.len; i++) {
 		print_session(&list.items[i]);
 	}

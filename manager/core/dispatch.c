@@ -341,7 +341,7 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		free(u.snaps);
 		rp.status = MGR_ENOMEM;
 		rp.error  = "out of memory";
-		return session_send(s, &rp);
+		return session_send(s, rq->seq, &rp);
 	}
 	for (size_t i = 0; i < n && failed == n; i++, inited++) {
 		if ((rv = ctx_init(&cs[i], srv, s, rq->batch[i], NULL, 0))
@@ -363,7 +363,7 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	if (n > 0) {
 		batch_reply(cs, rq, failed, rv, &rp);
 	}
-	int sent = session_send(s, &rp);
+	int sent = session_send(s, rq->seq, &rp);
 	for (size_t i = 0; i < inited; i++) {
 		ctx_fini(&cs[i], NULL);
 	}
@@ -409,7 +409,7 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (m == NULL) {
 		rp.status = MGR_EPROTO;
 		rp.error  = "unknown operation";
-		return session_send(s, &rp);
+		return session_send(s, rq->seq, &rp);
 	}
 	sval small[8];
 	mctx c;
@@ -424,7 +424,7 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (rv != MGR_PENDING) { // parked: a waiter answers later
 		encode(&c, rv, &rp);
 		// Pack before the result (which the reply points into) goes.
-		sent = session_send(s, &rp);
+		sent = session_send(s, rq->seq, &rp);
 	}
 	ctx_fini(&c, small);
 	return sent;

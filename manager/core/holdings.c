@@ -152,7 +152,15 @@ session_ref_add_all(session *s, const sval *v)
 bool
 session_reachable(session *s)
 {
-	return s->state != SESSION_CLOSED && !fconn_peer_gone(s->fc);
+	return s->state == SESSION_READY && s->fc != NULL
+	    && !fconn_peer_gone(s->fc);
+}
+
+bool
+session_may_return(const session *s)
+{
+	return s->reconnect && s->lease_ms > 0
+	    && (s->state == SESSION_READY || s->state == SESSION_DETACHED);
 }
 
 /* ---- what a session holds and waits on, for the introspection --------- */
@@ -203,10 +211,18 @@ session_describe(
 	report_put_str(r, &d, "client", s->client);
 	report_put(r, &d, "pid", pid >= 0 ? sv_int(pid) : SV_NONE_INIT);
 	report_put_str(r, &d, "state",
-	    s->state == SESSION_HANDSHAKE   ? "handshake"
-	        : s->state == SESSION_READY ? "ready"
-	                                    : "closing");
+	    s->state == SESSION_HANDSHAKE      ? "handshake"
+	        : s->state == SESSION_READY    ? "ready"
+	        : s->state == SESSION_DETACHED ? "detached"
+	                                       : "closing");
 	report_put_int(r, &d, "age_ms", now_ms - s->started_ms);
+	// The lease: 0 for a client that sends no heartbeats.
+	report_put_int(r, &d, "lease_ms", s->lease_ms);
+	report_put_int(r, &d, "heard_ms_ago", now_ms - s->heard_ms);
+	report_put(r, &d, "reconnect", sv_bool(s->reconnect));
+	report_put_int(r, &d, "reconnects", (int64_t) s->reconnects);
+	report_put_int(
+	    r, &d, "replies_kept", (int64_t) replay_count(&s->record));
 	report_put_int(r, &d, "requests", (int64_t) s->requests);
 	report_put_int(r, &d, "bytes_in", (int64_t) s->bytes_in);
 	report_put_int(r, &d, "bytes_out", (int64_t) s->bytes_out);

@@ -27,9 +27,12 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    1, 1 << 20, "... from one host or user")                         \
 	X(handshake_ms, "handshake-timeout", LIMIT_MS, 5000, 100, 600000,    \
 	    "to authenticate after connecting, in ms")                       \
-	X(idle_ms, "idle-timeout", LIMIT_MS, 0, 100, 1ll << 31,              \
-	    "close an authenticated connection silent that long, in ms "     \
-	    "(none by default; one with a request waiting is not idle)")     \
+	X(min_lease_ms, "min-lease", LIMIT_MS, 1000, 100, 1ll << 31,         \
+	    "the shortest lease a client may have, in ms (a shorter one "    \
+	    "asked for is raised to it)")                                    \
+	X(max_lease_ms, "max-lease", LIMIT_MS, 600000, 100, 1ll << 31,       \
+	    "the longest lease a client may have, in ms: a session not "     \
+	    "heard from that long ends, its locks and permits released")     \
 	X(max_request_items, "max-request-items", LIMIT_COUNT,               \
 	    (size_t) 2 << 20, 16, 1ll << 30, "values nested in one request") \
 	X(max_objects, "max-objects", LIMIT_COUNT, (size_t) 4 << 20, 1,      \
@@ -52,6 +55,10 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    (size_t) 512 << 20, 1, 1ll << 40,                                \
 	    "... of all clients: over it, those with replies waiting are "   \
 	    "not read")                                                      \
+	X(max_reply_record, "max-reply-record", LIMIT_BYTES,                 \
+	    (size_t) 64 << 20, 4096, 1ll << 40,                              \
+	    "replies a reconnecting client has not acknowledged (kept for "  \
+	    "its retries): over it, its session ends")                       \
 	X(io_threads, "io-threads", LIMIT_COUNT, 2, 1, 64,                   \
 	    "event loop threads")
 

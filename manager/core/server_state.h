@@ -45,6 +45,7 @@ struct server {
 	bool     draining;
 
 	session         *sessions; /* doubly linked */
+	session         *detached; /* of them: reconnecting, no connection */
 	size_t           nsessions;
 	uint64_t         next_session;
 	server_listener *listeners;

@@ -1,6 +1,9 @@
-/* A session is one client connection: its handshake, its requests, and
- * the references it holds. When the connection ends, cleanly or because
- * the client died, everything the session held is dropped. */
+/* A session is one client's life with the manager: its handshake
+ * (handshake.c), its requests, and the references, locks and waits it
+ * holds. When its connection ends, cleanly or because the client died,
+ * everything the session held is dropped, unless the client reconnects
+ * (then the session is kept for its lease, lease.c, and a retried
+ * request is answered once, from its record, replay.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pbcheck.h"
-#include "server_state.h"
-#include "session.h"
+#include "session_int.h"
 #include "wait.h"
 #include "wire.h"
 
@@ -52,261 +54,108 @@ session_drop_all(session *s)
 	idmap_fini(&refs);
 }
 
-/* ---- connections not yet authenticated ------------------------------- */
+/* ---- requests -------------------------------------------------------- */
 
-/* The peer a limit counts by: the host of a tcp peer (its port dropped,
- * and whichever scheme it came by: tcp, tls+tcp, ws or wss, so that a
- * host gets one share, not one per listener), the user of an ipc peer. */
-static void
-peer_key_of(const char *peer, char *key, size_t cap)
-{
-	const char *uid = strstr(peer, " uid ");
-	if (strncmp(peer, "ipc", 3) == 0 && uid != NULL) {
-		snprintf(key, cap, "ipc%s", uid);
-		return;
-	}
-	const char *host = strchr(peer, ' ');
-	snprintf(key, cap, "host %s", host != NULL ? host + 1 : peer);
-	char *colon = strrchr(key, ':');
-	if (colon != NULL && colon > key && colon[-1] != ':') {
-		*colon = '\0';
-	}
-}
-
-static void
-handshake_unlist(session *s)
-{
-	server *srv = s->srv;
-	if (!s->in_handshake_list) {
-		return;
-	}
-	if (s->hs_prev != NULL) {
-		s->hs_prev->hs_next = s->hs_next;
-	} else {
-		srv->hs_oldest = s->hs_next;
-	}
-	if (s->hs_next != NULL) {
-		s->hs_next->hs_prev = s->hs_prev;
-	} else {
-		srv->hs_newest = s->hs_prev;
-	}
-	s->hs_prev = s->hs_next = NULL;
-	s->in_handshake_list    = false;
-	srv->nhandshakes--;
-}
-
-/* Closes the oldest connection still in its handshake (of peer key, or
- * any when key is NULL) to make room. */
-static void
-handshake_evict(server *srv, const char *key, const char *why)
-{
-	session *victim = srv->hs_oldest;
-	while (key != NULL && victim != NULL
-	    && strcmp(victim->peer_key, key) != 0) {
-		victim = victim->hs_next;
-	}
-	if (victim == NULL) {
-		return;
-	}
-	log_msg(LOG_WARN,
-	    "session %llu (%s): not authenticated, closed to make room (%s)",
-	    (unsigned long long) victim->id, victim->peer, why);
-	srv->handshakes_evicted++;
-	handshake_unlist(victim);
-	fconn_close(victim->fc);
-}
-
-/* Lists s as in its handshake, closing the oldest unauthenticated
- * connections when s would pass a bound: a flood of connections that
- * never authenticate cycles through its own, and a real client, which
- * authenticates in a round trip, gets in. srv->mtx held. */
-static void
-handshake_list(session *s)
-{
-	server *srv  = s->srv;
-	size_t  mine = 0;
-	for (session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
-		mine += strcmp(x->peer_key, s->peer_key) == 0;
-	}
-	if (mine >= srv->lim.max_handshakes_peer) {
-		handshake_evict(srv, s->peer_key, "too many from this peer");
-	} else if (srv->nhandshakes >= srv->lim.max_handshakes) {
-		handshake_evict(srv, NULL, "too many unauthenticated");
-	}
-	s->hs_prev = srv->hs_newest;
-	s->hs_next = NULL;
-	if (srv->hs_newest != NULL) {
-		srv->hs_newest->hs_next = s;
-	} else {
-		srv->hs_oldest = s;
-	}
-	srv->hs_newest       = s;
-	s->in_handshake_list = true;
-	srv->nhandshakes++;
-}
-
-/* A connection refused before it has a session: it may say nothing; its
- * end frees it. */
+/* A request of a reconnecting session numbered rq->seq: applied once.
+ * A retry of one answered is answered from the record, one still under
+ * way (a parked waiter) is left to it. srv->mtx held. */
 static int
-refused_frame(void *arg, const uint8_t *data, size_t len)
+apply_once(server *srv, session *s, const Mgr__Request *rq)
 {
-	(void) arg;
-	(void) data;
-	(void) len;
-	return MGR_ECLOSED;
-}
-
-static void
-refused_closed(void *arg, int err)
-{
-	(void) err;
-	fconn_free_later(arg);
-}
-
-/* Tells a connection over the limit why (a Hello that refuses) and
- * closes it once that is written; no session is made for it. */
-static void
-refuse(fconn *fc, int status, const char *why)
-{
-	Mgr__Hello h = MGR__HELLO__INIT;
-	h.version    = AUTH_VERSION;
-	h.status     = status;
-	h.error      = (char *) why;
-	fconn_bind(fc, refused_frame, refused_closed, fc);
-	fconn_set_rx_max(fc, 0);
-	(void) fconn_send_msg(
-	    fc, &h.base, NULL); // else it learns from the close
-	fconn_close_after_send(fc);
-	fconn_start(fc);
-}
-
-/* ---- handshake
- * -------------------------------------------------------------- */
-
-static int
-send_hello(session *s)
-{
-	Mgr__Hello h = MGR__HELLO__INIT;
-	int        rv;
-	if ((rv = auth_random(s->nonce, sizeof(s->nonce))) != 0) {
-		return rv;
-	}
-	h.version    = AUTH_VERSION;
-	h.nonce.data = s->nonce;
-	h.nonce.len  = sizeof(s->nonce);
-	return fconn_send_msg(s->fc, &h.base, NULL);
-}
-
-static int
-on_auth(session *s, const uint8_t *data, size_t len)
-{
-	server      *srv = s->srv;
-	Mgr__Auth   *a   = mgr__auth__unpack(&s->rxa.pb, len, data);
-	Mgr__Welcome w   = MGR__WELCOME__INIT;
-	uint8_t      expect[AUTH_DIGEST_LEN];
-	uint8_t      mine[AUTH_DIGEST_LEN];
-	int          rv;
-
-	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
-	    || a->nonce.len != AUTH_NONCE_LEN) {
-		log_msg(LOG_WARN,
-		    "session %llu (%s): malformed handshake, closing",
-		    (unsigned long long) s->id, s->peer);
-		arena_reset(&s->rxa);
-		return MGR_EPROTO;
-	}
-	if (a->version != AUTH_VERSION) {
-		log_msg(LOG_WARN,
-		    "session %llu (%s): handshake version %u (this manager "
-		    "speaks %u), closing",
-		    (unsigned long long) s->id, s->peer,
-		    (unsigned) a->version, (unsigned) AUTH_VERSION);
-		w.status = MGR_EPROTO;
-		w.error  = "unsupported handshake version";
-		fconn_send_msg(s->fc, &w.base, NULL);
-		fconn_close_after_send(s->fc);
-		arena_reset(&s->rxa);
+	const uint8_t *frame;
+	size_t         len;
+	Mgr__Reply     rp = MGR__REPLY__INIT;
+	rp.id             = rq->id;
+	switch (replay_lookup(&s->record, rq->seq, &frame, &len)) {
+	case REPLAY_DONE:
+		if (len > 0) {
+			return session_send_again(s, rq->seq, frame, len);
+		}
+		// Applied, its reply not kept (no memory): never again.
+		rp.status = MGR_ENOMEM;
+		rp.error = "applied, but its reply was lost: the manager had "
+		           "no memory to keep it for the retry";
+		return session_send(s, 0, &rp);
+	case REPLAY_RUNNING:
 		return 0;
+	case REPLAY_NEW:
+		break;
 	}
-	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
-	    sizeof(s->nonce), expect);
-	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
-		log_msg(LOG_WARN,
-		    "session %llu (%s): authentication failed (wrong "
-		    "authkey), "
-		    "closing",
-		    (unsigned long long) s->id, s->peer);
-		w.status = MGR_EAUTH;
-		w.error  = "authentication failed: wrong authkey";
-		fconn_send_msg(s->fc, &w.base, NULL);
-		fconn_close_after_send(s->fc);
-		arena_reset(&s->rxa);
-		return 0;
+	if (replay_bytes(&s->record) > srv->lim.max_reply_record) {
+		session_expel(s,
+		    "its client left over max-reply-record bytes "
+		    "of replies unacknowledged");
+		return MGR_ECONN;
 	}
-	rv = auth_digest(srv->key, srv->keylen, AUTH_SERVER_LABEL,
-	    a->nonce.data, a->nonce.len, mine);
-	if (rv != 0) {
-		arena_reset(&s->rxa);
-		return rv;
+	if (replay_begin(&s->record, rq->seq) != 0) {
+		rp.status = MGR_ENOMEM;
+		rp.error  = "out of memory for the session's record";
+		return session_send(s, 0, &rp);
 	}
-	w.digest.data = mine;
-	w.digest.len  = sizeof(mine);
-	w.session     = s->id;
-	w.max_message = srv->lim.max_message;
-	char name[200];
-	log_escape(a->client, name, sizeof(name));
-	server_lock(srv); // the introspection reads it
-	log_escape(a->client, s->client, sizeof(s->client));
-	server_unlock(srv);
-	log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
-	    (unsigned long long) s->id, s->peer, name[0] ? " as " : "", name);
-	// Give the arena's chunk back: many connections sit idle after the
-	// handshake, and the first request takes a chunk again.
-	arena_fini(&s->rxa);
-	s->state = SESSION_READY;
-	fconn_set_rx_timeout(s->fc, srv->lim.idle_ms); // 0: none
-	fconn_set_rx_max(s->fc, srv->lim.max_message);
-	server_lock(srv);
-	handshake_unlist(s);
-	server_unlock(srv);
-	return fconn_send_msg(s->fc, &w.base, NULL);
+	return dispatch(srv, s, rq);
 }
 
-/* ---- requests
- * --------------------------------------------------------------- */
+void
+session_expel(session *s, const char *why)
+{
+	Mgr__Reply rp = MGR__REPLY__INIT;
+	rp.status     = MGR_ESESSION;
+	rp.error      = (char *) why;
+	fconn *fc     = s->fc;
+	(void) session_send(s, 0, &rp); // the notice: reply 0
+	s->expelled = why;
+	session_end_locked(s); // its connection's end frees it
+	if (fc != NULL) {
+		fconn_close_after_try(fc);
+	}
+}
 
+/* A frame of a session's connection: its Auth, then its requests. */
 static int
 on_frame(void *arg, const uint8_t *data, size_t len)
 {
-	session *s   = arg;
-	server  *srv = s->srv;
-	if (s->state == SESSION_HANDSHAKE) {
-		return on_auth(s, data, len);
-	}
-	if (s->state != SESSION_READY) {
-		return 0; // closing after a failed handshake: ignore
+	session_link *link = arg;
+	server       *srv  = link->srv;
+	if (!link->authed) {
+		return on_auth(link, data, len);
 	}
 	Mgr__Request *rq       = NULL;
 	bool          bad_text = false;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
 	        WIRE_PB_MAX_DEPTH, srv->lim.max_request_items, &bad_text)) {
 		log_msg(LOG_WARN,
-		    "session %llu (%s): undecodable frame of %zu bytes "
+		    "session %llu: undecodable frame of %zu bytes "
 		    "(malformed, nested too deep or over %zu values), "
 		    "closing",
-		    (unsigned long long) s->id, s->peer, len,
+		    (unsigned long long) link->sid, len,
 		    srv->lim.max_request_items);
 		return MGR_EPROTO;
 	}
-	rq = mgr__request__unpack(&s->rxa.pb, len, data);
+	rq = mgr__request__unpack(&link->rxa.pb, len, data);
 	if (rq == NULL) {
 		log_msg(LOG_WARN,
-		    "session %llu (%s): undecodable frame of %zu bytes, "
-		    "closing",
-		    (unsigned long long) s->id, s->peer, len);
-		arena_reset(&s->rxa);
+		    "session %llu: undecodable frame of %zu bytes, closing",
+		    (unsigned long long) link->sid, len);
+		arena_reset(&link->rxa);
 		return MGR_EPROTO;
 	}
+	// Before the lock (it may read /proc), and only where the figure is
+	// used: the --max-memory check, and the figures INFO gives.
+	if (srv->lim.max_memory != 0 || rq->op == MGR__OP__OP_INFO) {
+		server_memory_sample(srv);
+	}
+	server_lock(srv);
+	session *s = link->s;
+	if (s == NULL || s->state != SESSION_READY) {
+		// A connection a resume replaced, or a session the manager
+		// ended (its connection is closing): nothing it says counts.
+		server_unlock(srv);
+		arena_reset(&link->rxa);
+		return s == NULL ? MGR_ECLOSED : 0;
+	}
+	stats_request(srv, s, len + 4);
+	s->heard_ms = clock_ms(); // the lease renewed
+	int rv;
 	if (bad_text) {
 		// The one thing a str can't hold that protobuf-c lets
 		// through.
@@ -315,61 +164,27 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		rp.status     = MGR_EINVAL;
 		rp.error      = "a str is not valid UTF-8 or holds a NUL "
 		                "(use bytes)";
-		server_lock(srv);
-		stats_request(srv, s, len + 4);
-		int rv = session_send(s, &rp);
-		server_unlock(srv);
-		arena_reset(&s->rxa);
-		return rv == MGR_ECONN ? 0 : rv;
+		rv            = session_send(s, 0, &rp);
+	} else if (s->reconnect) {
+		replay_ack(&s->record, rq->ack); // replies it has read
+		rv = rq->seq != 0 ? apply_once(srv, s, rq)
+		                  : dispatch(srv, s, rq);
+	} else {
+		rv = dispatch(srv, s, rq);
 	}
-	// Before the lock (it may read /proc), and only where the figure is
-	// used: the --max-memory check, and the figures INFO gives.
-	if (srv->lim.max_memory != 0 || rq->op == MGR__OP__OP_INFO) {
-		server_memory_sample(srv);
-	}
-	server_lock(srv);
-	stats_request(srv, s, len + 4);
-	int rv = dispatch(srv, s, rq);
 	gc_maybe(srv, false);
-	// --idle-timeout: the clock restarts with every request; a session
-	// with a request waiting (a long get) is not idle.
-	int idle
-	    = srv->lim.idle_ms > 0 && s->nwaiters == 0 ? srv->lim.idle_ms : 0;
 	server_unlock(srv);
-	if (srv->lim.idle_ms > 0) {
-		fconn_set_rx_timeout(s->fc, idle);
-	}
-	arena_reset(&s->rxa);
+	arena_reset(&link->rxa);
 	// A reply that can't be queued means the connection is going.
 	return rv == MGR_ECONN ? 0 : rv;
 }
 
-static void
-on_closed(void *arg, int err)
-{
-	session    *s   = arg;
-	server     *srv = s->srv;
-	const char *why = err == MGR_ECONN ? "closed by peer"
-	    : err == MGR_ECLOSED           ? "closed"
-	    : err == MGR_ETOOBIG
-	    ? "frame over the size limit (or unread replies over theirs)"
-	    : err == MGR_EPROTO ? "protocol error"
-	    : err == MGR_ETIMEDOUT && s->state == SESSION_READY
-	    ? "idle for longer than --idle-timeout"
-	    : err == MGR_ETIMEDOUT ? "handshake timed out"
-	                           : mgr_strerror(err);
-	log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO : LOG_WARN,
-	    "session %llu (%s): %s after %llu requests",
-	    (unsigned long long) s->id, s->peer, why,
-	    (unsigned long long) s->requests);
+/* ---- the end ---------------------------------------------------------- */
 
-	// What s held passes on to other sessions' waiters: their replies
-	// are written once the server lock is dropped.
-	server_lock(srv);
-	s->state = SESSION_CLOSED;
-	handshake_unlist(s);
-	session_drop_all(s);
-	gc_maybe(srv, false);
+void
+session_unlist(session *s)
+{
+	server *srv = s->srv;
 	if (s->prev != NULL) {
 		s->prev->next = s->next;
 	} else {
@@ -378,26 +193,120 @@ on_closed(void *arg, int err)
 	if (s->next != NULL) {
 		s->next->prev = s->prev;
 	}
-	// Unlisted (nobody reaches fc any more), queued for freeing, and only
-	// then uncounted: shutdown waits for the count, then for the queue.
-	fconn_free_later(s->fc);
 	srv->nsessions--;
+}
+
+void
+session_end_locked(session *s)
+{
+	server *srv = s->srv;
+	s->state    = SESSION_CLOSED;
+	handshake_unlist(s);
+	session_drop_all(s);
+	gc_maybe(srv, false);
+	session_unlist(s);
 	if (srv->nsessions == 0) {
 		pthread_cond_broadcast(&srv->cv);
 	}
-	server_unlock(srv);
+}
 
-	arena_fini(&s->rxa);
+void
+session_free(session *s)
+{
+	replay_fini(&s->record);
+	idmap_fini(&s->refs);
+	idmap_fini(&s->touched);
 	free(s);
 }
+
+void
+sessions_free(session *dead)
+{
+	for (session *s = dead, *nx; s != NULL; s = nx) {
+		nx = s->dnext;
+		session_free(s);
+	}
+}
+
+static const char *
+why_closed(const session *s, int err)
+{
+	return s->expelled != NULL ? s->expelled
+	    : err == MGR_ECONN     ? "closed by peer"
+	    : err == MGR_ECLOSED   ? "closed"
+	    : err == MGR_ETOOBIG
+	    ? "frame over the size limit (or unread replies over theirs)"
+	    : err == MGR_EPROTO    ? "protocol error"
+	    : err == MGR_ETIMEDOUT ? "handshake timed out"
+	                           : mgr_strerror(err);
+}
+
+/* The connection ended: the session ends, or (a reconnecting client
+ * whose connection dropped) waits detached for what is left of its
+ * lease. A connection a resume replaced ends nothing. */
+static void
+on_closed(void *arg, int err)
+{
+	session_link *link = arg;
+	server       *srv  = link->srv;
+	server_lock(srv);
+	session *s = link->s;
+	if (s == NULL) {
+		// A connection a resume replaced: its end ends nothing.
+		server_unlock(srv);
+		fconn_free_later(link->fc);
+		arena_fini(&link->rxa);
+		free(link);
+		return;
+	}
+	bool ended  = s->state == SESSION_CLOSED; // expelled already
+	bool detach = s->state == SESSION_READY && s->reconnect
+	    && s->lease_ms > 0 && !srv->closing
+	    && (err == MGR_ECONN || err == MGR_ETOOBIG || err == MGR_EPROTO);
+	int64_t left = s->heard_ms + s->lease_ms - clock_ms();
+	s->link      = NULL;
+	if (detach) {
+		lease_detach(s, clock_ms());
+	} else if (!ended) {
+		session_end_locked(s);
+	}
+	uint64_t id = s->id, nreq = s->requests;
+	char     peer[96];
+	snprintf(peer, sizeof(peer), "%s", s->peer);
+	const char *why = why_closed(s, err);
+	server_unlock(srv);
+
+	if (detach) {
+		log_msg(LOG_INFO,
+		    "session %llu (%s): connection lost (%s); kept %lld ms "
+		    "for "
+		    "its client to reconnect",
+		    (unsigned long long) id, peer, why, (long long) left);
+	} else {
+		log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO
+		                                               : LOG_WARN,
+		    "session %llu (%s): %s after %llu requests",
+		    (unsigned long long) id, peer, why,
+		    (unsigned long long) nreq);
+		session_free(s);
+	}
+	fconn_free_later(link->fc);
+	arena_fini(&link->rxa);
+	free(link);
+}
+
+/* ---- the start -------------------------------------------------------- */
 
 /* A session on connection fc (owned from here on), listed and in its
  * handshake, its connection not started. */
 static int
 session_new(server *srv, fconn *fc, const char *peer, session **out)
 {
-	session *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
+	session      *s    = calloc(1, sizeof(*s));
+	session_link *link = calloc(1, sizeof(*link));
+	if (s == NULL || link == NULL) {
+		free(s);
+		free(link);
 		fconn_free(fc);
 		return MGR_ENOMEM;
 	}
@@ -405,22 +314,30 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	s->started_ms = clock_ms();
 	idmap_init(&s->refs);
 	idmap_init(&s->touched);
-	arena_init(&s->rxa);
+	arena_init(&link->rxa);
+	replay_init(&s->record);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	peer_key_of(peer, s->peer_key, sizeof(s->peer_key));
-	s->fc = fc;
-	fconn_bind(fc, on_frame, on_closed, s);
+	s->fc     = fc;
+	s->link   = link;
+	link->srv = srv;
+	link->s   = s;
+	link->fc  = fc;
+	fconn_bind(fc, on_frame, on_closed, link);
 	// Until it authenticates, a connection may only send an Auth.
 	fconn_set_rx_max(s->fc, SERVER_PREAUTH_MAX_MESSAGE);
 	server_lock(srv);
 	if (srv->closing) {
 		server_unlock(srv);
 		fconn_free(s->fc);
-		free(s);
+		arena_fini(&link->rxa);
+		free(link);
+		session_free(s);
 		return MGR_ECLOSED;
 	}
-	s->id   = ++srv->next_session;
-	s->next = srv->sessions;
+	s->id     = ++srv->next_session;
+	link->sid = s->id;
+	s->next   = srv->sessions;
 	if (s->next != NULL) {
 		s->next->prev = s;
 	}
@@ -460,7 +377,7 @@ session_start(server *srv, fconn *fc, const char *peer)
 	}
 	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
-	fconn_set_rx_timeout(s->fc, srv->lim.handshake_ms);
+	fconn_set_rx_timeout(s->fc, (int) srv->lim.handshake_ms);
 	if ((rv = send_hello(s)) != 0) {
 		fconn_close(s->fc);
 	}
@@ -473,10 +390,20 @@ void
 sessions_close_all(server *srv)
 {
 	server_lock(srv);
-	for (session *s = srv->sessions; s != NULL; s = s->next) {
-		fconn_close(s->fc);
+	session *dead = NULL;
+	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
+		nx = s->next;
+		if (s->state == SESSION_DETACHED) {
+			lease_undetach(s);
+			session_end_locked(s);
+			s->dnext = dead;
+			dead     = s;
+		} else {
+			fconn_close(s->fc);
+		}
 	}
 	server_unlock(srv); // closes them (no system call under the lock)
+	sessions_free(dead);
 	server_lock(srv);
 	while (srv->nsessions > 0) {
 		pthread_cond_wait(&srv->cv, &srv->mtx);
@@ -487,8 +414,9 @@ sessions_close_all(server *srv)
 /* ---- in-process driving (the fuzz target) ----------------------------- */
 
 int
-session_open_local(server *srv, int fd, bool authenticated, session **out)
+session_open_local(server *srv, int fd, unsigned flags, session **out)
 {
+	bool authenticated = flags & (LOCAL_AUTHENTICATED | LOCAL_RECONNECT);
 	fconn *fc;
 	int rv = fconn_new_socket(&fc, srv->loops, fd, srv->lim.max_message);
 	if (rv == 0) {
@@ -498,7 +426,10 @@ session_open_local(server *srv, int fd, bool authenticated, session **out)
 		server_lock(srv);
 		handshake_unlist(*out);
 		server_unlock(srv);
-		(*out)->state = SESSION_READY;
+		(*out)->state        = SESSION_READY;
+		(*out)->link->authed = true;
+		// A reconnecting client's: its requests numbered, recorded.
+		(*out)->reconnect = flags & LOCAL_RECONNECT;
 		fconn_set_rx_max((*out)->fc, srv->lim.max_message);
 	} else if (rv == 0) {
 		rv = send_hello(*out);
@@ -509,13 +440,13 @@ session_open_local(server *srv, int fd, bool authenticated, session **out)
 int
 session_feed(session *s, const uint8_t *frame, size_t len)
 {
-	return on_frame(s, frame, len);
+	return on_frame(s->link, frame, len);
 }
 
 void
 session_close_local(session *s)
 {
 	fconn *fc = s->fc;
-	on_closed(s, MGR_ECLOSED); // frees s
-	fconn_free(fc);            // no loop ever had it
+	on_closed(s->link, MGR_ECLOSED); // frees s
+	fconn_free(fc);                  // no loop ever had it
 }

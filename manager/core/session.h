@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "idmap.h"
 #include "manager.pb-c.h"
+#include "replay.h"
 #include "value.h"
 
 struct server;
@@ -25,11 +26,34 @@ typedef struct fconn fconn; /* a connection (net/conn.h) */
 
 typedef struct session session;
 
-enum session_state { SESSION_HANDSHAKE, SESSION_READY, SESSION_CLOSED };
+/* A session's life: its handshake; ready on a connection; detached (a
+ * reconnecting client's connection dropped: kept for its lease, its
+ * waiters keep their place); closed. */
+enum session_state {
+	SESSION_HANDSHAKE,
+	SESSION_READY,
+	SESSION_DETACHED,
+	SESSION_CLOSED
+};
+
+/* What a connection's callbacks reach their session by: a resumed session
+ * moves to its new connection, and the old one's link lets go of it
+ * (s NULL, under the server lock), so that the old connection's last
+ * frames and its end touch nothing. Its arena holds the connection's
+ * unpacked frames (each connection its own: an old one and a new may
+ * still be read at once). */
+typedef struct session_link {
+	struct server *srv;
+	session       *s; /* under the server lock once authenticated */
+	fconn         *fc;
+	uint64_t       sid;    /* its session's id, for logs (its thread's) */
+	arena          rxa;    /* unpacked frames, reset after each */
+	bool           authed; /* past the handshake (its thread's only) */
+} session_link;
 
 struct session {
 	struct server     *srv;
-	fconn             *fc;
+	fconn             *fc; /* NULL while detached */
 	uint64_t           id;
 	enum session_state state;
 	uint8_t            nonce[AUTH_NONCE_LEN];
@@ -37,7 +61,6 @@ struct session {
 	idmap          touched;  /* ids of objects whose session_end runs */
 	struct waiter *waiters;  /* parked requests of this session */
 	size_t         nwaiters;
-	arena          rxa; /* unpacked requests, reset after each */
 	session       *prev, *next;
 	session       *hs_prev, *hs_next; /* while in its handshake */
 	bool           in_handshake_list;
@@ -47,6 +70,21 @@ struct session {
 	char           client[64]; /* the name it gave, made printable */
 	char           peer[96];
 	char           peer_key[80]; /* its host (tcp) or user (ipc) */
+
+	/* the lease: a session not heard from for lease_ms ends */
+	int64_t lease_ms;  /* 0: none (a client that sends no heartbeats) */
+	int64_t heard_ms;  /* monotonic: its last frame */
+	bool    reconnect; /* kept for its lease after a drop; replies
+	                    * recorded until acknowledged */
+	uint8_t     resume_secret[32];
+	int64_t     detached_ms;   /* when it lost its connection */
+	uint64_t    reconnects;    /* times resumed */
+	session    *dprev, *dnext; /* in the server's detached list */
+	replay      record;        /* reconnecting: replies by seq */
+	uint64_t    replies_sent;  /* reply frames numbered (replay.h) */
+	const char *expelled; /* why the manager ended it (session_expel) */
+	struct session_link *link; /* its connection's, while it has one
+	                            * (NULL detached) */
 };
 
 /* ---- what a session holds (holdings.c) -----------------------------------
@@ -66,6 +104,9 @@ int session_touch(session *s, struct mobj *o);
 /* Can a reply still reach s's client? False once its connection hung up
  * (even before the loop handles it) or is closing. */
 bool session_reachable(session *s);
+/* Whether s, unreachable now, may come back (a reconnecting client within
+ * its lease): what it waits for keeps its place (holdings.c). */
+bool session_may_return(const session *s);
 /* The pid of s's process: the kernel's word for an ipc peer, the
  * client's own claim otherwise; -1 if neither (holdings.c). */
 long session_pid(const session *s);
@@ -93,11 +134,17 @@ sval sessions_describe_page(struct server *srv, const idmap *names,
  * it later), all or none. MGR_ENOMEM, MGR_ETOOBIG. */
 int session_encode_value(
     session *s, const sval *v, arena *a, Mgr__Value *out);
-/* Queues a reply to s (a reply over the message limit is answered
- * MGR_ETOOBIG instead), then resets the server's reply arena (srv->txa),
- * where the replies being built live: the one place it is reset. MGR_ECONN
- * when the connection is going. */
-int session_send(session *s, const Mgr__Reply *rp);
+/* Queues a reply to s for its request numbered seq (a reply over the
+ * message limit is answered MGR_ETOOBIG instead); a reconnecting session
+ * records it first (replay.h), and a detached one only records it. Then
+ * resets the server's reply arena (srv->txa), where the replies being
+ * built live: the one place it is reset. MGR_ECONN when the connection is
+ * going. */
+int session_send(session *s, uint64_t seq, const Mgr__Reply *rp);
+/* Sends request seq's recorded reply frame again (a retry), as s's next
+ * reply. MGR_ECONN when the connection is going. */
+int session_send_again(
+    session *s, uint64_t seq, const uint8_t *frame, size_t len);
 
 /* ---- life (session.c)
  * ------------------------------------------------------------ */
@@ -107,17 +154,28 @@ int session_send(session *s, const Mgr__Reply *rp);
 int session_start(struct server *srv, fconn *fc, const char *peer);
 /* Drops everything s holds (waiters, locks, references). */
 void session_drop_all(session *s);
+/* Ends the sessions whose lease ran out (the timer's sweep); after a
+ * stall of the manager itself (paused_ms > 0: it could hear nobody),
+ * every lease starts again first. The time of the next expiry, or -1;
+ * the detached sessions ended go to *dead (linked by dnext), for
+ * sessions_free once the lock is dropped. srv->mtx held. */
+int64_t sessions_expire(
+    struct server *srv, int64_t now, int64_t paused_ms, session **dead);
+/* Frees the sessions sessions_expire ended. Not under the lock. */
+void sessions_free(session *dead);
 /* Closes every session and waits until they are gone (shutdown); the
  * server lock not held. */
 void sessions_close_all(struct server *srv);
 
 /* In-process driving, for the fuzz target: a session on fd whose frames
  * come from session_feed (no loop reads fd; replies are written to it),
- * authenticated already when asked; session_feed answers as on_frame
- * does (not 0: the connection would close); session_close_local ends it
- * as a hang-up would. */
+ * authenticated already when flags say so (LOCAL_RECONNECT: as a
+ * reconnecting client's, its requests numbered and recorded);
+ * session_feed answers as on_frame does (not 0: the connection would
+ * close); session_close_local ends it as a hang-up would. */
+enum { LOCAL_AUTHENTICATED = 1, LOCAL_RECONNECT = 2 };
 int session_open_local(
-    struct server *srv, int fd, bool authenticated, session **out);
+    struct server *srv, int fd, unsigned flags, session **out);
 int  session_feed(session *s, const uint8_t *frame, size_t len);
 void session_close_local(session *s);
 

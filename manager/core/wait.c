@@ -197,6 +197,7 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	}
 	w->sess   = c->sess;
 	w->rq_id  = c->rq->id;
+	w->seq    = c->rq->seq;
 	w->thread = c->rq->thread;
 	w->op     = c->rq->op;
 	w->obj    = c->obj;
@@ -251,7 +252,7 @@ waiter_done(waiter *w, int status, sval *res)
 	if (status != 0) {
 		rp.error = (char *) mgr_strerror(status);
 	}
-	session_send(w->sess, &rp);
+	session_send(w->sess, w->seq, &rp);
 	if (res != NULL) {
 		sv_free(res);
 	}
@@ -271,20 +272,32 @@ waiter_move(waiter *w, wlist *q, bool keep_deadline)
 waiter *
 wlist_first_live(wlist *q)
 {
-	while (q->head != NULL && !session_reachable(q->head->sess)) {
-		waiter *w = q->head;
+	waiter *w = q->head;
+	while (w != NULL && !session_reachable(w->sess)) {
+		if (session_may_return(w->sess)) {
+			// A reconnecting client: it keeps its place, and is
+			// handed nothing until it is back.
+			w = w->next;
+			continue;
+		}
 		log_msg(LOG_DEBUG,
 		    "session %llu: gone while waiting; passed over",
 		    (unsigned long long) session_id(w->sess));
 		// As its session's end would: the type's hook, then no reply.
+		// The hook may answer others too (a barrier breaks): start
+		// again from the head.
 		if (w->obj->type->cancel != NULL) {
 			w->obj->type->cancel(w->obj, w);
 		}
-		if (q->head == w) {
-			waiter_free(w);
+		for (waiter *x = q->head; x != NULL; x = x->next) {
+			if (x == w) {
+				waiter_free(w);
+				break;
+			}
 		}
+		w = q->head;
 	}
-	return q->head;
+	return w;
 }
 
 void
@@ -314,39 +327,84 @@ wait_cancel_session(session *s, waiter **list)
 /* ---- the timer thread -----------------------------------------------------
  */
 
+/* The sweep of leases runs at least this often (and at each expiry); a
+ * wake-up later than meant by more than STALL_MS means the manager was
+ * stalled (stopped, starved) and heard nobody meanwhile. */
+#define SWEEP_MS 1000
+#define STALL_MS 1000
+
+static void
+sleep_until(server *srv, int64_t until)
+{
+	struct timespec ts;
+	ts.tv_sec  = (time_t) (until / 1000);
+	ts.tv_nsec = (long) (until % 1000) * 1000000;
+	pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
+}
+
+/* The timer thread: waiters' deadlines, and sessions' leases. */
 static void *
 timer_main(void *arg)
 {
-	server *srv = arg;
+	server *srv        = arg;
+	int64_t next_sweep = clock_ms() + SWEEP_MS;
+	int64_t meant      = -1; /* when it meant to wake up */
 	server_lock(srv);
 	while (!srv->timer_stop) {
-		if (srv->heap_len == 0) {
-			pthread_cond_wait(&srv->timer_cv, &srv->mtx);
+		int64_t now = clock_ms();
+		int64_t paused
+		    = meant >= 0 && now - meant > STALL_MS ? now - meant : 0;
+		meant = -1;
+		if (paused > 0) {
+			log_msg(LOG_WARN,
+			    "the manager was stalled for %lld ms: every "
+			    "lease "
+			    "starts again",
+			    (long long) paused);
+		}
+		if (paused > 0 || now >= next_sweep) {
+			session *dead;
+			int64_t  next
+			    = sessions_expire(srv, now, paused, &dead);
+			next_sweep = next >= 0 && next < now + SWEEP_MS
+			    ? next
+			    : now + SWEEP_MS;
+			// The ends' replies (a lock handed on) and notices
+			// leave at the unlock, before any sleep.
+			server_unlock(srv);
+			sessions_free(dead);
+			server_lock(srv);
 			continue;
 		}
-		waiter  *w   = srv->heap[0];
-		uint64_t now = (uint64_t) clock_ms();
-		if (w->deadline > now) {
-			struct timespec ts;
-			ts.tv_sec  = (time_t) (w->deadline / 1000);
-			ts.tv_nsec = (long) (w->deadline % 1000) * 1000000;
-			pthread_cond_timedwait(
-			    &srv->timer_cv, &srv->mtx, &ts);
-			continue;
-		}
-		// Every waiter that is due expires now; the replies are
-		// written once the server lock is dropped (server_unlock).
-		while (srv->heap_len > 0 && srv->heap[0]->deadline <= now) {
-			w = srv->heap[0];
-			heap_remove(srv, w);
-			if (w->obj->type->expire != NULL) {
-				w->obj->type->expire(w->obj, w);
-			} else {
-				waiter_done(w, MGR_ETIMEDOUT, NULL);
+		if (srv->heap_len > 0
+		    && srv->heap[0]->deadline <= (uint64_t) now) {
+			// Every waiter that is due expires now; the replies
+			// are written once the server lock is dropped.
+			while (srv->heap_len > 0
+			    && srv->heap[0]->deadline <= (uint64_t) now) {
+				waiter *w = srv->heap[0];
+				heap_remove(srv, w);
+				if (w->obj->type->expire != NULL) {
+					w->obj->type->expire(w->obj, w);
+				} else {
+					waiter_done(w, MGR_ETIMEDOUT, NULL);
+				}
 			}
+			server_unlock(srv);
+			server_lock(srv);
+			continue;
 		}
-		server_unlock(srv);
-		server_lock(srv);
+		int64_t until = next_sweep;
+		if (srv->heap_len > 0
+		    && (int64_t) srv->heap[0]->deadline < until) {
+			until = (int64_t) srv->heap[0]->deadline;
+		}
+		meant = until;
+		sleep_until(srv, until);
+		if (clock_ms() < meant) {
+			meant
+			    = -1; // woken early: a new deadline, not a stall
+		}
 	}
 	server_unlock(srv);
 	return NULL;
@@ -355,12 +413,8 @@ timer_main(void *arg)
 int
 wait_timers_start(server *srv)
 {
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
 	// Deadlines are monotonic (clock_ms): wait on the same clock.
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&srv->timer_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&srv->timer_cv);
 	if (pthread_create(&srv->timer, NULL, timer_main, srv) != 0) {
 		pthread_cond_destroy(&srv->timer_cv);
 		return MGR_ENOMEM;

@@ -32,6 +32,7 @@ typedef struct wlist {
 struct waiter {
 	struct session *sess;
 	uint64_t        rq_id;  /* the request to answer */
+	uint64_t        seq;    /* its number in the session (0: none) */
 	uint64_t        thread; /* the client thread (lock ownership) */
 	Mgr__Op         op;
 	mobj           *obj;

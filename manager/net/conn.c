@@ -49,7 +49,8 @@ struct fconn {
 	bool            closing; /* no more sends; shut down (or to be) */
 	bool            shut;    /* the transport's shutdown was called */
 	bool            close_after_tx;
-	bool            done; /* on_closed has returned */
+	bool            close_after_try; /* ...or once the socket is full */
+	bool            done;            /* on_closed has returned */
 	bool            free_later;
 	atomic_int      refs; /* the owner's, flush lists', kicks' */
 	int             close_err;
@@ -242,6 +243,11 @@ flush_locked(fconn *c)
 			atomic_fetch_sub(&pending_total, (size_t) k);
 			continue;
 		}
+		if (k == XPORT_AGAIN && c->close_after_try) {
+			fail_locked(c, MGR_ECLOSED);
+			shut_locked(c);
+			return;
+		}
 		if (k == XPORT_AGAIN) {
 			if (!c->wr_wait) {
 				c->wr_wait = true;
@@ -286,7 +292,8 @@ fconn_flush_queued(void)
 		pthread_mutex_lock(&c->mtx);
 		c->queued     = false;
 		c->flush_next = NULL;
-		if (c->closing) {
+		if (c->closing || (c->close_after_try && c->wr_wait)) {
+			fail_locked(c, MGR_ECLOSED);
 			shut_locked(c);
 		} else if (!c->wr_wait) {
 			flush_locked(c);
@@ -309,21 +316,15 @@ flush_if_free(void)
 /* ---- sending ------------------------------------------------------------
  */
 
-int
-fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
+/* Room for need bytes at the end of c's send buffer, or NULL (closing,
+ * over the limit: c then goes; out of memory). *err says which. c->mtx
+ * held. */
+static uint8_t *
+reserve_locked(fconn *c, size_t need, int *err)
 {
-	size_t n    = protobuf_c_message_get_packed_size(m);
-	size_t need = n + WIRE_HEADER_LEN;
-	if (queued != NULL) {
-		*queued = need;
-	}
-	if (n > c->max_msg) {
-		return MGR_ETOOBIG;
-	}
-	pthread_mutex_lock(&c->mtx);
 	if (c->closing || c->close_after_tx) {
-		pthread_mutex_unlock(&c->mtx);
-		return MGR_ECONN;
+		*err = MGR_ECONN;
+		return NULL;
 	}
 	if (c->txlen - c->txoff + need > max_pending_conn) {
 		// As Redis's output buffer limit: a client that does not read
@@ -334,9 +335,8 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
 		    max_pending_conn);
 		fail_locked(c, MGR_ETOOBIG);
 		enqueue_locked(c);
-		pthread_mutex_unlock(&c->mtx);
-		flush_if_free();
-		return MGR_ECONN;
+		*err = MGR_ECONN;
+		return NULL;
 	}
 	if (c->txoff > 0 && c->txcap - c->txlen < need) {
 		// Written bytes make room before the buffer grows.
@@ -351,20 +351,57 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
 		}
 		uint8_t *nb = realloc(c->tx, cap);
 		if (nb == NULL) {
-			pthread_mutex_unlock(&c->mtx);
-			return MGR_ENOMEM;
+			*err = MGR_ENOMEM;
+			return NULL;
 		}
 		c->tx    = nb;
 		c->txcap = cap;
 	}
-	wire_put_len(c->tx + c->txlen, (uint32_t) n);
-	protobuf_c_message_pack(m, c->tx + c->txlen + WIRE_HEADER_LEN);
+	uint8_t *at = c->tx + c->txlen;
 	c->txlen += need;
 	atomic_fetch_add(&pending_total, need);
 	enqueue_locked(c);
+	return at;
+}
+
+int
+fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
+{
+	size_t n    = protobuf_c_message_get_packed_size(m);
+	size_t need = n + WIRE_HEADER_LEN;
+	if (queued != NULL) {
+		*queued = need;
+	}
+	if (n > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	int err = 0;
+	pthread_mutex_lock(&c->mtx);
+	uint8_t *at = reserve_locked(c, need, &err);
+	if (at != NULL) {
+		wire_put_len(at, (uint32_t) n);
+		protobuf_c_message_pack(m, at + WIRE_HEADER_LEN);
+	}
 	pthread_mutex_unlock(&c->mtx);
 	flush_if_free();
-	return 0;
+	return err;
+}
+
+int
+fconn_send_frame(fconn *c, const uint8_t *frame, size_t len)
+{
+	if (len < WIRE_HEADER_LEN || len - WIRE_HEADER_LEN > c->max_msg) {
+		return MGR_ETOOBIG;
+	}
+	int err = 0;
+	pthread_mutex_lock(&c->mtx);
+	uint8_t *at = reserve_locked(c, len, &err);
+	if (at != NULL) {
+		memcpy(at, frame, len);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	flush_if_free();
+	return err;
 }
 
 void
@@ -372,6 +409,17 @@ fconn_close_after_send(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
 	c->close_after_tx = true;
+	enqueue_locked(c);
+	pthread_mutex_unlock(&c->mtx);
+	flush_if_free();
+}
+
+void
+fconn_close_after_try(fconn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->close_after_tx  = true;
+	c->close_after_try = true;
 	enqueue_locked(c);
 	pthread_mutex_unlock(&c->mtx);
 	flush_if_free();

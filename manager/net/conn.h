@@ -68,8 +68,15 @@ void fconn_set_rx_max(fconn *c, size_t n);
  * closing, MGR_ETOOBIG over max_message, MGR_ENOMEM. The frame's size
  * goes to *queued when not NULL. Thread-safe. */
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued);
+/* Queues a frame packed already (its length header included): a
+ * recorded reply sent again. As fconn_send_msg. */
+int fconn_send_frame(fconn *c, const uint8_t *frame, size_t len);
 /* Closes the connection once everything queued has been written. */
 void fconn_close_after_send(fconn *c);
+/* Closes the connection once what is queued is written, or as soon as the
+ * peer's socket takes no more: a peer that stopped reading holds up
+ * nothing (a notice it may never read). */
+void fconn_close_after_try(fconn *c);
 /* Closes the connection (idempotent, thread-safe, by the rule above): its
  * end is reported to on_closed with MGR_ECLOSED. */
 void fconn_close(fconn *c);

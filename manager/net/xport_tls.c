@@ -87,6 +87,16 @@ handshake_locked(tls_xport *s)
 		char why[200];
 		tls_say(why, sizeof(why), "TLS handshake failed", rv);
 		log_msg(LOG_INFO, "a tls+tcp connection: %s", why);
+		// The client is told (mbedTLS sends no alert for a missing
+		// client certificate), and the rest of its flight is read
+		// and dropped: a close with unread bytes resets the
+		// connection, and the reset would overtake the alert.
+		(void) mbedtls_ssl_send_alert_message(&s->ssl,
+		    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+		    MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+		uint8_t junk[4096];
+		while (recv(s->fd.fd, junk, sizeof(junk), MSG_DONTWAIT) > 0) {
+		}
 	}
 	return XPORT_CLOSED;
 }

@@ -71,13 +71,16 @@ lk_take(
 {
 	switch (l->kind) {
 	case LK_LOCK:
-		l->owner  = sess;
-		l->thread = thread;
-		l->count  = 1;
+		l->owner      = sess;
+		l->thread     = thread;
+		l->count      = 1;
+		l->hold_fence = ++l->fence;
 		return 0;
 	case LK_RLOCK:
 		if (l->owner == NULL) {
 			l->count = 0;
+			l->hold_fence
+			    = ++l->fence; // a new hold, not re-entry
 		}
 		if (n > LK_MAX - l->count) {
 			return MGR_ERANGE;
@@ -108,15 +111,17 @@ lk_give(lkstate *l, const void *sess, uint64_t sid, uint64_t thread)
 		if (l->owner == NULL) {
 			return MGR_ESTATE;
 		}
-		l->owner = NULL;
-		l->count = 0;
+		l->owner      = NULL;
+		l->count      = 0;
+		l->hold_fence = 0;
 		return 0;
 	case LK_RLOCK:
 		if (!lk_owned_by(l, sess, thread)) {
 			return MGR_ESTATE;
 		}
 		if (--l->count == 0) {
-			l->owner = NULL;
+			l->owner      = NULL;
+			l->hold_fence = 0;
 		}
 		return 0;
 	default: {
@@ -149,9 +154,10 @@ lk_give(lkstate *l, const void *sess, uint64_t sid, uint64_t thread)
 uint64_t
 lk_give_all(lkstate *l)
 {
-	uint64_t n = l->count;
-	l->owner   = NULL;
-	l->count   = 0;
+	uint64_t n    = l->count;
+	l->owner      = NULL;
+	l->count      = 0;
+	l->hold_fence = 0;
 	return n;
 }
 
@@ -214,8 +220,12 @@ lock_pass(mobj *lk)
 			continue;
 		}
 		// A condition wait that timed out still had to take the lock
-		// back, as Python's wait does before it returns False.
-		waiter_done(w, re && w->flag ? MGR_ETIMEDOUT : 0, NULL);
+		// back, as Python's wait does before it returns False. An
+		// acquire of a lock or rlock answers the hold's fencing
+		// token.
+		sval fence = sv_int((int64_t) l->hold_fence);
+		waiter_done(w, re && w->flag ? MGR_ETIMEDOUT : 0,
+		    !re && !is_sem(l) ? &fence : NULL);
 	}
 }
 
@@ -356,6 +366,7 @@ lk_describe(const mobj *o, report *r, sval *d)
 		report_put(r, d, "locked", sv_bool(l->value == 0));
 	} else {
 		report_put(r, d, "locked", sv_bool(l->owner != NULL));
+		report_put_int(r, d, "fence", (int64_t) l->hold_fence);
 	}
 }
 
@@ -442,6 +453,23 @@ h_acquire(mctx *c)
 	if (rv != 0) {
 		return mctx_fail(c, rv, "out of memory");
 	}
+	if (!is_sem(l)) {
+		c->res = sv_int((int64_t) l->hold_fence);
+	}
+	return 0;
+}
+
+/* LOCK_FENCE -> the current hold's fencing token, 0 when free. */
+static int
+h_lock_fence(mctx *c)
+{
+	const lkstate *l = target(c)->data;
+	if (is_sem(l)) {
+		return mctx_fail(c, MGR_ETYPE,
+		    "a semaphore gives no fencing token (locks and rlocks "
+		    "do)");
+	}
+	c->res = sv_int((int64_t) l->hold_fence);
 	return 0;
 }
 
@@ -491,5 +519,6 @@ const mop lock_ops[] = {
 	    h_acquire },
 	{ MGR__OP__OP_RELEASE_LOCK, T_LOCKS, 0, 0, MOP_WRITE, h_release },
 	{ MGR__OP__OP_LOCKED, T_LOCKS, 0, 0, 0, h_locked },
+	{ MGR__OP__OP_LOCK_FENCE, T_LOCKS, 0, 0, 0, h_lock_fence },
 	{ 0 },
 };

@@ -29,6 +29,11 @@ typedef struct lkstate {
 	const void *owner;  /* the holding session, NULL when free */
 	uint64_t    thread; /* rlock: the holder's client thread */
 	uint64_t    count;  /* rlock: recursion depth; lock: 1 when held */
+	/* fencing tokens: every new hold gets the next (an rlock's owner
+	 * re-entering keeps its own), so a resource can refuse a holder
+	 * whose lease ran out */
+	uint64_t fence;      /* the last token given */
+	uint64_t hold_fence; /* the current hold's, 0 when free */
 	/* semaphores */
 	uint64_t value;   /* permits left */
 	uint64_t initial; /* the constructor's value (bounded: the ceiling) */

@@ -1,7 +1,9 @@
 /* libFuzzer target: one session of a real server, fed frames in-process
  * (frame checking, decoding, dispatch, every handler, waiters).
  *
- * Input: a first byte (bit 0: start authenticated, else in the handshake),
+ * Input: a first byte (bit 0: start authenticated, else in the handshake;
+ * bit 1: authenticated as a reconnecting client, numbered requests
+ * answered once from the session's record),
  * then frames, each a 2-byte big-endian length and that many bytes. A
  * fresh server per input, its objects' secrets made predictable (a zero
  * key), and the secret of each request's target filled in when the frame
@@ -108,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	session *s;
-	if (session_open_local(srv, sv[0], data[0] & 1, &s) == 0) {
+	if (session_open_local(srv, sv[0], data[0] & 3, &s) == 0) {
 		size_t at = 1;
 		while (at + 2 <= size) {
 			size_t n = ((size_t) data[at] << 8) | data[at + 1];

@@ -206,6 +206,8 @@ static const struct {
 	{ MGR__OP__OP_SHUTDOWN, D, "", "" },
 	{ MGR__OP__OP_OBJECTS, D, "", "ii" },
 	{ MGR__OP__OP_WAITS, D, "", "" },
+	// Appended (seeds are named by their index).
+	{ MGR__OP__OP_LOCK_FENCE, MGR__OBJ_TYPE__OBJ_LOCK, "", "" },
 #undef D
 #undef L
 #undef Q
@@ -290,5 +292,23 @@ main(int argc, char **argv)
 	h.buf[h.len++]  = (uint8_t) n;
 	h.len += mgr__auth__pack(&a, h.buf + h.len);
 	rc |= write_file(argv[1], "AUTH", &h);
+	// A reconnecting client's session: numbered requests, one retried
+	// (answered from the record), replies acknowledged.
+	frames r = { .len = 1 };
+	r.buf[0] = 2;
+	request(&rq, MGR__OP__OP_CREATE, 0, "");
+	rq.type = MGR__OBJ_TYPE__OBJ_DICT;
+	rq.seq  = 1;
+	add(&r, &rq);
+	request(&rq, MGR__OP__OP_DICT_INCR, 1, "si");
+	rq.seq = 2;
+	rq.ack = 1;
+	add(&r, &rq);
+	add(&r, &rq); // the retry
+	request(&rq, MGR__OP__OP_DICT_GET, 1, "s");
+	rq.seq = 3;
+	rq.ack = 3;
+	add(&r, &rq);
+	rc |= write_file(argv[1], "RECONNECT", &r);
 	return rc;
 }

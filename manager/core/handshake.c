@@ -1,0 +1,330 @@
+/* Before the key is proved: the limits on connections in their handshake,
+ * the Hello and the Auth, and resuming a reconnecting client's session
+ * (its id and an HMAC of the new connection's nonce under the session's
+ * resume secret, given in the first Welcome: an id alone resumes
+ * nothing, and the key is proved first as for any session). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "log.h"
+#include "session_int.h"
+
+#define RESUME_LABEL "mgr-resume"
+
+/* ---- connections not yet authenticated ------------------------------- */
+
+/* The peer a limit counts by: the host of a tcp peer (its port dropped,
+ * and whichever scheme it came by: tcp, tls+tcp, ws or wss, so that a
+ * host gets one share, not one per listener), the user of an ipc peer. */
+void
+peer_key_of(const char *peer, char *key, size_t cap)
+{
+	const char *uid = strstr(peer, " uid ");
+	if (strncmp(peer, "ipc", 3) == 0 && uid != NULL) {
+		snprintf(key, cap, "ipc%s", uid);
+		return;
+	}
+	const char *host = strchr(peer, ' ');
+	snprintf(key, cap, "host %s", host != NULL ? host + 1 : peer);
+	char *colon = strrchr(key, ':');
+	if (colon != NULL && colon > key && colon[-1] != ':') {
+		*colon = '\0';
+	}
+}
+
+void
+handshake_unlist(session *s)
+{
+	server *srv = s->srv;
+	if (!s->in_handshake_list) {
+		return;
+	}
+	if (s->hs_prev != NULL) {
+		s->hs_prev->hs_next = s->hs_next;
+	} else {
+		srv->hs_oldest = s->hs_next;
+	}
+	if (s->hs_next != NULL) {
+		s->hs_next->hs_prev = s->hs_prev;
+	} else {
+		srv->hs_newest = s->hs_prev;
+	}
+	s->hs_prev = s->hs_next = NULL;
+	s->in_handshake_list    = false;
+	srv->nhandshakes--;
+}
+
+/* Closes the oldest connection still in its handshake (of peer key, or
+ * any when key is NULL) to make room. */
+static void
+handshake_evict(server *srv, const char *key, const char *why)
+{
+	session *victim = srv->hs_oldest;
+	while (key != NULL && victim != NULL
+	    && strcmp(victim->peer_key, key) != 0) {
+		victim = victim->hs_next;
+	}
+	if (victim == NULL) {
+		return;
+	}
+	log_msg(LOG_WARN,
+	    "session %llu (%s): not authenticated, closed to make room (%s)",
+	    (unsigned long long) victim->id, victim->peer, why);
+	srv->handshakes_evicted++;
+	handshake_unlist(victim);
+	fconn_close(victim->fc);
+}
+
+/* Lists s as in its handshake, closing the oldest unauthenticated
+ * connections when s would pass a bound: a flood of connections that
+ * never authenticate cycles through its own, and a real client, which
+ * authenticates in a round trip, gets in. srv->mtx held. */
+void
+handshake_list(session *s)
+{
+	server *srv  = s->srv;
+	size_t  mine = 0;
+	for (session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
+		mine += strcmp(x->peer_key, s->peer_key) == 0;
+	}
+	if (mine >= srv->lim.max_handshakes_peer) {
+		handshake_evict(srv, s->peer_key, "too many from this peer");
+	} else if (srv->nhandshakes >= srv->lim.max_handshakes) {
+		handshake_evict(srv, NULL, "too many unauthenticated");
+	}
+	s->hs_prev = srv->hs_newest;
+	s->hs_next = NULL;
+	if (srv->hs_newest != NULL) {
+		srv->hs_newest->hs_next = s;
+	} else {
+		srv->hs_oldest = s;
+	}
+	srv->hs_newest       = s;
+	s->in_handshake_list = true;
+	srv->nhandshakes++;
+}
+
+/* A connection refused before it has a session: it may say nothing; its
+ * end frees it. */
+static int
+refused_frame(void *arg, const uint8_t *data, size_t len)
+{
+	(void) arg;
+	(void) data;
+	(void) len;
+	return MGR_ECLOSED;
+}
+
+static void
+refused_closed(void *arg, int err)
+{
+	(void) err;
+	fconn_free_later(arg);
+}
+
+/* Tells a connection over the limit why (a Hello that refuses) and
+ * closes it once that is written; no session is made for it. */
+void
+refuse(fconn *fc, int status, const char *why)
+{
+	Mgr__Hello h = MGR__HELLO__INIT;
+	h.version    = AUTH_VERSION;
+	h.status     = status;
+	h.error      = (char *) why;
+	fconn_bind(fc, refused_frame, refused_closed, fc);
+	fconn_set_rx_max(fc, 0);
+	(void) fconn_send_msg(
+	    fc, &h.base, NULL); // else it learns from the close
+	fconn_close_after_send(fc);
+	fconn_start(fc);
+}
+
+/* ---- handshake
+ * -------------------------------------------------------------- */
+
+int
+send_hello(session *s)
+{
+	Mgr__Hello h = MGR__HELLO__INIT;
+	int        rv;
+	if ((rv = auth_random(s->nonce, sizeof(s->nonce))) != 0) {
+		return rv;
+	}
+	h.version    = AUTH_VERSION;
+	h.nonce.data = s->nonce;
+	h.nonce.len  = sizeof(s->nonce);
+	return fconn_send_msg(s->fc, &h.base, NULL);
+}
+
+/* The Welcome's refusal of a handshake, then the connection's close. */
+static int
+refuse_auth(session_link *link, int status, const char *error)
+{
+	session     *s = link->s;
+	Mgr__Welcome w = MGR__WELCOME__INIT;
+	w.status       = status;
+	w.error        = (char *) error;
+	fconn_send_msg(s->fc, &w.base, NULL);
+	fconn_close_after_send(s->fc);
+	arena_reset(&link->rxa);
+	return 0;
+}
+
+/* The session a client asks to resume, if its proof is right and it is
+ * still there (detached, or with a connection the manager has not seen
+ * drop yet); NULL otherwise. srv->mtx held. */
+static session *
+resumable(server *srv, const session *s, const Mgr__Auth *a)
+{
+	session *old = srv->sessions;
+	while (old != NULL && old->id != a->resume) {
+		old = old->next;
+	}
+	if (old == NULL || old == s || !old->reconnect
+	    || (old->state != SESSION_READY && old->state != SESSION_DETACHED)
+	    || a->resume_proof.len != AUTH_DIGEST_LEN) {
+		return NULL;
+	}
+	uint8_t want[AUTH_DIGEST_LEN];
+	if (auth_digest(old->resume_secret, sizeof(old->resume_secret),
+	        RESUME_LABEL, s->nonce, sizeof(s->nonce), want)
+	        != 0
+	    || !auth_equal(want, a->resume_proof.data, AUTH_DIGEST_LEN)) {
+		return NULL;
+	}
+	return old;
+}
+
+/* Moves link's connection from the new session s to old, which resumes
+ * (its client having read received replies);
+ * s, which holds nothing, goes (the caller frees it). srv->mtx held. */
+static void
+resume(session_link *link, session *s, session *old, uint64_t received)
+{
+	if (old->state == SESSION_READY) {
+		// Its old connection has not been seen to drop: it goes, and
+		// its link lets go, so its last frames and its end touch
+		// nothing.
+		old->link->s = NULL;
+		fconn_close(old->fc);
+	} else {
+		lease_undetach(old);
+	}
+	old->fc       = link->fc;
+	old->link     = link;
+	old->state    = SESSION_READY;
+	old->heard_ms = clock_ms();
+	old->reconnects++;
+	// The replies the drop lost go again when their requests are
+	// retried, numbered from what the client has read.
+	replay_resume(&old->record, received);
+	old->replies_sent = received;
+	snprintf(old->peer, sizeof(old->peer), "%s", s->peer);
+	link->s   = old;
+	link->sid = old->id;
+	handshake_unlist(s);
+	s->state = SESSION_CLOSED;
+	session_unlist(s);
+}
+
+int
+on_auth(session_link *link, const uint8_t *data, size_t len)
+{
+	session     *s   = link->s;
+	server      *srv = s->srv;
+	Mgr__Auth   *a   = mgr__auth__unpack(&link->rxa.pb, len, data);
+	Mgr__Welcome w   = MGR__WELCOME__INIT;
+	uint8_t      expect[AUTH_DIGEST_LEN];
+	uint8_t      mine[AUTH_DIGEST_LEN];
+	int          rv;
+
+	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
+	    || a->nonce.len != AUTH_NONCE_LEN) {
+		log_msg(LOG_WARN,
+		    "session %llu (%s): malformed handshake, closing",
+		    (unsigned long long) s->id, s->peer);
+		arena_reset(&link->rxa);
+		return MGR_EPROTO;
+	}
+	if (a->version != AUTH_VERSION) {
+		log_msg(LOG_WARN,
+		    "session %llu (%s): handshake version %u (this manager "
+		    "speaks %u), closing",
+		    (unsigned long long) s->id, s->peer,
+		    (unsigned) a->version, (unsigned) AUTH_VERSION);
+		return refuse_auth(
+		    link, MGR_EPROTO, "unsupported handshake version");
+	}
+	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
+	    sizeof(s->nonce), expect);
+	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
+		log_msg(LOG_WARN,
+		    "session %llu (%s): authentication failed (wrong "
+		    "authkey), closing",
+		    (unsigned long long) s->id, s->peer);
+		return refuse_auth(
+		    link, MGR_EAUTH, "authentication failed: wrong authkey");
+	}
+	if ((rv = auth_digest(srv->key, srv->keylen, AUTH_SERVER_LABEL,
+	         a->nonce.data, a->nonce.len, mine))
+	        != 0
+	    || (rv = auth_random(s->resume_secret, sizeof(s->resume_secret)))
+	        != 0) {
+		arena_reset(&link->rxa);
+		return rv;
+	}
+	char name[200];
+	log_escape(a->client, name, sizeof(name));
+	session *old = NULL, *gone = NULL;
+	server_lock(srv);
+	if (a->resume != 0 && (old = resumable(srv, s, a)) != NULL) {
+		resume(link, s, old, a->received);
+		gone = s;
+		s    = old;
+	} else {
+		log_escape(a->client, s->client, sizeof(s->client));
+		s->lease_ms  = lease_grant(srv, a->lease_ms);
+		s->reconnect = a->reconnect;
+		s->heard_ms  = clock_ms();
+		s->state     = SESSION_READY;
+		handshake_unlist(s);
+	}
+	w.session       = s->id;
+	w.lease_ms      = (uint64_t) s->lease_ms;
+	w.resumed       = old != NULL;
+	uint64_t asked  = a->resume;
+	uint64_t resets = s->reconnects;
+	server_unlock(srv);
+	link->authed = true;
+	if (old != NULL) {
+		log_msg(LOG_INFO,
+		    "session %llu (%s): resumed (reconnect %llu)",
+		    (unsigned long long) s->id, s->peer,
+		    (unsigned long long) resets);
+		session_free(gone);
+	} else if (asked != 0) {
+		log_msg(LOG_INFO,
+		    "session %llu (%s): session %llu can't be resumed (gone, "
+		    "or not proved): a new session",
+		    (unsigned long long) s->id, s->peer,
+		    (unsigned long long) asked);
+	} else {
+		log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
+		    (unsigned long long) s->id, s->peer,
+		    name[0] ? " as " : "", name);
+	}
+	w.digest.data        = mine;
+	w.digest.len         = sizeof(mine);
+	w.max_message        = srv->lim.max_message;
+	w.resume_secret.data = s->resume_secret;
+	w.resume_secret.len  = sizeof(s->resume_secret);
+	// Give the arena's chunk back: many connections sit idle after the
+	// handshake, and the first request takes a chunk again.
+	arena_fini(&link->rxa);
+	fconn_set_rx_timeout(link->fc, 0); // the lease: lease.c's sweep
+	fconn_set_rx_max(link->fc, srv->lim.max_message);
+	return fconn_send_msg(link->fc, &w.base, NULL);
+}

@@ -1,0 +1,224 @@
+/* The session's life on the client's side: its keep-alive thread, and
+ * reconnecting.
+ *
+ * The thread (one per client, while it lives) keeps the lease: when
+ * nothing went out or came in for a third of the lease it sends a ping,
+ * which the manager answers even while the session's calls are parked.
+ * A ping unanswered until the lease has passed since the manager was
+ * last heard means a hung manager or a dead link: the connection is
+ * given up, so no call hangs for longer than the lease.
+ *
+ * A lost connection, with mgr_opts.reconnect, is dialled again with
+ * backoff and jitter; the new one resumes the session (its id, and an
+ * HMAC of the new connection's nonce under the session's resume secret),
+ * and the requests still waiting for their replies are sent again with
+ * their numbers: the manager answers those it applied from its record
+ * (replay.h on its side), so each is applied once. A session the manager
+ * ended (its lease ran out: its notice, or a resume refused) is told to
+ * the calls in flight once (MGR_ESESSION), and the client goes on in a
+ * new session. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "auth.h"
+#include "client_int.h"
+#include "clock.h"
+
+#define BACKOFF_FIRST_MS 20
+#define BACKOFF_MAX_MS   1000
+
+void
+client_lost_locked(mgr_client *c, int err)
+{
+	if (c->state != C_READY) {
+		return; // already reconnecting, or dead
+	}
+	if (c->user_gone || c->reconnect_ms <= 0) {
+		client_kill_locked(c, err);
+		return;
+	}
+	c->state   = C_RECONNECTING;
+	c->lost_ms = clock_ms();
+	// A ping is never sent again: it has its answer.
+	(void) client_fail_calls_locked(c, MGR_ECONN, true);
+	pthread_cond_broadcast(&c->ka_cv);
+}
+
+void
+client_session_gone_locked(mgr_client *c)
+{
+	bool told          = client_fail_calls_locked(c, MGR_ESESSION, false);
+	c->gone_unreported = !told;
+	c->fresh           = true;
+	c->next_seq        = 0; // calls made meanwhile: the new session's
+	c->replies_read    = 0;
+	if (c->state == C_READY) {
+		c->state   = C_RECONNECTING;
+		c->lost_ms = clock_ms();
+		pthread_cond_broadcast(&c->ka_cv);
+	}
+}
+
+/* Waits on the keep-alive condition until at (ms, monotonic), a stop or
+ * a signal. c->mtx held. */
+static void
+ka_wait_until(mgr_client *c, int64_t at)
+{
+	int64_t left = at - clock_ms();
+	if (left > 0) {
+		struct timespec ts = clock_after_ms(left);
+		pthread_cond_timedwait(&c->ka_cv, &c->mtx, &ts);
+	}
+}
+
+int64_t
+client_backoff(int64_t *backoff)
+{
+	// A random delay in [b/2, b): clients dropped together don't all
+	// come back at the same instant.
+	int64_t  b = *backoff > 0 ? *backoff : BACKOFF_FIRST_MS;
+	uint32_t r = 0;
+	(void) auth_random((uint8_t *) &r, sizeof(r));
+	*backoff = b * 2 < BACKOFF_MAX_MS ? b * 2 : BACKOFF_MAX_MS;
+	return b / 2 + (b > 1 ? (int64_t) (r % (uint32_t) (b / 2)) : 0);
+}
+
+/* Reconnects c, lost: dials until a new connection resumes its session
+ * (or starts a new one, when it is gone) or the reconnect window passes,
+ * then sends the requests still waiting. c->mtx held (dropped while
+ * dialling). */
+static void
+reconnect_locked(mgr_client *c)
+{
+	// Whoever still reads or writes the old stream leaves it; nobody
+	// starts again while the state is not C_READY.
+	if (c->t != NULL) {
+		c->t->ops->shutdown(c->t);
+	}
+	while (c->reading || c->busy > 0) {
+		pthread_cond_wait(&c->idle_cv, &c->mtx);
+	}
+	// Without mgr_opts.reconnect only a new session is dialled (the
+	// old one ended), within the connect timeout.
+	int64_t window
+	    = c->reconnect_ms > 0 ? c->reconnect_ms : c->connect_ms;
+	int64_t deadline = c->lost_ms + window;
+	int64_t backoff  = 0;
+	for (;;) {
+		if (c->ka_stop || c->closing) {
+			return;
+		}
+		bool    resume = !c->fresh;
+		int64_t left   = deadline - clock_ms();
+		int64_t tmo    = left < c->connect_ms ? left : c->connect_ms;
+		pthread_mutex_unlock(&c->mtx);
+		int rv = tmo > 0 ? client_dial(c, resume, tmo) : MGR_ECONN;
+		pthread_mutex_lock(&c->mtx);
+		if (rv == 0) {
+			break;
+		}
+		if (c->closing || c->ka_stop) {
+			return;
+		}
+		if (rv == MGR_EAUTH || clock_ms() >= deadline) {
+			// A refused key won't be accepted on the next try.
+			client_kill_locked(
+			    c, rv == MGR_EAUTH ? rv : MGR_ECONN);
+			return;
+		}
+		int64_t until = clock_ms() + client_backoff(&backoff);
+		ka_wait_until(c, until < deadline ? until : deadline);
+	}
+	c->reconnects++;
+	if (!c->resumed && !c->fresh) {
+		// The manager ended the session meanwhile (its lease ran
+		// out): the calls waiting are told, not sent again.
+		client_session_gone_locked(c);
+	}
+	c->fresh = false;
+	client_resume_sending_locked(c);
+}
+
+/* Pings when the connection was silent for a third of the lease; gives
+ * the connection up when the manager was not heard from for the lease. */
+static void *
+ka_main(void *arg)
+{
+	mgr_client *c          = arg;
+	uint64_t    seen_reads = 0, seen_sends = 0;
+	int64_t     heard = clock_ms(), sent = heard;
+	pthread_mutex_lock(&c->mtx);
+	while (!c->ka_stop) {
+		if (c->state == C_RECONNECTING) {
+			reconnect_locked(c);
+			heard = sent = clock_ms();
+			continue;
+		}
+		int64_t lease = c->lease_ms, period = lease / 3;
+		if (c->state == C_DEAD || lease <= 0) {
+			pthread_cond_wait(&c->ka_cv, &c->mtx);
+			continue;
+		}
+		int64_t now = clock_ms();
+		if (c->replies_read != seen_reads) {
+			seen_reads = c->replies_read;
+			heard      = now;
+		}
+		if (c->sends != seen_sends) {
+			seen_sends = c->sends;
+			sent       = now;
+		}
+		if (now - sent < period && now - heard < period) {
+			ka_wait_until(
+			    c, (sent < heard ? sent : heard) + period);
+			continue;
+		}
+		// The ping's answer is due by a lease after the manager was
+		// last heard; after this process was itself stopped, a third
+		// of one from now (the manager's notice may be waiting).
+		int64_t due = heard + lease > now + period ? heard + lease
+		                                           : now + period;
+		pthread_mutex_unlock(&c->mtx);
+		int rv = client_heartbeat(c, due);
+		pthread_mutex_lock(&c->mtx);
+		if (rv == MGR_ETIMEDOUT && c->state == C_READY
+		    && !c->ka_stop) {
+			// Nothing heard for the lease: a hung manager or a
+			// dead link. Calls fail (MGR_ECONN) or wait for a
+			// reconnect.
+			client_lost_locked(c, MGR_ECONN);
+			c->t->ops->shutdown(c->t);
+		}
+		sent
+		    = clock_ms(); // the ping went out (or the stream is gone)
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return NULL;
+}
+
+int
+keepalive_start(mgr_client *c)
+{
+	pthread_cond_destroy(&c->ka_cv);
+	clock_cond_init(&c->ka_cv);
+	if (pthread_create(&c->ka, NULL, ka_main, c) != 0) {
+		return MGR_ENOMEM;
+	}
+	pthread_setname_np(c->ka, "mgr:keepalive");
+	c->ka_running = true;
+	return 0;
+}
+
+void
+keepalive_stop(mgr_client *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->ka_stop = true;
+	pthread_cond_broadcast(&c->ka_cv);
+	pthread_mutex_unlock(&c->mtx);
+	if (c->ka_running) {
+		pthread_join(c->ka, NULL);
+		c->ka_running = false;
+	}
+}
