@@ -47,6 +47,7 @@ struct server {
 	session         *sessions; /* doubly linked */
 	session         *detached; /* of them: reconnecting, no connection */
 	size_t           nsessions;
+	size_t           nlinks; /* connections with a session_link */
 	uint64_t         next_session;
 	server_listener *listeners;
 	evgroup         *loops; /* the event loops serving connections */

@@ -251,6 +251,9 @@ on_closed(void *arg, int err)
 	server       *srv  = link->srv;
 	server_lock(srv);
 	session *s = link->s;
+	if (--srv->nlinks == 0) {
+		pthread_cond_broadcast(&srv->cv); // sessions_close_all waits
+	}
 	if (s == NULL) {
 		// A connection a resume replaced: its end ends nothing.
 		server_unlock(srv);
@@ -343,6 +346,7 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	}
 	srv->sessions = s;
 	srv->nsessions++;
+	srv->nlinks++;
 	srv->sessions_total++;
 	handshake_list(s);
 	server_unlock(srv);
@@ -404,8 +408,10 @@ sessions_close_all(server *srv)
 	}
 	server_unlock(srv); // closes them (no system call under the lock)
 	sessions_free(dead);
+	// Connections a resume replaced, and those of sessions the manager
+	// ended, are closing already: their ends are waited for too.
 	server_lock(srv);
-	while (srv->nsessions > 0) {
+	while (srv->nsessions > 0 || srv->nlinks > 0) {
 		pthread_cond_wait(&srv->cv, &srv->mtx);
 	}
 	server_unlock(srv);

@@ -49,7 +49,9 @@ typedef struct nng_xport {
 	bool            rx_failed;        /* the last receive failed */
 	bool            rx_kicked;        /* its cancel is a kick */
 	bool            kick_pending;     /* a kick during rx_cb */
-	bool            closed, detaching, end_posted;
+	bool            closed; /* no more I/O (a send failed, or shut) */
+	bool            stream_closed; /* nng_stream_close called */
+	bool            detaching, end_posted;
 } nng_xport;
 
 /* The transport whose callback the calling thread runs: its free, from
@@ -160,7 +162,11 @@ tx_done(void *arg)
 	pthread_mutex_lock(&s->mtx);
 	s->tx_busy = false;
 	if (rv != 0) {
-		s->closed = true; // the connection learns at its next write
+		// The receive side tells the connection now: it may read
+		// nothing more (paused, or a peer that vanished) and would
+		// never learn otherwise.
+		s->closed = true;
+		kick_locked(s);
 	} else {
 		s->txoff += nng_aio_count(s->tx_aio);
 		if (s->txoff < s->txlen && !s->closed) {
@@ -326,8 +332,9 @@ nx_shutdown(xport *t)
 {
 	nng_xport *s = (nng_xport *) t;
 	pthread_mutex_lock(&s->mtx);
-	if (!s->closed) {
-		s->closed = true;
+	if (!s->stream_closed) {
+		s->closed        = true;
+		s->stream_closed = true;
 		// Its descriptor is nng's to close from now on (and may be
 		// another connection's soon): not ours to poll or claim.
 		if (s->fd >= 0) {
