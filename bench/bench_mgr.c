@@ -645,13 +645,6 @@ w5conns(const bench_args *a)
 /* ---- H: new connections ------------------------------------------------
  */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-	return x < y ? -1 : x > y;
-}
-
 /* --n connections one after another, each: connect (the TLS handshake
  * over tls+tcp:// and the authkey handshake), one ping, disconnect. The
  * median time of one, in microseconds. */
@@ -659,10 +652,7 @@ static int
 hs(const bench_args *a)
 {
 	long     n = (long) arg_int(a, "--n", 200);
-	int64_t *t = calloc((size_t) n, sizeof(*t));
-	if (t == NULL) {
-		die("out of memory");
-	}
+	int64_t *t = times_new(n);
 	for (long i = 0; i < n; i++) {
 		int64_t     t0 = now_ns();
 		mgr_client *c;
@@ -671,8 +661,7 @@ hs(const bench_args *a)
 		mgr_disconnect(c);
 		t[i] = now_ns() - t0;
 	}
-	qsort(t, (size_t) n, sizeof(*t), cmp_i64);
-	result("hs.connect", (double) t[n / 2] / 1e3, "us");
+	result("hs.connect", median_us(t, (size_t) n), "us");
 	free(t);
 	return 0;
 }
@@ -684,11 +673,8 @@ hs(const bench_args *a)
 static int
 rc(const bench_args *a)
 {
-	long     n = (long) arg_int(a, "--n", 30);
-	int64_t *t = calloc((size_t) n, sizeof(*t));
-	if (t == NULL) {
-		die("out of memory");
-	}
+	long     n     = (long) arg_int(a, "--n", 30);
+	int64_t *t     = times_new(n);
 	opts.reconnect = 10000;
 	mgr_client *c  = connect_or_die();
 	mgr_obj    *d;

@@ -739,23 +739,13 @@ w5conns(const bench_args *a)
 /* ---- H: new connections ------------------------------------------------
  */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-	return x < y ? -1 : x > y;
-}
-
 /* As bench_mgr's: --n connections, each connect (TLS handshake over
  * tls:), one PING, close; the median time of one. */
 static int
 hs(const bench_args *a)
 {
 	long     n = (long) arg_int(a, "--n", 200);
-	int64_t *t = calloc((size_t) n, sizeof(*t));
-	if (t == NULL) {
-		die("out of memory");
-	}
+	int64_t *t = times_new(n);
 	for (long i = 0; i < n; i++) {
 		int64_t t0 = now_ns();
 		rconn  *c  = connect_or_die();
@@ -763,8 +753,7 @@ hs(const bench_args *a)
 		rconn_free(c);
 		t[i] = now_ns() - t0;
 	}
-	qsort(t, (size_t) n, sizeof(*t), cmp_i64);
-	result("hs.connect", (double) t[n / 2] / 1e3, "us");
+	result("hs.connect", median_us(t, (size_t) n), "us");
 	free(t);
 	return 0;
 }
@@ -778,11 +767,8 @@ static int
 rc(const bench_args *a)
 {
 	long     n = (long) arg_int(a, "--n", 30);
-	int64_t *t = calloc((size_t) n, sizeof(*t));
-	if (t == NULL) {
-		die("out of memory");
-	}
-	rconn *c = connect_or_die();
+	int64_t *t = times_new(n);
+	rconn   *c = connect_or_die();
 	cmd0(c, "HSET r k v");
 	for (long i = 0; i < n; i++) {
 		drop_connections(addr);

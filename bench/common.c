@@ -464,6 +464,16 @@ drop_connections(const char *addr)
 	}
 }
 
+int64_t *
+times_new(long n)
+{
+	int64_t *t = calloc(n > 0 ? (size_t) n : 1, sizeof(*t));
+	if (t == NULL) {
+		die("out of memory");
+	}
+	return t;
+}
+
 static int
 cmp_ns(const void *a, const void *b)
 {

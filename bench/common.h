@@ -61,6 +61,8 @@ char *read_key_file(const char *path, size_t *len);
  * when it can't. */
 void drop_connections(const char *addr);
 
+/* Room for n times (ns), or the process exits. */
+int64_t *times_new(long n);
 /* The median of n times (ns, sorted in place), in microseconds. */
 double median_us(int64_t *t, size_t n);
 

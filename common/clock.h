@@ -23,6 +23,16 @@ clock_ms(void)
 	return clock_us() / 1000;
 }
 
+/* Milliseconds on the monotonic clock at the kernel tick's resolution
+ * (a few ms): a few nanoseconds to read, for what a request renews. */
+static inline int64_t
+clock_coarse_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The monotonic time ms from now, as a timespec for a timed wait on a
  * condition made by clock_cond_init. */
 static inline struct timespec

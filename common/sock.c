@@ -36,28 +36,34 @@ say(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
 	}
 }
 
+const char *
+url_after_scheme(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	return strncmp(url, scheme, n) == 0 && strncmp(url + n, "://", 3) == 0
+	    ? url + n + 3
+	    : NULL;
+}
+
 static int
 parse_url(const char *url, sock_url *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (strncmp(url, "ipc://", 6) == 0) {
-		size_t n = strlen(url + 6);
+	const char *rest = url_after_scheme(url, "ipc");
+	if (rest != NULL) {
+		size_t n = strlen(rest);
 		if (n == 0 || n >= sizeof(u->path)) {
 			return MGR_EINVAL;
 		}
-		memcpy(u->path, url + 6, n + 1);
+		memcpy(u->path, rest, n + 1);
 		return 0;
 	}
-	const char *rest;
-	if (strncmp(url, "tcp://", 6) == 0) {
+	if ((rest = url_after_scheme(url, "tcp")) != NULL) {
 		u->family = AF_UNSPEC;
-		rest      = url + 6;
-	} else if (strncmp(url, "tcp4://", 7) == 0) {
+	} else if ((rest = url_after_scheme(url, "tcp4")) != NULL) {
 		u->family = AF_INET;
-		rest      = url + 7;
-	} else if (strncmp(url, "tcp6://", 7) == 0) {
+	} else if ((rest = url_after_scheme(url, "tcp6")) != NULL) {
 		u->family = AF_INET6;
-		rest      = url + 7;
 	} else {
 		return MGR_EINVAL;
 	}

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What follows "scheme://" in url, or NULL when url has another scheme:
+ * the one test of a URL's scheme, for every side and transport. */
+const char *url_after_scheme(const char *url, const char *scheme);
+
 /* A listening socket, non-blocking. *bound gets the URL actually bound
  * (tcp port 0 replaced by the port chosen). An ipc socket is made 0600
  * (only this user may connect) and a stale socket file left by a dead

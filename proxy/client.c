@@ -1,4 +1,6 @@
-/* The client: one connection to a manager, its handshake, and calls.
+/* The client: its connection to a manager, calls, and the session's state
+ * on it (lost, reconnecting, ended); connecting is connect.c's, the
+ * session's life (the keep-alive thread, reconnects) session.c's.
  *
  * Calls are synchronous for the calling thread, and cheap in wakeups: the
  * caller writes its request itself on the (blocking) socket, and the
@@ -162,6 +164,38 @@ client_kill_locked(mgr_client *c, int err)
 	    c, c->user_gone ? MGR_ECLOSED : c->err, false);
 }
 
+void
+client_lost_locked(mgr_client *c, int err)
+{
+	if (c->state != C_READY) {
+		return; // already reconnecting, or dead
+	}
+	if (c->user_gone || c->reconnect_ms <= 0) {
+		client_kill_locked(c, err);
+		return;
+	}
+	c->state   = C_RECONNECTING;
+	c->lost_ms = clock_ms();
+	// A ping is never sent again: it has its answer.
+	(void) client_fail_calls_locked(c, MGR_ECONN, true);
+	pthread_cond_broadcast(&c->ka_cv);
+}
+
+void
+client_session_gone_locked(mgr_client *c)
+{
+	bool told          = client_fail_calls_locked(c, MGR_ESESSION, false);
+	c->gone_unreported = !told;
+	c->fresh           = true;
+	c->next_seq        = 0; // calls made meanwhile: the new session's
+	c->replies_read    = 0;
+	if (c->state == C_READY) {
+		c->state   = C_RECONNECTING;
+		c->lost_ms = clock_ms();
+		pthread_cond_broadcast(&c->ka_cv);
+	}
+}
+
 /* Registers n requests of group g under consecutive ids (from *first)
  * and, when c reconnects, numbers (from *seq); *ack is what they
  * acknowledge. MGR_ECLOSED / MGR_ECONN when the client can't send,
@@ -215,6 +249,23 @@ pend_begin(mgr_client *c, pending *ps, size_t n, pgroup *g, uint64_t *first,
 /* ---- the stream: writing and reading -------------------------------------
  */
 
+/* Writes bytes on the stream (c->mtx held, dropped meanwhile; txmtx
+ * held). mgr_disconnect shuts the transport down (a blocked send returns)
+ * and waits for busy to drop before it is freed. 0 or MGR_ECONN. */
+static int
+write_locked(mgr_client *c, const uint8_t *bytes, size_t len)
+{
+	c->busy++;
+	pthread_mutex_unlock(&c->mtx);
+	int rv = c->t->ops->send_all(c->t, bytes, len);
+	pthread_mutex_lock(&c->mtx);
+	c->sends++;
+	if (--c->busy == 0) {
+		pthread_cond_broadcast(&c->idle_cv);
+	}
+	return rv;
+}
+
 /* Sends bytes, the frames of the n requests ps (each pending's frame set
  * by the caller), in the caller's thread; while the client reconnects
  * they are left queued, sent once a new connection resumed the session
@@ -234,24 +285,13 @@ send_requests(
 	if (c->closing || c->state == C_DEAD) {
 		rv = c->user_gone ? MGR_ECLOSED : MGR_ECONN;
 	} else if (c->state == C_READY) {
-		// mgr_disconnect shuts the transport down (a blocked send
-		// returns) and waits for busy to drop before it is freed.
-		c->busy++;
-		pthread_mutex_unlock(&c->mtx);
-		rv = c->t->ops->send_all(c->t, bytes, len);
-		pthread_mutex_lock(&c->mtx);
-		c->sends++;
-		if (--c->busy == 0) {
-			pthread_cond_broadcast(&c->idle_cv);
-		}
-		if (rv != 0 && c->reconnect_ms > 0) {
+		if (write_locked(c, bytes, len) != 0 && c->reconnect_ms > 0) {
 			// Sent again on the next connection.
 			client_lost_locked(c, MGR_ECONN);
 		}
 		// Else the reader finds out why: the manager's notice (its
 		// session ended) may wait before the end of the stream, and
 		// the keep-alive bounds a stream that never ends.
-		rv = 0;
 	}
 	pthread_mutex_unlock(&c->mtx);
 	pthread_mutex_unlock(&c->txmtx);
@@ -284,18 +324,7 @@ client_resume_sending_locked(mgr_client *c)
 		client_kill_locked(c, MGR_ENOMEM);
 	} else if (c->state == C_RECONNECTING && !c->closing) {
 		c->state = C_READY;
-		int rv   = 0;
-		if (len > 0) {
-			c->busy++;
-			pthread_mutex_unlock(&c->mtx);
-			rv = c->t->ops->send_all(c->t, copy, len);
-			pthread_mutex_lock(&c->mtx);
-			c->sends++;
-			if (--c->busy == 0) {
-				pthread_cond_broadcast(&c->idle_cv);
-			}
-		}
-		if (rv != 0) {
+		if (len > 0 && write_locked(c, copy, len) != 0) {
 			client_lost_locked(c, MGR_ECONN);
 		} else {
 			client_wake_reader_locked(c);
@@ -607,41 +636,6 @@ client_heartbeat(mgr_client *c, int64_t deadline)
 		return rv;
 	}
 	return p.err;
-}
-
-/* ---- connect / disconnect ---------------------------------------------- */
-
-int
-mgr_disconnect(mgr_client *c)
-{
-	if (c == NULL) {
-		return 0;
-	}
-	// Say goodbye first: the manager drops this session's references,
-	// locks and waiters before it answers, so once this returns, other
-	// clients see them gone. A dead manager answers MGR_ECONN at once.
-	if (client_usable(c)) {
-		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, 0, NULL);
-	}
-	// Threads still inside a call get MGR_ECLOSED; the keep-alive thread
-	// stops (a reconnect under way gives up); wait until all of them
-	// are out of the stream.
-	pthread_mutex_lock(&c->mtx);
-	c->user_gone = true;
-	c->closing   = true;
-	if (c->t != NULL) {
-		c->t->ops->shutdown(c->t); // the one c->t: swapped under mtx
-	}
-	client_kill_locked(c, MGR_ECLOSED);
-	pthread_mutex_unlock(&c->mtx);
-	keepalive_stop(c);
-	pthread_mutex_lock(&c->mtx);
-	while (c->reading || c->busy > 0) {
-		pthread_cond_wait(&c->idle_cv, &c->mtx);
-	}
-	pthread_mutex_unlock(&c->mtx);
-	client_unhold(c);
-	return 0;
 }
 
 /* ---- one request, one reply ------------------------------------------ */

@@ -1,6 +1,6 @@
-/* What the connection (client.c) and connecting to a manager (connect.c)
- * share:
- * the client struct and the stream calls. Nothing else includes it. */
+/* What the connection (client.c), the dial and handshake (connect.c) and
+ * the session's life (session.c, above both) share: the client struct and
+ * their calls. Nothing else includes it. */
 #ifndef MGR_PROXY_CLIENT_INT_H
 #define MGR_PROXY_CLIENT_INT_H
 
@@ -91,9 +91,8 @@ struct mgr_client {
 	uint64_t sends;          /* frames written: the keep-alive thread's
 	                          * measure of silence */
 	int64_t        lost_ms;  /* when the connection was lost */
-	uint64_t       reconnects;
 	char          *tls_ca, *tls_cert, *tls_key, *tls_name; /* copies */
-	pthread_t      ka; /* the keep-alive thread (keepalive.c) */
+	pthread_t      ka; /* the keep-alive thread (session.c) */
 	bool           ka_running, ka_stop;
 	pthread_cond_t ka_cv; /* wakes it: stop, a connection lost */
 };
@@ -106,12 +105,19 @@ int client_read_more(mgr_client *c, int64_t timeout_ms);
 /* The client's first use: the field keys read and written by hand. */
 void client_init_once(void);
 
-/* ---- the session's life (keepalive.c, with client.c and connect.c) ---- */
+/* ---- connect.c ----------------------------------------------------------
+ */
 
+/* The client of opts (url and key copied), not connected yet; NULL
+ * without memory. */
+mgr_client *client_new(
+    const char *url, const void *key, size_t keylen, const mgr_opts *opts);
 /* Dials c's URL and runs the handshake into c's transport and session
  * fields, resuming c->session when resume (connect.c). Only while nobody
  * reads or writes c's stream. */
 int client_dial(mgr_client *c, bool resume, int64_t timeout_ms);
+/* ---- client.c: the session's state on the connection ----------------- */
+
 /* Every call in flight gets err; the client is dead (c->mtx held). */
 void client_kill_locked(mgr_client *c, int err);
 /* Every call in flight (or only the heartbeat) gets err; whether one
@@ -133,12 +139,6 @@ int client_heartbeat(mgr_client *c, int64_t deadline);
 /* Wakes a thread waiting for its reply to read for everyone (a new
  * connection is ready). c->mtx held. */
 void client_wake_reader_locked(mgr_client *c);
-/* The next delay (ms) before a redial, with jitter; *backoff (0 at
- * first) doubles up to a second. */
-int64_t client_backoff(int64_t *backoff);
-/* Starts and stops the keep-alive thread. */
-int  keepalive_start(mgr_client *c);
-void keepalive_stop(mgr_client *c);
 /* Frees c (its socket closed); for a client never handed out. */
 void client_destroy(mgr_client *c);
 

@@ -1,6 +1,7 @@
-/* Connecting: the dial, then the client's side of the handshake (answer
- * the manager's nonce, check its answer to ours), within the connect
- * timeout; the connection itself is client.c's. */
+/* Connecting: a new client, the dial, then the client's side of the
+ * handshake (answer the manager's nonce, check its answer to ours; ask
+ * for the lease, prove a resume), within a timeout; the connection
+ * itself is client.c's, mgr_connect session.c's. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,8 +230,7 @@ client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
 	return rv;
 }
 
-/* The client of opts, not connected yet. */
-static mgr_client *
+mgr_client *
 client_new(
     const char *url, const void *key, size_t keylen, const mgr_opts *opts)
 {
@@ -280,91 +280,4 @@ client_new(
 	memcpy(c->key, key, keylen);
 	c->keylen = keylen;
 	return c;
-}
-
-int
-mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
-{
-	const void *key    = opts ? opts->authkey : NULL;
-	size_t      keylen = opts ? opts->authkey_len : 0;
-
-	client_init_once();
-	client_set_detail(NULL);
-	ARG_NONNULL(client);
-	ARG_NONNULL(url);
-	ARG_CHECK(
-	    opts == NULL || opts->lease >= 0, opts->lease, "is negative");
-	ARG_CHECK(opts == NULL || opts->reconnect >= 0, opts->reconnect,
-	    "is negative");
-	// TLS asked for in opts and a URL without it: refused, never a
-	// plaintext connection instead.
-	if (opts != NULL
-	    && (opts->tls_ca_file || opts->tls_cert_file || opts->tls_key_file
-	        || opts->tls_server_name)
-	    && !ctransport_url_is_tls(url)) {
-		client_set_detail("TLS options given for %s: TLS needs a "
-		                  "tls+tcp:// or wss:// URL",
-		    url);
-		return MGR_EINVAL;
-	}
-	if (key == NULL) {
-		key    = getenv("MGR_AUTHKEY");
-		keylen = key ? strlen(key) : 0;
-	}
-	if (key == NULL || keylen == 0) {
-		client_set_detail(
-		    "no authkey (give opts.authkey or MGR_AUTHKEY)");
-		return MGR_EINVAL;
-	}
-	mgr_client *c = client_new(url, key, keylen, opts);
-	if (c == NULL) {
-		return MGR_ENOMEM;
-	}
-	// With reconnect, a connection lost in the handshake is dialled
-	// again too, within the connect timeout.
-	int64_t deadline = clock_ms() + c->connect_ms, backoff = 0;
-	int     rv;
-	while (
-	    (rv = client_dial(c, false, deadline - clock_ms())) == MGR_ECONN
-	    && c->reconnect_ms > 0) {
-		int64_t wait = client_backoff(&backoff);
-		if (clock_ms() + wait >= deadline) {
-			break;
-		}
-		struct timespec ts = { .tv_sec = wait / 1000,
-			.tv_nsec               = (wait % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-	}
-	if (rv == 0 && (rv = keepalive_start(c)) != 0) {
-		client_set_detail("cannot start the keep-alive thread");
-	}
-	if (rv != 0) {
-		client_destroy(c);
-		return rv;
-	}
-	*client = c;
-	return 0;
-}
-
-int
-mgr_connect_env(mgr_client **client)
-{
-	const char *url = getenv("MGR_URL");
-	if (url == NULL || url[0] == '\0') {
-		client_set_detail("MGR_URL is not set");
-		return MGR_EINVAL;
-	}
-	return mgr_connect(client, url, NULL);
-}
-
-int
-mgr_client_session(mgr_client *c, uint64_t *session)
-{
-	client_set_detail(NULL);
-	ARG_NONNULL(c);
-	ARG_NONNULL(session);
-	pthread_mutex_lock(&c->mtx);
-	*session = c->session;
-	pthread_mutex_unlock(&c->mtx);
-	return 0;
 }

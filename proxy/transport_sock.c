@@ -121,23 +121,11 @@ ctransport_sock_new(ctransport **tp, int fd)
  * ---------------------------------------------------------------
  */
 
-static bool
-scheme_is(const char *url, const char *scheme, const char **rest)
-{
-	size_t n = strlen(scheme);
-	if (strncmp(url, scheme, n) == 0 && strncmp(url + n, "://", 3) == 0) {
-		*rest = url + n + 3;
-		return true;
-	}
-	return false;
-}
-
 bool
 ctransport_url_is_tls(const char *url)
 {
-	const char *rest;
-	return scheme_is(url, "tls+tcp", &rest)
-	    || scheme_is(url, "wss", &rest);
+	return url_after_scheme(url, "tls+tcp") != NULL
+	    || url_after_scheme(url, "wss") != NULL;
 }
 
 int
@@ -146,11 +134,11 @@ ctransport_dial(ctransport **tp, const char *url, const ctls_opts *tls,
 {
 	const char *rest;
 	bool        secure = false, ws = false;
-	if (scheme_is(url, "tls+tcp", &rest)) {
+	if ((rest = url_after_scheme(url, "tls+tcp")) != NULL) {
 		secure = true;
-	} else if (scheme_is(url, "wss", &rest)) {
+	} else if ((rest = url_after_scheme(url, "wss")) != NULL) {
 		secure = ws = true;
-	} else if (scheme_is(url, "ws", &rest)) {
+	} else if ((rest = url_after_scheme(url, "ws")) != NULL) {
 		ws = true;
 	} else {
 		int fd, rv = sock_dial(url, timeout_ms, &fd, why, whycap);

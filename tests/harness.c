@@ -7,6 +7,7 @@
 #include "wire.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -427,6 +428,59 @@ h_spawn(h_child *ch, const char *path, char *const argv[],
 	ch->pid    = pid;
 	ch->in_fd  = in[1];
 	ch->out_fd = out[0];
+	return 0;
+}
+
+/* Whether every thread of pid is stopped ('T' in /proc/PID/task/T/stat). */
+static bool
+all_stopped(pid_t pid)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int) pid);
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		return false;
+	}
+	bool           all = true;
+	struct dirent *e;
+	while (all && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.') {
+			continue;
+		}
+		char path[sizeof(dir) + sizeof(e->d_name) + 8], buf[512];
+		snprintf(path, sizeof(path), "%s/%s/stat", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL) {
+			continue; // the thread ended
+		}
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n]        = '\0';
+		const char *p = strrchr(buf, ')'); // past the name
+		all           = p != NULL && p[1] == ' ' && p[2] == 'T';
+	}
+	closedir(d);
+	return all;
+}
+
+int
+h_stop_process(pid_t pid, int timeout_ms)
+{
+	if (kill(pid, SIGSTOP) != 0) {
+		return -1;
+	}
+	// The stop reaches each thread when it next leaves the kernel: on a
+	// busy VM, a thread may run on for a while. The kernel offers
+	// nothing to wait on for it (pidfds tell exits only).
+	int64_t deadline = h_now_ms() + timeout_ms;
+	while (!all_stopped(pid)) {
+		if (h_now_ms() >= deadline) {
+			h_log("process %d not stopped within %d ms",
+			    (int) pid, timeout_ms);
+			return -1;
+		}
+		h_nap(1);
+	}
 	return 0;
 }
 

@@ -123,6 +123,10 @@ int h_managerd_kill(h_managerd *m);
 void h_managerd_cleanup(h_managerd *m);
 /* Prints its log on stderr (for failures). */
 void h_managerd_dump_log(const h_managerd *m);
+/* True once managerd's log has a line containing a and (unless NULL) b,
+ * polled up to timeout_ms. */
+bool h_managerd_log_line_has(
+    const h_managerd *m, const char *a, const char *b, int timeout_ms);
 /* True once managerd's log contains needle, polled up to timeout_ms. */
 bool h_managerd_log_has(
     const h_managerd *m, const char *needle, int timeout_ms);
@@ -198,6 +202,9 @@ int h_child_read_all(
  * killed and reaped after that). Returns its exit code, 128 + signal, or
  * -1 on timeout. */
 int h_child_wait(h_child *ch, int timeout_ms);
+/* SIGSTOP to pid, returning once every thread of it is stopped (within
+ * timeout_ms). 0, or -1. */
+int h_stop_process(pid_t pid, int timeout_ms);
 /* Sends sig to the child (if still running). */
 int h_child_signal(h_child *ch, int sig);
 

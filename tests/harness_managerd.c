@@ -135,7 +135,8 @@ h_managerd_dump_log(const h_managerd *m)
 }
 
 bool
-h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
+h_managerd_log_line_has(
+    const h_managerd *m, const char *a, const char *b, int timeout_ms)
 {
 	int64_t deadline = h_now_ms() + timeout_ms;
 	for (;;) {
@@ -145,7 +146,8 @@ h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
 			bool found = false;
 			while (
 			    !found && fgets(line, sizeof(line), f) != NULL) {
-				found = strstr(line, needle) != NULL;
+				found = strstr(line, a) != NULL
+				    && (b == NULL || strstr(line, b) != NULL);
 			}
 			fclose(f);
 			if (found) {
@@ -157,6 +159,12 @@ h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
 		}
 		h_nap(10);
 	}
+}
+
+bool
+h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
+{
+	return h_managerd_log_line_has(m, needle, NULL, timeout_ms);
 }
 
 static void

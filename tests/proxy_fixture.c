@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 
 #define MAX_PAIRS 64
@@ -228,6 +229,7 @@ proxy_main(void *arg)
 				p->pairs[k] = (pair) { .fd = { c, u } };
 				pthread_mutex_lock(&p->mtx);
 				p->accepted++;
+				pthread_cond_broadcast(&p->cv);
 				pthread_mutex_unlock(&p->mtx);
 			} else {
 				pair *q = &p->pairs[who[j] / 2];
@@ -293,7 +295,7 @@ h_proxy_start(h_proxy **pp, const char *url)
 	}
 	p->port = ntohs(sa.sin_port);
 	pthread_mutex_init(&p->mtx, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	clock_cond_init(&p->cv);
 	if (pthread_create(&p->thr, NULL, proxy_main, p) != 0) {
 		close(p->lfd);
 		close(p->ctl[0]);
@@ -322,9 +324,7 @@ h_proxy_drop(h_proxy *p, bool rst)
 	uint64_t want = p->drops_done + 1;
 	p->drop       = rst ? 2 : 1;
 	wake(p);
-	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 10;
+	struct timespec deadline = clock_after_ms(10000);
 	while (p->drops_done < want
 	    && pthread_cond_timedwait(&p->cv, &p->mtx, &deadline) == 0) { }
 	int n = p->drops_done >= want ? p->dropped : -1;
@@ -339,6 +339,18 @@ h_proxy_hold(h_proxy *p, bool hold)
 	p->hold = hold;
 	pthread_mutex_unlock(&p->mtx);
 	wake(p);
+}
+
+bool
+h_proxy_await_accepted(h_proxy *p, size_t n, int timeout_ms)
+{
+	struct timespec deadline = clock_after_ms(timeout_ms);
+	pthread_mutex_lock(&p->mtx);
+	while (p->accepted < n
+	    && pthread_cond_timedwait(&p->cv, &p->mtx, &deadline) == 0) { }
+	bool ok = p->accepted >= n;
+	pthread_mutex_unlock(&p->mtx);
+	return ok;
 }
 
 size_t

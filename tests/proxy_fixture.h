@@ -27,6 +27,9 @@ int h_proxy_drop(h_proxy *p, bool rst);
 void h_proxy_hold(h_proxy *p, bool hold);
 /* Connections accepted so far. */
 size_t h_proxy_accepted(h_proxy *p);
+/* Waits until n connections in all have been accepted (timeout_ms);
+ * whether they were. */
+bool h_proxy_await_accepted(h_proxy *p, size_t n, int timeout_ms);
 /* Stops the thread and closes everything. */
 void h_proxy_stop(h_proxy *p);
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "conn.h"
+#include "listener.h"
 #include "log.h"
 #include "manager.pb-c.h"
 #include "syscall_guard.h"
@@ -66,7 +67,8 @@ pair_open(pair *p)
 	assert_int_equal(
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	assert_int_equal(evgroup_new(&p->g, 1), 0);
-	assert_int_equal(fconn_new_socket(&p->c, p->g, sv[0], 1 << 20), 0);
+	assert_int_equal(
+	    listener_conn_new(&p->c, p->g, sv[0], NULL, 1 << 20), 0);
 	p->peer       = sv[1];
 	p->ended_want = atomic_load(&ended) + 1;
 	fconn_bind(p->c, on_frame, on_closed, p->c);
@@ -189,7 +191,7 @@ test_write_under_lock_aborts(void **state)
 		evgroup *g;
 		fconn   *c;
 		if (evgroup_new(&g, 1) != 0
-		    || fconn_new_socket(&c, g, sv[0], 1 << 20) != 0) {
+		    || listener_conn_new(&c, g, sv[0], NULL, 1 << 20) != 0) {
 			_exit(3);
 		}
 		Mgr__Hello        h;

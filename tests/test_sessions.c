@@ -23,6 +23,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "harness_wire.h"
 #include "proxy_fixture.h"
@@ -117,7 +118,7 @@ bg_start(bg_call *b, int (*fn)(bg_call *), mgr_obj *o, int64_t timeout)
 {
 	*b = (bg_call) { .fn = fn, .o = o, .timeout = timeout };
 	pthread_mutex_init(&b->mtx, NULL);
-	pthread_cond_init(&b->cv, NULL);
+	clock_cond_init(&b->cv);
 	assert_int_equal(pthread_create(&b->thr, NULL, bg_main, b), 0);
 }
 
@@ -125,18 +126,10 @@ bg_start(bg_call *b, int (*fn)(bg_call *), mgr_obj *o, int64_t timeout)
 static int
 bg_await(bg_call *b, int ms)
 {
-	int64_t deadline = h_now_ms() + ms;
+	struct timespec deadline = clock_after_ms(ms);
 	pthread_mutex_lock(&b->mtx);
-	while (!b->done && h_now_ms() < deadline) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 20 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&b->cv, &b->mtx, &ts);
-	}
+	while (!b->done
+	    && pthread_cond_timedwait(&b->cv, &b->mtx, &deadline) == 0) { }
 	bool done = b->done;
 	pthread_mutex_unlock(&b->mtx);
 	if (!done) {
@@ -267,7 +260,7 @@ test_holder_stopped(void **state)
 	holder h;
 	holder_start(&h, &m, m.url, "1000", "0", "L", NULL);
 
-	assert_int_equal(h_child_signal(&h.ch, SIGSTOP), 0);
+	assert_int_equal(h_stop_process(h.ch.pid, 5000), 0);
 	int64_t  t0 = h_now_ms();
 	uint64_t f2;
 	OK(mgr_acquire_fence(lock, 10000, &f2));
@@ -319,7 +312,7 @@ test_manager_stopped(void **state)
 	bg_start(&get, bg_get, q, MGR_FOREVER);
 	assert_int_equal(h_info_await(c, "waiters", NULL, 1, 5000, NULL), 0);
 
-	assert_int_equal(kill(m.pid, SIGSTOP), 0);
+	assert_int_equal(h_stop_process(m.pid, 5000), 0);
 	int64_t t0 = h_now_ms();
 	bg_start(&incr, bg_incr, d, 0);
 	assert_int_equal(bg_await(&get, LEASE + 1000 + 2000), MGR_ECONN);
@@ -364,7 +357,7 @@ test_manager_stopped_reconnect(void **state)
 	assert_int_equal(
 	    h_info_await(other, "waiters", NULL, 1, 5000, NULL), 0);
 
-	assert_int_equal(kill(m.pid, SIGSTOP), 0);
+	assert_int_equal(h_stop_process(m.pid, 5000), 0);
 	bg_start(&incr, bg_incr, d, 0);
 	// Stopped for twice the lease: the client gives the connection up
 	// and redials meanwhile.
@@ -463,6 +456,7 @@ typedef struct drop_world {
 	char              url[600]; /* through the proxy */
 	char              tq[64], td[64];
 	pthread_mutex_t   mtx;
+	pthread_cond_t    cv; /* an item came, or a call failed */
 	uint8_t           seen[WORKERS * EACH];
 	int               received, dups;
 	int               failures;
@@ -473,6 +467,7 @@ static void
 note_failure(drop_world *w, const char *what, int rv)
 {
 	pthread_mutex_lock(&w->mtx);
+	pthread_cond_broadcast(&w->cv);
 	if (w->failures++ == 0) {
 		snprintf(w->failure, sizeof(w->failure), "%s: %s (%s)", what,
 		    mgr_strerror(rv), mgr_errdetail());
@@ -558,12 +553,29 @@ consumer(void *arg)
 		if (v.kind == MGR_INT && v.i >= 0 && v.i < WORKERS * EACH) {
 			w->dups += w->seen[v.i]++ > 0;
 			w->received++;
+			pthread_cond_broadcast(&w->cv);
 		}
 		pthread_mutex_unlock(&w->mtx);
 	}
 	mgr_obj_release(q);
 	mgr_disconnect(c);
 	return NULL;
+}
+
+/* Waits until more items came through (30 s at most); false once all
+ * came, or a call failed. */
+static bool
+progress(drop_world *w, int more)
+{
+	struct timespec deadline = clock_after_ms(30000);
+	pthread_mutex_lock(&w->mtx);
+	int want = w->received + more;
+	while (w->received < want && w->received < WORKERS * EACH
+	    && w->failures == 0
+	    && pthread_cond_timedwait(&w->cv, &w->mtx, &deadline) == 0) { }
+	bool go_on = w->received < WORKERS * EACH && w->failures == 0;
+	pthread_mutex_unlock(&w->mtx);
+	return go_on;
 }
 
 /* 4 producers and 4 consumers with reconnect on, through a proxy that
@@ -579,6 +591,7 @@ drop_run(h_transport t)
 	drop_world *w = calloc(1, sizeof(*w));
 	w->m          = &m;
 	pthread_mutex_init(&w->mtx, NULL);
+	clock_cond_init(&w->cv);
 	h_proxy_url(px, m.url, w->url, sizeof(w->url));
 	mgr_client *c;
 	OK(h_connect(&m, &c));
@@ -598,24 +611,14 @@ drop_run(h_transport t)
 		    0);
 	}
 	// Drops while the work goes on: each once every client is back
-	// from the last and has worked a little.
+	// from the last and 100 more items went through.
 	int drops = 0;
-	for (int k = 0; k < 8; k++) {
-		h_nap(100);
-		pthread_mutex_lock(&w->mtx);
-		bool done = w->received >= WORKERS * EACH || w->failures > 0;
-		pthread_mutex_unlock(&w->mtx);
-		if (done) {
-			break;
-		}
+	for (int k = 0; k < 8 && progress(w, 100); k++) {
 		size_t back = h_proxy_accepted(px);
 		int    n    = h_proxy_drop(px, k % 2 == 1);
 		drops += n > 0;
-		for (int64_t until = h_now_ms() + 30000;
-		     h_proxy_accepted(px) < back + (size_t) (n > 0 ? n : 0)
-		     && h_now_ms() < until;) {
-			h_nap(5);
-		}
+		assert_true(h_proxy_await_accepted(
+		    px, back + (size_t) (n > 0 ? n : 0), 30000));
 	}
 	for (int i = 0; i < 2 * WORKERS; i++) {
 		pthread_join(ws[i].thr, NULL);
@@ -643,6 +646,7 @@ drop_run(h_transport t)
 	mgr_disconnect(c);
 	h_proxy_stop(px);
 	pthread_mutex_destroy(&w->mtx);
+	pthread_cond_destroy(&w->cv);
 	free(w);
 	assert_int_equal(h_managerd_stop(&m), 0);
 }

@@ -110,7 +110,7 @@ test_slow_reader_closes(void **state)
 	for (int i = 0; i < NSLOW; i++) {
 		char who[64];
 		snprintf(who, sizeof(who), "session %" PRIu64 " (", sids[i]);
-		if (!log_line_has(&F.m, who, after, WAIT_MS)) {
+		if (!h_managerd_log_line_has(&F.m, who, after, WAIT_MS)) {
 			h_managerd_dump_log(&F.m);
 			fail_msg("no \"%s...%s\" in the log", who, after);
 		}

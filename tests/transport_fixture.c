@@ -108,33 +108,6 @@ printed_port(const h_managerd *m, const char *prefix)
 	return port;
 }
 
-/* True once managerd's log has a line containing both a and b. */
-bool
-log_line_has(const h_managerd *m, const char *a, const char *b, int ms)
-{
-	int64_t deadline = h_now_ms() + ms;
-	for (;;) {
-		FILE *f = fopen(m->logfile, "r");
-		if (f != NULL) {
-			char line[1024];
-			bool found = false;
-			while (
-			    !found && fgets(line, sizeof(line), f) != NULL) {
-				found = strstr(line, a) != NULL
-				    && strstr(line, b) != NULL;
-			}
-			fclose(f);
-			if (found) {
-				return true;
-			}
-		}
-		if (h_now_ms() >= deadline) {
-			return false;
-		}
-		h_nap(10);
-	}
-}
-
 /* Runs managerd with args (no MGR_AUTHKEY); its exit code, output in out. */
 int
 run_managerd(const char *const *args, char *out, size_t cap)

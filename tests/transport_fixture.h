@@ -52,9 +52,6 @@ void assert_serves(const char *url, const mgr_opts *o);
  * -1 if there is no such line. */
 int printed_port(const h_managerd *m, const char *prefix);
 
-/* True once managerd's log has a line containing both a and b. */
-bool log_line_has(const h_managerd *m, const char *a, const char *b, int ms);
-
 /* Runs managerd with args (no MGR_AUTHKEY); its exit code, output in out. */
 int run_managerd(const char *const *args, char *out, size_t cap);
 

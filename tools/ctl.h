@@ -20,7 +20,7 @@ typedef struct {
 	long         count;    // refreshes for watch; 0: until Ctrl-C
 } cmd_ctx;
 
-extern bool ctl_json; /* --json */
+extern bool ctl_json; /* --json (ctl_args.c) */
 
 /* A command: its name, how many arguments it takes, what runs it, and
  * for --help its arguments and what it does. */
@@ -32,13 +32,11 @@ typedef struct command {
 	const char *help;
 } command;
 
-/* Every command, ended by a NULL name (managerctl.c). */
-extern const command ctl_commands[];
-
 /* What the command line says besides the command (ctl_args.c). */
 typedef struct ctl_args {
-	const char *url;     /* --url, else $MGR_URL */
-	const char *keyfile; /* --authkey-file */
+	const command *commands; /* in: those to choose from */
+	const char    *url;      /* --url, else $MGR_URL */
+	const char    *keyfile;  /* --authkey-file */
 } ctl_args;
 
 /* The command line into a, x (the command, its arguments, the options
@@ -51,7 +49,7 @@ int ctl_parse_args(
 
 /* "managerctl: what: MGR_E...: detail" on stderr; EXIT_MANAGER. */
 int fail(const char *what, int rv);
-/* "managerctl: <fmt with what>" on stderr; EXIT_USAGE. */
+/* "managerctl: <fmt with what>" on stderr; EXIT_USAGE (ctl_args.c). */
 int usage_error(const char *fmt, const char *what);
 /* Prints v, a repr (or JSON) line. 0 or EXIT_MANAGER. */
 int print_value(const mgr_value *v);

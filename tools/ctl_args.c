@@ -50,11 +50,11 @@ static const ctl_option options[] = {
 #define NOPTS (sizeof(options) / sizeof(options[0]))
 
 static void
-usage(FILE *f)
+usage(FILE *f, const command *commands)
 {
 	fputs(
 	    "usage: managerctl [options] COMMAND [ARG...]\n\ncommands:\n", f);
-	for (const command *c = ctl_commands; c->name != NULL; c++) {
+	for (const command *c = commands; c->name != NULL; c++) {
 		char head[64];
 		snprintf(head, sizeof(head), "%s %s", c->name, c->args);
 		help_line(f, head, c->help, 26);
@@ -75,6 +75,17 @@ usage(FILE *f)
 	      "from the\nmanager, 2 usage, 3 cannot connect or "
 	      "authenticate\n",
 	    f);
+}
+
+bool ctl_json;
+
+int
+usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "managerctl: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, " (managerctl --help lists the commands)\n");
+	return EXIT_USAGE;
 }
 
 /* S seconds into ms (a non-negative number). */
@@ -125,7 +136,7 @@ take(int id, const char *v, ctl_args *a, cmd_ctx *x)
 		ctl_json = true;
 		return -1;
 	case O_HELP:
-		usage(stdout);
+		usage(stdout, a->commands);
 		return 0;
 	case O_VERSION:
 		printf("managerctl %s\n", mgr_version());
@@ -136,7 +147,7 @@ take(int id, const char *v, ctl_args *a, cmd_ctx *x)
 		}
 		return 0;
 	case O_LIST_COMMANDS:
-		for (const command *c = ctl_commands; c->name != NULL; c++) {
+		for (const command *c = a->commands; c->name != NULL; c++) {
 			printf("%s\n", c->name);
 		}
 		return 0;
@@ -146,9 +157,9 @@ take(int id, const char *v, ctl_args *a, cmd_ctx *x)
 }
 
 static const command *
-find_command(const char *name)
+find_command(const command *commands, const char *name)
 {
-	for (const command *c = ctl_commands; c->name != NULL; c++) {
+	for (const command *c = commands; c->name != NULL; c++) {
 		if (strcmp(c->name, name) == 0) {
 			return c;
 		}
@@ -171,7 +182,7 @@ ctl_parse_args(
 	int c, st;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			usage(stdout);
+			usage(stdout, a->commands);
 			return 0;
 		}
 		if (c == '?' || c == ':') {
@@ -185,7 +196,7 @@ ctl_parse_args(
 	}
 	static const char *args[8];
 	if (optind == argc) {
-		usage(stderr);
+		usage(stderr, a->commands);
 		return EXIT_USAGE;
 	}
 	x->cmd = argv[optind++];
@@ -196,7 +207,7 @@ ctl_parse_args(
 		args[x->nargs++] = argv[optind];
 	}
 	x->args = args;
-	if ((*cmd = find_command(x->cmd)) == NULL) {
+	if ((*cmd = find_command(a->commands, x->cmd)) == NULL) {
 		return usage_error("unknown command %s", x->cmd);
 	}
 	if (x->nargs < (*cmd)->min_args) {

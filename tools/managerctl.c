@@ -16,8 +16,6 @@
 #include "json.h"
 #include "literal.h"
 
-bool ctl_json;
-
 int
 fail(const char *what, int rv)
 {
@@ -29,15 +27,6 @@ fail(const char *what, int rv)
 	}
 	fprintf(stderr, "\n");
 	return EXIT_MANAGER;
-}
-
-int
-usage_error(const char *fmt, const char *what)
-{
-	fprintf(stderr, "managerctl: ");
-	fprintf(stderr, fmt, what);
-	fprintf(stderr, " (managerctl --help lists the commands)\n");
-	return EXIT_USAGE;
 }
 
 /* Prints v's repr, or its JSON. */
@@ -487,7 +476,7 @@ cmd_unname(cmd_ctx *x)
 
 /* Every command: name, arguments, what it does (for --help), and its
  * function. */
-const command ctl_commands[] = {
+static const command ctl_commands[] = {
 	{ "ping", 0, 0, cmd_ping, "", "round-trip time to the manager" },
 	{ "info", 0, 0, cmd_info, "", "the manager's figures" },
 	{ "clients", 0, 0, cmd_clients, "",
@@ -539,8 +528,8 @@ read_key(const char *keyfile, char *key, size_t cap, size_t *len)
 int
 main(int argc, char **argv)
 {
-	cmd_ctx        x = { .timeout = 0, .interval = 1 };
-	ctl_args       a = { .url = getenv("MGR_URL") };
+	cmd_ctx  x = { .timeout = 0, .interval = 1 };
+	ctl_args a = { .commands = ctl_commands, .url = getenv("MGR_URL") };
 	const command *cmd;
 	int            st = ctl_parse_args(argc, argv, &a, &x, &cmd);
 	if (st >= 0) {

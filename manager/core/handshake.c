@@ -199,8 +199,9 @@ resumable(server *srv, const session *s, const Mgr__Auth *a)
 }
 
 /* Moves link's connection from the new session s to old, which resumes
- * (its client having read received replies);
- * s, which holds nothing, goes (the caller frees it). srv->mtx held. */
+ * (its client having read received replies); s, which holds nothing, is
+ * closed (on_auth's caller takes it off the list and frees it). srv->mtx
+ * held. */
 static void
 resume(session_link *link, session *s, session *old, uint64_t received)
 {
@@ -227,11 +228,11 @@ resume(session_link *link, session *s, session *old, uint64_t received)
 	link->sid = old->id;
 	handshake_unlist(s);
 	s->state = SESSION_CLOSED;
-	session_unlist(s);
 }
 
 int
-on_auth(session_link *link, const uint8_t *data, size_t len)
+on_auth(
+    session_link *link, const uint8_t *data, size_t len, session **replaced)
 {
 	session     *s   = link->s;
 	server      *srv = s->srv;
@@ -278,12 +279,12 @@ on_auth(session_link *link, const uint8_t *data, size_t len)
 	}
 	char name[200];
 	log_escape(a->client, name, sizeof(name));
-	session *old = NULL, *gone = NULL;
+	session *old = NULL;
 	server_lock(srv);
 	if (a->resume != 0 && (old = resumable(srv, s, a)) != NULL) {
 		resume(link, s, old, a->received);
-		gone = s;
-		s    = old;
+		*replaced = s;
+		s         = old;
 	} else {
 		log_escape(a->client, s->client, sizeof(s->client));
 		s->lease_ms  = lease_grant(srv, a->lease_ms);
@@ -304,7 +305,6 @@ on_auth(session_link *link, const uint8_t *data, size_t len)
 		    "session %llu (%s): resumed (reconnect %llu)",
 		    (unsigned long long) s->id, s->peer,
 		    (unsigned long long) resets);
-		session_free(gone);
 	} else if (asked != 0) {
 		log_msg(LOG_INFO,
 		    "session %llu (%s): session %llu can't be resumed (gone, "

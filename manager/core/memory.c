@@ -7,7 +7,6 @@
 
 #include "clock.h"
 #include "server_state.h"
-#include "stats.h"
 #include "syscall_guard.h"
 
 size_t
@@ -39,6 +38,27 @@ allocated(void)
 	return used;
 }
 
+/* The resident set and its peak, from /proc (0 when unreadable). */
+static void
+read_rss(uint64_t *rss, uint64_t *peak)
+{
+	char  line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	*rss = *peak = 0;
+	if (f == NULL) {
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long kb;
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
+			*rss = (uint64_t) kb * 1024;
+		} else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
+			*peak = (uint64_t) kb * 1024;
+		}
+	}
+	fclose(f);
+}
+
 void
 server_memory_sample(server *srv)
 {
@@ -54,7 +74,7 @@ server_memory_sample(server *srv)
 	atomic_store(&srv->mem_used, allocated());
 	if (now - atomic_load(&srv->rss_checked_us) >= 1000000) {
 		uint64_t rss, peak;
-		stats_rss(&rss, &peak);
+		read_rss(&rss, &peak);
 		atomic_store(&srv->rss, rss);
 		atomic_store(&srv->rss_peak, peak);
 		atomic_store(&srv->rss_checked_us, now);

@@ -11,7 +11,7 @@
 #include "listener.h"
 #include "log.h"
 #include "server_state.h"
-#include "syscall_guard.h"
+#include "timer.h"
 #include "wait.h"
 
 struct server_listener {
@@ -29,24 +29,6 @@ limits_apply_defaults(server_limits *lim)
 	}
 	SERVER_LIMITS(DEFAULT_)
 #undef DEFAULT_
-}
-
-void
-server_lock(server *srv)
-{
-	pthread_mutex_lock(&srv->mtx);
-	syscall_guard_enter();
-}
-
-void
-server_unlock(server *srv)
-{
-	syscall_guard_leave();
-	pthread_mutex_unlock(&srv->mtx);
-	log_flush_deferred();
-	if (!fconn_serving()) {
-		fconn_flush_queued();
-	}
 }
 
 int
@@ -91,7 +73,7 @@ server_new(server **srvp, const server_opts *opts)
 	if (evgroup_new(&srv->loops, (int) srv->lim.io_threads) != 0) {
 		srv->loops = NULL;
 	}
-	if (srv->loops == NULL || wait_timers_start(srv) != 0) {
+	if (srv->loops == NULL || timer_start(srv) != 0) {
 		evgroup_free(srv->loops);
 		sv_free(&srv->names);
 		pthread_mutex_destroy(&srv->mtx);
@@ -193,7 +175,7 @@ server_free(server *srv)
 	// Joining the loops also waits for connections still being freed.
 	evgroup_free(srv->loops);
 	tls_identity_free(srv->tls);
-	wait_timers_stop(srv);
+	timer_stop(srv);
 	server_lock(srv);
 	sv_free(&srv->names);
 	store_free_all(srv);

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "listener.h"
 #include "log.h"
 #include "pbcheck.h"
 #include "session_int.h"
@@ -117,7 +118,15 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	session_link *link = arg;
 	server       *srv  = link->srv;
 	if (!link->authed) {
-		return on_auth(link, data, len);
+		session *replaced = NULL; // by the session it resumed
+		int      rv       = on_auth(link, data, len, &replaced);
+		if (replaced != NULL) {
+			server_lock(srv);
+			session_unlist(replaced);
+			server_unlock(srv);
+			session_free(replaced);
+		}
+		return rv;
 	}
 	Mgr__Request *rq       = NULL;
 	bool          bad_text = false;
@@ -154,7 +163,7 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return s == NULL ? MGR_ECLOSED : 0;
 	}
 	stats_request(srv, s, len + 4);
-	s->heard_ms = clock_ms(); // the lease renewed
+	s->heard_ms = clock_coarse_ms(); // the lease renewed
 	int rv;
 	if (bad_text) {
 		// The one thing a str can't hold that protobuf-c lets
@@ -219,6 +228,50 @@ session_free(session *s)
 	free(s);
 }
 
+/* A session whose lease ran out ends as a dead client's does. When the
+ * manager itself was stalled (stopped, or starved) it heard nobody
+ * meanwhile: every lease starts again rather than ending for the
+ * manager's own pause. */
+int64_t
+sessions_expire(server *srv, int64_t now, int64_t paused_ms, session **dead)
+{
+	int64_t next = -1;
+	*dead        = NULL; /* ended here: the caller frees them unlocked */
+	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
+		nx = s->next;
+		if (s->lease_ms == 0
+		    || (s->state != SESSION_READY
+		        && s->state != SESSION_DETACHED)) {
+			continue;
+		}
+		if (paused_ms > 0 && s->heard_ms < now) {
+			s->heard_ms = now; // the manager's pause, not theirs
+		}
+		int64_t at = s->heard_ms + s->lease_ms;
+		if (at > now) {
+			next = next < 0 || at < next ? at : next;
+			continue;
+		}
+		log_msg(LOG_WARN,
+		    "session %llu (%s): lease of %lld ms ran out (last heard "
+		    "%lld ms ago%s): ended, what it held released",
+		    (unsigned long long) s->id, s->peer,
+		    (long long) s->lease_ms, (long long) (now - s->heard_ms),
+		    s->state == SESSION_DETACHED ? ", disconnected" : "");
+		if (s->state == SESSION_READY) {
+			// A dead link, or a stopped client: told, if it can
+			// still read, and freed by its connection's end.
+			session_expel(s, "its lease ran out");
+			continue;
+		}
+		lease_undetach(s);
+		session_end_locked(s);
+		s->dnext = *dead;
+		*dead    = s;
+	}
+	return next;
+}
+
 void
 sessions_free(session *dead)
 {
@@ -269,7 +322,7 @@ on_closed(void *arg, int err)
 	int64_t left = s->heard_ms + s->lease_ms - clock_ms();
 	s->link      = NULL;
 	if (detach) {
-		lease_detach(s, clock_ms());
+		lease_detach(s);
 	} else if (!ended) {
 		session_end_locked(s);
 	}
@@ -424,7 +477,8 @@ session_open_local(server *srv, int fd, unsigned flags, session **out)
 {
 	bool authenticated = flags & (LOCAL_AUTHENTICATED | LOCAL_RECONNECT);
 	fconn *fc;
-	int rv = fconn_new_socket(&fc, srv->loops, fd, srv->lim.max_message);
+	int    rv = listener_conn_new(
+	       &fc, srv->loops, fd, NULL, srv->lim.max_message);
 	if (rv == 0) {
 		rv = session_new(srv, fc, "local", out);
 	}

@@ -77,7 +77,6 @@ struct session {
 	bool    reconnect; /* kept for its lease after a drop; replies
 	                    * recorded until acknowledged */
 	uint8_t     resume_secret[32];
-	int64_t     detached_ms;   /* when it lost its connection */
 	uint64_t    reconnects;    /* times resumed */
 	session    *dprev, *dnext; /* in the server's detached list */
 	replay      record;        /* reconnecting: replies by seq */

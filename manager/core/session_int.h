@@ -22,15 +22,18 @@ void refuse(fconn *fc, int status, const char *why);
 /* Sends s's Hello with a fresh nonce. Not under the lock. */
 int send_hello(session *s);
 /* s's Auth frame (on its receive side, not under the lock): the key
- * checked, the lease granted, a session resumed (link then points at it).
- * 0, or an MGR_E* code that closes the connection. */
-int on_auth(session_link *link, const uint8_t *data, size_t len);
+ * checked, the lease granted, a session resumed (link then points at it,
+ * and the connection's new session, closed, goes to *replaced for the
+ * caller to unlist and free). 0, or an MGR_E* code that closes the
+ * connection. */
+int on_auth(
+    session_link *link, const uint8_t *data, size_t len, session **replaced);
 
 /* ---- lease.c ---------------------------------------------------------- */
 
 /* s lost its connection and reconnects: kept, detached, for what is left
  * of its lease. */
-void lease_detach(session *s, int64_t now);
+void lease_detach(session *s);
 /* s is resumed (on link's connection) or ends: off the detached list. */
 void lease_undetach(session *s);
 /* The lease a client asked for, clamped to the manager's bounds; 0 stays

@@ -3,7 +3,6 @@
  * a rate over n seconds is what the last n complete seconds counted. */
 #include "stats.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,26 +90,6 @@ stats_history(server *srv, unsigned n, uint64_t *requests, uint64_t *bytes)
 		requests[i]             = hit ? b->requests : 0;
 		bytes[i] = hit ? b->bytes_in + b->bytes_out : 0;
 	}
-}
-
-void
-stats_rss(uint64_t *rss, uint64_t *peak)
-{
-	char  line[128];
-	FILE *f = fopen("/proc/self/status", "r");
-	*rss = *peak = 0;
-	if (f == NULL) {
-		return;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long kb;
-		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
-			*rss = (uint64_t) kb * 1024;
-		} else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
-			*peak = (uint64_t) kb * 1024;
-		}
-	}
-	fclose(f);
 }
 
 typedef struct builder {

@@ -59,8 +59,4 @@ typedef struct stats_figure {
  * many. Walks every object for the element counts: O(objects). */
 size_t stats_snapshot(struct server *srv, stats_figure *out);
 
-/* Resident set and its peak in bytes (/proc/self/status); 0 when
- * unknown. */
-void stats_rss(uint64_t *rss, uint64_t *peak);
-
 #endif

@@ -324,119 +324,29 @@ wait_cancel_session(session *s, waiter **list)
 	}
 }
 
-/* ---- the timer thread -----------------------------------------------------
+/* ---- deadlines ----------------------------------------------------------
  */
 
-/* The sweep of leases runs at least this often (and at each expiry); a
- * wake-up later than meant by more than STALL_MS means the manager was
- * stalled (stopped, starved) and heard nobody meanwhile. */
-#define SWEEP_MS 1000
-#define STALL_MS 1000
-
-static void
-sleep_until(server *srv, int64_t until)
+int64_t
+wait_next_deadline(server *srv)
 {
-	struct timespec ts;
-	ts.tv_sec  = (time_t) (until / 1000);
-	ts.tv_nsec = (long) (until % 1000) * 1000000;
-	pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
+	return srv->heap_len > 0 ? (int64_t) srv->heap[0]->deadline : -1;
 }
 
-/* The timer thread: waiters' deadlines, and sessions' leases. */
-static void *
-timer_main(void *arg)
+bool
+wait_expire_due(server *srv, int64_t now)
 {
-	server *srv        = arg;
-	int64_t next_sweep = clock_ms() + SWEEP_MS;
-	int64_t meant      = -1; /* when it meant to wake up */
-	server_lock(srv);
-	while (!srv->timer_stop) {
-		int64_t now = clock_ms();
-		int64_t paused
-		    = meant >= 0 && now - meant > STALL_MS ? now - meant : 0;
-		meant = -1;
-		if (paused > 0) {
-			log_msg(LOG_WARN,
-			    "the manager was stalled for %lld ms: every "
-			    "lease "
-			    "starts again",
-			    (long long) paused);
+	bool any = false;
+	while (
+	    srv->heap_len > 0 && srv->heap[0]->deadline <= (uint64_t) now) {
+		waiter *w = srv->heap[0];
+		heap_remove(srv, w);
+		if (w->obj->type->expire != NULL) {
+			w->obj->type->expire(w->obj, w);
+		} else {
+			waiter_done(w, MGR_ETIMEDOUT, NULL);
 		}
-		if (paused > 0 || now >= next_sweep) {
-			session *dead;
-			int64_t  next
-			    = sessions_expire(srv, now, paused, &dead);
-			next_sweep = next >= 0 && next < now + SWEEP_MS
-			    ? next
-			    : now + SWEEP_MS;
-			// The ends' replies (a lock handed on) and notices
-			// leave at the unlock, before any sleep.
-			server_unlock(srv);
-			sessions_free(dead);
-			server_lock(srv);
-			continue;
-		}
-		if (srv->heap_len > 0
-		    && srv->heap[0]->deadline <= (uint64_t) now) {
-			// Every waiter that is due expires now; the replies
-			// are written once the server lock is dropped.
-			while (srv->heap_len > 0
-			    && srv->heap[0]->deadline <= (uint64_t) now) {
-				waiter *w = srv->heap[0];
-				heap_remove(srv, w);
-				if (w->obj->type->expire != NULL) {
-					w->obj->type->expire(w->obj, w);
-				} else {
-					waiter_done(w, MGR_ETIMEDOUT, NULL);
-				}
-			}
-			server_unlock(srv);
-			server_lock(srv);
-			continue;
-		}
-		int64_t until = next_sweep;
-		if (srv->heap_len > 0
-		    && (int64_t) srv->heap[0]->deadline < until) {
-			until = (int64_t) srv->heap[0]->deadline;
-		}
-		meant = until;
-		sleep_until(srv, until);
-		if (clock_ms() < meant) {
-			meant
-			    = -1; // woken early: a new deadline, not a stall
-		}
+		any = true;
 	}
-	server_unlock(srv);
-	return NULL;
-}
-
-int
-wait_timers_start(server *srv)
-{
-	// Deadlines are monotonic (clock_ms): wait on the same clock.
-	clock_cond_init(&srv->timer_cv);
-	if (pthread_create(&srv->timer, NULL, timer_main, srv) != 0) {
-		pthread_cond_destroy(&srv->timer_cv);
-		return MGR_ENOMEM;
-	}
-	srv->timer_running = true;
-	pthread_setname_np(srv->timer, "mgr:timer");
-	return 0;
-}
-
-void
-wait_timers_stop(server *srv)
-{
-	if (!srv->timer_running) {
-		return;
-	}
-	server_lock(srv);
-	srv->timer_stop = true;
-	pthread_cond_signal(&srv->timer_cv);
-	server_unlock(srv);
-	pthread_join(srv->timer, NULL);
-	pthread_cond_destroy(&srv->timer_cv);
-	srv->timer_running = false;
-	free(srv->heap);
-	srv->heap = NULL;
+	return any;
 }

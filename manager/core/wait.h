@@ -72,9 +72,11 @@ waiter *wlist_first_live(wlist *q);
  * is destroyed, MGR_EBROKEN for a barrier). */
 void wlist_fail_all(wlist *q, int status);
 
-/* Timer (wait.c). */
-int  wait_timers_start(struct server *srv);
-void wait_timers_stop(struct server *srv);
+/* The nearest deadline of a waiter (ms, monotonic), or -1. */
+int64_t wait_next_deadline(struct server *srv);
+/* Every waiter due by now expires (its type's expire hook, else
+ * MGR_ETIMEDOUT); whether any did. srv->mtx held. */
+bool wait_expire_due(struct server *srv, int64_t now);
 
 /* The session's waiters are cancelled (no reply) when it ends: the
  * type's cancel hook runs first for each. session.c calls this. */

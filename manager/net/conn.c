@@ -139,15 +139,6 @@ fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message)
 	return 0;
 }
 
-int
-fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message)
-{
-	evloop       *l = evgroup_pick(g);
-	struct xport *t;
-	int           rv = xport_sock_new(&t, l, fd);
-	return rv != 0 ? rv : fconn_new(cp, t, l, max_message);
-}
-
 void
 fconn_bind(
     fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg)

@@ -49,8 +49,6 @@ typedef void (*fconn_closed_fn)(void *arg, int err);
  * whose deadline runs on loop l, with replies up to max_message bytes.
  * Nothing happens until fconn_bind and fconn_start. MGR_ENOMEM. */
 int fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message);
-/* A plain socket's connection (fd owned), on one of g's loops. */
-int fconn_new_socket(fconn **cp, evgroup *g, int fd, size_t max_message);
 /* Who gets c's frames and its end; before fconn_start. */
 void fconn_bind(
     fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);

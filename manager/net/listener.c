@@ -20,12 +20,15 @@ struct listener {
 	void *arg;
 };
 
-static bool
-has_scheme(const char *url, const char *scheme)
+int
+listener_conn_new(fconn **cp, evgroup *loops, int fd,
+    const struct mbedtls_ssl_config *tls, size_t max_message)
 {
-	size_t n = strlen(scheme);
-	return strncmp(url, scheme, n) == 0
-	    && strncmp(url + n, "://", 3) == 0;
+	evloop *loop = evgroup_pick(loops);
+	xport  *t;
+	int     rv = tls != NULL ? xport_tls_new(&t, loop, fd, tls)
+	                         : xport_sock_new(&t, loop, fd);
+	return rv != 0 ? rv : fconn_new(cp, t, loop, max_message);
 }
 
 /* A socket accepted for the loops becomes a connection. */
@@ -42,15 +45,9 @@ accepted(void *arg, int fd)
 		memcpy(peer, "tls+", 4);
 		peer[sizeof(peer) - 1] = '\0';
 	}
-	evloop *loop = evgroup_pick(l->o.loops);
-	xport  *t;
-	fconn  *c;
-	int     rv = l->tls
-	        ? xport_tls_new(&t, loop, fd, tls_identity_mbedtls(l->o.tls))
-	        : xport_sock_new(&t, loop, fd);
-	if (rv == 0) {
-		rv = fconn_new(&c, t, loop, l->o.max_message);
-	}
+	fconn *c;
+	int    rv = listener_conn_new(&c, l->o.loops, fd,
+            l->tls ? tls_identity_mbedtls(l->o.tls) : NULL, l->o.max_message);
 	if (rv != 0) {
 		log_msg(LOG_WARN, "connection from %s dropped: %s", peer,
 		    mgr_strerror(rv));
@@ -73,7 +70,8 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 	l->on_accept = on_accept;
 	l->arg       = arg;
 	int rv;
-	if (o->nng || has_scheme(url, "ws") || has_scheme(url, "wss")) {
+	if (o->nng || url_after_scheme(url, "ws") != NULL
+	    || url_after_scheme(url, "wss") != NULL) {
 		rv = stream_listen(&l->sl, url, o->tls, o->loops,
 		    o->max_message, on_accept, arg, bound, cap);
 		if (rv != 0) {
@@ -85,7 +83,7 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 	}
 	// tls+tcp://H:P is a tcp socket whose bytes the loops decrypt.
 	char sockurl[512];
-	l->tls = has_scheme(url, "tls+tcp");
+	l->tls = url_after_scheme(url, "tls+tcp") != NULL;
 	if (l->tls && o->tls == NULL) {
 		snprintf(bound, cap,
 		    "%s needs a certificate (--tls-cert and --tls-key)", url);

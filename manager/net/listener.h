@@ -30,5 +30,10 @@ int listener_start(listener **lp, const char *url, const listen_opts *o,
     char *bound, size_t cap);
 /* Stops accepting (no on_accept runs after it returns) and frees l. */
 void listener_stop(listener *l);
+/* The connection of socket fd (owned from here on), on one of loops' loops:
+ * TLS in the loop when tls is not NULL, else plain. MGR_ENOMEM. */
+struct mbedtls_ssl_config;
+int listener_conn_new(fconn **cp, evgroup *loops, int fd,
+    const struct mbedtls_ssl_config *tls, size_t max_message);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "mgr.h"
+#include "sock.h"
 #include "tls_identity.h"
 #include "xport.h"
 
@@ -41,14 +42,6 @@ struct stream_listener {
 
 /* ---- URLs ----------------------------------------------------------------
  */
-
-static bool
-has_scheme(const char *url, const char *scheme)
-{
-	size_t n = strlen(scheme);
-	return strncmp(url, scheme, n) == 0
-	    && strncmp(url + n, "://", 3) == 0;
-}
 
 /* url with its port (":0" asked for) replaced by port. */
 static void
@@ -182,10 +175,12 @@ stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
     void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
     char *bound, size_t cap)
 {
-	bool secure = has_scheme(url, "tls+tcp") || has_scheme(url, "wss");
-	bool ws     = has_scheme(url, "ws") || has_scheme(url, "wss");
-	bool ipc    = has_scheme(url, "ipc");
-	if (!secure && !ws && !ipc && !has_scheme(url, "tcp")) {
+	bool secure = url_after_scheme(url, "tls+tcp") != NULL
+	    || url_after_scheme(url, "wss") != NULL;
+	bool ws = url_after_scheme(url, "ws") != NULL
+	    || url_after_scheme(url, "wss") != NULL;
+	bool ipc = url_after_scheme(url, "ipc") != NULL;
+	if (!secure && !ws && !ipc && url_after_scheme(url, "tcp") == NULL) {
 		snprintf(bound, cap,
 		    "%s: the nng engine serves ipc://, tcp://, tls+tcp://, "
 		    "ws:// and wss:// URLs",
@@ -211,10 +206,10 @@ stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
 	l->loops       = loops;
 	l->on_accept   = on_accept;
 	l->arg         = arg;
-	l->scheme_name = has_scheme(url, "tls+tcp") ? "tls+tcp"
-	    : has_scheme(url, "wss")                ? "wss"
-	    : ws                                    ? "ws"
-	                                            : "tcp";
+	l->scheme_name = url_after_scheme(url, "tls+tcp") != NULL ? "tls+tcp"
+	    : url_after_scheme(url, "wss") != NULL                ? "wss"
+	    : ws                                                  ? "ws"
+	                                                          : "tcp";
 	int rv         = nng_stream_listener_alloc(&l->l, url);
 	if (rv == 0 && secure) {
 		rv = nng_stream_listener_set_ptr(

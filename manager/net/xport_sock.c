@@ -123,18 +123,25 @@ sock_events(loop_watch *w, uint32_t events)
 	conn_ready(s->base.conn, fd_xport_what(events)); // last: may free s
 }
 
+/* A read's or a write's result as the transport says it. */
 static ssize_t
-sock_read(xport *t, uint8_t *buf, size_t cap)
+io_result(ssize_t k)
 {
-	ssize_t k;
-	while ((k = recv(((fd_xport *) t)->fd, buf, cap, 0)) < 0
-	    && errno == EINTR) { }
 	if (k > 0) {
 		return k;
 	}
 	return k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
 	    ? XPORT_AGAIN
 	    : XPORT_CLOSED;
+}
+
+static ssize_t
+sock_read(xport *t, uint8_t *buf, size_t cap)
+{
+	ssize_t k;
+	while ((k = recv(((fd_xport *) t)->fd, buf, cap, 0)) < 0
+	    && errno == EINTR) { }
+	return io_result(k);
 }
 
 static bool
@@ -152,12 +159,7 @@ sock_write(xport *t, const uint8_t *buf, size_t n)
 	            MSG_NOSIGNAL | MSG_DONTWAIT))
 	        < 0
 	    && errno == EINTR) { }
-	if (k > 0) {
-		return k;
-	}
-	return k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
-	    ? XPORT_AGAIN
-	    : XPORT_CLOSED;
+	return io_result(k);
 }
 
 static void

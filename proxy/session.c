@@ -1,5 +1,5 @@
-/* The session's life on the client's side: its keep-alive thread, and
- * reconnecting.
+/* The client's session, from mgr_connect to mgr_disconnect: the first
+ * connection, the keep-alive thread, and reconnecting.
  *
  * The thread (one per client, while it lives) keeps the lease: when
  * nothing went out or came in for a third of the lease it sends a ping,
@@ -16,9 +16,13 @@
  * (replay.h on its side), so each is applied once. A session the manager
  * ended (its lease ran out: its notice, or a resume refused) is told to
  * the calls in flight once (MGR_ESESSION), and the client goes on in a
- * new session. */
+ * new session.
+ *
+ * Above the connection (client.c) and the dial (connect.c): they never
+ * call up here; a lost connection only wakes the thread (ka_cv). */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "auth.h"
@@ -27,38 +31,6 @@
 
 #define BACKOFF_FIRST_MS 20
 #define BACKOFF_MAX_MS   1000
-
-void
-client_lost_locked(mgr_client *c, int err)
-{
-	if (c->state != C_READY) {
-		return; // already reconnecting, or dead
-	}
-	if (c->user_gone || c->reconnect_ms <= 0) {
-		client_kill_locked(c, err);
-		return;
-	}
-	c->state   = C_RECONNECTING;
-	c->lost_ms = clock_ms();
-	// A ping is never sent again: it has its answer.
-	(void) client_fail_calls_locked(c, MGR_ECONN, true);
-	pthread_cond_broadcast(&c->ka_cv);
-}
-
-void
-client_session_gone_locked(mgr_client *c)
-{
-	bool told          = client_fail_calls_locked(c, MGR_ESESSION, false);
-	c->gone_unreported = !told;
-	c->fresh           = true;
-	c->next_seq        = 0; // calls made meanwhile: the new session's
-	c->replies_read    = 0;
-	if (c->state == C_READY) {
-		c->state   = C_RECONNECTING;
-		c->lost_ms = clock_ms();
-		pthread_cond_broadcast(&c->ka_cv);
-	}
-}
 
 /* Waits on the keep-alive condition until at (ms, monotonic), a stop or
  * a signal. c->mtx held. */
@@ -72,7 +44,9 @@ ka_wait_until(mgr_client *c, int64_t at)
 	}
 }
 
-int64_t
+/* The next delay (ms) before a redial, with jitter; *backoff (0 at
+ * first) doubles up to a second. */
+static int64_t
 client_backoff(int64_t *backoff)
 {
 	// A random delay in [b/2, b): clients dropped together don't all
@@ -130,7 +104,6 @@ reconnect_locked(mgr_client *c)
 		int64_t until = clock_ms() + client_backoff(&backoff);
 		ka_wait_until(c, until < deadline ? until : deadline);
 	}
-	c->reconnects++;
 	if (!c->resumed && !c->fresh) {
 		// The manager ended the session meanwhile (its lease ran
 		// out): the calls waiting are told, not sent again.
@@ -197,7 +170,7 @@ ka_main(void *arg)
 	return NULL;
 }
 
-int
+static int
 keepalive_start(mgr_client *c)
 {
 	pthread_cond_destroy(&c->ka_cv);
@@ -210,7 +183,7 @@ keepalive_start(mgr_client *c)
 	return 0;
 }
 
-void
+static void
 keepalive_stop(mgr_client *c)
 {
 	pthread_mutex_lock(&c->mtx);
@@ -221,4 +194,127 @@ keepalive_stop(mgr_client *c)
 		pthread_join(c->ka, NULL);
 		c->ka_running = false;
 	}
+}
+
+/* ---- the client's life: connect, disconnect ------------------------------
+ */
+
+int
+mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
+{
+	const void *key    = opts ? opts->authkey : NULL;
+	size_t      keylen = opts ? opts->authkey_len : 0;
+
+	client_init_once();
+	client_set_detail(NULL);
+	ARG_NONNULL(client);
+	ARG_NONNULL(url);
+	ARG_CHECK(
+	    opts == NULL || opts->lease >= 0, opts->lease, "is negative");
+	ARG_CHECK(opts == NULL || opts->reconnect >= 0, opts->reconnect,
+	    "is negative");
+	// TLS asked for in opts and a URL without it: refused, never a
+	// plaintext connection instead.
+	if (opts != NULL
+	    && (opts->tls_ca_file || opts->tls_cert_file || opts->tls_key_file
+	        || opts->tls_server_name)
+	    && !ctransport_url_is_tls(url)) {
+		client_set_detail("TLS options given for %s: TLS needs a "
+		                  "tls+tcp:// or wss:// URL",
+		    url);
+		return MGR_EINVAL;
+	}
+	if (key == NULL) {
+		key    = getenv("MGR_AUTHKEY");
+		keylen = key ? strlen(key) : 0;
+	}
+	if (key == NULL || keylen == 0) {
+		client_set_detail(
+		    "no authkey (give opts.authkey or MGR_AUTHKEY)");
+		return MGR_EINVAL;
+	}
+	mgr_client *c = client_new(url, key, keylen, opts);
+	if (c == NULL) {
+		return MGR_ENOMEM;
+	}
+	// With reconnect, a connection lost in the handshake is dialled
+	// again too, within the connect timeout.
+	int64_t deadline = clock_ms() + c->connect_ms, backoff = 0;
+	int     rv;
+	while (
+	    (rv = client_dial(c, false, deadline - clock_ms())) == MGR_ECONN
+	    && c->reconnect_ms > 0) {
+		int64_t wait = client_backoff(&backoff);
+		if (clock_ms() + wait >= deadline) {
+			break;
+		}
+		struct timespec ts = { .tv_sec = wait / 1000,
+			.tv_nsec               = (wait % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (rv == 0 && (rv = keepalive_start(c)) != 0) {
+		client_set_detail("cannot start the keep-alive thread");
+	}
+	if (rv != 0) {
+		client_destroy(c);
+		return rv;
+	}
+	*client = c;
+	return 0;
+}
+
+int
+mgr_connect_env(mgr_client **client)
+{
+	const char *url = getenv("MGR_URL");
+	if (url == NULL || url[0] == '\0') {
+		client_set_detail("MGR_URL is not set");
+		return MGR_EINVAL;
+	}
+	return mgr_connect(client, url, NULL);
+}
+
+int
+mgr_disconnect(mgr_client *c)
+{
+	if (c == NULL) {
+		return 0;
+	}
+	// Say goodbye first: the manager drops this session's references,
+	// locks and waiters before it answers, so once this returns, other
+	// clients see them gone. A dead manager answers MGR_ECONN at once.
+	if (client_usable(c)) {
+		(void) client_call_noargs(c, MGR__OP__OP_BYE, 0, 0, NULL);
+	}
+	// Threads still inside a call get MGR_ECLOSED; the keep-alive thread
+	// stops (a reconnect under way gives up); wait until all of them
+	// are out of the stream.
+	pthread_mutex_lock(&c->mtx);
+	c->user_gone = true;
+	c->closing   = true;
+	if (c->t != NULL) {
+		c->t->ops->shutdown(c->t); // the one c->t: swapped under mtx
+	}
+	client_kill_locked(c, MGR_ECLOSED);
+	pthread_mutex_unlock(&c->mtx);
+	keepalive_stop(c);
+	pthread_mutex_lock(&c->mtx);
+	while (c->reading || c->busy > 0) {
+		pthread_cond_wait(&c->idle_cv, &c->mtx);
+	}
+	pthread_mutex_unlock(&c->mtx);
+	client_unhold(c);
+	return 0;
+}
+
+int
+mgr_client_session(mgr_client *c, uint64_t *session)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(c);
+	ARG_NONNULL(session);
+	pthread_mutex_lock(&c->mtx);
+	*session = c->session;
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
 }
