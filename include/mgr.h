@@ -685,10 +685,15 @@ MGR_API int mgr_process_register(const char *name, mgr_entry_fn fn);
  * entry). Elsewhere returns 0 at once. */
 MGR_API int mgr_process_serve(int argc, char **argv);
 
-/* Options of mgr_process_start (may be NULL: all defaults). */
+/* Options of mgr_process_start (may be NULL: all defaults). Zero it:
+ * more fields may follow. */
 typedef struct mgr_process_opts {
 	const char  *exe;  /* the program to run; NULL: this one */
 	char *const *argv; /* extra arguments (NULL-terminated) or NULL */
+	const char  *name; /* Process(name=), copied (63 bytes kept); NULL:
+	                      "Process-N", N counting this program's starts */
+	bool daemon;       /* the child is killed when this process ends
+	                      (exits, crashes or is SIGKILLed) */
 } mgr_process_opts;
 
 /* Starts entry in a new process, passing nobjs proxies of client c (any
@@ -703,6 +708,19 @@ MGR_API int mgr_process_start(mgr_client *c, const char *entry,
 MGR_API int mgr_process_join(mgr_process *p, int64_t timeout, int *status);
 /* The child's process id. */
 MGR_API int64_t mgr_process_pid(mgr_process *p);
+/* is_alive: whether the child runs (started and not ended). Never reaps:
+ * a join still gives its status. */
+MGR_API int mgr_process_is_alive(mgr_process *p, bool *alive);
+/* exitcode: as mgr_process_join's status (the exit code, or minus the
+ * signal); MGR_ESTATE while the child runs. */
+MGR_API int mgr_process_exitcode(mgr_process *p, int *code);
+/* The child's name (opts->name or "Process-N"), owned by p. */
+MGR_API const char *mgr_process_name(mgr_process *p);
+/* current_process().name: "MainProcess", or in a child the name its
+ * parent gave ("Process-1", "PoolWorker-2", opts->name). Static. */
+MGR_API const char *mgr_current_process_name(void);
+/* os.process_cpu_count: the CPUs this process may run on (at least 1). */
+MGR_API size_t mgr_cpu_count(void);
 /* SIGTERM / SIGKILL to the child (no-op once it was joined). */
 MGR_API int mgr_process_terminate(mgr_process *p);
 MGR_API int mgr_process_kill(mgr_process *p);
@@ -755,12 +773,32 @@ MGR_API void mgr_set_errdetail(const char *fmt, ...)
  * mgr_process_serve; at most 64 tasks. MGR_EINVAL, MGR_ETOOBIG. */
 MGR_API int mgr_task_register(const char *name, mgr_task_fn fn);
 
-/* Starts `workers` worker processes (1..1024, exec'ed copies of this program,
- * or opts->exe, which must register the same tasks; opts and its argv are
- * borrowed until mgr_pool_free) serving a new pool of client c. *pool is
- * the caller's: mgr_pool_free. */
+/* Starts `workers` worker processes (up to 1024; 0: mgr_cpu_count(), as
+ * Python's Pool()), exec'ed copies of this program or opts->exe, which
+ * must register the same tasks (opts and its argv are borrowed until
+ * mgr_pool_free; name and daemon are the pool's own: its workers are
+ * "PoolWorker-N" and leave when the pool's owner session ends), serving
+ * a new pool of client c. *pool is the caller's: mgr_pool_free. */
 MGR_API int mgr_pool_start(mgr_client *c, size_t workers,
     const mgr_process_opts *opts, mgr_pool **pool);
+/* Options of mgr_pool_start_opts. Zero it: more fields may follow. */
+typedef struct mgr_pool_opts {
+	const mgr_process_opts
+	           *process;        /* exe and argv, as mgr_pool_start's */
+	const char *initializer;    /* a registered task each worker (and each
+	                               replacement, and mgr_pool_work) runs on
+	                               initargs before its first task; a failure
+	                               ends that worker (its stderr says why),
+	                               and with none left the pending futures
+	                               fail with MGR_EABORTED */
+	mgr_value initargs;         /* copied at start */
+	size_t    maxtasksperchild; /* a worker that ran this many tasks is
+	                               replaced by a new one; 0: never */
+} mgr_pool_opts;
+/* mgr_pool_start with initializer, initargs and maxtasksperchild (opts
+ * may be NULL). MGR_EKEY for an initializer not registered here. */
+MGR_API int mgr_pool_start_opts(mgr_client *c, size_t workers,
+    const mgr_pool_opts *opts, mgr_pool **pool);
 /* apply: runs task on arg (copied into the task queue) and waits up to
  * timeout ms for its result (*result, the caller's to mgr_value_free).
  * The task's own error code and detail, MGR_EKEY for a task not
@@ -778,15 +816,80 @@ MGR_API int mgr_pool_submit(
 MGR_API int mgr_future_get(mgr_future *f, int64_t timeout, mgr_value *result);
 /* Whether f has its result (or its error) now. */
 MGR_API int mgr_future_done(mgr_future *f, bool *done);
-/* Frees f (NULL is ignored); its task runs on if pending. */
+/* Frees f (NULL is ignored); its task runs on if pending, and its
+ * callbacks are dropped unless they ran already. */
 MGR_API int mgr_future_free(mgr_future *f);
+/* A future's end: status 0 with *result (borrowed for the call), or the
+ * task's code with mgr_errdetail() set to its detail. */
+typedef void (*mgr_future_cb)(
+    mgr_future *f, int status, const mgr_value *result, void *arg);
+/* Python's add_done_callback (and apply_async's callback and
+ * error_callback): fn(f, status, result, arg) runs once when f ends, on a
+ * library thread (the pool's collector, or the thread that terminates or
+ * frees the pool or cancels f), or at once on this thread if f is done.
+ * Several run in the order given. fn must not free f; it may call the
+ * pool. MGR_ENOMEM. */
+MGR_API int mgr_future_on_done(mgr_future *f, mgr_future_cb fn, void *arg);
+/* return_when of mgr_future_wait, as concurrent.futures.wait's. */
+enum { MGR_WAIT_ALL = 0, MGR_WAIT_FIRST = 1, MGR_WAIT_FIRST_ERROR = 2 };
+/* concurrent.futures.wait: waits up to timeout ms until every future of
+ * fs (borrowed; of any pools) is done (MGR_WAIT_ALL), one is
+ * (MGR_WAIT_FIRST), or one failed or all are done (MGR_WAIT_FIRST_ERROR);
+ * *ndone: how many are done. MGR_ETIMEDOUT (ndone still set). */
+MGR_API int mgr_future_wait(mgr_future *const *fs, size_t n, int return_when,
+    int64_t timeout, size_t *ndone);
+/* as_completed: waits up to timeout ms for a future of fs not yet taken
+ * (taken[i] false) to be done, and gives the index of the one that ended
+ * first, setting taken[*index]; so repeated calls give them in completion
+ * order. MGR_EEMPTY when all are taken, MGR_ETIMEDOUT. */
+MGR_API int mgr_future_wait_any(mgr_future *const *fs, size_t n, bool *taken,
+    int64_t timeout, size_t *index);
+/* Future.cancel: cancels f's task unless a worker began it (decided
+ * atomically in the manager). *cancelled true: f is done with
+ * MGR_ECANCELED (its callbacks run) and the task never runs; false: it
+ * runs or ran. Cancelling again gives true. The manager's errors. */
+MGR_API int mgr_future_cancel(mgr_future *f, bool *cancelled);
+/* Future.running: whether a worker began f's task and it has not ended.
+ * One round trip to the manager. */
+MGR_API int mgr_future_running(mgr_future *f, bool *running);
 /* map: task on each item of list (a list or tuple; items copied), in
- * chunks of chunksize items per task (0: as Python, about four chunks
- * per worker); *results is a list of the
- * results in the input's order (the caller's). The first error of a task,
- * MGR_ETIMEDOUT (timeout for the whole map), MGR_EKEY, MGR_ECLOSED. */
+ * chunks of chunksize items per task (0: Python's default,
+ * ceil(len / (4 * workers))); *results is a list of the results in the
+ * input's order (the caller's). An item that is a tuple is the task's
+ * argument as it is (starmap: the task unpacks it). The first error of a
+ * task, MGR_ETIMEDOUT (timeout for the whole map), MGR_EKEY,
+ * MGR_ECLOSED. */
 MGR_API int mgr_pool_map(mgr_pool *p, const char *task, mgr_value list,
     size_t chunksize, int64_t timeout, mgr_value *results);
+/* A map under way: map_async, imap and imap_unordered. */
+typedef struct mgr_map mgr_map;
+/* Starts task on each item of list (copied) as mgr_pool_map does and
+ * returns at once; *m is the caller's (mgr_map_free). ordered: results
+ * come out of mgr_map_next in the input's order (imap), else as their
+ * chunks end (imap_unordered). MGR_EKEY, MGR_ECLOSED, MGR_ENOMEM. */
+MGR_API int mgr_pool_map_start(mgr_pool *p, const char *task, mgr_value list,
+    size_t chunksize, bool ordered, mgr_map **m);
+/* The next result (*result, the caller's) and its item's index in the
+ * input (index may be NULL), waiting up to timeout ms. That item's task
+ * error (the iteration goes on after it), MGR_ETIMEDOUT, MGR_EEMPTY after
+ * the last. */
+MGR_API int mgr_map_next(
+    mgr_map *m, int64_t timeout, mgr_value *result, size_t *index);
+/* map_async's get: every result in the input's order (*results, the
+ * caller's), as often as asked; the first error in input order,
+ * MGR_ETIMEDOUT. */
+MGR_API int mgr_map_get(mgr_map *m, int64_t timeout, mgr_value *results);
+/* Whether every item's task ended. */
+MGR_API int mgr_map_done(mgr_map *m, bool *done);
+/* map_async's callback and error_callback: fn(NULL, status, result, arg)
+ * runs once, with the list of every result (status 0, borrowed for the
+ * call) or the first error to happen (mgr_errdetail() set), on a library
+ * thread or at once if the map ended. One per map: MGR_ESTATE for a
+ * second. */
+MGR_API int mgr_map_on_done(mgr_map *m, mgr_future_cb fn, void *arg);
+/* Frees m (NULL is ignored); its tasks run on, and a callback still to
+ * come keeps what it needs. */
+MGR_API int mgr_map_free(mgr_map *m);
 /* No more tasks: submit, apply and map give MGR_ECLOSED. */
 MGR_API int mgr_pool_close(mgr_pool *p);
 /* After close: waits up to timeout ms for every task, then for the
@@ -811,6 +914,31 @@ MGR_API int mgr_pool_token(mgr_pool *p, char *buf, size_t cap);
  * (returns 0) or the manager goes away (MGR_ECONN). The program must
  * register the pool's tasks. */
 MGR_API int mgr_pool_work(mgr_client *c, const char *token);
+
+/* ---- pipes (Python's multiprocessing.Pipe) -------------------------------
+ *
+ * Two connected ends, each a proxy like any other (mgr_obj_token and
+ * mgr_attach carry them to other processes; mgr_obj_type says "conn").
+ * Sent values are copies, received in order; a receive waits in the
+ * manager as a queue get does (its session's end cancels it). */
+
+/* Pipe(duplex): *end1 and *end2 (the caller's). duplex false: end1 only
+ * receives and end2 only sends (MGR_ESTATE otherwise). */
+MGR_API int mgr_pipe_new(
+    mgr_client *c, bool duplex, mgr_obj **end1, mgr_obj **end2);
+/* send: v (copied) to the other end. MGR_ECLOSED when either end is
+ * closed (BrokenPipeError), MGR_ETOOBIG over --max-items unreceived. */
+MGR_API int mgr_conn_send(mgr_obj *end, mgr_value v);
+/* recv: the oldest value sent here (*out, the caller's), waiting up to
+ * timeout ms. MGR_ETIMEDOUT; MGR_ECLOSED once the other end is closed
+ * and everything it sent was received (EOFError), or this end is. */
+MGR_API int mgr_conn_recv(mgr_obj *end, mgr_value *out, int64_t timeout);
+/* poll: whether a recv would not wait (a value, or the other end's
+ * close), waiting up to timeout ms for it (false then). */
+MGR_API int mgr_conn_poll(mgr_obj *end, int64_t timeout, bool *ready);
+/* close: this end, for every process holding it; what was sent to it and
+ * not received is dropped. The proxy stays to be released. */
+MGR_API int mgr_conn_close(mgr_obj *end);
 
 /* ---- batches: pipelining and atomic groups ------------------------------
  */
@@ -885,6 +1013,10 @@ typedef enum mgr_op {
 	MGR_OP_ARRAY_GET         = 131,
 	MGR_OP_ARRAY_SET         = 132,
 	MGR_OP_ARRAY_SLICE       = 133,
+	MGR_OP_CONN_SEND         = 140,
+	MGR_OP_CONN_RECV         = 141,
+	MGR_OP_CONN_POLL         = 142,
+	MGR_OP_CONN_CLOSE        = 143,
 } mgr_op;
 
 /* A batch of operations on objects of one client, sent together:

@@ -7,22 +7,10 @@
 
 #define BARRIER (1u << MGR__OBJ_TYPE__OBJ_BARRIER)
 
-static int
-check_timeout(int64_t timeout)
-{
-	if (timeout < MGR_FOREVER) {
-		client_set_detail("timeout must be >= 0 or MGR_FOREVER, not "
-		                  "%lld",
-		    (long long) timeout);
-		return MGR_EINVAL;
-	}
-	return 0;
-}
-
 int
 mgr_barrier_new(mgr_client *c, size_t parties, int64_t timeout, mgr_obj **b)
 {
-	int rv = check_timeout(timeout);
+	int rv = client_check_timeout(timeout);
 	if (rv != 0) {
 		return rv;
 	}
@@ -39,7 +27,7 @@ int
 mgr_barrier_wait(mgr_obj *b, int64_t timeout, size_t *index)
 {
 	mgr_value res = mgr_none();
-	int       rv  = check_timeout(timeout);
+	int       rv  = client_check_timeout(timeout);
 	if (rv != 0) {
 		return rv;
 	}

@@ -29,9 +29,9 @@ mgr_condition_new(mgr_client *c, mgr_obj *lock, mgr_obj **cv)
 int
 mgr_condition_wait(mgr_obj *cv, int64_t timeout)
 {
-	if (timeout < MGR_FOREVER) {
-		client_set_detail("timeout must be >= 0 or MGR_FOREVER");
-		return MGR_EINVAL;
+	int rv = client_check_timeout(timeout);
+	if (rv != 0) {
+		return rv;
 	}
 	return obj_call(
 	    cv, COND, MGR__OP__OP_COND_WAIT, NULL, 0, timeout, NULL);

@@ -50,3 +50,15 @@ mgr_set_errdetail(const char *fmt, ...)
 	set_detail(fmt, ap);
 	va_end(ap);
 }
+
+int
+client_check_timeout(int64_t timeout)
+{
+	if (timeout < MGR_FOREVER) {
+		client_set_detail("timeout must be >= 0 or MGR_FOREVER, not "
+		                  "%lld",
+		    (long long) timeout);
+		return MGR_EINVAL;
+	}
+	return 0;
+}

@@ -32,11 +32,9 @@ mgr_event_is_set(mgr_obj *e, bool *set)
 int
 mgr_event_wait(mgr_obj *e, int64_t timeout)
 {
-	if (timeout < MGR_FOREVER) {
-		client_set_detail("timeout must be >= 0 or MGR_FOREVER, not "
-		                  "%lld",
-		    (long long) timeout);
-		return MGR_EINVAL;
+	int rv = client_check_timeout(timeout);
+	if (rv != 0) {
+		return rv;
 	}
 	return obj_call(
 	    e, EVENT, MGR__OP__OP_EVENT_WAIT, NULL, 0, timeout, NULL);

@@ -6,7 +6,21 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "pool_int.h"
+
+/* Every future's end, whatever its pool: what mgr_future_wait and
+ * mgr_future_wait_any wait on (futures of several pools at once). */
+static pthread_mutex_t futures_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  futures_cv;
+static pthread_once_t  futures_once = PTHREAD_ONCE_INIT;
+static uint64_t        futures_ended; /* futures_mtx */
+
+static void
+futures_init(void)
+{
+	clock_cond_init(&futures_cv);
+}
 
 mgr_future *
 future_new_locked(mgr_pool *p)
@@ -34,12 +48,23 @@ future_new_locked(mgr_pool *p)
 	return f;
 }
 
+static void
+future_destroy(mgr_future *f)
+{
+	while (f->cbs != NULL) {
+		future_cb *cb = f->cbs;
+		f->cbs        = cb->next;
+		free(cb);
+	}
+	mgr_value_free(&f->result);
+	free(f);
+}
+
 void
 future_unref_locked(mgr_future *f)
 {
 	if (--f->refs == 0) {
-		mgr_value_free(&f->result);
-		free(f);
+		future_destroy(f);
 	}
 }
 
@@ -61,13 +86,13 @@ void
 future_finish_locked(mgr_pool *p, mgr_future *f, int status,
     const char *detail, mgr_value *res)
 {
-	f->done   = true;
 	f->status = status;
 	if (res != NULL) {
 		f->result = *res; // moved
 		*res      = mgr_none();
 	}
 	snprintf(f->detail, sizeof(f->detail), "%s", detail ? detail : "");
+	f->done = true; // last: waits read the rest without p's mutex
 	if (f->prev != NULL) {
 		f->prev->next = f->next;
 	} else {
@@ -80,7 +105,260 @@ future_finish_locked(mgr_pool *p, mgr_future *f, int status,
 	}
 	f->next = f->prev = NULL;
 	pthread_cond_broadcast(&p->cv);
+	pthread_once(&futures_once, futures_init);
+	pthread_mutex_lock(&futures_mtx);
+	f->done_seq = ++futures_ended;
+	pthread_cond_broadcast(&futures_cv);
+	pthread_mutex_unlock(&futures_mtx);
+	if (f->cbs != NULL) {
+		// Run by whoever ended it once p's mutex is let go
+		// (future_run_callbacks): callbacks may call the pool.
+		f->fired_next = p->fired;
+		p->fired      = f;
+		f->refs++;
+	}
 	future_unref_locked(f); // the pool's
+}
+
+/* Runs f's callbacks (f done: nothing changes them now) on this thread. */
+static void
+run_callbacks(mgr_future *f, future_cb *cbs)
+{
+	for (future_cb *cb = cbs; cb != NULL; cb = cb->next) {
+		client_set_detail("%s", f->status != 0 ? f->detail : "");
+		cb->fn(f, f->status, f->status == 0 ? &f->result : NULL,
+		    cb->arg);
+	}
+}
+
+void
+future_run_callbacks(mgr_pool *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	while (p->fired != NULL) {
+		mgr_future *f  = p->fired;
+		p->fired       = f->fired_next;
+		future_cb *cbs = f->cbs;
+		f->cbs         = NULL;
+		pthread_mutex_unlock(&p->mtx);
+		run_callbacks(f, cbs);
+		while (cbs != NULL) {
+			future_cb *cb = cbs;
+			cbs           = cb->next;
+			free(cb);
+		}
+		pthread_mutex_lock(&p->mtx);
+		future_unref_locked(f);
+	}
+	pthread_mutex_unlock(&p->mtx);
+}
+
+int
+mgr_future_on_done(mgr_future *f, mgr_future_cb fn, void *arg)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(f);
+	ARG_NONNULL(fn);
+	future_cb *cb = calloc(1, sizeof(*cb));
+	if (cb == NULL) {
+		return MGR_ENOMEM;
+	}
+	cb->fn        = fn;
+	cb->arg       = arg;
+	mgr_pool *p   = f->pool;
+	bool      now = true;
+	if (p != NULL) {
+		pthread_mutex_lock(&p->mtx);
+		if (!f->done) {
+			// In the order given, as Python's add_done_callback.
+			future_cb **at = &f->cbs;
+			while (*at != NULL) {
+				at = &(*at)->next;
+			}
+			*at = cb;
+			now = false;
+		}
+		pthread_mutex_unlock(&p->mtx);
+	}
+	if (now) {
+		run_callbacks(f, cb);
+		free(cb);
+	}
+	return 0;
+}
+
+/* Whether fs meet return_when, counting the done ones into *ndone. */
+static bool
+wait_met(mgr_future *const *fs, size_t n, int return_when, size_t *ndone)
+{
+	bool failed = false;
+	*ndone      = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (fs[i]->done) {
+			(*ndone)++;
+			failed = failed || fs[i]->status != 0;
+		}
+	}
+	return *ndone == n || (return_when == MGR_WAIT_FIRST && *ndone > 0)
+	    || (return_when == MGR_WAIT_FIRST_ERROR && failed);
+}
+
+/* Waits on every future's end until at (ms, monotonic; < 0: for ever);
+ * futures_mtx held. false when the time is up. */
+static bool
+futures_wait_until(int64_t at)
+{
+	if (at < 0) {
+		pthread_cond_wait(&futures_cv, &futures_mtx);
+		return true;
+	}
+	int64_t left = at - clock_ms();
+	if (left <= 0) {
+		return false;
+	}
+	struct timespec ts = clock_after_ms(left);
+	pthread_cond_timedwait(&futures_cv, &futures_mtx, &ts);
+	return true;
+}
+
+int
+mgr_future_wait(mgr_future *const *fs, size_t n, int return_when,
+    int64_t timeout, size_t *ndone)
+{
+	client_set_detail(NULL);
+	ARG_CHECK(n == 0 || fs != NULL, fs, "is NULL with n > 0");
+	ARG_NONNULL(ndone);
+	ARG_CHECK(return_when == MGR_WAIT_ALL || return_when == MGR_WAIT_FIRST
+	        || return_when == MGR_WAIT_FIRST_ERROR,
+	    return_when, "is not MGR_WAIT_ALL, _FIRST or _FIRST_ERROR");
+	for (size_t i = 0; i < n; i++) {
+		ARG_CHECK(fs[i] != NULL, fs, "holds a NULL future");
+	}
+	pthread_once(&futures_once, futures_init);
+	int64_t at = timeout < 0 ? -1 : clock_ms() + timeout;
+	int     rv = 0;
+	pthread_mutex_lock(&futures_mtx);
+	while (!wait_met(fs, n, return_when, ndone)) {
+		if (!futures_wait_until(at)) {
+			client_set_detail("%zu of %zu futures done after "
+			                  "%lld ms",
+			    *ndone, n, (long long) timeout);
+			rv = MGR_ETIMEDOUT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&futures_mtx);
+	return rv;
+}
+
+int
+mgr_future_wait_any(mgr_future *const *fs, size_t n, bool *taken,
+    int64_t timeout, size_t *index)
+{
+	client_set_detail(NULL);
+	ARG_CHECK(n == 0 || fs != NULL, fs, "is NULL with n > 0");
+	ARG_CHECK(n == 0 || taken != NULL, taken, "is NULL with n > 0");
+	ARG_NONNULL(index);
+	for (size_t i = 0; i < n; i++) {
+		ARG_CHECK(fs[i] != NULL, fs, "holds a NULL future");
+	}
+	pthread_once(&futures_once, futures_init);
+	int64_t at = timeout < 0 ? -1 : clock_ms() + timeout;
+	pthread_mutex_lock(&futures_mtx);
+	for (;;) {
+		// The first to end of those not taken: as_completed's order.
+		size_t best = n, left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (taken[i]) {
+				continue;
+			}
+			left++;
+			// done_seq is set (under futures_mtx) after done.
+			if (fs[i]->done && fs[i]->done_seq != 0
+			    && (best == n
+			        || fs[i]->done_seq < fs[best]->done_seq)) {
+				best = i;
+			}
+		}
+		if (best < n) {
+			taken[best] = true;
+			*index      = best;
+			pthread_mutex_unlock(&futures_mtx);
+			return 0;
+		}
+		if (left == 0) {
+			pthread_mutex_unlock(&futures_mtx);
+			client_set_detail("every future was taken already");
+			return MGR_EEMPTY;
+		}
+		if (!futures_wait_until(at)) {
+			pthread_mutex_unlock(&futures_mtx);
+			client_set_detail(
+			    "none of %zu futures done after %lld ms", left,
+			    (long long) timeout);
+			return MGR_ETIMEDOUT;
+		}
+	}
+}
+
+int
+mgr_future_running(mgr_future *f, bool *running)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(f);
+	ARG_NONNULL(running);
+	*running    = false;
+	mgr_pool *p = f->pool;
+	if (p == NULL || f->done) {
+		return 0;
+	}
+	// Begun: a worker counted its start (and no result came yet).
+	mgr_value count = mgr_none();
+	int rv = mgr_dict_get(p->attempts, mgr_int((int64_t) f->id), &count);
+	if (rv == MGR_EKEY) {
+		return 0;
+	}
+	if (rv == 0) {
+		*running = count.kind == MGR_INT && count.i > 0 && !f->done;
+	}
+	return rv;
+}
+
+int
+mgr_future_cancel(mgr_future *f, bool *cancelled)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(f);
+	ARG_NONNULL(cancelled);
+	mgr_pool *p = f->pool;
+	*cancelled  = f->done && f->status == MGR_ECANCELED;
+	if (p == NULL || f->done) {
+		return 0;
+	}
+	// One atomic step in the manager decides, against the worker's
+	// count of its start: our mark where there is no count yet.
+	mgr_value key = mgr_int((int64_t) f->id), was = mgr_none();
+	int       rv
+	    = mgr_dict_setdefault(p->attempts, key, mgr_int(CANCELLED), &was);
+	if (rv != 0) {
+		return rv;
+	}
+	bool marked = was.kind == MGR_INT && was.i == CANCELLED;
+	pthread_mutex_lock(&p->mtx);
+	if (marked && !f->done) {
+		future_finish_locked(p, f, MGR_ECANCELED,
+		    "the task was cancelled before it ran", NULL);
+		*cancelled = true;
+	} else {
+		*cancelled = f->done && f->status == MGR_ECANCELED;
+	}
+	bool stale = marked && !*cancelled; // ended meanwhile: its result
+	pthread_mutex_unlock(&p->mtx);      // came, and its count went
+	future_run_callbacks(p);
+	if (stale) {
+		(void) mgr_dict_del(p->attempts, key);
+	}
+	return 0;
 }
 
 void
@@ -198,8 +476,7 @@ mgr_future_free(mgr_future *f)
 	}
 	mgr_pool *p = f->pool;
 	if (p == NULL) {
-		mgr_value_free(&f->result);
-		free(f);
+		future_destroy(f);
 		return 0;
 	}
 	pthread_mutex_lock(&p->mtx);

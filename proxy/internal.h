@@ -113,6 +113,9 @@ void client_set_detail(const char *fmt, ...)
  * function (func, its __func__), the argument and what is wrong with it
  * ("mgr_pool_submit: task is NULL"); MGR_EINVAL. */
 int client_bad_arg(const char *func, const char *arg, const char *why);
+/* A blocking call's timeout: MGR_FOREVER or >= 0, as Python wants (a
+ * negative one is its ValueError). 0, or MGR_EINVAL with the detail. */
+int client_check_timeout(int64_t timeout);
 
 /* The argument checks of the public calls: each returns client_bad_arg's
  * MGR_EINVAL from the function it is in when the check fails. a names

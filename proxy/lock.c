@@ -51,9 +51,9 @@ int
 mgr_acquire(mgr_obj *o, int64_t timeout)
 {
 	// As Python: a negative timeout other than "forever" is an error.
-	if (timeout < MGR_FOREVER) {
-		client_set_detail("timeout must be >= 0 or MGR_FOREVER");
-		return MGR_EINVAL;
+	int rv = client_check_timeout(timeout);
+	if (rv != 0) {
+		return rv;
 	}
 	return obj_call(
 	    o, LOCKS, MGR__OP__OP_ACQUIRE, NULL, 0, timeout, NULL);

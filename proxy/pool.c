@@ -23,57 +23,57 @@
 
 #define DRAIN 32 /* results taken in one round trip when they pile up */
 
-/* Reads results and ends their futures, until the pool stops: one
- * waiting get, then whatever else is there already, DRAIN at a time in
- * one pipelined round trip. */
+/* Reads results and ends their futures, until the pool stops. Each round
+ * trip deletes the start counts of the results the last one brought
+ * (pool_int.h: a count then says "began") and takes more: one waiting get
+ * when the last round found the queue empty, else DRAIN without waiting,
+ * pipelined. */
 static void *
 collect_main(void *arg)
 {
 	mgr_pool  *p  = arg;
 	mgr_batch *b  = NULL;
 	int        rv = mgr_batch_new(p->c, &b);
+	mgr_value  ids[DRAIN];
+	size_t     nids    = 0;
+	bool       waiting = true;
 	while (rv == 0) {
-		mgr_value r;
-		rv = mgr_queue_get(p->results, &r, MGR_FOREVER);
+		mgr_batch_reset(b);
+		for (size_t i = 0; i < nids; i++) {
+			mgr_batch_add(
+			    b, p->attempts, MGR_OP_DICT_DEL, &ids[i], 1);
+		}
+		size_t first = nids, ngets = waiting ? 1 : DRAIN, got = 0;
+		for (size_t k = 0; k < ngets; k++) {
+			mgr_batch_add_timeout(b, p->results, MGR_OP_QUEUE_GET,
+			    NULL, 0, waiting ? MGR_FOREVER : 0);
+		}
+		(void) mgr_batch_exec(b, false);
+		nids = 0;
 		pthread_mutex_lock(&p->mtx);
-		bool stop = rv != 0 || p->stopping;
-		if (!stop) {
-			future_deliver_locked(p, &r);
+		bool stop = p->stopping;
+		for (size_t k = 0; k < ngets; k++) {
+			int         st;
+			mgr_value   x = mgr_none();
+			pool_result res;
+			mgr_batch_result(b, first + k, &st, &x);
+			if (st == 0 && !stop
+			    && pool_result_unpack(&x, &res)) {
+				ids[nids++] = mgr_int((int64_t) res.id);
+				future_deliver_locked(p, &x);
+				got++;
+			} else if (st != 0 && st != MGR_EEMPTY) {
+				rv = st; // the manager is gone
+			}
+			mgr_value_free(&x);
 		}
+		stop = stop || p->stopping;
 		pthread_mutex_unlock(&p->mtx);
-		if (rv == 0) {
-			mgr_value_free(&r);
-		}
-		for (bool more = !stop; more;) {
-			mgr_batch_reset(b);
-			for (int k = 0; k < DRAIN; k++) {
-				mgr_batch_add_timeout(b, p->results,
-				    MGR_OP_QUEUE_GET, NULL, 0, 0);
-			}
-			int brv = mgr_batch_exec(b, false);
-			if (brv != 0 && brv != MGR_EEMPTY) {
-				rv = brv;
-				break;
-			}
-			pthread_mutex_lock(&p->mtx);
-			for (size_t k = 0; k < DRAIN; k++) {
-				int       st;
-				mgr_value x = mgr_none();
-				mgr_batch_result(b, k, &st, &x);
-				if (st == 0 && !p->stopping) {
-					future_deliver_locked(p, &x);
-				} else {
-					more = false; // empty now
-				}
-				mgr_value_free(&x);
-			}
-			stop = p->stopping;
-			more = more && !stop;
-			pthread_mutex_unlock(&p->mtx);
-		}
+		future_run_callbacks(p);
 		if (stop) {
 			break;
 		}
+		waiting = got < ngets; // drained what there was
 	}
 	mgr_batch_free(b);
 	// The manager is gone (or the pool stops): nothing more will come.
@@ -83,6 +83,7 @@ collect_main(void *arg)
 		    p, p->pending, rv, "the manager is gone", NULL);
 	}
 	pthread_mutex_unlock(&p->mtx);
+	future_run_callbacks(p);
 	return NULL;
 }
 
@@ -137,6 +138,11 @@ feed_main(void *arg)
 			mgr_value_free(&o->item);
 			free(o);
 		}
+		if (p->fired != NULL) {
+			pthread_mutex_unlock(&p->mtx);
+			future_run_callbacks(p);
+			pthread_mutex_lock(&p->mtx);
+		}
 	}
 	pthread_mutex_unlock(&p->mtx);
 	mgr_batch_free(b);
@@ -146,12 +152,42 @@ feed_main(void *arg)
 static int
 start_worker_locked(mgr_pool *p, slot *s)
 {
-	mgr_obj *objs[3] = { p->tasks, p->results, p->attempts };
+	mgr_obj *objs[POOL_NOBJS]
+	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	char name[32];
+	snprintf(name, sizeof(name), "PoolWorker-%u", ++p->worker_seq);
+	mgr_process_opts o = p->opts;
+	o.name             = name;
+	o.daemon           = false; // they leave with the owner's session
 	return mgr_process_start(
-	    p->c, POOL_ENTRY, objs, 3, &p->opts, &s->proc);
+	    p->c, POOL_ENTRY, objs, POOL_NOBJS, &o, &s->proc);
 }
 
-/* Waits for its worker to end and starts another, while the pool runs. */
+/* A worker's initializer failed (it said why on its stderr): that slot
+ * stays empty, and once none is left the pending futures fail rather
+ * than wait for ever (Python's pool would start workers without end). */
+static void
+init_failed_locked(mgr_pool *p, slot *s)
+{
+	mgr_process_free(s->proc);
+	s->proc = NULL;
+	for (size_t i = 0; i < p->nworkers; i++) {
+		if (p->slots[i].proc != NULL) {
+			return;
+		}
+	}
+	p->closed = true;
+	while (p->pending != NULL) {
+		future_finish_locked(p, p->pending, MGR_EABORTED,
+		    "the pool's initializer failed in every worker (see "
+		    "their "
+		    "stderr)",
+		    NULL);
+	}
+}
+
+/* Waits for its worker to end and starts another, while the pool runs:
+ * after a death, or a worker's retirement (maxtasksperchild). */
 static void *
 watch_main(void *arg)
 {
@@ -168,6 +204,12 @@ watch_main(void *arg)
 		    || (p->closed && status == 0)) {
 			pthread_mutex_unlock(&p->mtx);
 			return NULL; // stopped as asked (a None), or killed
+		}
+		if (status == POOL_INIT_FAILED) {
+			init_failed_locked(p, s);
+			pthread_mutex_unlock(&p->mtx);
+			future_run_callbacks(p);
+			return NULL;
 		}
 		mgr_process *old = s->proc;
 		int          rv  = start_worker_locked(p, s);
@@ -186,14 +228,60 @@ watch_main(void *arg)
 
 static void pool_release(mgr_pool *p);
 
+/* The pool's settings for its workers, in a dict they read as they
+ * start (remote ones too): the initializer and its arguments,
+ * maxtasksperchild. */
+static int
+make_config(mgr_pool *p, const mgr_pool_opts *o)
+{
+	int rv = mgr_dict_new(p->c, &p->config);
+	if (rv == 0 && o->initializer != NULL) {
+		rv = mgr_dict_set(p->config, mgr_str("initializer"),
+		    mgr_str(o->initializer));
+		if (rv == 0) {
+			rv = mgr_dict_set(
+			    p->config, mgr_str("initargs"), o->initargs);
+		}
+	}
+	if (rv == 0 && o->maxtasksperchild > 0) {
+		rv = mgr_dict_set(p->config, mgr_str("maxtasks"),
+		    mgr_int((int64_t) o->maxtasksperchild));
+	}
+	return rv;
+}
+
 int
 mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
     mgr_pool **pool)
 {
+	client_set_detail(NULL);
+	ARG_NONNULL(c); // named as this call's
+	ARG_NONNULL(pool);
+	mgr_pool_opts o = { .process = opts };
+	return mgr_pool_start_opts(c, workers, &o, pool);
+}
+
+int
+mgr_pool_start_opts(
+    mgr_client *c, size_t workers, const mgr_pool_opts *o, mgr_pool **pool)
+{
+	client_set_detail(NULL);
 	ARG_NONNULL(c);
 	ARG_NONNULL(pool);
-	ARG_CHECK(
-	    workers >= 1 && workers <= 1024, workers, "is not in 1..1024");
+	if (workers == 0) {
+		workers = mgr_cpu_count(); // Python's Pool()
+	}
+	ARG_CHECK(workers <= 1024, workers, "is over 1024");
+	mgr_pool_opts none = { 0 };
+	o                  = o != NULL ? o : &none;
+	if (o->initializer != NULL
+	    && pool_find_task(o->initializer, strlen(o->initializer))
+	        == NULL) {
+		client_set_detail("no task named '%s' for the initializer "
+		                  "(mgr_task_register)",
+		    o->initializer);
+		return MGR_EKEY;
+	}
 	mgr_pool *p = calloc(1, sizeof(*p));
 	if (p == NULL
 	    || (p->slots = calloc(workers, sizeof(*p->slots))) == NULL) {
@@ -205,6 +293,7 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	pthread_cond_init(&p->out_cv, NULL);
+	const mgr_process_opts *opts = o->process;
 	if (opts != NULL) {
 		p->opts = *opts; // argv is borrowed for the pool's life
 		if (opts->exe != NULL
@@ -218,7 +307,10 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 	int            rv;
 	if ((rv = mgr_queue_new_opts(c, &qo, &p->tasks)) != 0
 	    || (rv = mgr_queue_new(c, 0, &p->results)) != 0
-	    || (rv = mgr_dict_new(c, &p->attempts)) != 0) {
+	    || (rv = mgr_dict_new(c, &p->attempts)) != 0
+	    || (rv = mgr_lock_new(c, &p->owner)) != 0
+	    || (rv = mgr_acquire(p->owner, 0)) != 0
+	    || (rv = make_config(p, o)) != 0) {
 		pool_release(p);
 		return rv;
 	}
@@ -257,30 +349,29 @@ mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
 int
 mgr_pool_token(mgr_pool *p, char *buf, size_t cap)
 {
-	char a[200], b[200], d[200];
 	ARG_NONNULL(p);
 	ARG_NONNULL(buf);
-	int rv;
-	if ((rv = mgr_obj_token(p->tasks, a, sizeof(a))) != 0
-	    || (rv = mgr_obj_token(p->results, b, sizeof(b))) != 0
-	    || (rv = mgr_obj_token(p->attempts, d, sizeof(d))) != 0) {
-		return rv;
+	mgr_obj *objs[POOL_NOBJS]
+	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	size_t len = 0;
+	for (int i = 0; i < POOL_NOBJS; i++) {
+		if (len + 1 >= cap) {
+			return MGR_ETOOBIG;
+		}
+		if (i > 0) {
+			buf[len++] = ',';
+		}
+		int rv = mgr_obj_token(objs[i], buf + len, cap - len);
+		if (rv != 0) {
+			return rv;
+		}
+		len += strlen(buf + len);
 	}
-	int n = snprintf(buf, cap, "%s,%s,%s", a, b, d);
-	return n < 0 || (size_t) n >= cap ? MGR_ETOOBIG : 0;
+	return 0;
 }
 
-/* How submit sends a task: into a batch (the caller executes it), or
- * through the feeder (o, filled and queued here). */
-typedef struct sending {
-	mgr_batch *batch;
-	outgoing  *o;
-} sending;
-
-/* A new pending future for task name on arg (chunked: arg is a list of
- * items, each run), its task sent as how says. */
-static int
-submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
+int
+pool_submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
     sending how, mgr_future **out)
 {
 	if (pool_find_task(task, strlen(task)) == NULL) {
@@ -338,6 +429,7 @@ submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 		future_unhold_locked(p, f);
 		future_unref_locked(f);
 		pthread_mutex_unlock(&p->mtx);
+		future_run_callbacks(p);
 		return rv;
 	}
 	*out = f;
@@ -357,7 +449,7 @@ mgr_pool_submit(mgr_pool *p, const char *task, mgr_value arg, mgr_future **f)
 	if (o == NULL) {
 		return MGR_ENOMEM;
 	}
-	int rv = submit(p, task, arg, false, (sending) { .o = o }, f);
+	int rv = pool_submit(p, task, arg, false, (sending) { .o = o }, f);
 	if (rv != 0) {
 		free(o);
 	}
@@ -375,85 +467,6 @@ mgr_pool_apply(mgr_pool *p, const char *task, mgr_value arg, int64_t timeout,
 		rv = mgr_future_get(f, timeout, result);
 		mgr_future_free(f); // keeps get's detail
 	}
-	return rv;
-}
-
-int
-mgr_pool_map(mgr_pool *p, const char *task, mgr_value list, size_t chunksize,
-    int64_t timeout, mgr_value *results)
-{
-	client_set_detail(NULL);
-	ARG_NONNULL(p);
-	ARG_NONNULL(task);
-	ARG_NONNULL(results);
-	ARG_CHECK(list.kind == MGR_LIST || list.kind == MGR_TUPLE, list,
-	    "is not a list or a tuple");
-	size_t       n   = list.len;
-	size_t       cs  = chunksize ? chunksize : 1;
-	size_t       nf  = (n + cs - 1) / cs;
-	mgr_future **fs  = calloc(nf ? nf : 1, sizeof(*fs));
-	mgr_value   *out = calloc(n ? n : 1, sizeof(*out));
-	int          rv  = fs == NULL || out == NULL ? MGR_ENOMEM : 0;
-	int64_t      t0  = clock_ms();
-	size_t       got = 0;
-	// The tasks go out 64 to a write (a pipelined batch).
-	mgr_batch *b = NULL;
-	if (rv == 0) {
-		rv = mgr_batch_new(p->c, &b);
-	}
-	size_t first = 0; /* the first future of the batch under way */
-	for (size_t k = 0; k < nf && rv == 0; k++) {
-		size_t m = k * cs + cs <= n ? cs : n - k * cs;
-		rv       = submit(p, task,
-		          mgr_list_of((mgr_value *) list.items + k * cs, m), true,
-		          (sending) { .batch = b }, &fs[k]);
-		if (rv == 0 && (mgr_batch_len(b) == 64 || k + 1 == nf)) {
-			rv = mgr_batch_exec(b, false);
-			mgr_batch_reset(b);
-			if (rv != 0) {
-				// Not queued: those futures end now.
-				pthread_mutex_lock(&p->mtx);
-				for (size_t j = first; j <= k; j++) {
-					if (!fs[j]->done) {
-						future_finish_locked(p, fs[j],
-						    rv,
-						    "the task could not be "
-						    "queued",
-						    NULL);
-					}
-				}
-				pthread_mutex_unlock(&p->mtx);
-			}
-			first = k + 1;
-		}
-	}
-	mgr_batch_free(b);
-	// In the input's order, each chunk's results in its order, moved
-	// from the futures (map's own) into the list: no copy.
-	for (size_t k = 0; k < nf && rv == 0; k++) {
-		int64_t left = timeout < 0 ? -1 : timeout - (clock_ms() - t0);
-		mgr_value chunk;
-		rv = future_take(
-		    fs[k], left < 0 && timeout >= 0 ? 0 : left, &chunk);
-		for (size_t i = 0; rv == 0 && i < chunk.len && got < n; i++) {
-			out[got++]     = chunk.items[i];
-			chunk.items[i] = mgr_none();
-		}
-		if (rv == 0) {
-			mgr_value_free(&chunk);
-		}
-	}
-	if (rv == 0) {
-		rv = value_list_take(out, got, results);
-	}
-	for (size_t k = 0; fs != NULL && k < nf; k++) {
-		mgr_future_free(fs[k]);
-	}
-	for (size_t i = 0; out != NULL && i < got; i++) {
-		mgr_value_free(&out[i]);
-	}
-	free(fs);
-	free(out);
 	return rv;
 }
 
@@ -537,6 +550,7 @@ mgr_pool_terminate(mgr_pool *p)
 		}
 	}
 	pthread_mutex_unlock(&p->mtx);
+	future_run_callbacks(p);
 	join_watchers(p);
 	return 0;
 }
@@ -568,8 +582,12 @@ pool_release(mgr_pool *p)
 	for (size_t i = 0; p->slots != NULL && i < p->nworkers; i++) {
 		mgr_process_free(p->slots[i].proc); // kills one still running
 	}
-	mgr_obj *objs[3] = { p->tasks, p->results, p->attempts };
-	for (int i = 0; i < 3; i++) {
+	if (p->owner != NULL) {
+		(void) mgr_release(p->owner); // remote workers leave now
+	}
+	mgr_obj *objs[POOL_NOBJS]
+	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	for (int i = 0; i < POOL_NOBJS; i++) {
 		if (objs[i] != NULL) {
 			mgr_obj_release(objs[i]);
 		}
@@ -609,6 +627,9 @@ mgr_pool_free(mgr_pool *p)
 		future_finish_locked(
 		    p, p->pending, MGR_ECLOSED, "the pool was freed", NULL);
 	}
+	pthread_mutex_unlock(&p->mtx);
+	future_run_callbacks(p);
+	pthread_mutex_lock(&p->mtx);
 	for (mgr_future *f = p->held; f != NULL; f = f->anext) {
 		f->pool = NULL;
 	}

@@ -11,17 +11,38 @@
  *   reads and hands to the futures;
  * - attempts, a dict id -> how many times a worker began the task: a task
  *   begun a fourth time killed its worker three times, and fails instead
- *   of looping. */
+ *   of looping. The owner's collector deletes a task's count when its
+ *   result arrives, so a count tells "began" from "not yet": cancel sets
+ *   CANCELLED where there is none (the worker's increment then stays at
+ *   or below 0, and it skips the task), and fails where a worker began;
+ * - owner, a lock the owner's session holds while the pool lives: it is
+ *   released when that session ends (a SIGKILLed owner too), and the
+ *   workers, which look at it with every task and every IDLE_CHECK_MS
+ *   when idle, then leave, so the pool's objects go with them (Python's
+ *   workers leave when their task pipe breaks);
+ * - config, a dict of the workers' settings: "initializer" (a task's
+ *   name) and "initargs", "maxtasks" (maxtasksperchild). */
 #ifndef MGR_PROXY_POOL_INT_H
 #define MGR_PROXY_POOL_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "internal.h"
 
-#define POOL_ENTRY    "mgr.pool.worker"
-#define POISON_STARTS 4 /* a task begun this often killed 3 workers */
-#define DETAIL_MAX    300
+#define POOL_ENTRY       "mgr.pool.worker"
+#define POISON_STARTS    4 /* a task begun this often killed 3 workers */
+#define DETAIL_MAX       300
+#define IDLE_CHECK_MS    1000 /* an idle worker's look at its owner */
+#define POOL_NOBJS       5    /* tasks, results, attempts, owner, config */
+#define POOL_RETIRED     3    /* a worker's exit: maxtasksperchild reached */
+#define POOL_INIT_FAILED 4    /* a worker's exit: its initializer failed */
+#define CANCELLED        (-1000000) /* attempts' count of a cancelled task */
+
+/* The pool's objects, as a worker sees them. */
+typedef struct pool_objs {
+	mgr_obj *tasks, *results, *attempts, *owner, *config;
+} pool_objs;
 
 /* ---- records (pool_record.c) -------------------------------------------
  */
@@ -61,10 +82,20 @@ bool pool_result_unpack(mgr_value *r, pool_result *out);
 /* ---- the pool and its futures ------------------------------------------
  */
 
+/* A callback of mgr_future_on_done, waiting for its future's end. */
+typedef struct future_cb {
+	mgr_future_cb     fn;
+	void             *arg;
+	struct future_cb *next;
+} future_cb;
+
 struct mgr_future {
 	mgr_pool   *pool; /* NULL once the pool is freed */
 	uint64_t    id;
-	bool        done;
+	atomic_bool done; /* set under the pool's mutex; read by waits too */
+	uint64_t    done_seq;   /* completion order (futures_mtx) */
+	future_cb  *cbs;        /* to run once it ends */
+	mgr_future *fired_next; /* in the pool's list of callbacks to run */
 	int         status;
 	mgr_value   result; /* owned, once done with status 0 */
 	char        detail[DETAIL_MAX];
@@ -90,7 +121,8 @@ typedef struct outgoing {
 
 struct mgr_pool {
 	mgr_client      *c;
-	mgr_obj         *tasks, *results, *attempts;
+	mgr_obj         *tasks, *results, *attempts, *owner, *config;
+	unsigned         worker_seq; /* PoolWorker-N's N */
 	pthread_mutex_t  mtx;
 	pthread_cond_t   cv; /* a future ended */
 	mgr_process_opts opts;
@@ -109,9 +141,23 @@ struct mgr_pool {
 	mgr_future    *pending, *pending_tail; /* not done yet, by id:
 	                                        * results come mostly in
 	                                        * order, found near the head */
-	mgr_future *held; /* every future the caller has not freed */
+	mgr_future *held;  /* every future the caller has not freed */
+	mgr_future *fired; /* ended, with callbacks to run (referenced) */
 	bool        closed, terminated, stopping;
 };
+
+/* How pool_submit sends a task: into a batch (the caller executes it),
+ * or through the feeder (o, filled and queued there). */
+typedef struct sending {
+	mgr_batch *batch;
+	outgoing  *o;
+} sending;
+
+/* A new pending future *out (the caller's) for task name on arg
+ * (chunked: arg is a list of items, each run), its task sent as how
+ * says. MGR_EKEY, MGR_ECLOSED, MGR_ENOMEM, the batch's errors. */
+int pool_submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
+    sending how, mgr_future **out);
 
 /* A new pending future of p, held by the caller and the pool (p's mutex
  * held). */
@@ -127,6 +173,8 @@ void future_finish_locked(mgr_pool *p, mgr_future *f, int status,
 /* Ends the future of result record r (a repeat, for a future already
  * ended, is dropped: the first one counted). p's mutex held. */
 void future_deliver_locked(mgr_pool *p, mgr_value *r);
+/* Runs the callbacks of the futures that ended (p's mutex not held). */
+void future_run_callbacks(mgr_pool *p);
 /* Waits for f until timeout ms (< 0: none), p's mutex held. 0 or
  * MGR_ETIMEDOUT. */
 int future_wait_locked(mgr_pool *p, mgr_future *f, int64_t timeout);

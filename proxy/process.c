@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,14 @@ extern char **environ;
 #define ENV_ENTRY   "MGR_PROCESS_ENTRY"
 #define ENV_OBJS    "MGR_PROCESS_OBJS"
 #define ENV_KEYFD   "MGR_PROCESS_KEYFD"
+#define ENV_NAME    "MGR_PROCESS_NAME"
+#define ENV_DAEMON  "MGR_PROCESS_DAEMON" /* the parent's pid, or 0 */
 #define CHILD_KEYFD 3
+#define NAME_MAX_   64
 
 struct mgr_process {
 	pid_t pid;
+	char  name[NAME_MAX_];
 	/* Atomic: a pool's thread may kill a child another thread joins. */
 	atomic_bool reaped;
 	int         status;
@@ -76,6 +82,51 @@ read_key(int fd, size_t *len)
 	return buf;
 }
 
+/* This process's name (mgr_current_process_name): its parent gave it. */
+static char current_name[NAME_MAX_] = "MainProcess";
+
+const char *
+mgr_current_process_name(void)
+{
+	return current_name;
+}
+
+/* A daemon child's watch on its parent: pidfd_open works on any process,
+ * and a pidfd is readable once its process has ended. */
+static void *
+watch_parent(void *arg)
+{
+	int           fd = (int) (intptr_t) arg;
+	struct pollfd pp = { .fd = fd, .events = POLLIN };
+	while (poll(&pp, 1, -1) < 0 && errno == EINTR) { }
+	kill(getpid(), SIGKILL); // the parent is gone: so is its daemon
+	return NULL;
+}
+
+/* A daemon child dies with its parent (Python's daemon, and also when the
+ * parent is SIGKILLed): a thread waits on the parent's pidfd. The parent
+ * is checked after the pidfd is open, so one that ended before is seen. */
+static int
+follow_parent(const char *daemon)
+{
+	pid_t parent = daemon != NULL ? (pid_t) atol(daemon) : 0;
+	if (parent <= 0) {
+		return 0;
+	}
+	int fd = (int) syscall(SYS_pidfd_open, parent, 0);
+	if (fd < 0 || getppid() != parent) {
+		return -1; // gone already
+	}
+	pthread_t      th;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	int rv
+	    = pthread_create(&th, &at, watch_parent, (void *) (intptr_t) fd);
+	pthread_attr_destroy(&at);
+	return rv == 0 ? 0 : -1;
+}
+
 static int
 run_entry(const char *name, int argc, char **argv)
 {
@@ -97,10 +148,21 @@ run_entry(const char *name, int argc, char **argv)
 		close(fd);
 	}
 	char *tokens = strdup(toks ? toks : "");
+	if (getenv(ENV_NAME) != NULL) {
+		snprintf(current_name, sizeof(current_name), "%s",
+		    getenv(ENV_NAME));
+	}
+	if (follow_parent(getenv(ENV_DAEMON)) != 0) {
+		free(tokens);
+		free(key);
+		return 1; // a daemon whose parent is gone
+	}
 	// Grandchildren must not take this process's role.
 	unsetenv(ENV_ENTRY);
 	unsetenv(ENV_OBJS);
 	unsetenv(ENV_KEYFD);
+	unsetenv(ENV_NAME);
+	unsetenv(ENV_DAEMON);
 
 	mgr_client *c    = NULL;
 	mgr_opts    o    = { .authkey = key, .authkey_len = keylen };
@@ -168,52 +230,54 @@ mgr_process_serve(int argc, char **argv)
 /* ---- the parent's side ---------------------------------------------------
  */
 
-/* A copy of environ with our variables replaced; freed by free_env. */
+#define NMINE 6 /* the variables child_env sets */
+
+/* Whether var ("NAME=value") is one of ours. */
+static bool
+is_mine(const char *var)
+{
+	static const char *const mine[NMINE] = { "MGR_URL=", ENV_ENTRY "=",
+		ENV_OBJS "=", ENV_KEYFD "=", ENV_NAME "=", ENV_DAEMON "=" };
+	for (int i = 0; i < NMINE; i++) {
+		if (strncmp(var, mine[i], strlen(mine[i])) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A copy of environ with our variables replaced (the last NMINE); freed
+ * by free_env. */
 static char **
-child_env(const char *url, const char *entry, const char *tokens)
+child_env(const char *url, const char *entry, const char *tokens,
+    const char *name, pid_t daemon_parent)
 {
 	size_t n = 0;
 	while (environ[n] != NULL) {
 		n++;
 	}
-	char **env = calloc(n + 5, sizeof(*env));
+	char **env = calloc(n + NMINE + 1, sizeof(*env));
 	if (env == NULL) {
 		return NULL;
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (strncmp(environ[i], "MGR_URL=", 8) != 0
-		    && strncmp(environ[i], ENV_ENTRY "=", sizeof(ENV_ENTRY))
-		        != 0
-		    && strncmp(environ[i], ENV_OBJS "=", sizeof(ENV_OBJS))
-		        != 0
-		    && strncmp(environ[i], ENV_KEYFD "=", sizeof(ENV_KEYFD))
-		        != 0) {
+		if (!is_mine(environ[i])) {
 			env[k++] = environ[i];
 		}
 	}
-	char *mine[4];
-	if (asprintf(&mine[0], "MGR_URL=%s", url) < 0) {
-		mine[0] = NULL;
-	}
-	if (asprintf(&mine[1], ENV_ENTRY "=%s", entry) < 0) {
-		mine[1] = NULL;
-	}
-	if (asprintf(&mine[2], ENV_OBJS "=%s", tokens) < 0) {
-		mine[2] = NULL;
-	}
-	if (asprintf(&mine[3], ENV_KEYFD "=%d", CHILD_KEYFD) < 0) {
-		mine[3] = NULL;
-	}
-	bool ok = true;
-	for (int i = 0; i < 4; i++) {
-		ok                  = ok && mine[i] != NULL;
-		env[k + (size_t) i] = mine[i];
-	}
-	env[k + 4] = NULL;
-	if (!ok) {
-		for (int i = 0; i < 4; i++) {
-			free(mine[i]);
+	int bad = 0;
+	bad |= asprintf(&env[k + 0], "MGR_URL=%s", url) < 0;
+	bad |= asprintf(&env[k + 1], ENV_ENTRY "=%s", entry) < 0;
+	bad |= asprintf(&env[k + 2], ENV_OBJS "=%s", tokens) < 0;
+	bad |= asprintf(&env[k + 3], ENV_KEYFD "=%d", CHILD_KEYFD) < 0;
+	bad |= asprintf(&env[k + 4], ENV_NAME "=%s", name) < 0;
+	bad |= asprintf(&env[k + 5], ENV_DAEMON "=%ld", (long) daemon_parent)
+	    < 0;
+	if (bad) {
+		for (int i = 0; i < NMINE; i++) {
+			free(env[k
+			    + (size_t) i]); // calloc's NULL where it failed
 		}
 		free(env);
 		return NULL;
@@ -228,11 +292,14 @@ free_env(char **env)
 	while (env[n] != NULL) {
 		n++;
 	}
-	for (size_t i = n - 4; i < n; i++) {
+	for (size_t i = n - NMINE; i < n; i++) {
 		free(env[i]);
 	}
 	free(env);
 }
+
+/* Process-N's N: Python counts the processes a program started. */
+static atomic_uint process_count;
 
 int
 mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
@@ -287,11 +354,20 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 	    && opts->argv[nextra] != NULL) {
 		nextra++;
 	}
-	char **argv = calloc(nextra + 2, sizeof(*argv));
-	char **env  = child_env(client_url(c), entry, tokens);
+	char       **argv = calloc(nextra + 2, sizeof(*argv));
+	mgr_process *proc = calloc(1, sizeof(*proc));
+	if (proc != NULL && opts != NULL && opts->name != NULL) {
+		snprintf(proc->name, sizeof(proc->name), "%s", opts->name);
+	} else if (proc != NULL) {
+		snprintf(proc->name, sizeof(proc->name), "Process-%u",
+		    atomic_fetch_add(&process_count, 1) + 1);
+	}
+	bool   daemon = opts != NULL && opts->daemon;
+	char **env    = proc == NULL ? NULL
+	                             : child_env(client_url(c), entry, tokens,
+	                                 proc->name, daemon ? getpid() : 0);
 	free(tokens);
-	mgr_process *proc  = calloc(1, sizeof(*proc));
-	int          kp[2] = { -1, -1 };
+	int kp[2] = { -1, -1 };
 	if (argv == NULL || env == NULL || proc == NULL
 	    || pipe2(kp, O_CLOEXEC) != 0) {
 		free(argv);
@@ -401,6 +477,62 @@ mgr_process_join(mgr_process *p, int64_t timeout, int *status)
 		*status = p->status;
 	}
 	return 0;
+}
+
+int
+mgr_process_is_alive(mgr_process *p, bool *alive)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(p);
+	ARG_NONNULL(alive);
+	*alive = false;
+	if (p->reaped) {
+		return 0;
+	}
+	// WNOWAIT: an ended child stays to be joined.
+	siginfo_t si = { 0 };
+	if (waitid(P_PID, (id_t) p->pid, &si, WEXITED | WNOHANG | WNOWAIT)
+	    != 0) {
+		return 0; // reaped by someone else: not alive either
+	}
+	*alive = si.si_pid == 0;
+	return 0;
+}
+
+int
+mgr_process_exitcode(mgr_process *p, int *code)
+{
+	client_set_detail(NULL);
+	ARG_NONNULL(p);
+	ARG_NONNULL(code);
+	int rv = mgr_process_join(p, 0, code);
+	if (rv == MGR_ETIMEDOUT) {
+		client_set_detail("process %ld still runs", (long) p->pid);
+		return MGR_ESTATE;
+	}
+	return rv;
+}
+
+const char *
+mgr_process_name(mgr_process *p)
+{
+	return p != NULL ? p->name : "";
+}
+
+size_t
+mgr_cpu_count(void)
+{
+	// The CPUs this process may run on (taskset, cgroups' cpusets), as
+	// Python's os.process_cpu_count.
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0) {
+			return (size_t) n;
+		}
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (size_t) n : 1;
 }
 
 int64_t

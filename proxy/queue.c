@@ -7,19 +7,6 @@
 
 #define QUEUE (1u << MGR__OBJ_TYPE__OBJ_QUEUE)
 
-/* MGR_FOREVER or a non-negative number of ms, as Python's queue wants. */
-static int
-check_timeout(int64_t timeout)
-{
-	if (timeout < MGR_FOREVER) {
-		client_set_detail("timeout must be >= 0 or MGR_FOREVER, not "
-		                  "%lld",
-		    (long long) timeout);
-		return MGR_EINVAL;
-	}
-	return 0;
-}
-
 int
 mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q)
 {
@@ -46,7 +33,7 @@ mgr_queue_new_opts(mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q)
 int
 mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout)
 {
-	int rv = check_timeout(timeout);
+	int rv = client_check_timeout(timeout);
 	if (rv != 0) {
 		return rv;
 	}
@@ -60,7 +47,7 @@ mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout)
 	mgr_value res = mgr_none();
 	int       rv;
 	ARG_NONNULL(out);
-	if ((rv = check_timeout(timeout)) != 0) {
+	if ((rv = client_check_timeout(timeout)) != 0) {
 		return rv;
 	}
 	rv = obj_call(
@@ -100,7 +87,7 @@ mgr_queue_task_done(mgr_obj *q)
 int
 mgr_queue_join(mgr_obj *q, int64_t timeout)
 {
-	int rv = check_timeout(timeout);
+	int rv = client_check_timeout(timeout);
 	if (rv != 0) {
 		return rv;
 	}

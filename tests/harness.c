@@ -534,3 +534,19 @@ h_run(const char *path, char *const argv[], const char *const env[],
 	}
 	return code;
 }
+
+bool
+h_await_gone(int64_t pid, int timeout_ms)
+{
+	int fd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+	if (fd < 0) {
+		return errno == ESRCH;
+	}
+	struct pollfd pp = { .fd = fd, .events = POLLIN };
+	int           r;
+	do {
+		r = poll(&pp, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	close(fd);
+	return r == 1;
+}

@@ -214,6 +214,9 @@ int h_child_signal(h_child *ch, int sig);
 int h_run(const char *path, char *const argv[], const char *const env[],
     int flags, int timeout_ms, char *out, size_t cap);
 
+/* Waits up to timeout_ms (pidfd + poll) for pid, not necessarily a child
+ * of ours (nothing is reaped), to end. true when it did (or was gone). */
+bool h_await_gone(int64_t pid, int timeout_ms);
 /* Waits up to timeout_ms (pidfd + poll) for pid to exit and reaps it into
  * *status. 0, -1 on timeout or error. */
 int h_wait_pid(pid_t pid, int timeout_ms, int *status);

@@ -77,6 +77,44 @@ test_seed_pool(void **state)
 	    "seed_pool", "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n400\n");
 }
 
+/* Python's Pool tour: map, imap, imap_unordered, callbacks, an
+ * initializer, a timeout, maxtasksperchild. */
+static void
+test_pool_tour(void **state)
+{
+	(void) state;
+	run_example("pool_tour",
+	    "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n"
+	    "imap: 0 1 4 9 16 25 36 49 64 81\n"
+	    "imap_unordered, sorted: 0 1 4 9 16 25 36 49 64 81\n"
+	    "callback: 400\n"
+	    "error_callback: MGR_ETYPE: wrong object or value type (can't "
+	    "multiply sequence by non-int)\n"
+	    "the initializer said: hello\n"
+	    "We lacked patience and got a multiprocessing.TimeoutError\n"
+	    "For the moment, the pool remains available for more work\n"
+	    "Now the pool is closed and no longer available\n"
+	    "maxtasksperchild=2: 6 tasks ran in 3 processes\n");
+}
+
+/* Python's Pipe example, and the EOF after the child's close. */
+static void
+test_pipe(void **state)
+{
+	(void) state;
+	run_example("pipe",
+	    "[42, None, 'hello']\n"
+	    "EOFError: the child closed its end\n");
+}
+
+/* concurrent.futures.as_completed: completion order. */
+static void
+test_as_completed(void **state)
+{
+	(void) state;
+	run_example("as_completed", "1 -> 1\n2 -> 4\n3 -> 9\n");
+}
+
 int
 main(void)
 {
@@ -84,6 +122,9 @@ main(void)
 		cmocka_unit_test(test_seed_dict_list),
 		cmocka_unit_test(test_seed_list_append),
 		cmocka_unit_test(test_seed_pool),
+		cmocka_unit_test(test_pool_tour),
+		cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_as_completed),
 	};
 	return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Worker processes (mgr_process_*) and what a client sees when its
  * manager goes away. The test binary is its own worker: main registers
  * the entries and calls mgr_process_serve first, as a user program does. */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -68,8 +70,138 @@ hang(mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv)
 	return 0;
 }
 
+/* Puts its name (current_process().name) into objs[0], exits 5. */
+static int
+named(mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv)
+{
+	(void) c, (void) n, (void) argc, (void) argv;
+	mgr_queue_put(
+	    objs[0], mgr_str(mgr_current_process_name()), MGR_FOREVER);
+	return 5;
+}
+
+/* Starts a daemon child running hang on objs, puts its pid into objs[0],
+ * then hangs itself. */
+static int
+parent(mgr_client *c, mgr_obj *const *objs, size_t n, int argc, char **argv)
+{
+	(void) argc, (void) argv;
+	mgr_process     *p;
+	mgr_process_opts o = { .daemon = true };
+	if (n != 2 || mgr_process_start(c, "hang", objs, 2, &o, &p) != 0) {
+		return 1;
+	}
+	mgr_queue_put(objs[0], mgr_int(mgr_process_pid(p)), MGR_FOREVER);
+	mgr_value v;
+	mgr_queue_get(objs[1], &v, MGR_FOREVER);
+	return 0;
+}
+
 /* ---- tests
  * ---------------------------------------------------------------------- */
+
+/* name, current_process().name, is_alive (never reaps), exitcode. */
+static void
+test_process_attributes(void **state)
+{
+	(void) state;
+	mgr_server  *srv;
+	mgr_client  *c;
+	mgr_obj     *q[2];
+	mgr_process *p, *h;
+	unsetenv("MGR_AUTHKEY");
+	OK(mgr_server_start(&srv, NULL));
+	OK(mgr_server_connect(srv, &c));
+	OK(mgr_queue_new(c, 0, &q[0]));
+	OK(mgr_queue_new(c, 0, &q[1]));
+	assert_string_equal(mgr_current_process_name(), "MainProcess");
+	assert_true(mgr_cpu_count() >= 1);
+	OK(mgr_process_start(c, "named", q, 1, NULL, &p));
+	assert_int_equal(strncmp(mgr_process_name(p), "Process-", 8), 0);
+	mgr_value v;
+	OK(mgr_queue_get(q[0], &v, 10000));
+	assert_string_equal(v.s, mgr_process_name(p));
+	mgr_value_free(&v);
+	// It ends (exit 5): is_alive says so without reaping it.
+	bool    alive    = true;
+	int64_t deadline = h_now_ms() + 10000;
+	while (alive && h_now_ms() < deadline) {
+		OK(mgr_process_is_alive(p, &alive));
+		if (alive) {
+			h_nap(5); // nothing to wait on that would not reap
+		}
+	}
+	assert_false(alive);
+	int code = 0;
+	OK(mgr_process_exitcode(p, &code));
+	assert_int_equal(code, 5);
+	OK(mgr_process_join(p, 0, &code));
+	assert_int_equal(code, 5);
+	OK(mgr_process_free(p));
+	// A name given; a running child: alive, no exit code yet.
+	mgr_process_opts o = { .name = "worker-a" };
+	OK(mgr_process_start(c, "named", q, 1, &o, &p));
+	OK(mgr_queue_get(q[0], &v, 10000));
+	assert_string_equal(v.s, "worker-a");
+	assert_string_equal(mgr_process_name(p), "worker-a");
+	mgr_value_free(&v);
+	OK(mgr_process_join(p, 10000, NULL));
+	OK(mgr_process_free(p));
+	OK(mgr_process_start(c, "hang", q, 2, NULL, &h));
+	OK(mgr_queue_get(q[0], &v, 10000)); // "running"
+	mgr_value_free(&v);
+	OK(mgr_process_is_alive(h, &alive));
+	assert_true(alive);
+	assert_int_equal(mgr_process_exitcode(h, &code), MGR_ESTATE);
+	OK(mgr_process_kill(h));
+	OK(mgr_process_join(h, 10000, &code));
+	assert_int_equal(code, -SIGKILL);
+	OK(mgr_process_is_alive(h, &alive));
+	assert_false(alive);
+	OK(mgr_process_exitcode(h, &code));
+	assert_int_equal(code, -SIGKILL);
+	OK(mgr_process_free(h));
+	mgr_obj_release(q[0]);
+	mgr_obj_release(q[1]);
+	mgr_disconnect(c);
+	mgr_server_shutdown(srv);
+}
+
+/* A daemon child dies with its parent, even a SIGKILLed one. */
+static void
+test_daemon_dies_with_parent(void **state)
+{
+	(void) state;
+	mgr_server  *srv;
+	mgr_client  *c;
+	mgr_obj     *q[2];
+	mgr_process *p;
+	unsetenv("MGR_AUTHKEY");
+	OK(mgr_server_start(&srv, NULL));
+	OK(mgr_server_connect(srv, &c));
+	OK(mgr_queue_new(c, 0, &q[0]));
+	OK(mgr_queue_new(c, 0, &q[1]));
+	OK(mgr_process_start(c, "parent", q, 2, NULL, &p));
+	int64_t pid = 0;
+	for (int i = 0; i < 2; i++) { // its pid, and its "running"
+		mgr_value v;
+		OK(mgr_queue_get(q[0], &v, 10000));
+		if (v.kind == MGR_INT) {
+			pid = v.i;
+		}
+		mgr_value_free(&v);
+	}
+	assert_true(pid > 0);
+	assert_false(h_await_gone(pid, 0));
+	OK(mgr_process_kill(p));
+	OK(mgr_process_join(p, 10000, NULL));
+	OK(mgr_process_free(p));
+	assert_true(h_await_gone(pid, 30000));
+	mgr_obj_release(q[0]);
+	mgr_obj_release(q[1]);
+	mgr_disconnect(c);
+	mgr_server_shutdown(srv);
+}
 
 static void
 test_start_join_three_proxies(void **state)
@@ -284,6 +416,8 @@ main(int argc, char **argv)
 {
 	mgr_process_register("three", three);
 	mgr_process_register("hang", hang);
+	mgr_process_register("named", named);
+	mgr_process_register("parent", parent);
 	mgr_process_serve(argc, argv);
 
 	const struct CMUnitTest tests[] = {
@@ -292,6 +426,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_uses),
 		cmocka_unit_test(test_manager_gone),
 		cmocka_unit_test(test_manager_gone_while_blocked),
+		cmocka_unit_test(test_process_attributes),
+		cmocka_unit_test(test_daemon_dies_with_parent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

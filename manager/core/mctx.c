@@ -73,3 +73,13 @@ mctx_full(mctx *c, size_t have)
 {
 	return have >= c->srv->lim.max_items;
 }
+
+int
+mctx_check_timeout(mctx *c)
+{
+	if (c->rq->timeout_ms < -1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "'timeout' must be a non-negative number (or -1: none)");
+	}
+	return 0;
+}

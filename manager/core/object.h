@@ -152,6 +152,9 @@ bool mctx_full(mctx *c, size_t have);
 /* Argument accessors: MGR_ETYPE (with a detail) when the kind is wrong. */
 int mctx_arg_int(mctx *c, size_t i, int64_t *out);
 int mctx_arg_bool(mctx *c, size_t i, bool *out);
+/* The request's timeout: -1 (none) or >= 0, as Python refuses a negative
+ * one ("'timeout' must be a non-negative number"). 0, or MGR_EINVAL. */
+int mctx_check_timeout(mctx *c);
 /* A SV_STR argument's string (borrowed from c->args). */
 int mctx_arg_str(mctx *c, size_t i, const char **s, size_t *len);
 

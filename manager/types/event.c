@@ -88,10 +88,10 @@ h_is_set(mctx *c)
 static int
 h_wait(mctx *c)
 {
-	sevent *e = target_event(c);
-	if (c->rq->timeout_ms < -1) {
-		return mctx_fail(c, MGR_EINVAL,
-		    "'timeout' must be a non-negative number (or -1: none)");
+	sevent *e  = target_event(c);
+	int     rc = mctx_check_timeout(c);
+	if (rc != 0) {
+		return rc;
 	}
 	if (e->flag) {
 		return 0;

@@ -222,18 +222,6 @@ target_queue(mctx *c)
 	return c->obj->data;
 }
 
-/* A request's timeout: -1 (forever) or >= 0, as Python refuses a negative
- * one ("'timeout' must be a non-negative number"). */
-static int
-check_timeout(mctx *c)
-{
-	if (c->rq->timeout_ms < -1) {
-		return mctx_fail(c, MGR_EINVAL,
-		    "'timeout' must be a non-negative number (or -1: none)");
-	}
-	return 0;
-}
-
 /* CREATE [int maxsize [bool ack]]: maxsize <= 0 (or none) is unbounded,
  * as Python's; ack makes it an acknowledged queue. */
 static int
@@ -418,7 +406,7 @@ static int
 h_put(mctx *c)
 {
 	squeue *q  = target_queue(c);
-	int     rc = check_timeout(c);
+	int     rc = mctx_check_timeout(c);
 	if (rc != 0) {
 		return rc;
 	}
@@ -460,7 +448,7 @@ static int
 h_get(mctx *c)
 {
 	squeue *q  = target_queue(c);
-	int     rc = check_timeout(c);
+	int     rc = mctx_check_timeout(c);
 	if (rc != 0) {
 		return rc;
 	}
@@ -531,7 +519,7 @@ static int
 h_join(mctx *c)
 {
 	squeue *q  = target_queue(c);
-	int     rc = check_timeout(c);
+	int     rc = mctx_check_timeout(c);
 	if (rc != 0) {
 		return rc;
 	}

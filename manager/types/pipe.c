@@ -1,0 +1,373 @@
+/* The conn type: one end of a pipe (Python's multiprocessing.Pipe). A
+ * pipe is two conn objects over one core: each end's inbox (what the other
+ * end sent it), its parked receivers and pollers, and whether it was
+ * closed. The first end is created with (duplex); the second with a
+ * reference to the first, which pairs them (once).
+ *
+ * A receive waits in the manager as a queue get does: parked in arrival
+ * order with its timeout, cancelled when its session ends, never handed
+ * to a dead client. Closing an end (or dropping its last reference) lets
+ * the other end drain what was sent, then gives MGR_ECLOSED (Python's
+ * EOFError); sending to a closed end is MGR_ECLOSED (BrokenPipeError).
+ * Half-duplex: the first end only receives, the second only sends. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "svec.h"
+#include "wait.h"
+
+/* ==== pure data: the two ends' inboxes ================================== */
+
+typedef struct pipe_side {
+	svec  *inbox;   /* sent to this end, oldest first */
+	size_t head;    /* inbox[head..len) are still to be received */
+	wlist  getters; /* receives parked while the inbox is empty */
+	wlist  pollers; /* polls parked while nothing is to be received */
+	bool   closed;  /* this end was closed (or is gone) */
+	bool   present; /* this end's object exists */
+} pipe_side;
+
+typedef struct pipe_core {
+	pipe_side side[2];
+	bool      duplex;
+	bool      paired; /* the second end exists (or existed) */
+} pipe_core;
+
+/* An end: its pipe, and which side it is. */
+typedef struct pconn {
+	pipe_core *core;
+	int        me;
+} pconn;
+
+static size_t
+inbox_len(const pipe_side *s)
+{
+	return svec_len(s->inbox) - s->head;
+}
+
+/* The oldest item of s moved to *out; s's inbox must not be empty. Space
+ * is given back once half of the array is received. */
+static void
+inbox_pop(pipe_side *s, sval *out)
+{
+	*out = sv_move(svec_at(s->inbox, s->head++));
+	if (s->head == svec_len(s->inbox)) {
+		svec_clear(s->inbox);
+		s->head = 0;
+	} else if (s->head > 64 && s->head * 2 > svec_len(s->inbox)) {
+		// Received ones are SV_NONE: deleting them frees nothing.
+		size_t n = svec_len(s->inbox) - s->head;
+		memmove(s->inbox->items, s->inbox->items + s->head,
+		    n * sizeof(sval));
+		s->inbox->len = n;
+		s->head       = 0;
+	}
+}
+
+static void
+inbox_drop(pipe_side *s)
+{
+	svec_clear(s->inbox);
+	s->head = 0;
+}
+
+/* ==== the type ========================================================== */
+
+static pconn *
+end_of(mobj *o)
+{
+	return o->data;
+}
+
+/* Whether a receive on side s would not wait: something to receive, or
+ * the other end closed (a receive then says so at once). */
+static bool
+readable(const pipe_core *p, int s)
+{
+	return inbox_len(&p->side[s]) > 0 || p->side[1 - s].closed;
+}
+
+/* Answers side s's parked polls: something happened there. */
+static void
+wake_pollers(pipe_core *p, int s)
+{
+	while (p->side[s].pollers.head != NULL) {
+		sval yes = sv_bool(true);
+		waiter_done(p->side[s].pollers.head, 0, &yes);
+	}
+}
+
+/* Closes side s: its own waiters get MGR_ECLOSED, its inbox goes; the
+ * other end's receivers (parked: nothing left for them) see the end, and
+ * its pollers are answered. */
+static void
+close_side(pipe_core *p, int s)
+{
+	pipe_side *me = &p->side[s], *peer = &p->side[1 - s];
+	if (me->closed) {
+		return;
+	}
+	me->closed = true;
+	wlist_fail_all(&me->getters, MGR_ECLOSED);
+	wlist_fail_all(&me->pollers, MGR_ECLOSED);
+	inbox_drop(me);
+	wlist_fail_all(&peer->getters, MGR_ECLOSED);
+	wake_pollers(p, 1 - s);
+}
+
+/* CREATE (bool duplex): the first end of a new pipe. CREATE (ref first):
+ * the second end of first's pipe. */
+static int
+conn_create(mobj *o, mctx *c)
+{
+	if (c->nargs != 1) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "a pipe's end takes one argument (duplex, or the first "
+		    "end), not %zu",
+		    c->nargs);
+	}
+	pconn *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	const sval *a = &c->args[0];
+	if (a->kind == SV_BOOL) {
+		pipe_core *p = calloc(1, sizeof(*p));
+		if (p == NULL || (p->side[0].inbox = svec_new(0)) == NULL
+		    || (p->side[1].inbox = svec_new(0)) == NULL) {
+			if (p != NULL) {
+				svec_free(p->side[0].inbox);
+			}
+			free(p);
+			free(e);
+			return mctx_fail(c, MGR_ENOMEM, "out of memory");
+		}
+		p->duplex          = a->b;
+		p->side[0].present = true;
+		// Until the second end exists, the first waits for it: a
+		// receive parks, a send is kept.
+		e->core = p;
+		e->me   = 0;
+	} else if (a->kind == SV_REF && a->ref->type == o->type) {
+		pipe_core *p = end_of(a->ref)->core;
+		if (p->paired || end_of(a->ref)->me != 0) {
+			free(e);
+			return mctx_fail(c, MGR_ESTATE,
+			    "that pipe has its second end already");
+		}
+		p->paired          = true;
+		p->side[1].present = true;
+		e->core            = p;
+		e->me              = 1;
+	} else {
+		free(e);
+		return mctx_fail(c, MGR_ETYPE,
+		    "a pipe's end takes a bool (duplex) or the first end, "
+		    "not %s",
+		    sv_type_name(a));
+	}
+	o->data = e;
+	return 0;
+}
+
+static void
+conn_destroy(mobj *o)
+{
+	pconn     *e = end_of(o);
+	pipe_core *p = e->core;
+	close_side(p, e->me); // a dropped end is a closed one
+	p->side[e->me].present = false;
+	if (!p->side[1 - e->me].present) {
+		svec_free(p->side[0].inbox);
+		svec_free(p->side[1].inbox);
+		free(p);
+	}
+	free(e);
+	o->data = NULL;
+}
+
+static void
+conn_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	pconn     *e = end_of(o);
+	pipe_side *s = &e->core->side[e->me];
+	for (size_t i = s->head; i < svec_len(s->inbox); i++) {
+		sv_each_ref(svec_at(s->inbox, i), fn, arg);
+	}
+}
+
+/* A receive's deadline: MGR_ETIMEDOUT; a poll's: false. */
+static void
+conn_expire(mobj *o, waiter *w)
+{
+	(void) o;
+	if (w->op == MGR__OP__OP_CONN_POLL) {
+		sval no = sv_bool(false);
+		waiter_done(w, 0, &no);
+	} else {
+		waiter_done(w, MGR_ETIMEDOUT, NULL);
+	}
+}
+
+static size_t
+conn_size(const mobj *o)
+{
+	const pconn *e = o->data;
+	return inbox_len(&e->core->side[e->me]);
+}
+
+static void
+conn_describe(const mobj *o, report *r, sval *d)
+{
+	const pconn     *e = o->data;
+	const pipe_core *p = e->core;
+	report_put(r, d, "duplex", sv_bool(p->duplex));
+	report_put(r, d, "end", sv_int(e->me + 1));
+	report_put(r, d, "closed", sv_bool(p->side[e->me].closed));
+	report_put(r, d, "other_closed",
+	    sv_bool(p->side[1 - e->me].closed
+	        || (e->me == 1 && !p->side[0].present)));
+	report_put_int(
+	    r, d, "receivers", (int64_t) p->side[e->me].getters.len);
+}
+
+static void
+conn_entries(const mobj *o, size_t                                 max,
+    void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
+{
+	const pconn     *e = o->data;
+	const pipe_side *s = &e->core->side[e->me];
+	for (size_t i = s->head; i < svec_len(s->inbox) && i - s->head < max;
+	     i++) {
+		fn(arg, NULL, svec_at(s->inbox, i));
+	}
+}
+
+const mtype conn_type = {
+	.code     = MGR__OBJ_TYPE__OBJ_CONN,
+	.name     = "conn",
+	.create   = conn_create,
+	.destroy  = conn_destroy,
+	.each_ref = conn_each_ref,
+	.expire   = conn_expire,
+	.size     = conn_size,
+	.describe = conn_describe,
+	.entries  = conn_entries,
+};
+
+/* ==== handlers ========================================================== */
+
+/* The end's side, or MGR_ECLOSED when it was closed. */
+static int
+open_end(mctx *c, pipe_core **p, int *me)
+{
+	pconn *e = end_of(c->obj);
+	*p       = e->core;
+	*me      = e->me;
+	if ((*p)->side[*me].closed) {
+		return mctx_fail(c, MGR_ECLOSED, "this end is closed");
+	}
+	return 0;
+}
+
+/* SEND value: to the other end's receiver, or its inbox. */
+static int
+h_send(mctx *c)
+{
+	pipe_core *p;
+	int        me, rc;
+	if ((rc = open_end(c, &p, &me)) != 0) {
+		return rc;
+	}
+	if (!p->duplex && me == 0) {
+		return mctx_fail(c, MGR_ESTATE,
+		    "this end of a one-way pipe only receives");
+	}
+	pipe_side *to = &p->side[1 - me];
+	if (to->closed) {
+		return mctx_fail(
+		    c, MGR_ECLOSED, "the other end is closed (broken pipe)");
+	}
+	waiter *g = wlist_first_live(&to->getters);
+	if (g != NULL) {
+		waiter_done(g, 0, &c->args[0]); // it was waiting: at once
+		return 0;
+	}
+	if ((rc = mctx_check_room(c, inbox_len(to), 1)) != 0) {
+		return rc;
+	}
+	if ((rc = svec_append(to->inbox, &c->args[0])) != 0) {
+		return mctx_fail(c, rc, "out of memory");
+	}
+	wake_pollers(p, 1 - me);
+	return 0;
+}
+
+/* RECV -> the oldest item sent here, with the request's timeout. */
+static int
+h_recv(mctx *c)
+{
+	pipe_core *p;
+	int        me, rc;
+	if ((rc = open_end(c, &p, &me)) != 0
+	    || (rc = mctx_check_timeout(c)) != 0) {
+		return rc;
+	}
+	if (!p->duplex && me == 1) {
+		return mctx_fail(
+		    c, MGR_ESTATE, "this end of a one-way pipe only sends");
+	}
+	pipe_side *s = &p->side[me];
+	if (inbox_len(s) > 0) {
+		inbox_pop(s, &c->res);
+		return 0;
+	}
+	if (p->side[1 - me].closed) {
+		return mctx_fail(c, MGR_ECLOSED,
+		    "the other end is closed and everything it sent was "
+		    "received (EOF)");
+	}
+	if (c->rq->timeout_ms == 0) {
+		return mctx_fail(c, MGR_ETIMEDOUT, "nothing to receive");
+	}
+	return wait_park(c, &s->getters, NULL);
+}
+
+/* POLL -> whether a receive would not wait, waiting up to the timeout. */
+static int
+h_poll(mctx *c)
+{
+	pipe_core *p;
+	int        me, rc;
+	if ((rc = open_end(c, &p, &me)) != 0
+	    || (rc = mctx_check_timeout(c)) != 0) {
+		return rc;
+	}
+	if (readable(p, me) || c->rq->timeout_ms == 0) {
+		c->res = sv_bool(readable(p, me));
+		return 0;
+	}
+	return wait_park(c, &p->side[me].pollers, NULL);
+}
+
+/* CLOSE: this end, for everyone holding it (Python's close). */
+static int
+h_close(mctx *c)
+{
+	pconn *e = end_of(c->obj);
+	close_side(e->core, e->me);
+	return 0;
+}
+
+#define T_CONN MT(MGR__OBJ_TYPE__OBJ_CONN)
+
+const mop conn_ops[] = {
+	{ MGR__OP__OP_CONN_SEND, T_CONN, 1, 1, MOP_WRITE | MOP_GROWS,
+	    h_send },
+	{ MGR__OP__OP_CONN_RECV, T_CONN, 0, 0, MOP_WRITE | MOP_BLOCKS,
+	    h_recv },
+	{ MGR__OP__OP_CONN_POLL, T_CONN, 0, 0, MOP_BLOCKS, h_poll },
+	{ MGR__OP__OP_CONN_CLOSE, T_CONN, 0, 0, MOP_WRITE, h_close },
+	{ 0 },
+};
