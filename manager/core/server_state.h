@@ -78,8 +78,10 @@ struct server {
 	size_t          heap_len, heap_cap;
 	pthread_t       timer;
 	pthread_cond_t  timer_cv;
-	bool            timer_running, timer_stop;
-	uint64_t        waiters; /* parked requests */
+	int64_t         timer_until; /* when the sleeping timer thread wakes
+	                                (ms, monotonic); 0 while it runs */
+	bool     timer_running, timer_stop;
+	uint64_t waiters; /* parked requests */
 
 	/* statistics for mgr_info (stats.c) */
 	stats    st;

@@ -73,8 +73,10 @@ timer_main(void *arg)
 		if (deadline >= 0 && deadline < until) {
 			until = deadline;
 		}
-		meant = until;
+		meant            = until;
+		srv->timer_until = until;
 		sleep_until(srv, until);
+		srv->timer_until = 0;
 		if (clock_ms() < meant) {
 			meant
 			    = -1; // woken early: a new deadline, not a stall

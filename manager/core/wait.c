@@ -71,8 +71,13 @@ heap_add(server *srv, waiter *w)
 	w->heap_idx                = srv->heap_len;
 	srv->heap[srv->heap_len++] = w;
 	heap_up(srv, w->heap_idx);
-	if (w->heap_idx == 0) {
-		// A new earliest deadline: the timer must wake sooner.
+	if (w->heap_idx == 0 && srv->timer_until != 0
+	    && (int64_t) w->deadline < srv->timer_until) {
+		// A deadline before the sleeping timer's wake-up: it must
+		// wake sooner. (Not for one after it, as a pool's idle
+		// worker's get of a second is, nor while the timer runs:
+		// it looks again before it sleeps.) A wake-up costs a
+		// cross-CPU switch per parked request.
 		pthread_cond_signal(&srv->timer_cv);
 	}
 	return 0;
