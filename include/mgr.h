@@ -518,6 +518,16 @@ MGR_API int mgr_ns_items(mgr_obj *ns, mgr_value *dict_value);
  * arrival order. An item is never handed to a client that has gone. */
 MGR_API int mgr_queue_new(mgr_client *c, size_t maxsize, mgr_obj **q);
 
+/* mgr_queue_opts.order: which item a get takes. */
+enum {
+	MGR_QUEUE_FIFO     = 0, /* the oldest (Queue) */
+	MGR_QUEUE_LIFO     = 1, /* the newest (LifoQueue) */
+	MGR_QUEUE_PRIORITY = 2  /* the smallest in Python's ordering
+	                           (PriorityQueue: (priority, data) tuples);
+	                           an item that cannot be ordered against the
+	                           queue's gives MGR_ETYPE at put */
+};
+
 /* What mgr_queue_new_opts makes; a zeroed struct is an unbounded queue
  * delivering at most once, as mgr_queue_new(c, 0, &q). More fields may
  * follow: zero them. */
@@ -530,12 +540,16 @@ typedef struct mgr_queue_opts {
 	 * others to get. Delivery is then at least once (an item may arrive
 	 * twice when a consumer dies after using it, before task_done), as
 	 * RabbitMQ's acknowledgements and SQS's visibility timeout give;
-	 * without ack it is at most once, as Python's Queue. */
+	 * without ack it is at most once, as Python's Queue. Items given back
+	 * go where the next get takes them (a LIFO's top, a priority
+	 * queue's order). */
 	bool ack;
+	int  order; /* MGR_QUEUE_FIFO (0), _LIFO or _PRIORITY */
 } mgr_queue_opts;
 
 /* A queue as opts says (NULL: defaults); *q is the caller's proxy
- * (mgr_obj_release). MGR_EINVAL for a maxsize over INT64_MAX. */
+ * (mgr_obj_release). MGR_EINVAL for a maxsize over INT64_MAX or an
+ * unknown order. */
 MGR_API int mgr_queue_new_opts(
     mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q);
 MGR_API int mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout);
@@ -915,6 +929,12 @@ MGR_API int mgr_pool_token(mgr_pool *p, char *buf, size_t cap);
  * register the pool's tasks. */
 MGR_API int mgr_pool_work(mgr_client *c, const char *token);
 
+/* Value.get_lock() and Array.get_lock(): the rlock of scalar or array o
+ * (made on first use, the same lock from every proxy of o, in any
+ * process), into *lock (the caller's proxy). MGR_ETYPE for another
+ * object. */
+MGR_API int mgr_obj_get_lock(mgr_obj *o, mgr_obj **lock);
+
 /* ---- pipes (Python's multiprocessing.Pipe) -------------------------------
  *
  * Two connected ends, each a proxy like any other (mgr_obj_token and
@@ -993,6 +1013,7 @@ typedef enum mgr_op {
 	MGR_OP_RELEASE_LOCK      = 81,
 	MGR_OP_LOCKED            = 82,
 	MGR_OP_LOCK_FENCE        = 83,
+	MGR_OP_GET_LOCK          = 84,
 	MGR_OP_COND_WAIT         = 90,
 	MGR_OP_COND_NOTIFY       = 91,
 	MGR_OP_COND_NOTIFY_ALL   = 92,

@@ -116,6 +116,9 @@ int client_bad_arg(const char *func, const char *arg, const char *why);
 /* A blocking call's timeout: MGR_FOREVER or >= 0, as Python wants (a
  * negative one is its ValueError). 0, or MGR_EINVAL with the detail. */
 int client_check_timeout(int64_t timeout);
+/* Takes the proxy out of a MGR_REF result into *out (the caller's),
+ * freeing the value. MGR_EPROTO (with the detail) for any other value. */
+int value_take_ref(mgr_value *v, mgr_obj **out);
 
 /* The argument checks of the public calls: each returns client_bad_arg's
  * MGR_EINVAL from the function it is in when the check fails. a names

@@ -111,3 +111,15 @@ mgr_locked(mgr_obj *o, bool *locked)
 {
 	return obj_call_bool(o, LOCKS, MGR__OP__OP_LOCKED, NULL, 0, locked);
 }
+
+int
+mgr_obj_get_lock(mgr_obj *o, mgr_obj **lock)
+{
+	ARG_NONNULL(lock);
+	mgr_value v  = mgr_none();
+	int       rv = obj_call(o,
+	          (1u << MGR__OBJ_TYPE__OBJ_SCALAR)
+	              | (1u << MGR__OBJ_TYPE__OBJ_ARRAY),
+	          MGR__OP__OP_GET_LOCK, NULL, 0, 0, &v);
+	return rv != 0 ? rv : value_take_ref(&v, lock);
+}

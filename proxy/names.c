@@ -5,9 +5,8 @@
 
 #include "internal.h"
 
-/* Takes the proxy out of a MGR_REF result (freeing the value). */
-static int
-take_ref(mgr_value *v, mgr_obj **out)
+int
+value_take_ref(mgr_value *v, mgr_obj **out)
 {
 	if (v->kind != MGR_REF || v->ref == NULL) {
 		mgr_value_free(v);
@@ -53,7 +52,7 @@ mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 		return rv;
 	}
 	mgr_obj *p;
-	if ((rv = take_ref(&v, &p)) != 0) {
+	if ((rv = value_take_ref(&v, &p)) != 0) {
 		return rv;
 	}
 	size_t      tl = (size_t) (colon - token);
@@ -98,7 +97,7 @@ mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
 	mgr_value v;
 	mgr_call  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
 	int       rv   = client_call(c, &call, &v);
-	return rv != 0 ? rv : take_ref(&v, o);
+	return rv != 0 ? rv : value_take_ref(&v, o);
 }
 
 int
@@ -131,7 +130,7 @@ mgr_name_setdefault(
 		 .secret       = candidate->secret,
 		 .name         = name };
 	int       rv   = client_call(c, &call, &v);
-	return rv != 0 ? rv : take_ref(&v, out);
+	return rv != 0 ? rv : value_take_ref(&v, out);
 }
 
 int

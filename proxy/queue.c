@@ -26,8 +26,11 @@ mgr_queue_new_opts(mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q)
 		client_set_detail("maxsize %zu is too big", o.maxsize);
 		return MGR_EINVAL;
 	}
-	mgr_value args[] = { mgr_int((int64_t) o.maxsize), mgr_bool(o.ack) };
-	return obj_create(c, MGR__OBJ_TYPE__OBJ_QUEUE, args, 2, q);
+	mgr_value args[] = { mgr_int((int64_t) o.maxsize), mgr_bool(o.ack),
+		mgr_int(o.order) };
+	// FIFO as before: two arguments, which every manager takes.
+	return obj_create(c, MGR__OBJ_TYPE__OBJ_QUEUE, args,
+	    o.order != MGR_QUEUE_FIFO ? 3 : 2, q);
 }
 
 int

@@ -816,10 +816,13 @@ test_bad_args(void **state)
 
 	// What only a raw request can say: the manager checks it too.
 	mgr_value s = mgr_str("3"), two[2] = { mgr_int(1), mgr_int(2) };
-	mgr_value three[3] = { mgr_int(1), mgr_bool(true), mgr_int(2) };
+	mgr_value three[3] = { mgr_int(1), mgr_bool(true), mgr_int(9) };
+	mgr_value four[4]
+	    = { mgr_int(1), mgr_bool(true), mgr_int(0), mgr_int(0) };
 	assert_int_equal(raw_create(&s, 1), MGR_ETYPE);
-	assert_int_equal(raw_create(two, 2), MGR_ETYPE); // ack is a bool
-	assert_int_equal(raw_create(three, 3), MGR_EINVAL);
+	assert_int_equal(raw_create(two, 2), MGR_ETYPE);    // ack is a bool
+	assert_int_equal(raw_create(three, 3), MGR_EINVAL); // no order 9
+	assert_int_equal(raw_create(four, 4), MGR_EINVAL);
 	mgr_call call = { .op = MGR__OP__OP_QUEUE_GET,
 		.target       = mgr_obj_id(q),
 		.secret       = q->secret,
@@ -856,6 +859,90 @@ test_bad_args(void **state)
 	assert_int_equal(mgr_obj_release(q), 0);
 }
 
+/* ---- orders: LifoQueue and PriorityQueue ---------------------------------
+ */
+
+/* Gets every item of q (no wait) as a repr, space-separated. */
+static void
+drain_repr(mgr_obj *q, char *out, size_t cap)
+{
+	size_t    len = 0;
+	mgr_value v;
+	out[0] = '\0';
+	while (mgr_queue_get(q, &v, 0) == 0) {
+		char one[64];
+		assert_int_equal(mgr_value_repr(&v, one, sizeof(one)), 0);
+		len += (size_t) snprintf(
+		    out + len, cap - len, "%s%s", len > 0 ? " " : "", one);
+		mgr_value_free(&v);
+	}
+}
+
+static void
+test_orders(void **state)
+{
+	(void) state;
+	mgr_obj *q;
+	char     got[256];
+	// LIFO: the newest first.
+	mgr_queue_opts lifo = { .order = MGR_QUEUE_LIFO };
+	assert_int_equal(mgr_queue_new_opts(C, &lifo, &q), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(mgr_queue_put(q, mgr_int(i), 0), 0);
+	}
+	drain_repr(q, got, sizeof(got));
+	assert_string_equal(got, "3 2 1 0");
+	assert_int_equal(mgr_obj_release(q), 0);
+
+	// Priority: the smallest first, in Python's ordering; (priority,
+	// data) tuples as PriorityQueue's users put them.
+	mgr_queue_opts prio = { .order = MGR_QUEUE_PRIORITY };
+	assert_int_equal(mgr_queue_new_opts(C, &prio, &q), 0);
+	const int ps[] = { 5, 1, 4, 1, 3, 9, 2, 6 };
+	for (size_t i = 0; i < 8; i++) {
+		mgr_value t[2] = { mgr_int(ps[i]), mgr_int((int64_t) i) };
+		assert_int_equal(mgr_queue_put(q, mgr_tuple_of(t, 2), 0), 0);
+	}
+	// Unorderable against the queue's tuples: refused, nothing kept.
+	assert_int_equal(mgr_queue_put(q, mgr_str("x"), 0), MGR_ETYPE);
+	assert_int_equal(qsize(q), 8);
+	drain_repr(q, got, sizeof(got));
+	assert_string_equal(
+	    got, "(1, 1) (1, 3) (2, 6) (3, 4) (4, 2) (5, 0) (6, 7) (9, 5)");
+	// Mixed numbers order as Python's (1 < 1.5 < 2).
+	assert_int_equal(mgr_queue_put(q, mgr_int(2), 0), 0);
+	assert_int_equal(mgr_queue_put(q, mgr_float(1.5), 0), 0);
+	assert_int_equal(mgr_queue_put(q, mgr_int(1), 0), 0);
+	drain_repr(q, got, sizeof(got));
+	assert_string_equal(got, "1 1.5 2");
+	assert_int_equal(mgr_obj_release(q), 0);
+
+	// Acknowledged LIFO: a dead taker's item is the next one got again.
+	mgr_queue_opts lack = { .order = MGR_QUEUE_LIFO, .ack = true };
+	mgr_client    *other;
+	mgr_obj       *oq;
+	char           tok[128];
+	mgr_value      v;
+	assert_int_equal(mgr_queue_new_opts(C, &lack, &q), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mgr_queue_put(q, mgr_int(i), 0), 0);
+	}
+	assert_int_equal(h_connect(&M, &other), 0);
+	assert_int_equal(mgr_obj_token(q, tok, sizeof(tok)), 0);
+	assert_int_equal(mgr_attach(other, tok, &oq), 0);
+	assert_int_equal(mgr_queue_get(oq, &v, 0), 0);
+	assert_int_item(&v, 2);
+	mgr_obj_release(oq);
+	mgr_disconnect(other); // without task_done: 2 goes back on top
+	drain_repr(q, got, sizeof(got));
+	assert_string_equal(got, "2 1 0");
+	assert_int_equal(mgr_obj_release(q), 0);
+
+	// An unknown order.
+	mgr_queue_opts bad = { .order = 7 };
+	assert_int_equal(mgr_queue_new_opts(C, &bad, &q), MGR_EINVAL);
+}
+
 /* ---- setup ------------------------------------------------------------- */
 
 int
@@ -879,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_ref_items),
 		cmocka_unit_test(test_destroyed_with_waiters),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_orders),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

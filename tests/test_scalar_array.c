@@ -796,6 +796,55 @@ test_scalar_add_processes(void **state)
 	OK(mgr_obj_release(s));
 }
 
+/* get_lock(): one rlock per scalar or array, the same from every proxy
+ * (here a second client's), made once and freed with its object. */
+static void
+test_get_lock(void **state)
+{
+	(void) state;
+	mgr_obj    *s, *a, *l1, *l2, *s2, *la, *d;
+	mgr_client *other;
+	char        tok[128];
+	bool        locked;
+	int64_t     rlocks0 = count_objects("rlock");
+	OK(mgr_scalar_new(cli, 'i', mgr_int(0), &s));
+	OK(mgr_obj_get_lock(s, &l1));
+	assert_string_equal(mgr_obj_type(l1), "rlock");
+	OK(h_connect(&mgrd, &other));
+	OK(mgr_obj_token(s, tok, sizeof(tok)));
+	OK(mgr_attach(other, tok, &s2));
+	OK(mgr_obj_get_lock(s2, &l2));
+	assert_int_equal(mgr_obj_id(l1), mgr_obj_id(l2)); // the same lock
+	OK(mgr_acquire(l1, 0));
+	OK(mgr_acquire(l1, 0)); // an rlock: re-entered by its owner
+	OK(mgr_locked(l2, &locked));
+	assert_true(locked);
+	assert_int_equal(mgr_acquire(l2, 0), MGR_ETIMEDOUT);
+	OK(mgr_release(l1));
+	OK(mgr_release(l1));
+	OK(mgr_acquire(l2, 0));
+	OK(mgr_release(l2));
+	OK(mgr_obj_release(l2));
+	OK(mgr_obj_release(s2));
+	mgr_disconnect(other);
+	// An array's, and not for other types.
+	mgr_value init[2] = { mgr_float(1), mgr_float(2) };
+	OK(mgr_array_new(cli, 'd', mgr_list_of(init, 2), &a));
+	OK(mgr_obj_get_lock(a, &la));
+	assert_true(mgr_obj_id(la) != mgr_obj_id(l1));
+	OK(mgr_dict_new(cli, &d));
+	assert_int_equal(mgr_obj_get_lock(d, &l2), MGR_ETYPE);
+	assert_int_equal(count_objects("rlock"), rlocks0 + 2);
+	// The objects keep their locks alive; with them, they go.
+	OK(mgr_obj_release(l1));
+	OK(mgr_obj_release(la));
+	assert_int_equal(count_objects("rlock"), rlocks0 + 2);
+	OK(mgr_obj_release(s));
+	OK(mgr_obj_release(a));
+	OK(mgr_obj_release(d));
+	assert_int_equal(count_objects("rlock"), rlocks0);
+}
+
 int
 main(void)
 {
@@ -808,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_array_slices),
 		cmocka_unit_test(test_scalar_add_threads),
 		cmocka_unit_test(test_scalar_add_processes),
+		cmocka_unit_test(test_get_lock),
 	};
 	return cmocka_run_group_tests_name(
 	    "scalar_array", integration, setup_manager, teardown_manager);

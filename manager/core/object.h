@@ -63,6 +63,10 @@ typedef struct mtype {
 	/* Optional: the object the lock operations (acquire, release,
 	 * locked) act on when they target o: a condition's lock. */
 	mobj *(*lock_of)(mobj *o);
+	/* Optional: where o keeps its own lock (Value.get_lock(): a
+	 * scalar's or an array's rlock), SV_NONE until GET_LOCK makes it;
+	 * the type's destroy frees it and its each_ref reports it. */
+	sval *(*own_lock)(mobj *o);
 	/* Optional, for the containers: how many elements o holds (len of a
 	 * dict, list, namespace or array, qsize of a queue). */
 	size_t (*size)(const mobj *o);

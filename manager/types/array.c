@@ -15,6 +15,7 @@
 typedef struct sarray {
 	const tcode  *t;
 	size_t        len;
+	sval          lock;    /* get_lock()'s rlock, once made */
 	unsigned char items[]; /* len * t->size bytes */
 } sarray;
 
@@ -43,8 +44,9 @@ sarray_new(
 		snprintf(err, errcap, "out of memory");
 		return MGR_ENOMEM;
 	}
-	a->t   = t;
-	a->len = n;
+	a->t    = t;
+	a->len  = n;
+	a->lock = SV_NONE_INIT;
 	for (size_t i = 0; i < n; i++) {
 		// Checked above: cannot fail.
 		tc_store(
@@ -136,7 +138,9 @@ array_create(mobj *o, mctx *c)
 static void
 array_destroy(mobj *o)
 {
-	free(o->data);
+	sarray *a = o->data;
+	sv_free(&a->lock);
+	free(a);
 	o->data = NULL;
 }
 
@@ -149,8 +153,28 @@ array_clone(mobj *o)
 	sarray       *copy = malloc(size);
 	if (copy != NULL) {
 		memcpy(copy, a, size);
+		if (sv_copy(&copy->lock, &a->lock)
+		    != 0) { // its own reference
+			free(copy);
+			return NULL;
+		}
 	}
 	return copy;
+}
+
+static sval *
+array_lock(mobj *o)
+{
+	return &((sarray *) o->data)->lock;
+}
+
+static void
+array_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	sarray *a = o->data;
+	if (a->lock.kind == SV_REF) {
+		fn(&a->lock, arg);
+	}
 }
 
 static size_t
@@ -166,6 +190,8 @@ const mtype array_type = {
 	.create     = array_create,
 	.destroy    = array_destroy,
 	.clone_data = array_clone,
+	.own_lock   = array_lock,
+	.each_ref   = array_each_ref,
 	.size       = array_size,
 };
 

@@ -64,23 +64,11 @@ cv_create(mobj *o, mctx *c)
 		cv->lock = sv_move(&c->args[0]);
 	} else {
 		// Condition(None): an RLock of its own, as Python makes.
-		mobj *lk = store_new(c->srv, &rlock_type);
-		if (lk == NULL) {
-			free(cv);
-			return mctx_fail(c, MGR_ENOMEM, "out of memory");
-		}
-		mobj_incref(lk); // ours until the reference holds one
-		// RLock() takes no arguments (the None given is ours).
-		mctx sub  = *c;
-		sub.nargs = 0;
-		int rv    = rlock_type.create(lk, &sub);
+		int rv = lock_new_rlock(c, &cv->lock);
 		if (rv != 0) {
-			mobj_decref(lk);
 			free(cv);
-			return mctx_fail(c, rv, "%s", sub.err);
+			return rv;
 		}
-		cv->lock = sv_ref(lk);
-		mobj_decref(lk);
 	}
 	o->data = cv;
 	return 0;

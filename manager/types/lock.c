@@ -514,11 +514,51 @@ h_locked(mctx *c)
 	    | MT(MGR__OBJ_TYPE__OBJ_BOUNDED_SEMAPHORE)                       \
 	    | MT(MGR__OBJ_TYPE__OBJ_CONDITION))
 
+int
+lock_new_rlock(mctx *c, sval *out)
+{
+	mobj *lk = store_new(c->srv, &rlock_type);
+	if (lk == NULL) {
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
+	mobj_incref(lk); // ours until the reference holds one
+	// RLock() takes no arguments (c's are for the caller).
+	mctx sub  = *c;
+	sub.nargs = 0;
+	int rv    = rlock_type.create(lk, &sub);
+	if (rv != 0) {
+		mobj_decref(lk);
+		return mctx_fail(c, rv, "%s", sub.err);
+	}
+	*out = sv_ref(lk);
+	mobj_decref(lk);
+	return 0;
+}
+
+/* GET_LOCK -> the object's own rlock (Value.get_lock()), made on first
+ * use and the same for every proxy afterwards. */
+static int
+h_get_lock(mctx *c)
+{
+	sval *slot = c->obj->type->own_lock(c->obj);
+	int   rv;
+	if (slot->kind != SV_REF && (rv = lock_new_rlock(c, slot)) != 0) {
+		return rv;
+	}
+	return sv_copy(&c->res, slot) == 0
+	    ? 0
+	    : mctx_fail(c, MGR_ENOMEM, "out of memory");
+}
+
+#define T_OWN_LOCK                                                           \
+	(MT(MGR__OBJ_TYPE__OBJ_SCALAR) | MT(MGR__OBJ_TYPE__OBJ_ARRAY))
+
 const mop lock_ops[] = {
 	{ MGR__OP__OP_ACQUIRE, T_LOCKS, 0, 0, MOP_WRITE | MOP_BLOCKS,
 	    h_acquire },
 	{ MGR__OP__OP_RELEASE_LOCK, T_LOCKS, 0, 0, MOP_WRITE, h_release },
 	{ MGR__OP__OP_LOCKED, T_LOCKS, 0, 0, 0, h_locked },
 	{ MGR__OP__OP_LOCK_FENCE, T_LOCKS, 0, 0, 0, h_lock_fence },
+	{ MGR__OP__OP_GET_LOCK, T_OWN_LOCK, 0, 0, MOP_WRITE, h_get_lock },
 	{ 0 },
 };

@@ -99,5 +99,8 @@ void lock_fail_via(mobj *lk, mobj *via, int status);
 
 /* MGR_EINVAL (with a detail) for a request timeout below -1 (forever). */
 int lock_check_timeout(mctx *c);
+/* A new rlock object, as RLock() makes, in *out (an SV_REF: the value's
+ * reference keeps it alive). MGR_ENOMEM, with c's detail. */
+int lock_new_rlock(mctx *c, sval *out);
 
 #endif

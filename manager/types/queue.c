@@ -75,6 +75,20 @@ sring_push_front(sring *r, sval *v)
 	return 0;
 }
 
+/* Moves the tail item (the newest) to *out; the ring must not be empty. */
+static void
+sring_pop_back(sring *r, sval *out)
+{
+	*out = sv_move(&r->items[(r->head + r->len - 1) % r->cap]);
+	r->len--;
+	if (r->len == 0) {
+		r->head = 0;
+	}
+	if (r->cap > 64 && r->len < r->cap / 4) {
+		sring_resize(r, r->cap / 2); // on failure it just stays big
+	}
+}
+
 /* Moves the head item to *out; the ring must not be empty. A ring that
  * has shrunk to a quarter of its room gives half of it back (a burst of
  * items must not pin its memory); that leaves room for the next push. */
@@ -102,6 +116,86 @@ sring_fini(sring *r)
 	*r = (sring) { 0 };
 }
 
+/* ---- a priority queue's heap: the ring with head 0, a binary min-heap
+ * by Python's ordering (heapq's, as queue.PriorityQueue uses) */
+
+/* Whether a < b; an unorderable pair (MGR_ETYPE) counts as not less. */
+static bool
+heap_less(const sval *a, const sval *b, int *rc)
+{
+	int cmp = 0;
+	int r   = sv_compare(a, b, &cmp);
+	if (r != 0 && rc != NULL && *rc == 0) {
+		*rc = r;
+	}
+	return r == 0 && cmp < 0;
+}
+
+static void
+heap_swap(sring *r, size_t i, size_t j)
+{
+	sval t      = r->items[i];
+	r->items[i] = r->items[j];
+	r->items[j] = t;
+}
+
+/* Pushes *v (moving). MGR_ETYPE when it cannot be ordered against the
+ * items it meets on its way up (nothing taken: Python's put raises
+ * TypeError), MGR_ENOMEM. */
+static int
+heap_push(sring *r, sval *v)
+{
+	// The comparisons first, on the path the item would take: a refused
+	// item leaves the heap as it was.
+	int rc = 0;
+	for (size_t i = r->len; i > 0 && rc == 0;) {
+		size_t parent = (i - 1) / 2;
+		if (!heap_less(v, &r->items[parent], &rc)) {
+			break;
+		}
+		i = parent;
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	if ((rc = sring_push(r, v)) != 0) {
+		return rc;
+	}
+	for (size_t i = r->len - 1; i > 0;) {
+		size_t parent = (i - 1) / 2;
+		if (!heap_less(&r->items[i], &r->items[parent], NULL)) {
+			break;
+		}
+		heap_swap(r, i, parent);
+		i = parent;
+	}
+	return 0;
+}
+
+/* Moves the smallest item to *out; the heap must not be empty. */
+static void
+heap_pop(sring *r, sval *out)
+{
+	heap_swap(r, 0, r->len - 1);
+	sring_pop_back(r, out);
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < r->len
+		    && heap_less(&r->items[l], &r->items[m], NULL)) {
+			m = l;
+		}
+		if (l + 1 < r->len
+		    && heap_less(&r->items[l + 1], &r->items[m], NULL)) {
+			m = l + 1;
+		}
+		if (m == i) {
+			break;
+		}
+		heap_swap(r, i, m);
+		i = m;
+	}
+}
+
 /* An item a session got from an acknowledged queue and has not yet
  * marked done: a copy is kept, to go back to the queue if the session
  * ends first (as RabbitMQ's unacknowledged messages and SQS's visibility
@@ -112,7 +206,8 @@ typedef struct taken_item {
 } taken_item;
 
 typedef struct squeue {
-	sring       items;
+	sring       items;      /* FIFO and LIFO: a ring; priority: a heap */
+	int         order;      /* MGR_QUEUE_FIFO, _LIFO or _PRIORITY */
 	size_t      maxsize;    /* 0: unbounded */
 	uint64_t    unfinished; /* items put and not yet task_done */
 	wlist       getters;
@@ -129,12 +224,61 @@ sq_full(const squeue *q)
 	return q->maxsize > 0 && q->items.len >= q->maxsize;
 }
 
+/* Stores *v (moving) where the queue's order puts it. MGR_ETYPE (a
+ * priority queue's unorderable item), MGR_ENOMEM: nothing taken. */
+static int
+sq_store(squeue *q, sval *v)
+{
+	return q->order == MGR_QUEUE_PRIORITY ? heap_push(&q->items, v)
+	                                      : sring_push(&q->items, v);
+}
+
+/* The item the next get takes (the queue must not be empty). */
+static sval *
+sq_next(squeue *q)
+{
+	sring *r = &q->items;
+	return q->order == MGR_QUEUE_LIFO
+	    ? &r->items[(r->head + r->len - 1) % r->cap]
+	    : &r->items[r->head];
+}
+
+/* Moves the item the next get takes to *out (not empty). */
+static void
+sq_take(squeue *q, sval *out)
+{
+	if (q->order == MGR_QUEUE_LIFO) {
+		sring_pop_back(&q->items, out);
+	} else if (q->order == MGR_QUEUE_PRIORITY) {
+		heap_pop(&q->items, out);
+	} else {
+		sring_pop(&q->items, out);
+	}
+}
+
+/* Puts *v (moving) back where the next get takes it from: an item given
+ * back (a dead session's, or one that could not be handed out). A
+ * priority queue orders it again (unorderable now: last, still kept).
+ * MGR_ENOMEM. */
+static int
+sq_give_back(squeue *q, sval *v)
+{
+	if (q->order == MGR_QUEUE_LIFO) {
+		return sring_push(&q->items, v);
+	}
+	if (q->order == MGR_QUEUE_PRIORITY) {
+		int rc = heap_push(&q->items, v);
+		return rc == MGR_ETYPE ? sring_push(&q->items, v) : rc;
+	}
+	return sring_push_front(&q->items, v);
+}
+
 /* Stores an item (moving) and counts it as a task, as Python's put does;
- * the caller checked that there is room. MGR_ENOMEM. */
+ * the caller checked that there is room. MGR_ETYPE, MGR_ENOMEM. */
 static int
 sq_put(squeue *q, sval *v)
 {
-	int rc = sring_push(&q->items, v);
+	int rc = sq_store(q, v);
 	if (rc == 0) {
 		q->unfinished++;
 	}
@@ -189,8 +333,9 @@ sq_return_taken(squeue *q, uint64_t sid)
 		if (q->taken[i].sid != sid) {
 			continue;
 		}
-		// Newest first to the front: the oldest ends up at the head.
-		if (sring_push_front(&q->items, &q->taken[i].item) != 0) {
+		// Newest first to the front: the oldest ends up at the head
+		// (for a LIFO queue: the oldest is taken last).
+		if (sq_give_back(q, &q->taken[i].item) != 0) {
 			sv_free(&q->taken[i].item); // out of memory: lost
 		}
 		memmove(&q->taken[i], &q->taken[i + 1],
@@ -222,23 +367,34 @@ target_queue(mctx *c)
 	return c->obj->data;
 }
 
-/* CREATE [int maxsize [bool ack]]: maxsize <= 0 (or none) is unbounded,
- * as Python's; ack makes it an acknowledged queue. */
+/* CREATE [int maxsize [bool ack [int order]]]: maxsize <= 0 (or none) is
+ * unbounded, as Python's; ack makes it an acknowledged queue; order is
+ * MGR_QUEUE_FIFO (Queue), _LIFO (LifoQueue) or _PRIORITY
+ * (PriorityQueue). */
 static int
 queue_create(mobj *o, mctx *c)
 {
-	int64_t maxsize = 0;
-	bool    ack     = false;
+	int64_t maxsize = 0, order = MGR_QUEUE_FIFO;
+	bool    ack = false;
 	int     rc;
-	if (c->nargs > 2) {
+	if (c->nargs > 3) {
 		return mctx_fail(c, MGR_EINVAL,
-		    "Queue expected at most 2 arguments, got %zu", c->nargs);
+		    "Queue expected at most 3 arguments, got %zu", c->nargs);
 	}
 	if (c->nargs >= 1 && (rc = mctx_arg_int(c, 0, &maxsize)) != 0) {
 		return rc;
 	}
-	if (c->nargs == 2 && (rc = mctx_arg_bool(c, 1, &ack)) != 0) {
+	if (c->nargs >= 2 && (rc = mctx_arg_bool(c, 1, &ack)) != 0) {
 		return rc;
+	}
+	if (c->nargs == 3 && (rc = mctx_arg_int(c, 2, &order)) != 0) {
+		return rc;
+	}
+	if (order != MGR_QUEUE_FIFO && order != MGR_QUEUE_LIFO
+	    && order != MGR_QUEUE_PRIORITY) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "order %lld is not FIFO (0), LIFO (1) or priority (2)",
+		    (long long) order);
 	}
 	squeue *q = calloc(1, sizeof(*q));
 	if (q == NULL) {
@@ -246,6 +402,7 @@ queue_create(mobj *o, mctx *c)
 	}
 	q->maxsize = maxsize > 0 ? (size_t) maxsize : 0;
 	q->ack     = ack;
+	q->order   = (int) order;
 	o->data    = q;
 	return 0;
 }
@@ -321,9 +478,9 @@ hand_to_getters(mobj *o)
 	while (
 	    q->items.len > 0 && (g = wlist_first_live(&q->getters)) != NULL) {
 		sval item;
-		sring_pop(&q->items, &item);
+		sq_take(q, &item);
 		if (note_taken(o, g->sess, &item) != 0) {
-			sring_push_front(&q->items, &item); // try again later
+			sq_give_back(q, &item); // try again later
 			return;
 		}
 		waiter_done(g, 0, &item);
@@ -357,19 +514,26 @@ queue_describe(const mobj *o, report *r, sval *d)
 	report_put_int(r, d, "maxsize", (int64_t) q->maxsize);
 	report_put_int(r, d, "unfinished", (int64_t) q->unfinished);
 	report_put(r, d, "acknowledged", sv_bool(q->ack));
+	report_put_str(r, d, "order",
+	    q->order == MGR_QUEUE_LIFO           ? "lifo"
+	        : q->order == MGR_QUEUE_PRIORITY ? "priority"
+	                                         : "fifo");
 	report_put_int(r, d, "unacknowledged", (int64_t) q->ntaken);
 	report_put_int(r, d, "getters", (int64_t) q->getters.len);
 	report_put_int(r, d, "putters", (int64_t) q->putters.len);
 }
 
-/* The items from the head (the next get's first). */
+/* The items, the next get's first (a priority queue's: the smallest,
+ * then the rest in heap order). */
 static void
 queue_entries(const mobj *o, size_t                                max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
 {
-	const sring *ring = &((const squeue *) o->data)->items;
+	const squeue *q    = o->data;
+	const sring  *ring = &q->items;
 	for (size_t i = 0; i < max && i < ring->len; i++) {
-		fn(arg, NULL, &ring->items[(ring->head + i) % ring->cap]);
+		size_t k = q->order == MGR_QUEUE_LIFO ? ring->len - 1 - i : i;
+		fn(arg, NULL, &ring->items[(ring->head + k) % ring->cap]);
 	}
 }
 
@@ -394,10 +558,11 @@ admit_putters(squeue *q)
 {
 	waiter *w;
 	while (!sq_full(q) && (w = wlist_first_live(&q->putters)) != NULL) {
-		if (sq_put(q, &w->val) != 0) {
+		int rc = sq_put(q, &w->val);
+		if (rc == MGR_ENOMEM) {
 			return; // out of memory: it stays parked
 		}
-		waiter_done(w, 0, NULL);
+		waiter_done(w, rc, NULL); // or unorderable: refused
 	}
 }
 
@@ -426,7 +591,12 @@ h_put(mctx *c)
 			return rc;
 		}
 		if ((rc = sq_put(q, &c->args[0])) != 0) {
-			return mctx_fail(c, rc, "out of memory");
+			return mctx_fail(c, rc,
+			    rc == MGR_ETYPE
+			        ? "'<' not supported between this "
+			          "item and the queue's (a "
+			          "priority queue orders them)"
+			        : "out of memory");
 		}
 		return 0;
 	}
@@ -453,12 +623,10 @@ h_get(mctx *c)
 		return rc;
 	}
 	if (q->items.len > 0) {
-		if ((rc = note_taken(
-		         c->obj, c->sess, &q->items.items[q->items.head]))
-		    != 0) {
+		if ((rc = note_taken(c->obj, c->sess, sq_next(q))) != 0) {
 			return mctx_fail(c, rc, "out of memory");
 		}
-		sring_pop(&q->items, &c->res);
+		sq_take(q, &c->res);
 		admit_putters(q);
 		return 0;
 	}

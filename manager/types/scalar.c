@@ -10,6 +10,7 @@
 typedef struct scalar {
 	const tcode  *t;
 	unsigned char cell[TC_MAX_SIZE]; /* t->size bytes used */
+	sval          lock;              /* get_lock()'s rlock, once made */
 } scalar;
 
 static scalar *
@@ -66,7 +67,9 @@ scalar_create(mobj *o, mctx *c)
 static void
 scalar_destroy(mobj *o)
 {
-	free(o->data);
+	scalar *s = o->data;
+	sv_free(&s->lock);
+	free(s);
 	o->data = NULL;
 }
 
@@ -74,11 +77,32 @@ scalar_destroy(mobj *o)
 static void *
 scalar_clone(mobj *o)
 {
-	scalar *copy = malloc(sizeof(*copy));
+	const scalar *s    = o->data;
+	scalar       *copy = malloc(sizeof(*copy));
 	if (copy != NULL) {
-		memcpy(copy, o->data, sizeof(*copy));
+		memcpy(copy, s, sizeof(*copy));
+		if (sv_copy(&copy->lock, &s->lock)
+		    != 0) { // its own reference
+			free(copy);
+			return NULL;
+		}
 	}
 	return copy;
+}
+
+static sval *
+scalar_lock(mobj *o)
+{
+	return &((scalar *) o->data)->lock;
+}
+
+static void
+scalar_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
+{
+	scalar *s = o->data;
+	if (s->lock.kind == SV_REF) {
+		fn(&s->lock, arg);
+	}
 }
 
 const mtype scalar_type = {
@@ -87,6 +111,8 @@ const mtype scalar_type = {
 	.create     = scalar_create,
 	.destroy    = scalar_destroy,
 	.clone_data = scalar_clone,
+	.own_lock   = scalar_lock,
+	.each_ref   = scalar_each_ref,
 };
 
 static int

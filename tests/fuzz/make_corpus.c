@@ -192,6 +192,7 @@ static const struct {
 	{ MGR__OP__OP_ARRAY_GET, MGR__OBJ_TYPE__OBJ_ARRAY, "cl", "i" },
 	{ MGR__OP__OP_ARRAY_SET, MGR__OBJ_TYPE__OBJ_ARRAY, "cl", "ii" },
 	{ MGR__OP__OP_ARRAY_SLICE, MGR__OBJ_TYPE__OBJ_ARRAY, "cl", "ii" },
+	{ MGR__OP__OP_GET_LOCK, MGR__OBJ_TYPE__OBJ_SCALAR, "ci", "" },
 	{ MGR__OP__OP_CONN_SEND, MGR__OBJ_TYPE__OBJ_CONN, "b", "i" },
 	{ MGR__OP__OP_CONN_RECV, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_POLL, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
