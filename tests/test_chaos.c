@@ -118,10 +118,20 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* The C library wants a real array even for none (UBSan says so). */
 static bool
 has(const tagset *t, const char *tag)
 {
-	return bsearch(&tag, t->tags, t->n, sizeof(char *), cmp_str) != NULL;
+	return t->n > 0
+	    && bsearch(&tag, t->tags, t->n, sizeof(char *), cmp_str) != NULL;
+}
+
+static void
+sort_tags(tagset *t)
+{
+	if (t->n > 0) {
+		qsort(t->tags, t->n, sizeof(char *), cmp_str);
+	}
 }
 
 static void
@@ -137,7 +147,7 @@ free_tags(tagset *t)
 static void
 assert_unique(tagset *t, const char *what)
 {
-	qsort(t->tags, t->n, sizeof(char *), cmp_str);
+	sort_tags(t);
 	for (size_t i = 1; i < t->n; i++) {
 		if (strcmp(t->tags[i - 1], t->tags[i]) == 0) {
 			fail_msg("%s: %s twice", what, t->tags[i]);
@@ -204,7 +214,7 @@ check_queues(world *ww, size_t *n_plain, size_t *n_put, size_t *n_done,
 	collect(ww, "ga", &ga);
 	collect(ww, "da", &da);
 	assert_unique(&da, "acknowledged queue: done");
-	qsort(ga.tags, ga.n, sizeof(char *), cmp_str);
+	sort_tags(&ga);
 	mgr_value v;
 	while (mgr_queue_get(ww->qa, &v, 0) == 0) {
 		if (queued.n == queued.cap) {
@@ -216,7 +226,7 @@ check_queues(world *ww, size_t *n_plain, size_t *n_put, size_t *n_done,
 		mgr_value_free(&v);
 		OK(mgr_queue_task_done(ww->qa));
 	}
-	qsort(queued.tags, queued.n, sizeof(char *), cmp_str);
+	sort_tags(&queued);
 	size_t lost = 0;
 	for (size_t i = 0; i < pa.n; i++) {
 		const char *t = pa.tags[i];
