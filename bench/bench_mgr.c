@@ -20,43 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_pool.h"
 #include "common.h"
-
-static const char *url;
-static mgr_opts    opts;
-
-/* Exits with the call's error unless rv is 0. */
-static void
-check(int rv, const char *what)
-{
-	if (rv != 0) {
-		die("%s: %s (%s)", what, mgr_strerror(rv), mgr_errdetail());
-	}
-}
-
-static void
-setup(const bench_args *a)
-{
-	size_t len;
-	url = arg_str(a, "--url", NULL);
-	if (url == NULL) {
-		die("give --url");
-	}
-	const char *kf = arg_str(a, "--keyfile", NULL);
-	if (kf == NULL) {
-		die("give --keyfile");
-	}
-	opts.authkey     = read_key_file(kf, &len);
-	opts.authkey_len = len;
-}
-
-static mgr_client *
-connect_or_die(void)
-{
-	mgr_client *c;
-	check(mgr_connect(&c, url, &opts), "connect");
-	return c;
-}
+#include "mgr_conn.h"
 
 /* ---- W1: latency of one synchronous client -------------------------------
  */
@@ -632,7 +598,7 @@ w5conns(const bench_args *a)
 	}
 	raise_nofile(2 * n + 64);
 	for (long i = 0; i < n; i++) {
-		check(mgr_connect(&cs[i], url, &opts), "connect");
+		cs[i] = connect_or_die();
 	}
 	state_sync("opened");
 	for (long i = 0; i < n; i++) {
@@ -655,8 +621,7 @@ hs(const bench_args *a)
 	int64_t *t = times_new(n);
 	for (long i = 0; i < n; i++) {
 		int64_t     t0 = now_ns();
-		mgr_client *c;
-		check(mgr_connect(&c, url, &opts), "connect");
+		mgr_client *c  = connect_or_die();
 		check(mgr_ping(c), "ping");
 		mgr_disconnect(c);
 		t[i] = now_ns() - t0;
@@ -673,16 +638,16 @@ hs(const bench_args *a)
 static int
 rc(const bench_args *a)
 {
-	long     n     = (long) arg_int(a, "--n", 30);
-	int64_t *t     = times_new(n);
-	opts.reconnect = 10000;
-	mgr_client *c  = connect_or_die();
+	long     n = (long) arg_int(a, "--n", 30);
+	int64_t *t = times_new(n);
+	bench_set_reconnect(10000);
+	mgr_client *c = connect_or_die();
 	mgr_obj    *d;
 	mgr_value   v;
 	check(mgr_dict_new(c, &d), "dict new");
 	check(mgr_dict_set(d, mgr_str("k"), mgr_str("v")), "dict set");
 	for (long i = 0; i < n; i++) {
-		drop_connections(url);
+		drop_connections(bench_url());
 		int64_t t0 = now_ns();
 		check(mgr_dict_get(d, mgr_str("k"), &v), "dict get");
 		t[i] = now_ns() - t0;
@@ -699,81 +664,11 @@ rc(const bench_args *a)
 	return 0;
 }
 
-/* ---- W6: a process pool running a trivial task --------------------------
- */
-
-static int
-noop_task(mgr_client *c, const mgr_value *arg, mgr_value *result)
-{
-	(void) c;
-	*result = *arg; // an int: nothing to own
-	return 0;
-}
-
-/* Tasks per second through a pool of --workers workers: a map of --tasks
- * items (chunksize 1: one task each), then as many submits and gets
- * (apply_async). The pool's start is not counted. */
-static int
-w6(const bench_args *a)
-{
-	long        n        = (long) arg_int(a, "--tasks", 20000);
-	long        nworkers = (long) arg_int(a, "--workers", 2);
-	mgr_client *c        = connect_or_die();
-	mgr_pool   *p;
-	check(mgr_pool_start(c, (size_t) nworkers, NULL, &p), "pool start");
-	mgr_value   *items = calloc((size_t) n, sizeof(*items));
-	mgr_future **fs    = calloc((size_t) n, sizeof(*fs));
-	if (items == NULL || fs == NULL) {
-		die("out of memory");
-	}
-	for (long i = 0; i < n; i++) {
-		items[i] = mgr_int(i);
-	}
-	mgr_value out;
-	// Warm up: every worker connected and serving.
-	check(
-	    mgr_pool_map(p, "noop", mgr_list_of(items, (size_t) nworkers * 4),
-	        1, MGR_FOREVER, &out),
-	    "warm-up map");
-	mgr_value_free(&out);
-	int64_t t0 = now_ns();
-	check(mgr_pool_map(p, "noop", mgr_list_of(items, (size_t) n), 1,
-	          MGR_FOREVER, &out),
-	    "map");
-	int64_t t1 = now_ns();
-	if (out.len != (size_t) n || out.items[n - 1].i != n - 1) {
-		die("map gave %zu results", out.len);
-	}
-	mgr_value_free(&out);
-	for (long i = 0; i < n; i++) {
-		check(mgr_pool_submit(p, "noop", items[i], &fs[i]), "submit");
-	}
-	for (long i = 0; i < n; i++) {
-		check(mgr_future_get(fs[i], MGR_FOREVER, &out), "get");
-		if (out.i != i) {
-			die("future %ld gave %lld", i, (long long) out.i);
-		}
-		mgr_value_free(&out);
-		mgr_future_free(fs[i]);
-	}
-	int64_t t2 = now_ns();
-	result("w6.map", (double) n / ((double) (t1 - t0) / 1e9), "tasks/s");
-	result(
-	    "w6.submit", (double) n / ((double) (t2 - t1) / 1e9), "tasks/s");
-	check(mgr_pool_close(p), "close");
-	check(mgr_pool_join(p, MGR_FOREVER), "join");
-	mgr_pool_free(p);
-	free(items);
-	free(fs);
-	mgr_disconnect(c);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	// The pool's workers are this program, exec'ed.
-	mgr_task_register("noop", noop_task);
+	w6_register();
 	mgr_process_serve(argc, argv);
 	if (argc < 2) {
 		fprintf(stderr,
@@ -790,7 +685,7 @@ main(int argc, char **argv)
 		worker_init((pid_t) atol(argv[4]), atoi(argv[3]));
 		bench_args a     = { argc - 5, argv + 5 };
 		int        index = atoi(argv[3]);
-		setup(&a);
+		mgr_setup(&a);
 		if (strcmp(argv[2], "w2") == 0) {
 			return w2_worker(&a, index);
 		}
@@ -805,7 +700,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	bench_args a = { argc - 2, argv + 2 };
-	setup(&a);
+	mgr_setup(&a);
 	if (strcmp(cmd, "w1") == 0) {
 		return w1(&a);
 	} else if (strcmp(cmd, "w2") == 0) {

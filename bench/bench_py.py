@@ -25,6 +25,7 @@ import select
 import struct
 import sys
 import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Client
 from multiprocessing.managers import SyncManager, dispatch
@@ -366,6 +367,19 @@ def noop(x):
     return x
 
 
+def big(n):
+    return b"x" * n
+
+
+_done = {"n": 0}
+
+
+def _counted(_):
+    _done["n"] += 1
+    if _done["n"] == _done["want"]:
+        _done["event"].set()
+
+
 def w6(args):
     """multiprocessing.Pool and concurrent.futures.ProcessPoolExecutor on a
     trivial task: a map of --tasks items (chunksize 1), then as many
@@ -382,10 +396,24 @@ def w6(args):
         rs = [pool.apply_async(noop, (i,)) for i in range(n)]
         got = [r.get() for r in rs]
         t2 = time.monotonic_ns()
-    if out != list(range(n)) or got != list(range(n)):
+        unordered = sorted(pool.imap_unordered(noop, range(n), chunksize=1))
+        t3 = time.monotonic_ns()
+        _done.update(n=0, want=n, event=threading.Event())
+        for i in range(n):
+            pool.apply_async(noop, (i,), callback=_counted)
+        _done["event"].wait()
+        t4 = time.monotonic_ns()
+        bigs = pool.map(big, [1 << 20] * args.big, chunksize=1)
+        t5 = time.monotonic_ns()
+    if out != list(range(n)) or got != list(range(n)) or unordered != list(range(n)):
         sys.exit("error: wrong results")
+    if len(bigs) != args.big or any(len(b) != 1 << 20 for b in bigs):
+        sys.exit("error: wrong big results")
     result("w6.map", n / ((t1 - t0) / 1e9), "tasks/s")
     result("w6.submit", n / ((t2 - t1) / 1e9), "tasks/s")
+    result("w6.unordered", n / ((t3 - t2) / 1e9), "tasks/s")
+    result("w6.callback", n / ((t4 - t3) / 1e9), "tasks/s")
+    result("w6.big", args.big / ((t5 - t4) / 1e9), "tasks/s")
     with concurrent.futures.ProcessPoolExecutor(w) as ex:
         list(ex.map(noop, range(w * 4), chunksize=1))
         t0 = time.monotonic_ns()
@@ -420,6 +448,7 @@ def main():
     p.add_argument("--conns", type=int, default=1000)
     p.add_argument("--tasks", type=int, default=20000)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--big", type=int, default=200)
     args = p.parse_args()
     globals()[args.what](args)
 

@@ -522,8 +522,11 @@ def case_w6(ctx, srv):
     Python's multiprocessing.Pool (the python column) and, in rows of their
     own, concurrent.futures.ProcessPoolExecutor. Ours on ipc; Python's pools
     need no server (the Manager started for this run stays idle)."""
-    res, _, _ = run_client(ctx, srv, "w6", {"tasks": ctx.P["w6_tasks"], "workers": 2})
-    out = {"W6.map": res["w6.map"], "W6.submit": res["w6.submit"]}
+    res, _, _ = run_client(ctx, srv, "w6", {"tasks": ctx.P["w6_tasks"], "workers": 2,
+                                            "big": ctx.P["w6_big"]})
+    out = {"W6.map": res["w6.map"], "W6.submit": res["w6.submit"],
+           "W6.unordered": res["w6.unordered"], "W6.callback": res["w6.callback"],
+           "W6.big": res["w6.big"]}
     if srv.system == "python":
         out["W6.fmap"] = res["w6.futures_map"]
         out["W6.fsubmit"] = res["w6.futures_submit"]
