@@ -140,8 +140,17 @@ test_cmdline_key_files(void **state)
 	assert_non_null(at);
 	char path[512];
 	assert_int_equal(sscanf(at + 17, "%511s", path), 1);
-	assert_null(strstr(path, "managerd-" /* not a pid */ "0"));
-	assert_non_null(strstr(path, "/managerd-"));
+	// Unpredictable: mkdtemp's letters and digits, not a pid (all
+	// digits: 1 in 55,000 of mkdtemp's names, where the old check, "no
+	// 0 after the dash", failed 1 run in 62).
+	const char *name = strstr(path, "/managerd-");
+	assert_non_null(name);
+	name += strlen("/managerd-");
+	size_t letters = 0, len = strcspn(name, "/");
+	for (size_t i = 0; i < len; i++) {
+		letters += name[i] < '0' || name[i] > '9';
+	}
+	assert_true(len >= 6 && letters > 0);
 	assert_int_not_equal(stat(path, &st), 0);
 	*strrchr(path, '/') = '\0';
 	assert_int_not_equal(stat(path, &st), 0); // the directory too
