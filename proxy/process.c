@@ -301,25 +301,20 @@ free_env(char **env)
 /* Process-N's N: Python counts the processes a program started. */
 static atomic_uint process_count;
 
-int
-mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
-    size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
+/* The tokens of objs, comma-separated, in *out (the caller frees it).
+ * MGR_EINVAL for a proxy of another client, MGR_ENOMEM. */
+static int
+tokens_of(mgr_client *c, mgr_obj *const *objs, size_t n, char **out)
 {
-	client_set_detail(NULL); // this call's failure, not an earlier one's
-	ARG_NONNULL(c);
-	ARG_NONNULL(entry);
-	ARG_CHECK(entry[0] != '\0', entry, "is empty");
-	ARG_NONNULL(p);
-	ARG_CHECK(
-	    !(nobjs > 0 && objs == NULL), objs, "is NULL with nobjs > 0");
-	// Tokens, comma-separated.
-	size_t cap = nobjs * 48 + 1, len = 0;
+	// A token is at most 55 bytes ("bounded_semaphore:", 20 digits,
+	// ':', 16 hex digits), 56 with its comma.
+	size_t cap = n * 64 + 1, len = 0;
 	char  *tokens = malloc(cap);
 	if (tokens == NULL) {
 		return MGR_ENOMEM;
 	}
 	tokens[0] = '\0';
-	for (size_t i = 0; i < nobjs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (objs[i] == NULL || mgr_obj_client(objs[i]) != c) {
 			free(tokens);
 			client_set_detail(
@@ -334,6 +329,26 @@ mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
 			return MGR_EINTERNAL;
 		}
 		len += strlen(tokens + len);
+	}
+	*out = tokens;
+	return 0;
+}
+
+int
+mgr_process_start(mgr_client *c, const char *entry, mgr_obj *const *objs,
+    size_t nobjs, const mgr_process_opts *opts, mgr_process **p)
+{
+	client_set_detail(NULL); // this call's failure, not an earlier one's
+	ARG_NONNULL(c);
+	ARG_NONNULL(entry);
+	ARG_CHECK(entry[0] != '\0', entry, "is empty");
+	ARG_NONNULL(p);
+	ARG_CHECK(
+	    !(nobjs > 0 && objs == NULL), objs, "is NULL with nobjs > 0");
+	char *tokens;
+	int   trv = tokens_of(c, objs, nobjs, &tokens);
+	if (trv != 0) {
+		return trv;
 	}
 
 	// The program: opts->exe, or this one.
