@@ -51,7 +51,7 @@ client_key(mgr_client *c, size_t *len)
 size_t
 client_max_message(mgr_client *c)
 {
-	return c->max_message;
+	return atomic_load_explicit(&c->max_message, memory_order_relaxed);
 }
 
 /* ---- client lifetime ----------------------------------------------------
@@ -653,13 +653,14 @@ client_roundtrip(mgr_client *c, Mgr__Request *rq, arena *scratch,
 	// The manager's limit (from the handshake): over it, the manager
 	// would close the connection. 33 bytes leave room for the id, seq
 	// and ack. (Sized without them: proto3 leaves out zeros.)
-	rq->id   = 0;
-	rq->seq  = 0;
-	rq->ack  = 0;
-	size_t n = mgr__request__get_packed_size(rq);
-	if (n + 33 > c->max_message) {
-		client_set_detail("request over the manager's %zu byte limit",
-		    c->max_message);
+	rq->id       = 0;
+	rq->seq      = 0;
+	rq->ack      = 0;
+	size_t n     = mgr__request__get_packed_size(rq);
+	size_t limit = client_max_message(c);
+	if (n + 33 > limit) {
+		client_set_detail(
+		    "request over the manager's %zu byte limit", limit);
 		return MGR_ETOOBIG;
 	}
 	pthread_cond_init(&g.cv, NULL);
@@ -834,7 +835,7 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 		ps[0].flen  = len;
 	}
 	// Each pipelined request was checked against the limit when added.
-	if (atomic && len - 4 > c->max_message) {
+	if (atomic && len - 4 > client_max_message(c)) {
 		abandon(c, ps, np, MGR_ETOOBIG);
 	} else {
 		exchange(c, out, len, ps, np, &g);

@@ -5,6 +5,7 @@
 #define MGR_PROXY_CLIENT_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,8 +73,10 @@ struct mgr_client {
 	uint8_t *key;
 	size_t   keylen;
 	uint64_t session;
-	size_t   max_message; /* the manager's limit */
-	char    *url;
+	/* the manager's limit: set by the keep-alive thread's handshakes,
+	 * read by calls without the lock (client_max_message) */
+	_Atomic size_t max_message;
+	char          *url;
 
 	/* the session: its lease, and reconnecting (mgr_opts) */
 	int64_t lease_asked;  /* what it asks for */
