@@ -554,6 +554,23 @@ MGR_API int mgr_queue_new_opts(
     mgr_client *c, const mgr_queue_opts *opts, mgr_obj **q);
 MGR_API int mgr_queue_put(mgr_obj *q, mgr_value v, int64_t timeout);
 MGR_API int mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout);
+/* mgr_queue_get that also tells how many times the item was handed out
+ * before (*deliveries: 0 the first time). Only an acknowledged queue
+ * hands an item out again, when the session that took it ended before
+ * its task_done: a consumer can set aside an item that keeps killing its
+ * consumers (RabbitMQ's x-delivery-count). *out is the caller's. */
+MGR_API int mgr_queue_get_counted(
+    mgr_obj *q, mgr_value *out, uint64_t *deliveries, int64_t timeout);
+/* Removes the first waiting item equal to v (Python's ==, in the order
+ * gets take them); *removed tells whether there was one. An item taken
+ * and not yet task_done is not waiting. The removed item's task counts as
+ * done (join does not wait for it) and a put waiting for room may come
+ * in. Decided atomically against every get: an item removed was never
+ * handed out, an item handed out is never removed (a pool's cancel).
+ * v is borrowed. Not Python's (its Queue has no remove; deque's has). */
+MGR_API int mgr_queue_remove(mgr_obj *q, mgr_value v, bool *removed);
+/* Whether an item equal to v is waiting in the queue (v borrowed). */
+MGR_API int mgr_queue_contains(mgr_obj *q, mgr_value v, bool *waiting);
 MGR_API int mgr_queue_qsize(mgr_obj *q, size_t *n);
 MGR_API int mgr_queue_empty(mgr_obj *q, bool *empty);
 MGR_API int mgr_queue_full(mgr_obj *q, bool *full);
@@ -1009,6 +1026,9 @@ typedef enum mgr_op {
 	MGR_OP_QUEUE_FULL        = 74,
 	MGR_OP_QUEUE_TASK_DONE   = 75,
 	MGR_OP_QUEUE_JOIN        = 76,
+	MGR_OP_QUEUE_GET_COUNTED = 77,
+	MGR_OP_QUEUE_REMOVE      = 78,
+	MGR_OP_QUEUE_CONTAINS    = 79,
 	MGR_OP_ACQUIRE           = 80,
 	MGR_OP_RELEASE_LOCK      = 81,
 	MGR_OP_LOCKED            = 82,

@@ -30,6 +30,7 @@ future_new_locked(mgr_pool *p)
 		return NULL;
 	}
 	f->result = mgr_none();
+	f->task   = mgr_none();
 	f->pool   = p;
 	f->id     = ++p->next_id;
 	f->refs   = 2;
@@ -57,6 +58,7 @@ future_destroy(mgr_future *f)
 		free(cb);
 	}
 	mgr_value_free(&f->result);
+	mgr_value_free(&f->task);
 	free(f);
 }
 
@@ -92,6 +94,7 @@ future_finish_locked(mgr_pool *p, mgr_future *f, int status,
 		*res      = mgr_none();
 	}
 	snprintf(f->detail, sizeof(f->detail), "%s", detail ? detail : "");
+	mgr_value_free(&f->task); // no cancel or running needs it now
 	f->done = true; // last: waits read the rest without p's mutex
 	if (f->prev != NULL) {
 		f->prev->next = f->next;
@@ -301,6 +304,40 @@ mgr_future_wait_any(mgr_future *const *fs, size_t n, bool *taken,
 	}
 }
 
+/* A copy of f's task record in *rec once the feeder has put it (waiting
+ * for a put under way), or false: f ended, is a map's chunk (no record),
+ * or never left this process (still in the outbox: unlinked from there
+ * when unlink, else left). p's mutex held. */
+static bool
+queued_record_locked(
+    mgr_pool *p, mgr_future *f, bool unlink, bool *in_outbox, mgr_value *rec)
+{
+	*in_outbox = false;
+	for (outgoing **o = &p->out_head, *prev = NULL; *o != NULL;
+	     prev = *o, o = &(*o)->next) {
+		if ((*o)->f == f) {
+			*in_outbox = true;
+			if (unlink) {
+				outgoing *gone = *o;
+				*o             = gone->next;
+				if (p->out_tail == gone) {
+					p->out_tail = prev;
+				}
+				mgr_value_free(&gone->item);
+				future_unref_locked(f); // the outbox's
+				free(gone);
+			}
+			return false;
+		}
+	}
+	while (!f->queued && !f->done && f->task.kind == MGR_NONE
+	    && f->pool != NULL && !p->stopping) {
+		pthread_cond_wait(&p->cv, &p->mtx); // the feeder's put
+	}
+	return !f->done && f->task.kind != MGR_NONE
+	    && mgr_value_copy(rec, &f->task) == 0;
+}
+
 int
 mgr_future_running(mgr_future *f, bool *running)
 {
@@ -312,15 +349,19 @@ mgr_future_running(mgr_future *f, bool *running)
 	if (p == NULL || f->done) {
 		return 0;
 	}
-	// Begun: a worker counted its start (and no result came yet).
-	mgr_value count = mgr_none();
-	int rv = mgr_dict_get(p->attempts, mgr_int((int64_t) f->id), &count);
-	if (rv == MGR_EKEY) {
+	// Begun: a worker took its record from the tasks queue, and no
+	// result came yet.
+	bool      in_outbox, waiting = true;
+	mgr_value rec = mgr_none();
+	pthread_mutex_lock(&p->mtx);
+	bool known = queued_record_locked(p, f, false, &in_outbox, &rec);
+	pthread_mutex_unlock(&p->mtx);
+	if (!known) {
 		return 0;
 	}
-	if (rv == 0) {
-		*running = count.kind == MGR_INT && count.i > 0 && !f->done;
-	}
+	int rv = mgr_queue_contains(p->tasks, rec, &waiting);
+	mgr_value_free(&rec);
+	*running = rv == 0 && !waiting && !f->done;
 	return rv;
 }
 
@@ -335,30 +376,27 @@ mgr_future_cancel(mgr_future *f, bool *cancelled)
 	if (p == NULL || f->done) {
 		return 0;
 	}
-	// One atomic step in the manager decides, against the worker's
-	// count of its start: our mark where there is no count yet.
-	mgr_value key = mgr_int((int64_t) f->id), was = mgr_none();
-	int       rv
-	    = mgr_dict_setdefault(p->attempts, key, mgr_int(CANCELLED), &was);
-	if (rv != 0) {
-		return rv;
-	}
-	bool marked = was.kind == MGR_INT && was.i == CANCELLED;
+	// Not begun while its record waits in the tasks queue: removing it
+	// from there decides atomically against every worker's get.
+	bool      in_outbox, removed = false;
+	mgr_value rec = mgr_none();
 	pthread_mutex_lock(&p->mtx);
-	if (marked && !f->done) {
+	bool known = queued_record_locked(p, f, true, &in_outbox, &rec);
+	pthread_mutex_unlock(&p->mtx);
+	int rv = 0;
+	if (known) {
+		rv = mgr_queue_remove(p->tasks, rec, &removed);
+		mgr_value_free(&rec);
+	}
+	pthread_mutex_lock(&p->mtx);
+	if ((in_outbox || removed) && !f->done) {
 		future_finish_locked(p, f, MGR_ECANCELED,
 		    "the task was cancelled before it ran", NULL);
-		*cancelled = true;
-	} else {
-		*cancelled = f->done && f->status == MGR_ECANCELED;
 	}
-	bool stale = marked && !*cancelled; // ended meanwhile: its result
-	pthread_mutex_unlock(&p->mtx);      // came, and its count went
+	*cancelled = f->done && f->status == MGR_ECANCELED;
+	pthread_mutex_unlock(&p->mtx);
 	future_run_callbacks(p);
-	if (stale) {
-		(void) mgr_dict_del(p->attempts, key);
-	}
-	return 0;
+	return rv;
 }
 
 void

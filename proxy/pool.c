@@ -24,42 +24,32 @@
 #define DRAIN 32 /* results taken in one round trip when they pile up */
 
 /* Reads results and ends their futures, until the pool stops. Each round
- * trip deletes the start counts of the results the last one brought
- * (pool_int.h: a count then says "began") and takes more: one waiting get
- * when the last round found the queue empty, else DRAIN without waiting,
- * pipelined. */
+ * trip takes one waiting get when the last round found the queue empty,
+ * else DRAIN without waiting, pipelined. */
 static void *
 collect_main(void *arg)
 {
-	mgr_pool  *p  = arg;
-	mgr_batch *b  = NULL;
-	int        rv = mgr_batch_new(p->c, &b);
-	mgr_value  ids[DRAIN];
-	size_t     nids    = 0;
+	mgr_pool  *p       = arg;
+	mgr_batch *b       = NULL;
+	int        rv      = mgr_batch_new(p->c, &b);
 	bool       waiting = true;
 	while (rv == 0) {
 		mgr_batch_reset(b);
-		for (size_t i = 0; i < nids; i++) {
-			mgr_batch_add(
-			    b, p->attempts, MGR_OP_DICT_DEL, &ids[i], 1);
-		}
-		size_t first = nids, ngets = waiting ? 1 : DRAIN, got = 0;
+		size_t ngets = waiting ? 1 : DRAIN, got = 0;
 		for (size_t k = 0; k < ngets; k++) {
 			mgr_batch_add_timeout(b, p->results, MGR_OP_QUEUE_GET,
 			    NULL, 0, waiting ? MGR_FOREVER : 0);
 		}
 		(void) mgr_batch_exec(b, false);
-		nids = 0;
 		pthread_mutex_lock(&p->mtx);
 		bool stop = p->stopping;
 		for (size_t k = 0; k < ngets; k++) {
 			int         st;
 			mgr_value   x = mgr_none();
 			pool_result res;
-			mgr_batch_result(b, first + k, &st, &x);
+			mgr_batch_result(b, k, &st, &x);
 			if (st == 0 && !stop
 			    && pool_result_unpack(&x, &res)) {
-				ids[nids++] = mgr_int((int64_t) res.id);
 				future_deliver_locked(p, &x);
 				got++;
 			} else if (st != 0 && st != MGR_EEMPTY) {
@@ -133,11 +123,17 @@ feed_main(void *arg)
 			if (rv != 0 && !o->f->done) {
 				future_finish_locked(p, o->f, rv,
 				    "the task could not be queued", NULL);
+			} else if (!o->f->done) {
+				// Kept for cancel and running (pool_int.h).
+				o->f->task = o->item;
+				o->item    = mgr_none();
 			}
+			o->f->queued = true;
 			future_unref_locked(o->f);
 			mgr_value_free(&o->item);
 			free(o);
 		}
+		pthread_cond_broadcast(&p->cv); // a cancel may wait for it
 		if (p->fired != NULL) {
 			pthread_mutex_unlock(&p->mtx);
 			future_run_callbacks(p);
@@ -149,11 +145,21 @@ feed_main(void *arg)
 	return NULL;
 }
 
+/* The pool's objects in the order workers and tokens list them. */
+static void
+pool_objects(const mgr_pool *p, mgr_obj *objs[POOL_NOBJS])
+{
+	objs[0] = p->tasks;
+	objs[1] = p->results;
+	objs[2] = p->owner;
+	objs[3] = p->config;
+}
+
 static int
 start_worker_locked(mgr_pool *p, slot *s)
 {
-	mgr_obj *objs[POOL_NOBJS]
-	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	mgr_obj *objs[POOL_NOBJS];
+	pool_objects(p, objs);
 	char name[32];
 	snprintf(name, sizeof(name), "PoolWorker-%u", ++p->worker_seq);
 	mgr_process_opts o = p->opts;
@@ -307,7 +313,6 @@ mgr_pool_start_opts(
 	int            rv;
 	if ((rv = mgr_queue_new_opts(c, &qo, &p->tasks)) != 0
 	    || (rv = mgr_queue_new(c, 0, &p->results)) != 0
-	    || (rv = mgr_dict_new(c, &p->attempts)) != 0
 	    || (rv = mgr_lock_new(c, &p->owner)) != 0
 	    || (rv = mgr_acquire(p->owner, 0)) != 0
 	    || (rv = make_config(p, o)) != 0) {
@@ -351,8 +356,8 @@ mgr_pool_token(mgr_pool *p, char *buf, size_t cap)
 {
 	ARG_NONNULL(p);
 	ARG_NONNULL(buf);
-	mgr_obj *objs[POOL_NOBJS]
-	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	mgr_obj *objs[POOL_NOBJS];
+	pool_objects(p, objs);
 	size_t len = 0;
 	for (int i = 0; i < POOL_NOBJS; i++) {
 		if (len + 1 >= cap) {
@@ -387,6 +392,9 @@ pool_submit(mgr_pool *p, const char *task, mgr_value arg, bool chunked,
 		return MGR_ECLOSED;
 	}
 	mgr_future *f = future_new_locked(p);
+	if (f != NULL && how.o == NULL) {
+		f->queued = true; // a map's chunk: no record kept (no cancel)
+	}
 	pthread_mutex_unlock(&p->mtx);
 	if (f == NULL) {
 		return MGR_ENOMEM;
@@ -585,8 +593,8 @@ pool_release(mgr_pool *p)
 	if (p->owner != NULL) {
 		(void) mgr_release(p->owner); // remote workers leave now
 	}
-	mgr_obj *objs[POOL_NOBJS]
-	    = { p->tasks, p->results, p->attempts, p->owner, p->config };
+	mgr_obj *objs[POOL_NOBJS];
+	pool_objects(p, objs);
 	for (int i = 0; i < POOL_NOBJS; i++) {
 		if (objs[i] != NULL) {
 			mgr_obj_release(objs[i]);

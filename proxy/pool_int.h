@@ -2,19 +2,17 @@
  * manager (pool_record.c), the pool and its futures (pool.c: the owner's
  * side; future.c: the futures), and the worker's side (pool_worker.c).
  *
- * In the manager, a pool is three objects:
+ * In the manager, a pool is four objects:
  * - tasks, an acknowledged queue of task records (None: the workers'
  *   signal to stop, passed on by each to the next). A worker that dies
  *   before its task_done gives its task back to the front of the queue, so
- *   another runs it;
+ *   another runs it; the queue counts the deliveries of each (a counted
+ *   get), so a task handed out a fourth time killed three workers, and
+ *   fails instead of looping. A task still waiting in the queue has not
+ *   begun: cancel removes it from there, atomically against every
+ *   worker's get, and fails where a worker took it;
  * - results, a queue of result records that the pool's collector thread
  *   reads and hands to the futures;
- * - attempts, a dict id -> how many times a worker began the task: a task
- *   begun a fourth time killed its worker three times, and fails instead
- *   of looping. The owner's collector deletes a task's count when its
- *   result arrives, so a count tells "began" from "not yet": cancel sets
- *   CANCELLED where there is none (the worker's increment then stays at
- *   or below 0, and it skips the task), and fails where a worker began;
  * - owner, a lock the owner's session holds while the pool lives: it is
  *   released when that session ends (a SIGKILLed owner too), and the
  *   workers, which look at it with every task and every IDLE_CHECK_MS
@@ -34,14 +32,13 @@
 #define POISON_STARTS    4 /* a task begun this often killed 3 workers */
 #define DETAIL_MAX       300
 #define IDLE_CHECK_MS    1000 /* an idle worker's look at its owner */
-#define POOL_NOBJS       5    /* tasks, results, attempts, owner, config */
+#define POOL_NOBJS       4    /* tasks, results, owner, config */
 #define POOL_RETIRED     3    /* a worker's exit: maxtasksperchild reached */
 #define POOL_INIT_FAILED 4    /* a worker's exit: its initializer failed */
-#define CANCELLED        (-1000000) /* attempts' count of a cancelled task */
 
 /* The pool's objects, as a worker sees them. */
 typedef struct pool_objs {
-	mgr_obj *tasks, *results, *attempts, *owner, *config;
+	mgr_obj *tasks, *results, *owner, *config;
 } pool_objs;
 
 /* ---- records (pool_record.c) -------------------------------------------
@@ -98,6 +95,13 @@ struct mgr_future {
 	mgr_future *fired_next; /* in the pool's list of callbacks to run */
 	int         status;
 	mgr_value   result; /* owned, once done with status 0 */
+	/* a submitted task's record (owned), kept until it ends: cancel
+	 * removes it from the tasks queue, if it still waits there, and
+	 * running looks for it (Python's executor keeps its work items
+	 * too); None for a map's chunks */
+	mgr_value task;
+	bool      queued; /* the record is in the manager (the feeder's put
+	                   * returned) */
 	char        detail[DETAIL_MAX];
 	int         refs; /* the pool's (while pending) and the caller's */
 	mgr_future *next, *prev;   /* in the pool's pending list, by id */
@@ -121,7 +125,7 @@ typedef struct outgoing {
 
 struct mgr_pool {
 	mgr_client      *c;
-	mgr_obj         *tasks, *results, *attempts, *owner, *config;
+	mgr_obj         *tasks, *results, *owner, *config;
 	unsigned         worker_seq; /* PoolWorker-N's N */
 	pthread_mutex_t  mtx;
 	pthread_cond_t   cv; /* a future ended */

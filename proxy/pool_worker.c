@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "pool_int.h"
+
+#define PREFETCH_MAX    8    /* tasks taken at once when they are quick */
+#define FAST_TASK_US    200  /* ... that is, ran in less than this */
+#define HOLD_RESULTS_US 1000 /* results held no longer, then sent */
 
 static fn_table tasks = FN_TABLE_INIT;
 
@@ -100,32 +105,25 @@ run_task(mgr_client *c, mgr_task_fn fn, const mgr_value *arg, bool chunked,
 	return rv;
 }
 
-/* What a task taken from the queue gives: its id, and the result record
- * to put (in *out, the caller's). The task runs unless it killed too many
- * workers already. MGR_EPROTO for an item that is not a pool's task; the
- * manager's errors. */
+/* What a task taken from the queue gives: its id (*id), and the result
+ * record to put (in *out, the caller's). The task runs unless it killed
+ * too many workers already: it was handed out deliveries times before,
+ * each time to a worker that died with it. MGR_EPROTO for an item that
+ * is not a pool's task. */
 static int
-run_item(
-    mgr_client *c, mgr_obj *attempts, const mgr_value *item, mgr_value *out)
+run_item(mgr_client *c, const mgr_value *item, uint64_t deliveries,
+    mgr_value *out, uint64_t *id)
 {
 	char      detail[DETAIL_MAX] = "";
-	mgr_value res                = mgr_none(), count;
+	mgr_value res                = mgr_none();
 	int       status;
 	pool_task t;
 	if (!pool_task_unpack(item, &t)) {
 		return MGR_EPROTO; // not from a pool: not answered
 	}
-	int rv = mgr_dict_incr(
-	    attempts, mgr_int((int64_t) t.id), mgr_int(1), &count);
-	if (rv != 0) {
-		return rv;
-	}
+	*id            = t.id;
 	mgr_task_fn fn = pool_find_task(t.name, t.name_len);
-	if (count.i <= 0) {
-		status = MGR_ECANCELED; // mgr_future_cancel's mark
-		snprintf(detail, sizeof(detail),
-		    "the task was cancelled before it ran");
-	} else if (count.i >= POISON_STARTS) {
+	if (deliveries + 1 >= POISON_STARTS) {
 		status = MGR_EABORTED;
 		snprintf(detail, sizeof(detail),
 		    "task '%.*s' killed its worker %d times: not run again",
@@ -140,7 +138,7 @@ run_item(
 		status = run_task(c, fn, t.arg, t.chunked, &res, detail);
 		lend((mgr_value *) t.arg, false);
 	}
-	rv = pool_result_pack(t.id, status, &res, detail, out);
+	int rv = pool_result_pack(t.id, status, &res, detail, out);
 	mgr_value_free(&res);
 	return rv;
 }
@@ -169,69 +167,179 @@ fail_result(uint64_t id, int rv, mgr_value *out)
 	return pool_result_pack(id, rv, NULL, detail, out);
 }
 
-/* After a task (out not NULL): one pipelined round trip puts its
- * result and acknowledges it (the owner forgets its count of starts when
- * the result arrives); then, in the
- * same write, whether the owner still holds its lock, and the next task
- * into *item (waiting up to IDLE_CHECK_MS for it when there is an owner
- * to check on, else for ever; item NULL: none, the worker retires).
- * MGR_EEMPTY: no task came; MGR_ECLOSED: the owner's session ended. */
+/* Adds to b the put of result record *out of task id and its task_done;
+ * a record the batch refuses (a str that is not UTF-8, over the size
+ * limit) is replaced by its task's failure first. */
 static int
-finish_and_next(mgr_batch *b, const pool_objs *po, mgr_value *out,
-    const mgr_value *done, mgr_value *item)
+add_result(mgr_batch *b, const pool_objs *po, mgr_value *out, uint64_t id)
 {
-	mgr_batch_reset(b);
-	int    rv   = 0;
-	size_t nfin = 0;
-	if (out != NULL) {
-		uint64_t id = (uint64_t) done->items[0].i;
-		rv = mgr_batch_add(b, po->results, MGR_OP_QUEUE_PUT, out, 1);
-		if (rv != 0 && !lost(rv)) {
-			rv = fail_result(id, rv, out);
-			if (rv == 0) {
-				rv = mgr_batch_add(
-				    b, po->results, MGR_OP_QUEUE_PUT, out, 1);
-			}
-		}
+	int rv = mgr_batch_add(b, po->results, MGR_OP_QUEUE_PUT, out, 1);
+	if (rv != 0 && !lost(rv)) {
+		rv = fail_result(id, rv, out);
 		if (rv == 0) {
 			rv = mgr_batch_add(
-			    b, po->tasks, MGR_OP_QUEUE_TASK_DONE, NULL, 0);
+			    b, po->results, MGR_OP_QUEUE_PUT, out, 1);
 		}
-		nfin = 2;
 	}
-	if (rv == 0 && item != NULL && po->owner != NULL) {
+	return rv != 0
+	    ? rv
+	    : mgr_batch_add(b, po->tasks, MGR_OP_QUEUE_TASK_DONE, NULL, 0);
+}
+
+/* Results the worker made and has not sent: records and task ids. */
+typedef struct result_set {
+	mgr_value rec[PREFETCH_MAX];
+	uint64_t  ids[PREFETCH_MAX];
+	size_t    n;
+} result_set;
+
+/* The statuses of r's puts and task_dones in b from entry *k on (r's
+ * records freed): the first failure. A put the manager refused (its
+ * memory limit) is acknowledged already: its future gets why. */
+static int
+results_sent(mgr_batch *b, const pool_objs *po, result_set *r, size_t *k)
+{
+	int rv = 0, st;
+	for (size_t i = 0; i < r->n; i++) {
+		mgr_batch_result(b, (*k)++, &st, NULL);
+		if (st != 0 && !lost(st)) {
+			st = fail_result(r->ids[i], st, &r->rec[i]);
+			if (st == 0) {
+				st = mgr_queue_put(
+				    po->results, r->rec[i], MGR_FOREVER);
+			}
+		}
+		rv = rv != 0 ? rv : st;
+		mgr_batch_result(b, (*k)++, &st, NULL);
+		rv = rv != 0 ? rv : st;
+		mgr_value_free(&r->rec[i]);
+	}
+	r->n = 0;
+	return rv;
+}
+
+/* The worker's state between its two threads. The main thread runs the
+ * tasks it took (got[next..ngot): [deliveries, task] as counted gets
+ * give them) and keeps their results until its next round trip; the
+ * results thread sends them meanwhile if a task runs HOLD_RESULTS_US
+ * while results wait (a quick task's result must not wait on a slow or
+ * blocked task taken with it). */
+typedef struct worker {
+	const pool_objs *po;
+	pthread_mutex_t  mtx;
+	pthread_cond_t   cv;   /* wakes the results thread */
+	result_set       held; /* mtx */
+	int64_t task_since;    /* mtx: when the task running began, while
+	                        * results were held (us); 0: none */
+	bool       idle, stop; /* mtx: the results thread waits untimed */
+	pthread_t  sender;
+	bool       sending; /* the results thread runs */
+	mgr_batch *b, *sender_b;
+	mgr_value  got[PREFETCH_MAX];
+	size_t     ngot, next;
+} worker;
+
+/* Moves the held results to *r (empty before). */
+static void
+take_held(worker *w, result_set *r)
+{
+	pthread_mutex_lock(&w->mtx);
+	*r            = w->held;
+	w->held.n     = 0;
+	w->task_since = 0;
+	pthread_mutex_unlock(&w->mtx);
+}
+
+static void *
+sender_main(void *arg)
+{
+	worker     *w = arg;
+	result_set *r = malloc(sizeof(*r));
+	pthread_mutex_lock(&w->mtx);
+	while (!w->stop && r != NULL) {
+		if (w->task_since == 0 || w->held.n == 0) {
+			w->idle = true;
+			pthread_cond_wait(&w->cv, &w->mtx);
+			w->idle = false;
+			continue;
+		}
+		int64_t left = w->task_since + HOLD_RESULTS_US - clock_us();
+		if (left > 0) {
+			struct timespec at
+			    = clock_after_ms((left + 999) / 1000);
+			pthread_cond_timedwait(&w->cv, &w->mtx, &at);
+			continue;
+		}
+		// A task has run that long with results held: they go now.
+		*r            = w->held;
+		w->held.n     = 0;
+		w->task_since = 0;
+		pthread_mutex_unlock(&w->mtx);
+		mgr_batch_reset(w->sender_b);
+		int    rv = 0;
+		size_t k  = 0;
+		for (size_t i = 0; i < r->n && rv == 0; i++) {
+			rv = add_result(
+			    w->sender_b, w->po, &r->rec[i], r->ids[i]);
+		}
+		if (rv == 0) {
+			(void) mgr_batch_exec(w->sender_b, false);
+			(void) results_sent(w->sender_b, w->po, r, &k);
+		}
+		for (size_t i = 0; i < r->n; i++) {
+			mgr_value_free(&r->rec[i]); // unsent: the main
+		}                                   // thread finds out why
+		pthread_mutex_lock(&w->mtx);
+	}
+	pthread_mutex_unlock(&w->mtx);
+	free(r);
+	return NULL;
+}
+
+/* One round trip: sends the results held and acknowledges their tasks,
+ * in order (task_done completes the oldest task in progress); then, when
+ * want > 0 (nothing left to run), whether the owner still holds its lock
+ * and up to want next tasks. The first get waits up to IDLE_CHECK_MS
+ * when there is an owner to check on (else for ever), the others take
+ * only what is there. MGR_EEMPTY: no task came; MGR_ECLOSED: the owner's
+ * session ended (what came goes back with the session). */
+static int
+exchange(worker *w, size_t want)
+{
+	const pool_objs *po = w->po;
+	mgr_batch       *b  = w->b;
+	result_set       r;
+	take_held(w, &r);
+	mgr_batch_reset(b);
+	int rv = 0;
+	for (size_t i = 0; i < r.n && rv == 0; i++) {
+		rv = add_result(b, po, &r.rec[i], r.ids[i]);
+	}
+	if (rv == 0 && want > 0 && po->owner != NULL) {
 		rv = mgr_batch_add(b, po->owner, MGR_OP_LOCKED, NULL, 0);
 	}
-	if (rv == 0 && item != NULL) {
-		rv = mgr_batch_add_timeout(b, po->tasks, MGR_OP_QUEUE_GET,
-		    NULL, 0, po->owner != NULL ? IDLE_CHECK_MS : MGR_FOREVER);
+	for (size_t i = 0; i < want && rv == 0; i++) {
+		int64_t tmo = i > 0     ? 0
+		    : po->owner != NULL ? IDLE_CHECK_MS
+		                        : MGR_FOREVER;
+		rv          = mgr_batch_add_timeout(
+		             b, po->tasks, MGR_OP_QUEUE_GET_COUNTED, NULL, 0, tmo);
 	}
 	if (rv != 0) {
+		for (size_t i = 0; i < r.n; i++) {
+			mgr_value_free(&r.rec[i]);
+		}
 		return rv;
 	}
 	(void) mgr_batch_exec(b, false);
-	size_t k          = 0;
-	bool   owner_gone = false;
+	size_t k = 0;
 	int    st;
-	if (nfin > 0) {
-		mgr_batch_result(b, k++, &st, NULL);
-		if (st != 0 && !lost(st)) {
-			// Refused by the manager (its memory limit): the
-			// task is acknowledged already; its future gets why.
-			uint64_t id = (uint64_t) done->items[0].i;
-			st          = fail_result(id, st, out);
-			if (st == 0) {
-				st = mgr_queue_put(
-				    po->results, *out, MGR_FOREVER);
-			}
-		}
-		rv = st;
-		mgr_batch_result(b, k++, &st, NULL);
-		rv = rv != 0 ? rv : st;
+	rv = results_sent(b, po, &r, &k);
+	if (want == 0) {
+		return rv;
 	}
-	if (item == NULL) {
-		return rv; // retiring: no next task
-	}
+	w->ngot = w->next = 0; // every task taken before ran
+	bool owner_gone   = false;
 	if (po->owner != NULL) {
 		mgr_value held = mgr_none();
 		mgr_batch_result(b, k++, &st, &held);
@@ -240,66 +348,166 @@ finish_and_next(mgr_batch *b, const pool_objs *po, mgr_value *out,
 		rv = rv != 0 ? rv : st;
 		mgr_value_free(&held);
 	}
-	mgr_batch_result(b, k, &st, item);
-	if (st != 0) {
-		*item = mgr_none();
-	} else if (rv != 0 || owner_gone) {
-		mgr_value_free(item); // not acknowledged: goes back
+	for (size_t i = 0; i < want; i++) {
+		mgr_value *g = &w->got[w->ngot];
+		*g           = mgr_none();
+		mgr_batch_result(b, k++, &st, g);
+		if (st == 0
+		    && (g->kind != MGR_LIST || g->len != 2
+		        || g->items[0].kind != MGR_INT)) {
+			client_set_detail("a counted get's answer is not "
+			                  "[deliveries, item]");
+			st = MGR_EPROTO;
+		}
+		if (st == 0) {
+			w->ngot++;
+		} else {
+			mgr_value_free(g);
+			if (st != MGR_EEMPTY && rv == 0) {
+				rv = st;
+			}
+		}
+	}
+	if (rv != 0 || owner_gone) {
+		for (size_t i = 0; i < w->ngot; i++) {
+			mgr_value_free(&w->got[i]); // not acknowledged: back
+		}
+		w->ngot = 0;
 	}
 	if (owner_gone) {
 		client_set_detail("the pool's owner is gone");
 		return MGR_ECLOSED;
 	}
-	return rv != 0 ? rv : st;
+	return rv != 0 ? rv : w->ngot == 0 ? MGR_EEMPTY : 0;
+}
+
+/* A None stops the pool's workers: each puts it back for the next one
+ * (those on other hosts too) and leaves, its results sent first. */
+static int
+pass_stop_on(worker *w)
+{
+	int rv = exchange(w, 0);
+	if (rv == 0) {
+		rv = mgr_queue_put(w->po->tasks, mgr_none(), MGR_FOREVER);
+	}
+	return rv != 0 ? rv : mgr_queue_task_done(w->po->tasks);
+}
+
+/* Runs task g ([deliveries, task]) into the held results. */
+static int
+run_one(mgr_client *c, worker *w, const mgr_value *g, int64_t *took)
+{
+	int64_t t0 = clock_us();
+	pthread_mutex_lock(&w->mtx);
+	if (w->held.n > 0) {
+		w->task_since = t0; // the results thread keeps time
+		if (w->idle) {
+			pthread_cond_signal(&w->cv);
+		}
+	}
+	pthread_mutex_unlock(&w->mtx);
+	mgr_value rec;
+	uint64_t  id;
+	int       rv
+	    = run_item(c, &g->items[1], (uint64_t) g->items[0].i, &rec, &id);
+	pthread_mutex_lock(&w->mtx);
+	w->task_since = 0;
+	if (rv == 0) {
+		w->held.rec[w->held.n]   = rec;
+		w->held.ids[w->held.n++] = id;
+	}
+	pthread_mutex_unlock(&w->mtx);
+	*took = clock_us() - t0;
+	return rv;
+}
+
+static void
+worker_free(worker *w)
+{
+	if (w->sending) {
+		pthread_mutex_lock(&w->mtx);
+		w->stop = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mtx);
+		pthread_join(w->sender, NULL);
+	}
+	for (size_t i = 0; i < w->held.n; i++) {
+		mgr_value_free(&w->held.rec[i]);
+	}
+	for (size_t i = w->next; i < w->ngot; i++) {
+		mgr_value_free(&w->got[i]);
+	}
+	mgr_batch_free(w->b);
+	mgr_batch_free(w->sender_b);
+	pthread_mutex_destroy(&w->mtx);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+static worker *
+worker_new(mgr_client *c, const pool_objs *po)
+{
+	worker *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return NULL;
+	}
+	w->po = po;
+	pthread_mutex_init(&w->mtx, NULL);
+	clock_cond_init(&w->cv);
+	if (mgr_batch_new(c, &w->b) != 0
+	    || mgr_batch_new(c, &w->sender_b) != 0
+	    || pthread_create(&w->sender, NULL, sender_main, w) != 0) {
+		worker_free(w);
+		return NULL;
+	}
+	w->sending = true;
+	return w;
 }
 
 /* The worker's loop: tasks until a None (the pool stops: 0), the owner's
  * session ends (MGR_ECLOSED), maxtasks ran (0: no limit; *retired set)
  * or the manager goes away. A task is acknowledged only once its result
- * is in, so a killed worker loses nothing. */
+ * is in, so a killed worker loses nothing. Quick tasks travel in batches:
+ * after a task that took under FAST_TASK_US, up to PREFETCH_MAX are
+ * taken at once and their results go together (a task taken is begun
+ * for cancel, as in Python's executor, whose call queue holds one more
+ * than its workers). */
 static int
 work(mgr_client *c, const pool_objs *po, size_t maxtasks, bool *retired)
 {
-	mgr_batch *b;
-	mgr_value  item = mgr_none();
-	size_t     ran  = 0;
-	int        rv   = mgr_batch_new(c, &b);
-	if (rv == 0) {
-		do {
-			rv = finish_and_next(b, po, NULL, NULL, &item);
-		} while (rv == MGR_EEMPTY); // idle: the owner is still there
-	}
+	worker *w   = worker_new(c, po);
+	size_t  ran = 0, want = 1;
+	int     rv = w == NULL ? MGR_ENOMEM : 0;
 	while (rv == 0) {
-		if (item.kind == MGR_NONE) {
-			// A None stops the pool's workers: each puts it back
-			// for the next one (those on other hosts too) and
-			// leaves.
-			rv = mgr_queue_put(
-			    po->tasks, mgr_none(), MGR_FOREVER);
-			if (rv == 0) {
-				rv = mgr_queue_task_done(po->tasks);
+		if (w->next == w->ngot) {
+			// Nothing left to run: results out, tasks in.
+			size_t left = maxtasks > 0 ? maxtasks - ran : want;
+			if (left == 0) {
+				rv       = exchange(w, 0);
+				*retired = rv == 0;
+				break;
 			}
+			do {
+				rv = exchange(w, want < left ? want : left);
+			} while (
+			    rv == MGR_EEMPTY); // idle: the owner is there
+			continue;
+		}
+		mgr_value *g = &w->got[w->next++];
+		if (g->items[1].kind == MGR_NONE) {
+			mgr_value_free(g);
+			rv = pass_stop_on(w);
 			break;
 		}
-		mgr_value out;
-		if ((rv = run_item(c, po->attempts, &item, &out)) != 0) {
-			mgr_value_free(&item);
-			break;
-		}
-		mgr_value done = item;
-		bool      last = maxtasks > 0 && ++ran == maxtasks;
-		rv = finish_and_next(b, po, &out, &done, last ? NULL : &item);
-		mgr_value_free(&out);
-		mgr_value_free(&done);
-		if (last) {
-			*retired = rv == 0;
-			break;
-		}
-		while (rv == MGR_EEMPTY) {
-			rv = finish_and_next(b, po, NULL, NULL, &item);
-		}
+		int64_t took;
+		rv = run_one(c, w, g, &took);
+		mgr_value_free(g);
+		ran++;
+		want = took < FAST_TASK_US ? PREFETCH_MAX : 1;
 	}
-	mgr_batch_free(b);
+	if (w != NULL) {
+		worker_free(w);
+	}
 	return rv;
 }
 
@@ -366,7 +574,7 @@ pool_worker_entry(
 	if (n != POOL_NOBJS) {
 		return 2;
 	}
-	pool_objs po       = { objs[0], objs[1], objs[2], objs[3], objs[4] };
+	pool_objs po       = { objs[0], objs[1], objs[2], objs[3] };
 	size_t    maxtasks = 0;
 	bool      retired  = false;
 	int       rv       = worker_setup(c, &po, &maxtasks);
@@ -400,7 +608,7 @@ mgr_pool_work(mgr_client *c, const char *token)
 		client_set_detail("not a pool's token (mgr_pool_token)");
 	}
 	if (rv == 0) {
-		pool_objs po      = { o[0], o[1], o[2], o[3], o[4] };
+		pool_objs po      = { o[0], o[1], o[2], o[3] };
 		bool      retired = false;
 		rv                = worker_setup(c, &po, NULL);
 		if (rv == 0) {

@@ -62,6 +62,49 @@ mgr_queue_get(mgr_obj *q, mgr_value *out, int64_t timeout)
 }
 
 int
+mgr_queue_get_counted(
+    mgr_obj *q, mgr_value *out, uint64_t *deliveries, int64_t timeout)
+{
+	mgr_value res = mgr_none();
+	int       rv;
+	ARG_NONNULL(out);
+	ARG_NONNULL(deliveries);
+	if ((rv = client_check_timeout(timeout)) != 0) {
+		return rv;
+	}
+	rv = obj_call(
+	    q, QUEUE, MGR__OP__OP_QUEUE_GET_COUNTED, NULL, 0, timeout, &res);
+	if (rv != 0) {
+		return rv;
+	}
+	if (res.kind != MGR_LIST || res.len != 2
+	    || res.items[0].kind != MGR_INT || res.items[0].i < 0) {
+		mgr_value_free(&res);
+		client_set_detail("a counted get's answer is not "
+		                  "[deliveries, item]");
+		return MGR_EPROTO;
+	}
+	*deliveries = (uint64_t) res.items[0].i;
+	rv          = mgr_value_take(out, &res.items[1]); // moves: owned
+	mgr_value_free(&res);
+	return rv;
+}
+
+int
+mgr_queue_remove(mgr_obj *q, mgr_value v, bool *removed)
+{
+	return obj_call_bool(
+	    q, QUEUE, MGR__OP__OP_QUEUE_REMOVE, &v, 1, removed);
+}
+
+int
+mgr_queue_contains(mgr_obj *q, mgr_value v, bool *waiting)
+{
+	return obj_call_bool(
+	    q, QUEUE, MGR__OP__OP_QUEUE_CONTAINS, &v, 1, waiting);
+}
+
+int
 mgr_queue_qsize(mgr_obj *q, size_t *n)
 {
 	return obj_call_size(q, QUEUE, MGR__OP__OP_QUEUE_QSIZE, NULL, 0, n);

@@ -123,6 +123,12 @@ test_done_items_stay_done(void **state)
 }
 
 static int
+do_put(job *j)
+{
+	return mgr_queue_put(j->o, j->in, j->timeout);
+}
+
+static int
 do_get(job *j)
 {
 	return mgr_queue_get(j->o, &j->out, j->timeout);
@@ -156,6 +162,147 @@ test_parked_getter_gets_it(void **state)
 	OK(mgr_obj_release(q));
 }
 
+static int
+do_get_counted(job *j)
+{
+	uint64_t n  = 0;
+	int      rv = mgr_queue_get_counted(j->o, &j->out, &n, j->timeout);
+	j->index    = (size_t) n;
+	return rv;
+}
+
+/* An item comes back with one more delivery each time its taker dies
+ * (RabbitMQ's x-delivery-count): a consumer can set aside one that keeps
+ * killing its consumers. Immediate and parked counted gets say the same;
+ * a plain get on the same queue still gets the bare item. */
+static void
+test_delivery_counts(void **state)
+{
+	(void) state;
+	mgr_obj       *q;
+	mgr_queue_opts o = { .ack = true, .order = MGR_QUEUE_PRIORITY };
+	OK(mgr_queue_new_opts(C, &o, &q));
+	OK(mgr_queue_put(q, mgr_int(5), 0));
+	OK(mgr_queue_put(q, mgr_int(9), 0));
+	int64_t got[2], last;
+	for (int round = 0; round < 3; round++) {
+		// A consumer takes 5 (and 9) and dies, three times.
+		int fd = raw_consumer_gets(q, round == 0 ? 2 : 1, got);
+		assert_int_equal(got[0], 5);
+		close(fd);
+		assert_int_equal(
+		    h_info_await(C, "sessions", NULL, 1, AWAIT_MS, &last), 0);
+	}
+	mgr_value v;
+	uint64_t  n = 99;
+	OK(mgr_queue_get_counted(q, &v, &n, 0));
+	assert_int_equal(v.kind, MGR_INT);
+	assert_int_equal(v.i, 5);
+	assert_int_equal(n, 3); // handed out three times before
+	OK(mgr_queue_get_counted(q, &v, &n, 0));
+	assert_int_equal(v.i, 9);
+	assert_int_equal(n, 1);
+	OK(mgr_queue_task_done(q));
+	OK(mgr_queue_task_done(q));
+	ERR(MGR_EEMPTY, mgr_queue_get_counted(q, &v, &n, 0));
+
+	// A parked counted getter: a new item (0), then one given back (1).
+	int64_t base = waiters();
+	job     g;
+	job_start(&g, do_get_counted, q, 20000);
+	await_waiters(base + 1);
+	OK(mgr_queue_put(q, mgr_str("new"), 0));
+	job_join(&g, AWAIT_MS);
+	OK(g.rv);
+	assert_string_equal(g.out.s, "new");
+	assert_int_equal(g.index, 0);
+	mgr_value_free(&g.out);
+	OK(mgr_queue_task_done(q));
+	OK(mgr_queue_put(q, mgr_int(1), 0));
+	int fd = raw_consumer_gets(q, 1, got);
+	job_start(&g, do_get_counted, q, 20000);
+	await_waiters(base + 1);
+	close(fd);
+	job_join(&g, AWAIT_MS);
+	OK(g.rv);
+	assert_int_equal(g.out.i, 1);
+	assert_int_equal(g.index, 1);
+	OK(mgr_queue_task_done(q));
+	OK(mgr_queue_join(q, 0));
+	OK(mgr_obj_release(q));
+}
+
+/* remove decides against gets: a waiting item goes (its task counts as
+ * done, a parked putter comes in), one in progress stays in progress. */
+static void
+test_remove(void **state)
+{
+	(void) state;
+	const int orders[]
+	    = { MGR_QUEUE_FIFO, MGR_QUEUE_LIFO, MGR_QUEUE_PRIORITY };
+	for (size_t k = 0; k < 3; k++) {
+		mgr_obj       *q;
+		mgr_queue_opts o
+		    = { .ack = true, .maxsize = 6, .order = orders[k] };
+		OK(mgr_queue_new_opts(C, &o, &q));
+		const int in[] = { 4, 1, 5, 9, 2, 6 };
+		for (int i = 0; i < 6; i++) {
+			OK(mgr_queue_put(q, mgr_int(in[i]), 0));
+		}
+		int64_t got[1];
+		int     fd = raw_consumer_gets(q, 1, got); // in progress
+		bool    b  = true;
+		OK(mgr_queue_contains(q, mgr_int(got[0]), &b));
+		assert_false(b);
+		OK(mgr_queue_remove(q, mgr_int(got[0]), &b));
+		assert_false(b); // taken: not waiting
+		OK(mgr_queue_contains(q, mgr_int(9), &b));
+		assert_true(b);
+		OK(mgr_queue_remove(q, mgr_int(9), &b));
+		assert_true(b);
+		OK(mgr_queue_contains(q, mgr_int(9), &b));
+		assert_false(b);
+		OK(mgr_queue_remove(q, mgr_str("9"), &b));
+		assert_false(b); // Python's ==: "9" is not 9
+		assert_int_equal(qsize(q), 4);
+		// Full again: a parked putter comes in when one is removed.
+		OK(mgr_queue_put(q, mgr_int(7), 0));
+		OK(mgr_queue_put(q, mgr_int(8), 0));
+		int64_t base = waiters();
+		job     p;
+		p.in = mgr_int(3);
+		job_start(&p, do_put, q, 20000);
+		await_waiters(base + 1);
+		const int drop[] = { 1, 2, 4 }; // waiting, mid-queue
+		OK(mgr_queue_remove(q, mgr_int(drop[k]), &b));
+		assert_true(b);
+		job_join(&p, AWAIT_MS);
+		OK(p.rv);
+		close(fd); // its item comes back
+		int64_t last;
+		assert_int_equal(
+		    h_info_await(C, "sessions", NULL, 1, AWAIT_MS, &last), 0);
+		// The rest in the queue's order; join counts the removed
+		// ones as done.
+		char   want[64], have[64] = "";
+		size_t len = 0;
+		snprintf(want, sizeof(want), "%s",
+		    k == 0       ? "4 5 2 6 7 8 3"
+		        : k == 1 ? "6 3 8 7 5 1 4"
+		                 : "1 2 3 5 6 7 8");
+		mgr_value v;
+		while (mgr_queue_get(q, &v, 0) == 0) {
+			len += (size_t) snprintf(have + len,
+			    sizeof(have) - len, "%s%lld", len ? " " : "",
+			    (long long) v.i);
+			OK(mgr_queue_task_done(q));
+		}
+		assert_string_equal(have, want);
+		OK(mgr_queue_join(q, 0));
+		OK(mgr_obj_release(q));
+	}
+}
+
 /* Without ack, as Python's: what a dead consumer got is gone. */
 static void
 test_plain_queue_at_most_once(void **state)
@@ -182,6 +329,8 @@ main(void)
 		cmocka_unit_test(test_done_items_stay_done),
 		cmocka_unit_test(test_parked_getter_gets_it),
 		cmocka_unit_test(test_plain_queue_at_most_once),
+		cmocka_unit_test(test_delivery_counts),
+		cmocka_unit_test(test_remove),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

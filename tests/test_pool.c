@@ -778,6 +778,55 @@ test_future_wait(void **state)
 	OKP(mgr_pool_free(p));
 }
 
+/* Quick tasks travel in batches (a worker takes several at once and
+ * sends their results together), but a result is never held behind a
+ * task that blocks: the quick tasks taken with a gate that stays shut
+ * still end. A killed worker's batch goes back, each task run once. */
+#define QUICK 24
+
+static void
+test_batched_results_not_held(void **state)
+{
+	(void) state;
+	mgr_pool *p;
+	mgr_obj  *open0, *began0, *open1, *began1;
+	gates_new("h0", &open0, &began0);
+	gates_new("h1", &open1, &began1);
+	OKP(mgr_pool_start(C, 1, NULL, &p));
+	mgr_future *g0, *g1, *q[QUICK];
+	OKP(mgr_pool_submit(p, "gate", mgr_str("h0"), &g0));
+	OKP(mgr_event_wait(began0, 30000)); // the worker is busy: a queue
+	for (int i = 0; i < QUICK; i++) {
+		OKP(mgr_pool_submit(p, "square", mgr_int(i), &q[i]));
+	}
+	OKP(mgr_pool_submit(p, "gate", mgr_str("h1"), &g1));
+	size_t ndone;
+	bool   running;
+	// Once the feeder has put the last one (running waits for that), the
+	// queue holds them all, in order.
+	OKP(mgr_future_running(g1, &running));
+	assert_false(running);
+	OKP(mgr_event_set(open0));
+	OKP(mgr_event_wait(began1, 30000)); // the worker is in h1 for good
+	for (int i = 0; i < QUICK; i++) {
+		mgr_value out;
+		OKP(mgr_future_get(q[i], 30000, &out));
+		assert_int_equal(out.i, (int64_t) i * i);
+	}
+	assert_int_equal(
+	    mgr_future_wait(&g1, 1, MGR_WAIT_ALL, 0, &ndone), MGR_ETIMEDOUT);
+	OKP(mgr_event_set(open1));
+	OKP(mgr_future_wait(&g1, 1, MGR_WAIT_ALL, 30000, &ndone));
+	OKP(mgr_pool_free(p));
+	mgr_future_free(g0);
+	mgr_future_free(g1);
+	for (int i = 0; i < QUICK; i++) {
+		mgr_future_free(q[i]);
+	}
+	gates_free("h0", open0, began0);
+	gates_free("h1", open1, began1);
+}
+
 /* cancel: a queued task is cancelled and never runs; a begun one is not;
  * running tells which is which. */
 static void
@@ -1028,6 +1077,8 @@ main(int argc, char **argv)
 		    test_pool_opts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_worker_leaves_freed_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batched_results_not_held, setup, teardown),
 	};
 	return cmocka_run_group_tests_name(
 	           "pool", tests, group_setup, group_teardown)

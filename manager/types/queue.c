@@ -10,267 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qstore.h"
 #include "report.h"
+#include "svec.h"
 #include "wait.h"
 
-/* ==== pure data: a ring of values and the task count ==================== */
-
-typedef struct sring {
-	sval  *items; /* cap slots; len of them from head on, wrapping */
-	size_t cap;
-	size_t head;
-	size_t len;
-} sring;
-
-/* Moves the items to a new array of cap slots (>= len), head at slot 0.
- * MGR_ENOMEM (nothing changed). */
-static int
-sring_resize(sring *r, size_t cap)
-{
-	if (cap > SIZE_MAX / sizeof(sval) / 2) {
-		return MGR_ENOMEM;
-	}
-	sval *n = malloc(cap * sizeof(sval));
-	if (n == NULL) {
-		return MGR_ENOMEM;
-	}
-	for (size_t i = 0; i < r->len; i++) {
-		n[i] = r->items[(r->head + i) % r->cap];
-	}
-	free(r->items);
-	r->items = n;
-	r->cap   = cap;
-	r->head  = 0;
-	return 0;
-}
-
-/* Appends *v (moving). MGR_ENOMEM (nothing taken). */
-static int
-sring_push(sring *r, sval *v)
-{
-	if (r->len == r->cap) {
-		int rc = sring_resize(r, r->cap ? r->cap * 2 : 16);
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	r->items[(r->head + r->len) % r->cap] = sv_move(v);
-	r->len++;
-	return 0;
-}
-
-/* Puts *v (moving) in front of the head item. MGR_ENOMEM. */
-static int
-sring_push_front(sring *r, sval *v)
-{
-	if (r->len == r->cap) {
-		int rc = sring_resize(r, r->cap ? r->cap * 2 : 16);
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	r->head           = (r->head + r->cap - 1) % r->cap;
-	r->items[r->head] = sv_move(v);
-	r->len++;
-	return 0;
-}
-
-/* Moves the tail item (the newest) to *out; the ring must not be empty. */
-static void
-sring_pop_back(sring *r, sval *out)
-{
-	*out = sv_move(&r->items[(r->head + r->len - 1) % r->cap]);
-	r->len--;
-	if (r->len == 0) {
-		r->head = 0;
-	}
-	if (r->cap > 64 && r->len < r->cap / 4) {
-		sring_resize(r, r->cap / 2); // on failure it just stays big
-	}
-}
-
-/* Moves the head item to *out; the ring must not be empty. A ring that
- * has shrunk to a quarter of its room gives half of it back (a burst of
- * items must not pin its memory); that leaves room for the next push. */
-static void
-sring_pop(sring *r, sval *out)
-{
-	*out    = sv_move(&r->items[r->head]);
-	r->head = (r->head + 1) % r->cap;
-	r->len--;
-	if (r->len == 0) {
-		r->head = 0;
-	}
-	if (r->cap > 64 && r->len < r->cap / 4) {
-		sring_resize(r, r->cap / 2); // on failure it just stays big
-	}
-}
-
-static void
-sring_fini(sring *r)
-{
-	for (size_t i = 0; i < r->len; i++) {
-		sv_free(&r->items[(r->head + i) % r->cap]);
-	}
-	free(r->items);
-	*r = (sring) { 0 };
-}
-
-/* ---- a priority queue's heap: the ring with head 0, a binary min-heap
- * by Python's ordering (heapq's, as queue.PriorityQueue uses) */
-
-/* Whether a < b; an unorderable pair (MGR_ETYPE) counts as not less. */
-static bool
-heap_less(const sval *a, const sval *b, int *rc)
-{
-	int cmp = 0;
-	int r   = sv_compare(a, b, &cmp);
-	if (r != 0 && rc != NULL && *rc == 0) {
-		*rc = r;
-	}
-	return r == 0 && cmp < 0;
-}
-
-static void
-heap_swap(sring *r, size_t i, size_t j)
-{
-	sval t      = r->items[i];
-	r->items[i] = r->items[j];
-	r->items[j] = t;
-}
-
-/* Pushes *v (moving). MGR_ETYPE when it cannot be ordered against the
- * items it meets on its way up (nothing taken: Python's put raises
- * TypeError), MGR_ENOMEM. */
-static int
-heap_push(sring *r, sval *v)
-{
-	// The comparisons first, on the path the item would take: a refused
-	// item leaves the heap as it was.
-	int rc = 0;
-	for (size_t i = r->len; i > 0 && rc == 0;) {
-		size_t parent = (i - 1) / 2;
-		if (!heap_less(v, &r->items[parent], &rc)) {
-			break;
-		}
-		i = parent;
-	}
-	if (rc != 0) {
-		return rc;
-	}
-	if ((rc = sring_push(r, v)) != 0) {
-		return rc;
-	}
-	for (size_t i = r->len - 1; i > 0;) {
-		size_t parent = (i - 1) / 2;
-		if (!heap_less(&r->items[i], &r->items[parent], NULL)) {
-			break;
-		}
-		heap_swap(r, i, parent);
-		i = parent;
-	}
-	return 0;
-}
-
-/* Moves the smallest item to *out; the heap must not be empty. */
-static void
-heap_pop(sring *r, sval *out)
-{
-	heap_swap(r, 0, r->len - 1);
-	sring_pop_back(r, out);
-	for (size_t i = 0;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < r->len
-		    && heap_less(&r->items[l], &r->items[m], NULL)) {
-			m = l;
-		}
-		if (l + 1 < r->len
-		    && heap_less(&r->items[l + 1], &r->items[m], NULL)) {
-			m = l + 1;
-		}
-		if (m == i) {
-			break;
-		}
-		heap_swap(r, i, m);
-		i = m;
-	}
-}
-
-/* An item a session got from an acknowledged queue and has not yet
- * marked done: a copy is kept, to go back to the queue if the session
- * ends first (as RabbitMQ's unacknowledged messages and SQS's visibility
- * do). */
-typedef struct taken_item {
-	uint64_t sid; /* the session's id */
-	sval     item;
-} taken_item;
+/* ==== the queue's state: its items (qstore), the task count, waiters == */
 
 typedef struct squeue {
-	sring       items;      /* FIFO and LIFO: a ring; priority: a heap */
-	int         order;      /* MGR_QUEUE_FIFO, _LIFO or _PRIORITY */
-	size_t      maxsize;    /* 0: unbounded */
-	uint64_t    unfinished; /* items put and not yet task_done */
-	wlist       getters;
-	wlist       putters; /* each holds its item in val */
-	wlist       joiners;
-	bool        ack;   /* acknowledged: items taken are kept until done */
-	taken_item *taken; /* in the order they were taken */
-	size_t      ntaken, captaken;
+	qstore   st;         /* the items, and those taken (ack) */
+	size_t   maxsize;    /* 0: unbounded */
+	uint64_t unfinished; /* items put and not yet task_done */
+	wlist    getters;
+	wlist    putters; /* each holds its item in val */
+	wlist    joiners;
+	bool     ack; /* acknowledged: items taken are kept until done */
 } squeue;
 
 static bool
 sq_full(const squeue *q)
 {
-	return q->maxsize > 0 && q->items.len >= q->maxsize;
-}
-
-/* Stores *v (moving) where the queue's order puts it. MGR_ETYPE (a
- * priority queue's unorderable item), MGR_ENOMEM: nothing taken. */
-static int
-sq_store(squeue *q, sval *v)
-{
-	return q->order == MGR_QUEUE_PRIORITY ? heap_push(&q->items, v)
-	                                      : sring_push(&q->items, v);
-}
-
-/* The item the next get takes (the queue must not be empty). */
-static sval *
-sq_next(squeue *q)
-{
-	sring *r = &q->items;
-	return q->order == MGR_QUEUE_LIFO
-	    ? &r->items[(r->head + r->len - 1) % r->cap]
-	    : &r->items[r->head];
-}
-
-/* Moves the item the next get takes to *out (not empty). */
-static void
-sq_take(squeue *q, sval *out)
-{
-	if (q->order == MGR_QUEUE_LIFO) {
-		sring_pop_back(&q->items, out);
-	} else if (q->order == MGR_QUEUE_PRIORITY) {
-		heap_pop(&q->items, out);
-	} else {
-		sring_pop(&q->items, out);
-	}
-}
-
-/* Puts *v (moving) back where the next get takes it from: an item given
- * back (a dead session's, or one that could not be handed out). A
- * priority queue orders it again (unorderable now: last, still kept).
- * MGR_ENOMEM. */
-static int
-sq_give_back(squeue *q, sval *v)
-{
-	if (q->order == MGR_QUEUE_LIFO) {
-		return sring_push(&q->items, v);
-	}
-	if (q->order == MGR_QUEUE_PRIORITY) {
-		int rc = heap_push(&q->items, v);
-		return rc == MGR_ETYPE ? sring_push(&q->items, v) : rc;
-	}
-	return sring_push_front(&q->items, v);
+	return q->maxsize > 0 && q->st.items.len >= q->maxsize;
 }
 
 /* Stores an item (moving) and counts it as a task, as Python's put does;
@@ -278,72 +38,11 @@ sq_give_back(squeue *q, sval *v)
 static int
 sq_put(squeue *q, sval *v)
 {
-	int rc = sq_store(q, v);
+	int rc = qs_store(&q->st, v);
 	if (rc == 0) {
 		q->unfinished++;
 	}
 	return rc;
-}
-
-/* Keeps a copy of item, taken by session sid (acknowledged queues).
- * MGR_ENOMEM. */
-static int
-sq_note_taken(squeue *q, uint64_t sid, const sval *item)
-{
-	if (q->ntaken == q->captaken) {
-		size_t      cap = q->captaken ? q->captaken * 2 : 8;
-		taken_item *n   = realloc(q->taken, cap * sizeof(*n));
-		if (n == NULL) {
-			return MGR_ENOMEM;
-		}
-		q->taken    = n;
-		q->captaken = cap;
-	}
-	int rc = sv_copy(&q->taken[q->ntaken].item, item);
-	if (rc == 0) {
-		q->taken[q->ntaken++].sid = sid;
-	}
-	return rc;
-}
-
-/* Forgets the oldest item session sid took. False when it took none. */
-static bool
-sq_forget_taken(squeue *q, uint64_t sid)
-{
-	for (size_t i = 0; i < q->ntaken; i++) {
-		if (q->taken[i].sid == sid) {
-			sv_free(&q->taken[i].item);
-			memmove(&q->taken[i], &q->taken[i + 1],
-			    (q->ntaken - i - 1) * sizeof(*q->taken));
-			q->ntaken--;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Puts back, at the front of the queue in the order they were taken, the
- * items session sid took and did not mark done. Their tasks stay
- * unfinished. Returns how many. */
-static size_t
-sq_return_taken(squeue *q, uint64_t sid)
-{
-	size_t back = 0;
-	for (size_t i = q->ntaken; i-- > 0;) {
-		if (q->taken[i].sid != sid) {
-			continue;
-		}
-		// Newest first to the front: the oldest ends up at the head
-		// (for a LIFO queue: the oldest is taken last).
-		if (sq_give_back(q, &q->taken[i].item) != 0) {
-			sv_free(&q->taken[i].item); // out of memory: lost
-		}
-		memmove(&q->taken[i], &q->taken[i + 1],
-		    (q->ntaken - i - 1) * sizeof(*q->taken));
-		q->ntaken--;
-		back++;
-	}
-	return back;
 }
 
 /* One task done. MGR_ESTATE when none is unfinished; *all_done tells
@@ -400,10 +99,10 @@ queue_create(mobj *o, mctx *c)
 	if (q == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}
-	q->maxsize = maxsize > 0 ? (size_t) maxsize : 0;
-	q->ack     = ack;
-	q->order   = (int) order;
-	o->data    = q;
+	q->maxsize  = maxsize > 0 ? (size_t) maxsize : 0;
+	q->ack      = ack;
+	q->st.order = (int) order;
+	o->data     = q;
 	return 0;
 }
 
@@ -415,31 +114,33 @@ queue_destroy(mobj *o)
 	wlist_fail_all(&q->getters, MGR_ENOOBJ);
 	wlist_fail_all(&q->putters, MGR_ENOOBJ);
 	wlist_fail_all(&q->joiners, MGR_ENOOBJ);
-	sring_fini(&q->items);
-	for (size_t i = 0; i < q->ntaken; i++) {
-		sv_free(&q->taken[i].item);
-	}
-	free(q->taken);
+	qs_fini(&q->st);
 	free(q);
 	o->data = NULL;
+}
+
+typedef struct ref_walk {
+	void (*fn)(sval *ref, void *arg);
+	void *arg;
+} ref_walk;
+
+static void
+walk_refs(sval *v, void *arg)
+{
+	ref_walk *w = arg;
+	sv_each_ref(v, w->fn, w->arg);
 }
 
 static void
 queue_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
-	squeue *q = o->data;
-	for (size_t i = 0; i < q->items.len; i++) {
-		sv_each_ref(
-		    &q->items.items[(q->items.head + i) % q->items.cap], fn,
-		    arg);
-	}
-	// Items of parked putters are held too, until they go in or away,
-	// and the copies of items taken and not yet done.
+	squeue  *q    = o->data;
+	ref_walk walk = { fn, arg };
+	// The items, the copies of those taken and not yet done, and the
+	// items of parked putters, held until they go in or away.
+	qs_each(&q->st, walk_refs, &walk);
 	for (waiter *w = q->putters.head; w != NULL; w = w->next) {
 		sv_each_ref(&w->val, fn, arg);
-	}
-	for (size_t i = 0; i < q->ntaken; i++) {
-		sv_each_ref(&q->taken[i].item, fn, arg);
 	}
 }
 
@@ -449,7 +150,9 @@ queue_expire(mobj *o, waiter *w)
 {
 	(void) o;
 	waiter_done(w,
-	    w->op == MGR__OP__OP_QUEUE_GET       ? MGR_EEMPTY
+	    w->op == MGR__OP__OP_QUEUE_GET
+	            || w->op == MGR__OP__OP_QUEUE_GET_COUNTED
+	        ? MGR_EEMPTY
 	        : w->op == MGR__OP__OP_QUEUE_PUT ? MGR_EFULL
 	                                         : MGR_ETIMEDOUT,
 	    NULL);
@@ -459,14 +162,56 @@ queue_expire(mobj *o, waiter *w)
  * handed it): an acknowledged queue keeps a copy until sess marks it
  * done, and its session_end hook is to run for sess. MGR_ENOMEM. */
 static int
-note_taken(mobj *o, struct session *sess, const sval *item)
+note_taken(mobj *o, struct session *sess, const qitem *item)
 {
 	squeue *q = o->data;
 	if (!q->ack) {
 		return 0;
 	}
 	int rc = session_touch(sess, o);
-	return rc != 0 ? rc : sq_note_taken(q, session_id(sess), item);
+	return rc != 0 ? rc : qs_note_taken(&q->st, session_id(sess), item);
+}
+
+/* What a get of op answers: the item, or for a counted get the list
+ * [deliveries before this one, item]. The list is made before an item is
+ * taken (answer_new: MGR_ENOMEM), so that filling it cannot fail. */
+static int
+answer_new(int op, sval *ans)
+{
+	*ans = SV_NONE_INIT;
+	return op == MGR__OP__OP_QUEUE_GET_COUNTED
+	    ? sv_new_list(ans, SV_LIST, 2)
+	    : 0;
+}
+
+/* Moves *it into ans (answer_new's). */
+static void
+answer_fill(int op, sval *ans, qitem *it)
+{
+	if (op != MGR__OP__OP_QUEUE_GET_COUNTED) {
+		*ans = sv_move(&it->v);
+		return;
+	}
+	ans->vec->items[0] = sv_int(it->deliveries);
+	ans->vec->items[1] = sv_move(&it->v);
+	ans->vec->len      = 2;
+}
+
+/* Hands *it (moved out when 0) to parked getter g: noted as taken, then
+ * answered. MGR_ENOMEM: *it kept, g still parked. */
+static int
+hand_to(mobj *o, waiter *g, qitem *it)
+{
+	sval ans;
+	int  rc = answer_new(g->op, &ans);
+	if (rc == 0 && (rc = note_taken(o, g->sess, it)) != 0) {
+		sv_free(&ans);
+	}
+	if (rc == 0) {
+		answer_fill(g->op, &ans, it);
+		waiter_done(g, 0, &ans);
+	}
+	return rc;
 }
 
 /* Hands head items to parked getters that can still be answered. */
@@ -475,15 +220,14 @@ hand_to_getters(mobj *o)
 {
 	squeue *q = o->data;
 	waiter *g;
-	while (
-	    q->items.len > 0 && (g = wlist_first_live(&q->getters)) != NULL) {
-		sval item;
-		sq_take(q, &item);
-		if (note_taken(o, g->sess, &item) != 0) {
-			sq_give_back(q, &item); // try again later
+	while (q->st.items.len > 0
+	    && (g = wlist_first_live(&q->getters)) != NULL) {
+		qitem item;
+		qs_take(&q->st, &item);
+		if (hand_to(o, g, &item) != 0) {
+			qs_give_back(&q->st, &item); // try again later
 			return;
 		}
-		waiter_done(g, 0, &item);
 	}
 }
 
@@ -493,7 +237,7 @@ static void
 queue_session_end(mobj *o, struct session *s)
 {
 	squeue *q = o->data;
-	if (q->ack && sq_return_taken(q, session_id(s)) > 0) {
+	if (q->ack && qs_return_taken(&q->st, session_id(s)) > 0) {
 		hand_to_getters(o);
 	}
 }
@@ -502,7 +246,7 @@ static size_t
 queue_size(const mobj *o)
 {
 	const squeue *q = o->data;
-	return q->items.len;
+	return q->st.items.len;
 }
 
 /* maxsize (0: unbounded), tasks not done, items taken and not yet
@@ -515,10 +259,10 @@ queue_describe(const mobj *o, report *r, sval *d)
 	report_put_int(r, d, "unfinished", (int64_t) q->unfinished);
 	report_put(r, d, "acknowledged", sv_bool(q->ack));
 	report_put_str(r, d, "order",
-	    q->order == MGR_QUEUE_LIFO           ? "lifo"
-	        : q->order == MGR_QUEUE_PRIORITY ? "priority"
-	                                         : "fifo");
-	report_put_int(r, d, "unacknowledged", (int64_t) q->ntaken);
+	    q->st.order == MGR_QUEUE_LIFO           ? "lifo"
+	        : q->st.order == MGR_QUEUE_PRIORITY ? "priority"
+	                                            : "fifo");
+	report_put_int(r, d, "unacknowledged", (int64_t) q->st.ntaken);
 	report_put_int(r, d, "getters", (int64_t) q->getters.len);
 	report_put_int(r, d, "putters", (int64_t) q->putters.len);
 }
@@ -529,11 +273,9 @@ static void
 queue_entries(const mobj *o, size_t                                max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
 {
-	const squeue *q    = o->data;
-	const sring  *ring = &q->items;
-	for (size_t i = 0; i < max && i < ring->len; i++) {
-		size_t k = q->order == MGR_QUEUE_LIFO ? ring->len - 1 - i : i;
-		fn(arg, NULL, &ring->items[(ring->head + k) % ring->cap]);
+	const squeue *q = o->data;
+	for (size_t i = 0; i < max && i < q->st.items.len; i++) {
+		fn(arg, NULL, &qs_at(&q->st, i)->v);
 	}
 }
 
@@ -579,15 +321,16 @@ h_put(mctx *c)
 	if (g != NULL) {
 		// The queue is empty: the first getter that can still be
 		// answered takes the item at once.
-		if ((rc = note_taken(c->obj, g->sess, &c->args[0])) != 0) {
+		qitem it = { sv_move(&c->args[0]), 0 };
+		if ((rc = hand_to(c->obj, g, &it)) != 0) {
+			c->args[0] = sv_move(&it.v);
 			return mctx_fail(c, rc, "out of memory");
 		}
 		q->unfinished++;
-		waiter_done(g, 0, &c->args[0]);
 		return 0;
 	}
 	if (!sq_full(q) && wlist_first_live(&q->putters) == NULL) {
-		if ((rc = mctx_check_room(c, q->items.len, 1)) != 0) {
+		if ((rc = mctx_check_room(c, q->st.items.len, 1)) != 0) {
 			return rc;
 		}
 		if ((rc = sq_put(q, &c->args[0])) != 0) {
@@ -613,20 +356,37 @@ h_put(mctx *c)
 	return rc;
 }
 
-/* GET -> the head item, with the request's timeout. */
+/* Answers the joiners when all is done. */
+static void
+wake_joiners(squeue *q, bool all_done)
+{
+	while (all_done && q->joiners.head != NULL) {
+		waiter_done(q->joiners.head, 0, NULL);
+	}
+}
+
+/* A get of op (GET or GET_COUNTED: answer_new), with the request's
+ * timeout. */
 static int
-h_get(mctx *c)
+get_as(mctx *c, int op)
 {
 	squeue *q  = target_queue(c);
 	int     rc = mctx_check_timeout(c);
 	if (rc != 0) {
 		return rc;
 	}
-	if (q->items.len > 0) {
-		if ((rc = note_taken(c->obj, c->sess, sq_next(q))) != 0) {
+	if (q->st.items.len > 0) {
+		sval ans;
+		if ((rc = answer_new(op, &ans)) != 0
+		    || (rc = note_taken(c->obj, c->sess, qs_next(&q->st)))
+		        != 0) {
+			sv_free(&ans);
 			return mctx_fail(c, rc, "out of memory");
 		}
-		sq_take(q, &c->res);
+		qitem it;
+		qs_take(&q->st, &it);
+		answer_fill(op, &ans, &it);
+		c->res = ans;
 		admit_putters(q);
 		return 0;
 	}
@@ -637,17 +397,64 @@ h_get(mctx *c)
 	return wait_park(c, &q->getters, NULL);
 }
 
+/* GET -> the head item. */
+static int
+h_get(mctx *c)
+{
+	return get_as(c, MGR__OP__OP_QUEUE_GET);
+}
+
+/* GET_COUNTED -> [deliveries, the head item]: deliveries counts the
+ * times it was handed out before (an acknowledged queue's item comes
+ * back when its taker's session ends before task_done). */
+static int
+h_get_counted(mctx *c)
+{
+	return get_as(c, MGR__OP__OP_QUEUE_GET_COUNTED);
+}
+
+/* REMOVE item -> whether an item equal to it was waiting (the first such,
+ * in the order gets take them, is dropped). Items taken and not yet done
+ * are not waiting: removing decides atomically against every get, as a
+ * pool's cancel needs. The removed item's task counts as done (join
+ * would wait for ever on it otherwise), and a parked putter may come in. */
+static int
+h_remove(mctx *c)
+{
+	squeue *q = target_queue(c);
+	size_t  slot;
+	c->res = sv_bool(qs_find(&q->st, &c->args[0], &slot));
+	if (!c->res.b) {
+		return 0;
+	}
+	qs_drop(&q->st, slot);
+	bool all_done = false;
+	(void) sq_task_done(q, &all_done);
+	wake_joiners(q, all_done);
+	admit_putters(q);
+	return 0;
+}
+
+/* CONTAINS item -> whether an item equal to it is waiting. */
+static int
+h_contains(mctx *c)
+{
+	size_t slot;
+	c->res = sv_bool(qs_find(&target_queue(c)->st, &c->args[0], &slot));
+	return 0;
+}
+
 static int
 h_qsize(mctx *c)
 {
-	c->res = sv_int((int64_t) target_queue(c)->items.len);
+	c->res = sv_int((int64_t) target_queue(c)->st.items.len);
 	return 0;
 }
 
 static int
 h_empty(mctx *c)
 {
-	c->res = sv_bool(target_queue(c)->items.len == 0);
+	c->res = sv_bool(target_queue(c)->st.items.len == 0);
 	return 0;
 }
 
@@ -664,7 +471,7 @@ h_task_done(mctx *c)
 	squeue *q = target_queue(c);
 	bool    all_done;
 	// Acknowledged: it completes this session's oldest item taken.
-	if (q->ack && !sq_forget_taken(q, session_id(c->sess))) {
+	if (q->ack && !qs_forget_taken(&q->st, session_id(c->sess))) {
 		return mctx_fail(c, MGR_ESTATE,
 		    "task_done(): this session has no unfinished item of "
 		    "this "
@@ -674,11 +481,7 @@ h_task_done(mctx *c)
 		return mctx_fail(
 		    c, MGR_ESTATE, "task_done() called too many times");
 	}
-	if (all_done) {
-		while (q->joiners.head != NULL) {
-			waiter_done(q->joiners.head, 0, NULL);
-		}
-	}
+	wake_joiners(q, all_done);
 	return 0;
 }
 
@@ -715,5 +518,9 @@ const mop queue_ops[] = {
 	{ MGR__OP__OP_QUEUE_TASK_DONE, T_QUEUE, 0, 0, MOP_WRITE,
 	    h_task_done },
 	{ MGR__OP__OP_QUEUE_JOIN, T_QUEUE, 0, 0, MOP_BLOCKS, h_join },
+	{ MGR__OP__OP_QUEUE_GET_COUNTED, T_QUEUE, 0, 0,
+	    MOP_WRITE | MOP_BLOCKS, h_get_counted },
+	{ MGR__OP__OP_QUEUE_REMOVE, T_QUEUE, 1, 1, MOP_WRITE, h_remove },
+	{ MGR__OP__OP_QUEUE_CONTAINS, T_QUEUE, 1, 1, 0, h_contains },
 	{ 0 },
 };
