@@ -157,7 +157,9 @@ take(mgr_batch *b, bres *r, const Mgr__Reply *rp)
 	}
 	r->val = mgr_none();
 	if (r->status == 0 && rp->result != NULL) {
-		r->status = codec_from_pb(b->c, rp->result, &r->val);
+		// Pipelined replies are unpacked with malloc: big bytes
+		// are taken, not copied.
+		r->status = codec_take_pb(b->c, rp->result, &r->val);
 	}
 	return r->status;
 }

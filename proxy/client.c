@@ -353,12 +353,18 @@ client_next_frame(mgr_client *c, size_t *len, int *err)
 	}
 	const uint8_t *f = c->rxbuf + c->rxoff + 4;
 	c->rxoff += 4 + (size_t) n;
-	*len = n;
+	c->rx_last = n;
+	*len       = n;
 	return f;
 }
 
 /* Reads once more into the rx buffer (reader only; c->mtx not held).
- * timeout_ms < 0: none. 0 or MGR_ECONN / MGR_ETIMEDOUT / MGR_ENOMEM. */
+ * timeout_ms < 0: none. 0 or MGR_ECONN / MGR_ETIMEDOUT / MGR_ENOMEM.
+ *
+ * A big frame is read to its end and no further, so that it starts at
+ * the buffer's head and nothing after it has to be moved down once it is
+ * consumed; the buffer keeps its room while big frames follow each other
+ * (a map's big results), and gives it back after a small one. */
 int
 client_read_more(mgr_client *c, int64_t timeout_ms)
 {
@@ -372,7 +378,9 @@ client_read_more(mgr_client *c, int64_t timeout_ms)
 	if (c->rxlen >= 4) {
 		need = 4 + (size_t) wire_get_len(c->rxbuf);
 	}
-	if (need > c->rxcap || (c->rxlen == 0 && c->rxcap > (1u << 20))) {
+	bool shrink = c->rxlen == 0 && c->rxcap > (1u << 20)
+	    && c->rx_last < c->rxcap / 4;
+	if (need > c->rxcap || shrink) {
 		size_t   cap = need > RX_MIN ? need : RX_MIN;
 		uint8_t *nb  = realloc(c->rxbuf, cap);
 		if (nb == NULL) {
@@ -381,11 +389,12 @@ client_read_more(mgr_client *c, int64_t timeout_ms)
 		c->rxbuf = nb;
 		c->rxcap = cap;
 	}
+	size_t room = need > RX_BIG ? need - c->rxlen : c->rxcap - c->rxlen;
 	// A close (mgr_disconnect) shuts the transport down: a read blocked
 	// there, or begun after it, returns at once.
 	size_t got;
-	int    rv = c->t->ops->recv_some(c->t, c->rxbuf + c->rxlen,
-	       c->rxcap - c->rxlen, &got, timeout_ms, &c->spin);
+	int    rv = c->t->ops->recv_some(
+	       c->t, c->rxbuf + c->rxlen, room, &got, timeout_ms, &c->spin);
 	if (rv == 0) {
 		c->rxlen += got;
 	}

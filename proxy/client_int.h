@@ -17,6 +17,7 @@
 #define DEFAULT_CONNECT_MS  10000
 #define DEFAULT_MAX_MESSAGE ((size_t) 64 << 20)
 #define RX_MIN              4096
+#define RX_BIG              65536 /* a frame read to its end alone */
 
 /* Callers waiting for replies: one group per waiting thread (a single
  * call, or a pipelined batch). */
@@ -70,6 +71,7 @@ struct mgr_client {
 	uint8_t *rxbuf;
 	size_t   rxcap, rxlen, rxoff;
 	size_t   rx_limit; /* our own frame size limit */
+	size_t   rx_last;  /* the last frame's size */
 	uint8_t *key;
 	size_t   keylen;
 	uint64_t session;

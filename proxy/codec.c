@@ -225,17 +225,18 @@ codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out)
 
 /* ---- decode ------------------------------------------------------------ */
 
-static int decode(
-    mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth);
+static int decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out,
+    int depth, bool steal);
 
 /* Decodes n values into dst[0], dst[step], ... (zeroed beforehand). */
 static int
 decode_array(mgr_client *c, Mgr__Value *const *src, size_t n, size_t step,
-    mgr_value *dst, int depth)
+    mgr_value *dst, int depth, bool steal)
 {
 	int rv;
 	for (size_t k = 0; k < n; k++) {
-		if ((rv = decode(c, src[k], &dst[k * step], depth)) != 0) {
+		if ((rv = decode(c, src[k], &dst[k * step], depth, steal))
+		    != 0) {
 			return rv;
 		}
 	}
@@ -244,7 +245,7 @@ decode_array(mgr_client *c, Mgr__Value *const *src, size_t n, size_t step,
 
 static int
 decode_seq(mgr_client *c, const Mgr__Seq *seq, mgr_kind kind, mgr_value *out,
-    int depth)
+    int depth, bool steal)
 {
 	mgr_value v = { .kind = kind, .flags = MGR_VALUE_OWNED };
 	int       rv;
@@ -258,8 +259,8 @@ decode_seq(mgr_client *c, const Mgr__Seq *seq, mgr_kind kind, mgr_value *out,
 			return MGR_ENOMEM;
 		}
 		v.len = seq->n_items;
-		rv    = decode_array(
-		       c, seq->items, seq->n_items, 1, v.items, depth + 1);
+		rv    = decode_array(c, seq->items, seq->n_items, 1, v.items,
+		       depth + 1, steal);
 		if (rv != 0) {
 			// Undecoded items are zeroed (None): free is safe.
 			mgr_value_free(&v);
@@ -271,7 +272,8 @@ decode_seq(mgr_client *c, const Mgr__Seq *seq, mgr_kind kind, mgr_value *out,
 }
 
 static int
-decode_map(mgr_client *c, const Mgr__Map *map, mgr_value *out, int depth)
+decode_map(
+    mgr_client *c, const Mgr__Map *map, mgr_value *out, int depth, bool steal)
 {
 	mgr_value v = { .kind = MGR_DICT, .flags = MGR_VALUE_OWNED };
 	int       rv;
@@ -288,10 +290,10 @@ decode_map(mgr_client *c, const Mgr__Map *map, mgr_value *out, int depth)
 		}
 		v.len = map->n_keys;
 		rv    = decode_array(
-		       c, map->keys, map->n_keys, 2, v.pairs, depth + 1);
+		       c, map->keys, map->n_keys, 2, v.pairs, depth + 1, steal);
 		if (rv == 0) {
 			rv = decode_array(c, map->values, map->n_values, 2,
-			    v.pairs + 1, depth + 1);
+			    v.pairs + 1, depth + 1, steal);
 		}
 		if (rv != 0) {
 			mgr_value_free(&v);
@@ -335,8 +337,11 @@ decode_ref(mgr_client *c, const Mgr__Ref *ref, mgr_value *out)
 	return 0;
 }
 
+/* steal: pb was unpacked with malloc (no arena), and its byte strings
+ * may be taken as they are instead of copied (a big result's copy). */
 static int
-decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth)
+decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth,
+    bool steal)
 {
 	size_t len;
 	char  *s;
@@ -372,6 +377,14 @@ decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth)
 		if (pb->y.data == NULL && pb->y.len > 0) {
 			return MGR_EPROTO;
 		}
+		if (steal && pb->y.len > 0) {
+			// Taken from the message, which then frees nothing.
+			*out = (mgr_value) { .kind = MGR_BYTES,
+				.len               = pb->y.len,
+				.bytes             = pb->y.data };
+			((Mgr__Value *) pb)->y = (ProtobufCBinaryData) { 0 };
+			break;
+		}
 		// NUL-terminated too, so that printing it as text is safe.
 		if (pb->y.len == SIZE_MAX
 		    || (s = malloc(pb->y.len + 1)) == NULL) {
@@ -394,14 +407,14 @@ decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth)
 			return MGR_EPROTO;
 		}
 		if (pb->kind_case == MGR__VALUE__KIND_DICT) {
-			return decode_map(c, pb->dict, out, depth);
+			return decode_map(c, pb->dict, out, depth, steal);
 		}
 		return decode_seq(c,
 		    pb->kind_case == MGR__VALUE__KIND_LIST ? pb->list
 		                                           : pb->tuple,
 		    pb->kind_case == MGR__VALUE__KIND_LIST ? MGR_LIST
 		                                           : MGR_TUPLE,
-		    out, depth);
+		    out, depth, steal);
 	case MGR__VALUE__KIND_REF:
 		return decode_ref(c, pb->ref, out);
 	default:
@@ -447,11 +460,11 @@ give_back(mgr_client *c, const Mgr__Value *pb, int depth)
 	}
 }
 
-int
-codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
+static int
+from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out, bool steal)
 {
 	ARG_NONNULL(out);
-	int rv = decode(c, pb, out, 0);
+	int rv = decode(c, pb, out, 0, steal);
 	if (rv != 0 && c != NULL) {
 		char detail[512];
 		snprintf(detail, sizeof(detail), "%s", mgr_errdetail());
@@ -460,4 +473,16 @@ codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
 		    "%s", detail); // the decode's, not give_back's
 	}
 	return rv;
+}
+
+int
+codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out)
+{
+	return from_pb(c, pb, out, false);
+}
+
+int
+codec_take_pb(mgr_client *c, Mgr__Value *pb, mgr_value *out)
+{
+	return from_pb(c, pb, out, true);
 }

@@ -33,6 +33,10 @@ int codec_to_pb(mgr_client *c, const mgr_value *v, arena *a, Mgr__Value *out);
  * error *out is None and nothing leaks (references received are released
  * with the proxies). */
 int codec_from_pb(mgr_client *c, const Mgr__Value *pb, mgr_value *out);
+/* codec_from_pb for a message unpacked with malloc (no arena): its byte
+ * strings are taken rather than copied (pb is left without them; freeing
+ * it stays right). */
+int codec_take_pb(mgr_client *c, Mgr__Value *pb, mgr_value *out);
 
 /* A new proxy of client c for object id of the given type, owning one
  * reference of this session (proxy/object.c). NULL when out of memory. */

@@ -12,6 +12,7 @@
 #define PREFETCH_MAX    8    /* tasks taken at once when they are quick */
 #define FAST_TASK_US    200  /* ... that is, ran in less than this */
 #define HOLD_RESULTS_US 1000 /* results held no longer, then sent */
+#define BIG_RESULT      (64 * 1024) /* a result this big goes at once */
 
 static fn_table tasks = FN_TABLE_INIT;
 
@@ -393,9 +394,33 @@ pass_stop_on(worker *w)
 	return rv != 0 ? rv : mgr_queue_task_done(w->po->tasks);
 }
 
-/* Runs task g ([deliveries, task]) into the held results. */
+/* Whether v holds at least *left bytes of strings and bytes (counting
+ * *left down; stops as soon as it does). */
+static bool
+at_least(const mgr_value *v, size_t *left)
+{
+	if (v->kind == MGR_STR || v->kind == MGR_BYTES) {
+		*left = v->len >= *left ? 0 : *left - v->len;
+		return *left == 0;
+	}
+	size_t n = v->kind == MGR_LIST || v->kind == MGR_TUPLE ? v->len
+	    : v->kind == MGR_DICT                              ? 2 * v->len
+	                                                       : 0;
+	const mgr_value *in = v->kind == MGR_DICT ? v->pairs : v->items;
+	for (size_t i = 0; i < n; i++) {
+		if (at_least(&in[i], left)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Runs task g ([deliveries, task]) into the held results; *quick tells
+ * whether taking several tasks at once pays: it ran under FAST_TASK_US
+ * and its result is small (a big one goes alone, at once: the copies
+ * cost more than the round trip, and they overlap with the next task). */
 static int
-run_one(mgr_client *c, worker *w, const mgr_value *g, int64_t *took)
+run_one(mgr_client *c, worker *w, const mgr_value *g, bool *quick)
 {
 	int64_t t0 = clock_us();
 	pthread_mutex_lock(&w->mtx);
@@ -410,6 +435,9 @@ run_one(mgr_client *c, worker *w, const mgr_value *g, int64_t *took)
 	uint64_t  id;
 	int       rv
 	    = run_item(c, &g->items[1], (uint64_t) g->items[0].i, &rec, &id);
+	size_t left = BIG_RESULT;
+	*quick      = rv == 0 && clock_us() - t0 < FAST_TASK_US
+	    && !at_least(&rec, &left);
 	pthread_mutex_lock(&w->mtx);
 	w->task_since = 0;
 	if (rv == 0) {
@@ -417,7 +445,6 @@ run_one(mgr_client *c, worker *w, const mgr_value *g, int64_t *took)
 		w->held.ids[w->held.n++] = id;
 	}
 	pthread_mutex_unlock(&w->mtx);
-	*took = clock_us() - t0;
 	return rv;
 }
 
@@ -499,11 +526,14 @@ work(mgr_client *c, const pool_objs *po, size_t maxtasks, bool *retired)
 			rv = pass_stop_on(w);
 			break;
 		}
-		int64_t took;
-		rv = run_one(c, w, g, &took);
+		bool quick;
+		rv = run_one(c, w, g, &quick);
 		mgr_value_free(g);
 		ran++;
-		want = took < FAST_TASK_US ? PREFETCH_MAX : 1;
+		want = quick ? PREFETCH_MAX : 1;
+		if (rv == 0 && !quick && w->next < w->ngot) {
+			rv = exchange(w, 0); // its result goes now
+		}
 	}
 	if (w != NULL) {
 		worker_free(w);

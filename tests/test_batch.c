@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -258,11 +259,64 @@ test_bad_arguments(void **state)
 	mgr_obj_release(d);
 }
 
+/* Big and small replies pipelined in one read stream, bytes and str
+ * among them: each arrives whole and exact (a big frame is read to its
+ * end alone, and its bytes are taken from the reply, not copied). */
+static void
+test_pipelined_big_and_small(void **state)
+{
+	(void) state;
+	static const size_t sizes[]
+	    = { 300000, 3, 70000, 1 << 20, 0, 65536, 65537, 9, 200000 };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	mgr_obj   *l;
+	mgr_batch *b;
+	char      *buf = malloc(1 << 20);
+	assert_non_null(buf);
+	OK(mgr_list_new(cl, &l));
+	for (size_t i = 0; i < N; i++) {
+		for (size_t k = 0; k < sizes[i]; k++) {
+			buf[k] = (char) ('a' + (i + k) % 26);
+		}
+		mgr_value v = i % 2 ? mgr_strn(buf, sizes[i])
+		                    : mgr_bytes(buf, sizes[i]);
+		OK(mgr_list_append(l, v));
+	}
+	OK(mgr_batch_new(cl, &b));
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < N; i++) {
+			OK(mgr_batch_add(b, l, MGR_OP_LIST_GET,
+			    (mgr_value[]) { mgr_int((int64_t) i) }, 1));
+		}
+	}
+	OK(mgr_batch_exec(b, false));
+	for (size_t j = 0; j < 3 * N; j++) {
+		size_t    i = j % N;
+		int       st;
+		mgr_value v;
+		OK(mgr_batch_result(b, j, &st, &v));
+		assert_int_equal(st, 0);
+		assert_int_equal(v.kind, i % 2 ? MGR_STR : MGR_BYTES);
+		assert_int_equal(v.len, sizes[i]);
+		const char *p = i % 2 ? v.s : (const char *) v.bytes;
+		for (size_t k = 0; k < sizes[i]; k++) {
+			if (p[k] != (char) ('a' + (i + k) % 26)) {
+				fail_msg("item %zu byte %zu", i, k);
+			}
+		}
+		mgr_value_free(&v);
+	}
+	mgr_batch_free(b);
+	OK(mgr_obj_release(l));
+	free(buf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_pipelined_big_and_small),
 		cmocka_unit_test(test_atomic_commits),
 		cmocka_unit_test(test_atomic_all_or_nothing),
 		cmocka_unit_test(test_bad_arguments),
