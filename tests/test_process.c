@@ -122,15 +122,11 @@ test_process_attributes(void **state)
 	OK(mgr_queue_get(q[0], &v, 10000));
 	assert_string_equal(v.s, mgr_process_name(p));
 	mgr_value_free(&v);
-	// It ends (exit 5): is_alive says so without reaping it.
-	bool    alive    = true;
-	int64_t deadline = h_now_ms() + 10000;
-	while (alive && h_now_ms() < deadline) {
-		OK(mgr_process_is_alive(p, &alive));
-		if (alive) {
-			h_nap(5); // nothing to wait on that would not reap
-		}
-	}
+	// It ends (exit 5; its pidfd says so without reaping it): is_alive
+	// says so, and does not reap it either (exitcode and join follow).
+	bool alive = true;
+	assert_true(h_await_gone(mgr_process_pid(p), 10000));
+	OK(mgr_process_is_alive(p, &alive));
 	assert_false(alive);
 	int code = 0;
 	OK(mgr_process_exitcode(p, &code));
