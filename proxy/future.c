@@ -330,8 +330,7 @@ queued_record_locked(
 			return false;
 		}
 	}
-	while (!f->queued && !f->done && f->task.kind == MGR_NONE
-	    && f->pool != NULL && !p->stopping) {
+	while (!f->queued && !f->done && f->pool != NULL && !p->stopping) {
 		pthread_cond_wait(&p->cv, &p->mtx); // the feeder's put
 	}
 	return !f->done && f->task.kind != MGR_NONE

@@ -240,15 +240,13 @@ typedef struct worker {
 	size_t     ngot, next;
 } worker;
 
-/* Moves the held results to *r (empty before). */
+/* Moves the held results to *r (w->mtx held). */
 static void
-take_held(worker *w, result_set *r)
+take_held_locked(worker *w, result_set *r)
 {
-	pthread_mutex_lock(&w->mtx);
 	*r            = w->held;
 	w->held.n     = 0;
 	w->task_since = 0;
-	pthread_mutex_unlock(&w->mtx);
 }
 
 static void *
@@ -272,9 +270,7 @@ sender_main(void *arg)
 			continue;
 		}
 		// A task has run that long with results held: they go now.
-		*r            = w->held;
-		w->held.n     = 0;
-		w->task_since = 0;
+		take_held_locked(w, r);
 		pthread_mutex_unlock(&w->mtx);
 		mgr_batch_reset(w->sender_b);
 		int    rv = 0;
@@ -310,7 +306,9 @@ exchange(worker *w, size_t want)
 	const pool_objs *po = w->po;
 	mgr_batch       *b  = w->b;
 	result_set       r;
-	take_held(w, &r);
+	pthread_mutex_lock(&w->mtx);
+	take_held_locked(w, &r);
+	pthread_mutex_unlock(&w->mtx);
 	mgr_batch_reset(b);
 	int rv = 0;
 	for (size_t i = 0; i < r.n && rv == 0; i++) {

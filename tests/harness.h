@@ -139,8 +139,9 @@ int h_connect(const h_managerd *m, mgr_client **c);
 /* ---- a test group's manager ----------------------------------------------
  */
 
-/* Starts m on ipc, connects *c, and fills env_url ("MGR_URL=...") and
- * env_key ("MGR_AUTHKEY=...") for child programs. 0, or -1. */
+/* Starts m on ipc (or MGR_TEST_TRANSPORT's), connects *c, and fills
+ * env_url ("MGR_URL=...") and env_key ("MGR_AUTHKEY=...") for child
+ * programs (either may be NULL: not wanted). 0, or -1. */
 int h_group_start(h_managerd *m, mgr_client **c, char *env_url,
     size_t url_cap, char *env_key, size_t key_cap);
 /* Disconnects c and stops m. -1 when objects are left on the manager

@@ -536,8 +536,12 @@ h_group_start(h_managerd *m, mgr_client **c, char *env_url, size_t url_cap,
 		setenv("MGR_TLS_CA_FILE", m->ca_file, 1);
 	}
 	h_log("the group's manager listens on %s", m->url);
-	snprintf(env_url, url_cap, "MGR_URL=%s", m->url);
-	snprintf(env_key, key_cap, "MGR_AUTHKEY=%s", m->key);
+	if (env_url != NULL) {
+		snprintf(env_url, url_cap, "MGR_URL=%s", m->url);
+	}
+	if (env_key != NULL) {
+		snprintf(env_key, key_cap, "MGR_AUTHKEY=%s", m->key);
+	}
 	return 0;
 }
 

@@ -26,12 +26,9 @@ group_setup(void **state)
 {
 	(void) state;
 	h_watchdog_arm(60, "the group setup");
-	if (h_managerd_start(&M, H_IPC, NULL) != 0
-	    || h_connect(&M, &C) != 0) {
-		return -1;
-	}
+	int rv = h_group_start(&M, &C, NULL, 0, NULL, 0);
 	h_watchdog_disarm();
-	return 0;
+	return rv;
 }
 
 static int

@@ -330,6 +330,16 @@ qs_return_taken(qstore *q, uint64_t sid)
 	return back;
 }
 
+/* The slot of the i-th waiting item in the order gets take them (a
+ * heap's head is 0: its slots in heap order). */
+static size_t
+slot_in_get_order(const qstore *q, size_t i)
+{
+	const qring *r = &q->items;
+	size_t       k = q->order == MGR_QUEUE_LIFO ? r->len - 1 - i : i;
+	return (r->head + k) % r->cap;
+}
+
 /* Where the first waiting item equal to x is, in the order gets take
  * them (a priority queue's: heap order), or false. */
 bool
@@ -337,10 +347,7 @@ qs_find(const qstore *q, const sval *x, size_t *slot)
 {
 	const qring *r = &q->items;
 	for (size_t i = 0; i < r->len; i++) {
-		size_t k = q->order == MGR_QUEUE_LIFO ? r->len - 1 - i : i;
-		size_t s = q->order == MGR_QUEUE_PRIORITY
-		    ? k
-		    : (r->head + k) % r->cap;
+		size_t s = slot_in_get_order(q, i);
 		if (sv_equal(&r->items[s].v, x)) {
 			*slot = s;
 			return true;
@@ -387,9 +394,7 @@ qs_fini(qstore *q)
 const qitem *
 qs_at(const qstore *q, size_t i)
 {
-	const qring *r = &q->items;
-	size_t       k = q->order == MGR_QUEUE_LIFO ? r->len - 1 - i : i;
-	return &r->items[(r->head + k) % r->cap];
+	return &q->items.items[slot_in_get_order(q, i)];
 }
 
 void
