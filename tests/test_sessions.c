@@ -737,23 +737,59 @@ netns_down(netns *n)
 	    n->ns, n->host_if);
 }
 
-/* A namespace joined to this one by a veth pair; false when this machine
+/* The namespace the running test made, removed by its teardown even when
+ * an assertion ended the test early: one left behind keeps its subnet's
+ * route, and a later test given the same subnet would connect into it. */
+static netns *netns_made;
+
+static int
+netns_teardown(void **state)
+{
+	(void) state;
+	if (netns_made != NULL) {
+		netns_down(netns_made);
+		netns_made = NULL;
+	}
+	return 0;
+}
+
+/* Whether an interface of this machine has an address in 10.213.k.0/24. */
+static bool
+subnet_taken(int k)
+{
+	char cmd[128], out[64];
+	snprintf(cmd, sizeof(cmd),
+	    "ip -o -4 addr show | grep -q ' 10\\.213\\.%d\\.'", k);
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	return h_run("/bin/sh", argv, NULL, H_ERR_TO_OUT, 10000, out,
+	           sizeof(out))
+	    == 0;
+}
+
+/* A namespace joined to this one by a veth pair, on a 10.213.k.0/24 that
+ * no interface of this machine uses yet (a run on the same kernel, or one
+ * killed before its teardown, may hold one); false when this machine
  * won't let the test make one (not root, no ip). */
 static bool
 netns_up(netns *n)
 {
-	int k = (int) (getpid() % 200) + 20;
 	snprintf(n->ns, sizeof(n->ns), "mgrtest%d", (int) getpid());
 	snprintf(
 	    n->host_if, sizeof(n->host_if), "mgh%d", (int) getpid() % 100000);
 	snprintf(
 	    n->peer_if, sizeof(n->peer_if), "mgp%d", (int) getpid() % 100000);
-	snprintf(n->host_ip, sizeof(n->host_ip), "10.213.%d.1", k);
-	snprintf(n->peer_ip, sizeof(n->peer_ip), "10.213.%d.2", k);
 	if (geteuid() != 0 || access("/usr/sbin/ip", X_OK) != 0) {
 		return false;
 	}
 	netns_down(n);
+	int k = (int) (getpid() % 200) + 20, tries = 0;
+	while (subnet_taken(k)) {
+		assert_true(++tries < 200); // every subnet taken: say so
+		k = (k - 20 + 1) % 200 + 20;
+	}
+	snprintf(n->host_ip, sizeof(n->host_ip), "10.213.%d.1", k);
+	snprintf(n->peer_ip, sizeof(n->peer_ip), "10.213.%d.2", k);
+	netns_made = n;
 	if (sh("ip netns add %s && ip link add %s type veth peer name %s "
 	       "&& ip link set %s netns %s && ip addr add %s/24 dev %s && ip "
 	       "link set %s up && ip netns exec %s ip addr add %s/24 dev %s "
@@ -764,6 +800,7 @@ netns_up(netns *n)
 	        n->peer_if, n->ns)
 	    != 0) {
 		netns_down(n);
+		netns_made = NULL;
 		return false;
 	}
 	return true;
@@ -858,7 +895,7 @@ link_cut(int down_ms, bool keeps)
 	mgr_obj_release(d);
 	mgr_disconnect(c);
 	assert_int_equal(h_managerd_stop(&m), 0);
-	netns_down(&n);
+	netns_teardown(NULL);
 }
 
 static void
@@ -891,8 +928,9 @@ main(void)
 		cmocka_unit_test(test_drop_tcp),
 		cmocka_unit_test(test_drop_tls),
 		cmocka_unit_test(test_drop_ws),
-		cmocka_unit_test(test_link_cut_short),
-		cmocka_unit_test(test_link_cut_long),
+		cmocka_unit_test_teardown(
+		    test_link_cut_short, netns_teardown),
+		cmocka_unit_test_teardown(test_link_cut_long, netns_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
