@@ -1058,7 +1058,32 @@ typedef enum mgr_op {
 	MGR_OP_CONN_RECV         = 141,
 	MGR_OP_CONN_POLL         = 142,
 	MGR_OP_CONN_CLOSE        = 143,
+	/* Only in an atomic batch, on no object (o NULL): arguments (MGR_INT
+	 * index of an earlier entry of the batch, MGR_INT mgr_cmp, a value);
+	 * that entry's result compared with the value. True: this entry's
+	 * result is None and the batch goes on. False: the batch applies
+	 * nothing and fails with MGR_EABORTED; this entry's result is the
+	 * value it compared (mgr_batch_failed gives its index, the detail
+	 * says which comparison failed). Orderings are Python's: numbers
+	 * (bool, int, float) among themselves, str with str, bytes with
+	 * bytes, lists and tuples item by item; other pairs give MGR_ETYPE
+	 * except under EQ and NE, which compare anything (an int is never
+	 * equal to a str). The guarded withdraw (etcd's compare-then-write,
+	 * in one round trip):
+	 *   DICT_GET(acct, "balance", 0); ASSERT(0, MGR_CMP_GE, amount);
+	 *   DICT_INCR(acct, "balance", -amount) */
+	MGR_OP_ASSERT = 150,
 } mgr_op;
+
+/* The comparison of an MGR_OP_ASSERT. */
+typedef enum mgr_cmp {
+	MGR_CMP_EQ = 0,
+	MGR_CMP_NE = 1,
+	MGR_CMP_LT = 2,
+	MGR_CMP_LE = 3,
+	MGR_CMP_GT = 4,
+	MGR_CMP_GE = 5,
+} mgr_cmp;
 
 /* A batch of operations on objects of one client, sent together:
  *   mgr_batch_add(b, d, MGR_OP_DICT_SET, (mgr_value[]){k, v}, 2);
@@ -1071,18 +1096,27 @@ typedef enum mgr_op {
  * nothing): the whole batch is one request applied under the manager's
  * lock with nothing interleaved; if an operation fails, the ones before
  * it are undone and the batch's status is that failure. Atomic batches
- * take data types only (dict, list, namespace, scalar, array: MGR_ETYPE
- * otherwise); each object an atomic batch changes is copied once for the
- * undo, so keep atomic batches to small objects. */
+ * change data types only (dict, list, namespace, scalar, array:
+ * MGR_ETYPE otherwise) and read any type (MGR_OP_LOCK_FENCE, _LOCKED,
+ * _QUEUE_QSIZE...), but nothing that may block; MGR_OP_ASSERT guards
+ * them (a fenced write: LOCK_FENCE, ASSERT EQ my fence, then the write).
+ * Each object an atomic batch changes is copied once for the undo, so
+ * keep atomic batches to small objects. */
 typedef struct mgr_batch mgr_batch;
 
 /* A new empty batch for client c; *b is the caller's (mgr_batch_free). */
 MGR_API int mgr_batch_new(mgr_client *c, mgr_batch **b);
 /* Appends op on o with nargs arguments. The arguments are encoded at
  * once (copied): they need not outlive the call. MGR_EINVAL for a NULL or
- * foreign proxy; an op that o's type has not fails at exec (MGR_ETYPE). */
+ * foreign proxy (o is NULL for MGR_OP_ASSERT, which is on no object); an
+ * op that o's type has not fails at exec (MGR_ETYPE). */
 MGR_API int mgr_batch_add(
     mgr_batch *b, mgr_obj *o, mgr_op op, const mgr_value *args, size_t nargs);
+/* Appends MGR_OP_ASSERT: entry index's result cmp v, checked when the
+ * atomic batch runs. v is copied. MGR_EINVAL when index is not an entry
+ * added before this one or cmp is not an mgr_cmp. */
+MGR_API int mgr_batch_assert(
+    mgr_batch *b, size_t index, mgr_cmp cmp, mgr_value v);
 /* The same with a timeout for a blocking operation. */
 MGR_API int mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
     const mgr_value *args, size_t nargs, int64_t timeout);
@@ -1094,10 +1128,16 @@ MGR_API size_t mgr_batch_len(mgr_batch *b);
 MGR_API int mgr_batch_exec(mgr_batch *b, bool atomic);
 /* Operation i's outcome after exec: *status (may be NULL) its code
  * (atomic and failed: MGR_EABORTED for the operations not applied), *out
- * (may be NULL) its result, moved to the caller (mgr_value_free); a
+ * (may be NULL) its result (a false MGR_OP_ASSERT's: the value it
+ * compared, under MGR_EABORTED), moved to the caller (mgr_value_free); a
  * second call gives None. MGR_EINDEX for a bad i. */
 MGR_API int mgr_batch_result(
     mgr_batch *b, size_t i, int *status, mgr_value *out);
+/* After an exec that failed: *index is the operation that failed it
+ * (atomic: the one whose failure undid the batch, e.g. the MGR_OP_ASSERT
+ * that was false; pipelined: the first that failed). MGR_ESTATE when the
+ * last exec failed none or failed before any reply (transport). */
+MGR_API int mgr_batch_failed(mgr_batch *b, size_t *index);
 /* Empties the batch for reuse (results not taken are freed). */
 MGR_API int mgr_batch_reset(mgr_batch *b);
 /* Frees the batch (and results not taken). NULL is ignored. */

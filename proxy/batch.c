@@ -22,6 +22,8 @@ struct mgr_batch {
 	size_t      n;
 	bres       *res; /* after exec: n outcomes */
 	size_t      nres;
+	size_t      failed; /* after exec: the operation that failed it, or
+	                       SIZE_MAX (mgr_batch_failed) */
 };
 
 int
@@ -34,8 +36,9 @@ mgr_batch_new(mgr_client *c, mgr_batch **b)
 	if (x == NULL) {
 		return MGR_ENOMEM;
 	}
-	x->c = c;
-	*b   = x;
+	x->c      = c;
+	x->failed = SIZE_MAX;
+	*b        = x;
 	return 0;
 }
 
@@ -46,8 +49,9 @@ free_results(mgr_batch *b)
 		mgr_value_free(&b->res[i].val);
 	}
 	free(b->res);
-	b->res  = NULL;
-	b->nres = 0;
+	b->res    = NULL;
+	b->nres   = 0;
+	b->failed = SIZE_MAX;
 }
 
 int
@@ -83,8 +87,11 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 {
 	client_set_detail(NULL); // this call's failure, not an earlier one's
 	ARG_NONNULL(b);
-	ARG_NONNULL(o);
-	ARG_CHECK(mgr_obj_client(o) == b->c, o,
+	// An assertion is on an earlier entry's result, not on an object.
+	if (op != MGR_OP_ASSERT) {
+		ARG_NONNULL(o);
+	}
+	ARG_CHECK(o == NULL || mgr_obj_client(o) == b->c, o,
 	    "is a proxy of another client than the batch's");
 	ARG_CHECK(nargs == 0 || args != NULL, args, "is NULL with nargs > 0");
 	ARG_CHECK(nargs <= 64, nargs, "is over 64");
@@ -108,8 +115,8 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 	}
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	rq.op           = (Mgr__Op) op;
-	rq.target       = mgr_obj_id(o);
-	rq.secret       = o->secret;
+	rq.target       = o != NULL ? mgr_obj_id(o) : 0;
+	rq.secret       = o != NULL ? o->secret : 0;
 	rq.args         = ptrs;
 	rq.n_args       = nargs;
 	rq.timeout_ms   = timeout;
@@ -147,7 +154,21 @@ mgr_batch_add(
 	return mgr_batch_add_timeout(b, o, op, args, nargs, 0);
 }
 
-/* One outcome from a reply: its status and decoded result. */
+int
+mgr_batch_assert(mgr_batch *b, size_t index, mgr_cmp cmp, mgr_value v)
+{
+	client_set_detail(NULL); // this call's failure, not an earlier one's
+	ARG_NONNULL(b);
+	ARG_CHECK(index < b->n, index,
+	    "is not an operation added before the assertion");
+	ARG_CHECK((int) cmp >= MGR_CMP_EQ && (int) cmp <= MGR_CMP_GE, cmp,
+	    "is not an mgr_cmp");
+	mgr_value args[3] = { mgr_int((int64_t) index), mgr_int(cmp), v };
+	return mgr_batch_add(b, NULL, MGR_OP_ASSERT, args, 3);
+}
+
+/* One outcome from a reply: its status and decoded result (a failure may
+ * carry one: what a false assertion compared). */
 static int
 take(mgr_batch *b, bres *r, const Mgr__Reply *rp)
 {
@@ -156,10 +177,13 @@ take(mgr_batch *b, bres *r, const Mgr__Reply *rp)
 		r->status = MGR_EPROTO;
 	}
 	r->val = mgr_none();
-	if (r->status == 0 && rp->result != NULL) {
+	if (rp->result != NULL) {
 		// Pipelined replies are unpacked with malloc: big bytes
 		// are taken, not copied.
-		r->status = codec_take_pb(b->c, rp->result, &r->val);
+		int rv = codec_take_pb(b->c, rp->result, &r->val);
+		if (r->status == 0) {
+			r->status = rv;
+		}
 	}
 	return r->status;
 }
@@ -201,6 +225,12 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 		if (r != NULL) {
 			if (r->status != 0) {
 				client_set_detail("%s", r->error);
+				// Its reply is the last: those after it
+				// were never run.
+				if (rv == 0 && r->n_batch > 0
+				    && r->n_batch <= b->n) {
+					b->failed = r->n_batch - 1;
+				}
 			}
 			first = rv ? rv : r->status;
 			mgr__reply__free_unpacked(r, NULL);
@@ -215,6 +245,7 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 			if (st != 0 && first == 0) {
 				first = st;
 				if (rp[i] != NULL) {
+					b->failed = i;
 					client_set_detail("operation %zu: %s",
 					    i, rp[i]->error);
 				}
@@ -228,6 +259,21 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 	b->len = 0;
 	b->n   = 0;
 	return first;
+}
+
+int
+mgr_batch_failed(mgr_batch *b, size_t *index)
+{
+	client_set_detail(NULL); // this call's failure, not an earlier one's
+	ARG_NONNULL(b);
+	ARG_NONNULL(index);
+	if (b->failed == SIZE_MAX) {
+		client_set_detail("the last exec of this batch failed no "
+		                  "operation");
+		return MGR_ESTATE;
+	}
+	*index = b->failed;
+	return 0;
 }
 
 int

@@ -115,6 +115,19 @@ test_as_completed(void **state)
 	run_example("as_completed", "1 -> 1\n2 -> 4\n3 -> 9\n");
 }
 
+/* The notes' Account, its draw one guarded atomic batch: four processes
+ * drawing at once never take more than the balance. */
+static void
+test_account_withdraw(void **state)
+{
+	(void) state;
+	run_example("account_withdraw",
+	    "draw 100: paid, balance 100\n"
+	    "draw 200: refused, balance 100 is short\n"
+	    "4 processes drew 1 4000 times from 2500: 2500 paid, 1500 "
+	    "refused, balance 0\n");
+}
+
 int
 main(void)
 {
@@ -125,6 +138,7 @@ main(void)
 		cmocka_unit_test(test_pool_tour),
 		cmocka_unit_test(test_pipe),
 		cmocka_unit_test(test_as_completed),
+		cmocka_unit_test(test_account_withdraw),
 	};
 	return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
 }

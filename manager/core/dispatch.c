@@ -130,8 +130,15 @@ encode(mctx *c, int rv, Mgr__Reply *rp)
 	if (rv != 0) {
 		rp->result = NULL;
 		rp->status = rv;
-		size_t n   = strlen(c->err);
-		char  *e   = arena_alloc(&srv->txa, n + 1);
+		Mgr__Value *pv;
+		if (c->res_on_failure
+		    && (pv = arena_alloc(&srv->txa, sizeof(*pv))) != NULL
+		    && session_encode_value(c->sess, &c->res, &srv->txa, pv)
+		        == 0) {
+			rp->result = pv;
+		}
+		size_t n = strlen(c->err);
+		char  *e = arena_alloc(&srv->txa, n + 1);
 		if (e != NULL) {
 			memcpy(e, c->err, n + 1);
 			rp->error = e;
@@ -353,6 +360,8 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 		}
 	}
 	for (size_t i = 0; i < n && failed == n; i++) {
+		cs[i].batch       = cs; // what ASSERT compares
+		cs[i].batch_index = i;
 		if ((rv = batch_run_one(
 		         &u, &cs[i], dispatch_op(rq->batch[i]->op)))
 		    != 0) {

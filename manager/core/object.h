@@ -140,7 +140,13 @@ typedef struct mctx {
 	                                   * object, encoded before the lock
 	                                   * is dropped (takes precedence) */
 	uint8_t op_flags; /* the operation's (enum mop_flags) */
-	char    err[200]; /* error detail */
+	/* Inside an atomic batch: the batch's contexts (those before
+	 * batch_index have run, their results kept) for MGR_OP_ASSERT;
+	 * NULL for a request of its own. */
+	const struct mctx *batch;
+	size_t             batch_index;
+	bool res_on_failure; /* res goes out with the error status too */
+	char err[200];       /* error detail */
 } mctx;
 
 /* Records a formatted error detail and returns code (for return ...). */

@@ -200,14 +200,11 @@ static const struct {
 	{ MGR__OP__OP_CONN_RECV, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_POLL, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_CLOSE, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
-	{ MGR__OP__OP_ATTACH, D, "", "" },
-	{ MGR__OP__OP_RELEASE, D, "", "" },
+	{ MGR__OP__OP_ATTACH, D, "", "" }, { MGR__OP__OP_RELEASE, D, "", "" },
 	{ MGR__OP__OP_NAME_SET, D, "", "" },
 	{ MGR__OP__OP_NAME_GET, D, "", "" },
-	{ MGR__OP__OP_NAME_DEL, D, "", "" },
-	{ MGR__OP__OP_INFO, D, "", "" },
-	{ MGR__OP__OP_PING, D, "", "" },
-	{ MGR__OP__OP_BYE, D, "", "" },
+	{ MGR__OP__OP_NAME_DEL, D, "", "" }, { MGR__OP__OP_INFO, D, "", "" },
+	{ MGR__OP__OP_PING, D, "", "" }, { MGR__OP__OP_BYE, D, "", "" },
 	{ MGR__OP__OP_NAME_SETDEFAULT, D, "", "" },
 	{ MGR__OP__OP_NAME_LIST, D, "", "" },
 	{ MGR__OP__OP_SESSIONS, D, "", "" },
@@ -216,6 +213,7 @@ static const struct {
 	{ MGR__OP__OP_WAITS, D, "", "" },
 	// Appended (seeds are named by their index).
 	{ MGR__OP__OP_LOCK_FENCE, MGR__OBJ_TYPE__OBJ_LOCK, "", "" },
+	{ MGR__OP__OP_ASSERT, D, "", "iii" }, // alone: refused
 #undef D
 #undef L
 #undef Q
@@ -285,6 +283,22 @@ main(int argc, char **argv)
 	rq.n_batch = 2;
 	add(&f, &rq);
 	rc |= write_file(argv[1], "BATCH", &f);
+	// A guarded one: a set, then an assertion on its result (the two
+	// share request()'s argument arrays: set(0, 1), assert(0, NE, 1)).
+	f.len = 1;
+	request(&rq, MGR__OP__OP_CREATE, 0, "");
+	rq.type = MGR__OBJ_TYPE__OBJ_DICT;
+	add(&f, &rq);
+	request(&sub[0], MGR__OP__OP_DICT_SET, 1, "si");
+	request(&sub[1], MGR__OP__OP_ASSERT, 0, "iii");
+	sub[1].args[0]->i = 0; // the set's result
+	mgr__request__init(&rq);
+	rq.id      = 2;
+	rq.op      = MGR__OP__OP_BATCH;
+	rq.batch   = subs;
+	rq.n_batch = 2;
+	add(&f, &rq);
+	rc |= write_file(argv[1], "BATCH_ASSERT", &f);
 	frames h        = { .len = 1 };
 	h.buf[0]        = 0;
 	Mgr__Auth a     = MGR__AUTH__INIT;
