@@ -8,6 +8,7 @@
  *   bench_mgr w4p --url U --keyfile F [the options of w4] [--depth 64]
  *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
+ *   bench_mgr w7 --url U --keyfile F --clients N --ms DURATION
  *   bench_mgr hs --url U --keyfile F [--n 200]
  *   bench_mgr rc --url U --keyfile F [--n 30]
  *
@@ -227,6 +228,108 @@ w2_worker(const bench_args *a, int index)
 	}
 	worker_report_done(index, iters, 0);
 	mgr_obj_release(d);
+	mgr_disconnect(c);
+	return 0;
+}
+
+/* ---- W7: the Account withdraw, N clients on one balance ----------------
+ * guarded: one atomic batch (get, assert >= 1, incr -1: one round trip);
+ * locked: a manager lock around get and set (4 round trips), the way
+ * Python's manager needs. Every withdraw is checked against the balance. */
+
+#define W7_START ((int64_t) 1000000000000)
+
+static int64_t
+w7_phase(const bench_args *a, mgr_obj *acct, const char *role)
+{
+	long nc = (long) arg_int(a, "--clients", 4);
+	check(mgr_dict_set(acct, mgr_str("balance"), mgr_int(W7_START)),
+	    "dict set");
+	const char *roles[nc];
+	for (long i = 0; i < nc; i++) {
+		roles[i] = role;
+	}
+	workers w;
+	workers_start(&w, (size_t) nc, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[nc];
+	workers_collect(&w, reps);
+	int64_t draws = 0, t_end = t_go;
+	for (long i = 0; i < nc; i++) {
+		draws += reps[i].count;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	mgr_value v;
+	check(mgr_dict_get(acct, mgr_str("balance"), &v), "dict get");
+	if (v.kind != MGR_INT || v.i != W7_START - draws) {
+		die("balance is %" PRId64 " after %" PRId64
+		    " draws from %" PRId64,
+		    v.i, draws, W7_START);
+	}
+	return (int64_t) ((double) draws / ((double) (t_end - t_go) / 1e9));
+}
+
+static int
+w7(const bench_args *a)
+{
+	mgr_client *c = connect_or_die();
+	mgr_obj    *acct, *lock;
+	check(mgr_dict_new(c, &acct), "dict new");
+	check(mgr_lock_new(c, &lock), "lock new");
+	check(mgr_name_set(c, "bench.w7", acct), "name set");
+	check(mgr_name_set(c, "bench.w7.lock", lock), "name set");
+	result("w7.guarded", (double) w7_phase(a, acct, "w7g"), "ops/s");
+	result("w7.locked", (double) w7_phase(a, acct, "w7l"), "ops/s");
+	mgr_obj_release(acct);
+	mgr_obj_release(lock);
+	mgr_disconnect(c);
+	return 0;
+}
+
+static int
+w7_worker(const bench_args *a, int index, bool guarded)
+{
+	int64_t     ms = arg_int(a, "--ms", 1000);
+	mgr_client *c  = connect_or_die();
+	mgr_obj    *acct, *lock;
+	mgr_batch  *b;
+	check(mgr_name_get(c, "bench.w7", &acct), "name get");
+	check(mgr_name_get(c, "bench.w7.lock", &lock), "name get");
+	check(mgr_batch_new(c, &b), "batch new");
+	int64_t   go       = worker_ready_wait(index);
+	int64_t   deadline = go + ms * 1000000;
+	int64_t   draws    = 0;
+	mgr_value key      = mgr_str("balance");
+	while (now_ns() < deadline) {
+		int rv;
+		if (guarded) {
+			mgr_batch_add(b, acct, MGR_OP_DICT_GET, &key, 1);
+			mgr_batch_assert(b, 0, MGR_CMP_GE, mgr_int(1));
+			mgr_batch_add(b, acct, MGR_OP_DICT_INCR,
+			    (mgr_value[]) { key, mgr_int(-1) }, 2);
+			rv = mgr_batch_exec(b, true);
+		} else {
+			mgr_value v = mgr_none();
+			if ((rv = mgr_acquire(lock, MGR_FOREVER)) == 0) {
+				if ((rv = mgr_dict_get(acct, key, &v)) == 0
+				    && v.i >= 1) {
+					rv = mgr_dict_set(
+					    acct, key, mgr_int(v.i - 1));
+				}
+				int rr = mgr_release(lock);
+				rv     = rv != 0 ? rv : rr;
+			}
+		}
+		if (rv != 0) {
+			worker_report_fail(index, rv);
+			return 1;
+		}
+		draws++;
+	}
+	worker_report_done(index, draws, 0);
+	mgr_batch_free(b);
+	mgr_obj_release(acct);
+	mgr_obj_release(lock);
 	mgr_disconnect(c);
 	return 0;
 }
@@ -672,7 +775,7 @@ main(int argc, char **argv)
 	mgr_process_serve(argc, argv);
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns|w6 "
+		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns|w6|w7 "
 		    "--url URL --keyfile FILE [options]\n");
 		return 2;
 	}
@@ -688,6 +791,10 @@ main(int argc, char **argv)
 		mgr_setup(&a);
 		if (strcmp(argv[2], "w2") == 0) {
 			return w2_worker(&a, index);
+		}
+		if (strcmp(argv[2], "w7g") == 0
+		    || strcmp(argv[2], "w7l") == 0) {
+			return w7_worker(&a, index, argv[2][2] == 'g');
 		}
 		if (strcmp(argv[2], "w4p") == 0
 		    || strcmp(argv[2], "w4c") == 0) {
@@ -717,6 +824,8 @@ main(int argc, char **argv)
 		return w5conns(&a);
 	} else if (strcmp(cmd, "w6") == 0) {
 		return w6(&a);
+	} else if (strcmp(cmd, "w7") == 0) {
+		return w7(&a);
 	} else if (strcmp(cmd, "hs") == 0) {
 		return hs(&a);
 	} else if (strcmp(cmd, "rc") == 0) {

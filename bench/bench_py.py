@@ -260,6 +260,42 @@ def w2(args):
     result(f"w2.c{args.clients}", 3 * iters / ((t_end - t_go) / 1e9), "ops/s")
 
 
+# ---- W7 ---------------------------------------------------------------------
+# The Account withdraw: Python's manager has no server-side check, so a Lock
+# around get and set (4 round trips) is its only way; it stands in for the
+# guarded row too.
+
+W7_START = 10**12
+
+
+def w7_work(index, go, d, lock, ms):
+    deadline = go + ms * 1_000_000
+    draws = 0
+    while time.monotonic_ns() < deadline:
+        with lock:
+            b = d["balance"]
+            if b >= 1:
+                d["balance"] = b - 1
+        draws += 1
+    return draws, 0
+
+
+def w7(args):
+    m = connect(args)
+    d, lock = m.dict(), m.Lock()
+    d["balance"] = W7_START
+    w = Workers(args.clients, w7_work, lambda i: (d, lock, args.ms))
+    t_go = w.go()
+    reps = w.collect()
+    draws = sum(r[0] for r in reps)
+    t_end = max(r[1] for r in reps)
+    if d["balance"] != W7_START - draws:
+        sys.exit(f"error: balance is {d['balance']} after {draws} draws")
+    rate = draws / ((t_end - t_go) / 1e9)
+    result("w7.guarded", rate, "ops/s")
+    result("w7.locked", rate, "ops/s")
+
+
 # ---- W3 ---------------------------------------------------------------------
 
 
@@ -430,7 +466,7 @@ def w6(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices="serve w1 w2 w3 w4 w5load w5conns w6".split())
+    p.add_argument("what", choices="serve w1 w2 w3 w4 w5load w5conns w6 w7".split())
     p.add_argument("--addr", required=True)
     p.add_argument("--keyfile", required=True)
     p.add_argument("--n", type=int, default=5000)

@@ -4,7 +4,7 @@
  * BLPOP: unbounded, Redis lists have no maxsize), SET NX + DEL for the
  * lock, RPUSH for the list append.
  *
- *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|hs
+ *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7|hs
  *               --addr unix:PATH|tcp:HOST:PORT|tls:HOST:PORT [--ca FILE]
  *               [the options of bench_mgr]
  *
@@ -370,6 +370,90 @@ w2_worker(const bench_args *a, int index)
 		iters++;
 	}
 	worker_report_done(index, iters, 0);
+	rconn_free(rc);
+	return 0;
+}
+
+/* ---- W7: the Account withdraw, N clients on one balance ----------------
+ * guarded: a Lua script (EVAL: the check and the write in the server, one
+ * round trip); locked: Redis's optimistic check-and-set (WATCH, HGET,
+ * MULTI, HINCRBY, EXEC, again when EXEC reports a conflict). */
+
+#define W7_START 1000000000000LL
+#define W7_SCRIPT                                                            \
+	"local b = tonumber(redis.call('HGET', KEYS[1], 'balance')) "        \
+	"if b >= 1 then return redis.call('HINCRBY', KEYS[1], 'balance', "   \
+	"-1) end return redis.error_reply('short')"
+
+static int64_t
+w7_phase(const bench_args *a, rconn *rc, const char *role)
+{
+	long nc = (long) arg_int(a, "--clients", 4);
+	cmd0(rc, "DEL acct");
+	cmd0(rc, "HSET acct balance %lld", W7_START);
+	const char *roles[nc];
+	for (long i = 0; i < nc; i++) {
+		roles[i] = role;
+	}
+	workers w;
+	workers_start(&w, (size_t) nc, roles, a->argv);
+	int64_t       t_go = workers_go(&w);
+	worker_report reps[nc];
+	workers_collect(&w, reps);
+	int64_t draws = 0, t_end = t_go;
+	for (long i = 0; i < nc; i++) {
+		draws += reps[i].count;
+		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
+	}
+	long long b = cmd_int(rc, "HGET acct balance");
+	if (b != W7_START - draws) {
+		die("balance is %lld after %" PRId64 " draws", b, draws);
+	}
+	return (int64_t) ((double) draws / ((double) (t_end - t_go) / 1e9));
+}
+
+static int
+w7(const bench_args *a)
+{
+	rconn *rc = connect_or_die();
+	result("w7.guarded", (double) w7_phase(a, rc, "w7g"), "ops/s");
+	result("w7.locked", (double) w7_phase(a, rc, "w7l"), "ops/s");
+	rconn_free(rc);
+	return 0;
+}
+
+static int
+w7_worker(const bench_args *a, int index, bool guarded)
+{
+	int64_t ms = arg_int(a, "--ms", 1000);
+	rconn  *rc = connect_or_die();
+	int64_t go = worker_ready_wait(index), draws = 0;
+	int64_t deadline = go + ms * 1000000;
+	while (now_ns() < deadline) {
+		if (guarded) {
+			cmd0(rc, "EVAL %s 1 acct", W7_SCRIPT);
+		} else {
+			for (;;) { // until EXEC applies it
+				cmd0(rc, "WATCH acct");
+				long long b
+				    = cmd_int(rc, "HGET acct balance");
+				if (b < 1) {
+					cmd0(rc, "UNWATCH");
+					break;
+				}
+				cmd0(rc, "MULTI");
+				cmd0(rc, "HINCRBY acct balance -1");
+				redisReply *r = cmd(rc, "EXEC");
+				bool applied  = r->type == REDIS_REPLY_ARRAY;
+				freeReplyObject(r);
+				if (applied) {
+					break;
+				}
+			}
+		}
+		draws++;
+	}
+	worker_report_done(index, draws, 0);
 	rconn_free(rc);
 	return 0;
 }
@@ -788,7 +872,7 @@ main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_redis w1|w2|w3|w4|w4p|w5load|w5conns "
+		    "usage: bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7 "
 		    "--addr unix:PATH|tcp:HOST:PORT [options]\n");
 		return 2;
 	}
@@ -812,6 +896,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[2], "w2") == 0) {
 			return w2_worker(&a, index);
 		}
+		if (strcmp(argv[2], "w7g") == 0
+		    || strcmp(argv[2], "w7l") == 0) {
+			return w7_worker(&a, index, argv[2][2] == 'g');
+		}
 		if (strcmp(argv[2], "w4p") == 0
 		    || strcmp(argv[2], "w4c") == 0) {
 			return w4_worker(&a, index, argv[2][2] == 'p');
@@ -824,6 +912,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(what, "w1") == 0) {
 		return w1(&a);
+	} else if (strcmp(what, "w7") == 0) {
+		return w7(&a);
 	} else if (strcmp(what, "w2") == 0) {
 		return w2(&a);
 	} else if (strcmp(what, "w3") == 0) {

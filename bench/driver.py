@@ -535,6 +535,15 @@ def case_w6(ctx, srv):
     return out
 
 
+def case_w7(ctx, srv):
+    """The Account withdraw by 4 clients on one balance: guarded (ours: one
+    atomic batch with an assertion; Redis: a Lua script; Python: a Lock
+    around get and set, its only way) and locked (ours and Python: a Lock
+    around get and set; Redis: WATCH/MULTI/EXEC, retried on conflict)."""
+    res, _, _ = run_client(ctx, srv, "w7", {"clients": 4, "ms": ctx.P["w7_ms"]})
+    return {"W7.guarded": res["w7.guarded"], "W7.locked": res["w7.locked"]}
+
+
 def stand_in(ctx, case, system, transport):
     """The result of a case measured by another one, or None: Python's W4p
     is its W4 (sequential) result of the same repetition (no server is
@@ -594,6 +603,7 @@ def cases(P):
         ("W5 entries", case_w5_entries, P["w5_reps"], False),
         ("W5 connections", case_w5_conns, P["w5_reps"], False),
         ("W6 pool", case_w6, P["reps"], False),
+        ("W7 account", case_w7, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
     ]
     if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
@@ -836,6 +846,15 @@ def main():
         "sends the call again by itself; Redis (hiredis has no reconnect): "
         "the command fails, the client opens a new connection and sends it "
         "again. Python's proxies have no reconnect.",
+        f"W7: the Account withdraw, 4 client processes for {P['w7_ms']} ms "
+        "each taking 1 from one balance, checked at the end against the "
+        "withdraws counted. Guarded: ours one atomic batch (dict get, "
+        "assert >= 1, dict incr -1; one round trip); Redis EVAL of a Lua "
+        "script (HGET, check, HINCRBY); Python's manager cannot check in the "
+        "server: its locked figure stands in. Locked: ours and Python a "
+        "manager Lock around get and set (4 round trips); Redis its "
+        "check-and-set (WATCH, HGET, MULTI, HINCRBY, EXEC, again on a "
+        "conflict).",
         "Worker processes: the C clients posix_spawn themselves, the Python "
         "client forks (its proxies reconnect); throughput runs from the go "
         "signal to the last worker's end.",

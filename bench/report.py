@@ -38,6 +38,10 @@ def metric_rows(P):
         ("W6.fmap", "W6 pool map (Python: ProcessPoolExecutor.map)", "tasks/s", "higher"),
         ("W6.fsubmit", "W6 pool submit + result (Python: ProcessPoolExecutor.submit)",
          "tasks/s", "higher"),
+        ("W7.guarded", "W7 account withdraw, 4 clients, checked in the server (ours: a "
+         "guarded atomic batch; Redis: a Lua script; Python: a Lock)", "ops/s", "higher"),
+        ("W7.locked", "W7 account withdraw, 4 clients, checked by the client (ours, Python: "
+         "a Lock around get and set; Redis: WATCH/MULTI/EXEC)", "ops/s", "higher"),
         ("H.connect", "H new connection: connect, one round trip, close", "us", "lower"),
         ("R.reconnect", "R dropped connection to the next call's reply (ours: "
          "reconnect and resume; Redis: a new connection and the command again)", "us", "lower"),
