@@ -110,6 +110,15 @@ usage_errors(h_managerd *m)
 	    "put", "q", "'open");
 	CTL(m, 2, "managerctl: s is a scalar: it has no items\n", "get", "s",
 	    "1");
+	// A bracket or quote means a literal was meant: its error stays.
+	CTL(m, 2,
+	    "managerctl: VALUE [1, is not a Python literal: expected a value "
+	    "at offset 3\n",
+	    "put", "q", "[1,");
+	CTL(m, 2,
+	    "managerctl: INDEX x is not an integer (managerctl --help lists "
+	    "the commands)\n",
+	    "get", "l", "x");
 	CTL(m, 2, "managerctl: q is a queue: set does not apply\n", "set",
 	    "q", "1", "2");
 	CTL(m, 2,
@@ -168,6 +177,16 @@ test_managerctl_commands(void **state)
 	CTL(&m, 1,
 	    "managerctl: d: MGR_EKEY: no such key, attribute or name ('a')\n",
 	    "get", "d", "'a'");
+	// Bare words are strs (as redis-cli takes every word); quoted, what
+	// would be a literal is a str too; --raw prints a str unquoted.
+	CTL(&m, 0, "", "set", "d", "alice", "job-7");
+	CTL(&m, 0, "'job-7'\n", "get", "d", "alice");
+	CTL(&m, 0, "job-7\n", "get", "d", "'alice'", "--raw");
+	CTL(&m, 0, "", "set", "d", "k1", "'1'");
+	CTL(&m, 0, "'1'\n", "get", "d", "k1");
+	CTL(&m, 0, "1\n", "--raw", "get", "d", "k1");
+	CTL(&m, 0, "", "del", "d", "alice");
+	CTL(&m, 0, "", "del", "d", "k1");
 	// list: indexes, negative after --.
 	CTL(&m, 0, "", "set", "l", "0", "b'\\x00'");
 	CTL(&m, 0, "b'\\x00'\n", "get", "l", "--", "-1");

@@ -21,6 +21,7 @@ typedef struct {
 } cmd_ctx;
 
 extern bool ctl_json; /* --json (ctl_args.c) */
+extern bool ctl_raw;  /* --raw: a str result printed unquoted */
 
 /* A command: its name, how many arguments it takes, what runs it, and
  * for --help its arguments and what it does. */

@@ -15,6 +15,7 @@ enum {
 	O_INTERVAL,
 	O_COUNT,
 	O_JSON,
+	O_RAW,
 	O_HELP,
 	O_VERSION,
 	O_LIST_OPTIONS,
@@ -39,6 +40,7 @@ static const ctl_option options[] = {
 	    "watch: seconds between refreshes (1)" },
 	{ "count", O_COUNT, "N", "watch: refreshes (default: until Ctrl-C)" },
 	{ "json", O_JSON, NULL, "print JSON instead of Python literals" },
+	{ "raw", O_RAW, NULL, "print a str result as its text, unquoted" },
 	{ "help", O_HELP, NULL, "this text (also -h)" },
 	{ "version", O_VERSION, NULL, "the version" },
 	{ "list-options", O_LIST_OPTIONS, NULL,
@@ -67,17 +69,21 @@ usage(FILE *f, const command *commands)
 		    options[i].arg ? options[i].arg : "");
 		help_line(f, head, options[i].help, 26);
 	}
-	fputs("\nVALUE, KEY and DELTA are Python literals: 'a' 1 2.5 None "
-	      "True (1, 2)\n[1, 'x'] {'k': 1} b'\\x00'. Options go before or "
-	      "after the command, as\n--opt VALUE or --opt=VALUE; \"--\" "
-	      "ends them, so a negative literal can follow.\n"
-	      "environment: MGR_URL, MGR_AUTHKEY. exit status: 0 ok, 1 error "
-	      "from the\nmanager, 2 usage, 3 cannot connect or "
-	      "authenticate\n",
+	fputs(
+	    "\nVALUE, KEY and DELTA are Python literals: 'a' 1 2.5 None "
+	    "True (1, 2)\n[1, 'x'] {'k': 1} b'\\x00'; a bare word that is "
+	    "none of them (alice, job-7)\nis a str ('1' and 'None' are strs "
+	    "quoted). Options go before or after the\ncommand, as --opt "
+	    "VALUE or --opt=VALUE; \"--\" ends them, so a negative\nliteral "
+	    "can follow.\n"
+	    "environment: MGR_URL, MGR_AUTHKEY. exit status: 0 ok, 1 error "
+	    "from the\nmanager, 2 usage, 3 cannot connect or "
+	    "authenticate\n",
 	    f);
 }
 
 bool ctl_json;
+bool ctl_raw;
 
 int
 usage_error(const char *fmt, const char *what)
@@ -134,6 +140,9 @@ take(int id, const char *v, ctl_args *a, cmd_ctx *x)
 		    : usage_error("--count %s is not a positive number", v);
 	case O_JSON:
 		ctl_json = true;
+		return -1;
+	case O_RAW:
+		ctl_raw = true;
 		return -1;
 	case O_HELP:
 		usage(stdout, a->commands);

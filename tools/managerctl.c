@@ -37,6 +37,11 @@ print_value(const mgr_value *v)
 		int rv = json_print(stdout, v);
 		return rv == 0 ? 0 : fail("json", rv);
 	}
+	if (ctl_raw && v->kind == MGR_STR) { // as `redis-cli --raw`
+		fwrite(v->s, 1, v->len, stdout);
+		putchar('\n');
+		return 0;
+	}
 	char *text;
 	int   rv = literal_repr(v, &text);
 	if (rv != 0) {
@@ -106,13 +111,26 @@ is_type(mgr_obj *o, const char *t)
 	return strcmp(mgr_obj_type(o), t) == 0;
 }
 
-/* arg read as a Python literal into *v (mgr_value_free), or a usage error
- * saying why. */
+/* Whether arg, not a literal, is a bare word to take as a str: it has no
+ * quote or bracket, so it was not meant as a str, list, tuple or dict
+ * literal gone wrong (those still get the parser's message). */
+static bool
+bare_word(const char *arg)
+{
+	return arg[0] != '\0' && strpbrk(arg, "'\"[](){}") == NULL;
+}
+
+/* arg read as a Python literal into *v (mgr_value_free), a bare word as a
+ * str (borrowing arg: argv lives on), or a usage error saying why. */
 static int
 parse_arg(const char *what, const char *arg, mgr_value *v)
 {
 	char why[200];
 	if (literal_parse(arg, v, why, sizeof(why)) != 0) {
+		if (bare_word(arg)) {
+			*v = mgr_str(arg);
+			return 0;
+		}
 		fprintf(stderr,
 		    "managerctl: %s %s is not a Python literal: %s\n", what,
 		    arg, why);

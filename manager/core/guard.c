@@ -80,7 +80,7 @@ h_assert(mctx *c)
 		    c->batch_index, (long long) op);
 	}
 	const sval *seen = &c->batch[index].res;
-	bool        yes = false;
+	bool        yes  = false;
 	if ((rv = holds(c, seen, (int) op, &c->args[2], &yes)) != 0) {
 		return rv;
 	}
