@@ -456,7 +456,12 @@ sessions_close_all(server *srv)
 			s->dnext = dead;
 			dead     = s;
 		} else {
-			fconn_close(s->fc);
+			// What it was sent goes first, as far as the socket
+			// takes it now: the reply to a shutdown request is
+			// queued when the stop comes (closing at once dropped
+			// it, and managerctl shutdown saw the connection
+			// lost).
+			fconn_close_after_try(s->fc);
 		}
 	}
 	server_unlock(srv); // closes them (no system call under the lock)
