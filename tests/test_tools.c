@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -216,11 +217,11 @@ test_managerctl_commands(void **state)
 	    "empty)\n",
 	    "take", "q");
 	CTL(&m, 0,
-	    "dict              1  d\n"
-	    "list              0  l\n"
-	    "namespace         0  n\n"
-	    "queue             0  q\n"
-	    "scalar            -  s\n",
+	    "dict                     1  d\n"
+	    "list                     0  l\n"
+	    "namespace                0  n\n"
+	    "queue                    0  q\n"
+	    "scalar                   -  s\n",
 	    "ls");
 	CTL(&m, 0, "", "del", "d");
 	CTL(&m, 1,
@@ -348,6 +349,148 @@ test_managerctl_introspection(void **state)
 	h_managerd_cleanup(&m);
 }
 
+/* new: every type, with its arguments; a taken name is not rebound; bad
+ * arguments are usage errors that make nothing. */
+static void
+test_managerctl_new(void **state)
+{
+	(void) state;
+	h_managerd m;
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	CTL(&m, 0, "", "new", "dict", "d", "{'a': 1}");
+	CTL(&m, 0, "", "new", "list", "l", "[1, 'x']");
+	CTL(&m, 0, "", "new", "namespace", "n");
+	CTL(&m, 0, "", "new", "queue", "q", "2", "ack");
+	CTL(&m, 0, "", "new", "queue", "pq", "priority");
+	CTL(&m, 0, "", "new", "lock", "L");
+	CTL(&m, 0, "", "new", "rlock", "R");
+	CTL(&m, 0, "", "new", "semaphore", "S", "3");
+	CTL(&m, 0, "", "new", "bounded_semaphore", "B");
+	CTL(&m, 0, "", "new", "condition", "C");
+	CTL(&m, 0, "", "new", "event", "E");
+	CTL(&m, 0, "", "new", "barrier", "bar", "2");
+	CTL(&m, 0, "", "new", "value", "v", "d", "2.5");
+	CTL(&m, 0, "", "new", "array", "a", "i", "3");
+	CTL(&m, 0, "", "new", "array", "a2", "d", "[0.5, 1]");
+	CTL(&m, 0, "{'a': 1}\n", "get", "d");
+	CTL(&m, 0, "[1, 'x']\n", "get", "l");
+	CTL(&m, 0, "2.5\n", "get", "v");
+	CTL(&m, 0, "[0, 0, 0]\n", "get", "a");
+	CTL(&m, 0, "[0.5, 1.0]\n", "get", "a2");
+	// The queue is bounded by 2: a third put finds it full.
+	CTL(&m, 0, "", "put", "q", "1");
+	CTL(&m, 0, "", "put", "q", "2");
+	CTL(&m, 1,
+	    "managerctl: q: MGR_EFULL: queue full (queue.Full: the queue is "
+	    "full (maxsize 2))\n",
+	    "put", "q", "3");
+	// The priority queue gives the smallest first.
+	CTL(&m, 0, "", "put", "pq", "5");
+	CTL(&m, 0, "", "put", "pq", "1");
+	CTL(&m, 0, "1\n", "take", "pq");
+	CTL(&m, 1,
+	    "managerctl: d: the name is taken (a dict); del it first\n",
+	    "new", "list", "d");
+	CTL(&m, 0, "{'a': 1}\n", "get", "d"); // still the dict
+	CTL(&m, 2,
+	    "managerctl: TYPE frob is not one of dict list namespace queue "
+	    "lock rlock semaphore bounded_semaphore condition event barrier "
+	    "value array (managerctl --help lists the commands)\n",
+	    "new", "frob", "x");
+	CTL(&m, 2,
+	    "managerctl: new barrier takes PARTIES (managerctl --help lists "
+	    "the commands)\n",
+	    "new", "barrier", "b2");
+	CTL(&m, 2,
+	    "managerctl: INIT [1] is not a dict literal (managerctl --help "
+	    "lists the commands)\n",
+	    "new", "dict", "d2", "[1]");
+	CTL(&m, 2,
+	    "managerctl: fast is not a number of 0 or more (managerctl "
+	    "--help lists the commands)\n",
+	    "new", "queue", "q2", "fast");
+	char out[4096];
+	assert_int_equal(ctl(&m, m.key, "ls", NULL, out, sizeof(out)), 0);
+	for (const char *w = "a a2 B C E L R S bar d l n pq q v "; *w;) {
+		char want[32];
+		int  k = (int) strcspn(w, " ");
+		snprintf(want, sizeof(want), "  %.*s\n", k, w);
+		if (strstr(out, want) == NULL) {
+			fail_msg("ls has no %.*s: %s", k, w, out);
+		}
+		w += k + 1;
+	}
+	assert_null(strstr(out, "q2")); // the refused ones made nothing
+	assert_null(strstr(out, "d2"));
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
+/* The README's managerctl tour, run as written: the block that makes
+ * `results`, each line through sh (the export line gives way to this
+ * test's manager); every line must succeed, and a line ending in
+ * "# -> X" must print X. */
+static void
+test_readme_tour(void **state)
+{
+	(void) state;
+	char  path[512], *text = NULL;
+	long  len;
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/README.md", MGR_SOURCE_DIR);
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	assert_true((len = ftell(f)) > 0);
+	rewind(f);
+	assert_non_null(text = calloc(1, (size_t) len + 1));
+	assert_int_equal(fread(text, 1, (size_t) len, f), (size_t) len);
+	fclose(f);
+	const char *start = strstr(text, "managerctl new dict results");
+	assert_non_null(start);
+	while (start > text && strncmp(start, "```sh\n", 6) != 0) {
+		start--; // back to the block's fence
+	}
+	const char *end = strstr(start + 6, "```");
+	assert_non_null(end);
+
+	h_managerd m;
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	char url[600], keyenv[128], pathenv[600];
+	snprintf(url, sizeof(url), "MGR_URL=%s", m.url);
+	snprintf(keyenv, sizeof(keyenv), "MGR_AUTHKEY=%s", m.key);
+	snprintf(pathenv, sizeof(pathenv), "PATH=%s/../tools:/usr/bin:/bin",
+	    MGR_EXAMPLES_DIR);
+	const char *env[] = { url, keyenv, pathenv, NULL };
+	int         lines = 0;
+	for (const char *l = start + 6; l < end;) {
+		const char *nl = strchr(l, '\n');
+		char        line[512];
+		snprintf(line, sizeof(line), "%.*s", (int) (nl - l), l);
+		l = nl + 1;
+		if (line[0] == '\0' || strncmp(line, "export ", 7) == 0) {
+			continue;
+		}
+		char  out[4096];
+		char *argv[] = { "sh", "-c", line, NULL };
+		int st = h_run("/bin/sh", argv, env, H_ERR_TO_OUT, 10000, out,
+		    sizeof(out));
+		if (st != 0) {
+			fail_msg("'%s' exited %d: %s", line, st, out);
+		}
+		const char *want = strstr(line, "# -> ");
+		if (want != NULL) {
+			char w[512];
+			snprintf(w, sizeof(w), "%s\n", want + 5);
+			if (strcmp(out, w) != 0) {
+				fail_msg("'%s' printed '%s'", line, out);
+			}
+		}
+		lines++;
+	}
+	assert_true(lines >= 10);
+	free(text);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 int
 main(void)
 {
@@ -355,6 +498,8 @@ main(void)
 		cmocka_unit_test(test_managerctl),
 		cmocka_unit_test(test_managerctl_commands),
 		cmocka_unit_test(test_managerctl_introspection),
+		cmocka_unit_test(test_managerctl_new),
+		cmocka_unit_test(test_readme_tour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,9 @@ int usage_error(const char *fmt, const char *what);
 int print_value(const mgr_value *v);
 /* Prints the result *v of a call that returned rv, and frees it. */
 int print_result(const char *what, int rv, mgr_value *v);
+/* arg read as a Python literal into *v (mgr_value_free), a bare word as
+ * a str, or EXIT_USAGE with a line saying why (what names the argument). */
+int parse_arg(const char *what, const char *arg, mgr_value *v);
 /* The member of the dict value d under the str key, or NULL. */
 const mgr_value *dict_member(const mgr_value *d, const char *key);
 
@@ -67,5 +70,7 @@ int cmd_objects(cmd_ctx *x);
 int cmd_waits(cmd_ctx *x);
 int cmd_watch(cmd_ctx *x);
 int cmd_shutdown(cmd_ctx *x);
+/* new TYPE NAME [ARG...] (ctl_create.c). */
+int cmd_new(cmd_ctx *x);
 
 #endif

@@ -120,9 +120,8 @@ bare_word(const char *arg)
 	return arg[0] != '\0' && strpbrk(arg, "'\"[](){}") == NULL;
 }
 
-/* arg read as a Python literal into *v (mgr_value_free), a bare word as a
- * str (borrowing arg: argv lives on), or a usage error saying why. */
-static int
+/* A bare word's str borrows arg: argv lives on. */
+int
 parse_arg(const char *what, const char *arg, mgr_value *v)
 {
 	char why[200];
@@ -270,9 +269,9 @@ cmd_ls(cmd_ctx *x)
 			continue;
 		}
 		if (size >= 0) {
-			printf("%-10s %8lld  %s\n", type, size, name);
+			printf("%-17s %8lld  %s\n", type, size, name);
 		} else {
-			printf("%-10s %8s  %s\n", type, "-", name);
+			printf("%-17s %8s  %s\n", type, "-", name);
 		}
 	}
 	if (status == 0 && ctl_json) {
@@ -517,6 +516,12 @@ static const command ctl_commands[] = {
 	    "without KEY, a scalar's value" },
 	{ "incr", 1, 3, cmd_change, "NAME [KEY] [DELTA]",
 	    "d[KEY] += DELTA (default 1); without KEY, a scalar's" },
+	{ "new", 2, 5, cmd_new, "TYPE NAME [ARG...]",
+	    "a new object bound to NAME: dict [INIT], list [INIT], "
+	    "namespace, "
+	    "queue [MAXSIZE] [lifo|priority] [ack], lock, rlock, semaphore "
+	    "[VALUE], bounded_semaphore [VALUE], condition, event, barrier "
+	    "PARTIES, value TYPECODE [INIT], array TYPECODE INIT|SIZE" },
 	{ "put", 2, 2, cmd_queue, "NAME VALUE", "put on a queue" },
 	{ "take", 1, 1, cmd_queue, "NAME", "get from a queue" },
 	{ "del", 1, 2, cmd_change, "NAME [KEY|INDEX]",
