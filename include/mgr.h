@@ -952,6 +952,29 @@ MGR_API int mgr_pool_work(mgr_client *c, const char *token);
  * object. */
 MGR_API int mgr_obj_get_lock(mgr_obj *o, mgr_obj **lock);
 
+/* ---- custom types (managerd modules, mgr_module.h) -----------------------
+ *
+ * Types a module loaded with managerd --load-module registered: objects
+ * like the others (names, tokens, references in containers, atomic
+ * batches), whose methods run in the manager, each call atomically and in
+ * one round trip (Python's BaseManager.register with a class). */
+
+/* A new object of the registered type (mgr_obj_type says its name), made
+ * by the type's create from init (borrowed; mgr_none() for none; no
+ * references). MGR_ETYPE when no module registered type; the type's own
+ * errors otherwise. *o is the caller's (mgr_obj_release). */
+MGR_API int mgr_custom_new(
+    mgr_client *c, const char *type, mgr_value init, mgr_obj **o);
+/* Calls method of o with args (borrowed; mgr_none() for none; no
+ * references), atomically in the manager. A method that waits (its type
+ * says MGR_METHOD_MAY_WAIT) waits up to timeout ms (MGR_FOREVER; 0 never
+ * waits): MGR_ETIMEDOUT. *result (may be NULL) gets what it gave, the
+ * caller's (mgr_value_free). MGR_EKEY for a method the type has not; the
+ * method's own errors, with its detail, otherwise. As a batch entry:
+ * MGR_OP_CALL with the arguments (method as MGR_STR, args). */
+MGR_API int mgr_call(mgr_obj *o, const char *method, mgr_value args,
+    int64_t timeout, mgr_value *result);
+
 /* ---- pipes (Python's multiprocessing.Pipe) -------------------------------
  *
  * Two connected ends, each a proxy like any other (mgr_obj_token and
@@ -1073,6 +1096,11 @@ typedef enum mgr_op {
 	 *   DICT_GET(acct, "balance", 0); ASSERT(0, MGR_CMP_GE, amount);
 	 *   DICT_INCR(acct, "balance", -amount) */
 	MGR_OP_ASSERT = 150,
+	/* mgr_call on a custom object: arguments (the method as MGR_STR,
+	 * then its args, optional); a method that may wait can't be in an
+	 * atomic batch, one that writes is undone through its type's save
+	 * and load when the batch fails. */
+	MGR_OP_CALL = 160,
 } mgr_op;
 
 /* The comparison of an MGR_OP_ASSERT. */

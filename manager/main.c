@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "mgr.h"
+#include "modules.h"
 #include "options.h"
 #include "server.h"
 
@@ -388,6 +389,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	// Modules first: their types exist before any client can ask.
+	if ((rc = modules_load(o.modules, o.nmodules)) != 0) {
+		free(key);
+		return rc;
+	}
 	server *srv;
 	size_t  fit = connections_that_fit();
 	if (o.lim.max_connections == 0) {
@@ -422,6 +428,7 @@ main(int argc, char **argv)
 	http_stop(dash);
 	http_stop(http);
 	server_free(srv);
+	modules_unload();
 	close(sfd);
 	close(stop_fd);
 	return 0;

@@ -14,6 +14,7 @@
 
 enum opt_kind {
 	K_URL,      /* --listen, --listen-nng: repeatable */
+	K_MODULE,   /* --load-module: repeatable */
 	K_STR,      /* a string (a file, a URL) */
 	K_FLAG,     /* no value: sets a bool */
 	K_FD,       /* a descriptor number */
@@ -95,6 +96,11 @@ static const opt_def table[] = {
 	{ "http-token-file", K_STR, "F", OFF(http_token_file), 0, 0, 0, 0,
 	    "the token the dashboard asks for: F's first line; else a random "
 	    "one, printed in the dashboard's address" },
+	{ "load-module", K_MODULE, "PATH", 0, 0, 0, 0, 0,
+	    "load a module's object types (mgr_module.h) before serving; "
+	    "words after a space in PATH go to its init (\"/x/acct.so "
+	    "limit=10\"); the file must not be writable by group or others; "
+	    "repeatable" },
 	{ "ready-fd", K_FD, "N", OFF(ready_fd), 0, 0, 0, 0,
 	    "write the bound URLs, then \"ready\", to fd N" },
 	{ "lifeline-fd", K_FD, "N", OFF(lifeline_fd), 0, 0, 0, 0,
@@ -196,6 +202,12 @@ take(const opt_def *d, const char *val, daemon_opts *o)
 		}
 		o->url_nng[o->nurls] = strcmp(d->name, "listen-nng") == 0;
 		o->urls[o->nurls++]  = val;
+		return 0;
+	case K_MODULE:
+		if (o->nmodules == MAX_MODULES) {
+			return bad(d->name, "%s: at most 16 modules", val);
+		}
+		o->modules[o->nmodules++] = val;
 		return 0;
 	case K_STR:
 		*(const char **) (void *) at = val;

@@ -10,7 +10,8 @@
 
 #include "server_limits.h"
 
-#define MAX_LISTEN 16
+#define MAX_LISTEN  16
+#define MAX_MODULES 16
 
 /* What the command line asked for. */
 typedef struct daemon_opts {
@@ -29,6 +30,8 @@ typedef struct daemon_opts {
 	const char   *http_url;        /* --http: the dashboard */
 	const char   *http_token_file; /* its token; else a random one */
 	long long     ipc_mode;        /* --ipc-mode; 0: as made (0600) */
+	const char   *modules[MAX_MODULES]; /* --load-module, in order */
+	int           nmodules;
 } daemon_opts;
 
 /* The command line into o: -1 to go on, or the exit status (0 after

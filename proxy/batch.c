@@ -100,6 +100,23 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 	            != NULL
 	        && (int) op >= MGR_OP_DICT_SET,
 	    op, "is not an operation on an object (mgr_op)");
+	// A call names its method first; the manager gets it as the
+	// request's name, the rest as its arguments.
+	char name[256];
+	bool call = op == MGR_OP_CALL;
+	if (call) {
+		ARG_CHECK(nargs >= 1 && nargs <= 2 && args[0].kind == MGR_STR
+		        && args[0].s != NULL && args[0].len > 0
+		        && args[0].len < sizeof(name)
+		        && memchr(args[0].s, '\0', args[0].len) == NULL,
+		    args,
+		    "of MGR_OP_CALL are the method (a str of 1 to 255 bytes) "
+		    "and its args");
+		memcpy(name, args[0].s, args[0].len); // a str need not end
+		name[args[0].len] = '\0';             // in a NUL
+		args++;
+		nargs--;
+	}
 	arena a;
 	arena_init(&a);
 	Mgr__Value  vals[64];
@@ -119,8 +136,11 @@ mgr_batch_add_timeout(mgr_batch *b, mgr_obj *o, mgr_op op,
 	rq.secret       = o != NULL ? o->secret : 0;
 	rq.args         = ptrs;
 	rq.n_args       = nargs;
-	rq.timeout_ms   = timeout;
-	size_t n        = mgr__request__get_packed_size(&rq);
+	if (call) {
+		rq.name = name;
+	}
+	rq.timeout_ms = timeout;
+	size_t n      = mgr__request__get_packed_size(&rq);
 	if (n + 16 > client_max_message(b->c)) {
 		arena_fini(&a);
 		return MGR_ETOOBIG;

@@ -94,7 +94,7 @@ take_reply(mgr_client *c, const Mgr__Reply *reply, mgr_value *result)
 }
 
 int
-client_call(mgr_client *c, const mgr_call *call, mgr_value *result)
+client_call(mgr_client *c, const call_req *call, mgr_value *result)
 {
 	Mgr__Request rq = MGR__REQUEST__INIT;
 	Mgr__Value  *pv[16];
@@ -188,7 +188,7 @@ obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
 		    obj_type_name(o->type));
 		return MGR_ETYPE;
 	}
-	mgr_call call = { .op = op,
+	call_req call = { .op = op,
 		.target       = o->id,
 		.secret       = o->secret,
 		.args         = args,

@@ -321,6 +321,25 @@ decode_ref(mgr_client *c, const Mgr__Ref *ref, mgr_value *out)
 	// Taken: the reply tree is ours and goes after decoding; a failed
 	// decode gives back only the references not taken (give_back).
 	((Mgr__Ref *) ref)->id = 0;
+	if (ref->type == MGR__OBJ_TYPE__OBJ_CUSTOM) {
+		// A module's type: its name comes along (checked: a name).
+		const char *n = ref->type_name != NULL ? ref->type_name : "";
+		size_t      k = strlen(n);
+		if (k == 0 || k > 63
+		    || strspn(n,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+		           "RSTUVWXYZ0123456789_")
+		        != k) {
+			mgr_obj_release(o);
+			client_set_detail(
+			    "ref of a custom type without a name");
+			return MGR_EPROTO;
+		}
+		if ((o->type_name = strdup(n)) == NULL) {
+			mgr_obj_release(o);
+			return MGR_ENOMEM;
+		}
+	}
 	if (ref->type == MGR__OBJ_TYPE__OBJ_NONE
 	    || protobuf_c_enum_descriptor_get_value(
 	           &mgr__obj_type__descriptor, (int) ref->type)

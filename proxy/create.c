@@ -13,7 +13,7 @@ obj_create(mgr_client *c, Mgr__ObjType type, const mgr_value *args,
 	ARG_CHECK(
 	    !(args == NULL && nargs > 0), args, "is NULL with nargs > 0");
 	rv = client_call(c,
-	    &(mgr_call) { .op = MGR__OP__OP_CREATE,
+	    &(call_req) { .op = MGR__OP__OP_CREATE,
 	        .type         = type,
 	        .args         = args,
 	        .nargs        = nargs },

@@ -15,6 +15,7 @@ struct mgr_obj {
 	uint64_t    id;
 	uint64_t secret; /* the object's capability, sent with every call */
 	Mgr__ObjType type;
+	char *type_name; /* OBJ_CUSTOM: its module type's name (owned) */
 };
 
 /* ---- value codec (codec.c) ----------------------------------------------
@@ -50,7 +51,7 @@ int obj_dup(mgr_obj *o, mgr_obj **out);
 
 /* ---- calls (client.c: the connection; call.c: values in and out) ------- */
 
-typedef struct mgr_call {
+typedef struct call_req {
 	Mgr__Op          op;
 	uint64_t         target; /* object id, 0 for the manager */
 	uint64_t         secret; /* the target's */
@@ -59,7 +60,7 @@ typedef struct mgr_call {
 	const mgr_value *args;
 	size_t           nargs;
 	int64_t timeout; /* ms, MGR_FOREVER, for blocking operations */
-} mgr_call;
+} call_req;
 
 /* One round trip (client.c): sends rq, its id set here, packed into
  * scratch (the caller resets it), and waits for the reply, unpacked into
@@ -80,7 +81,7 @@ int client_call_noargs(mgr_client *c, Mgr__Op op, uint64_t target,
  * reply's status, or MGR_ECONN / MGR_ECLOSED / MGR_ENOMEM / MGR_EPROTO /
  * MGR_ETOOBIG from the transport. The reply's error text is kept for
  * mgr_errdetail() in the calling thread. */
-int client_call(mgr_client *c, const mgr_call *call, mgr_value *result);
+int client_call(mgr_client *c, const call_req *call, mgr_value *result);
 
 /* client_call on a proxy (call.c): checks that o is non-NULL and of one of
  * the types in the bit set `types` (1u << Mgr__ObjType; 0 accepts any) and

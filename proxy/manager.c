@@ -8,7 +8,7 @@ static int
 call_with(mgr_client *c, Mgr__Op op, const mgr_value *args, size_t nargs,
     mgr_kind kind, mgr_value *out)
 {
-	mgr_call  call = { .op = op, .args = args, .nargs = nargs };
+	call_req  call = { .op = op, .args = args, .nargs = nargs };
 	mgr_value v;
 	int       rv = client_call(c, &call, &v);
 	if (rv == 0 && v.kind != kind) {
@@ -53,7 +53,7 @@ int
 mgr_shutdown(mgr_client *c)
 {
 	ARG_NONNULL(c);
-	mgr_call call = { .op = MGR__OP__OP_SHUTDOWN };
+	call_req call = { .op = MGR__OP__OP_SHUTDOWN };
 	return client_call(c, &call, NULL);
 }
 
@@ -61,7 +61,7 @@ int
 mgr_ping(mgr_client *c)
 {
 	ARG_NONNULL(c);
-	mgr_call call = { .op = MGR__OP__OP_PING };
+	call_req call = { .op = MGR__OP__OP_PING };
 	return client_call(c, &call, NULL);
 }
 

@@ -45,7 +45,7 @@ mgr_attach(mgr_client *c, const char *token, mgr_obj **o)
 		return MGR_EINVAL;
 	}
 	mgr_value v;
-	mgr_call  call
+	call_req  call
 	    = { .op = MGR__OP__OP_ATTACH, .target = id, .secret = secret };
 	int rv = client_call(c, &call, &v);
 	if (rv != 0) {
@@ -80,7 +80,7 @@ mgr_name_set(mgr_client *c, const char *name, mgr_obj *o)
 		client_set_detail("the proxy belongs to another client");
 		return MGR_EINVAL;
 	}
-	mgr_call call = { .op = MGR__OP__OP_NAME_SET,
+	call_req call = { .op = MGR__OP__OP_NAME_SET,
 		.target       = o->id,
 		.secret       = o->secret,
 		.name         = name };
@@ -95,7 +95,7 @@ mgr_name_get(mgr_client *c, const char *name, mgr_obj **o)
 	ARG_CHECK(name[0] != '\0', name, "is empty");
 	ARG_NONNULL(o);
 	mgr_value v;
-	mgr_call  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
+	call_req  call = { .op = MGR__OP__OP_NAME_GET, .name = name };
 	int       rv   = client_call(c, &call, &v);
 	return rv != 0 ? rv : value_take_ref(&v, o);
 }
@@ -106,7 +106,7 @@ mgr_name_del(mgr_client *c, const char *name)
 	ARG_NONNULL(c);
 	ARG_NONNULL(name);
 	ARG_CHECK(name[0] != '\0', name, "is empty");
-	mgr_call call = { .op = MGR__OP__OP_NAME_DEL, .name = name };
+	call_req call = { .op = MGR__OP__OP_NAME_DEL, .name = name };
 	return client_call(c, &call, NULL);
 }
 
@@ -125,7 +125,7 @@ mgr_name_setdefault(
 		return MGR_EINVAL;
 	}
 	mgr_value v;
-	mgr_call  call = { .op = MGR__OP__OP_NAME_SETDEFAULT,
+	call_req  call = { .op = MGR__OP__OP_NAME_SETDEFAULT,
 		 .target       = candidate->id,
 		 .secret       = candidate->secret,
 		 .name         = name };
@@ -138,7 +138,7 @@ mgr_name_list(mgr_client *c, mgr_value *dict_value)
 {
 	ARG_NONNULL(c);
 	ARG_NONNULL(dict_value);
-	mgr_call  call = { .op = MGR__OP__OP_NAME_LIST };
+	call_req  call = { .op = MGR__OP__OP_NAME_LIST };
 	mgr_value v;
 	int       rv = client_call(c, &call, &v);
 	if (rv == 0 && v.kind != MGR_DICT) {

@@ -22,10 +22,11 @@ obj_new(mgr_client *c, uint64_t id, uint64_t secret, Mgr__ObjType type)
 	if (o == NULL) {
 		return NULL;
 	}
-	o->client = c;
-	o->id     = id;
-	o->secret = secret;
-	o->type   = type;
+	o->client    = c;
+	o->id        = id;
+	o->secret    = secret;
+	o->type      = type;
+	o->type_name = NULL;
 	if (c != NULL) {
 		client_hold(c);
 	}
@@ -46,6 +47,7 @@ mgr_obj_release(mgr_obj *o)
 		}
 		client_unhold(o->client);
 	}
+	free(o->type_name);
 	free(o);
 	// A dead or closed connection already dropped the reference.
 	return rv == MGR_ECONN || rv == MGR_ECLOSED ? 0 : rv;
@@ -54,6 +56,9 @@ mgr_obj_release(mgr_obj *o)
 const char *
 mgr_obj_type(mgr_obj *o)
 {
+	if (o != NULL && o->type_name != NULL) {
+		return o->type_name; // a module's type
+	}
 	return o != NULL ? obj_type_name(o->type) : "unknown";
 }
 
@@ -96,8 +101,10 @@ obj_dup(mgr_obj *o, mgr_obj **out)
 		    "attach of object %llu answered object %llu",
 		    (unsigned long long) o->id, (unsigned long long) id);
 		rv = MGR_EPROTO;
-	} else if ((*out = obj_new(o->client, id, r.secret, o->type))
-	    == NULL) {
+	} else if ((*out = obj_new(o->client, id, r.secret, o->type)) == NULL
+	    || (o->type_name != NULL
+	        && ((*out)->type_name = strdup(o->type_name)) == NULL)) {
+		mgr_obj_release(*out);
 		rv = MGR_ENOMEM;
 	}
 	if (rv != 0) {

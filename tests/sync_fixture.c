@@ -207,7 +207,7 @@ objects(const char *type)
 int
 raw_release(mgr_obj *o)
 {
-	mgr_call call = { .op = MGR__OP__OP_RELEASE,
+	call_req call = { .op = MGR__OP__OP_RELEASE,
 		.target       = mgr_obj_id(o),
 		.secret       = o->secret };
 	return client_call(C, &call, NULL);

@@ -483,7 +483,7 @@ test_cond_killed_holder(void **state)
 static int
 raw_create(const mgr_value *args, size_t nargs, mgr_value *res)
 {
-	mgr_call call = { .op = MGR__OP__OP_CREATE,
+	call_req call = { .op = MGR__OP__OP_CREATE,
 		.type         = MGR__OBJ_TYPE__OBJ_CONDITION,
 		.args         = args,
 		.nargs        = nargs };
@@ -535,7 +535,7 @@ test_cond_bad_args(void **state)
 	assert_int_equal(mgr_acquire(own, 0), 0); // reentrant: an rlock
 	mgr_value_free(&res);
 
-	mgr_call call = { .op = MGR__OP__OP_COND_WAIT,
+	call_req call = { .op = MGR__OP__OP_COND_WAIT,
 		.target       = mgr_obj_id(l),
 		.secret       = l->secret };
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);

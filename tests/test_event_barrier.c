@@ -146,13 +146,13 @@ test_event_errors(void **state)
 	assert_int_equal(mgr_event_is_set(b, &f), MGR_ETYPE);
 	assert_int_equal(mgr_event_wait(b, 0), MGR_ETYPE);
 	// The manager refuses a negative timeout and constructor arguments.
-	mgr_call call = { .op = MGR__OP__OP_EVENT_WAIT,
+	call_req call = { .op = MGR__OP__OP_EVENT_WAIT,
 		.target       = mgr_obj_id(e),
 		.secret       = e->secret,
 		.timeout      = -3 };
 	assert_int_equal(client_call(C, &call, NULL), MGR_EINVAL);
 	mgr_value one = mgr_int(1);
-	mgr_call  cr  = { .op = MGR__OP__OP_CREATE,
+	call_req  cr  = { .op = MGR__OP__OP_CREATE,
 		  .type       = MGR__OBJ_TYPE__OBJ_EVENT,
 		  .args       = &one,
 		  .nargs      = 1 };
@@ -448,7 +448,7 @@ test_barrier_errors(void **state)
 
 	// The manager's own checks, with raw requests.
 	mgr_value args[3] = { mgr_str("2"), mgr_int(-1), mgr_int(0) };
-	mgr_call  cr      = { .op = MGR__OP__OP_CREATE,
+	call_req  cr      = { .op = MGR__OP__OP_CREATE,
 		      .type       = MGR__OBJ_TYPE__OBJ_BARRIER,
 		      .args       = args,
 		      .nargs      = 2 };
@@ -469,7 +469,7 @@ test_barrier_errors(void **state)
 	assert_int_equal(client_call(C, &cr, &res), 0);
 	assert_int_equal(mgr_barrier_wait(mgr_value_ref(&res), 0, &index), 0);
 	mgr_value_free(&res);
-	mgr_call call = { .op = MGR__OP__OP_BARRIER_WAIT,
+	call_req call = { .op = MGR__OP__OP_BARRIER_WAIT,
 		.target       = mgr_obj_id(b),
 		.secret       = b->secret,
 		.timeout      = -2 };

@@ -462,7 +462,7 @@ static int
 raw_create(
     Mgr__ObjType type, const mgr_value *args, size_t nargs, mgr_value *res)
 {
-	mgr_call call = { .op = MGR__OP__OP_CREATE,
+	call_req call = { .op = MGR__OP__OP_CREATE,
 		.type         = type,
 		.args         = args,
 		.nargs        = nargs };
@@ -524,7 +524,7 @@ test_bad_args(void **state)
 	assert_int_equal(mgr_acquire(s, 0), MGR_ETIMEDOUT);
 	mgr_value_free(&res);
 
-	mgr_call call = { .op = MGR__OP__OP_ACQUIRE,
+	call_req call = { .op = MGR__OP__OP_ACQUIRE,
 		.target       = mgr_obj_id(d),
 		.secret       = d->secret };
 	assert_int_equal(client_call(C, &call, NULL), MGR_ETYPE);

@@ -772,7 +772,7 @@ static int
 raw_create(const mgr_value *args, size_t nargs)
 {
 	mgr_value res  = mgr_none();
-	mgr_call  call = { .op = MGR__OP__OP_CREATE,
+	call_req  call = { .op = MGR__OP__OP_CREATE,
 		 .type         = MGR__OBJ_TYPE__OBJ_QUEUE,
 		 .args         = args,
 		 .nargs        = nargs };
@@ -823,7 +823,7 @@ test_bad_args(void **state)
 	assert_int_equal(raw_create(two, 2), MGR_ETYPE);    // ack is a bool
 	assert_int_equal(raw_create(three, 3), MGR_EINVAL); // no order 9
 	assert_int_equal(raw_create(four, 4), MGR_EINVAL);
-	mgr_call call = { .op = MGR__OP__OP_QUEUE_GET,
+	call_req call = { .op = MGR__OP__OP_QUEUE_GET,
 		.target       = mgr_obj_id(q),
 		.secret       = q->secret,
 		.timeout      = -5 };
@@ -841,7 +841,7 @@ test_bad_args(void **state)
 	mgr_value neg = mgr_int(-1);
 	for (int k = 0; k < 2; k++) {
 		mgr_value res;
-		mgr_call  cr = { .op = MGR__OP__OP_CREATE,
+		call_req  cr = { .op = MGR__OP__OP_CREATE,
 			 .type       = MGR__OBJ_TYPE__OBJ_QUEUE,
 			 .args       = k ? &neg : NULL,
 			 .nargs      = (size_t) k };

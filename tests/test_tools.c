@@ -392,10 +392,10 @@ test_managerctl_new(void **state)
 	    "managerctl: d: the name is taken (a dict); del it first\n",
 	    "new", "list", "d");
 	CTL(&m, 0, "{'a': 1}\n", "get", "d"); // still the dict
-	CTL(&m, 2,
-	    "managerctl: TYPE frob is not one of dict list namespace queue "
-	    "lock rlock semaphore bounded_semaphore condition event barrier "
-	    "value array (managerctl --help lists the commands)\n",
+	CTL(&m, 1,
+	    "managerctl: frob: MGR_ETYPE: wrong object or value type (no "
+	    "type "
+	    "'frob' (no module loaded with --load-module registered it))\n",
 	    "new", "frob", "x");
 	CTL(&m, 2,
 	    "managerctl: new barrier takes PARTIES (managerctl --help lists "

@@ -1,6 +1,7 @@
-/* managerctl new TYPE NAME [ARG...]: an object of any type, bound to a
- * name (the name keeps it alive after managerctl has gone). The name is
- * bound only if it is free (mgr_name_setdefault), so two scripts making
+/* managerctl new TYPE NAME [ARG...]: an object of any type, a module's
+ * too, bound to a name (the name keeps it alive after managerctl has
+ * gone); managerctl call NAME METHOD [ARGS]: a module type's method. The name
+ * is bound only if it is free (mgr_name_setdefault), so two scripts making
  * the same name race safely: the loser is told what the name holds. */
 #include <stdlib.h>
 #include <string.h>
@@ -182,14 +183,38 @@ make(cmd_ctx *x, mgr_obj **o, int *rv)
 		}
 		mgr_value_free(&v);
 	} else {
-		return usage_error(
-		    "TYPE %s is not one of dict list namespace "
-		    "queue lock rlock semaphore "
-		    "bounded_semaphore condition event barrier "
-		    "value array",
-		    type);
+		// A module's type (managerd --load-module): the manager
+		// knows.
+		if ((st = at_most(x, 1)) != 0
+		    || (a2 != NULL
+		        && (st = parse_arg("INIT", a2, &v)) != 0)) {
+			return st;
+		}
+		*rv = mgr_custom_new(x->c, type, v, o);
+		mgr_value_free(&v);
 	}
 	return 0;
+}
+
+int
+cmd_call(cmd_ctx *x)
+{
+	mgr_obj  *o;
+	mgr_value args = mgr_none(), res;
+	int st = x->nargs > 2 ? parse_arg("ARGS", x->args[2], &args) : 0;
+	if (st != 0) {
+		return st;
+	}
+	int rv = mgr_name_get(x->c, x->args[0], &o);
+	if (rv != 0) {
+		mgr_value_free(&args);
+		return fail(x->args[0], rv);
+	}
+	st = print_result(x->args[0],
+	    mgr_call(o, x->args[1], args, x->timeout, &res), &res);
+	mgr_obj_release(o);
+	mgr_value_free(&args);
+	return st;
 }
 
 int

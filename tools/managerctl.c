@@ -52,6 +52,56 @@ print_value(const mgr_value *v)
 	return 0;
 }
 
+/* Whether o is of a module's type (not one of the manager's own). */
+static bool
+of_module_type(mgr_obj *o)
+{
+	static const char *const own[] = { "dict", "list", "namespace",
+		"queue", "lock", "rlock", "semaphore", "bounded_semaphore",
+		"condition", "event", "barrier", "scalar", "array", "conn" };
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		if (strcmp(mgr_obj_type(o), own[i]) == 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A module's object: its state as its type's save gives it, from the
+ * manager's listing of objects (paged through until o is met). */
+static int
+module_state(mgr_obj *o, mgr_value *out)
+{
+	for (size_t offset = 0;;) {
+		mgr_value page;
+		int rv = mgr_objects(mgr_obj_client(o), offset, 1000, &page);
+		if (rv != 0) {
+			return rv;
+		}
+		const mgr_value *objs = dict_member(&page, "objects");
+		size_t           n
+		    = objs != NULL && objs->kind == MGR_LIST ? objs->len : 0;
+		for (size_t i = 0; i < n; i++) {
+			const mgr_value *id
+			    = dict_member(&objs->items[i], "object");
+			const mgr_value *st
+			    = dict_member(&objs->items[i], "state");
+			if (id != NULL && id->kind == MGR_INT
+			    && (uint64_t) id->i == mgr_obj_id(o)) {
+				rv = st != NULL ? mgr_value_copy(out, st)
+				                : MGR_ESTATE;
+				mgr_value_free(&page);
+				return rv;
+			}
+		}
+		mgr_value_free(&page);
+		if (n == 0) {
+			return MGR_ENOOBJ;
+		}
+		offset += n;
+	}
+}
+
 /* The contents of o as a value, by its type. */
 static int
 contents(mgr_obj *o, mgr_value *out)
@@ -84,6 +134,8 @@ contents(mgr_obj *o, mgr_value *out)
 	} else if (strcmp(t, "barrier") == 0) {
 		rv   = mgr_barrier_n_waiting(o, &n);
 		*out = mgr_int((int64_t) n);
+	} else if (of_module_type(o)) {
+		rv = module_state(o, out);
 	} else {
 		rv   = mgr_locked(o, &b);
 		*out = mgr_bool(b);
@@ -95,6 +147,9 @@ static const char *
 contents_label(mgr_obj *o)
 {
 	const char *t = mgr_obj_type(o);
+	if (of_module_type(o)) {
+		return "state ";
+	}
 	return strcmp(t, "queue") == 0  ? "qsize "
 	    : strcmp(t, "event") == 0   ? "is_set "
 	    : strcmp(t, "barrier") == 0 ? "n_waiting "
@@ -521,7 +576,10 @@ static const command ctl_commands[] = {
 	    "namespace, "
 	    "queue [MAXSIZE] [lifo|priority] [ack], lock, rlock, semaphore "
 	    "[VALUE], bounded_semaphore [VALUE], condition, event, barrier "
-	    "PARTIES, value TYPECODE [INIT], array TYPECODE INIT|SIZE" },
+	    "PARTIES, value TYPECODE [INIT], array TYPECODE INIT|SIZE; a "
+	    "module's type with [INIT]" },
+	{ "call", 2, 3, cmd_call, "NAME METHOD [ARGS]",
+	    "a method of a module's type (--timeout S for one that waits)" },
 	{ "put", 2, 2, cmd_queue, "NAME VALUE", "put on a queue" },
 	{ "take", 1, 1, cmd_queue, "NAME", "get from a queue" },
 	{ "del", 1, 2, cmd_change, "NAME [KEY|INDEX]",

@@ -52,6 +52,17 @@ h_create(mctx *c)
 		return mctx_fail(c, MGR_EINVAL, "unknown object type %d",
 		    (int) c->rq->type);
 	}
+	if (t->subtype != NULL) { // a custom type: named by the request
+		const char *name = c->rq->name != NULL ? c->rq->name : "";
+		char        e[80];
+		if ((t = t->subtype(name)) == NULL) {
+			log_escape(name, e, sizeof(e));
+			return mctx_fail(c, MGR_ETYPE,
+			    "no type '%s' (no module loaded with "
+			    "--load-module registered it)",
+			    e);
+		}
+	}
 	int rv = check_objects(c);
 	if (rv != 0) {
 		return rv;

@@ -200,6 +200,17 @@ drop_data(mobj *o, void *data)
 	o->type->destroy(&tmp);
 }
 
+/* The flags of request rq (operation m) on o: its own, when they depend
+ * on the request (a custom object's method). */
+static uint8_t
+op_flags(const mop *m, const mobj *o, const Mgr__Request *rq)
+{
+	return o != NULL && o->type->op_flags != NULL
+	        && o->secret == rq->secret
+	    ? o->type->op_flags(o, rq)
+	    : m->flags;
+}
+
 /* Why sub-request i (operation m, on o) can't be in an atomic batch, as
  * a status with c's detail set; 0 when it can. Checked for every
  * sub-request before any runs. */
@@ -215,7 +226,8 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 	if (o == NULL) {
 		return 0; // the call says MGR_ENOOBJ, in its turn
 	}
-	if (m->flags & MOP_BLOCKS) {
+	uint8_t flags = op_flags(m, o, sub);
+	if (flags & MOP_BLOCKS) {
 		// Nothing may wait under the batch: the objects that wait
 		// are the synchronization types.
 		return mctx_fail(c, MGR_ETYPE,
@@ -223,7 +235,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 		    "batch",
 		    i, registry_op_name(sub->op));
 	}
-	if ((m->flags & MOP_WRITE) && o->type->clone_data == NULL) {
+	if ((flags & MOP_WRITE) && o->type->clone_data == NULL) {
 		return mctx_fail(c, MGR_ETYPE,
 		    "operation %zu: a %s can't be changed in an atomic batch",
 		    i, o->type->name);
@@ -256,18 +268,24 @@ undo_save(undo_log *u, mctx *c, mobj *o)
 	return 0;
 }
 
-/* Puts every copy back (failed) or drops them (committed). */
+/* Puts every copy back (failed) or drops them (committed: each object
+ * hears that it changed). */
 static void
 undo_finish(undo_log *u, bool failed)
 {
 	for (size_t k = 0; k < u->n; k++) {
 		mobj *o = u->snaps[k].o;
-		if (failed) {
+		if (failed && o->type->restore != NULL) {
+			o->type->restore(o, u->snaps[k].saved);
+		} else if (failed) {
 			void *changed = o->data;
 			o->data       = u->snaps[k].saved;
 			drop_data(o, changed);
 		} else {
 			drop_data(o, u->snaps[k].saved);
+			if (o->type->changed != NULL) {
+				o->type->changed(o);
+			}
 		}
 		mobj_unhold(o);
 	}
@@ -279,7 +297,7 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 {
 	int   rv = 0;
 	mobj *o  = store_find(c->srv, c->rq->target);
-	if (o != NULL && (m->flags & MOP_WRITE)) {
+	if (o != NULL && (op_flags(m, o, c->rq) & MOP_WRITE)) {
 		rv = undo_save(u, c, o);
 	}
 	if (rv == 0) {

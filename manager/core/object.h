@@ -60,6 +60,23 @@ typedef struct mtype {
 	 * put back through destroy. Types without it can't be batched
 	 * atomically. */
 	void *(*clone_data)(mobj *o);
+	/* Optional, with clone_data: puts the copy saved back into o when
+	 * an atomic batch fails (else o->data is swapped for it and the
+	 * changed data destroyed): for a type whose data holds what must
+	 * stay (a custom object's parked calls). */
+	void (*restore)(mobj *o, void *saved);
+	/* Optional: an atomic batch that wrote o committed (a custom object
+	 * tries its parked calls again; within the batch they must not run:
+	 * the batch may still be undone). */
+	void (*changed)(mobj *o);
+	/* Optional: the flags (enum mop_flags) of request rq on o when they
+	 * depend on the request, not only on its operation (a custom
+	 * object's method may write, wait, or neither): what atomic batches
+	 * check instead of the operation's. */
+	uint8_t (*op_flags)(const mobj *o, const Mgr__Request *rq);
+	/* Optional, for OBJ_CUSTOM's stand-in type: the type registered
+	 * under name (a module's), for CREATE; NULL when there is none. */
+	const struct mtype *(*subtype)(const char *name);
 	/* Optional: the object the lock operations (acquire, release,
 	 * locked) act on when they target o: a condition's lock. */
 	mobj *(*lock_of)(mobj *o);
@@ -99,6 +116,9 @@ struct mobj {
 	int64_t        gc_refs;    /* cycle collection (gc.c) */
 	bool           gc_reachable;
 };
+
+/* The built-in type called name ("dict"), or NULL (registry.c). */
+const mtype *registry_type_named(const char *name);
 
 /* ---- store (store.c) ----------------------------------------------------
  */

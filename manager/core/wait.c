@@ -242,6 +242,18 @@ wait_park(mctx *c, wlist *q, waiter **wp)
 void
 waiter_done(waiter *w, int status, sval *res)
 {
+	waiter_answer(w, status, res, NULL);
+}
+
+void
+waiter_fail(waiter *w, int status, const char *detail)
+{
+	waiter_answer(w, status, NULL, detail);
+}
+
+void
+waiter_answer(waiter *w, int status, sval *res, const char *detail)
+{
 	server    *srv = w->obj->srv;
 	Mgr__Reply rp  = MGR__REPLY__INIT;
 	Mgr__Value pv;
@@ -255,7 +267,9 @@ waiter_done(waiter *w, int status, sval *res)
 		}
 	}
 	if (status != 0) {
-		rp.error = (char *) mgr_strerror(status);
+		rp.error = detail != NULL && detail[0] != '\0'
+		    ? (char *) detail
+		    : (char *) mgr_strerror(status);
 	}
 	session_send(w->sess, w->seq, &rp);
 	if (res != NULL) {

@@ -59,6 +59,11 @@ int wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp);
 /* Answers w with status (0 or MGR_E*) and, on 0, the result res (moved;
  * may be NULL for none), then unlinks and frees w (its val too). */
 void waiter_done(waiter *w, int status, sval *res);
+/* Answers w with the failure status and its detail (NULL: the code's
+ * text), then unlinks and frees w. */
+void waiter_fail(waiter *w, int status, const char *detail);
+/* Both in one: status, the result res (moved) on 0, else the detail. */
+void waiter_answer(waiter *w, int status, sval *res, const char *detail);
 /* Moves w from its FIFO to the tail of q (a condition waiter going to
  * its lock's queue); its deadline stays unless keep_deadline is false. */
 void waiter_move(waiter *w, wlist *q, bool keep_deadline);

@@ -295,9 +295,12 @@ to_pb_d(const sval *v, arena *a, Mgr__Value *out, int depth, size_t *nrefs)
 			return MGR_ENOMEM;
 		}
 		mgr__ref__init(r);
-		r->id          = sv_refs()->id(v->ref);
-		r->secret      = sv_refs()->secret(v->ref);
-		r->type        = (Mgr__ObjType) sv_refs()->type_code(v->ref);
+		r->id     = sv_refs()->id(v->ref);
+		r->secret = sv_refs()->secret(v->ref);
+		r->type   = (Mgr__ObjType) sv_refs()->type_code(v->ref);
+		if (r->type == MGR__OBJ_TYPE__OBJ_CUSTOM) { // whose type
+			r->type_name = (char *) sv_refs()->type_name(v->ref);
+		}
 		out->kind_case = MGR__VALUE__KIND_REF;
 		out->ref       = r;
 		(*nrefs)++;

@@ -200,11 +200,14 @@ static const struct {
 	{ MGR__OP__OP_CONN_RECV, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_POLL, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_CLOSE, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
-	{ MGR__OP__OP_ATTACH, D, "", "" }, { MGR__OP__OP_RELEASE, D, "", "" },
+	{ MGR__OP__OP_ATTACH, D, "", "" },
+	{ MGR__OP__OP_RELEASE, D, "", "" },
 	{ MGR__OP__OP_NAME_SET, D, "", "" },
 	{ MGR__OP__OP_NAME_GET, D, "", "" },
-	{ MGR__OP__OP_NAME_DEL, D, "", "" }, { MGR__OP__OP_INFO, D, "", "" },
-	{ MGR__OP__OP_PING, D, "", "" }, { MGR__OP__OP_BYE, D, "", "" },
+	{ MGR__OP__OP_NAME_DEL, D, "", "" },
+	{ MGR__OP__OP_INFO, D, "", "" },
+	{ MGR__OP__OP_PING, D, "", "" },
+	{ MGR__OP__OP_BYE, D, "", "" },
 	{ MGR__OP__OP_NAME_SETDEFAULT, D, "", "" },
 	{ MGR__OP__OP_NAME_LIST, D, "", "" },
 	{ MGR__OP__OP_SESSIONS, D, "", "" },
@@ -214,6 +217,8 @@ static const struct {
 	// Appended (seeds are named by their index).
 	{ MGR__OP__OP_LOCK_FENCE, MGR__OBJ_TYPE__OBJ_LOCK, "", "" },
 	{ MGR__OP__OP_ASSERT, D, "", "iii" }, // alone: refused
+	// No module in the fuzz target: the create and the call are refused.
+	{ MGR__OP__OP_CALL, MGR__OBJ_TYPE__OBJ_CUSTOM, "", "i" },
 #undef D
 #undef L
 #undef Q
