@@ -15,6 +15,7 @@ p="$tmp/prefix"
 cmake --install "$build" --prefix "$p" >"$tmp/install.log"
 
 for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
+    include/mgr_module.h lib/pkgconfig/mgr-module.pc share/doc/mgr/modules.md \
     bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
     lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
     share/man/man8/managerd.8 share/man/man1/managerctl.1 \
@@ -93,4 +94,21 @@ EOC
 cmake -S "$tmp/proj" -B "$tmp/proj/b" -DCMAKE_PREFIX_PATH="$p" >"$tmp/proj.log" 2>&1 &&
 	cmake --build "$tmp/proj/b" >>"$tmp/proj.log" 2>&1 || { cat "$tmp/proj.log"; exit 1; }
 check "find_package" "$tmp/proj/b/prog"
+# 4. a module, built against the install and loaded by the installed
+# managerd; the installed managerctl makes an object of its type and
+# calls a method.
+mkdir -m 700 "$tmp/mod"
+cc -o "$tmp/mod/account.so" "$src/examples/modules/account.c" \
+	$(pc --cflags --libs mgr-module) -Wl,-rpath,"$p/lib"
+key=0123456789abcdef
+run env MGR_AUTHKEY=$key managerd --listen "ipc://$tmp/mod/sock" \
+	--load-module "$tmp/mod/account.so" >"$tmp/mod/log" 2>&1 &
+mpid=$!
+for _ in $(seq 1 100); do [ -S "$tmp/mod/sock" ] && break; sleep 0.05; done
+ctl() { run env MGR_URL="ipc://$tmp/mod/sock" MGR_AUTHKEY=$key managerctl "$@"; }
+ctl new account acct 100 && out=$(ctl call acct withdraw 30) || {
+	cat "$tmp/mod/log"; kill $mpid; exit 1; }
+kill $mpid; wait $mpid || true
+[ "$out" = 70 ] || { echo "module: $out"; exit 1; }
+echo "module: account.so built with pkg-config mgr-module, withdraw gave $out"
 echo "install: all good"

@@ -37,6 +37,17 @@ build_table(void)
 	}
 }
 
+/* The flags of request rq (operation m) on o: its own, when they depend
+ * on the request (a custom object's method). */
+static uint8_t
+op_flags(const mop *m, const mobj *o, const Mgr__Request *rq)
+{
+	return o != NULL && o->type->op_flags != NULL
+	        && o->secret == rq->secret
+	    ? o->type->op_flags(o, rq)
+	    : m->flags;
+}
+
 /* Finds the target, checks it and the arguments, decodes them and runs
  * the handler; returns its status (or MGR_PENDING). */
 static int
@@ -72,7 +83,9 @@ call(mctx *c, const mop *m)
 		// and a borrowed result points into the object.
 		mobj_incref(c->obj);
 	}
-	if ((m->flags & MOP_GROWS) && srv->lim.max_memory != 0
+	// A custom object's method says itself whether it may grow.
+	uint8_t flags = c->obj != NULL ? op_flags(m, c->obj, rq) : m->flags;
+	if ((flags & MOP_GROWS) && srv->lim.max_memory != 0
 	    && server_memory(srv) > srv->lim.max_memory) {
 		// As Redis's noeviction: what would add is refused, what
 		// reads or frees goes on.
@@ -198,17 +211,6 @@ drop_data(mobj *o, void *data)
 	mobj tmp = *o;
 	tmp.data = data;
 	o->type->destroy(&tmp);
-}
-
-/* The flags of request rq (operation m) on o: its own, when they depend
- * on the request (a custom object's method). */
-static uint8_t
-op_flags(const mop *m, const mobj *o, const Mgr__Request *rq)
-{
-	return o != NULL && o->type->op_flags != NULL
-	        && o->secret == rq->secret
-	    ? o->type->op_flags(o, rq)
-	    : m->flags;
 }
 
 /* Why sub-request i (operation m, on o) can't be in an atomic batch, as

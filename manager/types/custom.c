@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "custom.h"
 #include "log.h"
 #include "mvalue.h"
@@ -236,6 +237,9 @@ method_named(const mod_type *t, const char *name, size_t *index)
 	return NULL;
 }
 
+/* A method that runs longer stalls every client that long: logged. */
+#define SLOW_METHOD_US 10000
+
 /* Runs method m of o with args: 0 and its result in *res, MGR_MODULE_WAIT,
  * or a failure with its detail in why. */
 static int
@@ -255,8 +259,16 @@ run_method(mobj *o, const mgr_method_def *m, const sval *args, sval *res,
 		return rv;
 	}
 	custom_detail_clear();
-	rv = m->fn(cu->state, &a, &out);
+	int64_t t0 = clock_us();
+	rv         = m->fn(cu->state, &a, &out);
+	int64_t us = clock_us() - t0;
 	mv_view_free(&a);
+	if (us >= SLOW_METHOD_US) {
+		// Every client waited that long: say whose method it was.
+		log_msg(LOG_WARN,
+		    "slow method: %s.%s ran %lld us under the server lock",
+		    t->def->name, m->name, (long long) us);
+	}
 	if (rv == MGR_MODULE_WAIT && (m->flags & MGR_METHOD_MAY_WAIT)) {
 		return rv;
 	}
