@@ -9,6 +9,7 @@
  *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
  *   bench_mgr w7 --url U --keyfile F --clients N --ms DURATION
+ *   bench_mgr w8 --url U --keyfile F [--n N]
  *   bench_mgr hs --url U --keyfile F [--n 200]
  *   bench_mgr rc --url U --keyfile F [--n 30]
  *
@@ -239,12 +240,30 @@ w2_worker(const bench_args *a, int index)
 
 #define W7_START ((int64_t) 1000000000000)
 
+/* The balance of a dict account or of a module's. */
+static int64_t
+w7_balance(mgr_obj *acct)
+{
+	mgr_value v;
+	if (strcmp(mgr_obj_type(acct), "dict") == 0) {
+		check(mgr_dict_get(acct, mgr_str("balance"), &v), "dict get");
+	} else {
+		check(mgr_call(acct, "balance", mgr_none(), 0, &v), "call");
+	}
+	return v.kind == MGR_INT ? v.i : -1;
+}
+
 static int64_t
 w7_phase(const bench_args *a, mgr_obj *acct, const char *role)
 {
-	long nc = (long) arg_int(a, "--clients", 4);
-	check(mgr_dict_set(acct, mgr_str("balance"), mgr_int(W7_START)),
-	    "dict set");
+	long    nc    = (long) arg_int(a, "--clients", 4);
+	int64_t start = W7_START;
+	if (strcmp(mgr_obj_type(acct), "dict") == 0) {
+		check(mgr_dict_set(acct, mgr_str("balance"), mgr_int(start)),
+		    "dict set");
+	} else {
+		start = w7_balance(acct);
+	}
 	const char *roles[nc];
 	for (long i = 0; i < nc; i++) {
 		roles[i] = role;
@@ -259,12 +278,11 @@ w7_phase(const bench_args *a, mgr_obj *acct, const char *role)
 		draws += reps[i].count;
 		t_end = reps[i].t_end > t_end ? reps[i].t_end : t_end;
 	}
-	mgr_value v;
-	check(mgr_dict_get(acct, mgr_str("balance"), &v), "dict get");
-	if (v.kind != MGR_INT || v.i != W7_START - draws) {
+	int64_t b = w7_balance(acct);
+	if (b != start - draws) {
 		die("balance is %" PRId64 " after %" PRId64
 		    " draws from %" PRId64,
-		    v.i, draws, W7_START);
+		    b, draws, start);
 	}
 	return (int64_t) ((double) draws / ((double) (t_end - t_go) / 1e9));
 }
@@ -278,8 +296,14 @@ w7(const bench_args *a)
 	check(mgr_lock_new(c, &lock), "lock new");
 	check(mgr_name_set(c, "bench.w7", acct), "name set");
 	check(mgr_name_set(c, "bench.w7.lock", lock), "name set");
+	mgr_obj *macct; // the account module's (examples/modules/account.c)
+	check(mgr_custom_new(c, "account", mgr_int(W7_START), &macct),
+	    "custom new (managerd --load-module account.so)");
+	check(mgr_name_set(c, "bench.w7.module", macct), "name set");
 	result("w7.guarded", (double) w7_phase(a, acct, "w7g"), "ops/s");
+	result("w7.module", (double) w7_phase(a, macct, "w7m"), "ops/s");
 	result("w7.locked", (double) w7_phase(a, acct, "w7l"), "ops/s");
+	mgr_obj_release(macct);
 	mgr_obj_release(acct);
 	mgr_obj_release(lock);
 	mgr_disconnect(c);
@@ -287,13 +311,15 @@ w7(const bench_args *a)
 }
 
 static int
-w7_worker(const bench_args *a, int index, bool guarded)
+w7_worker(const bench_args *a, int index, char how)
 {
 	int64_t     ms = arg_int(a, "--ms", 1000);
 	mgr_client *c  = connect_or_die();
 	mgr_obj    *acct, *lock;
 	mgr_batch  *b;
-	check(mgr_name_get(c, "bench.w7", &acct), "name get");
+	check(mgr_name_get(
+	          c, how == 'm' ? "bench.w7.module" : "bench.w7", &acct),
+	    "name get");
 	check(mgr_name_get(c, "bench.w7.lock", &lock), "name get");
 	check(mgr_batch_new(c, &b), "batch new");
 	int64_t   go       = worker_ready_wait(index);
@@ -302,7 +328,9 @@ w7_worker(const bench_args *a, int index, bool guarded)
 	mgr_value key      = mgr_str("balance");
 	while (now_ns() < deadline) {
 		int rv;
-		if (guarded) {
+		if (how == 'm') {
+			rv = mgr_call(acct, "withdraw", mgr_int(1), 0, NULL);
+		} else if (how == 'g') {
 			mgr_batch_add(b, acct, MGR_OP_DICT_GET, &key, 1);
 			mgr_batch_assert(b, 0, MGR_CMP_GE, mgr_int(1));
 			mgr_batch_add(b, acct, MGR_OP_DICT_INCR,
@@ -330,6 +358,44 @@ w7_worker(const bench_args *a, int index, bool guarded)
 	mgr_batch_free(b);
 	mgr_obj_release(acct);
 	mgr_obj_release(lock);
+	mgr_disconnect(c);
+	return 0;
+}
+
+/* ---- W8: a module's trivial method against an increment ----------------
+ * One round trip each: mgr_call of the account module's deposit(1)
+ * against mgr_dict_incr; the mean of n after n warm-up ones. */
+
+static int
+w8(const bench_args *a)
+{
+	long        n = (long) arg_int(a, "--n", 3000);
+	mgr_client *c = connect_or_die();
+	mgr_obj    *d, *acct;
+	check(mgr_dict_new(c, &d), "dict new");
+	check(mgr_custom_new(c, "account", mgr_int(0), &acct),
+	    "custom new (managerd --load-module account.so)");
+	for (int which = 0; which < 2; which++) {
+		int64_t t0 = 0;
+		for (long i = 0; i < 2 * n; i++) {
+			if (i == n) {
+				t0 = now_ns(); // after the warm-up
+			}
+			int rv = which == 0
+			    ? mgr_dict_incr(d, mgr_str("n"), mgr_int(1), NULL)
+			    : mgr_call(acct, "deposit", mgr_int(1), 0, NULL);
+			check(rv, which == 0 ? "dict incr" : "call");
+		}
+		result(which == 0 ? "w8.incr" : "w8.call",
+		    (double) (now_ns() - t0) / 1e3 / (double) n, "us");
+	}
+	mgr_value v;
+	check(mgr_call(acct, "balance", mgr_none(), 0, &v), "call");
+	if (v.i != 2 * n) {
+		die("the account has %" PRId64 ", expected %ld", v.i, 2 * n);
+	}
+	mgr_obj_release(acct);
+	mgr_obj_release(d);
 	mgr_disconnect(c);
 	return 0;
 }
@@ -775,7 +841,8 @@ main(int argc, char **argv)
 	mgr_process_serve(argc, argv);
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_mgr w1|w2|w3|w4|w4p|w5load|w5conns|w6|w7 "
+		    "usage: bench_mgr "
+		    "w1|w2|w3|w4|w4p|w5load|w5conns|w6|w7|w8 "
 		    "--url URL --keyfile FILE [options]\n");
 		return 2;
 	}
@@ -792,9 +859,9 @@ main(int argc, char **argv)
 		if (strcmp(argv[2], "w2") == 0) {
 			return w2_worker(&a, index);
 		}
-		if (strcmp(argv[2], "w7g") == 0
-		    || strcmp(argv[2], "w7l") == 0) {
-			return w7_worker(&a, index, argv[2][2] == 'g');
+		if (strcmp(argv[2], "w7g") == 0 || strcmp(argv[2], "w7l") == 0
+		    || strcmp(argv[2], "w7m") == 0) {
+			return w7_worker(&a, index, argv[2][2]);
 		}
 		if (strcmp(argv[2], "w4p") == 0
 		    || strcmp(argv[2], "w4c") == 0) {
@@ -826,6 +893,8 @@ main(int argc, char **argv)
 		return w6(&a);
 	} else if (strcmp(cmd, "w7") == 0) {
 		return w7(&a);
+	} else if (strcmp(cmd, "w8") == 0) {
+		return w8(&a);
 	} else if (strcmp(cmd, "hs") == 0) {
 		return hs(&a);
 	} else if (strcmp(cmd, "rc") == 0) {

@@ -293,6 +293,7 @@ def w7(args):
         sys.exit(f"error: balance is {d['balance']} after {draws} draws")
     rate = draws / ((t_end - t_go) / 1e9)
     result("w7.guarded", rate, "ops/s")
+    result("w7.module", rate, "ops/s")
     result("w7.locked", rate, "ops/s")
 
 

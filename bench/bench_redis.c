@@ -4,7 +4,7 @@
  * BLPOP: unbounded, Redis lists have no maxsize), SET NX + DEL for the
  * lock, RPUSH for the list append.
  *
- *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7|hs
+ *   bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7|w8|hs
  *               --addr unix:PATH|tcp:HOST:PORT|tls:HOST:PORT [--ca FILE]
  *               [the options of bench_mgr]
  *
@@ -415,8 +415,10 @@ w7_phase(const bench_args *a, rconn *rc, const char *role)
 static int
 w7(const bench_args *a)
 {
-	rconn *rc = connect_or_die();
-	result("w7.guarded", (double) w7_phase(a, rc, "w7g"), "ops/s");
+	rconn *rc      = connect_or_die();
+	double guarded = (double) w7_phase(a, rc, "w7g");
+	result("w7.guarded", guarded, "ops/s");
+	result("w7.module", guarded, "ops/s"); // Redis's server-side logic
 	result("w7.locked", (double) w7_phase(a, rc, "w7l"), "ops/s");
 	rconn_free(rc);
 	return 0;
@@ -454,6 +456,42 @@ w7_worker(const bench_args *a, int index, bool guarded)
 		draws++;
 	}
 	worker_report_done(index, draws, 0);
+	rconn_free(rc);
+	return 0;
+}
+
+/* ---- W8: a script's trivial call against HINCRBY, one round trip each -- */
+
+static int
+w8(const bench_args *a)
+{
+	long   n  = (long) arg_int(a, "--n", 3000);
+	rconn *rc = connect_or_die();
+	cmd0(rc, "DEL w8");
+	redisReply *r = cmd(rc, "SCRIPT LOAD %s",
+	    "return redis.call('HINCRBY', KEYS[1], 'n', ARGV[1])");
+	char        sha[64];
+	snprintf(sha, sizeof(sha), "%s", r->str != NULL ? r->str : "");
+	freeReplyObject(r);
+	for (int which = 0; which < 2; which++) {
+		int64_t t0 = 0;
+		for (long i = 0; i < 2 * n; i++) {
+			if (i == n) {
+				t0 = now_ns(); // after the warm-up
+			}
+			if (which == 0) {
+				cmd0(rc, "HINCRBY w8 n 1");
+			} else {
+				cmd0(rc, "EVALSHA %s 1 w8 1", sha);
+			}
+		}
+		result(which == 0 ? "w8.incr" : "w8.call",
+		    (double) (now_ns() - t0) / 1e3 / (double) n, "us");
+	}
+	long long v = cmd_int(rc, "HGET w8 n");
+	if (v != 4 * n) {
+		die("w8's counter is %lld, expected %ld", v, 4 * n);
+	}
 	rconn_free(rc);
 	return 0;
 }
@@ -872,7 +910,7 @@ main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-		    "usage: bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7 "
+		    "usage: bench_redis w1|w2|w3|w4|w4p|w5load|w5conns|w7|w8 "
 		    "--addr unix:PATH|tcp:HOST:PORT [options]\n");
 		return 2;
 	}
@@ -914,6 +952,8 @@ main(int argc, char **argv)
 		return w1(&a);
 	} else if (strcmp(what, "w7") == 0) {
 		return w7(&a);
+	} else if (strcmp(what, "w8") == 0) {
+		return w8(&a);
 	} else if (strcmp(what, "w2") == 0) {
 		return w2(&a);
 	} else if (strcmp(what, "w3") == 0) {

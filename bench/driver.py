@@ -251,6 +251,8 @@ class Server:
                 "--log-level", "warn",
                 "--ready-fd", str(w),
             ]
+            if self.system == "ours":  # the account type of W7 and W8
+                argv += ["--load-module", c.account_module]
             self.proc = spawn(argv, self.log, stdout=self.log, pass_fds=(w,))
             os.close(w)
             lines = read_lines_until(r, "ready", START_TIMEOUT, self.proc)
@@ -541,7 +543,16 @@ def case_w7(ctx, srv):
     around get and set, its only way) and locked (ours and Python: a Lock
     around get and set; Redis: WATCH/MULTI/EXEC, retried on conflict)."""
     res, _, _ = run_client(ctx, srv, "w7", {"clients": 4, "ms": ctx.P["w7_ms"]})
-    return {"W7.guarded": res["w7.guarded"], "W7.locked": res["w7.locked"]}
+    return {"W7.guarded": res["w7.guarded"], "W7.module": res["w7.module"],
+            "W7.locked": res["w7.locked"]}
+
+
+def case_w8(ctx, srv):
+    """One client: a module's trivial method against an increment, one
+    round trip each (ours: mgr_call of account.deposit against
+    mgr_dict_incr; Redis: EVALSHA of a one-line script against HINCRBY)."""
+    res, _, _ = run_client(ctx, srv, "w8", {"n": ctx.P["w1_n"]})
+    return {"W8.incr": res["w8.incr"], "W8.call": res["w8.call"]}
 
 
 def stand_in(ctx, case, system, transport):
@@ -604,6 +615,7 @@ def cases(P):
         ("W5 connections", case_w5_conns, P["w5_reps"], False),
         ("W6 pool", case_w6, P["reps"], False),
         ("W7 account", case_w7, P["reps"], False),
+        ("W8 module call", case_w8, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
     ]
     if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
@@ -688,6 +700,7 @@ def main():
     ctx.out = os.path.abspath(a.out)
     ctx.python = a.python
     ctx.managerd = os.path.join(a.build, "managerd")
+    ctx.account_module = os.path.join(a.build, "examples", "modules", "account.so")
     ctx.bench_mgr = os.path.join(a.build, "bench", "bench_mgr")
     ctx.bench_redis = os.path.join(a.build, "bench", "bench_redis")
     ctx.base_name = None
@@ -755,6 +768,9 @@ def main():
                     order += EXTRA_SYSTEMS
                 if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
+                if name.startswith("W8"):
+                    # Python's Manager has no server-side call to set beside.
+                    order = [x for x in order if x[0] != "python"]
                 if name.startswith("W6"):
                     # Pools: ours and Python's, once (no transport to vary).
                     order = [x for x in order if x in (("ours", "unix"), ("python", "unix"))]
@@ -851,10 +867,17 @@ def main():
         "withdraws counted. Guarded: ours one atomic batch (dict get, "
         "assert >= 1, dict incr -1; one round trip); Redis EVAL of a Lua "
         "script (HGET, check, HINCRBY); Python's manager cannot check in the "
-        "server: its locked figure stands in. Locked: ours and Python a "
+        "server: its locked figure stands in. Module: ours mgr_call of "
+        "the account module's withdraw (examples/modules/account.c; Redis's "
+        "and Python's figures are their guarded ones). Locked: ours and Python a "
         "manager Lock around get and set (4 round trips); Redis its "
         "check-and-set (WATCH, HGET, MULTI, HINCRBY, EXEC, again on a "
         "conflict).",
+        f"W8: one client, {P['w1_n']:,} calls each after as many warm-up "
+        "ones, the mean of one: ours mgr_call of the account module's "
+        "deposit(1) (a write method) against mgr_dict_incr, Redis EVALSHA "
+        "of a script doing HINCRBY against HINCRBY itself; one round trip "
+        "each. Python's Manager has no server-side call to compare.",
         "Worker processes: the C clients posix_spawn themselves, the Python "
         "client forks (its proxies reconnect); throughput runs from the go "
         "signal to the last worker's end.",

@@ -40,6 +40,11 @@ def metric_rows(P):
          "tasks/s", "higher"),
         ("W7.guarded", "W7 account withdraw, 4 clients, checked in the server (ours: a "
          "guarded atomic batch; Redis: a Lua script; Python: a Lock)", "ops/s", "higher"),
+        ("W7.module", "W7 account withdraw, 4 clients, a module's method (ours: "
+         "mgr_call of account.withdraw; Redis, Python: as guarded)", "ops/s", "higher"),
+        ("W8.incr", "W8 latency: dict incr (Redis: HINCRBY)", "us/op", "lower"),
+        ("W8.call", "W8 latency: a module's trivial method (ours: mgr_call; Redis: "
+         "EVALSHA)", "us/op", "lower"),
         ("W7.locked", "W7 account withdraw, 4 clients, checked by the client (ours, Python: "
          "a Lock around get and set; Redis: WATCH/MULTI/EXEC)", "ops/s", "higher"),
         ("H.connect", "H new connection: connect, one round trip, close", "us", "lower"),
