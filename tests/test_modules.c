@@ -189,6 +189,11 @@ test_module_errors(void **state)
 	// The manager goes on serving.
 	OK(mgr_call(p, "echo", mgr_int(7), 0, &v));
 	assert_int_equal(v.i, 7);
+	// A result pointing into the arguments (an echo of a list).
+	OK(mgr_call(p, "echo", mgr_dict_of(pairs, 1), 0, &v));
+	OK(mgr_value_repr(&v, buf, sizeof(buf)));
+	assert_string_equal(buf, "{'k': [1, 'x', 2.5]}");
+	mgr_value_free(&v);
 	mgr_obj_release(d);
 	mgr_obj_release(p);
 	mgr_disconnect(c);

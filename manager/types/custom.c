@@ -262,6 +262,8 @@ run_method(mobj *o, const mgr_method_def *m, const sval *args, sval *res,
 	int64_t t0 = clock_us();
 	rv         = m->fn(cu->state, &a, &out);
 	int64_t us = clock_us() - t0;
+	// The result may point into the arguments (an echo): copied first.
+	int crv = rv == 0 ? mv_to_sval(&out, res) : 0;
 	mv_view_free(&a);
 	if (us >= SLOW_METHOD_US) {
 		// Every client waited that long: say whose method it was.
@@ -284,8 +286,8 @@ run_method(mobj *o, const mgr_method_def *m, const sval *args, sval *res,
 		    module_detail[0] ? module_detail : mgr_strerror(rv));
 		return rv;
 	}
-	// The result is the module's (borrowed): copied now.
-	if ((rv = mv_to_sval(&out, res)) != 0) {
+	// The result was the module's (borrowed): copied above.
+	if ((rv = crv) != 0) {
 		snprintf(why, cap,
 		    "%s.%s returned a value the manager can't hold (%s)",
 		    t->def->name, m->name, mgr_strerror(rv));
