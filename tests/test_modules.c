@@ -30,6 +30,19 @@ await_waiters(mgr_client *c, int64_t n)
 	}
 }
 
+/* Starts child_module with argv, connected to m (MGR_URL, MGR_AUTHKEY). */
+static void
+spawn_child(h_child *ch, const h_managerd *m, char **argv)
+{
+	char url[600], key[100];
+	snprintf(url, sizeof(url), "MGR_URL=%s", m->url);
+	snprintf(key, sizeof(key), "MGR_AUTHKEY=%s", m->key);
+	const char *const env[] = { url, key, NULL };
+	assert_int_equal(
+	    h_spawn(ch, MGR_TESTS_DIR "/child_module", argv, env, H_PIPE_OUT),
+	    0);
+}
+
 /* managerd with one more option (--load-module SPEC). */
 static void
 start_with(h_managerd *m, const char *spec)
@@ -219,15 +232,9 @@ test_waits(void **state)
 	ERR(MGR_ETIMEDOUT, mgr_call(a, "wait_at_least", mgr_int(10), 50, &v));
 	// A child waits for 100 while we deposit: it gets the balance.
 	h_child ch;
-	char    url[600], key[100];
-	snprintf(url, sizeof(url), "MGR_URL=%s", m.url);
-	snprintf(key, sizeof(key), "MGR_AUTHKEY=%s", m.key);
-	const char *const env[] = { url, key, NULL };
-	char *argv[] = { "child_module", "call", "acct", "wait_at_least",
-		"100", NULL };
-	assert_int_equal(h_spawn(&ch, MGR_TESTS_DIR "/child_module", argv,
-	                     env, H_PIPE_OUT),
-	    0);
+	char   *argv[] = { "child_module", "call", "acct", "wait_at_least",
+		  "100", NULL };
+	spawn_child(&ch, &m, argv);
 	char line[128];
 	assert_int_equal(
 	    h_child_read_line(&ch, line, sizeof(line), 15000), 0);
@@ -244,9 +251,7 @@ test_waits(void **state)
 	// on.
 	char *argv2[] = { "child_module", "call", "acct", "wait_at_least",
 		"1000", NULL };
-	assert_int_equal(h_spawn(&ch, MGR_TESTS_DIR "/child_module", argv2,
-	                     env, H_PIPE_OUT),
-	    0);
+	spawn_child(&ch, &m, argv2);
 	assert_int_equal(
 	    h_child_read_line(&ch, line, sizeof(line), 15000), 0);
 	assert_string_equal(line, "waiting");
@@ -300,6 +305,34 @@ test_batches(void **state)
 	OK(mgr_batch_exec(b, true));
 	OK(mgr_batch_result(b, 1, NULL, &v));
 	assert_int_equal(v.i, 70);
+	// A child waits for a2 to reach 100: a batch that deposits and then
+	// fails wakes no one (its deposit is undone); one that commits does.
+	OK(mgr_name_set(c, "a2", a2));
+	h_child ch;
+	char    line[128];
+	char   *argv[]
+	    = { "child_module", "call", "a2", "wait_at_least", "100", NULL };
+	spawn_child(&ch, &m, argv);
+	assert_int_equal(
+	    h_child_read_line(&ch, line, sizeof(line), 15000), 0);
+	await_waiters(c, 1);
+	OK(mgr_batch_add(b, a2, MGR_OP_CALL,
+	    (mgr_value[]) { mgr_str("deposit"), mgr_int(50) }, 2));
+	OK(mgr_batch_add(
+	    b, d, MGR_OP_DICT_GET, (mgr_value[]) { mgr_str("nokey") }, 1));
+	ERR(MGR_EKEY, mgr_batch_exec(b, true));
+	int64_t waiting;
+	assert_int_equal(h_info_int(c, "waiters", &waiting), 0);
+	assert_int_equal(waiting, 1); // still parked: nothing was applied
+	OK(mgr_batch_add(b, a2, MGR_OP_CALL,
+	    (mgr_value[]) { mgr_str("deposit"), mgr_int(50) }, 2));
+	OK(mgr_batch_exec(b, true));
+	assert_int_equal(
+	    h_child_read_line(&ch, line, sizeof(line), 15000), 0);
+	assert_string_equal(line, "got 120");
+	assert_int_equal(h_child_wait(&ch, 15000), 0);
+	OK(mgr_name_del(c, "a2"));
+	OK(mgr_call(a2, "withdraw", mgr_int(50), 0, NULL)); // back to 70
 	OK(mgr_batch_add(b, a, MGR_OP_CALL,
 	    (mgr_value[]) { mgr_str("withdraw"), mgr_int(70) }, 2));
 	OK(mgr_batch_add(b, a2, MGR_OP_CALL,
@@ -352,16 +385,11 @@ test_token_bucket(void **state)
 	assert_int_equal(v.i, 0);
 	ERR(MGR_ETIMEDOUT, mgr_call(b, "take", mgr_int(1), 0, NULL));
 	ERR(MGR_EINVAL, mgr_call(b, "take", mgr_int(4), MGR_FOREVER, NULL));
-	char url[600], key[100], line[128];
-	snprintf(url, sizeof(url), "MGR_URL=%s", m.url);
-	snprintf(key, sizeof(key), "MGR_AUTHKEY=%s", m.key);
-	const char *const env[] = { url, key, NULL };
-	h_child           ch;
-	char             *argv[]
+	h_child ch;
+	char    line[128];
+	char   *argv[]
 	    = { "child_module", "call", "bucket", "take", "2", NULL };
-	assert_int_equal(h_spawn(&ch, MGR_TESTS_DIR "/child_module", argv,
-	                     env, H_PIPE_OUT),
-	    0);
+	spawn_child(&ch, &m, argv);
 	assert_int_equal(
 	    h_child_read_line(&ch, line, sizeof(line), 15000), 0);
 	await_waiters(c, 1);
@@ -397,17 +425,10 @@ test_concurrent_withdraws(void **state)
 	OK(h_connect(&m, &c));
 	OK(mgr_custom_new(c, "account", mgr_int(2500), &a));
 	OK(mgr_name_set(c, "acct", a));
-	char url[600], key[100];
-	snprintf(url, sizeof(url), "MGR_URL=%s", m.url);
-	snprintf(key, sizeof(key), "MGR_AUTHKEY=%s", m.key);
-	const char *const env[] = { url, key, NULL };
-	h_child           ch[4];
+	h_child ch[4];
 	char *argv[] = { "child_module", "withdraws", "acct", "1000", NULL };
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(
-		    h_spawn(&ch[i], MGR_TESTS_DIR "/child_module", argv, env,
-		        H_PIPE_OUT),
-		    0);
+		spawn_child(&ch[i], &m, argv);
 	}
 	long paid = 0, refused = 0;
 	for (int i = 0; i < 4; i++) {
