@@ -5,3 +5,6 @@ mgr_test(test_observe test_observe.c ${HARNESS} LIBS mgr_internal)
 # where it is installed, the page (MGR_DASHBOARD_SHOTS=dir keeps
 # screenshots of each view).
 mgr_test(test_dashboard test_dashboard.c ${HARNESS} LIBS mgr_internal)
+target_compile_definitions(test_dashboard PRIVATE
+  MGR_ACCOUNT_MODULE="$<TARGET_FILE:account>")
+add_dependencies(test_dashboard account)

@@ -91,7 +91,9 @@ group_setup(void **state)
 {
 	(void) state;
 	h_watchdog_arm(60, "the group setup");
-	const char *const extra[] = { "--http", "http://127.0.0.1:0", NULL };
+	// The account module too: its objects show their state.
+	const char *const extra[] = { "--http", "http://127.0.0.1:0",
+		"--load-module=" MGR_ACCOUNT_MODULE, NULL };
 	if (h_managerd_start(&M, H_TCP, extra) != 0) {
 		return -1;
 	}
@@ -481,12 +483,21 @@ test_browser_views(void **state)
 	    sid_a, sid_b);
 	assert_has(dom, want);
 	// Objects: the queue's size as mgr_queue_qsize says.
-	size_t n = 0;
+	size_t   n = 0;
+	mgr_obj *account; // a module's object (the other tests count objects)
 	assert_int_equal(mgr_queue_qsize(q, &n), 0);
+	assert_int_equal(
+	    mgr_custom_new(owner, "account", mgr_int(200), &account), 0);
+	assert_int_equal(mgr_name_set(owner, "acct", account), 0);
 	assert_int_equal(browse("objects", true, NULL, dom, sizeof(dom)), 0);
 	snprintf(want, sizeof(want),
 	    "<td>jobs</td><td>queue</td><td class=\"num\">%zu</td>", n);
 	assert_has(dom, want);
+	// A module's object: its type's name and its state.
+	assert_has(dom, "<td>acct</td><td>account</td>");
+	assert_has(dom, "state 200");
+	assert_int_equal(mgr_name_del(owner, "acct"), 0);
+	mgr_obj_release(account);
 	// Sessions: who holds what.
 	assert_int_equal(browse("sessions", true, NULL, dom, sizeof(dom)), 0);
 	assert_has(dom, "lock 'L'");
