@@ -571,6 +571,19 @@ MGR_API int mgr_queue_get_counted(
 MGR_API int mgr_queue_remove(mgr_obj *q, mgr_value v, bool *removed);
 /* Whether an item equal to v is waiting in the queue (v borrowed). */
 MGR_API int mgr_queue_contains(mgr_obj *q, mgr_value v, bool *waiting);
+/* Copies of the waiting items [start:stop] in the order gets take them (a
+ * priority queue's sorted), as a list value in *list (the caller's):
+ * nothing is taken. Python's slice rules (negative counts from the end;
+ * INT64_MAX as stop: to the end); at most 10,000 items (MGR_ETOOBIG:
+ * page with start and stop). Not Python's (RabbitMQ's and Redis's
+ * LRANGE are). */
+MGR_API int mgr_queue_peek(
+    mgr_obj *q, int64_t start, int64_t stop, mgr_value *list);
+/* Drops every waiting item (RabbitMQ's purge); *purged (may be NULL)
+ * gets how many. Items taken and not yet task_done stay with their
+ * takers; each dropped item's task counts as done (join does not wait
+ * for them) and puts waiting for room come in. */
+MGR_API int mgr_queue_purge(mgr_obj *q, size_t *purged);
 MGR_API int mgr_queue_qsize(mgr_obj *q, size_t *n);
 MGR_API int mgr_queue_empty(mgr_obj *q, bool *empty);
 MGR_API int mgr_queue_full(mgr_obj *q, bool *full);
@@ -1081,6 +1094,8 @@ typedef enum mgr_op {
 	MGR_OP_CONN_RECV         = 141,
 	MGR_OP_CONN_POLL         = 142,
 	MGR_OP_CONN_CLOSE        = 143,
+	MGR_OP_QUEUE_PEEK        = 170,
+	MGR_OP_QUEUE_PURGE       = 171,
 	/* Only in an atomic batch, on no object (o NULL): arguments (MGR_INT
 	 * index of an earlier entry of the batch, MGR_INT mgr_cmp, a value);
 	 * that entry's result compared with the value. True: this entry's

@@ -105,6 +105,26 @@ mgr_queue_contains(mgr_obj *q, mgr_value v, bool *waiting)
 }
 
 int
+mgr_queue_peek(mgr_obj *q, int64_t start, int64_t stop, mgr_value *list)
+{
+	mgr_value args[2] = { mgr_int(start), mgr_int(stop) };
+	return obj_call_value(
+	    q, QUEUE, MGR__OP__OP_QUEUE_PEEK, args, 2, MGR_LIST, list);
+}
+
+int
+mgr_queue_purge(mgr_obj *q, size_t *purged)
+{
+	size_t n;
+	int    rv
+	    = obj_call_size(q, QUEUE, MGR__OP__OP_QUEUE_PURGE, NULL, 0, &n);
+	if (rv == 0 && purged != NULL) {
+		*purged = n;
+	}
+	return rv;
+}
+
+int
 mgr_queue_qsize(mgr_obj *q, size_t *n)
 {
 	return obj_call_size(q, QUEUE, MGR__OP__OP_QUEUE_QSIZE, NULL, 0, n);

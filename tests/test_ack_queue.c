@@ -303,6 +303,97 @@ test_remove(void **state)
 	}
 }
 
+/* The list value's ints as "a b c". */
+static const char *
+ints(const mgr_value *l, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0]     = '\0';
+	for (size_t i = 0; i < l->len && len < cap; i++) {
+		len += (size_t) snprintf(buf + len, cap - len, "%s%lld",
+		    i ? " " : "", (long long) l->items[i].i);
+	}
+	return buf;
+}
+
+/* peek shows the waiting items in get order without taking them, as a
+ * list slice; purge drops them (not those in progress), counts them
+ * done for join and lets a parked putter in. */
+static void
+test_peek_purge(void **state)
+{
+	(void) state;
+	const int orders[]
+	    = { MGR_QUEUE_FIFO, MGR_QUEUE_LIFO, MGR_QUEUE_PRIORITY };
+	const char *const all[]
+	    = { "4 1 5 9 2 6", "6 2 9 5 1 4", "1 2 4 5 6 9" };
+	for (size_t k = 0; k < 3; k++) {
+		mgr_obj       *q;
+		mgr_value      l;
+		char           buf[128];
+		mgr_queue_opts o
+		    = { .ack = true, .maxsize = 6, .order = orders[k] };
+		OK(mgr_queue_new_opts(C, &o, &q));
+		const int in[] = { 4, 1, 5, 9, 2, 6 };
+		for (int i = 0; i < 6; i++) {
+			OK(mgr_queue_put(q, mgr_int(in[i]), 0));
+		}
+		OK(mgr_queue_peek(q, 0, INT64_MAX, &l));
+		assert_string_equal(ints(&l, buf, sizeof(buf)), all[k]);
+		mgr_value_free(&l);
+		OK(mgr_queue_peek(q, -2, INT64_MAX, &l)); // the last two
+		assert_int_equal(l.len, 2);
+		mgr_value_free(&l);
+		OK(mgr_queue_peek(q, 4, 2, &l)); // empty, as a slice
+		assert_int_equal(l.len, 0);
+		mgr_value_free(&l);
+		assert_int_equal(qsize(q), 6); // nothing taken
+		int64_t got[1];
+		int     fd   = raw_consumer_gets(q, 1, got); // in progress
+		int64_t base = waiters();
+		job     p;
+		p.in = mgr_int(3);
+		OK(mgr_queue_put(q, mgr_int(8), 0)); // full again
+		job_start(&p, do_put, q, 20000);
+		await_waiters(base + 1);
+		size_t n;
+		OK(mgr_queue_purge(q, &n));
+		assert_int_equal(n, 6); // 5 left of the first and 8
+		job_join(&p, AWAIT_MS);
+		OK(p.rv); // the putter came in
+		OK(mgr_queue_peek(q, 0, INT64_MAX, &l));
+		assert_string_equal(ints(&l, buf, sizeof(buf)), "3");
+		mgr_value_free(&l);
+		close(fd); // its item in progress comes back: not purged
+		int64_t last;
+		assert_int_equal(
+		    h_info_await(C, "sessions", NULL, 1, AWAIT_MS, &last), 0);
+		assert_int_equal(qsize(q), 2);
+		while (mgr_queue_get(q, &l, 0) == 0) {
+			OK(mgr_queue_task_done(q));
+		}
+		OK(mgr_queue_join(q, 0)); // the purged count as done
+		OK(mgr_obj_release(q));
+	}
+	mgr_obj  *big;
+	mgr_value l;
+	OK(mgr_queue_new_opts(C, NULL, &big));
+	mgr_batch *b;
+	OK(mgr_batch_new(C, &b));
+	for (int i = 0; i < 10001; i++) {
+		OK(mgr_batch_add(b, big, MGR_OP_QUEUE_PUT,
+		    (mgr_value[]) { mgr_int(i) }, 1));
+	}
+	OK(mgr_batch_exec(b, false));
+	mgr_batch_free(b);
+	ERR(MGR_ETOOBIG, mgr_queue_peek(big, 0, INT64_MAX, &l));
+	OK(mgr_queue_peek(big, 10000, INT64_MAX, &l)); // a page
+	assert_int_equal(l.len, 1);
+	assert_int_equal(l.items[0].i, 10000);
+	mgr_value_free(&l);
+	OK(mgr_obj_release(big));
+}
+
 /* Without ack, as Python's: what a dead consumer got is gone. */
 static void
 test_plain_queue_at_most_once(void **state)
@@ -331,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_plain_queue_at_most_once),
 		cmocka_unit_test(test_delivery_counts),
 		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_peek_purge),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

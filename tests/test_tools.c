@@ -388,6 +388,20 @@ test_managerctl_new(void **state)
 	CTL(&m, 0, "", "put", "pq", "5");
 	CTL(&m, 0, "", "put", "pq", "1");
 	CTL(&m, 0, "1\n", "take", "pq");
+	// peek and range take nothing; purge drops what waits.
+	CTL(&m, 0, "[1, 2]\n", "peek", "q");
+	CTL(&m, 0, "[1]\n", "peek", "q", "1");
+	CTL(&m, 0, "[2]\n", "range", "q", "--", "-1");
+	CTL(&m, 0, "2\n", "purge", "q");
+	CTL(&m, 0, "[]\n", "peek", "q");
+	CTL(&m, 2, "managerctl: d is a dict, not a queue\n", "purge", "d");
+	// take on an acknowledged queue: without --ack the item goes back
+	// when managerctl ends, with --ack it is done.
+	CTL(&m, 0, "", "put", "q", "job");
+	CTL(&m, 0, "'job'\n", "take", "q");
+	CTL(&m, 0, "['job']\n", "peek", "q"); // back
+	CTL(&m, 0, "'job'\n", "take", "q", "--ack");
+	CTL(&m, 0, "[]\n", "peek", "q"); // gone for good
 	CTL(&m, 1,
 	    "managerctl: d: the name is taken (a dict); del it first\n",
 	    "new", "list", "d");

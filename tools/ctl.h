@@ -18,6 +18,7 @@ typedef struct {
 	int64_t      timeout;  // ms, for put and take
 	double       interval; // seconds, for watch
 	long         count;    // refreshes for watch; 0: until Ctrl-C
+	bool         ack;      // take --ack: task_done after the get
 } cmd_ctx;
 
 extern bool ctl_json; /* --json (ctl_args.c) */

@@ -16,6 +16,7 @@ enum {
 	O_COUNT,
 	O_JSON,
 	O_RAW,
+	O_ACK,
 	O_HELP,
 	O_VERSION,
 	O_LIST_OPTIONS,
@@ -41,6 +42,9 @@ static const ctl_option options[] = {
 	{ "count", O_COUNT, "N", "watch: refreshes (default: until Ctrl-C)" },
 	{ "json", O_JSON, NULL, "print JSON instead of Python literals" },
 	{ "raw", O_RAW, NULL, "print a str result as its text, unquoted" },
+	{ "ack", O_ACK, NULL,
+	    "take: mark the item done (task_done), so that an acknowledged "
+	    "queue does not get it back when managerctl ends" },
 	{ "help", O_HELP, NULL, "this text (also -h)" },
 	{ "version", O_VERSION, NULL, "the version" },
 	{ "list-options", O_LIST_OPTIONS, NULL,
@@ -140,6 +144,9 @@ take(int id, const char *v, ctl_args *a, cmd_ctx *x)
 		    : usage_error("--count %s is not a positive number", v);
 	case O_JSON:
 		ctl_json = true;
+		return -1;
+	case O_ACK:
+		x->ack = true;
 		return -1;
 	case O_RAW:
 		ctl_raw = true;

@@ -526,9 +526,13 @@ cmd_queue(cmd_ctx *x)
 	} else if (put) {
 		rv = mgr_queue_put(q, v, x->timeout);
 		st = rv != 0 ? fail(x->args[0], rv) : 0;
+	} else if ((rv = mgr_queue_get(q, &v, x->timeout)) == 0 && x->ack
+	    && (rv = mgr_queue_task_done(q)) != 0) {
+		// Not done: the item goes back (acknowledged) when we end.
+		mgr_value_free(&v);
+		st = fail(x->args[0], rv);
 	} else {
-		st = print_result(
-		    x->args[0], mgr_queue_get(q, &v, x->timeout), &v);
+		st = print_result(x->args[0], rv, &v);
 	}
 	if (got == 0) {
 		mgr_obj_release(q);
@@ -536,6 +540,47 @@ cmd_queue(cmd_ctx *x)
 	if (put) {
 		mgr_value_free(&v);
 	}
+	return st;
+}
+
+/* peek NAME [N], range NAME START [STOP], purge NAME. */
+static int
+cmd_queue_view(cmd_ctx *x)
+{
+	mgr_obj  *q;
+	mgr_value v;
+	int64_t   a = 0, b = INT64_MAX;
+	bool      peek = strcmp(x->cmd, "peek") == 0;
+	int       st   = 0;
+	if (peek) {
+		b  = 10;
+		st = x->nargs > 1 ? parse_index(x->args[1], &b) : 0;
+	} else if (strcmp(x->cmd, "range") == 0) {
+		if ((st = parse_index(x->args[1], &a)) == 0 && x->nargs > 2) {
+			st = parse_index(x->args[2], &b);
+		}
+	}
+	if (st != 0) {
+		return st;
+	}
+	int rv = mgr_name_get(x->c, x->args[0], &q);
+	if (rv != 0) {
+		return fail(x->args[0], rv);
+	}
+	if (!is_type(q, "queue")) {
+		fprintf(stderr, "managerctl: %s is a %s, not a queue\n",
+		    x->args[0], mgr_obj_type(q));
+		st = EXIT_USAGE;
+	} else if (strcmp(x->cmd, "purge") == 0) {
+		size_t n;
+		rv = mgr_queue_purge(q, &n);
+		v  = mgr_int((int64_t) n);
+		st = print_result(x->args[0], rv, &v);
+	} else {
+		st = print_result(
+		    x->args[0], mgr_queue_peek(q, a, b, &v), &v);
+	}
+	mgr_obj_release(q);
 	return st;
 }
 
@@ -581,7 +626,16 @@ static const command ctl_commands[] = {
 	{ "call", 2, 3, cmd_call, "NAME METHOD [ARGS]",
 	    "a method of a module's type (--timeout S for one that waits)" },
 	{ "put", 2, 2, cmd_queue, "NAME VALUE", "put on a queue" },
-	{ "take", 1, 1, cmd_queue, "NAME", "get from a queue" },
+	{ "take", 1, 1, cmd_queue, "NAME",
+	    "get from a queue (an acknowledged queue gets it back when "
+	    "managerctl ends, unless --ack)" },
+	{ "peek", 1, 2, cmd_queue_view, "NAME [N]",
+	    "the first N (10) items waiting in a queue, in get order; none "
+	    "taken" },
+	{ "range", 2, 3, cmd_queue_view, "NAME START [STOP]",
+	    "the waiting items [START:STOP], as a list slice" },
+	{ "purge", 1, 1, cmd_queue_view, "NAME",
+	    "drop every waiting item of a queue; prints how many" },
 	{ "del", 1, 2, cmd_change, "NAME [KEY|INDEX]",
 	    "remove a name, or one item" },
 	{ "unname", 1, 1, cmd_unname, "NAME", "remove a name" },

@@ -391,6 +391,19 @@ qs_fini(qstore *q)
 	*q = (qstore) { 0 };
 }
 
+size_t
+qs_purge(qstore *q)
+{
+	qring *r = &q->items;
+	size_t n = r->len;
+	for (size_t i = 0; i < n; i++) {
+		sv_free(&r->items[(r->head + i) % r->cap].v);
+	}
+	r->len  = 0;
+	r->head = 0;
+	return n;
+}
+
 const qitem *
 qs_at(const qstore *q, size_t i)
 {

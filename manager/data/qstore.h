@@ -76,6 +76,8 @@ bool qs_find(const qstore *q, const sval *x, size_t *slot);
 /* Frees the waiting item in slot (qs_find's); the others keep their
  * order. */
 void qs_drop(qstore *q, size_t slot);
+/* Frees every waiting item (not those taken): how many there were. */
+size_t qs_purge(qstore *q);
 /* The i-th waiting item in the order gets take them (a priority queue's:
  * the smallest, then heap order); i < items.len. */
 const qitem *qs_at(const qstore *q, size_t i);

@@ -435,6 +435,75 @@ h_remove(mctx *c)
 	return 0;
 }
 
+/* PURGE -> how many waiting items were dropped (RabbitMQ's purge): each
+ * counts as a task done, so join does not wait for them; items taken and
+ * not yet done stay theirs. Parked putters come in. */
+static int
+h_purge(mctx *c)
+{
+	squeue  *q      = target_queue(c);
+	size_t   n      = qs_purge(&q->st);
+	uint64_t before = q->unfinished;
+	q->unfinished -= n < before ? n : before;
+	c->res = sv_int((int64_t) n);
+	wake_joiners(q, before > 0 && q->unfinished == 0);
+	admit_putters(q);
+	return 0;
+}
+
+/* PEEK [start [stop]] -> the waiting items [start:stop] in the order
+ * gets take them (a priority queue's sorted), copies: nothing is taken.
+ * As a list slice, negative indexes count from the end. At most
+ * PEEK_MAX items. */
+#define PEEK_MAX 10000
+static int
+h_peek(mctx *c)
+{
+	squeue *q     = target_queue(c);
+	int64_t start = 0, stop = INT64_MAX;
+	int     rv;
+	if ((c->nargs > 0 && (rv = mctx_arg_int(c, 0, &start)) != 0)
+	    || (c->nargs > 1 && (rv = mctx_arg_int(c, 1, &stop)) != 0)) {
+		return rv;
+	}
+	size_t len = q->st.items.len;
+	size_t lo = svec_clamp(start, len), hi = svec_clamp(stop, len);
+	if (hi < lo) {
+		hi = lo;
+	}
+	if (hi - lo > PEEK_MAX) {
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "peek gives at most %d items (%zu asked): page through "
+		    "with start and stop",
+		    PEEK_MAX, hi - lo);
+	}
+	// A priority queue keeps a heap: its get order is the items sorted.
+	bool   sorted = q->st.order == MGR_QUEUE_PRIORITY;
+	size_t from = sorted ? 0 : lo, to = sorted ? len : hi;
+	if ((rv = sv_new_list(&c->res, SV_LIST, to - from)) != 0) {
+		return mctx_fail(c, rv, "out of memory");
+	}
+	for (size_t i = from; i < to && rv == 0; i++) {
+		sval v;
+		if ((rv = sv_copy(&v, &qs_at(&q->st, i)->v)) == 0
+		    && (rv = svec_append(c->res.vec, &v)) != 0) {
+			sv_free(&v);
+		}
+	}
+	if (rv == 0 && sorted) {
+		const sval *a, *b;
+		svec       *part;
+		if ((rv = svec_sort(c->res.vec, false, &a, &b)) == 0
+		    && (rv = svec_slice(
+		            c->res.vec, (int64_t) lo, (int64_t) hi, &part))
+		        == 0) {
+			sv_free(&c->res);
+			c->res = (sval) { .kind = SV_LIST, .vec = part };
+		}
+	}
+	return rv == 0 ? 0 : mctx_fail(c, rv, "peek: %s", mgr_strerror(rv));
+}
+
 /* CONTAINS item -> whether an item equal to it is waiting. */
 static int
 h_contains(mctx *c)
@@ -522,5 +591,7 @@ const mop queue_ops[] = {
 	    MOP_WRITE | MOP_BLOCKS, h_get_counted },
 	{ MGR__OP__OP_QUEUE_REMOVE, T_QUEUE, 1, 1, MOP_WRITE, h_remove },
 	{ MGR__OP__OP_QUEUE_CONTAINS, T_QUEUE, 1, 1, 0, h_contains },
+	{ MGR__OP__OP_QUEUE_PEEK, T_QUEUE, 0, 2, 0, h_peek },
+	{ MGR__OP__OP_QUEUE_PURGE, T_QUEUE, 0, 0, MOP_WRITE, h_purge },
 	{ 0 },
 };

@@ -219,6 +219,8 @@ static const struct {
 	{ MGR__OP__OP_ASSERT, D, "", "iii" }, // alone: refused
 	// No module in the fuzz target: the create and the call are refused.
 	{ MGR__OP__OP_CALL, MGR__OBJ_TYPE__OBJ_CUSTOM, "", "i" },
+	{ MGR__OP__OP_QUEUE_PEEK, Q, "", "ii" },
+	{ MGR__OP__OP_QUEUE_PURGE, Q, "", "" },
 #undef D
 #undef L
 #undef Q
