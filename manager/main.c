@@ -210,7 +210,9 @@ start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
 }
 
 /* Listens on every URL, printing (and writing to --ready-fd) each bound
- * URL, then "ready". */
+ * URL, then "ready". 0, or the exit status after a line on stderr: 2 for
+ * what the command line got wrong (a bad URL, TLS files that can't be
+ * used), 1 for what the machine refused (an address in use). */
 static int
 listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
     http_endpoint **dash)
@@ -221,19 +223,23 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 			fprintf(stderr,
 			    "managerd: --tls-cert and --tls-key go "
 			    "together\n");
-			return -1;
+			return 2;
 		}
 		if (server_set_tls(srv, o->tls_cert, o->tls_key, o->tls_ca,
 		        o->tls_verify_peer, why, sizeof(why))
 		    != 0) {
-			fprintf(stderr, "managerd: %s\n", why);
-			return -1;
+			fprintf(stderr,
+			    "managerd: --tls-cert %s, --tls-key %s%s%s: %s\n",
+			    o->tls_cert, o->tls_key,
+			    o->tls_ca != NULL ? ", --tls-ca " : "",
+			    o->tls_ca != NULL ? o->tls_ca : "", why);
+			return 2;
 		}
 	} else if (o->tls_ca != NULL || o->tls_verify_peer) {
 		fprintf(stderr,
 		    "managerd: --tls-ca and --tls-verify-peer "
 		    "need --tls-cert and --tls-key\n");
-		return -1;
+		return 2;
 	}
 	FILE *ready = o->ready_fd >= 0 ? fdopen(o->ready_fd, "w") : NULL;
 	for (int i = 0; i < o->nurls; i++) {
@@ -241,13 +247,26 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 		int  rv         = o->url_nng[i]
 		             ? server_listen_nng(srv, o->urls[i], bound, sizeof(bound))
 		             : server_listen(srv, o->urls[i], bound, sizeof(bound));
+		if (rv == MGR_EINVAL) { // the command line's: usage
+			fprintf(stderr,
+			    "managerd: cannot listen on %s (--listen%s): %s; "
+			    "managerd serves ipc:///path, tcp://host:port, "
+			    "tls+tcp://host:port, ws://host:port/path and "
+			    "wss://host:port/path\n",
+			    o->urls[i], o->url_nng[i] ? "-nng" : "",
+			    bound[0] ? bound : mgr_strerror(rv));
+			if (ready != NULL) {
+				fclose(ready);
+			}
+			return 2;
+		}
 		if (rv != 0) {
 			fprintf(stderr, "managerd: cannot listen on %s: %s\n",
 			    o->urls[i], bound[0] ? bound : mgr_strerror(rv));
 			if (ready != NULL) {
 				fclose(ready);
 			}
-			return -1;
+			return 1;
 		}
 		if (o->ipc_mode != 0 && strncmp(bound, "ipc://", 6) == 0
 		    && chmod(bound + 6, (mode_t) o->ipc_mode) != 0) {
@@ -417,11 +436,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	http_endpoint *http = NULL, *dash = NULL;
-	if (listen_all(srv, &o, &http, &dash) != 0) {
+	if ((rc = listen_all(srv, &o, &http, &dash)) != 0) {
 		http_stop(dash);
 		http_stop(http);
 		server_free(srv);
-		return 1;
+		modules_unload();
+		return rc < 0 ? 1 : rc;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
 	wait_for_stop(sfd, stop_fd, o.lifeline_fd);

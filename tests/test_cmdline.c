@@ -123,7 +123,8 @@ test_cmdline_key_files(void **state)
 	fputs("secret\n", f);
 	fclose(f);
 	assert_int_equal(chmod(key, 0644), 0);
-	// bogus:// makes a managerd that got past its key exit 1 at once.
+	// bogus:// makes a managerd that got past its key exit at once (2,
+	// a usage error); one refused its key file exits 1 before that.
 	const char *open_key[]
 	    = { "--listen", "bogus://x", "--authkey-file", key, NULL };
 	assert_int_equal(run_managerd(open_key, out, sizeof(out)), 1);
@@ -131,11 +132,11 @@ test_cmdline_key_files(void **state)
 	assert_has(out, "chmod 600");
 	const char *insecure[] = { "--listen", "bogus://x", "--authkey-file",
 		key, "--authkey-file-insecure", NULL };
-	assert_int_equal(run_managerd(insecure, out, sizeof(out)), 1);
+	assert_int_equal(run_managerd(insecure, out, sizeof(out)), 2);
 	assert_has(out, "cannot listen");
 	// A generated key: announced, private, and gone at exit.
 	const char *gen[] = { "--listen", "bogus://x", NULL };
-	assert_int_equal(run_managerd(gen, out, sizeof(out)), 1);
+	assert_int_equal(run_managerd(gen, out, sizeof(out)), 2);
 	const char *at = strstr(out, "generated one in ");
 	assert_non_null(at);
 	char path[512];
@@ -158,7 +159,7 @@ test_cmdline_key_files(void **state)
 	snprintf(kept, sizeof(kept), "%s/kept", dir);
 	const char *out_key[]
 	    = { "--listen", "bogus://x", "--authkey-out", kept, NULL };
-	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 1);
+	assert_int_equal(run_managerd(out_key, out, sizeof(out)), 2);
 	assert_int_equal(stat(kept, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, 64);
@@ -202,10 +203,10 @@ test_cmdline_usage_errors(void **state)
 		    2, "log level" },
 		{ { "--listen", "bogus://x", "--authkey-file", keyfile,
 		      NULL },
-		    1, "cannot listen" },
+		    2, "managerd serves ipc:///path" },
 		{ { "--listen", "tcp://256.1.1.1:1", "--authkey-file",
 		      keyfile, NULL },
-		    1, "cannot listen" },
+		    2, "cannot listen" },
 		// --opt=value, as getopt_long takes it.
 		{ { "--listen=tcp://127.0.0.1:0", "--max-items=abc", NULL },
 		    2, "--max-items takes a number, not abc" },

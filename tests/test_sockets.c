@@ -460,7 +460,7 @@ test_connect_refused(void **state)
 }
 
 /* managerd with a malformed --listen URL (alone, or after a good one)
- * exits 1 naming it, without listening. */
+ * exits 2 (usage) naming it and the URLs it serves, without listening. */
 static void
 test_managerd_bad_listen(void **state)
 {
@@ -475,21 +475,23 @@ test_managerd_bad_listen(void **state)
 		const char *args[]
 		    = { "--listen", bad[i], "--authkey-file", keyfile, NULL };
 		int code = run_managerd(args, out, sizeof(out));
-		if (code != 1) {
-			fail_msg("--listen %s: exit %d, want 1\n%s", bad[i],
+		if (code != 2) {
+			fail_msg("--listen %s: exit %d, want 2\n%s", bad[i],
 			    code, out);
 		}
 		assert_has(out, "cannot listen on");
+		assert_has(
+		    out, "managerd serves ipc:///path, tcp://host:port");
 		assert_has(out, bad[i]);
 		assert_true(strstr(out, "listening on") == NULL);
 		// After a good one: that one is closed again.
 		const char *two[] = { "--listen", "tcp://127.0.0.1:0",
 			"--listen", bad[i], "--authkey-file", keyfile, NULL };
 		code              = run_managerd(two, out, sizeof(out));
-		if (code != 1) {
+		if (code != 2) {
 			fail_msg(
 			    "--listen tcp://127.0.0.1:0 --listen %s: exit "
-			    "%d, want 1\n%s",
+			    "%d, want 2\n%s",
 			    bad[i], code, out);
 		}
 		assert_has(out, "cannot listen on");
