@@ -16,6 +16,8 @@ cmake --install "$build" --prefix "$p" >"$tmp/install.log"
 
 for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
     include/mgr_module.h lib/pkgconfig/mgr-module.pc share/doc/mgr/modules.md \
+    share/mgr/manager.proto share/doc/mgr/examples/seed_dict_list.c \
+    share/doc/mgr/examples/modules/account.c \
     bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
     lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
     share/man/man8/managerd.8 share/man/man1/managerctl.1 \
@@ -94,6 +96,17 @@ EOC
 cmake -S "$tmp/proj" -B "$tmp/proj/b" -DCMAKE_PREFIX_PATH="$p" >"$tmp/proj.log" 2>&1 &&
 	cmake --build "$tmp/proj/b" >>"$tmp/proj.log" 2>&1 || { cat "$tmp/proj.log"; exit 1; }
 check "find_package" "$tmp/proj/b/prog"
+# The .pc file under a multiarch libdir (-DCMAKE_INSTALL_PREFIX=/usr on
+# Debian gives lib/x86_64-linux-gnu): its prefix is still the prefix.
+cmake -S "$src" -B "$tmp/ma" -DMGR_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr \
+	-DCMAKE_INSTALL_LIBDIR=lib/x86_64-linux-gnu >"$tmp/ma.log" 2>&1 ||
+	{ cat "$tmp/ma.log"; exit 1; }
+mkdir -p "$tmp/usr/lib/x86_64-linux-gnu/pkgconfig"
+cp "$tmp/ma/mgr.pc" "$tmp/usr/lib/x86_64-linux-gnu/pkgconfig/"
+got=$(PKG_CONFIG_PATH="$tmp/usr/lib/x86_64-linux-gnu/pkgconfig" pkg-config --variable=libdir mgr)
+[ "$(cd "$got" && pwd)" = "$tmp/usr/lib/x86_64-linux-gnu" ] ||
+	{ echo "multiarch mgr.pc: libdir $got"; exit 1; }
+echo "multiarch mgr.pc: libdir $got"
 # 4. a module, built against the install and loaded by the installed
 # managerd; the installed managerctl makes an object of its type and
 # calls a method.
