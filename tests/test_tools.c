@@ -375,6 +375,10 @@ test_managerctl_new(void **state)
 	CTL(&m, 0, "{'a': 1}\n", "get", "d");
 	CTL(&m, 0, "[1, 'x']\n", "get", "l");
 	CTL(&m, 0, "2.5\n", "get", "v");
+	// JSON: floats in their shortest form (Python's repr), bytes base64.
+	CTL(&m, 0, "", "new", "dict", "j", "{'f': 16.9, 'b': b'\\x00\\xff'}");
+	CTL(&m, 0, "{\"f\": 16.9, \"b\": {\"bytes\": \"AP8=\"}}\n", "--json",
+	    "get", "j");
 	CTL(&m, 0, "[0, 0, 0]\n", "get", "a");
 	CTL(&m, 0, "[0.5, 1.0]\n", "get", "a2");
 	// The queue is bounded by 2: a third put finds it full.

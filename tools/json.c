@@ -2,28 +2,32 @@
 
 #include "json_str.h"
 #include "literal.h"
+#include "repr.h"
+
+#include <mbedtls/base64.h>
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void
+/* bytes as a base64 JSON string (mbedTLS's encoder). */
+static int
 put_base64(FILE *f, const unsigned char *p, size_t len)
 {
-	static const char abc[]
-	    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-	      "wxyz0123456789+/";
-	fputc('"', f);
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned) p[i] << 16;
-		v |= i + 1 < len ? (unsigned) p[i + 1] << 8 : 0;
-		v |= i + 2 < len ? p[i + 2] : 0;
-		fputc(abc[(v >> 18) & 63], f);
-		fputc(abc[(v >> 12) & 63], f);
-		fputc(i + 1 < len ? abc[(v >> 6) & 63] : '=', f);
-		fputc(i + 2 < len ? abc[v & 63] : '=', f);
+	size_t need = 0;
+	(void) mbedtls_base64_encode(NULL, 0, &need, p, len);
+	unsigned char *out = malloc(need ? need : 1);
+	if (out == NULL) {
+		return MGR_ENOMEM;
 	}
-	fputc('"', f);
+	size_t n = 0;
+	if (mbedtls_base64_encode(out, need, &n, p, len) != 0) {
+		free(out);
+		return MGR_EINTERNAL;
+	}
+	fprintf(f, "\"%.*s\"", (int) n, (const char *) out);
+	free(out);
+	return 0;
 }
 
 /* A dict key: a str as it is, anything else as its repr. */
@@ -66,7 +70,10 @@ put(FILE *f, const mgr_value *v, int depth)
 		} else if (isinf(v->f)) {
 			fputs(v->f > 0 ? "\"inf\"" : "\"-inf\"", f);
 		} else {
-			fprintf(f, "%.17g", v->f);
+			char num[40]; // Python's repr: the shortest that
+			              // reads back
+			repr_float_to(v->f, num, sizeof(num));
+			fputs(num, f);
 		}
 		break;
 	case MGR_STR:
@@ -74,7 +81,9 @@ put(FILE *f, const mgr_value *v, int depth)
 		break;
 	case MGR_BYTES:
 		fputs("{\"bytes\": ", f);
-		put_base64(f, v->bytes, v->len);
+		if ((rv = put_base64(f, v->bytes, v->len)) != 0) {
+			return rv;
+		}
 		fputc('}', f);
 		break;
 	case MGR_LIST:
