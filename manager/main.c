@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mgr.h"
 #include "modules.h"
+#include "notify.h"
 #include "options.h"
 #include "server.h"
 
@@ -444,7 +445,9 @@ main(int argc, char **argv)
 		return rc < 0 ? 1 : rc;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
+	notify_state("READY=1"); // systemd's Type=notify: started
 	wait_for_stop(sfd, stop_fd, o.lifeline_fd);
+	notify_state("STOPPING=1");
 	http_stop(dash);
 	http_stop(http);
 	server_free(srv);

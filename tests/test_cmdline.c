@@ -2,14 +2,18 @@
  * others, generated, --authkey-out) and usage errors, each an exit status
  * and a message that says what is wrong. */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -235,6 +239,48 @@ test_cmdline_usage_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Under systemd's Type=notify: READY=1 (with its pid) once it listens,
+ * STOPPING=1 when SIGTERM starts the shutdown, on $NOTIFY_SOCKET. */
+static void
+test_cmdline_notify_socket(void **state)
+{
+	(void) state;
+	char dir[] = "/tmp/mgrtest-notify-XXXXXX", sock[64], env_ns[100];
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/notify", dir);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+	snprintf(env_ns, sizeof(env_ns), "NOTIFY_SOCKET=%s", sock);
+	const char *const env[] = { env_ns, "MGR_AUTHKEY=k", NULL };
+	char *argv[] = { "managerd", "--listen", "tcp://127.0.0.1:0", NULL };
+	h_child ch;
+	assert_int_equal(
+	    h_spawn(&ch, h_managerd_path(), argv, env, H_PIPE_OUT), 0);
+	const char *want[] = { "READY=1", "STOPPING=1" };
+	for (int i = 0; i < 2; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 15000), 1);
+		char    msg[256];
+		ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+		assert_true(n > 0);
+		msg[n] = '\0';
+		char pid[64];
+		snprintf(pid, sizeof(pid), "%s\nMAINPID=%ld", want[i],
+		    (long) ch.pid);
+		assert_string_equal(msg, pid);
+		if (i == 0) {
+			assert_int_equal(h_child_signal(&ch, SIGTERM), 0);
+		}
+	}
+	assert_int_equal(h_child_wait(&ch, 15000), 0);
+	close(fd);
+	unlink(sock);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -247,6 +293,8 @@ main(void)
 		    cmdline_setup, cmdline_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_cmdline_key_files, cmdline_setup, cmdline_teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_notify_socket,
+		    cmdline_setup, cmdline_teardown),
 	};
 	return cmocka_run_group_tests_name(
 	    "managerd command line", cmdline, NULL, NULL);
