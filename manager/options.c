@@ -1,10 +1,12 @@
 /* managerd's options: the table, and what is made of it. */
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@
 enum opt_kind {
 	K_URL,      /* --listen, --listen-nng: repeatable */
 	K_MODULE,   /* --load-module: repeatable */
+	K_CONFIG,   /* --config: options from a file */
 	K_STR,      /* a string (a file, a URL) */
 	K_FLAG,     /* no value: sets a bool */
 	K_FD,       /* a descriptor number */
@@ -49,6 +52,10 @@ typedef struct opt_def {
 		OFF(lim.field), min, max, kind, (long long) (dflt), text },
 
 static const opt_def table[] = {
+	{ "config", K_CONFIG, "F", 0, 0, 0, 0, 0,
+	    "read options from F where this stands: one per line, as NAME "
+	    "VALUE or NAME=VALUE (a flag alone), the leading -- optional, "
+	    "'#' comments; options after it override its values" },
 	{ "listen", K_URL, "URL", 0, 0, 0, 0, 0,
 	    "ipc:///path/to/socket (made 0600), tcp://host:port (port 0: any "
 	    "free one), tls+tcp://host:port (TLS in the epoll loops; needs "
@@ -254,6 +261,105 @@ take(const opt_def *d, const char *val, daemon_opts *o)
 	}
 }
 
+static const opt_def *
+opt_named(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (strlen(table[i].name) == n
+		    && strncmp(table[i].name, name, n) == 0) {
+			return &table[i];
+		}
+	}
+	return NULL;
+}
+
+/* The config files' text: their values are pointed to as argv's are,
+ * so it stays for the process's life (reachable from here). */
+static char *config_texts[8];
+static int   nconfig_texts;
+
+/* Takes the options of file path, in order: 0, or the exit status after
+ * one line naming the file and line. */
+static int
+read_config(const char *path, daemon_opts *o)
+{
+	if (nconfig_texts
+	    == (int) (sizeof(config_texts) / sizeof(config_texts[0]))) {
+		return bad("config", "%s: at most 8 config files", path);
+	}
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "managerd: --config %s: %s\n", path,
+		    strerror(errno));
+		return 2;
+	}
+	char   *text = NULL;
+	size_t  cap  = 0;
+	ssize_t len  = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (len < 0) {
+		free(text);
+		text = strdup("");
+		if (text == NULL) {
+			return 2;
+		}
+	}
+	config_texts[nconfig_texts++] = text;
+	int lineno                    = 0;
+	for (char *line = text, *next; line != NULL; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL) {
+			*next++ = '\0';
+		}
+		char *hash = strchr(line, '#');
+		if (hash != NULL) {
+			*hash = '\0';
+		}
+		line += strspn(line, " \t\r");
+		size_t end = strlen(line);
+		while (end > 0 && strchr(" \t\r", line[end - 1]) != NULL) {
+			line[--end] = '\0';
+		}
+		if (line[0] == '\0') {
+			continue;
+		}
+		if (strncmp(line, "--", 2) == 0) {
+			line += 2;
+		}
+		size_t         n   = strcspn(line, " \t=");
+		const opt_def *d   = opt_named(line, n);
+		char          *val = line + n;
+		val += strspn(val, " \t");
+		if (*val == '=') {
+			val++;
+			val += strspn(val, " \t");
+		}
+		if (d == NULL || d->kind == K_HELP || d->kind == K_VERSION
+		    || d->kind == K_LIST || d->kind == K_CONFIG) {
+			fprintf(stderr,
+			    "managerd: %s:%d: %.*s is not an option a config "
+			    "file takes (managerd --help)\n",
+			    path, lineno, (int) n, line);
+			return 2;
+		}
+		if ((d->arg != NULL) != (*val != '\0')) {
+			fprintf(stderr, "managerd: %s:%d: %s %s\n", path,
+			    lineno, d->name,
+			    d->arg != NULL ? "needs a value"
+			                   : "takes no value");
+			return 2;
+		}
+		int rc = take(d, d->arg != NULL ? val : NULL, o);
+		if (rc != 0) {
+			fprintf(stderr, "managerd: (in %s, line %d)\n", path,
+			    lineno);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, daemon_opts *o)
 {
@@ -309,7 +415,8 @@ options_parse(int argc, char **argv, daemon_opts *o)
 			}
 			return 0;
 		}
-		int rc = take(d, optarg, o);
+		int rc = d->kind == K_CONFIG ? read_config(optarg, o)
+		                             : take(d, optarg, o);
 		if (rc != 0) {
 			return rc;
 		}

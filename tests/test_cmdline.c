@@ -239,6 +239,51 @@ test_cmdline_usage_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Config files: a line that is no option, a bad value, a missing file,
+ * each named with the file and line; what they say is taken (a bad
+ * --listen in one is refused as on the command line). */
+static void
+test_cmdline_config_errors(void **state)
+{
+	(void) state;
+	char path[] = "/tmp/mgrtest-conf-XXXXXX", out[4096], opt[64];
+	int  fd     = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	const struct {
+		const char *text;
+		const char *says;
+	} cases[] = {
+		{ "# fine\nlisten tcp://127.0.0.1:0\nfrob 1\n",
+		    ":3: frob is not an option a config file takes" },
+		{ "max-items abc\n", "--max-items takes a number, not abc" },
+		{ "max-items abc\n", ", line 1)" },
+		{ "listen\n", ":1: listen needs a value" },
+		{ "config /etc/x\n", ":1: config is not an option" },
+		{ "listen bogus://x\n", "cannot listen on bogus://x" },
+	};
+	for (size_t i = 0; i < countof(cases); i++) {
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		size_t n = strlen(cases[i].text);
+		assert_int_equal(write(fd, cases[i].text, n), (ssize_t) n);
+		const char *args[] = { opt, NULL };
+		int         code   = run_managerd(args, out, sizeof(out));
+		if (code != 2 || strstr(out, cases[i].says) == NULL) {
+			fail_msg(
+			    "config '%s': exit %d, said '%s'; want 2 and "
+			    "'%s'",
+			    cases[i].text, code, out, cases[i].says);
+		}
+	}
+	close(fd);
+	unlink(path);
+	const char *missing[]
+	    = { "--config", "/nonexistent/managerd.conf", NULL };
+	assert_int_equal(run_managerd(missing, out, sizeof(out)), 2);
+	assert_has(out, "--config /nonexistent/managerd.conf: No such file");
+}
+
 /* Under systemd's Type=notify: READY=1 (with its pid) once it listens,
  * STOPPING=1 when SIGTERM starts the shutdown, on $NOTIFY_SOCKET. */
 static void
@@ -294,6 +339,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_cmdline_key_files, cmdline_setup, cmdline_teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_notify_socket,
+		    cmdline_setup, cmdline_teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_config_errors,
 		    cmdline_setup, cmdline_teardown),
 	};
 	return cmocka_run_group_tests_name(

@@ -360,6 +360,39 @@ test_waiter_limit(void **state)
 	stop(&m, c);
 }
 
+/* The same limit from a config file (--config): options one per line,
+ * as NAME VALUE or NAME=VALUE, comments and blank lines skipped. */
+static void
+test_limit_from_config(void **state)
+{
+	(void) state;
+	char path[] = "/tmp/mgrtest-conf-XXXXXX";
+	int  fd     = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "# managerd's limits\n"
+	                    "\n"
+	                    "max-items 3    # per container\n"
+	                    "--log-level=warn\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	close(fd);
+	char opt[64];
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	const char *const extra[] = { opt, NULL };
+	h_managerd        m;
+	mgr_client       *c;
+	mgr_obj          *l;
+	start(&m, &c, extra);
+	OK(mgr_list_new(c, &l));
+	for (int i = 0; i < 3; i++) {
+		OK(mgr_list_append(l, mgr_int(i)));
+	}
+	ERR(MGR_ETOOBIG, mgr_list_append(l, mgr_int(3)));
+	assert_detail_has("--max-items");
+	mgr_obj_release(l);
+	stop(&m, c);
+	unlink(path);
+}
+
 /* Elements of one container: list, dict, namespace and queue stop at
  * --max-items; replacing a key of a full dict is no growth. */
 static void
@@ -584,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_object_limits),
 		cmocka_unit_test(test_waiter_limit),
 		cmocka_unit_test(test_item_limit),
+		cmocka_unit_test(test_limit_from_config),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_reply_backlog_limits),
 		cmocka_unit_test(test_drop_mid_handshake),
