@@ -11,3 +11,9 @@ add_test(NAME check_options
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/check_options.sh
                  ${CMAKE_SOURCE_DIR} $<TARGET_FILE:managerd>
                  $<TARGET_FILE:managerctl>)
+find_program(BASH bash)
+if(BASH)
+  add_test(NAME check_completion
+           COMMAND ${BASH} ${CMAKE_CURRENT_SOURCE_DIR}/check_completion.sh
+                   ${CMAKE_SOURCE_DIR} $<TARGET_FILE:managerctl>)
+endif()

@@ -18,6 +18,7 @@ for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
     include/mgr_module.h lib/pkgconfig/mgr-module.pc share/doc/mgr/modules.md \
     share/mgr/manager.proto share/doc/mgr/examples/seed_dict_list.c \
     share/doc/mgr/examples/modules/account.c \
+    share/bash-completion/completions/managerctl \
     bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
     lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
     share/man/man8/managerd.8 share/man/man1/managerctl.1 \
