@@ -191,6 +191,7 @@ test_module_errors(void **state)
 	assert_non_null(strstr(mgr_errdetail(), "probe.fail: fail failed"));
 	ERR(MGR_ETYPE, mgr_call(p, "bad_result", mgr_none(), 0, NULL));
 	assert_non_null(strstr(mgr_errdetail(), "returned a value"));
+	ERR(MGR_ETYPE, mgr_call(p, "bad_str", mgr_none(), 0, NULL));
 	ERR(MGR_EINTERNAL, mgr_call(p, "bad_code", mgr_none(), 0, NULL));
 	ERR(MGR_EINTERNAL, mgr_call(p, "wait_bad", mgr_none(), 1000, NULL));
 	assert_non_null(

@@ -5,6 +5,7 @@
 
 #include "sdict.h"
 #include "svec.h"
+#include "utf8.h"
 
 static int
 view(const sval *v, mgr_value *out, int depth)
@@ -137,6 +138,10 @@ copy(const mgr_value *v, sval *out, int depth)
 		}
 		if (v->len > UINT32_MAX) {
 			return MGR_ETOOBIG;
+		}
+		// Clients take a str for UTF-8: a module's must be.
+		if (v->kind == MGR_STR && !utf8_valid(v->s, v->len, true)) {
+			return MGR_ETYPE;
 		}
 		return sv_str(out, v->kind == MGR_STR ? SV_STR : SV_BYTES,
 		    v->len ? v->s : "", v->len);

@@ -2,7 +2,8 @@
  * ("fail", "api", "dup", "none", "badname", "second"); by default it
  * registers "probe", whose methods try the manager's side of modules:
  *   set(v) write, get(), echo(v), fail() MGR_EVALUE with a detail,
- *   bad_result() a str with no data, bad_code() 12345,
+ *   bad_result() a str with no data, bad_str() one not UTF-8,
+ *   bad_code() 12345,
  *   wait_for(v) waits until the state == v (returns it),
  *   wait_bad() waits without MGR_METHOD_MAY_WAIT. */
 #include <mgr_module.h>
@@ -102,6 +103,14 @@ bad_result(void *state, const mgr_value *args, mgr_value *result)
 }
 
 static int
+bad_str(void *state, const mgr_value *args, mgr_value *result)
+{
+	(void) state, (void) args;
+	*result = mgr_strn("\xff\xfe", 2); // not UTF-8
+	return 0;
+}
+
+static int
 bad_code(void *state, const mgr_value *args, mgr_value *result)
 {
 	(void) state, (void) args, (void) result;
@@ -133,6 +142,7 @@ static const mgr_method_def methods[] = {
 	{ "fail", MGR_METHOD_WRITE, fail },
 	{ "bad_result", 0, bad_result },
 	{ "bad_code", 0, bad_code },
+	{ "bad_str", 0, bad_str },
 	{ "wait_for", MGR_METHOD_MAY_WAIT, wait_for },
 	{ "wait_bad", 0, wait_bad },
 };
