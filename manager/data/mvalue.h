@@ -16,8 +16,9 @@ int mv_view(const sval *v, mgr_value *out);
 void mv_view_free(mgr_value *v);
 /* A deep copy of the module's value v in *out (a method's result, what
  * save gave). MGR_ETYPE for a reference, a dict key that is not hashable,
- * an unknown kind, a NULL where data is due or a str that is not UTF-8; MGR_ETOOBIG past the
- * nesting limit; MGR_ENOMEM. *out is None on error. */
+ * an unknown kind, a NULL where data is due or a str that is not UTF-8;
+ * MGR_ETOOBIG past the nesting limit; MGR_ENOMEM. *out is None on
+ * error. */
 int mv_to_sval(const mgr_value *v, sval *out);
 
 #endif
