@@ -115,14 +115,17 @@ mkdir -m 700 "$tmp/mod"
 cc -o "$tmp/mod/account.so" "$src/examples/modules/account.c" \
 	$(pc --cflags --libs mgr-module) -Wl,-rpath,"$p/lib"
 key=0123456789abcdef
-run env MGR_AUTHKEY=$key managerd --listen "ipc://$tmp/mod/sock" \
+# env execs managerd: $! is managerd's own pid (a function run in the
+# background would be a subshell, and killing it would leave managerd).
+env -i HOME="$tmp" PATH="$p/bin:/usr/bin:/bin" MGR_AUTHKEY=$key \
+	managerd --listen "ipc://$tmp/mod/sock" \
 	--load-module "$tmp/mod/account.so" >"$tmp/mod/log" 2>&1 &
 mpid=$!
 for _ in $(seq 1 100); do [ -S "$tmp/mod/sock" ] && break; sleep 0.05; done
 ctl() { run env MGR_URL="ipc://$tmp/mod/sock" MGR_AUTHKEY=$key managerctl "$@"; }
 ctl new account acct 100 && out=$(ctl call acct withdraw 30) || {
 	cat "$tmp/mod/log"; kill $mpid; exit 1; }
-kill $mpid; wait $mpid || true
+kill $mpid; wait $mpid || { echo "managerd exited $?"; cat "$tmp/mod/log"; exit 1; }
 [ "$out" = 70 ] || { echo "module: $out"; exit 1; }
 echo "module: account.so built with pkg-config mgr-module, withdraw gave $out"
 echo "install: all good"
