@@ -117,11 +117,14 @@ cc -o "$tmp/mod/account.so" "$src/examples/modules/account.c" \
 key=0123456789abcdef
 # env execs managerd: $! is managerd's own pid (a function run in the
 # background would be a subshell, and killing it would leave managerd).
+mkfifo "$tmp/mod/ready"
 env -i HOME="$tmp" PATH="$p/bin:/usr/bin:/bin" MGR_AUTHKEY=$key \
-	managerd --listen "ipc://$tmp/mod/sock" \
-	--load-module "$tmp/mod/account.so" >"$tmp/mod/log" 2>&1 &
+	managerd --listen "ipc://$tmp/mod/sock" --ready-fd 3 \
+	--load-module "$tmp/mod/account.so" >"$tmp/mod/log" 2>&1 3>"$tmp/mod/ready" &
 mpid=$!
-for _ in $(seq 1 100); do [ -S "$tmp/mod/sock" ] && break; sleep 0.05; done
+# Its "ready" line, once it listens (bounded).
+timeout 30 grep -q -m1 '^ready$' <"$tmp/mod/ready" ||
+	{ cat "$tmp/mod/log"; kill $mpid; exit 1; }
 ctl() { run env MGR_URL="ipc://$tmp/mod/sock" MGR_AUTHKEY=$key managerctl "$@"; }
 ctl new account acct 100 && out=$(ctl call acct withdraw 30) || {
 	cat "$tmp/mod/log"; kill $mpid; exit 1; }
