@@ -13,6 +13,8 @@
 #define AUTH_VERSION      1
 #define AUTH_CLIENT_LABEL "mgr-client"
 #define AUTH_SERVER_LABEL "mgr-server"
+/* A resume proves the session's resume secret on the new nonce. */
+#define AUTH_RESUME_LABEL "mgr-resume"
 
 /* Fills buf with n bytes from the kernel's CSPRNG. MGR_EINTERNAL if none. */
 int auth_random(void *buf, size_t n);

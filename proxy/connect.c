@@ -65,6 +65,13 @@ handshake(mgr_client *c, int64_t tmo, bool resume)
 			    "listener? dial it as tls+tcp://, ws:// or "
 			    "wss://)",
 			    c->url);
+		} else if (err == MGR_ETOOBIG) {
+			const char *mix = wire_mixed_up(c->rxbuf + c->rxoff);
+			client_set_detail(
+			    "%s answered with no greeting but %s", c->url,
+			    mix != NULL ? mix
+			                : "a frame over the size limit");
+			err = MGR_EPROTO;
 		}
 		return err;
 	}
@@ -95,7 +102,7 @@ handshake(mgr_client *c, int64_t tmo, bool resume)
 	    h->nonce.len, digest);
 	if (err == 0 && resume) {
 		err = auth_digest(c->resume_secret, sizeof(c->resume_secret),
-		    "mgr-resume", h->nonce.data, h->nonce.len, proof);
+		    AUTH_RESUME_LABEL, h->nonce.data, h->nonce.len, proof);
 	}
 	mgr__hello__free_unpacked(h, NULL);
 	if (err == 0) {

@@ -386,6 +386,79 @@ test_manager_stopped_reconnect(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* Whether session id is detached (its connection gone, its client
+ * expected back). */
+static bool
+detached(mgr_client *c, uint64_t id)
+{
+	mgr_value        list;
+	const mgr_value *d     = session_of(c, id, &list);
+	bool             found = false;
+	for (size_t k = 0; d != NULL && k < d->len; k++) {
+		const mgr_value *kk = &d->pairs[2 * k],
+		                *v  = &d->pairs[2 * k + 1];
+		found               = found
+		    || (kk->kind == MGR_STR && strcmp(kk->s, "state") == 0
+		        && v->kind == MGR_STR
+		        && strcmp(v->s, "detached") == 0);
+	}
+	mgr_value_free(&list);
+	return found;
+}
+
+/* A parked get of a client that is away is passed over (nothing is
+ * handed to a dead link); once it resumes, what it was passed over for
+ * is handed to it then, not at its deadline. */
+static void
+test_parked_get_served_on_resume(void **state)
+{
+	(void) state;
+	h_managerd m;
+	start(&m, H_TCP, NULL);
+	h_proxy *px;
+	assert_int_equal(h_proxy_start(&px, m.url), 0);
+	char url[600];
+	h_proxy_url(px, m.url, url, sizeof(url));
+	mgr_client *c = connect_to(&m, url, 20000, 20000);
+	mgr_client *other;
+	OK(h_connect(&m, &other));
+	mgr_obj *q, *q2;
+	OK(mgr_queue_new(c, 0, &q));
+	char tok[64];
+	OK(mgr_obj_token(q, tok, sizeof(tok)));
+	OK(mgr_attach(other, tok, &q2));
+	uint64_t id;
+	OK(mgr_client_session(c, &id));
+	bg_call get;
+	bg_start(&get, bg_get, q, 60000);
+	assert_int_equal(
+	    h_info_await(other, "waiters", NULL, 1, 5000, NULL), 0);
+	// The link drops, and the client's new connection is held silent:
+	// the session waits detached, its get parked.
+	h_proxy_hold(px, true);
+	assert_true(h_proxy_drop(px, false) >= 1);
+	int64_t deadline = h_now_ms() + 20000;
+	while (!detached(other, id) && h_now_ms() < deadline) {
+		h_nap(20);
+	}
+	assert_true(detached(other, id));
+	OK(mgr_queue_put(q2, mgr_str("item"), 0)); // passed over: away
+	h_proxy_hold(px, false);
+	// Back: the get has the item now, long before its 60 s.
+	assert_int_equal(bg_await(&get, 20000), 0);
+	assert_string_equal(get.v.s, "item");
+	mgr_value_free(&get.v);
+	size_t n;
+	OK(mgr_queue_qsize(q2, &n));
+	assert_int_equal(n, 0);
+	mgr_obj_release(q2);
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	mgr_disconnect(other);
+	h_proxy_stop(px);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 /* A resume needs the session's secret: a connection giving another
  * session's id with a wrong proof gets a new session of its own, and
  * the victim is untouched. */
@@ -925,6 +998,7 @@ main(void)
 		cmocka_unit_test(test_manager_stopped),
 		cmocka_unit_test(test_manager_stopped_reconnect),
 		cmocka_unit_test(test_resume_needs_secret),
+		cmocka_unit_test(test_parked_get_served_on_resume),
 		cmocka_unit_test(test_drop_tcp),
 		cmocka_unit_test(test_drop_tls),
 		cmocka_unit_test(test_drop_ws),

@@ -11,8 +11,7 @@
 #include "clock.h"
 #include "log.h"
 #include "session_int.h"
-
-#define RESUME_LABEL "mgr-resume"
+#include "wait.h"
 
 /* ---- connections not yet authenticated ------------------------------- */
 
@@ -190,7 +189,7 @@ resumable(server *srv, const session *s, const Mgr__Auth *a)
 	}
 	uint8_t want[AUTH_DIGEST_LEN];
 	if (auth_digest(old->resume_secret, sizeof(old->resume_secret),
-	        RESUME_LABEL, s->nonce, sizeof(s->nonce), want)
+	        AUTH_RESUME_LABEL, s->nonce, sizeof(s->nonce), want)
 	        != 0
 	    || !auth_equal(want, a->resume_proof.data, AUTH_DIGEST_LEN)) {
 		return NULL;
@@ -326,5 +325,15 @@ on_auth(
 	arena_fini(&link->rxa);
 	fconn_set_rx_timeout(link->fc, 0); // the lease: lease.c's sweep
 	fconn_set_rx_max(link->fc, srv->lim.max_message);
-	return fconn_send_msg(link->fc, &w.base, NULL);
+	rv = fconn_send_msg(link->fc, &w.base, NULL);
+	if (rv == 0 && old != NULL) {
+		// Back, and told so: its parked calls were passed over while
+		// it was away, and are served now.
+		server_lock(srv);
+		if (link->s != NULL) {
+			wait_wake_session(link->s, session_waiters(link->s));
+		}
+		server_unlock(srv);
+	}
+	return rv;
 }

@@ -55,6 +55,10 @@ typedef struct mtype {
 	 * For types where a vanished waiter changes state (a barrier breaks).
 	 */
 	void (*cancel)(mobj *o, struct waiter *w);
+	/* Optional: a reconnecting client came back; hand its waiters what
+	 * they were passed over for while it was away (wlist_first_live).
+	 * For types that hand things to waiters (items, locks, messages). */
+	void (*wake)(mobj *o);
 	/* Optional, for the data types: a deep copy of o->data (NULL when
 	 * out of memory), kept to undo an atomic batch that fails; freed or
 	 * put back through destroy. Types without it can't be batched

@@ -343,6 +343,38 @@ wait_cancel_session(session *s, waiter **list)
 	}
 }
 
+void
+wait_wake_session(session *s, waiter **list)
+{
+	(void) s;
+	// A wake may answer (free) any of the list's waiters, this one's
+	// included: each object is held, woken, and the walk starts again
+	// from the head, past the objects done (few: one per parked call).
+	mobj  *done[16];
+	size_t ndone = 0;
+	for (waiter *w = *list; w != NULL;) {
+		mobj *o    = w->obj;
+		bool  seen = false;
+		for (size_t i = 0; i < ndone; i++) {
+			seen = seen || done[i] == o;
+		}
+		if (seen || o->type->wake == NULL) {
+			w = w->snext;
+			continue;
+		}
+		if (ndone == sizeof(done) / sizeof(done[0])) {
+			break; // more parked calls than that: the rest wait
+		}
+		done[ndone++] = o;
+		mobj_incref(o);
+		o->type->wake(o);
+		w = *list;
+	}
+	for (size_t i = 0; i < ndone; i++) {
+		mobj_unhold(done[i]);
+	}
+}
+
 /* ---- deadlines ----------------------------------------------------------
  */
 

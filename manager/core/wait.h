@@ -87,6 +87,11 @@ bool wait_expire_due(struct server *srv, int64_t now);
  * type's cancel hook runs first for each. session.c calls this. */
 void wait_cancel_session(struct session *s, waiter **list);
 
-/* addition to mtype: see object.h (expire, cancel hooks). */
+/* A reconnecting session came back (its Welcome sent): the objects its
+ * waiters wait on hand out what they passed it over for while it was
+ * away (their type's wake hook). srv->mtx held. */
+void wait_wake_session(struct session *s, waiter **list);
+
+/* addition to mtype: see object.h (expire, cancel, wake hooks). */
 
 #endif

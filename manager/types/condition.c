@@ -115,6 +115,14 @@ cv_expire(mobj *o, waiter *w)
 	lock_pass(lk);
 }
 
+/* A reconnecting client came back: a notified wait of it may be passed
+ * over in its lock's queue. */
+static void
+cv_wake(mobj *o)
+{
+	lock_pass(condition_lock(o));
+}
+
 const mtype condition_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_CONDITION,
 	.name     = "condition",
@@ -122,6 +130,7 @@ const mtype condition_type = {
 	.destroy  = cv_destroy,
 	.each_ref = cv_each_ref,
 	.expire   = cv_expire,
+	.wake     = cv_wake,
 	.lock_of  = condition_lock,
 };
 

@@ -497,6 +497,7 @@ mgr_module_type(mgr_module *m, const mgr_type_def *def)
 		        .clone_data = custom_clone,
 		        .restore    = custom_restore,
 		        .changed    = custom_changed,
+		        .wake       = custom_changed,
 		        .describe   = custom_describe,
 		        .op_flags   = call_flags,
 	};

@@ -372,7 +372,8 @@ lk_describe(const mobj *o, report *r, sval *d)
 
 #define LOCK_HOOKS                                                           \
 	.destroy = lk_destroy, .session_end = lk_session_end,                \
-	.expire = lk_expire, .held_by = lk_held_by, .describe = lk_describe
+	.expire = lk_expire, .wake = lock_pass, .held_by = lk_held_by,       \
+	.describe = lk_describe
 
 const mtype lock_type = {
 	.code   = MGR__OBJ_TYPE__OBJ_LOCK,

@@ -210,6 +210,22 @@ conn_expire(mobj *o, waiter *w)
 	}
 }
 
+/* A reconnecting receiver came back: what arrived while it was passed
+ * over goes to the receivers that can be answered now, in order. */
+static void
+conn_wake(mobj *o)
+{
+	pconn     *e = end_of(o);
+	pipe_side *s = &e->core->side[e->me];
+	waiter    *g;
+	while (
+	    inbox_len(s) > 0 && (g = wlist_first_live(&s->getters)) != NULL) {
+		sval v;
+		inbox_pop(s, &v);
+		waiter_done(g, 0, &v); // which frees v
+	}
+}
+
 static size_t
 conn_size(const mobj *o)
 {
@@ -251,6 +267,7 @@ const mtype conn_type = {
 	.destroy  = conn_destroy,
 	.each_ref = conn_each_ref,
 	.expire   = conn_expire,
+	.wake     = conn_wake,
 	.size     = conn_size,
 	.describe = conn_describe,
 	.entries  = conn_entries,

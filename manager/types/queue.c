@@ -242,6 +242,10 @@ queue_session_end(mobj *o, struct session *s)
 	}
 }
 
+/* A reconnecting getter or putter came back: what it was passed over
+ * for (items, room) is handed out again. */
+static void queue_wake(mobj *o);
+
 static size_t
 queue_size(const mobj *o)
 {
@@ -287,6 +291,7 @@ const mtype queue_type = {
 	.each_ref    = queue_each_ref,
 	.expire      = queue_expire,
 	.session_end = queue_session_end,
+	.wake        = queue_wake,
 	// A cancelled getter or putter needs nothing: the getter never got
 	// an item, and the putter's item is freed with it (Python loses it).
 	.size     = queue_size,
@@ -306,6 +311,14 @@ admit_putters(squeue *q)
 		}
 		waiter_done(w, rc, NULL); // or unorderable: refused
 	}
+}
+
+static void
+queue_wake(mobj *o)
+{
+	hand_to_getters(o);
+	admit_putters(o->data);
+	hand_to_getters(o);
 }
 
 /* PUT item, with the request's timeout. */
