@@ -25,6 +25,33 @@ wire_get_len(const uint8_t *p)
 	    | ((uint32_t) p[2] << 8) | (uint32_t) p[3];
 }
 
+/* What a frame's first 4 bytes say when they are no length at all but
+ * another protocol's start, for the message that names the mix-up: an
+ * HTTP request or answer (a WebSocket or web client on a plain port) or
+ * a TLS record (a TLS peer on a plain port). NULL when they look like
+ * nothing known. */
+static inline const char *
+wire_mixed_up(const uint8_t *p)
+{
+	static const char *const http[] = { "GET ", "POST", "HEAD", "PUT ",
+		"OPTI", "DELE", "PATC", "CONN", "HTTP" };
+	for (unsigned i = 0; i < sizeof(http) / sizeof(http[0]); i++) {
+		if (p[0] == (uint8_t) http[i][0]
+		    && p[1] == (uint8_t) http[i][1]
+		    && p[2] == (uint8_t) http[i][2]
+		    && p[3] == (uint8_t) http[i][3]) {
+			return "HTTP where a frame was due (a WebSocket or "
+			       "web "
+			       "client on a plain port?)";
+		}
+	}
+	if (p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03) {
+		return "a TLS record where a frame was due (a tls+tcp:// or "
+		       "wss:// peer on a plain port?)";
+	}
+	return NULL;
+}
+
 /* Containers nested in one value: deeper is refused (MGR_ETOOBIG) on both
  * sides, so that no recursive walk can exhaust a stack. */
 #define WIRE_VALUE_MAX_DEPTH 64

@@ -329,7 +329,10 @@ on_closed(void *arg, int err)
 	uint64_t id = s->id, nreq = s->requests;
 	char     peer[96];
 	snprintf(peer, sizeof(peer), "%s", s->peer);
-	const char *why = why_closed(s, err);
+	const char *why = fconn_end_why(link->fc);
+	if (why == NULL) {
+		why = why_closed(s, err);
+	}
 	server_unlock(srv);
 
 	if (detach) {

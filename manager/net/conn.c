@@ -54,6 +54,8 @@ struct fconn {
 	bool            free_later;
 	atomic_int      refs; /* the owner's, flush lists', kicks' */
 	int             close_err;
+	const char     *end_why; /* what a first frame's bytes looked like */
+	bool            served;  /* a frame was: the peer speaks frames */
 };
 
 static atomic_size_t pending_total;
@@ -509,6 +511,12 @@ conn_end(fconn *c, int err)
 	c->t->ops->detach(c->t);
 }
 
+const char *
+fconn_end_why(const fconn *c)
+{
+	return c->end_why;
+}
+
 void
 conn_quiet(fconn *c)
 {
@@ -657,6 +665,9 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 	while (len - off >= WIRE_HEADER_LEN) {
 		uint32_t flen = wire_get_len(buf + off);
 		if (flen > c->rx_max) {
+			if (!c->served) {
+				c->end_why = wire_mixed_up(buf + off);
+			}
 			conn_end(c, MGR_ETOOBIG);
 			return false;
 		}
@@ -671,6 +682,7 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 			return false;
 		}
 		off += WIRE_HEADER_LEN + (size_t) flen;
+		c->served = true;
 		if (unsent_over_high(c)) {
 			fconn_flush_queued(); // write what the socket takes
 			if (unsent_over_high(c)) {

@@ -62,6 +62,9 @@ void fconn_set_rx_timeout(fconn *c, int ms);
  * a bigger one ends c with MGR_ETOOBIG as soon as its length is read.
  * Before fconn_start, or from on_frame. */
 void fconn_set_rx_max(fconn *c, size_t n);
+/* Once c ended on an oversized first frame: what its bytes looked like
+ * (wire_mixed_up), for the log line; else NULL. Static storage. */
+const char *fconn_end_why(const fconn *c);
 /* Queues m as a frame (written by the rule above). MGR_ECONN when
  * closing, MGR_ETOOBIG over max_message, MGR_ENOMEM. The frame's size
  * goes to *queued when not NULL. Thread-safe. */
