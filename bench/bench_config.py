@@ -21,6 +21,10 @@ SYSTEMS = [
 EXTRA_SYSTEMS = [("ours", "nngtcp"), ("ours", "tls"), ("ours", "ws"), ("ours", "wss"),
                  ("redis", "tls")]
 EXTRA_CASES = ("W1", "W2")
+# Our Python client (python/mgr) against managerd, running bench_py.py's
+# own W1 and W2 script (--client mgr): the same Python calls as against
+# Python's Manager, so the two compare as Python programs see them.
+PY_CLIENT_SYSTEMS = [("pyours", "unix"), ("pyours", "tcp")]
 # H, new connections: connect, one round trip, close, over plain tcp and
 # over TLS (a full handshake each time), ours and Redis; R, a dropped
 # connection to the next completed call, on the same systems.

@@ -3,11 +3,14 @@
 
   bench_py.py serve --addr unix:PATH|tcp:HOST:PORT --keyfile F
   bench_py.py w1|w2|w3|w4|w5load|w5conns --addr ADDR --keyfile F [options]
+  bench_py.py w1|w2 --client mgr --addr URL --keyfile F [options]
 
 The server is multiprocessing.managers.SyncManager's own Server, run in
 the foreground so that the driver can pin it and read its memory. The
 clients do the workloads of bench_mgr with the nearest Python calls and
-print the same "result NAME VALUE UNIT" lines. Python 3 stdlib only.
+print the same "result NAME VALUE UNIT" lines. Python 3 stdlib only; with
+--client mgr the same W1 and W2 calls go through our Python client
+(python/mgr) to managerd instead.
 
 Nearest calls where Python has no equivalent:
 - W2's shared counter: SyncManager has no atomic increment (its Value
@@ -73,6 +76,9 @@ def state_sync(name):
 
 
 def connect(args):
+    if args.client == "mgr":  # our Python client, against managerd
+        import mgr
+        return mgr.connect(args.addr, read_key(args.keyfile))
     m = SyncManager(address=parse_addr(args.addr), authkey=read_key(args.keyfile))
     m.connect()
     return m
@@ -469,6 +475,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("what", choices="serve w1 w2 w3 w4 w5load w5conns w6 w7".split())
     p.add_argument("--addr", required=True)
+    p.add_argument("--client", choices=["python", "mgr"], default="python",
+                   help="mgr: our Python client against managerd (--addr "
+                   "its URL), the same calls")
     p.add_argument("--keyfile", required=True)
     p.add_argument("--n", type=int, default=5000)
     p.add_argument("--warmup", type=int, default=200)

@@ -33,7 +33,7 @@ import time
 
 from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
                           EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE, PARAMS, PEERS,
-                          START_TIMEOUT,
+                          PY_CLIENT_SYSTEMS, START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
@@ -231,7 +231,7 @@ class Server:
         c = self.ctx
         self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "w")
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
-        if self.system in ("ours", "base"):
+        if self.system in ("ours", "base", "pyours"):
             listen, url = "--listen", {
                 "unix": f"ipc://{sock}", "tcp": "tcp://127.0.0.1:0",
                 "nngtcp": "tcp://127.0.0.1:0", "tls": "tls+tcp://127.0.0.1:0",
@@ -245,7 +245,7 @@ class Server:
                        "--tls-key", os.path.join(c.certs, "server.key")]
             r, w = os.pipe()
             argv = self.server_prefix() + [
-                c.managerd if self.system == "ours" else c.base_managerd,
+                c.base_managerd if self.system == "base" else c.managerd,
                 listen, url, *tls,
                 "--authkey-file", c.keyfile,
                 "--log-level", "warn",
@@ -314,9 +314,11 @@ class Server:
         if self.system in ("ours", "base"):
             exe = c.bench_mgr if self.system == "ours" else c.base_bench_mgr
             argv = [exe, what, "--url", self.addr, "--keyfile", c.keyfile]
-        elif self.system == "python":
+        elif self.system in ("python", "pyours"):
             argv = [c.python, os.path.join(HERE, "bench_py.py"), what,
                     "--addr", self.addr, "--keyfile", c.keyfile]
+            if self.system == "pyours":
+                argv += ["--client", "mgr"]
         else:
             argv = [c.bench_redis, what, "--addr", self.addr]
             if self.transport == "tls":
@@ -703,6 +705,12 @@ def main():
     ctx.account_module = os.path.join(a.build, "examples", "modules", "account.so")
     ctx.bench_mgr = os.path.join(a.build, "bench", "bench_mgr")
     ctx.bench_redis = os.path.join(a.build, "bench", "bench_redis")
+    # Our Python client, as the build assembled it (python/CMakeLists.txt).
+    pydir = os.path.join(a.build, "python")
+    ctx.pyclient = os.path.exists(os.path.join(pydir, "mgr", "manager_pb2.py"))
+    if ctx.pyclient:
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [pydir] + [x for x in [os.environ.get("PYTHONPATH")] if x])
     ctx.base_name = None
     if a.base_build:
         ctx.base_managerd = os.path.join(a.base_build, "managerd")
@@ -766,6 +774,8 @@ def main():
                 order = SYSTEMS[rep % len(SYSTEMS):] + SYSTEMS[: rep % len(SYSTEMS)]
                 if name.startswith(EXTRA_CASES):
                     order += EXTRA_SYSTEMS
+                    if ctx.pyclient:
+                        order += PY_CLIENT_SYSTEMS
                 if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
                 if name.startswith("W8"):

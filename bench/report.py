@@ -148,6 +148,33 @@ def transports_section(P, st):
     return out
 
 
+def python_clients_section(P, st):
+    """Our Python client against managerd beside Python's own Manager: the
+    same bench_py.py calls (W1, W2) on each transport."""
+    if not any(k[1] == "pyours" for k in st):
+        return []
+    out = ["", "## Python programs: our Python client vs Python's Manager "
+           "(W1, W2)", "",
+           "The same bench_py.py script, its calls unchanged (W2's counter "
+           "under a Lock, as Python's Manager needs), once through our Python "
+           "client (python/mgr, protobuf's upb runtime) to managerd and once "
+           "through multiprocessing's proxies to Python's Manager. ours/Python: "
+           "the ratio of medians.", "",
+           "| workload | transport | unit | our Python client | Python | "
+           "ours/Python |", "| --- | --- | --- | ---: | ---: | ---: |"]
+    for metric, label, unit, _ in metric_rows(P):
+        if not metric.startswith(("W1.", "W2.")):
+            continue
+        for t in ("unix", "tcp"):
+            o, p = st.get((metric, "pyours", t)), st.get((metric, "python", t))
+            if not o:
+                continue
+            r = o["median"] / p["median"] if o and p and p["median"] else None
+            out.append(f"| {label} | {t} | {unit} | {cell(o)} | {cell(p)} | "
+                       f"{ratio(r)} |")
+    return out
+
+
 def markdown(ctx, table, notes, made):
     P = ctx.P
     out = [
@@ -178,6 +205,7 @@ def markdown(ctx, table, notes, made):
             + " | ".join(cell(r[p]) for p in PEERS) + " | "
             + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
     out += transports_section(P, ctx.stats)
+    out += python_clients_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
             "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "

@@ -131,4 +131,23 @@ ctl new account acct 100 && out=$(ctl call acct withdraw 30) || {
 kill $mpid; wait $mpid || { echo "managerd exited $?"; cat "$tmp/mod/log"; exit 1; }
 [ "$out" = 70 ] || { echo "module: $out"; exit 1; }
 echo "module: account.so built with pkg-config mgr-module, withdraw gave $out"
+# 5. the Python client as its README installs it: a venv that sees
+# Debian's python3-protobuf, pip install ./python (offline: no build
+# isolation, no index), then mgr.start() finding the installed managerd
+# on PATH. From a copy of the sources: the build writes beside setup.py.
+mkdir "$tmp/pysrc"
+cp -r "$src/python" "$src/schema" "$src/include" "$tmp/pysrc/"
+rm -rf "$tmp/pysrc/python/build" "$tmp/pysrc/python/"*.egg-info
+/usr/bin/python3 -m venv --system-site-packages "$tmp/venv" >"$tmp/venv.log" 2>&1 &&
+	"$tmp/venv/bin/pip" install --no-build-isolation --no-index \
+		"$tmp/pysrc/python" >>"$tmp/venv.log" 2>&1 ||
+	{ cat "$tmp/venv.log"; exit 1; }
+out=$(cd "$tmp" && env -i HOME="$tmp" PATH="$p/bin:/usr/bin:/bin" \
+	"$tmp/venv/bin/python" -c 'import mgr
+with mgr.start() as m:
+    d = m.dict(answer=42)
+    print(d["answer"], mgr.__file__.startswith("'"$tmp/venv"'"))') ||
+	{ echo "python client: $out"; exit 1; }
+[ "$out" = "42 True" ] || { echo "python client: $out"; exit 1; }
+echo "python client: pip install ./python into a venv, mgr.start() works"
 echo "install: all good"
