@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,21 +85,46 @@ defer_line(const char *line, size_t n)
 	deferred_len += n;
 }
 
+/* Whether stderr is the journal (systemd's JOURNAL_STREAM names it):
+ * lines then start with their syslog priority instead of a time, which
+ * the journal keeps itself. Set before the threads start. */
+static bool to_journal;
+
+void
+log_detect_journal(void)
+{
+	const char        *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat        st;
+	to_journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2
+	    && fstat(STDERR_FILENO, &st) == 0
+	    && (unsigned long long) st.st_dev == dev
+	    && (unsigned long long) st.st_ino == ino;
+}
+
 void
 log_msg(int level, const char *fmt, ...)
 {
-	if (level > log_level) {
+	if (level > log_level_now()) {
 		return;
 	}
-	char            line[512];
-	struct timespec ts;
-	struct tm       tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	int     n = snprintf(line, sizeof(line),
-	        "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ managerd %s: ",
-	        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	        tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
+	// syslog's priorities: err, warning, info, debug.
+	static const int prio[] = { 3, 4, 6, 7 };
+	char             line[512];
+	int              n;
+	if (to_journal) {
+		n = snprintf(line, sizeof(line),
+		    "<%d>managerd %s: ", prio[level], names[level]);
+	} else {
+		struct timespec ts;
+		struct tm       tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(line, sizeof(line),
+		    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ managerd %s: ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
@@ -173,5 +199,8 @@ log_open(const char *path)
 	}
 	int rv = dup2(fd, STDERR_FILENO) < 0 ? -errno : 0;
 	close(fd);
+	if (rv == 0) {
+		to_journal = false; // a file now
+	}
 	return rv;
 }

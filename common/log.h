@@ -12,7 +12,18 @@
 
 enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* Read by every thread, set at start and by a reload: atomic. */
 extern int log_level;
+static inline int
+log_level_now(void)
+{
+	return __atomic_load_n(&log_level, __ATOMIC_RELAXED);
+}
+static inline void
+log_set_level(int level)
+{
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
+}
 
 /* "error", "warn", "info", "debug" -> level; -1 if unknown. */
 int log_parse_level(const char *s);
@@ -23,7 +34,11 @@ void log_escape(const char *s, char *out, size_t cap);
 /* Sends the log (stderr) to path, appending, made 0640 if new; NULL
  * reopens the path given before (SIGHUP, after logrotate moved it), a
  * no-op when there is none. 0 or -errno. */
-int  log_open(const char *path);
+int log_open(const char *path);
+/* Under systemd with stderr to the journal ($JOURNAL_STREAM matches
+ * fd 2): lines carry their syslog priority ("<4>managerd warn: ...", so
+ * journalctl -p works) instead of a time. Once, before the threads. */
+void log_detect_journal(void);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Writes the lines the calling thread logged under the lock; a no-op

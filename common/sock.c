@@ -45,6 +45,20 @@ url_after_scheme(const char *url, const char *scheme)
 	    : NULL;
 }
 
+/* Whether an ipc path names a socket at the root of the file system:
+ * almost always a variable that was empty (ipc://$XDG_RUNTIME_DIR/mgr.sock
+ * with XDG_RUNTIME_DIR unset is ipc:///mgr.sock). */
+static bool
+ipc_at_root(const char *path)
+{
+	return path[0] == '/' && strchr(path + 1, '/') == NULL;
+}
+
+#define ROOT_TRAP                                                            \
+	" (a socket at the root of the file system: was a variable in the "  \
+	"URL empty, such as $XDG_RUNTIME_DIR in "                            \
+	"ipc://$XDG_RUNTIME_DIR/mgr.sock?)"
+
 static int
 parse_url(const char *url, sock_url *u)
 {
@@ -244,6 +258,10 @@ sock_listen(const char *url, int *fdp, char *bound, size_t cap, char *errmsg,
 		say(errmsg, errcap, "bad URL '%s'%s", url, "");
 		return MGR_EINVAL;
 	}
+	if (!u.tcp && ipc_at_root(u.path)) {
+		say(errmsg, errcap, "refused '%s'%s", url, ROOT_TRAP);
+		return MGR_EINVAL;
+	}
 	rv = u.tcp ? listen_tcp(&u, fdp, errmsg, errcap)
 	           : listen_ipc(&u, fdp, errmsg, errcap);
 	if (rv != 0 || bound == NULL || cap == 0) {
@@ -378,6 +396,11 @@ sock_dial(const char *url, int64_t timeout_ms, int *fdp, char *errmsg,
 	if (fd < 0) {
 		say(errmsg, errcap, "cannot connect to %s: %s", url,
 		    strerror(err));
+		if (errmsg != NULL && !u.tcp && err == ENOENT
+		    && ipc_at_root(u.path)) {
+			size_t n = strlen(errmsg);
+			say(errmsg + n, errcap - n, "%s%s", ROOT_TRAP, "");
+		}
 		return MGR_ECONN;
 	}
 	set_nonblock(fd, false);

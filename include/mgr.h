@@ -251,6 +251,11 @@ typedef struct mgr_opts {
 	 * the manager's record when they were applied before the drop. Past
 	 * the window, calls fail with MGR_ECONN. */
 	int64_t reconnect;
+	/* How the manager's log, managerctl sessions and the dashboard name
+	 * this client; NULL: $MGR_CLIENT_NAME, else the program's name. The
+	 * manager sees "NAME pid N" (at most 63 bytes of NAME); the pointer
+	 * is only read during mgr_connect. */
+	const char *client_name;
 } mgr_opts;
 
 /* Connects to the manager at url and authenticates with opts->authkey.

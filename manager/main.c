@@ -323,10 +323,122 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 	return 0;
 }
 
-/* Waits for SIGTERM or SIGINT (on sfd), a shutdown request (stop_fd) or
- * the end of the lifeline; SIGHUP reopens the log file. */
+/* What a reload needs: the command line to parse again, what it gave at
+ * start (what a reload can't change is compared with it), the server. */
+typedef struct reload_ctx {
+	int                argc;
+	char             **argv;
+	const daemon_opts *start;
+	server            *srv;
+} reload_ctx;
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL)
+	    || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Says which of what n asks differs from the start's and can't change
+ * in a running manager. */
 static void
-wait_for_stop(int sfd, int stop_fd, int lifeline_fd)
+say_kept(const daemon_opts *st, const daemon_opts *n)
+{
+	bool urls = st->nurls != n->nurls;
+	for (int i = 0; !urls && i < n->nurls; i++) {
+		urls = !same_str(st->urls[i], n->urls[i])
+		    || st->url_nng[i] != n->url_nng[i];
+	}
+	bool mods = st->nmodules != n->nmodules;
+	for (int i = 0; !mods && i < n->nmodules; i++) {
+		mods = !same_str(st->modules[i], n->modules[i]);
+	}
+	const struct {
+		bool        differs;
+		const char *what;
+	} fixed[] = {
+		{ urls, "--listen" },
+		{ mods, "--load-module" },
+		{ !same_str(st->keyfile, n->keyfile), "--authkey-file" },
+		{ !same_str(st->metrics_url, n->metrics_url), "--metrics" },
+		{ !same_str(st->http_url, n->http_url), "--http" },
+		{ !same_str(st->http_token_file, n->http_token_file),
+		    "--http-token-file" },
+		{ st->ipc_mode != n->ipc_mode, "--ipc-mode" },
+		{ (st->tls_cert == NULL) != (n->tls_cert == NULL),
+		    "TLS on or off" },
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (fixed[i].differs) {
+			log_msg(LOG_WARN,
+			    "reload: %s changed: it takes a restart (kept as "
+			    "it was)",
+			    fixed[i].what);
+		}
+	}
+}
+
+/* SIGHUP: the log file reopened (after logrotate moved it), then the
+ * command line and its config files read again: the limits a running
+ * manager can change, the log level and the TLS certificates are
+ * taken; what needs a restart is said and kept. A configuration with an
+ * error changes nothing. */
+static void
+reload(const reload_ctx *rc)
+{
+	int rv = log_open(NULL);
+	if (rv != 0) {
+		log_msg(LOG_ERROR, "SIGHUP: cannot reopen the log file: %s",
+		    strerror(-rv));
+	} else if (rc->start->log_file != NULL) {
+		log_msg(LOG_INFO, "SIGHUP: log file reopened");
+	}
+	int         mark = options_mark();
+	daemon_opts n;
+	if (options_parse(rc->argc, rc->argv, &n) >= 0) {
+		options_release(mark);
+		log_msg(LOG_ERROR,
+		    "SIGHUP: the options have an error (said above on "
+		    "stderr): nothing reloaded");
+		return;
+	}
+	say_kept(rc->start, &n);
+	if (n.log_file != NULL && !same_str(n.log_file, rc->start->log_file)
+	    && (rv = log_open(n.log_file)) != 0) {
+		log_msg(LOG_ERROR, "reload: --log-file %s: %s", n.log_file,
+		    strerror(-rv));
+	}
+	size_t fit = connections_that_fit();
+	if (n.lim.max_connections == 0 || n.lim.max_connections > fit) {
+		n.lim.max_connections = fit;
+	}
+	int changed = server_reload_limits(rc->srv, &n.lim);
+	if (n.tls_cert != NULL && rc->start->tls_cert != NULL) {
+		char why[300] = "";
+		rv = server_reload_tls(rc->srv, n.tls_cert, n.tls_key,
+		    n.tls_ca, n.tls_verify_peer, why, sizeof(why));
+		log_msg(rv == 0 ? LOG_WARN : LOG_ERROR, "reload: TLS %s: %s",
+		    n.tls_cert, why);
+	}
+	// The level last, so that this reload's lines show at the old one
+	// (and at warn, which a quiet manager keeps).
+	static const char *const names[]
+	    = { "error", "warn", "info", "debug" };
+	int level = n.log_level >= 0 ? n.log_level : LOG_INFO;
+	int was   = log_level_now();
+	log_msg(LOG_WARN, "SIGHUP: reloaded (%d limit%s changed%s%s%s%s)",
+	    changed, changed == 1 ? "" : "s",
+	    level != was ? "; --log-level " : "",
+	    level != was ? names[level] : "", level != was ? ", was " : "",
+	    level != was ? names[was] : "");
+	log_set_level(level);
+	options_release(mark);
+}
+
+/* Waits for SIGTERM or SIGINT (on sfd), a shutdown request (stop_fd) or
+ * the end of the lifeline; SIGHUP reloads (reload). */
+static void
+wait_for_stop(int sfd, int stop_fd, int lifeline_fd, const reload_ctx *rc)
 {
 	struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN },
 		{ .fd = stop_fd, .events = POLLIN },
@@ -346,11 +458,7 @@ wait_for_stop(int sfd, int stop_fd, int lifeline_fd)
 				continue;
 			}
 			if (si.ssi_signo == SIGHUP) {
-				int rv = log_open(NULL);
-				log_msg(rv == 0 ? LOG_INFO : LOG_ERROR,
-				    "SIGHUP: log file reopened%s%s",
-				    rv == 0 ? "" : ": ",
-				    rv == 0 ? "" : strerror(-rv));
+				reload(rc);
 				continue;
 			}
 			log_msg(LOG_INFO, "signal %u: shutting down",
@@ -381,6 +489,10 @@ main(int argc, char **argv)
 	if (rc >= 0) {
 		return rc;
 	}
+	if (o.log_level >= 0) {
+		log_set_level(o.log_level);
+	}
+	log_detect_journal();
 	if (o.log_file != NULL && (rc = log_open(o.log_file)) != 0) {
 		fprintf(stderr, "managerd: cannot open the log file %s: %s\n",
 		    o.log_file, strerror(-rc));
@@ -446,7 +558,8 @@ main(int argc, char **argv)
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
 	notify_state("READY=1"); // systemd's Type=notify: started
-	wait_for_stop(sfd, stop_fd, o.lifeline_fd);
+	reload_ctx rctx = { argc, argv, &o, srv };
+	wait_for_stop(sfd, stop_fd, o.lifeline_fd, &rctx);
 	notify_state("STOPPING=1");
 	http_stop(dash);
 	http_stop(http);

@@ -87,7 +87,8 @@ static const opt_def table[] = {
 	    "printed" },
 	{ "authkey-file-insecure", K_FLAG, NULL, OFF(keyfile_insecure), 0, 0,
 	    0, 0, "accept a key file others may read" },
-	SERVER_LIMITS(LIMIT_OPT_) { "log-level", K_LEVEL, "L", 0, 0, 0, 0, 0,
+	SERVER_LIMITS(LIMIT_OPT_) { "log-level", K_LEVEL, "L", OFF(log_level),
+	    0, 0, 0, 0,
 	    "error, warn, info (default), debug (each request: session, "
 	    "op, target, status)" },
 	{ "log-file", K_STR, "F", OFF(log_file), 0, 0, 0, 0,
@@ -239,7 +240,7 @@ take(const opt_def *d, const char *val, daemon_opts *o)
 		*(long long *) (void *) at = v;
 		return 0;
 	case K_LEVEL:
-		if ((log_level = log_parse_level(val)) < 0) {
+		if ((*(int *) (void *) at = log_parse_level(val)) < 0) {
 			return bad(d->name,
 			    "%s is not a log level: give error, warn, info "
 			    "or "
@@ -274,9 +275,24 @@ opt_named(const char *name, size_t n)
 }
 
 /* The config files' text: their values are pointed to as argv's are,
- * so it stays for the process's life (reachable from here). */
-static char *config_texts[8];
+ * so it stays for the process's life (reachable from here); a reload's
+ * own is given back after it (options_release). */
+static char *config_texts[16];
 static int   nconfig_texts;
+
+int
+options_mark(void)
+{
+	return nconfig_texts;
+}
+
+void
+options_release(int mark)
+{
+	while (nconfig_texts > mark) {
+		free(config_texts[--nconfig_texts]);
+	}
+}
 
 /* Takes the options of file path, in order: 0, or the exit status after
  * one line naming the file and line. */
@@ -284,7 +300,8 @@ static int
 read_config(const char *path, daemon_opts *o)
 {
 	if (nconfig_texts
-	    == (int) (sizeof(config_texts) / sizeof(config_texts[0]))) {
+	    >= (int) (sizeof(config_texts) / sizeof(config_texts[0])) / 2) {
+		// Half: a reload reads them again beside the first reading.
 		return bad("config", "%s: at most 8 config files", path);
 	}
 	FILE *f = fopen(path, "r");
@@ -363,7 +380,9 @@ read_config(const char *path, daemon_opts *o)
 int
 options_parse(int argc, char **argv, daemon_opts *o)
 {
-	*o = (daemon_opts) { .ready_fd = -1, .lifeline_fd = -1 };
+	*o = (daemon_opts) {
+		.ready_fd = -1, .lifeline_fd = -1, .log_level = -1
+	};
 	struct option longopts[NOPTS + 1];
 	for (size_t i = 0; i < NOPTS; i++) {
 		longopts[i] = (struct option) { table[i].name,
@@ -372,7 +391,7 @@ options_parse(int argc, char **argv, daemon_opts *o)
 	}
 	longopts[NOPTS] = (struct option) { 0 };
 	opterr          = 0; // our messages, one line each
-	optind          = 1;
+	optind          = 0; // 0: a full reset (a reload parses again)
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'h') {

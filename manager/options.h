@@ -32,11 +32,17 @@ typedef struct daemon_opts {
 	long long     ipc_mode;        /* --ipc-mode; 0: as made (0600) */
 	const char   *modules[MAX_MODULES]; /* --load-module, in order */
 	int           nmodules;
+	int           log_level; /* --log-level; -1: not given (info) */
 } daemon_opts;
 
 /* The command line into o: -1 to go on, or the exit status (0 after
  * --help, --version or --list-options; 2 for a usage error, said in one
  * line on stderr). */
 int options_parse(int argc, char **argv, daemon_opts *o);
+/* A reload parses the command line again (its config files read anew):
+ * the strings of what it gives point into texts given back by
+ * options_release(mark), mark taken by options_mark() before. */
+int  options_mark(void);
+void options_release(int mark);
 
 #endif

@@ -97,6 +97,7 @@ struct mgr_client {
 	                          * measure of silence */
 	int64_t        lost_ms;  /* when the connection was lost */
 	char          *tls_ca, *tls_cert, *tls_key, *tls_name; /* copies */
+	char           client_name[64]; /* what Auth.client says, less pid */
 	pthread_t      ka; /* the keep-alive thread (session.c) */
 	bool           ka_running, ka_stop;
 	pthread_cond_t ka_cv; /* wakes it: stop, a connection lost */

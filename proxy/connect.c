@@ -2,6 +2,7 @@
  * handshake (answer the manager's nonce, check its answer to ours; ask
  * for the lease, prove a resume), within a timeout; the connection
  * itself is client.c's, mgr_connect session.c's. */
+#include <errno.h> /* program_invocation_short_name */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,13 +113,14 @@ handshake(mgr_client *c, int64_t tmo, bool resume)
 		return err;
 	}
 	Mgr__Auth a = MGR__AUTH__INIT;
-	char      name[64];
+	char      name[96];
 	a.version     = AUTH_VERSION;
 	a.digest.data = digest;
 	a.digest.len  = sizeof(digest);
 	a.nonce.data  = nonce;
 	a.nonce.len   = sizeof(nonce);
-	snprintf(name, sizeof(name), "pid %ld", (long) getpid());
+	snprintf(name, sizeof(name), "%s pid %ld", c->client_name,
+	    (long) getpid());
 	a.client    = name;
 	a.lease_ms  = (uint64_t) c->lease_asked;
 	a.reconnect = c->reconnect_ms > 0;
@@ -280,6 +282,10 @@ client_new(
 	     opt_or_env(opts ? opts->tls_key_file : NULL, "MGR_TLS_KEY_FILE"));
 	c->tls_name = dup_or_null(opt_or_env(
 	    opts ? opts->tls_server_name : NULL, "MGR_TLS_SERVER_NAME"));
+	const char *cname
+	    = opt_or_env(opts ? opts->client_name : NULL, "MGR_CLIENT_NAME");
+	snprintf(c->client_name, sizeof(c->client_name), "%s",
+	    cname != NULL ? cname : program_invocation_short_name);
 	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
 		client_destroy(c);
 		return NULL;

@@ -165,7 +165,9 @@ run_entry(const char *name, int argc, char **argv)
 	unsetenv(ENV_DAEMON);
 
 	mgr_client *c    = NULL;
-	mgr_opts    o    = { .authkey = key, .authkey_len = keylen };
+	mgr_opts    o    = { .authkey = key,
+		      .authkey_len    = keylen,
+		      .client_name    = current_name[0] ? current_name : NULL };
 	int         rv   = 1;
 	size_t      n    = 0;
 	mgr_obj   **objs = NULL;

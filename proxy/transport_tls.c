@@ -208,7 +208,11 @@ handshake_error(
 		    host, info,
 		    (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
 		        ? " (names are matched against the certificate's "
-		          "DNS names only; set tls_server_name)"
+		          "DNS names only: dial a name it carries, or set "
+		          "MGR_TLS_SERVER_NAME or mgr_opts.tls_server_name "
+		          "to "
+		          "one; mgr-certs makes a certificate naming the "
+		          "host)"
 		        : "");
 		return MGR_EAUTH;
 	}

@@ -19,7 +19,7 @@ for f in lib/libmgr.so lib/libmgr.so.0 lib/libmgr.a include/mgr.h \
     share/mgr/manager.proto share/doc/mgr/examples/seed_dict_list.c \
     share/doc/mgr/examples/modules/account.c \
     share/bash-completion/completions/managerctl \
-    bin/managerd bin/managerctl lib/pkgconfig/mgr.pc \
+    bin/managerd bin/managerctl bin/mgr-certs lib/pkgconfig/mgr.pc \
     lib/cmake/mgr/mgrConfig.cmake lib/cmake/mgr/mgrTargets.cmake \
     share/man/man8/managerd.8 share/man/man1/managerctl.1 \
     share/doc/mgr/LICENSE share/doc/mgr/api.md \

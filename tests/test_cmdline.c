@@ -261,6 +261,8 @@ test_cmdline_config_errors(void **state)
 		{ "listen\n", ":1: listen needs a value" },
 		{ "config /etc/x\n", ":1: config is not an option" },
 		{ "listen bogus://x\n", "cannot listen on bogus://x" },
+		// ipc://$XDG_RUNTIME_DIR/mgr.sock with the variable empty
+		{ "listen ipc:///mgr.sock\n", "such as $XDG_RUNTIME_DIR" },
 	};
 	for (size_t i = 0; i < countof(cases); i++) {
 		assert_int_equal(ftruncate(fd, 0), 0);

@@ -14,6 +14,7 @@
  *   and "no access" without the token. Screenshots of each view go to
  *   MGR_DASHBOARD_SHOTS (a directory) when it is set: docs/ keeps them.
  * Without chromium the browser test is skipped (reported), not passed. */
+#include <errno.h> /* program_invocation_short_name */
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -257,8 +258,9 @@ test_api_objects(void **state)
 	assert_int_equal(get(path, auth, resp, sizeof(resp)), 200);
 	snprintf(want, sizeof(want),
 	    "\"holders\":[{\"session\":%" PRId64 ",\"pid\":%ld,\"client\":"
-	    "\"pid %ld\",\"count\":1}],\"waiters\":[{\"session\":",
-	    sid_owner, (long) getpid(), (long) getpid());
+	    "\"%s pid %ld\",\"count\":1}],\"waiters\":[{\"session\":",
+	    sid_owner, (long) getpid(), program_invocation_short_name,
+	    (long) getpid());
 	if (strstr(body_of(resp), want) == NULL) {
 		fail_msg("no %s in %s", want, body_of(resp));
 	}

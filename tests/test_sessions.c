@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h> /* program_invocation_short_name */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -383,6 +384,53 @@ test_manager_stopped_reconnect(void **state)
 	mgr_obj_release(d);
 	mgr_disconnect(c);
 	mgr_disconnect(other);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
+/* The client's name as the manager shows it: mgr_opts.client_name (or
+ * $MGR_CLIENT_NAME, else the program's name) with the pid, over tcp
+ * too (where the kernel names no pid). */
+static void
+test_client_name(void **state)
+{
+	(void) state;
+	h_managerd m;
+	start(&m, H_TCP, NULL);
+	mgr_opts o    = h_opts(&m);
+	o.client_name = "billing-worker";
+	mgr_client *c, *d;
+	OK(mgr_connect(&c, m.url, &o));
+	OK(mgr_connect(&d, m.url,
+	    &(mgr_opts) { .authkey = m.key, .authkey_len = m.keylen }));
+	char want[64], want_d[64];
+	snprintf(
+	    want, sizeof(want), "billing-worker pid %ld", (long) getpid());
+	snprintf(want_d, sizeof(want_d), "%s pid %ld",
+	    program_invocation_short_name, (long) getpid());
+	uint64_t ids[2];
+	OK(mgr_client_session(c, &ids[0]));
+	OK(mgr_client_session(d, &ids[1]));
+	const char *wants[2] = { want, want_d };
+	for (int i = 0; i < 2; i++) {
+		mgr_value        list;
+		const mgr_value *s = session_of(c, ids[i], &list);
+		assert_non_null(s);
+		bool named = false;
+		for (size_t k = 0; k < s->len; k++) {
+			const mgr_value *kk = &s->pairs[2 * k],
+			                *v  = &s->pairs[2 * k + 1];
+			named               = named
+			    || (kk->kind == MGR_STR
+			        && strcmp(kk->s, "client") == 0
+			        && v->kind == MGR_STR
+			        && strcmp(v->s, wants[i]) == 0);
+		}
+		assert_true(named);
+		assert_int_equal(member_int(s, "pid"), (int64_t) getpid());
+		mgr_value_free(&list);
+	}
+	mgr_disconnect(d);
+	mgr_disconnect(c);
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
@@ -999,6 +1047,7 @@ main(void)
 		cmocka_unit_test(test_manager_stopped_reconnect),
 		cmocka_unit_test(test_resume_needs_secret),
 		cmocka_unit_test(test_parked_get_served_on_resume),
+		cmocka_unit_test(test_client_name),
 		cmocka_unit_test(test_drop_tcp),
 		cmocka_unit_test(test_drop_tls),
 		cmocka_unit_test(test_drop_ws),

@@ -426,7 +426,7 @@ int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
 	if (rq->op == MGR__OP__OP_BATCH) {
-		if (log_level >= LOG_DEBUG) {
+		if (log_level_now() >= LOG_DEBUG) {
 			log_msg(LOG_DEBUG, "session %llu: batch of %zu",
 			    (unsigned long long) session_id(s), rq->n_batch);
 		}
@@ -447,7 +447,7 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
-	if (log_level >= LOG_DEBUG) {
+	if (log_level_now() >= LOG_DEBUG) {
 		log_request(s, rq, rv, c.err);
 	}
 	if (rv != MGR_PENDING) { // parked: a waiter answers later

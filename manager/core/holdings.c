@@ -166,7 +166,8 @@ session_may_return(const session *s)
 /* ---- what a session holds and waits on, for the introspection --------- */
 
 /* The pid of s's process: the kernel's word for an ipc peer ("ipc pid N
- * uid M"), the client's own claim ("pid N") otherwise; -1 if neither. */
+ * uid M"), the client's own claim otherwise ("NAME pid N", as libmgr
+ * and the Python client say it, or "pid N"); -1 if neither. */
 long
 session_pid(const session *s)
 {
@@ -176,7 +177,13 @@ session_pid(const session *s)
 	    && sscanf(p, " pid %ld", &pid) == 1) {
 		return pid;
 	}
-	if (sscanf(s->client, "pid %ld", &pid) == 1) {
+	const char *last = NULL;
+	for (p = s->client; (p = strstr(p, "pid ")) != NULL; p++) {
+		if (p == s->client || p[-1] == ' ') {
+			last = p;
+		}
+	}
+	if (last != NULL && sscanf(last, "pid %ld", &pid) == 1) {
 		return pid;
 	}
 	return -1;

@@ -111,6 +111,59 @@ server_set_tls(server *srv, const char *cert_file, const char *key_file,
 	return rv;
 }
 
+int
+server_reload_limits(server *srv, const server_limits *lim)
+{
+	server_limits want       = *lim;
+	int           n          = 0;
+	char          took[1024] = "", kept[512] = "";
+	size_t        tl = 0, kl = 0;
+	limits_apply_defaults(&want);
+	server_lock(srv);
+	// Under the lock for the readers under it; atomic for those outside
+	// it (LIMIT_READ). Said once the lock is dropped.
+#define RELOAD_LIMIT_(field, opt, kind, dflt, lo, hi, help)                  \
+	if (want.field != srv->lim.field && LIMIT_RELOADABLE(field)) {       \
+		tl += (size_t) snprintf(took + tl,                           \
+		    tl < sizeof(took) ? sizeof(took) - tl : 0,               \
+		    " --%s %zu -> %zu", opt, srv->lim.field, want.field);    \
+		tl = tl < sizeof(took) ? tl : sizeof(took);                  \
+		__atomic_store_n(                                            \
+		    &srv->lim.field, want.field, __ATOMIC_RELAXED);          \
+		n++;                                                         \
+	} else if (want.field != srv->lim.field) {                           \
+		kl += (size_t) snprintf(kept + kl,                           \
+		    kl < sizeof(kept) ? sizeof(kept) - kl : 0,               \
+		    " --%s (%zu, asked %zu)", opt, srv->lim.field,           \
+		    want.field);                                             \
+		kl = kl < sizeof(kept) ? kl : sizeof(kept);                  \
+	}
+	SERVER_LIMITS(RELOAD_LIMIT_)
+#undef RELOAD_LIMIT_
+	server_unlock(srv);
+	fconn_set_reply_limits(want.max_pending_conn, want.max_pending_total);
+	if (n > 0) {
+		log_msg(LOG_WARN, "reload: limits changed:%s", took);
+	}
+	if (kl > 0) {
+		log_msg(LOG_WARN, "reload: kept until a restart:%s", kept);
+	}
+	return n;
+}
+
+int
+server_reload_tls(server *srv, const char *cert_file, const char *key_file,
+    const char *ca_file, bool verify_peer, char *why, size_t whycap)
+{
+	if (srv->tls == NULL) {
+		snprintf(why, whycap,
+		    "TLS was not on at start: a restart turns it on");
+		return MGR_EINVAL;
+	}
+	return tls_identity_reload(
+	    srv->tls, cert_file, key_file, ca_file, verify_peer, why, whycap);
+}
+
 static int
 listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 {

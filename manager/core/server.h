@@ -43,6 +43,16 @@ int server_set_tls(server *srv, const char *cert_file, const char *key_file,
     const char *ca_file, bool verify_peer, char *why, size_t whycap);
 /* Stops listening, closes every session, frees every object and srv. */
 void server_free(server *srv);
+/* A reload (SIGHUP): the limits in lim (0: the default) a running
+ * server takes from now on, each change logged ("--max-items 10 -> 20");
+ * a change it cannot take (--max-message, --io-threads) is logged as
+ * needing a restart. How many changed. */
+int server_reload_limits(server *srv, const server_limits *lim);
+/* A reload: the TLS files read again (server_set_tls's arguments); 0
+ * with what happened in why, or an error with why (nothing changed). */
+int server_reload_tls(server *srv, const char *cert_file,
+    const char *key_file, const char *ca_file, bool verify_peer, char *why,
+    size_t whycap);
 /* The TLS identity (server_set_tls), or NULL: for https:// endpoints. */
 tls_identity *server_tls(server *srv);
 /* Measures the memory figures if the last measure is older than 10 ms

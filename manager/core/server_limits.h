@@ -72,4 +72,16 @@ typedef struct server_limits {
 /* lim with every 0 replaced by its default. */
 void limits_apply_defaults(server_limits *lim);
 
+/* A limit a reload (SIGHUP) may change, read outside the server lock:
+ * loaded atomically, as server_reload_limits stores it. */
+#define LIMIT_READ(srv, field)                                               \
+	__atomic_load_n(&(srv)->lim.field, __ATOMIC_RELAXED)
+
+/* Whether a running server takes a new value of the limit (all but the
+ * frame size, which clients learn at their handshake, and the loops'
+ * count). */
+#define LIMIT_RELOADABLE(field)                                              \
+	(strcmp(#field, "max_message") != 0                                  \
+	    && strcmp(#field, "io_threads") != 0)
+
 #endif

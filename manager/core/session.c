@@ -131,13 +131,14 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	Mgr__Request *rq       = NULL;
 	bool          bad_text = false;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
-	        WIRE_PB_MAX_DEPTH, srv->lim.max_request_items, &bad_text)) {
+	        WIRE_PB_MAX_DEPTH, LIMIT_READ(srv, max_request_items),
+	        &bad_text)) {
 		log_msg(LOG_WARN,
 		    "session %llu: undecodable frame of %zu bytes "
 		    "(malformed, nested too deep or over %zu values), "
 		    "closing",
 		    (unsigned long long) link->sid, len,
-		    srv->lim.max_request_items);
+		    LIMIT_READ(srv, max_request_items));
 		return MGR_EPROTO;
 	}
 	rq = mgr__request__unpack(&link->rxa.pb, len, data);
@@ -150,7 +151,7 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	}
 	// Before the lock (it may read /proc), and only where the figure is
 	// used: the --max-memory check, and the figures INFO gives.
-	if (srv->lim.max_memory != 0 || rq->op == MGR__OP__OP_INFO) {
+	if (LIMIT_READ(srv, max_memory) != 0 || rq->op == MGR__OP__OP_INFO) {
 		server_memory_sample(srv);
 	}
 	server_lock(srv);
@@ -437,7 +438,7 @@ session_start(server *srv, fconn *fc, const char *peer)
 	}
 	log_msg(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
-	fconn_set_rx_timeout(s->fc, (int) srv->lim.handshake_ms);
+	fconn_set_rx_timeout(s->fc, (int) LIMIT_READ(srv, handshake_ms));
 	if ((rv = send_hello(s)) != 0) {
 		fconn_close(s->fc);
 	}

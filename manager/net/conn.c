@@ -59,17 +59,20 @@ struct fconn {
 };
 
 static atomic_size_t pending_total;
-static size_t        max_pending_conn  = (size_t) 128 << 20;
-static size_t        max_pending_total = (size_t) 512 << 20;
+/* Set at start and by a reload (SIGHUP), read by the loops: atomic. */
+static atomic_size_t max_pending_conn  = (size_t) 128 << 20;
+static atomic_size_t max_pending_total = (size_t) 512 << 20;
 
 void
 fconn_set_reply_limits(size_t per_connection, size_t total)
 {
 	if (per_connection > 0) {
-		max_pending_conn = per_connection;
+		atomic_store_explicit(
+		    &max_pending_conn, per_connection, memory_order_relaxed);
 	}
 	if (total > 0) {
-		max_pending_total = total;
+		atomic_store_explicit(
+		    &max_pending_total, total, memory_order_relaxed);
 	}
 }
 
@@ -86,7 +89,9 @@ static bool
 over_high(size_t mine)
 {
 	return mine > TX_HIGH
-	    || (mine > 0 && atomic_load(&pending_total) > max_pending_total);
+	    || (mine > 0
+	        && atomic_load(&pending_total) > atomic_load_explicit(
+	               &max_pending_total, memory_order_relaxed));
 }
 
 /* ---- life ---------------------------------------------------------------
@@ -319,13 +324,15 @@ reserve_locked(fconn *c, size_t need, int *err)
 		*err = MGR_ECONN;
 		return NULL;
 	}
-	if (c->txlen - c->txoff + need > max_pending_conn) {
+	size_t max
+	    = atomic_load_explicit(&max_pending_conn, memory_order_relaxed);
+	if (c->txlen - c->txoff + need > max) {
 		// As Redis's output buffer limit: a client that does not read
 		// its replies goes.
 		log_msg(LOG_WARN,
 		    "a client's unread replies would pass %zu bytes "
 		    "(--max-pending-per-connection): closing it",
-		    max_pending_conn);
+		    max);
 		fail_locked(c, MGR_ETOOBIG);
 		enqueue_locked(c);
 		*err = MGR_ECONN;

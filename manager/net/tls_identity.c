@@ -23,6 +23,11 @@ struct tls_identity {
 	mbedtls_ctr_drbg_context drbg;
 	/* nng's */
 	nng_tls_config *nng;
+	/* What a reload (SIGHUP) made of the files since: new connections
+	 * of the loops take the newest; those under way keep theirs, so
+	 * every one stays until the identity is freed. */
+	struct tls_identity *newer;
+	int                  reloads; /* in the chain after the first */
 };
 
 /* The PEM file at path, NUL-terminated; NULL with why. */
@@ -159,6 +164,7 @@ tls_identity_free(tls_identity *id)
 	if (id == NULL) {
 		return;
 	}
+	tls_identity_free(id->newer);
 	if (id->nng != NULL) {
 		nng_tls_config_free(id->nng);
 	}
@@ -171,10 +177,64 @@ tls_identity_free(tls_identity *id)
 	free(id);
 }
 
+static tls_identity *
+newest(tls_identity *id)
+{
+	tls_identity *n;
+	while ((n = __atomic_load_n(&id->newer, __ATOMIC_ACQUIRE)) != NULL) {
+		id = n;
+	}
+	return id;
+}
+
 const struct mbedtls_ssl_config *
 tls_identity_mbedtls(tls_identity *id)
 {
-	return &id->conf;
+	return &newest(id)->conf;
+}
+
+static bool
+same_crt(const mbedtls_x509_crt *a, const mbedtls_x509_crt *b)
+{
+	for (; a != NULL && b != NULL; a = a->next, b = b->next) {
+		if (a->raw.len != b->raw.len
+		    || (a->raw.len > 0
+		        && memcmp(a->raw.p, b->raw.p, a->raw.len) != 0)) {
+			return false;
+		}
+	}
+	return a == b; // both chains ended
+}
+
+int
+tls_identity_reload(tls_identity *id, const char *cert_file,
+    const char *key_file, const char *ca_file, bool verify_peer, char *why,
+    size_t whycap)
+{
+	tls_identity *cur = newest(id), *n;
+	if (id->reloads >= TLS_MAX_RELOADS) {
+		snprintf(why, whycap,
+		    "reloaded %d times already: restart managerd to take "
+		    "new certificates",
+		    id->reloads);
+		return MGR_ETOOBIG;
+	}
+	int rv = tls_identity_new(
+	    &n, cert_file, key_file, ca_file, verify_peer, why, whycap);
+	if (rv != 0) {
+		return rv;
+	}
+	if (same_crt(&n->cert, &cur->cert) && same_crt(&n->ca, &cur->ca)) {
+		tls_identity_free(n);
+		snprintf(why, whycap, "unchanged");
+		return 0;
+	}
+	id->reloads++;
+	__atomic_store_n(&cur->newer, n, __ATOMIC_RELEASE);
+	snprintf(why, whycap,
+	    "new certificates for tls+tcp:// (wss:// and "
+	    "https:// keep theirs until a restart)");
+	return 0;
 }
 
 struct nng_tls_config *

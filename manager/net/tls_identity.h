@@ -17,10 +17,21 @@ struct nng_tls_config;
  * (ca_file alone: a certificate is checked when one is shown). MGR_EINVAL
  * with the reason in why (an unreadable file, a certificate and key that
  * do not match, --tls-verify-peer without --tls-ca). */
-int  tls_identity_new(tls_identity **ip, const char *cert_file,
-     const char *key_file, const char *ca_file, bool verify_peer, char *why,
-     size_t whycap);
+int tls_identity_new(tls_identity **ip, const char *cert_file,
+    const char *key_file, const char *ca_file, bool verify_peer, char *why,
+    size_t whycap);
+/* Frees id and what reloads made of it. */
 void tls_identity_free(tls_identity *id);
+/* The files read again (SIGHUP): new connections in the loops use them
+ * from now on (nng's configuration cannot change once used: wss://,
+ * https:// and --listen-nng keep theirs). 0 with what happened in why
+ * ("unchanged" when the certificates are the same), or an error with
+ * why, id unchanged. At most TLS_MAX_RELOADS times (each keeps its
+ * configuration until exit, for connections that use it). */
+#define TLS_MAX_RELOADS 64
+int tls_identity_reload(tls_identity *id, const char *cert_file,
+    const char *key_file, const char *ca_file, bool verify_peer, char *why,
+    size_t whycap);
 /* Each thread-safe to share between connections. */
 const struct mbedtls_ssl_config *tls_identity_mbedtls(tls_identity *id);
 struct nng_tls_config           *tls_identity_nng(tls_identity *id);

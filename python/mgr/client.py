@@ -189,7 +189,7 @@ class Client:
                                % (hello.version, PROTOCOL_VERSION))
         mine = os.urandom(32)
         auth = pb.Auth(version=PROTOCOL_VERSION, nonce=mine,
-                       client=self._name,
+                       client="%s pid %d" % (self._name[:63], os.getpid()),
                        digest=hmac.new(self._key, b"mgr-client"
                                        + hello.nonce, hashlib.sha256)
                        .digest(),

@@ -35,7 +35,8 @@ def connect(url=None, authkey=None, *, name=None, tls_ca_file=None,
     (seconds, default $MGR_RECONNECT ms or 0): a lost connection is dialled
     again that long, the session resumed and the calls in flight retried
     exactly once. name: how the manager's logs and dashboard call this
-    client (default the program's name and pid)."""
+    client (default $MGR_CLIENT_NAME, else the program's name); the
+    manager sees "NAME pid N", as libmgr's."""
     url = url or os.environ.get("MGR_URL")
     if not url:
         raise errors.error(errors.EINVAL, "no URL (give url= or set "
@@ -58,9 +59,9 @@ def connect(url=None, authkey=None, *, name=None, tls_ca_file=None,
         reconnect = _env_seconds("MGR_RECONNECT", 0)
     if name is None:
         import sys
-        prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] \
-            else "python"
-        name = "%s[%d]" % (prog, os.getpid())
+        name = os.environ.get("MGR_CLIENT_NAME") or (
+            os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0]
+            and sys.argv[0] != "-c" else "python")
     m = Manager(Client(url, authkey, name=name, tls=tls, lease=lease,
                        reconnect=reconnect, connect_timeout=connect_timeout))
     _by_url.setdefault(url, m)

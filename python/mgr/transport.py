@@ -97,6 +97,12 @@ def dial(url, tls, timeout):
         raise ConnectionLost("cannot connect to %s: timed out" % url) \
             from None
     except (FileNotFoundError, ConnectionRefusedError) as e:
+        if u.scheme == "ipc" and u.path.count("/") == 1:
+            raise ConnectionLost(
+                "cannot connect to %s: %s (a socket at the root of the file "
+                "system: was a variable in the URL empty, such as "
+                "$XDG_RUNTIME_DIR in ipc://$XDG_RUNTIME_DIR/mgr.sock?)"
+                % (url, e.strerror)) from None
         raise ConnectionLost("cannot connect to %s: %s (is managerd "
                              "running there?)" % (url, e.strerror)) from None
     except OSError as e:

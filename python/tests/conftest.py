@@ -70,8 +70,11 @@ class Managerd:
         return mgr.connect(self.url(scheme), self.key, **kw)
 
     def log_text(self):
+        return self.log_text_all()[-4000:]
+
+    def log_text_all(self):
         with open(self.log, errors="replace") as f:
-            return f.read()[-4000:]
+            return f.read()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -113,3 +116,15 @@ def own_server(tmp_path):
     yield start
     for d in started:
         assert d.stop() == 0, d.log_text()
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """The tests' certificates (tests/make_certs.sh): ca.crt signed
+    server.crt (localhost, 127.0.0.1); other-ca.crt signed untrusted.crt
+    for the same names."""
+    d = str(tmp_path_factory.mktemp("certs") / "set")
+    subprocess.run(["sh", os.path.join(os.environ["MGR_SOURCE_DIR"],
+                                       "tests", "make_certs.sh"), d],
+                   check=True)
+    return d

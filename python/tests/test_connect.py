@@ -47,6 +47,11 @@ def test_bad_urls(server):
         mgr.connect(server.url("tcp"), server.key, tls_ca_file="/x")
 
 
+def test_empty_variable_trap():
+    with pytest.raises(mgr.ConnectionLost, match="XDG_RUNTIME_DIR"):
+        mgr.connect("ipc:///mgr-no-such.sock", "k")
+
+
 def test_nothing_there(tmp_path):
     with pytest.raises(mgr.ConnectionLost, match="is managerd running"):
         mgr.connect("ipc://%s/none.sock" % tmp_path, "k")
@@ -79,15 +84,6 @@ def test_mixed_up_schemes(server):
     while not all(w in server.log_text() for w in want):
         assert time.monotonic() < deadline, server.log_text()
         time.sleep(0.05)
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory):
-    d = str(tmp_path_factory.mktemp("certs") / "set")
-    subprocess.run(["sh", os.path.join(os.environ["MGR_SOURCE_DIR"],
-                                       "tests", "make_certs.sh"), d],
-                   check=True)
-    return d
 
 
 def test_tls_and_wss(own_server, certs):
