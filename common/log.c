@@ -102,8 +102,73 @@ log_detect_journal(void)
 	    && (unsigned long long) st.st_ino == ino;
 }
 
+static void log_vmsg(int level, const char *fmt, va_list ap);
+
 void
 log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+/* The pre-authentication budgets, one for warnings and errors and one
+ * for the rest (a flood of connections must not silence the refusals):
+ * this second's lines and those left out since the last written. */
+static pthread_mutex_t preauth_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int64_t second;
+	int     used;
+	size_t  dropped;
+} preauth[2];
+
+void
+log_preauth(int level, const char *fmt, ...)
+{
+	if (level > log_level_now()) {
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	size_t dropped = 0;
+	bool   write   = false;
+	int    k       = level <= LOG_WARN ? 0 : 1;
+	pthread_mutex_lock(&preauth_mtx);
+	if (ts.tv_sec != preauth[k].second) {
+		preauth[k].second = ts.tv_sec;
+		preauth[k].used   = 0;
+	}
+	if (preauth[k].used < LOG_PREAUTH_PER_SEC) {
+		preauth[k].used++;
+		write              = true;
+		dropped            = preauth[k].dropped;
+		preauth[k].dropped = 0;
+	} else {
+		preauth[k].dropped++;
+	}
+	pthread_mutex_unlock(&preauth_mtx);
+	if (!write) {
+		return;
+	}
+	char    line[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (dropped > 0) {
+		log_msg(level,
+		    "%s (and %zu lines like it left out: over %d a second "
+		    "from "
+		    "connections not yet authenticated)",
+		    line, dropped, LOG_PREAUTH_PER_SEC);
+	} else {
+		log_msg(level, "%s", line);
+	}
+}
+
+static void
+log_vmsg(int level, const char *fmt, va_list ap)
 {
 	if (level > log_level_now()) {
 		return;
@@ -125,10 +190,7 @@ log_msg(int level, const char *fmt, ...)
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
 	}
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
-	va_end(ap);
 	size_t len  = strlen(line);
 	line[len++] = '\n';
 	// One write per line so lines of several threads don't interleave.

@@ -41,6 +41,15 @@ int log_open(const char *path);
 void log_detect_journal(void);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Lines a peer can cause without the key (connections, refused
+ * handshakes) go through a budget: at most LOG_PREAUTH_PER_SEC warnings
+ * and errors a second, and as many other lines, are written; the rest
+ * are counted, and the next line written says how many were left out,
+ * so a flood of attempts costs the log kilobytes a second, not
+ * megabytes. */
+#define LOG_PREAUTH_PER_SEC 50
+void log_preauth(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Writes the lines the calling thread logged under the lock; a no-op
  * when there are none. Not under the lock. */
 void log_flush_deferred(void);

@@ -24,6 +24,7 @@ varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 typedef struct walk_budget {
 	size_t messages;
 	bool   bad_text; /* a string field that is not UTF-8, or has a NUL */
+	bool   over;     /* the walk stopped at the messages' limit */
 } walk_budget;
 
 static bool
@@ -77,6 +78,7 @@ walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 				// struct (tens of bytes) however few bytes
 				// it takes on the wire: counted.
 				if (b->messages == 0) {
+					b->over = true;
 					return false;
 				}
 				b->messages--;
@@ -99,17 +101,22 @@ bool
 pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth)
 {
-	return pb_check_limits(desc, data, len, max_depth, SIZE_MAX, NULL);
+	return pb_check_limits(
+	    desc, data, len, max_depth, SIZE_MAX, NULL, NULL);
 }
 
 bool
 pb_check_limits(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
-    size_t len, int max_depth, size_t max_messages, bool *bad_text)
+    size_t len, int max_depth, size_t max_messages, bool *bad_text,
+    bool *over_limit)
 {
 	walk_budget b  = { .messages = max_messages };
 	bool        ok = walk(desc, data, data + len, max_depth, &b);
 	if (bad_text != NULL) {
 		*bad_text = b.bad_text;
+	}
+	if (over_limit != NULL) {
+		*over_limit = b.over;
 	}
 	return ok;
 }

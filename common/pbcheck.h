@@ -25,12 +25,14 @@ bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 
 /* pb_check, also false when the frame holds more than max_messages
  * nested messages: a frame of many tiny (or empty) values would unpack to
- * tens of times its size. *bad_text (when not NULL) tells whether a
- * string field is not valid UTF-8 or holds a NUL, which protobuf-c would
- * keep or silently cut: the frame decodes, the request is refused. */
+ * tens of times its size; *over_limit (when not NULL) then says that this
+ * limit, not the framing, stopped the walk (the frame may be sound: its
+ * sender is told). *bad_text (when not NULL) tells whether a string field
+ * is not valid UTF-8 or holds a NUL, which protobuf-c would keep or
+ * silently cut: the frame decodes, the request is refused. */
 bool pb_check_limits(const ProtobufCMessageDescriptor *desc,
     const uint8_t *data, size_t len, int max_depth, size_t max_messages,
-    bool *bad_text);
+    bool *bad_text, bool *over_limit);
 
 /* The key (field number and wire type) of the field named `field` of
  * desc, as it goes on the wire; 0 when desc has no such field. */

@@ -31,6 +31,7 @@
 #include "harness.h"
 #include "harness_wire.h"
 #include "internal.h"
+#include "log.h"
 #include "pbcheck.h"
 #include "wire.h"
 
@@ -127,6 +128,57 @@ test_handshake_flood(void **state)
 		close(fds[i]);
 	}
 	stop(&m, c);
+}
+
+/* Lines in managerd's log that contain needle. */
+static int
+log_lines_with(const h_managerd *m, const char *needle)
+{
+	FILE *f = fopen(m->logfile, "r");
+	assert_non_null(f);
+	char line[1024];
+	int  n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n += strstr(line, needle) != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Attempts with a wrong key as fast as they go: the log takes at most
+ * LOG_PREAUTH_PER_SEC of their lines a second, and a later line says how
+ * many were left out. */
+static void
+test_log_budget(void **state)
+{
+	(void) state;
+	enum { ATTEMPTS = 300 };
+	h_managerd m;
+	start(&m, NULL, NULL);
+	mgr_opts o    = h_opts(&m);
+	o.authkey     = "not the key";
+	o.authkey_len = strlen("not the key");
+	int64_t t0    = h_now_ms();
+	for (int i = 0; i < ATTEMPTS; i++) {
+		mgr_client *c;
+		ERR(MGR_EAUTH, mgr_connect(&c, m.url, &o));
+	}
+	int64_t took = h_now_ms() - t0;
+	// Once a second has passed, the next attempt's line tells.
+	int64_t deadline = h_now_ms() + 20000;
+	while (!h_managerd_log_has(&m, "lines like it left out", 50)
+	    && h_now_ms() < deadline) {
+		mgr_client *c;
+		ERR(MGR_EAUTH, mgr_connect(&c, m.url, &o));
+	}
+	assert_true(h_managerd_log_has(&m, "lines like it left out", 1000));
+	int64_t seconds = (h_now_ms() - t0) / 1000 + 2;
+	int     written = log_lines_with(&m, "authentication failed");
+	print_message("%d attempts in %lld ms: %d of their lines written\n",
+	    ATTEMPTS, (long long) took, written);
+	assert_true(written <= LOG_PREAUTH_PER_SEC * seconds);
+	assert_true(written < ATTEMPTS);
+	stop(&m, NULL);
 }
 
 /* Over --max-connections: MGR_ETOOBIG with a reason, at once; a freed
@@ -242,8 +294,8 @@ test_second_handshake(void **state)
 }
 
 /* A frame of millions of empty values (two bytes each on the wire, tens
- * once unpacked) is refused by counting before anything is unpacked: the
- * manager's memory stays where it was. */
+ * once unpacked) is refused by counting before anything is unpacked
+ * (MGR_ETOOBIG to its id): the manager's memory stays where it was. */
 static void
 test_amplification(void **state)
 {
@@ -269,9 +321,19 @@ test_amplification(void **state)
 	int fd = h_wire_session(&m, NULL);
 	assert_int_equal(h_raw_send(fd, f, at, 10000), 0);
 	free(f);
-	assert_int_equal(h_raw_await_close(fd, 10000), 0);
+	// Refused with MGR_ETOOBIG, its id read from the frame; the
+	// connection stays.
+	uint8_t buf[512];
+	size_t  rlen;
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &rlen, 10000), 0);
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, rlen, buf);
+	assert_non_null(rp);
+	assert_int_equal(rp->id, 1);
+	assert_int_equal(rp->status, MGR_ETOOBIG);
+	mgr__reply__free_unpacked(rp, NULL);
 	close(fd);
-	assert_true(h_managerd_log_has(&m, "values), closing", 2000));
+	assert_true(h_managerd_log_has(&m, "values: refused", 2000));
 	int64_t peak = h_proc_kb(m.pid, "VmHWM");
 	print_message("managerd peak RSS %lld KiB before, %lld after\n",
 	    (long long) peak0, (long long) peak);
@@ -362,6 +424,53 @@ test_waiter_limit(void **state)
 
 /* The same limit from a config file (--config): options one per line,
  * as NAME VALUE or NAME=VALUE, comments and blank lines skipped. */
+/* A request of more values than --max-request-items is refused with
+ * MGR_ETOOBIG, nothing applied; the session and its connection go on
+ * (what it holds is kept), reconnecting or not. */
+static void
+test_request_items_limit(void **state)
+{
+	(void) state;
+	h_managerd        m;
+	const char *const extra[] = { "--max-request-items", "64", NULL };
+	start(&m, NULL, extra);
+	for (int reconnect = 0; reconnect < 2; reconnect++) {
+		mgr_opts o  = h_opts(&m);
+		o.reconnect = reconnect ? 5000 : 0;
+		mgr_client *c;
+		OK(mgr_connect(&c, m.url, &o));
+		uint64_t before, after;
+		OK(mgr_client_session(c, &before));
+		mgr_obj *d, *lock;
+		OK(mgr_dict_new(c, &d));
+		OK(mgr_lock_new(c, &lock));
+		OK(mgr_acquire(lock, MGR_FOREVER));
+		mgr_value items[100];
+		for (int i = 0; i < 100; i++) {
+			items[i] = mgr_int(i);
+		}
+		ERR(MGR_ETOOBIG,
+		    mgr_dict_set(d, mgr_str("big"), mgr_list_of(items, 100)));
+		assert_non_null(
+		    strstr(mgr_errdetail(), "--max-request-items"));
+		bool has;
+		OK(mgr_dict_contains(d, mgr_str("big"), &has));
+		assert_false(has);
+		OK(mgr_dict_set(d, mgr_str("small"), mgr_list_of(items, 10)));
+		OK(mgr_client_session(c, &after));
+		assert_int_equal(after, before); // the same session
+		bool locked;
+		OK(mgr_locked(lock, &locked));
+		assert_true(locked); // still held: nothing was dropped
+		OK(mgr_release(lock));
+		mgr_obj_release(lock);
+		mgr_obj_release(d);
+		mgr_disconnect(c);
+	}
+	assert_true(h_managerd_log_has(&m, "more than 64 values", 2000));
+	stop(&m, NULL);
+}
+
 static void
 test_limit_from_config(void **state)
 {
@@ -609,6 +718,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preauth_frame_limit),
 		cmocka_unit_test(test_handshake_flood),
+		cmocka_unit_test(test_log_budget),
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_handshake_version),
 		cmocka_unit_test(test_handshake_timeout),
@@ -617,6 +727,7 @@ main(void)
 		cmocka_unit_test(test_object_limits),
 		cmocka_unit_test(test_waiter_limit),
 		cmocka_unit_test(test_item_limit),
+		cmocka_unit_test(test_request_items_limit),
 		cmocka_unit_test(test_limit_from_config),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_reply_backlog_limits),

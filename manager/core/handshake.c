@@ -69,7 +69,7 @@ handshake_evict(server *srv, const char *key, const char *why)
 	if (victim == NULL) {
 		return;
 	}
-	log_msg(LOG_WARN,
+	log_preauth(LOG_WARN,
 	    "session %llu (%s): not authenticated, closed to make room (%s)",
 	    (unsigned long long) victim->id, victim->peer, why);
 	srv->handshakes_evicted++;
@@ -243,14 +243,14 @@ on_auth(
 
 	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
 	    || a->nonce.len != AUTH_NONCE_LEN) {
-		log_msg(LOG_WARN,
+		log_preauth(LOG_WARN,
 		    "session %llu (%s): malformed handshake, closing",
 		    (unsigned long long) s->id, s->peer);
 		arena_reset(&link->rxa);
 		return MGR_EPROTO;
 	}
 	if (a->version != AUTH_VERSION) {
-		log_msg(LOG_WARN,
+		log_preauth(LOG_WARN,
 		    "session %llu (%s): handshake version %u (this manager "
 		    "speaks %u), closing",
 		    (unsigned long long) s->id, s->peer,
@@ -261,7 +261,7 @@ on_auth(
 	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
 	    sizeof(s->nonce), expect);
 	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
-		log_msg(LOG_WARN,
+		log_preauth(LOG_WARN,
 		    "session %llu (%s): authentication failed (wrong "
 		    "authkey), closing",
 		    (unsigned long long) s->id, s->peer);

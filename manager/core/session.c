@@ -111,6 +111,53 @@ session_expel(session *s, const char *why)
 	}
 }
 
+/* The wire key of Request.id, which protobuf-c packs first. */
+static uint32_t
+request_id_key(void)
+{
+	static uint32_t key; // the same for every thread: a benign race
+	uint32_t        k = __atomic_load_n(&key, __ATOMIC_RELAXED);
+	if (k == 0) {
+		k = pb_field_key(&mgr__request__descriptor, "id");
+		__atomic_store_n(&key, k, __ATOMIC_RELAXED);
+	}
+	return k;
+}
+
+/* A request of more values than --max-request-items, whose id could be
+ * read: refused with MGR_ETOOBIG (as the README promises), never
+ * unpacked; the session and its connection go on. */
+static int
+refuse_too_many(session_link *link, uint64_t id, size_t len)
+{
+	server *srv   = link->srv;
+	size_t  limit = LIMIT_READ(srv, max_request_items);
+	char    why[160];
+	snprintf(why, sizeof(why),
+	    "a request of more than %zu values (--max-request-items): "
+	    "refused, nothing applied",
+	    limit);
+	log_msg(LOG_WARN,
+	    "session %llu: request %llu of %zu bytes holds "
+	    "more than %zu values: refused",
+	    (unsigned long long) link->sid, (unsigned long long) id, len,
+	    limit);
+	server_lock(srv);
+	session *s  = link->s;
+	int      rv = 0;
+	if (s != NULL && s->state == SESSION_READY) {
+		stats_request(srv, s, len + 4);
+		s->heard_ms   = clock_coarse_ms();
+		Mgr__Reply rp = MGR__REPLY__INIT;
+		rp.id         = id;
+		rp.status     = MGR_ETOOBIG;
+		rp.error      = why;
+		rv            = session_send(s, 0, &rp);
+	}
+	server_unlock(srv);
+	return rv == MGR_ECONN ? 0 : rv;
+}
+
 /* A frame of a session's connection: its Auth, then its requests. */
 static int
 on_frame(void *arg, const uint8_t *data, size_t len)
@@ -129,10 +176,15 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		return rv;
 	}
 	Mgr__Request *rq       = NULL;
-	bool          bad_text = false;
+	bool          bad_text = false, over = false;
+	uint64_t      id;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
 	        WIRE_PB_MAX_DEPTH, LIMIT_READ(srv, max_request_items),
-	        &bad_text)) {
+	        &bad_text, &over)) {
+		if (over && pb_peek_varint(data, len, request_id_key(), &id)
+		    && id != 0) {
+			return refuse_too_many(link, id, len);
+		}
 		log_msg(LOG_WARN,
 		    "session %llu: undecodable frame of %zu bytes "
 		    "(malformed, nested too deep or over %zu values), "
@@ -334,6 +386,7 @@ on_closed(void *arg, int err)
 	if (why == NULL) {
 		why = why_closed(s, err);
 	}
+	bool authed = link->authed;
 	server_unlock(srv);
 
 	if (detach) {
@@ -343,8 +396,11 @@ on_closed(void *arg, int err)
 		    "its client to reconnect",
 		    (unsigned long long) id, peer, why, (long long) left);
 	} else {
-		log_msg(err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO
-		                                               : LOG_WARN,
+		// A connection that never authenticated is a peer without
+		// the key, as far as the log is concerned: budgeted.
+		(authed ? log_msg : log_preauth)(
+		    err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO
+		                                           : LOG_WARN,
 		    "session %llu (%s): %s after %llu requests",
 		    (unsigned long long) id, peer, why,
 		    (unsigned long long) nreq);
@@ -426,7 +482,7 @@ session_start(server *srv, fconn *fc, const char *peer)
 	if (full) {
 		char why[80];
 		snprintf(why, sizeof(why), "too many connections (%zu)", max);
-		log_msg(
+		log_preauth(
 		    LOG_WARN, "connection from %s refused: %s", peer, why);
 		refuse(fc, MGR_ETOOBIG, why);
 		return 0;
@@ -436,7 +492,7 @@ session_start(server *srv, fconn *fc, const char *peer)
 	if (rv != 0) {
 		return rv;
 	}
-	log_msg(LOG_INFO, "session %llu: connection from %s",
+	log_preauth(LOG_INFO, "session %llu: connection from %s",
 	    (unsigned long long) s->id, s->peer);
 	fconn_set_rx_timeout(s->fc, (int) LIMIT_READ(srv, handshake_ms));
 	if ((rv = send_hello(s)) != 0) {
