@@ -220,6 +220,12 @@ test_api_errors(void **state)
 	    get("/api/objects?limit=5000", auth, resp, sizeof(resp)), 400);
 	assert_int_equal(
 	    get("/api/objects?offset=x", auth, resp, sizeof(resp)), 400);
+	assert_int_equal(
+	    get("/api/objects?sort=colour", auth, resp, sizeof(resp)), 400);
+	assert_int_equal(
+	    get("/api/objects?q=%zz", auth, resp, sizeof(resp)), 400);
+	assert_int_equal(
+	    get("/api/objects?desc=2", auth, resp, sizeof(resp)), 400);
 }
 
 static void
@@ -237,6 +243,24 @@ test_api_objects(void **state)
 		fail_msg("no %s in %s", want, body_of(resp));
 	}
 	assert_non_null(strstr(body_of(resp), "\"total\":4"));
+	// Searched (names and types, case ignored), filtered by type,
+	// sorted: what the dashboard's search box and columns ask.
+	assert_int_equal(
+	    get("/api/objects?q=JOB", auth, resp, sizeof(resp)), 200);
+	assert_non_null(strstr(body_of(resp), "\"total\":1"));
+	assert_non_null(strstr(body_of(resp), "\"name\":\"jobs\""));
+	assert_int_equal(
+	    get("/api/objects?type=lock", auth, resp, sizeof(resp)), 200);
+	assert_null(strstr(body_of(resp), "\"type\":\"queue\""));
+	assert_non_null(strstr(body_of(resp), "\"type\":\"lock\""));
+	assert_int_equal(get("/api/objects?sort=size&desc=1&limit=1", auth,
+	                     resp, sizeof(resp)),
+	    200);
+	assert_non_null(strstr(body_of(resp), "\"name\":\"jobs\""));
+	assert_int_equal(
+	    get("/api/objects?sort=name&q=l%20", auth, resp, sizeof(resp)),
+	    200);
+	assert_non_null(strstr(body_of(resp), "\"total\":0"));
 	// Paged: one object a page.
 	assert_int_equal(
 	    get("/api/objects?offset=1&limit=1", auth, resp, sizeof(resp)),

@@ -279,9 +279,76 @@ put_common(report *r, sval *d, const mobj *o, const idmap *names)
 	}
 }
 
+/* An object a listing selected, with what it may be sorted by. */
+typedef struct listed {
+	uint64_t    id;
+	const char *name; /* NULL: unnamed */
+	const char *type;
+	int64_t     size; /* -1: no size */
+	size_t      waiters;
+} listed;
+
+static int
+cmp_str(const char *a, const char *b)
+{
+	// Unnamed last, whichever the direction of the rest.
+	return a == NULL ? (b == NULL ? 0 : 1)
+	    : b == NULL  ? -1
+	                 : strcmp(a, b);
+}
+
+static int
+by_key(const void *a, const void *b, void *arg)
+{
+	const listed         *x = a, *y = b;
+	const describe_query *q = arg;
+	int                   c = 0;
+	switch (q->sort) {
+	case DESCRIBE_BY_NAME:
+		c = cmp_str(x->name, y->name);
+		break;
+	case DESCRIBE_BY_TYPE:
+		c = strcmp(x->type, y->type);
+		break;
+	case DESCRIBE_BY_SIZE:
+		c = x->size < y->size ? -1 : x->size > y->size;
+		break;
+	case DESCRIBE_BY_WAITERS:
+		c = x->waiters < y->waiters ? -1 : x->waiters > y->waiters;
+		break;
+	case DESCRIBE_BY_ID:
+		break;
+	}
+	if (q->desc) {
+		c = -c;
+	}
+	// Ties (and the id order itself) by id, so pages are stable.
+	return c != 0 ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static bool
+selected(const describe_query *q, const char *name, const char *type)
+{
+	if (q->type != NULL && q->type[0] != '\0'
+	    && strcmp(q->type, type) != 0) {
+		return false;
+	}
+	return q->match == NULL || q->match[0] == '\0'
+	    || strcasestr(type, q->match) != NULL
+	    || (name != NULL && strcasestr(name, q->match) != NULL);
+}
+
 sval
 describe_objects(
     server *srv, const idmap *names, size_t offset, size_t limit, report *r)
+{
+	describe_query q = { .offset = offset, .limit = limit };
+	return describe_objects_query(srv, names, &q, r);
+}
+
+sval
+describe_objects_query(
+    server *srv, const idmap *names, const describe_query *q, report *r)
 {
 	holds     h;
 	waitcount wc;
@@ -295,40 +362,50 @@ describe_objects(
 		r->rv = MGR_ENOMEM;
 		return out;
 	}
-	// In id order (the order they were made), so that pages are stable
-	// and read as a person expects: the ids sorted, then the page's.
-	size_t    total = srv->objects.len, n = 0, pos = 0;
-	uint64_t  id;
-	void     *v;
-	uint64_t *ids = malloc((total + 1) * sizeof(*ids));
-	if (ids == NULL) {
+	// In id order (the order they were made) unless asked otherwise, so
+	// that pages are stable and read as a person expects.
+	size_t   total = srv->objects.len, n = 0, pos = 0;
+	uint64_t id;
+	void    *v;
+	listed  *rows = malloc((total + 1) * sizeof(*rows));
+	if (rows == NULL) {
 		r->rv = MGR_ENOMEM;
 	}
-	while (ids != NULL && n < total
-	    && idmap_next(&srv->objects, &pos, &id, &v)) {
-		ids[n++] = id;
+	while (rows != NULL && idmap_next(&srv->objects, &pos, &id, &v)) {
+		const mobj *o    = v;
+		const char *name = idmap_get(names, id);
+		if (!selected(q, name, o->type->name)) {
+			continue;
+		}
+		rows[n++] = (listed) { .id = id,
+			.name              = name,
+			.type              = o->type->name,
+			.size              = o->type->size != NULL
+			                 ? (int64_t) o->type->size(o)
+			                 : -1,
+			.waiters           = waitcount_of(&wc, id) };
 	}
 	if (n > 1) {
-		qsort(ids, n, sizeof(*ids), by_id);
+		qsort_r(rows, n, sizeof(*rows), by_key, (void *) q);
 	}
-	for (size_t i = offset;
-	     ids != NULL && i < n && i - offset < limit && r->rv == 0; i++) {
-		const mobj *o = store_find(srv, ids[i]);
+	for (size_t i = q->offset;
+	     rows != NULL && i < n && i - q->offset < q->limit && r->rv == 0;
+	     i++) {
+		const mobj *o = store_find(srv, rows[i].id);
 		sval        d = report_dict(r);
 		put_common(r, &d, o, names);
 		if (o->type->held_by != NULL) {
 			report_put(
 			    r, &d, "holders", holders_list(r, &h, o->id));
 		}
-		report_put_int(
-		    r, &d, "waiters", (int64_t) waitcount_of(&wc, o->id));
+		report_put_int(r, &d, "waiters", (int64_t) rows[i].waiters);
 		report_append(r, &list, d);
 	}
-	free(ids);
+	free(rows);
 	free(wc.ids);
 	free(h.v);
 	report_put_int(r, &out, "total", (int64_t) n);
-	report_put_int(r, &out, "offset", (int64_t) offset);
+	report_put_int(r, &out, "offset", (int64_t) q->offset);
 	report_put(r, &out, "objects", list);
 	return out;
 }

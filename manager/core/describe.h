@@ -25,6 +25,27 @@ struct server;
  * (locks, semaphores), 'waiters' (how many)}. names: id -> name. */
 sval describe_objects(struct server *srv, const idmap *names, size_t offset,
     size_t limit, report *r);
+
+/* Which objects a listing shows, in which order (the dashboard's search
+ * and sortable columns): match, a substring of the name or the type
+ * (case ignored; NULL or "": all), type, the type's name exactly (NULL or
+ * "": any), sorted by sort, descending when desc; then a page. */
+enum describe_sort {
+	DESCRIBE_BY_ID,
+	DESCRIBE_BY_NAME,
+	DESCRIBE_BY_TYPE,
+	DESCRIBE_BY_SIZE,
+	DESCRIBE_BY_WAITERS
+};
+typedef struct describe_query {
+	size_t             offset, limit;
+	const char        *match, *type;
+	enum describe_sort sort;
+	bool               desc;
+} describe_query;
+/* describe_objects for the objects q selects: 'total' counts those. */
+sval describe_objects_query(struct server *srv, const idmap *names,
+    const describe_query *q, report *r);
 /* One object as in describe_objects, its 'waiters' listed in the order
  * they will be served ({'session', 'op', 'waited_ms', 'timeout_ms'}) and
  * its first 'entries'. *found false (and an empty dict) when there is no

@@ -38,6 +38,82 @@ query_size(
 	return dflt;
 }
 
+/* The text of name=... in query, %XX and + decoded, into out (cap bytes);
+ * "" when it is not there. false when it is longer than cap - 1, holds
+ * a bad escape or a NUL. */
+static bool
+query_text(const char *query, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	out[0]    = '\0';
+	for (const char *p = query; p != NULL && *p != '\0';) {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			size_t n = 0;
+			for (p += nl + 1; *p != '\0' && *p != '&'; p++) {
+				int c = (unsigned char) *p;
+				if (c == '+') {
+					c = ' ';
+				} else if (c == '%') {
+					unsigned hi, lo;
+					if (sscanf(p + 1, "%1x%1x", &hi, &lo)
+					    != 2) {
+						return false;
+					}
+					c = (int) (hi << 4 | lo);
+					p += 2;
+				}
+				if (c == 0 || n + 1 >= cap) {
+					return false;
+				}
+				out[n++] = (char) c;
+			}
+			out[n] = '\0';
+			return true;
+		}
+		p = strchr(p, '&');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return true;
+}
+
+/* The objects listing's selection and order from the query (q, type,
+ * sort, desc); false with a reason in why when one is bad. */
+static bool
+objects_query(const char *query, describe_query *dq, char *match,
+    size_t matchcap, char *type, size_t typecap, const char **why)
+{
+	char sort[16];
+	if (!query_text(query, "q", match, matchcap)
+	    || !query_text(query, "type", type, typecap)
+	    || !query_text(query, "sort", sort, sizeof(sort))) {
+		*why = "q, type and sort are short texts";
+		return false;
+	}
+	static const char *const keys[]
+	    = { "id", "name", "type", "size", "waiters" };
+	dq->sort   = DESCRIBE_BY_ID;
+	bool known = sort[0] == '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(sort, keys[i]) == 0) {
+			dq->sort = (enum describe_sort) i;
+			known    = true;
+		}
+	}
+	if (!known) {
+		*why = "sort is id, name, type, size or waiters";
+		return false;
+	}
+	bool bad = false;
+	dq->desc = query_size(query, "desc", 0, 1, &bad) == 1;
+	if (bad) {
+		*why = "desc is 0 or 1";
+		return false;
+	}
+	dq->match = match;
+	dq->type  = type;
+	return true;
+}
+
 static int
 json_error(int code, const char *why, int *status, char **body, size_t *len)
 {
@@ -64,11 +140,18 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 		    status, body, len);
 	}
 	enum { INFO, OBJECTS, OBJECT, SESSIONS, WAITS } what;
-	uint64_t id = 0;
+	uint64_t       id = 0;
+	describe_query dq = { .offset = offset, .limit = limit };
+	char           match[128], type[64];
+	const char    *why = NULL;
 	if (strcmp(path, "/api/info") == 0) {
 		what = INFO;
 	} else if (strcmp(path, "/api/objects") == 0) {
 		what = OBJECTS;
+		if (!objects_query(query, &dq, match, sizeof(match), type,
+		        sizeof(type), &why)) {
+			return json_error(400, why, status, body, len);
+		}
 	} else if (strncmp(path, "/api/objects/", 13) == 0) {
 		char *end;
 		id   = strtoull(path + 13, &end, 10);
@@ -99,7 +182,7 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 			    &r, &v, "history", describe_history(srv, &r));
 			break;
 		case OBJECTS:
-			v = describe_objects(srv, &names, offset, limit, &r);
+			v = describe_objects_query(srv, &names, &dq, &r);
 			break;
 		case OBJECT:
 			v = describe_object(srv, id, &names, &r, &found);
