@@ -404,6 +404,14 @@ MGR_API int mgr_waits(mgr_client *client, mgr_value *dict_value);
  * on request (one inside a program). client stays the caller's to
  * mgr_disconnect (its calls give MGR_ECONN once the manager is gone). */
 MGR_API int mgr_shutdown(mgr_client *client);
+/* Ends another session (an id of mgr_sessions), as its lease running out
+ * would: its locks and permits released, its references dropped, its
+ * items in progress given back, its waits cancelled, its client told
+ * (MGR_ESESSION) and its connection closed; logged with who asked. For
+ * an operator freeing what a stuck client holds (managerctl end, the
+ * dashboard). MGR_ENOOBJ when there is no such session; MGR_EINVAL for
+ * the caller's own (mgr_disconnect ends that). */
+MGR_API int mgr_session_end(mgr_client *client, uint64_t session);
 /* One round trip that does nothing: is the manager there and answering?
  * MGR_ECONN when not. */
 MGR_API int mgr_ping(mgr_client *client);

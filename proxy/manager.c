@@ -58,6 +58,18 @@ mgr_shutdown(mgr_client *c)
 }
 
 int
+mgr_session_end(mgr_client *c, uint64_t session)
+{
+	ARG_NONNULL(c);
+	ARG_CHECK(session > 0 && session <= INT64_MAX, session,
+	    "is not a session id");
+	mgr_value arg = mgr_int((int64_t) session);
+	call_req  call
+	    = { .op = MGR__OP__OP_SESSION_END, .args = &arg, .nargs = 1 };
+	return client_call(c, &call, NULL);
+}
+
+int
 mgr_ping(mgr_client *c)
 {
 	ARG_NONNULL(c);

@@ -434,6 +434,42 @@ test_client_name(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* An operator ends a session (mgr_session_end, managerctl end): what
+ * it held is released at once, its client gets MGR_ESESSION once and
+ * goes on in a new session; its own session and unknown ones are
+ * refused. */
+static void
+test_session_end(void **state)
+{
+	(void) state;
+	h_managerd m;
+	start(&m, H_TCP, NULL);
+	mgr_client *stuck = connect_to(&m, m.url, 60000, 0), *op;
+	OK(h_connect(&m, &op));
+	mgr_obj *lock, *mine;
+	OK(mgr_lock_new(stuck, &lock));
+	OK(mgr_name_set(stuck, "held", lock));
+	OK(mgr_acquire(lock, MGR_FOREVER));
+	OK(mgr_name_get(op, "held", &mine));
+	uint64_t hid, oid;
+	OK(mgr_client_session(stuck, &hid));
+	OK(mgr_client_session(op, &oid));
+	ERR(MGR_EINVAL, mgr_session_end(op, oid));
+	ERR(MGR_ENOOBJ, mgr_session_end(op, hid + 1000));
+	OK(mgr_session_end(op, hid));
+	// The lock, held for a lease of a minute, is free now.
+	OK(mgr_acquire(mine, 20000));
+	OK(mgr_release(mine));
+	assert_true(h_managerd_log_has(&m, "ended by session", 5000));
+	bool locked;
+	ERR(MGR_ESESSION, mgr_locked(lock, &locked));
+	mgr_obj_release(lock);
+	mgr_obj_release(mine);
+	mgr_disconnect(stuck);
+	mgr_disconnect(op);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 /* Whether session id is detached (its connection gone, its client
  * expected back). */
 static bool
@@ -1048,6 +1084,7 @@ main(void)
 		cmocka_unit_test(test_resume_needs_secret),
 		cmocka_unit_test(test_parked_get_served_on_resume),
 		cmocka_unit_test(test_client_name),
+		cmocka_unit_test(test_session_end),
 		cmocka_unit_test(test_drop_tcp),
 		cmocka_unit_test(test_drop_tls),
 		cmocka_unit_test(test_drop_ws),

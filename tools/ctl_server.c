@@ -3,6 +3,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -377,6 +378,26 @@ cmd_watch(cmd_ctx *x)
 		t_prev = t;
 	}
 	mgr_value_free(&prev);
+	return 0;
+}
+
+int
+cmd_end(cmd_ctx *x)
+{
+	char              *end;
+	unsigned long long id = strtoull(x->args[0], &end, 10);
+	if (end == x->args[0] || *end != '\0' || id == 0) {
+		fprintf(stderr,
+		    "managerctl: end: '%s' is not a session id (managerctl "
+		    "clients lists them)\n",
+		    x->args[0]);
+		return EXIT_USAGE;
+	}
+	int rv = mgr_session_end(x->c, (uint64_t) id);
+	if (rv != 0) {
+		return fail("end", rv);
+	}
+	printf("session %llu ended: what it held is released\n", id);
 	return 0;
 }
 

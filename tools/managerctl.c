@@ -607,6 +607,9 @@ static const command ctl_commands[] = {
 	    "info and rates per second, refreshed (--interval S, 1; --count "
 	    "N) until Ctrl-C" },
 	{ "shutdown", 0, 0, cmd_shutdown, "", "stop the manager" },
+	{ "end", 1, 1, cmd_end, "SESSION",
+	    "end another session (an id of clients), as its lease running "
+	    "out would: what it held is released" },
 	{ "ls", 0, 0, cmd_ls, "", "names, with type and size" },
 	{ "show", 1, 1, cmd_show, "NAME", "type and contents of an object" },
 	{ "get", 1, 2, cmd_get, "NAME [KEY|INDEX]",

@@ -2,6 +2,7 @@
  * dict), SESSIONS (who is connected, what each holds and waits on),
  * OBJECTS and WAITS (describe.c). managerctl's info, watch, clients,
  * objects and waits read these; the dashboard (webapi.c) the same. */
+#include <stdio.h>
 #include <string.h>
 
 #include "describe.h"
@@ -124,6 +125,33 @@ h_objects(mctx *c)
 	return reply_listing(c, L_OBJECTS, (size_t) offset, (size_t) limit);
 }
 
+/* SESSION_END [id]: another session ended, as its lease running out
+ * would (managerctl end, mgr_session_end). */
+static int
+h_session_end(mctx *c)
+{
+	int64_t id;
+	int     rv = c->nargs == 1
+	        ? mctx_arg_int(c, 0, &id)
+	        : mctx_fail(c, MGR_EINVAL, "session_end takes a session id");
+	if (rv != 0) {
+		return rv;
+	}
+	if ((uint64_t) id == session_id(c->sess)) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "a session ends itself with a goodbye (mgr_disconnect), "
+		    "not session_end");
+	}
+	char by[64];
+	snprintf(by, sizeof(by), "session %llu",
+	    (unsigned long long) session_id(c->sess));
+	if (id <= 0 || session_end_id(c->srv, (uint64_t) id, by) != 0) {
+		return mctx_fail(
+		    c, MGR_ENOOBJ, "no session %lld", (long long) id);
+	}
+	return 0;
+}
+
 /* Held locks with their waiters, and the wait-for cycles (describe.c). */
 static int
 h_waits(mctx *c)
@@ -136,5 +164,7 @@ const mop introspect_ops[] = {
 	{ MGR__OP__OP_SESSIONS, 0, 0, 0, MOP_ADMIN, h_sessions },
 	{ MGR__OP__OP_OBJECTS, 0, 0, 2, MOP_ADMIN, h_objects },
 	{ MGR__OP__OP_WAITS, 0, 0, 0, MOP_ADMIN, h_waits },
+	{ MGR__OP__OP_SESSION_END, 0, 0, 1, MOP_ADMIN | MOP_WRITE,
+	    h_session_end },
 	{ 0 },
 };

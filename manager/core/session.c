@@ -305,16 +305,29 @@ sessions_expire(server *srv, int64_t now, int64_t paused_ms, session **dead)
 			next = next < 0 || at < next ? at : next;
 			continue;
 		}
-		log_msg(LOG_WARN,
-		    "session %llu (%s): lease of %lld ms ran out (last heard "
-		    "%lld ms ago%s): ended, what it held released",
-		    (unsigned long long) s->id, s->peer,
-		    (long long) s->lease_ms, (long long) (now - s->heard_ms),
-		    s->state == SESSION_DETACHED ? ", disconnected" : "");
+		if (s->ended_by[0] != '\0') {
+			log_msg(LOG_WARN,
+			    "session %llu (%s): ended by %s, what it held "
+			    "released",
+			    (unsigned long long) s->id, s->peer, s->ended_by);
+		} else {
+			log_msg(LOG_WARN,
+			    "session %llu (%s): lease of %lld ms ran out "
+			    "(last "
+			    "heard %lld ms ago%s): ended, what it held "
+			    "released",
+			    (unsigned long long) s->id, s->peer,
+			    (long long) s->lease_ms,
+			    (long long) (now - s->heard_ms),
+			    s->state == SESSION_DETACHED ? ", disconnected"
+			                                 : "");
+		}
 		if (s->state == SESSION_READY) {
 			// A dead link, or a stopped client: told, if it can
 			// still read, and freed by its connection's end.
-			session_expel(s, "its lease ran out");
+			session_expel(s,
+			    s->ended_by[0] != '\0' ? "an operator ended it"
+			                           : "its lease ran out");
 			continue;
 		}
 		lease_undetach(s);
@@ -323,6 +336,26 @@ sessions_expire(server *srv, int64_t now, int64_t paused_ms, session **dead)
 		*dead    = s;
 	}
 	return next;
+}
+
+int
+session_end_id(server *srv, uint64_t id, const char *by)
+{
+	session *s = srv->sessions;
+	while (s != NULL && s->id != id) {
+		s = s->next;
+	}
+	if (s == NULL
+	    || (s->state != SESSION_READY && s->state != SESSION_DETACHED)) {
+		return MGR_ENOOBJ;
+	}
+	// Its lease made to run out now: the sweep ends it the one way
+	// sessions end by the manager's decision.
+	snprintf(s->ended_by, sizeof(s->ended_by), "%s", by);
+	s->lease_ms = 1;
+	s->heard_ms = 0;
+	pthread_cond_signal(&srv->timer_cv);
+	return 0;
 }
 
 void

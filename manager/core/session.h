@@ -82,6 +82,8 @@ struct session {
 	replay      record;        /* reconnecting: replies by seq */
 	uint64_t    replies_sent;  /* reply frames numbered (replay.h) */
 	const char *expelled; /* why the manager ended it (session_expel) */
+	char        ended_by[64]; /* an operator's end asked (session_end_id):
+	                           * the sweep ends it, saying so */
 	struct session_link *link; /* its connection's, while it has one
 	                            * (NULL detached) */
 };
@@ -151,6 +153,11 @@ int session_send_again(
 /* Starts a session on an accepted connection of either engine, not yet
  * bound nor started (owned from here on); peer names it in logs. */
 int session_start(struct server *srv, fconn *fc, const char *peer);
+/* An operator ends session id (managerctl end, the dashboard): as its
+ * lease running out would, at once, by the timer thread's sweep (what
+ * it held released, its client told). by: who asked, for the log.
+ * MGR_ENOOBJ when there is no such live session. srv->mtx held. */
+int session_end_id(struct server *srv, uint64_t id, const char *by);
 /* Drops everything s holds (waiters, locks, references). */
 void session_drop_all(session *s);
 /* Ends the sessions whose lease ran out (the timer's sweep); after a

@@ -54,17 +54,17 @@ serve_metrics(nng_aio *aio)
 	nng_aio_finish(aio, 0);
 }
 
-/* Adds a GET handler for path (tree: and everything under it). */
+/* Adds a handler of method for path (tree: and everything under it). */
 static int
-add_handler(http_endpoint *ep, const char *path, bool tree,
-    void (*fn)(nng_aio *), void *data)
+add_method_handler(http_endpoint *ep, const char *method, const char *path,
+    bool tree, void (*fn)(nng_aio *), void *data)
 {
 	nng_http_handler *h;
 	int               rv = nng_http_handler_alloc(&h, path, fn);
 	if (rv != 0) {
 		return rv;
 	}
-	nng_http_handler_set_method(h, "GET");
+	nng_http_handler_set_method(h, method);
 	nng_http_handler_set_data(h, data, NULL);
 	if (tree) {
 		nng_http_handler_set_tree(h);
@@ -73,6 +73,13 @@ add_handler(http_endpoint *ep, const char *path, bool tree,
 		nng_http_handler_free(h);
 	}
 	return rv;
+}
+
+static int
+add_handler(http_endpoint *ep, const char *path, bool tree,
+    void (*fn)(nng_aio *), void *data)
+{
+	return add_method_handler(ep, "GET", path, tree, fn, data);
 }
 
 /* Parses url (http:// or https://) and holds its server; *u is the
@@ -234,6 +241,11 @@ typedef struct dashboard {
 static bool
 authorized(const dashboard *d, nng_http_req *req, const char *query)
 {
+	// An action (POST) takes the token in its header only: a page of
+	// another site can make a browser send a form, never a header.
+	if (strcmp(nng_http_req_get_method(req), "GET") != 0) {
+		query = NULL;
+	}
 	const char *given = NULL;
 	size_t      glen  = 0;
 	const char *auth  = nng_http_req_get_header(req, "Authorization");
@@ -290,7 +302,10 @@ serve_api(nng_aio *aio)
 	int    status;
 	char  *body;
 	size_t len;
-	if (webapi_answer(d->srv, path, query, &status, &body, &len) != 0) {
+	int    rv = strcmp(nng_http_req_get_method(req), "POST") == 0
+	       ? webapi_act(d->srv, path, &status, &body, &len)
+	       : webapi_answer(d->srv, path, query, &status, &body, &len);
+	if (rv != 0) {
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
@@ -321,6 +336,8 @@ http_dashboard_start(struct server *srv, const char *url, const char *token,
 	if (rv == 0
 	    && ((rv = add_handler(ep, "/", false, serve_page, NULL)) != 0
 	        || (rv = add_handler(ep, "/api", true, serve_api, ep->dash))
+	        || (rv = add_method_handler(
+	                ep, "POST", "/api", true, serve_api, ep->dash))
 	            != 0)) {
 		snprintf(
 		    bound, cap, "cannot serve %s: %s", url, nng_strerror(rv));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "describe.h"
+#include "log.h"
 #include "mgr.h"
 #include "server.h"
 #include "session.h"
@@ -210,4 +211,32 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 	sv_free(&v);
 	*status = 200;
 	return rv;
+}
+
+int
+webapi_act(
+    server *srv, const char *path, int *status, char **body, size_t *len)
+{
+	char              *end;
+	unsigned long long id = 0;
+	if (strncmp(path, "/api/sessions/", 14) == 0) {
+		id = strtoull(path + 14, &end, 10);
+	}
+	if (id == 0 || strcmp(end, "/end") != 0) {
+		return json_error(404, "no such action", status, body, len);
+	}
+	server_lock(srv);
+	int rv = session_end_id(srv, id, "the dashboard");
+	server_unlock(srv);
+	if (rv != 0) {
+		return json_error(404, "no such session", status, body, len);
+	}
+	log_msg(LOG_WARN, "dashboard: session %llu ended", id);
+	*status = 200;
+	FILE *f = open_memstream(body, len);
+	if (f == NULL) {
+		return MGR_ENOMEM;
+	}
+	fprintf(f, "{\"ended\":%llu}\n", id);
+	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
 }

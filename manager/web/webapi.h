@@ -19,5 +19,11 @@ struct server;
  * 0, or MGR_ENOMEM (nothing to free then). Takes the server lock. */
 int webapi_answer(struct server *srv, const char *path, const char *query,
     int *status, char **body, size_t *len);
+/* An action (POST) at path, for the dashboard's buttons:
+ * /api/sessions/ID/end ends that session (session_end_id). Same answer
+ * conventions as webapi_answer: {"ended": ID}, 404 for no such session
+ * or path. */
+int webapi_act(struct server *srv, const char *path, int *status, char **body,
+    size_t *len);
 
 #endif

@@ -360,7 +360,7 @@ class Client:
                 if gen != self._gen or self._dead is not None:
                     return
             if self._reconnect <= 0:
-                self._kill(errors.error(errors.ECONN, why))
+                self._kill(self._why_lost(why))
                 return
             deadline = time.monotonic() + self._reconnect
             pause = 0.05
@@ -394,6 +394,26 @@ class Client:
                     self._st.send_frame(frame)
             except OSError:
                 pass  # the reader finds the new connection broken too
+
+    def _why_lost(self, why):
+        """The error for a lost connection: the manager's notice when it
+        ended the session and said so before closing (read now if a send
+        found the connection closed first), else ECONN with why."""
+        st = self._st
+        with self._cv:
+            reading = self._reading
+        if st is not None and not reading:
+            try:
+                st.t.settimeout(0.5)
+                while True:
+                    rp = pb.Reply.FromString(st.read_frame())
+                    if rp.id == 0 and rp.status == errors.ESESSION:
+                        return errors.error(errors.ESESSION, (
+                            rp.error or "the manager ended the session")
+                            + ": what it held was released")
+            except Exception:  # the end of what it sent
+                pass
+        return errors.error(errors.ECONN, why)
 
     def _kill(self, e):
         with self._cv:

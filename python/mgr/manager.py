@@ -289,6 +289,11 @@ class Manager:
     def sessions(self):
         return self._client.call(pb.OP_SESSIONS)
 
+    def end_session(self, session):
+        """Ends another session (an id of sessions()), as its lease
+        running out would: what it held is released, its client told."""
+        self._client.call(pb.OP_SESSION_END, args=(int(session),))
+
     def ping(self):
         self._client.call(pb.OP_PING)
 

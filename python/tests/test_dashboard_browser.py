@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+import mgr
+
 from cdp import Browser
 
 N_DICTS = 260  # over one page (200)
@@ -123,5 +125,29 @@ def test_dashboard_clicks(dashboard):
                ".map(r => r.children[2].textContent).join()"
                ".startsWith('dash-client pid ')",
                "the session found by its client's name")
+
+    # Ending a session: a stuck client's lock freed from the page (the
+    # first click asks, the second ends it).
+    victim = srv.connect(name="stuck-client")
+    stuck = victim.named("stuck", victim.Lock)
+    stuck.acquire()
+    vid = victim.session
+    b.type("#sess-search", "stuck-client")
+    sel = "#sesstable button[data-session='%d']" % vid
+    b.wait_for("document.querySelector(%s) !== null" % json.dumps(sel),
+               "the stuck client's row")
+    b.click(sel)
+    b.wait_for("document.querySelector(%s).textContent.startsWith('end "
+               "session')" % json.dumps(sel), "the question")
+    b.click(sel)
+    # Its lock is free: ours at once.
+    mine = m.get("stuck")
+    assert mine.acquire(timeout=20)
+    mine.release()
+    b.wait_for("document.querySelector(%s) === null" % json.dumps(sel),
+               "the ended session gone from the list")
+    assert "ended by the dashboard" in srv.log_text()
+    with pytest.raises(mgr.SessionEnded):
+        stuck.locked()
     lock.release()
     m.close()

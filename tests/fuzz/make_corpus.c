@@ -200,14 +200,11 @@ static const struct {
 	{ MGR__OP__OP_CONN_RECV, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_POLL, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_CLOSE, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
-	{ MGR__OP__OP_ATTACH, D, "", "" },
-	{ MGR__OP__OP_RELEASE, D, "", "" },
+	{ MGR__OP__OP_ATTACH, D, "", "" }, { MGR__OP__OP_RELEASE, D, "", "" },
 	{ MGR__OP__OP_NAME_SET, D, "", "" },
 	{ MGR__OP__OP_NAME_GET, D, "", "" },
-	{ MGR__OP__OP_NAME_DEL, D, "", "" },
-	{ MGR__OP__OP_INFO, D, "", "" },
-	{ MGR__OP__OP_PING, D, "", "" },
-	{ MGR__OP__OP_BYE, D, "", "" },
+	{ MGR__OP__OP_NAME_DEL, D, "", "" }, { MGR__OP__OP_INFO, D, "", "" },
+	{ MGR__OP__OP_PING, D, "", "" }, { MGR__OP__OP_BYE, D, "", "" },
 	{ MGR__OP__OP_NAME_SETDEFAULT, D, "", "" },
 	{ MGR__OP__OP_NAME_LIST, D, "", "" },
 	{ MGR__OP__OP_SESSIONS, D, "", "" },
@@ -221,6 +218,7 @@ static const struct {
 	{ MGR__OP__OP_CALL, MGR__OBJ_TYPE__OBJ_CUSTOM, "", "i" },
 	{ MGR__OP__OP_QUEUE_PEEK, Q, "", "ii" },
 	{ MGR__OP__OP_QUEUE_PURGE, Q, "", "" },
+	{ MGR__OP__OP_SESSION_END, D, "", "i" }, // no such session
 #undef D
 #undef L
 #undef Q
@@ -254,7 +252,7 @@ main(int argc, char **argv)
 		request(&rq, MGR__OP__OP_CREATE, 0, ops[k].create);
 		rq.type = ops[k].type;
 		add(&f, &rq);
-		int admin = ops[k].op <= MGR__OP__OP_WAITS;
+		int admin = ops[k].op <= MGR__OP__OP_SESSION_END;
 		// The manager's own operations on no object, but those that
 		// name one (attach, release, name set and setdefault).
 		bool on_none = admin && ops[k].op != MGR__OP__OP_ATTACH
