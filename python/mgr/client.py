@@ -259,7 +259,7 @@ class Client:
         with self._send_lock:
             with self._cv:
                 if self._dead is not None:
-                    raise self._dead
+                    raise self._dead_error()
                 self._next_id += 1
                 rq.id = rid = self._next_id
                 if self._reconnect > 0 and not heartbeat:
@@ -296,7 +296,7 @@ class Client:
                     raise self._failed.pop(rid)
                 if self._dead is not None:
                     self._waiting.pop(rid, None)
-                    raise self._dead
+                    raise self._dead_error()
                 if self._reading:
                     self._cv.wait()
                     continue
@@ -414,6 +414,11 @@ class Client:
             except Exception:  # the end of what it sent
                 pass
         return errors.error(errors.ECONN, why)
+
+    def _dead_error(self):
+        # A fresh exception for each call (one raised again and again
+        # would keep every traceback it went through).
+        return errors.error(self._dead.code, self._dead.detail)
 
     def _kill(self, e):
         with self._cv:
