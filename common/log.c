@@ -88,7 +88,8 @@ defer_line(const char *line, size_t n)
 /* Whether stderr is the journal (systemd's JOURNAL_STREAM names it):
  * lines then start with their syslog priority instead of a time, which
  * the journal keeps itself. Set before the threads start. */
-static bool to_journal;
+static bool to_journal; /* read by every thread: atomic (a reload's
+                         * log_open clears it while they log) */
 
 void
 log_detect_journal(void)
@@ -96,10 +97,11 @@ log_detect_journal(void)
 	const char        *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat        st;
-	to_journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2
+	bool journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2
 	    && fstat(STDERR_FILENO, &st) == 0
 	    && (unsigned long long) st.st_dev == dev
 	    && (unsigned long long) st.st_ino == ino;
+	__atomic_store_n(&to_journal, journal, __ATOMIC_RELAXED);
 }
 
 static void log_vmsg(int level, const char *fmt, va_list ap);
@@ -177,7 +179,7 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	static const int prio[] = { 3, 4, 6, 7 };
 	char             line[512];
 	int              n;
-	if (to_journal) {
+	if (__atomic_load_n(&to_journal, __ATOMIC_RELAXED)) {
 		n = snprintf(line, sizeof(line),
 		    "<%d>managerd %s: ", prio[level], names[level]);
 	} else {
@@ -262,7 +264,8 @@ log_open(const char *path)
 	int rv = dup2(fd, STDERR_FILENO) < 0 ? -errno : 0;
 	close(fd);
 	if (rv == 0) {
-		to_journal = false; // a file now
+		__atomic_store_n(
+		    &to_journal, false, __ATOMIC_RELAXED); // a file
 	}
 	return rv;
 }
