@@ -33,7 +33,9 @@ class LocalServer:
         if not base or not os.path.isdir(base):
             base = tempfile.gettempdir()
         self.dir = tempfile.mkdtemp(prefix="mgr-", dir=base)  # 0700
-        self.key = secrets.token_bytes(32)
+        # Hex, as libmgr's embedded manager: managerd strips one trailing
+        # newline from a key file, so raw bytes would fail 1 start in 256.
+        self.key = secrets.token_hex(32).encode()
         keyfile = os.path.join(self.dir, "authkey")
         fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.write(fd, self.key)
