@@ -10,7 +10,6 @@ that stopped answering."""
 import collections
 import hashlib
 import hmac
-import math
 import os
 import struct
 import threading
@@ -18,6 +17,7 @@ import time
 
 from . import errors, transport
 from . import manager_pb2 as pb
+from .proxy import proxy_for
 from .values import decode, encode
 
 PROTOCOL_VERSION = 1
@@ -59,15 +59,6 @@ class _Stream:
 
     def send_frame(self, msg):
         self.t.send(_HEADER.pack(len(msg)) + msg)
-
-
-def timeout_ms(timeout):
-    """Python's timeout (seconds; None: forever) as the wire's ms."""
-    if timeout is None:
-        return -1
-    if timeout <= 0:
-        return 0
-    return int(math.ceil(timeout * 1000))
 
 
 class Client:
@@ -443,6 +434,11 @@ class Client:
             except errors.MgrError:
                 if self._dead is not None:
                     return
+
+    def proxy_for(self, ref):
+        """A proxy of this client owning the reference ref (values.py's
+        decode calls it for each reference in a reply)."""
+        return proxy_for(self, ref)
 
     def release_later(self, oid, secret):
         """A proxy was collected: its reference goes back with the next

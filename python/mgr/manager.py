@@ -6,6 +6,7 @@ import os
 from . import errors
 from . import manager_pb2 as pb
 from .client import Client, DEFAULT_LEASE
+from . import proxy
 from .proxy import BaseProxy, type_name
 from .queue import FIFO, LIFO, PRIORITY
 from .server import LocalServer
@@ -104,6 +105,9 @@ def default_manager(url):
             key = bytes(multiprocessing.current_process().authkey)
         m = connect(url, key)
     return m
+
+
+proxy.connection_for = default_manager
 
 
 class Manager:

@@ -2,13 +2,22 @@
 capability), the reference this proxy holds for its session (given back
 when the proxy is collected), tokens, and the table from the wire's object
 types to the proxy classes (each type's class is in its own module)."""
+import math
 import weakref
 
 from . import errors
 from . import manager_pb2 as pb
-from .client import timeout_ms
 
 _CLASSES = {}
+
+
+def timeout_ms(timeout):
+    """Python's timeout (seconds; None: forever) as the wire's ms."""
+    if timeout is None:
+        return -1
+    if timeout <= 0:
+        return 0
+    return int(math.ceil(timeout * 1000))
 
 
 def type_name(t):
@@ -101,8 +110,12 @@ def proxy_for(client, ref):
     return cls(client, ref.id, ref.secret, ref.type_name)
 
 
+# This process's connection to a URL, for unpickled proxies: set by
+# manager.py (which makes connections; this module does not).
+connection_for = None
+
+
 def _rebuild(url, token):
     """An unpickled proxy: attached through this process's connection to
     url (made with $MGR_AUTHKEY the first time)."""
-    from .manager import default_manager
-    return default_manager(url).attach(token)
+    return connection_for(url).attach(token)

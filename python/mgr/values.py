@@ -63,6 +63,5 @@ def decode(v, client):
         return {decode(k, client): decode(x, client)
                 for k, x in zip(d.keys, d.values)}
     if kind == "ref":
-        from .proxy import proxy_for
-        return proxy_for(client, v.ref)
+        return client.proxy_for(v.ref)
     raise errors.error(errors.EPROTO, "a value of unknown kind %r" % kind)
