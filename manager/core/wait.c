@@ -1,5 +1,6 @@
 /* Waiters and the one timer thread that serves all their deadlines. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -343,36 +344,48 @@ wait_cancel_session(session *s, waiter **list)
 	}
 }
 
+static int
+by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (mobj *const *) a,
+	          y = (uintptr_t) * (mobj *const *) b;
+	return x < y ? -1 : x > y;
+}
+
 void
 wait_wake_session(session *s, waiter **list)
 {
-	(void) s;
-	// A wake may answer (free) any of the list's waiters, this one's
-	// included: each object is held, woken, and the walk starts again
-	// from the head, past the objects done (few: one per parked call).
-	mobj  *done[16];
-	size_t ndone = 0;
-	for (waiter *w = *list; w != NULL;) {
-		mobj *o    = w->obj;
-		bool  seen = false;
-		for (size_t i = 0; i < ndone; i++) {
-			seen = seen || done[i] == o;
-		}
-		if (seen || o->type->wake == NULL) {
-			w = w->snext;
-			continue;
-		}
-		if (ndone == sizeof(done) / sizeof(done[0])) {
-			break; // more parked calls than that: the rest wait
-		}
-		done[ndone++] = o;
-		mobj_incref(o);
-		o->type->wake(o);
-		w = *list;
+	// The objects first, each once and held: a wake may answer (free)
+	// any of the session's waiters, so the list is not walked meanwhile.
+	mobj **objs = malloc((s->nwaiters + 1) * sizeof(*objs));
+	size_t n    = 0;
+	if (objs == NULL) {
+		log_msg(LOG_ERROR,
+		    "session %llu: out of memory: its parked calls wait for "
+		    "their next chance",
+		    (unsigned long long) session_id(s));
+		return;
 	}
-	for (size_t i = 0; i < ndone; i++) {
-		mobj_unhold(done[i]);
+	for (waiter *w = *list; w != NULL && n < s->nwaiters; w = w->snext) {
+		if (w->obj->type->wake != NULL) {
+			objs[n++] = w->obj;
+		}
 	}
+	qsort(objs, n, sizeof(*objs), by_address);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k == 0 || objs[k - 1] != objs[i]) {
+			objs[k++] = objs[i];
+			mobj_incref(objs[i]);
+		}
+	}
+	for (size_t i = 0; i < k; i++) {
+		objs[i]->type->wake(objs[i]);
+	}
+	for (size_t i = 0; i < k; i++) {
+		mobj_unhold(objs[i]);
+	}
+	free(objs);
 }
 
 /* ---- deadlines ----------------------------------------------------------
