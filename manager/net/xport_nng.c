@@ -15,7 +15,16 @@
  * call that may hold the caller's locks. Receives are posted only under
  * the mutex and never once closed (nng 1.5.2's TLS stream never completes
  * a receive posted after its close). Callbacks never block: they take
- * this transport's mutex, and call the connection without it. */
+ * this transport's mutex, and call the connection without it.
+ *
+ * nng's WebSocket (1.5.2, and to this day) fails the receives queued when
+ * the peer's close frame or hang-up arrives, and queues one posted after
+ * that forever: a close that arrives while no receive is queued (between
+ * one completing and the next, or while the connection pauses) is lost.
+ * Once closed, the stream answers any option read with NNG_ECLOSED, under
+ * the lock its receives are queued under: so each receive posted is
+ * followed by such a read, and either the receive or the read sees the
+ * close. */
 #include <nng/nng.h>
 #include <poll.h>
 #include <pthread.h>
@@ -48,7 +57,8 @@ typedef struct nng_xport {
 	bool            rx_want;          /* the connection reads */
 	bool            rx_failed;        /* the last receive failed */
 	bool            rx_kicked;        /* its cancel is a kick */
-	bool            kick_pending;     /* a kick during rx_cb */
+	bool            rx_orphaned;  /* ws: posted after the stream's end */
+	bool            kick_pending; /* a kick during rx_cb */
 	bool            closed; /* no more I/O (a send failed, or shut) */
 	bool            stream_closed; /* nng_stream_close called */
 	bool            detaching, end_posted;
@@ -84,6 +94,14 @@ post_recv_locked(nng_xport *s)
 	nng_aio_set_iov(s->rx_aio, 1, &iov);
 	s->rx_busy = true;
 	nng_stream_recv(s->st, s->rx_aio);
+	bool probe;
+	if (s->ws
+	    && nng_stream_get_bool(s->st, "mgr:closed?", &probe)
+	        == NNG_ECLOSED) {
+		// Never to complete by itself: it fails now, as a hang-up.
+		s->rx_orphaned = true;
+		nng_aio_cancel(s->rx_aio);
+	}
 }
 
 /* The receive side runs soon on an nng thread: a zero sleep on the idle
@@ -114,10 +132,12 @@ rx_done(void *arg)
 	int        rv = nng_aio_result(s->rx_aio);
 	pthread_mutex_lock(&s->mtx);
 	s->rx_busy = false;
-	if (rv == NNG_ECANCELED && s->rx_kicked && !s->closed) {
+	if (rv == NNG_ECANCELED && s->rx_kicked && !s->closed
+	    && !s->rx_orphaned) {
 		rv = 0;
 	}
-	s->rx_kicked = false;
+	s->rx_kicked   = false;
+	s->rx_orphaned = false;
 	if (rv != 0) {
 		s->rx_failed = true;
 	} else {

@@ -4,9 +4,13 @@
 Speaks managerd's protocol over ws://HOST:PORT/PATH: the upgrade, the
 authkey handshake (Hello, Auth, Welcome), a ping, a request that fails
 (a name that does not exist), a WebSocket ping answered by a pong, and a
-close. The key comes from MGR_AUTHKEY. Prints one line per step; exits 0
-when every step went as the protocol says.
-usage: ws_client.py URL
+close; then, on fresh connections, a request with the close frame right
+behind it in one write: the manager must end each of those connections
+(nng's WebSocket loses a close frame that arrives while no receive is
+queued, and a receive queued after it never completes). The key comes
+from MGR_AUTHKEY. Prints one line per step; exits 0 when every step went
+as the protocol says.
+usage: ws_client.py URL [ROUNDS]
 """
 import base64, hashlib, hmac, os, socket, struct, sys
 from urllib.parse import urlparse
@@ -93,6 +97,11 @@ class WS:
         self.stream = b""  # payload bytes of data messages
 
     def send_message(self, payload, opcode=2):
+        self.sock.sendall(self.message_bytes(payload, opcode))
+
+    @staticmethod
+    def message_bytes(payload, opcode=2):
+        """One masked, final WebSocket frame, as a client sends it."""
         mask = os.urandom(4)
         n = len(payload)
         if n < 126:
@@ -102,7 +111,7 @@ class WS:
         else:
             head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         body = bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
-        self.sock.sendall(head + mask + body)
+        return head + mask + body
 
     def _need(self, n):
         while len(self.buf) < n:
@@ -132,6 +141,14 @@ class WS:
         """One of managerd's frames (length + message) in one message."""
         self.send_message(struct.pack("!I", len(msg)) + msg)
 
+    def await_end(self):
+        """Reads until the manager closes the connection."""
+        try:
+            while True:
+                self.next_message()
+        except (EOFError, ConnectionResetError):
+            pass
+
     def recv_frame(self):
         """One of managerd's frames, whatever the message boundaries."""
         while True:
@@ -149,25 +166,32 @@ class WS:
                 raise SystemExit("unexpected opcode %d" % op)
 
 
-def main():
-    url = sys.argv[1]
-    key = os.environ["MGR_AUTHKEY"].encode()
-    ws = WS(url)
-    print("upgraded")
+def authenticate(ws, key, name):
+    """The authkey handshake; returns the session id."""
     hello = parse(ws.recv_frame())
     if hello.get(1) != 1 or len(hello.get(2, b"")) != 32:
         raise SystemExit("bad Hello %r" % hello)
     mine = os.urandom(32)
     digest = hmac.new(key, b"mgr-client" + hello[2], hashlib.sha256).digest()
     ws.send_frame(field(1, 0, 1) + field(2, 2, digest) + field(3, 2, mine)
-                  + field(4, 2, b"python ws client"))
+                  + field(4, 2, name))
     welcome = parse(ws.recv_frame())
     if unzigzag(welcome.get(1, 0)) != 0:
         raise SystemExit("refused: %r" % welcome.get(5))
     if welcome.get(2) != hmac.new(key, b"mgr-server" + mine,
                                   hashlib.sha256).digest():
         raise SystemExit("the manager does not know our key")
-    print("authenticated as session %d" % welcome[3])
+    return welcome[3]
+
+
+def main():
+    url = sys.argv[1]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    key = os.environ["MGR_AUTHKEY"].encode()
+    ws = WS(url)
+    print("upgraded")
+    print("authenticated as session %d"
+          % authenticate(ws, key, b"python ws client"))
     ws.send_frame(field(1, 0, 1))  # OP_PING is 0: no op field
     reply = parse(ws.recv_frame())
     if reply.get(1) != 1 or unzigzag(reply.get(2, 0)) != 0:
@@ -185,12 +209,18 @@ def main():
         raise SystemExit("no pong: %d %r" % (op, payload))
     print("pong")
     ws.send_message(struct.pack("!H", 1000), opcode=8)
-    try:
-        while True:
-            ws.next_message()
-    except (EOFError, ConnectionResetError):
-        pass
+    ws.await_end()
     print("closed")
+    for _ in range(rounds):
+        ws = WS(url)
+        authenticate(ws, key, b"python ws closer")
+        ping = field(1, 0, 1)
+        ws.sock.sendall(WS.message_bytes(struct.pack("!I", len(ping)) + ping)
+                        + WS.message_bytes(struct.pack("!H", 1000), 8))
+        ws.await_end()  # a lost close frame times out here
+        ws.sock.close()
+    if rounds:
+        print("closed right behind a request: %d of %d" % (rounds, rounds))
 
 
 if __name__ == "__main__":
