@@ -58,6 +58,9 @@ void h_watchdog_disarm(void);
  * none came within 10 s. */
 int h_http_get(const char *url, const char *header, const char *path,
     char *out, size_t cap);
+/* The same with another method ("POST"), and no body. */
+int h_http_request(const char *url, const char *method, const char *header,
+    const char *path, char *out, size_t cap);
 
 /* ---- managerd ---------------------------------------------------------- */
 

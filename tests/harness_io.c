@@ -289,6 +289,13 @@ int
 h_http_get(const char *url, const char *header, const char *path, char *out,
     size_t cap)
 {
+	return h_http_request(url, "GET", header, path, out, cap);
+}
+
+int
+h_http_request(const char *url, const char *method, const char *header,
+    const char *path, char *out, size_t cap)
+{
 	char tcp[128];
 	int  port;
 	if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
@@ -301,9 +308,10 @@ h_http_get(const char *url, const char *header, const char *path, char *out,
 	}
 	char rq[1024];
 	int  n = snprintf(rq, sizeof(rq),
-	     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-	      "%s%s\r\n",
-	     path, header != NULL ? header : "", header != NULL ? "\r\n" : "");
+	     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	      "Content-Length: 0\r\n%s%s\r\n",
+	     method, path, header != NULL ? header : "",
+            header != NULL ? "\r\n" : "");
 	if (h_raw_send(fd, rq, (size_t) n, 5000) != 0) {
 		close(fd);
 		return -1;

@@ -458,3 +458,65 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	ctx_fini(&c, small);
 	return sent;
 }
+
+/* ---- an operator's actions ----------------------------------------------
+ */
+
+/* Applies rq as the manager itself: no session, no reply, the same
+ * handler and checks as a client's request. Only for operations that act
+ * for nobody and never park. srv->mtx held. */
+static int
+dispatch_as_manager(
+    server *srv, const Mgr__Request *rq, sval *res, char *err, size_t cap)
+{
+	const mop *m = dispatch_op(rq->op);
+	if (m == NULL || (m->flags & MOP_BLOCKS) != 0) {
+		snprintf(err, cap, "not an operator's action");
+		return MGR_EINVAL;
+	}
+	sval small[1];
+	mctx c;
+	int  rv = ctx_init(&c, srv, NULL, rq, small, 1);
+	if (rv == 0) {
+		rv = call(&c, m);
+	}
+	if (rv == 0) {
+		*res  = c.res;
+		c.res = SV_NONE_INIT; // the caller's now
+	}
+	snprintf(err, cap, "%s", c.err);
+	ctx_fini(&c, small);
+	return rv;
+}
+
+int
+server_purge_queue(
+    server *srv, uint64_t id, size_t *dropped, char *err, size_t cap)
+{
+	server_lock(srv);
+	mobj        *o  = store_find(srv, id);
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.op           = MGR__OP__OP_QUEUE_PURGE;
+	rq.target       = id;
+	rq.secret       = o != NULL ? o->secret : 0;
+	sval res        = SV_NONE_INIT;
+	int  rv         = dispatch_as_manager(srv, &rq, &res, err, cap);
+	server_unlock(srv); // writes the replies of the putters let in
+	*dropped = rv == 0 && res.kind == SV_INT ? (size_t) res.i : 0;
+	sv_free(&res);
+	return rv;
+}
+
+int
+server_name_del(server *srv, const char *name, char *err, size_t cap)
+{
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.op           = MGR__OP__OP_NAME_DEL;
+	rq.name         = (char *) name; // read only
+	sval res        = SV_NONE_INIT;
+	server_lock(srv);
+	int rv = dispatch_as_manager(srv, &rq, &res, err, cap);
+	server_unlock(srv); // an object the name alone kept is gone
+	sv_free(&res);
+	return rv;
+}

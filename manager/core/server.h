@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server_limits.h"
 #include "tls_identity.h"
@@ -29,6 +30,17 @@ int server_new(server **srvp, const server_opts *opts);
  * it through these, never through srv->mtx. */
 void server_lock(server *srv);
 void server_unlock(server *srv);
+
+/* An operator's actions (the dashboard's buttons), applied as the manager
+ * itself through the same handlers as a client's request; each takes the
+ * server lock. 0, or an MGR_E* code with its detail in err (cap bytes).
+ * server_purge_queue: drops queue id's waiting items (MGR_OP_QUEUE_PURGE:
+ * items in progress stay theirs), their number in *dropped; MGR_ENOOBJ,
+ * MGR_ETYPE (not a queue). server_name_del: unbinds name (borrowed);
+ * MGR_EKEY when it is not bound. */
+int server_purge_queue(
+    server *srv, uint64_t id, size_t *dropped, char *err, size_t cap);
+int server_name_del(server *srv, const char *name, char *err, size_t cap);
 /* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
  * resolved) goes to bound (cap bytes), or on failure why not. MGR_EINVAL
  * for a bad URL, MGR_ECONN when it can't bind (in use, no permission). */

@@ -303,7 +303,7 @@ serve_api(nng_aio *aio)
 	char  *body;
 	size_t len;
 	int    rv = strcmp(nng_http_req_get_method(req), "POST") == 0
-	       ? webapi_act(d->srv, path, &status, &body, &len)
+	       ? webapi_act(d->srv, path, query, &status, &body, &len)
 	       : webapi_answer(d->srv, path, query, &status, &body, &len);
 	if (rv != 0) {
 		nng_aio_finish(aio, NNG_ENOMEM);

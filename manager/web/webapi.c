@@ -4,16 +4,19 @@
  * built, never while JSON is written or sent. */
 #include "webapi.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "describe.h"
+#include "json_str.h"
 #include "log.h"
 #include "mgr.h"
 #include "server.h"
 #include "session.h"
 #include "sv_json.h"
+#include "utf8.h"
 
 /* The value of name=... in query (NULL: none), as a number in
  * [0, max]; *bad when it is there and not one. */
@@ -213,16 +216,108 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 	return rv;
 }
 
-int
-webapi_act(
-    server *srv, const char *path, int *status, char **body, size_t *len)
+/* The answer to an action that went: body, formatted. */
+static int acted(int *status, char **body, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+acted(int *status, char **body, size_t *len, const char *fmt, ...)
 {
-	char              *end;
-	unsigned long long id = 0;
+	*status = 200;
+	FILE *f = open_memstream(body, len);
+	if (f == NULL) {
+		return MGR_ENOMEM;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
+}
+
+/* A refused action: 404 for what is not there, 409 for what can't be
+ * done to it; the detail (the handler's own words) goes in the body. */
+static int
+refused(int rv, const char *why, int *status, char **body, size_t *len)
+{
+	*status = rv == MGR_ENOOBJ || rv == MGR_EKEY ? 404 : 409;
+	FILE *f = open_memstream(body, len);
+	if (f == NULL) {
+		return MGR_ENOMEM;
+	}
+	fputs("{\"error\":", f);
+	json_put_string(f, why, strlen(why)); // a handler's detail: UTF-8
+	fputs("}\n", f);
+	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
+}
+
+/* POST /api/objects/ID/purge */
+static int
+act_purge(server *srv, uint64_t id, int *status, char **body, size_t *len)
+{
+	char   err[200];
+	size_t dropped;
+	int    rv = server_purge_queue(srv, id, &dropped, err, sizeof(err));
+	if (rv != 0) {
+		return refused(rv, err, status, body, len);
+	}
+	log_msg(LOG_WARN, "dashboard: queue %llu purged (%zu items dropped)",
+	    (unsigned long long) id, dropped);
+	return acted(status, body, len, "{\"purged\":%zu}\n", dropped);
+}
+
+/* POST /api/names/delete?name=NAME */
+static int
+act_name_del(
+    server *srv, const char *query, int *status, char **body, size_t *len)
+{
+	char name[1024];
+	if (!query_text(query, "name", name, sizeof(name)) || name[0] == '\0'
+	    || !utf8_valid(name, strlen(name), false)) {
+		return json_error(400,
+		    "name=NAME: a name (UTF-8, %-escaped, under 1024 bytes)",
+		    status, body, len);
+	}
+	char err[200];
+	int  rv = server_name_del(srv, name, err, sizeof(err));
+	if (rv != 0) {
+		return refused(rv, err, status, body, len);
+	}
+	char shown[80];
+	log_escape(name, shown, sizeof(shown));
+	log_msg(LOG_WARN, "dashboard: name '%s' deleted", shown);
+	*status = 200;
+	FILE *f = open_memstream(body, len);
+	if (f == NULL) {
+		return MGR_ENOMEM;
+	}
+	fputs("{\"deleted\":", f);
+	json_put_string(f, name, strlen(name));
+	fputs("}\n", f);
+	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
+}
+
+int
+webapi_act(server *srv, const char *path, const char *query, int *status,
+    char **body, size_t *len)
+{
+	char              *end = NULL;
+	unsigned long long id  = 0;
+	if (strcmp(path, "/api/names/delete") == 0) {
+		return act_name_del(srv, query, status, body, len);
+	}
+	if (strncmp(path, "/api/objects/", 13) == 0) {
+		id = strtoull(path + 13, &end, 10);
+		if (id != 0 && end != path + 13
+		    && strcmp(end, "/purge") == 0) {
+			return act_purge(srv, id, status, body, len);
+		}
+		return json_error(404, "no such action", status, body, len);
+	}
 	if (strncmp(path, "/api/sessions/", 14) == 0) {
 		id = strtoull(path + 14, &end, 10);
 	}
-	if (id == 0 || strcmp(end, "/end") != 0) {
+	if (id == 0 || end == NULL || strcmp(end, "/end") != 0) {
 		return json_error(404, "no such action", status, body, len);
 	}
 	server_lock(srv);
@@ -232,11 +327,5 @@ webapi_act(
 		return json_error(404, "no such session", status, body, len);
 	}
 	log_msg(LOG_WARN, "dashboard: session %llu ended", id);
-	*status = 200;
-	FILE *f = open_memstream(body, len);
-	if (f == NULL) {
-		return MGR_ENOMEM;
-	}
-	fprintf(f, "{\"ended\":%llu}\n", id);
-	return fclose(f) == 0 ? 0 : MGR_ENOMEM;
+	return acted(status, body, len, "{\"ended\":%llu}\n", id);
 }

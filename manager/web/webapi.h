@@ -19,11 +19,18 @@ struct server;
  * 0, or MGR_ENOMEM (nothing to free then). Takes the server lock. */
 int webapi_answer(struct server *srv, const char *path, const char *query,
     int *status, char **body, size_t *len);
-/* An action (POST) at path, for the dashboard's buttons:
- * /api/sessions/ID/end ends that session (session_end_id). Same answer
- * conventions as webapi_answer: {"ended": ID}, 404 for no such session
- * or path. */
-int webapi_act(struct server *srv, const char *path, int *status, char **body,
-    size_t *len);
+/* An action (POST) at path?query, for the dashboard's buttons (each also
+ * a managerctl command):
+ *   /api/sessions/ID/end           ends that session (managerctl end)
+ *                                  -> {"ended": ID}
+ *   /api/objects/ID/purge          drops a queue's waiting items
+ *                                  (managerctl purge) -> {"purged": N}
+ *   /api/names/delete?name=NAME    unbinds a name (managerctl del)
+ *                                  -> {"deleted": "NAME"}
+ * Same answer conventions as webapi_answer; 404 for no such session,
+ * object, name or action, 409 for an action its object can't take (a
+ * purge of a dict), 400 for a bad name, with {"error": why}. */
+int webapi_act(struct server *srv, const char *path, const char *query,
+    int *status, char **body, size_t *len);
 
 #endif

@@ -1,8 +1,9 @@
 """The dashboard driven in headless Chromium through the DevTools
 protocol, as a person clicks through it: search, a type filter, sorting
 by a column, paging to a row far down and opening it (its detail in
-view), a long value that does not widen the page, sessions found by
-their client's name."""
+view), a long value that does not widen the page, a queue purged and a
+name deleted from the detail, sessions found by their client's name, a
+stuck client's session ended."""
 import json
 import shutil
 
@@ -115,6 +116,40 @@ def test_dashboard_clicks(dashboard):
     assert b.eval("(() => { const s = document.querySelector("
                   "'#detail-entries tbody td:last-child span.clip');"
                   " return s.scrollWidth > s.clientWidth; })()")
+
+    # A queue purged and its name deleted from its detail: the first
+    # click asks, the second acts.
+    b.click("#detail-close")
+    b.type("#obj-search", "jobs")
+    b.wait_for("[...document.querySelectorAll('#objtable tbody tr')]"
+               ".map(r => r.children[1].textContent).join() === 'jobs'",
+               "the search for jobs")
+    b.click("#objtable tbody tr")
+    purge = "#detail-actions button[data-action='purge']"
+    b.wait_for("document.querySelector(%s) !== null" % json.dumps(purge),
+               "the purge button")
+    b.click(purge)
+    b.wait_for("document.querySelector(%s).textContent.startsWith("
+               "'drop the 5 waiting items')" % json.dumps(purge),
+               "the question")
+    b.click(purge)
+    b.wait_for("document.getElementById('detail-title').textContent"
+               ".includes(': size 0')", "the queue emptied")
+    assert jobs.qsize() == 0
+    unname = "#detail-actions button[data-action='delete name']"
+    b.click(unname)
+    b.wait_for("document.querySelector(%s).textContent.startsWith("
+               "\"delete the name 'jobs'\")" % json.dumps(unname),
+               "the question")
+    b.click(unname)
+    b.wait_for("document.querySelectorAll('#objtable tbody tr').length "
+               "=== 0 || [...document.querySelectorAll('#objtable tbody "
+               "tr')].every(r => r.children[1].textContent !== 'jobs')",
+               "the name gone from the list")
+    with pytest.raises(KeyError):
+        m.get("jobs")
+    jobs.put("still here")  # our reference keeps the queue
+    assert "name 'jobs' deleted" in srv.log_text()
 
     # Sessions, found by their client's name.
     b.click("nav a[data-view='sessions']")
