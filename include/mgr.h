@@ -385,10 +385,12 @@ MGR_API int mgr_sessions(mgr_client *client, mgr_value *list_value);
  * of dicts from offset on, at most limit (<= 1000) of them: "object"
  * (id), "type", "name" (None when unnamed), "size" (containers), the
  * type's own figures (queue: "maxsize", "unfinished", "getters",
- * "putters"...; semaphores "value"; barrier "parties", "n_waiting"; locks
- * "locked"), "holders" (locks and semaphores: a list of {"session",
- * "pid", "client", "count"}) and "waiters" (how many). The dashboard's
- * /api/objects. MGR_EINVAL for a limit over 1000, MGR_ECONN. */
+ * "putters", "done"...; semaphores "value"; barrier "parties",
+ * "n_waiting"; locks "locked"; a pool's record: "workers", "idle",
+ * "tasks_waiting", "running", "done", "results_waiting"), "holders" (locks
+ * and semaphores: a list of {"session", "pid", "client", "count"}) and
+ * "waiters" (how many). The dashboard's /api/objects. MGR_EINVAL for a limit
+ * over 1000, MGR_ECONN. */
 MGR_API int mgr_objects(
     mgr_client *client, size_t offset, size_t limit, mgr_value *dict_value);
 /* Who waits for whom, as a dict value (caller frees *dict_value):
@@ -958,6 +960,12 @@ MGR_API int mgr_pool_terminate(mgr_pool *p);
 /* Terminates what still runs and frees the pool (NULL is ignored): no
  * worker process is left behind. */
 MGR_API int mgr_pool_free(mgr_pool *p);
+/* The pool's record in the manager (type "pool"), borrowed: valid until
+ * mgr_pool_free; NULL for a NULL p. Through it the dashboard, managerctl
+ * objects and mgr_objects show the pool as one (workers, tasks waiting,
+ * running, done), and a name given to it (mgr_name_set) names the pool
+ * there. */
+MGR_API mgr_obj *mgr_pool_record(mgr_pool *p);
 /* The process ids of the running workers: up to cap into pids, how many
  * run into *n. */
 MGR_API int mgr_pool_worker_pids(

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "create.h"
 #include "pool_int.h"
 
 /* ---- the pool
@@ -256,6 +257,23 @@ make_config(mgr_pool *p, const mgr_pool_opts *o)
 	return rv;
 }
 
+/* The record through which the manager shows the pool as one (its
+ * workers, tasks waiting, running, done): it keeps the pool's objects. */
+static int
+make_record(mgr_pool *p)
+{
+	const mgr_value args[]
+	    = { mgr_ref(p->tasks), mgr_ref(p->results), mgr_ref(p->owner),
+		      mgr_ref(p->config), mgr_int((int64_t) p->nworkers) };
+	return obj_create(p->c, MGR__OBJ_TYPE__OBJ_POOL, args, 5, &p->record);
+}
+
+mgr_obj *
+mgr_pool_record(mgr_pool *p)
+{
+	return p != NULL ? p->record : NULL;
+}
+
 int
 mgr_pool_start(mgr_client *c, size_t workers, const mgr_process_opts *opts,
     mgr_pool **pool)
@@ -315,8 +333,13 @@ mgr_pool_start_opts(
 	    || (rv = mgr_queue_new(c, 0, &p->results)) != 0
 	    || (rv = mgr_lock_new(c, &p->owner)) != 0
 	    || (rv = mgr_acquire(p->owner, 0)) != 0
-	    || (rv = make_config(p, o)) != 0) {
+	    || (rv = make_config(p, o)) != 0 || (rv = make_record(p)) != 0) {
+		// The releases are calls of their own: the failure's detail
+		// is kept across them.
+		char why[256];
+		snprintf(why, sizeof(why), "%s", mgr_errdetail());
 		pool_release(p);
+		client_set_detail(why[0] != '\0' ? "%s" : NULL, why);
 		return rv;
 	}
 	if (pthread_create(&p->collector, NULL, collect_main, p) != 0) {
@@ -592,6 +615,9 @@ pool_release(mgr_pool *p)
 	}
 	if (p->owner != NULL) {
 		(void) mgr_release(p->owner); // remote workers leave now
+	}
+	if (p->record != NULL) {
+		mgr_obj_release(p->record);
 	}
 	mgr_obj *objs[POOL_NOBJS];
 	pool_objects(p, objs);

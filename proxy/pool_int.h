@@ -126,6 +126,7 @@ typedef struct outgoing {
 struct mgr_pool {
 	mgr_client      *c;
 	mgr_obj         *tasks, *results, *owner, *config;
+	mgr_obj         *record;     /* the manager's view of it (OBJ_POOL) */
 	unsigned         worker_seq; /* PoolWorker-N's N */
 	pthread_mutex_t  mtx;
 	pthread_cond_t   cv; /* a future ended */

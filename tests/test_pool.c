@@ -332,6 +332,100 @@ killer_main(void *arg)
 	return NULL;
 }
 
+static const mgr_value *
+member(const mgr_value *d, const char *key)
+{
+	for (size_t i = 0; d->kind == MGR_DICT && i < d->len; i++) {
+		const mgr_value *k = &d->pairs[2 * i];
+		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
+			return &d->pairs[2 * i + 1];
+		}
+	}
+	fail_msg("no %s in the dict", key);
+	return NULL;
+}
+
+/* What the manager shows of a pool's record (mgr_objects). */
+typedef struct shown {
+	char    type[16], name[64];
+	int64_t workers, tasks_waiting, running, done, size;
+} shown;
+
+/* The record id as the manager lists it into *out; false when it is not
+ * listed. */
+static bool
+find_shown(uint64_t id, shown *out)
+{
+	for (size_t off = 0;; off += 1000) {
+		mgr_value page;
+		OKP(mgr_objects(C, off, 1000, &page));
+		const mgr_value *objs  = member(&page, "objects");
+		bool             found = false;
+		for (size_t i = 0; i < objs->len && !found; i++) {
+			const mgr_value *d = &objs->items[i];
+			if ((uint64_t) member(d, "object")->i != id) {
+				continue;
+			}
+			found = true;
+			snprintf(out->type, sizeof(out->type), "%s",
+			    member(d, "type")->s);
+			const mgr_value *name = member(d, "name");
+			snprintf(out->name, sizeof(out->name), "%s",
+			    name->kind == MGR_STR ? name->s : "");
+			out->workers       = member(d, "workers")->i;
+			out->tasks_waiting = member(d, "tasks_waiting")->i;
+			out->running       = member(d, "running")->i;
+			out->done          = member(d, "done")->i;
+			out->size          = member(d, "size")->i;
+		}
+		size_t n = objs->len;
+		mgr_value_free(&page);
+		if (found || n < 1000) {
+			return found;
+		}
+	}
+}
+
+/* The manager shows a pool as one: its record (type "pool", named as
+ * the program names it) with workers, tasks done and what waits. */
+static void
+test_pool_record(void **state)
+{
+	(void) state;
+	mgr_pool *p;
+	OKP(mgr_pool_start(C, 2, NULL, &p));
+	mgr_obj *rec = mgr_pool_record(p);
+	assert_non_null(rec);
+	assert_string_equal(mgr_obj_type(rec), "pool");
+	OKP(mgr_name_set(C, "pool under test", rec));
+	mgr_value items[10], out;
+	OKP(mgr_pool_map(p, "square", range(items, 10), 1, 20000, &out));
+	mgr_value_free(&out);
+	// The last acknowledgements may trail the last result.
+	shown   f     = { .done = -1 };
+	int64_t until = h_now_ms() + 10000;
+	while (f.done < 10 && h_now_ms() < until) {
+		assert_true(find_shown(mgr_obj_id(rec), &f));
+		if (f.done < 10) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_int_equal(f.done, 10);
+	assert_string_equal(f.type, "pool");
+	assert_string_equal(f.name, "pool under test");
+	assert_int_equal(f.workers, 2);
+	assert_int_equal(f.tasks_waiting, 0);
+	assert_int_equal(f.running, 0);
+	assert_int_equal(f.size, 0);
+	OKP(mgr_name_del(C, "pool under test"));
+	uint64_t id = mgr_obj_id(rec);
+	OKP(mgr_pool_free(p));
+	// Freed with the pool: the manager no longer lists it.
+	assert_false(find_shown(id, &f));
+	assert_null(mgr_pool_record(NULL));
+}
+
 static void
 test_killed_workers(void **state)
 {
@@ -1046,6 +1140,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_map_apply_submit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pool_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_killed_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -159,9 +159,11 @@ print_who(const mgr_value *w)
 int
 cmd_objects(cmd_ctx *x)
 {
-	static const char *const figures[] = { "maxsize", "unfinished",
-		"getters", "putters", "value", "parties", "n_waiting" };
-	size_t                   offset = 0, total = 1;
+	static const char *const figures[]
+	    = { "maxsize", "unfinished", "getters", "putters", "value",
+		      "parties", "n_waiting", "workers", "idle",
+		      "tasks_waiting", "running", "done", "results_waiting" };
+	size_t offset = 0, total = 1;
 	if (!ctl_json) {
 		printf("%-8s %-20s %-18s %9s %s\n", "ID", "NAME", "TYPE",
 		    "SIZE", "DETAILS");

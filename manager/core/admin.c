@@ -263,7 +263,7 @@ h_bye(mctx *c)
 const mop admin_ops[] = {
 	{ MGR__OP__OP_BYE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_bye },
 	{ MGR__OP__OP_PING, 0, 0, 0, MOP_ADMIN, h_ping },
-	{ MGR__OP__OP_CREATE, 0, 0, 4, MOP_WRITE | MOP_ADMIN | MOP_GROWS,
+	{ MGR__OP__OP_CREATE, 0, 0, 5, MOP_WRITE | MOP_ADMIN | MOP_GROWS,
 	    h_create },
 	{ MGR__OP__OP_RELEASE, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_release },
 	{ MGR__OP__OP_ATTACH, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_attach },

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qstore.h"
+#include "queue.h"
 #include "report.h"
 #include "svec.h"
 #include "wait.h"
@@ -21,6 +22,7 @@ typedef struct squeue {
 	qstore   st;         /* the items, and those taken (ack) */
 	size_t   maxsize;    /* 0: unbounded */
 	uint64_t unfinished; /* items put and not yet task_done */
+	uint64_t done;       /* task_done calls (or acks) that counted */
 	wlist    getters;
 	wlist    putters; /* each holds its item in val */
 	wlist    joiners;
@@ -54,6 +56,7 @@ sq_task_done(squeue *q, bool *all_done)
 		return MGR_ESTATE;
 	}
 	q->unfinished--;
+	q->done++;
 	*all_done = q->unfinished == 0;
 	return 0;
 }
@@ -267,8 +270,23 @@ queue_describe(const mobj *o, report *r, sval *d)
 	        : q->st.order == MGR_QUEUE_PRIORITY ? "priority"
 	                                            : "fifo");
 	report_put_int(r, d, "unacknowledged", (int64_t) q->st.ntaken);
+	report_put_int(r, d, "done", (int64_t) q->done);
 	report_put_int(r, d, "getters", (int64_t) q->getters.len);
 	report_put_int(r, d, "putters", (int64_t) q->putters.len);
+}
+
+bool
+queue_figures_of(const mobj *o, queue_figures *f)
+{
+	if (o == NULL || o->type != &queue_type || o->data == NULL) {
+		return false;
+	}
+	const squeue *q = o->data;
+	*f              = (queue_figures) { .waiting = q->st.items.len,
+		             .in_progress            = q->st.ntaken,
+		             .getters                = q->getters.len,
+		             .done                   = q->done };
+	return true;
 }
 
 /* The items, the next get's first (a priority queue's: the smallest,

@@ -15,6 +15,7 @@ from . import dict as _dict, list as _list, namespace as _namespace
 from . import queue as _queue, lock as _lock, condition as _condition
 from . import event as _event, barrier as _barrier, scalar as _scalar
 from . import array as _array, pipe as _pipe, custom as _custom
+from . import pool as _pool
 from .errors import (MgrError, InvalidArgument, OutOfMemory,
                      ConnectionLost, AuthenticationError, Timeout, Empty,
                      Full, NoKey, BadIndex, NotInList, WrongType, NoObject,

@@ -317,3 +317,17 @@ def test_values_not_shareable(m):
         d["x"] = object()
     with pytest.raises(TypeError):
         d["x"] = pickle
+
+
+def test_pool_record_reference(m):
+    """A C program's pool record (libmgr's mgr_pool_record) reaches Python
+    as a proxy of its own, which can be named and fetched back."""
+    from mgr import manager_pb2 as pb
+    from mgr.pool import PoolRecordProxy
+    rec = m._create(pb.OBJ_POOL, m.Queue(), m.Queue(), m.Lock(), m.dict(), 2)
+    assert isinstance(rec, PoolRecordProxy)
+    m.set_name("a pool", rec)
+    again = m.get("a pool")
+    assert isinstance(again, PoolRecordProxy)
+    with pytest.raises(mgr.WrongType):
+        m._create(pb.OBJ_POOL, m.dict(), m.Queue(), m.Lock(), m.dict(), 2)
