@@ -52,6 +52,10 @@ void h_nap(int ms);
 void h_watchdog_arm(int seconds, const char *what);
 void h_watchdog_disarm(void);
 
+/* The value of key (a str) in dict d (borrowed from it); NULL when d is
+ * no dict or has no such key. */
+const mgr_value *h_dict_find(const mgr_value *d, const char *key);
+
 /* GET of path on url's server (http://127.0.0.1:P...), one extra header
  * line when header is not NULL ("Authorization: Bearer T"): the whole
  * response (status line, headers, body) into out; the status, -1 when

@@ -8,8 +8,8 @@
 
 /* ---- statistics -------------------------------------------------------- */
 
-static const mgr_value *
-dict_find(const mgr_value *d, const char *key)
+const mgr_value *
+h_dict_find(const mgr_value *d, const char *key)
 {
 	if (d->kind != MGR_DICT) {
 		return NULL;
@@ -31,9 +31,9 @@ info_get(mgr_client *c, const char *key, const char *type, int64_t *out)
 	if (rv != 0) {
 		return rv;
 	}
-	const mgr_value *v = dict_find(&info, key);
+	const mgr_value *v = h_dict_find(&info, key);
 	if (v != NULL && type != NULL) {
-		v = dict_find(v, type);
+		v = h_dict_find(v, type);
 	}
 	if (v == NULL) {
 		rv = MGR_EKEY;

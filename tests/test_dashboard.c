@@ -405,14 +405,11 @@ test_api_waits_and_cycle(void **state)
 static const mgr_value *
 member(const mgr_value *d, const char *key)
 {
-	for (size_t i = 0; d->kind == MGR_DICT && i < d->len; i++) {
-		const mgr_value *k = &d->pairs[2 * i];
-		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
-			return &d->pairs[2 * i + 1];
-		}
+	const mgr_value *v = h_dict_find(d, key);
+	if (v == NULL) {
+		fail_msg("no %s in the dict", key);
 	}
-	fail_msg("no %s in the dict", key);
-	return NULL;
+	return v;
 }
 
 static void

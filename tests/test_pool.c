@@ -335,14 +335,11 @@ killer_main(void *arg)
 static const mgr_value *
 member(const mgr_value *d, const char *key)
 {
-	for (size_t i = 0; d->kind == MGR_DICT && i < d->len; i++) {
-		const mgr_value *k = &d->pairs[2 * i];
-		if (k->kind == MGR_STR && strcmp(k->s, key) == 0) {
-			return &d->pairs[2 * i + 1];
-		}
+	const mgr_value *v = h_dict_find(d, key);
+	if (v == NULL) {
+		fail_msg("no %s in the dict", key);
 	}
-	fail_msg("no %s in the dict", key);
-	return NULL;
+	return v;
 }
 
 /* What the manager shows of a pool's record (mgr_objects). */
