@@ -115,13 +115,29 @@ class _Plain:
         self.sock = sock
 
     def settimeout(self, t):
-        self.sock.settimeout(t)
+        if isinstance(self.sock, ssl.SSLSocket):
+            self.sock.settimeout(t)
+            return
+        # A blocking socket with the kernel's time limits: Python's own
+        # timeout makes a poll() before every send and receive, a system
+        # call per call more. (ssl needs Python's.)
+        self.sock.settimeout(None)
+        t = t or 0
+        tv = struct.pack("@ll", int(t), int((t - int(t)) * 1e6))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
 
     def send(self, data):
-        self.sock.sendall(data)
+        try:
+            self.sock.sendall(data)
+        except BlockingIOError:  # SO_SNDTIMEO ran out
+            raise TimeoutError("timed out") from None
 
     def recv(self):
-        return self.sock.recv(65536)
+        try:
+            return self.sock.recv(65536)
+        except BlockingIOError:  # SO_RCVTIMEO ran out
+            raise TimeoutError("timed out") from None
 
     def close(self):
         try:
