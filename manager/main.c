@@ -365,6 +365,7 @@ say_kept(const daemon_opts *st, const daemon_opts *n)
 		{ !same_str(st->http_token_file, n->http_token_file),
 		    "--http-token-file" },
 		{ st->ipc_mode != n->ipc_mode, "--ipc-mode" },
+		{ !same_str(st->ws_origins, n->ws_origins), "--ws-origin" },
 		{ (st->tls_cert == NULL) != (n->tls_cert == NULL),
 		    "TLS on or off" },
 	};
@@ -489,6 +490,13 @@ main(int argc, char **argv)
 	if (rc >= 0) {
 		return rc;
 	}
+	if (o.ws_origins != NULL && strlen(o.ws_origins) >= WS_ORIGINS_MAX) {
+		fprintf(stderr,
+		    "managerd: --ws-origin: a list of at most %d "
+		    "bytes\n",
+		    WS_ORIGINS_MAX - 1);
+		return 2;
+	}
 	if (o.log_level >= 0) {
 		log_set_level(o.log_level);
 	}
@@ -541,7 +549,8 @@ main(int argc, char **argv)
 		.keylen          = keylen,
 		.lim             = o.lim,
 		.stop_on_request = true,
-		.stop_fd         = stop_fd };
+		.stop_fd         = stop_fd,
+		.ws_origins      = o.ws_origins };
 	int         rv = server_new(&srv, &so);
 	free(key);
 	if (rv != 0) {

@@ -64,6 +64,11 @@ static const opt_def table[] = {
 	{ "listen-nng", K_URL, "URL", 0, 0, 0, 0, 0,
 	    "the same through nng's stream layer, for any of those schemes "
 	    "(ipc://, tcp:// and tls+tcp:// are faster with --listen)" },
+	{ "ws-origin", K_STR, "LIST", OFF(ws_origins), 0, 0, 0, 0,
+	    "the Origins of web pages whose WebSocket upgrades are served "
+	    "(https://app.example.com,http://localhost:8000; * for any); an "
+	    "upgrade from any other page is closed before the handshake, one "
+	    "carrying no Origin (a program's) is served" },
 	{ "tls-cert", K_STR, "F", OFF(tls_cert), 0, 0, 0, 0,
 	    "the server's certificate chain (PEM)" },
 	{ "tls-key", K_STR, "F", OFF(tls_key), 0, 0, 0, 0,

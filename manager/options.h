@@ -19,6 +19,7 @@ typedef struct daemon_opts {
 	bool          url_nng[MAX_LISTEN]; /* --listen-nng */
 	int           nurls;
 	const char   *tls_cert, *tls_key, *tls_ca;
+	const char   *ws_origins; /* --ws-origin */
 	bool          tls_verify_peer;
 	const char   *keyfile;
 	bool          keyfile_insecure;

@@ -28,7 +28,9 @@ group_setup(void **state)
 {
 	(void) state;
 	h_watchdog_arm(60, "the group setup");
-	if (h_managerd_start(&M, H_WS, NULL) != 0) {
+	const char *const extra[] = { "--ws-origin",
+		"https://app.example,http://localhost:8000", NULL };
+	if (h_managerd_start(&M, H_WS, extra) != 0) {
 		return -1;
 	}
 	return h_connect(&M, &probe) == 0 ? 0 : -1;
@@ -110,6 +112,50 @@ test_node_client(void **state)
 	assert_true(h_managerd_log_has(&M, "as node ws client", 1000));
 }
 
+/* A web page's WebSocket (its browser sends an Origin): served when
+ * --ws-origin lists that origin, closed before the handshake otherwise,
+ * with a log line; a program (no Origin) is served either way. */
+static void
+test_origin(void **state)
+{
+	(void) state;
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		fprintf(stderr, "no /usr/bin/python3: skipped\n");
+		skip();
+	}
+	char env_key[100];
+	snprintf(env_key, sizeof(env_key), "MGR_AUTHKEY=%s", M.key);
+	char *const       argv[] = { "python3",
+		      MGR_SOURCE_DIR "/tests/ws/ws_client.py", M.url, NULL };
+	char              out[4096];
+	const char *const allowed[]
+	    = { env_key, "MGR_WS_ORIGIN=https://APP.example", NULL };
+	assert_int_equal(h_run("/usr/bin/python3", argv, allowed,
+	                     H_ERR_TO_OUT, 20000, out, sizeof(out)),
+	    0);
+	assert_non_null(strstr(out, "closed\n"));
+	const char *const other[]
+	    = { env_key, "MGR_WS_ORIGIN=https://evil.example", NULL };
+	assert_int_not_equal(h_run("/usr/bin/python3", argv, other,
+	                         H_ERR_TO_OUT, 20000, out, sizeof(out)),
+	    0);
+	assert_non_null(strstr(out, "upgraded\n"));
+	assert_null(strstr(out, "authenticated"));
+	assert_true(h_managerd_log_has(&M,
+	    "a WebSocket upgrade from Origin 'https://evil.example', not one "
+	    "--ws-origin allows",
+	    5000));
+	// A prefix of an allowed origin is not allowed.
+	const char *const prefix[]
+	    = { env_key, "MGR_WS_ORIGIN=http://localhost:80", NULL };
+	assert_int_not_equal(h_run("/usr/bin/python3", argv, prefix,
+	                         H_ERR_TO_OUT, 20000, out, sizeof(out)),
+	    0);
+	int64_t last = -1;
+	assert_int_equal(
+	    h_info_await(probe, "sessions", NULL, 1, 5000, &last), 0);
+}
+
 int
 main(void)
 {
@@ -118,6 +164,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_python_client),
 		cmocka_unit_test(test_node_client),
+		cmocka_unit_test(test_origin),
 	};
 	return cmocka_run_group_tests_name(
 	           "websocket clients", tests, group_setup, group_teardown)

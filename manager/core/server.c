@@ -58,7 +58,9 @@ server_new(server **srvp, const server_opts *opts)
 	srv->keylen          = opts->keylen;
 	srv->stop_on_request = opts->stop_on_request;
 	srv->stop_fd         = opts->stop_fd;
-	srv->lim             = opts->lim;
+	snprintf(srv->ws_origins, sizeof(srv->ws_origins), "%s",
+	    opts->ws_origins != NULL ? opts->ws_origins : "");
+	srv->lim = opts->lim;
 	limits_apply_defaults(&srv->lim);
 	fconn_set_reply_limits(
 	    srv->lim.max_pending_conn, srv->lim.max_pending_total);
@@ -175,7 +177,8 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 	listen_opts o = { .loops = srv->loops,
 		.max_message     = srv->lim.max_message,
 		.tls             = srv->tls,
-		.nng             = nng };
+		.nng             = nng,
+		.ws_origins      = srv->ws_origins };
 	int rv = listener_start(&l->l, url, &o, on_accept, l, bound, cap);
 	if (rv != 0) {
 		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, bound);

@@ -21,7 +21,14 @@ typedef struct server_opts {
 	 * stop_fd, which the owner waits on; refused unless set. */
 	bool stop_on_request;
 	int  stop_fd;
+	/* --ws-origin: the Origins a WebSocket upgrade may carry, comma-
+	 * separated ("*": any); NULL: only upgrades that carry none
+	 * (programs, not web pages). Copied; at most WS_ORIGINS_MAX - 1
+	 * bytes. */
+	const char *ws_origins;
 } server_opts;
+
+#define WS_ORIGINS_MAX 1024
 
 int server_new(server **srvp, const server_opts *opts);
 /* The server lock (srv->mtx), held while a request is applied in memory

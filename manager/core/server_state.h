@@ -88,6 +88,7 @@ struct server {
 	uint64_t sessions_total;
 	uint64_t objects_by_type[MGR_TYPE_SLOTS];
 	uint64_t start_ms;
+	char     ws_origins[WS_ORIGINS_MAX]; /* "": none allowed */
 };
 
 /* ---- internal, between the server's files --------------------------------

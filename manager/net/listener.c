@@ -73,7 +73,8 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 	if (o->nng || url_after_scheme(url, "ws") != NULL
 	    || url_after_scheme(url, "wss") != NULL) {
 		rv = stream_listen(&l->sl, url, o->tls, o->loops,
-		    o->max_message, on_accept, arg, bound, cap);
+		    o->max_message, o->ws_origins, on_accept, arg, bound,
+		    cap);
 		if (rv != 0) {
 			free(l);
 			return rv;

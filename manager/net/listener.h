@@ -19,6 +19,8 @@ typedef struct listen_opts {
 	size_t        max_message; /* the frame limit */
 	tls_identity *tls;         /* for tls+tcp://, wss://; or NULL */
 	bool          nng;         /* through nng's stream layer */
+	const char   *ws_origins;  /* ws, wss: the Origins allowed ("*": any;
+	                            * "": only none), comma-separated */
 } listen_opts;
 
 /* Listens on url; on_accept owns each new connection, with a peer name

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,7 +36,8 @@ struct stream_listener {
 	bool                 ipc;
 	bool                 pausing; /* the aio is a pause, not an accept */
 	size_t               max_message;
-	evgroup             *loops; /* connections' deadlines */
+	char                *origins; /* ws: Origins allowed (",a,b,", "*") */
+	evgroup             *loops;   /* connections' deadlines */
 	void (*on_accept)(void *arg, fconn *c, const char *peer);
 	void *arg;
 };
@@ -123,6 +125,55 @@ peer_name(stream_listener *l, nng_stream *st, char *buf, size_t cap)
 	}
 }
 
+/* Whether a WebSocket upgrade from a web page of this origin may go on:
+ * only those --ws-origin lists (programs send no Origin). */
+static bool
+origin_allowed(const stream_listener *l, const char *origin)
+{
+	if (strcmp(l->origins, ",*,") == 0) {
+		return true;
+	}
+	size_t n = strlen(origin);
+	if (n == 0) {
+		return false;
+	}
+	for (const char *p = l->origins; (p = strchr(p, ',')) != NULL; p++) {
+		if (strncasecmp(p + 1, origin, n) == 0 && p[1 + n] == ',') {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A WebSocket upgrade from a web page whose origin is not allowed: the
+ * page of any site an operator opens can reach a manager on localhost,
+ * and nng answers the upgrade before we see it, so it is closed now,
+ * before the handshake. true when st was closed (and freed). */
+static bool
+refused_origin(const stream_listener *l, nng_stream *st, const char *peer)
+{
+	char *origin = NULL;
+	if (!l->ws
+	    || nng_stream_get_string(
+	           st, NNG_OPT_WS_REQUEST_HEADER "Origin", &origin)
+	        != 0) {
+		return false; // no Origin: not a browser's
+	}
+	bool ok = origin_allowed(l, origin);
+	if (!ok) {
+		char shown[80];
+		log_escape(origin, shown, sizeof(shown));
+		log_preauth(LOG_WARN,
+		    "connection from %s refused: a WebSocket upgrade from "
+		    "Origin '%s', not one --ws-origin allows",
+		    peer, shown);
+		nng_stream_close(st);
+		nng_stream_free(st);
+	}
+	nng_strfree(origin);
+	return !ok;
+}
+
 static void
 accepted(void *arg)
 {
@@ -155,6 +206,9 @@ accepted(void *arg)
 	}
 	char peer[96];
 	peer_name(l, st, peer, sizeof(peer));
+	if (refused_origin(l, st, peer)) {
+		return;
+	}
 	xport *t;
 	fconn *c;
 	if (xport_nng_new(
@@ -171,7 +225,7 @@ accepted(void *arg)
 
 int
 stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
-    evgroup *loops, size_t max_message,
+    evgroup *loops, size_t max_message, const char *origins,
     void (*on_accept)(void *arg, fconn *c, const char *peer), void *arg,
     char *bound, size_t cap)
 {
@@ -194,12 +248,19 @@ stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
 		    url);
 		return MGR_EINVAL;
 	}
-	stream_listener *l = calloc(1, sizeof(*l));
-	if (l == NULL || (l->url = strdup(url)) == NULL) {
+	stream_listener *l  = calloc(1, sizeof(*l));
+	size_t           ol = origins != NULL ? strlen(origins) : 0;
+	if (l == NULL || (l->url = strdup(url)) == NULL
+	    || (l->origins = malloc(ol + 3)) == NULL) {
+		if (l != NULL) {
+			free(l->url);
+		}
 		free(l);
 		snprintf(bound, cap, "out of memory");
 		return MGR_ENOMEM;
 	}
+	// ",a,b,": each origin between commas, for a whole-word match.
+	snprintf(l->origins, ol + 3, ",%s,", origins != NULL ? origins : "");
 	l->ws          = ws;
 	l->ipc         = ipc;
 	l->max_message = max_message;
@@ -235,6 +296,7 @@ stream_listen(stream_listener **lp, const char *url, tls_identity *tls,
 	if (rv != 0) {
 		snprintf(bound, cap, "%s: %s", url, nng_strerror(rv));
 		nng_stream_listener_free(l->l);
+		free(l->origins);
 		free(l->url);
 		free(l);
 		return rv == NNG_EADDRINUSE || rv == NNG_EADDRINVAL
@@ -261,6 +323,7 @@ stream_unlisten(stream_listener *l)
 	nng_aio_stop(l->aio); // waits for a callback under way
 	nng_aio_free(l->aio);
 	nng_stream_listener_free(l->l);
+	free(l->origins);
 	free(l->url);
 	free(l);
 }

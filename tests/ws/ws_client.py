@@ -8,8 +8,9 @@ close; then, on fresh connections, a request with the close frame right
 behind it in one write: the manager must end each of those connections
 (nng's WebSocket loses a close frame that arrives while no receive is
 queued, and a receive queued after it never completes). The key comes
-from MGR_AUTHKEY. Prints one line per step; exits 0 when every step went
-as the protocol says.
+from MGR_AUTHKEY; MGR_WS_ORIGIN, when set, goes in an Origin header (as a
+web page's browser sends it). Prints one line per step; exits 0 when
+every step went as the protocol says.
 usage: ws_client.py URL [ROUNDS]
 """
 import base64, hashlib, hmac, os, socket, struct, sys
@@ -76,8 +77,10 @@ class WS:
         self.sock.sendall((
             "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-            % (u.path or "/", u.hostname, u.port, key)).encode())
+            "Sec-WebSocket-Version: 13\r\n%s\r\n"
+            % (u.path or "/", u.hostname, u.port, key,
+               "Origin: %s\r\n" % os.environ["MGR_WS_ORIGIN"]
+               if os.environ.get("MGR_WS_ORIGIN") else "")).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(4096)
