@@ -1,8 +1,8 @@
 /* Names shared by independent programs, against a real managerd:
  * mgr_name_setdefault gets or creates atomically (four clients that each
  * make a counter, setdefault it and increment it 1,000 times end at
- * 4,000: with name_get-then-name_set they did not), mgr_name_list, and the
- * version. */
+ * 4,000: with name_get-then-name_set they did not), mgr_name_list, the
+ * name listings show as names come and go, and the version. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +122,73 @@ test_name_list(void **state)
 	ERR(MGR_EINVAL, mgr_name_list(NULL, &v));
 }
 
+/* The name mgr_objects shows for object id ("" when unnamed). */
+static void
+listed_name(uint64_t id, char *out, size_t cap)
+{
+	mgr_value page;
+	snprintf(out, cap, "?");
+	assert_int_equal(mgr_objects(C, 0, 1000, &page), 0);
+	const mgr_value *objs = h_dict_find(&page, "objects");
+	assert_non_null(objs);
+	for (size_t i = 0; i < objs->len; i++) {
+		const mgr_value *o = &objs->items[i];
+		if ((uint64_t) h_dict_find(o, "object")->i == id) {
+			const mgr_value *n = h_dict_find(o, "name");
+			snprintf(
+			    out, cap, "%s", n->kind == MGR_STR ? n->s : "");
+		}
+	}
+	mgr_value_free(&page);
+}
+
+/* Listings name an object by one of its names, kept as names come and
+ * go: a second name, the shown one deleted (the other shown), a name
+ * moved to another object, the last one deleted (unnamed). */
+static void
+test_listed_names(void **state)
+{
+	(void) state;
+	mgr_obj *a, *b, *got;
+	char     name[64];
+	assert_int_equal(mgr_dict_new(C, &a), 0);
+	assert_int_equal(mgr_dict_new(C, &b), 0);
+	uint64_t ia = mgr_obj_id(a), ib = mgr_obj_id(b);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "");
+	assert_int_equal(mgr_name_set(C, "first", a), 0);
+	assert_int_equal(mgr_name_set(C, "second", a), 0);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "first");
+	assert_int_equal(mgr_name_del(C, "first"), 0);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "second");
+	// "second" moves to b: a has no name left, b has it.
+	assert_int_equal(mgr_name_set(C, "second", b), 0);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "");
+	listed_name(ib, name, sizeof(name));
+	assert_string_equal(name, "second");
+	// setdefault on a bound name changes nothing; on a free one binds.
+	assert_int_equal(mgr_name_setdefault(C, "second", a, &got), 0);
+	assert_int_equal(mgr_obj_id(got), ib);
+	mgr_obj_release(got);
+	assert_int_equal(mgr_name_setdefault(C, "third", a, &got), 0);
+	mgr_obj_release(got);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "third");
+	// Binding a name to the object it names already is no new name.
+	assert_int_equal(mgr_name_set(C, "third", a), 0);
+	assert_int_equal(mgr_name_del(C, "third"), 0);
+	listed_name(ia, name, sizeof(name));
+	assert_string_equal(name, "");
+	assert_int_equal(mgr_name_del(C, "second"), 0);
+	listed_name(ib, name, sizeof(name));
+	assert_string_equal(name, "");
+	mgr_obj_release(a);
+	mgr_obj_release(b);
+}
+
 static void
 test_version(void **state)
 {
@@ -138,6 +205,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setdefault_shares_one),
 		cmocka_unit_test(test_name_list),
+		cmocka_unit_test(test_listed_names),
 		cmocka_unit_test(test_version),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

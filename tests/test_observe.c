@@ -208,6 +208,99 @@ test_figures_and_metrics(void **state)
 
 /* A --metrics URL that is not http:// is a usage error; one that cannot
  * be bound stops the start with its cause. */
+/* The elements of every object of type as mgr_objects sizes them. */
+static int64_t
+sizes_of(mgr_client *c, const char *type)
+{
+	mgr_value page;
+	int64_t   sum = 0;
+	OK(mgr_objects(c, 0, 1000, &page));
+	const mgr_value *objs = h_dict_find(&page, "objects");
+	for (size_t i = 0; objs != NULL && i < objs->len; i++) {
+		const mgr_value *o = &objs->items[i];
+		const mgr_value *t = h_dict_find(o, "type");
+		const mgr_value *n = h_dict_find(o, "size");
+		if (strcmp(t->s, type) == 0 && n != NULL) {
+			sum += n->i;
+		}
+	}
+	mgr_value_free(&page);
+	return sum;
+}
+
+/* The element figures equal the containers' sizes, kept as they change
+ * (not counted by a walk): each type's writes, an atomic batch undone,
+ * items handed back when a session ends, objects freed. */
+static void
+check_elements(mgr_client *c)
+{
+	static const char *const types[] = { "dict", "list", "queue" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(info_num(c, "elements", types[i])
+		    == (double) sizes_of(c, types[i]));
+	}
+}
+
+static void
+test_elements_kept(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c, *c2;
+	mgr_obj    *d, *l, *q, *q2;
+	mgr_value   v;
+	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	OK(h_connect(&m, &c));
+	OK(h_connect(&m, &c2));
+	OK(mgr_dict_new(c, &d));
+	OK(mgr_list_new(c, &l));
+	mgr_queue_opts qo = { .ack = true };
+	OK(mgr_queue_new_opts(c, &qo, &q));
+	for (int i = 0; i < 5; i++) {
+		OK(mgr_dict_set(d, mgr_int(i), mgr_int(i)));
+		OK(mgr_list_append(l, mgr_int(i)));
+		OK(mgr_queue_put(q, mgr_int(i), 0));
+	}
+	OK(mgr_dict_del(d, mgr_int(0)));
+	OK(mgr_list_pop(l, -1, &v));
+	OK(mgr_queue_get(q, &v, 0));
+	check_elements(c);
+	assert_true(info_num(c, "elements", "dict") == 4);
+	// An atomic batch whose second write fails: the first is undone.
+	mgr_batch *b;
+	OK(mgr_batch_new(c, &b));
+	const mgr_value kv[] = { mgr_int(100), mgr_int(1) };
+	OK(mgr_batch_add(b, d, MGR_OP_DICT_SET, kv, 2));
+	const mgr_value far[] = { mgr_int(99) };
+	OK(mgr_batch_add(b, l, MGR_OP_LIST_POP, far, 1));
+	assert_int_not_equal(mgr_batch_exec(b, true), 0);
+	mgr_batch_free(b);
+	check_elements(c);
+	assert_true(info_num(c, "elements", "dict") == 4);
+	// Taken by a session that ends: the items come back.
+	char token[128];
+	OK(mgr_obj_token(q, token, sizeof(token)));
+	OK(mgr_attach(c2, token, &q2));
+	OK(mgr_queue_get(q2, &v, 0));
+	OK(mgr_queue_get(q2, &v, 0));
+	assert_true(info_num(c, "elements", "queue") == 2);
+	mgr_disconnect(c2);
+	int64_t last = -1;
+	assert_int_equal(
+	    h_info_await(c, "sessions", NULL, 1, 5000, &last), 0);
+	check_elements(c);
+	assert_true(info_num(c, "elements", "queue") == 4);
+	// Freed: their elements go with them.
+	mgr_obj_release(d);
+	mgr_obj_release(l);
+	assert_true(info_num(c, "elements", "dict") == 0);
+	assert_true(info_num(c, "elements", "list") == 0);
+	check_elements(c);
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 static void
 test_metrics_bad_url(void **state)
 {
@@ -293,6 +386,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures_and_metrics),
+		cmocka_unit_test(test_elements_kept),
 		cmocka_unit_test(test_metrics_bad_url),
 		cmocka_unit_test(test_errdetail_is_the_calls),
 		cmocka_unit_test(test_ipc_mode),

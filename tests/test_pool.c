@@ -345,7 +345,7 @@ member(const mgr_value *d, const char *key)
 /* What the manager shows of a pool's record (mgr_objects). */
 typedef struct shown {
 	char    type[16], name[64];
-	int64_t workers, tasks_waiting, running, done, size;
+	int64_t workers, tasks_waiting, running, done;
 } shown;
 
 /* The record id as the manager lists it into *out; false when it is not
@@ -373,7 +373,6 @@ find_shown(uint64_t id, shown *out)
 			out->tasks_waiting = member(d, "tasks_waiting")->i;
 			out->running       = member(d, "running")->i;
 			out->done          = member(d, "done")->i;
-			out->size          = member(d, "size")->i;
 		}
 		size_t n = objs->len;
 		mgr_value_free(&page);
@@ -414,7 +413,6 @@ test_pool_record(void **state)
 	assert_int_equal(f.workers, 2);
 	assert_int_equal(f.tasks_waiting, 0);
 	assert_int_equal(f.running, 0);
-	assert_int_equal(f.size, 0);
 	OKP(mgr_name_del(C, "pool under test"));
 	uint64_t id = mgr_obj_id(rec);
 	OKP(mgr_pool_free(p));

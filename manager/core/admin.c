@@ -5,8 +5,10 @@
 
 #include "clock.h"
 #include "log.h"
+#include "names.h"
 #include "sdict.h"
 #include "server_state.h"
+#include "stats.h"
 
 static int
 h_ping(mctx *c)
@@ -80,6 +82,7 @@ h_create(mctx *c)
 		mobj_decref(o);
 		return rv;
 	}
+	stats_note_size(c->srv, o); // made with elements (dict(init))
 	// The result is a reference; encoding it gives the session its own.
 	c->res = sv_ref(o);
 	mobj_unhold(o);
@@ -126,13 +129,12 @@ h_name_set(mctx *c)
 	if (c->obj == NULL) {
 		return mctx_fail(c, MGR_EINVAL, "name_set needs an object");
 	}
-	sval key, val = sv_ref(c->obj);
+	sval key;
 	int  rv = name_key(c, &key);
 	if (rv == 0) {
-		rv = sdict_set(c->srv->names.dict, &key, &val);
+		rv = names_set(c->srv, &key, c->obj);
 	}
 	sv_free(&key);
-	sv_free(&val);
 	return rv;
 }
 
@@ -146,21 +148,20 @@ h_name_setdefault(mctx *c)
 		return mctx_fail(
 		    c, MGR_EINVAL, "name_setdefault needs an object");
 	}
-	sval key, val = sv_ref(c->obj), *stored;
-	int  rv = name_key(c, &key);
-	if (rv == 0 && mctx_full(c, sdict_len(c->srv->names.dict))
-	    && sdict_get(c->srv->names.dict, &key) == NULL) {
-		rv = mctx_check_room(c, sdict_len(c->srv->names.dict), 1);
+	sval        key;
+	const sval *stored;
+	int         rv = name_key(c, &key);
+	if (rv == 0 && mctx_full(c, names_count(c->srv))
+	    && names_get(c->srv, &key) == NULL) {
+		rv = mctx_check_room(c, names_count(c->srv), 1);
 	}
 	if (rv == 0) {
-		rv = sdict_setdefault(
-		    c->srv->names.dict, &key, &val, &stored);
+		rv = names_setdefault(c->srv, &key, c->obj, &stored);
 	}
 	if (rv == 0) {
 		c->res_borrowed = stored;
 	}
-	sv_free(&key); // left to us when the name was bound already
-	sv_free(&val);
+	sv_free(&key);
 	return rv;
 }
 
@@ -203,7 +204,7 @@ h_name_get(mctx *c)
 	if (rv != 0) {
 		return rv;
 	}
-	const sval *v = sdict_get(c->srv->names.dict, &key);
+	const sval *v = names_get(c->srv, &key);
 	sv_free(&key);
 	if (v == NULL) {
 		return mctx_fail(
@@ -221,7 +222,7 @@ h_name_del(mctx *c)
 	if (rv != 0) {
 		return rv;
 	}
-	rv = sdict_del(c->srv->names.dict, &key, NULL);
+	rv = names_del(c->srv, &key);
 	sv_free(&key);
 	if (rv != 0) {
 		return mctx_fail(

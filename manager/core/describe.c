@@ -7,6 +7,8 @@
  * what it lists (plus passes over the sessions' holdings and waiters). */
 #include "describe.h"
 
+#include <ctype.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,25 +31,6 @@ describe_history(server *srv, report *r)
 	report_put(r, &d, "requests_per_sec", lr);
 	report_put(r, &d, "bytes_per_sec", lb);
 	return d;
-}
-
-int
-describe_names(server *srv, idmap *out)
-{
-	size_t pos = 0;
-	sval  *k, *v;
-	idmap_init(out);
-	while (sdict_next(srv->names.dict, &pos, &k, &v)) {
-		if (v->kind == SV_REF && k->kind == SV_STR) {
-			void **slot = idmap_put(out, v->ref->id);
-			if (slot == NULL) {
-				idmap_fini(out);
-				return MGR_ENOMEM;
-			}
-			*slot = (void *) sv_sdata(k);
-		}
-	}
-	return 0;
 }
 
 /* ---- who holds what: one pass over the sessions ------------------------ */
@@ -317,6 +300,7 @@ by_key(const void *a, const void *b, void *arg)
 		c = x->waiters < y->waiters ? -1 : x->waiters > y->waiters;
 		break;
 	case DESCRIBE_BY_ID:
+		c = x->id < y->id ? -1 : x->id > y->id;
 		break;
 	}
 	if (q->desc) {
@@ -326,16 +310,113 @@ by_key(const void *a, const void *b, void *arg)
 	return c != 0 ? c : (x->id < y->id ? -1 : x->id > y->id);
 }
 
-static bool
-selected(const describe_query *q, const char *name, const char *type)
+/* A max-heap of rows by by_key (the worst first), for keeping the best k
+ * of many: push while fewer, else replace the top. */
+static void
+heap_sift_down(listed *h, size_t n, size_t i, const describe_query *q)
 {
-	if (q->type != NULL && q->type[0] != '\0'
-	    && strcmp(q->type, type) != 0) {
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && by_key(&h[l], &h[m], (void *) q) > 0) {
+			m = l;
+		}
+		if (r < n && by_key(&h[r], &h[m], (void *) q) > 0) {
+			m = r;
+		}
+		if (m == i) {
+			return;
+		}
+		listed t = h[i];
+		h[i]     = h[m];
+		h[m]     = t;
+		i        = m;
+	}
+}
+
+static void
+heap_push(listed *h, size_t *n, const listed *x, const describe_query *q)
+{
+	size_t i = (*n)++;
+	h[i]     = *x;
+	while (i > 0 && by_key(&h[i], &h[(i - 1) / 2], (void *) q) > 0) {
+		listed t       = h[i];
+		h[i]           = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i              = (i - 1) / 2;
+	}
+}
+
+static void
+heap_replace_top(
+    listed *h, size_t n, const listed *x, const describe_query *q)
+{
+	h[0] = *x;
+	heap_sift_down(h, n, 0, q);
+}
+
+/* What a listing selects, worked out once for the walk: the type filter
+ * and the search, per type (a few) and, lower-cased, for the names. */
+typedef struct selection {
+	const describe_query *q;
+	char                  lower[128]; /* the search, lower-cased */
+	size_t                len;
+	int8_t                type_ok[MGR_TYPE_SLOTS];  /* -1: not yet */
+	int8_t                type_has[MGR_TYPE_SLOTS]; /* search in type */
+} selection;
+
+static void
+selection_init(selection *sel, const describe_query *q)
+{
+	sel->q        = q;
+	const char *m = q->match != NULL ? q->match : "";
+	size_t      n = strlen(m);
+	sel->len      = n < sizeof(sel->lower) ? n : sizeof(sel->lower) - 1;
+	for (size_t i = 0; i < sel->len; i++) {
+		sel->lower[i] = (char) tolower((unsigned char) m[i]);
+	}
+	sel->lower[sel->len] = '\0';
+	memset(sel->type_ok, -1, sizeof(sel->type_ok));
+}
+
+/* Whether hay holds the lower-cased needle, case ignored. */
+static bool
+contains_folded(const char *hay, const char *needle, size_t n)
+{
+	char first = needle[0];
+	for (; *hay != '\0'; hay++) {
+		if ((char) tolower((unsigned char) *hay) != first) {
+			continue;
+		}
+		size_t k = 1;
+		while (k < n && hay[k] != '\0'
+		    && (char) tolower((unsigned char) hay[k]) == needle[k]) {
+			k++;
+		}
+		if (k == n) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+selected(selection *sel, const char *name, const mobj *o)
+{
+	unsigned code = (unsigned) o->type->code;
+	if (code >= MGR_TYPE_SLOTS) {
 		return false;
 	}
-	return q->match == NULL || q->match[0] == '\0'
-	    || strcasestr(type, q->match) != NULL
-	    || (name != NULL && strcasestr(name, q->match) != NULL);
+	if (sel->type_ok[code] < 0) {
+		const describe_query *q = sel->q;
+		sel->type_ok[code] = q->type == NULL || q->type[0] == '\0'
+		    || strcmp(q->type, o->type->name) == 0;
+		sel->type_has[code] = sel->len == 0
+		    || contains_folded(o->type->name, sel->lower, sel->len);
+	}
+	return sel->type_ok[code]
+	    && (sel->type_has[code]
+	        || (name != NULL
+	            && contains_folded(name, sel->lower, sel->len)));
 }
 
 sval
@@ -363,33 +444,51 @@ describe_objects_query(
 		return out;
 	}
 	// In id order (the order they were made) unless asked otherwise, so
-	// that pages are stable and read as a person expects.
-	size_t   total = srv->objects.len, n = 0, pos = 0;
+	// that pages are stable and read as a person expects. Only the first
+	// offset + limit in that order are kept (a heap of the best so far,
+	// its worst on top), not every object sorted, under the lock.
+	size_t total = srv->objects.len, n = 0, kept = 0, pos = 0;
+	size_t want
+	    = q->offset + q->limit < total ? q->offset + q->limit : total;
+	selection sel;
+	selection_init(&sel, q);
 	uint64_t id;
 	void    *v;
-	listed  *rows = malloc((total + 1) * sizeof(*rows));
+	listed  *rows = malloc((want + 1) * sizeof(*rows));
 	if (rows == NULL) {
 		r->rv = MGR_ENOMEM;
 	}
-	while (rows != NULL && idmap_next(&srv->objects, &pos, &id, &v)) {
+	while (rows != NULL && want > 0
+	    && idmap_next(&srv->objects, &pos, &id, &v)) {
 		const mobj *o    = v;
 		const char *name = idmap_get(names, id);
-		if (!selected(q, name, o->type->name)) {
+		if (!selected(&sel, name, o)) {
 			continue;
 		}
-		rows[n++] = (listed) { .id = id,
-			.name              = name,
-			.type              = o->type->name,
-			.size              = o->type->size != NULL
-			                 ? (int64_t) o->type->size(o)
-			                 : -1,
-			.waiters           = waitcount_of(&wc, id) };
+		n++;
+		listed row = { .id = id,
+			.name      = name,
+			.type      = o->type->name,
+			.size      = o->type->size != NULL
+			         ? (int64_t) o->type->size(o)
+			         : -1,
+			.waiters   = waitcount_of(&wc, id) };
+		if (kept < want) {
+			heap_push(rows, &kept, &row, q);
+		} else if (by_key(&row, &rows[0], (void *) q) < 0) {
+			heap_replace_top(rows, kept, &row, q);
+		}
 	}
-	if (n > 1) {
-		qsort_r(rows, n, sizeof(*rows), by_key, (void *) q);
+	while (rows != NULL && want == 0
+	    && idmap_next(&srv->objects, &pos, &id, &v)) {
+		const mobj *o = v;
+		n += selected(&sel, idmap_get(names, id), o); // count
 	}
-	for (size_t i = q->offset;
-	     rows != NULL && i < n && i - q->offset < q->limit && r->rv == 0;
+	if (kept > 1) {
+		qsort_r(rows, kept, sizeof(*rows), by_key, (void *) q);
+	}
+	for (size_t i = q->offset; rows != NULL && i < kept
+	     && i - q->offset < q->limit && r->rv == 0;
 	     i++) {
 		const mobj *o = store_find(srv, rows[i].id);
 		sval        d = report_dict(r);

@@ -59,10 +59,11 @@ sval describe_waits(struct server *srv, const idmap *names, report *r);
 /* {'requests_per_sec': [60 ints], 'bytes_per_sec': [60]}: the last
  * minute, a second each, oldest first. */
 sval describe_history(struct server *srv, report *r);
-/* mgr_info's dict: the figures of stats.c (introspect.c). */
-sval introspect_info(struct server *srv, report *r);
-/* id -> name (borrowed from the names dict) of every named object, for
- * the calls above; idmap_fini it. MGR_ENOMEM. */
-int describe_names(struct server *srv, idmap *out);
+/* mgr_info's dict: the figures of stats.c (introspect.c). collect: first
+ * free the garbage cycles, so that the counts include none (mgr_info,
+ * which programs and tests read exactly); else only when enough garbage
+ * may have piled up (the dashboard's polling: a collection walks every
+ * reference, which it must not make everyone wait for each second). */
+sval introspect_info(struct server *srv, bool collect, report *r);
 
 #endif

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "server_state.h"
 #include "session.h"
+#include "stats.h"
 #include "wait.h"
 
 static const mop *const all_ops[] = {
@@ -289,6 +290,7 @@ undo_finish(undo_log *u, bool failed)
 				o->type->changed(o);
 			}
 		}
+		stats_note_size(o->srv, o); // put back, or changed
 		mobj_unhold(o);
 	}
 }
@@ -304,6 +306,9 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 	}
 	if (rv == 0) {
 		rv = call(c, m);
+	}
+	if (c->obj != NULL) {
+		stats_note_size(c->srv, c->obj);
 	}
 	// Later operations may change what a borrowed result points to:
 	// keep a copy.
@@ -447,6 +452,9 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
+	if (c.obj != NULL) {
+		stats_note_size(srv, c.obj);
+	}
 	if (log_level_now() >= LOG_DEBUG) {
 		log_request(s, rq, rv, c.err);
 	}
@@ -479,6 +487,9 @@ dispatch_as_manager(
 	int  rv = ctx_init(&c, srv, NULL, rq, small, 1);
 	if (rv == 0) {
 		rv = call(&c, m);
+	}
+	if (c.obj != NULL) {
+		stats_note_size(srv, c.obj);
 	}
 	if (rv == 0) {
 		*res  = c.res;

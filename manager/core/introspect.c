@@ -7,6 +7,7 @@
 
 #include "describe.h"
 #include "mgr.h"
+#include "names.h"
 #include "report.h"
 #include "sdict.h"
 #include "server_state.h"
@@ -30,10 +31,10 @@ family_of(report *r, sval *info, const char *name)
 }
 
 sval
-introspect_info(server *srv, report *r)
+introspect_info(server *srv, bool collect, report *r)
 {
 	stats_figure f[STATS_MAX_FIGURES];
-	gc_maybe(srv, true); // counts include no garbage cycles
+	gc_maybe(srv, collect);
 	size_t n    = stats_snapshot(srv, f);
 	sval   info = report_dict(r);
 	report_put_str(r, &info, "version", MGR_VERSION_STRING);
@@ -57,7 +58,7 @@ static int
 h_info(mctx *c)
 {
 	report r    = { 0 };
-	sval   info = introspect_info(c->srv, &r);
+	sval   info = introspect_info(c->srv, true, &r);
 	if (r.rv != 0) {
 		sv_free(&info);
 		return mctx_fail(c, r.rv, "cannot build the statistics");
@@ -75,24 +76,20 @@ reply_listing(mctx *c, enum listing what, size_t offset, size_t limit)
 {
 	static const char *const whats[]
 	    = { "the sessions", "the objects", "the waits" };
-	report r = { 0 };
-	idmap  names;
-	sval   v = SV_NONE_INIT;
-	if (describe_names(c->srv, &names) != 0) {
-		return mctx_fail(c, MGR_ENOMEM, "out of memory");
-	}
+	report       r     = { 0 };
+	sval         v     = SV_NONE_INIT;
+	const idmap *names = names_index(c->srv);
 	switch (what) {
 	case L_SESSIONS:
-		v = sessions_describe(c->srv, &names, &r);
+		v = sessions_describe(c->srv, names, &r);
 		break;
 	case L_OBJECTS:
-		v = describe_objects(c->srv, &names, offset, limit, &r);
+		v = describe_objects(c->srv, names, offset, limit, &r);
 		break;
 	case L_WAITS:
-		v = describe_waits(c->srv, &names, &r);
+		v = describe_waits(c->srv, names, &r);
 		break;
 	}
-	idmap_fini(&names);
 	if (r.rv != 0) {
 		sv_free(&v);
 		return mctx_fail(c, r.rv, "cannot describe %s", whats[what]);

@@ -118,7 +118,9 @@ struct mobj {
 	struct server *srv;
 	struct mobj   *dying_next; /* in the server's destruction worklist */
 	int64_t        gc_refs;    /* cycle collection (gc.c) */
-	bool           gc_reachable;
+	size_t counted; /* its size as the element figures last counted it
+	                 * (stats_note_size) */
+	bool gc_reachable;
 };
 
 /* The built-in type called name ("dict"), or NULL (registry.c). */

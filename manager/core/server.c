@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "listener.h"
 #include "log.h"
+#include "names.h"
 #include "server_state.h"
 #include "timer.h"
 #include "wait.h"
@@ -233,7 +234,7 @@ server_free(server *srv)
 	tls_identity_free(srv->tls);
 	timer_stop(srv);
 	server_lock(srv);
-	sv_free(&srv->names);
+	names_free(srv);
 	store_free_all(srv);
 	server_unlock(srv);
 	arena_fini(&srv->txa);

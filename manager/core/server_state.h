@@ -34,7 +34,8 @@ struct server {
 	idmap    objects; /* id -> mobj */
 	uint64_t next_id;
 	uint64_t secret_key[2]; /* objects' secrets: keyed hashes of ids */
-	sval     names;         /* SV_DICT: name (str) -> SV_REF */
+	sval     names;         /* SV_DICT: name (str) -> SV_REF (names.c) */
+	idmap    name_of;       /* id -> a name of it (names.c's index) */
 	arena    txa;           /* reply trees, reset after each reply */
 	bool     closing;       /* shutting down: decrefs free nothing */
 	mobj    *dying;         /* objects at zero, to destroy (store.c) */
@@ -87,6 +88,7 @@ struct server {
 	stats    st;
 	uint64_t sessions_total;
 	uint64_t objects_by_type[MGR_TYPE_SLOTS];
+	uint64_t elements_by_type[MGR_TYPE_SLOTS]; /* stats_note_size */
 	uint64_t start_ms;
 	char     ws_origins[WS_ORIGINS_MAX]; /* "": none allowed */
 };

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pbcheck.h"
 #include "session_int.h"
+#include "stats.h"
 #include "wait.h"
 #include "wire.h"
 
@@ -34,6 +35,7 @@ session_drop_all(session *s)
 		mobj *o = store_find(srv, id);
 		if (o != NULL && o->type->session_end != NULL) {
 			o->type->session_end(o, s);
+			stats_note_size(srv, o); // items given back
 		}
 	}
 	idmap_fini(&s->touched);

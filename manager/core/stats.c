@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "names.h"
 #include "sdict.h"
 #include "server_state.h"
 
@@ -145,27 +146,33 @@ family(builder *b, const char *name, const char *help,
 	}
 }
 
-static void
-count_elements(server *srv, uint64_t elements[STATS_TYPES])
+void
+stats_note_size(server *srv, mobj *o)
 {
-	size_t   pos = 0;
-	uint64_t id;
-	void    *v;
-	while (idmap_next(&srv->objects, &pos, &id, &v)) {
-		const mobj *o = v;
-		if (o->data != NULL && o->type->size != NULL
-		    && (unsigned) o->type->code < STATS_TYPES) {
-			elements[o->type->code] += o->type->size(o);
-		}
+	if (o->data == NULL || o->type->size == NULL
+	    || (unsigned) o->type->code >= STATS_TYPES) {
+		return;
 	}
+	size_t now = o->type->size(o);
+	srv->elements_by_type[o->type->code] += now - o->counted; // mod 2^64
+	o->counted = now;
+}
+
+void
+stats_forget_size(server *srv, mobj *o)
+{
+	if ((unsigned) o->type->code < STATS_TYPES) {
+		srv->elements_by_type[o->type->code] -= o->counted;
+	}
+	o->counted = 0;
 }
 
 size_t
 stats_snapshot(server *srv, stats_figure *out)
 {
-	builder      b                     = { .out = out };
-	const stats *st                    = &srv->st;
-	uint64_t     elements[STATS_TYPES] = { 0 }, rss, peak;
+	builder      b  = { .out = out };
+	const stats *st = &srv->st;
+	uint64_t     rss, peak;
 	static const struct {
 		const char *name, *help;
 		int         what;
@@ -182,7 +189,6 @@ stats_snapshot(server *srv, stats_figure *out)
 		{ "bytes_out_per_sec_10s", "Bytes sent per second, last 10 s",
 		    R_BYTES_OUT, 10 },
 	};
-	count_elements(srv, elements);
 	rss  = atomic_load(&srv->rss);
 	peak = atomic_load(&srv->rss_peak);
 
@@ -213,9 +219,9 @@ stats_snapshot(server *srv, stats_figure *out)
 	gauge(&b, "objects_total", "Live objects", srv->objects.len);
 	family(&b, "objects", "Live objects by type", srv->objects_by_type,
 	    false);
-	family(
-	    &b, "elements", "Elements in containers by type", elements, true);
-	gauge(&b, "names", "Named objects", sdict_len(srv->names.dict));
+	family(&b, "elements", "Elements in containers by type",
+	    srv->elements_by_type, true);
+	gauge(&b, "names", "Named objects", names_count(srv));
 	gauge(&b, "waiters", "Parked (blocked) requests", srv->waiters);
 	family(&b, "waiters_by_type", "Parked requests by object type",
 	    st->waiters_by_type, false);

@@ -15,6 +15,7 @@
 
 struct server;
 struct session;
+struct mobj;
 
 #define STATS_TYPES   MGR_TYPE_SLOTS
 #define STATS_SECONDS 64 /* the ring of per-second buckets: > 60 s */
@@ -40,6 +41,11 @@ void stats_request(struct server *srv, struct session *s, size_t bytes);
 void stats_reply(struct server *srv, struct session *s, size_t bytes);
 /* A request on an object of type code parked (+1) or left (-1). */
 void stats_waiter(struct server *srv, Mgr__ObjType code, int delta);
+/* The element figures (elements in containers, by type) are kept as
+ * objects change, not counted by walking them all: o may have changed
+ * size (a request on it ran, a hook of its type); o is going away. */
+void stats_note_size(struct server *srv, struct mobj *o);
+void stats_forget_size(struct server *srv, struct mobj *o);
 
 /* One figure of the snapshot. A family (objects by type, ...) is one
  * figure per label value, with label naming the type. */
@@ -56,7 +62,7 @@ typedef struct stats_figure {
 #define STATS_MAX_FIGURES 128
 
 /* Fills out (STATS_MAX_FIGURES entries) with every figure; returns how
- * many. Walks every object for the element counts: O(objects). */
+ * many. O(types): no walk of the objects. */
 size_t stats_snapshot(struct server *srv, stats_figure *out);
 
 #endif

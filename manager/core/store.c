@@ -6,6 +6,7 @@
 #include "log.h"
 #include "server_state.h"
 #include "siphash.h"
+#include "stats.h"
 
 mobj *
 store_new(server *srv, const mtype *t)
@@ -140,6 +141,7 @@ mobj_decref(mobj *o)
 	server *srv = o->srv;
 	idmap_del(&srv->objects, o->id);
 	srv->objects_by_type[o->type->code]--;
+	stats_forget_size(srv, o);
 	// Destroying drops the references o holds, which may free more
 	// objects: a worklist instead of recursion, so that a long chain of
 	// containers can't exhaust the stack.

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "server_state.h"
 #include "session.h"
+#include "stats.h"
 #include "wait.h"
 
 /* ---- the deadline heap --------------------------------------------------
@@ -381,6 +382,7 @@ wait_wake_session(session *s, waiter **list)
 	}
 	for (size_t i = 0; i < k; i++) {
 		objs[i]->type->wake(objs[i]);
+		stats_note_size(objs[i]->srv, objs[i]); // items handed out
 	}
 	for (size_t i = 0; i < k; i++) {
 		mobj_unhold(objs[i]);

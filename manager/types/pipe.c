@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "stats.h"
 #include "svec.h"
 #include "wait.h"
 
@@ -26,6 +27,7 @@ typedef struct pipe_side {
 	wlist  pollers; /* polls parked while nothing is to be received */
 	bool   closed;  /* this end was closed (or is gone) */
 	bool   present; /* this end's object exists */
+	mobj  *obj;     /* it, while present: a send changes its size */
 } pipe_side;
 
 typedef struct pipe_core {
@@ -145,6 +147,7 @@ conn_create(mobj *o, mctx *c)
 		}
 		p->duplex          = a->b;
 		p->side[0].present = true;
+		p->side[0].obj     = o;
 		// Until the second end exists, the first waits for it: a
 		// receive parks, a send is kept.
 		e->core = p;
@@ -158,6 +161,7 @@ conn_create(mobj *o, mctx *c)
 		}
 		p->paired          = true;
 		p->side[1].present = true;
+		p->side[1].obj     = o;
 		e->core            = p;
 		e->me              = 1;
 	} else {
@@ -178,6 +182,7 @@ conn_destroy(mobj *o)
 	pipe_core *p = e->core;
 	close_side(p, e->me); // a dropped end is a closed one
 	p->side[e->me].present = false;
+	p->side[e->me].obj     = NULL;
 	if (!p->side[1 - e->me].present) {
 		svec_free(p->side[0].inbox);
 		svec_free(p->side[1].inbox);
@@ -316,6 +321,10 @@ h_send(mctx *c)
 	}
 	if ((rc = svec_append(to->inbox, &c->args[0])) != 0) {
 		return mctx_fail(c, rc, "out of memory");
+	}
+	if (to->obj != NULL) {
+		stats_note_size(
+		    c->srv, to->obj); // the other end's inbox grew
 	}
 	wake_pollers(p, 1 - me);
 	return 0;

@@ -90,15 +90,6 @@ pool_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 	}
 }
 
-/* The tasks waiting: what the objects listing sorts pools by. */
-static size_t
-pool_size(const mobj *o)
-{
-	const spool  *p = o->data;
-	queue_figures f;
-	return queue_figures_of(p->tasks.ref, &f) ? f.waiting : 0;
-}
-
 /* Workers asked for and idle (their gets parked on the task queue),
  * tasks waiting, running (taken, not done) and done, results not yet
  * collected, and the objects it is made of. */
@@ -125,6 +116,5 @@ const mtype pool_type = {
 	.create   = pool_create,
 	.destroy  = pool_destroy,
 	.each_ref = pool_each_ref,
-	.size     = pool_size,
 	.describe = pool_describe,
 };

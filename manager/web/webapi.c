@@ -13,6 +13,7 @@
 #include "json_str.h"
 #include "log.h"
 #include "mgr.h"
+#include "names.h"
 #include "server.h"
 #include "session.h"
 #include "sv_json.h"
@@ -174,32 +175,27 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 
 	report r     = { 0 };
 	bool   found = true;
-	idmap  names;
-	sval   v = SV_NONE_INIT;
+	sval   v     = SV_NONE_INIT;
 	server_memory_sample(srv);
 	server_lock(srv);
-	if ((r.rv = describe_names(srv, &names)) == 0) {
-		switch (what) {
-		case INFO:
-			v = introspect_info(srv, &r);
-			report_put(
-			    &r, &v, "history", describe_history(srv, &r));
-			break;
-		case OBJECTS:
-			v = describe_objects_query(srv, &names, &dq, &r);
-			break;
-		case OBJECT:
-			v = describe_object(srv, id, &names, &r, &found);
-			break;
-		case SESSIONS:
-			v = sessions_describe_page(
-			    srv, &names, offset, limit, &r);
-			break;
-		case WAITS:
-			v = describe_waits(srv, &names, &r);
-			break;
-		}
-		idmap_fini(&names);
+	const idmap *names = names_index(srv);
+	switch (what) {
+	case INFO:
+		v = introspect_info(srv, false, &r);
+		report_put(&r, &v, "history", describe_history(srv, &r));
+		break;
+	case OBJECTS:
+		v = describe_objects_query(srv, names, &dq, &r);
+		break;
+	case OBJECT:
+		v = describe_object(srv, id, names, &r, &found);
+		break;
+	case SESSIONS:
+		v = sessions_describe_page(srv, names, offset, limit, &r);
+		break;
+	case WAITS:
+		v = describe_waits(srv, names, &r);
+		break;
 	}
 	server_unlock(srv);
 
