@@ -284,6 +284,7 @@ test_elements_kept(void **state)
 	OK(mgr_queue_get(q2, &v, 0));
 	OK(mgr_queue_get(q2, &v, 0));
 	assert_true(info_num(c, "elements", "queue") == 2);
+	mgr_obj_release(q2);
 	mgr_disconnect(c2);
 	int64_t last = -1;
 	assert_int_equal(
