@@ -557,7 +557,9 @@ typedef struct mgr_queue_opts {
 	 * RabbitMQ's acknowledgements and SQS's visibility timeout give;
 	 * without ack it is at most once, as Python's Queue. Items given back
 	 * go where the next get takes them (a LIFO's top, a priority
-	 * queue's order). */
+	 * queue's order). Items in progress count against maxsize (a put
+	 * waits until one is done), so the queue never holds more than
+	 * maxsize, even once they come back. */
 	bool ack;
 	int  order; /* MGR_QUEUE_FIFO (0), _LIFO or _PRIORITY */
 } mgr_queue_opts;

@@ -134,6 +134,48 @@ do_get(job *j)
 	return mgr_queue_get(j->o, &j->out, j->timeout);
 }
 
+/* Items in progress count against maxsize: a consumer that takes and
+ * dies can't let producers fill the queue again (it would hold more than
+ * maxsize once they came back); a putter waits until one is done. */
+static void
+test_in_progress_counts_against_maxsize(void **state)
+{
+	(void) state;
+	mgr_obj       *q;
+	mgr_queue_opts o = { .ack = true, .maxsize = 3 };
+	OK(mgr_queue_new_opts(C, &o, &q));
+	for (int i = 0; i < 3; i++) {
+		OK(mgr_queue_put(q, mgr_int(i), 0));
+	}
+	int64_t got[2];
+	int     fd = raw_consumer_gets(q, 2, got);
+	assert_int_equal(qsize(q), 1);
+	ERR(MGR_EFULL, mgr_queue_put(q, mgr_int(3), 0));
+	bool full = false;
+	OK(mgr_queue_full(q, &full));
+	assert_true(full);
+	close(fd); // its two come back: 3 held, never more
+	int64_t until = h_now_ms() + AWAIT_MS;
+	while (qsize(q) != 3 && h_now_ms() < until) {
+		h_nap(5);
+	}
+	assert_int_equal(qsize(q), 3);
+	ERR(MGR_EFULL, mgr_queue_put(q, mgr_int(3), 0));
+	// A parked putter comes in once an item is done, not when taken.
+	int64_t base = waiters();
+	job     p;
+	p.in = mgr_int(3);
+	job_start(&p, do_put, q, 20000);
+	await_waiters(base + 1);
+	assert_int_equal(get_int(q), 0);
+	assert_int_equal(waiters(), base + 1); // taken, not done: still full
+	OK(mgr_queue_task_done(q));
+	job_join(&p, AWAIT_MS);
+	OK(p.rv);
+	assert_int_equal(qsize(q), 3);
+	OK(mgr_obj_release(q));
+}
+
 /* A parked getter gets what a dead consumer gave back, and join waits for
  * items in progress. */
 static void
@@ -265,9 +307,10 @@ test_remove(void **state)
 		OK(mgr_queue_remove(q, mgr_str("9"), &b));
 		assert_false(b); // Python's ==: "9" is not 9
 		assert_int_equal(qsize(q), 4);
-		// Full again: a parked putter comes in when one is removed.
+		// Full again (the item in progress counts): a parked putter
+		// comes in when one is removed.
 		OK(mgr_queue_put(q, mgr_int(7), 0));
-		OK(mgr_queue_put(q, mgr_int(8), 0));
+		ERR(MGR_EFULL, mgr_queue_put(q, mgr_int(8), 0));
 		int64_t base = waiters();
 		job     p;
 		p.in = mgr_int(3);
@@ -287,9 +330,9 @@ test_remove(void **state)
 		char   want[64], have[64] = "";
 		size_t len = 0;
 		snprintf(want, sizeof(want), "%s",
-		    k == 0       ? "4 5 2 6 7 8 3"
-		        : k == 1 ? "6 3 8 7 5 1 4"
-		                 : "1 2 3 5 6 7 8");
+		    k == 0       ? "4 5 2 6 7 3"
+		        : k == 1 ? "6 3 7 5 1 4"
+		                 : "1 2 3 5 6 7");
 		mgr_value v;
 		while (mgr_queue_get(q, &v, 0) == 0) {
 			len += (size_t) snprintf(have + len,
@@ -353,12 +396,13 @@ test_peek_purge(void **state)
 		int64_t base = waiters();
 		job     p;
 		p.in = mgr_int(3);
-		OK(mgr_queue_put(q, mgr_int(8), 0)); // full again
+		// Still full: the item in progress counts.
+		ERR(MGR_EFULL, mgr_queue_put(q, mgr_int(8), 0));
 		job_start(&p, do_put, q, 20000);
 		await_waiters(base + 1);
 		size_t n;
 		OK(mgr_queue_purge(q, &n));
-		assert_int_equal(n, 6); // 5 left of the first and 8
+		assert_int_equal(n, 5); // those left of the first six
 		job_join(&p, AWAIT_MS);
 		OK(p.rv); // the putter came in
 		OK(mgr_queue_peek(q, 0, INT64_MAX, &l));
@@ -419,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_items_come_back_in_order),
 		cmocka_unit_test(test_done_items_stay_done),
 		cmocka_unit_test(test_parked_getter_gets_it),
+		cmocka_unit_test(test_in_progress_counts_against_maxsize),
 		cmocka_unit_test(test_plain_queue_at_most_once),
 		cmocka_unit_test(test_delivery_counts),
 		cmocka_unit_test(test_remove),

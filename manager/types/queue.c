@@ -29,10 +29,14 @@ typedef struct squeue {
 	bool     ack; /* acknowledged: items taken are kept until done */
 } squeue;
 
+/* Full: an acknowledged queue's items in progress count (they come back
+ * if their taker dies), so that what it holds never passes maxsize and a
+ * consumer that takes and vanishes can't let producers fill it again and
+ * again. */
 static bool
 sq_full(const squeue *q)
 {
-	return q->maxsize > 0 && q->st.items.len >= q->maxsize;
+	return q->maxsize > 0 && q->st.items.len + q->st.ntaken >= q->maxsize;
 }
 
 /* Stores an item (moving) and counts it as a task, as Python's put does;
@@ -582,6 +586,7 @@ h_task_done(mctx *c)
 		    c, MGR_ESTATE, "task_done() called too many times");
 	}
 	wake_joiners(q, all_done);
+	admit_putters(q); // an item in progress no longer counts
 	return 0;
 }
 
