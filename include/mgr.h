@@ -363,7 +363,10 @@ MGR_API int mgr_name_list(mgr_client *client, mgr_value *dict_value);
  * "objects_total", "objects" and "elements" (dicts type name -> count;
  * elements of the containers), "names", "waiters" and "waiters_by_type";
  * memory: "memory_used" (allocated), "max_memory", "rss", "rss_peak",
- * "reply_bytes_pending"; "cycles_freed". The same figures as managerd's
+ * "reply_bytes_pending"; "cycles_freed"; "lock_hold_max_us", the
+ * longest single hold of the manager's lock since it started, and
+ * "lock_hold_max_op", what held it (an operation's name, "the
+ * dashboard's API", ...). The same figures as managerd's
  * --metrics endpoint. MGR_ECONN, MGR_EPROTO. */
 MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
 /* One dict per session of the manager, as a list value (caller frees

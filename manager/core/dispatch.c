@@ -430,6 +430,7 @@ log_request(session *s, const Mgr__Request *rq, int rv, const char *err)
 int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
+	server_lock_holder(srv, registry_op_name(rq->op));
 	if (rq->op == MGR__OP__OP_BATCH) {
 		if (log_level_now() >= LOG_DEBUG) {
 			log_msg(LOG_DEBUG, "session %llu: batch of %zu",

@@ -38,6 +38,8 @@ introspect_info(server *srv, bool collect, report *r)
 	size_t n    = stats_snapshot(srv, f);
 	sval   info = report_dict(r);
 	report_put_str(r, &info, "version", MGR_VERSION_STRING);
+	report_put_str(r, &info, "lock_hold_max_op",
+	    srv->lock_hold_max_by[0] ? srv->lock_hold_max_by : "none yet");
 	for (size_t i = 0; i < n && r->rv == 0; i++) {
 		if (f[i].label != NULL) {
 			sval *fam = family_of(r, &info, f[i].name);

@@ -36,6 +36,12 @@ int server_new(server **srvp, const server_opts *opts);
  * the replies (conn.h's rule) the thread queued under it. Everyone takes
  * it through these, never through srv->mtx. */
 void server_lock(server *srv);
+/* server_lock, saying what will hold it (a literal), for the figure of
+ * the longest hold (mgr_info's lock_hold_max_us and lock_hold_max_op);
+ * server_lock_holder changes it while held (the request being applied).
+ */
+void server_lock_as(server *srv, const char *what);
+void server_lock_holder(server *srv, const char *what);
 void server_unlock(server *srv);
 
 /* An operator's actions (the dashboard's buttons), applied as the manager

@@ -3,21 +3,45 @@
  * (syscall_guard); dropping it writes what the thread queued meanwhile:
  * its log lines, and its replies unless it serves a read (whose end
  * writes them, conn.h's rule). Below everything in core/ that locks. */
+#include <stdio.h>
+
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "server_state.h"
 #include "syscall_guard.h"
 
 void
-server_lock(server *srv)
+server_lock_as(server *srv, const char *what)
 {
 	pthread_mutex_lock(&srv->mtx);
 	syscall_guard_enter();
+	srv->lock_t0_us  = (uint64_t) clock_us();
+	srv->lock_holder = what;
+}
+
+void
+server_lock(server *srv)
+{
+	server_lock_as(srv, NULL);
+}
+
+void
+server_lock_holder(server *srv, const char *what)
+{
+	srv->lock_holder = what;
 }
 
 void
 server_unlock(server *srv)
 {
+	uint64_t held = (uint64_t) clock_us() - srv->lock_t0_us;
+	if (held > srv->lock_hold_max_us) {
+		srv->lock_hold_max_us = held;
+		snprintf(srv->lock_hold_max_by, sizeof(srv->lock_hold_max_by),
+		    "%s",
+		    srv->lock_holder ? srv->lock_holder : "the manager");
+	}
 	syscall_guard_leave();
 	pthread_mutex_unlock(&srv->mtx);
 	log_flush_deferred();

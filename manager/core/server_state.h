@@ -88,9 +88,16 @@ struct server {
 	stats    st;
 	uint64_t sessions_total;
 	uint64_t objects_by_type[MGR_TYPE_SLOTS];
-	uint64_t elements_by_type[MGR_TYPE_SLOTS]; /* stats_note_size */
-	uint64_t start_ms;
-	char     ws_origins[WS_ORIGINS_MAX]; /* "": none allowed */
+	/* The longest single hold of the server lock (server_lock.c), and
+	 * what held it: the request being applied (the last, when a thread
+	 * applies several in one hold) or what the manager itself did. */
+	uint64_t    lock_t0_us;
+	const char *lock_holder; /* now; NULL: the manager */
+	uint64_t    lock_hold_max_us;
+	char        lock_hold_max_by[48];
+	uint64_t    elements_by_type[MGR_TYPE_SLOTS]; /* stats_note_size */
+	uint64_t    start_ms;
+	char        ws_origins[WS_ORIGINS_MAX]; /* "": none allowed */
 };
 
 /* ---- internal, between the server's files --------------------------------

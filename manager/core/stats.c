@@ -227,6 +227,10 @@ stats_snapshot(server *srv, stats_figure *out)
 	    st->waiters_by_type, false);
 	counter(&b, "cycles_freed", "Objects freed by cycle collection",
 	    srv->gc_freed);
+	gauge(&b, "lock_hold_max_us",
+	    "The longest single hold of the server lock, in microseconds "
+	    "(what held it: mgr_info's lock_hold_max_op)",
+	    srv->lock_hold_max_us);
 	gauge(&b, "memory_used", "Bytes allocated (what --max-memory limits)",
 	    server_memory(srv));
 	gauge(&b, "max_memory", "The --max-memory limit (0: none)",

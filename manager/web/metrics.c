@@ -38,7 +38,7 @@ metrics_render(server *srv, char **text, size_t *len)
 {
 	stats_figure fig[STATS_MAX_FIGURES];
 	server_memory_sample(srv);
-	server_lock(srv);
+	server_lock_as(srv, "a /metrics scrape");
 	size_t n = stats_snapshot(srv, fig);
 	server_unlock(srv);
 

@@ -177,7 +177,7 @@ webapi_answer(server *srv, const char *path, const char *query, int *status,
 	bool   found = true;
 	sval   v     = SV_NONE_INIT;
 	server_memory_sample(srv);
-	server_lock(srv);
+	server_lock_as(srv, "the dashboard's API");
 	const idmap *names = names_index(srv);
 	switch (what) {
 	case INFO:
