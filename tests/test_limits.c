@@ -388,6 +388,55 @@ test_object_limits(void **state)
 	stop(&m, a);
 }
 
+/* What a session made counts against --max-objects-per-session while it
+ * lives, however it is kept alive: references stored in a dict (or under
+ * names) and dropped by the session don't make room; the objects freed
+ * do, and a session's end leaves what it made to nobody's count. */
+static void
+test_made_objects_count(void **state)
+{
+	(void) state;
+	const char *const extra[]
+	    = { "--max-objects-per-session", "10", NULL };
+	h_managerd  m;
+	mgr_client *a, *b;
+	mgr_obj    *keep, *x;
+	start(&m, &a, extra);
+	OK(mgr_dict_new(a, &keep));
+	for (int i = 0; i < 9; i++) {
+		OK(mgr_dict_new(a, &x));
+		OK(mgr_dict_set(keep, mgr_int(i), mgr_ref(x)));
+		OK(mgr_obj_release(x)); // the dict keeps it alive
+	}
+	ERR(MGR_ETOOBIG, mgr_dict_new(a, &x));
+	assert_detail_has("made 10 objects that live");
+	OK(mgr_dict_del(keep, mgr_int(0))); // one freed: room for one
+	OK(mgr_dict_new(a, &x));
+	mgr_obj *z;
+	ERR(MGR_ETOOBIG, mgr_list_new(a, &z));
+	// Another session's quota is its own; once a ends, what it made
+	// (kept by the name) counts for nobody.
+	OK(mgr_name_set(a, "kept", keep));
+	OK(h_connect(&m, &b));
+	mgr_obj *y;
+	OK(mgr_list_new(b, &y));
+	OK(mgr_obj_release(y));
+	OK(mgr_obj_release(x));
+	OK(mgr_obj_release(keep));
+	mgr_disconnect(a);
+	OK(h_connect(&m, &a));
+	mgr_obj *mine[10];
+	for (int i = 0; i < 10; i++) { // all ten, the old ten still alive
+		OK(mgr_list_new(a, &mine[i]));
+	}
+	for (int i = 0; i < 10; i++) {
+		OK(mgr_obj_release(mine[i]));
+	}
+	OK(mgr_name_del(a, "kept"));
+	mgr_disconnect(b);
+	stop(&m, a);
+}
+
 /* Requests one session has waiting: the one over the limit is refused at
  * once, the others wait as asked. */
 static void
@@ -725,6 +774,7 @@ main(void)
 		cmocka_unit_test(test_second_handshake),
 		cmocka_unit_test(test_amplification),
 		cmocka_unit_test(test_object_limits),
+		cmocka_unit_test(test_made_objects_count),
 		cmocka_unit_test(test_waiter_limit),
 		cmocka_unit_test(test_item_limit),
 		cmocka_unit_test(test_request_items_limit),

@@ -32,6 +32,19 @@ check_objects(mctx *c)
 		    "too many objects: %zu live, the limit (--max-objects)",
 		    srv->objects.len);
 	}
+	if (c->sess->made.len >= srv->lim.max_objects_session) {
+		// However they are kept alive (in a dict, by a name): what a
+		// session made counts while it lives.
+		log_msg(LOG_WARN,
+		    "session %llu: refused an object: %zu it made live, the "
+		    "limit (--max-objects-per-session)",
+		    (unsigned long long) session_id(c->sess),
+		    c->sess->made.len);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "this session made %zu objects that live, the limit "
+		    "(--max-objects-per-session)",
+		    c->sess->made.len);
+	}
 	if (c->sess->refs.len >= srv->lim.max_objects_session) {
 		log_msg(LOG_WARN,
 		    "session %llu: refused an object: it holds %zu, the "
@@ -83,6 +96,11 @@ h_create(mctx *c)
 		return rv;
 	}
 	stats_note_size(c->srv, o); // made with elements (dict(init))
+	void **slot = idmap_put(&c->sess->made, o->id);
+	if (slot != NULL) { // (out of memory: not counted, not refused)
+		*slot    = o;
+		o->maker = c->sess;
+	}
 	// The result is a reference; encoding it gives the session its own.
 	c->res = sv_ref(o);
 	mobj_unhold(o);

@@ -120,6 +120,10 @@ struct mobj {
 	int64_t        gc_refs;    /* cycle collection (gc.c) */
 	size_t counted; /* its size as the element figures last counted it
 	                 * (stats_note_size) */
+	struct session
+	    *maker; /* the session that made it, until that one
+	             * ends: counted in its --max-objects-per-session
+	             * while it lives (session.made) */
 	bool gc_reachable;
 };
 

@@ -38,7 +38,8 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	X(max_objects, "max-objects", LIMIT_COUNT, (size_t) 4 << 20, 1,      \
 	    1ll << 40, "live objects")                                       \
 	X(max_objects_session, "max-objects-per-session", LIMIT_COUNT,       \
-	    (size_t) 1 << 20, 1, 1ll << 40, "objects one session refers to") \
+	    (size_t) 1 << 20, 1, 1ll << 40,                                  \
+	    "objects one session refers to, and those it made that live")    \
 	X(max_waiters_session, "max-waiters-per-session", LIMIT_COUNT,       \
 	    100000, 1, 1ll << 40, "requests one session has waiting")        \
 	X(max_items, "max-items", LIMIT_COUNT, (size_t) 16 << 20, 1,         \

@@ -55,6 +55,16 @@ session_drop_all(session *s)
 		}
 	}
 	idmap_fini(&refs);
+	// What it made and still lives is no longer counted against it.
+	pos = 0;
+	while (idmap_next(&s->made, &pos, &id, &v)) {
+		mobj *o = store_find(srv, id);
+		if (o != NULL) {
+			o->maker = NULL;
+		}
+	}
+	idmap_fini(&s->made);
+	idmap_init(&s->made);
 }
 
 /* ---- requests -------------------------------------------------------- */
@@ -280,6 +290,7 @@ session_free(session *s)
 	replay_fini(&s->record);
 	idmap_fini(&s->refs);
 	idmap_fini(&s->touched);
+	idmap_fini(&s->made);
 	free(s);
 }
 
@@ -465,6 +476,7 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	s->started_ms = clock_ms();
 	idmap_init(&s->refs);
 	idmap_init(&s->touched);
+	idmap_init(&s->made);
 	arena_init(&link->rxa);
 	replay_init(&s->record);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);

@@ -58,8 +58,9 @@ struct session {
 	enum session_state state;
 	uint8_t            nonce[AUTH_NONCE_LEN];
 	idmap              refs; /* object id -> (uintptr_t) references */
-	idmap          touched;  /* ids of objects whose session_end runs */
-	struct waiter *waiters;  /* parked requests of this session */
+	idmap touched;           /* ids of objects whose session_end runs */
+	idmap made; /* ids of the objects it made that live (mobj.maker) */
+	struct waiter *waiters; /* parked requests of this session */
 	size_t         nwaiters;
 	session       *prev, *next;
 	session       *hs_prev, *hs_next; /* while in its handshake */

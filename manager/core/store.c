@@ -142,6 +142,9 @@ mobj_decref(mobj *o)
 	idmap_del(&srv->objects, o->id);
 	srv->objects_by_type[o->type->code]--;
 	stats_forget_size(srv, o);
+	if (o->maker != NULL) {
+		idmap_del(&o->maker->made, o->id);
+	}
 	// Destroying drops the references o holds, which may free more
 	// objects: a worklist instead of recursion, so that a long chain of
 	// containers can't exhaust the stack.
