@@ -590,6 +590,19 @@ test_item_limit(void **state)
 	}
 	ERR(MGR_ETOOBIG, mgr_ns_set(ns, "one_more", mgr_int(1)));
 	OK(mgr_ns_set(ns, "a0", mgr_int(-1)));
+	// Nested elements count: one value may not carry more than 100,
+	// at whatever depth.
+	mgr_value inner[60], outer[2];
+	for (int i = 0; i < 60; i++) {
+		inner[i] = mgr_int(i);
+	}
+	outer[0] = mgr_list_of(inner, 60);
+	outer[1] = mgr_list_of(inner, 60); // 2 + 60 + 60 = 122 with both
+	OK(mgr_dict_set(d, mgr_int(5), mgr_list_of(outer, 1))); // 61
+	ERR(MGR_ETOOBIG, mgr_dict_set(d, mgr_int(5), mgr_list_of(outer, 2)));
+	assert_detail_has("nested ones counted (--max-items)");
+	mgr_value pair[] = { mgr_str("k"), mgr_list_of(outer, 2) };
+	ERR(MGR_ETOOBIG, mgr_ns_set(ns, "a1", mgr_dict_of(pair, 1)));
 	OK(mgr_obj_release(l));
 	OK(mgr_obj_release(d));
 	OK(mgr_obj_release(q));

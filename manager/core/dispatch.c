@@ -115,6 +115,16 @@ call(mctx *c, const mop *m)
 			        : mgr_strerror(rv));
 		}
 		c->nargs = i + 1;
+		// A value stored counts its nested elements too: one element
+		// of a dict may not carry a list of a million.
+		size_t max = srv->lim.max_items;
+		if (sv_nested_count(&c->args[i], max) > max) {
+			return mctx_fail(c, MGR_ETOOBIG,
+			    "argument %zu: a value of more than %zu "
+			    "elements, "
+			    "nested ones counted (--max-items)",
+			    i + 1, max);
+		}
 	}
 	return m->fn(c);
 }

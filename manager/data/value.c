@@ -310,6 +310,27 @@ sv_hashable(const sval *v)
 	return hashable_d(v, 0);
 }
 
+size_t
+sv_nested_count(const sval *v, size_t cap)
+{
+	size_t n = 0;
+	if (v->kind == SV_LIST || v->kind == SV_TUPLE) {
+		n = svec_len(v->vec);
+		for (size_t i = 0; i < svec_len(v->vec) && n <= cap; i++) {
+			n += sv_nested_count(svec_at(v->vec, i), cap - n);
+		}
+	} else if (v->kind == SV_DICT) {
+		size_t pos = 0;
+		sval  *k, *x;
+		n = sdict_len(v->dict);
+		while (n <= cap && sdict_next(v->dict, &pos, &k, &x)) {
+			n += sv_nested_count(k, cap - n); // tuples as keys
+			n += n <= cap ? sv_nested_count(x, cap - n) : 0;
+		}
+	}
+	return n;
+}
+
 /* The splitmix64 finalizer: a bijection with full avalanche, so that keys
  * differing in one bit spread over the whole index. */
 static inline uint64_t

@@ -148,6 +148,9 @@ int sv_copy(sval *dst, const sval *src);
 bool sv_equal(const sval *a, const sval *b);
 /* Can v be a dict key: scalars, refs, tuples of hashables. */
 bool sv_hashable(const sval *v);
+/* The elements of v's containers, nested ones included (a list of two
+ * lists of 3: 8); counting stops once over cap (then some n > cap). */
+size_t sv_nested_count(const sval *v, size_t cap);
 /* Hash consistent with sv_equal; only for hashable values. */
 uint64_t sv_hash(const sval *v);
 /* Ordering for list.sort: numbers (bool, int, float) among themselves,
