@@ -154,14 +154,11 @@ load_key(const daemon_opts *o, char **key, size_t *keylen)
 	return make_key(o, key, keylen);
 }
 
-/* The dashboard (--http) with its token: the first line of
- * --http-token-file, else 32 random bytes in hex. url gets the address
- * to open, the token in its fragment (browsers do not send it on). */
+/* The token of the dashboard (--http) and of /metrics: the first line of
+ * --http-token-file, else 32 random bytes in hex. 0, or -1 with why. */
 static int
-start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
-    char *why, size_t whycap, char *url, size_t urlcap)
+http_token(const daemon_opts *o, char token[65], char *why, size_t whycap)
 {
-	char   token[65];
 	char  *file = NULL;
 	size_t len  = 0;
 	if (o->http_token_file != NULL) {
@@ -173,7 +170,7 @@ start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
 		}
 		size_t flen = len;
 		len         = strcspn(file, "\n"); // the file is NUL-ended
-		bool ok     = len > 0 && len < sizeof(token);
+		bool ok     = len > 0 && len < 65;
 		if (ok) {
 			memcpy(token, file, len);
 			token[len] = '\0';
@@ -198,15 +195,6 @@ start_dashboard(server *srv, const daemon_opts *o, http_endpoint **dash,
 			return -1;
 		}
 	}
-	char bound[300];
-	if (http_dashboard_start(
-	        srv, o->http_url, token, dash, bound, sizeof(bound))
-	    != 0) {
-		snprintf(why, whycap, "%s", bound);
-		return -1;
-	}
-	snprintf(url, urlcap, "%s#token=%s", bound, token);
-	memset(token, 0, sizeof(token));
 	return 0;
 }
 
@@ -283,10 +271,21 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 			fprintf(ready, "%s\n", bound);
 		}
 	}
+	char token[65]    = "", why[300];
+	bool open_metrics = o->metrics_url != NULL && o->metrics_no_auth;
+	if ((o->http_url != NULL || (o->metrics_url != NULL && !open_metrics))
+	    && http_token(o, token, why, sizeof(why)) != 0) {
+		fprintf(stderr, "managerd: --http-token-file: %s\n", why);
+		if (ready != NULL) {
+			fclose(ready);
+		}
+		return 2;
+	}
 	if (o->metrics_url != NULL) {
 		char bound[300];
-		if (http_start(
-		        srv, o->metrics_url, http, bound, sizeof(bound))
+		if (http_start(srv, o->metrics_url,
+		        open_metrics ? NULL : token, http, bound,
+		        sizeof(bound))
 		    != 0) {
 			fprintf(stderr, "managerd: --metrics: %s\n", bound);
 			if (ready != NULL) {
@@ -294,15 +293,30 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 			}
 			return -1;
 		}
-		printf("managerd: metrics on %s\n", bound);
+		// The token: the dashboard's (printed below) or, without
+		// --http, printed here unless it came from a file.
+		printf("managerd: metrics on %s%s%s%s\n", bound,
+		    open_metrics ? " (no token: --metrics-no-auth)"
+		        : o->http_url != NULL || o->http_token_file != NULL
+		        ? " (Authorization: Bearer, the --http-token-file "
+		          "or dashboard token)"
+		        : " (Authorization: Bearer ",
+		    !open_metrics && o->http_url == NULL
+		            && o->http_token_file == NULL
+		        ? token
+		        : "",
+		    !open_metrics && o->http_url == NULL
+		            && o->http_token_file == NULL
+		        ? ")"
+		        : "");
 		if (ready != NULL) {
 			fprintf(ready, "%s\n", bound);
 		}
 	}
 	if (o->http_url != NULL) {
-		char bound[300], url[600];
-		if (start_dashboard(
-		        srv, o, dash, bound, sizeof(bound), url, sizeof(url))
+		char bound[300];
+		if (http_dashboard_start(
+		        srv, o->http_url, token, dash, bound, sizeof(bound))
 		    != 0) {
 			fprintf(stderr, "managerd: --http: %s\n", bound);
 			if (ready != NULL) {
@@ -310,11 +324,12 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 			}
 			return -1;
 		}
-		printf("managerd: dashboard on %s\n", url);
+		printf("managerd: dashboard on %s#token=%s\n", bound, token);
 		if (ready != NULL) {
-			fprintf(ready, "%s\n", url);
+			fprintf(ready, "%s#token=%s\n", bound, token);
 		}
 	}
+	memset(token, 0, sizeof(token));
 	fflush(stdout);
 	if (ready != NULL) {
 		fprintf(ready, "ready\n");
@@ -361,6 +376,8 @@ say_kept(const daemon_opts *st, const daemon_opts *n)
 		{ mods, "--load-module" },
 		{ !same_str(st->keyfile, n->keyfile), "--authkey-file" },
 		{ !same_str(st->metrics_url, n->metrics_url), "--metrics" },
+		{ st->metrics_no_auth != n->metrics_no_auth,
+		    "--metrics-no-auth" },
 		{ !same_str(st->http_url, n->http_url), "--http" },
 		{ !same_str(st->http_token_file, n->http_token_file),
 		    "--http-token-file" },

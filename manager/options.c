@@ -101,14 +101,18 @@ static const opt_def table[] = {
 	    "logrotate)" },
 	{ "metrics", K_HTTP_URL, "URL", OFF(metrics_url), 0, 0, 0, 0,
 	    "serve the figures of mgr_info in the Prometheus text format at "
-	    "URL's path (http://127.0.0.1:9464/metrics)" },
+	    "URL's path (http://127.0.0.1:9464/metrics), to scrapes that "
+	    "carry the token (Authorization: Bearer; --http-token-file)" },
+	{ "metrics-no-auth", K_FLAG, NULL, OFF(metrics_no_auth), 0, 0, 0, 0,
+	    "serve --metrics to anyone, without the token (bind it to a "
+	    "trusted address)" },
 	{ "http", K_STR, "URL", OFF(http_url), 0, 0, 0, 0,
 	    "serve the live dashboard and its JSON API "
 	    "(http://127.0.0.1:8080; "
 	    "https:// with --tls-cert); off by default" },
 	{ "http-token-file", K_STR, "F", OFF(http_token_file), 0, 0, 0, 0,
-	    "the token the dashboard asks for: F's first line; else a random "
-	    "one, printed in the dashboard's address" },
+	    "the token the dashboard and --metrics ask for: F's first line; "
+	    "else a random one, printed in the dashboard's address" },
 	{ "load-module", K_MODULE, "PATH", 0, 0, 0, 0, 0,
 	    "load a module's object types (mgr_module.h) before serving; "
 	    "words after a space in PATH go to its init (\"/x/acct.so "

@@ -28,6 +28,7 @@ typedef struct daemon_opts {
 	server_limits lim; /* 0: the default */
 	const char   *log_file;
 	const char   *metrics_url;
+	bool          metrics_no_auth; /* --metrics-no-auth */
 	const char   *http_url;        /* --http: the dashboard */
 	const char   *http_token_file; /* its token; else a random one */
 	long long     ipc_mode;        /* --ipc-mode; 0: as made (0600) */

@@ -4,6 +4,7 @@
  * log of every request in a --log-file reopened on SIGHUP, and
  * mgr_errdetail belonging to the call that failed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -87,14 +88,25 @@ wait_event(void *arg)
 	return NULL;
 }
 
-/* The figures over HTTP (--metrics): those of the session below. */
+#define METRICS_TOKEN "observe-token-1"
+#define METRICS_AUTH  "Authorization: Bearer " METRICS_TOKEN
+
+/* The figures over HTTP (--metrics): those of the session below, to a
+ * scrape that carries the token only. */
 static void
 check_metrics_text(const h_managerd *m)
 {
 	char *body = malloc(1 << 16);
 	assert_non_null(body);
 	assert_int_equal(
-	    h_http_get(m->metrics_url, NULL, "/metrics", body, 1 << 16), 200);
+	    h_http_get(m->metrics_url, NULL, "/metrics", body, 1 << 16), 401);
+	assert_int_equal(
+	    h_http_get(m->metrics_url, "Authorization: Bearer wrong",
+	        "/metrics", body, 1 << 16),
+	    401);
+	assert_int_equal(h_http_get(m->metrics_url, METRICS_AUTH, "/metrics",
+	                     body, 1 << 16),
+	    200);
 	assert_non_null(
 	    strstr(body, "Content-Type: text/plain; version=0.0.4"));
 	assert_non_null(strstr(body, "# TYPE mgr_requests_total counter\n"));
@@ -105,7 +117,8 @@ check_metrics_text(const h_managerd *m)
 	assert_non_null(
 	    strstr(body, "mgr_info{version=\"" MGR_VERSION_STRING "\"} 1\n"));
 	assert_int_equal(
-	    h_http_get(m->metrics_url, NULL, "/other", body, 1 << 16), 404);
+	    h_http_get(m->metrics_url, METRICS_AUTH, "/other", body, 1 << 16),
+	    404);
 	free(body);
 }
 
@@ -116,11 +129,17 @@ test_figures_and_metrics(void **state)
 	h_managerd  m;
 	mgr_client *c, *c2;
 	mgr_obj    *d, *q, *ev, *ev2;
-	char        dir[] = "/tmp/mgr-observe-XXXXXX", log[64];
+	char        dir[] = "/tmp/mgr-observe-XXXXXX", log[64], tokfile[64];
 	assert_non_null(mkdtemp(dir));
 	snprintf(log, sizeof(log), "%s/managerd.log", dir);
+	snprintf(tokfile, sizeof(tokfile), "%s/token", dir);
+	int tfd = open(tokfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(tfd >= 0);
+	assert_int_equal(write(tfd, METRICS_TOKEN "\n", 16), 16);
+	close(tfd);
 	const char *extra[] = { "--log-level", "debug", "--log-file", log,
-		"--metrics", "http://127.0.0.1:0/metrics", NULL };
+		"--metrics", "http://127.0.0.1:0/metrics",
+		"--http-token-file", tokfile, NULL };
 	assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
 	assert_int_not_equal(m.metrics_url[0], '\0');
 	OK(h_connect(&m, &c));
@@ -203,7 +222,26 @@ test_figures_and_metrics(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 	unlink(log);
 	unlink(moved);
+	unlink(tokfile);
 	rmdir(dir);
+}
+
+/* --metrics-no-auth: /metrics to anyone (a trusted network's scraper). */
+static void
+test_metrics_no_auth(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	const char *extra[] = { "--metrics", "http://127.0.0.1:0/metrics",
+		"--metrics-no-auth", NULL };
+	assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
+	char *body = malloc(1 << 16);
+	assert_non_null(body);
+	assert_int_equal(
+	    h_http_get(m.metrics_url, NULL, "/metrics", body, 1 << 16), 200);
+	assert_non_null(strstr(body, "\nmgr_lock_hold_max_us "));
+	free(body);
+	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
 /* A --metrics URL that is not http:// is a usage error; one that cannot
@@ -424,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_elements_kept),
 		cmocka_unit_test(test_lock_hold_figure),
 		cmocka_unit_test(test_metrics_bad_url),
+		cmocka_unit_test(test_metrics_no_auth),
 		cmocka_unit_test(test_errdetail_is_the_calls),
 		cmocka_unit_test(test_ipc_mode),
 	};

@@ -24,15 +24,39 @@ struct http_endpoint {
 
 /* On an nng task thread: must not block. Rendering takes the server
  * lock for the snapshot only, which no one holds across I/O. */
+typedef struct dashboard {
+	struct server *srv;
+	char           token[200]; /* "": none asked (--metrics-no-auth) */
+} dashboard;
+
+static bool authorized(
+    const dashboard *d, nng_http_req *req, const char *query);
+static void answer(nng_aio *aio, uint16_t status, const char *ctype,
+    const void *body, size_t len);
+
+/* /metrics: behind the token unless --metrics-no-auth (Prometheus sends
+ * it as "Authorization: Bearer T": its authorization credentials_file). */
 static void
 serve_metrics(nng_aio *aio)
 {
+	nng_http_req     *req = nng_aio_get_input(aio, 0);
 	nng_http_handler *h   = nng_aio_get_input(aio, 1);
-	struct server    *srv = nng_http_handler_get_data(h);
+	const dashboard  *d   = nng_http_handler_get_data(h);
+	struct server    *srv = d->srv;
 	nng_http_res     *res = NULL;
-	char             *text;
-	size_t            len;
-	int               rv = metrics_render(srv, &text, &len);
+	const char       *uri = nng_http_req_get_uri(req);
+	const char       *q   = strchr(uri, '?');
+	if (d->token[0] != '\0' && !authorized(d, req, q ? q + 1 : "")) {
+		log_preauth(LOG_WARN,
+		    "metrics: a scrape without the token: "
+		    "refused");
+		const char *e = "the token is missing or wrong\n";
+		answer(aio, 401, "text/plain; charset=utf-8", e, strlen(e));
+		return;
+	}
+	char  *text;
+	size_t len;
+	int    rv = metrics_render(srv, &text, &len);
 	if (rv != 0) {
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
@@ -150,19 +174,24 @@ run_endpoint(http_endpoint *ep, const nng_url *u, const char *path,
 }
 
 int
-http_start(struct server *srv, const char *url, http_endpoint **out,
-    char *bound, size_t cap)
+http_start(struct server *srv, const char *url, const char *token,
+    http_endpoint **out, char *bound, size_t cap)
 {
 	nng_url       *u;
 	http_endpoint *ep = calloc(1, sizeof(*ep));
-	if (ep == NULL) {
+	if (ep == NULL || (ep->dash = calloc(1, sizeof(*ep->dash))) == NULL) {
+		free(ep);
 		return MGR_ENOMEM;
 	}
+	ep->dash->srv = srv;
+	snprintf(ep->dash->token, sizeof(ep->dash->token), "%s",
+	    token != NULL ? token : "");
 	int rv = open_endpoint(srv, url, ep, &u, bound, cap);
 	if (rv == 0) {
 		const char *path
 		    = u->u_path[0] != '\0' ? u->u_path : "/metrics";
-		if ((rv = add_handler(ep, path, false, serve_metrics, srv))
+		if ((rv = add_handler(
+		         ep, path, false, serve_metrics, ep->dash))
 		    != 0) {
 			snprintf(bound, cap, "cannot serve %s: %s", url,
 			    nng_strerror(rv));
@@ -178,6 +207,7 @@ http_start(struct server *srv, const char *url, http_endpoint **out,
 		if (ep->hs != NULL) {
 			nng_http_server_release(ep->hs);
 		}
+		free(ep->dash);
 		free(ep);
 		return rv;
 	}
@@ -230,11 +260,6 @@ serve_page(nng_aio *aio)
 	answer(aio, 200, "text/html; charset=utf-8", dashboard_html,
 	    dashboard_html_len);
 }
-
-typedef struct dashboard {
-	struct server *srv;
-	char           token[200];
-} dashboard;
 
 /* Whether the request carries the token: "Authorization: Bearer T", or
  * token=T in the query (for scripts). Compared in constant time. */

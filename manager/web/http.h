@@ -12,11 +12,12 @@ struct server;
 typedef struct http_endpoint http_endpoint;
 
 /* Serves srv's metrics at url (http://host:port/path; port 0: any free
- * one). The address bound, as a URL, goes to bound (cap bytes), or on
- * failure why not. MGR_EINVAL for a bad URL, MGR_ECONN when it cannot
- * listen, MGR_ENOMEM. */
-int http_start(struct server *srv, const char *url, http_endpoint **out,
-    char *bound, size_t cap);
+ * one), to scrapes that carry token (copied; NULL: to anyone). The
+ * address bound, as a URL, goes to bound (cap bytes), or on failure why
+ * not. MGR_EINVAL for a bad URL, MGR_ECONN when it cannot listen,
+ * MGR_ENOMEM. */
+int http_start(struct server *srv, const char *url, const char *token,
+    http_endpoint **out, char *bound, size_t cap);
 /* Serves the dashboard at url (http://host:port or https://...; port 0:
  * any free one): the page at /, the API under /api/ for requests that
  * carry token. bound as for http_start. */
