@@ -363,7 +363,9 @@ MGR_API int mgr_name_list(mgr_client *client, mgr_value *dict_value);
  * "objects_total", "objects" and "elements" (dicts type name -> count;
  * elements of the containers), "names", "waiters" and "waiters_by_type";
  * memory: "memory_used" (allocated), "max_memory", "rss", "rss_peak",
- * "reply_bytes_pending"; "cycles_freed"; "lock_hold_max_us", the
+ * "reply_bytes_pending"; "cycles_freed"; "tls_resumed" (tls+tcp
+ * handshakes that resumed a session from a ticket: libmgr's reconnects
+ * offer theirs); "lock_hold_max_us", the
  * longest single hold of the manager's lock since it started, and
  * "lock_hold_max_op", what held it (an operation's name, "the
  * dashboard's API", ...). The same figures as managerd's

@@ -76,6 +76,7 @@ client_destroy(mgr_client *c)
 	pthread_cond_destroy(&c->idle_cv);
 	pthread_cond_destroy(&c->ka_cv);
 	free(c->tls_ca);
+	ctls_resume_free(c->tls_resume);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_name);

@@ -95,8 +95,9 @@ struct mgr_client {
 	                          * each request acknowledges */
 	uint64_t sends;          /* frames written: the keep-alive thread's
 	                          * measure of silence */
-	int64_t        lost_ms;  /* when the connection was lost */
-	char          *tls_ca, *tls_cert, *tls_key, *tls_name; /* copies */
+	int64_t lost_ms;         /* when the connection was lost */
+	char   *tls_ca, *tls_cert, *tls_key, *tls_name; /* copies */
+	struct ctls_resume *tls_resume; /* the session a reconnect offers */
 	char           client_name[64]; /* what Auth.client says, less pid */
 	pthread_t      ka; /* the keep-alive thread (session.c) */
 	bool           ka_running, ka_stop;

@@ -201,11 +201,15 @@ client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
 {
 	char        why[600] = "";
 	ctransport *t;
-	ctls_opts   tls = { .ca_file = c->tls_ca,
-		  .cert_file         = c->tls_cert,
-		  .key_file          = c->tls_key,
-		  .server_name       = c->tls_name };
-	int         rv
+	if (c->tls_resume == NULL && ctransport_url_is_tls(c->url)) {
+		c->tls_resume = ctls_resume_new(); // NULL: full handshakes
+	}
+	ctls_opts tls = { .ca_file = c->tls_ca,
+		.cert_file         = c->tls_cert,
+		.key_file          = c->tls_key,
+		.server_name       = c->tls_name,
+		.resume            = c->tls_resume };
+	int       rv
 	    = ctransport_dial(&t, c->url, &tls, timeout_ms, why, sizeof(why));
 	if (rv != 0) {
 		client_set_detail("%s", why);

@@ -42,11 +42,19 @@ struct ctransport {
 };
 
 /* Options of the secure schemes, borrowed for the call (mgr_opts). */
+/* The TLS session a client offers when it dials again (a ticket of the
+ * manager's), so that a reconnect resumes instead of paying a full
+ * handshake; kept by the client across its connections. */
+typedef struct ctls_resume ctls_resume;
+ctls_resume *ctls_resume_new(void); /* NULL when out of memory */
+void         ctls_resume_free(ctls_resume *r);
+
 typedef struct ctls_opts {
-	const char *ca_file;   /* NULL: the system's CAs */
-	const char *cert_file; /* with key_file: a client certificate */
-	const char *key_file;
-	const char *server_name; /* NULL: the URL's host */
+	const char  *ca_file;   /* NULL: the system's CAs */
+	const char  *cert_file; /* with key_file: a client certificate */
+	const char  *key_file;
+	const char  *server_name; /* NULL: the URL's host */
+	ctls_resume *resume;      /* offered, and updated; NULL: none */
 } ctls_opts;
 
 /* Dials url (ipc://, tcp://, tls+tcp://, ws://, wss://) within

@@ -48,6 +48,68 @@ typedef struct tls_transport {
 	mbedtls_ctr_drbg_context drbg;
 } tls_transport;
 
+struct ctls_resume {
+	pthread_mutex_t     mtx;
+	bool                have;
+	mbedtls_ssl_session session;
+};
+
+ctls_resume *
+ctls_resume_new(void)
+{
+	ctls_resume *r = calloc(1, sizeof(*r));
+	if (r != NULL) {
+		pthread_mutex_init(&r->mtx, NULL);
+		mbedtls_ssl_session_init(&r->session);
+	}
+	return r;
+}
+
+void
+ctls_resume_free(ctls_resume *r)
+{
+	if (r != NULL) {
+		mbedtls_ssl_session_free(&r->session);
+		pthread_mutex_destroy(&r->mtx);
+		free(r);
+	}
+}
+
+/* The session kept, offered to the manager (a failure only means a full
+ * handshake). */
+static void
+resume_offer(ctls_resume *r, mbedtls_ssl_context *ssl)
+{
+	if (r == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&r->mtx);
+	if (r->have) {
+		(void) mbedtls_ssl_set_session(ssl, &r->session);
+	}
+	pthread_mutex_unlock(&r->mtx);
+}
+
+/* After a handshake: its session (and ticket) kept for the next dial. */
+static void
+resume_keep(ctls_resume *r, const mbedtls_ssl_context *ssl)
+{
+	if (r == NULL) {
+		return;
+	}
+	mbedtls_ssl_session s;
+	mbedtls_ssl_session_init(&s);
+	if (mbedtls_ssl_get_session(ssl, &s) != 0) {
+		mbedtls_ssl_session_free(&s);
+		return;
+	}
+	pthread_mutex_lock(&r->mtx);
+	mbedtls_ssl_session_free(&r->session);
+	r->session = s; // moved: s is not freed
+	r->have    = true;
+	pthread_mutex_unlock(&r->mtx);
+}
+
 /* Waits until fd is ready for what rv (WANT_READ / WANT_WRITE) asks,
  * up to timeout_ms (< 0: no limit). false on a timeout. */
 static bool
@@ -305,6 +367,7 @@ ctransport_tls_new(ctransport **tp, int fd, const char *host,
 	s->bio.fd = fd;
 	mbedtls_ssl_set_bio(
 	    &s->ssl, &s->bio, tls_bio_send, tls_bio_recv, NULL);
+	resume_offer(o != NULL ? o->resume : NULL, &s->ssl);
 	int fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 
@@ -325,6 +388,7 @@ ctransport_tls_new(ctransport **tp, int fd, const char *host,
 			return MGR_ECONN;
 		}
 	}
+	resume_keep(o != NULL ? o->resume : NULL, &s->ssl);
 	*tp = &s->base;
 	return 0;
 }

@@ -819,6 +819,14 @@ drop_run(h_transport t)
 		    "%d calls failed, the first %s", w->failures, w->failure);
 	}
 	assert_true(drops >= 3);
+	if (t == H_TLS) {
+		// The reconnects resumed their TLS sessions from tickets.
+		int64_t resumed = 0;
+		OK(h_info_int(c, "tls_resumed", &resumed));
+		print_message("tls: %lld handshakes resumed\n",
+		    (long long) resumed);
+		assert_true(resumed >= 3);
+	}
 	mgr_value v;
 	OK(mgr_dict_get(d, mgr_str("n"), &v));
 	assert_int_equal(v.i, WORKERS * EACH);

@@ -11,6 +11,7 @@
 #include "names.h"
 #include "sdict.h"
 #include "server_state.h"
+#include "tls_identity.h"
 
 /* The coarse clock (a few ns, the kernel tick's resolution): once or
  * twice per request, where a second's bucket needs no better. */
@@ -227,6 +228,9 @@ stats_snapshot(server *srv, stats_figure *out)
 	    st->waiters_by_type, false);
 	counter(&b, "cycles_freed", "Objects freed by cycle collection",
 	    srv->gc_freed);
+	counter(&b, "tls_resumed",
+	    "TLS handshakes that resumed a session from a ticket",
+	    tls_identity_resumed());
 	gauge(&b, "lock_hold_max_us",
 	    "The longest single hold of the server lock, in microseconds "
 	    "(what held it: mgr_info's lock_hold_max_op)",

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tls_identity tls_identity;
 struct mbedtls_ssl_config;
@@ -34,6 +35,9 @@ int tls_identity_reload(tls_identity *id, const char *cert_file,
     size_t whycap);
 /* Each thread-safe to share between connections. */
 const struct mbedtls_ssl_config *tls_identity_mbedtls(tls_identity *id);
-struct nng_tls_config           *tls_identity_nng(tls_identity *id);
+/* TLS handshakes of the loops (tls+tcp://) that resumed a session from a
+ * ticket instead of a full handshake, since the start. */
+uint64_t               tls_identity_resumed(void);
+struct nng_tls_config *tls_identity_nng(tls_identity *id);
 
 #endif
