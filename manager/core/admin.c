@@ -1,5 +1,6 @@
 /* Operations on the manager itself: create, release and attach objects,
  * names, statistics. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,44 +18,40 @@ h_ping(mctx *c)
 	return 0;
 }
 
-/* Room for one more object, in all and for this session. */
+/* Refuses an object: what is at the limit (its figure said in held) and
+ * the option that sets it, in the log and in the detail. */
+static int
+refuse_object(mctx *c, const char *held, const char *option)
+{
+	log_msg(LOG_WARN,
+	    "session %llu: refused an object: %s, the limit (%s)",
+	    (unsigned long long) session_id(c->sess), held, option);
+	return mctx_fail(c, MGR_ETOOBIG, "%s, the limit (%s)", held, option);
+}
+
+/* Room for one more object, in all and for this session: what it refers
+ * to, and what it made that lives however it is kept alive (in a dict,
+ * by a name). */
 static int
 check_objects(mctx *c)
 {
 	server *srv = c->srv;
+	char    held[80];
 	if (srv->objects.len >= srv->lim.max_objects) {
-		log_msg(LOG_WARN,
-		    "session %llu: refused an object: %zu live, "
-		    "the limit (--max-objects)",
-		    (unsigned long long) session_id(c->sess),
+		snprintf(held, sizeof(held), "too many objects: %zu live",
 		    srv->objects.len);
-		return mctx_fail(c, MGR_ETOOBIG,
-		    "too many objects: %zu live, the limit (--max-objects)",
-		    srv->objects.len);
+		return refuse_object(c, held, "--max-objects");
 	}
 	if (c->sess->made.len >= srv->lim.max_objects_session) {
-		// However they are kept alive (in a dict, by a name): what a
-		// session made counts while it lives.
-		log_msg(LOG_WARN,
-		    "session %llu: refused an object: %zu it made live, the "
-		    "limit (--max-objects-per-session)",
-		    (unsigned long long) session_id(c->sess),
+		snprintf(held, sizeof(held),
+		    "this session made %zu objects that live",
 		    c->sess->made.len);
-		return mctx_fail(c, MGR_ETOOBIG,
-		    "this session made %zu objects that live, the limit "
-		    "(--max-objects-per-session)",
-		    c->sess->made.len);
+		return refuse_object(c, held, "--max-objects-per-session");
 	}
 	if (c->sess->refs.len >= srv->lim.max_objects_session) {
-		log_msg(LOG_WARN,
-		    "session %llu: refused an object: it holds %zu, the "
-		    "limit (--max-objects-per-session)",
-		    (unsigned long long) session_id(c->sess),
+		snprintf(held, sizeof(held), "this session holds %zu objects",
 		    c->sess->refs.len);
-		return mctx_fail(c, MGR_ETOOBIG,
-		    "this session holds %zu objects, the limit "
-		    "(--max-objects-per-session)",
-		    c->sess->refs.len);
+		return refuse_object(c, held, "--max-objects-per-session");
 	}
 	return 0;
 }
