@@ -823,8 +823,8 @@ drop_run(h_transport t)
 		// The reconnects resumed their TLS sessions from tickets.
 		int64_t resumed = 0;
 		OK(h_info_int(c, "tls_resumed", &resumed));
-		print_message("tls: %lld handshakes resumed\n",
-		    (long long) resumed);
+		print_message(
+		    "tls: %lld handshakes resumed\n", (long long) resumed);
 		assert_true(resumed >= 3);
 	}
 	mgr_value v;
