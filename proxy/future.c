@@ -111,6 +111,9 @@ future_finish_locked(mgr_pool *p, mgr_future *f, int status,
 	pthread_once(&futures_once, futures_init);
 	pthread_mutex_lock(&futures_mtx);
 	f->done_seq = ++futures_ended;
+	if (f->ring != NULL) {
+		f->ring->idx[f->ring->tail++] = f->ring_at;
+	}
 	pthread_cond_broadcast(&futures_cv);
 	pthread_mutex_unlock(&futures_mtx);
 	if (f->cbs != NULL) {
@@ -249,6 +252,62 @@ mgr_future_wait(mgr_future *const *fs, size_t n, int return_when,
 			rv = MGR_ETIMEDOUT;
 			break;
 		}
+	}
+	pthread_mutex_unlock(&futures_mtx);
+	return rv;
+}
+
+static int
+by_done_seq(const void *a, const void *b, void *arg)
+{
+	mgr_future *const *fs = arg;
+	uint64_t           x  = fs[*(const size_t *) a]->done_seq,
+	         y            = fs[*(const size_t *) b]->done_seq;
+	return x < y ? -1 : x > y;
+}
+
+void
+future_ring_attach(mgr_future *const *fs, size_t n, done_ring *r)
+{
+	pthread_once(&futures_once, futures_init);
+	pthread_mutex_lock(&futures_mtx);
+	for (size_t i = 0; i < n; i++) {
+		if (fs[i]->done_seq != 0) {
+			r->idx[r->tail++] = i; // ended before: sorted below
+		} else {
+			fs[i]->ring    = r;
+			fs[i]->ring_at = i;
+		}
+	}
+	qsort_r(r->idx, r->tail, sizeof(*r->idx), by_done_seq, (void *) fs);
+	pthread_mutex_unlock(&futures_mtx);
+}
+
+void
+future_ring_detach(mgr_future *const *fs, size_t n)
+{
+	pthread_once(&futures_once, futures_init);
+	pthread_mutex_lock(&futures_mtx);
+	for (size_t i = 0; i < n; i++) {
+		fs[i]->ring = NULL;
+	}
+	pthread_mutex_unlock(&futures_mtx);
+}
+
+int
+future_ring_next(done_ring *r, int64_t timeout, size_t *index)
+{
+	int64_t at = timeout < 0 ? -1 : clock_ms() + timeout;
+	int     rv = 0;
+	pthread_mutex_lock(&futures_mtx);
+	while (r->head == r->tail) {
+		if (!futures_wait_until(at)) {
+			rv = MGR_ETIMEDOUT;
+			break;
+		}
+	}
+	if (rv == 0) {
+		*index = r->idx[r->head++];
 	}
 	pthread_mutex_unlock(&futures_mtx);
 	return rv;

@@ -91,7 +91,9 @@ struct mgr_future {
 	uint64_t    id;
 	atomic_bool done; /* set under the pool's mutex; read by waits too */
 	uint64_t    done_seq;   /* completion order (futures_mtx) */
-	future_cb  *cbs;        /* to run once it ends */
+	struct done_ring *ring; /* a map's, told of its end (futures_mtx) */
+	size_t            ring_at; /* its index there */
+	future_cb        *cbs;     /* to run once it ends */
 	mgr_future *fired_next; /* in the pool's list of callbacks to run */
 	int         status;
 	mgr_value   result; /* owned, once done with status 0 */
@@ -186,6 +188,22 @@ int future_wait_locked(mgr_pool *p, mgr_future *f, int64_t timeout);
 /* f's result taken (moved out: f must be the caller's alone, as map's
  * futures are), once done. f's status, with its detail set. */
 int future_take(mgr_future *f, int64_t timeout, mgr_value *result);
+
+/* The indexes of a map's futures in the order they ended, as they end
+ * (imap_unordered takes the next in O(1), not by looking at them all).
+ * idx holds one slot per future: each ends once. futures_mtx guards it. */
+typedef struct done_ring {
+	size_t *idx;
+	size_t  head, tail;
+} done_ring;
+/* fs[i] tells r (at i) when it ends; those ended already are in r now,
+ * in their order. */
+void future_ring_attach(mgr_future *const *fs, size_t n, done_ring *r);
+/* No more telling r (before r or the futures go). */
+void future_ring_detach(mgr_future *const *fs, size_t n);
+/* The next index in r, waiting up to timeout ms (< 0: none) for one: 0,
+ * or MGR_ETIMEDOUT. */
+int future_ring_next(done_ring *r, int64_t timeout, size_t *index);
 
 /* The worker's entry (pool_worker.c), registered with the first task; the
  * registry of tasks in this program. */

@@ -16,12 +16,15 @@ struct mgr_map {
 	size_t       n, cs, nf; /* items, chunk size, chunks (futures) */
 	mgr_future **fs;
 	bool         ordered;
-	bool        *taken; /* chunks mgr_map_next began (wait_any's) */
-	size_t       next;  /* ordered: the next chunk to begin */
-	size_t       cur;   /* the chunk being given out */
-	mgr_value    vals;  /* its results (a copy), while some are left */
-	size_t       pos;   /* the next of them */
-	bool         have;  /* vals holds a chunk */
+	bool        *taken;  /* chunks mgr_map_next began */
+	done_ring    ring;   /* unordered: the chunks in the order they end */
+	bool         ringed; /* its futures tell the ring */
+	size_t       given;  /* unordered: chunks begun */
+	size_t       next;   /* ordered: the next chunk to begin */
+	size_t       cur;    /* the chunk being given out */
+	mgr_value    vals;   /* its results (a copy), while some are left */
+	size_t       pos;    /* the next of them */
+	bool         have;   /* vals holds a chunk */
 	/* mgr_map_on_done's: guarded by mtx */
 	pthread_mutex_t mtx;
 	mgr_future_cb   fn;
@@ -43,6 +46,10 @@ default_chunksize(const mgr_pool *p, size_t n)
 static void
 map_destroy(mgr_map *m)
 {
+	if (m->ringed) {
+		future_ring_detach(m->fs, m->nf); // they may end after us
+	}
+	free(m->ring.idx);
 	for (size_t k = 0; m->fs != NULL && k < m->nf; k++) {
 		mgr_future_free(m->fs[k]);
 	}
@@ -133,8 +140,17 @@ mgr_pool_map_start(mgr_pool *p, const char *task, mgr_value list,
 	m->fs      = calloc(m->nf ? m->nf : 1, sizeof(*m->fs));
 	m->taken   = calloc(m->nf ? m->nf : 1, sizeof(*m->taken));
 	int rv     = m->fs == NULL || m->taken == NULL ? MGR_ENOMEM : 0;
+	if (rv == 0 && !ordered
+	    && (m->ring.idx = calloc(m->nf ? m->nf : 1, sizeof(size_t)))
+	        == NULL) {
+		rv = MGR_ENOMEM;
+	}
 	if (rv == 0) {
 		rv = map_submit(m, task, &list);
+	}
+	if (rv == 0 && !ordered) {
+		future_ring_attach(m->fs, m->nf, &m->ring);
+		m->ringed = true;
 	}
 	if (rv != 0) {
 		char detail[DETAIL_MAX];
@@ -185,12 +201,21 @@ mgr_map_next(mgr_map *m, int64_t timeout, mgr_value *result, size_t *index)
 				m->next++; // a task's error is that item's
 			}
 		} else {
-			rv = mgr_future_wait_any(
-			    m->fs, m->nf, m->taken, timeout, &k);
-			if (rv == 0) {
-				rv = map_begin_chunk(m, k, 0);
-			} else if (rv == MGR_EEMPTY) {
+			// The next chunk to end, from the ring its futures
+			// fill as they end: O(1), not a look at every chunk.
+			if (m->given == m->nf) {
 				client_set_detail("every result was given");
+				return MGR_EEMPTY;
+			}
+			rv = future_ring_next(&m->ring, timeout, &k);
+			if (rv == 0) {
+				m->given++;
+				m->taken[k] = true;
+				rv          = map_begin_chunk(m, k, 0);
+			} else {
+				client_set_detail(
+				    "none of %zu chunks done after %lld ms",
+				    m->nf - m->given, (long long) timeout);
 			}
 		}
 		if (rv != 0) {

@@ -1028,10 +1028,31 @@ test_map_async(void **state)
 	mgr_value_free(&out);
 	seen_await(&all, 1); // the whole list, once
 	assert_int_equal(all.status, 0);
+	assert_int_equal(mgr_map_next(m, 0, &out, &index), MGR_EEMPTY);
 	OKP(mgr_map_free(m));
 	for (int i = 0; i < 2; i++) {
 		gates_free(i ? "u1" : "u0", open[i], began[i]);
 	}
+	// Many chunks, unordered: each index once (the next chunk to end
+	// comes from a ring its futures fill, not from a look at all).
+	enum { MANY = 2000 };
+	mgr_value *many = calloc(MANY, sizeof(*many));
+	bool      *got  = calloc(MANY, sizeof(*got));
+	assert_true(many != NULL && got != NULL);
+	OKP(mgr_pool_map_start(p, "square", range(many, MANY), 1, false, &m));
+	for (size_t i = 0; i < MANY; i++) {
+		OKP(mgr_map_next(m, 30000, &out, &index));
+		assert_true(index < MANY && !got[index]);
+		got[index] = true;
+		assert_int_equal(out.i, (int64_t) (index * index));
+	}
+	assert_int_equal(mgr_map_next(m, 0, &out, &index), MGR_EEMPTY);
+	OKP(mgr_map_free(m));
+	// Freed before its chunks end: they end without it.
+	OKP(mgr_pool_map_start(p, "slow", range(many, 4), 1, false, &m));
+	OKP(mgr_map_free(m));
+	free(got);
+	free(many);
 
 	// One item fails: next gives its error, then goes on; get and the
 	// callback give the error.
