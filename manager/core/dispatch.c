@@ -126,7 +126,11 @@ call(mctx *c, const mop *m)
 			    i + 1, max);
 		}
 	}
-	return m->fn(c);
+	rv = m->fn(c);
+	if (c->obj != NULL) {
+		stats_note_size(srv, c->obj); // its size may have changed
+	}
+	return rv;
 }
 
 /* Fills rp from c's outcome (rv), allocating from the reply arena. */
@@ -317,9 +321,6 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 	if (rv == 0) {
 		rv = call(c, m);
 	}
-	if (c->obj != NULL) {
-		stats_note_size(c->srv, c->obj);
-	}
 	// Later operations may change what a borrowed result points to:
 	// keep a copy.
 	if (rv == 0 && c->res_borrowed != NULL) {
@@ -463,9 +464,6 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
-	if (c.obj != NULL) {
-		stats_note_size(srv, c.obj);
-	}
 	if (log_level_now() >= LOG_DEBUG) {
 		log_request(s, rq, rv, c.err);
 	}
@@ -498,9 +496,6 @@ dispatch_as_manager(
 	int  rv = ctx_init(&c, srv, NULL, rq, small, 1);
 	if (rv == 0) {
 		rv = call(&c, m);
-	}
-	if (c.obj != NULL) {
-		stats_note_size(srv, c.obj);
 	}
 	if (rv == 0) {
 		*res  = c.res;
