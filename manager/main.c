@@ -514,6 +514,7 @@ main(int argc, char **argv)
 		    WS_ORIGINS_MAX - 1);
 		return 2;
 	}
+	server_memory_keep_freed(); // before any thread: see memory.c
 	if (o.log_level >= 0) {
 		log_set_level(o.log_level);
 	}

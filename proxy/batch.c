@@ -24,6 +24,8 @@ struct mgr_batch {
 	size_t      nres;
 	size_t      failed; /* after exec: the operation that failed it, or
 	                       SIZE_MAX (mgr_batch_failed) */
+	uint8_t *frames;    /* where exec builds its frames, kept for reuse */
+	size_t   frames_cap;
 };
 
 int
@@ -70,6 +72,7 @@ mgr_batch_free(mgr_batch *b)
 	if (b != NULL) {
 		free_results(b);
 		free(b->recs);
+		free(b->frames);
 		free(b);
 	}
 	return 0;
@@ -225,8 +228,9 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 		b->res = NULL;
 		return MGR_ENOMEM;
 	}
-	b->nres   = b->n;
-	int rv    = client_pipeline(b->c, b->recs, b->len, b->n, atomic, rp);
+	b->nres = b->n;
+	int rv  = client_pipeline_in(b->c, b->recs, b->len, b->n, atomic, rp,
+	     &b->frames, &b->frames_cap);
 	int first = 0;
 	if (atomic) {
 		Mgr__Reply *r = rp[0];

@@ -780,24 +780,41 @@ int
 client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
     bool atomic, Mgr__Reply **replies)
 {
-	size_t   np  = atomic ? 1 : n;
-	pending *ps  = calloc(np ? np : 1, sizeof(*ps));
-	size_t   cap = recs_len + n * 48 + 64;
-	uint8_t *out = malloc(cap);
+	uint8_t *buf = NULL;
+	size_t   cap = 0;
+	int      rv  = client_pipeline_in(
+	          c, recs, recs_len, n, atomic, replies, &buf, &cap);
+	free(buf);
+	return rv;
+}
+
+int
+client_pipeline_in(mgr_client *c, const uint8_t *recs, size_t recs_len,
+    size_t n, bool atomic, Mgr__Reply **replies, uint8_t **buf, size_t *cap)
+{
+	size_t   np   = atomic ? 1 : n;
+	pending *ps   = calloc(np ? np : 1, sizeof(*ps));
+	size_t   need = recs_len + n * 48 + 64;
 	pgroup   g;
 	uint64_t first;
 	int      rv;
-	if (ps == NULL || out == NULL) {
+	if (ps != NULL && *cap < need) {
+		uint8_t *nb = realloc(*buf, need);
+		if (nb != NULL) {
+			*buf = nb;
+			*cap = need;
+		}
+	}
+	if (ps == NULL || *cap < need) {
 		free(ps);
-		free(out);
 		return MGR_ENOMEM;
 	}
+	uint8_t *out = *buf;
 	pthread_cond_init(&g.cv, NULL);
 	uint64_t seq, ack;
 	if ((rv = pend_begin(c, ps, np, &g, &first, NULL, &seq, &ack)) != 0) {
 		pthread_cond_destroy(&g.cv);
 		free(ps);
-		free(out);
 		return rv;
 	}
 	// Requests were packed without their id. Two packed messages one
@@ -850,7 +867,6 @@ client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
 	} else {
 		exchange(c, out, len, ps, np, &g);
 	}
-	free(out);
 	pthread_cond_destroy(&g.cv);
 	int first_err = 0;
 	for (size_t i = 0; i < np; i++) {

@@ -2,6 +2,7 @@
  * resident set the figures show, both measured outside the server lock
  * (reading /proc is a system call) and read under it. */
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -79,4 +80,43 @@ server_memory_sample(server *srv)
 		atomic_store(&srv->rss_peak, peak);
 		atomic_store(&srv->rss_checked_us, now);
 	}
+}
+
+/* Freed memory kept resident for reuse beyond this is given back. */
+#define FREED_KEPT ((size_t) 64 << 20)
+
+static atomic_bool keeping_freed;
+
+void
+server_memory_keep_freed(void)
+{
+	// glibc's default thresholds follow the largest block freed, and
+	// it gives back the top of a heap over twice that: a flow of 1 MiB
+	// messages maps and faults in each one afresh (256 page faults, the
+	// most of a big message's cost on a VM). Blocks under 32 MiB come
+	// from the heaps and freed ones stay for the next message; the
+	// timer thread gives back what stays idle (server_memory_decay), as
+	// jemalloc's decay does for Redis.
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	atomic_store(&keeping_freed, true);
+}
+
+void
+server_memory_decay(server *srv)
+{
+	if (!atomic_load(&keeping_freed)) {
+		return; // the allocator's own policy (an embedded manager's)
+	}
+	size_t   used = allocated();
+	uint64_t rss, peak;
+	read_rss(&rss, &peak);
+	if (rss > used + FREED_KEPT) {
+		malloc_trim(0);
+		read_rss(&rss, &peak);
+	}
+	atomic_store(&srv->mem_used, used);
+	atomic_store(&srv->rss, rss);
+	atomic_store(&srv->rss_peak, peak);
+	atomic_store(&srv->rss_checked_us, clock_us());
 }

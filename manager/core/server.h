@@ -84,5 +84,14 @@ tls_identity *server_tls(server *srv);
  * (allocated) or 1 s (resident set): a request's thread calls it before
  * it takes the server lock, since measuring may read /proc. */
 void server_memory_sample(server *srv);
+/* For a process that is a manager and nothing else (managerd): freed
+ * blocks stay for reuse instead of going back to the system at once,
+ * and server_memory_decay gives back what stays idle. Call before any
+ * thread starts. */
+void server_memory_keep_freed(void);
+/* Gives back freed memory resident beyond 64 MiB when keep_freed was
+ * asked for, and measures the figures; outside the server lock (the
+ * timer thread, once a second). */
+void server_memory_decay(server *srv);
 
 #endif

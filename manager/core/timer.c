@@ -59,6 +59,7 @@ timer_main(void *arg)
 			// leave at the unlock, before any sleep.
 			server_unlock(srv);
 			sessions_free(dead);
+			server_memory_decay(srv);
 			server_lock(srv);
 			continue;
 		}
