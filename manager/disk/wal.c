@@ -1,0 +1,1033 @@
+/* The log of a data directory: see wal.h for the format and the promises.
+ *
+ * Three parties: appenders (any thread: a record framed and copied into
+ * memory), one writer at a time (wal_write: the appended bytes written
+ * into the current segment with pwrite), and the log thread (syncs, and
+ * makes the next segment ahead of time). A segment is preallocated, so a
+ * write into it never meets a full disk; only making the next one can,
+ * and it is made while the current one still has room (etcd's file
+ * pipeline), so that wal_writable can say "no more" before any record is
+ * lost. The next segment is made as wal-spare.tmp and renamed when the
+ * writer moves into it (its name is its first record's LSN). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "crc32c.h"
+#include "log.h"
+#include "wal.h"
+
+#define HEADER_LEN  32
+#define RECORD_HEAD 8
+/* A segment made ahead is wal-spare-<n>.tmp until it is moved into: each
+ * its own name, so that the one being made never is the one being
+ * named. */
+#define SPARE_FORMAT "wal-spare-%llu.tmp"
+static const char magic[8] = { 'M', 'G', 'R', 'W', 'A', 'L', 0, 0 };
+
+struct wal {
+	char     *dir;
+	int       dirfd;
+	wal_opts  o;
+	pthread_t thread;
+
+	pthread_mutex_t mtx; /* everything below but what says otherwise */
+	pthread_cond_t  cv;  /* the log thread's */
+	uint8_t        *buf; /* appended, not yet taken by a writer */
+	size_t          len, cap;
+	uint64_t        appended_lsn, written_lsn, durable_lsn;
+	uint64_t sync_asked; /* always: the LSN a writer wants synced */
+	int64_t  oldest_unsynced_us; /* when written_lsn passed
+	                                durable_lsn (0: it has not) */
+	int   *retired; /* segments left by the writer: to sync, close */
+	size_t nretired, retired_cap;
+	bool   dir_dirty; /* a segment was named: sync the dir */
+	int    spare;     /* the next segment, made ahead, or -1 */
+	char   spare_name[40];
+	unsigned long long spares_made; /* numbers their names */
+	int      spare_errno; /* why the last try to make it failed */
+	bool     want_spare;
+	bool     stop;
+	int      failed; /* errno of a failed write or sync, or 0 */
+	uint64_t live_bytes;
+	size_t   live_segments;
+	uint64_t syncs, max_group, sync_lag_us, last_sync_us;
+
+	/* the writer's (write_mtx) */
+	pthread_mutex_t write_mtx;
+	uint8_t        *wbuf; /* taken from buf, kept for the next write */
+	size_t          wcap;
+	int             fd;       /* the current segment */
+	size_t          seg_off;  /* where its next record goes */
+	size_t          seg_size; /* its preallocated size */
+	/* the current fd as the log thread syncs it (mtx) */
+	int fd_shared;
+};
+
+/* ---- little-endian fields ------------------------------------------------
+ */
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t) (v >> (8 * i));
+	}
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		p[i] = (uint8_t) (v >> (8 * i));
+	}
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+	    | (uint32_t) p[3] << 24;
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
+}
+
+static size_t
+padded(size_t n)
+{
+	return (n + 7) & ~(size_t) 7;
+}
+
+/* A record's checksum covers its length too: a length bit flipped into
+ * another plausible length is caught. */
+static uint32_t
+record_crc(const uint8_t *len4, const uint8_t *payload, size_t n)
+{
+	return crc32c(crc32c(0, len4, 4), payload, n);
+}
+
+static void say(char *why, size_t whycap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+say(char *why, size_t whycap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (why != NULL && whycap > 0) {
+		vsnprintf(why, whycap, fmt, ap);
+	}
+	va_end(ap);
+}
+
+/* ---- reading: the scan open and check share -----------------------------
+ */
+
+typedef struct segname {
+	char     name[32];
+	uint64_t first;
+} segname;
+
+static int
+by_first(const void *a, const void *b)
+{
+	const segname *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* dir's segments, in LSN order (*out: the caller's). */
+static int
+list_segments(int dirfd, segname **out, size_t *n, char *why, size_t whycap)
+{
+	int  dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d   = dup >= 0 ? fdopendir(dup) : NULL;
+	if (d == NULL) {
+		int e = errno;
+		if (dup >= 0) {
+			close(dup);
+		}
+		say(why, whycap, "cannot list the directory: %s",
+		    strerror(e));
+		return -e;
+	}
+	rewinddir(d);
+	segname       *v = NULL;
+	size_t         k = 0, cap = 0;
+	struct dirent *e;
+	*out = NULL;
+	*n   = 0;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long first;
+		char               tail[8];
+		if (strlen(e->d_name) != 24
+		    || sscanf(e->d_name, "wal-%16llx.%3s", &first, tail) != 2
+		    || strcmp(tail, "log") != 0) {
+			continue;
+		}
+		if (k == cap) {
+			cap         = cap ? cap * 2 : 16;
+			segname *nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		snprintf(v[k].name, sizeof(v[k].name), "%s", e->d_name);
+		v[k++].first = first;
+	}
+	closedir(d);
+	qsort(v, k, sizeof(*v), by_first);
+	*out = v;
+	*n   = k;
+	return 0;
+}
+
+/* Whether a whole, checksummed record starts at any multiple of 8 in
+ * m[from..size): then a bad record before it is not the torn end. */
+static bool
+record_after(const uint8_t *m, size_t from, size_t size)
+{
+	for (size_t p = padded(from); p + RECORD_HEAD <= size; p += 8) {
+		uint32_t n = get32(m + p);
+		if (n == 0 || n > WAL_MAX_RECORD
+		    || p + RECORD_HEAD + n > size) {
+			continue;
+		}
+		if (record_crc(m + p, m + p + RECORD_HEAD, n)
+		    == get32(m + p + 4)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The end of m's nonzero bytes after from (from when all are zero). */
+static size_t
+nonzero_end(const uint8_t *m, size_t from, size_t size)
+{
+	size_t end = size;
+	while (end > from && m[end - 1] == 0) {
+		end--;
+	}
+	return end;
+}
+
+typedef struct scan_state {
+	wal_replay_fn fn;
+	void         *arg;
+	wal_found    *found;
+	uint64_t      next_lsn; /* expected; 0: any (the first segment) */
+	/* the last segment's: where its records end, its size */
+	size_t  end_off, seg_size;
+	size_t  torn_end; /* with found->torn: the end of its bytes */
+	segname last;
+	bool    empty_last; /* the last segment has no header: unused */
+} scan_state;
+
+/* Scans one segment (mapped at m, size bytes); is_last says whether a
+ * bad record may be the torn end. */
+static int
+scan_segment(scan_state *st, const segname *sg, const uint8_t *m, size_t size,
+    bool is_last, char *why, size_t whycap)
+{
+	if (is_last && size >= HEADER_LEN && nonzero_end(m, 0, size) == 0) {
+		// Named, but its header never reached the disk (a crash
+		// while moving into it): no record can be in it.
+		st->empty_last = true;
+		st->last       = *sg;
+		return 0;
+	}
+	if (size < HEADER_LEN || memcmp(m, magic, 8) != 0) {
+		say(why, whycap, "%s: not a log segment (no header)",
+		    sg->name);
+		return -EBADMSG;
+	}
+	uint32_t version = get32(m + 8);
+	if (version != WAL_FORMAT_VERSION) {
+		say(why, whycap,
+		    "%s: log format version %u; this managerd reads version "
+		    "%d",
+		    sg->name, version, WAL_FORMAT_VERSION);
+		return -EPROTO;
+	}
+	if (get32(m + 12) != HEADER_LEN || crc32c(0, m, 24) != get32(m + 24)
+	    || get64(m + 16) != sg->first) {
+		say(why, whycap, "%s: a damaged header", sg->name);
+		return -EBADMSG;
+	}
+	if (st->next_lsn != 0 && sg->first != st->next_lsn) {
+		say(why, whycap,
+		    "%s: starts at record %llu where %llu was expected (a "
+		    "segment is missing)",
+		    sg->name, (unsigned long long) sg->first,
+		    (unsigned long long) st->next_lsn);
+		return -EBADMSG;
+	}
+	uint64_t lsn = sg->first;
+	size_t   off = HEADER_LEN;
+	while (off + RECORD_HEAD <= size) {
+		uint32_t n   = get32(m + off);
+		uint32_t crc = get32(m + off + 4);
+		if (n == 0 && crc == 0) {
+			break; // the end of its records
+		}
+		const char *bad = NULL;
+		if (n == 0 || n > WAL_MAX_RECORD) {
+			bad = "an impossible length";
+		} else if (off + RECORD_HEAD + n > size) {
+			bad = "a length past the end of the file";
+		} else if (record_crc(m + off, m + off + RECORD_HEAD, n)
+		    != crc) {
+			bad = "a bad checksum";
+		}
+		if (bad != NULL) {
+			if (is_last
+			    && !record_after(m, off + RECORD_HEAD, size)) {
+				st->found->torn = true;
+				snprintf(st->found->torn_file,
+				    sizeof(st->found->torn_file), "%s",
+				    sg->name);
+				st->found->torn_offset = off;
+				st->torn_end = nonzero_end(m, off, size);
+				break;
+			}
+			say(why, whycap,
+			    "%s: a damaged record at offset %zu (record "
+			    "%llu: "
+			    "%s)%s",
+			    sg->name, off, (unsigned long long) lsn, bad,
+			    is_last ? ", with whole records after it"
+			            : ", in a segment that is not the last");
+			return -EBADMSG;
+		}
+		if (st->fn != NULL) {
+			int rv
+			    = st->fn(st->arg, lsn, m + off + RECORD_HEAD, n);
+			if (rv != 0) {
+				say(why, whycap,
+				    "%s: record %llu at offset %zu was "
+				    "refused",
+				    sg->name, (unsigned long long) lsn, off);
+				return rv;
+			}
+		}
+		if (st->found->records++ == 0) {
+			st->found->first_lsn = lsn;
+		}
+		st->found->last_lsn = lsn;
+		lsn++;
+		off += padded(RECORD_HEAD + n);
+	}
+	st->found->bytes += off;
+	st->found->segments++;
+	st->next_lsn = lsn;
+	st->end_off  = off;
+	st->seg_size = size;
+	st->last     = *sg;
+	return 0;
+}
+
+static int
+scan_dir(int dirfd, scan_state *st, char *why, size_t whycap)
+{
+	segname *segs = NULL;
+	size_t   n    = 0;
+	int      rv   = list_segments(dirfd, &segs, &n, why, whycap);
+	if (rv != 0) {
+		return rv;
+	}
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		int fd = openat(dirfd, segs[i].name, O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (fd < 0 || fstat(fd, &sb) != 0) {
+			rv = -errno;
+			say(why, whycap, "%s: %s", segs[i].name,
+			    strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+			}
+			break;
+		}
+		size_t   size = (size_t) sb.st_size;
+		uint8_t *m    = size > 0
+		       ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)
+		       : NULL;
+		close(fd);
+		if (m == MAP_FAILED) {
+			rv = -errno;
+			say(why, whycap, "%s: %s", segs[i].name,
+			    strerror(errno));
+			break;
+		}
+		rv = scan_segment(st, &segs[i],
+		    m != NULL ? m : (uint8_t *) "", size, i + 1 == n, why,
+		    whycap);
+		if (m != NULL) {
+			munmap(m, size);
+		}
+	}
+	free(segs);
+	return rv;
+}
+
+int
+wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
+    char *why, size_t whycap)
+{
+	memset(found, 0, sizeof(*found));
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		int e = errno;
+		say(why, whycap, "%s: %s", dir, strerror(e));
+		return -e;
+	}
+	scan_state st = { .fn = fn, .arg = arg, .found = found };
+	int        rv = scan_dir(dirfd, &st, why, whycap);
+	close(dirfd);
+	return rv;
+}
+
+/* ---- making segments ----------------------------------------------------
+ */
+
+/* Reserves size bytes for fd: a later write into them cannot meet a full
+ * disk. */
+static int
+preallocate(int fd, size_t size)
+{
+	if (fallocate(fd, 0, 0, (off_t) size) == 0) {
+		return 0;
+	}
+	if (errno != EOPNOTSUPP) {
+		return -errno;
+	}
+	int e = posix_fallocate(fd, 0, (off_t) size);
+	return -e;
+}
+
+/* Makes a spare segment (preallocated, its name in name): its fd or
+ * -errno. */
+static int
+make_spare(wal *w, char name[40])
+{
+	pthread_mutex_lock(&w->mtx);
+	snprintf(name, 40, SPARE_FORMAT, ++w->spares_made);
+	pthread_mutex_unlock(&w->mtx);
+	int fd = openat(
+	    w->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return -errno;
+	}
+	int rv = preallocate(fd, w->o.segment_bytes);
+	if (rv == 0 && fdatasync(fd) != 0) {
+		rv = -errno;
+	}
+	if (rv != 0) {
+		close(fd);
+		unlinkat(w->dirfd, name, 0);
+		return rv;
+	}
+	return fd;
+}
+
+/* The writer moves into a new segment whose first record is first: the
+ * spare (or one made now), its header written, renamed to its name. The
+ * old one goes to the log thread to be synced and closed. */
+static int
+next_segment(wal *w, uint64_t first)
+{
+	char spare[40];
+	pthread_mutex_lock(&w->mtx);
+	int fd   = w->spare;
+	w->spare = -1;
+	memcpy(spare, w->spare_name, sizeof(spare));
+	pthread_mutex_unlock(&w->mtx);
+	if (fd < 0 && (fd = make_spare(w, spare)) < 0) {
+		return fd;
+	}
+	uint8_t h[HEADER_LEN] = { 0 };
+	memcpy(h, magic, 8);
+	put32(h + 8, WAL_FORMAT_VERSION);
+	put32(h + 12, HEADER_LEN);
+	put64(h + 16, first);
+	put32(h + 24, crc32c(0, h, 24));
+	char name[32];
+	snprintf(name, sizeof(name), "wal-%016llx.log",
+	    (unsigned long long) first);
+	if (pwrite(fd, h, HEADER_LEN, 0) != HEADER_LEN
+	    || renameat(w->dirfd, spare, w->dirfd, name) != 0) {
+		int e = errno ? errno : EIO;
+		close(fd);
+		return -e;
+	}
+	pthread_mutex_lock(&w->mtx);
+	if (w->fd >= 0 && w->o.fsync == WAL_FSYNC_NO) {
+		close(w->fd); // nothing to sync: the kernel writes it back
+	} else if (w->fd >= 0) {
+		if (w->nretired == w->retired_cap) {
+			size_t cap = w->retired_cap ? w->retired_cap * 2 : 4;
+			int   *nr  = realloc(w->retired, cap * sizeof(*nr));
+			if (nr == NULL) {
+				pthread_mutex_unlock(&w->mtx);
+				close(fd);
+				return -ENOMEM;
+			}
+			w->retired     = nr;
+			w->retired_cap = cap;
+		}
+		w->retired[w->nretired++] = w->fd;
+	}
+	w->fd = w->fd_shared = fd;
+	w->dir_dirty         = true;
+	w->want_spare        = true;
+	w->live_segments++;
+	w->live_bytes += HEADER_LEN;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+	w->seg_off  = HEADER_LEN;
+	w->seg_size = w->o.segment_bytes;
+	return 0;
+}
+
+/* ---- appending and writing ----------------------------------------------
+ */
+
+uint64_t
+wal_append(wal *w, const void *p, size_t n)
+{
+	if (n == 0 || n > WAL_MAX_RECORD) {
+		return 0;
+	}
+	size_t need = padded(RECORD_HEAD + n);
+	pthread_mutex_lock(&w->mtx);
+	if (w->cap - w->len < need) {
+		size_t cap = w->cap ? w->cap : 4096;
+		while (cap - w->len < need) {
+			cap *= 2;
+		}
+		uint8_t *nb = realloc(w->buf, cap);
+		if (nb == NULL) {
+			pthread_mutex_unlock(&w->mtx);
+			return 0;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	uint8_t *r = w->buf + w->len;
+	put32(r, (uint32_t) n);
+	memcpy(r + RECORD_HEAD, p, n);
+	put32(r + 4, record_crc(r, r + RECORD_HEAD, n));
+	memset(r + RECORD_HEAD + n, 0, need - RECORD_HEAD - n);
+	w->len += need;
+	uint64_t lsn = ++w->appended_lsn;
+	pthread_mutex_unlock(&w->mtx);
+	return lsn;
+}
+
+/* Writes b[0..n) at the current segment's offset. */
+static int
+put_bytes(wal *w, const uint8_t *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = pwrite(w->fd, b, n, (off_t) w->seg_off);
+		if (k < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return -errno;
+		}
+		b += k;
+		n -= (size_t) k;
+		w->seg_off += (size_t) k;
+	}
+	return 0;
+}
+
+/* Writes the framed records b[0..n), the first of them first_lsn, moving
+ * to a new segment where the next would not fit. */
+static int
+write_records(wal *w, const uint8_t *b, size_t n, uint64_t first_lsn)
+{
+	size_t   run = 0; // bytes of b[0..run) fit in the current segment
+	uint64_t lsn = first_lsn;
+	int      rv  = 0;
+	while (rv == 0 && run < n) {
+		size_t rec = padded(RECORD_HEAD + get32(b + run));
+		if (w->seg_off + run + rec > w->seg_size) {
+			if (run > 0) {
+				rv = put_bytes(w, b, run);
+				b += run;
+				n -= run;
+				run = 0;
+			}
+			if (rv == 0
+			    && (w->seg_off + rec > w->seg_size
+			        || w->seg_off > HEADER_LEN)) {
+				rv = next_segment(w, lsn);
+			}
+			if (rv == 0 && w->seg_off + rec > w->seg_size) {
+				rv = -EFBIG; // a record larger than a segment
+			}
+			continue;
+		}
+		run += rec;
+		lsn++;
+	}
+	return rv == 0 ? put_bytes(w, b, run) : rv;
+}
+
+uint64_t
+wal_write(wal *w)
+{
+	pthread_mutex_lock(&w->write_mtx);
+	pthread_mutex_lock(&w->mtx);
+	if (w->failed != 0) {
+		pthread_mutex_unlock(&w->mtx);
+		pthread_mutex_unlock(&w->write_mtx);
+		return 0;
+	}
+	uint64_t first = w->written_lsn + 1, end = w->appended_lsn;
+	uint8_t *b = w->buf;
+	size_t   n = w->len, bcap = w->cap;
+	w->buf = w->wbuf; // the writer's buffer becomes the appenders'
+	w->cap = w->wcap;
+	w->len = 0;
+	pthread_mutex_unlock(&w->mtx);
+	w->wbuf = b;
+	w->wcap = bcap;
+	int rv  = n > 0 ? write_records(w, b, n, first) : 0;
+	pthread_mutex_lock(&w->mtx);
+	if (rv != 0) {
+		w->failed = -rv;
+		log_msg(LOG_ERROR, "the log in %s cannot be written: %s",
+		    w->dir, strerror(-rv));
+	} else if (end > w->written_lsn) {
+		if (w->oldest_unsynced_us == 0) {
+			w->oldest_unsynced_us = clock_us();
+		}
+		w->live_bytes += n;
+		w->written_lsn = end;
+		if (w->o.fsync == WAL_FSYNC_ALWAYS) {
+			w->sync_asked = end;
+			pthread_cond_signal(&w->cv);
+		} else {
+			w->durable_lsn = end;
+		}
+	}
+	uint64_t written = rv == 0 ? w->written_lsn : 0;
+	pthread_mutex_unlock(&w->mtx);
+	pthread_mutex_unlock(&w->write_mtx);
+	return written;
+}
+
+uint64_t
+wal_durable(wal *w)
+{
+	pthread_mutex_lock(&w->mtx);
+	uint64_t d = w->durable_lsn;
+	pthread_mutex_unlock(&w->mtx);
+	return d;
+}
+
+bool
+wal_writable(wal *w, char *why, size_t whycap)
+{
+	pthread_mutex_lock(&w->write_mtx);
+	pthread_mutex_lock(&w->mtx);
+	bool ok = w->failed == 0;
+	if (!ok) {
+		say(why, whycap, "the log in %s failed: %s", w->dir,
+		    strerror(w->failed));
+	} else if (w->spare < 0 && w->spare_errno != 0
+	    && w->seg_size - w->seg_off < w->seg_size / 4) {
+		ok = false;
+		say(why, whycap,
+		    "no room for the log's next segment in %s: %s", w->dir,
+		    strerror(w->spare_errno));
+	}
+	pthread_mutex_unlock(&w->mtx);
+	pthread_mutex_unlock(&w->write_mtx);
+	return ok;
+}
+
+void
+wal_figures_of(wal *w, wal_figures *f)
+{
+	pthread_mutex_lock(&w->mtx);
+	*f = (wal_figures) { .appended_lsn = w->appended_lsn,
+		.written_lsn               = w->written_lsn,
+		.durable_lsn               = w->durable_lsn,
+		.bytes                     = w->live_bytes,
+		.segments                  = w->live_segments,
+		.syncs                     = w->syncs,
+		.max_group                 = w->max_group,
+		.sync_lag_us               = w->sync_lag_us,
+		.last_sync_us              = w->last_sync_us,
+		.failed_errno              = w->failed,
+		.next_segment_ready        = w->spare >= 0,
+		.next_segment_errno        = w->spare_errno };
+	pthread_mutex_unlock(&w->mtx);
+}
+
+/* ---- the log thread -----------------------------------------------------
+ */
+
+/* Syncs what was written (w->mtx held on entry and exit; dropped during
+ * the system calls). */
+static void
+sync_written(wal *w)
+{
+	uint64_t target  = w->written_lsn;
+	uint64_t before  = w->durable_lsn;
+	int      fd      = w->fd_shared;
+	bool     dir     = w->dir_dirty;
+	int     *retired = w->retired;
+	size_t   nr      = w->nretired;
+	int64_t  since   = w->oldest_unsynced_us;
+	w->retired       = NULL;
+	w->nretired = w->retired_cap = 0;
+	w->dir_dirty                 = false;
+	pthread_mutex_unlock(&w->mtx);
+	int64_t t0 = clock_us();
+	int     rv = 0;
+	for (size_t i = 0; i < nr; i++) {
+		if (rv == 0 && fdatasync(retired[i]) != 0) {
+			rv = errno;
+		}
+		close(retired[i]);
+	}
+	free(retired);
+	if (rv == 0 && fd >= 0 && fdatasync(fd) != 0) {
+		rv = errno;
+	}
+	if (rv == 0 && dir && fsync(w->dirfd) != 0) {
+		rv = errno;
+	}
+	int64_t t1 = clock_us();
+	pthread_mutex_lock(&w->mtx);
+	w->syncs++;
+	w->last_sync_us = (uint64_t) (t1 - t0);
+	if (rv != 0) {
+		// As PostgreSQL learnt: after a failed fsync the kernel may
+		// have dropped the dirty pages; nothing written is trusted.
+		if (w->failed == 0) {
+			w->failed = rv;
+			log_msg(LOG_ERROR,
+			    "the log in %s cannot be synced: %s", w->dir,
+			    strerror(rv));
+		}
+		return;
+	}
+	if (target > before) {
+		if (target - before > w->max_group) {
+			w->max_group = target - before;
+		}
+		if (since != 0 && (uint64_t) (t1 - since) > w->sync_lag_us) {
+			w->sync_lag_us = (uint64_t) (t1 - since);
+		}
+		if (w->o.fsync == WAL_FSYNC_ALWAYS) {
+			w->durable_lsn = target;
+		}
+	}
+	if (w->written_lsn == target) {
+		w->oldest_unsynced_us = 0;
+	} else {
+		w->oldest_unsynced_us = t1; // written during the sync
+	}
+}
+
+static void *
+log_main(void *arg)
+{
+	wal *w = arg;
+	pthread_mutex_lock(&w->mtx);
+	int64_t next_tick = clock_ms() + 1000;
+	while (!w->stop) {
+		if (w->want_spare) {
+			w->want_spare = false;
+			pthread_mutex_unlock(&w->mtx);
+			char name[40];
+			int  fd = make_spare(w, name);
+			pthread_mutex_lock(&w->mtx);
+			if (fd >= 0) {
+				memcpy(w->spare_name, name, sizeof(name));
+				w->spare       = fd;
+				w->spare_errno = 0;
+			} else {
+				w->spare_errno
+				    = -fd; // tried again each second
+				log_msg(LOG_WARN,
+				    "cannot make the log's next segment in "
+				    "%s: "
+				    "%s",
+				    w->dir, strerror(-fd));
+			}
+			continue;
+		}
+		bool    due = w->o.fsync == WAL_FSYNC_ALWAYS
+		       ? w->sync_asked > w->durable_lsn
+		       : false;
+		int64_t now = clock_ms();
+		if (now >= next_tick) {
+			next_tick = now + 1000;
+			due       = w->written_lsn > w->durable_lsn
+			    || (w->o.fsync != WAL_FSYNC_NO
+			        && w->oldest_unsynced_us != 0);
+			if (w->spare < 0 && w->spare_errno != 0) {
+				w->want_spare = true; // space may be back
+			}
+			if (w->o.fsync == WAL_FSYNC_NO) {
+				due = false; // the kernel writes back itself
+			}
+		}
+		if (due && w->failed == 0) {
+			sync_written(w);
+			uint64_t d = w->durable_lsn;
+			if (w->o.fsync == WAL_FSYNC_ALWAYS
+			    && w->o.on_durable) {
+				pthread_mutex_unlock(&w->mtx);
+				w->o.on_durable(w->o.arg, d);
+				pthread_mutex_lock(&w->mtx);
+			}
+			continue;
+		}
+		if (w->want_spare) {
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t wait_ms = next_tick - clock_ms();
+		if (wait_ms < 0) {
+			wait_ms = 0;
+		}
+		ts.tv_sec += (time_t) (wait_ms / 1000);
+		ts.tv_nsec += (long) (wait_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&w->cv, &w->mtx, &ts);
+	}
+	pthread_mutex_unlock(&w->mtx);
+	return NULL;
+}
+
+/* ---- open and close -----------------------------------------------------
+ */
+
+/* Zeroes fd's bytes [from, to) (a torn record's) and syncs them. */
+static int
+zero_range(int fd, size_t from, size_t to)
+{
+	static const uint8_t zeros[4096];
+	for (size_t off = from; off < to;) {
+		size_t n
+		    = to - off < sizeof(zeros) ? to - off : sizeof(zeros);
+		ssize_t k = pwrite(fd, zeros, n, (off_t) off);
+		if (k <= 0) {
+			return k < 0 ? -errno : -EIO;
+		}
+		off += (size_t) k;
+	}
+	return fdatasync(fd) == 0 ? 0 : -errno;
+}
+
+/* Removes the spare segments a previous run made and never used. */
+static void
+remove_spares(int dirfd)
+{
+	int  dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d   = dup >= 0 ? fdopendir(dup) : NULL;
+	if (d == NULL) {
+		if (dup >= 0) {
+			close(dup);
+		}
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long n;
+		char               tail[8];
+		if (sscanf(e->d_name, "wal-spare-%llu.%3s", &n, tail) == 2
+		    && strcmp(tail, "tmp") == 0) {
+			unlinkat(dirfd, e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static void
+wal_free(wal *w)
+{
+	if (w->fd >= 0) {
+		close(w->fd);
+	}
+	if (w->spare >= 0) {
+		close(w->spare);
+		unlinkat(w->dirfd, w->spare_name, 0); // made ahead, unused
+	}
+	for (size_t i = 0; i < w->nretired; i++) {
+		close(w->retired[i]);
+	}
+	if (w->dirfd >= 0) {
+		close(w->dirfd);
+	}
+	pthread_mutex_destroy(&w->mtx);
+	pthread_mutex_destroy(&w->write_mtx);
+	pthread_cond_destroy(&w->cv);
+	free(w->retired);
+	free(w->buf);
+	free(w->wbuf);
+	free(w->dir);
+	free(w);
+}
+
+/* Positions w after the records scan found: in the last segment (its
+ * torn bytes zeroed), or in a first one. */
+static int
+resume_at(wal *w, const scan_state *st, char *why, size_t whycap)
+{
+	if (st->found->segments == 0) {
+		int rv = next_segment(w, 1);
+		if (rv != 0) {
+			say(why, whycap,
+			    "cannot make the log's first segment "
+			    "in %s: %s",
+			    w->dir, strerror(-rv));
+		}
+		return rv;
+	}
+	int fd = openat(w->dirfd, st->last.name, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		say(why, whycap, "%s: %s", st->last.name, strerror(e));
+		return -e;
+	}
+	if (st->found->torn) {
+		int rv = zero_range(fd, st->end_off, st->torn_end);
+		if (rv != 0) {
+			close(fd);
+			say(why, whycap,
+			    "%s: cannot drop the torn record: %s",
+			    st->last.name, strerror(-rv));
+			return rv;
+		}
+		log_msg(LOG_WARN,
+		    "%s/%s: a torn last record at offset %zu (%zu bytes) "
+		    "was dropped: it was never acknowledged",
+		    w->dir, st->last.name, st->end_off,
+		    st->torn_end - st->end_off);
+	}
+	w->fd = w->fd_shared = fd;
+	w->seg_off           = st->end_off;
+	w->seg_size          = st->seg_size;
+	w->live_segments     = st->found->segments;
+	w->live_bytes        = st->found->bytes;
+	if (w->seg_off > w->seg_size / 2) {
+		w->want_spare = true;
+	}
+	return 0;
+}
+
+int
+wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
+    wal **out, wal_found *found, char *why, size_t whycap)
+{
+	wal_found local;
+	found = found != NULL ? found : &local;
+	memset(found, 0, sizeof(*found));
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		int e = errno;
+		say(why, whycap, "cannot make %s: %s", dir, strerror(e));
+		return -e;
+	}
+	wal *w = calloc(1, sizeof(*w));
+	if (w == NULL || (w->dir = strdup(dir)) == NULL) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->o = *o;
+	if (w->o.segment_bytes == 0) {
+		w->o.segment_bytes = WAL_SEGMENT_BYTES;
+	}
+	w->fd = w->fd_shared = w->spare = -1;
+	pthread_mutex_init(&w->mtx, NULL);
+	pthread_mutex_init(&w->write_mtx, NULL);
+	clock_cond_init(&w->cv);
+	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		int e = errno;
+		say(why, whycap, "%s: %s", dir, strerror(e));
+		wal_free(w);
+		return -e;
+	}
+	remove_spares(w->dirfd); // made ahead, never used
+	scan_state st = { .fn = fn, .arg = arg, .found = found };
+	int        rv = scan_dir(w->dirfd, &st, why, whycap);
+	if (rv == 0 && st.empty_last) {
+		log_msg(LOG_WARN, "%s/%s: an empty last segment, removed",
+		    dir, st.last.name);
+		if (unlinkat(w->dirfd, st.last.name, 0) != 0) {
+			rv = -errno;
+			say(why, whycap, "%s: %s", st.last.name,
+			    strerror(errno));
+		}
+		if (found->segments > 0) {
+			// The one before is the last: scan it again for where
+			// its records end.
+			memset(found, 0, sizeof(*found));
+			st = (scan_state) { .found = found };
+			rv = rv != 0 ? rv
+			             : scan_dir(w->dirfd, &st, why, whycap);
+		}
+	}
+	if (rv == 0) {
+		rv = resume_at(w, &st, why, whycap);
+	}
+	if (rv != 0) {
+		wal_free(w);
+		return rv;
+	}
+	w->appended_lsn = w->written_lsn = w->durable_lsn = found->last_lsn;
+	if (pthread_create(&w->thread, NULL, log_main, w) != 0) {
+		say(why, whycap, "cannot start the log thread");
+		wal_free(w);
+		return -ENOMEM;
+	}
+	pthread_setname_np(w->thread, "mgr:log");
+	*out = w;
+	return 0;
+}
+
+void
+wal_close(wal *w)
+{
+	if (w == NULL) {
+		return;
+	}
+	wal_write(w);
+	pthread_mutex_lock(&w->mtx);
+	if (w->failed == 0 && w->o.fsync != WAL_FSYNC_NO) {
+		sync_written(w);
+	}
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+	pthread_join(w->thread, NULL);
+	wal_free(w);
+}
