@@ -6,3 +6,6 @@ mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_internal)
 # Input a hostile client sends: str values that are not text, log
 # forging, the details of refusals.
 mgr_test(test_hostile test_hostile.c harness_wire.c ${HARNESS} LIBS mgr_internal)
+
+# The peer the per-peer limits count by (an IPv6 host by its /64).
+mgr_test(test_peer_key test_peer_key.c LIBS mgrserver)

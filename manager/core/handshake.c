@@ -3,6 +3,8 @@
  * (its id and an HMAC of the new connection's nonce under the session's
  * resume secret, given in the first Welcome: an id alone resumes
  * nothing, and the key is proved first as for any session). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,12 @@
 
 /* The peer a limit counts by: the host of a tcp peer (its port dropped,
  * and whichever scheme it came by: tcp, tls+tcp, ws or wss, so that a
- * host gets one share, not one per listener), the user of an ipc peer. */
+ * host gets one share, not one per listener), the user of an ipc peer.
+ * An IPv6 host counts by its /64, which one subscriber or one cloud
+ * instance is given whole (as nginx's and Cloudflare's limits do): one
+ * address each would make it as many peers as it likes. An IPv4 address
+ * mapped into IPv6 is that IPv4 address, and one in brackets (as nng's
+ * streams give it) too. */
 void
 peer_key_of(const char *peer, char *key, size_t cap)
 {
@@ -26,8 +33,34 @@ peer_key_of(const char *peer, char *key, size_t cap)
 		snprintf(key, cap, "ipc%s", uid);
 		return;
 	}
-	const char *host = strchr(peer, ' ');
-	snprintf(key, cap, "host %s", host != NULL ? host + 1 : peer);
+	const char *host    = strchr(peer, ' ');
+	host                = host != NULL ? host + 1 : peer;
+	const char     *end = host[0] == '[' ? strchr(host, ']') : NULL;
+	char            ip[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	if (end != NULL && (size_t) (end - host - 1) < sizeof(ip)) {
+		memcpy(ip, host + 1, (size_t) (end - host - 1));
+		ip[end - host - 1] = '\0';
+		struct in_addr a4;
+		if (inet_pton(AF_INET, ip, &a4) == 1) {
+			snprintf(key, cap, "host %s", ip); // nng brackets it
+			return;
+		}
+		if (inet_pton(AF_INET6, ip, &a6) == 1) {
+			char out[INET6_ADDRSTRLEN];
+			if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+				inet_ntop(AF_INET, &a6.s6_addr[12], out,
+				    sizeof(out));
+				snprintf(key, cap, "host %s", out);
+				return;
+			}
+			memset(&a6.s6_addr[8], 0, 8);
+			inet_ntop(AF_INET6, &a6, out, sizeof(out));
+			snprintf(key, cap, "host [%s]/64", out);
+			return;
+		}
+	}
+	snprintf(key, cap, "host %s", host);
 	char *colon = strrchr(key, ':');
 	if (colon != NULL && colon > key && colon[-1] != ':') {
 		*colon = '\0';

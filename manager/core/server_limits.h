@@ -24,7 +24,7 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "of them not yet authenticated; the oldest is closed to make "   \
 	    "room")                                                          \
 	X(max_handshakes_peer, "max-handshakes-per-peer", LIMIT_COUNT, 32,   \
-	    1, 1 << 20, "... from one host or user")                         \
+	    1, 1 << 20, "... from one host (IPv6: a /64) or user")                         \
 	X(handshake_ms, "handshake-timeout", LIMIT_MS, 5000, 100, 600000,    \
 	    "to authenticate after connecting, in ms")                       \
 	X(min_lease_ms, "min-lease", LIMIT_MS, 1000, 100, 1ll << 31,         \
