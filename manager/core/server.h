@@ -43,6 +43,12 @@ void server_lock(server *srv);
 void server_lock_as(server *srv, const char *what);
 void server_lock_holder(server *srv, const char *what);
 void server_unlock(server *srv);
+/* Waits on cv (until: an absolute time on cv's clock, or NULL), the lock
+ * dropped meanwhile as pthread_cond_timedwait does; the wait is not
+ * counted as a hold. */
+struct timespec;
+void server_wait(
+    server *srv, pthread_cond_t *cv, const struct timespec *until);
 
 /* An operator's actions (the dashboard's buttons), applied as the manager
  * itself through the same handlers as a client's request; each takes the

@@ -32,8 +32,9 @@ server_lock_holder(server *srv, const char *what)
 	srv->lock_holder = what;
 }
 
-void
-server_unlock(server *srv)
+/* Ends a hold of the lock: the longest one is kept. */
+static void
+hold_ends(server *srv)
 {
 	uint64_t held = (uint64_t) clock_us() - srv->lock_t0_us;
 	if (held > srv->lock_hold_max_us) {
@@ -43,6 +44,27 @@ server_unlock(server *srv)
 		    srv->lock_holder ? srv->lock_holder : "the manager");
 	}
 	syscall_guard_leave();
+}
+
+void
+server_wait(server *srv, pthread_cond_t *cv, const struct timespec *until)
+{
+	// The lock is not held while waiting: not a hold, however long.
+	hold_ends(srv);
+	if (until != NULL) {
+		pthread_cond_timedwait(cv, &srv->mtx, until);
+	} else {
+		pthread_cond_wait(cv, &srv->mtx);
+	}
+	syscall_guard_enter();
+	srv->lock_t0_us  = (uint64_t) clock_us();
+	srv->lock_holder = NULL;
+}
+
+void
+server_unlock(server *srv)
+{
+	hold_ends(srv);
 	pthread_mutex_unlock(&srv->mtx);
 	log_flush_deferred();
 	if (!fconn_serving()) {

@@ -577,7 +577,7 @@ sessions_close_all(server *srv)
 	// ended, are closing already: their ends are waited for too.
 	server_lock(srv);
 	while (srv->nsessions > 0 || srv->nlinks > 0) {
-		pthread_cond_wait(&srv->cv, &srv->mtx);
+		server_wait(srv, &srv->cv, NULL);
 	}
 	server_unlock(srv);
 }

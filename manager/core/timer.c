@@ -25,7 +25,7 @@ sleep_until(server *srv, int64_t until)
 	struct timespec ts;
 	ts.tv_sec  = (time_t) (until / 1000);
 	ts.tv_nsec = (long) (until % 1000) * 1000000;
-	pthread_cond_timedwait(&srv->timer_cv, &srv->mtx, &ts);
+	server_wait(srv, &srv->timer_cv, &ts);
 }
 
 /* The timer thread: waiters' deadlines, and sessions' leases. */
