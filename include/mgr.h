@@ -459,7 +459,9 @@ MGR_API int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
 /* d.clear(). */
 MGR_API int mgr_dict_clear(mgr_obj *d);
 /* list(d.keys()), list(d.values()), list(d.items()) (2-tuples) as one
- * MGR_LIST value in *list, a snapshot taken atomically. */
+ * MGR_LIST value in *list, a snapshot taken atomically. MGR_ETOOBIG for a
+ * dict over managerd's --max-op-elements (100,000 by default: every
+ * other client waits while one request walks a container). */
 MGR_API int mgr_dict_keys(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_values(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_items(mgr_obj *d, mgr_value *list);
@@ -510,7 +512,9 @@ MGR_API int mgr_list_clear(mgr_obj *l);
 /* *list = l[start:stop] as a MGR_LIST value (Python's slice rules). */
 MGR_API int mgr_list_slice(
     mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
-/* *list = l[:], the whole list as one MGR_LIST value. */
+/* *list = l[:], the whole list as one MGR_LIST value. This, a slice and
+ * a sort give MGR_ETOOBIG over managerd's --max-op-elements (100,000 by
+ * default): read a longer list in slices. */
 MGR_API int mgr_list_copy(mgr_obj *l, mgr_value *list);
 
 /* ---- namespace -----------------------------------------------------------

@@ -520,6 +520,113 @@ test_request_items_limit(void **state)
 	stop(&m, NULL);
 }
 
+/* Walks of a whole container (a dict's items, a list's sort or copy, a
+ * slice, a priority queue's peek, an atomic batch's undo copies and its
+ * walks together) over --max-op-elements: MGR_ETOOBIG naming the option,
+ * before any work (nothing changed, the session lives on); at the limit
+ * they run. */
+static void
+test_op_elements_limit(void **state)
+{
+	(void) state;
+	enum { MAX = 1000 };
+	h_managerd        m;
+	mgr_client       *c;
+	const char *const extra[] = { "--max-op-elements", "1000", NULL };
+	start(&m, &c, extra);
+	mgr_obj *l, *d, *small;
+	OK(mgr_list_new(c, &l));
+	OK(mgr_list_new(c, &small));
+	OK(mgr_dict_new(c, &d));
+	mgr_value items[MAX + 1];
+	for (int i = 0; i < MAX + 1; i++) {
+		items[i] = mgr_int(MAX - i);
+	}
+	OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
+	OK(mgr_list_extend(small, mgr_list_of(items, 10)));
+	for (int i = 0; i < MAX; i++) {
+		OK(mgr_dict_set(d, mgr_int(i), mgr_int(i)));
+	}
+	// At the limit: everything runs.
+	mgr_value v;
+	OK(mgr_list_copy(l, &v));
+	mgr_value_free(&v);
+	OK(mgr_dict_items(d, &v));
+	mgr_value_free(&v);
+	OK(mgr_list_sort(l, false));
+	// One more: refused, nothing done.
+	OK(mgr_list_append(l, mgr_int(-1)));
+	OK(mgr_dict_set(d, mgr_int(MAX), mgr_int(0)));
+	ERR(MGR_ETOOBIG, mgr_list_sort(l, false));
+	assert_detail_has("--max-op-elements 1000");
+	mgr_value last;
+	OK(mgr_list_get(l, -1, &last));
+	assert_int_equal(last.i, -1); // not sorted
+	ERR(MGR_ETOOBIG, mgr_list_copy(l, &v));
+	ERR(MGR_ETOOBIG, mgr_list_slice(l, 0, INT64_MAX, &v));
+	assert_detail_has("the slice would take 1001 elements");
+	OK(mgr_list_slice(l, 1, INT64_MAX, &v)); // 1000: a slice may
+	assert_int_equal(v.len, MAX);
+	mgr_value_free(&v);
+	ERR(MGR_ETOOBIG, mgr_dict_items(d, &v));
+	ERR(MGR_ETOOBIG, mgr_dict_keys(d, &v));
+	ERR(MGR_ETOOBIG, mgr_dict_values(d, &v));
+	ERR(MGR_ETOOBIG, mgr_dict_copy(d, &v));
+	// A priority queue's peek sorts all of it.
+	mgr_queue_opts qo = { .order = MGR_QUEUE_PRIORITY };
+	mgr_obj       *q;
+	OK(mgr_queue_new_opts(c, &qo, &q));
+	for (int i = 0; i < MAX + 1; i++) {
+		OK(mgr_queue_put(q, mgr_int(i), MGR_FOREVER));
+	}
+	ERR(MGR_ETOOBIG, mgr_queue_peek(q, 0, 5, &v));
+	assert_detail_has("peek on a priority queue");
+	// An atomic batch copies what it writes (to undo it): a write to
+	// the big list is over; writes to the small one are not, and the
+	// sorts of two lists of 600 add up to 1,200.
+	mgr_batch *b;
+	OK(mgr_batch_new(c, &b));
+	mgr_value one = mgr_int(1);
+	OK(mgr_batch_add(b, small, MGR_OP_LIST_APPEND, &one, 1));
+	OK(mgr_batch_add(b, l, MGR_OP_LIST_APPEND, &one, 1));
+	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
+	size_t n;
+	OK(mgr_list_len(small, &n));
+	assert_int_equal(n, 10); // undone
+	mgr_obj *a1, *a2;
+	OK(mgr_list_new(c, &a1));
+	OK(mgr_list_new(c, &a2));
+	OK(mgr_list_extend(a1, mgr_list_of(items, 600)));
+	OK(mgr_list_extend(a2, mgr_list_of(items, 600)));
+	OK(mgr_batch_reset(b));
+	mgr_value no = mgr_bool(false);
+	OK(mgr_batch_add(b, a1, MGR_OP_LIST_COPY, NULL, 0));
+	OK(mgr_batch_add(b, a2, MGR_OP_LIST_COPY, NULL, 0));
+	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
+	// A sort walks its list and copies it (it writes): 1,200 for 600.
+	OK(mgr_batch_reset(b));
+	OK(mgr_batch_add(b, a1, MGR_OP_LIST_SORT, &no, 1));
+	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
+	OK(mgr_list_clear(a1));
+	OK(mgr_list_extend(a1, mgr_list_of(items, 400)));
+	OK(mgr_batch_reset(b));
+	OK(mgr_batch_add(b, a1, MGR_OP_LIST_SORT, &no, 1));
+	OK(mgr_batch_add(b, small, MGR_OP_LIST_APPEND, &one, 1));
+	OK(mgr_batch_exec(b, true)); // 400 walked, 400 + 10 copied
+	mgr_batch_free(b);
+	OK(mgr_list_len(small, &n));
+	assert_int_equal(n, 11);
+	// The session lives on.
+	OK(mgr_ping(c));
+	mgr_obj_release(a1);
+	mgr_obj_release(a2);
+	mgr_obj_release(q);
+	mgr_obj_release(l);
+	mgr_obj_release(small);
+	mgr_obj_release(d);
+	stop(&m, c);
+}
+
 static void
 test_limit_from_config(void **state)
 {
@@ -792,6 +899,7 @@ main(void)
 		cmocka_unit_test(test_item_limit),
 		cmocka_unit_test(test_request_items_limit),
 		cmocka_unit_test(test_limit_from_config),
+		cmocka_unit_test(test_op_elements_limit),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_reply_backlog_limits),
 		cmocka_unit_test(test_drop_mid_handshake),

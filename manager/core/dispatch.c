@@ -101,6 +101,13 @@ call(mctx *c, const mop *m)
 		    registry_op_name(rq->op), server_memory(srv),
 		    srv->lim.max_memory);
 	}
+	if ((flags & MOP_WHOLE) && c->obj != NULL
+	    && c->obj->type->size != NULL
+	    && (rv = mctx_check_elements(
+	            c, c->obj->type->size(c->obj), registry_op_name(rq->op)))
+	        != 0) {
+		return rv;
+	}
 	if (rq->n_args < m->min_args || rq->n_args > m->max_args) {
 		return mctx_fail(c, MGR_EINVAL,
 		    "%s takes %u to %u arguments (%zu given)",
@@ -265,6 +272,7 @@ batch_refuses(mctx *c, size_t i, const mop *m, const Mgr__Request *sub)
 typedef struct undo_log {
 	snap  *snaps;
 	size_t n;
+	size_t elements; /* of the objects copied */
 } undo_log;
 
 /* Copies o's data into the log unless it is there already. */
@@ -276,6 +284,16 @@ undo_save(undo_log *u, mctx *c, mobj *o)
 			return 0;
 		}
 	}
+	// A copy of each object written: a batch that writes a list of a
+	// million copies a million, under the lock.
+	size_t n  = o->type->size != NULL ? o->type->size(o) : 1;
+	int    rv = mctx_check_elements(c, u->elements + n,
+	       "the atomic batch's undo "
+	          "copies");
+	if (rv != 0) {
+		return rv;
+	}
+	u->elements += n;
 	void *saved = o->type->clone_data(o);
 	if (saved == NULL) {
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
@@ -315,7 +333,14 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 {
 	int   rv = 0;
 	mobj *o  = store_find(c->srv, c->rq->target);
-	if (o != NULL && (op_flags(m, o, c->rq) & MOP_WRITE)) {
+	if (o != NULL && (op_flags(m, o, c->rq) & MOP_WHOLE)
+	    && o->type->size != NULL) {
+		// The whole batch runs in one hold: its entries' walks add
+		// up, as its copies do.
+		u->elements += o->type->size(o);
+		rv = mctx_check_elements(c, u->elements, "the atomic batch");
+	}
+	if (rv == 0 && o != NULL && (op_flags(m, o, c->rq) & MOP_WRITE)) {
 		rv = undo_save(u, c, o);
 	}
 	if (rv == 0) {

@@ -17,6 +17,20 @@ mctx_fail(mctx *c, int code, const char *fmt, ...)
 }
 
 int
+mctx_check_elements(mctx *c, size_t n, const char *what)
+{
+	size_t max = c->srv->lim.max_op_elements;
+	if (n <= max) {
+		return 0;
+	}
+	return mctx_fail(c, MGR_ETOOBIG,
+	    "%s would take %zu elements, over --max-op-elements %zu (what "
+	    "one request may read, copy or sort while every other client "
+	    "waits): read it in slices, or raise the limit",
+	    what, n, max);
+}
+
+int
 mctx_arg_int(mctx *c, size_t i, int64_t *out)
 {
 	if (i >= c->nargs || c->args[i].kind != SV_INT) {

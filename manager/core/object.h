@@ -180,6 +180,11 @@ typedef struct mctx {
 } mctx;
 
 /* Records a formatted error detail and returns code (for return ...). */
+/* MGR_ETOOBIG with its detail when what (an operation's words) would
+ * touch n elements, over --max-op-elements; 0 when it may. Every request
+ * holds the manager while it runs: one that walks a million elements
+ * stalls every client (a handler with a range checks its own count). */
+int mctx_check_elements(mctx *c, size_t n, const char *what);
 int mctx_fail(mctx *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -212,6 +217,9 @@ enum mop_flags {
 	MOP_ADMIN  = 1 << 2, /* a manager operation (target 0 or any) */
 	MOP_GROWS  = 1 << 3, /* may make the manager hold more memory:
 	                      * refused over --max-memory */
+	MOP_WHOLE = 1 << 4,  /* reads, copies or sorts every element of its
+	                      * target (its type's size): refused over
+	                      * --max-op-elements, before any work */
 };
 
 typedef struct mop {

@@ -24,7 +24,7 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "of them not yet authenticated; the oldest is closed to make "   \
 	    "room")                                                          \
 	X(max_handshakes_peer, "max-handshakes-per-peer", LIMIT_COUNT, 32,   \
-	    1, 1 << 20, "... from one host (IPv6: a /64) or user")                         \
+	    1, 1 << 20, "... from one host (IPv6: a /64) or user")           \
 	X(handshake_ms, "handshake-timeout", LIMIT_MS, 5000, 100, 600000,    \
 	    "to authenticate after connecting, in ms")                       \
 	X(min_lease_ms, "min-lease", LIMIT_MS, 1000, 100, 1ll << 31,         \
@@ -42,6 +42,11 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "objects one session refers to, and those it made that live")    \
 	X(max_waiters_session, "max-waiters-per-session", LIMIT_COUNT,       \
 	    100000, 1, 1ll << 40, "requests one session has waiting")        \
+	X(max_op_elements, "max-op-elements", LIMIT_COUNT, 100000, 16,       \
+	    1ll << 40,                                                       \
+	    "elements one request may read, copy or sort while it holds "    \
+	    "the manager (a dict's items, a list's sort or copy, a slice, "  \
+	    "an atomic batch's undo copies): over it, MGR_ETOOBIG")          \
 	X(max_items, "max-items", LIMIT_COUNT, (size_t) 16 << 20, 1,         \
 	    1ll << 40, "elements of one dict, list, namespace or queue")     \
 	X(max_memory, "max-memory", LIMIT_BYTES, 0, 1, 1ll << 62,            \

@@ -296,6 +296,12 @@ h_slice(mctx *c)
 	    || (rc = slice_bound(c, 1, INT64_MAX, &stop)) != 0) {
 		return rc;
 	}
+	const svec *l = target_list(c);
+	size_t lo = svec_clamp(start, l->len), hi = svec_clamp(stop, l->len);
+	if ((rc = mctx_check_elements(c, hi > lo ? hi - lo : 0, "the slice"))
+	    != 0) {
+		return rc;
+	}
 	svec *r;
 	if ((rc = svec_slice(target_list(c), start, stop, &r)) != 0) {
 		return fail_rc(c, rc);
@@ -334,9 +340,10 @@ const mop list_ops[] = {
 	{ MGR__OP__OP_LIST_COUNT, T_LIST, 1, 1, 0, h_count },
 	{ MGR__OP__OP_LIST_LEN, T_LIST, 0, 0, 0, h_len },
 	{ MGR__OP__OP_LIST_REVERSE, T_LIST, 0, 0, MOP_WRITE, h_reverse },
-	{ MGR__OP__OP_LIST_SORT, T_LIST, 0, 1, MOP_WRITE, h_sort },
+	{ MGR__OP__OP_LIST_SORT, T_LIST, 0, 1, MOP_WRITE | MOP_WHOLE,
+	    h_sort },
 	{ MGR__OP__OP_LIST_CLEAR, T_LIST, 0, 0, MOP_WRITE, h_clear },
 	{ MGR__OP__OP_LIST_SLICE, T_LIST, 0, 2, 0, h_slice },
-	{ MGR__OP__OP_LIST_COPY, T_LIST, 0, 0, 0, h_copy },
+	{ MGR__OP__OP_LIST_COPY, T_LIST, 0, 0, MOP_WHOLE, h_copy },
 	{ 0 },
 };

@@ -183,6 +183,6 @@ const mop namespace_ops[] = {
 	{ MGR__OP__OP_NS_SET, T_NS, 2, 2, MOP_WRITE | MOP_GROWS, h_set },
 	{ MGR__OP__OP_NS_GET, T_NS, 1, 1, 0, h_get },
 	{ MGR__OP__OP_NS_DEL, T_NS, 1, 1, MOP_WRITE, h_del },
-	{ MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, 0, h_items },
+	{ MGR__OP__OP_NS_ITEMS, T_NS, 0, 0, MOP_WHOLE, h_items },
 	{ 0 },
 };

@@ -513,7 +513,12 @@ h_peek(mctx *c)
 		    PEEK_MAX, hi - lo);
 	}
 	// A priority queue keeps a heap: its get order is the items sorted.
-	bool   sorted = q->st.order == MGR_QUEUE_PRIORITY;
+	bool sorted = q->st.order == MGR_QUEUE_PRIORITY;
+	if (sorted
+	    && (rv = mctx_check_elements(c, len, "peek on a priority queue"))
+	        != 0) {
+		return rv;
+	}
 	size_t from = sorted ? 0 : lo, to = sorted ? len : hi;
 	if ((rv = sv_new_list(&c->res, SV_LIST, to - from)) != 0) {
 		return mctx_fail(c, rv, "out of memory");
