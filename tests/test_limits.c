@@ -333,7 +333,8 @@ test_amplification(void **state)
 	assert_int_equal(rp->status, MGR_ETOOBIG);
 	mgr__reply__free_unpacked(rp, NULL);
 	close(fd);
-	assert_true(h_managerd_log_has(&m, "values: refused", 2000));
+	assert_true(
+	    h_managerd_log_has(&m, "(--max-request-items): refused", 2000));
 	int64_t peak = h_proc_kb(m.pid, "VmHWM");
 	print_message("managerd peak RSS %lld KiB before, %lld after\n",
 	    (long long) peak0, (long long) peak);
@@ -772,6 +773,56 @@ test_memory_limit(void **state)
 	stop(&m, c);
 }
 
+/* --max-memory and a request too big to hold: refused by its first
+ * bytes (MGR_ETOOBIG naming the limit) and dropped as it comes, never
+ * buffered (the peak resident set grows by far less than its 40 MiB;
+ * before, it was buffered and decoded whole and only then refused); the
+ * session goes on, and a request that fits is served. */
+static void
+test_memory_limit_big_request(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start(&m, &c, NULL);
+	int64_t base = info(c, "memory_used");
+	stop(&m, c);
+	char limit[32];
+	snprintf(limit, sizeof(limit), "%lld", (long long) base + (24 << 20));
+	const char *const extra[] = { "--max-memory", limit, NULL };
+	start(&m, &c, extra);
+	uint64_t before, after;
+	OK(mgr_client_session(c, &before));
+	mgr_obj *d;
+	OK(mgr_dict_new(c, &d));
+	size_t len = (size_t) 40 << 20;
+	char  *big = malloc(len);
+	assert_non_null(big);
+	memset(big, 'x', len);
+	int64_t peak0 = h_proc_kb(m.pid, "VmHWM");
+	for (int i = 0; i < 3; i++) {
+		ERR(MGR_ETOOBIG,
+		    mgr_dict_set(d, mgr_str("big"), mgr_bytes(big, len)));
+		assert_detail_has("refused before it was read");
+		assert_detail_has("--max-memory");
+	}
+	int64_t peak = h_proc_kb(m.pid, "VmHWM");
+	print_message("peak resident set %lld -> %lld KiB\n",
+	    (long long) peak0, (long long) peak);
+	assert_true(peak - peak0 < 20 * 1024);
+	OK(mgr_dict_set(d, mgr_str("small"), mgr_bytes(big, 1 << 20)));
+	bool has;
+	OK(mgr_dict_contains(d, mgr_str("big"), &has));
+	assert_false(has);
+	OK(mgr_client_session(c, &after));
+	assert_int_equal(after, before);
+	free(big);
+	OK(mgr_obj_release(d));
+	assert_true(
+	    h_managerd_log_has(&m, "refused before it was read", 2000));
+	stop(&m, c);
+}
+
 /* A raw client that asks for n copies of d's value k (1 MiB) and reads
  * none of them. */
 static int
@@ -901,6 +952,7 @@ main(void)
 		cmocka_unit_test(test_limit_from_config),
 		cmocka_unit_test(test_op_elements_limit),
 		cmocka_unit_test(test_memory_limit),
+		cmocka_unit_test(test_memory_limit_big_request),
 		cmocka_unit_test(test_reply_backlog_limits),
 		cmocka_unit_test(test_drop_mid_handshake),
 	};

@@ -139,21 +139,16 @@ request_id_key(void)
 /* A request of more values than --max-request-items, whose id could be
  * read: refused with MGR_ETOOBIG (as the README promises), never
  * unpacked; the session and its connection go on. */
+/* Answers request id (a frame of len bytes, not applied) with
+ * MGR_ETOOBIG and why; logs it. */
 static int
-refuse_too_many(session_link *link, uint64_t id, size_t len)
+refuse_request(session_link *link, uint64_t id, size_t len, const char *why)
 {
-	server *srv   = link->srv;
-	size_t  limit = LIMIT_READ(srv, max_request_items);
-	char    why[160];
-	snprintf(why, sizeof(why),
-	    "a request of more than %zu values (--max-request-items): "
-	    "refused, nothing applied",
-	    limit);
+	server *srv = link->srv;
 	log_msg(LOG_WARN,
-	    "session %llu: request %llu of %zu bytes holds "
-	    "more than %zu values: refused",
+	    "session %llu: request %llu of %zu bytes refused: %s",
 	    (unsigned long long) link->sid, (unsigned long long) id, len,
-	    limit);
+	    why);
 	server_lock(srv);
 	session *s  = link->s;
 	int      rv = 0;
@@ -163,11 +158,54 @@ refuse_too_many(session_link *link, uint64_t id, size_t len)
 		Mgr__Reply rp = MGR__REPLY__INIT;
 		rp.id         = id;
 		rp.status     = MGR_ETOOBIG;
-		rp.error      = why;
+		rp.error      = (char *) why;
 		rv            = session_send(s, 0, &rp);
 	}
 	server_unlock(srv);
 	return rv == MGR_ECONN ? 0 : rv;
+}
+
+static int
+refuse_too_many(session_link *link, uint64_t id, size_t len)
+{
+	char why[160];
+	snprintf(why, sizeof(why),
+	    "a request of more than %zu values (--max-request-items): "
+	    "refused, nothing applied",
+	    LIMIT_READ(link->srv, max_request_items));
+	return refuse_request(link, id, len, why);
+}
+
+/* A big request coming (fconn_big_frame_fn): with --max-memory, one that
+ * the manager cannot hold along with what it holds is refused by its
+ * first bytes and dropped as it comes, instead of being buffered whole
+ * and decoded before the limit is looked at (which let 32 connections
+ * hold a gigabyte under a limit of 64 MiB). */
+static int
+on_big_frame(void *arg, const uint8_t *head, size_t hlen, size_t len)
+{
+	session_link *link = arg;
+	server       *srv  = link->srv;
+	size_t        max  = LIMIT_READ(srv, max_memory);
+	if (max == 0 || !link->authed) {
+		return 0;
+	}
+	server_memory_sample(srv);
+	size_t used = server_memory(srv);
+	if (used + len <= max) {
+		return 0;
+	}
+	uint64_t id;
+	if (!pb_peek_varint(head, hlen, request_id_key(), &id) || id == 0) {
+		return MGR_ETOOBIG; // nothing to answer it by: closed
+	}
+	char why[200];
+	snprintf(why, sizeof(why),
+	    "a request of %zu bytes refused before it was read: the "
+	    "manager holds %zu bytes, with it over --max-memory %zu",
+	    len, used, max);
+	int rv = refuse_request(link, id, len, why);
+	return rv != 0 ? rv : FCONN_DROP;
 }
 
 /* A frame of a session's connection: its Auth, then its requests. */
@@ -487,6 +525,7 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	link->s   = s;
 	link->fc  = fc;
 	fconn_bind(fc, on_frame, on_closed, link);
+	fconn_set_big_frame(fc, on_big_frame);
 	// Until it authenticates, a connection may only send an Auth.
 	fconn_set_rx_max(s->fc, SERVER_PREAUTH_MAX_MESSAGE);
 	server_lock(srv);

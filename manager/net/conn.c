@@ -35,7 +35,9 @@ struct fconn {
 	size_t   rx_max; /* frames read */
 	int      rx_timeout;
 	uint8_t *rxbuf; /* bytes kept between reads: a split frame */
-	size_t   rxcap, rxlen;
+	size_t   skip;  /* bytes of a dropped frame still to come */
+	fconn_big_frame_fn on_big;
+	size_t             rxcap, rxlen;
 
 	pthread_mutex_t mtx; /* everything below */
 	pthread_cond_t  cv;  /* done */
@@ -660,6 +662,12 @@ keep_rest(
 	return true;
 }
 
+void
+fconn_set_big_frame(fconn *c, fconn_big_frame_fn fn)
+{
+	c->on_big = fn;
+}
+
 /* Serves the complete frames in buf[0..len) and keeps the rest. Stops
  * early, with reading paused, once the replies queued pass TX_HIGH even
  * after writing: the frames left are served once they are written (a
@@ -669,6 +677,12 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 {
 	size_t off  = 0;
 	size_t need = 0;
+	if (c->skip > 0) {
+		// The rest of a dropped frame: read, not kept.
+		size_t n = len < c->skip ? len : c->skip;
+		c->skip -= n;
+		off = n;
+	}
 	while (len - off >= WIRE_HEADER_LEN) {
 		uint32_t flen = wire_get_len(buf + off);
 		if (flen > c->rx_max) {
@@ -680,6 +694,25 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 		}
 		if (len - off - WIRE_HEADER_LEN < flen) {
 			need = WIRE_HEADER_LEN + (size_t) flen;
+			// Asked once, before its buffer is made (a frame kept
+			// from an earlier read starts the buffer: off 0).
+			bool kept = own && off == 0 && c->rxcap >= need;
+			if (flen > FCONN_BIG_FRAME && !kept
+			    && c->on_big != NULL) {
+				size_t hlen = len - off - WIRE_HEADER_LEN;
+				int    rv   = c->on_big(c->arg,
+				         buf + off + WIRE_HEADER_LEN,
+                                    hlen < 64 ? hlen : 64, flen);
+				if (rv > 0) {
+					conn_end(c, rv);
+					return false;
+				}
+				if (rv == FCONN_DROP) {
+					c->skip = flen - hlen;
+					off     = len;
+					need    = 0;
+				}
+			}
 			break;
 		}
 		int err

@@ -49,6 +49,20 @@ typedef void (*fconn_closed_fn)(void *arg, int err);
  * whose deadline runs on loop l, with replies up to max_message bytes.
  * Nothing happens until fconn_bind and fconn_start. MGR_ENOMEM. */
 int fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message);
+/* A frame of len bytes is coming (its first bytes in head[0..hlen)) that
+ * would be buffered whole before on_frame: return 0 to buffer it,
+ * FCONN_DROP to drop it (its bytes are read and thrown away as they
+ * come: the callee answered it), or an MGR_E* code to close c. What lets
+ * a manager near its memory limit refuse a big request before holding
+ * it. */
+#define FCONN_DROP (-1)
+typedef int (*fconn_big_frame_fn)(
+    void *arg, const uint8_t *head, size_t hlen, size_t len);
+/* Frames over this many bytes are asked about (fconn_set_big_frame). */
+#define FCONN_BIG_FRAME (64 * 1024)
+/* Who decides on big frames (NULL: buffer them all); before
+ * fconn_start. */
+void fconn_set_big_frame(fconn *c, fconn_big_frame_fn fn);
 /* Who gets c's frames and its end; before fconn_start. */
 void fconn_bind(
     fconn *c, fconn_frame_fn on_frame, fconn_closed_fn on_closed, void *arg);
