@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer.h"
 #include "syscall_guard.h"
 
 int log_level = LOG_INFO;
@@ -166,6 +168,141 @@ log_preauth(int level, const char *fmt, ...)
 		    line, dropped, LOG_PREAUTH_PER_SEC);
 	} else {
 		log_msg(level, "%s", line);
+	}
+}
+
+/* ---- refusals by cause and network ------------------------------------
+ */
+
+#define REFUSAL_SLOTS 128
+
+static struct refusal {
+	char     cause[96]; /* "": free */
+	char     net[64];
+	int      level;
+	int64_t  since_ms; /* the interval's start */
+	uint64_t more;     /* counted, not written */
+} refusals[REFUSAL_SLOTS];
+static int64_t refusals_ms = LOG_REFUSALS_MS;
+
+void
+log_set_refusals_interval(int64_t ms)
+{
+	pthread_mutex_lock(&preauth_mtx);
+	refusals_ms = ms > 0 ? ms : LOG_REFUSALS_MS;
+	pthread_mutex_unlock(&preauth_mtx);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Takes r's count into line (cap bytes) if its interval is over, freeing
+ * the slot; preauth_mtx held. false when there is nothing to say. */
+static bool
+refusal_due(
+    struct refusal *r, int64_t now, char *line, size_t cap, int *level)
+{
+	if (r->cause[0] == '\0' || now - r->since_ms < refusals_ms) {
+		return false;
+	}
+	bool say = r->more > 0;
+	if (say) {
+		snprintf(line, cap,
+		    "%llu more refusals from %.63s in the last %lld s: %.95s",
+		    (unsigned long long) r->more, r->net,
+		    (long long) ((now - r->since_ms + 500) / 1000), r->cause);
+		*level = r->level;
+	}
+	r->cause[0] = '\0';
+	return say;
+}
+
+void
+log_refusals_flush(void)
+{
+	int64_t now = now_ms();
+	for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
+		char line[256];
+		int  level = LOG_WARN;
+		pthread_mutex_lock(&preauth_mtx);
+		bool say = refusal_due(
+		    &refusals[i], now, line, sizeof(line), &level);
+		pthread_mutex_unlock(&preauth_mtx);
+		if (say) {
+			log_msg(level, "%s", line);
+		}
+	}
+}
+
+void
+log_refused(
+    int level, const char *cause, const char *peer, const char *fmt, ...)
+{
+	if (level > log_level_now()) {
+		return;
+	}
+	char net[64];
+	peer_network(peer, 24, net, sizeof(net));
+	int64_t now = now_ms();
+	char    due[256];
+	int     due_level = LOG_WARN;
+	bool    say_due = false, write = true;
+	pthread_mutex_lock(&preauth_mtx);
+	struct refusal *r = NULL, *free_slot = NULL, *oldest = NULL;
+	for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
+		struct refusal *x = &refusals[i];
+		if (x->cause[0] == '\0') {
+			free_slot = free_slot ? free_slot : x;
+		} else if (strncmp(x->cause, cause, sizeof(x->cause) - 1) == 0
+		    && strcmp(x->net, net) == 0) {
+			r = x;
+		} else if (oldest == NULL || x->since_ms < oldest->since_ms) {
+			oldest = x;
+		}
+	}
+	if (r != NULL && now - r->since_ms < refusals_ms) {
+		r->more++; // counted: said once the interval is over
+		write = false;
+	} else {
+		if (r == NULL) {
+			// A full table gives up its oldest, its count said.
+			r = free_slot;
+			if (r == NULL) {
+				r       = oldest;
+				say_due = r->more > 0;
+				if (say_due) {
+					snprintf(due, sizeof(due),
+					    "%llu more refusals from %.63s: "
+					    "%.95s",
+					    (unsigned long long) r->more,
+					    r->net, r->cause);
+					due_level = r->level;
+				}
+			}
+		} else {
+			say_due = refusal_due(
+			    r, now, due, sizeof(due), &due_level);
+		}
+		*r = (struct refusal) { .level = level, .since_ms = now };
+		snprintf(r->cause, sizeof(r->cause), "%s", cause);
+		snprintf(r->net, sizeof(r->net), "%s", net);
+	}
+	pthread_mutex_unlock(&preauth_mtx);
+	if (say_due) {
+		log_msg(due_level, "%s", due);
+	}
+	if (write) {
+		char    line[400];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		log_preauth(level, "%s", line);
 	}
 }
 

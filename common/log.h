@@ -9,6 +9,7 @@
 #define MGR_COMMON_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -50,6 +51,22 @@ void log_msg(int level, const char *fmt, ...)
 #define LOG_PREAUTH_PER_SEC 50
 void log_preauth(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A refusal a peer can cause without the key, counted by cause ("a
+ * wrong authkey", copied) and by the peer's network (an IPv4 /24, an
+ * IPv6 /64, a local user; peer as sock.c describes it): the first of each
+ * cause from each network in an interval (LOG_REFUSALS_MS) is written
+ * through log_preauth's budget, the others only counted, and one line
+ * says how many once the interval is over ("12345 more refusals from
+ * 10.0.0.0/24 in the last 10 s: wrong authkey"). A flood from one
+ * network costs two lines per cause per interval, not one per attempt. */
+#define LOG_REFUSALS_MS 10000
+void log_refused(int level, const char *cause, const char *peer,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Writes the counts of the intervals that are over (the timer thread
+ * calls it each second; log_refused does too). */
+void log_refusals_flush(void);
+/* The interval, for tests (ms; 0: LOG_REFUSALS_MS). */
+void log_set_refusals_interval(int64_t ms);
 /* Writes the lines the calling thread logged under the lock; a no-op
  * when there are none. Not under the lock. */
 void log_flush_deferred(void);

@@ -515,6 +515,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	server_memory_keep_freed(); // before any thread: see memory.c
+	const char *refusals_ms = getenv("MGR_LOG_REFUSALS_MS");
+	if (refusals_ms != NULL) {
+		log_set_refusals_interval(strtoll(refusals_ms, NULL, 10));
+	}
 	if (o.log_level >= 0) {
 		log_set_level(o.log_level);
 	}

@@ -156,11 +156,14 @@ usage(FILE *f)
 		}
 		help_line(f, head, text, 22);
 	}
-	fputs("\nB: bytes, or with k, m, g (powers of 1024); MS: "
-	      "milliseconds. Options take\ntheir value as --opt VALUE or "
-	      "--opt=VALUE.\n\n"
-	      "environment: MGR_AUTHKEY (the key as text), MGR_SPIN_US (how\n"
-	      "long a thread polls before it sleeps, 50; 0: never)\n",
+	fputs(
+	    "\nB: bytes, or with k, m, g (powers of 1024); MS: "
+	    "milliseconds. Options take\ntheir value as --opt VALUE or "
+	    "--opt=VALUE.\n\n"
+	    "environment: MGR_AUTHKEY (the key as text), MGR_SPIN_US (how\n"
+	    "long a thread polls before it sleeps, 50; 0: never),\n"
+	    "MGR_LOG_REFUSALS_MS (refusals without the key are logged once\n"
+	    "per cause and network in this interval, then counted; 10000)\n",
 	    f);
 }
 

@@ -9,3 +9,6 @@ mgr_test(test_hostile test_hostile.c harness_wire.c ${HARNESS} LIBS mgr_internal
 
 # The peer the per-peer limits count by (an IPv6 host by its /64).
 mgr_test(test_peer_key test_peer_key.c LIBS mgrserver)
+
+# Refusals logged by cause and network, counted between lines.
+mgr_test(test_log_refusals test_log_refusals.c LIBS mgrserver)

@@ -3,8 +3,6 @@
  * (its id and an HMAC of the new connection's nonce under the session's
  * resume secret, given in the first Welcome: an id alone resumes
  * nothing, and the key is proved first as for any session). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
+#include "peer.h"
 #include "session_int.h"
 #include "wait.h"
 
@@ -22,49 +21,14 @@
  * host gets one share, not one per listener), the user of an ipc peer.
  * An IPv6 host counts by its /64, which one subscriber or one cloud
  * instance is given whole (as nginx's and Cloudflare's limits do): one
- * address each would make it as many peers as it likes. An IPv4 address
- * mapped into IPv6 is that IPv4 address, and one in brackets (as nng's
- * streams give it) too. */
+ * address each would make it as many peers as it likes. */
 void
 peer_key_of(const char *peer, char *key, size_t cap)
 {
-	const char *uid = strstr(peer, " uid ");
-	if (strncmp(peer, "ipc", 3) == 0 && uid != NULL) {
-		snprintf(key, cap, "ipc%s", uid);
-		return;
-	}
-	const char *host    = strchr(peer, ' ');
-	host                = host != NULL ? host + 1 : peer;
-	const char     *end = host[0] == '[' ? strchr(host, ']') : NULL;
-	char            ip[INET6_ADDRSTRLEN];
-	struct in6_addr a6;
-	if (end != NULL && (size_t) (end - host - 1) < sizeof(ip)) {
-		memcpy(ip, host + 1, (size_t) (end - host - 1));
-		ip[end - host - 1] = '\0';
-		struct in_addr a4;
-		if (inet_pton(AF_INET, ip, &a4) == 1) {
-			snprintf(key, cap, "host %s", ip); // nng brackets it
-			return;
-		}
-		if (inet_pton(AF_INET6, ip, &a6) == 1) {
-			char out[INET6_ADDRSTRLEN];
-			if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-				inet_ntop(AF_INET, &a6.s6_addr[12], out,
-				    sizeof(out));
-				snprintf(key, cap, "host %s", out);
-				return;
-			}
-			memset(&a6.s6_addr[8], 0, 8);
-			inet_ntop(AF_INET6, &a6, out, sizeof(out));
-			snprintf(key, cap, "host [%s]/64", out);
-			return;
-		}
-	}
-	snprintf(key, cap, "host %s", host);
-	char *colon = strrchr(key, ':');
-	if (colon != NULL && colon > key && colon[-1] != ':') {
-		*colon = '\0';
-	}
+	char net[96];
+	peer_network(peer, 32, net, sizeof(net));
+	snprintf(key, cap, "%s %s",
+	    strncmp(net, "uid ", 4) == 0 ? "ipc" : "host", net);
 }
 
 void
@@ -102,7 +66,8 @@ handshake_evict(server *srv, const char *key, const char *why)
 	if (victim == NULL) {
 		return;
 	}
-	log_preauth(LOG_WARN,
+	log_refused(LOG_WARN,
+	    "unauthenticated connections closed to make room", victim->peer,
 	    "session %llu (%s): not authenticated, closed to make room (%s)",
 	    (unsigned long long) victim->id, victim->peer, why);
 	srv->handshakes_evicted++;
@@ -276,14 +241,15 @@ on_auth(
 
 	if (a == NULL || a->digest.len != AUTH_DIGEST_LEN
 	    || a->nonce.len != AUTH_NONCE_LEN) {
-		log_preauth(LOG_WARN,
+		log_refused(LOG_WARN, "malformed handshakes", s->peer,
 		    "session %llu (%s): malformed handshake, closing",
 		    (unsigned long long) s->id, s->peer);
 		arena_reset(&link->rxa);
 		return MGR_EPROTO;
 	}
 	if (a->version != AUTH_VERSION) {
-		log_preauth(LOG_WARN,
+		log_refused(LOG_WARN, "handshakes of another version",
+		    s->peer,
 		    "session %llu (%s): handshake version %u (this manager "
 		    "speaks %u), closing",
 		    (unsigned long long) s->id, s->peer,
@@ -294,7 +260,8 @@ on_auth(
 	rv = auth_digest(srv->key, srv->keylen, AUTH_CLIENT_LABEL, s->nonce,
 	    sizeof(s->nonce), expect);
 	if (rv != 0 || !auth_equal(expect, a->digest.data, AUTH_DIGEST_LEN)) {
-		log_preauth(LOG_WARN,
+		log_refused(LOG_WARN, "handshakes with a wrong authkey",
+		    s->peer,
 		    "session %llu (%s): authentication failed (wrong "
 		    "authkey), closing",
 		    (unsigned long long) s->id, s->peer);

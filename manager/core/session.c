@@ -482,12 +482,21 @@ on_closed(void *arg, int err)
 	} else {
 		// A connection that never authenticated is a peer without
 		// the key, as far as the log is concerned: budgeted.
-		(authed ? log_msg : log_preauth)(
-		    err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO
-		                                           : LOG_WARN,
-		    "session %llu (%s): %s after %llu requests",
-		    (unsigned long long) id, peer, why,
-		    (unsigned long long) nreq);
+		int level = err == MGR_ECONN || err == MGR_ECLOSED ? LOG_INFO
+		                                                   : LOG_WARN;
+		if (authed) {
+			log_msg(level,
+			    "session %llu (%s): %s after %llu requests",
+			    (unsigned long long) id, peer, why,
+			    (unsigned long long) nreq);
+		} else {
+			// By why: each kind of refusal is one line an
+			// interval (a flood of the same kind is counted).
+			log_refused(level, why, peer,
+			    "session %llu (%s): %s after %llu requests",
+			    (unsigned long long) id, peer, why,
+			    (unsigned long long) nreq);
+		}
 		session_free(s);
 	}
 	fconn_free_later(link->fc);
@@ -568,8 +577,8 @@ session_start(server *srv, fconn *fc, const char *peer)
 	if (full) {
 		char why[80];
 		snprintf(why, sizeof(why), "too many connections (%zu)", max);
-		log_preauth(
-		    LOG_WARN, "connection from %s refused: %s", peer, why);
+		log_refused(LOG_WARN, "connections over --max-connections",
+		    peer, "connection from %s refused: %s", peer, why);
 		refuse(fc, MGR_ETOOBIG, why);
 		return 0;
 	}

@@ -60,6 +60,7 @@ timer_main(void *arg)
 			server_unlock(srv);
 			sessions_free(dead);
 			server_memory_decay(srv);
+			log_refusals_flush(); // the counts of intervals over
 			server_lock(srv);
 			continue;
 		}

@@ -49,8 +49,8 @@ accepted(void *arg, int fd)
 	int    rv = listener_conn_new(&c, l->o.loops, fd,
             l->tls ? tls_identity_mbedtls(l->o.tls) : NULL, l->o.max_message);
 	if (rv != 0) {
-		log_preauth(LOG_WARN, "connection from %s dropped: %s", peer,
-		    mgr_strerror(rv));
+		log_refused(LOG_WARN, "connections dropped", peer,
+		    "connection from %s dropped: %s", peer, mgr_strerror(rv));
 		return;
 	}
 	l->on_accept(l->arg, c, peer);

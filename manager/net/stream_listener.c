@@ -163,7 +163,10 @@ refused_origin(const stream_listener *l, nng_stream *st, const char *peer)
 	if (!ok) {
 		char shown[80];
 		log_escape(origin, shown, sizeof(shown));
-		log_preauth(LOG_WARN,
+		log_refused(LOG_WARN,
+		    "WebSocket upgrades from an Origin --ws-origin does not "
+		    "allow",
+		    peer,
 		    "connection from %s refused: a WebSocket upgrade from "
 		    "Origin '%s', not one --ws-origin allows",
 		    peer, shown);

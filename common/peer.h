@@ -1,0 +1,16 @@
+/* What a peer's description says about where it is, for limits and logs
+ * that count by place rather than by connection. */
+#ifndef MGR_COMMON_PEER_H
+#define MGR_COMMON_PEER_H
+
+#include <stddef.h>
+
+/* The network of peer ("tcp 10.1.2.3:5000", "wss [2001:db8::1]:443",
+ * "ipc pid 12 uid 1000", as sock.c and nng's streams describe them) in
+ * out: an IPv4 address with its first v4_bits bits ("10.1.2.3" for 32,
+ * "10.1.2.0/24" for 24), an IPv6 one by its /64 ("[2001:db8::]/64"), an
+ * IPv4 address mapped into IPv6 as IPv4, a local peer by user ("uid
+ * 1000"); anything else as it is, without its port. */
+void peer_network(const char *peer, int v4_bits, char *out, size_t cap);
+
+#endif
