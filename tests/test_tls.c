@@ -448,6 +448,50 @@ test_per_peer_across_schemes(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* --max-tls-handshakes-per-net 5: of 40 tls+tcp connections opened at
+ * once from one network, those past the burst (10) are closed before any
+ * handshake work, with a line; a plain tcp listener is not counted; once
+ * the bucket refills, a TLS client gets in. */
+static void
+test_tls_handshakes_per_net(void **state)
+{
+	(void) state;
+	h_managerd        m;
+	const char *const extra[] = { "--listen", "tcp://127.0.0.1:0",
+		"--max-tls-handshakes-per-net", "5", NULL };
+	assert_int_equal(h_managerd_start(&m, H_TLS, extra), 0);
+	char tls_as_tcp[600];
+	tcp_of(m.url, tls_as_tcp, sizeof(tls_as_tcp));
+	enum { N = 40 };
+	int fds[N], closed = 0;
+	for (int i = 0; i < N; i++) {
+		fds[i] = h_raw_connect(tls_as_tcp);
+		assert_true(fds[i] >= 0);
+	}
+	for (int i = 0; i < N; i++) {
+		// Refused ones are closed at once; the others wait for a
+		// ClientHello (5 s of handshake time).
+		closed += h_raw_await_close(fds[i], 300) == 0;
+		close(fds[i]);
+	}
+	print_message("%d of %d closed before their handshake\n", closed, N);
+	assert_true(closed >= N - 10 - 5 && closed <= N - 10);
+	assert_true(
+	    h_managerd_log_has(&m, "closed before its TLS handshake", 1000));
+	// Plain tcp is not counted.
+	mgr_client *c;
+	mgr_opts    o     = h_opts(&m);
+	o.tls_ca_file     = NULL; // plain
+	o.tls_server_name = NULL;
+	OK(mgr_connect(&c, m.more_urls[0], &o));
+	OK(mgr_ping(c));
+	mgr_disconnect(c);
+	// Refilled (5 a second): TLS clients get in again.
+	h_nap(1200);
+	assert_serves(&m);
+	assert_int_equal(h_managerd_stop(&m), 0);
+}
+
 /* managerctl over TLS: the CA from MGR_TLS_CA_FILE, as for any libmgr
  * program; without it, the manager's certificate is refused. */
 static void
@@ -518,6 +562,7 @@ main(void)
 		T(test_kill_nng_tcp),
 		T(test_kill_nng_tls),
 		T(test_tls_failures),
+		T(test_tls_handshakes_per_net),
 		T(test_tls_client_certificates),
 		T(test_tls_handshake_drops),
 		T(test_tls_hostile_frames),

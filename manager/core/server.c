@@ -179,7 +179,8 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 		.max_message     = srv->lim.max_message,
 		.tls             = srv->tls,
 		.nng             = nng,
-		.ws_origins      = srv->ws_origins };
+		.ws_origins      = srv->ws_origins,
+		.tls_per_net     = srv->lim.max_tls_net };
 	int rv = listener_start(&l->l, url, &o, on_accept, l, bound, cap);
 	if (rv != 0) {
 		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, bound);

@@ -25,6 +25,12 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "room")                                                          \
 	X(max_handshakes_peer, "max-handshakes-per-peer", LIMIT_COUNT, 32,   \
 	    1, 1 << 20, "... from one host (IPv6: a /64) or user")           \
+	X(max_tls_net, "max-tls-handshakes-per-net", LIMIT_COUNT, 100, 1,    \
+	    1 << 20,                                                         \
+	    "tls+tcp connections a second from one network (an IPv4 /24, "   \
+	    "an IPv6 /64), twice that at once: over it one is closed "       \
+	    "before its handshake (a full one costs the manager about 6 ms " \
+	    "of CPU)")                                                       \
 	X(handshake_ms, "handshake-timeout", LIMIT_MS, 5000, 100, 600000,    \
 	    "to authenticate after connecting, in ms")                       \
 	X(min_lease_ms, "min-lease", LIMIT_MS, 1000, 100, 1ll << 31,         \

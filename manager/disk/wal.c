@@ -191,7 +191,9 @@ list_segments(int dirfd, segname **out, size_t *n, char *why, size_t whycap)
 		v[k++].first = first;
 	}
 	closedir(d);
-	qsort(v, k, sizeof(*v), by_first);
+	if (k > 1) {
+		qsort(v, k, sizeof(*v), by_first);
+	}
 	*out = v;
 	*n   = k;
 	return 0;

@@ -21,6 +21,8 @@ typedef struct listen_opts {
 	bool          nng;         /* through nng's stream layer */
 	const char   *ws_origins;  /* ws, wss: the Origins allowed ("*": any;
 	                            * "": only none), comma-separated */
+	size_t tls_per_net;        /* tls+tcp: connections a second from one
+	                              network (twice that at once); 0: any */
 } listen_opts;
 
 /* Listens on url; on_accept owns each new connection, with a peer name
