@@ -716,6 +716,20 @@ test_item_limit(void **state)
 	stop(&m, c);
 }
 
+/* A manager whose --max-memory is what a fresh one holds and headroom
+ * bytes more. */
+static void
+start_with_headroom(h_managerd *m, mgr_client **c, int64_t headroom)
+{
+	start(m, c, NULL);
+	int64_t base = info(*c, "memory_used");
+	stop(m, *c);
+	char limit[32];
+	snprintf(limit, sizeof(limit), "%lld", (long long) (base + headroom));
+	const char *const extra[] = { "--max-memory", limit, NULL };
+	start(m, c, extra);
+}
+
 /* --max-memory: what would add more is refused once the manager holds
  * that much (as Redis's noeviction); reads and deletes go on, and room
  * made is used again. */
@@ -723,17 +737,10 @@ static void
 test_memory_limit(void **state)
 {
 	(void) state;
-	// The limit: what a fresh manager holds, and 24 MiB more.
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
-	int64_t base = info(c, "memory_used");
-	stop(&m, c);
-	char limit[32];
-	snprintf(limit, sizeof(limit), "%lld", (long long) base + (24 << 20));
-	const char *const extra[] = { "--max-memory", limit, NULL };
-	mgr_obj          *l;
-	start(&m, &c, extra);
+	mgr_obj    *l;
+	start_with_headroom(&m, &c, 24 << 20);
 	OK(mgr_list_new(c, &l));
 	size_t len = (size_t) 1 << 20;
 	char  *big = malloc(len);
@@ -782,13 +789,7 @@ test_memory_limit_big_request(void **state)
 	(void) state;
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
-	int64_t base = info(c, "memory_used");
-	stop(&m, c);
-	char limit[32];
-	snprintf(limit, sizeof(limit), "%lld", (long long) base + (24 << 20));
-	const char *const extra[] = { "--max-memory", limit, NULL };
-	start(&m, &c, extra);
+	start_with_headroom(&m, &c, 24 << 20);
 	uint64_t before, after;
 	OK(mgr_client_session(c, &before));
 	mgr_obj *d;
