@@ -7,8 +7,9 @@
  * write into it never meets a full disk; only making the next one can,
  * and it is made while the current one still has room (etcd's file
  * pipeline), so that wal_writable can say "no more" before any record is
- * lost. The next segment is made as wal-spare.tmp and renamed when the
- * writer moves into it (its name is its first record's LSN). */
+ * lost. The next segment is made as wal-spare-<n>.tmp and renamed when
+ * the writer moves into it (its name is its first record's LSN). Reading
+ * a directory (at open, and for --check) is wal_scan.c's. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,15 +25,12 @@
 #include "clock.h"
 #include "crc32c.h"
 #include "log.h"
-#include "wal.h"
+#include "wal_format.h"
 
-#define HEADER_LEN  32
-#define RECORD_HEAD 8
 /* A segment made ahead is wal-spare-<n>.tmp until it is moved into: each
  * its own name, so that the one being made never is the one being
  * named. */
 #define SPARE_FORMAT "wal-spare-%llu.tmp"
-static const char magic[8] = { 'M', 'G', 'R', 'W', 'A', 'L', 0, 0 };
 
 struct wal {
 	char     *dir;
@@ -73,336 +70,6 @@ struct wal {
 	/* the current fd as the log thread syncs it (mtx) */
 	int fd_shared;
 };
-
-/* ---- little-endian fields ------------------------------------------------
- */
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-	    | (uint32_t) p[3] << 24;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
-}
-
-static size_t
-padded(size_t n)
-{
-	return (n + 7) & ~(size_t) 7;
-}
-
-/* A record's checksum covers its length too: a length bit flipped into
- * another plausible length is caught. */
-static uint32_t
-record_crc(const uint8_t *len4, const uint8_t *payload, size_t n)
-{
-	return crc32c(crc32c(0, len4, 4), payload, n);
-}
-
-static void say(char *why, size_t whycap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-say(char *why, size_t whycap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (why != NULL && whycap > 0) {
-		vsnprintf(why, whycap, fmt, ap);
-	}
-	va_end(ap);
-}
-
-/* ---- reading: the scan open and check share -----------------------------
- */
-
-typedef struct segname {
-	char     name[32];
-	uint64_t first;
-} segname;
-
-static int
-by_first(const void *a, const void *b)
-{
-	const segname *x = a, *y = b;
-	return x->first < y->first ? -1 : x->first > y->first;
-}
-
-/* dir's segments, in LSN order (*out: the caller's). */
-static int
-list_segments(int dirfd, segname **out, size_t *n, char *why, size_t whycap)
-{
-	int  dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d   = dup >= 0 ? fdopendir(dup) : NULL;
-	if (d == NULL) {
-		int e = errno;
-		if (dup >= 0) {
-			close(dup);
-		}
-		say(why, whycap, "cannot list the directory: %s",
-		    strerror(e));
-		return -e;
-	}
-	rewinddir(d);
-	segname       *v = NULL;
-	size_t         k = 0, cap = 0;
-	struct dirent *e;
-	*out = NULL;
-	*n   = 0;
-	while ((e = readdir(d)) != NULL) {
-		unsigned long long first;
-		char               tail[8];
-		if (strlen(e->d_name) != 24
-		    || sscanf(e->d_name, "wal-%16llx.%3s", &first, tail) != 2
-		    || strcmp(tail, "log") != 0) {
-			continue;
-		}
-		if (k == cap) {
-			cap         = cap ? cap * 2 : 16;
-			segname *nv = realloc(v, cap * sizeof(*v));
-			if (nv == NULL) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		snprintf(v[k].name, sizeof(v[k].name), "%s", e->d_name);
-		v[k++].first = first;
-	}
-	closedir(d);
-	if (k > 1) {
-		qsort(v, k, sizeof(*v), by_first);
-	}
-	*out = v;
-	*n   = k;
-	return 0;
-}
-
-/* Whether a whole, checksummed record starts at any multiple of 8 in
- * m[from..size): then a bad record before it is not the torn end. */
-static bool
-record_after(const uint8_t *m, size_t from, size_t size)
-{
-	for (size_t p = padded(from); p + RECORD_HEAD <= size; p += 8) {
-		uint32_t n = get32(m + p);
-		if (n == 0 || n > WAL_MAX_RECORD
-		    || p + RECORD_HEAD + n > size) {
-			continue;
-		}
-		if (record_crc(m + p, m + p + RECORD_HEAD, n)
-		    == get32(m + p + 4)) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The end of m's nonzero bytes after from (from when all are zero). */
-static size_t
-nonzero_end(const uint8_t *m, size_t from, size_t size)
-{
-	size_t end = size;
-	while (end > from && m[end - 1] == 0) {
-		end--;
-	}
-	return end;
-}
-
-typedef struct scan_state {
-	wal_replay_fn fn;
-	void         *arg;
-	wal_found    *found;
-	uint64_t      next_lsn; /* expected; 0: any (the first segment) */
-	/* the last segment's: where its records end, its size */
-	size_t  end_off, seg_size;
-	size_t  torn_end; /* with found->torn: the end of its bytes */
-	segname last;
-	bool    empty_last; /* the last segment has no header: unused */
-} scan_state;
-
-/* Scans one segment (mapped at m, size bytes); is_last says whether a
- * bad record may be the torn end. */
-static int
-scan_segment(scan_state *st, const segname *sg, const uint8_t *m, size_t size,
-    bool is_last, char *why, size_t whycap)
-{
-	if (is_last && size >= HEADER_LEN && nonzero_end(m, 0, size) == 0) {
-		// Named, but its header never reached the disk (a crash
-		// while moving into it): no record can be in it.
-		st->empty_last = true;
-		st->last       = *sg;
-		return 0;
-	}
-	if (size < HEADER_LEN || memcmp(m, magic, 8) != 0) {
-		say(why, whycap, "%s: not a log segment (no header)",
-		    sg->name);
-		return -EBADMSG;
-	}
-	uint32_t version = get32(m + 8);
-	if (version != WAL_FORMAT_VERSION) {
-		say(why, whycap,
-		    "%s: log format version %u; this managerd reads version "
-		    "%d",
-		    sg->name, version, WAL_FORMAT_VERSION);
-		return -EPROTO;
-	}
-	if (get32(m + 12) != HEADER_LEN || crc32c(0, m, 24) != get32(m + 24)
-	    || get64(m + 16) != sg->first) {
-		say(why, whycap, "%s: a damaged header", sg->name);
-		return -EBADMSG;
-	}
-	if (st->next_lsn != 0 && sg->first != st->next_lsn) {
-		say(why, whycap,
-		    "%s: starts at record %llu where %llu was expected (a "
-		    "segment is missing)",
-		    sg->name, (unsigned long long) sg->first,
-		    (unsigned long long) st->next_lsn);
-		return -EBADMSG;
-	}
-	uint64_t lsn = sg->first;
-	size_t   off = HEADER_LEN;
-	while (off + RECORD_HEAD <= size) {
-		uint32_t n   = get32(m + off);
-		uint32_t crc = get32(m + off + 4);
-		if (n == 0 && crc == 0) {
-			break; // the end of its records
-		}
-		const char *bad = NULL;
-		if (n == 0 || n > WAL_MAX_RECORD) {
-			bad = "an impossible length";
-		} else if (off + RECORD_HEAD + n > size) {
-			bad = "a length past the end of the file";
-		} else if (record_crc(m + off, m + off + RECORD_HEAD, n)
-		    != crc) {
-			bad = "a bad checksum";
-		}
-		if (bad != NULL) {
-			if (is_last
-			    && !record_after(m, off + RECORD_HEAD, size)) {
-				st->found->torn = true;
-				snprintf(st->found->torn_file,
-				    sizeof(st->found->torn_file), "%s",
-				    sg->name);
-				st->found->torn_offset = off;
-				st->torn_end = nonzero_end(m, off, size);
-				break;
-			}
-			say(why, whycap,
-			    "%s: a damaged record at offset %zu (record "
-			    "%llu: "
-			    "%s)%s",
-			    sg->name, off, (unsigned long long) lsn, bad,
-			    is_last ? ", with whole records after it"
-			            : ", in a segment that is not the last");
-			return -EBADMSG;
-		}
-		if (st->fn != NULL) {
-			int rv
-			    = st->fn(st->arg, lsn, m + off + RECORD_HEAD, n);
-			if (rv != 0) {
-				say(why, whycap,
-				    "%s: record %llu at offset %zu was "
-				    "refused",
-				    sg->name, (unsigned long long) lsn, off);
-				return rv;
-			}
-		}
-		if (st->found->records++ == 0) {
-			st->found->first_lsn = lsn;
-		}
-		st->found->last_lsn = lsn;
-		lsn++;
-		off += padded(RECORD_HEAD + n);
-	}
-	st->found->bytes += off;
-	st->found->segments++;
-	st->next_lsn = lsn;
-	st->end_off  = off;
-	st->seg_size = size;
-	st->last     = *sg;
-	return 0;
-}
-
-static int
-scan_dir(int dirfd, scan_state *st, char *why, size_t whycap)
-{
-	segname *segs = NULL;
-	size_t   n    = 0;
-	int      rv   = list_segments(dirfd, &segs, &n, why, whycap);
-	if (rv != 0) {
-		return rv;
-	}
-	for (size_t i = 0; i < n && rv == 0; i++) {
-		int fd = openat(dirfd, segs[i].name, O_RDONLY | O_CLOEXEC);
-		struct stat sb;
-		if (fd < 0 || fstat(fd, &sb) != 0) {
-			rv = -errno;
-			say(why, whycap, "%s: %s", segs[i].name,
-			    strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-			}
-			break;
-		}
-		size_t   size = (size_t) sb.st_size;
-		uint8_t *m    = size > 0
-		       ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)
-		       : NULL;
-		close(fd);
-		if (m == MAP_FAILED) {
-			rv = -errno;
-			say(why, whycap, "%s: %s", segs[i].name,
-			    strerror(errno));
-			break;
-		}
-		rv = scan_segment(st, &segs[i],
-		    m != NULL ? m : (uint8_t *) "", size, i + 1 == n, why,
-		    whycap);
-		if (m != NULL) {
-			munmap(m, size);
-		}
-	}
-	free(segs);
-	return rv;
-}
-
-int
-wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
-    char *why, size_t whycap)
-{
-	memset(found, 0, sizeof(*found));
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		int e = errno;
-		say(why, whycap, "%s: %s", dir, strerror(e));
-		return -e;
-	}
-	scan_state st = { .fn = fn, .arg = arg, .found = found };
-	int        rv = scan_dir(dirfd, &st, why, whycap);
-	close(dirfd);
-	return rv;
-}
 
 /* ---- making segments ----------------------------------------------------
  */
@@ -463,7 +130,7 @@ next_segment(wal *w, uint64_t first)
 		return fd;
 	}
 	uint8_t h[HEADER_LEN] = { 0 };
-	memcpy(h, magic, 8);
+	memcpy(h, wal_magic, 8);
 	put32(h + 8, WAL_FORMAT_VERSION);
 	put32(h + 12, HEADER_LEN);
 	put64(h + 16, first);
@@ -653,12 +320,12 @@ wal_writable(wal *w, char *why, size_t whycap)
 	pthread_mutex_lock(&w->mtx);
 	bool ok = w->failed == 0;
 	if (!ok) {
-		say(why, whycap, "the log in %s failed: %s", w->dir,
+		wal_say(why, whycap, "the log in %s failed: %s", w->dir,
 		    strerror(w->failed));
 	} else if (w->spare < 0 && w->spare_errno != 0
 	    && w->seg_size - w->seg_off < w->seg_size / 4) {
 		ok = false;
-		say(why, whycap,
+		wal_say(why, whycap,
 		    "no room for the log's next segment in %s: %s", w->dir,
 		    strerror(w->spare_errno));
 	}
@@ -907,7 +574,7 @@ resume_at(wal *w, const scan_state *st, char *why, size_t whycap)
 	if (st->found->segments == 0) {
 		int rv = next_segment(w, 1);
 		if (rv != 0) {
-			say(why, whycap,
+			wal_say(why, whycap,
 			    "cannot make the log's first segment "
 			    "in %s: %s",
 			    w->dir, strerror(-rv));
@@ -917,14 +584,14 @@ resume_at(wal *w, const scan_state *st, char *why, size_t whycap)
 	int fd = openat(w->dirfd, st->last.name, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		say(why, whycap, "%s: %s", st->last.name, strerror(e));
+		wal_say(why, whycap, "%s: %s", st->last.name, strerror(e));
 		return -e;
 	}
 	if (st->found->torn) {
 		int rv = zero_range(fd, st->end_off, st->torn_end);
 		if (rv != 0) {
 			close(fd);
-			say(why, whycap,
+			wal_say(why, whycap,
 			    "%s: cannot drop the torn record: %s",
 			    st->last.name, strerror(-rv));
 			return rv;
@@ -955,7 +622,7 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	memset(found, 0, sizeof(*found));
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		int e = errno;
-		say(why, whycap, "cannot make %s: %s", dir, strerror(e));
+		wal_say(why, whycap, "cannot make %s: %s", dir, strerror(e));
 		return -e;
 	}
 	wal *w = calloc(1, sizeof(*w));
@@ -974,19 +641,19 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->dirfd < 0) {
 		int e = errno;
-		say(why, whycap, "%s: %s", dir, strerror(e));
+		wal_say(why, whycap, "%s: %s", dir, strerror(e));
 		wal_free(w);
 		return -e;
 	}
 	remove_spares(w->dirfd); // made ahead, never used
 	scan_state st = { .fn = fn, .arg = arg, .found = found };
-	int        rv = scan_dir(w->dirfd, &st, why, whycap);
+	int        rv = wal_scan_dir(w->dirfd, &st, why, whycap);
 	if (rv == 0 && st.empty_last) {
 		log_msg(LOG_WARN, "%s/%s: an empty last segment, removed",
 		    dir, st.last.name);
 		if (unlinkat(w->dirfd, st.last.name, 0) != 0) {
 			rv = -errno;
-			say(why, whycap, "%s: %s", st.last.name,
+			wal_say(why, whycap, "%s: %s", st.last.name,
 			    strerror(errno));
 		}
 		if (found->segments > 0) {
@@ -994,8 +661,9 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 			// its records end.
 			memset(found, 0, sizeof(*found));
 			st = (scan_state) { .found = found };
-			rv = rv != 0 ? rv
-			             : scan_dir(w->dirfd, &st, why, whycap);
+			rv = rv != 0
+			    ? rv
+			    : wal_scan_dir(w->dirfd, &st, why, whycap);
 		}
 	}
 	if (rv == 0) {
@@ -1007,7 +675,7 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	}
 	w->appended_lsn = w->written_lsn = w->durable_lsn = found->last_lsn;
 	if (pthread_create(&w->thread, NULL, log_main, w) != 0) {
-		say(why, whycap, "cannot start the log thread");
+		wal_say(why, whycap, "cannot start the log thread");
 		wal_free(w);
 		return -ENOMEM;
 	}

@@ -1,0 +1,93 @@
+/* The log's format (wal.h describes it): its constants and fields, for
+ * the files of disk/ only. */
+#ifndef MGR_MANAGER_DISK_WAL_FORMAT_H
+#define MGR_MANAGER_DISK_WAL_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crc32c.h"
+#include "wal.h"
+
+#define HEADER_LEN  32
+#define RECORD_HEAD 8
+static const char wal_magic[8] = { 'M', 'G', 'R', 'W', 'A', 'L', 0, 0 };
+
+/* ---- little-endian fields ------------------------------------------------
+ */
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t) (v >> (8 * i));
+	}
+}
+
+static inline void
+put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		p[i] = (uint8_t) (v >> (8 * i));
+	}
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+	    | (uint32_t) p[3] << 24;
+}
+
+static inline uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
+}
+
+static inline size_t
+padded(size_t n)
+{
+	return (n + 7) & ~(size_t) 7;
+}
+
+/* A record's checksum covers its length too: a length bit flipped into
+ * another plausible length is caught. */
+static inline uint32_t
+record_crc(const uint8_t *len4, const uint8_t *payload, size_t n)
+{
+	return crc32c(crc32c(0, len4, 4), payload, n);
+}
+
+/* Writes a reason into why (whycap bytes; either may be 0). */
+void wal_say(char *why, size_t whycap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- reading (wal_scan.c) ------------------------------------------------
+ */
+
+typedef struct segname {
+	char     name[32];
+	uint64_t first;
+} segname;
+
+/* What a scan of a directory found and where its last segment's records
+ * end. */
+typedef struct scan_state {
+	wal_replay_fn fn;
+	void         *arg;
+	wal_found    *found;
+	uint64_t      next_lsn; /* expected; 0: any (the first segment) */
+	/* the last segment's: where its records end, its size */
+	size_t  end_off, seg_size;
+	size_t  torn_end; /* with found->torn: the end of its bytes */
+	segname last;
+	bool    empty_last; /* the last segment has no header: unused */
+} scan_state;
+
+/* Reads every segment of dirfd in LSN order into st (st->fn called for
+ * each record): 0, or -errno with why (wal.h's open). */
+int wal_scan_dir(int dirfd, scan_state *st, char *why, size_t whycap);
+
+#endif
