@@ -1,4 +1,5 @@
 """list proxies: Python's ListProxy, every operation one round trip."""
+from . import errors
 from . import manager_pb2 as pb
 from .proxy import BaseProxy, proxy_class
 from .values import INT_MAX
@@ -33,7 +34,28 @@ class ListProxy(BaseProxy):
         return self._call(pb.OP_LIST_LEN)
 
     def __iter__(self):
-        return iter(self._call(pb.OP_LIST_COPY))
+        # One copy, taken at once; a list over the manager's
+        # --max-op-elements in slices instead (not at once: as Python's
+        # ListProxy, which gets one item at a time, isn't either).
+        try:
+            return iter(self._call(pb.OP_LIST_COPY))
+        except errors.TooBig:
+            return self._slices()
+
+    def _slices(self, size=10000):
+        i = 0
+        while True:
+            try:
+                page = self._call(pb.OP_LIST_SLICE, i, i + size)
+            except errors.TooBig:
+                if size <= 16:  # the limit's least
+                    raise
+                size //= 4  # under a lower limit than this
+                continue
+            if not page:
+                return
+            yield from page
+            i += len(page)
 
     def __contains__(self, value):
         return self._call(pb.OP_LIST_COUNT, value) > 0
