@@ -833,6 +833,41 @@ rc(const bench_args *a)
 	return 0;
 }
 
+/* The longest single hold of the manager's lock since it started, and
+ * what held it (mgr_info): "hold US OP" (OP's spaces as +), for the
+ * driver to show beside each workload. */
+static int
+hold(const bench_args *a)
+{
+	(void) a;
+	mgr_client *c = connect_or_die();
+	mgr_value   info;
+	check(mgr_info(c, &info), "info");
+	long long us     = -1;
+	char      op[64] = "?";
+	for (size_t i = 0; info.kind == MGR_DICT && i < info.len; i++) {
+		const mgr_value *k = &info.pairs[2 * i],
+		                *v = &info.pairs[2 * i + 1];
+		if (k->kind != MGR_STR) {
+			continue;
+		}
+		if (strcmp(k->s, "lock_hold_max_us") == 0
+		    && v->kind == MGR_INT) {
+			us = (long long) v->i;
+		} else if (strcmp(k->s, "lock_hold_max_op") == 0
+		    && v->kind == MGR_STR) {
+			snprintf(op, sizeof(op), "%s", v->s);
+		}
+	}
+	for (char *p = op; *p != '\0'; p++) {
+		*p = *p == ' ' ? '+' : *p;
+	}
+	printf("hold %lld %s\n", us, op);
+	mgr_value_free(&info);
+	mgr_disconnect(c);
+	return us < 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -899,6 +934,8 @@ main(int argc, char **argv)
 		return hs(&a);
 	} else if (strcmp(cmd, "rc") == 0) {
 		return rc(&a);
+	} else if (strcmp(cmd, "hold") == 0) {
+		return hold(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;

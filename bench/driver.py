@@ -382,6 +382,20 @@ def parse_results(text):
     return res
 
 
+def note_hold(ctx, srv, what):
+    """Keeps the longest hold of ours' server lock seen during workload
+    what on srv's transport (bench_mgr hold asks managerd)."""
+    out = subprocess.run(srv.client_argv("hold", {}), capture_output=True,
+                         timeout=CLIENT_TIMEOUT, stdin=subprocess.DEVNULL)
+    parts = out.stdout.decode().split()
+    if out.returncode != 0 or len(parts) != 3 or parts[0] != "hold":
+        return
+    us, op = int(parts[1]), parts[2].replace("+", " ")
+    key = (what, srv.transport)
+    if us > ctx.holds.get(key, (-1, ""))[0]:
+        ctx.holds[key] = (us, op)
+
+
 def run_client(ctx, srv, what, opts, period=0.05):
     """Runs a client to its end; returns (results, cpus seen, server thread
     stats: busy threads and context switches during the run)."""
@@ -398,6 +412,8 @@ def run_client(ctx, srv, what, opts, period=0.05):
         kill_group(p)
     if p.returncode != 0:
         raise BenchError(f"{what} on {srv.tag} failed (exit {p.returncode}, see {log.name})")
+    if srv.system == "ours":
+        note_hold(ctx, srv, what)
     after = dict(cs.server_stats)
     after.update(thread_stats(srv.pid))
     return parse_results(out.decode()), cs.seen, stats_delta(before, after)
@@ -723,6 +739,7 @@ def main():
     ctx.command = a.command
     ctx.started = datetime.datetime.now(datetime.timezone.utc)
     ctx.cpus = {}
+    ctx.holds = {}
     ctx.w4_python = {}  # transport -> this repetition's W4 result (for W4p)
     for exe in (ctx.managerd, ctx.bench_mgr, ctx.bench_redis, ctx.redis):
         if not os.access(exe, os.X_OK):

@@ -225,6 +225,16 @@ def markdown(ctx, table, notes, made):
                    f"{','.join(map(str, sorted(c['client']))) or '-'} | "
                    f"{statistics.median(c['busy']):g} | "
                    f"{statistics.median(c['cs']):.2f} |")
+    if ctx.holds:
+        out += ["", "## The longest hold of ours' server lock", "",
+                "Every request runs while all others wait: the longest "
+                "single hold of managerd's lock (mgr_info's "
+                "lock_hold_max_us and what held it) during each client "
+                "run, the most over the repetitions.", "",
+                "| client | transport | longest hold (us) | held by |",
+                "| --- | --- | ---: | --- |"]
+        for (what, transport), (us, op) in sorted(ctx.holds.items()):
+            out.append(f"| {what} | {transport} | {us} | {op} |")
     for png in made:
         out += ["", f"![{png[:-4]}]({png})"]
     return "\n".join(out) + "\n"
