@@ -822,6 +822,67 @@ test_memory_limit_big_request(void **state)
 	stop(&m, c);
 }
 
+/* The same by hand, the request sent in pieces: its length alone, then
+ * the first bytes of its head, then the rest. The refusal waits for the
+ * id (not in the first read), answers it before the rest is sent, drops
+ * the rest as it comes, and the connection serves on. */
+static void
+test_big_request_head_in_pieces(void **state)
+{
+	(void) state;
+	h_managerd  m;
+	mgr_client *c;
+	start_with_headroom(&m, &c, 24 << 20);
+	mgr_obj *d;
+	OK(mgr_dict_new(c, &d));
+	int fd = h_wire_session(&m, NULL);
+	assert_true(fd >= 0);
+	size_t   len = (size_t) 40 << 20;
+	uint8_t *big = calloc(1, len);
+	assert_non_null(big);
+	Mgr__Value   key = MGR__VALUE__INIT, val = MGR__VALUE__INIT;
+	Mgr__Value  *args[2] = { &key, &val };
+	Mgr__Request rq      = MGR__REQUEST__INIT;
+	key.kind_case        = MGR__VALUE__KIND_S;
+	key.s                = "k";
+	val.kind_case        = MGR__VALUE__KIND_Y;
+	val.y                = (ProtobufCBinaryData) { len, big };
+	rq.id                = 77;
+	rq.op                = MGR__OP__OP_DICT_SET;
+	rq.target            = d->id;
+	rq.secret            = d->secret;
+	rq.args              = args;
+	rq.n_args            = 2;
+	size_t   n           = mgr__request__get_packed_size(&rq);
+	uint8_t *frame       = malloc(n + 4);
+	assert_non_null(frame);
+	wire_put_len(frame, (uint32_t) n);
+	mgr__request__pack(&rq, frame + 4);
+	assert_int_equal(h_raw_send(fd, frame, 4, H_WIRE_MS), 0);
+	h_nap(100); // the manager reads the length alone
+	assert_int_equal(h_raw_send(fd, frame + 4, 3, H_WIRE_MS), 0);
+	h_nap(100); // and then a piece of the head
+	assert_int_equal(h_raw_send(fd, frame + 7, 61, H_WIRE_MS), 0);
+	// Answered now, before the 40 MiB are sent.
+	static uint8_t buf[4096];
+	size_t         got;
+	assert_int_equal(
+	    h_raw_recv_frame(fd, buf, sizeof(buf), &got, H_WIRE_MS), 0);
+	Mgr__Reply *rp = mgr__reply__unpack(NULL, got, buf);
+	assert_non_null(rp);
+	assert_int_equal(rp->id, 77);
+	assert_int_equal(rp->status, MGR_ETOOBIG);
+	assert_non_null(strstr(rp->error, "refused before it was read"));
+	mgr__reply__free_unpacked(rp, NULL);
+	assert_int_equal(h_raw_send(fd, frame + 68, n + 4 - 68, 30000), 0);
+	h_wire_ping(fd, 78); // the rest was dropped; the connection serves
+	close(fd);
+	free(frame);
+	free(big);
+	OK(mgr_obj_release(d));
+	stop(&m, c);
+}
+
 /* A raw client that asks for n copies of d's value k (1 MiB) and reads
  * none of them. */
 static int
@@ -952,6 +1013,7 @@ main(void)
 		cmocka_unit_test(test_op_elements_limit),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_memory_limit_big_request),
+		cmocka_unit_test(test_big_request_head_in_pieces),
 		cmocka_unit_test(test_reply_backlog_limits),
 		cmocka_unit_test(test_drop_mid_handshake),
 	};

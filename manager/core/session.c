@@ -197,7 +197,9 @@ on_big_frame(void *arg, const uint8_t *head, size_t hlen, size_t len)
 	}
 	uint64_t id;
 	if (!pb_peek_varint(head, hlen, request_id_key(), &id) || id == 0) {
-		return MGR_ETOOBIG; // nothing to answer it by: closed
+		// Its id may not be in yet (a read can end after the length);
+		// a head of 64 bytes without one has nothing to answer by.
+		return hlen < 64 ? FCONN_MORE : MGR_ETOOBIG;
 	}
 	char why[200];
 	snprintf(why, sizeof(why),

@@ -711,6 +711,10 @@ serve(fconn *c, uint8_t *buf, size_t len, bool own)
 					c->skip = flen - hlen;
 					off     = len;
 					need    = 0;
+				} else if (rv == FCONN_MORE) {
+					// Only its head is kept, to ask
+					// again.
+					need = WIRE_HEADER_LEN + 64;
 				}
 			}
 			break;

@@ -56,6 +56,9 @@ int fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message);
  * a manager near its memory limit refuse a big request before holding
  * it. */
 #define FCONN_DROP (-1)
+/* ... or FCONN_MORE: ask again once more of its first bytes are in (up
+ * to 64: a read may end right after the length). */
+#define FCONN_MORE (-2)
 typedef int (*fconn_big_frame_fn)(
     void *arg, const uint8_t *head, size_t hlen, size_t len);
 /* Frames over this many bytes are asked about (fconn_set_big_frame). */
