@@ -105,18 +105,15 @@ server_memory_keep_freed(void)
 void
 server_memory_decay(server *srv)
 {
+	(void) srv;
 	if (!atomic_load(&keeping_freed)) {
 		return; // the allocator's own policy (an embedded manager's)
 	}
-	size_t   used = allocated();
-	uint64_t rss, peak;
-	read_rss(&rss, &peak);
-	if (rss > used + FREED_KEPT) {
+	// The allocator's own count of what it holds free (no /proc read:
+	// no descriptor opened once a second, no system call but the
+	// trim's).
+	struct mallinfo2 mi = mallinfo2();
+	if (mi.fordblks > FREED_KEPT) {
 		malloc_trim(0);
-		read_rss(&rss, &peak);
 	}
-	atomic_store(&srv->mem_used, used);
-	atomic_store(&srv->rss, rss);
-	atomic_store(&srv->rss_peak, peak);
-	atomic_store(&srv->rss_checked_us, clock_us());
 }

@@ -95,9 +95,9 @@ void server_memory_sample(server *srv);
  * and server_memory_decay gives back what stays idle. Call before any
  * thread starts. */
 void server_memory_keep_freed(void);
-/* Gives back freed memory resident beyond 64 MiB when keep_freed was
- * asked for, and measures the figures; outside the server lock (the
- * timer thread, once a second). */
+/* Gives back freed memory beyond 64 MiB (the allocator's count) when
+ * keep_freed was asked for; outside the server lock (the timer thread,
+ * once a second). */
 void server_memory_decay(server *srv);
 
 #endif
