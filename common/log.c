@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "syscall_guard.h"
 
@@ -193,14 +194,6 @@ log_set_refusals_interval(int64_t ms)
 	pthread_mutex_unlock(&preauth_mtx);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Takes r's count into line (cap bytes) if its interval is over, freeing
  * the slot; preauth_mtx held. false when there is nothing to say. */
 static bool
@@ -225,7 +218,7 @@ refusal_due(
 void
 log_refusals_flush(void)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 	for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
 		char line[256];
 		int  level = LOG_WARN;
@@ -248,7 +241,7 @@ log_refused(
 	}
 	char net[64];
 	peer_network(peer, 24, net, sizeof(net));
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 	char    due[256];
 	int     due_level = LOG_WARN;
 	bool    say_due = false, write = true;

@@ -228,9 +228,9 @@ mgr_batch_exec(mgr_batch *b, bool atomic)
 		b->res = NULL;
 		return MGR_ENOMEM;
 	}
-	b->nres = b->n;
-	int rv  = client_pipeline_in(b->c, b->recs, b->len, b->n, atomic, rp,
-	     &b->frames, &b->frames_cap);
+	b->nres   = b->n;
+	int rv    = client_pipeline(b->c, b->recs, b->len, b->n, atomic, rp,
+	       &b->frames, &b->frames_cap);
 	int first = 0;
 	if (atomic) {
 		Mgr__Reply *r = rp[0];

@@ -778,19 +778,7 @@ client_call_noargs(mgr_client *c, Mgr__Op op, uint64_t target,
 
 int
 client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len, size_t n,
-    bool atomic, Mgr__Reply **replies)
-{
-	uint8_t *buf = NULL;
-	size_t   cap = 0;
-	int      rv  = client_pipeline_in(
-	          c, recs, recs_len, n, atomic, replies, &buf, &cap);
-	free(buf);
-	return rv;
-}
-
-int
-client_pipeline_in(mgr_client *c, const uint8_t *recs, size_t recs_len,
-    size_t n, bool atomic, Mgr__Reply **replies, uint8_t **buf, size_t *cap)
+    bool atomic, Mgr__Reply **replies, uint8_t **buf, size_t *cap)
 {
 	size_t   np   = atomic ? 1 : n;
 	pending *ps   = calloc(np ? np : 1, sizeof(*ps));

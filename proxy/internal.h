@@ -94,14 +94,11 @@ int obj_call(mgr_obj *o, uint32_t types, Mgr__Op op, const mgr_value *args,
  * frames, replies[0..n-1]) or atomic (one OP_BATCH request, replies[0]
  * holding the sub-replies). The replies are the caller's
  * (mgr__reply__free_unpacked); NULL where a transport error (returned)
- * ended the wait. */
+ * ended the wait. The frames are built in *buf (*cap bytes, grown with
+ * realloc; the caller's, kept for its next call and freed by it): a
+ * batch reuses its memory, where a fresh buffer per call costs a page
+ * fault per 4 KiB of a big request. */
 int client_pipeline(mgr_client *c, const uint8_t *recs, size_t recs_len,
-    size_t n, bool atomic, Mgr__Reply **replies);
-/* The same, the frames built in *buf (*cap bytes, grown with realloc; the
- * caller's, kept for its next call and freed by it): a batch reuses its
- * memory, where a fresh buffer per call costs a page fault per 4 KiB of
- * a big request (the allocator hands big blocks back to the system). */
-int client_pipeline_in(mgr_client *c, const uint8_t *recs, size_t recs_len,
     size_t n, bool atomic, Mgr__Reply **replies, uint8_t **buf, size_t *cap);
 /* A proxy holds its client: the client is freed by the last of
  * mgr_disconnect and the release of its proxies (client_unhold). */

@@ -16,7 +16,6 @@ struct mgr_map {
 	size_t       n, cs, nf; /* items, chunk size, chunks (futures) */
 	mgr_future **fs;
 	bool         ordered;
-	bool        *taken;  /* chunks mgr_map_next began */
 	done_ring    ring;   /* unordered: the chunks in the order they end */
 	bool         ringed; /* its futures tell the ring */
 	size_t       given;  /* unordered: chunks begun */
@@ -58,7 +57,6 @@ map_destroy(mgr_map *m)
 	}
 	pthread_mutex_destroy(&m->mtx);
 	free(m->fs);
-	free(m->taken);
 	free(m);
 }
 
@@ -138,8 +136,7 @@ mgr_pool_map_start(mgr_pool *p, const char *task, mgr_value list,
 	m->ordered = ordered;
 	m->refs    = 1;
 	m->fs      = calloc(m->nf ? m->nf : 1, sizeof(*m->fs));
-	m->taken   = calloc(m->nf ? m->nf : 1, sizeof(*m->taken));
-	int rv     = m->fs == NULL || m->taken == NULL ? MGR_ENOMEM : 0;
+	int rv     = m->fs == NULL ? MGR_ENOMEM : 0;
 	if (rv == 0 && !ordered
 	    && (m->ring.idx = calloc(m->nf ? m->nf : 1, sizeof(size_t)))
 	        == NULL) {
@@ -210,8 +207,7 @@ mgr_map_next(mgr_map *m, int64_t timeout, mgr_value *result, size_t *index)
 			rv = future_ring_next(&m->ring, timeout, &k);
 			if (rv == 0) {
 				m->given++;
-				m->taken[k] = true;
-				rv          = map_begin_chunk(m, k, 0);
+				rv = map_begin_chunk(m, k, 0);
 			} else {
 				client_set_detail(
 				    "none of %zu chunks done after %lld ms",

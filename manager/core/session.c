@@ -136,9 +136,6 @@ request_id_key(void)
 	return k;
 }
 
-/* A request of more values than --max-request-items, whose id could be
- * read: refused with MGR_ETOOBIG (as the README promises), never
- * unpacked; the session and its connection go on. */
 /* Answers request id (a frame of len bytes, not applied) with
  * MGR_ETOOBIG and why; logs it. */
 static int
@@ -165,6 +162,9 @@ refuse_request(session_link *link, uint64_t id, size_t len, const char *why)
 	return rv == MGR_ECONN ? 0 : rv;
 }
 
+/* A request of more values than --max-request-items, whose id could be
+ * read: refused with MGR_ETOOBIG (as the README promises), never
+ * unpacked; the session and its connection go on. */
 static int
 refuse_too_many(session_link *link, uint64_t id, size_t len)
 {
