@@ -514,6 +514,28 @@ main(int argc, char **argv)
 		    WS_ORIGINS_MAX - 1);
 		return 2;
 	}
+	if (o.check) {
+		char why[512];
+		if (o.data_dir == NULL) {
+			fprintf(
+			    stderr, "managerd: --check needs --data-dir\n");
+			return 2;
+		}
+		if (server_check_data_dir(
+		        o.data_dir, stdout, why, sizeof(why))
+		    != 0) {
+			fprintf(stderr, "managerd: %s\n", why);
+			return 1;
+		}
+		return 0;
+	}
+	if (o.data_dir != NULL && o.nmodules > 0) {
+		// A module's objects keep state the log cannot state yet.
+		fprintf(stderr,
+		    "managerd: --data-dir does not keep the objects of "
+		    "--load-module types yet; give one or the other\n");
+		return 2;
+	}
 	server_memory_keep_freed(); // before any thread: see memory.c
 	const char *refusals_ms = getenv("MGR_LOG_REFUSALS_MS");
 	if (refusals_ms != NULL) {
@@ -543,6 +565,9 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	// Over a file size limit a write fails (EFBIG, as on a full disk:
+	// --data-dir refuses writes and goes on) instead of killing us.
+	signal(SIGXFSZ, SIG_IGN);
 	int sfd     = signalfd(-1, &set, SFD_CLOEXEC);
 	int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (sfd < 0 || stop_fd < 0) {
@@ -578,6 +603,22 @@ main(int argc, char **argv)
 	if (rv != 0) {
 		fprintf(stderr, "managerd: %s\n", mgr_strerror(rv));
 		return 1;
+	}
+	if (o.data_dir != NULL) {
+		char why[512] = "";
+		if ((rv = server_open_data_dir(
+		         srv, o.data_dir, o.fsync, why, sizeof(why)))
+		    != 0) {
+			fprintf(stderr, "managerd: --data-dir %s\n", why);
+			server_free(srv);
+			modules_unload();
+			return 1;
+		}
+	} else if (o.fsync != NULL) {
+		fprintf(stderr, "managerd: --fsync needs --data-dir\n");
+		server_free(srv);
+		modules_unload();
+		return 2;
 	}
 	http_endpoint *http = NULL, *dash = NULL;
 	if ((rc = listen_all(srv, &o, &http, &dash)) != 0) {

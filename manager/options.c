@@ -113,6 +113,17 @@ static const opt_def table[] = {
 	{ "http-token-file", K_STR, "F", OFF(http_token_file), 0, 0, 0, 0,
 	    "the token the dashboard and --metrics ask for: F's first line; "
 	    "else a random one, printed in the dashboard's address" },
+	{ "data-dir", K_STR, "DIR", OFF(data_dir), 0, 0, 0, 0,
+	    "keep the state in DIR (made when absent, 0700): objects, names, "
+	    "items, lock holders and sessions survive a restart, kill -9 "
+	    "included; a reply leaves once its change is in DIR's log" },
+	{ "fsync", K_STR, "POLICY", OFF(fsync), 0, 0, 0, 0,
+	    "when DIR's log reaches the disk: everysec (default: a power "
+	    "loss loses at most the last second), always (every reply waits "
+	    "for its sync; syncs are shared), no (the system decides)" },
+	{ "check", K_FLAG, NULL, OFF(check), 0, 0, 0, 0,
+	    "read and verify --data-dir's log, say what it holds, and exit "
+	    "(0: sound; 1: damaged, naming the file and offset)" },
 	{ "load-module", K_MODULE, "PATH", 0, 0, 0, 0, 0,
 	    "load a module's object types (mgr_module.h) before serving; "
 	    "words after a space in PATH go to its init (\"/x/acct.so "
@@ -458,7 +469,7 @@ options_parse(int argc, char **argv, daemon_opts *o)
 		    argv[optind]);
 		return 2;
 	}
-	if (o->nurls == 0) {
+	if (o->nurls == 0 && !o->check) {
 		fprintf(stderr,
 		    "managerd: give at least one --listen URL "
 		    "(managerd --help)\n");

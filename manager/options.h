@@ -35,6 +35,9 @@ typedef struct daemon_opts {
 	const char   *modules[MAX_MODULES]; /* --load-module, in order */
 	int           nmodules;
 	int           log_level; /* --log-level; -1: not given (info) */
+	const char   *data_dir;  /* --data-dir: the state kept there */
+	const char   *fsync;     /* --fsync: always, everysec (NULL), no */
+	bool          check;     /* --check: verify data_dir, serve nothing */
 } daemon_opts;
 
 /* The command line into o: -1 to go on, or the exit status (0 after

@@ -126,6 +126,14 @@ int h_managerd_start(h_managerd *m, h_transport t, const char *const *extra);
 int h_managerd_stop(h_managerd *m);
 /* SIGKILL and reap (keeps the files: h_managerd_cleanup removes them). */
 int h_managerd_kill(h_managerd *m);
+/* Starts m's managerd again, on the URL it had bound and with its key,
+ * with extra (as h_managerd_start's); the one before must be gone
+ * (h_managerd_kill, or h_managerd_term). Its log goes on in the same
+ * file. */
+int h_managerd_restart(h_managerd *m, const char *const *extra);
+/* SIGTERM and reap, keeping its files (for h_managerd_restart): its exit
+ * code, or -1 when it did not exit in time (then killed). */
+int h_managerd_term(h_managerd *m);
 /* Kills it if still running and removes its files (idempotent). */
 void h_managerd_cleanup(h_managerd *m);
 /* Prints its log on stderr (for failures). */

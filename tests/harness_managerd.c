@@ -470,6 +470,58 @@ h_managerd_kill(h_managerd *m)
 	return rv;
 }
 
+int
+h_managerd_term(h_managerd *m)
+{
+	if (m->pid <= 0) {
+		return -1;
+	}
+	kill(m->pid, SIGTERM);
+	int code = -1;
+	if (h_wait_pid(m->pid, H_STOP_MS, &m->status) == 0) {
+		code = h_exit_code(m->status);
+	} else {
+		kill(m->pid, SIGKILL);
+		h_wait_pid(m->pid, H_STOP_MS, &m->status);
+	}
+	m->pid = 0;
+	h_live_set(m->dir, 0, m->keyfile, m->logfile);
+	close_lifeline(m);
+	return code;
+}
+
+int
+h_managerd_restart(h_managerd *m, const char *const *extra)
+{
+	if (m->pid > 0) {
+		return -1;
+	}
+	const char *opt
+	    = m->t == H_NNG_IPC || m->t == H_NNG_TCP || m->t == H_NNG_TLS
+	    ? "--listen-nng"
+	    : "--listen";
+	char listen[sizeof(m->url)];
+	snprintf(listen, sizeof(listen), "%s", m->url);
+	int ready_rd;
+	if (spawn(m, h_managerd_path(), opt, listen, extra, &ready_rd) != 0) {
+		return -1;
+	}
+	int rv = await_ready(m, ready_rd, h_now_ms() + H_START_MS);
+	close(ready_rd);
+	if (rv != 0) {
+		h_log("managerd restarted on %s %s", listen,
+		    rv == -2 ? "was not ready in time"
+		             : "exited before ready");
+		if (h_wait_pid(m->pid, rv == -2 ? 0 : H_STOP_MS, &m->status)
+		    == 0) {
+			m->pid = 0;
+		}
+		h_managerd_dump_log(m);
+		return -1;
+	}
+	return 0;
+}
+
 void
 h_managerd_cleanup(h_managerd *m)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "journal.h"
 #include "log.h"
 #include "server_state.h"
 #include "session.h"
@@ -87,6 +88,7 @@ call(mctx *c, const mop *m)
 	// A custom object's method says itself whether it may grow.
 	uint8_t flags = c->obj != NULL ? op_flags(m, c->obj, rq) : m->flags;
 	if ((flags & MOP_GROWS) && srv->lim.max_memory != 0
+	    && !journal_replaying(srv)
 	    && server_memory(srv) > srv->lim.max_memory) {
 		// As Redis's noeviction: what would add is refused, what
 		// reads or frees goes on.
@@ -100,6 +102,18 @@ call(mctx *c, const mop *m)
 		    "limit of %zu (--max-memory)",
 		    registry_op_name(rq->op), server_memory(srv),
 		    srv->lim.max_memory);
+	}
+	char full[200];
+	if ((flags & MOP_WRITE) && journal_refuses(srv, full, sizeof(full))) {
+		// As Redis refuses writes it cannot persist: what is
+		// acknowledged is in the log, and reads go on.
+		log_refused(LOG_WARN, "writes the data directory cannot take",
+		    c->sess != NULL ? c->sess->peer : "local",
+		    "refused %s: %s", registry_op_name(rq->op), full);
+		return mctx_fail(c, MGR_ETOOBIG,
+		    "%s refused: the data directory cannot take more (%s); "
+		    "reads go on",
+		    registry_op_name(rq->op), full);
 	}
 	if ((flags & MOP_WHOLE) && c->obj != NULL
 	    && c->obj->type->size != NULL
@@ -391,6 +405,18 @@ batch_reply(
 	}
 }
 
+/* Whether a batch that ran wrote anything. */
+static bool
+batch_writes(const mctx *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (cs[i].op_flags & MOP_WRITE) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Applies every sub-request under the lock, in order, after checking
  * them all; if one fails, puts back the copies taken of every object
  * written before it. */
@@ -402,11 +428,13 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	undo_log   u  = { .snaps = calloc(n ? n : 1, sizeof(snap)), .n = 0 };
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	size_t     inited = 0, failed = n;
-	int        rv = 0;
-	rp.id         = rq->id;
+	int        rv    = 0;
+	uint64_t   refs0 = s->refs_given;
+	rp.id            = rq->id;
 	if (cs == NULL || u.snaps == NULL) {
 		free(cs);
 		free(u.snaps);
+		journal_end(srv);
 		rp.status = MGR_ENOMEM;
 		rp.error  = "out of memory";
 		return session_send(s, rq->seq, &rp);
@@ -433,6 +461,10 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	if (n > 0) {
 		batch_reply(cs, rq, failed, rv, &rp);
 	}
+	// Undone when one failed: then it changed nothing.
+	journal_request(srv, s, rq,
+	    failed == n && (batch_writes(cs, n) || s->refs_given != refs0),
+	    session_next_reply(s));
 	int sent = session_send(s, rq->seq, &rp);
 	for (size_t i = 0; i < inited; i++) {
 		ctx_fini(&cs[i], NULL);
@@ -463,10 +495,20 @@ log_request(session *s, const Mgr__Request *rq, int rv, const char *err)
 	    err != NULL ? err : "");
 }
 
+/* A barrier's wait leaves nothing once its parties pass (its breaking is
+ * logged as an abort); a condition's wait is logged as its lock's release
+ * and acquire: neither is logged as itself. */
+static bool
+journaled_op(Mgr__Op op)
+{
+	return op != MGR__OP__OP_BARRIER_WAIT && op != MGR__OP__OP_COND_WAIT;
+}
+
 int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
 	server_lock_holder(srv, registry_op_name(rq->op));
+	journal_begin(srv); // what it hands on is logged after it
 	if (rq->op == MGR__OP__OP_BATCH) {
 		if (log_level_now() >= LOG_DEBUG) {
 			log_msg(LOG_DEBUG, "session %llu: batch of %zu",
@@ -478,14 +520,16 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	const mop *m  = dispatch_op(rq->op);
 	rp.id         = rq->id;
 	if (m == NULL) {
+		journal_end(srv);
 		rp.status = MGR_EPROTO;
 		rp.error  = "unknown operation";
 		return session_send(s, rq->seq, &rp);
 	}
-	sval small[8];
-	mctx c;
-	int  rv   = ctx_init(&c, srv, s, rq, small, 8);
-	int  sent = 0;
+	uint64_t refs0 = s->refs_given;
+	sval     small[8];
+	mctx     c;
+	int      rv   = ctx_init(&c, srv, s, rq, small, 8);
+	int      sent = 0;
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
@@ -494,8 +538,17 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	}
 	if (rv != MGR_PENDING) { // parked: a waiter answers later
 		encode(&c, rv, &rp);
+		// Logged before its reply is queued (the reply waits for it):
+		// a write that succeeded, or a read that gave references.
+		journal_request(srv, s, rq,
+		    rv == 0 && rp.status == 0
+		        && (((c.op_flags & MOP_WRITE) && journaled_op(rq->op))
+		            || s->refs_given != refs0),
+		    session_next_reply(s));
 		// Pack before the result (which the reply points into) goes.
 		sent = session_send(s, rq->seq, &rp);
+	} else {
+		journal_end(srv);
 	}
 	ctx_fini(&c, small);
 	return sent;
@@ -519,9 +572,11 @@ dispatch_as_manager(
 	sval small[1];
 	mctx c;
 	int  rv = ctx_init(&c, srv, NULL, rq, small, 1);
+	journal_begin(srv);
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
+	journal_request(srv, NULL, rq, rv == 0, 0);
 	if (rv == 0) {
 		*res  = c.res;
 		c.res = SV_NONE_INIT; // the caller's now
@@ -561,4 +616,42 @@ server_name_del(server *srv, const char *name, char *err, size_t cap)
 	server_unlock(srv); // an object the name alone kept is gone
 	sv_free(&res);
 	return rv;
+}
+
+/* ---- the data directory's replay ---------------------------------------
+ */
+
+int
+dispatch_again(
+    server *srv, session *s, const Mgr__Request *rq, uint64_t reply_no)
+{
+	if (s == NULL) {
+		sval res = SV_NONE_INIT;
+		char err[200];
+		(void) dispatch_as_manager(srv, rq, &res, err, sizeof(err));
+		sv_free(&res);
+		return 0;
+	}
+	size_t parked = s->nwaiters;
+	if (s->reconnect) {
+		// As it came: the replies its client had read are forgotten,
+		// and its reply is recorded for a retry after the restart.
+		replay_ack(&s->record, rq->ack);
+		if (rq->seq != 0 && replay_begin(&s->record, rq->seq) != 0) {
+			return MGR_ENOMEM;
+		}
+	}
+	(void) dispatch(srv, s, rq);
+	if (s->nwaiters > parked) {
+		return MGR_PENDING;
+	}
+	if (reply_no != 0) {
+		if (s->reconnect && rq->seq != 0) {
+			replay_sent(&s->record, rq->seq, reply_no);
+		}
+		if (reply_no > s->replies_sent) {
+			s->replies_sent = reply_no;
+		}
+	}
+	return 0;
 }

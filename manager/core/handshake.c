@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "peer.h"
 #include "session_int.h"
@@ -291,6 +292,7 @@ on_auth(
 		s->heard_ms  = clock_ms();
 		s->state     = SESSION_READY;
 		handshake_unlist(s);
+		journal_session_start(s);
 	}
 	w.session       = s->id;
 	w.lease_ms      = (uint64_t) s->lease_ms;

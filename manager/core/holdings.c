@@ -29,6 +29,7 @@ session_ref_add(session *s, mobj *o)
 	}
 	*slot = (void *) ((uintptr_t) *slot + 1);
 	mobj_incref(o);
+	s->refs_given++;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "describe.h"
+#include "journal.h"
 #include "mgr.h"
 #include "names.h"
 #include "report.h"
@@ -40,6 +41,10 @@ introspect_info(server *srv, bool collect, report *r)
 	report_put_str(r, &info, "version", MGR_VERSION_STRING);
 	report_put_str(r, &info, "lock_hold_max_op",
 	    srv->lock_hold_max_by[0] ? srv->lock_hold_max_by : "none yet");
+	journal_figures jf;
+	if (journal_figures_of(srv, &jf)) {
+		report_put_str(r, &info, "log_fsync", jf.fsync);
+	}
 	for (size_t i = 0; i < n && r->rv == 0; i++) {
 		if (f[i].label != NULL) {
 			sval *fam = family_of(r, &info, f[i].name);

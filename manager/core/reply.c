@@ -40,13 +40,20 @@ deliver(session *s, uint64_t seq, const Mgr__Reply *rp, size_t n)
 	}
 	int rv = f != NULL ? fconn_send_frame(s->fc, f, n + WIRE_HEADER_LEN)
 	                   : fconn_send_msg(s->fc, &rp->base, NULL);
-	if (rv == 0) {
-		s->replies_sent++;
-		if (record) {
-			replay_sent(&s->record, seq, s->replies_sent);
-		}
+	// Numbered even when the connection is going (it never arrives; a
+	// resume numbers again from what the client read): the number the
+	// data directory's log gave it beforehand (session_next_reply).
+	s->replies_sent++;
+	if (record) {
+		replay_sent(&s->record, seq, s->replies_sent);
 	}
 	return rv;
+}
+
+uint64_t
+session_next_reply(const session *s)
+{
+	return s->fc != NULL ? s->replies_sent + 1 : 0;
 }
 
 int

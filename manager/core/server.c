@@ -8,12 +8,14 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "names.h"
 #include "server_state.h"
 #include "timer.h"
 #include "wait.h"
+#include "wal.h"
 
 struct server_listener {
 	server          *srv;
@@ -87,6 +89,31 @@ server_new(server **srvp, const server_opts *opts)
 	}
 	*srvp = srv;
 	return 0;
+}
+
+int
+server_open_data_dir(
+    server *srv, const char *dir, const char *fsync, char *why, size_t whycap)
+{
+	wal_fsync f;
+	if (fsync == NULL || strcmp(fsync, "everysec") == 0) {
+		f = WAL_FSYNC_EVERYSEC;
+	} else if (strcmp(fsync, "always") == 0) {
+		f = WAL_FSYNC_ALWAYS;
+	} else if (strcmp(fsync, "no") == 0) {
+		f = WAL_FSYNC_NO;
+	} else {
+		snprintf(
+		    why, whycap, "--fsync %s: always, everysec or no", fsync);
+		return MGR_EINVAL;
+	}
+	return journal_open(srv, dir, f, why, whycap);
+}
+
+int
+server_check_data_dir(const char *dir, FILE *out, char *why, size_t whycap)
+{
+	return journal_check(dir, out, why, whycap);
 }
 
 static void
@@ -234,6 +261,7 @@ server_free(server *srv)
 	evgroup_free(srv->loops);
 	tls_identity_free(srv->tls);
 	timer_stop(srv);
+	journal_close(srv);
 	server_lock(srv);
 	names_free(srv);
 	store_free_all(srv);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "server_limits.h"
 #include "tls_identity.h"
@@ -72,6 +73,16 @@ int server_listen_nng(server *srv, const char *url, char *bound, size_t cap);
  * and wss:// listeners; before they listen. MGR_EINVAL with why. */
 int server_set_tls(server *srv, const char *cert_file, const char *key_file,
     const char *ca_file, bool verify_peer, char *why, size_t whycap);
+/* --data-dir and --fsync (no, everysec, always): the state the log in
+ * dir holds is replayed into srv, which keeps logging to it from here
+ * on; before any listener. 0, or MGR_E* with why (a damaged log names
+ * its file and offset; MGR_EINVAL: fsync is none of the three). */
+int server_open_data_dir(server *srv, const char *dir, const char *fsync,
+    char *why, size_t whycap);
+/* managerd --check: dir's log read and verified, a summary on out; 0 or
+ * MGR_E* with why. */
+int server_check_data_dir(
+    const char *dir, FILE *out, char *why, size_t whycap);
 /* Stops listening, closes every session, frees every object and srv. */
 void server_free(server *srv);
 /* A reload (SIGHUP): the limits in lim (0: the default) a running

@@ -26,6 +26,7 @@
 #define SERVER_PREAUTH_MAX_MESSAGE 1024
 
 typedef struct server_listener server_listener;
+typedef struct journal         journal;
 
 struct server {
 	pthread_mutex_t mtx;
@@ -75,6 +76,8 @@ struct server {
 	uint64_t handshakes_evicted;  /* closed to make room for new ones */
 
 	/* deadlines of waiters (wait.c): a min-heap served by one thread */
+	journal *journal; /* --data-dir's log (journal.c), or NULL */
+
 	struct waiter **heap;
 	size_t          heap_len, heap_cap;
 	pthread_t       timer;
@@ -106,6 +109,12 @@ struct server {
 /* Dispatch (dispatch.c): applies one request and sends its reply;
  * srv->mtx held. Returns what session_send returned. */
 int dispatch(server *srv, session *s, const Mgr__Request *rq);
+/* A request of the data directory's log applied again at start (journal.c)
+ * on s (NULL: the manager's own action), its reply recorded as numbered
+ * reply_no, not sent: 0, MGR_PENDING when it parked (the log does not
+ * match the state), MGR_ENOMEM. srv->mtx held. */
+int dispatch_again(
+    server *srv, session *s, const Mgr__Request *rq, uint64_t reply_no);
 /* The entry of op in the table built from every MGR_OPS (types.def), or
  * NULL (OP_BATCH, which dispatch serves itself, and unknown ones). */
 const mop *dispatch_op(Mgr__Op op);

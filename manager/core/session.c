@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "pbcheck.h"
@@ -279,12 +280,17 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		rp.error      = "a str is not valid UTF-8 or holds a NUL "
 		                "(use bytes)";
 		rv            = session_send(s, 0, &rp);
-	} else if (s->reconnect) {
-		replay_ack(&s->record, rq->ack); // replies it has read
-		rv = rq->seq != 0 ? apply_once(srv, s, rq)
-		                  : dispatch(srv, s, rq);
 	} else {
-		rv = dispatch(srv, s, rq);
+		journal_input(srv, data, len); // logged as these bytes
+		if (s->reconnect) {
+			replay_ack(
+			    &s->record, rq->ack); // replies it has read
+			rv = rq->seq != 0 ? apply_once(srv, s, rq)
+			                  : dispatch(srv, s, rq);
+		} else {
+			rv = dispatch(srv, s, rq);
+		}
+		journal_input(srv, NULL, 0);
 	}
 	gc_maybe(srv, false);
 	server_unlock(srv);
@@ -316,7 +322,9 @@ session_end_locked(session *s)
 	server *srv = s->srv;
 	s->state    = SESSION_CLOSED;
 	handshake_unlist(s);
+	journal_begin(srv); // what its end hands on is logged after it
 	session_drop_all(s);
+	journal_session_end(s);
 	gc_maybe(srv, false);
 	session_unlist(s);
 	if (srv->nsessions == 0) {
@@ -508,6 +516,36 @@ on_closed(void *arg, int err)
 
 /* ---- the start -------------------------------------------------------- */
 
+session *
+session_restore(server *srv, uint64_t id)
+{
+	session *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return NULL;
+	}
+	s->srv        = srv;
+	s->id         = id;
+	s->state      = SESSION_READY;
+	s->started_ms = clock_ms();
+	s->heard_ms   = s->started_ms;
+	idmap_init(&s->refs);
+	idmap_init(&s->touched);
+	idmap_init(&s->made);
+	replay_init(&s->record);
+	snprintf(s->peer, sizeof(s->peer), "(before the restart)");
+	s->next = srv->sessions;
+	if (s->next != NULL) {
+		s->next->prev = s;
+	}
+	srv->sessions = s;
+	srv->nsessions++;
+	srv->sessions_total++;
+	if (id > srv->next_session) {
+		srv->next_session = id;
+	}
+	return s;
+}
+
 /* A session on connection fc (owned from here on), listed and in its
  * handshake, its connection not started. */
 static int
@@ -604,6 +642,7 @@ void
 sessions_close_all(server *srv)
 {
 	server_lock(srv);
+	journal_stopping(srv); // their clients may resume after a restart
 	session *dead = NULL;
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;

@@ -82,9 +82,12 @@ struct session {
 	session    *dprev, *dnext; /* in the server's detached list */
 	replay      record;        /* reconnecting: replies by seq */
 	uint64_t    replies_sent;  /* reply frames numbered (replay.h) */
-	const char *expelled; /* why the manager ended it (session_expel) */
-	char        ended_by[64]; /* an operator's end asked (session_end_id):
-	                           * the sweep ends it, saying so */
+	const char *expelled;   /* why the manager ended it (session_expel) */
+	uint64_t    refs_given; /* references given (journal: a read that
+	                         * gives some changes state) */
+	bool journaled;         /* its start is in the data directory's log */
+	char ended_by[64];      /* an operator's end asked (session_end_id):
+	                         * the sweep ends it, saying so */
 	struct session_link *link; /* its connection's, while it has one
 	                            * (NULL detached) */
 };
@@ -147,10 +150,17 @@ int session_send(session *s, uint64_t seq, const Mgr__Reply *rp);
  * reply. MGR_ECONN when the connection is going. */
 int session_send_again(
     session *s, uint64_t seq, const uint8_t *frame, size_t len);
+/* The number s's next reply goes out as on its connection; 0 when it has
+ * none (detached: replies are only recorded). */
+uint64_t session_next_reply(const session *s);
 
 /* ---- life (session.c)
  * ------------------------------------------------------------ */
 
+/* A session of the data directory's log, replayed at start: listed,
+ * ready, with no connection (journal.c detaches it or ends it after the
+ * replay). NULL when out of memory. Under the lock. */
+session *session_restore(struct server *srv, uint64_t id);
 /* Starts a session on an accepted connection of either engine, not yet
  * bound nor started (owned from here on); peer names it in logs. */
 int session_start(struct server *srv, fconn *fc, const char *peer);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "names.h"
 #include "sdict.h"
 #include "server_state.h"
@@ -243,5 +244,32 @@ stats_snapshot(server *srv, stats_figure *out)
 	gauge(&b, "rss_peak", "Peak resident set size in bytes", peak);
 	gauge(&b, "reply_bytes_pending", "Reply bytes queued, not yet sent",
 	    fconn_reply_bytes_pending());
+	journal_figures jf;
+	if (journal_figures_of(srv, &jf)) {
+		counter(&b, "log_records",
+		    "Records appended to --data-dir's log (its last LSN)",
+		    jf.records);
+		gauge(&b, "log_durable",
+		    "The last record durable under --fsync (its LSN)",
+		    jf.durable);
+		gauge(&b, "log_bytes", "Bytes in the log's live segments",
+		    jf.bytes);
+		gauge(&b, "log_segments", "The log's live segments",
+		    jf.segments);
+		counter(
+		    &b, "log_syncs", "fdatasync calls on the log", jf.syncs);
+		gauge(&b, "log_sync_group_max",
+		    "The most records one sync made durable", jf.max_group);
+		gauge(&b, "log_sync_lag_us",
+		    "The longest a record waited for its sync (always), or "
+		    "since the oldest unsynced write, in microseconds",
+		    jf.sync_lag_us);
+		gauge(&b, "log_last_sync_us",
+		    "How long the last sync took, in microseconds",
+		    jf.last_sync_us);
+		gauge(&b, "log_refusing",
+		    "1 while writes are refused (a full disk, a failed log)",
+		    jf.refusing);
+	}
 	return b.n;
 }

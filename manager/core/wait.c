@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "server_state.h"
 #include "session.h"
@@ -166,6 +167,7 @@ waiter_free(waiter *w)
 	wlist_unlink(w);
 	session_unlink(w);
 	sv_free(&w->val);
+	free(w->logged);
 	srv->waiters--;
 	stats_waiter(srv, w->obj->type->code, -1);
 	free(w);
@@ -209,12 +211,17 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	w->op     = c->rq->op;
 	w->obj    = c->obj;
 	w->since  = (uint64_t) clock_ms();
+	if (journal_park(srv, w) != 0) {
+		free(w);
+		return mctx_fail(c, MGR_ENOMEM, "out of memory");
+	}
 	if (timeout_ms >= 0) {
 		w->deadline = w->since + (uint64_t) timeout_ms;
 		if (w->deadline == 0) {
 			w->deadline = 1;
 		}
 		if (heap_add(srv, w) != 0) {
+			free(w->logged);
 			free(w);
 			return mctx_fail(c, MGR_ENOMEM, "out of memory");
 		}
@@ -273,6 +280,8 @@ waiter_answer(waiter *w, int status, sval *res, const char *detail)
 		    ? (char *) detail
 		    : (char *) mgr_strerror(status);
 	}
+	// Logged before its reply is queued: the reply waits for it.
+	journal_answered(w, rp.status, session_next_reply(w->sess));
 	session_send(w->sess, w->seq, &rp);
 	if (res != NULL) {
 		sv_free(res);

@@ -42,6 +42,8 @@ struct waiter {
 	uint64_t        since;         /* monotonic ms, when it parked */
 	uint64_t        deadline;      /* monotonic ms; 0: none */
 	size_t          heap_idx;      /* in the timer heap, when deadline */
+	uint8_t        *logged; /* the request's bytes, logged when it is */
+	size_t          logged_len; /* answered (journal.h), or NULL */
 	/* for the type's own use */
 	int     kind;
 	int64_t n;

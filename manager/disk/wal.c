@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,9 @@ struct wal {
 	size_t          seg_size; /* its preallocated size */
 	/* the current fd as the log thread syncs it (mtx) */
 	int fd_shared;
+	/* the room left in the current segment, as the writer last left
+	 * it: read without the writer's lock (wal_refuses) */
+	atomic_size_t seg_left;
 };
 
 /* ---- making segments ----------------------------------------------------
@@ -170,6 +174,7 @@ next_segment(wal *w, uint64_t first)
 	pthread_mutex_unlock(&w->mtx);
 	w->seg_off  = HEADER_LEN;
 	w->seg_size = w->o.segment_bytes;
+	atomic_store(&w->seg_left, w->seg_size - w->seg_off);
 	return 0;
 }
 
@@ -224,6 +229,7 @@ put_bytes(wal *w, const uint8_t *b, size_t n)
 		n -= (size_t) k;
 		w->seg_off += (size_t) k;
 	}
+	atomic_store(&w->seg_left, w->seg_size - w->seg_off);
 	return 0;
 }
 
@@ -311,6 +317,26 @@ wal_durable(wal *w)
 	uint64_t d = w->durable_lsn;
 	pthread_mutex_unlock(&w->mtx);
 	return d;
+}
+
+bool
+wal_refuses(wal *w, char *why, size_t whycap)
+{
+	size_t left = atomic_load(&w->seg_left);
+	pthread_mutex_lock(&w->mtx);
+	bool refuse = w->failed != 0;
+	if (refuse) {
+		wal_say(why, whycap, "the log in %s failed: %s", w->dir,
+		    strerror(w->failed));
+	} else if (w->spare < 0 && w->spare_errno != 0
+	    && left < w->seg_size / 4) {
+		refuse = true;
+		wal_say(why, whycap,
+		    "no room for the log's next segment in %s: %s", w->dir,
+		    strerror(w->spare_errno));
+	}
+	pthread_mutex_unlock(&w->mtx);
+	return refuse;
 }
 
 bool
@@ -605,8 +631,9 @@ resume_at(wal *w, const scan_state *st, char *why, size_t whycap)
 	w->fd = w->fd_shared = fd;
 	w->seg_off           = st->end_off;
 	w->seg_size          = st->seg_size;
-	w->live_segments     = st->found->segments;
-	w->live_bytes        = st->found->bytes;
+	atomic_store(&w->seg_left, w->seg_size - w->seg_off);
+	w->live_segments = st->found->segments;
+	w->live_bytes    = st->found->bytes;
 	if (w->seg_off > w->seg_size / 2) {
 		w->want_spare = true;
 	}

@@ -112,6 +112,10 @@ uint64_t wal_durable(wal *w);
  * be made (a full disk) and the current one is nearly full, or a write
  * failed; *why then says so. */
 bool wal_writable(wal *w, char *why, size_t whycap);
+/* The same without waiting for a write under way (callable under a lock
+ * that writers never wait for): true when the log refuses more, as it
+ * last stood, with why. */
+bool wal_refuses(wal *w, char *why, size_t whycap);
 void wal_figures_of(wal *w, wal_figures *f);
 /* Writes and syncs what is left, stops the log thread, closes. */
 void wal_close(wal *w);

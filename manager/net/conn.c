@@ -168,6 +168,21 @@ fconn_scheme(const fconn *c)
 
 static _Thread_local fconn *flush_head;
 static _Thread_local int    serving;
+static bool (*_Atomic write_gate)(void);
+
+void
+fconn_set_write_gate(bool (*gate)(void))
+{
+	atomic_store(&write_gate, gate);
+}
+
+/* Before replies are written: whether what they depend on is on disk. */
+static bool
+pass_gate(void)
+{
+	bool (*gate)(void) = atomic_load(&write_gate);
+	return gate == NULL || gate();
+}
 
 bool
 fconn_serving(void)
@@ -285,6 +300,7 @@ flush_locked(fconn *c)
 void
 fconn_flush_queued(void)
 {
+	bool   may = flush_head == NULL || pass_gate();
 	fconn *c   = flush_head;
 	flush_head = NULL;
 	while (c != NULL) {
@@ -292,7 +308,8 @@ fconn_flush_queued(void)
 		pthread_mutex_lock(&c->mtx);
 		c->queued     = false;
 		c->flush_next = NULL;
-		if (c->closing || (c->close_after_try && c->wr_wait)) {
+		if (!may || c->closing
+		    || (c->close_after_try && c->wr_wait)) {
 			fail_locked(c, MGR_ECLOSED);
 			shut_locked(c);
 		} else if (!c->wr_wait) {
@@ -804,8 +821,12 @@ void
 conn_ready(fconn *c, unsigned what)
 {
 	if (what & XPORT_WR) {
+		bool may = pass_gate();
 		pthread_mutex_lock(&c->mtx);
-		if (!c->closing) {
+		if (!may) {
+			fail_locked(c, MGR_ECONN);
+			shut_locked(c);
+		} else if (!c->closing) {
 			flush_locked(c);
 		}
 		pthread_mutex_unlock(&c->mtx);

@@ -116,6 +116,12 @@ void fconn_free_later(fconn *c);
 /* ---- the reply rule, for the server lock's holders ----------------------
  */
 
+/* A function every writer of replies calls first, not under the server
+ * lock (NULL: none): the data directory's log writes the records the
+ * replies depend on. When it returns false those replies must not leave
+ * (the log failed: they would acknowledge what it does not hold): their
+ * connections are closed instead. Process-wide. */
+void fconn_set_write_gate(bool (*gate)(void));
 /* Writes (and closes) what the calling thread queued. Never under the
  * server lock. */
 void fconn_flush_queued(void);

@@ -8,6 +8,7 @@
  * MGR_EBROKEN, and so does every later wait until reset). */
 #include <stdlib.h>
 
+#include "journal.h"
 #include "report.h"
 #include "wait.h"
 
@@ -94,6 +95,8 @@ static void
 barrier_expire(mobj *o, waiter *w)
 {
 	(void) w;
+	// Broken by the manager, not by a request: logged as its abort.
+	journal_as_requests(o->srv, NULL, MGR__OP__OP_BARRIER_ABORT, o, 0, 1);
 	sb_break(o->data);
 }
 
@@ -104,7 +107,8 @@ static void
 barrier_cancel(mobj *o, waiter *w)
 {
 	sbarrier *b = o->data;
-	b->broken   = true;
+	journal_as_requests(o->srv, NULL, MGR__OP__OP_BARRIER_ABORT, o, 0, 1);
+	b->broken = true;
 	for (waiter *x = b->waiters.head, *next; x != NULL; x = next) {
 		next = x->next;
 		if (x->sess != w->sess) {

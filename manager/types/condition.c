@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 
+#include "journal.h"
 #include "lock.h"
 
 /* ==== pure data ========================================================= */
@@ -169,6 +170,10 @@ h_wait(mctx *c)
 	}
 	w->kind = LKW_REACQUIRE;
 	w->n    = (int64_t) lk_give_all(l);
+	// Logged as what a request would state (journal.h): the lock's
+	// whole depth released, before whoever it passes to takes it.
+	journal_as_requests(c->srv, c->sess, MGR__OP__OP_RELEASE_LOCK, lk,
+	    c->rq->thread, w->n);
 	lock_pass(lk);
 	return MGR_PENDING;
 }

@@ -1,0 +1,757 @@
+/* The data directory's records (journal.h): made from the changes as they
+ * are applied, and applied again at start. */
+#include "journal.h"
+#include "wal.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "log.h"
+#include "server_state.h"
+#include "session_int.h"
+#include "wait.h"
+
+/* Records a change hands on (waiters answered inside it), kept until its
+ * own is logged: each a u32 length and the record. */
+typedef struct later {
+	uint8_t *buf;
+	size_t   len, cap;
+} later;
+
+struct journal {
+	struct server *srv;
+	wal           *w;
+	wal_fsync      fsync;
+	bool           replaying, stopping;
+	const uint8_t *in; /* the frame being applied */
+	size_t         inlen;
+	int            depth; /* changes being applied, nested */
+	later          later;
+	/* Set while records wait in later: a connection's writer then
+	 * waits for the change to end (its replies may be queued). */
+	atomic_bool deferring;
+	/* The LSN each reply written waits for, and under always the
+	 * sync's progress, told by the log thread. */
+	atomic_uint_least64_t appended;
+	pthread_mutex_t       mtx;
+	pthread_cond_t        cv;
+	uint64_t              durable;
+	/* replay */
+	uint64_t replayed, lsn;
+	char    *why;
+	size_t   whycap;
+};
+
+/* The journal of the one server whose replies the gate holds: the
+ * connection layer's gate is process-wide (one managerd, one server). */
+static journal *gated;
+
+bool
+journal_replaying(const server *srv)
+{
+	return srv->journal != NULL && srv->journal->replaying;
+}
+
+static bool
+logging(const server *srv)
+{
+	return srv->journal != NULL && !srv->journal->replaying;
+}
+
+/* ---- appending ----------------------------------------------------------
+ */
+
+static void
+put_now(journal *j, const uint8_t *p, size_t n)
+{
+	uint64_t lsn = wal_append(j->w, p, n);
+	if (lsn == 0) {
+		// The manager goes on, but the log does not hold this change:
+		// say so loudly (wal_append fails only without memory).
+		log_msg(LOG_ERROR,
+		    "data directory: a record of %zu bytes could not be "
+		    "logged (out of memory): a restart will not have it",
+		    n);
+		return;
+	}
+	atomic_store(&j->appended, lsn);
+}
+
+static void
+put_later(journal *j, const uint8_t *p, size_t n)
+{
+	later *l = &j->later;
+	if (l->len + 4 + n > l->cap) {
+		size_t   cap = (l->cap ? l->cap * 2 : 4096) + n + 4;
+		uint8_t *nb  = realloc(l->buf, cap);
+		if (nb == NULL) {
+			put_now(j, p, n); // out of order beats lost
+			return;
+		}
+		l->buf = nb;
+		l->cap = cap;
+	}
+	uint32_t n32 = (uint32_t) n;
+	memcpy(l->buf + l->len, &n32, 4);
+	memcpy(l->buf + l->len + 4, p, n);
+	l->len += 4 + n;
+	atomic_store(&j->deferring, true);
+}
+
+/* Packs r and logs it now (now) or after the change being applied. */
+static void
+put(journal *j, const Mgr__LogRecord *r, bool now)
+{
+	size_t   n = mgr__log_record__get_packed_size(r);
+	uint8_t  small[512];
+	uint8_t *p = n <= sizeof(small) ? small : malloc(n);
+	if (p == NULL) {
+		log_msg(LOG_ERROR,
+		    "data directory: no memory for a record of %zu bytes: "
+		    "a restart will not have it",
+		    n);
+		return;
+	}
+	mgr__log_record__pack(r, p);
+	if (now || j->depth == 0) {
+		put_now(j, p, n);
+	} else {
+		put_later(j, p, n);
+	}
+	if (p != small) {
+		free(p);
+	}
+}
+
+/* What the change that ends handed on goes in after it. */
+static void
+end_change(journal *j)
+{
+	if (j->depth > 0 && --j->depth > 0) {
+		return;
+	}
+	later *l = &j->later;
+	for (size_t off = 0; off < l->len;) {
+		uint32_t n;
+		memcpy(&n, l->buf + off, 4);
+		put_now(j, l->buf + off + 4, n);
+		off += 4 + n;
+	}
+	l->len = 0;
+	if (l->cap > 1 << 20) {
+		free(l->buf);
+		l->buf = NULL;
+		l->cap = 0;
+	}
+	atomic_store(&j->deferring, false);
+}
+
+void
+journal_input(server *srv, const uint8_t *frame, size_t len)
+{
+	if (srv->journal != NULL) {
+		srv->journal->in    = frame;
+		srv->journal->inlen = len;
+	}
+}
+
+void
+journal_begin(server *srv)
+{
+	if (logging(srv)) {
+		srv->journal->depth++;
+	}
+}
+
+void
+journal_end(server *srv)
+{
+	if (logging(srv)) {
+		end_change(srv->journal);
+	}
+}
+
+void
+journal_request(server *srv, session *s, const Mgr__Request *rq, bool changed,
+    uint64_t reply_no)
+{
+	if (!logging(srv)) {
+		return;
+	}
+	journal *j = srv->journal;
+	if (changed) {
+		Mgr__LogRecord r      = MGR__LOG_RECORD__INIT;
+		uint8_t       *packed = NULL;
+		r.kind                = MGR__LOG_KIND__LOG_REQUEST;
+		r.session             = s != NULL ? session_id(s) : 0;
+		r.reply               = reply_no;
+		if (j->in != NULL) {
+			r.request.data = (uint8_t *) j->in;
+			r.request.len  = j->inlen;
+		} else {
+			// The manager's own action: no frame carried it.
+			size_t n = mgr__request__get_packed_size(rq);
+			packed   = malloc(n ? n : 1);
+			if (packed != NULL) {
+				mgr__request__pack(rq, packed);
+				r.request.data = packed;
+				r.request.len  = n;
+			}
+		}
+		if (r.request.data != NULL) {
+			put(j, &r, true);
+		} else {
+			log_msg(LOG_ERROR,
+			    "data directory: no memory to log a request: a "
+			    "restart will not have it");
+		}
+		free(packed);
+	}
+	end_change(j);
+}
+
+void
+journal_session_start(session *s)
+{
+	if (!logging(s->srv)) {
+		return;
+	}
+	Mgr__LogRecord r     = MGR__LOG_RECORD__INIT;
+	r.kind               = MGR__LOG_KIND__LOG_SESSION;
+	r.session            = s->id;
+	r.lease_ms           = s->lease_ms;
+	r.reconnect          = s->reconnect;
+	r.resume_secret.data = s->resume_secret;
+	r.resume_secret.len  = sizeof(s->resume_secret);
+	r.client             = s->client;
+	put(s->srv->journal, &r, true);
+	s->journaled = true;
+}
+
+void
+journal_session_end(session *s)
+{
+	if (!logging(s->srv)) {
+		return;
+	}
+	journal *j = s->srv->journal;
+	if (s->journaled && !j->stopping) {
+		Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
+		r.kind           = MGR__LOG_KIND__LOG_SESSION_END;
+		r.session        = s->id;
+		put(j, &r, true);
+	}
+	end_change(j);
+}
+
+/* Whether a parked request op, answered, is logged as applied then: what
+ * changes state when it is handed something. A condition's wait is
+ * logged as the lock's release and acquire instead; a barrier's wait
+ * leaves nothing behind once its parties pass. */
+static bool
+logged_when_answered(Mgr__Op op)
+{
+	const mop *m = dispatch_op(op);
+	return m != NULL && (m->flags & MOP_WRITE)
+	    && op != MGR__OP__OP_COND_WAIT && op != MGR__OP__OP_BARRIER_WAIT;
+}
+
+int
+journal_park(server *srv, waiter *w)
+{
+	journal *j = srv->journal;
+	if (!logging(srv) || j->in == NULL || !logged_when_answered(w->op)) {
+		return 0;
+	}
+	w->logged = malloc(j->inlen ? j->inlen : 1);
+	if (w->logged == NULL) {
+		return MGR_ENOMEM;
+	}
+	memcpy(w->logged, j->in, j->inlen);
+	w->logged_len = j->inlen;
+	return 0;
+}
+
+void
+journal_answered(waiter *w, int status, uint64_t reply_no)
+{
+	server *srv = w->obj->srv;
+	if (!logging(srv)) {
+		return;
+	}
+	if (w->op == MGR__OP__OP_COND_WAIT
+	    && (status == 0 || status == MGR_ETIMEDOUT)) {
+		// Answered once it has its lock back, with its depth.
+		mobj *lk = w->obj->type->lock_of != NULL
+		    ? w->obj->type->lock_of(w->obj)
+		    : NULL;
+		if (lk != NULL) {
+			journal_as_requests(srv, w->sess, MGR__OP__OP_ACQUIRE,
+			    lk, w->thread, w->n);
+		}
+		return;
+	}
+	if (status != 0 || w->logged == NULL) {
+		return;
+	}
+	Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
+	r.kind           = MGR__LOG_KIND__LOG_REQUEST;
+	r.session        = session_id(w->sess);
+	r.reply          = reply_no;
+	r.request.data   = w->logged;
+	r.request.len    = w->logged_len;
+	put(srv->journal, &r, false);
+}
+
+void
+journal_as_requests(server *srv, session *s, Mgr__Op op, mobj *target,
+    uint64_t thread, int64_t n)
+{
+	if (!logging(srv)) {
+		return;
+	}
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.op           = op;
+	rq.target       = target->id;
+	rq.secret       = target->secret;
+	rq.thread       = thread;
+	rq.timeout_ms   = 0;
+	uint8_t buf[128];
+	size_t  len = mgr__request__get_packed_size(&rq);
+	if (len > sizeof(buf)) {
+		return; // cannot be: a few integers
+	}
+	mgr__request__pack(&rq, buf);
+	Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
+	r.kind           = MGR__LOG_KIND__LOG_REQUEST;
+	r.session        = s != NULL ? session_id(s) : 0;
+	r.request.data   = buf;
+	r.request.len    = len;
+	for (int64_t i = 0; i < n; i++) {
+		put(srv->journal, &r, false);
+	}
+}
+
+/* ---- figures and refusals ---------------------------------------------- */
+
+bool
+journal_figures_of(server *srv, journal_figures *f)
+{
+	journal *j = srv->journal;
+	if (j == NULL || j->w == NULL) {
+		return false;
+	}
+	wal_figures w;
+	wal_figures_of(j->w, &w);
+	char why[8];
+	*f = (journal_figures) {
+		.fsync        = j->fsync == WAL_FSYNC_ALWAYS ? "always"
+		           : j->fsync == WAL_FSYNC_EVERYSEC  ? "everysec"
+		                                             : "no",
+		.records      = w.appended_lsn,
+		.durable      = w.durable_lsn,
+		.bytes        = w.bytes,
+		.segments     = w.segments,
+		.syncs        = w.syncs,
+		.max_group    = w.max_group,
+		.sync_lag_us  = w.sync_lag_us,
+		.last_sync_us = w.last_sync_us,
+		.refusing     = wal_refuses(j->w, why, sizeof(why)),
+	};
+	return true;
+}
+
+bool
+journal_refuses(server *srv, char *why, size_t whycap)
+{
+	journal *j = srv->journal;
+	return j != NULL && !j->replaying && j->w != NULL
+	    && wal_refuses(j->w, why, whycap);
+}
+
+/* ---- replies wait for their records ------------------------------------ */
+
+static void
+on_durable(void *arg, uint64_t lsn)
+{
+	journal *j = arg;
+	pthread_mutex_lock(&j->mtx);
+	if (lsn > j->durable) {
+		j->durable = lsn;
+		pthread_cond_broadcast(&j->cv);
+	}
+	pthread_mutex_unlock(&j->mtx);
+}
+
+/* Says once that the log failed: replies are held from now on. */
+static void
+log_failed(journal *j)
+{
+	static atomic_bool said;
+	char               why[300];
+	if (!atomic_exchange(&said, true)) {
+		wal_refuses(j->w, why, sizeof(why));
+		log_msg(LOG_ERROR,
+		    "data directory: %s: writes are refused, and replies "
+		    "that "
+		    "may depend on what it lost are not sent (their "
+		    "connections close); mend the directory and restart",
+		    why);
+	}
+}
+
+/* The connection layer calls this before it writes replies: the records
+ * appended before them are written (under always: synced) first. Not
+ * under the server lock. */
+static bool
+write_gate(void)
+{
+	journal *j = gated;
+	if (j == NULL) {
+		return true;
+	}
+	if (atomic_load(&j->deferring)) {
+		// A change is being applied whose replies may be queued
+		// already, its records not yet appended: wait for its end.
+		pthread_mutex_lock(&j->srv->mtx);
+		pthread_mutex_unlock(&j->srv->mtx);
+	}
+	uint64_t want = atomic_load(&j->appended);
+	if (want == 0) {
+		return true;
+	}
+	if (wal_write(j->w) < want) {
+		// A failed log (writes are refused from here on, its figures
+		// say why): replies that may acknowledge what it lost do not
+		// leave. Their clients retry once it is mended and the
+		// manager restarted.
+		log_failed(j);
+		return false;
+	}
+	if (j->fsync != WAL_FSYNC_ALWAYS) {
+		return true;
+	}
+	bool ok = true;
+	pthread_mutex_lock(&j->mtx);
+	while (j->durable < want) {
+		char why[8];
+		if (wal_refuses(j->w, why, sizeof(why))
+		    && wal_durable(j->w) < want) {
+			ok = false; // its sync failed
+			break;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&j->cv, &j->mtx, &until);
+		if (wal_durable(j->w) > j->durable) {
+			j->durable = wal_durable(j->w);
+		}
+	}
+	pthread_mutex_unlock(&j->mtx);
+	if (!ok) {
+		log_failed(j);
+	}
+	return ok;
+}
+
+/* ---- replay -------------------------------------------------------------
+ */
+
+static session *
+find_session(server *srv, uint64_t id)
+{
+	for (session *s = srv->sessions; s != NULL; s = s->next) {
+		if (s->id == id) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int
+replay_fail(journal *j, const char *fmt, const char *what)
+{
+	if (j->why != NULL) {
+		snprintf(j->why, j->whycap, fmt, (unsigned long long) j->lsn,
+		    what);
+	}
+	return MGR_EPROTO;
+}
+
+static int
+replay_request(journal *j, const Mgr__LogRecord *r)
+{
+	server  *srv = j->srv;
+	session *s   = NULL;
+	if (r->session != 0 && (s = find_session(srv, r->session)) == NULL) {
+		return replay_fail(j,
+		    "record %llu: a request of session %s, which is not "
+		    "open",
+		    "(unknown)");
+	}
+	Mgr__Request *rq
+	    = mgr__request__unpack(NULL, r->request.len, r->request.data);
+	if (rq == NULL) {
+		return replay_fail(
+		    j, "record %llu: %s", "an undecodable request");
+	}
+	int rv = dispatch_again(srv, s, rq, r->reply);
+	mgr__request__free_unpacked(rq, NULL);
+	if (rv == MGR_PENDING) {
+		return replay_fail(j,
+		    "record %llu: %s (the log does not match what it "
+		    "replays onto)",
+		    "a request that changed state then would wait now");
+	}
+	return 0;
+}
+
+static int
+replay_session(journal *j, const Mgr__LogRecord *r)
+{
+	server  *srv = j->srv;
+	session *s   = session_restore(srv, r->session);
+	if (s == NULL) {
+		return replay_fail(j, "record %llu: %s", "out of memory");
+	}
+	s->lease_ms  = r->lease_ms;
+	s->reconnect = r->reconnect;
+	s->journaled = true;
+	if (r->resume_secret.len == sizeof(s->resume_secret)) {
+		memcpy(s->resume_secret, r->resume_secret.data,
+		    sizeof(s->resume_secret));
+	}
+	snprintf(s->client, sizeof(s->client), "%s",
+	    r->client != NULL ? r->client : "");
+	return 0;
+}
+
+static int
+replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+{
+	journal *j        = arg;
+	server  *srv      = j->srv;
+	j->lsn            = lsn;
+	Mgr__LogRecord *r = mgr__log_record__unpack(NULL, n, p);
+	if (r == NULL) {
+		return replay_fail(j, "record %llu: %s", "undecodable");
+	}
+	int rv = 0;
+	server_lock(srv);
+	switch (r->kind) {
+	case MGR__LOG_KIND__LOG_START:
+		if (r->secret_key.len == sizeof(srv->secret_key)) {
+			memcpy(srv->secret_key, r->secret_key.data,
+			    sizeof(srv->secret_key));
+		}
+		break;
+	case MGR__LOG_KIND__LOG_SESSION:
+		rv = replay_session(j, r);
+		break;
+	case MGR__LOG_KIND__LOG_REQUEST:
+		rv = replay_request(j, r);
+		break;
+	case MGR__LOG_KIND__LOG_SESSION_END: {
+		session *s = find_session(srv, r->session);
+		if (s != NULL) {
+			session_end_locked(s);
+			server_unlock(srv);
+			session_free(s);
+			server_lock(srv);
+		}
+		break;
+	}
+	default:
+		rv = replay_fail(j, "record %llu: %s",
+		    "of a kind this managerd does not know");
+	}
+	server_unlock(srv);
+	mgr__log_record__free_unpacked(r, NULL);
+	j->replayed++;
+	return rv;
+}
+
+/* After the replay: a session whose client cannot resume it ends (logged),
+ * one that can waits for it for its lease, from now. */
+static void
+settle_sessions(server *srv)
+{
+	session *dead = NULL;
+	server_lock(srv);
+	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
+		nx = s->next;
+		if (s->reconnect && s->lease_ms > 0) {
+			s->heard_ms = clock_ms();
+			lease_detach(s);
+			continue;
+		}
+		journal_begin(srv);
+		session_end_locked(s);
+		journal_session_end(s);
+		s->dnext = dead;
+		dead     = s;
+	}
+	gc_maybe(srv, true);
+	server_unlock(srv);
+	while (dead != NULL) {
+		session *nx = dead->dnext;
+		session_free(dead);
+		dead = nx;
+	}
+}
+
+int
+journal_open(
+    server *srv, const char *dir, int fsync, char *why, size_t whycap)
+{
+	journal *j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	j->srv       = srv;
+	j->fsync     = (wal_fsync) fsync;
+	j->replaying = true;
+	j->why       = why;
+	j->whycap    = whycap;
+	pthread_mutex_init(&j->mtx, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	srv->journal = j;
+	wal_opts o
+	    = { .fsync = j->fsync, .on_durable = on_durable, .arg = j };
+	wal_found found     = { 0 };
+	uint64_t  t0        = (uint64_t) clock_ms();
+	char      wwhy[256] = "";
+	int       rv        = wal_open(
+	                 dir, &o, replay_one, j, &j->w, &found, wwhy, sizeof(wwhy));
+	if (rv != 0) {
+		if (rv < 0) {
+			snprintf(why, whycap, "%s: %s", dir, wwhy);
+		}
+		srv->journal = NULL;
+		pthread_mutex_destroy(&j->mtx);
+		pthread_cond_destroy(&j->cv);
+		free(j);
+		return rv < 0 ? MGR_EINTERNAL : rv;
+	}
+	j->replaying = false;
+	j->why       = NULL;
+	if (found.records == 0) {
+		// A new directory: the objects' secrets from here on.
+		Mgr__LogRecord r  = MGR__LOG_RECORD__INIT;
+		r.kind            = MGR__LOG_KIND__LOG_START;
+		r.secret_key.data = (uint8_t *) srv->secret_key;
+		r.secret_key.len  = sizeof(srv->secret_key);
+		server_lock(srv);
+		put(j, &r, true);
+		server_unlock(srv);
+	}
+	settle_sessions(srv);
+	gated = j;
+	fconn_set_write_gate(write_gate);
+	(void) write_gate();
+	log_msg(LOG_INFO,
+	    "data directory %s: %llu records replayed in %llu ms (%zu "
+	    "segments, %llu bytes); %zu objects, %zu sessions waiting for "
+	    "their clients; fsync %s",
+	    dir, (unsigned long long) found.records,
+	    (unsigned long long) ((uint64_t) clock_ms() - t0), found.segments,
+	    (unsigned long long) found.bytes, srv->objects.len,
+	    srv->nsessions,
+	    fsync == WAL_FSYNC_ALWAYS         ? "always"
+	        : fsync == WAL_FSYNC_EVERYSEC ? "everysec"
+	                                      : "no");
+	return 0;
+}
+
+void
+journal_stopping(server *srv)
+{
+	if (srv->journal != NULL) {
+		srv->journal->stopping = true;
+	}
+}
+
+void
+journal_close(server *srv)
+{
+	journal *j = srv->journal;
+	if (j == NULL) {
+		return;
+	}
+	(void) write_gate();
+	fconn_set_write_gate(NULL);
+	gated        = NULL;
+	srv->journal = NULL;
+	wal_close(j->w);
+	free(j->later.buf);
+	pthread_mutex_destroy(&j->mtx);
+	pthread_cond_destroy(&j->cv);
+	free(j);
+}
+
+/* ---- --check ------------------------------------------------------------
+ */
+
+typedef struct tally {
+	uint64_t by_kind[8];
+	uint64_t bad;
+} tally;
+
+static int
+count_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+{
+	(void) lsn;
+	tally          *t = arg;
+	Mgr__LogRecord *r = mgr__log_record__unpack(NULL, n, p);
+	if (r == NULL) {
+		t->bad++;
+		return 0;
+	}
+	t->by_kind[(unsigned) r->kind < 8 ? r->kind : 0]++;
+	mgr__log_record__free_unpacked(r, NULL);
+	return 0;
+}
+
+int
+journal_check(const char *dir, FILE *out, char *why, size_t whycap)
+{
+	tally     t     = { { 0 }, 0 };
+	wal_found found = { 0 };
+	char      wwhy[256];
+	int rv = wal_check(dir, count_one, &t, &found, wwhy, sizeof(wwhy));
+	if (rv != 0) {
+		snprintf(why, whycap, "%s: %s", dir, wwhy);
+		return MGR_EPROTO;
+	}
+	if (t.bad > 0) {
+		snprintf(why, whycap,
+		    "%s: %llu records whose checksum is right but whose "
+		    "contents this managerd cannot read",
+		    dir, (unsigned long long) t.bad);
+		return MGR_EPROTO;
+	}
+	fprintf(out,
+	    "%s: ok: %zu segments, %llu records (LSN %llu to %llu), %llu "
+	    "bytes%s\n"
+	    "  sessions started %llu, ended %llu; requests %llu\n",
+	    dir, found.segments, (unsigned long long) found.records,
+	    (unsigned long long) found.first_lsn,
+	    (unsigned long long) found.last_lsn,
+	    (unsigned long long) found.bytes,
+	    found.torn ? "; a torn last record (dropped at the next start)"
+	               : "",
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION],
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION_END],
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_REQUEST]);
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* What managerd --data-dir logs, and the replay of it at start.
+ *
+ * A change is logged as the request that made it, at the moment it was
+ * applied, in the order changes were applied: replayed on the same state
+ * (ids, secrets and the sessions' reply records follow), it makes the same
+ * change. So a parked request handed something (a queue item, a lock) is
+ * logged when it is handed, as its own request applied then; what a
+ * request does that no request states (a condition's wait letting go of
+ * its lock, a barrier broken by a timeout) is logged as the requests that
+ * state it; a session's start and end have records of their own. What a
+ * change hands on (a waiter answered inside it) is logged after it.
+ *
+ * A reply leaves only once the records before it are written (the
+ * connection layer's write gate), and synced under --fsync always.
+ * docs/data-dir.md is the users' account. All of it under the server
+ * lock unless said. */
+#ifndef MGR_MANAGER_CORE_JOURNAL_H
+#define MGR_MANAGER_CORE_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "manager.pb-c.h"
+
+struct server;
+struct session;
+struct waiter;
+struct mobj;
+
+/* Opens the log in dir (made when absent) and replays it into srv, which
+ * serves nobody yet; then sessions that cannot come back end, and those
+ * that can wait for their client for their lease; fsync is a wal_fsync
+ * (wal.h, which the types that log do not see). Not under the lock.
+ * 0, or MGR_E* with why filled (corruption names the file and offset). */
+int journal_open(
+    struct server *srv, const char *dir, int fsync, char *why, size_t whycap);
+/* From here on a session's end is the manager's stop, not logged: its
+ * client may resume after a restart. Under the lock. */
+void journal_stopping(struct server *srv);
+/* Writes what is left and closes the log. Not under the lock. */
+void journal_close(struct server *srv);
+/* managerd --check: reads and verifies dir's log, writing a summary to
+ * out. 0, or MGR_E* with why filled. Serves nothing, changes nothing. */
+int journal_check(const char *dir, FILE *out, char *why, size_t whycap);
+
+/* The log's figures (mgr_info, Prometheus, the dashboard). */
+typedef struct journal_figures {
+	const char *fsync;    /* "always", "everysec", "no" */
+	uint64_t    records;  /* appended: the last LSN */
+	uint64_t    durable;  /* the LSN durable under the policy */
+	uint64_t    bytes;    /* in its live segments */
+	uint64_t    segments; /* live */
+	uint64_t    syncs;
+	uint64_t    max_group;    /* the most records one sync covered */
+	uint64_t    sync_lag_us;  /* the longest a record waited for it */
+	uint64_t    last_sync_us; /* how long the last sync took */
+	bool        refusing;     /* writes refused (journal_refuses) */
+} journal_figures;
+
+/* false without --data-dir. Under the lock (never waits for the disk). */
+bool journal_figures_of(struct server *srv, journal_figures *f);
+/* Whether a write must be refused now: the log cannot take it (no room
+ * for its next segment on a full disk, or a write or sync failed); why
+ * names the directory and the reason. Reads go on. Under the lock. */
+bool journal_refuses(struct server *srv, char *why, size_t whycap);
+
+/* ---- what is logged (under the lock) ----------------------------------- */
+
+/* The frame (a packed Request) being applied on this thread: a request
+ * that changes something is logged as these bytes; NULL after. */
+void journal_input(struct server *srv, const uint8_t *frame, size_t len);
+/* A change begins: what it hands on is logged after it. */
+void journal_begin(struct server *srv);
+/* Request rq of s (NULL: the manager's own action) finished with status
+ * rv; it changed state (wrote, or gave s references): logged, its reply
+ * about to go as number reply_no (0: not on a connection). Then what it
+ * handed on. Before its reply is queued. */
+void journal_request(struct server *srv, struct session *s,
+    const Mgr__Request *rq, bool changed, uint64_t reply_no);
+/* The change that began ended without a record of its own (a request
+ * that parked or read). */
+void journal_end(struct server *srv);
+void journal_session_start(struct session *s);
+/* s ends: journal_begin before its holdings are dropped, this after. */
+void journal_session_end(struct session *s);
+/* The request w parks: its bytes are kept, to be logged when it is
+ * answered. MGR_ENOMEM. */
+int journal_park(struct server *srv, struct waiter *w);
+/* w is answered with status, its reply numbered reply_no: logged as
+ * applied now, if that changes anything. */
+void journal_answered(struct waiter *w, int status, uint64_t reply_no);
+/* A change no request of s states is stated as n requests op on target
+ * by s's thread (a condition's wait releasing and taking back its lock,
+ * a barrier broken by the manager: s NULL). */
+void journal_as_requests(struct server *srv, struct session *s, Mgr__Op op,
+    struct mobj *target, uint64_t thread, int64_t n);
+/* Whether a record is being applied again (nothing logged, no reply
+ * sent). */
+bool journal_replaying(const struct server *srv);
+
+#endif
