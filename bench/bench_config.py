@@ -30,6 +30,14 @@ PY_CLIENT_SYSTEMS = [("pyours", "unix"), ("pyours", "tcp")]
 # connection to the next completed call, on the same systems.
 HANDSHAKE_SYSTEMS = [("ours", "tcp"), ("ours", "tls"), ("redis", "tcp"), ("redis", "tls")]
 
+# D, durable writes: ours with --data-dir and Redis with its append-only
+# file, each under the same fsync policy (the "transport" slot names it;
+# both on a unix socket): W1's calls and W2 with 8 clients.
+DURABLE_SYSTEMS = [("ours", "everysec"), ("redis", "everysec"),
+                   ("ours", "always"), ("redis", "always")]
+DURABLE_POLICIES = ("everysec", "always")
+DURABLE_CLIENTS = 8
+
 # The systems compared with ours. bench/run --baseline REV puts "base"
 # (managerd and its client built from REV) in front, so a change is
 # measured against what it changed in the same run.

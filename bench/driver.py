@@ -32,7 +32,8 @@ import threading
 import time
 
 from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
-                          EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE, PARAMS, PEERS,
+                          EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE,
+                          DURABLE_SYSTEMS, DURABLE_POLICIES, DURABLE_CLIENTS, PARAMS, PEERS,
                           PY_CLIENT_SYSTEMS, START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
@@ -220,6 +221,9 @@ class Server:
         self.tag = f"{system}-{transport}-{Server.counter}"
         self.proc = None
         self.addr = None
+        # D: the fsync policy of a durable server (its socket is unix).
+        self.policy = transport if transport in DURABLE_POLICIES else None
+        self.data = None
 
     def prefix(self):
         return ["taskset", "-c", "0"] if self.pinned else []
@@ -231,12 +235,15 @@ class Server:
         c = self.ctx
         self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "w")
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
+        transport = "unix" if self.policy else self.transport
+        if self.policy:
+            self.data = os.path.join(c.tmp, f"{self.tag}.data")
         if self.system in ("ours", "base", "pyours"):
             listen, url = "--listen", {
                 "unix": f"ipc://{sock}", "tcp": "tcp://127.0.0.1:0",
                 "nngtcp": "tcp://127.0.0.1:0", "tls": "tls+tcp://127.0.0.1:0",
                 "ws": "ws://127.0.0.1:0/mgr", "wss": "wss://127.0.0.1:0/mgr",
-            }[self.transport]
+            }[transport]
             tls = []
             if self.transport == "nngtcp":
                 listen = "--listen-nng"
@@ -251,7 +258,9 @@ class Server:
                 "--log-level", "warn",
                 "--ready-fd", str(w),
             ]
-            if self.system == "ours":  # the account type of W7 and W8
+            if self.policy:  # D: modules are not kept by --data-dir
+                argv += ["--data-dir", self.data, "--fsync", self.policy]
+            elif self.system == "ours":  # the account type of W7 and W8
                 argv += ["--load-module", c.account_module]
             self.proc = spawn(argv, self.log, stdout=self.log, pass_fds=(w,))
             os.close(w)
@@ -274,18 +283,21 @@ class Server:
                 raise BenchError(f"the Python manager did not start ({self.log.name})")
             self.addr = lines[0].split(" ", 1)[1]
         else:
-            port = free_port() if self.transport in ("tcp", "tls") else 0
+            port = free_port() if transport in ("tcp", "tls") else 0
+            aof = (["--appendonly", "yes", "--appendfsync", self.policy,
+                    "--appenddirname", os.path.basename(self.data)]
+                   if self.policy else ["--appendonly", "no"])
             argv = self.server_prefix() + [
                 c.redis,
-                "--port", str(port if self.transport == "tcp" else 0),
+                "--port", str(port if transport == "tcp" else 0),
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
+                *aof,
                 "--dir", c.tmp,
                 "--logfile", "",
                 "--daemonize", "no",
             ]
-            if self.transport == "unix":
+            if transport == "unix":
                 argv += ["--unixsocket", sock, "--unixsocketperm", "700"]
             if self.transport == "tls":
                 argv += ["--tls-port", str(port),
@@ -295,7 +307,7 @@ class Server:
                          "--tls-auth-clients", "no"]
             self.proc = spawn(argv, self.log, stdout=self.log)
             self.addr = {"unix": f"unix:{sock}", "tcp": f"tcp:127.0.0.1:{port}",
-                         "tls": f"tls:127.0.0.1:{port}"}[self.transport]
+                         "tls": f"tls:127.0.0.1:{port}"}[transport]
             wait_redis(self.addr, START_TIMEOUT, self.proc, c.certs)
         return self
 
@@ -304,6 +316,8 @@ class Server:
             kill_group(self.proc)
             self.proc = None
         self.log.close()
+        if self.data:  # its preallocated log segments: 128 MiB each
+            shutil.rmtree(self.data, ignore_errors=True)
 
     @property
     def pid(self):
@@ -511,6 +525,17 @@ def case_r(ctx, srv):
     return {"R.reconnect": res["rc.reconnect"]}
 
 
+def case_d(ctx, srv):
+    """Durable writes: W1's calls one at a time, and W2's mix with 8
+    clients, on a server that logs every write under srv.policy."""
+    P = ctx.P
+    res, _, _ = run_client(ctx, srv, "w1", {"n": P["w1_n"], "warmup": P["w1_warmup"]})
+    out = {f"D.{op}": res[f"w1.{op}"] for op, _ in W1_OPS}
+    res, _, _ = run_client(ctx, srv, "w2", {"clients": DURABLE_CLIENTS, "ms": P["w2_ms"]})
+    out[f"D.c{DURABLE_CLIENTS}"] = res[f"w2.c{DURABLE_CLIENTS}"]
+    return out
+
+
 def case_w3(ctx, srv):
     n = ctx.P["w3_n_python"] if srv.system == "python" else ctx.P["w3_n"]
     res, _, _ = run_client(ctx, srv, "w3", {"n": n, "depth": 64})
@@ -635,6 +660,7 @@ def cases(P):
         ("W7 account", case_w7, P["reps"], False),
         ("W8 module call", case_w8, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
+        ("D durable", case_d, P["reps"], False),
     ]
     if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
         out.append(("R reconnect", case_r, P["reps"], False))
@@ -795,6 +821,8 @@ def main():
                         order += PY_CLIENT_SYSTEMS
                 if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
+                if name.startswith("D "):
+                    order = DURABLE_SYSTEMS[rep % 4:] + DURABLE_SYSTEMS[:rep % 4]
                 if name.startswith("W8"):
                     # Python's Manager has no server-side call to set beside.
                     order = [x for x in order if x[0] != "python"]

@@ -6,7 +6,8 @@ import os
 import statistics
 import subprocess
 
-from bench_config import PEERS, SYSTEMS, W1_OPS, W2_CLIENTS
+from bench_config import (DURABLE_CLIENTS, DURABLE_POLICIES, PEERS, SYSTEMS, W1_OPS,
+                          W2_CLIENTS)
 
 
 # metric -> (row label, unit, which way is better)
@@ -175,6 +176,35 @@ def python_clients_section(P, st):
     return out
 
 
+def durable_section(P, st):
+    """D: ours with --data-dir against Redis with its append-only file,
+    under each fsync policy."""
+    if not any(k[0].startswith("D.") for k in st):
+        return []
+    out = ["", "## Durable writes: ours with --data-dir vs Redis's append-only "
+           "file (D)", "",
+           "Each under the same policy, on a unix socket: ours `managerd "
+           "--data-dir DIR --fsync P` (a reply leaves once its change is "
+           "written, under always synced), Redis `--appendonly yes "
+           "--appendfsync P`. W1's calls one at a time (us/op, lower is "
+           f"better) and W2's mix with {DURABLE_CLIENTS} clients (ops/s, "
+           "higher is better); ours/Redis: the ratio of medians.", "",
+           "| workload | fsync | unit | ours | Redis | ours/Redis |",
+           "| --- | --- | --- | ---: | ---: | ---: |"]
+    rows = [(f"D.{op}", f"D latency: {label}", "us/op") for op, label in W1_OPS]
+    rows.append((f"D.c{DURABLE_CLIENTS}",
+                 f"D throughput: W2's mix, {DURABLE_CLIENTS} clients", "ops/s"))
+    for metric, label, unit in rows:
+        for policy in DURABLE_POLICIES:
+            o, r = st.get((metric, "ours", policy)), st.get((metric, "redis", policy))
+            if not o and not r:
+                continue
+            q = o["median"] / r["median"] if o and r and r["median"] else None
+            out.append(f"| {label} | {policy} | {unit} | {cell(o)} | {cell(r)} | "
+                       f"{ratio(q)} |")
+    return out
+
+
 def markdown(ctx, table, notes, made):
     P = ctx.P
     out = [
@@ -206,6 +236,7 @@ def markdown(ctx, table, notes, made):
             + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
     out += transports_section(P, ctx.stats)
     out += python_clients_section(P, ctx.stats)
+    out += durable_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
             "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "

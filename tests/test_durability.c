@@ -561,6 +561,55 @@ test_handoffs_survive(void **state)
 	assert_int_equal(h_managerd_stop(&f->m), 0);
 }
 
+/* A condition's wait parked when managerd is killed (its rlock, taken
+ * twice, let go of; another client took it since): after the restart the
+ * wait is parked again for its lock, and once the other lets go it
+ * returns (as a spurious wakeup may) holding both levels. */
+static void
+test_cond_wait_rides_over_restart(void **state)
+{
+	fixture *f = *state;
+	start(f, "everysec");
+	mgr_opts o  = h_opts(&f->m);
+	o.lease     = 20000;
+	o.reconnect = 20000;
+	mgr_client *a, *b;
+	mgr_obj    *cv, *cvb;
+	assert_int_equal(mgr_connect(&a, f->m.url, &o), 0);
+	assert_int_equal(mgr_connect(&b, f->m.url, &o), 0);
+	assert_int_equal(mgr_condition_new(a, NULL, &cv), 0);
+	assert_int_equal(mgr_name_set(a, "cv", cv), 0);
+	assert_int_equal(mgr_name_get(b, "cv", &cvb), 0);
+	async_call wait_cv;
+	async_start(&wait_cv, CALL_COND_WAIT, cv, 60000);
+	assert_true(await_waiters(b, 1));
+	assert_int_equal(mgr_acquire(cvb, 5000), 0); // let go of by a's wait
+	assert_int_equal(h_managerd_kill(&f->m), 0);
+	restart(f, "everysec");
+	assert_true(h_managerd_log_has(&f->m, "records replayed", 5000));
+
+	mgr_client *c;
+	mgr_obj    *cvc;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_name_get(c, "cv", &cvc), 0);
+	assert_int_equal(mgr_acquire(cvc, 0), MGR_ETIMEDOUT); // b's
+	assert_int_equal(mgr_release(cvb), 0);
+	assert_int_equal(async_waited(&wait_cv), 0); // a's, twice over
+	assert_int_equal(mgr_acquire(cvc, 0), MGR_ETIMEDOUT);
+	assert_int_equal(async_step(&wait_cv), 0);
+	assert_int_equal(mgr_acquire(cvc, 0), MGR_ETIMEDOUT);
+	assert_int_equal(async_step(&wait_cv), 0);
+	assert_int_equal(async_join(&wait_cv), 0);
+	assert_int_equal(mgr_acquire(cvc, 5000), 0);
+	mgr_obj_release(cvc);
+	mgr_disconnect(c);
+	mgr_obj_release(cvb);
+	mgr_disconnect(b);
+	mgr_obj_release(cv);
+	mgr_disconnect(a);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
 /* A data directory on a full disk (a tmpfs of 160 MiB: two 64 MiB
  * segments fit, a third does not): writes are refused with MGR_ETOOBIG
  * naming the directory, while a quarter of the current segment is left,
@@ -712,6 +761,8 @@ main(void)
 		    test_exactly_once_across_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_handoffs_survive, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_cond_wait_rides_over_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_full_disk_refuses_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -541,9 +541,9 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		// Logged before its reply is queued (the reply waits for it):
 		// a write that succeeded, or a read that gave references.
 		journal_request(srv, s, rq,
-		    rv == 0 && rp.status == 0
-		        && (((c.op_flags & MOP_WRITE) && journaled_op(rq->op))
-		            || s->refs_given != refs0),
+		    (rv == 0 && rp.status == 0 && (c.op_flags & MOP_WRITE)
+		        && journaled_op(rq->op))
+		        || s->refs_given != refs0,
 		    session_next_reply(s));
 		// Pack before the result (which the reply points into) goes.
 		sent = session_send(s, rq->seq, &rp);

@@ -22,6 +22,14 @@ typedef struct later {
 	size_t   len, cap;
 } later;
 
+/* A condition's wait the log saw park and not yet answered. */
+typedef struct parked_wait {
+	uint64_t session, seq;
+	int64_t  depth;
+	uint8_t *request; /* the wait, packed */
+	size_t   len;
+} parked_wait;
+
 struct journal {
 	struct server *srv;
 	wal           *w;
@@ -40,15 +48,21 @@ struct journal {
 	pthread_mutex_t       mtx;
 	pthread_cond_t        cv;
 	uint64_t              durable;
+	/* A condition's wait parked again after a restart (settle). */
+	bool    reparking;
+	int64_t repark_depth;
 	/* replay */
-	uint64_t replayed, lsn;
-	char    *why;
-	size_t   whycap;
+	idmap        sessions; /* id -> session, those open */
+	parked_wait *parked;   /* condition waits not answered */
+	size_t       nparked, parked_cap;
+	uint64_t     replayed, lsn;
+	char        *why;
+	size_t       whycap;
 };
 
 /* The journal of the one server whose replies the gate holds: the
  * connection layer's gate is process-wide (one managerd, one server). */
-static journal *gated;
+static journal *_Atomic gated;
 
 bool
 journal_replaying(const server *srv)
@@ -248,6 +262,38 @@ journal_session_end(session *s)
 	end_change(j);
 }
 
+/* n records of request op on target by s's thread; waited: the seq of the
+ * condition's wait they answer (0: none). */
+static void
+as_requests(server *srv, session *s, Mgr__Op op, mobj *target,
+    uint64_t thread, int64_t n, uint64_t waited)
+{
+	if (!logging(srv)) {
+		return;
+	}
+	Mgr__Request rq = MGR__REQUEST__INIT;
+	rq.op           = op;
+	rq.target       = target->id;
+	rq.secret       = target->secret;
+	rq.thread       = thread;
+	rq.timeout_ms   = 0;
+	uint8_t buf[128];
+	size_t  len = mgr__request__get_packed_size(&rq);
+	if (len > sizeof(buf)) {
+		return; // cannot be: a few integers
+	}
+	mgr__request__pack(&rq, buf);
+	Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
+	r.kind           = MGR__LOG_KIND__LOG_REQUEST;
+	r.session        = s != NULL ? session_id(s) : 0;
+	r.request.data   = buf;
+	r.request.len    = len;
+	r.waited         = waited;
+	for (int64_t i = 0; i < n; i++) {
+		put(srv->journal, &r, false);
+	}
+}
+
 /* Whether a parked request op, answered, is logged as applied then: what
  * changes state when it is handed something. A condition's wait is
  * logged as the lock's release and acquire instead; a barrier's wait
@@ -290,8 +336,8 @@ journal_answered(waiter *w, int status, uint64_t reply_no)
 		    ? w->obj->type->lock_of(w->obj)
 		    : NULL;
 		if (lk != NULL) {
-			journal_as_requests(srv, w->sess, MGR__OP__OP_ACQUIRE,
-			    lk, w->thread, w->n);
+			as_requests(srv, w->sess, MGR__OP__OP_ACQUIRE, lk,
+			    w->thread, w->n, w->seq);
 		}
 		return;
 	}
@@ -311,29 +357,34 @@ void
 journal_as_requests(server *srv, session *s, Mgr__Op op, mobj *target,
     uint64_t thread, int64_t n)
 {
-	if (!logging(srv)) {
+	as_requests(srv, s, op, target, thread, n, 0);
+}
+
+void
+journal_cond_parked(server *srv, session *s, int64_t depth)
+{
+	journal *j = srv->journal;
+	if (!logging(srv) || j->in == NULL || j->reparking) {
 		return;
 	}
-	Mgr__Request rq = MGR__REQUEST__INIT;
-	rq.op           = op;
-	rq.target       = target->id;
-	rq.secret       = target->secret;
-	rq.thread       = thread;
-	rq.timeout_ms   = 0;
-	uint8_t buf[128];
-	size_t  len = mgr__request__get_packed_size(&rq);
-	if (len > sizeof(buf)) {
-		return; // cannot be: a few integers
-	}
-	mgr__request__pack(&rq, buf);
 	Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
-	r.kind           = MGR__LOG_KIND__LOG_REQUEST;
-	r.session        = s != NULL ? session_id(s) : 0;
-	r.request.data   = buf;
-	r.request.len    = len;
-	for (int64_t i = 0; i < n; i++) {
-		put(srv->journal, &r, false);
+	r.kind           = MGR__LOG_KIND__LOG_COND_PARKED;
+	r.session        = session_id(s);
+	r.request.data   = (uint8_t *) j->in;
+	r.request.len    = j->inlen;
+	r.depth          = depth;
+	put(j, &r, false);
+}
+
+bool
+journal_reparking(const server *srv, int64_t *depth)
+{
+	journal *j = srv->journal;
+	if (j == NULL || !j->reparking) {
+		return false;
 	}
+	*depth = j->repark_depth;
+	return true;
 }
 
 /* ---- figures and refusals ---------------------------------------------- */
@@ -410,7 +461,7 @@ log_failed(journal *j)
 static bool
 write_gate(void)
 {
-	journal *j = gated;
+	journal *j = atomic_load(&gated);
 	if (j == NULL) {
 		return true;
 	}
@@ -467,14 +518,9 @@ write_gate(void)
  */
 
 static session *
-find_session(server *srv, uint64_t id)
+find_session(journal *j, uint64_t id)
 {
-	for (session *s = srv->sessions; s != NULL; s = s->next) {
-		if (s->id == id) {
-			return s;
-		}
-	}
-	return NULL;
+	return id != 0 ? idmap_get(&j->sessions, id) : NULL;
 }
 
 static int
@@ -487,12 +533,99 @@ replay_fail(journal *j, const char *fmt, const char *what)
 	return MGR_EPROTO;
 }
 
+static void
+parked_forget_all(journal *j)
+{
+	for (size_t i = 0; i < j->nparked; i++) {
+		free(j->parked[i].request);
+	}
+	free(j->parked);
+	j->parked  = NULL;
+	j->nparked = j->parked_cap = 0;
+}
+
+/* Forgets the parked waits of session sid (seq 0: all of them). */
+static void
+parked_forget(journal *j, uint64_t sid, uint64_t seq)
+{
+	for (size_t i = 0; i < j->nparked;) {
+		parked_wait *p = &j->parked[i];
+		if (p->session == sid && (seq == 0 || p->seq == seq)) {
+			free(p->request);
+			*p = j->parked[--j->nparked];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int
+replay_cond_parked(journal *j, const Mgr__LogRecord *r)
+{
+	Mgr__Request *rq
+	    = mgr__request__unpack(NULL, r->request.len, r->request.data);
+	if (rq == NULL) {
+		return replay_fail(
+		    j, "record %llu: %s", "an undecodable wait");
+	}
+	uint64_t seq = rq->seq;
+	mgr__request__free_unpacked(rq, NULL);
+	if (seq == 0) {
+		return 0; // its client never retries: nothing to park again
+	}
+	if (j->nparked == j->parked_cap) {
+		size_t       cap = j->parked_cap ? j->parked_cap * 2 : 16;
+		parked_wait *np  = realloc(j->parked, cap * sizeof(*np));
+		if (np == NULL) {
+			return replay_fail(
+			    j, "record %llu: %s", "out of memory");
+		}
+		j->parked     = np;
+		j->parked_cap = cap;
+	}
+	parked_wait *p = &j->parked[j->nparked];
+	*p             = (parked_wait) { .session = r->session,
+		            .seq                  = seq,
+		            .depth                = r->depth,
+		            .request              = malloc(r->request.len + 1),
+		            .len                  = r->request.len };
+	if (p->request == NULL) {
+		return replay_fail(j, "record %llu: %s", "out of memory");
+	}
+	memcpy(p->request, r->request.data, r->request.len);
+	j->nparked++;
+	return 0;
+}
+
+/* The condition waits of s the log saw park and not answered: parked
+ * again, for their lock (journal_reparking). */
+static void
+repark(journal *j, session *s)
+{
+	for (size_t i = 0; i < j->nparked; i++) {
+		parked_wait *p = &j->parked[i];
+		if (p->session != s->id) {
+			continue;
+		}
+		Mgr__Request *rq
+		    = mgr__request__unpack(NULL, p->len, p->request);
+		if (rq == NULL) {
+			continue;
+		}
+		j->reparking    = true;
+		j->repark_depth = p->depth;
+		(void) dispatch_again(j->srv, s, rq, 0);
+		j->reparking = false;
+		mgr__request__free_unpacked(rq, NULL);
+	}
+}
+
 static int
 replay_request(journal *j, const Mgr__LogRecord *r)
 {
 	server  *srv = j->srv;
 	session *s   = NULL;
-	if (r->session != 0 && (s = find_session(srv, r->session)) == NULL) {
+	if (r->session != 0 && (s = find_session(j, r->session)) == NULL) {
 		return replay_fail(j,
 		    "record %llu: a request of session %s, which is not "
 		    "open",
@@ -506,6 +639,9 @@ replay_request(journal *j, const Mgr__LogRecord *r)
 	}
 	int rv = dispatch_again(srv, s, rq, r->reply);
 	mgr__request__free_unpacked(rq, NULL);
+	if (r->waited != 0 && s != NULL) {
+		parked_forget(j, s->id, r->waited); // answered
+	}
 	if (rv == MGR_PENDING) {
 		return replay_fail(j,
 		    "record %llu: %s (the log does not match what it "
@@ -520,9 +656,12 @@ replay_session(journal *j, const Mgr__LogRecord *r)
 {
 	server  *srv = j->srv;
 	session *s   = session_restore(srv, r->session);
-	if (s == NULL) {
+	void   **slot;
+	if (s == NULL
+	    || (slot = idmap_put(&j->sessions, r->session)) == NULL) {
 		return replay_fail(j, "record %llu: %s", "out of memory");
 	}
+	*slot        = s;
 	s->lease_ms  = r->lease_ms;
 	s->reconnect = r->reconnect;
 	s->journaled = true;
@@ -560,9 +699,14 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 	case MGR__LOG_KIND__LOG_REQUEST:
 		rv = replay_request(j, r);
 		break;
+	case MGR__LOG_KIND__LOG_COND_PARKED:
+		rv = replay_cond_parked(j, r);
+		break;
 	case MGR__LOG_KIND__LOG_SESSION_END: {
-		session *s = find_session(srv, r->session);
+		session *s = find_session(j, r->session);
 		if (s != NULL) {
+			idmap_del(&j->sessions, r->session);
+			parked_forget(j, r->session, 0);
 			session_end_locked(s);
 			server_unlock(srv);
 			session_free(s);
@@ -583,13 +727,15 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 /* After the replay: a session whose client cannot resume it ends (logged),
  * one that can waits for it for its lease, from now. */
 static void
-settle_sessions(server *srv)
+settle_sessions(journal *j)
 {
+	server  *srv  = j->srv;
 	session *dead = NULL;
 	server_lock(srv);
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
 		if (s->reconnect && s->lease_ms > 0) {
+			repark(j, s);
 			s->heard_ms = clock_ms();
 			lease_detach(s);
 			continue;
@@ -602,6 +748,7 @@ settle_sessions(server *srv)
 	}
 	gc_maybe(srv, true);
 	server_unlock(srv);
+	parked_forget_all(j);
 	while (dead != NULL) {
 		session *nx = dead->dnext;
 		session_free(dead);
@@ -625,6 +772,7 @@ journal_open(
 	j->whycap    = whycap;
 	pthread_mutex_init(&j->mtx, NULL);
 	pthread_cond_init(&j->cv, NULL);
+	idmap_init(&j->sessions);
 	srv->journal = j;
 	wal_opts o
 	    = { .fsync = j->fsync, .on_durable = on_durable, .arg = j };
@@ -638,6 +786,8 @@ journal_open(
 			snprintf(why, whycap, "%s: %s", dir, wwhy);
 		}
 		srv->journal = NULL;
+		idmap_fini(&j->sessions);
+		parked_forget_all(j);
 		pthread_mutex_destroy(&j->mtx);
 		pthread_cond_destroy(&j->cv);
 		free(j);
@@ -645,6 +795,7 @@ journal_open(
 	}
 	j->replaying = false;
 	j->why       = NULL;
+	idmap_fini(&j->sessions);
 	if (found.records == 0) {
 		// A new directory: the objects' secrets from here on.
 		Mgr__LogRecord r  = MGR__LOG_RECORD__INIT;
@@ -655,8 +806,8 @@ journal_open(
 		put(j, &r, true);
 		server_unlock(srv);
 	}
-	settle_sessions(srv);
-	gated = j;
+	settle_sessions(j);
+	atomic_store(&gated, j);
 	fconn_set_write_gate(write_gate);
 	(void) write_gate();
 	log_msg(LOG_INFO,
@@ -690,7 +841,7 @@ journal_close(server *srv)
 	}
 	(void) write_gate();
 	fconn_set_write_gate(NULL);
-	gated        = NULL;
+	atomic_store(&gated, NULL);
 	srv->journal = NULL;
 	wal_close(j->w);
 	free(j->later.buf);

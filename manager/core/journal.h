@@ -99,5 +99,14 @@ void journal_as_requests(struct server *srv, struct session *s, Mgr__Op op,
 /* Whether a record is being applied again (nothing logged, no reply
  * sent). */
 bool journal_replaying(const struct server *srv);
+/* A condition's wait of s parked, its lock's depth let go of (logged as
+ * the releases before): kept, to be parked again after a restart. */
+void journal_cond_parked(
+    struct server *srv, struct session *s, int64_t depth);
+/* Whether the request being applied is a condition's wait parked again
+ * after a restart (its lock let go of before the crash): *depth is what
+ * it takes back. The condition parks it for its lock, not for a notify:
+ * answered once it has it, as a spurious wakeup (Python allows those). */
+bool journal_reparking(const struct server *srv, int64_t *depth);
 
 #endif

@@ -646,7 +646,10 @@ sessions_close_all(server *srv)
 	session *dead = NULL;
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
-		if (s->state == SESSION_DETACHED) {
+		if (s->state == SESSION_DETACHED || s->fc == NULL) {
+			// Detached, or replayed from --data-dir and not yet
+			// settled (the replay failed): no connection to
+			// close.
 			lease_undetach(s);
 			session_end_locked(s);
 			s->dnext = dead;

@@ -151,6 +151,17 @@ h_wait(mctx *c)
 	if ((rv = lock_check_timeout(c)) != 0) {
 		return rv;
 	}
+	int64_t depth;
+	if (journal_reparking(c->srv, &depth)) {
+		// Parked when the manager stopped, its lock let go of: it
+		// queues to take its depth back (answered 0 then).
+		if ((rv = wait_park_ms(c, &l->q, -1, &w)) == MGR_PENDING) {
+			w->kind = LKW_REACQUIRE;
+			w->n    = depth;
+			lock_pass(lk);
+		}
+		return rv;
+	}
 	if (!lk_owned_by(l, c->sess, c->rq->thread)) {
 		return mctx_fail(
 		    c, MGR_ESTATE, "cannot wait on un-acquired lock");
@@ -174,6 +185,7 @@ h_wait(mctx *c)
 	// whole depth released, before whoever it passes to takes it.
 	journal_as_requests(c->srv, c->sess, MGR__OP__OP_RELEASE_LOCK, lk,
 	    c->rq->thread, w->n);
+	journal_cond_parked(c->srv, c->sess, w->n);
 	lock_pass(lk);
 	return MGR_PENDING;
 }
