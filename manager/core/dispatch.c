@@ -429,8 +429,8 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	size_t     inited = 0, failed = n;
 	int        rv    = 0;
-	uint64_t   refs0 = s->refs_given;
-	rp.id            = rq->id;
+	uint64_t   refs0 = s->refs_given, ids0 = srv->next_id;
+	rp.id = rq->id;
 	if (cs == NULL || u.snaps == NULL) {
 		free(cs);
 		free(u.snaps);
@@ -463,7 +463,8 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	}
 	// Undone when one failed: then it changed nothing.
 	journal_request(srv, s, rq,
-	    failed == n && (batch_writes(cs, n) || s->refs_given != refs0),
+	    (failed == n && batch_writes(cs, n)) || s->refs_given != refs0
+	        || srv->next_id != ids0,
 	    session_next_reply(s));
 	int sent = session_send(s, rq->seq, &rp);
 	for (size_t i = 0; i < inited; i++) {
@@ -525,7 +526,7 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		rp.error  = "unknown operation";
 		return session_send(s, rq->seq, &rp);
 	}
-	uint64_t refs0 = s->refs_given;
+	uint64_t refs0 = s->refs_given, ids0 = srv->next_id;
 	sval     small[8];
 	mctx     c;
 	int      rv   = ctx_init(&c, srv, s, rq, small, 8);
@@ -539,11 +540,13 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	if (rv != MGR_PENDING) { // parked: a waiter answers later
 		encode(&c, rv, &rp);
 		// Logged before its reply is queued (the reply waits for it):
-		// a write that succeeded, or a read that gave references.
+		// a write that succeeded, a read that gave references, or
+		// one that failed after taking an object id (ids are handed
+		// out in order: applied again, it takes the same one).
 		journal_request(srv, s, rq,
 		    (rv == 0 && rp.status == 0 && (c.op_flags & MOP_WRITE)
 		        && journaled_op(rq->op))
-		        || s->refs_given != refs0,
+		        || s->refs_given != refs0 || srv->next_id != ids0,
 		    session_next_reply(s));
 		// Pack before the result (which the reply points into) goes.
 		sent = session_send(s, rq->seq, &rp);

@@ -42,12 +42,8 @@ struct journal {
 	/* Set while records wait in later: a connection's writer then
 	 * waits for the change to end (its replies may be queued). */
 	atomic_bool deferring;
-	/* The LSN each reply written waits for, and under always the
-	 * sync's progress, told by the log thread. */
+	/* The last LSN appended: what replies written now wait for. */
 	atomic_uint_least64_t appended;
-	pthread_mutex_t       mtx;
-	pthread_cond_t        cv;
-	uint64_t              durable;
 	/* A condition's wait parked again after a restart (settle). */
 	bool    reparking;
 	int64_t repark_depth;
@@ -426,18 +422,6 @@ journal_refuses(server *srv, char *why, size_t whycap)
 
 /* ---- replies wait for their records ------------------------------------ */
 
-static void
-on_durable(void *arg, uint64_t lsn)
-{
-	journal *j = arg;
-	pthread_mutex_lock(&j->mtx);
-	if (lsn > j->durable) {
-		j->durable = lsn;
-		pthread_cond_broadcast(&j->cv);
-	}
-	pthread_mutex_unlock(&j->mtx);
-}
-
 /* Says once that the log failed: replies are held from now on. */
 static void
 log_failed(journal *j)
@@ -483,35 +467,11 @@ write_gate(void)
 		log_failed(j);
 		return false;
 	}
-	if (j->fsync != WAL_FSYNC_ALWAYS) {
-		return true;
+	if (j->fsync == WAL_FSYNC_ALWAYS && wal_sync(j->w, want) != 0) {
+		log_failed(j); // its sync failed: nothing written is trusted
+		return false;
 	}
-	bool ok = true;
-	pthread_mutex_lock(&j->mtx);
-	while (j->durable < want) {
-		char why[8];
-		if (wal_refuses(j->w, why, sizeof(why))
-		    && wal_durable(j->w) < want) {
-			ok = false; // its sync failed
-			break;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&j->cv, &j->mtx, &until);
-		if (wal_durable(j->w) > j->durable) {
-			j->durable = wal_durable(j->w);
-		}
-	}
-	pthread_mutex_unlock(&j->mtx);
-	if (!ok) {
-		log_failed(j);
-	}
-	return ok;
+	return true;
 }
 
 /* ---- replay -------------------------------------------------------------
@@ -770,12 +730,9 @@ journal_open(
 	j->replaying = true;
 	j->why       = why;
 	j->whycap    = whycap;
-	pthread_mutex_init(&j->mtx, NULL);
-	pthread_cond_init(&j->cv, NULL);
 	idmap_init(&j->sessions);
-	srv->journal = j;
-	wal_opts o
-	    = { .fsync = j->fsync, .on_durable = on_durable, .arg = j };
+	srv->journal        = j;
+	wal_opts  o         = { .fsync = j->fsync, .caller_syncs = true };
 	wal_found found     = { 0 };
 	uint64_t  t0        = (uint64_t) clock_ms();
 	char      wwhy[256] = "";
@@ -788,8 +745,6 @@ journal_open(
 		srv->journal = NULL;
 		idmap_fini(&j->sessions);
 		parked_forget_all(j);
-		pthread_mutex_destroy(&j->mtx);
-		pthread_cond_destroy(&j->cv);
 		free(j);
 		return rv < 0 ? MGR_EINTERNAL : rv;
 	}
@@ -845,8 +800,6 @@ journal_close(server *srv)
 	srv->journal = NULL;
 	wal_close(j->w);
 	free(j->later.buf);
-	pthread_mutex_destroy(&j->mtx);
-	pthread_cond_destroy(&j->cv);
 	free(j);
 }
 

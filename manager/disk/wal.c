@@ -53,13 +53,15 @@ struct wal {
 	int    spare;     /* the next segment, made ahead, or -1 */
 	char   spare_name[40];
 	unsigned long long spares_made; /* numbers their names */
-	int      spare_errno; /* why the last try to make it failed */
-	bool     want_spare;
-	bool     stop;
-	int      failed; /* errno of a failed write or sync, or 0 */
-	uint64_t live_bytes;
-	size_t   live_segments;
-	uint64_t syncs, max_group, sync_lag_us, last_sync_us;
+	int            spare_errno; /* why the last try to make it failed */
+	bool           want_spare;
+	bool           stop;
+	bool           syncing;   /* a sync is under way (one at a time) */
+	pthread_cond_t synced_cv; /* its end */
+	int            failed;    /* errno of a failed write or sync, or 0 */
+	uint64_t       live_bytes;
+	size_t         live_segments;
+	uint64_t       syncs, max_group, sync_lag_us, last_sync_us;
 
 	/* the writer's (write_mtx) */
 	pthread_mutex_t write_mtx;
@@ -297,7 +299,9 @@ wal_write(wal *w)
 		}
 		w->live_bytes += n;
 		w->written_lsn = end;
-		if (w->o.fsync == WAL_FSYNC_ALWAYS) {
+		if (w->o.fsync == WAL_FSYNC_ALWAYS && w->o.caller_syncs) {
+			// wal_sync does it.
+		} else if (w->o.fsync == WAL_FSYNC_ALWAYS) {
 			w->sync_asked = end;
 			pthread_cond_signal(&w->cv);
 		} else {
@@ -446,6 +450,37 @@ sync_written(wal *w)
 	}
 }
 
+/* sync_written, one at a time whoever calls it. w->mtx held. */
+static void
+sync_one(wal *w)
+{
+	while (w->syncing) {
+		pthread_cond_wait(&w->synced_cv, &w->mtx);
+	}
+	w->syncing = true;
+	sync_written(w);
+	w->syncing = false;
+	pthread_cond_broadcast(&w->synced_cv);
+}
+
+int
+wal_sync(wal *w, uint64_t lsn)
+{
+	pthread_mutex_lock(&w->mtx);
+	while (
+	    w->durable_lsn < lsn && w->failed == 0 && w->written_lsn >= lsn) {
+		if (w->syncing) {
+			// Its sync may cover lsn: wait for it, then look.
+			pthread_cond_wait(&w->synced_cv, &w->mtx);
+			continue;
+		}
+		sync_one(w);
+	}
+	int rv = w->durable_lsn >= lsn ? 0 : w->failed != 0 ? w->failed : EIO;
+	pthread_mutex_unlock(&w->mtx);
+	return rv;
+}
+
 static void *
 log_main(void *arg)
 {
@@ -491,7 +526,7 @@ log_main(void *arg)
 			}
 		}
 		if (due && w->failed == 0) {
-			sync_written(w);
+			sync_one(w);
 			uint64_t d = w->durable_lsn;
 			if (w->o.fsync == WAL_FSYNC_ALWAYS
 			    && w->o.on_durable) {
@@ -585,6 +620,7 @@ wal_free(wal *w)
 	pthread_mutex_destroy(&w->mtx);
 	pthread_mutex_destroy(&w->write_mtx);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->synced_cv);
 	free(w->retired);
 	free(w->buf);
 	free(w->wbuf);
@@ -665,6 +701,7 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	pthread_mutex_init(&w->mtx, NULL);
 	pthread_mutex_init(&w->write_mtx, NULL);
 	clock_cond_init(&w->cv);
+	pthread_cond_init(&w->synced_cv, NULL);
 	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->dirfd < 0) {
 		int e = errno;
@@ -720,7 +757,7 @@ wal_close(wal *w)
 	wal_write(w);
 	pthread_mutex_lock(&w->mtx);
 	if (w->failed == 0 && w->o.fsync != WAL_FSYNC_NO) {
-		sync_written(w);
+		sync_one(w);
 	}
 	w->stop = true;
 	pthread_cond_signal(&w->cv);

@@ -170,10 +170,24 @@ static _Thread_local fconn *flush_head;
 static _Thread_local int    serving;
 static bool (*_Atomic write_gate)(void);
 
+/* With a gate, the replies of every connection one loop wait brought go
+ * out together, behind one pass of it (one write of the log, one sync
+ * under always, for them all: Redis's one write per event loop pass). */
+static void
+batch_hook(bool begin)
+{
+	if (begin) {
+		serving++;
+	} else if (--serving == 0) {
+		fconn_flush_queued();
+	}
+}
+
 void
 fconn_set_write_gate(bool (*gate)(void))
 {
 	atomic_store(&write_gate, gate);
+	loop_set_batch_hook(gate != NULL ? batch_hook : NULL);
 }
 
 /* Before replies are written: whether what they depend on is on disk. */

@@ -251,6 +251,9 @@ loop_del(evloop *l, int fd)
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+/* loop_set_batch_hook's (conn.c's, with a write gate). */
+static void (*_Atomic batch_hook)(bool begin);
+
 static void *
 loop_main(void *arg)
 {
@@ -280,7 +283,11 @@ loop_main(void *arg)
 		if (n == 0) {
 			n = epoll_wait(l->epfd, ev, MAX_EVENTS, tmo);
 		}
-		busy = n > 0;
+		busy               = n > 0;
+		void (*hook)(bool) = n > 0 ? atomic_load(&batch_hook) : NULL;
+		if (hook != NULL) {
+			hook(true);
+		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == l) {
 				uint64_t v;
@@ -291,6 +298,9 @@ loop_main(void *arg)
 			loop_watch *w = ev[i].data.ptr;
 			w->on_events(w, ev[i].events);
 		}
+		if (hook != NULL) {
+			hook(false);
+		}
 		run_kicks(l);
 		// A deadline set meanwhile that is sooner woke the loop: it
 		// is looked at in the next pass.
@@ -298,6 +308,12 @@ loop_main(void *arg)
 			fire_due(l);
 		}
 	}
+}
+
+void
+loop_set_batch_hook(void (*hook)(bool begin))
+{
+	atomic_store(&batch_hook, hook);
 }
 
 evloop *

@@ -58,6 +58,11 @@ void loop_del(evloop *l, int fd);
 /* w is told LOOP_KICK on l's thread soon (once however often kicked
  * before then), held meanwhile. Thread-safe. */
 void loop_kick(evloop *l, loop_watch *w);
+/* Called by each loop thread before (true) and after (false) it serves
+ * the events of one wait (NULL: none): what one wait brought can then
+ * share work (the connection layer writes their replies together, behind
+ * one pass of its write gate). Process-wide. */
+void loop_set_batch_hook(void (*hook)(bool begin));
 
 /* Arms t to fire at deadline (clock_ms), or moves it. Thread-safe. */
 void loop_timer_set(evloop *l, loop_timer *t, int64_t deadline);
