@@ -529,6 +529,18 @@ main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (o.fsync != NULL && strcmp(o.fsync, "always") != 0
+	    && strcmp(o.fsync, "everysec") != 0
+	    && strcmp(o.fsync, "no") != 0) {
+		fprintf(stderr,
+		    "managerd: --fsync %s: always, everysec or no\n",
+		    o.fsync);
+		return 2;
+	}
+	if (o.fsync != NULL && o.data_dir == NULL) {
+		fprintf(stderr, "managerd: --fsync needs --data-dir\n");
+		return 2;
+	}
 	if (o.data_dir != NULL && o.nmodules > 0) {
 		// A module's objects keep state the log cannot state yet.
 		fprintf(stderr,
@@ -614,11 +626,6 @@ main(int argc, char **argv)
 			modules_unload();
 			return 1;
 		}
-	} else if (o.fsync != NULL) {
-		fprintf(stderr, "managerd: --fsync needs --data-dir\n");
-		server_free(srv);
-		modules_unload();
-		return 2;
 	}
 	http_endpoint *http = NULL, *dash = NULL;
 	if ((rc = listen_all(srv, &o, &http, &dash)) != 0) {

@@ -191,7 +191,7 @@ test_cmdline_usage_errors(void **state)
 	fputs("secret\n", f);
 	fclose(f);
 	struct {
-		const char *args[6];
+		const char *args[10];
 		int         code;
 		const char *says;
 	} cases[] = {
@@ -218,6 +218,17 @@ test_cmdline_usage_errors(void **state)
 		    2, "--max-memory takes a size" },
 		{ { "--listen", "tcp://127.0.0.1:0", "stray", NULL }, 2,
 		    "stray is not an option" },
+		// The data directory's options.
+		{ { "--check", NULL }, 2, "--check needs --data-dir" },
+		{ { "--listen", "tcp://127.0.0.1:0", "--authkey-file",
+		      keyfile, "--fsync", "always", NULL },
+		    2, "--fsync needs --data-dir" },
+		{ { "--listen", "tcp://127.0.0.1:0", "--authkey-file",
+		      keyfile, "--data-dir", dir, "--fsync", "sometimes" },
+		    2, "--fsync sometimes: always, everysec or no" },
+		{ { "--listen", "tcp://127.0.0.1:0", "--data-dir", dir,
+		      "--load-module", "/nonexistent.so", NULL },
+		    2, "--load-module" },
 	};
 	for (size_t i = 0; i < countof(cases); i++) {
 		int code = run_managerd(cases[i].args, out, sizeof(out));

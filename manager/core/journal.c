@@ -44,6 +44,7 @@ struct journal {
 	atomic_bool deferring;
 	/* The last LSN appended: what replies written now wait for. */
 	atomic_uint_least64_t appended;
+	atomic_bool           lost; /* a change it could not take (lost()) */
 	/* A condition's wait parked again after a restart (settle). */
 	bool    reparking;
 	int64_t repark_depth;
@@ -75,17 +76,28 @@ logging(const server *srv)
 /* ---- appending ----------------------------------------------------------
  */
 
+/* A change the log could not take (no memory): from then on it holds
+ * less than the manager applied, so nothing more may be acknowledged: the
+ * write gate holds every reply and writes are refused, as for a failed
+ * log. */
+static void
+lost(journal *j, size_t n)
+{
+	if (!atomic_exchange(&j->lost, true)) {
+		log_msg(LOG_ERROR,
+		    "data directory: a record of %zu bytes could not be "
+		    "logged (out of memory): writes are refused and replies "
+		    "held from now on; restart the manager",
+		    n);
+	}
+}
+
 static void
 put_now(journal *j, const uint8_t *p, size_t n)
 {
 	uint64_t lsn = wal_append(j->w, p, n);
 	if (lsn == 0) {
-		// The manager goes on, but the log does not hold this change:
-		// say so loudly (wal_append fails only without memory).
-		log_msg(LOG_ERROR,
-		    "data directory: a record of %zu bytes could not be "
-		    "logged (out of memory): a restart will not have it",
-		    n);
+		lost(j, n); // wal_append fails only without memory
 		return;
 	}
 	atomic_store(&j->appended, lsn);
@@ -120,10 +132,7 @@ put(journal *j, const Mgr__LogRecord *r, bool now)
 	uint8_t  small[512];
 	uint8_t *p = n <= sizeof(small) ? small : malloc(n);
 	if (p == NULL) {
-		log_msg(LOG_ERROR,
-		    "data directory: no memory for a record of %zu bytes: "
-		    "a restart will not have it",
-		    n);
+		lost(j, n);
 		return;
 	}
 	mgr__log_record__pack(r, p);
@@ -215,9 +224,7 @@ journal_request(server *srv, session *s, const Mgr__Request *rq, bool changed,
 		if (r.request.data != NULL) {
 			put(j, &r, true);
 		} else {
-			log_msg(LOG_ERROR,
-			    "data directory: no memory to log a request: a "
-			    "restart will not have it");
+			lost(j, rq->n_args);
 		}
 		free(packed);
 	}
@@ -407,7 +414,7 @@ journal_figures_of(server *srv, journal_figures *f)
 		.max_group    = w.max_group,
 		.sync_lag_us  = w.sync_lag_us,
 		.last_sync_us = w.last_sync_us,
-		.refusing     = wal_refuses(j->w, why, sizeof(why)),
+		.refusing     = journal_refuses(srv, why, sizeof(why)),
 	};
 	return true;
 }
@@ -416,6 +423,11 @@ bool
 journal_refuses(server *srv, char *why, size_t whycap)
 {
 	journal *j = srv->journal;
+	if (j != NULL && atomic_load(&j->lost)) {
+		snprintf(why, whycap,
+		    "a change could not be logged for want of memory");
+		return true;
+	}
 	return j != NULL && !j->replaying && j->w != NULL
 	    && wal_refuses(j->w, why, whycap);
 }
@@ -448,6 +460,9 @@ write_gate(void)
 	journal *j = atomic_load(&gated);
 	if (j == NULL) {
 		return true;
+	}
+	if (atomic_load(&j->lost)) {
+		return false;
 	}
 	if (atomic_load(&j->deferring)) {
 		// A change is being applied whose replies may be queued
@@ -724,6 +739,17 @@ journal_open(
 	if (j == NULL) {
 		snprintf(why, whycap, "out of memory");
 		return MGR_ENOMEM;
+	}
+	// Every request must fit in a record with room to spare: a bigger
+	// frame is refused as it comes (over --max-message).
+	size_t most = WAL_MAX_RECORD - 4096;
+	if (srv->lim.max_message > most) {
+		log_msg(LOG_WARN,
+		    "--max-message %zu is more than --data-dir's log takes "
+		    "in "
+		    "one record: %zu",
+		    srv->lim.max_message, most);
+		srv->lim.max_message = most;
 	}
 	j->srv       = srv;
 	j->fsync     = (wal_fsync) fsync;
