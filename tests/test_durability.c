@@ -614,6 +614,150 @@ test_cond_wait_rides_over_restart(void **state)
 	assert_int_equal(h_managerd_stop(&f->m), 0);
 }
 
+/* Producers and consumers on a bounded acknowledged queue, each its own
+ * reconnecting client, while managerd is killed -9 and restarted three
+ * times under them (parked gets and puts among the calls in flight):
+ * every put acknowledged is got exactly once, and nothing else is. */
+typedef struct flow {
+	fixture    *f;
+	int         id;    /* producer: which; consumer: -1 */
+	int         n;     /* producer: how many */
+	int         rv;    /* the first failure */
+	int        *got;   /* consumer: counts by item (shared) */
+	atomic_int *taken; /* items got, by all consumers */
+	atomic_int *put;   /* items acknowledged, by all producers */
+	int         total; /* what the consumers stop at */
+} flow;
+
+static pthread_mutex_t got_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+static mgr_client *
+reconnecting(fixture *f)
+{
+	mgr_opts o  = h_opts(&f->m);
+	o.lease     = 30000;
+	o.reconnect = 30000;
+	mgr_client *c;
+	return mgr_connect(&c, f->m.url, &o) == 0 ? c : NULL;
+}
+
+static void *
+producer(void *arg)
+{
+	flow       *fl = arg;
+	mgr_client *c  = reconnecting(fl->f);
+	mgr_obj    *q  = NULL;
+	if (c == NULL || (fl->rv = mgr_name_get(c, "flow", &q)) != 0) {
+		fl->rv = fl->rv ? fl->rv : MGR_ECONN;
+		mgr_disconnect(c);
+		return NULL;
+	}
+	for (int i = 0; i < fl->n && fl->rv == 0; i++) {
+		fl->rv
+		    = mgr_queue_put(q, mgr_int(fl->id * 100000 + i), 60000);
+		if (fl->rv == 0) {
+			atomic_fetch_add(fl->put, 1);
+		}
+	}
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return NULL;
+}
+
+static void *
+consumer(void *arg)
+{
+	flow       *fl = arg;
+	mgr_client *c  = reconnecting(fl->f);
+	mgr_obj    *q  = NULL;
+	if (c == NULL || (fl->rv = mgr_name_get(c, "flow", &q)) != 0) {
+		fl->rv = fl->rv ? fl->rv : MGR_ECONN;
+		mgr_disconnect(c);
+		return NULL;
+	}
+	while (fl->rv == 0 && atomic_load(fl->taken) < fl->total) {
+		mgr_value v;
+		int       rv = mgr_queue_get(q, &v, 200);
+		if (rv == MGR_ETIMEDOUT) {
+			continue;
+		}
+		if ((fl->rv = rv) != 0) {
+			break;
+		}
+		pthread_mutex_lock(&got_mtx);
+		int p = (int) (v.i / 100000), i = (int) (v.i % 100000);
+		fl->got[p * 1000 + i]++;
+		pthread_mutex_unlock(&got_mtx);
+		atomic_fetch_add(fl->taken, 1);
+		fl->rv = mgr_queue_task_done(q);
+	}
+	mgr_obj_release(q);
+	mgr_disconnect(c);
+	return NULL;
+}
+
+static void
+test_queue_flow_across_restarts(void **state)
+{
+	fixture *f = *state;
+	start(f, "no");
+	mgr_client    *c;
+	mgr_obj       *q;
+	mgr_queue_opts qo = { .maxsize = 8, .ack = true };
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_queue_new_opts(c, &qo, &q), 0);
+	assert_int_equal(mgr_name_set(c, "flow", q), 0);
+	mgr_obj_release(q);
+	mgr_disconnect(c); // the name keeps it
+
+	enum { PRODUCERS = 2, CONSUMERS = 2, EACH = 600 };
+	static int got[PRODUCERS * 1000];
+	memset(got, 0, sizeof(got));
+	atomic_int taken = 0, put = 0;
+	flow       fl[PRODUCERS + CONSUMERS];
+	pthread_t  t[PRODUCERS + CONSUMERS];
+	for (int k = 0; k < PRODUCERS + CONSUMERS; k++) {
+		fl[k] = (flow) { .f = f,
+			.id         = k < PRODUCERS ? k : -1,
+			.n          = EACH,
+			.got        = got,
+			.taken      = &taken,
+			.put        = &put,
+			.total      = PRODUCERS * EACH };
+		assert_int_equal(
+		    pthread_create(&t[k], NULL,
+		        k < PRODUCERS ? producer : consumer, &fl[k]),
+		    0);
+	}
+	for (int round = 1; round <= 3; round++) {
+		int64_t deadline = h_now_ms() + 30000;
+		while (atomic_load(&taken) < round * PRODUCERS * EACH / 4
+		    && h_now_ms() < deadline) {
+			h_nap(2);
+		}
+		h_log("round %d: %d put, %d got: kill -9", round,
+		    atomic_load(&put), atomic_load(&taken));
+		assert_int_equal(h_managerd_kill(&f->m), 0);
+		restart(f, "no");
+	}
+	for (int k = 0; k < PRODUCERS + CONSUMERS; k++) {
+		pthread_join(t[k], NULL);
+		assert_int_equal(fl[k].rv, 0);
+	}
+	assert_int_equal(atomic_load(&put), PRODUCERS * EACH);
+	assert_int_equal(atomic_load(&taken), PRODUCERS * EACH);
+	for (int p = 0; p < PRODUCERS; p++) {
+		for (int i = 0; i < EACH; i++) {
+			if (got[p * 1000 + i] != 1) {
+				fail_msg(
+				    "item %d of producer %d got %d times", i,
+				    p, got[p * 1000 + i]);
+			}
+		}
+	}
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
 /* A data directory on a full disk (a tmpfs of 160 MiB: two 64 MiB
  * segments fit, a third does not): writes are refused with MGR_ETOOBIG
  * naming the directory, while a quarter of the current segment is left,
@@ -767,6 +911,8 @@ main(void)
 		    test_handoffs_survive, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_cond_wait_rides_over_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_queue_flow_across_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_full_disk_refuses_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(
