@@ -678,7 +678,7 @@ consumer(void *arg)
 	while (fl->rv == 0 && atomic_load(fl->taken) < fl->total) {
 		mgr_value v;
 		int       rv = mgr_queue_get(q, &v, 200);
-		if (rv == MGR_ETIMEDOUT) {
+		if (rv == MGR_EEMPTY) { // nothing for 200 ms: look again
 			continue;
 		}
 		if ((fl->rv = rv) != 0) {
