@@ -72,6 +72,17 @@ restart(fixture *f, const char *fsync)
 	assert_int_equal(h_managerd_restart(&f->m, extra), 0);
 }
 
+/* A client that reconnects and resumes its session (a lease of 30 s). */
+static mgr_client *
+reconnecting(fixture *f)
+{
+	mgr_opts o  = h_opts(&f->m);
+	o.lease     = 30000;
+	o.reconnect = 30000;
+	mgr_client *c;
+	return mgr_connect(&c, f->m.url, &o) == 0 ? c : NULL;
+}
+
 static void
 get_int(mgr_obj *d, const char *key, int64_t want)
 {
@@ -378,12 +389,9 @@ test_lock_holder_rides_over_restart(void **state)
 {
 	fixture *f = *state;
 	start(f, "everysec");
-	mgr_opts o  = h_opts(&f->m);
-	o.lease     = 20000;
-	o.reconnect = 20000;
-	mgr_client *holder, *other;
+	mgr_client *holder = reconnecting(f), *other;
 	mgr_obj    *lk, *lk2, *d;
-	assert_int_equal(mgr_connect(&holder, f->m.url, &o), 0);
+	assert_non_null(holder);
 	assert_int_equal(mgr_lock_new(holder, &lk), 0);
 	assert_int_equal(mgr_name_set(holder, "the-lock", lk), 0);
 	assert_int_equal(mgr_dict_new(holder, &d), 0);
@@ -441,12 +449,9 @@ test_exactly_once_across_restart(void **state)
 {
 	fixture *f = *state;
 	start(f, "no");
-	mgr_opts o  = h_opts(&f->m);
-	o.lease     = 20000;
-	o.reconnect = 20000;
-	mgr_client *c;
+	mgr_client *c = reconnecting(f);
 	mgr_obj    *l;
-	assert_int_equal(mgr_connect(&c, f->m.url, &o), 0);
+	assert_non_null(c);
 	assert_int_equal(mgr_list_new(c, &l), 0);
 	assert_int_equal(mgr_name_set(c, "appends", l), 0);
 	for (int round = 0; round < 3; round++) {
@@ -484,13 +489,10 @@ test_handoffs_survive(void **state)
 {
 	fixture *f = *state;
 	start(f, "everysec");
-	mgr_opts o  = h_opts(&f->m);
-	o.lease     = 20000;
-	o.reconnect = 20000;
-	mgr_client *a, *b;
+	mgr_client *a = reconnecting(f), *b = reconnecting(f);
 	mgr_obj    *lk, *q, *cv, *lkb, *qb, *cvb;
-	assert_int_equal(mgr_connect(&a, f->m.url, &o), 0);
-	assert_int_equal(mgr_connect(&b, f->m.url, &o), 0);
+	assert_non_null(a);
+	assert_non_null(b);
 	assert_int_equal(mgr_lock_new(a, &lk), 0);
 	assert_int_equal(mgr_queue_new(a, 0, &q), 0);
 	assert_int_equal(mgr_condition_new(a, NULL, &cv), 0);
@@ -574,13 +576,10 @@ test_cond_wait_rides_over_restart(void **state)
 {
 	fixture *f = *state;
 	start(f, "everysec");
-	mgr_opts o  = h_opts(&f->m);
-	o.lease     = 20000;
-	o.reconnect = 20000;
-	mgr_client *a, *b;
+	mgr_client *a = reconnecting(f), *b = reconnecting(f);
 	mgr_obj    *cv, *cvb;
-	assert_int_equal(mgr_connect(&a, f->m.url, &o), 0);
-	assert_int_equal(mgr_connect(&b, f->m.url, &o), 0);
+	assert_non_null(a);
+	assert_non_null(b);
 	assert_int_equal(mgr_condition_new(a, NULL, &cv), 0);
 	assert_int_equal(mgr_name_set(a, "cv", cv), 0);
 	assert_int_equal(mgr_name_get(b, "cv", &cvb), 0);
@@ -630,16 +629,6 @@ typedef struct flow {
 } flow;
 
 static pthread_mutex_t got_mtx = PTHREAD_MUTEX_INITIALIZER;
-
-static mgr_client *
-reconnecting(fixture *f)
-{
-	mgr_opts o  = h_opts(&f->m);
-	o.lease     = 30000;
-	o.reconnect = 30000;
-	mgr_client *c;
-	return mgr_connect(&c, f->m.url, &o) == 0 ? c : NULL;
-}
 
 static void *
 producer(void *arg)

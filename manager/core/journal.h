@@ -85,9 +85,9 @@ void journal_end(struct server *srv);
 void journal_session_start(struct session *s);
 /* s ends: journal_begin before its holdings are dropped, this after. */
 void journal_session_end(struct session *s);
-/* The request w parks: its bytes are kept, to be logged when it is
- * answered. MGR_ENOMEM. */
-int journal_park(struct server *srv, struct waiter *w);
+/* The request w parks (writes: its operation may change state): its
+ * bytes are kept, to be logged when it is answered. MGR_ENOMEM. */
+int journal_park(struct server *srv, struct waiter *w, bool writes);
 /* w is answered with status, its reply numbered reply_no: logged as
  * applied now, if that changes anything. */
 void journal_answered(struct waiter *w, int status, uint64_t reply_no);

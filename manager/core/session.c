@@ -516,30 +516,48 @@ on_closed(void *arg, int err)
 
 /* ---- the start -------------------------------------------------------- */
 
-session *
-session_restore(server *srv, uint64_t id)
+/* A new session of srv holding nothing (NULL: out of memory). */
+static session *
+session_alloc(server *srv)
 {
 	session *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		return NULL;
+	if (s != NULL) {
+		s->srv        = srv;
+		s->started_ms = clock_ms();
+		idmap_init(&s->refs);
+		idmap_init(&s->touched);
+		idmap_init(&s->made);
+		replay_init(&s->record);
 	}
-	s->srv        = srv;
-	s->id         = id;
-	s->state      = SESSION_READY;
-	s->started_ms = clock_ms();
-	s->heard_ms   = s->started_ms;
-	idmap_init(&s->refs);
-	idmap_init(&s->touched);
-	idmap_init(&s->made);
-	replay_init(&s->record);
-	snprintf(s->peer, sizeof(s->peer), "(before the restart)");
-	s->next = srv->sessions;
+	return s;
+}
+
+/* Puts s on the server's list of sessions (its counts too). */
+static void
+session_list(session *s)
+{
+	server *srv = s->srv;
+	s->next     = srv->sessions;
 	if (s->next != NULL) {
 		s->next->prev = s;
 	}
 	srv->sessions = s;
 	srv->nsessions++;
 	srv->sessions_total++;
+}
+
+session *
+session_restore(server *srv, uint64_t id)
+{
+	session *s = session_alloc(srv);
+	if (s == NULL) {
+		return NULL;
+	}
+	s->id       = id;
+	s->state    = SESSION_READY;
+	s->heard_ms = s->started_ms;
+	snprintf(s->peer, sizeof(s->peer), "(before the restart)");
+	session_list(s);
 	if (id > srv->next_session) {
 		srv->next_session = id;
 	}
@@ -551,21 +569,17 @@ session_restore(server *srv, uint64_t id)
 static int
 session_new(server *srv, fconn *fc, const char *peer, session **out)
 {
-	session      *s    = calloc(1, sizeof(*s));
+	session      *s    = session_alloc(srv);
 	session_link *link = calloc(1, sizeof(*link));
 	if (s == NULL || link == NULL) {
-		free(s);
+		if (s != NULL) {
+			session_free(s);
+		}
 		free(link);
 		fconn_free(fc);
 		return MGR_ENOMEM;
 	}
-	s->srv        = srv;
-	s->started_ms = clock_ms();
-	idmap_init(&s->refs);
-	idmap_init(&s->touched);
-	idmap_init(&s->made);
 	arena_init(&link->rxa);
-	replay_init(&s->record);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	peer_key_of(peer, s->peer_key, sizeof(s->peer_key));
 	s->fc     = fc;
@@ -588,14 +602,8 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	}
 	s->id     = ++srv->next_session;
 	link->sid = s->id;
-	s->next   = srv->sessions;
-	if (s->next != NULL) {
-		s->next->prev = s;
-	}
-	srv->sessions = s;
-	srv->nsessions++;
+	session_list(s);
 	srv->nlinks++;
-	srv->sessions_total++;
 	handshake_list(s);
 	server_unlock(srv);
 

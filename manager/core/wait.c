@@ -211,7 +211,7 @@ wait_park_ms(mctx *c, wlist *q, int64_t timeout_ms, waiter **wp)
 	w->op     = c->rq->op;
 	w->obj    = c->obj;
 	w->since  = (uint64_t) clock_ms();
-	if (journal_park(srv, w) != 0) {
+	if (journal_park(srv, w, c->op_flags & MOP_WRITE) != 0) {
 		free(w);
 		return mctx_fail(c, MGR_ENOMEM, "out of memory");
 	}

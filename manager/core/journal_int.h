@@ -1,0 +1,63 @@
+/* What the two halves of the data directory's journal share (journal.h):
+ * journal.c makes the records as changes are applied and holds replies
+ * until they are written; journal_replay.c applies them again at start.
+ * Nothing else includes it. */
+#ifndef MGR_MANAGER_CORE_JOURNAL_INT_H
+#define MGR_MANAGER_CORE_JOURNAL_INT_H
+
+#include <stdatomic.h>
+
+#include "idmap.h"
+#include "journal.h"
+#include "server_state.h"
+#include "wal.h"
+
+/* Records a change hands on (waiters answered inside it), kept until its
+ * own is logged: each a u32 length and the record. */
+typedef struct later {
+	uint8_t *buf;
+	size_t   len, cap;
+} later;
+
+/* A condition's wait the log saw park and not yet answered. */
+typedef struct parked_wait {
+	uint64_t session, seq;
+	int64_t  depth;
+	uint8_t *request; /* the wait, packed */
+	size_t   len;
+} parked_wait;
+
+struct journal {
+	struct server *srv;
+	wal           *w;
+	wal_fsync      fsync;
+	bool           replaying, stopping;
+	const uint8_t *in; /* the frame being applied */
+	size_t         inlen;
+	int            depth; /* changes being applied, nested */
+	later          later;
+	/* Set while records wait in later: a connection's writer then
+	 * waits for the change to end (its replies may be queued). */
+	atomic_bool deferring;
+	/* The last LSN appended: what replies written now wait for. */
+	atomic_uint_least64_t appended;
+	atomic_bool           lost; /* a change it could not take (lost()) */
+	/* A condition's wait parked again after a restart (settle). */
+	bool    reparking;
+	int64_t repark_depth;
+	/* replay */
+	idmap        sessions; /* id -> session, those open */
+	parked_wait *parked;   /* condition waits not answered */
+	size_t       nparked, parked_cap;
+	uint64_t     replayed, lsn;
+	char        *why;
+	size_t       whycap;
+};
+
+/* Packs r and logs it now (now) or after the change being applied. */
+void journal_put(journal *j, const Mgr__LogRecord *r, bool now);
+/* From now on replies wait for j's records (the connection layer's write
+ * gate), or (NULL) no longer. Not under the lock. */
+void journal_gate(journal *j);
+
+#endif

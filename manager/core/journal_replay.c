@@ -1,0 +1,385 @@
+/* The data directory's log applied again at start (journal.h): each record
+ * in order, requests on their sessions with nobody connected (replies
+ * recorded, not sent); then the sessions settled (those that cannot come
+ * back end, the others wait for their client) and the condition waits the
+ * log saw park and not answered parked again. And --check. */
+#include "journal_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "session_int.h"
+#include "wait.h"
+
+/* ---- replay -------------------------------------------------------------
+ */
+
+static session *
+find_session(journal *j, uint64_t id)
+{
+	return id != 0 ? idmap_get(&j->sessions, id) : NULL;
+}
+
+static int
+replay_fail(journal *j, const char *fmt, const char *what)
+{
+	if (j->why != NULL) {
+		snprintf(j->why, j->whycap, fmt, (unsigned long long) j->lsn,
+		    what);
+	}
+	return MGR_EPROTO;
+}
+
+static void
+parked_forget_all(journal *j)
+{
+	for (size_t i = 0; i < j->nparked; i++) {
+		free(j->parked[i].request);
+	}
+	free(j->parked);
+	j->parked  = NULL;
+	j->nparked = j->parked_cap = 0;
+}
+
+/* Forgets the parked waits of session sid (seq 0: all of them). */
+static void
+parked_forget(journal *j, uint64_t sid, uint64_t seq)
+{
+	for (size_t i = 0; i < j->nparked;) {
+		parked_wait *p = &j->parked[i];
+		if (p->session == sid && (seq == 0 || p->seq == seq)) {
+			free(p->request);
+			*p = j->parked[--j->nparked];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int
+replay_cond_parked(journal *j, const Mgr__LogRecord *r)
+{
+	Mgr__Request *rq
+	    = mgr__request__unpack(NULL, r->request.len, r->request.data);
+	if (rq == NULL) {
+		return replay_fail(
+		    j, "record %llu: %s", "an undecodable wait");
+	}
+	uint64_t seq = rq->seq;
+	mgr__request__free_unpacked(rq, NULL);
+	if (seq == 0) {
+		return 0; // its client never retries: nothing to park again
+	}
+	if (j->nparked == j->parked_cap) {
+		size_t       cap = j->parked_cap ? j->parked_cap * 2 : 16;
+		parked_wait *np  = realloc(j->parked, cap * sizeof(*np));
+		if (np == NULL) {
+			return replay_fail(
+			    j, "record %llu: %s", "out of memory");
+		}
+		j->parked     = np;
+		j->parked_cap = cap;
+	}
+	parked_wait *p = &j->parked[j->nparked];
+	*p             = (parked_wait) { .session = r->session,
+		            .seq                  = seq,
+		            .depth                = r->depth,
+		            .request              = malloc(r->request.len + 1),
+		            .len                  = r->request.len };
+	if (p->request == NULL) {
+		return replay_fail(j, "record %llu: %s", "out of memory");
+	}
+	memcpy(p->request, r->request.data, r->request.len);
+	j->nparked++;
+	return 0;
+}
+
+/* The condition waits of s the log saw park and not answered: parked
+ * again, for their lock (journal_reparking). */
+static void
+repark(journal *j, session *s)
+{
+	for (size_t i = 0; i < j->nparked; i++) {
+		parked_wait *p = &j->parked[i];
+		if (p->session != s->id) {
+			continue;
+		}
+		Mgr__Request *rq
+		    = mgr__request__unpack(NULL, p->len, p->request);
+		if (rq == NULL) {
+			continue;
+		}
+		j->reparking    = true;
+		j->repark_depth = p->depth;
+		(void) dispatch_again(j->srv, s, rq, 0);
+		j->reparking = false;
+		mgr__request__free_unpacked(rq, NULL);
+	}
+}
+
+static int
+replay_request(journal *j, const Mgr__LogRecord *r)
+{
+	server  *srv = j->srv;
+	session *s   = NULL;
+	if (r->session != 0 && (s = find_session(j, r->session)) == NULL) {
+		return replay_fail(j,
+		    "record %llu: a request of session %s, which is not "
+		    "open",
+		    "(unknown)");
+	}
+	Mgr__Request *rq
+	    = mgr__request__unpack(NULL, r->request.len, r->request.data);
+	if (rq == NULL) {
+		return replay_fail(
+		    j, "record %llu: %s", "an undecodable request");
+	}
+	int rv = dispatch_again(srv, s, rq, r->reply);
+	mgr__request__free_unpacked(rq, NULL);
+	if (r->waited != 0 && s != NULL) {
+		parked_forget(j, s->id, r->waited); // answered
+	}
+	if (rv == MGR_PENDING) {
+		return replay_fail(j,
+		    "record %llu: %s (the log does not match what it "
+		    "replays onto)",
+		    "a request that changed state then would wait now");
+	}
+	return 0;
+}
+
+static int
+replay_session(journal *j, const Mgr__LogRecord *r)
+{
+	server  *srv = j->srv;
+	session *s   = session_restore(srv, r->session);
+	void   **slot;
+	if (s == NULL
+	    || (slot = idmap_put(&j->sessions, r->session)) == NULL) {
+		return replay_fail(j, "record %llu: %s", "out of memory");
+	}
+	*slot        = s;
+	s->lease_ms  = r->lease_ms;
+	s->reconnect = r->reconnect;
+	s->journaled = true;
+	if (r->resume_secret.len == sizeof(s->resume_secret)) {
+		memcpy(s->resume_secret, r->resume_secret.data,
+		    sizeof(s->resume_secret));
+	}
+	snprintf(s->client, sizeof(s->client), "%s",
+	    r->client != NULL ? r->client : "");
+	return 0;
+}
+
+static int
+replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+{
+	journal *j        = arg;
+	server  *srv      = j->srv;
+	j->lsn            = lsn;
+	Mgr__LogRecord *r = mgr__log_record__unpack(NULL, n, p);
+	if (r == NULL) {
+		return replay_fail(j, "record %llu: %s", "undecodable");
+	}
+	int rv = 0;
+	server_lock(srv);
+	switch (r->kind) {
+	case MGR__LOG_KIND__LOG_START:
+		if (r->secret_key.len == sizeof(srv->secret_key)) {
+			memcpy(srv->secret_key, r->secret_key.data,
+			    sizeof(srv->secret_key));
+		}
+		break;
+	case MGR__LOG_KIND__LOG_SESSION:
+		rv = replay_session(j, r);
+		break;
+	case MGR__LOG_KIND__LOG_REQUEST:
+		rv = replay_request(j, r);
+		break;
+	case MGR__LOG_KIND__LOG_COND_PARKED:
+		rv = replay_cond_parked(j, r);
+		break;
+	case MGR__LOG_KIND__LOG_SESSION_END: {
+		session *s = find_session(j, r->session);
+		if (s != NULL) {
+			idmap_del(&j->sessions, r->session);
+			parked_forget(j, r->session, 0);
+			session_end_locked(s);
+			server_unlock(srv);
+			session_free(s);
+			server_lock(srv);
+		}
+		break;
+	}
+	default:
+		rv = replay_fail(j, "record %llu: %s",
+		    "of a kind this managerd does not know");
+	}
+	server_unlock(srv);
+	mgr__log_record__free_unpacked(r, NULL);
+	j->replayed++;
+	return rv;
+}
+
+/* After the replay: a session whose client cannot resume it ends (logged),
+ * one that can waits for it for its lease, from now. */
+static void
+settle_sessions(journal *j)
+{
+	server  *srv  = j->srv;
+	session *dead = NULL;
+	server_lock(srv);
+	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
+		nx = s->next;
+		if (s->reconnect && s->lease_ms > 0) {
+			repark(j, s);
+			s->heard_ms = clock_ms();
+			lease_detach(s);
+			continue;
+		}
+		journal_begin(srv);
+		session_end_locked(s);
+		journal_session_end(s);
+		s->dnext = dead;
+		dead     = s;
+	}
+	gc_maybe(srv, true);
+	server_unlock(srv);
+	parked_forget_all(j);
+	while (dead != NULL) {
+		session *nx = dead->dnext;
+		session_free(dead);
+		dead = nx;
+	}
+}
+
+int
+journal_open(
+    server *srv, const char *dir, int fsync, char *why, size_t whycap)
+{
+	journal *j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	// Every request must fit in a record with room to spare: a bigger
+	// frame is refused as it comes (over --max-message).
+	size_t most = WAL_MAX_RECORD - 4096;
+	if (srv->lim.max_message > most) {
+		log_msg(LOG_WARN,
+		    "--max-message %zu is more than --data-dir's log takes "
+		    "in "
+		    "one record: %zu",
+		    srv->lim.max_message, most);
+		srv->lim.max_message = most;
+	}
+	j->srv       = srv;
+	j->fsync     = (wal_fsync) fsync;
+	j->replaying = true;
+	j->why       = why;
+	j->whycap    = whycap;
+	idmap_init(&j->sessions);
+	srv->journal        = j;
+	wal_opts  o         = { .fsync = j->fsync, .caller_syncs = true };
+	wal_found found     = { 0 };
+	uint64_t  t0        = (uint64_t) clock_ms();
+	char      wwhy[256] = "";
+	int       rv        = wal_open(
+	                 dir, &o, replay_one, j, &j->w, &found, wwhy, sizeof(wwhy));
+	if (rv != 0) {
+		if (rv < 0) {
+			snprintf(why, whycap, "%s: %s", dir, wwhy);
+		}
+		srv->journal = NULL;
+		idmap_fini(&j->sessions);
+		parked_forget_all(j);
+		free(j);
+		return rv < 0 ? MGR_EINTERNAL : rv;
+	}
+	j->replaying = false;
+	j->why       = NULL;
+	idmap_fini(&j->sessions);
+	if (found.records == 0) {
+		// A new directory: the objects' secrets from here on.
+		Mgr__LogRecord r  = MGR__LOG_RECORD__INIT;
+		r.kind            = MGR__LOG_KIND__LOG_START;
+		r.secret_key.data = (uint8_t *) srv->secret_key;
+		r.secret_key.len  = sizeof(srv->secret_key);
+		server_lock(srv);
+		journal_put(j, &r, true);
+		server_unlock(srv);
+	}
+	settle_sessions(j);
+	journal_gate(j);
+	log_msg(LOG_INFO,
+	    "data directory %s: %llu records replayed in %llu ms (%zu "
+	    "segments, %llu bytes); %zu objects, %zu sessions waiting for "
+	    "their clients; fsync %s",
+	    dir, (unsigned long long) found.records,
+	    (unsigned long long) ((uint64_t) clock_ms() - t0), found.segments,
+	    (unsigned long long) found.bytes, srv->objects.len,
+	    srv->nsessions,
+	    fsync == WAL_FSYNC_ALWAYS         ? "always"
+	        : fsync == WAL_FSYNC_EVERYSEC ? "everysec"
+	                                      : "no");
+	return 0;
+}
+
+/* ---- --check ------------------------------------------------------------
+ */
+
+typedef struct tally {
+	uint64_t by_kind[8];
+	uint64_t bad;
+} tally;
+
+static int
+count_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+{
+	(void) lsn;
+	tally          *t = arg;
+	Mgr__LogRecord *r = mgr__log_record__unpack(NULL, n, p);
+	if (r == NULL) {
+		t->bad++;
+		return 0;
+	}
+	t->by_kind[(unsigned) r->kind < 8 ? r->kind : 0]++;
+	mgr__log_record__free_unpacked(r, NULL);
+	return 0;
+}
+
+int
+journal_check(const char *dir, FILE *out, char *why, size_t whycap)
+{
+	tally     t     = { { 0 }, 0 };
+	wal_found found = { 0 };
+	char      wwhy[256];
+	int rv = wal_check(dir, count_one, &t, &found, wwhy, sizeof(wwhy));
+	if (rv != 0) {
+		snprintf(why, whycap, "%s: %s", dir, wwhy);
+		return MGR_EPROTO;
+	}
+	if (t.bad > 0) {
+		snprintf(why, whycap,
+		    "%s: %llu records whose checksum is right but whose "
+		    "contents this managerd cannot read",
+		    dir, (unsigned long long) t.bad);
+		return MGR_EPROTO;
+	}
+	fprintf(out,
+	    "%s: ok: %zu segments, %llu records (LSN %llu to %llu), %llu "
+	    "bytes%s\n"
+	    "  sessions started %llu, ended %llu; requests %llu\n",
+	    dir, found.segments, (unsigned long long) found.records,
+	    (unsigned long long) found.first_lsn,
+	    (unsigned long long) found.last_lsn,
+	    (unsigned long long) found.bytes,
+	    found.torn ? "; a torn last record (dropped at the next start)"
+	               : "",
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION],
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION_END],
+	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_REQUEST]);
+	return 0;
+}
