@@ -265,13 +265,14 @@ journal_open(
 		return MGR_ENOMEM;
 	}
 	// Every request must fit in a record with room to spare: a bigger
-	// frame is refused as it comes (over --max-message).
+	// frame is refused as it comes (over --max-message). The default is
+	// held to that quietly; a larger one asked for is said.
 	size_t most = WAL_MAX_RECORD - 4096;
 	if (srv->lim.max_message > most) {
-		log_msg(LOG_WARN,
-		    "--max-message %zu is more than --data-dir's log takes "
-		    "in "
-		    "one record: %zu",
+		log_msg(srv->lim.max_message > WAL_MAX_RECORD ? LOG_WARN
+		                                              : LOG_INFO,
+		    "--max-message %zu: %zu with --data-dir (what one record "
+		    "of its log takes)",
 		    srv->lim.max_message, most);
 		srv->lim.max_message = most;
 	}
