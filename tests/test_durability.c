@@ -686,10 +686,9 @@ consumer(void *arg)
 }
 
 static void
-test_queue_flow_across_restarts(void **state)
+queue_flow_across_restarts(fixture *f, const char *fsync)
 {
-	fixture *f = *state;
-	start(f, "no");
+	start(f, fsync);
 	mgr_client    *c;
 	mgr_obj       *q;
 	mgr_queue_opts qo = { .maxsize = 8, .ack = true };
@@ -727,7 +726,7 @@ test_queue_flow_across_restarts(void **state)
 		h_log("round %d: %d put, %d got: kill -9", round,
 		    atomic_load(&put), atomic_load(&taken));
 		assert_int_equal(h_managerd_kill(&f->m), 0);
-		restart(f, "no");
+		restart(f, fsync);
 	}
 	for (int k = 0; k < PRODUCERS + CONSUMERS; k++) {
 		pthread_join(t[k], NULL);
@@ -745,6 +744,19 @@ test_queue_flow_across_restarts(void **state)
 		}
 	}
 	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+static void
+test_queue_flow_across_restarts_no(void **state)
+{
+	queue_flow_across_restarts(*state, "no");
+}
+
+/* The same with every reply held until its records are synced. */
+static void
+test_queue_flow_across_restarts_always(void **state)
+{
+	queue_flow_across_restarts(*state, "always");
 }
 
 /* A data directory on a full disk (a tmpfs of 160 MiB: two 64 MiB
@@ -901,7 +913,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_cond_wait_rides_over_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_queue_flow_across_restarts, setup, teardown),
+		    test_queue_flow_across_restarts_no, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_queue_flow_across_restarts_always, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_full_disk_refuses_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(

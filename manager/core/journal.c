@@ -396,18 +396,21 @@ log_failed(journal *j)
 	}
 }
 
-/* The connection layer calls this before it writes replies: the records
- * appended before them are written (under always: synced) first. Not
- * under the server lock. */
-static bool
+/* The connection layer calls this before it writes replies (not under
+ * the server lock): the records appended before them are written here,
+ * and they may leave now (FCONN_GATE_OPEN), or under always once the log
+ * thread has synced up to the LSN returned (it says so through
+ * fconn_gate_passed: the thread goes on meanwhile, no loop waits for the
+ * disk), or never (FCONN_GATE_SHUT: the log failed). */
+static uint64_t
 write_gate(void)
 {
 	journal *j = atomic_load(&gated);
 	if (j == NULL) {
-		return true;
+		return FCONN_GATE_OPEN;
 	}
 	if (atomic_load(&j->lost)) {
-		return false;
+		return FCONN_GATE_SHUT;
 	}
 	if (atomic_load(&j->deferring)) {
 		// A change is being applied whose replies may be queued
@@ -417,7 +420,7 @@ write_gate(void)
 	}
 	uint64_t want = atomic_load(&j->appended);
 	if (want == 0) {
-		return true;
+		return FCONN_GATE_OPEN;
 	}
 	if (wal_write(j->w) < want) {
 		// A failed log (writes are refused from here on, its figures
@@ -425,21 +428,43 @@ write_gate(void)
 		// leave. Their clients retry once it is mended and the
 		// manager restarted.
 		log_failed(j);
-		return false;
+		return FCONN_GATE_SHUT;
 	}
-	if (j->fsync == WAL_FSYNC_ALWAYS && wal_sync(j->w, want) != 0) {
-		log_failed(j); // its sync failed: nothing written is trusted
-		return false;
+	if (j->fsync != WAL_FSYNC_ALWAYS || wal_durable(j->w) >= want) {
+		return FCONN_GATE_OPEN;
 	}
-	return true;
+	return want; // the log thread's sync was asked for by wal_write
+}
+
+/* The log thread synced up to lsn (always): the replies held for it go. */
+static void
+on_durable(void *arg, uint64_t lsn)
+{
+	(void) arg;
+	fconn_gate_passed(lsn);
+}
+
+/* The log failed (a write or a sync): the replies held never go. */
+static void
+on_failed(void *arg)
+{
+	log_failed(arg);
+	fconn_gate_failed();
+}
+
+const wal_opts *
+journal_wal_opts(journal *j, wal_opts *o)
+{
+	*o = (wal_opts) { .fsync = j->fsync,
+		.on_durable      = on_durable,
+		.on_failed       = on_failed,
+		.arg             = j };
+	return o;
 }
 
 void
 journal_gate(journal *j)
 {
-	if (j == NULL) {
-		(void) write_gate(); // what is left
-	}
 	atomic_store(&gated, j);
 	fconn_set_write_gate(j != NULL ? write_gate : NULL);
 	if (j != NULL) {
@@ -462,9 +487,11 @@ journal_close(server *srv)
 	if (j == NULL) {
 		return;
 	}
+	// The loops are gone: nobody passes the gate any more.
 	journal_gate(NULL);
 	srv->journal = NULL;
-	wal_close(j->w);
+	wal_close(j->w);                   // writes and syncs what is left
+	fconn_gate_passed(UINT64_MAX - 1); // what was held for it goes
 	free(j->later.buf);
 	free(j);
 }

@@ -56,6 +56,9 @@ struct journal {
 
 /* Packs r and logs it now (now) or after the change being applied. */
 void journal_put(journal *j, const Mgr__LogRecord *r, bool now);
+/* The options of j's log: its policy, and the callbacks that let held
+ * replies go (or close their connections when it fails). Fills o. */
+const wal_opts *journal_wal_opts(journal *j, wal_opts *o);
 /* From now on replies wait for j's records (the connection layer's write
  * gate), or (NULL) no longer. Not under the lock. */
 void journal_gate(journal *j);

@@ -282,8 +282,9 @@ journal_open(
 	j->why       = why;
 	j->whycap    = whycap;
 	idmap_init(&j->sessions);
-	srv->journal        = j;
-	wal_opts  o         = { .fsync = j->fsync, .caller_syncs = true };
+	srv->journal = j;
+	wal_opts o;
+	journal_wal_opts(j, &o);
 	wal_found found     = { 0 };
 	uint64_t  t0        = (uint64_t) clock_ms();
 	char      wwhy[256] = "";

@@ -56,9 +56,10 @@ struct wal {
 	int            spare_errno; /* why the last try to make it failed */
 	bool           want_spare;
 	bool           stop;
-	bool           syncing;   /* a sync is under way (one at a time) */
-	pthread_cond_t synced_cv; /* its end */
-	int            failed;    /* errno of a failed write or sync, or 0 */
+	bool           syncing; /* a sync is under way (one at a time) */
+	bool           failed_untold; /* on_failed is still to be called */
+	pthread_cond_t synced_cv;     /* its end */
+	int            failed; /* errno of a failed write or sync, or 0 */
 	uint64_t       live_bytes;
 	size_t         live_segments;
 	uint64_t       syncs, max_group, sync_lag_us, last_sync_us;
@@ -268,6 +269,19 @@ write_records(wal *w, const uint8_t *b, size_t n, uint64_t first_lsn)
 	return rv == 0 ? put_bytes(w, b, run) : rv;
 }
 
+/* Calls on_failed once the log failed (w->mtx held on entry and exit;
+ * dropped for the call). */
+static void
+tell_if_failed(wal *w)
+{
+	if (w->failed_untold && w->o.on_failed != NULL) {
+		w->failed_untold = false;
+		pthread_mutex_unlock(&w->mtx);
+		w->o.on_failed(w->o.arg);
+		pthread_mutex_lock(&w->mtx);
+	}
+}
+
 uint64_t
 wal_write(wal *w)
 {
@@ -290,7 +304,8 @@ wal_write(wal *w)
 	int rv  = n > 0 ? write_records(w, b, n, first) : 0;
 	pthread_mutex_lock(&w->mtx);
 	if (rv != 0) {
-		w->failed = -rv;
+		w->failed        = -rv;
+		w->failed_untold = true;
 		log_msg(LOG_ERROR, "the log in %s cannot be written: %s",
 		    w->dir, strerror(-rv));
 	} else if (end > w->written_lsn) {
@@ -309,6 +324,7 @@ wal_write(wal *w)
 		}
 	}
 	uint64_t written = rv == 0 ? w->written_lsn : 0;
+	tell_if_failed(w);
 	pthread_mutex_unlock(&w->mtx);
 	pthread_mutex_unlock(&w->write_mtx);
 	return written;
@@ -425,7 +441,8 @@ sync_written(wal *w)
 		// As PostgreSQL learnt: after a failed fsync the kernel may
 		// have dropped the dirty pages; nothing written is trusted.
 		if (w->failed == 0) {
-			w->failed = rv;
+			w->failed        = rv;
+			w->failed_untold = true;
 			log_msg(LOG_ERROR,
 			    "the log in %s cannot be synced: %s", w->dir,
 			    strerror(rv));
@@ -476,6 +493,7 @@ wal_sync(wal *w, uint64_t lsn)
 		}
 		sync_one(w);
 	}
+	tell_if_failed(w);
 	int rv = w->durable_lsn >= lsn ? 0 : w->failed != 0 ? w->failed : EIO;
 	pthread_mutex_unlock(&w->mtx);
 	return rv;
@@ -527,6 +545,7 @@ log_main(void *arg)
 		}
 		if (due && w->failed == 0) {
 			sync_one(w);
+			tell_if_failed(w);
 			uint64_t d = w->durable_lsn;
 			if (w->o.fsync == WAL_FSYNC_ALWAYS
 			    && w->o.on_durable) {

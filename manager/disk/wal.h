@@ -52,6 +52,10 @@ typedef struct wal_opts {
 	 * WAL flush), with no thread to wake between a write and its
 	 * sync. on_durable is then not called. */
 	bool caller_syncs;
+	/* Called once, by the thread whose write or sync failed (no lock
+	 * of the log's held), when the log fails: nothing more becomes
+	 * durable. NULL for none. */
+	void (*on_failed)(void *arg);
 } wal_opts;
 
 /* What a scan of a directory found (wal_open, wal_check). */

@@ -58,9 +58,24 @@ struct fconn {
 	int             close_err;
 	const char     *end_why; /* what a first frame's bytes looked like */
 	bool            served;  /* a frame was: the peer speaks frames */
+	/* With a write gate: tx[txoff..gate_end) may be written; the bytes
+	 * up to pend_end once the gate passes pend_pos (then c is held:
+	 * on the held list, which holds a reference). */
+	size_t   gate_end, pend_end;
+	uint64_t pend_pos;
+	bool     held;
+	fconn   *held_next;
 };
 
 static atomic_size_t pending_total;
+
+/* The write gate (conn.h), the last position it passed, and the
+ * connections whose replies wait for a later one (held_mtx; taken after
+ * a connection's mtx, never before). */
+static uint64_t (*_Atomic write_gate)(void);
+static atomic_uint_least64_t gate_passed;
+static pthread_mutex_t       held_mtx = PTHREAD_MUTEX_INITIALIZER;
+static fconn                *held_head;
 /* Set at start and by a reload (SIGHUP), read by the loops: atomic. */
 static atomic_size_t max_pending_conn  = (size_t) 128 << 20;
 static atomic_size_t max_pending_total = (size_t) 512 << 20;
@@ -168,11 +183,18 @@ fconn_scheme(const fconn *c)
 
 static _Thread_local fconn *flush_head;
 static _Thread_local int    serving;
-static bool (*_Atomic write_gate)(void);
+
+bool
+fconn_serving(void)
+{
+	return serving > 0;
+}
+
+/* ---- the write gate -------------------------------------------------- */
 
 /* With a gate, the replies of every connection one loop wait brought go
- * out together, behind one pass of it (one write of the log, one sync
- * under always, for them all: Redis's one write per event loop pass). */
+ * out together, behind one pass of it (one write of the log for them
+ * all: Redis's one write per event loop pass). */
 static void
 batch_hook(bool begin)
 {
@@ -184,26 +206,112 @@ batch_hook(bool begin)
 }
 
 void
-fconn_set_write_gate(bool (*gate)(void))
+fconn_set_write_gate(uint64_t (*gate)(void))
 {
 	atomic_store(&write_gate, gate);
 	loop_set_batch_hook(gate != NULL ? batch_hook : NULL);
 }
 
-/* Before replies are written: whether what they depend on is on disk. */
-static bool
+/* Before replies are written: the gate's word for what is queued now. */
+static uint64_t
 pass_gate(void)
 {
-	bool (*gate)(void) = atomic_load(&write_gate);
-	return gate == NULL || gate();
+	uint64_t (*gate)(void) = atomic_load(&write_gate);
+	return gate != NULL ? gate() : FCONN_GATE_OPEN;
 }
 
-bool
-fconn_serving(void)
+static void
+held_push(fconn *c)
 {
-	return serving > 0;
+	pthread_mutex_lock(&held_mtx);
+	c->held_next = held_head;
+	held_head    = c;
+	pthread_mutex_unlock(&held_mtx);
 }
 
+static fconn *
+held_take(void)
+{
+	pthread_mutex_lock(&held_mtx);
+	fconn *c  = held_head;
+	held_head = NULL;
+	pthread_mutex_unlock(&held_mtx);
+	return c;
+}
+
+/* What c has queued may leave once the gate passed pos: let through now
+ * if it has, else held (on the held list) until it does. c->mtx held. */
+static void
+gate_locked(fconn *c, uint64_t pos)
+{
+	if (pos == FCONN_GATE_OPEN || pos <= atomic_load(&gate_passed)) {
+		c->gate_end = c->txlen;
+		return;
+	}
+	if (pos > c->pend_pos) {
+		c->pend_pos = pos;
+	}
+	c->pend_end = c->txlen;
+	if (!c->held) {
+		c->held = true;
+		atomic_fetch_add(&c->refs, 1);
+		held_push(c);
+	}
+	// Passed while it was being held: fconn_gate_passed may have taken
+	// the list before c was on it.
+	if (pos <= atomic_load(&gate_passed)) {
+		c->gate_end = c->pend_end;
+	}
+}
+
+static void flush_locked(fconn *c);
+static void fail_locked(fconn *c, int err);
+static void shut_locked(fconn *c);
+
+void
+fconn_gate_passed(uint64_t pos)
+{
+	uint64_t cur = atomic_load(&gate_passed);
+	while (cur < pos
+	    && !atomic_compare_exchange_weak(&gate_passed, &cur, pos)) { }
+	for (fconn *c = held_take(), *next; c != NULL; c = next) {
+		next = c->held_next;
+		pthread_mutex_lock(&c->mtx);
+		bool passed = c->pend_pos <= atomic_load(&gate_passed);
+		if (passed) {
+			c->held = false;
+			if (c->pend_end > c->gate_end) {
+				c->gate_end = c->pend_end;
+			}
+			if (c->closing) {
+				fail_locked(c, MGR_ECLOSED);
+				shut_locked(c);
+			} else if (!c->wr_wait) {
+				flush_locked(c);
+			}
+		} else {
+			held_push(c); // held for a later position
+		}
+		pthread_mutex_unlock(&c->mtx);
+		if (passed) {
+			conn_release(c);
+		}
+	}
+}
+
+void
+fconn_gate_failed(void)
+{
+	for (fconn *c = held_take(), *next; c != NULL; c = next) {
+		next = c->held_next;
+		pthread_mutex_lock(&c->mtx);
+		c->held = false;
+		fail_locked(c, MGR_ECONN);
+		shut_locked(c);
+		pthread_mutex_unlock(&c->mtx);
+		conn_release(c);
+	}
+}
 /* c has something to write or to shut: the calling thread does it when
  * the rule allows. c->mtx held. */
 static void
@@ -231,7 +339,7 @@ static void
 drop_pending_locked(fconn *c)
 {
 	atomic_fetch_sub(&pending_total, c->txlen - c->txoff);
-	c->txlen = c->txoff = 0;
+	c->txlen = c->txoff = c->gate_end = c->pend_end = 0;
 }
 
 /* c goes (the first reason wins): nothing more is sent; the transport is
@@ -263,10 +371,16 @@ shut_locked(fconn *c)
 static void
 flush_locked(fconn *c)
 {
-	while (c->txoff < c->txlen) {
+	// Behind a write gate, only what it let through.
+	size_t end
+	    = atomic_load(&write_gate) != NULL ? c->gate_end : c->txlen;
+	if (end > c->txlen) {
+		end = c->txlen;
+	}
+	while (c->txoff < end) {
 		syscall_guard_check("send");
 		ssize_t k = c->t->ops->write(
-		    c->t, c->tx + c->txoff, c->txlen - c->txoff);
+		    c->t, c->tx + c->txoff, end - c->txoff);
 		if (k > 0) {
 			c->txoff += (size_t) k;
 			atomic_fetch_sub(&pending_total, (size_t) k);
@@ -288,7 +402,11 @@ flush_locked(fconn *c)
 		shut_locked(c);
 		return;
 	}
-	c->txlen = c->txoff = 0;
+	if (c->txoff < c->txlen) {
+		return; // the rest is held by the gate: written when it
+		        // passes
+	}
+	c->txlen = c->txoff = c->gate_end = c->pend_end = 0;
 	if (c->txcap > RX_SHRINK) {
 		free(c->tx);
 		c->tx    = NULL;
@@ -314,20 +432,23 @@ flush_locked(fconn *c)
 void
 fconn_flush_queued(void)
 {
-	bool   may = flush_head == NULL || pass_gate();
-	fconn *c   = flush_head;
-	flush_head = NULL;
+	uint64_t gate = flush_head != NULL ? pass_gate() : FCONN_GATE_OPEN;
+	fconn   *c    = flush_head;
+	flush_head    = NULL;
 	while (c != NULL) {
 		fconn *next = c->flush_next;
 		pthread_mutex_lock(&c->mtx);
 		c->queued     = false;
 		c->flush_next = NULL;
-		if (!may || c->closing
+		if (gate == FCONN_GATE_SHUT || c->closing
 		    || (c->close_after_try && c->wr_wait)) {
 			fail_locked(c, MGR_ECLOSED);
 			shut_locked(c);
-		} else if (!c->wr_wait) {
-			flush_locked(c);
+		} else {
+			gate_locked(c, gate);
+			if (!c->wr_wait) {
+				flush_locked(c);
+			}
 		}
 		pthread_mutex_unlock(&c->mtx);
 		conn_release(c);
@@ -375,6 +496,10 @@ reserve_locked(fconn *c, size_t need, int *err)
 		// Written bytes make room before the buffer grows.
 		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
 		c->txlen -= c->txoff;
+		c->gate_end
+		    -= c->gate_end > c->txoff ? c->txoff : c->gate_end;
+		c->pend_end
+		    -= c->pend_end > c->txoff ? c->txoff : c->pend_end;
 		c->txoff = 0;
 	}
 	if (c->txcap - c->txlen < need) {
@@ -835,12 +960,13 @@ void
 conn_ready(fconn *c, unsigned what)
 {
 	if (what & XPORT_WR) {
-		bool may = pass_gate();
+		uint64_t gate = pass_gate();
 		pthread_mutex_lock(&c->mtx);
-		if (!may) {
+		if (gate == FCONN_GATE_SHUT) {
 			fail_locked(c, MGR_ECONN);
 			shut_locked(c);
 		} else if (!c->closing) {
+			gate_locked(c, gate);
 			flush_locked(c);
 		}
 		pthread_mutex_unlock(&c->mtx);

@@ -116,12 +116,23 @@ void fconn_free_later(fconn *c);
 /* ---- the reply rule, for the server lock's holders ----------------------
  */
 
-/* A function every writer of replies calls first, not under the server
- * lock (NULL: none): the data directory's log writes the records the
- * replies depend on. When it returns false those replies must not leave
- * (the log failed: they would acknowledge what it does not hold): their
- * connections are closed instead. Process-wide. */
-void fconn_set_write_gate(bool (*gate)(void));
+/* The write gate: a function every writer of replies calls first, not
+ * under the server lock (NULL: none). The data directory's log writes
+ * there the records the replies queued so far depend on, and says when
+ * they may leave: FCONN_GATE_OPEN now; FCONN_GATE_SHUT never (the log
+ * failed: they would acknowledge what it does not hold, so their
+ * connections close); any other value is the log's position they wait
+ * for: they are held (the thread goes on) until fconn_gate_passed says
+ * it was reached. Process-wide. */
+#define FCONN_GATE_OPEN ((uint64_t) 0)
+#define FCONN_GATE_SHUT UINT64_MAX
+void fconn_set_write_gate(uint64_t (*gate)(void));
+/* The gate's position reached pos: replies held for it are written (by
+ * the calling thread). Not under the server lock. */
+void fconn_gate_passed(uint64_t pos);
+/* The gate will never pass again (the log failed): connections with
+ * replies held close. */
+void fconn_gate_failed(void);
 /* Writes (and closes) what the calling thread queued. Never under the
  * server lock. */
 void fconn_flush_queued(void);
