@@ -86,14 +86,10 @@ check_record(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static bool caller_syncs; /* the next open_ok's */
-
 static wal *
 open_ok(wal_fsync policy, size_t seg, seen *s, wal_found *f)
 {
-	wal_opts o        = { .fsync  = policy,
-		       .segment_bytes = seg,
-		       .caller_syncs  = caller_syncs };
+	wal_opts o        = { .fsync = policy, .segment_bytes = seg };
 	wal     *w        = NULL;
 	char     why[256] = "";
 	int rv = wal_open(dir, &o, check_record, s, &w, f, why, sizeof(why));
@@ -188,9 +184,6 @@ writer_main(void *arg)
 		assert_int_equal(wal_append(shared.w, buf, n), lsn);
 		pthread_mutex_unlock(&shared.mtx);
 		assert_true(wal_write(shared.w) >= lsn);
-		if (caller_syncs) {
-			assert_int_equal(wal_sync(shared.w, lsn), 0);
-		}
 		// Bounded: a sync takes milliseconds, not seconds.
 		for (int t = 0; t < 10000 && wal_durable(shared.w) < lsn;
 		     t++) {
@@ -203,16 +196,14 @@ writer_main(void *arg)
 }
 
 /* Eight writers under always: each record durable before its writer
- * goes on, with fewer syncs than records (group commits); the syncs made
- * by the log thread, or by the writers themselves (caller_syncs: the
- * first to ask syncs, those asking meanwhile share the next). */
+ * goes on, with fewer syncs than records (group commits). */
 static void
-group_commit(bool by_writers)
+test_group_commit(void **state)
 {
-	caller_syncs = by_writers;
-	seen s       = { .next = 1 };
-	shared.w     = open_ok(WAL_FSYNC_ALWAYS, 0, &s, NULL);
-	shared.from  = 1;
+	(void) state;
+	seen s      = { .next = 1 };
+	shared.w    = open_ok(WAL_FSYNC_ALWAYS, 0, &s, NULL);
+	shared.from = 1;
 	pthread_mutex_init(&shared.mtx, NULL);
 	pthread_t t[8];
 	for (uintptr_t k = 0; k < 8; k++) {
@@ -239,21 +230,6 @@ group_commit(bool by_writers)
 	wal      *w = open_ok(WAL_FSYNC_ALWAYS, 0, &s, &f);
 	assert_int_equal(f.records, 1600);
 	wal_close(w);
-	caller_syncs = false;
-}
-
-static void
-test_group_commit(void **state)
-{
-	(void) state;
-	group_commit(false);
-}
-
-static void
-test_group_commit_by_writers(void **state)
-{
-	(void) state;
-	group_commit(true);
 }
 
 /* The path of the only segment of dir (the test's) in p. */
@@ -493,8 +469,6 @@ main(void)
 		    test_roundtrip_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_group_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_group_commit_by_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_torn_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -314,9 +314,7 @@ wal_write(wal *w)
 		}
 		w->live_bytes += n;
 		w->written_lsn = end;
-		if (w->o.fsync == WAL_FSYNC_ALWAYS && w->o.caller_syncs) {
-			// wal_sync does it.
-		} else if (w->o.fsync == WAL_FSYNC_ALWAYS) {
+		if (w->o.fsync == WAL_FSYNC_ALWAYS) {
 			w->sync_asked = end;
 			pthread_cond_signal(&w->cv);
 		} else {
@@ -467,7 +465,8 @@ sync_written(wal *w)
 	}
 }
 
-/* sync_written, one at a time whoever calls it. w->mtx held. */
+/* sync_written, one at a time (the log thread's, a close's). w->mtx
+ * held. */
 static void
 sync_one(wal *w)
 {
@@ -478,25 +477,6 @@ sync_one(wal *w)
 	sync_written(w);
 	w->syncing = false;
 	pthread_cond_broadcast(&w->synced_cv);
-}
-
-int
-wal_sync(wal *w, uint64_t lsn)
-{
-	pthread_mutex_lock(&w->mtx);
-	while (
-	    w->durable_lsn < lsn && w->failed == 0 && w->written_lsn >= lsn) {
-		if (w->syncing) {
-			// Its sync may cover lsn: wait for it, then look.
-			pthread_cond_wait(&w->synced_cv, &w->mtx);
-			continue;
-		}
-		sync_one(w);
-	}
-	tell_if_failed(w);
-	int rv = w->durable_lsn >= lsn ? 0 : w->failed != 0 ? w->failed : EIO;
-	pthread_mutex_unlock(&w->mtx);
-	return rv;
 }
 
 static void *

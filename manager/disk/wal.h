@@ -46,12 +46,6 @@ typedef struct wal_opts {
 	 * synced; the others: written); NULL for none. */
 	void (*on_durable)(void *arg, uint64_t lsn);
 	void *arg;
-	/* always: the writers sync (wal_sync) instead of the log thread:
-	 * the first to ask syncs what is written, those asking meanwhile
-	 * wait for it and the next sync covers them all (PostgreSQL's
-	 * WAL flush), with no thread to wake between a write and its
-	 * sync. on_durable is then not called. */
-	bool caller_syncs;
 	/* Called once, by the thread whose write or sync failed (no lock
 	 * of the log's held), when the log fails: nothing more becomes
 	 * durable. NULL for none. */
@@ -116,11 +110,6 @@ uint64_t wal_append(wal *w, const void *p, size_t n);
  * then failed: wal_figures' failed_errno; nothing appended after is
  * written). */
 uint64_t wal_write(wal *w);
-/* With caller_syncs: returns once records up to lsn are synced (written
- * first by wal_write), syncing them itself unless a sync under way covers
- * them. 0, or the errno of the failed sync (the log is then failed). Not
- * under a lock a writer waits for. */
-int wal_sync(wal *w, uint64_t lsn);
 /* The LSN up to which records are durable under the policy. */
 uint64_t wal_durable(wal *w);
 /* Whether the log can take more: false when the next segment could not
