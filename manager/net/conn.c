@@ -58,10 +58,13 @@ struct fconn {
 	int             close_err;
 	const char     *end_why; /* what a first frame's bytes looked like */
 	bool            served;  /* a frame was: the peer speaks frames */
-	/* With a write gate: tx[txoff..gate_end) may be written; the bytes
-	 * up to pend_end once the gate passes pend_pos (then c is held:
-	 * on the held list, which holds a reference). */
-	size_t   gate_end, pend_end;
+	/* With a write gate, positions count every byte ever queued (tx[0]
+	 * is byte tx_base): bytes before gate_at may be written; those
+	 * before pend_at once the gate passes pend_pos (then c is held: on
+	 * the held list, which holds a reference). gate_snap: how far the
+	 * bytes went when the thread flushing c asked the gate (bytes
+	 * queued after that wait for their own thread's pass). */
+	uint64_t tx_base, gate_at, pend_at, gate_snap;
 	uint64_t pend_pos;
 	bool     held;
 	fconn   *held_next;
@@ -241,17 +244,32 @@ held_take(void)
 
 /* What c has queued may leave once the gate passed pos: let through now
  * if it has, else held (on the held list) until it does. c->mtx held. */
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* How far c's bytes go now: what the gate's answer will cover. c->mtx
+ * held. */
+static uint64_t
+gate_snapshot_locked(const fconn *c)
+{
+	return c->tx_base + c->txlen;
+}
+
+/* c's bytes up to upto (gate_snapshot_locked before asking the gate) may
+ * leave once the gate passed pos: let through now if it has, else held
+ * (on the held list) until it does. c->mtx held. */
 static void
-gate_locked(fconn *c, uint64_t pos)
+gate_locked(fconn *c, uint64_t pos, uint64_t upto)
 {
 	if (pos == FCONN_GATE_OPEN || pos <= atomic_load(&gate_passed)) {
-		c->gate_end = c->txlen;
+		c->gate_at = max64(c->gate_at, upto);
 		return;
 	}
-	if (pos > c->pend_pos) {
-		c->pend_pos = pos;
-	}
-	c->pend_end = c->txlen;
+	c->pend_pos = max64(c->pend_pos, pos);
+	c->pend_at  = max64(c->pend_at, upto);
 	if (!c->held) {
 		c->held = true;
 		atomic_fetch_add(&c->refs, 1);
@@ -260,7 +278,7 @@ gate_locked(fconn *c, uint64_t pos)
 	// Passed while it was being held: fconn_gate_passed may have taken
 	// the list before c was on it.
 	if (pos <= atomic_load(&gate_passed)) {
-		c->gate_end = c->pend_end;
+		c->gate_at = max64(c->gate_at, c->pend_at);
 	}
 }
 
@@ -279,10 +297,8 @@ fconn_gate_passed(uint64_t pos)
 		pthread_mutex_lock(&c->mtx);
 		bool passed = c->pend_pos <= atomic_load(&gate_passed);
 		if (passed) {
-			c->held = false;
-			if (c->pend_end > c->gate_end) {
-				c->gate_end = c->pend_end;
-			}
+			c->held    = false;
+			c->gate_at = max64(c->gate_at, c->pend_at);
 			if (c->closing) {
 				fail_locked(c, MGR_ECLOSED);
 				shut_locked(c);
@@ -339,7 +355,8 @@ static void
 drop_pending_locked(fconn *c)
 {
 	atomic_fetch_sub(&pending_total, c->txlen - c->txoff);
-	c->txlen = c->txoff = c->gate_end = c->pend_end = 0;
+	c->tx_base += c->txlen;
+	c->txlen = c->txoff = 0;
 }
 
 /* c goes (the first reason wins): nothing more is sent; the transport is
@@ -372,10 +389,11 @@ static void
 flush_locked(fconn *c)
 {
 	// Behind a write gate, only what it let through.
-	size_t end
-	    = atomic_load(&write_gate) != NULL ? c->gate_end : c->txlen;
-	if (end > c->txlen) {
-		end = c->txlen;
+	size_t end = c->txlen;
+	if (atomic_load(&write_gate) != NULL) {
+		uint64_t open
+		    = c->gate_at > c->tx_base ? c->gate_at - c->tx_base : 0;
+		end = open < c->txlen ? (size_t) open : c->txlen;
 	}
 	while (c->txoff < end) {
 		syscall_guard_check("send");
@@ -406,7 +424,8 @@ flush_locked(fconn *c)
 		return; // the rest is held by the gate: written when it
 		        // passes
 	}
-	c->txlen = c->txoff = c->gate_end = c->pend_end = 0;
+	c->tx_base += c->txlen;
+	c->txlen = c->txoff = 0;
 	if (c->txcap > RX_SHRINK) {
 		free(c->tx);
 		c->tx    = NULL;
@@ -432,6 +451,16 @@ flush_locked(fconn *c)
 void
 fconn_flush_queued(void)
 {
+	if (flush_head != NULL && atomic_load(&write_gate) != NULL) {
+		// What each connection holds as the gate is asked: what its
+		// answer covers (bytes queued after wait for their own
+		// thread's pass).
+		for (fconn *x = flush_head; x != NULL; x = x->flush_next) {
+			pthread_mutex_lock(&x->mtx);
+			x->gate_snap = gate_snapshot_locked(x);
+			pthread_mutex_unlock(&x->mtx);
+		}
+	}
 	uint64_t gate = flush_head != NULL ? pass_gate() : FCONN_GATE_OPEN;
 	fconn   *c    = flush_head;
 	flush_head    = NULL;
@@ -445,7 +474,7 @@ fconn_flush_queued(void)
 			fail_locked(c, MGR_ECLOSED);
 			shut_locked(c);
 		} else {
-			gate_locked(c, gate);
+			gate_locked(c, gate, c->gate_snap);
 			if (!c->wr_wait) {
 				flush_locked(c);
 			}
@@ -496,10 +525,7 @@ reserve_locked(fconn *c, size_t need, int *err)
 		// Written bytes make room before the buffer grows.
 		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
 		c->txlen -= c->txoff;
-		c->gate_end
-		    -= c->gate_end > c->txoff ? c->txoff : c->gate_end;
-		c->pend_end
-		    -= c->pend_end > c->txoff ? c->txoff : c->pend_end;
+		c->tx_base += c->txoff;
 		c->txoff = 0;
 	}
 	if (c->txcap - c->txlen < need) {
@@ -960,13 +986,16 @@ void
 conn_ready(fconn *c, unsigned what)
 {
 	if (what & XPORT_WR) {
+		pthread_mutex_lock(&c->mtx);
+		uint64_t upto = gate_snapshot_locked(c);
+		pthread_mutex_unlock(&c->mtx);
 		uint64_t gate = pass_gate();
 		pthread_mutex_lock(&c->mtx);
 		if (gate == FCONN_GATE_SHUT) {
 			fail_locked(c, MGR_ECONN);
 			shut_locked(c);
 		} else if (!c->closing) {
-			gate_locked(c, gate);
+			gate_locked(c, gate, upto);
 			flush_locked(c);
 		}
 		pthread_mutex_unlock(&c->mtx);
