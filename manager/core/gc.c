@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "server_state.h"
 
@@ -123,6 +124,12 @@ gc_collect(server *srv)
 void
 gc_maybe(server *srv, bool force)
 {
+	if (journal_replaying(srv)) {
+		// A garbage cycle may still be attached to by a token in a
+		// later record, as it was before the restart: none is
+		// collected until the replay is over.
+		return;
+	}
 	if (srv->ref_values == 0) {
 		// No object refers to another: no cycle can exist.
 		srv->gc_pending = 0;
