@@ -39,6 +39,8 @@ struct server {
 	idmap    name_of;       /* id -> a name of it (names.c's index) */
 	arena    txa;           /* reply trees, reset after each reply */
 	bool     closing;       /* shutting down: decrefs free nothing */
+	bool     stopping;      /* closing every session: none is kept for its
+	                         * lease any more (sessions_close_all) */
 	mobj    *dying;         /* objects at zero, to destroy (store.c) */
 	uint64_t gc_pending;    /* decrefs that left a container alive */
 	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */

@@ -464,7 +464,7 @@ on_closed(void *arg, int err)
 	}
 	bool ended  = s->state == SESSION_CLOSED; // expelled already
 	bool detach = s->state == SESSION_READY && s->reconnect
-	    && s->lease_ms > 0 && !srv->closing
+	    && s->lease_ms > 0 && !srv->closing && !srv->stopping
 	    && (err == MGR_ECONN || err == MGR_ETOOBIG || err == MGR_EPROTO);
 	int64_t left = s->heard_ms + s->lease_ms - clock_ms();
 	s->link      = NULL;
@@ -650,7 +650,12 @@ void
 sessions_close_all(server *srv)
 {
 	server_lock(srv);
-	journal_stopping(srv); // their clients may resume after a restart
+	// A connection that drops from now on ends its session: one kept
+	// for its lease after this pass would be waited for below until
+	// the lease ran out. (With --data-dir the log still has it: its
+	// client may resume after the restart.)
+	srv->stopping = true;
+	journal_stopping(srv);
 	session *dead = NULL;
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
