@@ -283,8 +283,8 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	} else {
 		journal_input(srv, data, len); // logged as these bytes
 		if (s->reconnect) {
-			replay_ack(
-			    &s->record, rq->ack); // replies it has read
+			// The replies it has read are forgotten.
+			replay_ack(&s->record, rq->ack);
 			rv = rq->seq != 0 ? apply_once(srv, s, rq)
 			                  : dispatch(srv, s, rq);
 		} else {
