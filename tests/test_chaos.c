@@ -3,7 +3,9 @@
  * a lock and with dict incr) while clients are SIGKILLed at random, for
  * MGR_CHAOS_SECONDS (default 5; CI 20); and the same again with every
  * client reconnecting (a lease of 2 s) over tcp through a proxy that also
- * drops all connections now and then. Then every invariant is checked
+ * drops all connections now and then; and that again with managerd
+ * itself killed -9 now and then and restarted on its --data-dir (the
+ * test's own client reconnecting too). Then every invariant is checked
  * through the test's own client:
  *
  * - plain queue: no item delivered twice;
@@ -39,7 +41,8 @@ typedef struct world {
 	char        tqa[80], tqp[80], tlock[80], td[80];
 	char        env_url[600], env_key[100];
 	char        logdir[300];
-	h_proxy    *px; /* dropping connections: the clients' way in */
+	h_proxy    *px;        /* dropping connections: the clients' way in */
+	char        data[300]; /* --data-dir, when managerd is restarted */
 } world;
 
 static const char *
@@ -156,13 +159,28 @@ assert_unique(tagset *t, const char *what)
 }
 
 static void
-setup_world(world *w, bool drops)
+setup_world(world *w, bool drops, bool restarts)
 {
 	memset(w, 0, sizeof(*w));
+	if (restarts) {
+		snprintf(w->data, sizeof(w->data), "/tmp/mgr-chaos-XXXXXX");
+		assert_non_null(mkdtemp(w->data));
+		const char *extra[]
+		    = { "--data-dir", w->data, "--fsync", "no", NULL };
+		assert_int_equal(h_managerd_start(&w->m, H_TCP, extra), 0);
+		// Its session, and the objects it holds, ride over restarts.
+		mgr_opts o  = h_opts(&w->m);
+		o.lease     = 20000;
+		o.reconnect = 20000;
+		OK(mgr_connect(&w->c, w->m.url, &o));
+	}
 	if (drops) {
 		char via[560];
-		assert_int_equal(h_managerd_start(&w->m, H_TCP, NULL), 0);
-		assert_int_equal(h_connect(&w->m, &w->c), 0);
+		if (!restarts) {
+			assert_int_equal(
+			    h_managerd_start(&w->m, H_TCP, NULL), 0);
+			assert_int_equal(h_connect(&w->m, &w->c), 0);
+		}
 		assert_int_equal(h_proxy_start(&w->px, w->m.url), 0);
 		h_proxy_url(w->px, w->m.url, via, sizeof(via));
 		snprintf(w->env_url, sizeof(w->env_url), "MGR_URL=%s", via);
@@ -249,14 +267,14 @@ check_queues(world *ww, size_t *n_plain, size_t *n_put, size_t *n_done,
 }
 
 static void
-chaos_run(bool drops)
+chaos_run(bool drops, bool restarts)
 {
 	world       w;
 	h_child     ch[ROLES];
 	int         gen[ROLES] = { 0 }, kills[ROLES] = { 0 };
 	const char *secs    = getenv("MGR_CHAOS_SECONDS");
 	int         seconds = secs != NULL ? atoi(secs) : 5;
-	setup_world(&w, drops);
+	setup_world(&w, drops, restarts);
 	int64_t objects0 = -1;
 	OK(h_info_int(w.c, "objects_total", &objects0));
 	for (int i = 0; i < ROLES; i++) {
@@ -266,11 +284,19 @@ chaos_run(bool drops)
 	// the proxy, drop every connection about every 300 ms as well.
 	srand(12345);
 	int64_t end         = h_now_ms() + (int64_t) seconds * 1000;
-	int     total_kills = 0, total_drops = 0;
+	int     total_kills = 0, total_drops = 0, total_restarts = 0;
 	while (h_now_ms() < end) {
 		h_nap(20 + rand() % 100);
 		if (w.px != NULL && rand() % 4 == 0) {
 			total_drops += h_proxy_drop(w.px, rand() % 2) > 0;
+		}
+		if (restarts && rand() % 10 == 0) {
+			// The manager dies under them all and comes back.
+			assert_int_equal(h_managerd_kill(&w.m), 0);
+			const char *extra[]
+			    = { "--data-dir", w.data, "--fsync", "no", NULL };
+			assert_int_equal(h_managerd_restart(&w.m, extra), 0);
+			total_restarts++;
 		}
 		int i = rand() % ROLES;
 		assert_int_equal(h_child_signal(&ch[i], SIGKILL), 0);
@@ -313,13 +339,13 @@ chaos_run(bool drops)
 	assert_int_equal(waiters, 0);
 	assert_int_equal(objects, objects0);
 	print_message(
-	    "chaos%s: %d s, %d clients killed, %d drops; plain queue %zu "
-	    "items got once; acknowledged %zu put, %zu done, %zu queued at "
-	    "the end, none lost; lock passed %lld times (counter "
+	    "chaos%s: %d s, %d clients killed, %d drops, %d restarts; plain "
+	    "queue %zu items got once; acknowledged %zu put, %zu done, %zu "
+	    "queued at the end, none lost; lock passed %lld times (counter "
 	    "%lld), incr %lld\n",
 	    drops ? " (reconnecting)" : "", seconds, total_kills, total_drops,
-	    n_plain, n_put, n_done, n_queued, (long long) L.plain,
-	    (long long) c, (long long) n);
+	    total_restarts, n_plain, n_put, n_done, n_queued,
+	    (long long) L.plain, (long long) c, (long long) n);
 	free_tags(&L);
 	free_tags(&I);
 	mgr_obj_release(w.qa);
@@ -328,26 +354,41 @@ chaos_run(bool drops)
 	mgr_obj_release(w.d);
 	h_proxy_stop(w.px);
 	assert_int_equal(h_group_stop(&w.m, w.c), 0);
+	if (restarts) {
+		char *const rm[] = { "rm", "-rf", w.data, NULL };
+		h_run("/bin/rm", rm, NULL, 0, 10000, NULL, 0);
+	}
 }
 
 static void
 test_chaos(void **state)
 {
 	(void) state;
-	chaos_run(false);
+	chaos_run(false, false);
 }
 
 static void
 test_chaos_drops(void **state)
 {
 	(void) state;
-	chaos_run(true);
+	chaos_run(true, false);
+}
+
+/* Reconnecting clients through the dropping proxy, and managerd killed
+ * -9 and restarted on its data directory about once a second: the same
+ * invariants hold across the restarts. */
+static void
+test_chaos_restarts(void **state)
+{
+	(void) state;
+	chaos_run(true, true);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_chaos),
-		cmocka_unit_test(test_chaos_drops) };
+		cmocka_unit_test(test_chaos_drops),
+		cmocka_unit_test(test_chaos_restarts) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
