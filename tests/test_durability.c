@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -113,17 +114,29 @@ typedef struct async_call {
 
 /* Lets the thread of a CALL_COND_WAIT go on to its next release, and
  * waits for it: that release's status. */
+/* Waits on a's condition variable until *what > than, at most 30 s:
+ * whether it got there. a->mtx held. */
+static bool
+async_await(async_call *a, const int *what, int than)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	while (*what <= than
+	    && pthread_cond_timedwait(&a->cv, &a->mtx, &until) != ETIMEDOUT) {
+	}
+	return *what > than;
+}
+
 static int
 async_step(async_call *a)
 {
 	pthread_mutex_lock(&a->mtx);
 	int k = a->step++;
 	pthread_cond_broadcast(&a->cv);
-	while (a->done <= k) {
-		pthread_cond_wait(&a->cv, &a->mtx);
-	}
+	int rv = async_await(a, &a->done, k) ? a->released[k] : -1;
 	pthread_mutex_unlock(&a->mtx);
-	return a->released[k];
+	return rv;
 }
 
 static void *
@@ -146,10 +159,7 @@ async_run(void *arg)
 		pthread_mutex_lock(&a->mtx);
 		a->done = 0;
 		pthread_cond_broadcast(&a->cv);
-		for (int k = 0; k < 2; k++) {
-			while (a->step <= k) {
-				pthread_cond_wait(&a->cv, &a->mtx);
-			}
+		for (int k = 0; k < 2 && async_await(a, &a->step, k); k++) {
 			pthread_mutex_unlock(&a->mtx);
 			int rv = mgr_release(a->o);
 			pthread_mutex_lock(&a->mtx);
@@ -188,14 +198,8 @@ async_join(async_call *a)
 static int
 async_waited(async_call *a)
 {
-	int64_t deadline = h_now_ms() + 10000;
 	pthread_mutex_lock(&a->mtx);
-	while (a->done < 0 && h_now_ms() < deadline) {
-		pthread_mutex_unlock(&a->mtx);
-		h_nap(5);
-		pthread_mutex_lock(&a->mtx);
-	}
-	int rv = a->done == 0 ? a->rv : -1;
+	int rv = async_await(a, &a->done, -1) ? a->rv : -1;
 	pthread_mutex_unlock(&a->mtx);
 	return rv;
 }
@@ -628,7 +632,9 @@ typedef struct flow {
 	int         total; /* what the consumers stop at */
 } flow;
 
+/* got[] and the consumers' progress (got_cv: an item more was got). */
 static pthread_mutex_t got_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  got_cv  = PTHREAD_COND_INITIALIZER;
 
 static void *
 producer(void *arg)
@@ -676,8 +682,9 @@ consumer(void *arg)
 		pthread_mutex_lock(&got_mtx);
 		int p = (int) (v.i / 100000), i = (int) (v.i % 100000);
 		fl->got[p * 1000 + i]++;
-		pthread_mutex_unlock(&got_mtx);
 		atomic_fetch_add(fl->taken, 1);
+		pthread_cond_broadcast(&got_cv);
+		pthread_mutex_unlock(&got_mtx);
 		fl->rv = mgr_queue_task_done(q);
 	}
 	mgr_obj_release(q);
@@ -718,11 +725,15 @@ queue_flow_across_restarts(fixture *f, const char *fsync)
 		    0);
 	}
 	for (int round = 1; round <= 3; round++) {
-		int64_t deadline = h_now_ms() + 30000;
+		// Until a quarter more of the items were got (30 s at most).
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 30;
+		pthread_mutex_lock(&got_mtx);
 		while (atomic_load(&taken) < round * PRODUCERS * EACH / 4
-		    && h_now_ms() < deadline) {
-			h_nap(2);
-		}
+		    && pthread_cond_timedwait(&got_cv, &got_mtx, &until)
+		        != ETIMEDOUT) { }
+		pthread_mutex_unlock(&got_mtx);
 		h_log("round %d: %d put, %d got: kill -9", round,
 		    atomic_load(&put), atomic_load(&taken));
 		assert_int_equal(h_managerd_kill(&f->m), 0);

@@ -421,16 +421,16 @@ batch_writes(const mctx *cs, size_t n)
  * them all; if one fails, puts back the copies taken of every object
  * written before it. */
 static int
-dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
+dispatch_batch(server *srv, session *s, const Mgr__Request *rq,
+    const journal_mark *begun)
 {
 	size_t     n  = rq->n_batch;
 	mctx      *cs = calloc(n ? n : 1, sizeof(*cs));
 	undo_log   u  = { .snaps = calloc(n ? n : 1, sizeof(snap)), .n = 0 };
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	size_t     inited = 0, failed = n;
-	int        rv    = 0;
-	uint64_t   refs0 = s->refs_given, ids0 = srv->next_id;
-	rp.id = rq->id;
+	int        rv = 0;
+	rp.id         = rq->id;
 	if (cs == NULL || u.snaps == NULL) {
 		free(cs);
 		free(u.snaps);
@@ -461,10 +461,8 @@ dispatch_batch(server *srv, session *s, const Mgr__Request *rq)
 	if (n > 0) {
 		batch_reply(cs, rq, failed, rv, &rp);
 	}
-	// Undone when one failed: then it changed nothing.
-	journal_request(srv, s, rq,
-	    (failed == n && batch_writes(cs, n)) || s->refs_given != refs0
-	        || srv->next_id != ids0,
+	// Undone when one failed: then it wrote nothing.
+	journal_request(srv, s, rq, failed == n && batch_writes(cs, n), begun,
 	    session_next_reply(s));
 	int sent = session_send(s, rq->seq, &rp);
 	for (size_t i = 0; i < inited; i++) {
@@ -509,13 +507,13 @@ int
 dispatch(server *srv, session *s, const Mgr__Request *rq)
 {
 	server_lock_holder(srv, registry_op_name(rq->op));
-	journal_begin(srv); // what it hands on is logged after it
+	journal_mark begun = journal_begin(srv, s);
 	if (rq->op == MGR__OP__OP_BATCH) {
 		if (log_level_now() >= LOG_DEBUG) {
 			log_msg(LOG_DEBUG, "session %llu: batch of %zu",
 			    (unsigned long long) session_id(s), rq->n_batch);
 		}
-		return dispatch_batch(srv, s, rq);
+		return dispatch_batch(srv, s, rq, &begun);
 	}
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	const mop *m  = dispatch_op(rq->op);
@@ -526,11 +524,10 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		rp.error  = "unknown operation";
 		return session_send(s, rq->seq, &rp);
 	}
-	uint64_t refs0 = s->refs_given, ids0 = srv->next_id;
-	sval     small[8];
-	mctx     c;
-	int      rv   = ctx_init(&c, srv, s, rq, small, 8);
-	int      sent = 0;
+	sval small[8];
+	mctx c;
+	int  rv   = ctx_init(&c, srv, s, rq, small, 8);
+	int  sent = 0;
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
@@ -539,15 +536,11 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 	}
 	if (rv != MGR_PENDING) { // parked: a waiter answers later
 		encode(&c, rv, &rp);
-		// Logged before its reply is queued (the reply waits for it):
-		// a write that succeeded, a read that gave references, or
-		// one that failed after taking an object id (ids are handed
-		// out in order: applied again, it takes the same one).
+		// Logged before its reply is queued (the reply waits for it).
 		journal_request(srv, s, rq,
-		    (rv == 0 && rp.status == 0 && (c.op_flags & MOP_WRITE)
-		        && journaled_op(rq->op))
-		        || s->refs_given != refs0 || srv->next_id != ids0,
-		    session_next_reply(s));
+		    rv == 0 && rp.status == 0 && (c.op_flags & MOP_WRITE)
+		        && journaled_op(rq->op),
+		    &begun, session_next_reply(s));
 		// Pack before the result (which the reply points into) goes.
 		sent = session_send(s, rq->seq, &rp);
 	} else {
@@ -572,14 +565,14 @@ dispatch_as_manager(
 		snprintf(err, cap, "not an operator's action");
 		return MGR_EINVAL;
 	}
-	sval small[1];
-	mctx c;
-	int  rv = ctx_init(&c, srv, NULL, rq, small, 1);
-	journal_begin(srv);
+	sval         small[1];
+	mctx         c;
+	int          rv    = ctx_init(&c, srv, NULL, rq, small, 1);
+	journal_mark begun = journal_begin(srv, NULL);
 	if (rv == 0) {
 		rv = call(&c, m);
 	}
-	journal_request(srv, NULL, rq, rv == 0, 0);
+	journal_request(srv, NULL, rq, rv == 0, &begun, 0);
 	if (rv == 0) {
 		*res  = c.res;
 		c.res = SV_NONE_INIT; // the caller's now

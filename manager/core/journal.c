@@ -56,15 +56,24 @@ put_now(journal *j, const uint8_t *p, size_t n)
 	atomic_store(&j->appended, lsn);
 }
 
+/* Packs record r (wal_append_with's filler). */
 static void
-put_later(journal *j, const uint8_t *p, size_t n)
+pack_record(void *r, uint8_t *dst)
+{
+	mgr__log_record__pack(r, dst);
+}
+
+/* Record r (n bytes packed) is kept until the change being applied has
+ * its own record: packed at the end of the later buffer. */
+static void
+put_later(journal *j, const Mgr__LogRecord *r, size_t n)
 {
 	later *l = &j->later;
 	if (l->len + 4 + n > l->cap) {
 		size_t   cap = (l->cap ? l->cap * 2 : 4096) + n + 4;
 		uint8_t *nb  = realloc(l->buf, cap);
 		if (nb == NULL) {
-			put_now(j, p, n); // out of order beats lost
+			lost(j, n);
 			return;
 		}
 		l->buf = nb;
@@ -72,7 +81,7 @@ put_later(journal *j, const uint8_t *p, size_t n)
 	}
 	uint32_t n32 = (uint32_t) n;
 	memcpy(l->buf + l->len, &n32, 4);
-	memcpy(l->buf + l->len + 4, p, n);
+	mgr__log_record__pack(r, l->buf + l->len + 4);
 	l->len += 4 + n;
 	atomic_store(&j->deferring, true);
 }
@@ -80,22 +89,17 @@ put_later(journal *j, const uint8_t *p, size_t n)
 void
 journal_put(journal *j, const Mgr__LogRecord *r, bool now)
 {
-	size_t   n = mgr__log_record__get_packed_size(r);
-	uint8_t  small[512];
-	uint8_t *p = n <= sizeof(small) ? small : malloc(n);
-	if (p == NULL) {
-		lost(j, n);
+	size_t n = mgr__log_record__get_packed_size(r);
+	if (!now && j->depth > 0) {
+		put_later(j, r, n);
 		return;
 	}
-	mgr__log_record__pack(r, p);
-	if (now || j->depth == 0) {
-		put_now(j, p, n);
-	} else {
-		put_later(j, p, n);
+	uint64_t lsn = wal_append_with(j->w, n, pack_record, (void *) r);
+	if (lsn == 0) {
+		lost(j, n); // it fails only without memory
+		return;
 	}
-	if (p != small) {
-		free(p);
-	}
+	atomic_store(&j->appended, lsn);
 }
 
 /* What the change that ends handed on goes in after it. */
@@ -130,12 +134,14 @@ journal_input(server *srv, const uint8_t *frame, size_t len)
 	}
 }
 
-void
-journal_begin(server *srv)
+journal_mark
+journal_begin(server *srv, const session *s)
 {
 	if (logging(srv)) {
 		srv->journal->depth++;
 	}
+	return (journal_mark) { .refs_given = s != NULL ? s->refs_given : 0,
+		.next_id                    = srv->next_id };
 }
 
 void
@@ -147,14 +153,17 @@ journal_end(server *srv)
 }
 
 void
-journal_request(server *srv, session *s, const Mgr__Request *rq, bool changed,
-    uint64_t reply_no)
+journal_request(server *srv, session *s, const Mgr__Request *rq, bool wrote,
+    const journal_mark *begun, uint64_t reply_no)
 {
 	if (!logging(srv)) {
 		return;
 	}
 	journal *j = srv->journal;
-	if (changed) {
+	// Ids are handed out in order: a request that took one must take it
+	// again when applied again, failed or not.
+	if (wrote || (s != NULL && s->refs_given != begun->refs_given)
+	    || srv->next_id != begun->next_id) {
 		Mgr__LogRecord r      = MGR__LOG_RECORD__INIT;
 		uint8_t       *packed = NULL;
 		r.kind                = MGR__LOG_KIND__LOG_REQUEST;
@@ -208,7 +217,9 @@ journal_session_end(session *s)
 		return;
 	}
 	journal *j = s->srv->journal;
-	if (s->journaled && !j->stopping) {
+	// Once the manager stops, a session's end is the stop's, not its
+	// own: the log keeps it for its client to resume after a restart.
+	if (s->journaled && !s->srv->stopping) {
 		Mgr__LogRecord r = MGR__LOG_RECORD__INIT;
 		r.kind           = MGR__LOG_KIND__LOG_SESSION_END;
 		r.session        = s->id;
@@ -469,14 +480,6 @@ journal_gate(journal *j)
 	fconn_set_write_gate(j != NULL ? write_gate : NULL);
 	if (j != NULL) {
 		(void) write_gate();
-	}
-}
-
-void
-journal_stopping(server *srv)
-{
-	if (srv->journal != NULL) {
-		srv->journal->stopping = true;
 	}
 }
 

@@ -36,9 +36,6 @@ struct mobj;
  * 0, or MGR_E* with why filled (corruption names the file and offset). */
 int journal_open(
     struct server *srv, const char *dir, int fsync, char *why, size_t whycap);
-/* From here on a session's end is the manager's stop, not logged: its
- * client may resume after a restart. Under the lock. */
-void journal_stopping(struct server *srv);
 /* Writes what is left and closes the log. Not under the lock. */
 void journal_close(struct server *srv);
 /* managerd --check: reads and verifies dir's log, writing a summary to
@@ -71,14 +68,23 @@ bool journal_refuses(struct server *srv, char *why, size_t whycap);
 /* The frame (a packed Request) being applied on this thread: a request
  * that changes something is logged as these bytes; NULL after. */
 void journal_input(struct server *srv, const uint8_t *frame, size_t len);
-/* A change begins: what it hands on is logged after it. */
-void journal_begin(struct server *srv);
-/* Request rq of s (NULL: the manager's own action) finished with status
- * rv; it changed state (wrote, or gave s references): logged, its reply
- * about to go as number reply_no (0: not on a connection). Then what it
+/* What a change of a session began with: its end compares, to tell a
+ * change its operation does not announce (references given by a read,
+ * object ids taken by a request that then failed). */
+typedef struct journal_mark {
+	uint64_t refs_given, next_id;
+} journal_mark;
+/* A change of s (NULL: the manager's) begins: what it hands on is logged
+ * after it. */
+journal_mark journal_begin(struct server *srv, const struct session *s);
+/* Request rq of s (NULL: the manager's own action), begun at *begun, is
+ * applied: logged if it changed state (wrote: it was a write that
+ * succeeded; or it gave s references, or took object ids), its reply
+ * about to go as number reply_no (0: not on a connection); then what it
  * handed on. Before its reply is queued. */
 void journal_request(struct server *srv, struct session *s,
-    const Mgr__Request *rq, bool changed, uint64_t reply_no);
+    const Mgr__Request *rq, bool wrote, const journal_mark *begun,
+    uint64_t reply_no);
 /* The change that began ended without a record of its own (a request
  * that parked or read). */
 void journal_end(struct server *srv);

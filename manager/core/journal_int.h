@@ -31,7 +31,7 @@ struct journal {
 	struct server *srv;
 	wal           *w;
 	wal_fsync      fsync;
-	bool           replaying, stopping;
+	bool           replaying;
 	const uint8_t *in; /* the frame being applied */
 	size_t         inlen;
 	int            depth; /* changes being applied, nested */
@@ -49,7 +49,7 @@ struct journal {
 	idmap        sessions; /* id -> session, those open */
 	parked_wait *parked;   /* condition waits not answered */
 	size_t       nparked, parked_cap;
-	uint64_t     replayed, lsn;
+	uint64_t     lsn; /* the record being applied (for errors) */
 	char        *why;
 	size_t       whycap;
 };

@@ -219,7 +219,6 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 	}
 	server_unlock(srv);
 	mgr__log_record__free_unpacked(r, NULL);
-	j->replayed++;
 	return rv;
 }
 
@@ -239,7 +238,7 @@ settle_sessions(journal *j)
 			lease_detach(s);
 			continue;
 		}
-		journal_begin(srv);
+		(void) journal_begin(srv, s);
 		session_end_locked(s);
 		journal_session_end(s);
 		s->dnext = dead;

@@ -322,7 +322,7 @@ session_end_locked(session *s)
 	server *srv = s->srv;
 	s->state    = SESSION_CLOSED;
 	handshake_unlist(s);
-	journal_begin(srv); // what its end hands on is logged after it
+	(void) journal_begin(srv, s); // what its end hands on goes after it
 	session_drop_all(s);
 	journal_session_end(s);
 	gc_maybe(srv, false);
@@ -655,7 +655,6 @@ sessions_close_all(server *srv)
 	// the lease ran out. (With --data-dir the log still has it: its
 	// client may resume after the restart.)
 	srv->stopping = true;
-	journal_stopping(srv);
 	session *dead = NULL;
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;

@@ -185,7 +185,8 @@ next_segment(wal *w, uint64_t first)
  */
 
 uint64_t
-wal_append(wal *w, const void *p, size_t n)
+wal_append_with(
+    wal *w, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg)
 {
 	if (n == 0 || n > WAL_MAX_RECORD) {
 		return 0;
@@ -207,13 +208,32 @@ wal_append(wal *w, const void *p, size_t n)
 	}
 	uint8_t *r = w->buf + w->len;
 	put32(r, (uint32_t) n);
-	memcpy(r + RECORD_HEAD, p, n);
+	fill(arg, r + RECORD_HEAD);
 	put32(r + 4, record_crc(r, r + RECORD_HEAD, n));
 	memset(r + RECORD_HEAD + n, 0, need - RECORD_HEAD - n);
 	w->len += need;
 	uint64_t lsn = ++w->appended_lsn;
 	pthread_mutex_unlock(&w->mtx);
 	return lsn;
+}
+
+typedef struct bytes {
+	const void *p;
+	size_t      n;
+} bytes;
+
+static void
+copy_bytes(void *arg, uint8_t *dst)
+{
+	const bytes *b = arg;
+	memcpy(dst, b->p, b->n);
+}
+
+uint64_t
+wal_append(wal *w, const void *p, size_t n)
+{
+	bytes b = { p, n };
+	return wal_append_with(w, n, copy_bytes, &b);
 }
 
 /* Writes b[0..n) at the current segment's offset. */

@@ -103,6 +103,11 @@ int wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
  * memory of the log: its LSN, or 0 (out of memory, n out of range).
  * Cheap (no system call), any thread; in the order of the calls. */
 uint64_t wal_append(wal *w, const void *p, size_t n);
+/* The same with the n bytes written in place by fill(arg, dst) (a message
+ * packed straight into the log's memory, no copy on the way), under the
+ * log's lock: fill makes no system call and does not touch the log. */
+uint64_t wal_append_with(
+    wal *w, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg);
 /* Writes what was appended and not yet written, from the calling thread
  * (one writer at a time: a caller that waits for another's write finds
  * its records written). Under always, asks the log thread for a sync.

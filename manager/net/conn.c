@@ -1,5 +1,6 @@
 /* The connection layer (conn.h) over the byte transports (xport.h). */
 #include "conn.h"
+#include "conn_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,63 +23,8 @@
  * bound. */
 #define TX_HIGH (8u << 20)
 
-struct fconn {
-	struct xport   *t;
-	evloop         *loop; /* its deadline's */
-	loop_timer      timer;
-	fconn_frame_fn  on_frame;
-	fconn_closed_fn on_closed;
-	void           *arg;
-	size_t          max_msg; /* replies */
-
-	/* the receive side's (one thread at a time) */
-	size_t   rx_max; /* frames read */
-	int      rx_timeout;
-	uint8_t *rxbuf; /* bytes kept between reads: a split frame */
-	size_t   skip;  /* bytes of a dropped frame still to come */
-	fconn_big_frame_fn on_big;
-	size_t             rxcap, rxlen;
-
-	pthread_mutex_t mtx; /* everything below */
-	pthread_cond_t  cv;  /* done */
-	uint8_t        *tx;
-	size_t          txlen, txoff, txcap;
-	fconn          *flush_next; /* in a thread's flush list */
-	bool            queued;     /* ... which holds a reference */
-	bool            wr_wait;    /* the transport said XPORT_AGAIN */
-	bool            rx_paused;  /* too many replies unread */
-	bool            started;
-	bool            closing; /* no more sends; shut down (or to be) */
-	bool            shut;    /* the transport's shutdown was called */
-	bool            close_after_tx;
-	bool            close_after_try; /* ...or once the socket is full */
-	bool            done;            /* on_closed has returned */
-	bool            free_later;
-	atomic_int      refs; /* the owner's, flush lists', kicks' */
-	int             close_err;
-	const char     *end_why; /* what a first frame's bytes looked like */
-	bool            served;  /* a frame was: the peer speaks frames */
-	/* With a write gate, positions count every byte ever queued (tx[0]
-	 * is byte tx_base): bytes before gate_at may be written; those
-	 * before pend_at once the gate passes pend_pos (then c is held: on
-	 * the held list, which holds a reference). gate_snap: how far the
-	 * bytes went when the thread flushing c asked the gate (bytes
-	 * queued after that wait for their own thread's pass). */
-	uint64_t tx_base, gate_at, pend_at, gate_snap;
-	uint64_t pend_pos;
-	bool     held;
-	fconn   *held_next;
-};
-
 static atomic_size_t pending_total;
 
-/* The write gate (conn.h), the last position it passed, and the
- * connections whose replies wait for a later one (held_mtx; taken after
- * a connection's mtx, never before). */
-static uint64_t (*_Atomic write_gate)(void);
-static atomic_uint_least64_t gate_passed;
-static pthread_mutex_t       held_mtx = PTHREAD_MUTEX_INITIALIZER;
-static fconn                *held_head;
 /* Set at start and by a reload (SIGHUP), read by the loops: atomic. */
 static atomic_size_t max_pending_conn  = (size_t) 128 << 20;
 static atomic_size_t max_pending_total = (size_t) 512 << 20;
@@ -211,123 +157,47 @@ batch_hook(bool begin)
 void
 fconn_set_write_gate(uint64_t (*gate)(void))
 {
-	atomic_store(&write_gate, gate);
+	conn_gate_set(gate);
 	loop_set_batch_hook(gate != NULL ? batch_hook : NULL);
-}
-
-/* Before replies are written: the gate's word for what is queued now. */
-static uint64_t
-pass_gate(void)
-{
-	uint64_t (*gate)(void) = atomic_load(&write_gate);
-	return gate != NULL ? gate() : FCONN_GATE_OPEN;
-}
-
-static void
-held_push(fconn *c)
-{
-	pthread_mutex_lock(&held_mtx);
-	c->held_next = held_head;
-	held_head    = c;
-	pthread_mutex_unlock(&held_mtx);
-}
-
-static fconn *
-held_take(void)
-{
-	pthread_mutex_lock(&held_mtx);
-	fconn *c  = held_head;
-	held_head = NULL;
-	pthread_mutex_unlock(&held_mtx);
-	return c;
-}
-
-/* What c has queued may leave once the gate passed pos: let through now
- * if it has, else held (on the held list) until it does. c->mtx held. */
-static uint64_t
-max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-/* How far c's bytes go now: what the gate's answer will cover. c->mtx
- * held. */
-static uint64_t
-gate_snapshot_locked(const fconn *c)
-{
-	return c->tx_base + c->txlen;
-}
-
-/* c's bytes up to upto (gate_snapshot_locked before asking the gate) may
- * leave once the gate passed pos: let through now if it has, else held
- * (on the held list) until it does. c->mtx held. */
-static void
-gate_locked(fconn *c, uint64_t pos, uint64_t upto)
-{
-	if (pos == FCONN_GATE_OPEN || pos <= atomic_load(&gate_passed)) {
-		c->gate_at = max64(c->gate_at, upto);
-		return;
-	}
-	c->pend_pos = max64(c->pend_pos, pos);
-	c->pend_at  = max64(c->pend_at, upto);
-	if (!c->held) {
-		c->held = true;
-		atomic_fetch_add(&c->refs, 1);
-		held_push(c);
-	}
-	// Passed while it was being held: fconn_gate_passed may have taken
-	// the list before c was on it.
-	if (pos <= atomic_load(&gate_passed)) {
-		c->gate_at = max64(c->gate_at, c->pend_at);
-	}
 }
 
 static void flush_locked(fconn *c);
 static void fail_locked(fconn *c, int err);
 static void shut_locked(fconn *c);
 
+/* Writes what the gate let go (closes what it never will: failed), each
+ * connection's held-list reference dropped after. */
+static void
+let_go(uint64_t pos, bool failed)
+{
+	fconn *c = conn_gate_let_go(pos, failed);
+	while (c != NULL) {
+		fconn *next = c->gate_next;
+		pthread_mutex_lock(&c->mtx);
+		if (failed || c->closing) {
+			fail_locked(c, failed ? MGR_ECONN : MGR_ECLOSED);
+			shut_locked(c);
+		} else if (!c->wr_wait) {
+			flush_locked(c);
+		}
+		pthread_mutex_unlock(&c->mtx);
+		conn_release(c);
+		c = next;
+	}
+}
+
 void
 fconn_gate_passed(uint64_t pos)
 {
-	uint64_t cur = atomic_load(&gate_passed);
-	while (cur < pos
-	    && !atomic_compare_exchange_weak(&gate_passed, &cur, pos)) { }
-	for (fconn *c = held_take(), *next; c != NULL; c = next) {
-		next = c->held_next;
-		pthread_mutex_lock(&c->mtx);
-		bool passed = c->pend_pos <= atomic_load(&gate_passed);
-		if (passed) {
-			c->held    = false;
-			c->gate_at = max64(c->gate_at, c->pend_at);
-			if (c->closing) {
-				fail_locked(c, MGR_ECLOSED);
-				shut_locked(c);
-			} else if (!c->wr_wait) {
-				flush_locked(c);
-			}
-		} else {
-			held_push(c); // held for a later position
-		}
-		pthread_mutex_unlock(&c->mtx);
-		if (passed) {
-			conn_release(c);
-		}
-	}
+	let_go(pos, false);
 }
 
 void
 fconn_gate_failed(void)
 {
-	for (fconn *c = held_take(), *next; c != NULL; c = next) {
-		next = c->held_next;
-		pthread_mutex_lock(&c->mtx);
-		c->held = false;
-		fail_locked(c, MGR_ECONN);
-		shut_locked(c);
-		pthread_mutex_unlock(&c->mtx);
-		conn_release(c);
-	}
+	let_go(0, true);
 }
+
 /* c has something to write or to shut: the calling thread does it when
  * the rule allows. c->mtx held. */
 static void
@@ -388,13 +258,7 @@ shut_locked(fconn *c)
 static void
 flush_locked(fconn *c)
 {
-	// Behind a write gate, only what it let through.
-	size_t end = c->txlen;
-	if (atomic_load(&write_gate) != NULL) {
-		uint64_t open
-		    = c->gate_at > c->tx_base ? c->gate_at - c->tx_base : 0;
-		end = open < c->txlen ? (size_t) open : c->txlen;
-	}
+	size_t end = conn_gate_end_locked(c); // what the gate let through
 	while (c->txoff < end) {
 		syscall_guard_check("send");
 		ssize_t k = c->t->ops->write(
@@ -451,19 +315,20 @@ flush_locked(fconn *c)
 void
 fconn_flush_queued(void)
 {
-	if (flush_head != NULL && atomic_load(&write_gate) != NULL) {
+	if (flush_head != NULL && conn_gated()) {
 		// What each connection holds as the gate is asked: what its
 		// answer covers (bytes queued after wait for their own
 		// thread's pass).
 		for (fconn *x = flush_head; x != NULL; x = x->flush_next) {
 			pthread_mutex_lock(&x->mtx);
-			x->gate_snap = gate_snapshot_locked(x);
+			x->gate_snap = conn_gate_snapshot_locked(x);
 			pthread_mutex_unlock(&x->mtx);
 		}
 	}
-	uint64_t gate = flush_head != NULL ? pass_gate() : FCONN_GATE_OPEN;
-	fconn   *c    = flush_head;
-	flush_head    = NULL;
+	uint64_t gate
+	    = flush_head != NULL ? conn_gate_pass() : FCONN_GATE_OPEN;
+	fconn *c   = flush_head;
+	flush_head = NULL;
 	while (c != NULL) {
 		fconn *next = c->flush_next;
 		pthread_mutex_lock(&c->mtx);
@@ -474,7 +339,7 @@ fconn_flush_queued(void)
 			fail_locked(c, MGR_ECLOSED);
 			shut_locked(c);
 		} else {
-			gate_locked(c, gate, c->gate_snap);
+			conn_gate_locked(c, gate, c->gate_snap);
 			if (!c->wr_wait) {
 				flush_locked(c);
 			}
@@ -986,16 +851,20 @@ void
 conn_ready(fconn *c, unsigned what)
 {
 	if (what & XPORT_WR) {
-		pthread_mutex_lock(&c->mtx);
-		uint64_t upto = gate_snapshot_locked(c);
-		pthread_mutex_unlock(&c->mtx);
-		uint64_t gate = pass_gate();
+		// Behind a gate: what it is asked about is what c holds now.
+		uint64_t gate = FCONN_GATE_OPEN, upto = 0;
+		if (conn_gated()) {
+			pthread_mutex_lock(&c->mtx);
+			upto = conn_gate_snapshot_locked(c);
+			pthread_mutex_unlock(&c->mtx);
+			gate = conn_gate_pass();
+		}
 		pthread_mutex_lock(&c->mtx);
 		if (gate == FCONN_GATE_SHUT) {
 			fail_locked(c, MGR_ECONN);
 			shut_locked(c);
 		} else if (!c->closing) {
-			gate_locked(c, gate, upto);
+			conn_gate_locked(c, gate, upto);
 			flush_locked(c);
 		}
 		pthread_mutex_unlock(&c->mtx);
