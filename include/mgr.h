@@ -411,6 +411,13 @@ MGR_API int mgr_waits(mgr_client *client, mgr_value *dict_value);
  * on request (one inside a program). client stays the caller's to
  * mgr_disconnect (its calls give MGR_ECONN once the manager is gone). */
 MGR_API int mgr_shutdown(mgr_client *client);
+/* Asks managerd --data-dir for a snapshot of its state now (managerctl
+ * save), which then replaces the log it covers; returns once asked: the
+ * snapshot is made meanwhile, by a process of its own, and mgr_info's
+ * "snapshot_running" is 0 again when it is done ("snapshot_lsn",
+ * "snapshot_at_ms" and "snapshot_bytes" say which; "snapshot_error" why
+ * not). MGR_ESTATE from a manager without a data directory. */
+MGR_API int mgr_save(mgr_client *client);
 /* Ends another session (an id of mgr_sessions), as its lease running out
  * would: its locks and permits released, its references dropped, its
  * items in progress given back, its waits cancelled, its client told

@@ -499,6 +499,38 @@ wait_for_stop(int sfd, int stop_fd, int lifeline_fd, const reload_ctx *rc)
 	}
 }
 
+/* managerd --data-dir DIR --snapshot-to LSN, as managerd runs it to make
+ * a snapshot (journal_compact.c): a server of its own that serves nobody.
+ * It leaves with _exit: the state it built goes with the process. */
+static int
+make_snapshot(const daemon_opts *o)
+{
+	if (o->data_dir == NULL) {
+		fprintf(stderr, "managerd: --snapshot-to needs --data-dir\n");
+		return 2;
+	}
+	if (o->log_level >= 0) {
+		log_set_level(o->log_level);
+	}
+	static const char unused[] = "a snapshot serves nobody";
+	server_opts       so       = {
+		            .key = unused, .keylen = sizeof(unused), .lim = o->lim
+	}; // managerd's (journal_compact.c)
+	server *srv;
+	char    why[512] = "";
+	int     rv       = server_new(&srv, &so);
+	if (rv == 0) {
+		rv = server_make_snapshot(
+		    srv, o->data_dir, o->snapshot_to, why, sizeof(why));
+	}
+	if (rv != 0) {
+		log_msg(LOG_ERROR, "snapshot of %s: %s", o->data_dir,
+		    why[0] ? why : mgr_strerror(rv));
+	}
+	fflush(NULL);
+	_exit(rv == 0 ? 0 : 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -528,6 +560,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 		return 0;
+	}
+	if (o.snapshot_to != 0) {
+		return make_snapshot(&o);
 	}
 	if (o.fsync != NULL && strcmp(o.fsync, "always") != 0
 	    && strcmp(o.fsync, "everysec") != 0
@@ -617,9 +652,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (o.data_dir != NULL) {
-		char why[512] = "";
+		char   why[512] = "";
+		size_t after    = o.snapshot_after == SNAPSHOT_AFTER_UNSET
+		       ? SNAPSHOT_AFTER_DEFAULT
+		       : o.snapshot_after;
 		if ((rv = server_open_data_dir(
-		         srv, o.data_dir, o.fsync, why, sizeof(why)))
+		         srv, o.data_dir, o.fsync, after, why, sizeof(why)))
 		    != 0) {
 			fprintf(stderr, "managerd: --data-dir %s\n", why);
 			server_free(srv);

@@ -25,6 +25,7 @@ enum opt_kind {
 	K_LEVEL,    /* a log level */
 	K_HTTP_URL, /* an http:// URL */
 	K_LIMIT,    /* a limit of server_limits.h */
+	K_LSN,      /* a record number of the log */
 	K_HELP,
 	K_VERSION,
 	K_LIST, /* --list-options */
@@ -121,6 +122,14 @@ static const opt_def table[] = {
 	    "when DIR's log reaches the disk: everysec (default: a power "
 	    "loss loses at most the last second), always (every reply waits "
 	    "for its sync; syncs are shared), no (the system decides)" },
+	{ "snapshot-after", K_LIMIT, "B", OFF(snapshot_after), 0,
+	    (long long) 1 << 50, LIMIT_BYTES, 64 << 20,
+	    "make a snapshot of the state in DIR once its log holds this "
+	    "many bytes, and as many as the last snapshot (then the log it "
+	    "covers goes); 0: only on managerctl save" },
+	{ "snapshot-to", K_LSN, "LSN", OFF(snapshot_to), 0, 0, 0, 0,
+	    "(run by managerd itself) write the snapshot of DIR's records up "
+	    "to LSN, and exit" },
 	{ "check", K_FLAG, NULL, OFF(check), 0, 0, 0, 0,
 	    "read and verify --data-dir's log, say what it holds, and exit "
 	    "(0: sound; 1: damaged, naming the file and offset)" },
@@ -280,6 +289,15 @@ take(const opt_def *d, const char *val, daemon_opts *o)
 		return 0;
 	case K_LIMIT:
 		return parse_limit(d, val, (size_t *) (void *) at);
+	case K_LSN: {
+		unsigned long long lsn = strtoull(val, &end, 10);
+		if (end == val || *end != '\0' || lsn == 0) {
+			return bad(
+			    d->name, "takes a record number, not %s", val);
+		}
+		*(uint64_t *) (void *) at = lsn;
+		return 0;
+	}
 	default:
 		return 2;
 	}
@@ -403,9 +421,10 @@ read_config(const char *path, daemon_opts *o)
 int
 options_parse(int argc, char **argv, daemon_opts *o)
 {
-	*o = (daemon_opts) {
-		.ready_fd = -1, .lifeline_fd = -1, .log_level = -1
-	};
+	*o = (daemon_opts) { .ready_fd = -1,
+		.lifeline_fd           = -1,
+		.log_level             = -1,
+		.snapshot_after        = SNAPSHOT_AFTER_UNSET };
 	struct option longopts[NOPTS + 1];
 	for (size_t i = 0; i < NOPTS; i++) {
 		longopts[i] = (struct option) { table[i].name,
@@ -469,7 +488,7 @@ options_parse(int argc, char **argv, daemon_opts *o)
 		    argv[optind]);
 		return 2;
 	}
-	if (o->nurls == 0 && !o->check) {
+	if (o->nurls == 0 && !o->check && o->snapshot_to == 0) {
 		fprintf(stderr,
 		    "managerd: give at least one --listen URL "
 		    "(managerd --help)\n");

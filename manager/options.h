@@ -6,6 +6,7 @@
 #define MGR_MANAGER_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "server_limits.h"
@@ -38,7 +39,13 @@ typedef struct daemon_opts {
 	const char   *data_dir;  /* --data-dir: the state kept there */
 	const char   *fsync;     /* --fsync: always, everysec (NULL), no */
 	bool          check;     /* --check: verify data_dir, serve nothing */
+	size_t        snapshot_after; /* --snapshot-after, or unset */
+	uint64_t      snapshot_to;    /* --snapshot-to (0: not given) */
 } daemon_opts;
+
+/* --snapshot-after not given (its default then: 64 MiB). */
+#define SNAPSHOT_AFTER_UNSET   ((size_t) -1)
+#define SNAPSHOT_AFTER_DEFAULT ((size_t) 64 << 20)
 
 /* The command line into o: -1 to go on, or the exit status (0 after
  * --help, --version or --list-options; 2 for a usage error, said in one

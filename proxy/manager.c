@@ -58,6 +58,14 @@ mgr_shutdown(mgr_client *c)
 }
 
 int
+mgr_save(mgr_client *c)
+{
+	ARG_NONNULL(c);
+	call_req call = { .op = MGR__OP__OP_SAVE };
+	return client_call(c, &call, NULL);
+}
+
+int
 mgr_session_end(mgr_client *c, uint64_t session)
 {
 	ARG_NONNULL(c);

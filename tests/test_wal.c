@@ -157,7 +157,7 @@ test_roundtrip_segments(void **state)
 	wal_found c;
 	char      why[256];
 	assert_int_equal(
-	    wal_check(dir, check_record, &s, &c, why, sizeof(why)), 0);
+	    wal_check(dir, 0, 0, check_record, &s, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.records, 1499);
 	assert_int_equal(s.next, 1500);
 }
@@ -347,13 +347,14 @@ test_corruption_refused(void **state)
 	wal_found f;
 	s = (seen) { .next = 1 };
 	assert_int_equal(
-	    wal_check(dir, check_record, &s, &f, why, sizeof(why)), -EBADMSG);
+	    wal_check(dir, 0, 0, check_record, &s, &f, why, sizeof(why)),
+	    -EBADMSG);
 	// Put back: every record there again (open changed nothing).
 	flip = 'r';
 	poke(seg, at + 8, &flip, 1);
 	s = (seen) { .next = 1 };
 	assert_int_equal(
-	    wal_check(dir, check_record, &s, &f, why, sizeof(why)), 0);
+	    wal_check(dir, 0, 0, check_record, &s, &f, why, sizeof(why)), 0);
 	assert_int_equal(f.records, 100);
 }
 
@@ -375,7 +376,8 @@ test_missing_segment_and_version(void **state)
 	wal_found f;
 	s = (seen) { .next = 1 };
 	assert_int_equal(
-	    wal_check(dir, check_record, &s, &f, why, sizeof(why)), -EPROTO);
+	    wal_check(dir, 0, 0, check_record, &s, &f, why, sizeof(why)),
+	    -EPROTO);
 	assert_non_null(strstr(why, "format version 2"));
 	uint8_t v1[4] = { 1, 0, 0, 0 };
 	poke(last, 8, v1, 4);
@@ -399,7 +401,7 @@ test_missing_segment_and_version(void **state)
 	assert_int_equal(unlink(gone), 0);
 	s = (seen) { .next = 1 };
 	assert_int_equal(
-	    wal_check(dir, NULL, NULL, &f, why, sizeof(why)), -EBADMSG);
+	    wal_check(dir, 0, 0, NULL, NULL, &f, why, sizeof(why)), -EBADMSG);
 	assert_non_null(strstr(why, "a segment is missing"));
 }
 

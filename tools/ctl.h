@@ -71,6 +71,7 @@ int cmd_objects(cmd_ctx *x);
 int cmd_waits(cmd_ctx *x);
 int cmd_watch(cmd_ctx *x);
 int cmd_shutdown(cmd_ctx *x);
+int cmd_save(cmd_ctx *x);
 int cmd_end(cmd_ctx *x);
 /* new TYPE NAME [ARG...] and call NAME METHOD [ARGS] (ctl_create.c). */
 int cmd_new(cmd_ctx *x);

@@ -409,3 +409,57 @@ cmd_shutdown(cmd_ctx *x)
 	int rv = mgr_shutdown(x->c);
 	return rv != 0 ? fail("shutdown", rv) : 0;
 }
+
+/* Asks for a snapshot and waits (up to --timeout, 10 minutes by default)
+ * until mgr_info says it is made, as redis-cli's BGSAVE followed by a
+ * look at LASTSAVE. */
+int
+cmd_save(cmd_ctx *x)
+{
+	mgr_value info;
+	int       rv = mgr_info(x->c, &info);
+	if (rv != 0) {
+		return fail("save", rv);
+	}
+	long long made   = int_member(&info, "snapshots");
+	long long failed = int_member(&info, "snapshot_failures");
+	mgr_value_free(&info);
+	if ((rv = mgr_save(x->c)) != 0) {
+		return fail("save", rv);
+	}
+	int64_t limit_ms = x->timeout > 0 ? x->timeout : 600000;
+	for (int64_t waited = 0;; waited += 20) {
+		if ((rv = mgr_info(x->c, &info)) != 0) {
+			return fail("save", rv);
+		}
+		if (int_member(&info, "snapshot_running") == 0) {
+			break;
+		}
+		mgr_value_free(&info);
+		if (waited >= limit_ms) {
+			fprintf(stderr,
+			    "managerctl: save: still being made after %lld "
+			    "ms "
+			    "(it goes on)\n",
+			    (long long) limit_ms);
+			return 1;
+		}
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	int st = 0;
+	if (int_member(&info, "snapshot_failures") > failed) {
+		fprintf(stderr, "managerctl: save: %s\n",
+		    str_member(&info, "snapshot_error"));
+		st = 1;
+	} else {
+		printf("snapshot of records 1 to %lld: %lld bytes%s\n",
+		    int_member(&info, "snapshot_lsn"),
+		    int_member(&info, "snapshot_bytes"),
+		    int_member(&info, "snapshots") > made
+		        ? ""
+		        : " (nothing new since the last one)");
+	}
+	mgr_value_free(&info);
+	return st;
+}

@@ -607,6 +607,9 @@ static const command ctl_commands[] = {
 	    "info and rates per second, refreshed (--interval S, 1; --count "
 	    "N) until Ctrl-C" },
 	{ "shutdown", 0, 0, cmd_shutdown, "", "stop the manager" },
+	{ "save", 0, 0, cmd_save, "",
+	    "a snapshot of managerd --data-dir's state now, which replaces "
+	    "the log it covers; waits until it is made (--timeout MS)" },
 	{ "end", 1, 1, cmd_end, "SESSION",
 	    "end another session (an id of clients), as its lease running "
 	    "out would: what it held is released" },

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "names.h"
 #include "sdict.h"
@@ -267,6 +268,17 @@ h_shutdown(mctx *c)
 	return 0;
 }
 
+/* Starts a snapshot of the data directory (managerctl save): the
+ * snapshot thread makes it; mgr_info's snapshot_* figures say when it is
+ * done. Not a write: nothing of the state changes. */
+static int
+h_save(mctx *c)
+{
+	char why[160];
+	int  rv = journal_save(c->srv, why, sizeof(why));
+	return rv == 0 ? 0 : mctx_fail(c, rv, "%s", why);
+}
+
 /* A clean disconnect: everything the session holds goes now, before the
  * reply, so that when mgr_disconnect returns others see it gone. */
 static int
@@ -291,5 +303,6 @@ const mop admin_ops[] = {
 	{ MGR__OP__OP_NAME_LIST, 0, 0, 0, MOP_ADMIN, h_name_list },
 	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
 	{ MGR__OP__OP_SHUTDOWN, 0, 0, 0, MOP_ADMIN, h_shutdown },
+	{ MGR__OP__OP_SAVE, 0, 0, 0, MOP_ADMIN, h_save },
 	{ 0 },
 };

@@ -45,6 +45,10 @@ introspect_info(server *srv, bool collect, report *r)
 	if (journal_figures_of(srv, &jf)) {
 		report_put_str(r, &info, "log_fsync", jf.fsync);
 	}
+	journal_snapshot_figures sf;
+	if (journal_snapshot_figures_of(srv, &sf)) {
+		report_put_str(r, &info, "snapshot_error", sf.error);
+	}
 	for (size_t i = 0; i < n && r->rv == 0; i++) {
 		if (f[i].label != NULL) {
 			sval *fam = family_of(r, &info, f[i].name);

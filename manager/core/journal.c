@@ -490,6 +490,7 @@ journal_close(server *srv)
 	if (j == NULL) {
 		return;
 	}
+	compactor_stop(j);
 	// The loops are gone: nobody passes the gate any more.
 	journal_gate(NULL);
 	srv->journal = NULL;

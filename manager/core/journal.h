@@ -32,12 +32,43 @@ struct mobj;
 /* Opens the log in dir (made when absent) and replays it into srv, which
  * serves nobody yet; then sessions that cannot come back end, and those
  * that can wait for their client for their lease; fsync is a wal_fsync
- * (wal.h, which the types that log do not see). Not under the lock.
- * 0, or MGR_E* with why filled (corruption names the file and offset). */
-int journal_open(
-    struct server *srv, const char *dir, int fsync, char *why, size_t whycap);
+ * (wal.h, which the types that log do not see); a snapshot is made each
+ * time the log passes snapshot_after bytes (0: only when asked). Not under
+ * the lock. 0, or MGR_E* with why filled (corruption names the file and
+ * offset). */
+int journal_open(struct server *srv, const char *dir, int fsync,
+    uint64_t snapshot_after, char *why, size_t whycap);
 /* Writes what is left and closes the log. Not under the lock. */
 void journal_close(struct server *srv);
+
+/* ---- snapshots (journal_compact.c) ------------------------------------- */
+
+/* Asks for a snapshot now (managerctl save): made by the snapshot thread,
+ * whose figures say when it is done. 0, or MGR_ESTATE without a data
+ * directory. Under the lock. */
+int journal_save(struct server *srv, char *why, size_t whycap);
+typedef struct journal_snapshot_figures {
+	uint64_t lsn;        /* the live snapshot covers records 1 to lsn (0:
+	                        none) */
+	uint64_t bytes;      /* its size */
+	uint64_t at_ms;      /* when the last one was made (Unix ms; 0: not by
+	                        this managerd) */
+	uint64_t ms;         /* how long it took */
+	uint64_t count;      /* made by this managerd */
+	uint64_t failures;   /* tries that failed */
+	bool     running;    /* one is being made, or asked for */
+	char     error[160]; /* why the last try failed ("" when it did
+	                        not) */
+} journal_snapshot_figures;
+/* false without --data-dir. Under the lock or not. */
+bool journal_snapshot_figures_of(
+    struct server *srv, journal_snapshot_figures *f);
+/* managerd --snapshot-to: srv (serving nobody) loads dir's snapshot and
+ * log up to to_lsn, and writes the snapshot of them (snap-<to_lsn>.snap).
+ * 0, or MGR_E* with why. What srv holds then is not freed: the process
+ * is to exit. Not under the lock. */
+int journal_make_snapshot(struct server *srv, const char *dir,
+    uint64_t to_lsn, char *why, size_t whycap);
 /* managerd --check: reads and verifies dir's log, writing a summary to
  * out. 0, or MGR_E* with why filled. Serves nothing, changes nothing. */
 int journal_check(const char *dir, FILE *out, char *why, size_t whycap);

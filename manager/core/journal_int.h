@@ -46,13 +46,46 @@ struct journal {
 	bool    reparking;
 	int64_t repark_depth;
 	/* replay */
-	idmap        sessions; /* id -> session, those open */
-	parked_wait *parked;   /* condition waits not answered */
-	size_t       nparked, parked_cap;
-	uint64_t     lsn; /* the record being applied (for errors) */
-	char        *why;
-	size_t       whycap;
+	idmap           sessions; /* id -> session, those open */
+	parked_wait    *parked;   /* condition waits not answered */
+	size_t          nparked, parked_cap;
+	uint64_t        lsn;      /* the record being applied (for errors) */
+	struct snap_in *snap;     /* a snapshot being loaded (snapshot.c) */
+	uint64_t        snap_lsn; /* the snapshot loaded at start, 0: none */
+	struct compactor *compactor; /* the snapshot thread's */
+	char             *why;
+	size_t            whycap;
 };
+
+/* ---- snapshots (snapshot.c) -------------------------------------------- */
+
+typedef struct snap_out snap_out;
+typedef struct snap_in  snap_in;
+/* Writes a packed record of a snapshot: 0 or MGR_EINTERNAL. */
+typedef int (*snap_emit_fn)(void *arg, const uint8_t *p, size_t n);
+/* Writes the state of j's server, as the log's records up to lsn made it,
+ * through emit: 0, or MGR_E* with why. Under the lock. */
+int snapshot_save(journal *j, uint64_t lsn, snap_emit_fn emit, void *arg,
+    char *why, size_t whycap);
+/* Applies a snapshot's record r (the LOG_SNAP_* kinds): 0 or MGR_EPROTO
+ * with j->why filled. Under the lock. */
+int snapshot_load(journal *j, const Mgr__LogRecord *r);
+/* Forgets a snapshot's loading cut short. */
+void snapshot_load_abort(journal *j);
+
+/* ---- making snapshots (journal_compact.c) ------------------------------ */
+
+typedef struct compactor compactor;
+/* Starts j's snapshot thread, which makes one when asked (journal_save)
+ * or when the log passed after bytes (0: only when asked). Not under the
+ * lock. MGR_ENOMEM. */
+int compactor_start(journal *j, const char *dir, uint64_t after);
+/* Stops it (a snapshot being made is dropped). Not under the lock. */
+void compactor_stop(journal *j);
+/* Applies one record of a snapshot or of the log (arg: the journal): a
+ * wal_replay_fn. */
+int journal_replay_record(
+    void *arg, uint64_t lsn, const uint8_t *p, size_t n);
 
 /* Packs r and logs it now (now) or after the change being applied. */
 void journal_put(journal *j, const Mgr__LogRecord *r, bool now);

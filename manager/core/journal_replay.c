@@ -5,12 +5,14 @@
  * log saw park and not answered parked again. And --check. */
 #include "journal_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "log.h"
 #include "session_int.h"
+#include "snapfile.h"
 #include "wait.h"
 
 /* ---- replay -------------------------------------------------------------
@@ -173,8 +175,8 @@ replay_session(journal *j, const Mgr__LogRecord *r)
 	return 0;
 }
 
-static int
-replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+int
+journal_replay_record(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 {
 	journal *j        = arg;
 	server  *srv      = j->srv;
@@ -213,6 +215,13 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 		}
 		break;
 	}
+	case MGR__LOG_KIND__LOG_SNAP_BEGIN:
+	case MGR__LOG_KIND__LOG_SNAP_OBJECT:
+	case MGR__LOG_KIND__LOG_SNAP_NAMES:
+	case MGR__LOG_KIND__LOG_SNAP_SESSION:
+	case MGR__LOG_KIND__LOG_SNAP_END:
+		rv = snapshot_load(j, r);
+		break;
 	default:
 		rv = replay_fail(j, "record %llu: %s",
 		    "of a kind this managerd does not know");
@@ -255,8 +264,8 @@ settle_sessions(journal *j)
 }
 
 int
-journal_open(
-    server *srv, const char *dir, int fsync, char *why, size_t whycap)
+journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
+    char *why, size_t whycap)
 {
 	journal *j = calloc(1, sizeof(*j));
 	if (j == NULL) {
@@ -284,12 +293,30 @@ journal_open(
 	srv->journal = j;
 	wal_opts o;
 	journal_wal_opts(j, &o);
-	wal_found found     = { 0 };
-	uint64_t  t0        = (uint64_t) clock_ms();
-	char      wwhy[256] = "";
-	int       rv        = wal_open(
-	                 dir, &o, replay_one, j, &j->w, &found, wwhy, sizeof(wwhy));
+	wal_found found        = { 0 };
+	uint64_t  t0           = (uint64_t) clock_ms();
+	char      wwhy[256]    = "";
+	uint64_t  snap_records = 0, snap_bytes = 0;
+	int       rv = manifest_read(dir, &j->snap_lsn, wwhy, sizeof(wwhy));
+	if (rv == 0 && j->snap_lsn > 0) {
+		rv = snapfile_read(dir, j->snap_lsn, journal_replay_record, j,
+		    &snap_records, &snap_bytes, wwhy, sizeof(wwhy));
+		if (rv == 0 && j->snap != NULL) {
+			snprintf(wwhy, sizeof(wwhy),
+			    "snap-%016llx.snap: it ends before its last "
+			    "record",
+			    (unsigned long long) j->snap_lsn);
+			rv = -EBADMSG;
+		}
+	}
+	if (rv == 0) {
+		snapfile_remove_others(dir, j->snap_lsn); // older, unfinished
+		o.from_lsn = j->snap_lsn + 1;
+		rv = wal_open(dir, &o, journal_replay_record, j, &j->w,
+		    &found, wwhy, sizeof(wwhy));
+	}
 	if (rv != 0) {
+		snapshot_load_abort(j);
 		if (rv < 0) {
 			snprintf(why, whycap, "%s: %s", dir, wwhy);
 		}
@@ -302,7 +329,7 @@ journal_open(
 	j->replaying = false;
 	j->why       = NULL;
 	idmap_fini(&j->sessions);
-	if (found.records == 0) {
+	if (found.records == 0 && j->snap_lsn == 0) {
 		// A new directory: the objects' secrets from here on.
 		Mgr__LogRecord r  = MGR__LOG_RECORD__INIT;
 		r.kind            = MGR__LOG_KIND__LOG_START;
@@ -314,12 +341,22 @@ journal_open(
 	}
 	settle_sessions(j);
 	journal_gate(j);
+	if (compactor_start(j, dir, snapshot_after) != 0) {
+		log_msg(LOG_WARN,
+		    "%s: no snapshot thread (out of memory): the log keeps "
+		    "everything",
+		    dir);
+	}
 	log_msg(LOG_INFO,
-	    "data directory %s: %llu records replayed in %llu ms (%zu "
-	    "segments, %llu bytes); %zu objects, %zu sessions waiting for "
-	    "their clients; fsync %s",
-	    dir, (unsigned long long) found.records,
-	    (unsigned long long) ((uint64_t) clock_ms() - t0), found.segments,
+	    "data directory %s: %llu records replayed in %llu ms (a "
+	    "snapshot's %llu, %llu bytes; the log's %llu, %zu segments, %llu "
+	    "bytes); %zu objects, %zu sessions waiting for their clients; "
+	    "fsync %s",
+	    dir, (unsigned long long) (snap_records + found.records),
+	    (unsigned long long) ((uint64_t) clock_ms() - t0),
+	    (unsigned long long) snap_records,
+	    (unsigned long long) snap_bytes,
+	    (unsigned long long) found.records, found.segments,
 	    (unsigned long long) found.bytes, srv->objects.len,
 	    srv->nsessions,
 	    fsync == WAL_FSYNC_ALWAYS         ? "always"
@@ -332,7 +369,7 @@ journal_open(
  */
 
 typedef struct tally {
-	uint64_t by_kind[8];
+	uint64_t by_kind[16];
 	uint64_t bad;
 } tally;
 
@@ -346,7 +383,10 @@ count_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 		t->bad++;
 		return 0;
 	}
-	t->by_kind[(unsigned) r->kind < 8 ? r->kind : 0]++;
+	if (r->kind != MGR__LOG_KIND__LOG_SNAP_OBJECT || r->part == 0) {
+		t->by_kind[(unsigned) r->kind < 16 ? r->kind
+		                                   : 0]++; // objects
+	}
 	mgr__log_record__free_unpacked(r, NULL);
 	return 0;
 }
@@ -354,10 +394,20 @@ count_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 int
 journal_check(const char *dir, FILE *out, char *why, size_t whycap)
 {
-	tally     t     = { { 0 }, 0 };
+	tally     t = { { 0 }, 0 }, st = { { 0 }, 0 };
 	wal_found found = { 0 };
 	char      wwhy[256];
-	int rv = wal_check(dir, count_one, &t, &found, wwhy, sizeof(wwhy));
+	uint64_t  snap = 0, snap_records = 0, snap_bytes = 0;
+	int       rv = manifest_read(dir, &snap, wwhy, sizeof(wwhy));
+	if (rv == 0 && snap > 0) {
+		rv = snapfile_read(dir, snap, count_one, &st, &snap_records,
+		    &snap_bytes, wwhy, sizeof(wwhy));
+	}
+	if (rv == 0) {
+		rv = wal_check(dir, snap + 1, 0, count_one, &t, &found, wwhy,
+		    sizeof(wwhy));
+	}
+	t.bad += st.bad;
 	if (rv != 0) {
 		snprintf(why, whycap, "%s: %s", dir, wwhy);
 		return MGR_EPROTO;
@@ -382,5 +432,16 @@ journal_check(const char *dir, FILE *out, char *why, size_t whycap)
 	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION],
 	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_SESSION_END],
 	    (unsigned long long) t.by_kind[MGR__LOG_KIND__LOG_REQUEST]);
+	if (snap > 0) {
+		fprintf(out,
+		    "  a snapshot of records 1 to %llu: %llu bytes, %llu "
+		    "objects, %llu sessions\n",
+		    (unsigned long long) snap,
+		    (unsigned long long) snap_bytes,
+		    (unsigned long long)
+		        st.by_kind[MGR__LOG_KIND__LOG_SNAP_OBJECT],
+		    (unsigned long long)
+		        st.by_kind[MGR__LOG_KIND__LOG_SESSION]);
+	}
 	return 0;
 }

@@ -30,6 +30,8 @@ struct server;
 struct session;
 struct mctx;
 struct waiter;
+struct snap_out;
+struct snap_in;
 
 typedef struct mobj mobj;
 
@@ -104,6 +106,17 @@ typedef struct mtype {
 	void (*entries)(const mobj *o, size_t max,
 	    void (*fn)(void *arg, const sval *key, const sval *val),
 	    void *arg);
+	/* Optional (every built-in type): writes o's state into a
+	 * snapshot (snapshot.c): its head (snap_put), then, for a
+	 * container, its elements (snap_elem). Changes nothing. 0 or
+	 * MGR_E*. */
+	int (*save)(mobj *o, struct snap_out *out);
+	/* With save: rebuilds o->data (NULL before its head) from one part
+	 * of its image, in order: part 1 its head, the later ones its
+	 * elements (an SV_LIST; an SV_DICT of those given with keys).
+	 * Takes from *image what it keeps (the rest is freed). 0, or
+	 * snap_bad's code. */
+	int (*load)(mobj *o, sval *image, uint64_t part, struct snap_in *in);
 } mtype;
 
 struct mobj {
@@ -154,6 +167,40 @@ extern const sv_ref_hooks store_ref_hooks;
  * request): such a drop can't leave a new garbage cycle behind, so it
  * does not count towards the next cycle collection. */
 void mobj_unhold(mobj *o);
+
+/* ---- snapshots (snapshot.c), for the types' save and load -------------
+ */
+
+/* Adds a part of the image of the object being saved: *image (moved). */
+int snap_put(struct snap_out *out, sval *image);
+/* Adds an element (key NULL for a sequence's; both copied) of the object
+ * being saved: they go in parts after its head, as many as they fill. */
+int snap_elem(struct snap_out *out, const sval *key, const sval *val);
+/* The same with a sequence's element made for the image: *val moved. */
+int snap_elem_move(struct snap_out *out, sval *val);
+/* The session of id sid the snapshot holds, or NULL. */
+struct session *snap_session(struct snap_in *in, uint64_t sid);
+/* MGR_EPROTO, saying why the image of the object being loaded is not
+ * one its type makes. */
+int snap_bad(struct snap_in *in, const char *why);
+/* The image's i-th item (an SV_LIST's), or NULL. */
+sval *snap_item(sval *image, size_t i);
+/* The image's i-th item as an integer (false when it is not one). */
+bool snap_int(sval *image, size_t i, int64_t *out);
+/* A head of n items (moved from items[]), for snap_put. */
+int snap_put_list(struct snap_out *out, sval *items, size_t n);
+/* Moves a part's entries (an SV_DICT) into d, or its items (an SV_LIST)
+ * to the end of v. snap_bad's code when the part is something else. */
+int snap_load_entries(sdict *d, sval *image, struct snap_in *in);
+int snap_load_items(svec *v, sval *image, struct snap_in *in);
+/* A plain dict's or list's image (an empty head, then the entries or
+ * items), and its load into *data (made by part 1). */
+int snap_save_dict(struct snap_out *out, const sdict *d);
+int snap_save_list(struct snap_out *out, const svec *v);
+int snap_load_dict(
+    void **data, sval *image, uint64_t part, struct snap_in *in);
+int snap_load_list(
+    void **data, sval *image, uint64_t part, struct snap_in *in);
 
 /* ---- request context -----------------------------------------------------
  */

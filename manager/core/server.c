@@ -92,8 +92,8 @@ server_new(server **srvp, const server_opts *opts)
 }
 
 int
-server_open_data_dir(
-    server *srv, const char *dir, const char *fsync, char *why, size_t whycap)
+server_open_data_dir(server *srv, const char *dir, const char *fsync,
+    uint64_t snapshot_after, char *why, size_t whycap)
 {
 	wal_fsync f;
 	if (fsync == NULL || strcmp(fsync, "everysec") == 0) {
@@ -107,7 +107,14 @@ server_open_data_dir(
 		    why, whycap, "--fsync %s: always, everysec or no", fsync);
 		return MGR_EINVAL;
 	}
-	return journal_open(srv, dir, f, why, whycap);
+	return journal_open(srv, dir, f, snapshot_after, why, whycap);
+}
+
+int
+server_make_snapshot(
+    server *srv, const char *dir, uint64_t lsn, char *why, size_t whycap)
+{
+	return journal_make_snapshot(srv, dir, lsn, why, whycap);
 }
 
 int

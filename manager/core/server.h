@@ -73,12 +73,18 @@ int server_listen_nng(server *srv, const char *url, char *bound, size_t cap);
  * and wss:// listeners; before they listen. MGR_EINVAL with why. */
 int server_set_tls(server *srv, const char *cert_file, const char *key_file,
     const char *ca_file, bool verify_peer, char *why, size_t whycap);
-/* --data-dir and --fsync (no, everysec, always): the state the log in
- * dir holds is replayed into srv, which keeps logging to it from here
- * on; before any listener. 0, or MGR_E* with why (a damaged log names
- * its file and offset; MGR_EINVAL: fsync is none of the three). */
+/* --data-dir, --fsync (no, everysec, always) and --snapshot-after: the
+ * state dir holds is loaded into srv, which keeps logging to it from here
+ * on (a snapshot made each time the log passes snapshot_after bytes; 0:
+ * when asked); before any listener. 0, or MGR_E* with why (a damaged log
+ * names its file and offset; MGR_EINVAL: fsync is none of the three). */
 int server_open_data_dir(server *srv, const char *dir, const char *fsync,
-    char *why, size_t whycap);
+    uint64_t snapshot_after, char *why, size_t whycap);
+/* managerd --snapshot-to: srv, serving nobody, writes the snapshot of
+ * dir's records up to lsn (journal_make_snapshot). 0 or MGR_E* with why;
+ * the process is to exit after it. */
+int server_make_snapshot(
+    server *srv, const char *dir, uint64_t lsn, char *why, size_t whycap);
 /* managerd --check: dir's log read and verified, a summary on out; 0 or
  * MGR_E* with why. */
 int server_check_data_dir(

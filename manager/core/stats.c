@@ -271,5 +271,26 @@ stats_snapshot(server *srv, stats_figure *out)
 		    "1 while writes are refused (a full disk, a failed log)",
 		    jf.refusing);
 	}
+	journal_snapshot_figures sf;
+	if (journal_snapshot_figures_of(srv, &sf)) {
+		gauge(&b, "snapshot_lsn",
+		    "The last record the live snapshot covers (0: none)",
+		    sf.lsn);
+		gauge(&b, "snapshot_bytes", "The live snapshot's size",
+		    sf.bytes);
+		gauge(&b, "snapshot_at_ms",
+		    "When the last snapshot was made, in Unix milliseconds "
+		    "(0: not by this managerd)",
+		    sf.at_ms);
+		gauge(&b, "snapshot_ms", "How long the last snapshot took",
+		    sf.ms);
+		counter(&b, "snapshots", "Snapshots made by this managerd",
+		    sf.count);
+		counter(&b, "snapshot_failures",
+		    "Snapshots that could not be made", sf.failures);
+		gauge(&b, "snapshot_running",
+		    "1 while a snapshot is asked for or being made",
+		    sf.running);
+	}
 	return b.n;
 }

@@ -410,6 +410,24 @@ qs_at(const qstore *q, size_t i)
 	return &q->items.items[slot_in_get_order(q, i)];
 }
 
+const qitem *
+qs_stored(const qstore *q, size_t i)
+{
+	return &q->items.items[(q->items.head + i) % q->items.cap];
+}
+
+int
+qs_restore(qstore *q, qitem *it)
+{
+	// A heap's slots in their order are a heap: each push stays put.
+	int rc = q->order == MGR_QUEUE_PRIORITY ? heap_push(&q->items, it)
+	                                        : qring_push(&q->items, it);
+	if (rc == 0) {
+		it->v.kind = SV_NONE; // moved in
+	}
+	return rc;
+}
+
 void
 qs_each(qstore *q, void (*fn)(sval *v, void *arg), void *arg)
 {

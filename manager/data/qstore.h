@@ -81,6 +81,13 @@ size_t qs_purge(qstore *q);
 /* The i-th waiting item in the order gets take them (a priority queue's:
  * the smallest, then heap order); i < items.len. */
 const qitem *qs_at(const qstore *q, size_t i);
+/* The i-th waiting item as stored (i < items.len): what qs_restore takes
+ * back in the same order to rebuild q (a snapshot). */
+const qitem *qs_stored(const qstore *q, size_t i);
+/* Stores *it (moving its value), with its deliveries, after those stored
+ * before it: qs_stored's items in their order make the same queue.
+ * MGR_ENOMEM. */
+int qs_restore(qstore *q, qitem *it);
 /* Calls fn on every value q holds: waiting and taken. */
 void qs_each(qstore *q, void (*fn)(sval *v, void *arg), void *arg);
 

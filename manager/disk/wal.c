@@ -9,7 +9,9 @@
  * pipeline), so that wal_writable can say "no more" before any record is
  * lost. The next segment is made as wal-spare-<n>.tmp and renamed when
  * the writer moves into it (its name is its first record's LSN). Reading
- * a directory (at open, and for --check) is wal_scan.c's. */
+ * a directory (at open, and for --check) is wal_scan.c's; what a snapshot
+ * needs of an open log (its cut, the removal of what it covers) is
+ * wal_cut.c's; the log's fields are in wal_int.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,57 +28,12 @@
 #include "clock.h"
 #include "crc32c.h"
 #include "log.h"
-#include "wal_format.h"
+#include "wal_int.h"
 
 /* A segment made ahead is wal-spare-<n>.tmp until it is moved into: each
  * its own name, so that the one being made never is the one being
  * named. */
 #define SPARE_FORMAT "wal-spare-%llu.tmp"
-
-struct wal {
-	char     *dir;
-	int       dirfd;
-	wal_opts  o;
-	pthread_t thread;
-
-	pthread_mutex_t mtx; /* everything below but what says otherwise */
-	pthread_cond_t  cv;  /* the log thread's */
-	uint8_t        *buf; /* appended, not yet taken by a writer */
-	size_t          len, cap;
-	uint64_t        appended_lsn, written_lsn, durable_lsn;
-	uint64_t sync_asked; /* always: the LSN a writer wants synced */
-	int64_t  oldest_unsynced_us; /* when written_lsn passed
-	                                durable_lsn (0: it has not) */
-	int   *retired; /* segments left by the writer: to sync, close */
-	size_t nretired, retired_cap;
-	bool   dir_dirty; /* a segment was named: sync the dir */
-	int    spare;     /* the next segment, made ahead, or -1 */
-	char   spare_name[40];
-	unsigned long long spares_made; /* numbers their names */
-	int            spare_errno; /* why the last try to make it failed */
-	bool           want_spare;
-	bool           stop;
-	bool           syncing; /* a sync is under way (one at a time) */
-	bool           failed_untold; /* on_failed is still to be called */
-	pthread_cond_t synced_cv;     /* its end */
-	int            failed; /* errno of a failed write or sync, or 0 */
-	uint64_t       live_bytes;
-	size_t         live_segments;
-	uint64_t       syncs, max_group, sync_lag_us, last_sync_us;
-
-	/* the writer's (write_mtx) */
-	pthread_mutex_t write_mtx;
-	uint8_t        *wbuf; /* taken from buf, kept for the next write */
-	size_t          wcap;
-	int             fd;       /* the current segment */
-	size_t          seg_off;  /* where its next record goes */
-	size_t          seg_size; /* its preallocated size */
-	/* the current fd as the log thread syncs it (mtx) */
-	int fd_shared;
-	/* the room left in the current segment, as the writer last left
-	 * it: read without the writer's lock (wal_refuses) */
-	atomic_size_t seg_left;
-};
 
 /* ---- making segments ----------------------------------------------------
  */
@@ -124,7 +81,7 @@ make_spare(wal *w, char name[40])
 /* The writer moves into a new segment whose first record is first: the
  * spare (or one made now), its header written, renamed to its name. The
  * old one goes to the log thread to be synced and closed. */
-static int
+int
 next_segment(wal *w, uint64_t first)
 {
 	char spare[40];
@@ -291,7 +248,7 @@ write_records(wal *w, const uint8_t *b, size_t n, uint64_t first_lsn)
 
 /* Calls on_failed once the log failed (w->mtx held on entry and exit;
  * dropped for the call). */
-static void
+void
 tell_if_failed(wal *w)
 {
 	if (w->failed_untold && w->o.on_failed != NULL) {
@@ -302,14 +259,13 @@ tell_if_failed(wal *w)
 	}
 }
 
+/* wal_write with write_mtx held. */
 uint64_t
-wal_write(wal *w)
+write_pending(wal *w)
 {
-	pthread_mutex_lock(&w->write_mtx);
 	pthread_mutex_lock(&w->mtx);
 	if (w->failed != 0) {
 		pthread_mutex_unlock(&w->mtx);
-		pthread_mutex_unlock(&w->write_mtx);
 		return 0;
 	}
 	uint64_t first = w->written_lsn + 1, end = w->appended_lsn;
@@ -344,6 +300,14 @@ wal_write(wal *w)
 	uint64_t written = rv == 0 ? w->written_lsn : 0;
 	tell_if_failed(w);
 	pthread_mutex_unlock(&w->mtx);
+	return written;
+}
+
+uint64_t
+wal_write(wal *w)
+{
+	pthread_mutex_lock(&w->write_mtx);
+	uint64_t written = write_pending(w);
 	pthread_mutex_unlock(&w->write_mtx);
 	return written;
 }
@@ -512,6 +476,7 @@ log_main(void *arg)
 			char name[40];
 			int  fd = make_spare(w, name);
 			pthread_mutex_lock(&w->mtx);
+			pthread_cond_broadcast(&w->spare_cv);
 			if (fd >= 0) {
 				memcpy(w->spare_name, name, sizeof(name));
 				w->spare       = fd;
@@ -639,6 +604,7 @@ wal_free(wal *w)
 	pthread_mutex_destroy(&w->mtx);
 	pthread_mutex_destroy(&w->write_mtx);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->spare_cv);
 	pthread_cond_destroy(&w->synced_cv);
 	free(w->retired);
 	free(w->buf);
@@ -653,7 +619,7 @@ static int
 resume_at(wal *w, const scan_state *st, char *why, size_t whycap)
 {
 	if (st->found->segments == 0) {
-		int rv = next_segment(w, 1);
+		int rv = next_segment(w, st->from_lsn > 1 ? st->from_lsn : 1);
 		if (rv != 0) {
 			wal_say(why, whycap,
 			    "cannot make the log's first segment "
@@ -720,6 +686,7 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	pthread_mutex_init(&w->mtx, NULL);
 	pthread_mutex_init(&w->write_mtx, NULL);
 	clock_cond_init(&w->cv);
+	clock_cond_init(&w->spare_cv);
 	pthread_cond_init(&w->synced_cv, NULL);
 	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->dirfd < 0) {
@@ -729,8 +696,15 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 		return -e;
 	}
 	remove_spares(w->dirfd); // made ahead, never used
-	scan_state st = { .fn = fn, .arg = arg, .found = found };
-	int        rv = wal_scan_dir(w->dirfd, &st, why, whycap);
+	if (o->from_lsn > 1) {
+		// Segments a snapshot covers whose removal a crash cut short.
+		w->cut_lsn = o->from_lsn;
+		wal_forget_before(w, o->from_lsn);
+	}
+	scan_state st = {
+		.fn = fn, .arg = arg, .found = found, .from_lsn = o->from_lsn
+	};
+	int rv = wal_scan_dir(w->dirfd, &st, why, whycap);
 	if (rv == 0 && st.empty_last) {
 		log_msg(LOG_WARN, "%s/%s: an empty last segment, removed",
 		    dir, st.last.name);
@@ -743,7 +717,8 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 			// The one before is the last: scan it again for where
 			// its records end.
 			memset(found, 0, sizeof(*found));
-			st = (scan_state) { .found = found };
+			st = (scan_state) { .found = found,
+				.from_lsn          = o->from_lsn };
 			rv = rv != 0
 			    ? rv
 			    : wal_scan_dir(w->dirfd, &st, why, whycap);
@@ -756,7 +731,10 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 		wal_free(w);
 		return rv;
 	}
-	w->appended_lsn = w->written_lsn = w->durable_lsn = found->last_lsn;
+	w->appended_lsn = w->written_lsn = w->durable_lsn = found->records > 0
+	    ? found->last_lsn
+	    : o->from_lsn > 1 ? o->from_lsn - 1
+	                      : 0;
 	if (pthread_create(&w->thread, NULL, log_main, w) != 0) {
 		wal_say(why, whycap, "cannot start the log thread");
 		wal_free(w);

@@ -41,6 +41,9 @@ typedef enum wal_fsync {
 typedef struct wal_opts {
 	wal_fsync fsync;
 	size_t    segment_bytes; /* 0: WAL_SEGMENT_BYTES */
+	/* The first record of the log: those before it are a snapshot's
+	 * (their segments are removed at open; 0 or 1: none). */
+	uint64_t from_lsn;
 	/* Called by the log thread, with no lock of the log's held, when
 	 * records up to lsn became durable under the policy (always:
 	 * synced; the others: written); NULL for none. */
@@ -94,10 +97,12 @@ typedef struct wal_figures {
  * what was read. */
 int wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
     wal **out, wal_found *found, char *why, size_t whycap);
-/* Reads and verifies dir's log without changing anything (managerd
- * --check): 0 with *found, or what wal_open would refuse with. */
-int wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
-    char *why, size_t whycap);
+/* Reads and verifies dir's records from from_lsn (0: its first) to to_lsn
+ * (0: its last; the log must reach it) without changing anything
+ * (managerd --check, and the process that makes a snapshot): 0 with
+ * *found, or what wal_open would refuse with. */
+int wal_check(const char *dir, uint64_t from_lsn, uint64_t to_lsn,
+    wal_replay_fn fn, void *arg, wal_found *found, char *why, size_t whycap);
 
 /* Appends a record of n bytes (1 to WAL_MAX_RECORD, copied) to the
  * memory of the log: its LSN, or 0 (out of memory, n out of range).
@@ -126,6 +131,16 @@ bool wal_writable(wal *w, char *why, size_t whycap);
  * last stood, with why. */
 bool wal_refuses(wal *w, char *why, size_t whycap);
 void wal_figures_of(wal *w, wal_figures *f);
+/* Writes what was appended and moves the writer into a new segment
+ * (unless the current one holds no record yet), so that every record
+ * before the LSN returned is in a segment of its own, written: what a
+ * snapshot covers. 0 with why when it cannot (the log failed, or its next
+ * segment is not ready: a full disk); the log goes on as it was. Not
+ * under a lock writers wait for. */
+uint64_t wal_cut(wal *w, char *why, size_t whycap);
+/* Removes the segments whose records all come before lsn (a cut's: a
+ * snapshot holds them now). Returns how many; the figures forget them. */
+size_t wal_forget_before(wal *w, uint64_t lsn);
 /* Writes and syncs what is left, stops the log thread, closes. */
 void wal_close(wal *w);
 

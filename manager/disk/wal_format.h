@@ -79,6 +79,9 @@ typedef struct scan_state {
 	void         *arg;
 	wal_found    *found;
 	uint64_t      next_lsn; /* expected; 0: any (the first segment) */
+	/* The range read: segments starting before from_lsn are a
+	 * snapshot's (skipped), after to_lsn (0: none) not wanted. */
+	uint64_t from_lsn, to_lsn;
 	/* the last segment's: where its records end, its size */
 	size_t  end_off, seg_size;
 	size_t  torn_end; /* with found->torn: the end of its bytes */
@@ -87,7 +90,11 @@ typedef struct scan_state {
 } scan_state;
 
 /* Reads every segment of dirfd in LSN order into st (st->fn called for
- * each record): 0, or -errno with why (wal.h's open). */
+ * each record), those of st's range: 0, or -errno with why (wal.h's
+ * open). */
 int wal_scan_dir(int dirfd, scan_state *st, char *why, size_t whycap);
+/* dir's segments, in LSN order (*out: the caller's). */
+int wal_list_segments(
+    int dirfd, segname **out, size_t *n, char *why, size_t whycap);
 
 #endif

@@ -35,9 +35,9 @@ by_first(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* dir's segments, in LSN order (*out: the caller's). */
-static int
-list_segments(int dirfd, segname **out, size_t *n, char *why, size_t whycap)
+int
+wal_list_segments(
+    int dirfd, segname **out, size_t *n, char *why, size_t whycap)
 {
 	int  dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d   = dup >= 0 ? fdopendir(dup) : NULL;
@@ -224,9 +224,21 @@ wal_scan_dir(int dirfd, scan_state *st, char *why, size_t whycap)
 {
 	segname *segs = NULL;
 	size_t   n    = 0;
-	int      rv   = list_segments(dirfd, &segs, &n, why, whycap);
+	int      rv   = wal_list_segments(dirfd, &segs, &n, why, whycap);
 	if (rv != 0) {
 		return rv;
+	}
+	// Only the range asked for: what a snapshot covers is not read.
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (segs[i].first >= st->from_lsn
+		    && (st->to_lsn == 0 || segs[i].first <= st->to_lsn)) {
+			segs[k++] = segs[i];
+		}
+	}
+	n = k;
+	if (st->from_lsn > 1 && st->next_lsn == 0) {
+		st->next_lsn = st->from_lsn; // none missing after it
 	}
 	for (size_t i = 0; i < n && rv == 0; i++) {
 		int fd = openat(dirfd, segs[i].name, O_RDONLY | O_CLOEXEC);
@@ -263,8 +275,8 @@ wal_scan_dir(int dirfd, scan_state *st, char *why, size_t whycap)
 }
 
 int
-wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
-    char *why, size_t whycap)
+wal_check(const char *dir, uint64_t from_lsn, uint64_t to_lsn,
+    wal_replay_fn fn, void *arg, wal_found *found, char *why, size_t whycap)
 {
 	memset(found, 0, sizeof(*found));
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -273,8 +285,20 @@ wal_check(const char *dir, wal_replay_fn fn, void *arg, wal_found *found,
 		wal_say(why, whycap, "%s: %s", dir, strerror(e));
 		return -e;
 	}
-	scan_state st = { .fn = fn, .arg = arg, .found = found };
+	scan_state st = { .fn = fn,
+		.arg          = arg,
+		.found        = found,
+		.from_lsn     = from_lsn,
+		.to_lsn       = to_lsn };
 	int        rv = wal_scan_dir(dirfd, &st, why, whycap);
 	close(dirfd);
+	if (rv == 0 && to_lsn != 0 && to_lsn >= from_lsn
+	    && found->last_lsn != to_lsn) {
+		wal_say(why, whycap,
+		    "the log ends at record %llu, before record %llu",
+		    (unsigned long long) found->last_lsn,
+		    (unsigned long long) to_lsn);
+		rv = -EBADMSG;
+	}
 	return rv;
 }

@@ -16,6 +16,7 @@ typedef struct sarray {
 	const tcode  *t;
 	size_t        len;
 	sval          lock;    /* get_lock()'s rlock, once made */
+	size_t        loaded;  /* bytes of items a snapshot filled */
 	unsigned char items[]; /* len * t->size bytes */
 } sarray;
 
@@ -184,6 +185,81 @@ array_size(const mobj *o)
 	return a->len;
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+array_save(mobj *o, struct snap_out *out)
+{
+	const sarray *a = o->data;
+	sval          items[3]
+	    = { SV_NONE_INIT, sv_int((int64_t) a->len), SV_NONE_INIT };
+	int rv = sv_str(&items[0], SV_STR, &a->t->code, 1);
+	if (rv == 0) {
+		rv = sv_copy(&items[2], &a->lock);
+	}
+	if (rv != 0) {
+		for (size_t i = 0; i < 3; i++) {
+			sv_free(&items[i]);
+		}
+		return rv;
+	}
+	rv = snap_put_list(out, items, 3);
+	// Then its bytes, in pieces.
+	size_t total = a->len * a->t->size;
+	for (size_t off = 0; off < total && rv == 0; off += 1 << 20) {
+		size_t n = total - off < (1 << 20) ? total - off : 1 << 20;
+		sval   b;
+		if ((rv = sv_str(
+		         &b, SV_BYTES, (const char *) a->items + off, n))
+		    == 0) {
+			rv = snap_elem(out, NULL, &b);
+			sv_free(&b);
+		}
+	}
+	return rv;
+}
+
+static int
+array_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	sarray *a = o->data;
+	if (part > 1) { // pieces of its bytes, in order
+		for (size_t i = 0; snap_item(image, i) != NULL; i++) {
+			sval  *b     = snap_item(image, i);
+			size_t total = a->len * a->t->size;
+			if (b->kind != SV_BYTES
+			    || sv_slen(b) > total - a->loaded) {
+				return snap_bad(
+				    in, "an array's bytes past its end");
+			}
+			memcpy(a->items + a->loaded, sv_sdata(b), sv_slen(b));
+			a->loaded += sv_slen(b);
+		}
+		return 0;
+	}
+	sval        *code = snap_item(image, 0), *lock = snap_item(image, 2);
+	int64_t      len;
+	const tcode *t = code != NULL && code->kind == SV_STR
+	    ? tc_from_str(sv_sdata(code), sv_slen(code))
+	    : NULL;
+	if (t == NULL || !snap_int(image, 1, &len) || len < 0
+	    || (uint64_t) len > SIZE_MAX / 16 / t->size || lock == NULL
+	    || (lock->kind != SV_NONE
+	        && (lock->kind != SV_REF
+	            || lock->ref->type->code != MGR__OBJ_TYPE__OBJ_RLOCK))) {
+		return snap_bad(in,
+		    "an array's image is its typecode, its "
+		    "length and its lock, then its bytes");
+	}
+	if ((a = calloc(1, sizeof(*a) + (size_t) len * t->size)) == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	a->t    = t;
+	a->len  = (size_t) len;
+	a->lock = sv_move(lock);
+	o->data = a;
+	return 0;
+}
+
 const mtype array_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_ARRAY,
 	.name       = "array",
@@ -193,6 +269,8 @@ const mtype array_type = {
 	.own_lock   = array_lock,
 	.each_ref   = array_each_ref,
 	.size       = array_size,
+	.save       = array_save,
+	.load       = array_load,
 };
 
 static int

@@ -126,6 +126,39 @@ barrier_describe(const mobj *o, report *r, sval *d)
 	report_put(r, d, "broken", sv_bool(b->broken));
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+barrier_save(mobj *o, struct snap_out *out)
+{
+	const sbarrier *b = o->data;
+	sval items[3]     = { sv_int(b->parties), sv_int(b->timeout_ms),
+		    sv_bool(b->broken) };
+	// Its waiting parties are not kept (the log has them as waiters).
+	return snap_put_list(out, items, 3);
+}
+
+static int
+barrier_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	int64_t parties, timeout, broken;
+	if (part != 1 || !snap_int(image, 0, &parties) || parties < 1
+	    || !snap_int(image, 1, &timeout)
+	    || !snap_int(image, 2, &broken)) {
+		return snap_bad(in,
+		    "a barrier's image is its parties, its "
+		    "timeout and whether it is broken");
+	}
+	sbarrier *b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	b->parties    = parties;
+	b->timeout_ms = timeout < 0 ? -1 : timeout;
+	b->broken     = broken != 0;
+	o->data       = b;
+	return 0;
+}
+
 const mtype barrier_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_BARRIER,
 	.name     = "barrier",
@@ -134,6 +167,8 @@ const mtype barrier_type = {
 	.expire   = barrier_expire,
 	.cancel   = barrier_cancel,
 	.describe = barrier_describe,
+	.save     = barrier_save,
+	.load     = barrier_load,
 };
 
 static int

@@ -124,6 +124,33 @@ cv_wake(mobj *o)
 	lock_pass(condition_lock(o));
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+cv_save(mobj *o, struct snap_out *out)
+{
+	const cvstate *cv   = o->data;
+	sval           lock = SV_NONE_INIT;
+	int            rv   = sv_copy(&lock, &cv->lock);
+	return rv == 0 ? snap_put_list(out, &lock, 1) : rv;
+}
+
+static int
+cv_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	sval *lock = snap_item(image, 0);
+	if (part != 1 || lock == NULL || lock->kind != SV_REF
+	    || !lock_is_mutex(lock->ref)) {
+		return snap_bad(in, "a condition's image is its lock");
+	}
+	cvstate *cv = calloc(1, sizeof(*cv));
+	if (cv == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	cv->lock = sv_move(lock);
+	o->data  = cv;
+	return 0;
+}
+
 const mtype condition_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_CONDITION,
 	.name     = "condition",
@@ -133,6 +160,8 @@ const mtype condition_type = {
 	.expire   = cv_expire,
 	.wake     = cv_wake,
 	.lock_of  = condition_lock,
+	.save     = cv_save,
+	.load     = cv_load,
 };
 
 /* ==== handlers ========================================================== */

@@ -185,6 +185,19 @@ dict_entries(const mobj *o, size_t                                 max,
 	sdict_first(o->data, max, fn, arg);
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+dict_save(mobj *o, struct snap_out *out)
+{
+	return snap_save_dict(out, o->data);
+}
+
+static int
+dict_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	return snap_load_dict(&o->data, image, part, in);
+}
+
 const mtype dict_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_DICT,
 	.name       = "dict",
@@ -194,6 +207,8 @@ const mtype dict_type = {
 	.clone_data = dict_clone,
 	.size       = dict_size,
 	.entries    = dict_entries,
+	.save       = dict_save,
+	.load       = dict_load,
 };
 
 static int

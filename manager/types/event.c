@@ -50,12 +50,39 @@ event_describe(const mobj *o, report *r, sval *d)
 	report_put(r, d, "is_set", sv_bool(((const sevent *) o->data)->flag));
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+event_save(mobj *o, struct snap_out *out)
+{
+	const sevent *e    = o->data;
+	sval          flag = sv_bool(e->flag);
+	return snap_put_list(out, &flag, 1);
+}
+
+static int
+event_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	int64_t flag;
+	if (part != 1 || !snap_int(image, 0, &flag)) {
+		return snap_bad(in, "an event's image is its flag");
+	}
+	sevent *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	e->flag = flag != 0;
+	o->data = e;
+	return 0;
+}
+
 const mtype event_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_EVENT,
 	.name     = "event",
 	.create   = event_create,
 	.destroy  = event_destroy,
 	.describe = event_describe,
+	.save     = event_save,
+	.load     = event_load,
 };
 
 /* SET: the flag goes up and every waiter is answered, in arrival order. */

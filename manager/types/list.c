@@ -74,6 +74,19 @@ list_entries(const mobj *o, size_t                                 max,
 	}
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+list_save(mobj *o, struct snap_out *out)
+{
+	return snap_save_list(out, o->data);
+}
+
+static int
+list_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	return snap_load_list(&o->data, image, part, in);
+}
+
 const mtype list_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_LIST,
 	.name       = "list",
@@ -83,6 +96,8 @@ const mtype list_type = {
 	.clone_data = list_clone,
 	.size       = list_size,
 	.entries    = list_entries,
+	.save       = list_save,
+	.load       = list_load,
 };
 
 static int

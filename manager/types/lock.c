@@ -10,6 +10,7 @@
  */
 #include "lock.h"
 #include "report.h"
+#include "sdict.h"
 
 #include <stdlib.h>
 
@@ -256,6 +257,8 @@ lock_check_timeout(mctx *c)
 
 /* ==== the types ========================================================= */
 
+extern const mtype lock_type, rlock_type, semaphore_type;
+
 static int
 create_kind(mobj *o, mctx *c, lk_kind kind)
 {
@@ -370,10 +373,96 @@ lk_describe(const mobj *o, report *r, sval *d)
 	}
 }
 
+/* A snapshot's image of it (snapshot.c): [owner's session id, its
+ * thread, depth, last fence, the hold's fence, permits left, initial
+ * value, {session id: permits held}]. Its parked acquirers are not kept
+ * (the log has them as waiters). */
+static int
+lk_save(mobj *o, struct snap_out *out)
+{
+	const lkstate *l        = o->data;
+	const session *owner    = l->owner;
+	sval           items[8] = { sv_int(owner ? (int64_t) owner->id : 0),
+		          sv_int((int64_t) l->thread), sv_int((int64_t) l->count),
+		          sv_int((int64_t) l->fence), sv_int((int64_t) l->hold_fence),
+		          sv_int((int64_t) l->value), sv_int((int64_t) l->initial),
+		          SV_NONE_INIT };
+	int            rv       = sv_new_dict(&items[7]);
+	size_t         pos      = 0;
+	uint64_t       sid;
+	void          *n;
+	while (rv == 0 && idmap_next(&l->held, &pos, &sid, &n)) {
+		sval k = sv_int((int64_t) sid),
+		     v = sv_int((int64_t) (uintptr_t) n);
+		rv     = sdict_set(items[7].dict, &k, &v);
+	}
+	if (rv != 0) {
+		sv_free(&items[7]);
+		return rv;
+	}
+	return snap_put_list(out, items, 8);
+}
+
+static int
+lk_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	int64_t f[7];
+	sval   *held = snap_item(image, 7);
+	bool    ok   = part == 1 && held != NULL && held->kind == SV_DICT;
+	for (size_t i = 0; i < 7 && ok; i++) {
+		ok = snap_int(image, i, &f[i]) && f[i] >= 0;
+	}
+	session *owner
+	    = ok && f[0] != 0 ? snap_session(in, (uint64_t) f[0]) : NULL;
+	if (!ok || (f[0] != 0 && owner == NULL)) {
+		return snap_bad(in,
+		    "a lock's image is its owner, thread, "
+		    "depth, fences, value and holders");
+	}
+	lk_kind  kind = o->type == &lock_type ? LK_LOCK
+	     : o->type == &rlock_type         ? LK_RLOCK
+	     : o->type == &semaphore_type     ? LK_SEM
+	                                      : LK_BSEM;
+	lkstate *l    = malloc(sizeof(*l));
+	if (l == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	lk_init(l, kind, (uint64_t) f[6]);
+	l->owner      = owner;
+	l->thread     = (uint64_t) f[1];
+	l->count      = (uint64_t) f[2];
+	l->fence      = (uint64_t) f[3];
+	l->hold_fence = (uint64_t) f[4];
+	l->value      = (uint64_t) f[5];
+	o->data       = l;
+	if (owner != NULL && session_touch(owner, o) != 0) {
+		return snap_bad(in, "out of memory");
+	}
+	size_t pos = 0;
+	sval  *k, *v;
+	while (sdict_next(held->dict, &pos, &k, &v)) {
+		session *s = k->kind == SV_INT
+		    ? snap_session(in, (uint64_t) k->i)
+		    : NULL;
+		void   **slot;
+		if (s == NULL || v->kind != SV_INT || v->i <= 0) {
+			return snap_bad(in,
+			    "a semaphore's permits held by no "
+			    "session");
+		}
+		if ((slot = idmap_put(&l->held, s->id)) == NULL
+		    || session_touch(s, o) != 0) {
+			return snap_bad(in, "out of memory");
+		}
+		*slot = (void *) (uintptr_t) v->i;
+	}
+	return 0;
+}
+
 #define LOCK_HOOKS                                                           \
 	.destroy = lk_destroy, .session_end = lk_session_end,                \
 	.expire = lk_expire, .wake = lock_pass, .held_by = lk_held_by,       \
-	.describe = lk_describe
+	.describe = lk_describe, .save = lk_save, .load = lk_load
 
 const mtype lock_type = {
 	.code   = MGR__OBJ_TYPE__OBJ_LOCK,

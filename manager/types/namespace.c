@@ -93,6 +93,19 @@ ns_entries(const mobj *o, size_t                                   max,
 	sdict_first(o->data, max, fn, arg);
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+namespace_save(mobj *o, struct snap_out *out)
+{
+	return snap_save_dict(out, o->data);
+}
+
+static int
+namespace_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	return snap_load_dict(&o->data, image, part, in);
+}
+
 const mtype namespace_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_NAMESPACE,
 	.name       = "namespace",
@@ -102,6 +115,8 @@ const mtype namespace_type = {
 	.clone_data = ns_clone,
 	.size       = ns_size,
 	.entries    = ns_entries,
+	.save       = namespace_save,
+	.load       = namespace_load,
 };
 
 /* AttributeError's detail, as "no attribute 'x'". */

@@ -265,6 +265,83 @@ conn_entries(const mobj *o, size_t                                 max,
 	}
 }
 
+/* A snapshot's image of an end (snapshot.c): [which end, duplex, paired,
+ * the other end's id (0: gone), each side's closed and present], then
+ * what was sent to it and is not yet received. Parked receives and polls
+ * are not kept (the log has them as waiters). */
+static int
+conn_save(mobj *o, struct snap_out *out)
+{
+	const pconn     *e       = end_of(o);
+	const pipe_core *p       = e->core;
+	const pipe_side *other   = &p->side[1 - e->me];
+	sval             head[8] = { sv_int(e->me), sv_bool(p->duplex),
+		            sv_bool(p->paired),
+		            sv_int(other->present ? (int64_t) other->obj->id : 0),
+		            sv_bool(p->side[0].closed), sv_bool(p->side[0].present),
+		            sv_bool(p->side[1].closed), sv_bool(p->side[1].present) };
+	int              rv      = snap_put_list(out, head, 8);
+	const pipe_side *mine    = &p->side[e->me];
+	for (size_t i = mine->head; i < svec_len(mine->inbox) && rv == 0;
+	     i++) {
+		rv = snap_elem(out, NULL, svec_at(mine->inbox, i));
+	}
+	return rv;
+}
+
+static int
+conn_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	if (part > 1) {
+		pconn *e = end_of(o);
+		return snap_load_items(e->core->side[e->me].inbox, image, in);
+	}
+	int64_t f[8];
+	bool    ok = part == 1;
+	for (size_t i = 0; i < 8 && ok; i++) {
+		ok = snap_int(image, i, &f[i]) && f[i] >= 0;
+	}
+	int   me = ok && f[0] == 1 ? 1 : 0;
+	mobj *other
+	    = ok && f[3] != 0 ? store_find(o->srv, (uint64_t) f[3]) : NULL;
+	if (!ok || f[0] > 1
+	    || (f[3] != 0 && (other == NULL || other->type != o->type))) {
+		return snap_bad(in,
+		    "a pipe end's image is which end, its "
+		    "pipe's flags and the other end");
+	}
+	pconn *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	e->me = me;
+	if (other != NULL && other->data != NULL) {
+		e->core = end_of(other)->core; // made by the other end's
+	} else {
+		pipe_core *p = calloc(1, sizeof(*p));
+		if (p == NULL || (p->side[0].inbox = svec_new(0)) == NULL
+		    || (p->side[1].inbox = svec_new(0)) == NULL) {
+			if (p != NULL) {
+				svec_free(p->side[0].inbox);
+			}
+			free(p);
+			free(e);
+			return snap_bad(in, "out of memory");
+		}
+		p->duplex           = f[1] != 0;
+		p->paired           = f[2] != 0;
+		p->side[0].closed   = f[4] != 0;
+		p->side[0].present  = f[5] != 0;
+		p->side[1].closed   = f[6] != 0;
+		p->side[1].present  = f[7] != 0;
+		p->side[1 - me].obj = other;
+		e->core             = p;
+	}
+	e->core->side[me].obj = o;
+	o->data               = e;
+	return 0;
+}
+
 const mtype conn_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_CONN,
 	.name     = "conn",
@@ -276,6 +353,8 @@ const mtype conn_type = {
 	.size     = conn_size,
 	.describe = conn_describe,
 	.entries  = conn_entries,
+	.save     = conn_save,
+	.load     = conn_load,
 };
 
 /* ==== handlers ========================================================== */

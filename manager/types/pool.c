@@ -110,6 +110,60 @@ pool_describe(const mobj *o, report *r, sval *d)
 	report_put_int(r, d, "result_queue", (int64_t) p->results.ref->id);
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+pool_save(mobj *o, struct snap_out *out)
+{
+	const spool *p        = o->data;
+	sval         items[5] = { SV_NONE_INIT, SV_NONE_INIT, SV_NONE_INIT,
+		        SV_NONE_INIT, sv_int((int64_t) p->workers) };
+	int          rv       = sv_copy(&items[0], &p->tasks);
+	if (rv == 0) {
+		rv = sv_copy(&items[1], &p->results);
+	}
+	if (rv == 0) {
+		rv = sv_copy(&items[2], &p->owner);
+	}
+	if (rv == 0) {
+		rv = sv_copy(&items[3], &p->config);
+	}
+	if (rv != 0) {
+		for (size_t i = 0; i < 5; i++) {
+			sv_free(&items[i]);
+		}
+		return rv;
+	}
+	return snap_put_list(out, items, 5);
+}
+
+static int
+pool_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	static const Mgr__ObjType kinds[]
+	    = { MGR__OBJ_TYPE__OBJ_QUEUE, MGR__OBJ_TYPE__OBJ_QUEUE,
+		      MGR__OBJ_TYPE__OBJ_LOCK, MGR__OBJ_TYPE__OBJ_DICT };
+	int64_t workers;
+	bool ok = part == 1 && snap_int(image, 4, &workers) && workers >= 1;
+	for (size_t i = 0; i < 4 && ok; i++) {
+		sval *r = snap_item(image, i);
+		ok      = r->kind == SV_REF && r->ref->type->code == kinds[i];
+	}
+	spool *p = ok ? calloc(1, sizeof(*p)) : NULL;
+	if (p == NULL) {
+		return snap_bad(in,
+		    ok ? "out of memory"
+		       : "a pool's image is its queues, its "
+		         "lock, its settings and its workers");
+	}
+	p->tasks   = sv_move(snap_item(image, 0));
+	p->results = sv_move(snap_item(image, 1));
+	p->owner   = sv_move(snap_item(image, 2));
+	p->config  = sv_move(snap_item(image, 3));
+	p->workers = (uint64_t) workers;
+	o->data    = p;
+	return 0;
+}
+
 const mtype pool_type = {
 	.code     = MGR__OBJ_TYPE__OBJ_POOL,
 	.name     = "pool",
@@ -117,4 +171,6 @@ const mtype pool_type = {
 	.destroy  = pool_destroy,
 	.each_ref = pool_each_ref,
 	.describe = pool_describe,
+	.save     = pool_save,
+	.load     = pool_load,
 };

@@ -305,6 +305,111 @@ queue_entries(const mobj *o, size_t                                max,
 	}
 }
 
+/* A snapshot's image of it (snapshot.c): [maxsize, ack, order,
+ * unfinished, done], then its items as stored, each [deliveries, value],
+ * then those taken and not done, each [session id, deliveries, value].
+ * Its parked getters, putters and joiners are not kept (the log has
+ * them as waiters). */
+static int
+queue_save(mobj *o, struct snap_out *out)
+{
+	const squeue *q = o->data;
+	sval head[5]    = { sv_int((int64_t) q->maxsize), sv_bool(q->ack),
+		   sv_int(q->st.order), sv_int((int64_t) q->unfinished),
+		   sv_int((int64_t) q->done) };
+	int  rv         = snap_put_list(out, head, 5);
+	for (size_t i = 0; i < q->st.items.len + q->st.ntaken && rv == 0;
+	     i++) {
+		bool         waiting = i < q->st.items.len;
+		const qitem *it      = waiting
+		         ? qs_stored(&q->st, i)
+		         : &q->st.taken[i - q->st.items.len].item;
+		sval         e;
+		if ((rv = sv_new_list(&e, SV_LIST, 3)) != 0) {
+			break;
+		}
+		sval sid = sv_int(waiting
+		        ? 0
+		        : (int64_t) q->st.taken[i - q->st.items.len].sid);
+		sval n   = sv_int(it->deliveries), v;
+		if ((waiting || (rv = svec_append(e.vec, &sid)) == 0)
+		    && (rv = svec_append(e.vec, &n)) == 0
+		    && (rv = sv_copy(&v, &it->v)) == 0
+		    && (rv = svec_append(e.vec, &v)) != 0) {
+			sv_free(&v);
+		}
+		rv = rv == 0 ? snap_elem_move(out, &e) : rv;
+		sv_free(&e);
+	}
+	return rv;
+}
+
+static int
+queue_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	int64_t f[5];
+	if (part == 1) {
+		bool ok = true;
+		for (size_t i = 0; i < 5 && ok; i++) {
+			ok = snap_int(image, i, &f[i]) && f[i] >= 0;
+		}
+		if (!ok
+		    || (f[2] != MGR_QUEUE_FIFO && f[2] != MGR_QUEUE_LIFO
+		        && f[2] != MGR_QUEUE_PRIORITY)) {
+			return snap_bad(in,
+			    "a queue's image is its maxsize, "
+			    "ack, order and task counts");
+		}
+		squeue *q = calloc(1, sizeof(*q));
+		if (q == NULL) {
+			return snap_bad(in, "out of memory");
+		}
+		q->maxsize    = (size_t) f[0];
+		q->ack        = f[1] != 0;
+		q->st.order   = (int) f[2];
+		q->unfinished = (uint64_t) f[3];
+		q->done       = (uint64_t) f[4];
+		o->data       = q;
+		return 0;
+	}
+	squeue *q = o->data;
+	for (size_t i = 0; snap_item(image, i) != NULL; i++) {
+		sval   *e   = snap_item(image, i);
+		size_t  n   = e->kind == SV_LIST ? svec_len(e->vec) : 0;
+		int64_t sid = 0, deliveries;
+		if ((n != 2 && n != 3) || (n == 3 && !snap_int(e, 0, &sid))
+		    || !snap_int(e, n - 2, &deliveries) || deliveries < 0) {
+			return snap_bad(in,
+			    "a queue's item is [deliveries, "
+			    "value] or [session, deliveries, "
+			    "value]");
+		}
+		qitem it
+		    = { sv_move(snap_item(e, n - 1)), (uint32_t) deliveries };
+		if (n == 2) {
+			if (qs_restore(&q->st, &it) != 0) {
+				sv_free(&it.v);
+				return snap_bad(in, "out of memory");
+			}
+			continue;
+		}
+		session *s  = snap_session(in, (uint64_t) sid);
+		int      rc = s == NULL ? MGR_EPROTO
+		                        : qs_note_taken(&q->st, s->id, &it);
+		sv_free(&it.v);
+		if (rc == 0) {
+			rc = session_touch(s, o);
+		}
+		if (rc != 0) {
+			return snap_bad(in,
+			    s == NULL ? "an item taken by no "
+			                "session"
+			              : "out of memory");
+		}
+	}
+	return 0;
+}
+
 const mtype queue_type = {
 	.code        = MGR__OBJ_TYPE__OBJ_QUEUE,
 	.name        = "queue",
@@ -319,6 +424,8 @@ const mtype queue_type = {
 	.size     = queue_size,
 	.describe = queue_describe,
 	.entries  = queue_entries,
+	.save     = queue_save,
+	.load     = queue_load,
 };
 
 /* Moves parked putters' items in while there is room, in arrival order. */

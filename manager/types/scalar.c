@@ -105,6 +105,57 @@ scalar_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 	}
 }
 
+/* A snapshot's image of it (snapshot.c). */
+static int
+scalar_save(mobj *o, struct snap_out *out)
+{
+	const scalar *s        = o->data;
+	sval          items[3] = { SV_NONE_INIT, SV_NONE_INIT, SV_NONE_INIT };
+	int           rv       = sv_str(&items[0], SV_STR, &s->t->code, 1);
+	if (rv == 0) {
+		rv = sv_str(
+		    &items[1], SV_BYTES, (const char *) s->cell, s->t->size);
+	}
+	if (rv == 0) {
+		rv = sv_copy(&items[2], &s->lock);
+	}
+	if (rv != 0) {
+		for (size_t i = 0; i < 3; i++) {
+			sv_free(&items[i]);
+		}
+		return rv;
+	}
+	return snap_put_list(out, items, 3);
+}
+
+static int
+scalar_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	sval        *code = snap_item(image, 0), *cell = snap_item(image, 1);
+	sval        *lock = snap_item(image, 2);
+	const tcode *t    = code != NULL && code->kind == SV_STR
+	       ? tc_from_str(sv_sdata(code), sv_slen(code))
+	       : NULL;
+	if (part != 1 || t == NULL || cell == NULL || cell->kind != SV_BYTES
+	    || sv_slen(cell) != t->size || lock == NULL
+	    || (lock->kind != SV_NONE
+	        && (lock->kind != SV_REF
+	            || lock->ref->type->code != MGR__OBJ_TYPE__OBJ_RLOCK))) {
+		return snap_bad(in,
+		    "a scalar's image is its typecode, its "
+		    "value and its lock");
+	}
+	scalar *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	s->t = t;
+	memcpy(s->cell, sv_sdata(cell), t->size);
+	s->lock = sv_move(lock);
+	o->data = s;
+	return 0;
+}
+
 const mtype scalar_type = {
 	.code       = MGR__OBJ_TYPE__OBJ_SCALAR,
 	.name       = "scalar",
@@ -113,6 +164,8 @@ const mtype scalar_type = {
 	.clone_data = scalar_clone,
 	.own_lock   = scalar_lock,
 	.each_ref   = scalar_each_ref,
+	.save       = scalar_save,
+	.load       = scalar_load,
 };
 
 static int

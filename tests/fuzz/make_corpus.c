@@ -219,6 +219,7 @@ static const struct {
 	{ MGR__OP__OP_QUEUE_PEEK, Q, "", "ii" },
 	{ MGR__OP__OP_QUEUE_PURGE, Q, "", "" },
 	{ MGR__OP__OP_SESSION_END, D, "", "i" }, // no such session
+	{ MGR__OP__OP_SAVE, D, "", "" },         // no data directory: refused
 #undef D
 #undef L
 #undef Q
@@ -252,7 +253,7 @@ main(int argc, char **argv)
 		request(&rq, MGR__OP__OP_CREATE, 0, ops[k].create);
 		rq.type = ops[k].type;
 		add(&f, &rq);
-		int admin = ops[k].op <= MGR__OP__OP_SESSION_END;
+		int admin = ops[k].op <= MGR__OP__OP_SAVE;
 		// The manager's own operations on no object, but those that
 		// name one (attach, release, name set and setdefault).
 		bool on_none = admin && ops[k].op != MGR__OP__OP_ATTACH

@@ -1,0 +1,681 @@
+/* Snapshots of managerd --data-dir against a real managerd: the state a
+ * snapshot holds (every type, references between objects, holders, items
+ * in progress, sessions and their recorded replies) is the state after a
+ * restart on it and the log after it; the log it covers is removed;
+ * snapshots made under load lose nothing acknowledged across kill -9;
+ * damage is refused by file and offset; a large store's snapshot and
+ * restart are timed. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "mgr.h"
+
+typedef struct fixture {
+	h_managerd m;
+	char       data[300]; /* the data directory */
+	char       tmp[256];  /* where it is (removed at the end) */
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->tmp, sizeof(f->tmp), "%s/mgr-snapshot-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(f->tmp));
+	snprintf(f->data, sizeof(f->data), "%s/data", f->tmp);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+	h_managerd_cleanup(&f->m);
+	char *const argv[] = { "rm", "-rf", f->tmp, NULL };
+	h_run("/bin/rm", argv, NULL, 0, 10000, NULL, 0);
+	free(f);
+	return 0;
+}
+
+static void
+start(fixture *f, const char *after)
+{
+	const char *extra[] = { "--data-dir", f->data, "--fsync", "no",
+		"--snapshot-after", after, NULL };
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
+}
+
+static int
+restart(fixture *f, const char *after)
+{
+	const char *extra[] = { "--data-dir", f->data, "--fsync", "no",
+		"--snapshot-after", after, NULL };
+	return h_managerd_restart(&f->m, extra);
+}
+
+/* A client that reconnects and resumes its session (a lease of 30 s). */
+static mgr_client *
+reconnecting(fixture *f)
+{
+	mgr_opts o  = h_opts(&f->m);
+	o.lease     = 30000;
+	o.reconnect = 30000;
+	mgr_client *c;
+	return mgr_connect(&c, f->m.url, &o) == 0 ? c : NULL;
+}
+
+/* managerctl save's way: asks, then awaits mgr_info's word that it is
+ * made (bounded). The LSN it covers, or -1 after saying why (any thread:
+ * no cmocka assertion here). */
+static int64_t
+save_lsn(mgr_client *c)
+{
+	int64_t made, failed, now = 0, lsn = -1, running = 1;
+	if (h_info_int(c, "snapshots", &made) != 0
+	    || h_info_int(c, "snapshot_failures", &failed) != 0
+	    || mgr_save(c) != 0
+	    || h_info_await(c, "snapshot_running", NULL, 0, 60000, &running)
+	        != 0) {
+		h_log("save: asked, not made (running %lld): %s",
+		    (long long) running, mgr_errdetail());
+		return -1;
+	}
+	if (h_info_int(c, "snapshot_failures", &now) != 0 || now != failed) {
+		mgr_value info;
+		if (mgr_info(c, &info) == 0) {
+			const mgr_value *e
+			    = h_dict_find(&info, "snapshot_error");
+			h_log("save failed: %s", e != NULL ? e->s : "?");
+			mgr_value_free(&info);
+		}
+		return -1;
+	}
+	if (h_info_int(c, "snapshots", &now) != 0 || now != made + 1
+	    || h_info_int(c, "snapshot_lsn", &lsn) != 0 || lsn <= 0) {
+		h_log("save: %lld snapshots made, %lld before; lsn %lld",
+		    (long long) now, (long long) made, (long long) lsn);
+		return -1;
+	}
+	return lsn;
+}
+
+static int64_t
+save(mgr_client *c)
+{
+	int64_t lsn = save_lsn(c);
+	assert_true(lsn > 0);
+	return lsn;
+}
+
+static bool
+file_exists(const fixture *f, const char *name)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", f->data, name);
+	return access(path, F_OK) == 0;
+}
+
+/* managerd --check on f's directory: its exit status, its output in out. */
+static int
+check(fixture *f, char *out, size_t cap)
+{
+	char *const argv[] = { (char *) h_managerd_path(), "--data-dir",
+		f->data, "--check", NULL };
+	return h_run(
+	    h_managerd_path(), argv, NULL, H_ERR_TO_OUT, 30000, out, cap);
+}
+
+static void
+expect_int(mgr_value v, int64_t want)
+{
+	assert_int_equal(v.kind, MGR_INT);
+	assert_int_equal(v.i, want);
+}
+
+/* Every type, references between objects, a lock, an rlock at depth 2,
+ * a permit and an item in progress held by a reconnecting session, LIFO
+ * and priority order, a pipe's messages: saved, changed after, killed -9,
+ * restarted: all as before the kill, the holder resumed in its session,
+ * the log before the snapshot gone, --check saying what it holds. */
+static void
+test_every_type_survives_a_snapshot(void **state)
+{
+	fixture *f = *state;
+	start(f, "0");
+	mgr_client *c = reconnecting(f);
+	assert_non_null(c);
+	mgr_obj *d, *l, *ns, *sc, *sclock, *ar, *ev, *sem, *bar, *e1, *e2;
+	mgr_obj *lk, *rl, *cv, *aq, *lifo, *prio;
+	assert_int_equal(mgr_dict_new(c, &d), 0);
+	assert_int_equal(mgr_list_new(c, &l), 0);
+	assert_int_equal(mgr_list_append(l, mgr_str("two")), 0);
+	assert_int_equal(mgr_dict_set(d, mgr_str("a"), mgr_int(1)), 0);
+	assert_int_equal(mgr_dict_set(d, mgr_str("list"), mgr_ref(l)), 0);
+	assert_int_equal(mgr_list_append(l, mgr_ref(d)), 0); // a cycle
+	assert_int_equal(mgr_ns_new(c, &ns), 0);
+	assert_int_equal(mgr_ns_set(ns, "answer", mgr_int(42)), 0);
+	assert_int_equal(mgr_scalar_new(c, 'd', mgr_float(2.5), &sc), 0);
+	assert_int_equal(mgr_obj_get_lock(sc, &sclock), 0);
+	mgr_value items[3] = { mgr_int(1), mgr_int(-20), mgr_int(3) };
+	mgr_value list     = { .kind = MGR_LIST, .len = 3, .items = items };
+	assert_int_equal(mgr_array_new(c, 'q', list, &ar), 0);
+	assert_int_equal(mgr_event_new(c, &ev), 0);
+	assert_int_equal(mgr_event_set(ev), 0);
+	assert_int_equal(mgr_bounded_semaphore_new(c, 2, &sem), 0);
+	assert_int_equal(mgr_acquire(sem, 0), 0);
+	assert_int_equal(mgr_barrier_new(c, 3, -1, &bar), 0);
+	assert_int_equal(mgr_barrier_abort(bar), 0);
+	assert_int_equal(mgr_pipe_new(c, true, &e1, &e2), 0);
+	assert_int_equal(mgr_conn_send(e1, mgr_str("one")), 0);
+	assert_int_equal(mgr_conn_send(e2, mgr_str("back")), 0);
+	assert_int_equal(mgr_lock_new(c, &lk), 0);
+	uint64_t fence1, fence2;
+	assert_int_equal(mgr_acquire_fence(lk, 0, &fence1), 0);
+	assert_int_equal(mgr_rlock_new(c, &rl), 0);
+	assert_int_equal(mgr_acquire(rl, 0), 0);
+	assert_int_equal(mgr_acquire(rl, 0), 0);
+	assert_int_equal(mgr_condition_new(c, NULL, &cv), 0);
+	mgr_queue_opts qo = { .ack = true };
+	assert_int_equal(mgr_queue_new_opts(c, &qo, &aq), 0);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(mgr_queue_put(aq, mgr_int(i), 0), 0);
+	}
+	mgr_value v;
+	assert_int_equal(mgr_queue_get(aq, &v, 0), 0); // 1: in progress
+	expect_int(v, 1);
+	qo = (mgr_queue_opts) { .order = MGR_QUEUE_LIFO };
+	assert_int_equal(mgr_queue_new_opts(c, &qo, &lifo), 0);
+	qo = (mgr_queue_opts) { .order = MGR_QUEUE_PRIORITY };
+	assert_int_equal(mgr_queue_new_opts(c, &qo, &prio), 0);
+	int64_t order[] = { 3, 1, 2, 5, 4 };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(
+		    mgr_queue_put(lifo, mgr_int(order[i]), 0), 0);
+		assert_int_equal(
+		    mgr_queue_put(prio, mgr_int(order[i]), 0), 0);
+	}
+	const char *names[] = { "d", "ns", "sc", "ar", "ev", "sem", "bar",
+		"e2", "lk", "rl", "cv", "aq", "lifo", "prio" };
+	mgr_obj    *objs[]
+	    = { d, ns, sc, ar, ev, sem, bar, e2, lk, rl, cv, aq, lifo, prio };
+	enum { N = sizeof(objs) / sizeof(objs[0]) };
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(mgr_name_set(c, names[i], objs[i]), 0);
+	}
+	int64_t lsn = save(c);
+	char    first[64];
+	snprintf(first, sizeof(first), "wal-%016llx.log",
+	    (unsigned long long) lsn + 1);
+	assert_true(file_exists(f, first));
+	assert_false(file_exists(f, "wal-0000000000000001.log"));
+	// After the snapshot: in the log only.
+	assert_int_equal(mgr_dict_set(d, mgr_str("after"), mgr_int(2)), 0);
+	assert_int_equal(h_managerd_kill(&f->m), 0);
+	assert_int_equal(restart(f, "0"), 0);
+
+	mgr_client *o;
+	assert_int_equal(h_connect(&f->m, &o), 0);
+	mgr_obj *got[N];
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(mgr_name_get(o, names[i], &got[i]), 0);
+	}
+	assert_int_equal(mgr_dict_get(got[0], mgr_str("a"), &v), 0);
+	expect_int(v, 1);
+	assert_int_equal(mgr_dict_get(got[0], mgr_str("after"), &v), 0);
+	expect_int(v, 2);
+	mgr_value lv;
+	assert_int_equal(mgr_dict_get(got[0], mgr_str("list"), &lv), 0);
+	mgr_obj *l2 = mgr_value_ref(&lv);
+	assert_non_null(l2);
+	size_t n;
+	assert_int_equal(mgr_list_len(l2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(mgr_list_get(l2, 0, &v), 0);
+	assert_string_equal(v.s, "two");
+	mgr_value_free(&v);
+	mgr_value_free(&lv);
+	assert_int_equal(mgr_ns_get(got[1], "answer", &v), 0);
+	expect_int(v, 42);
+	assert_int_equal(mgr_scalar_get(got[2], &v), 0);
+	assert_true(v.kind == MGR_FLOAT && v.f == 2.5);
+	assert_int_equal(mgr_array_get(got[3], 1, &v), 0);
+	expect_int(v, -20);
+	bool set, broken, ready;
+	assert_int_equal(mgr_event_is_set(got[4], &set), 0);
+	assert_true(set);
+	assert_int_equal(mgr_acquire(got[5], 0), 0); // one of two left
+	assert_int_equal(mgr_acquire(got[5], 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_barrier_broken(got[6], &broken), 0);
+	assert_true(broken);
+	assert_int_equal(mgr_conn_poll(got[7], 0, &ready), 0);
+	assert_true(ready);
+	assert_int_equal(mgr_conn_recv(got[7], &v, 0), 0);
+	assert_string_equal(v.s, "one");
+	mgr_value_free(&v);
+	assert_int_equal(mgr_conn_recv(e1, &v, 0), 0); // c's own end
+	assert_string_equal(v.s, "back");
+	mgr_value_free(&v);
+	// The lock and the rlock are still c's: o cannot take them.
+	assert_int_equal(mgr_acquire(got[8], 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_acquire(got[9], 0), MGR_ETIMEDOUT);
+	assert_int_equal(mgr_release(lk), 0); // c's session, resumed
+	assert_int_equal(mgr_acquire_fence(got[8], 0, &fence2), 0);
+	assert_true(fence2 > fence1);
+	assert_int_equal(mgr_release(rl), 0);
+	assert_int_equal(mgr_acquire(got[9], 0), MGR_ETIMEDOUT); // depth 1
+	assert_int_equal(mgr_release(rl), 0);
+	assert_int_equal(mgr_acquire(got[9], 0), 0);
+	// The acknowledged queue: 2 and 3 waiting, 1 c's in progress.
+	size_t qs;
+	assert_int_equal(mgr_queue_qsize(got[11], &qs), 0);
+	assert_int_equal(qs, 2);
+	assert_int_equal(mgr_queue_task_done(aq), 0);
+	assert_int_equal(mgr_queue_get(got[11], &v, 0), 0);
+	expect_int(v, 2);
+	assert_int_equal(mgr_queue_get(got[12], &v, 0), 0); // LIFO: last in
+	expect_int(v, 4);
+	assert_int_equal(mgr_queue_get(got[13], &v, 0), 0); // the smallest
+	expect_int(v, 1);
+	assert_int_equal(mgr_queue_get(got[13], &v, 0), 0);
+	expect_int(v, 2);
+	// The scalar's own lock, through c's old proxy.
+	assert_int_equal(mgr_acquire(sclock, 0), 0);
+	assert_int_equal(mgr_release(sclock), 0);
+	for (size_t i = 0; i < N; i++) {
+		mgr_obj_release(got[i]);
+	}
+	mgr_disconnect(o);
+	for (size_t i = 0; i < N; i++) {
+		mgr_obj_release(objs[i]);
+	}
+	mgr_obj_release(l);
+	mgr_obj_release(e1);
+	mgr_obj_release(sclock);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_term(&f->m), 0);
+
+	char out[4096];
+	assert_int_equal(check(f, out, sizeof(out)), 0);
+	h_log("--check: %s", out);
+	assert_non_null(strstr(out, "a snapshot of records 1 to"));
+}
+
+typedef struct loader {
+	fixture   *f;
+	atomic_int acked;
+	int        at;
+	int64_t    snapshots; /* made before the kill */
+} loader;
+
+/* Kills managerd once at appends are acknowledged and two snapshots
+ * were made meanwhile (--snapshot-after makes them as the log grows). */
+static void *
+kill_after_snapshots(void *arg)
+{
+	loader     *k = arg;
+	mgr_client *c;
+	if (h_connect(&k->f->m, &c) == 0) {
+		int64_t deadline = h_now_ms() + 60000;
+		while (h_now_ms() < deadline
+		    && (atomic_load(&k->acked) < k->at || k->snapshots < 2)
+		    && h_info_int(c, "snapshots", &k->snapshots) == 0) {
+			h_nap(5);
+		}
+		mgr_disconnect(c);
+	}
+	kill(k->f->m.pid, SIGKILL);
+	return NULL;
+}
+
+/* Appends acknowledged one by one while snapshots are made under them
+ * (every 16 KiB of log) and managerd is killed -9: after the restart each
+ * acknowledged append is there, once, in order (and at most the one in
+ * flight besides). */
+static void
+test_snapshots_under_load_then_kill(void **state)
+{
+	fixture *f = *state;
+	start(f, "16k");
+	mgr_client *c;
+	mgr_obj    *l;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_list_new(c, &l), 0);
+	assert_int_equal(mgr_name_set(c, "appends", l), 0);
+	loader    k = { .f = f, .at = 3000 };
+	pthread_t t;
+	assert_int_equal(
+	    pthread_create(&t, NULL, kill_after_snapshots, &k), 0);
+	int rv = 0;
+	for (int i = 0; rv == 0 && i < 10000000; i++) {
+		rv = mgr_list_append(l, mgr_int(i));
+		if (rv == 0) {
+			atomic_store(&k.acked, i + 1);
+		}
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(rv, MGR_ECONN);
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	int n_acked = atomic_load(&k.acked);
+	h_log("%d appends acknowledged, %lld snapshots made before the kill",
+	    n_acked, (long long) k.snapshots);
+	assert_true(k.snapshots >= 2);
+	h_managerd_kill(&f->m); // reaps it
+	assert_int_equal(restart(f, "16k"), 0);
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_name_get(c, "appends", &l), 0);
+	size_t n;
+	assert_int_equal(mgr_list_len(l, &n), 0);
+	assert_true(n == (size_t) n_acked || n == (size_t) n_acked + 1);
+	for (size_t i = 0; i < n; i++) {
+		mgr_value v;
+		assert_int_equal(mgr_list_get(l, (int64_t) i, &v), 0);
+		assert_int_equal(v.i, (int64_t) i);
+	}
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+typedef struct restarter {
+	fixture   *f;
+	atomic_int acked;
+	int        at, rv;
+} restarter;
+
+/* Once at appends are acknowledged: a snapshot, then kill -9 and a
+ * restart. */
+static void *
+save_kill_restart(void *arg)
+{
+	restarter *r        = arg;
+	int64_t    deadline = h_now_ms() + 30000;
+	while (atomic_load(&r->acked) < r->at && h_now_ms() < deadline) {
+		sched_yield();
+	}
+	mgr_client *c;
+	if (h_connect(&r->f->m, &c) != 0) {
+		return NULL;
+	}
+	int64_t lsn = save_lsn(c);
+	mgr_disconnect(c);
+	if (lsn < 0) {
+		h_managerd_dump_log(&r->f->m);
+		return NULL;
+	}
+	h_managerd_kill(&r->f->m);
+	r->rv = restart(r->f, "0");
+	return NULL;
+}
+
+/* A reconnecting client appends 0, 1, 2... while a snapshot is made and
+ * managerd is killed -9 and restarted, three times: its session (its
+ * references, its recorded replies) is in the snapshot, its calls carry
+ * on in it, the one in flight answered once: the list is exactly
+ * 0..n-1. */
+static void
+test_exactly_once_across_snapshots(void **state)
+{
+	fixture *f = *state;
+	start(f, "0");
+	mgr_client *c = reconnecting(f);
+	mgr_obj    *l;
+	assert_non_null(c);
+	assert_int_equal(mgr_list_new(c, &l), 0);
+	assert_int_equal(mgr_name_set(c, "appends", l), 0);
+	for (int round = 0; round < 3; round++) {
+		restarter r = { .f = f, .at = 200, .rv = -1 };
+		pthread_t t;
+		assert_int_equal(
+		    pthread_create(&t, NULL, save_kill_restart, &r), 0);
+		for (int i = 0; i < 400; i++) {
+			assert_int_equal(
+			    mgr_list_append(l, mgr_int(round * 400 + i)), 0);
+			atomic_store(&r.acked, i + 1);
+		}
+		pthread_join(t, NULL);
+		assert_int_equal(r.rv, 0);
+	}
+	size_t n;
+	assert_int_equal(mgr_list_len(l, &n), 0);
+	assert_int_equal(n, 1200);
+	for (size_t i = 0; i < n; i++) {
+		mgr_value v;
+		assert_int_equal(mgr_list_get(l, (int64_t) i, &v), 0);
+		assert_int_equal(v.i, (int64_t) i);
+	}
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+/* A flipped byte in the snapshot: --check and a start refuse it, naming
+ * the file and the offset; a manager without a data directory refuses to
+ * save. */
+static void
+test_damaged_snapshot_refused(void **state)
+{
+	fixture *f = *state;
+	start(f, "0");
+	mgr_client *c;
+	mgr_obj    *d;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_dict_new(c, &d), 0);
+	assert_int_equal(mgr_name_set(c, "d", d), 0);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(mgr_dict_set(d, mgr_int(i), mgr_int(i)), 0);
+	}
+	int64_t lsn = save(c);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_term(&f->m), 0);
+
+	char name[64], path[400];
+	snprintf(name, sizeof(name), "snap-%016llx.snap",
+	    (unsigned long long) lsn);
+	snprintf(path, sizeof(path), "%s/%s", f->data, name);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	unsigned char b;
+	off_t         at = sb.st_size / 2;
+	assert_int_equal(pread(fd, &b, 1, at), 1);
+	b ^= 0x10;
+	assert_int_equal(pwrite(fd, &b, 1, at), 1);
+	close(fd);
+	char out[4096];
+	assert_int_equal(check(f, out, sizeof(out)), 1);
+	h_log("--check on damage: %s", out);
+	assert_non_null(strstr(out, name));
+	assert_non_null(strstr(out, "damaged record at offset"));
+	assert_int_not_equal(restart(f, "0"), 0);
+	assert_true(h_managerd_log_has(&f->m, name, 1000));
+
+	h_managerd_cleanup(&f->m);
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, NULL), 0);
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_save(c), MGR_ESTATE);
+	h_log("without --data-dir: %s", mgr_errdetail());
+	assert_non_null(strstr(mgr_errdetail(), "data directory"));
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+typedef struct pinger {
+	fixture    *f;
+	atomic_bool stop;
+	int64_t     pings, worst_us;
+	int         rv;
+} pinger;
+
+/* Pings until told to stop: how many, and the slowest. */
+static void *
+ping_loop(void *arg)
+{
+	pinger     *p = arg;
+	mgr_client *c;
+	if ((p->rv = h_connect(&p->f->m, &c)) != 0) {
+		return NULL;
+	}
+	while (!atomic_load(&p->stop) && p->rv == 0) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		p->rv = mgr_ping(c);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		int64_t us = (b.tv_sec - a.tv_sec) * 1000000
+		    + (b.tv_nsec - a.tv_nsec) / 1000;
+		p->worst_us = us > p->worst_us ? us : p->worst_us;
+		p->pings++;
+	}
+	mgr_disconnect(c);
+	return NULL;
+}
+
+/* A dict of 1M entries: its snapshot made while another client pings
+ * (the snapshot is another process's: the manager holds nothing for it),
+ * then a restart from it; the times and the slowest ping are reported. */
+static void
+test_a_million_entries(void **state)
+{
+	fixture *f = *state;
+	start(f, "0");
+	mgr_client *c;
+	mgr_obj    *d;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_dict_new(c, &d), 0);
+	assert_int_equal(mgr_name_set(c, "big", d), 0);
+	enum { TOTAL = 1000000, BATCH = 10000 };
+	mgr_value *pairs = calloc(2 * BATCH, sizeof(*pairs));
+	assert_non_null(pairs);
+	for (int at = 0; at < TOTAL; at += BATCH) {
+		for (int i = 0; i < BATCH; i++) {
+			pairs[2 * i]     = mgr_int(at + i);
+			pairs[2 * i + 1] = mgr_int(2 * (at + i));
+		}
+		mgr_value dv
+		    = { .kind = MGR_DICT, .len = BATCH, .pairs = pairs };
+		assert_int_equal(mgr_dict_update(d, dv), 0);
+	}
+	free(pairs);
+	pinger    p = { .f = f };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, ping_loop, &p), 0);
+	int64_t t0 = h_now_ms();
+	(void) save(c);
+	atomic_store(&p.stop, true);
+	pthread_join(t, NULL);
+	assert_int_equal(p.rv, 0);
+	h_log("1M entries: %lld pings while the snapshot was made, the "
+	      "slowest %lld us",
+	    (long long) p.pings, (long long) p.worst_us);
+	assert_true(p.pings > 0);
+	assert_true(p.worst_us < 2000000); // generous: sanitizers, 2 CPUs
+	int64_t snap_ms, bytes, hold_us;
+	assert_int_equal(h_info_int(c, "snapshot_ms", &snap_ms), 0);
+	assert_int_equal(h_info_int(c, "snapshot_bytes", &bytes), 0);
+	assert_int_equal(h_info_int(c, "lock_hold_max_us", &hold_us), 0);
+	h_log("1M entries: snapshot of %lld bytes in %lld ms (%lld ms to "
+	      "managerctl's word); the longest lock hold %lld us",
+	    (long long) bytes, (long long) snap_ms,
+	    (long long) (h_now_ms() - t0), (long long) hold_us);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	h_managerd_kill(&f->m);
+	t0 = h_now_ms();
+	assert_int_equal(restart(f, "0"), 0);
+	int64_t restart_ms = h_now_ms() - t0;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_name_get(c, "big", &d), 0);
+	size_t n;
+	assert_int_equal(mgr_dict_len(d, &n), 0);
+	assert_int_equal(n, TOTAL);
+	mgr_value v;
+	assert_int_equal(mgr_dict_get(d, mgr_int(TOTAL - 1), &v), 0);
+	expect_int(v, 2 * (TOTAL - 1));
+	h_log("1M entries: restarted from the snapshot in %lld ms",
+	    (long long) restart_ms);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+/* A snapshot applies the log under managerd's limits: a sort of 150k
+ * items, which --max-op-elements 200000 let through (over the default
+ * 100k), is in the snapshot as it was applied. */
+static void
+test_snapshot_under_managerds_limits(void **state)
+{
+	fixture    *f = *state;
+	const char *extra[]
+	    = { "--data-dir", f->data, "--fsync", "no", "--snapshot-after",
+		      "0", "--max-op-elements", "200000", NULL };
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
+	mgr_client *c;
+	mgr_obj    *l;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_list_new(c, &l), 0);
+	assert_int_equal(mgr_name_set(c, "l", l), 0);
+	enum { N = 150000 };
+	mgr_value *items = calloc(N, sizeof(*items));
+	assert_non_null(items);
+	for (int i = 0; i < N; i++) {
+		items[i] = mgr_int(i);
+	}
+	mgr_value lv = { .kind = MGR_LIST, .len = N, .items = items };
+	assert_int_equal(mgr_list_extend(l, lv), 0);
+	free(items);
+	assert_int_equal(mgr_list_sort(l, true), 0);
+	(void) save(c);
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	h_managerd_kill(&f->m);
+	assert_int_equal(h_managerd_restart(&f->m, extra), 0);
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_name_get(c, "l", &l), 0);
+	mgr_value v;
+	assert_int_equal(mgr_list_get(l, 0, &v), 0);
+	expect_int(v, N - 1);
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
+int
+main(void)
+{
+	h_watchdog_arm(280, "test_snapshot");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_every_type_survives_a_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_snapshots_under_load_then_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_exactly_once_across_snapshots, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_damaged_snapshot_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_snapshot_under_managerds_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_million_entries, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
