@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_fill.h"
 #include "bench_pool.h"
 #include "common.h"
 #include "mgr_conn.h"
@@ -936,6 +937,10 @@ main(int argc, char **argv)
 		return rc(&a);
 	} else if (strcmp(cmd, "hold") == 0) {
 		return hold(&a);
+	} else if (strcmp(cmd, "fill") == 0) {
+		return fill(&a);
+	} else if (strcmp(cmd, "count") == 0) {
+		return count(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;

@@ -34,7 +34,8 @@ import time
 from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
                           EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE,
                           DURABLE_SYSTEMS, DURABLE_POLICIES, DURABLE_CLIENTS, PARAMS, PEERS,
-                          PY_CLIENT_SYSTEMS, START_TIMEOUT,
+                          PY_CLIENT_SYSTEMS, RESTART_BATCH, RESTART_SYSTEMS,
+                          START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
@@ -233,7 +234,7 @@ class Server:
 
     def start(self):
         c = self.ctx
-        self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "w")
+        self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "a")
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
         transport = "unix" if self.policy else self.transport
         if self.policy:
@@ -310,6 +311,16 @@ class Server:
                          "tls": f"tls:127.0.0.1:{port}"}[transport]
             wait_redis(self.addr, START_TIMEOUT, self.proc, c.certs)
         return self
+
+    def restart(self):
+        """kill -9, then started again on its files (D's data directory or
+        append-only file): the seconds from the start until it serves."""
+        kill_group(self.proc)
+        self.proc = None
+        self.log.close()
+        t0 = time.monotonic()
+        self.start()
+        return time.monotonic() - t0
 
     def stop(self):
         if self.proc is not None:
@@ -536,6 +547,80 @@ def case_d(ctx, srv):
     return out
 
 
+def redis_cli(ctx, srv, *args, stdin=None):
+    """redis-cli on srv's unix socket: its output."""
+    exe = os.path.join(os.path.dirname(ctx.redis), "redis-cli")
+    out = subprocess.run([exe, "-s", srv.addr[5:], *args], input=stdin,
+                         capture_output=True, timeout=CLIENT_TIMEOUT)
+    if out.returncode != 0:
+        raise BenchError(f"redis-cli {' '.join(args)}: {out.stderr.decode()}")
+    return out.stdout.decode()
+
+
+def resp(*words):
+    return b"*%d\r\n" % len(words) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+
+
+def dr_fill(ctx, srv, n):
+    """n entries i: 2i in "big", RESTART_BATCH per request."""
+    if srv.system == "ours":
+        run_client(ctx, srv, "fill", {"entries": n, "batch": RESTART_BATCH})
+        return
+    cmds = []
+    for at in range(0, n, RESTART_BATCH):
+        words = [b"HSET", b"big"]
+        for i in range(at, min(n, at + RESTART_BATCH)):
+            words += [b"%d" % i, b"%d" % (2 * i)]
+        cmds.append(resp(*words))
+    redis_cli(ctx, srv, "--pipe", stdin=b"".join(cmds))
+
+
+def dr_count(ctx, srv):
+    if srv.system == "ours":
+        res, _, _ = run_client(ctx, srv, "count", {})
+        return int(res["count.entries"][0])
+    return int(redis_cli(ctx, srv, "HLEN", "big").strip())
+
+
+def dr_rewrite(ctx, srv):
+    """Ours: managerctl save (waits until made). Redis: BGREWRITEAOF,
+    then INFO persistence until it is done."""
+    if srv.system == "ours":
+        out = subprocess.run([ctx.managerctl, "--url", srv.addr, "--authkey-file",
+                              ctx.keyfile, "save"], capture_output=True,
+                             timeout=CLIENT_TIMEOUT)
+        if out.returncode != 0:
+            raise BenchError(f"managerctl save: {out.stderr.decode()}")
+        return
+    redis_cli(ctx, srv, "BGREWRITEAOF")
+    deadline = time.monotonic() + CLIENT_TIMEOUT
+    while time.monotonic() < deadline:
+        info = redis_cli(ctx, srv, "INFO", "persistence")
+        if ("aof_rewrite_in_progress:0" in info
+                and "aof_rewrite_scheduled:0" in info):
+            if "aof_last_bgrewrite_status:ok" not in info:
+                raise BenchError("BGREWRITEAOF failed")
+            return
+        time.sleep(0.01)
+    raise BenchError("BGREWRITEAOF did not end")
+
+
+def case_dr(ctx, srv):
+    """A full store killed -9 and started again: from its log, then
+    after a rewrite (a snapshot)."""
+    n = ctx.P["dr_entries"]
+    dr_fill(ctx, srv, n)
+    t_log = srv.restart()
+    if dr_count(ctx, srv) != n:
+        raise BenchError(f"{srv.tag}: not {n} entries after the restart")
+    dr_rewrite(ctx, srv)
+    t_snap = srv.restart()
+    if dr_count(ctx, srv) != n:
+        raise BenchError(f"{srv.tag}: not {n} entries after the rewrite")
+    return {"DR.log": (t_log * 1000, "ms"), "DR.snapshot": (t_snap * 1000, "ms")}
+
+
 def case_w3(ctx, srv):
     n = ctx.P["w3_n_python"] if srv.system == "python" else ctx.P["w3_n"]
     res, _, _ = run_client(ctx, srv, "w3", {"n": n, "depth": 64})
@@ -661,6 +746,7 @@ def cases(P):
         ("W8 module call", case_w8, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
         ("D durable", case_d, P["reps"], False),
+        ("DR restart", case_dr, P["reps"], False),
     ]
     if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
         out.append(("R reconnect", case_r, P["reps"], False))
@@ -744,6 +830,7 @@ def main():
     ctx.out = os.path.abspath(a.out)
     ctx.python = a.python
     ctx.managerd = os.path.join(a.build, "managerd")
+    ctx.managerctl = os.path.join(a.build, "tools", "managerctl")
     ctx.account_module = os.path.join(a.build, "examples", "modules", "account.so")
     ctx.bench_mgr = os.path.join(a.build, "bench", "bench_mgr")
     ctx.bench_redis = os.path.join(a.build, "bench", "bench_redis")
@@ -822,7 +909,10 @@ def main():
                 if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
                 if name.startswith("D "):
-                    order = DURABLE_SYSTEMS[rep % 4:] + DURABLE_SYSTEMS[:rep % 4]
+                    k = rep % len(DURABLE_SYSTEMS)
+                    order = DURABLE_SYSTEMS[k:] + DURABLE_SYSTEMS[:k]
+                if name.startswith("DR "):
+                    order = RESTART_SYSTEMS[rep % 2:] + RESTART_SYSTEMS[:rep % 2]
                 if name.startswith("W8"):
                     # Python's Manager has no server-side call to set beside.
                     order = [x for x in order if x[0] != "python"]

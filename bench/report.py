@@ -6,8 +6,8 @@ import os
 import statistics
 import subprocess
 
-from bench_config import (DURABLE_CLIENTS, DURABLE_POLICIES, PEERS, SYSTEMS, W1_OPS,
-                          W2_CLIENTS)
+from bench_config import (DURABLE_CLIENTS, DURABLE_POLICIES, PEERS, RESTART_BATCH,
+                          SYSTEMS, W1_OPS, W2_CLIENTS)
 
 
 # metric -> (row label, unit, which way is better)
@@ -205,6 +205,32 @@ def durable_section(P, st):
     return out
 
 
+def restart_section(P, st):
+    """DR: a full store's restart, ours against Redis."""
+    if not any(k[0].startswith("DR.") for k in st):
+        return []
+    out = ["", "## Restart of a full store: ours vs Redis (DR)", "",
+           f"{P['dr_entries']:,} entries (int: int) written {RESTART_BATCH:,} to "
+           "a request (ours `dict_update`, Redis `HSET`), with `--fsync "
+           "everysec` / `--appendfsync everysec`; the server is killed -9 "
+           "and started again on its files; the time from its start until "
+           "it serves (ms, lower is better): from the log alone (ours' "
+           "`--data-dir` log, Redis's AOF), then after a rewrite (ours' "
+           "snapshot by `managerctl save`, Redis's `BGREWRITEAOF` with its "
+           "RDB preamble).", "",
+           "| restart | unit | ours | Redis | ours/Redis |",
+           "| --- | --- | ---: | ---: | ---: |"]
+    for metric, label in (("DR.log", "from the log"),
+                          ("DR.snapshot", "from the snapshot / rewrite")):
+        o = st.get((metric, "ours", "everysec"))
+        r = st.get((metric, "redis", "everysec"))
+        if not o and not r:
+            continue
+        q = o["median"] / r["median"] if o and r and r["median"] else None
+        out.append(f"| {label} | ms | {cell(o)} | {cell(r)} | {ratio(q)} |")
+    return out
+
+
 def markdown(ctx, table, notes, made):
     P = ctx.P
     out = [
@@ -237,6 +263,7 @@ def markdown(ctx, table, notes, made):
     out += transports_section(P, ctx.stats)
     out += python_clients_section(P, ctx.stats)
     out += durable_section(P, ctx.stats)
+    out += restart_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## CPUs each process ran on, and the server's threads (W1)", "",
             "CPUs: sampled every 10 ms from /proc/PID/task/TID/stat (field 39) "

@@ -239,6 +239,30 @@ int h_wait_pid(pid_t pid, int timeout_ms, int *status);
 /* A wait status as an exit code: WEXITSTATUS, or 128 + the signal. */
 int h_exit_code(int status);
 
+/* ---- a data directory (harness_datadir.c) ------------------------------ */
+
+/* A managerd and the --data-dir it keeps, in a temporary folder of its
+ * own, for the tests of managerd --data-dir. */
+typedef struct h_datadir {
+	h_managerd m;
+	char       data[300]; /* the data directory (not made yet) */
+	char       tmp[256];  /* where it is (removed by h_datadir_free) */
+	bool       mounted;   /* a tmpfs mounted on data, to unmount */
+} h_datadir;
+
+/* A new one under $TMPDIR (or /tmp), its folder named after what. NULL
+ * after saying why. */
+h_datadir *h_datadir_new(const char *what);
+/* Stops its managerd, unmounts, removes the folder, frees f. */
+void h_datadir_free(h_datadir *f);
+/* A client of m that reconnects and resumes its session (a lease of 30
+ * s), or NULL. */
+mgr_client *h_reconnecting(const h_managerd *m);
+/* Whether the list l holds 0, 1, ... n - 1, n being acked or acked + 1
+ * (an append in flight when managerd was killed may have been applied):
+ * 0, or -1 after saying what is off. */
+int h_appends_check(mgr_obj *l, size_t acked);
+
 /* ---- raw sockets ------------------------------------------------------- */
 
 /* Connects a plain socket to an ipc:// or tcp://host:port URL (blocking

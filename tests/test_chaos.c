@@ -158,6 +158,10 @@ assert_unique(tagset *t, const char *what)
 	}
 }
 
+/* With restarts: a snapshot each time the log passes this (and the last
+ * snapshot's size), so that kills meet them being made. */
+#define CHAOS_SNAPSHOT_AFTER "256k"
+
 static void
 setup_world(world *w, bool drops, bool restarts)
 {
@@ -165,8 +169,9 @@ setup_world(world *w, bool drops, bool restarts)
 	if (restarts) {
 		snprintf(w->data, sizeof(w->data), "/tmp/mgr-chaos-XXXXXX");
 		assert_non_null(mkdtemp(w->data));
-		const char *extra[]
-		    = { "--data-dir", w->data, "--fsync", "no", NULL };
+		const char *extra[] = { "--data-dir", w->data, "--fsync",
+			"no", "--snapshot-after", CHAOS_SNAPSHOT_AFTER,
+			NULL };
 		assert_int_equal(h_managerd_start(&w->m, H_TCP, extra), 0);
 		// Its session, and the objects it holds, ride over restarts.
 		mgr_opts o  = h_opts(&w->m);
@@ -291,10 +296,16 @@ chaos_run(bool drops, bool restarts)
 			total_drops += h_proxy_drop(w.px, rand() % 2) > 0;
 		}
 		if (restarts && rand() % 10 == 0) {
-			// The manager dies under them all and comes back.
+			// The manager dies under them all and comes back,
+			// under each --fsync policy in turn; snapshots are
+			// made as the log grows, so kills meet them too.
+			static const char *const policies[]
+			    = { "always", "everysec", "no" };
 			assert_int_equal(h_managerd_kill(&w.m), 0);
-			const char *extra[]
-			    = { "--data-dir", w.data, "--fsync", "no", NULL };
+			const char *extra[] = { "--data-dir", w.data,
+				"--fsync", policies[total_restarts % 3],
+				"--snapshot-after", CHAOS_SNAPSHOT_AFTER,
+				NULL };
 			assert_int_equal(h_managerd_restart(&w.m, extra), 0);
 			total_restarts++;
 		}
@@ -338,14 +349,19 @@ chaos_run(bool drops, bool restarts)
 	OK(h_info_int(w.c, "objects_total", &objects));
 	assert_int_equal(waiters, 0);
 	assert_int_equal(objects, objects0);
+	int64_t snapshots = 0;
+	if (restarts) {
+		OK(h_info_int(w.c, "snapshot_lsn", &snapshots));
+	}
 	print_message(
-	    "chaos%s: %d s, %d clients killed, %d drops, %d restarts; plain "
+	    "chaos%s: %d s, %d clients killed, %d drops, %d restarts "
+	    "(the last snapshot covers record %lld); plain "
 	    "queue %zu items got once; acknowledged %zu put, %zu done, %zu "
 	    "queued at the end, none lost; lock passed %lld times (counter "
 	    "%lld), incr %lld\n",
 	    drops ? " (reconnecting)" : "", seconds, total_kills, total_drops,
-	    total_restarts, n_plain, n_put, n_done, n_queued,
-	    (long long) L.plain, (long long) c, (long long) n);
+	    total_restarts, (long long) snapshots, n_plain, n_put, n_done,
+	    n_queued, (long long) L.plain, (long long) c, (long long) n);
 	free_tags(&L);
 	free_tags(&I);
 	mgr_obj_release(w.qa);

@@ -198,16 +198,23 @@ journal_session_start(session *s)
 	if (!logging(s->srv)) {
 		return;
 	}
-	Mgr__LogRecord r     = MGR__LOG_RECORD__INIT;
-	r.kind               = MGR__LOG_KIND__LOG_SESSION;
-	r.session            = s->id;
-	r.lease_ms           = s->lease_ms;
-	r.reconnect          = s->reconnect;
-	r.resume_secret.data = s->resume_secret;
-	r.resume_secret.len  = sizeof(s->resume_secret);
-	r.client             = s->client;
+	Mgr__LogRecord r;
+	journal_session_record(s, &r);
 	journal_put(s->srv->journal, &r, true);
 	s->journaled = true;
+}
+
+void
+journal_session_record(session *s, Mgr__LogRecord *r)
+{
+	*r                    = (Mgr__LogRecord) MGR__LOG_RECORD__INIT;
+	r->kind               = MGR__LOG_KIND__LOG_SESSION;
+	r->session            = s->id;
+	r->lease_ms           = s->lease_ms;
+	r->reconnect          = s->reconnect;
+	r->resume_secret.data = s->resume_secret;
+	r->resume_secret.len  = sizeof(s->resume_secret);
+	r->client             = s->client;
 }
 
 void

@@ -13,6 +13,9 @@
  * segments are all still there; what a crash leaves over is removed at
  * the next start.
  *
+ * (The process's part is journal_replay.c's journal_make_snapshot: it
+ * reads the directory as a start does.)
+ *
  * So the server lock is held for nothing but the cut's bookkeeping, at any
  * size of state (Redis forks for the same reason; nng is not fork-safe,
  * and a replay is what a restart does anyway: the snapshot is made by the
@@ -28,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,85 +57,6 @@ struct compactor {
 	int64_t                  next_try_ms;
 	journal_snapshot_figures f;
 };
-
-/* ---- the process that makes one (managerd --snapshot-to) ---------------
- */
-
-static int
-emit_to_file(void *arg, const uint8_t *p, size_t n)
-{
-	return snapfile_put(arg, p, n) == 0 ? 0 : MGR_EINTERNAL;
-}
-
-int
-journal_make_snapshot(
-    server *srv, const char *dir, uint64_t to_lsn, char *why, size_t whycap)
-{
-	// Not to outlive the managerd that asked for it.
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	journal *j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		snprintf(why, whycap, "out of memory");
-		return MGR_ENOMEM;
-	}
-	j->srv       = srv;
-	j->replaying = true;
-	j->why       = why;
-	j->whycap    = whycap;
-	idmap_init(&j->sessions);
-	srv->journal       = j;
-	char     wwhy[256] = "";
-	uint64_t old       = 0, records;
-	int      rv        = manifest_read(dir, &old, wwhy, sizeof(wwhy));
-	if (rv == 0 && to_lsn <= old) {
-		snprintf(wwhy, sizeof(wwhy),
-		    "record %llu is in the snapshot already",
-		    (unsigned long long) to_lsn);
-		rv = -EINVAL;
-	}
-	if (rv == 0 && old > 0) {
-		rv = snapfile_read(dir, old, journal_replay_record, j,
-		    &records, NULL, wwhy, sizeof(wwhy));
-	}
-	wal_found found;
-	if (rv == 0) {
-		rv = wal_check(dir, old + 1, to_lsn, journal_replay_record, j,
-		    &found, wwhy, sizeof(wwhy));
-	}
-	if (rv != 0) {
-		if (rv < 0 || why[0] == '\0') {
-			snprintf(why, whycap, "%s: %s", dir, wwhy);
-		}
-		return MGR_EPROTO;
-	}
-	snapfile *f;
-	if ((rv = snapfile_create(dir, to_lsn, &f, wwhy, sizeof(wwhy)))
-	    != 0) {
-		snprintf(why, whycap, "%s", wwhy);
-		return MGR_EINTERNAL;
-	}
-	server_lock(srv);
-	rv = snapshot_save(j, to_lsn, emit_to_file, f, why, whycap);
-	server_unlock(srv);
-	if (rv != 0) {
-		snapfile_abort(f);
-		return rv;
-	}
-	uint64_t bytes = snapfile_bytes(f);
-	if (snapfile_commit(f, wwhy, sizeof(wwhy)) != 0) {
-		snprintf(why, whycap, "%s", wwhy);
-		return MGR_EINTERNAL;
-	}
-	log_msg(LOG_INFO,
-	    "snapshot of records 1 to %llu: %zu objects, %zu sessions, %llu "
-	    "bytes",
-	    (unsigned long long) to_lsn, srv->objects.len, srv->nsessions,
-	    (unsigned long long) bytes);
-	return 0; // the process exits: what it built goes with it
-}
-
-/* ---- managerd's snapshot thread ------------------------------------------
- */
 
 /* Runs the process that writes the snapshot of records up to to_lsn: 0
  * when it did, else why. */
@@ -276,7 +199,14 @@ compactor_main(void *arg)
 			int  rv       = make_one(c, why, sizeof(why));
 			pthread_mutex_lock(&c->mtx);
 			c->running = false;
-			if (rv != 0) {
+			if (rv != 0 && c->stop) {
+				// Stopped under it (compactor_stop): not a
+				// failure.
+				log_msg(LOG_INFO,
+				    "%s: the snapshot being made was "
+				    "dropped: managerd stops",
+				    c->dir);
+			} else if (rv != 0) {
 				c->f.failures++;
 				snprintf(c->f.error, sizeof(c->f.error), "%s",
 				    why);

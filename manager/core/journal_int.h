@@ -82,10 +82,10 @@ typedef struct compactor compactor;
 int compactor_start(journal *j, const char *dir, uint64_t after);
 /* Stops it (a snapshot being made is dropped). Not under the lock. */
 void compactor_stop(journal *j);
-/* Applies one record of a snapshot or of the log (arg: the journal): a
- * wal_replay_fn. */
-int journal_replay_record(
-    void *arg, uint64_t lsn, const uint8_t *p, size_t n);
+
+/* The record of s's start (LOG_SESSION: its lease, resume secret, client
+ * name), pointing into s. */
+void journal_session_record(struct session *s, Mgr__LogRecord *r);
 
 /* Packs r and logs it now (now) or after the change being applied. */
 void journal_put(journal *j, const Mgr__LogRecord *r, bool now);

@@ -2,12 +2,15 @@
  * in order, requests on their sessions with nobody connected (replies
  * recorded, not sent); then the sessions settled (those that cannot come
  * back end, the others wait for their client) and the condition waits the
- * log saw park and not answered parked again. And --check. */
+ * log saw park and not answered parked again. And the process that makes
+ * a snapshot (it reads them the same way), and --check. */
 #include "journal_int.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "clock.h"
 #include "log.h"
@@ -175,8 +178,8 @@ replay_session(journal *j, const Mgr__LogRecord *r)
 	return 0;
 }
 
-int
-journal_replay_record(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
+static int
+replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 {
 	journal *j        = arg;
 	server  *srv      = j->srv;
@@ -299,7 +302,7 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 	uint64_t  snap_records = 0, snap_bytes = 0;
 	int       rv = manifest_read(dir, &j->snap_lsn, wwhy, sizeof(wwhy));
 	if (rv == 0 && j->snap_lsn > 0) {
-		rv = snapfile_read(dir, j->snap_lsn, journal_replay_record, j,
+		rv = snapfile_read(dir, j->snap_lsn, replay_one, j,
 		    &snap_records, &snap_bytes, wwhy, sizeof(wwhy));
 		if (rv == 0 && j->snap != NULL) {
 			snprintf(wwhy, sizeof(wwhy),
@@ -312,8 +315,8 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 	if (rv == 0) {
 		snapfile_remove_others(dir, j->snap_lsn); // older, unfinished
 		o.from_lsn = j->snap_lsn + 1;
-		rv = wal_open(dir, &o, journal_replay_record, j, &j->w,
-		    &found, wwhy, sizeof(wwhy));
+		rv = wal_open(dir, &o, replay_one, j, &j->w, &found, wwhy,
+		    sizeof(wwhy));
 	}
 	if (rv != 0) {
 		snapshot_load_abort(j);
@@ -363,6 +366,81 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 	        : fsync == WAL_FSYNC_EVERYSEC ? "everysec"
 	                                      : "no");
 	return 0;
+}
+
+/* ---- the process that makes a snapshot (managerd --snapshot-to) -------- */
+
+static int
+emit_to_file(void *arg, const uint8_t *p, size_t n)
+{
+	return snapfile_put(arg, p, n) == 0 ? 0 : MGR_EINTERNAL;
+}
+
+int
+journal_make_snapshot(
+    server *srv, const char *dir, uint64_t to_lsn, char *why, size_t whycap)
+{
+	// Not to outlive the managerd that asked for it.
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	journal *j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return MGR_ENOMEM;
+	}
+	j->srv       = srv;
+	j->replaying = true;
+	j->why       = why;
+	j->whycap    = whycap;
+	idmap_init(&j->sessions);
+	srv->journal       = j;
+	char     wwhy[256] = "";
+	uint64_t old       = 0, records;
+	int      rv        = manifest_read(dir, &old, wwhy, sizeof(wwhy));
+	if (rv == 0 && to_lsn <= old) {
+		snprintf(wwhy, sizeof(wwhy),
+		    "record %llu is in the snapshot already",
+		    (unsigned long long) to_lsn);
+		rv = -EINVAL;
+	}
+	if (rv == 0 && old > 0) {
+		rv = snapfile_read(dir, old, replay_one, j, &records, NULL,
+		    wwhy, sizeof(wwhy));
+	}
+	wal_found found;
+	if (rv == 0) {
+		rv = wal_check(dir, old + 1, to_lsn, replay_one, j, &found,
+		    wwhy, sizeof(wwhy));
+	}
+	if (rv != 0) {
+		if (rv < 0 || why[0] == '\0') {
+			snprintf(why, whycap, "%s: %s", dir, wwhy);
+		}
+		return MGR_EPROTO;
+	}
+	snapfile *f;
+	if ((rv = snapfile_create(dir, to_lsn, &f, wwhy, sizeof(wwhy)))
+	    != 0) {
+		snprintf(why, whycap, "%s", wwhy);
+		return MGR_EINTERNAL;
+	}
+	server_lock(srv);
+	rv = snapshot_save(j, to_lsn, emit_to_file, f, why, whycap);
+	server_unlock(srv);
+	if (rv != 0) {
+		snapfile_abort(f);
+		return rv;
+	}
+	uint64_t bytes = snapfile_bytes(f);
+	if (snapfile_commit(f, wwhy, sizeof(wwhy)) != 0) {
+		snprintf(why, whycap, "%s", wwhy);
+		return MGR_EINTERNAL;
+	}
+	log_msg(LOG_INFO,
+	    "snapshot of records 1 to %llu: %zu objects, %zu sessions, %llu "
+	    "bytes",
+	    (unsigned long long) to_lsn, srv->objects.len, srv->nsessions,
+	    (unsigned long long) bytes);
+	return 0; // the process exits: what it built goes with it
 }
 
 /* ---- --check ------------------------------------------------------------

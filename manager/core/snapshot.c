@@ -239,15 +239,9 @@ save_sessions_started(snap_out *out)
 	int rv = 0;
 	for (session *s = out->srv->sessions; s != NULL && rv == 0;
 	     s          = s->next) {
-		Mgr__LogRecord r     = MGR__LOG_RECORD__INIT;
-		r.kind               = MGR__LOG_KIND__LOG_SESSION;
-		r.session            = s->id;
-		r.lease_ms           = s->lease_ms;
-		r.reconnect          = s->reconnect;
-		r.resume_secret.data = s->resume_secret;
-		r.resume_secret.len  = sizeof(s->resume_secret);
-		r.client             = s->client;
-		rv                   = put_record(out, &r);
+		Mgr__LogRecord r;
+		journal_session_record(s, &r);
+		rv = put_record(out, &r);
 	}
 	return rv;
 }

@@ -698,8 +698,7 @@ wal_open(const char *dir, const wal_opts *o, wal_replay_fn fn, void *arg,
 	remove_spares(w->dirfd); // made ahead, never used
 	if (o->from_lsn > 1) {
 		// Segments a snapshot covers whose removal a crash cut short.
-		w->cut_lsn = o->from_lsn;
-		wal_forget_before(w, o->from_lsn);
+		wal_remove_before(w->dirfd, w->dir, o->from_lsn);
 	}
 	scan_state st = {
 		.fn = fn, .arg = arg, .found = found, .from_lsn = o->from_lsn

@@ -95,30 +95,7 @@ wal_cut(wal *w, char *why, size_t whycap)
 size_t
 wal_forget_before(wal *w, uint64_t lsn)
 {
-	segname *segs = NULL;
-	size_t   n = 0, gone = 0;
-	char     why[128];
-	if (wal_list_segments(w->dirfd, &segs, &n, why, sizeof(why)) != 0) {
-		log_msg(LOG_WARN, "%s: %s", w->dir, why);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (segs[i].first >= lsn) {
-			break;
-		}
-		// Only those whose every record is before lsn: the next one
-		// starts at or before it.
-		if (i + 1 == n || segs[i + 1].first > lsn) {
-			break;
-		}
-		if (unlinkat(w->dirfd, segs[i].name, 0) != 0) {
-			log_msg(LOG_WARN, "%s/%s: cannot remove it: %s",
-			    w->dir, segs[i].name, strerror(errno));
-			break;
-		}
-		gone++;
-	}
-	free(segs);
+	size_t gone = wal_remove_before(w->dirfd, w->dir, lsn);
 	pthread_mutex_lock(&w->mtx);
 	if (gone > 0 && lsn == w->cut_lsn) {
 		w->live_bytes -= w->cut_bytes < w->live_bytes ? w->cut_bytes

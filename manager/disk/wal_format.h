@@ -93,6 +93,9 @@ typedef struct scan_state {
  * each record), those of st's range: 0, or -errno with why (wal.h's
  * open). */
 int wal_scan_dir(int dirfd, scan_state *st, char *why, size_t whycap);
+/* Removes dirfd's segments whose records all come before lsn (the next
+ * segment starts at or before it): how many (dir names it in log lines). */
+size_t wal_remove_before(int dirfd, const char *dir, uint64_t lsn);
 /* dir's segments, in LSN order (*out: the caller's). */
 int wal_list_segments(
     int dirfd, segname **out, size_t *n, char *why, size_t whycap);

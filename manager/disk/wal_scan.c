@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "wal_format.h"
 
 void
@@ -217,6 +218,36 @@ scan_segment(scan_state *st, const segname *sg, const uint8_t *m, size_t size,
 	st->seg_size = size;
 	st->last     = *sg;
 	return 0;
+}
+
+size_t
+wal_remove_before(int dirfd, const char *dir, uint64_t lsn)
+{
+	segname *segs = NULL;
+	size_t   n = 0, gone = 0;
+	char     why[128];
+	if (wal_list_segments(dirfd, &segs, &n, why, sizeof(why)) != 0) {
+		log_msg(LOG_WARN, "%s: %s", dir, why);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (segs[i].first >= lsn) {
+			break;
+		}
+		// Only those whose every record is before lsn: the next one
+		// starts at or before it.
+		if (i + 1 == n || segs[i + 1].first > lsn) {
+			break;
+		}
+		if (unlinkat(dirfd, segs[i].name, 0) != 0) {
+			log_msg(LOG_WARN, "%s/%s: cannot remove it: %s", dir,
+			    segs[i].name, strerror(errno));
+			break;
+		}
+		gone++;
+	}
+	free(segs);
+	return gone;
 }
 
 int

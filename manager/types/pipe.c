@@ -74,6 +74,22 @@ inbox_drop(pipe_side *s)
 	s->head = 0;
 }
 
+/* A pipe with both inboxes empty, no end yet; NULL when out of memory. */
+static pipe_core *
+core_new(void)
+{
+	pipe_core *p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->side[0].inbox = svec_new(0)) == NULL
+	    || (p->side[1].inbox = svec_new(0)) == NULL) {
+		if (p != NULL) {
+			svec_free(p->side[0].inbox);
+		}
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* ==== the type ========================================================== */
 
 static pconn *
@@ -135,13 +151,8 @@ conn_create(mobj *o, mctx *c)
 	}
 	const sval *a = &c->args[0];
 	if (a->kind == SV_BOOL) {
-		pipe_core *p = calloc(1, sizeof(*p));
-		if (p == NULL || (p->side[0].inbox = svec_new(0)) == NULL
-		    || (p->side[1].inbox = svec_new(0)) == NULL) {
-			if (p != NULL) {
-				svec_free(p->side[0].inbox);
-			}
-			free(p);
+		pipe_core *p = core_new();
+		if (p == NULL) {
 			free(e);
 			return mctx_fail(c, MGR_ENOMEM, "out of memory");
 		}
@@ -318,13 +329,8 @@ conn_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 	if (other != NULL && other->data != NULL) {
 		e->core = end_of(other)->core; // made by the other end's
 	} else {
-		pipe_core *p = calloc(1, sizeof(*p));
-		if (p == NULL || (p->side[0].inbox = svec_new(0)) == NULL
-		    || (p->side[1].inbox = svec_new(0)) == NULL) {
-			if (p != NULL) {
-				svec_free(p->side[0].inbox);
-			}
-			free(p);
+		pipe_core *p = core_new();
+		if (p == NULL) {
 			free(e);
 			return snap_bad(in, "out of memory");
 		}
