@@ -259,7 +259,7 @@ class Server:
                 "--log-level", "warn",
                 "--ready-fd", str(w),
             ]
-            if self.policy:  # D: modules are not kept by --data-dir
+            if self.policy:  # D, DR: the data directory alone (no module)
                 argv += ["--data-dir", self.data, "--fsync", self.policy]
             elif self.system == "ours":  # the account type of W7 and W8
                 argv += ["--load-module", c.account_module]

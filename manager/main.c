@@ -512,6 +512,11 @@ make_snapshot(const daemon_opts *o)
 	if (o->log_level >= 0) {
 		log_set_level(o->log_level);
 	}
+	// The modules' types, for their objects' records.
+	int mrc = modules_load(o->modules, o->nmodules);
+	if (mrc != 0) {
+		_exit(mrc);
+	}
 	static const char unused[] = "a snapshot serves nobody";
 	server_opts       so       = {
 		            .key = unused, .keylen = sizeof(unused), .lim = o->lim
@@ -574,13 +579,6 @@ main(int argc, char **argv)
 	}
 	if (o.fsync != NULL && o.data_dir == NULL) {
 		fprintf(stderr, "managerd: --fsync needs --data-dir\n");
-		return 2;
-	}
-	if (o.data_dir != NULL && o.nmodules > 0) {
-		// A module's objects keep state the log cannot state yet.
-		fprintf(stderr,
-		    "managerd: --data-dir does not keep the objects of "
-		    "--load-module types yet; give one or the other\n");
 		return 2;
 	}
 	server_memory_keep_freed(); // before any thread: see memory.c
@@ -656,8 +654,16 @@ main(int argc, char **argv)
 		size_t after    = o.snapshot_after == SNAPSHOT_AFTER_UNSET
 		       ? SNAPSHOT_AFTER_DEFAULT
 		       : o.snapshot_after;
-		if ((rv = server_open_data_dir(
-		         srv, o.data_dir, o.fsync, after, why, sizeof(why)))
+		// The snapshot process loads the same modules: their objects'
+		// records are applied again there.
+		const char *child[2 * MAX_MODULES + 1];
+		for (int i = 0; i < o.nmodules; i++) {
+			child[2 * i]     = "--load-module";
+			child[2 * i + 1] = o.modules[i];
+		}
+		child[2 * o.nmodules] = NULL;
+		if ((rv = server_open_data_dir(srv, o.data_dir, o.fsync,
+		         after, child, why, sizeof(why)))
 		    != 0) {
 			fprintf(stderr, "managerd: --data-dir %s\n", why);
 			server_free(srv);

@@ -498,6 +498,49 @@ test_managerctl(void **state)
 	assert_int_equal(h_managerd_stop(&m), 0);
 }
 
+/* A module's objects with --data-dir: their calls are in the log and
+ * their states (the module's save) in a snapshot, which the snapshot
+ * process makes with the same module loaded; after kill -9 and a restart
+ * the balance is what the acknowledged calls made it. */
+static void
+test_module_objects_kept(void **state)
+{
+	(void) state;
+	h_datadir *f = h_datadir_new("module-data");
+	assert_non_null(f);
+	char opt[700];
+	snprintf(opt, sizeof(opt), "--load-module=%s", MGR_ACCOUNT_MODULE);
+	const char *const extra[]
+	    = { opt, "--data-dir", f->data, "--snapshot-after", "0", NULL };
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
+	mgr_client *c;
+	mgr_obj    *a;
+	mgr_value   v;
+	int64_t     made;
+	OK(h_connect(&f->m, &c));
+	OK(mgr_custom_new(c, "account", mgr_int(200), &a));
+	OK(mgr_name_set(c, "acct", a));
+	OK(mgr_call(a, "withdraw", mgr_int(100), 0, &v));
+	OK(mgr_call(a, "deposit", mgr_int(50), 0, NULL));
+	OK(mgr_save(c));
+	OK(h_info_await(c, "snapshot_running", NULL, 0, 60000, NULL));
+	OK(h_info_int(c, "snapshots", &made));
+	assert_int_equal(made, 1);
+	OK(mgr_call(a, "deposit", mgr_int(7), 0, NULL)); // the log's only
+	mgr_obj_release(a);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_kill(&f->m), 0);
+	assert_int_equal(h_managerd_restart(&f->m, extra), 0);
+	OK(h_connect(&f->m, &c));
+	OK(mgr_name_get(c, "acct", &a));
+	OK(mgr_call(a, "balance", mgr_none(), 0, &v));
+	assert_int_equal(v.i, 157);
+	mgr_obj_release(a);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+	h_datadir_free(f);
+}
+
 int
 main(void)
 {
@@ -511,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_token_bucket),
 		cmocka_unit_test(test_concurrent_withdraws),
 		cmocka_unit_test(test_managerctl),
+		cmocka_unit_test(test_module_objects_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

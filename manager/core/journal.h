@@ -33,11 +33,13 @@ struct mobj;
  * serves nobody yet; then sessions that cannot come back end, and those
  * that can wait for their client for their lease; fsync is a wal_fsync
  * (wal.h, which the types that log do not see); a snapshot is made each
- * time the log passes snapshot_after bytes (0: only when asked). Not under
+ * time the log passes snapshot_after bytes (0: only when asked), by a
+ * process given snapshot_args besides (NULL-terminated, or NULL). Not under
  * the lock. 0, or MGR_E* with why filled (corruption names the file and
  * offset). */
 int journal_open(struct server *srv, const char *dir, int fsync,
-    uint64_t snapshot_after, char *why, size_t whycap);
+    uint64_t snapshot_after, const char *const *snapshot_args, char *why,
+    size_t whycap);
 /* Writes what is left and closes the log. Not under the lock. */
 void journal_close(struct server *srv);
 

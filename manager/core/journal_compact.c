@@ -47,6 +47,8 @@ extern char **environ;
 struct compactor {
 	journal  *j;
 	char     *dir;
+	char    **args; /* for the process besides (--load-module) */
+	int       nargs;
 	char      exe[PATH_MAX];
 	uint64_t  after; /* --snapshot-after: log bytes (0: asked only) */
 	pthread_t thread;
@@ -65,9 +67,14 @@ run_child(compactor *c, uint64_t to_lsn, char *why, size_t whycap)
 {
 	static char *const levels[] = { "error", "warn", "info", "debug" };
 	enum { NLIMITS = 64 };
-	char  lsn[24], values[NLIMITS][24];
-	char *argv[8 + 2 * NLIMITS + 1];
-	int   level = log_level_now(), k = 0, n = 0;
+	char   lsn[24], values[NLIMITS][24];
+	char **argv
+	    = calloc(8 + 2 * NLIMITS + (size_t) c->nargs + 1, sizeof(*argv));
+	int level = log_level_now(), k = 0, n = 0;
+	if (argv == NULL) {
+		snprintf(why, whycap, "out of memory");
+		return -1;
+	}
 	snprintf(lsn, sizeof(lsn), "%llu", (unsigned long long) to_lsn);
 	argv[k++] = c->exe;
 	argv[k++] = "--data-dir";
@@ -90,9 +97,13 @@ run_child(compactor *c, uint64_t to_lsn, char *why, size_t whycap)
 	}
 	SERVER_LIMITS(LIMIT_ARG_)
 #undef LIMIT_ARG_
+	for (int i = 0; i < c->nargs; i++) {
+		argv[k++] = c->args[i];
+	}
 	argv[k] = NULL;
 	pid_t pid;
 	int   e = posix_spawn(&pid, c->exe, NULL, NULL, argv, environ);
+	free(argv);
 	if (e != 0) {
 		snprintf(why, whycap, "cannot run %.160s: %s", c->exe,
 		    strerror(e));
@@ -230,24 +241,49 @@ compactor_main(void *arg)
 	return NULL;
 }
 
+/* Frees what compactor_start made of c. */
+static void
+compactor_free(compactor *c)
+{
+	for (int i = 0; i < c->nargs; i++) {
+		free(c->args[i]);
+	}
+	free(c->args);
+	free(c->dir);
+	free(c);
+}
+
 int
-compactor_start(journal *j, const char *dir, uint64_t after)
+compactor_start(
+    journal *j, const char *dir, uint64_t after, const char *const *args)
 {
 	compactor *c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->dir = strdup(dir)) == NULL) {
-		free(c);
+	int        n = 0;
+	while (args != NULL && args[n] != NULL) {
+		n++;
+	}
+	if (c == NULL || (c->dir = strdup(dir)) == NULL
+	    || (c->args = calloc((size_t) n + 1, sizeof(*c->args))) == NULL) {
+		if (c != NULL) {
+			compactor_free(c);
+		}
 		return MGR_ENOMEM;
 	}
-	ssize_t n = readlink("/proc/self/exe", c->exe, sizeof(c->exe) - 1);
-	if (n <= 0) {
-		free(c->dir);
-		free(c);
+	for (; c->nargs < n; c->nargs++) {
+		if ((c->args[c->nargs] = strdup(args[c->nargs])) == NULL) {
+			compactor_free(c);
+			return MGR_ENOMEM;
+		}
+	}
+	ssize_t len = readlink("/proc/self/exe", c->exe, sizeof(c->exe) - 1);
+	if (len <= 0) {
+		compactor_free(c);
 		return MGR_EINTERNAL;
 	}
-	c->exe[n] = '\0';
-	c->j      = j;
-	c->after  = after;
-	c->f.lsn  = j->snap_lsn;
+	c->exe[len] = '\0';
+	c->j        = j;
+	c->after    = after;
+	c->f.lsn    = j->snap_lsn;
 	pthread_mutex_init(&c->mtx, NULL);
 	clock_cond_init(&c->cv);
 	if (c->f.lsn > 0) {
@@ -258,8 +294,7 @@ compactor_start(journal *j, const char *dir, uint64_t after)
 	if (pthread_create(&c->thread, NULL, compactor_main, c) != 0) {
 		pthread_mutex_destroy(&c->mtx);
 		pthread_cond_destroy(&c->cv);
-		free(c->dir);
-		free(c);
+		compactor_free(c);
 		return MGR_ENOMEM;
 	}
 	pthread_setname_np(c->thread, "mgr:snapshot");
@@ -284,8 +319,7 @@ compactor_stop(journal *j)
 	pthread_join(c->thread, NULL);
 	pthread_mutex_destroy(&c->mtx);
 	pthread_cond_destroy(&c->cv);
-	free(c->dir);
-	free(c);
+	compactor_free(c);
 	j->compactor = NULL;
 }
 

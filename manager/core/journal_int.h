@@ -77,9 +77,11 @@ void snapshot_load_abort(journal *j);
 
 typedef struct compactor compactor;
 /* Starts j's snapshot thread, which makes one when asked (journal_save)
- * or when the log passed after bytes (0: only when asked). Not under the
+ * or when the log passed after bytes (0: only when asked), by a process
+ * given args (copied; NULL-terminated, or NULL) besides. Not under the
  * lock. MGR_ENOMEM. */
-int compactor_start(journal *j, const char *dir, uint64_t after);
+int compactor_start(
+    journal *j, const char *dir, uint64_t after, const char *const *args);
 /* Stops it (a snapshot being made is dropped). Not under the lock. */
 void compactor_stop(journal *j);
 

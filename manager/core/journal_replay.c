@@ -268,7 +268,7 @@ settle_sessions(journal *j)
 
 int
 journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
-    char *why, size_t whycap)
+    const char *const *snapshot_args, char *why, size_t whycap)
 {
 	journal *j = calloc(1, sizeof(*j));
 	if (j == NULL) {
@@ -344,7 +344,7 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 	}
 	settle_sessions(j);
 	journal_gate(j);
-	if (compactor_start(j, dir, snapshot_after) != 0) {
+	if (compactor_start(j, dir, snapshot_after, snapshot_args) != 0) {
 		log_msg(LOG_WARN,
 		    "%s: no snapshot thread (out of memory): the log keeps "
 		    "everything",

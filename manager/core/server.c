@@ -93,7 +93,8 @@ server_new(server **srvp, const server_opts *opts)
 
 int
 server_open_data_dir(server *srv, const char *dir, const char *fsync,
-    uint64_t snapshot_after, char *why, size_t whycap)
+    uint64_t snapshot_after, const char *const *snapshot_args, char *why,
+    size_t whycap)
 {
 	wal_fsync f;
 	if (fsync == NULL || strcmp(fsync, "everysec") == 0) {
@@ -107,7 +108,8 @@ server_open_data_dir(server *srv, const char *dir, const char *fsync,
 		    why, whycap, "--fsync %s: always, everysec or no", fsync);
 		return MGR_EINVAL;
 	}
-	return journal_open(srv, dir, f, snapshot_after, why, whycap);
+	return journal_open(
+	    srv, dir, f, snapshot_after, snapshot_args, why, whycap);
 }
 
 int

@@ -76,10 +76,13 @@ int server_set_tls(server *srv, const char *cert_file, const char *key_file,
 /* --data-dir, --fsync (no, everysec, always) and --snapshot-after: the
  * state dir holds is loaded into srv, which keeps logging to it from here
  * on (a snapshot made each time the log passes snapshot_after bytes; 0:
- * when asked); before any listener. 0, or MGR_E* with why (a damaged log
+ * when asked; snapshot_args, NULL-terminated or NULL, are given to the
+ * process that makes it: managerd's --load-module options); before any
+ * listener. 0, or MGR_E* with why (a damaged log
  * names its file and offset; MGR_EINVAL: fsync is none of the three). */
 int server_open_data_dir(server *srv, const char *dir, const char *fsync,
-    uint64_t snapshot_after, char *why, size_t whycap);
+    uint64_t snapshot_after, const char *const *snapshot_args, char *why,
+    size_t whycap);
 /* managerd --snapshot-to: srv, serving nobody, writes the snapshot of
  * dir's records up to lsn (journal_make_snapshot). 0 or MGR_E* with why;
  * the process is to exit after it. */

@@ -263,7 +263,10 @@ save_objects(snap_out *out)
 		r.object         = o->id;
 		r.type           = o->type->code;
 		r.refs           = o->refs;
-		rv               = put_record(out, &r);
+		if (o->type->code == MGR__OBJ_TYPE__OBJ_CUSTOM) {
+			r.type_name = (char *) o->type->name; // a module's
+		}
+		rv = put_record(out, &r);
 	}
 	out->kind = MGR__LOG_KIND__LOG_SNAP_OBJECT;
 	for (size_t i = 0; i < n && rv == 0; i++) {
@@ -496,9 +499,16 @@ load_object(journal *j, const Mgr__LogRecord *r)
 	server      *srv = j->srv;
 	snap_in     *in  = j->snap;
 	const mtype *t   = registry_type(r->type);
-	if (t == NULL || t->load == NULL) {
+	if (r->part == 0 && t != NULL && t->subtype != NULL) {
+		// A module's type, by its name: the same --load-module.
+		t = r->type_name != NULL ? t->subtype(r->type_name) : NULL;
+	}
+	if (t == NULL || (t->load == NULL && t->subtype == NULL)) {
 		return load_fail(j, "object %llu: %s", r->object,
-		    "of a type this managerd cannot load");
+		    r->type == MGR__OBJ_TYPE__OBJ_CUSTOM
+		        ? "of a type no module loaded registers (start "
+		          "managerd with the same --load-module)"
+		        : "of a type this managerd cannot load");
 	}
 	if (r->part == 0) {
 		void **slot;
@@ -519,8 +529,8 @@ load_object(journal *j, const Mgr__LogRecord *r)
 		return 0;
 	}
 	mobj *o = store_find(srv, r->object);
-	if (o == NULL || o->type != t || r->image == NULL
-	    || (r->part > 1 && o->data == NULL)) {
+	if (o == NULL || o->type->code != r->type || o->type->load == NULL
+	    || r->image == NULL || (r->part > 1 && o->data == NULL)) {
 		return load_fail(j, "object %llu: %s", r->object,
 		    "a part of an object not made, or out of order");
 	}
@@ -532,7 +542,7 @@ load_object(journal *j, const Mgr__LogRecord *r)
 	}
 	in->why[0] = '\0';
 	in->obj    = o;
-	rv         = t->load(o, &image, r->part, in);
+	rv         = o->type->load(o, &image, r->part, in);
 	sv_free(&image);
 	if (rv != 0) {
 		return load_fail(j, "object %llu: %s", r->object,

@@ -172,6 +172,50 @@ custom_destroy(mobj *o)
 	o->data = NULL;
 }
 
+/* A snapshot's image of it (snapshot.c): [what the module's save gives].
+ * Its parked calls are not kept (the log has them as waiters). */
+static int
+custom_save(mobj *o, struct snap_out *out)
+{
+	const custom *cu = o->data;
+	sval          saved;
+	char          why[200];
+	if (save_state(mod_of(o), cu->state, &saved, why, sizeof(why)) != 0) {
+		log_msg(LOG_ERROR, "object %llu: %s",
+		    (unsigned long long) o->id, why);
+		return MGR_EINTERNAL;
+	}
+	return snap_put_list(out, &saved, 1);
+}
+
+/* The state the module's load makes of the saved value. */
+static int
+custom_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
+{
+	const mod_type *t     = mod_of(o);
+	sval           *saved = snap_item(image, 0);
+	if (part != 1 || saved == NULL) {
+		return snap_bad(in,
+		    "a module's object's image is what its "
+		    "save gave");
+	}
+	custom *cu = calloc(1, sizeof(*cu));
+	if (cu == NULL) {
+		return snap_bad(in, "out of memory");
+	}
+	int rv = load_state(t, saved, &cu->state);
+	if (rv != 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "%s's load failed: %s",
+		    t->def->name,
+		    module_detail[0] ? module_detail : mgr_strerror(rv));
+		free(cu);
+		return snap_bad(in, why);
+	}
+	o->data = cu;
+	return 0;
+}
+
 /* For atomic batches: save and load make the copy. */
 static void *
 custom_clone(mobj *o)
@@ -500,6 +544,8 @@ mgr_module_type(mgr_module *m, const mgr_type_def *def)
 		        .wake       = custom_changed,
 		        .describe   = custom_describe,
 		        .op_flags   = call_flags,
+		        .save       = custom_save,
+		        .load       = custom_load,
 	};
 	mod_types[nmod_types++] = t;
 	m->ntypes++;
