@@ -491,6 +491,87 @@ test_check_and_damage(void **state)
 	assert_true(h_managerd_log_has(&f->m, "damaged", 1000));
 }
 
+typedef struct incrementer {
+	fixture    *f;
+	atomic_int *done;
+	int         rv;
+} incrementer;
+
+/* 1,000 increments of d["n"] by a reconnecting client of its own. */
+static void *
+increment(void *arg)
+{
+	incrementer *w = arg;
+	mgr_client  *c = h_reconnecting(&w->f->m);
+	mgr_obj     *d = NULL;
+	w->rv          = c != NULL ? mgr_name_get(c, "d", &d) : MGR_ECONN;
+	for (int i = 0; i < 1000 && w->rv == 0; i++) {
+		w->rv = mgr_dict_incr(d, mgr_str("n"), mgr_int(1), NULL);
+		atomic_fetch_add(w->done, 1);
+	}
+	if (d != NULL) {
+		mgr_obj_release(d);
+	}
+	if (c != NULL) {
+		mgr_disconnect(c);
+	}
+	return NULL;
+}
+
+/* 4 reconnecting clients increment one counter 1,000 times each while
+ * managerd is killed -9 and restarted three times (the second after a
+ * snapshot): every increment is applied once, so the counter ends at
+ * exactly 4,000. */
+static void
+test_counter_across_restarts(void **state)
+{
+	fixture *f = *state;
+	start(f, "0");
+	mgr_client *c;
+	mgr_obj    *d;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_dict_new(c, &d), 0);
+	assert_int_equal(mgr_name_set(c, "d", d), 0);
+	mgr_disconnect(c);
+	atomic_int  done = 0;
+	incrementer w[4];
+	pthread_t   t[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (incrementer) { .f = f, .done = &done, .rv = -1 };
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, increment, &w[i]), 0);
+	}
+	for (int k = 1; k <= 3; k++) {
+		int64_t deadline = h_now_ms() + 60000;
+		while (
+		    atomic_load(&done) < 1000 * k && h_now_ms() < deadline) {
+			h_nap(1);
+		}
+		if (k == 2) {
+			mgr_client *s;
+			assert_int_equal(h_connect(&f->m, &s), 0);
+			(void) save(s);
+			mgr_disconnect(s);
+		}
+		assert_int_equal(h_managerd_kill(&f->m), 0);
+		assert_int_equal(restart(f, "0"), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].rv, 0);
+	}
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	mgr_obj  *d2;
+	mgr_value v;
+	assert_int_equal(mgr_name_get(c, "d", &d2), 0);
+	assert_int_equal(mgr_dict_get(d2, mgr_str("n"), &v), 0);
+	expect_int(v, 4000);
+	mgr_obj_release(d2);
+	mgr_obj_release(d);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
 /* A flipped byte in the snapshot: --check and a start refuse it, naming
  * the file and the offset; a manager without a data directory refuses to
  * save. */
@@ -696,6 +777,8 @@ main(void)
 		    test_exactly_once_across_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_exactly_once_across_snapshots, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_counter_across_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_check_and_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(
