@@ -102,7 +102,18 @@ run_child(compactor *c, uint64_t to_lsn, char *why, size_t whycap)
 	}
 	argv[k] = NULL;
 	pid_t pid;
-	int   e = posix_spawn(&pid, c->exe, NULL, NULL, argv, environ);
+	// Only stdin, stdout and stderr go with it: not a listener, nor a
+	// descriptor a parent gave managerd (--ready-fd, --lifeline-fd).
+	posix_spawn_file_actions_t fa;
+	int                        e = posix_spawn_file_actions_init(&fa);
+	if (e == 0) {
+		e = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+		if (e == 0) {
+			e = posix_spawn(
+			    &pid, c->exe, &fa, NULL, argv, environ);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	free(argv);
 	if (e != 0) {
 		snprintf(why, whycap, "cannot run %.160s: %s", c->exe,
