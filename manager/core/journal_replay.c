@@ -293,7 +293,11 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 	j->why       = why;
 	j->whycap    = whycap;
 	idmap_init(&j->sessions);
+	// The timer reads it (under the lock): no lease runs out while the
+	// log is applied again (sessions_expire).
+	server_lock(srv);
 	srv->journal = j;
+	server_unlock(srv);
 	wal_opts o;
 	journal_wal_opts(j, &o);
 	wal_found found        = { 0 };
@@ -323,14 +327,18 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 		if (rv < 0) {
 			snprintf(why, whycap, "%s: %s", dir, wwhy);
 		}
+		server_lock(srv);
 		srv->journal = NULL;
+		server_unlock(srv);
 		idmap_fini(&j->sessions);
 		parked_forget_all(j);
 		free(j);
 		return rv < 0 ? MGR_EINTERNAL : rv;
 	}
-	j->replaying = false;
-	j->why       = NULL;
+	server_lock(srv);
+	j->replaying = false; // leases run from now (settle_sessions)
+	server_unlock(srv);
+	j->why = NULL;
 	idmap_fini(&j->sessions);
 	if (found.records == 0 && j->snap_lsn == 0) {
 		// A new directory: the objects' secrets from here on.
@@ -343,6 +351,12 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 		server_unlock(srv);
 	}
 	settle_sessions(j);
+	// The replay's holds of the lock served nobody (nobody is connected
+	// yet): lock_hold_max_us counts from here, what clients may wait on.
+	server_lock(srv);
+	srv->lock_hold_max_us    = 0;
+	srv->lock_hold_max_by[0] = '\0';
+	server_unlock(srv);
 	journal_gate(j);
 	if (compactor_start(j, dir, snapshot_after, snapshot_args) != 0) {
 		log_msg(LOG_WARN,
@@ -392,7 +406,9 @@ journal_make_snapshot(
 	j->why       = why;
 	j->whycap    = whycap;
 	idmap_init(&j->sessions);
-	srv->journal       = j;
+	server_lock(srv);
+	srv->journal = j; // replaying for good: no lease runs out here
+	server_unlock(srv);
 	char     wwhy[256] = "";
 	uint64_t old       = 0, records;
 	int      rv        = manifest_read(dir, &old, wwhy, sizeof(wwhy));

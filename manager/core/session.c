@@ -351,6 +351,12 @@ sessions_expire(server *srv, int64_t now, int64_t paused_ms, session **dead)
 {
 	int64_t next = -1;
 	*dead        = NULL; /* ended here: the caller frees them unlocked */
+	if (journal_replaying(srv)) {
+		// The data directory is being applied again: the sessions it
+		// restores are nobody's yet, and their leases start once it
+		// is over (their ends would not be in the log either).
+		return -1;
+	}
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
 		if (s->lease_ms == 0
