@@ -6,7 +6,7 @@
 #include "mgr_conn.h"
 
 int
-fill(const bench_args *a)
+dr_fill(const bench_args *a)
 {
 	long long   n     = arg_int(a, "--entries", 1000000);
 	long long   batch = arg_int(a, "--batch", 1000);
@@ -38,7 +38,7 @@ fill(const bench_args *a)
 }
 
 int
-count(const bench_args *a)
+dr_count(const bench_args *a)
 {
 	(void) a;
 	mgr_client *c = connect_or_die();

@@ -7,8 +7,8 @@
 
 /* fill --entries N --batch B: a dict named "big" of N int entries (i:
  * 2 * i), in updates of B. Prints "result fill.entries N entries". */
-int fill(const bench_args *a);
+int dr_fill(const bench_args *a);
 /* count: the entries of "big" ("result count.entries N entries"). */
-int count(const bench_args *a);
+int dr_count(const bench_args *a);
 
 #endif

@@ -938,9 +938,9 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "hold") == 0) {
 		return hold(&a);
 	} else if (strcmp(cmd, "fill") == 0) {
-		return fill(&a);
+		return dr_fill(&a);
 	} else if (strcmp(cmd, "count") == 0) {
-		return count(&a);
+		return dr_count(&a);
 	}
 	fprintf(stderr, "bench_mgr: unknown workload %s\n", cmd);
 	return 2;
