@@ -364,7 +364,7 @@ journal_figures_of(server *srv, journal_figures *f)
 	}
 	wal_figures w;
 	wal_figures_of(j->w, &w);
-	char why[8];
+	char why[256]; // (only whether: the reason is not kept)
 	*f = (journal_figures) {
 		.fsync        = j->fsync == WAL_FSYNC_ALWAYS ? "always"
 		           : j->fsync == WAL_FSYNC_EVERYSEC  ? "everysec"

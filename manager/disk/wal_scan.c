@@ -123,7 +123,11 @@ static int
 scan_segment(scan_state *st, const segname *sg, const uint8_t *m, size_t size,
     bool is_last, char *why, size_t whycap)
 {
-	if (is_last && size >= HEADER_LEN && nonzero_end(m, 0, size) == 0) {
+	// (A header written is not zeros: the segment's other bytes, 64 MiB
+	// of zeros mostly, are read only when it is.)
+	if (is_last && size >= HEADER_LEN
+	    && nonzero_end(m, 0, HEADER_LEN) == 0
+	    && nonzero_end(m, 0, size) == 0) {
 		// Named, but its header never reached the disk (a crash
 		// while moving into it): no record can be in it.
 		st->empty_last = true;
