@@ -9,7 +9,6 @@
  * store's snapshot and restart are timed. */
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -295,11 +294,52 @@ test_every_type_survives_a_snapshot(void **state)
 	assert_non_null(strstr(out, "a snapshot of records 1 to"));
 }
 
+/* A count one thread raises and another waits on (bounded): what a
+ * client had acknowledged. */
+typedef struct tally {
+	pthread_mutex_t m;
+	pthread_cond_t  cv;
+	int             n;
+} tally;
+#define TALLY_INIT                                                           \
+	{                                                                    \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0       \
+	}
+
+static void
+tally_add(tally *t, int k)
+{
+	pthread_mutex_lock(&t->m);
+	t->n += k;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->m);
+}
+
+/* Until t reaches at, or ms passed: its count then. */
+static int
+tally_await(tally *t, int at, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long) (ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&t->m);
+	while (t->n < at
+	    && pthread_cond_timedwait(&t->cv, &t->m, &until) == 0) { }
+	int n = t->n;
+	pthread_mutex_unlock(&t->m);
+	return n;
+}
+
 typedef struct loader {
-	fixture   *f;
-	atomic_int acked;
-	int        at;
-	int64_t    snapshots; /* made before the kill */
+	fixture *f;
+	tally    acked;
+	int      at;
+	int64_t  snapshots; /* made before the kill */
 } loader;
 
 /* Kills managerd once at appends are acknowledged and two snapshots
@@ -309,11 +349,13 @@ kill_after_snapshots(void *arg)
 {
 	loader     *k = arg;
 	mgr_client *c;
+	(void) tally_await(&k->acked, k->at, 60000);
 	if (h_connect(&k->f->m, &c) == 0) {
+		// The count of snapshots is managerd's: asked for, napping.
 		int64_t deadline = h_now_ms() + 60000;
 		while (h_now_ms() < deadline
-		    && (atomic_load(&k->acked) < k->at || k->snapshots < 2)
-		    && h_info_int(c, "snapshots", &k->snapshots) == 0) {
+		    && h_info_int(c, "snapshots", &k->snapshots) == 0
+		    && k->snapshots < 2) {
 			h_nap(5);
 		}
 		mgr_disconnect(c);
@@ -336,7 +378,7 @@ test_snapshots_under_load_then_kill(void **state)
 	assert_int_equal(h_connect(&f->m, &c), 0);
 	assert_int_equal(mgr_list_new(c, &l), 0);
 	assert_int_equal(mgr_name_set(c, "appends", l), 0);
-	loader    k = { .f = f, .at = 3000 };
+	loader    k = { .f = f, .acked = TALLY_INIT, .at = 3000 };
 	pthread_t t;
 	assert_int_equal(
 	    pthread_create(&t, NULL, kill_after_snapshots, &k), 0);
@@ -344,14 +386,14 @@ test_snapshots_under_load_then_kill(void **state)
 	for (int i = 0; rv == 0 && i < 10000000; i++) {
 		rv = mgr_list_append(l, mgr_int(i));
 		if (rv == 0) {
-			atomic_store(&k.acked, i + 1);
+			tally_add(&k.acked, 1);
 		}
 	}
 	pthread_join(t, NULL);
 	assert_int_equal(rv, MGR_ECONN);
 	mgr_obj_release(l);
 	mgr_disconnect(c);
-	int n_acked = atomic_load(&k.acked);
+	int n_acked = tally_await(&k.acked, 0, 0);
 	h_log("%d appends acknowledged, %lld snapshots made before the kill",
 	    n_acked, (long long) k.snapshots);
 	assert_true(k.snapshots >= 2);
@@ -366,10 +408,10 @@ test_snapshots_under_load_then_kill(void **state)
 }
 
 typedef struct restarter {
-	fixture   *f;
-	atomic_int acked;
-	int        at, rv;
-	bool       save; /* a snapshot before the kill */
+	fixture *f;
+	tally    acked;
+	int      at, rv;
+	bool     save; /* a snapshot before the kill */
 } restarter;
 
 /* Once at appends are acknowledged: (a snapshot,) kill -9 and a restart.
@@ -377,11 +419,8 @@ typedef struct restarter {
 static void *
 kill_and_restart_at(void *arg)
 {
-	restarter *r        = arg;
-	int64_t    deadline = h_now_ms() + 30000;
-	while (atomic_load(&r->acked) < r->at && h_now_ms() < deadline) {
-		sched_yield();
-	}
+	restarter *r = arg;
+	(void) tally_await(&r->acked, r->at, 30000);
 	mgr_client *c;
 	if (r->save && h_connect(&r->f->m, &c) == 0) {
 		int64_t lsn = save_lsn(c);
@@ -412,14 +451,18 @@ exactly_once_across_restarts(fixture *f, bool save)
 	assert_int_equal(mgr_list_new(c, &l), 0);
 	assert_int_equal(mgr_name_set(c, "appends", l), 0);
 	for (int round = 0; round < 3; round++) {
-		restarter r = { .f = f, .at = 200, .rv = -1, .save = save };
+		restarter r = { .f = f,
+			.acked     = TALLY_INIT,
+			.at        = 200,
+			.rv        = -1,
+			.save      = save };
 		pthread_t t;
 		assert_int_equal(
 		    pthread_create(&t, NULL, kill_and_restart_at, &r), 0);
 		for (int i = 0; i < 400; i++) {
 			assert_int_equal(
 			    mgr_list_append(l, mgr_int(round * 400 + i)), 0);
-			atomic_store(&r.acked, i + 1);
+			tally_add(&r.acked, 1);
 		}
 		pthread_join(t, NULL);
 		assert_int_equal(r.rv, 0);
@@ -492,9 +535,9 @@ test_check_and_damage(void **state)
 }
 
 typedef struct incrementer {
-	fixture    *f;
-	atomic_int *done;
-	int         rv;
+	fixture *f;
+	tally   *done;
+	int      rv;
 } incrementer;
 
 /* 1,000 increments of d["n"] by a reconnecting client of its own. */
@@ -507,7 +550,7 @@ increment(void *arg)
 	w->rv          = c != NULL ? mgr_name_get(c, "d", &d) : MGR_ECONN;
 	for (int i = 0; i < 1000 && w->rv == 0; i++) {
 		w->rv = mgr_dict_incr(d, mgr_str("n"), mgr_int(1), NULL);
-		atomic_fetch_add(w->done, 1);
+		tally_add(w->done, 1);
 	}
 	if (d != NULL) {
 		mgr_obj_release(d);
@@ -533,7 +576,7 @@ test_counter_across_restarts(void **state)
 	assert_int_equal(mgr_dict_new(c, &d), 0);
 	assert_int_equal(mgr_name_set(c, "d", d), 0);
 	mgr_disconnect(c);
-	atomic_int  done = 0;
+	tally       done = TALLY_INIT;
 	incrementer w[4];
 	pthread_t   t[4];
 	for (int i = 0; i < 4; i++) {
@@ -542,11 +585,7 @@ test_counter_across_restarts(void **state)
 		    pthread_create(&t[i], NULL, increment, &w[i]), 0);
 	}
 	for (int k = 1; k <= 3; k++) {
-		int64_t deadline = h_now_ms() + 60000;
-		while (
-		    atomic_load(&done) < 1000 * k && h_now_ms() < deadline) {
-			h_nap(1);
-		}
+		(void) tally_await(&done, 1000 * k, 60000);
 		if (k == 2) {
 			mgr_client *s;
 			assert_int_equal(h_connect(&f->m, &s), 0);

@@ -45,15 +45,16 @@ lost(journal *j, size_t n)
 	}
 }
 
+/* A record of n bytes was appended as lsn (0: it could not be, which
+ * happens only without memory). */
 static void
-put_now(journal *j, const uint8_t *p, size_t n)
+appended(journal *j, uint64_t lsn, size_t n)
 {
-	uint64_t lsn = wal_append(j->w, p, n);
 	if (lsn == 0) {
-		lost(j, n); // wal_append fails only without memory
-		return;
+		lost(j, n);
+	} else {
+		atomic_store(&j->appended, lsn);
 	}
-	atomic_store(&j->appended, lsn);
 }
 
 /* Packs record r (wal_append_with's filler). */
@@ -94,12 +95,7 @@ journal_put(journal *j, const Mgr__LogRecord *r, bool now)
 		put_later(j, r, n);
 		return;
 	}
-	uint64_t lsn = wal_append_with(j->w, n, pack_record, (void *) r);
-	if (lsn == 0) {
-		lost(j, n); // it fails only without memory
-		return;
-	}
-	atomic_store(&j->appended, lsn);
+	appended(j, wal_append_with(j->w, n, pack_record, (void *) r), n);
 }
 
 /* What the change that ends handed on goes in after it. */
@@ -113,7 +109,7 @@ end_change(journal *j)
 	for (size_t off = 0; off < l->len;) {
 		uint32_t n;
 		memcpy(&n, l->buf + off, 4);
-		put_now(j, l->buf + off + 4, n);
+		appended(j, wal_append(j->w, l->buf + off + 4, n), n);
 		off += 4 + n;
 	}
 	l->len = 0;
@@ -364,7 +360,6 @@ journal_figures_of(server *srv, journal_figures *f)
 	}
 	wal_figures w;
 	wal_figures_of(j->w, &w);
-	char why[256]; // (only whether: the reason is not kept)
 	*f = (journal_figures) {
 		.fsync        = j->fsync == WAL_FSYNC_ALWAYS ? "always"
 		           : j->fsync == WAL_FSYNC_EVERYSEC  ? "everysec"
@@ -377,7 +372,7 @@ journal_figures_of(server *srv, journal_figures *f)
 		.max_group    = w.max_group,
 		.sync_lag_us  = w.sync_lag_us,
 		.last_sync_us = w.last_sync_us,
-		.refusing     = journal_refuses(srv, why, sizeof(why)),
+		.refusing     = journal_refuses(srv, NULL, 0),
 	};
 	return true;
 }

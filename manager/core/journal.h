@@ -93,7 +93,8 @@ typedef struct journal_figures {
 bool journal_figures_of(struct server *srv, journal_figures *f);
 /* Whether a write must be refused now: the log cannot take it (no room
  * for its next segment on a full disk, or a write or sync failed); why
- * names the directory and the reason. Reads go on. Under the lock. */
+ * (may be NULL) names the directory and the reason. Reads go on. Under
+ * the lock. */
 bool journal_refuses(struct server *srv, char *why, size_t whycap);
 
 /* ---- what is logged (under the lock) ----------------------------------- */

@@ -169,10 +169,8 @@ make_one(compactor *c, char *why, size_t whycap)
 	// The manifest names the new one: the old one and what it covered go.
 	snapfile_remove_others(c->dir, cut - 1);
 	size_t   gone  = wal_forget_before(j->w, cut);
-	uint64_t bytes = 0;
-	(void) snapfile_read(
-	    c->dir, cut - 1, NULL, NULL, NULL, &bytes, mwhy, sizeof(mwhy));
-	int64_t ms = clock_ms() - t0;
+	uint64_t bytes = snapfile_size(c->dir, cut - 1);
+	int64_t  ms    = clock_ms() - t0;
 	pthread_mutex_lock(&c->mtx);
 	c->f.lsn   = cut - 1;
 	c->f.bytes = bytes;
@@ -297,11 +295,7 @@ compactor_start(
 	c->f.lsn    = j->snap_lsn;
 	pthread_mutex_init(&c->mtx, NULL);
 	clock_cond_init(&c->cv);
-	if (c->f.lsn > 0) {
-		char why[64];
-		(void) snapfile_read(dir, c->f.lsn, NULL, NULL, NULL,
-		    &c->f.bytes, why, sizeof(why));
-	}
+	c->f.bytes = snapfile_size(dir, c->f.lsn);
 	if (pthread_create(&c->thread, NULL, compactor_main, c) != 0) {
 		pthread_mutex_destroy(&c->mtx);
 		pthread_cond_destroy(&c->cv);

@@ -266,15 +266,55 @@ settle_sessions(journal *j)
 	}
 }
 
-int
-journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
-    const char *const *snapshot_args, char *why, size_t whycap)
+/* A journal of srv that replays (nothing logged), NULL when out of
+ * memory. The timer reads srv->journal under the lock: from here no
+ * lease runs out until the replay is over (sessions_expire). */
+static journal *
+journal_attach(server *srv, int fsync, char *why, size_t whycap)
 {
 	journal *j = calloc(1, sizeof(*j));
 	if (j == NULL) {
 		snprintf(why, whycap, "out of memory");
-		return MGR_ENOMEM;
+		return NULL;
 	}
+	j->srv       = srv;
+	j->fsync     = (wal_fsync) fsync;
+	j->replaying = true;
+	j->why       = why;
+	j->whycap    = whycap;
+	idmap_init(&j->sessions);
+	server_lock(srv);
+	srv->journal = j;
+	server_unlock(srv);
+	return j;
+}
+
+/* Loads the snapshot dir's manifest names (none: nothing) into j:
+ * j->snap_lsn is the last record it covers. 0, or what snapfile_read
+ * refuses with (wwhy says why). */
+static int
+load_snapshot(journal *j, const char *dir, uint64_t *records, uint64_t *bytes,
+    char *wwhy, size_t cap)
+{
+	int rv = manifest_read(dir, &j->snap_lsn, wwhy, cap);
+	if (rv == 0 && j->snap_lsn > 0) {
+		rv = snapfile_read(dir, j->snap_lsn, replay_one, j, records,
+		    bytes, wwhy, cap);
+		if (rv == 0 && j->snap != NULL) {
+			snprintf(wwhy, cap,
+			    "snap-%016llx.snap: it ends before its last "
+			    "record",
+			    (unsigned long long) j->snap_lsn);
+			rv = -EBADMSG;
+		}
+	}
+	return rv;
+}
+
+int
+journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
+    const char *const *snapshot_args, char *why, size_t whycap)
+{
 	// Every request must fit in a record with room to spare: a bigger
 	// frame is refused as it comes (over --max-message). The default is
 	// held to that quietly; a larger one asked for is said.
@@ -287,35 +327,18 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 		    srv->lim.max_message, most);
 		srv->lim.max_message = most;
 	}
-	j->srv       = srv;
-	j->fsync     = (wal_fsync) fsync;
-	j->replaying = true;
-	j->why       = why;
-	j->whycap    = whycap;
-	idmap_init(&j->sessions);
-	// The timer reads it (under the lock): no lease runs out while the
-	// log is applied again (sessions_expire).
-	server_lock(srv);
-	srv->journal = j;
-	server_unlock(srv);
+	journal *j = journal_attach(srv, fsync, why, whycap);
+	if (j == NULL) {
+		return MGR_ENOMEM;
+	}
 	wal_opts o;
 	journal_wal_opts(j, &o);
 	wal_found found        = { 0 };
 	uint64_t  t0           = (uint64_t) clock_ms();
 	char      wwhy[256]    = "";
 	uint64_t  snap_records = 0, snap_bytes = 0;
-	int       rv = manifest_read(dir, &j->snap_lsn, wwhy, sizeof(wwhy));
-	if (rv == 0 && j->snap_lsn > 0) {
-		rv = snapfile_read(dir, j->snap_lsn, replay_one, j,
-		    &snap_records, &snap_bytes, wwhy, sizeof(wwhy));
-		if (rv == 0 && j->snap != NULL) {
-			snprintf(wwhy, sizeof(wwhy),
-			    "snap-%016llx.snap: it ends before its last "
-			    "record",
-			    (unsigned long long) j->snap_lsn);
-			rv = -EBADMSG;
-		}
-	}
+	int       rv = load_snapshot(
+	          j, dir, &snap_records, &snap_bytes, wwhy, sizeof(wwhy));
 	if (rv == 0) {
 		snapfile_remove_others(dir, j->snap_lsn); // older, unfinished
 		o.from_lsn = j->snap_lsn + 1;
@@ -396,36 +419,23 @@ journal_make_snapshot(
 {
 	// Not to outlive the managerd that asked for it.
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	journal *j = calloc(1, sizeof(*j));
+	// Replaying for good: no lease runs out here either.
+	journal *j = journal_attach(srv, WAL_FSYNC_NO, why, whycap);
 	if (j == NULL) {
-		snprintf(why, whycap, "out of memory");
 		return MGR_ENOMEM;
 	}
-	j->srv       = srv;
-	j->replaying = true;
-	j->why       = why;
-	j->whycap    = whycap;
-	idmap_init(&j->sessions);
-	server_lock(srv);
-	srv->journal = j; // replaying for good: no lease runs out here
-	server_unlock(srv);
-	char     wwhy[256] = "";
-	uint64_t old       = 0, records;
-	int      rv        = manifest_read(dir, &old, wwhy, sizeof(wwhy));
-	if (rv == 0 && to_lsn <= old) {
+	char wwhy[256] = "";
+	int  rv = load_snapshot(j, dir, NULL, NULL, wwhy, sizeof(wwhy));
+	if (rv == 0 && to_lsn <= j->snap_lsn) {
 		snprintf(wwhy, sizeof(wwhy),
 		    "record %llu is in the snapshot already",
 		    (unsigned long long) to_lsn);
 		rv = -EINVAL;
 	}
-	if (rv == 0 && old > 0) {
-		rv = snapfile_read(dir, old, replay_one, j, &records, NULL,
-		    wwhy, sizeof(wwhy));
-	}
 	wal_found found;
 	if (rv == 0) {
-		rv = wal_check(dir, old + 1, to_lsn, replay_one, j, &found,
-		    wwhy, sizeof(wwhy));
+		rv = wal_check(dir, j->snap_lsn + 1, to_lsn, replay_one, j,
+		    &found, wwhy, sizeof(wwhy));
 	}
 	if (rv != 0) {
 		if (rv < 0 || why[0] == '\0') {

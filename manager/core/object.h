@@ -187,11 +187,14 @@ int snap_bad(struct snap_in *in, const char *why);
 sval *snap_item(sval *image, size_t i);
 /* The image's i-th item as an integer (false when it is not one). */
 bool snap_int(sval *image, size_t i, int64_t *out);
-/* A head of n items (moved from items[]), for snap_put. */
-int snap_put_list(struct snap_out *out, sval *items, size_t n);
-/* Moves a part's entries (an SV_DICT) into d, or its items (an SV_LIST)
- * to the end of v. snap_bad's code when the part is something else. */
-int snap_load_entries(sdict *d, sval *image, struct snap_in *in);
+/* A head of n items (moved from items[], freed whatever happens), for
+ * snap_put; made is how making them went: not 0, it is returned. */
+int snap_put_list(struct snap_out *out, int made, sval *items, size_t n);
+/* Whether v is what a type keeps as its own lock (mtype.own_lock): none,
+ * or a reference to an rlock. */
+bool snap_own_lock(const sval *v);
+/* Moves a part's items (an SV_LIST) to the end of v. snap_bad's code
+ * when the part is something else. */
 int snap_load_items(svec *v, sval *image, struct snap_in *in);
 /* A plain dict's or list's image (an empty head, then the entries or
  * items), and its load into *data (made by part 1). */

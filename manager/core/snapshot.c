@@ -53,7 +53,6 @@ struct snap_in {
 	journal *j;
 	idmap    expect; /* id -> references it had (+1: never NULL) */
 	uint64_t next_id, next_session;
-	mobj    *obj; /* being loaded */
 	char     why[200];
 };
 
@@ -152,10 +151,10 @@ flush_elems(snap_out *out)
 	return out->elems.kind == SV_NONE ? 0 : snap_put(out, &out->elems);
 }
 
-/* Adds an element to the part being filled: *key and *val moved in
- * when move, else copied. */
+/* Adds an element to the part being filled: *key (NULL for a sequence's)
+ * and *val moved in, freed on failure. */
 static int
-add_elem(snap_out *out, sval *key, sval *val, bool move)
+add_elem(snap_out *out, sval *key, sval *val)
 {
 	size_t bytes = (key ? approx_bytes(key) : 0) + approx_bytes(val);
 	int    rv    = 0;
@@ -168,25 +167,14 @@ add_elem(snap_out *out, sval *key, sval *val, bool move)
 		rv = key != NULL ? sv_new_dict(&out->elems)
 		                 : sv_new_list(&out->elems, SV_LIST, 0);
 	}
-	sval k = SV_NONE_INIT, v = SV_NONE_INIT;
-	if (move) {
-		v = sv_move(val);
-		if (key != NULL) {
-			k = sv_move(key);
-		}
-	}
-	if (rv == 0 && key != NULL && !move) {
-		rv = sv_copy(&k, key);
-	}
-	if (rv == 0 && !move) {
-		rv = sv_copy(&v, val);
-	}
 	if (rv == 0) {
-		rv = key != NULL ? sdict_set(out->elems.dict, &k, &v)
-		                 : svec_append(out->elems.vec, &v);
+		rv = key != NULL ? sdict_set(out->elems.dict, key, val)
+		                 : svec_append(out->elems.vec, val);
 	}
-	sv_free(&k);
-	sv_free(&v);
+	if (key != NULL) {
+		sv_free(key);
+	}
+	sv_free(val);
 	if (rv != 0) {
 		snprintf(out->why, out->whycap, "out of memory");
 		return rv;
@@ -198,13 +186,20 @@ add_elem(snap_out *out, sval *key, sval *val, bool move)
 int
 snap_elem(snap_out *out, const sval *key, const sval *val)
 {
-	return add_elem(out, (sval *) key, (sval *) val, false);
+	sval k = SV_NONE_INIT, v = SV_NONE_INIT;
+	int  rv = key != NULL ? sv_copy(&k, key) : 0;
+	if (rv == 0 && (rv = sv_copy(&v, val)) == 0) {
+		return add_elem(out, key != NULL ? &k : NULL, &v);
+	}
+	sv_free(&k);
+	snprintf(out->why, out->whycap, "out of memory");
+	return rv;
 }
 
 int
 snap_elem_move(snap_out *out, sval *val)
 {
-	return add_elem(out, NULL, val, true);
+	return add_elem(out, NULL, val);
 }
 
 static int
@@ -307,8 +302,9 @@ save_names(snap_out *out)
 	return rv == 0 ? flush_elems(out) : rv;
 }
 
-/* s's references (in records of at most HELD_PAIRS), what it made, and
- * its recorded replies (one record each: a reply may be large). */
+/* s's references (in records of at most HELD_PAIRS), what it made, the
+ * count of its replies, and its recorded replies (one record each: a
+ * reply may be large). */
 static int
 save_session_state(snap_out *out, session *s)
 {
@@ -342,7 +338,7 @@ save_session_state(snap_out *out, session *s)
 			held[nh++] = id;
 			held[nh++] = (uint64_t) (uintptr_t) v;
 		}
-		if (nh == cap || (!more && (nh > 0 || r.n_made > 0))) {
+		if (nh == cap || !more) {
 			r.held   = held;
 			r.n_held = nh;
 			rv       = put_record(out, &r);
@@ -492,57 +488,59 @@ load_begin(journal *j, const Mgr__LogRecord *r)
 }
 
 /* Part 0 makes the object empty (NULL data: nothing of it runs until its
- * head is loaded), held by the load until the end; the others fill it. */
+ * head is loaded), held by the load until the end. */
 static int
-load_object(journal *j, const Mgr__LogRecord *r)
+load_shell(journal *j, const Mgr__LogRecord *r)
 {
 	server      *srv = j->srv;
-	snap_in     *in  = j->snap;
 	const mtype *t   = registry_type(r->type);
-	if (r->part == 0 && t != NULL && t->subtype != NULL) {
+	void       **slot;
+	if (t != NULL && t->subtype != NULL) {
 		// A module's type, by its name: the same --load-module.
 		t = r->type_name != NULL ? t->subtype(r->type_name) : NULL;
 	}
-	if (t == NULL || (t->load == NULL && t->subtype == NULL)) {
+	if (t == NULL || t->load == NULL) {
 		return load_fail(j, "object %llu: %s", r->object,
 		    r->type == MGR__OBJ_TYPE__OBJ_CUSTOM
 		        ? "of a type no module loaded registers (start "
 		          "managerd with the same --load-module)"
 		        : "of a type this managerd cannot load");
 	}
-	if (r->part == 0) {
-		void **slot;
-		if (r->object == 0 || store_find(srv, r->object) != NULL
-		    || r->refs == 0) {
-			return load_fail(j, "object %llu: %s", r->object,
-			    "made twice, or with no reference");
-		}
-		srv->next_id = r->object - 1;
-		mobj *o      = store_new(srv, t);
-		if (o == NULL
-		    || (slot = idmap_put(&in->expect, o->id)) == NULL) {
-			return load_fail(
-			    j, "object %llu: %s", r->object, "out of memory");
-		}
-		*slot = (void *) (uintptr_t) (r->refs + 1);
-		mobj_incref(o);
-		return 0;
+	if (r->object == 0 || store_find(srv, r->object) != NULL
+	    || r->refs == 0) {
+		return load_fail(j, "object %llu: %s", r->object,
+		    "made twice, or with no reference");
 	}
-	mobj *o = store_find(srv, r->object);
+	srv->next_id = r->object - 1;
+	mobj *o      = store_new(srv, t);
+	if (o == NULL
+	    || (slot = idmap_put(&j->snap->expect, o->id)) == NULL) {
+		return load_fail(
+		    j, "object %llu: %s", r->object, "out of memory");
+	}
+	*slot = (void *) (uintptr_t) (r->refs + 1);
+	mobj_incref(o);
+	return 0;
+}
+
+/* Part 1 (its head) makes its data, the others add to it. */
+static int
+load_part(journal *j, const Mgr__LogRecord *r)
+{
+	snap_in *in = j->snap;
+	mobj    *o  = store_find(j->srv, r->object);
 	if (o == NULL || o->type->code != r->type || o->type->load == NULL
-	    || r->image == NULL || (r->part > 1 && o->data == NULL)) {
+	    || r->image == NULL || (r->part == 1) != (o->data == NULL)) {
 		return load_fail(j, "object %llu: %s", r->object,
 		    "a part of an object not made, or out of order");
 	}
 	sval image;
-	int  rv = sv_from_pb(srv, r->image, &image);
-	if (rv != 0) {
+	if (sv_from_pb(j->srv, r->image, &image) != 0) {
 		return load_fail(j, "object %llu: %s", r->object,
 		    "an image that does not decode");
 	}
 	in->why[0] = '\0';
-	in->obj    = o;
-	rv         = o->type->load(o, &image, r->part, in);
+	int rv     = o->type->load(o, &image, r->part, in);
 	sv_free(&image);
 	if (rv != 0) {
 		return load_fail(j, "object %llu: %s", r->object,
@@ -642,9 +640,10 @@ load_end(journal *j, const Mgr__LogRecord *r)
 		    "objects or sessions said, not as many loaded");
 	}
 	while (idmap_next(&in->expect, &pos, &id, &v)) {
-		mobj    *o    = store_find(srv, id);
-		uint64_t want = (uint64_t) (uintptr_t) v - 1;
-		if (o == NULL || o->data == NULL || o->refs != want + 1) {
+		// v: the references it had, plus the load's own.
+		mobj *o = store_find(srv, id);
+		if (o == NULL || o->data == NULL
+		    || o->refs != (uint64_t) (uintptr_t) v) {
 			return load_fail(j, "object %llu: %s", id,
 			    "loaded with references other than it had");
 		}
@@ -670,7 +669,7 @@ snapshot_load(journal *j, const Mgr__LogRecord *r)
 	case MGR__LOG_KIND__LOG_SNAP_BEGIN:
 		return load_begin(j, r);
 	case MGR__LOG_KIND__LOG_SNAP_OBJECT:
-		return load_object(j, r);
+		return r->part == 0 ? load_shell(j, r) : load_part(j, r);
 	case MGR__LOG_KIND__LOG_SNAP_NAMES:
 		return load_names(j, r);
 	case MGR__LOG_KIND__LOG_SNAP_SESSION:
@@ -698,10 +697,10 @@ snap_int(sval *image, size_t i, int64_t *out)
 }
 
 int
-snap_put_list(snap_out *out, sval *items, size_t n)
+snap_put_list(snap_out *out, int made, sval *items, size_t n)
 {
-	sval head;
-	int  rv = sv_new_list(&head, SV_LIST, n);
+	sval head = SV_NONE_INIT;
+	int  rv   = made != 0 ? made : sv_new_list(&head, SV_LIST, n);
 	for (size_t i = 0; i < n && rv == 0; i++) {
 		rv = svec_append(head.vec, &items[i]);
 	}
@@ -710,14 +709,23 @@ snap_put_list(snap_out *out, sval *items, size_t n)
 	}
 	if (rv != 0) {
 		sv_free(&head);
-		snprintf(out->why, out->whycap, "out of memory");
 		return rv;
 	}
 	return snap_put(out, &head);
 }
 
-int
-snap_load_entries(sdict *d, sval *image, snap_in *in)
+bool
+snap_own_lock(const sval *v)
+{
+	return v != NULL
+	    && (v->kind == SV_NONE
+	        || (v->kind == SV_REF
+	            && v->ref->type->code == MGR__OBJ_TYPE__OBJ_RLOCK));
+}
+
+/* Moves a part's entries (an SV_DICT) into d. */
+static int
+load_entries(sdict *d, sval *image, snap_in *in)
 {
 	if (image->kind != SV_DICT) {
 		return snap_bad(in, "entries expected");
@@ -741,7 +749,7 @@ snap_load_items(svec *v, sval *image, snap_in *in)
 int
 snap_save_dict(snap_out *out, const sdict *d)
 {
-	int    rv  = snap_put_list(out, NULL, 0);
+	int    rv  = snap_put_list(out, 0, NULL, 0);
 	size_t pos = 0;
 	sval  *k, *v;
 	while (rv == 0 && sdict_next(d, &pos, &k, &v)) {
@@ -753,7 +761,7 @@ snap_save_dict(snap_out *out, const sdict *d)
 int
 snap_save_list(snap_out *out, const svec *v)
 {
-	int rv = snap_put_list(out, NULL, 0);
+	int rv = snap_put_list(out, 0, NULL, 0);
 	for (size_t i = 0; i < svec_len(v) && rv == 0; i++) {
 		rv = snap_elem(out, NULL, svec_at(v, i));
 	}
@@ -767,7 +775,7 @@ snap_load_dict(void **data, sval *image, uint64_t part, snap_in *in)
 		*data = sdict_new(0);
 		return *data != NULL ? 0 : snap_bad(in, "out of memory");
 	}
-	return snap_load_entries(*data, image, in);
+	return load_entries(*data, image, in);
 }
 
 int

@@ -86,13 +86,7 @@ snapfile_create(
 		free(f);
 		return -e;
 	}
-	uint8_t *h = f->buf;
-	memset(h, 0, HEADER_LEN);
-	memcpy(h, snap_magic, 8);
-	put32(h + 8, SNAP_FORMAT_VERSION);
-	put32(h + 12, HEADER_LEN);
-	put64(h + 16, lsn);
-	put32(h + 24, crc32c(0, h, 24));
+	header_make(f->buf, snap_magic, SNAP_FORMAT_VERSION, lsn);
 	f->len   = HEADER_LEN;
 	f->bytes = HEADER_LEN;
 	*out     = f;
@@ -232,16 +226,11 @@ snapfile_read(const char *dir, uint64_t lsn, wal_replay_fn fn, void *arg,
 	uint64_t n_records = 0;
 	size_t   off       = HEADER_LEN;
 	while (rv == 0 && off < size) {
-		uint32_t n = off + RECORD_HEAD <= size ? get32(m + off) : 0;
-		const char *bad = NULL;
-		if (off + RECORD_HEAD > size || n == 0
-		    || n > WAL_MAX_RECORD) {
-			bad = "an impossible length";
-		} else if (padded(off + RECORD_HEAD + n) > size) {
-			bad = "a length past the end of the file";
-		} else if (record_crc(m + off, m + off + RECORD_HEAD, n)
-		    != get32(m + off + 4)) {
-			bad = "a bad checksum";
+		uint32_t    n;
+		const char *bad = record_bad(m, off, size, &n);
+		if (bad == NULL && padded(off + RECORD_HEAD + n) > size) {
+			bad = "a length past the end of the file"; // its
+			                                           // padding
 		}
 		if (bad != NULL) {
 			wal_say(why, whycap,
@@ -273,6 +262,16 @@ snapfile_read(const char *dir, uint64_t lsn, wal_replay_fn fn, void *arg,
 		*bytes = size;
 	}
 	return rv;
+}
+
+uint64_t
+snapfile_size(const char *dir, uint64_t lsn)
+{
+	char tmp[40], name[40], path[4200];
+	names_of(lsn, tmp, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (uint64_t) sb.st_size : 0;
 }
 
 void

@@ -51,6 +51,8 @@ void snapfile_abort(snapfile *f);
 int snapfile_read(const char *dir, uint64_t lsn, wal_replay_fn fn, void *arg,
     uint64_t *records, uint64_t *bytes, char *why, size_t whycap);
 
+/* The size of dir's snapshot of lsn in bytes (0 when it is not there). */
+uint64_t snapfile_size(const char *dir, uint64_t lsn);
 /* Removes dir's snapshot files other than the one of keep_lsn (0: all),
  * finished or not: what a crash or a newer snapshot left behind. */
 void snapfile_remove_others(const char *dir, uint64_t keep_lsn);

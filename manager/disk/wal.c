@@ -93,12 +93,8 @@ next_segment(wal *w, uint64_t first)
 	if (fd < 0 && (fd = make_spare(w, spare)) < 0) {
 		return fd;
 	}
-	uint8_t h[HEADER_LEN] = { 0 };
-	memcpy(h, wal_magic, 8);
-	put32(h + 8, WAL_FORMAT_VERSION);
-	put32(h + 12, HEADER_LEN);
-	put64(h + 16, first);
-	put32(h + 24, crc32c(0, h, 24));
+	uint8_t h[HEADER_LEN];
+	header_make(h, wal_magic, WAL_FORMAT_VERSION, first);
 	char name[32];
 	snprintf(name, sizeof(name), "wal-%016llx.log",
 	    (unsigned long long) first);

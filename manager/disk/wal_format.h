@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crc32c.h"
 #include "wal.h"
@@ -58,6 +59,39 @@ static inline uint32_t
 record_crc(const uint8_t *len4, const uint8_t *payload, size_t n)
 {
 	return crc32c(crc32c(0, len4, 4), payload, n);
+}
+
+/* A file's header (a segment's or a snapshot's, by its magic): magic,
+ * version, its length, the LSN, the CRC-32C of the 24 bytes before it, 0. */
+static inline void
+header_make(uint8_t h[HEADER_LEN], const char magic[8], uint32_t version,
+    uint64_t lsn)
+{
+	memset(h, 0, HEADER_LEN);
+	memcpy(h, magic, 8);
+	put32(h + 8, version);
+	put32(h + 12, HEADER_LEN);
+	put64(h + 16, lsn);
+	put32(h + 24, crc32c(0, h, 24));
+}
+
+/* Why the record at m[off..size) is not a whole one (NULL when it is:
+ * its payload length in *n). */
+static inline const char *
+record_bad(const uint8_t *m, size_t off, size_t size, uint32_t *n)
+{
+	*n = off + RECORD_HEAD <= size ? get32(m + off) : 0;
+	if (*n == 0 || *n > WAL_MAX_RECORD) {
+		return "an impossible length";
+	}
+	if (off + RECORD_HEAD + *n > size) {
+		return "a length past the end of the file";
+	}
+	if (record_crc(m + off, m + off + RECORD_HEAD, *n)
+	    != get32(m + off + 4)) {
+		return "a bad checksum";
+	}
+	return NULL;
 }
 
 /* Writes a reason into why (whycap bytes; either may be 0). */

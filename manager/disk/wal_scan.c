@@ -92,14 +92,9 @@ wal_list_segments(
 static bool
 record_after(const uint8_t *m, size_t from, size_t size)
 {
+	uint32_t n;
 	for (size_t p = padded(from); p + RECORD_HEAD <= size; p += 8) {
-		uint32_t n = get32(m + p);
-		if (n == 0 || n > WAL_MAX_RECORD
-		    || p + RECORD_HEAD + n > size) {
-			continue;
-		}
-		if (record_crc(m + p, m + p + RECORD_HEAD, n)
-		    == get32(m + p + 4)) {
+		if (record_bad(m, p, size, &n) == NULL) {
 			return true;
 		}
 	}
@@ -163,20 +158,11 @@ scan_segment(scan_state *st, const segname *sg, const uint8_t *m, size_t size,
 	uint64_t lsn = sg->first;
 	size_t   off = HEADER_LEN;
 	while (off + RECORD_HEAD <= size) {
-		uint32_t n   = get32(m + off);
-		uint32_t crc = get32(m + off + 4);
-		if (n == 0 && crc == 0) {
+		if (get32(m + off) == 0 && get32(m + off + 4) == 0) {
 			break; // the end of its records
 		}
-		const char *bad = NULL;
-		if (n == 0 || n > WAL_MAX_RECORD) {
-			bad = "an impossible length";
-		} else if (off + RECORD_HEAD + n > size) {
-			bad = "a length past the end of the file";
-		} else if (record_crc(m + off, m + off + RECORD_HEAD, n)
-		    != crc) {
-			bad = "a bad checksum";
-		}
+		uint32_t    n;
+		const char *bad = record_bad(m, off, size, &n);
 		if (bad != NULL) {
 			if (is_last
 			    && !record_after(m, off + RECORD_HEAD, size)) {

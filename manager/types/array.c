@@ -196,13 +196,7 @@ array_save(mobj *o, struct snap_out *out)
 	if (rv == 0) {
 		rv = sv_copy(&items[2], &a->lock);
 	}
-	if (rv != 0) {
-		for (size_t i = 0; i < 3; i++) {
-			sv_free(&items[i]);
-		}
-		return rv;
-	}
-	rv = snap_put_list(out, items, 3);
+	rv = snap_put_list(out, rv, items, 3);
 	// Then its bytes, in pieces.
 	size_t total = a->len * a->t->size;
 	for (size_t off = 0; off < total && rv == 0; off += 1 << 20) {
@@ -242,10 +236,8 @@ array_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 	    ? tc_from_str(sv_sdata(code), sv_slen(code))
 	    : NULL;
 	if (t == NULL || !snap_int(image, 1, &len) || len < 0
-	    || (uint64_t) len > SIZE_MAX / 16 / t->size || lock == NULL
-	    || (lock->kind != SV_NONE
-	        && (lock->kind != SV_REF
-	            || lock->ref->type->code != MGR__OBJ_TYPE__OBJ_RLOCK))) {
+	    || (uint64_t) len > SIZE_MAX / 16 / t->size
+	    || !snap_own_lock(lock)) {
 		return snap_bad(in,
 		    "an array's image is its typecode, its "
 		    "length and its lock, then its bytes");

@@ -134,7 +134,7 @@ barrier_save(mobj *o, struct snap_out *out)
 	sval items[3]     = { sv_int(b->parties), sv_int(b->timeout_ms),
 		    sv_bool(b->broken) };
 	// Its waiting parties are not kept (the log has them as waiters).
-	return snap_put_list(out, items, 3);
+	return snap_put_list(out, 0, items, 3);
 }
 
 static int

@@ -131,7 +131,7 @@ cv_save(mobj *o, struct snap_out *out)
 	const cvstate *cv   = o->data;
 	sval           lock = SV_NONE_INIT;
 	int            rv   = sv_copy(&lock, &cv->lock);
-	return rv == 0 ? snap_put_list(out, &lock, 1) : rv;
+	return snap_put_list(out, rv, &lock, 1);
 }
 
 static int

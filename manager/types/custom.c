@@ -185,7 +185,7 @@ custom_save(mobj *o, struct snap_out *out)
 		    (unsigned long long) o->id, why);
 		return MGR_EINTERNAL;
 	}
-	return snap_put_list(out, &saved, 1);
+	return snap_put_list(out, 0, &saved, 1);
 }
 
 /* The state the module's load makes of the saved value. */

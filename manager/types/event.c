@@ -56,7 +56,7 @@ event_save(mobj *o, struct snap_out *out)
 {
 	const sevent *e    = o->data;
 	sval          flag = sv_bool(e->flag);
-	return snap_put_list(out, &flag, 1);
+	return snap_put_list(out, 0, &flag, 1);
 }
 
 static int

@@ -396,11 +396,7 @@ lk_save(mobj *o, struct snap_out *out)
 		     v = sv_int((int64_t) (uintptr_t) n);
 		rv     = sdict_set(items[7].dict, &k, &v);
 	}
-	if (rv != 0) {
-		sv_free(&items[7]);
-		return rv;
-	}
-	return snap_put_list(out, items, 8);
+	return snap_put_list(out, rv, items, 8);
 }
 
 static int

@@ -291,7 +291,7 @@ conn_save(mobj *o, struct snap_out *out)
 		            sv_int(other->present ? (int64_t) other->obj->id : 0),
 		            sv_bool(p->side[0].closed), sv_bool(p->side[0].present),
 		            sv_bool(p->side[1].closed), sv_bool(p->side[1].present) };
-	int              rv      = snap_put_list(out, head, 8);
+	int              rv      = snap_put_list(out, 0, head, 8);
 	const pipe_side *mine    = &p->side[e->me];
 	for (size_t i = mine->head; i < svec_len(mine->inbox) && rv == 0;
 	     i++) {

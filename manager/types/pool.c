@@ -127,13 +127,7 @@ pool_save(mobj *o, struct snap_out *out)
 	if (rv == 0) {
 		rv = sv_copy(&items[3], &p->config);
 	}
-	if (rv != 0) {
-		for (size_t i = 0; i < 5; i++) {
-			sv_free(&items[i]);
-		}
-		return rv;
-	}
-	return snap_put_list(out, items, 5);
+	return snap_put_list(out, rv, items, 5);
 }
 
 static int

@@ -317,7 +317,7 @@ queue_save(mobj *o, struct snap_out *out)
 	sval head[5]    = { sv_int((int64_t) q->maxsize), sv_bool(q->ack),
 		   sv_int(q->st.order), sv_int((int64_t) q->unfinished),
 		   sv_int((int64_t) q->done) };
-	int  rv         = snap_put_list(out, head, 5);
+	int  rv         = snap_put_list(out, 0, head, 5);
 	for (size_t i = 0; i < q->st.items.len + q->st.ntaken && rv == 0;
 	     i++) {
 		bool         waiting = i < q->st.items.len;

@@ -119,13 +119,7 @@ scalar_save(mobj *o, struct snap_out *out)
 	if (rv == 0) {
 		rv = sv_copy(&items[2], &s->lock);
 	}
-	if (rv != 0) {
-		for (size_t i = 0; i < 3; i++) {
-			sv_free(&items[i]);
-		}
-		return rv;
-	}
-	return snap_put_list(out, items, 3);
+	return snap_put_list(out, rv, items, 3);
 }
 
 static int
@@ -137,10 +131,7 @@ scalar_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 	       ? tc_from_str(sv_sdata(code), sv_slen(code))
 	       : NULL;
 	if (part != 1 || t == NULL || cell == NULL || cell->kind != SV_BYTES
-	    || sv_slen(cell) != t->size || lock == NULL
-	    || (lock->kind != SV_NONE
-	        && (lock->kind != SV_REF
-	            || lock->ref->type->code != MGR__OBJ_TYPE__OBJ_RLOCK))) {
+	    || sv_slen(cell) != t->size || !snap_own_lock(lock)) {
 		return snap_bad(in,
 		    "a scalar's image is its typecode, its "
 		    "value and its lock");
