@@ -26,9 +26,11 @@ EXTRA_CASES = ("W1", "W2")
 # Python's Manager, so the two compare as Python programs see them.
 PY_CLIENT_SYSTEMS = [("pyours", "unix"), ("pyours", "tcp")]
 # H, new connections: connect, one round trip, close, over plain tcp and
-# over TLS (a full handshake each time), ours and Redis; R, a dropped
-# connection to the next completed call, on the same systems.
+# over TLS (a full handshake each time), ours and Redis, and ours over
+# WebSocket plain and over TLS (the upgrade too); R, a dropped connection
+# to the next completed call, on the first four.
 HANDSHAKE_SYSTEMS = [("ours", "tcp"), ("ours", "tls"), ("redis", "tcp"), ("redis", "tls")]
+HANDSHAKE_WS_SYSTEMS = [("ours", "ws"), ("ours", "wss")]
 
 # D, durable writes: ours with --data-dir and Redis with its append-only
 # file, each under the same fsync policy (the "transport" slot names it;

@@ -32,7 +32,7 @@ import threading
 import time
 
 from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
-                          EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HERE,
+                          EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HANDSHAKE_WS_SYSTEMS, HERE,
                           DURABLE_SYSTEMS, DURABLE_POLICIES, DURABLE_CLIENTS, PARAMS, PEERS,
                           PY_CLIENT_SYSTEMS, RESTART_BATCH, RESTART_SYSTEMS,
                           START_TIMEOUT,
@@ -908,6 +908,8 @@ def main():
                         order += PY_CLIENT_SYSTEMS
                 if name.startswith(("H ", "R ")):
                     order = HANDSHAKE_SYSTEMS[rep % 4:] + HANDSHAKE_SYSTEMS[:rep % 4]
+                    if name.startswith("H "):
+                        order += HANDSHAKE_WS_SYSTEMS
                 if name.startswith("D "):
                     k = rep % len(DURABLE_SYSTEMS)
                     order = DURABLE_SYSTEMS[k:] + DURABLE_SYSTEMS[:k]

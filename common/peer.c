@@ -69,3 +69,15 @@ peer_network(const char *peer, int v4_bits, char *out, size_t cap)
 		*colon = '\0';
 	}
 }
+
+uint64_t
+peer_network_hash(const char *peer)
+{
+	char net[96];
+	peer_network(peer, 24, net, sizeof(net));
+	uint64_t h = 1469598103934665603ull; // FNV-1a
+	for (const char *p = net; *p != '\0'; p++) {
+		h = (h ^ (uint8_t) *p) * 1099511628211ull;
+	}
+	return h;
+}

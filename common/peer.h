@@ -4,6 +4,7 @@
 #define MGR_COMMON_PEER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The network of peer ("tcp 10.1.2.3:5000", "wss [2001:db8::1]:443",
  * "ipc pid 12 uid 1000", as sock.c and nng's streams describe them) in
@@ -12,5 +13,9 @@
  * IPv4 address mapped into IPv6 as IPv4, a local peer by user ("uid
  * 1000"); anything else as it is, without its port. */
 void peer_network(const char *peer, int v4_bits, char *out, size_t cap);
+
+/* A hash of peer's network (an IPv4 /24, an IPv6 /64, a local user): the
+ * place whose connections make room when a port is full. */
+uint64_t peer_network_hash(const char *peer);
 
 #endif

@@ -12,3 +12,8 @@ mgr_test(test_peer_key test_peer_key.c LIBS mgrserver)
 
 # Refusals logged by cause and network, counted between lines.
 mgr_test(test_log_refusals test_log_refusals.c LIBS mgrserver)
+
+# Before the key on every port: a hostile WebSocket client's cases, a slow
+# client under a flood from another network, floods on ws:// and wss://
+# while a client with the key pings (MGR_FLOOD_SECONDS).
+mgr_test(test_preauth test_preauth.c harness_wire.c ${HARNESS} LIBS mgr_internal)

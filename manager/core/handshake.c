@@ -54,14 +54,50 @@ handshake_unlist(session *s)
 	srv->nhandshakes--;
 }
 
-/* Closes the oldest connection still in its handshake (of peer key, or
- * any when key is NULL) to make room. */
+/* The network holding the most connections in their handshake, s's
+ * among them: the one that makes room. The list is at most
+ * --max-handshakes long; its networks are counted in a table on the
+ * stack (one pass; a network that finds no slot near its hash is not
+ * counted, so a crowded table costs no more). */
+static uint64_t
+busiest_network(server *srv, const session *s)
+{
+	enum { SLOTS = 512 };
+	struct {
+		uint64_t net;
+		uint32_t n;
+	} t[SLOTS]    = { { 0, 0 } };
+	uint64_t best = s->peer_net;
+	uint32_t most = 0;
+	for (const session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
+		size_t i = (size_t) (x->peer_net % SLOTS), k = 0;
+		while (k < 16 && t[i].n != 0 && t[i].net != x->peer_net) {
+			i = (i + 1) % SLOTS;
+			k++;
+		}
+		if (k == 16) {
+			continue;
+		}
+		t[i].net = x->peer_net;
+		// The newcomer's network wins a tie: its own go first.
+		if (++t[i].n > most
+		    || (t[i].n == most && x->peer_net == s->peer_net)) {
+			most = t[i].n;
+			best = x->peer_net;
+		}
+	}
+	return best;
+}
+
+/* Closes the oldest connection still in its handshake of peer key (or
+ * when key is NULL, of network net) to make room. */
 static void
-handshake_evict(server *srv, const char *key, const char *why)
+handshake_evict(server *srv, const char *key, uint64_t net, const char *why)
 {
 	session *victim = srv->hs_oldest;
-	while (key != NULL && victim != NULL
-	    && strcmp(victim->peer_key, key) != 0) {
+	while (victim != NULL
+	    && (key != NULL ? strcmp(victim->peer_key, key) != 0
+	                    : victim->peer_net != net)) {
 		victim = victim->hs_next;
 	}
 	if (victim == NULL) {
@@ -76,10 +112,14 @@ handshake_evict(server *srv, const char *key, const char *why)
 	fconn_close(victim->fc);
 }
 
-/* Lists s as in its handshake, closing the oldest unauthenticated
- * connections when s would pass a bound: a flood of connections that
- * never authenticate cycles through its own, and a real client, which
- * authenticates in a round trip, gets in. srv->mtx held. */
+/* Lists s as in its handshake, closing an unauthenticated connection
+ * when s would pass a bound: the oldest of s's host when that host is at
+ * its own bound, else the oldest of the network that holds the most. A
+ * flood of connections that never authenticate cycles through its own,
+ * and a real client from elsewhere gets in however slow its handshake
+ * (closing the oldest of all let a flood from a few addresses close
+ * every client whose handshake took longer than the flood took to fill
+ * the list). srv->mtx held. */
 void
 handshake_list(session *s)
 {
@@ -89,9 +129,11 @@ handshake_list(session *s)
 		mine += strcmp(x->peer_key, s->peer_key) == 0;
 	}
 	if (mine >= srv->lim.max_handshakes_peer) {
-		handshake_evict(srv, s->peer_key, "too many from this peer");
+		handshake_evict(
+		    srv, s->peer_key, 0, "too many from this peer");
 	} else if (srv->nhandshakes >= srv->lim.max_handshakes) {
-		handshake_evict(srv, NULL, "too many unauthenticated");
+		handshake_evict(srv, NULL, busiest_network(srv, s),
+		    "too many unauthenticated, most from its network");
 	}
 	s->hs_prev = srv->hs_newest;
 	s->hs_next = NULL;

@@ -216,7 +216,7 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 		.tls             = srv->tls,
 		.nng             = nng,
 		.ws_origins      = srv->ws_origins,
-		.tls_per_net     = srv->lim.max_tls_net };
+		.tls_per_net     = &srv->lim.max_tls_net };
 	int rv = listener_start(&l->l, url, &o, on_accept, l, bound, cap);
 	if (rv != 0) {
 		log_msg(LOG_ERROR, "cannot listen on %s: %s", url, bound);
@@ -228,6 +228,21 @@ listen_on(server *srv, const char *url, bool nng, char *bound, size_t cap)
 	srv->listeners = l;
 	server_unlock(srv);
 	return 0;
+}
+
+int
+server_web_listen(server *srv, const char *url, web_serve_fn serve, void *arg,
+    listener **lp, char *bound, size_t cap)
+{
+	listen_opts o = { .loops = srv->loops,
+		.max_message     = srv->lim.max_message,
+		.tls             = srv->tls,
+		.tls_per_net     = &srv->lim.max_tls_net,
+		.serve           = serve,
+		.serve_arg       = arg,
+		.http_timeout_ms = &srv->lim.http_ms,
+		.max_http        = &srv->lim.max_http };
+	return listener_start(lp, url, &o, NULL, NULL, bound, cap);
 }
 
 tls_identity *

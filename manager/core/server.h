@@ -11,6 +11,7 @@
 
 #include "server_limits.h"
 #include "tls_identity.h"
+#include "xport.h"
 
 typedef struct server server;
 
@@ -61,13 +62,13 @@ void server_wait(
 int server_purge_queue(
     server *srv, uint64_t id, size_t *dropped, char *err, size_t cap);
 int server_name_del(server *srv, const char *name, char *err, size_t cap);
-/* Listens on url (ipc://, tcp://). The URL actually bound (a tcp port 0
- * resolved) goes to bound (cap bytes), or on failure why not. MGR_EINVAL
- * for a bad URL, MGR_ECONN when it can't bind (in use, no permission). */
+/* Listens on url (ipc://, tcp://, tls+tcp://, ws://, wss://, served by
+ * the epoll loops). The URL actually bound (a tcp port 0 resolved) goes
+ * to bound (cap bytes), or on failure why not. MGR_EINVAL for a bad URL,
+ * MGR_ECONN when it can't bind (in use, no permission). */
 int server_listen(server *srv, const char *url, char *bound, size_t cap);
-/* The same through nng's stream layer (the nng engine): tls+tcp://,
- * ws://, wss://, and ipc:// or tcp:// when asked for. server_listen
- * comes here for the schemes only nng serves. */
+/* The same through nng's stream layer (--listen-nng), for any of those
+ * schemes. */
 int server_listen_nng(server *srv, const char *url, char *bound, size_t cap);
 /* The certificate (and CAs for client certificates) of the tls+tcp://
  * and wss:// listeners; before they listen. MGR_EINVAL with why. */
@@ -104,6 +105,15 @@ int server_reload_limits(server *srv, const server_limits *lim);
 int server_reload_tls(server *srv, const char *cert_file,
     const char *key_file, const char *ca_file, bool verify_peer, char *why,
     size_t whycap);
+/* A web endpoint on url (http://host:port/path or https://...; port 0:
+ * any free one), its requests answered by serve(arg, ...) on the loops'
+ * threads, within the server's limits on HTTP connections (--max-http-
+ * connections, --http-timeout). *lp is the caller's (listener_stop, before
+ * srv is freed); bound gets the URL bound, or on failure why not.
+ * MGR_EINVAL, MGR_ECONN, MGR_ENOMEM. */
+struct listener;
+int server_web_listen(server *srv, const char *url, web_serve_fn serve,
+    void *arg, struct listener **lp, char *bound, size_t cap);
 /* The TLS identity (server_set_tls), or NULL: for https:// endpoints. */
 tls_identity *server_tls(server *srv);
 /* Measures the memory figures if the last measure is older than 10 ms

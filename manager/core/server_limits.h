@@ -32,7 +32,14 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "before its handshake (a full one costs the manager about 6 ms " \
 	    "of CPU)")                                                       \
 	X(handshake_ms, "handshake-timeout", LIMIT_MS, 5000, 100, 600000,    \
-	    "to authenticate after connecting, in ms")                       \
+	    "to authenticate after connecting, in ms (a TLS handshake and "  \
+	    "a WebSocket upgrade included)")                                 \
+	X(max_http, "max-http-connections", LIMIT_COUNT, 64, 1, 1 << 20,     \
+	    "connections to --http, and to --metrics, each at once: over "   \
+	    "it the oldest of the network holding the most is closed")       \
+	X(http_ms, "http-timeout", LIMIT_MS, 10000, 100, 600000,             \
+	    "for an HTTP request to arrive whole, in ms, from the "          \
+	    "connection or the last answer")                                 \
 	X(min_lease_ms, "min-lease", LIMIT_MS, 1000, 100, 1ll << 31,         \
 	    "the shortest lease a client may have, in ms (a shorter one "    \
 	    "asked for is raised to it)")                                    \

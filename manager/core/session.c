@@ -16,6 +16,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pbcheck.h"
+#include "peer.h"
 #include "session_int.h"
 #include "stats.h"
 #include "wait.h"
@@ -588,11 +589,12 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 	arena_init(&link->rxa);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	peer_key_of(peer, s->peer_key, sizeof(s->peer_key));
-	s->fc     = fc;
-	s->link   = link;
-	link->srv = srv;
-	link->s   = s;
-	link->fc  = fc;
+	s->peer_net = peer_network_hash(peer);
+	s->fc       = fc;
+	s->link     = link;
+	link->srv   = srv;
+	link->s     = s;
+	link->fc    = fc;
 	fconn_bind(fc, on_frame, on_closed, link);
 	fconn_set_big_frame(fc, on_big_frame);
 	// Until it authenticates, a connection may only send an Auth.

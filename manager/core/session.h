@@ -71,6 +71,7 @@ struct session {
 	char           client[64]; /* the name it gave, made printable */
 	char           peer[96];
 	char           peer_key[80]; /* its host (tcp) or user (ipc) */
+	uint64_t       peer_net; /* a hash of its network (/24, /64, user) */
 
 	/* the lease: a session not heard from for lease_ms ends */
 	int64_t lease_ms;  /* 0: none (a client that sends no heartbeats) */

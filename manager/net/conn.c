@@ -99,8 +99,10 @@ fconn_new(fconn **cp, struct xport *t, evloop *l, size_t max_message)
 		t->ops->free(t);
 		return MGR_ENOMEM;
 	}
-	c->t          = t;
-	t->conn       = c;
+	c->t = t;
+	for (struct xport *x = t; x != NULL; x = x->inner) {
+		x->conn = c; // a WebSocket's socket reports to c too
+	}
 	c->loop       = l;
 	c->timer.fire = on_timer;
 	c->max_msg    = max_message;

@@ -13,13 +13,20 @@
 #include "peer.h"
 #include "sock.h"
 #include "stream_listener.h"
+#include "web_conns.h"
 #include "xport.h"
 
 struct listener {
 	acceptor        *acc; /* a socket of the loops', or */
 	stream_listener *sl;  /* nng's */
 	listen_opts      o;
-	bool             tls; /* tls+tcp:// in the loops */
+	bool             tls;    /* TLS in the loops (tls+tcp, wss, https) */
+	bool             web;    /* a web port (ws, wss, http, https) */
+	const char      *scheme; /* for peer names: "tls+tcp", "ws" */
+	web_opts         wo;     /* a web port's */
+	web_conns       *http;   /* an HTTP port's connections */
+	char             path[256];     /* ws: the upgrade's path */
+	char             origins[1100]; /* ws: ",a,b," (--ws-origin) */
 	void (*on_accept)(void *arg, fconn *c, const char *peer);
 	void *arg;
 };
@@ -33,6 +40,21 @@ listener_conn_new(fconn **cp, evgroup *loops, int fd,
 	int     rv = tls != NULL ? xport_tls_new(&t, loop, fd, tls)
 	                         : xport_sock_new(&t, loop, fd);
 	return rv != 0 ? rv : fconn_new(cp, t, loop, max_message);
+}
+
+/* A web port's connection: HTTP over the socket or TLS. */
+static int
+web_conn_new(listener *l, fconn **cp, int fd, const char *peer)
+{
+	evloop *loop = evgroup_pick(l->o.loops);
+	xport  *inner, *t;
+	int     rv = l->tls
+	        ? xport_tls_new(&inner, loop, fd, tls_identity_mbedtls(l->o.tls))
+	        : xport_sock_new(&inner, loop, fd);
+	if (rv == 0) {
+		rv = xport_web_new(&t, inner, &l->wo, peer);
+	}
+	return rv != 0 ? rv : fconn_new(cp, t, loop, l->o.max_message);
 }
 
 /* ---- TLS connections by network ----------------------------------------
@@ -100,34 +122,44 @@ static void
 accepted(void *arg, int fd)
 {
 	listener *l = arg;
-	char      peer[96];
+	char      peer[96], tcp_peer[88];
 	sock_tune(fd);
-	sock_peer_name(fd, peer, sizeof(peer));
-	if (l->tls && strncmp(peer, "tcp ", 4) == 0) {
-		// "tcp A:P" names a tls+tcp peer "tls+tcp A:P".
-		memmove(peer + 4, peer, strnlen(peer, sizeof(peer) - 5) + 1);
-		memcpy(peer, "tls+", 4);
-		peer[sizeof(peer) - 1] = '\0';
+	sock_peer_name(fd, tcp_peer, sizeof(tcp_peer));
+	if (l->scheme != NULL && strncmp(tcp_peer, "tcp ", 4) == 0) {
+		// "tcp A:P" names a wss peer "wss A:P".
+		snprintf(
+		    peer, sizeof(peer), "%s %s", l->scheme, tcp_peer + 4);
+	} else {
+		snprintf(peer, sizeof(peer), "%s", tcp_peer);
 	}
-	if (l->tls && !tls_net_take(peer, l->o.tls_per_net)) {
+	size_t per_net = l->o.tls_per_net != NULL
+	    ? __atomic_load_n(l->o.tls_per_net, __ATOMIC_RELAXED)
+	    : 0;
+	if (l->tls && !tls_net_take(peer, per_net)) {
 		log_refused(LOG_WARN,
 		    "TLS connections over --max-tls-handshakes-per-net", peer,
 		    "connection from %s closed before its TLS handshake: its "
 		    "network opened more than %zu a second "
 		    "(--max-tls-handshakes-per-net)",
-		    peer, l->o.tls_per_net);
+		    peer, per_net);
 		close(fd);
 		return;
 	}
 	fconn *c;
-	int    rv = listener_conn_new(&c, l->o.loops, fd,
-            l->tls ? tls_identity_mbedtls(l->o.tls) : NULL, l->o.max_message);
+	int    rv = l->web ? web_conn_new(l, &c, fd, peer)
+	                   : listener_conn_new(&c, l->o.loops, fd,
+                            l->tls ? tls_identity_mbedtls(l->o.tls) : NULL,
+	                       l->o.max_message);
 	if (rv != 0) {
 		log_refused(LOG_WARN, "connections dropped", peer,
 		    "connection from %s dropped: %s", peer, mgr_strerror(rv));
 		return;
 	}
-	l->on_accept(l->arg, c, peer);
+	if (l->http != NULL) {
+		web_conns_add(l->http, c, peer);
+	} else {
+		l->on_accept(l->arg, c, peer);
+	}
 }
 
 int
@@ -144,8 +176,7 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 	l->on_accept = on_accept;
 	l->arg       = arg;
 	int rv;
-	if (o->nng || url_after_scheme(url, "ws") != NULL
-	    || url_after_scheme(url, "wss") != NULL) {
+	if (o->nng) {
 		rv = stream_listen(&l->sl, url, o->tls, o->loops,
 		    o->max_message, o->ws_origins, on_accept, arg, bound,
 		    cap);
@@ -156,17 +187,70 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 		*lp = l;
 		return 0;
 	}
-	// tls+tcp://H:P is a tcp socket whose bytes the loops decrypt.
-	char sockurl[512];
-	l->tls = url_after_scheme(url, "tls+tcp") != NULL;
+	// tls+tcp://H:P is a tcp socket whose bytes the loops decrypt;
+	// ws://H:P/PATH and http://H:P one whose bytes carry HTTP (wss,
+	// https: inside TLS).
+	static const struct {
+		const char *scheme;
+		bool        tls, web, http;
+	} schemes[] = { { "tls+tcp", true, false, false },
+		{ "wss", true, true, false }, { "ws", false, true, false },
+		{ "https", true, true, true },
+		{ "http", false, true, true } };
+	char        sockurl[512];
+	const char *hostport = NULL;
+	bool        http     = false;
+	for (size_t i = 0; hostport == NULL && i < 5; i++) {
+		if ((hostport = url_after_scheme(url, schemes[i].scheme))
+		    != NULL) {
+			l->tls    = schemes[i].tls;
+			l->web    = schemes[i].web;
+			http      = schemes[i].http;
+			l->scheme = schemes[i].scheme;
+		}
+	}
+	if (http != (o->serve != NULL)) {
+		snprintf(bound, cap, "%s: %s", url,
+		    http ? "an http:// URL serves the dashboard or metrics"
+		         : "the dashboard and metrics need an http:// URL");
+		free(l);
+		return MGR_EINVAL;
+	}
 	if (l->tls && o->tls == NULL) {
 		snprintf(bound, cap,
 		    "%s needs a certificate (--tls-cert and --tls-key)", url);
 		free(l);
 		return MGR_EINVAL;
 	}
-	snprintf(sockurl, sizeof(sockurl), "%s",
-	    l->tls ? url + strlen("tls+") : url);
+	size_t hl = hostport != NULL ? strcspn(hostport, "/") : 0;
+	if (l->web) {
+		snprintf(l->path, sizeof(l->path), "%s",
+		    hostport[hl] != '\0' ? hostport + hl
+		        : http           ? ""
+		                         : "/");
+		// ",a,b,": each origin between commas, a whole-word match.
+		snprintf(l->origins, sizeof(l->origins), ",%s,",
+		    o->ws_origins != NULL ? o->ws_origins : "");
+		l->wo = (web_opts) { .secure = l->tls,
+			.serve               = o->serve,
+			.serve_arg           = o->serve_arg,
+			.ws_path             = l->path,
+			.origins             = l->origins,
+			.timeout_ms          = o->http_timeout_ms };
+	}
+	if (http
+	    && (rv = web_conns_new(&l->http, o->max_http, o->http_timeout_ms))
+	        != 0) {
+		snprintf(bound, cap, "out of memory");
+		free(l);
+		return rv;
+	}
+	if (hostport != NULL) {
+		snprintf(sockurl, sizeof(sockurl), "tcp://%.*s", (int) hl,
+		    hostport);
+	} else {
+		snprintf(sockurl, sizeof(sockurl), "%s", url);
+	}
 	char why[256] = "";
 	int  fd;
 	char sbound[512];
@@ -174,12 +258,20 @@ listener_start(listener **lp, const char *url, const listen_opts *o,
 	         sockurl, &fd, sbound, sizeof(sbound), why, sizeof(why)))
 	    != 0) {
 		snprintf(bound, cap, "%s", why);
+		web_conns_free(l->http);
 		free(l);
 		return rv;
 	}
-	snprintf(bound, cap, "%s%s", l->tls ? "tls+" : "", sbound);
+	if (hostport != NULL) {
+		// The scheme asked for, the address bound, the path.
+		snprintf(bound, cap, "%s://%s%s", l->scheme,
+		    sbound + strlen("tcp://"), l->web ? l->path : "");
+	} else {
+		snprintf(bound, cap, "%s", sbound);
+	}
 	if ((rv = acceptor_start(&l->acc, fd, sockurl, accepted, l)) != 0) {
 		snprintf(bound, cap, "%s", mgr_strerror(rv));
+		web_conns_free(l->http);
 		free(l);
 		return rv;
 	}
@@ -195,5 +287,6 @@ listener_stop(listener *l)
 	} else {
 		stream_unlisten(l->sl);
 	}
+	web_conns_free(l->http); // after the acceptor: none comes
 	free(l);
 }

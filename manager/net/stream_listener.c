@@ -125,26 +125,6 @@ peer_name(stream_listener *l, nng_stream *st, char *buf, size_t cap)
 	}
 }
 
-/* Whether a WebSocket upgrade from a web page of this origin may go on:
- * only those --ws-origin lists (programs send no Origin). */
-static bool
-origin_allowed(const stream_listener *l, const char *origin)
-{
-	if (strcmp(l->origins, ",*,") == 0) {
-		return true;
-	}
-	size_t n = strlen(origin);
-	if (n == 0) {
-		return false;
-	}
-	for (const char *p = l->origins; (p = strchr(p, ',')) != NULL; p++) {
-		if (strncasecmp(p + 1, origin, n) == 0 && p[1 + n] == ',') {
-			return true;
-		}
-	}
-	return false;
-}
-
 /* A WebSocket upgrade from a web page whose origin is not allowed: the
  * page of any site an operator opens can reach a manager on localhost,
  * and nng answers the upgrade before we see it, so it is closed now,
@@ -159,7 +139,7 @@ refused_origin(const stream_listener *l, nng_stream *st, const char *peer)
 	        != 0) {
 		return false; // no Origin: not a browser's
 	}
-	bool ok = origin_allowed(l, origin);
+	bool ok = ws_origin_allowed(l->origins, origin, strlen(origin));
 	if (!ok) {
 		char shown[80];
 		log_escape(origin, shown, sizeof(shown));

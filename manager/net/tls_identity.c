@@ -274,8 +274,8 @@ tls_identity_reload(tls_identity *id, const char *cert_file,
 	id->reloads++;
 	__atomic_store_n(&cur->newer, n, __ATOMIC_RELEASE);
 	snprintf(why, whycap,
-	    "new certificates for tls+tcp:// (wss:// and "
-	    "https:// keep theirs until a restart)");
+	    "new certificates for tls+tcp://, wss:// and https:// "
+	    "(--listen-nng keeps its own until a restart)");
 	return 0;
 }
 

@@ -4,10 +4,12 @@
  * deadlines and the rule for writing replies are the connection layer's,
  * once for all of them.
  *
- * Three transports: a plain socket (xport_sock.c) and TLS by mbedTLS on a
- * socket (xport_tls.c), both served by the epoll loops (loop.h); and an
- * nng stream (xport_nng.c: ws://, wss:// and --listen-nng), served by
- * nng's callbacks.
+ * The transports: a plain socket (xport_sock.c) and TLS by mbedTLS on a
+ * socket (xport_tls.c), both served by the epoll loops (loop.h); a web
+ * port's HTTP and WebSocket over either (xport_web.c, xport_ws.c: ws://,
+ * wss://, and --http and --metrics, whose requests it answers itself);
+ * and an nng stream (xport_nng.c: --listen-nng), served by nng's
+ * callbacks.
  *
  * Threads: the receive side (read, more) runs on one thread at a time,
  * the one that was told XPORT_RD (a loop's, or nng's receive callback).
@@ -67,13 +69,20 @@ typedef struct xport_ops {
 	void (*detach)(xport *t);
 	/* Frees t (closes what is under it). Not before conn_quiet. */
 	void (*free)(xport *t);
+	/* A transport over another (WebSocket over a socket or TLS): the
+	 * inner one's events, given to it first (xport_ready). NULL for
+	 * the others. */
+	void (*ready)(xport *t, unsigned what);
 	/* The transport's scheme, for logs ("tcp", "tls+tcp", "ws"). */
 	const char *scheme;
 } xport_ops;
 
 struct xport {
 	const xport_ops *ops;
-	fconn           *conn; /* set by the connection layer */
+	fconn           *conn; /* set by the connection layer, down the
+	                        * chain of inner transports */
+	xport *inner;          /* the transport this one is over, or NULL */
+	xport *outer;          /* the one over this one, or NULL */
 };
 
 /* ---- the connection layer's side (conn.c) -------------------------------
@@ -89,6 +98,18 @@ void conn_quiet(fconn *c);
 void conn_hold(fconn *c);
 void conn_release(fconn *c);
 
+/* What a transport's events go to: the transport over it, if any, else
+ * the connection. */
+static inline void
+xport_ready(xport *t, unsigned what)
+{
+	if (t->outer != NULL) {
+		t->outer->ops->ready(t->outer, what);
+	} else {
+		conn_ready(t->conn, what);
+	}
+}
+
 /* ---- the transports -----------------------------------------------------
  */
 
@@ -99,6 +120,62 @@ int xport_sock_new(xport **tp, evloop *l, int fd);
 struct mbedtls_ssl_config;
 int xport_tls_new(
     xport **tp, evloop *l, int fd, const struct mbedtls_ssl_config *cfg);
+/* ---- the web ports (xport_web.c) ----------------------------------------
+ */
+
+/* An HTTP request, for a port's handler (valid during the call). */
+typedef struct web_request {
+	const char *method; /* "GET", "POST" */
+	const char *path;   /* "/api/objects" (%-escapes as sent) */
+	const char *query;  /* what followed '?', or "" */
+	const char *head;   /* the whole head, for web_header */
+} web_request;
+
+/* The value of header name (case ignored) in rq, *len its length; NULL
+ * when it has none. Points into rq->head. */
+const char *web_header(const web_request *rq, const char *name, size_t *len);
+
+/* A handler's answer: status, Content-Type (or NULL), more header lines
+ * (each ending CRLF; or NULL) and a body of len bytes, copied; freed
+ * after when free_body. */
+typedef struct web_reply {
+	int         status;
+	const char *ctype;
+	const char *headers;
+	const void *body;
+	size_t      len;
+	bool        free_body;
+} web_reply;
+
+/* Answers rq into *out; on the loop's thread that read it. */
+typedef void (*web_serve_fn)(
+    void *arg, const web_request *rq, web_reply *out);
+
+typedef struct web_opts {
+	bool         secure; /* over TLS (wss, https: for logs) */
+	web_serve_fn serve;  /* HTTP requests' handler; NULL: WebSocket */
+	void        *serve_arg;
+	const char  *ws_path; /* WebSocket: the upgrade's path */
+	const char  *origins; /* WebSocket: the Origins allowed, as ",a,b,"
+	                       * (",*,": any) */
+	/* HTTP: each request's time, from the last answer (the
+	 * connection's deadline; the server's limit, read each time). */
+	const size_t *timeout_ms;
+} web_opts;
+
+/* A web port's connection over inner (owned from here on: a plain
+ * socket's or TLS's). With a handler (o->serve), each HTTP/1.1 request
+ * is answered by it, kept alive or not as the client asks; without, the
+ * upgrade request for o->ws_path is read first (anything else refused
+ * with its HTTP status) and then binary WebSocket messages carry the
+ * connection's bytes both ways. o's strings are borrowed (the listener's,
+ * which outlives its connections); peer names it in logs. MGR_ENOMEM
+ * (inner freed). */
+int xport_web_new(
+    xport **tp, xport *inner, const web_opts *o, const char *peer);
+/* Whether origin[0..n) is one of origins (",a,b,"; ",*,": any), case
+ * ignored: a browser's upgrade from a page --ws-origin allows. */
+bool ws_origin_allowed(const char *origins, const char *origin, size_t n);
 /* An accepted nng stream (owned); ipc_path: an ipc listener's socket
  * path, else NULL; websocket: each frame goes out as one message. */
 typedef struct nng_stream nng_stream;

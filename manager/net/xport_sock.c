@@ -120,7 +120,7 @@ static void
 sock_events(loop_watch *w, uint32_t events)
 {
 	fd_xport *s = (fd_xport *) ((char *) w - offsetof(fd_xport, watch));
-	conn_ready(s->base.conn, fd_xport_what(events)); // last: may free s
+	xport_ready(&s->base, fd_xport_what(events)); // last: may free s
 }
 
 /* A read's or a write's result as the transport says it. */

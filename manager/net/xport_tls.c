@@ -36,12 +36,16 @@ typedef struct tls_xport {
 	size_t              wlen; /* a write's length after WANT_WRITE */
 } tls_xport;
 
-/* The events asked for: the connection's, and the handshake's. mtx
- * held. */
+/* The events asked for: the connection's, and the handshake's. The
+ * connection's writes wait for the handshake's end (the Hello is queued
+ * before it): asking for writability meanwhile would wake the loop at
+ * every turn while a client takes its time, a core spent on one
+ * half-open connection. mtx held. */
 static void
 want_locked(tls_xport *s)
 {
-	fd_xport_want(&s->fd, s->conn_rd, s->conn_wr || s->own_out);
+	fd_xport_want(
+	    &s->fd, s->conn_rd, (s->conn_wr && s->hs_done) || s->own_out);
 }
 
 static void
@@ -60,7 +64,7 @@ tls_events(loop_watch *w, uint32_t events)
 		}
 		pthread_mutex_unlock(&s->mtx);
 	}
-	conn_ready(s->fd.base.conn, what); // last: may free s
+	xport_ready(&s->fd.base, what); // last: may free s
 }
 
 /* Drives the handshake: 0 when done, else what read returns. mtx held. */

@@ -1,4 +1,4 @@
-/* managerd's HTTP endpoints, served by nng's HTTP server on nng's threads:
+/* managerd's HTTP endpoints, served by the epoll loops (xport_web.c):
  * --metrics (GET of the URL's path answers the Prometheus exposition,
  * metrics.c) and --http (the dashboard's page at /, its JSON API under
  * /api/, webapi.c, behind a token). https:// URLs use the server's TLS

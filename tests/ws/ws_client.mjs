@@ -72,6 +72,6 @@ ws.onopen = async () => {
   const status = unzigzag(reply[2] ?? 0);
   if (reply[1] !== 2 || status === 0 || !reply[3]) fail('bad name_get reply');
   console.log(`name_get 'nosuch' -> status ${status}: ${reply[3].toString()}`);
-  ws.onclose = () => { console.log('closed'); process.exit(0); };
+  ws.onclose = (e) => { console.log('closed'); console.log(`close code ${e.code} clean ${e.wasClean}`); process.exit(0); };
   ws.close(1000);
 };

@@ -212,6 +212,10 @@ def main():
         raise SystemExit("no pong: %d %r" % (op, payload))
     print("pong")
     ws.send_message(struct.pack("!H", 1000), opcode=8)
+    op, payload = ws.next_message()
+    if op != 8 or payload != struct.pack("!H", 1000):
+        raise SystemExit("close not answered: %d %r" % (op, payload))
+    print("close answered")
     ws.await_end()
     print("closed")
     for _ in range(rounds):
