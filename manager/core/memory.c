@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "clock.h"
 #include "server_state.h"
 #include "syscall_guard.h"
@@ -16,13 +17,17 @@ server_memory(server *srv)
 	return atomic_load(&srv->mem_used);
 }
 
-/* glibc's count of what is allocated (heap and mmap'd): what a write
- * adds to, unlike RSS, which lags and keeps. */
+/* glibc's count of what is allocated (heap and mmap'd), and the big
+ * arrays mapped beside it (bigmem.h): what a write adds to, unlike RSS,
+ * which lags and keeps. */
 static size_t
 allocated(void)
 {
 	struct mallinfo2 mi   = mallinfo2();
 	size_t           used = mi.uordblks + mi.hblkhd;
+	if (used != 0) {
+		used += bigmem_bytes();
+	}
 	if (used == 0) {
 		// Another allocator (a sanitizer's) keeps no such count: the
 		// resident set, which lags, is the figure.

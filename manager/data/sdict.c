@@ -5,12 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "mgr.h"
 #include "svec.h"
 
-#define IX_EMPTY (-1) /* index slot never used: ends a probe */
-#define IX_DUMMY (-2) /* index slot of a deleted entry: probes go on */
+/* An index slot holds 0 (empty: ends a probe), IX_DUMMY (a deleted
+ * entry's: probes go on) or the entry's position + 1, so that a fresh
+ * index is zeroed memory (bigmem's pages cost nothing until touched). */
+#define IX_EMPTY 0
+#define IX_DUMMY (-1)
 #define SV_HOLE  0xff /* key kind of a deleted entry */
+
+/* Index slots moved from the old index to the new one per write while
+ * the index grows: the old one is gone long before the new one fills. */
+#define MIGRATE_STEP 8
 
 typedef struct sdict_entry {
 	uint64_t hash;
@@ -18,31 +26,49 @@ typedef struct sdict_entry {
 	sval value;
 } sdict_entry;
 
+/* An index: mask + 1 slots of int32_t, or int64_t when wide. */
+typedef struct sd_index {
+	void  *slots; /* NULL when none */
+	size_t mask;
+	bool   wide;
+} sd_index;
+
 struct sdict {
-	size_t       len;  /* live entries */
-	size_t       used; /* entries[0..used) in use, holes included */
-	size_t       fill; /* index slots not IX_EMPTY (live and dummy) */
-	size_t       ecap; /* entries allocated: 2/3 of the index slots */
-	size_t       mask; /* index slots - 1 */
+	size_t       len;    /* live entries */
+	size_t       used;   /* entries[0..used) in use, holes included */
+	size_t       fill;   /* ix's slots not IX_EMPTY (live and dummy) */
+	size_t       ecap;   /* entries allowed: 2/3 of ix's slots */
+	size_t       ealloc; /* entries allocated (bigmem's bytes / size) */
 	sdict_entry *entries;
-	void *index; /* int32_t, or int64_t when wide; NULL when empty */
-	bool  wide;
+	sd_index     ix;
+	/* While the index grows (Redis's incremental rehash, for a compact
+	 * dict): the old index still finds entries[migrated..mig_end),
+	 * which each write moves into ix a few at a time; ix has the rest.
+	 * old.slots is NULL when no index is growing. */
+	sd_index old;
+	size_t   migrated, mig_end;
 };
 
-static inline int64_t
-ix_get(const sdict *d, size_t i)
+static size_t
+ix_bytes(const sd_index *x)
 {
-	return d->wide ? ((const int64_t *) d->index)[i]
-	               : ((const int32_t *) d->index)[i];
+	return (x->mask + 1) * (x->wide ? sizeof(int64_t) : sizeof(int32_t));
+}
+
+static inline int64_t
+ix_get(const sd_index *x, size_t i)
+{
+	return x->wide ? ((const int64_t *) x->slots)[i]
+	               : ((const int32_t *) x->slots)[i];
 }
 
 static inline void
-ix_set(sdict *d, size_t i, int64_t ix)
+ix_set(sd_index *x, size_t i, int64_t v)
 {
-	if (d->wide) {
-		((int64_t *) d->index)[i] = ix;
+	if (x->wide) {
+		((int64_t *) x->slots)[i] = v;
 	} else {
-		((int32_t *) d->index)[i] = (int32_t) ix;
+		((int32_t *) x->slots)[i] = (int32_t) v;
 	}
 }
 
@@ -56,139 +82,287 @@ probe_next(size_t i, uint64_t *perturb, size_t mask)
 	return (i * 5 + (size_t) *perturb + 1) & mask;
 }
 
-/* The entry position of key (hash h), or -1. *slot gets the index slot
- * that holds it. */
+/* The position of key (hash h) among the entries x finds in [lo, hi),
+ * or -1; *slot gets the slot that holds it. */
 static int64_t
-lookup(const sdict *d, const sval *key, uint64_t h, size_t *slot)
+find_in(const sdict *d, const sd_index *x, const sval *key, uint64_t h,
+    size_t lo, size_t hi, size_t *slot)
 {
-	if (d->index == NULL) {
-		return -1;
-	}
-	size_t   i       = (size_t) h & d->mask;
+	size_t   i       = (size_t) h & x->mask;
 	uint64_t perturb = h;
 	for (;;) {
-		int64_t ix = ix_get(d, i);
-		if (ix == IX_EMPTY) {
+		int64_t v = ix_get(x, i);
+		if (v == IX_EMPTY) {
 			return -1;
 		}
-		if (ix >= 0) {
-			const sdict_entry *e = &d->entries[ix];
+		if (v > 0 && (size_t) v - 1 >= lo && (size_t) v - 1 < hi) {
+			const sdict_entry *e = &d->entries[v - 1];
 			if (e->hash == h && sv_equal(&e->key, key)) {
 				*slot = i;
-				return ix;
+				return v - 1;
 			}
 		}
-		i = probe_next(i, &perturb, d->mask);
+		i = probe_next(i, &perturb, x->mask);
 	}
 }
 
-/* The index slot that points at entry ix (which is live). */
-static size_t
+/* Where an entry's slot is: in ix, or in the old index. */
+typedef struct sd_loc {
+	size_t slot;
+	bool   old;
+} sd_loc;
+
+/* The entry position of key (hash h), or -1; *at gets its slot. The old
+ * index is asked only for the entries it alone still finds: its slots
+ * for entries moved on (or for positions used again since) are stale. */
+static int64_t
+lookup(const sdict *d, const sval *key, uint64_t h, sd_loc *at)
+{
+	if (d->ix.slots == NULL) {
+		return -1;
+	}
+	at->old    = false;
+	int64_t ix = find_in(d, &d->ix, key, h, 0, SIZE_MAX, &at->slot);
+	if (ix < 0 && d->old.slots != NULL) {
+		at->old = true;
+		ix      = find_in(
+		         d, &d->old, key, h, d->migrated, d->mig_end, &at->slot);
+	}
+	return ix;
+}
+
+/* The slot that points at live entry ix. */
+static sd_loc
 slot_of(const sdict *d, uint64_t h, int64_t ix)
 {
-	size_t   i       = (size_t) h & d->mask;
-	uint64_t perturb = h;
-	while (ix_get(d, i) != ix) {
-		i = probe_next(i, &perturb, d->mask);
+	sd_loc          at      = { 0,
+		              d->old.slots != NULL && (size_t) ix >= d->migrated
+		                  && (size_t) ix < d->mig_end };
+	const sd_index *x       = at.old ? &d->old : &d->ix;
+	size_t          i       = (size_t) h & x->mask;
+	uint64_t        perturb = h;
+	while (ix_get(x, i) != ix + 1) {
+		i = probe_next(i, &perturb, x->mask);
 	}
-	return i;
+	at.slot = i;
+	return at;
 }
 
-/* The first empty slot on h's probe sequence. */
+/* The first empty slot of ix on h's probe sequence. */
 static size_t
-free_slot(const sdict *d, uint64_t h)
+free_slot(const sd_index *x, uint64_t h)
 {
-	size_t   i       = (size_t) h & d->mask;
+	size_t   i       = (size_t) h & x->mask;
 	uint64_t perturb = h;
-	while (ix_get(d, i) != IX_EMPTY) {
-		i = probe_next(i, &perturb, d->mask);
+	while (ix_get(x, i) != IX_EMPTY) {
+		i = probe_next(i, &perturb, x->mask);
 	}
 	return i;
 }
 
-/* Rebuilds the table with room for at least need entries: live entries
- * are compacted (holes dropped, order kept) and re-indexed, dummies
- * vanish. On MGR_ENOMEM d is unchanged. */
+static void
+index_entry(sdict *d, size_t pos)
+{
+	ix_set(&d->ix, free_slot(&d->ix, d->entries[pos].hash),
+	    (int64_t) pos + 1);
+	d->fill++;
+}
+
+/* The old index is done with. */
+static void
+drop_old(sdict *d)
+{
+	bigmem_free(d->old.slots, ix_bytes(&d->old));
+	d->old.slots = NULL;
+	d->migrated = d->mig_end = 0;
+}
+
+/* Moves up to n entries from the old index into ix (all when n is
+ * SIZE_MAX). */
+static void
+migrate(sdict *d, size_t n)
+{
+	for (; d->old.slots != NULL && n > 0; n--) {
+		if (d->migrated >= d->mig_end) {
+			drop_old(d);
+			break;
+		}
+		if (d->entries[d->migrated].key.kind != SV_HOLE) {
+			index_entry(d, d->migrated);
+		}
+		d->migrated++;
+	}
+}
+
+/* A fresh, zeroed index of size slots. */
 static int
-resize(sdict *d, size_t need)
+index_new(sd_index *x, size_t size)
+{
+	bool   wide = size > INT32_MAX;
+	size_t slot = wide ? sizeof(int64_t) : sizeof(int32_t);
+	if (size > SIZE_MAX / slot) {
+		return MGR_ENOMEM;
+	}
+	x->slots = bigmem_alloc(size * slot, true);
+	x->mask  = size - 1;
+	x->wide  = wide;
+	return x->slots != NULL ? 0 : MGR_ENOMEM;
+}
+
+/* The index size (a power of two) with room for need entries. 0 when
+ * too big. */
+static size_t
+size_for(size_t need)
 {
 	size_t size = 8;
 	while (size * 2 / 3 < need) {
 		if (size > SIZE_MAX / 32) {
-			return MGR_ENOMEM;
+			return 0;
 		}
 		size *= 2;
 	}
-	size_t ecap = size * 2 / 3;
-	bool   wide = size > INT32_MAX;
-	size_t slot = wide ? sizeof(int64_t) : sizeof(int32_t);
-	if (ecap > SIZE_MAX / sizeof(sdict_entry) || size > SIZE_MAX / slot) {
+	return size;
+}
+
+/* Room for ecap entries in the array (never less than now). */
+static int
+entries_room(sdict *d, size_t ecap)
+{
+	if (ecap <= d->ealloc) {
+		return 0;
+	}
+	if (ecap > SIZE_MAX / sizeof(sdict_entry)) {
 		return MGR_ENOMEM;
 	}
-	void        *index   = malloc(size * slot);
-	sdict_entry *entries = malloc(ecap * sizeof(sdict_entry));
-	if (index == NULL || entries == NULL) {
-		free(index);
-		free(entries);
+	sdict_entry *e = bigmem_grow(d->entries,
+	    d->ealloc * sizeof(sdict_entry), ecap * sizeof(sdict_entry));
+	if (e == NULL) {
 		return MGR_ENOMEM;
 	}
-	memset(index, 0xff, size * slot); // all IX_EMPTY (-1)
+	d->entries = e;
+	d->ealloc  = ecap;
+	return 0;
+}
+
+/* Grows the index to room for need entries without a pause: the entries
+ * stay where they are (their array grown in place, by mremap when big),
+ * the new index starts empty and the old one keeps finding them until
+ * each has moved over (migrate). No holes allowed (positions must not
+ * change). On MGR_ENOMEM d is unchanged but for spare room. */
+static int
+grow(sdict *d, size_t need)
+{
+	migrate(d, SIZE_MAX); // one growth at a time (done long since)
+	size_t   size = size_for(need);
+	sd_index x;
+	int      rc = size == 0 ? MGR_ENOMEM : entries_room(d, size * 2 / 3);
+	if (rc != 0 || (rc = index_new(&x, size)) != 0) {
+		return rc;
+	}
+	d->old      = d->ix;
+	d->ix       = x;
+	d->ecap     = size * 2 / 3;
+	d->fill     = 0;
+	d->migrated = 0;
+	d->mig_end  = d->used;
+	if (d->mig_end == 0) {
+		drop_old(d);
+	}
+	return 0;
+}
+
+/* Rebuilds the table with room for at least need entries, at once: live
+ * entries are compacted in place (holes dropped, order kept) and indexed
+ * again, dummies vanish. For a table with holes (positions change, so
+ * the old index can't go on finding them) and for a new one. On
+ * MGR_ENOMEM d is unchanged but for spare room. */
+static int
+resize(sdict *d, size_t need)
+{
+	size_t size = size_for(need);
+	int    rc   = size == 0 ? MGR_ENOMEM : entries_room(d, size * 2 / 3);
+	if (rc != 0) {
+		return rc;
+	}
+	sd_index x;
+	if (d->ix.slots != NULL && d->ix.mask == size - 1) {
+		x = d->ix; // the same size: cleared, its pages already in
+		memset(x.slots, 0, ix_bytes(&x));
+		d->ix.slots = NULL;
+	} else if ((rc = index_new(&x, size)) != 0) {
+		return rc;
+	}
+	bigmem_free(d->ix.slots, ix_bytes(&d->ix));
+	drop_old(d);
 	size_t n = 0;
 	for (size_t i = 0; i < d->used; i++) {
 		if (d->entries[i].key.kind != SV_HOLE) {
-			entries[n++] = d->entries[i];
+			d->entries[n++] = d->entries[i];
 		}
 	}
-	free(d->index);
-	free(d->entries);
-	d->index   = index;
-	d->entries = entries;
-	d->wide    = wide;
-	d->mask    = size - 1;
-	d->ecap    = ecap;
-	d->used    = n;
-	d->fill    = n;
+	d->ix   = x;
+	d->ecap = size * 2 / 3;
+	d->used = n;
+	d->fill = 0;
 	for (size_t i = 0; i < n; i++) {
-		ix_set(d, free_slot(d, entries[i].hash), (int64_t) i);
+		index_entry(d, i);
 	}
 	return 0;
+}
+
+/* Room for k more entries. Growing a table without holes does not pause
+ * (grow); one with holes is compacted at once (resize). need: twice the
+ * live entries (amortized O(1) growth), or all of them with k. */
+static int
+make_room(sdict *d, size_t k)
+{
+	if (d->used + k <= d->ecap && d->fill + k <= d->ecap) {
+		return 0;
+	}
+	if (k > SIZE_MAX / 4 - d->len) {
+		return MGR_ENOMEM;
+	}
+	size_t need = d->len * 2 > d->len + k ? d->len * 2 : d->len + k;
+	return d->used == d->len && d->ix.slots != NULL ? grow(d, need)
+	                                                : resize(d, need);
 }
 
 /* Appends an entry for a key known to be absent. Moving. */
 static int
 insert_new(sdict *d, uint64_t h, sval *key, sval *value)
 {
-	if (d->fill >= d->ecap) {
-		// Room for twice the live entries: amortized O(1) growth,
-		// and a table full of deletions is compacted instead.
-		int rc = resize(d, d->len > 0 ? d->len * 2 : 1);
-		if (rc != 0) {
-			return rc;
-		}
+	migrate(d, MIGRATE_STEP);
+	int rc = make_room(d, 1);
+	if (rc != 0) {
+		return rc;
 	}
 	sdict_entry *e = &d->entries[d->used];
 	e->hash        = h;
 	e->key         = sv_move(key);
 	e->value       = sv_move(value);
-	ix_set(d, free_slot(d, h), (int64_t) d->used);
+	index_entry(d, d->used);
 	d->used++;
-	d->fill++;
 	d->len++;
 	return 0;
 }
 
-/* Marks entry ix (at index slot `slot`) deleted; what it held is the
+/* Marks entry ix (its slot at `at`) deleted; what it held is the
  * caller's. Trailing holes are given back so that popitem finds the last
- * live entry at used - 1. */
+ * live entry at used - 1 (and the old index then finds none past it:
+ * those positions may be used again). */
 static void
-unlink_entry(sdict *d, size_t slot, int64_t ix)
+unlink_entry(sdict *d, sd_loc at, int64_t ix)
 {
-	ix_set(d, slot, IX_DUMMY);
+	ix_set(at.old ? &d->old : &d->ix, at.slot, IX_DUMMY);
 	d->entries[ix].key.kind = SV_HOLE;
 	d->len--;
 	while (d->used > 0 && d->entries[d->used - 1].key.kind == SV_HOLE) {
 		d->used--;
 	}
+	if (d->old.slots != NULL && d->mig_end > d->used) {
+		d->mig_end = d->used;
+	}
+	migrate(d, MIGRATE_STEP);
 }
 
 sdict *
@@ -196,23 +370,26 @@ sdict_new(size_t cap_hint)
 {
 	sdict *d = calloc(1, sizeof(*d));
 	if (d != NULL && cap_hint > 0 && resize(d, cap_hint) != 0) {
-		free(d);
+		sdict_free(d);
 		d = NULL;
 	}
 	return d;
 }
 
-/* Frees the n entries (holes skipped) of a table already detached. */
+/* Frees the entries (holes skipped) and indexes of a table detached from
+ * its dict (a copy of its struct). */
 static void
-free_entries(sdict_entry *entries, size_t n)
+free_table(sdict *t)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (entries[i].key.kind != SV_HOLE) {
-			sv_free(&entries[i].key);
-			sv_free(&entries[i].value);
+	for (size_t i = 0; i < t->used; i++) {
+		if (t->entries[i].key.kind != SV_HOLE) {
+			sv_free(&t->entries[i].key);
+			sv_free(&t->entries[i].value);
 		}
 	}
-	free(entries);
+	bigmem_free(t->entries, t->ealloc * sizeof(sdict_entry));
+	bigmem_free(t->ix.slots, ix_bytes(&t->ix));
+	bigmem_free(t->old.slots, ix_bytes(&t->old));
 }
 
 void
@@ -221,8 +398,7 @@ sdict_free(sdict *d)
 	if (d == NULL) {
 		return;
 	}
-	free_entries(d->entries, d->used);
-	free(d->index);
+	free_table(d);
 	free(d);
 }
 
@@ -235,7 +411,7 @@ sdict_len(const sdict *d)
 sval *
 sdict_get(const sdict *d, const sval *key)
 {
-	size_t slot;
+	sd_loc slot;
 	if (d->len == 0 || !sv_hashable(key)) {
 		return NULL;
 	}
@@ -246,7 +422,7 @@ sdict_get(const sdict *d, const sval *key)
 int
 sdict_set(sdict *d, sval *key, sval *value)
 {
-	size_t slot;
+	sd_loc slot;
 	if (!sv_hashable(key)) {
 		return MGR_ETYPE;
 	}
@@ -266,7 +442,7 @@ sdict_set(sdict *d, sval *key, sval *value)
 int
 sdict_del(sdict *d, const sval *key, sval *value)
 {
-	size_t slot;
+	sd_loc slot;
 	if (!sv_hashable(key)) {
 		return MGR_ETYPE;
 	}
@@ -303,17 +479,15 @@ sdict_popitem(sdict *d, sval *key, sval *value)
 void
 sdict_clear(sdict *d)
 {
-	sdict_entry *entries = d->entries;
-	size_t       used    = d->used;
-	free(d->index);
+	sdict t = *d;
 	memset(d, 0, sizeof(*d));
-	free_entries(entries, used);
+	free_table(&t);
 }
 
 int
 sdict_setdefault(sdict *d, sval *key, sval *dflt, sval **stored)
 {
-	size_t slot;
+	sd_loc slot;
 	if (!sv_hashable(key)) {
 		return MGR_ETYPE;
 	}
@@ -368,18 +542,13 @@ sdict_update(sdict *dst, sdict *src)
 	}
 	// Make room for the worst case (all keys new) first, so that nothing
 	// below can fail half-way.
-	if (dst->fill + src->len > dst->ecap) {
-		if (src->len > SIZE_MAX / 4 - dst->len) {
-			return MGR_ENOMEM;
-		}
-		int rc = resize(dst, dst->len + src->len);
-		if (rc != 0) {
-			return rc;
-		}
+	int rc = make_room(dst, src->len);
+	if (rc != 0) {
+		return rc;
 	}
 	for (size_t i = 0; i < src->used; i++) {
 		sdict_entry *e = &src->entries[i];
-		size_t       slot;
+		sd_loc       slot;
 		if (e->key.kind == SV_HOLE) {
 			continue;
 		}
@@ -409,6 +578,12 @@ sdict_next(const sdict *d, size_t *pos, sval **key, sval **value)
 		}
 	}
 	return false;
+}
+
+bool
+sdict_index_growing(const sdict *d)
+{
+	return d->old.slots != NULL;
 }
 
 void

@@ -9,6 +9,12 @@
  * and del are O(1) on average, iteration follows insertion order and
  * popitem takes the last entry (LIFO), as in Python.
  *
+ * Growing never pauses for the whole table (the manager holds every
+ * client while it writes one): the entries' array grows in place
+ * (bigmem.h) and the index is rebuilt a few entries per write, the old
+ * one answering for the rest meanwhile, as Redis rehashes incrementally.
+ * A table with holes is still compacted at once when it fills.
+ *
  * Keys must be hashable (sv_hashable); equality is sv_equal (typed: 1, 1.0
  * and true are three keys). "Moving" functions take ownership of the svals
  * they are given and leave them SV_NONE; on error they take nothing.
@@ -63,6 +69,9 @@ int sdict_update(sdict *dst, sdict *src);
  * The pointers are borrowed; d must not gain or lose keys meanwhile (the
  * values may be changed in place). */
 bool sdict_next(const sdict *d, size_t *pos, sval **key, sval **value);
+/* Whether d's index is growing (its old index still finds some entries,
+ * moved over a few with each write): for tests. */
+bool sdict_index_growing(const sdict *d);
 /* Calls fn on d's first max entries, in insertion order. */
 void sdict_first(const sdict *d, size_t                            max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg);
