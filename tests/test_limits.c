@@ -612,9 +612,41 @@ test_op_elements_limit(void **state)
 	OK(mgr_batch_add(b, a1, MGR_OP_LIST_SORT, &no, 1));
 	OK(mgr_batch_add(b, small, MGR_OP_LIST_APPEND, &one, 1));
 	OK(mgr_batch_exec(b, true)); // 400 walked, 400 + 10 copied
-	mgr_batch_free(b);
 	OK(mgr_list_len(small, &n));
 	assert_int_equal(n, 11);
+	// Entries that move or search a list's elements count their share
+	// of its length: an insert at the front a 64th (memmove), a search
+	// an 8th. Ten front inserts into 400 are 400 copied + 10 x 7; two
+	// hundred are over (2,000 such inserts into a big list held every
+	// client for seconds), and undone.
+	mgr_value ins[2] = { mgr_int(0), mgr_int(7) };
+	OK(mgr_batch_reset(b));
+	for (int i = 0; i < 10; i++) {
+		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INSERT, ins, 2));
+	}
+	OK(mgr_batch_exec(b, true));
+	OK(mgr_batch_reset(b));
+	for (int i = 0; i < 200; i++) {
+		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INSERT, ins, 2));
+	}
+	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
+	assert_detail_has("the atomic batch would take");
+	OK(mgr_list_len(a1, &n));
+	assert_int_equal(n, 410); // undone
+	mgr_value seven = mgr_int(7);
+	OK(mgr_batch_reset(b));
+	for (int i = 0; i < 12; i++) { // 12 x 52
+		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INDEX, &seven, 1));
+	}
+	OK(mgr_batch_exec(b, true));
+	OK(mgr_batch_reset(b));
+	for (int i = 0; i < 20; i++) { // 20 x 52
+		OK(mgr_batch_add(b, a1,
+		    i % 2 ? MGR_OP_LIST_INDEX : MGR_OP_LIST_COUNT, &seven,
+		    1));
+	}
+	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
+	mgr_batch_free(b);
 	// The session lives on.
 	OK(mgr_ping(c));
 	mgr_obj_release(a1);

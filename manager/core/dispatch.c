@@ -360,6 +360,13 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 	if (rv == 0) {
 		rv = call(c, m);
 	}
+	// An entry that searched or moved a list's elements adds that up
+	// too: 2,000 inserts at the front of a big list held everyone
+	// for seconds. Over the limit the batch fails and is undone.
+	u->elements += c->work;
+	if (rv == 0 && c->work > 0) {
+		rv = mctx_check_elements(c, u->elements, "the atomic batch");
+	}
 	// Later operations may change what a borrowed result points to:
 	// keep a copy.
 	if (rv == 0 && c->res_borrowed != NULL) {

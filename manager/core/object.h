@@ -226,8 +226,23 @@ typedef struct mctx {
 	const struct mctx *batch;
 	size_t             batch_index;
 	bool res_on_failure; /* res goes out with the error status too */
-	char err[200];       /* error detail */
+	/* Elements' worth of work done beyond the result (a list's moves
+	 * and searches: mctx_note_work): what an atomic batch adds up
+	 * against --max-op-elements, its entries all run in one hold. */
+	size_t work;
+	char   err[200]; /* error detail */
 } mctx;
+
+/* A request walked or moved n elements (a search compares, an insert
+ * moves): its work counts an eighth of a search and a sixty-fourth of a
+ * move (memmove) as an element read and encoded costs, about. */
+#define MCTX_SEARCH_COST(n) ((n) / 8 + 1)
+#define MCTX_MOVE_COST(n)   ((n) / 64 + 1)
+static inline void
+mctx_note_work(mctx *c, size_t cost)
+{
+	c->work += cost;
+}
 
 /* Records a formatted error detail and returns code (for return ...). */
 /* MGR_ETOOBIG with its detail when what (an operation's words) would

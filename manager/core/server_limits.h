@@ -59,7 +59,8 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    1ll << 40,                                                       \
 	    "elements one request may read, copy or sort while it holds "    \
 	    "the manager (a dict's items, a list's sort or copy, a slice, "  \
-	    "an atomic batch's undo copies): over it, MGR_ETOOBIG")          \
+	    "an atomic batch's undo copies and list work): over it, "        \
+	    "MGR_ETOOBIG")                                                   \
 	X(max_items, "max-items", LIMIT_COUNT, (size_t) 16 << 20, 1,         \
 	    1ll << 40, "elements of one dict, list, namespace or queue")     \
 	X(max_memory, "max-memory", LIMIT_BYTES, 0, 1, 1ll << 62,            \

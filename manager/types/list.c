@@ -152,6 +152,7 @@ h_insert(mctx *c)
 	if ((rc = mctx_check_room(c, l->len, 1)) != 0) {
 		return rc;
 	}
+	mctx_note_work(c, MCTX_MOVE_COST(l->len)); // at most all move up
 	rc = svec_insert(l, i, &c->args[1]);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
@@ -195,6 +196,7 @@ h_del(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
+	mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
 	if (svec_del(target_list(c), i) != 0) {
 		return mctx_fail(
 		    c, MGR_EINDEX, "list assignment index out of range");
@@ -214,6 +216,9 @@ h_pop(mctx *c)
 	if (svec_len(target_list(c)) == 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop from empty list");
 	}
+	if (c->nargs > 0) { // the last is popped in place
+		mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
+	}
 	if (svec_pop(target_list(c), i, &c->res) != 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop index out of range");
 	}
@@ -223,6 +228,7 @@ h_pop(mctx *c)
 static int
 h_remove(mctx *c)
 {
+	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
 	if (svec_remove(target_list(c), &c->args[0]) != 0) {
 		return mctx_fail(
 		    c, MGR_EVALUE, "list.remove(x): x not in list");
@@ -234,6 +240,7 @@ static int
 h_index(mctx *c)
 {
 	size_t pos;
+	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
 	if (svec_find(target_list(c), &c->args[0], &pos) != 0) {
 		char repr[120];
 		return mctx_fail(c, MGR_EVALUE, "%s is not in list",
@@ -246,6 +253,7 @@ h_index(mctx *c)
 static int
 h_count(mctx *c)
 {
+	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
 	c->res = sv_int((int64_t) svec_count(target_list(c), &c->args[0]));
 	return 0;
 }
@@ -260,6 +268,7 @@ h_len(mctx *c)
 static int
 h_reverse(mctx *c)
 {
+	mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
 	svec_reverse(target_list(c));
 	return 0;
 }
