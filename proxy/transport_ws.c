@@ -5,7 +5,6 @@
  * boundaries do not matter). Pings are answered, a close ends the
  * connection as a hang-up would. */
 #include <mbedtls/base64.h>
-#include <mbedtls/sha1.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +15,10 @@
 #include "clock.h"
 #include "mgr.h"
 #include "transport.h"
+#include "websocket.h"
 
 #define WS_RAW      (64 * 1024) /* what is read from inner at once */
 #define WS_MAX_HEAD 8192        /* the upgrade answer's headers */
-#define WS_GUID     "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-enum {
-	OP_CONT   = 0,
-	OP_TEXT   = 1,
-	OP_BINARY = 2,
-	OP_CLOSE  = 8,
-	OP_PING   = 9,
-	OP_PONG   = 10
-};
 
 typedef struct ws_transport {
 	ctransport      base;
@@ -57,26 +47,11 @@ next_mask(ws_transport *w)
 static int
 send_message(ws_transport *w, int op, const uint8_t *p, size_t n)
 {
-	uint8_t  head[14];
-	size_t   h = 0;
-	uint32_t m = next_mask(w);
-	head[h++]  = (uint8_t) (0x80 | op);
-	if (n < 126) {
-		head[h++] = (uint8_t) (0x80 | n);
-	} else if (n <= 0xffff) {
-		head[h++] = 0x80 | 126;
-		head[h++] = (uint8_t) (n >> 8);
-		head[h++] = (uint8_t) n;
-	} else {
-		head[h++] = 0x80 | 127;
-		for (int i = 7; i >= 0; i--) {
-			head[h++] = (uint8_t) ((uint64_t) n >> (8 * i));
-		}
-	}
-	uint8_t mask[4] = { (uint8_t) (m >> 24), (uint8_t) (m >> 16),
-		(uint8_t) (m >> 8), (uint8_t) m };
-	memcpy(head + h, mask, 4);
-	h += 4;
+	uint32_t m       = next_mask(w);
+	uint8_t  mask[4] = { (uint8_t) (m >> 24), (uint8_t) (m >> 16),
+		 (uint8_t) (m >> 8), (uint8_t) m };
+	uint8_t  head[WS_HEAD_MAX];
+	size_t   h = ws_head(head, op, n, mask);
 	// Masking needs a copy; one buffer for head and payload makes one
 	// send (one TLS record, one segment) of a small message.
 	uint8_t *buf = malloc(h + n);
@@ -97,7 +72,7 @@ ws_send_all(ctransport *t, const uint8_t *p, size_t n)
 {
 	ws_transport *w = (ws_transport *) t;
 	pthread_mutex_lock(&w->txmtx);
-	int rv = send_message(w, OP_BINARY, p, n);
+	int rv = send_message(w, WS_OP_BINARY, p, n);
 	pthread_mutex_unlock(&w->txmtx);
 	return rv;
 }
@@ -163,8 +138,8 @@ ws_recv_some(ctransport *t, uint8_t *buf, size_t cap, size_t *got,
 						len = len << 8 | h[i];
 					}
 				}
-				if (op == OP_BINARY || op == OP_CONT
-				    || op == OP_TEXT) {
+				if (op == WS_OP_BINARY || op == WS_OP_CONT
+				    || op == WS_OP_TEXT) {
 					w->rawoff += hl;
 					w->left = len; // 0: an empty one
 					continue;
@@ -176,17 +151,17 @@ ws_recv_some(ctransport *t, uint8_t *buf, size_t cap, size_t *got,
 				if (avail >= hl + len) {
 					const uint8_t *pl = h + hl;
 					w->rawoff += hl + (size_t) len;
-					if (op == OP_CLOSE) {
+					if (op == WS_OP_CLOSE) {
 						return MGR_ECONN;
 					}
-					if (op == OP_PING) {
+					if (op == WS_OP_PING) {
 						uint8_t pong[125];
 						memcpy(
 						    pong, pl, (size_t) len);
 						pthread_mutex_lock(&w->txmtx);
-						int rv
-						    = send_message(w, OP_PONG,
-						        pong, (size_t) len);
+						int rv = send_message(w,
+						    WS_OP_PONG, pong,
+						    (size_t) len);
 						pthread_mutex_unlock(
 						    &w->txmtx);
 						if (rv != 0) {
@@ -261,8 +236,8 @@ upgrade(ws_transport *w, const char *host, const char *path,
     int64_t deadline_ms, char *why, size_t whycap)
 {
 	uint8_t nonce[16];
-	char    key[32], expect[32];
-	size_t  kl, el;
+	char    key[32];
+	size_t  kl;
 	if (auth_random(nonce, sizeof(nonce)) != 0) {
 		snprintf(why, whycap, "no randomness for the WebSocket key");
 		return MGR_EINTERNAL;
@@ -320,13 +295,9 @@ upgrade(ws_transport *w, const char *host, const char *path,
 		    (int) strcspn(head, "\r"), head);
 		return MGR_ECONN;
 	}
-	// Sec-WebSocket-Accept: base64(SHA-1(key + GUID)).
-	unsigned char digest[20];
-	char          cat[sizeof(key) + sizeof(WS_GUID)];
-	snprintf(cat, sizeof(cat), "%s%s", key, WS_GUID);
-	mbedtls_sha1_ret((unsigned char *) cat, strlen(cat), digest);
-	mbedtls_base64_encode((unsigned char *) expect, sizeof(expect), &el,
-	    digest, sizeof(digest));
+	char expect[WS_ACCEPT_LEN + 1];
+	ws_accept_of(key, expect);
+	size_t      el = strlen(expect);
 	size_t      vl;
 	const char *v = header_value(head, "Sec-WebSocket-Accept", &vl);
 	if (v == NULL || vl != el || memcmp(v, expect, el) != 0) {

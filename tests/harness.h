@@ -183,6 +183,8 @@ int h_info_await_baseline(
 
 /* A /proc/PID/status figure in KiB ("VmRSS", "VmHWM" the peak), or -1. */
 int64_t h_proc_kb(pid_t pid, const char *field);
+/* CPU time (user + system, ms) pid has used, or -1. */
+int64_t h_proc_cpu_ms(pid_t pid);
 
 /* ---- child programs ---------------------------------------------------- */
 

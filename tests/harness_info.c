@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -124,4 +125,30 @@ h_proc_kb(pid_t pid, const char *field)
 	}
 	fclose(f);
 	return kb;
+}
+
+int64_t
+h_proc_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long) pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n]              = '\0';
+	const char   *p     = strrchr(buf, ')'); // the name may hold spaces
+	unsigned long utime = 0, stime = 0;
+	// Fields 3 to 15 of proc(5): utime and stime are the last two.
+	if (p == NULL
+	    || sscanf(p + 1,
+	           " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	           &utime, &stime)
+	        != 2) {
+		return -1;
+	}
+	long hz = sysconf(_SC_CLK_TCK);
+	return (int64_t) (utime + stime) * 1000 / (hz > 0 ? hz : 100);
 }

@@ -533,30 +533,6 @@ limit_for_room(pid_t pid, int room)
 	return -1;
 }
 
-/* CPU time (user + system, ms) pid has used. */
-static int64_t
-proc_cpu_ms(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long) pid);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n]              = '\0';
-	const char   *p     = strrchr(buf, ')');
-	unsigned long utime = 0, stime = 0;
-	assert_non_null(p);
-	// Fields 3 to 15 of proc(5): utime and stime are the last two.
-	assert_int_equal(sscanf(p + 1,
-	                     " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	                     "%lu %lu",
-	                     &utime, &stime),
-	    2);
-	long hz = sysconf(_SC_CLK_TCK);
-	return (int64_t) (utime + stime) * 1000 / (hz > 0 ? hz : 100);
-}
-
 /* With no descriptor left, connections wait in the listen backlog: the
  * manager waits for descriptors without spinning (its accept thread must
  * not loop on EMFILE), serves the connections it has, and accepts the
@@ -589,9 +565,10 @@ test_out_of_descriptors(void **state)
 	await_info(c, "sessions", 1 + room);
 
 	// The others wait: the manager must idle meanwhile.
-	int64_t cpu0 = proc_cpu_ms(m.pid), t0 = h_now_ms();
+	int64_t cpu0 = h_proc_cpu_ms(m.pid), t0 = h_now_ms();
+	assert_true(cpu0 >= 0);
 	h_nap(500);
-	int64_t cpu = proc_cpu_ms(m.pid) - cpu0, dt = h_now_ms() - t0;
+	int64_t cpu = h_proc_cpu_ms(m.pid) - cpu0, dt = h_now_ms() - t0;
 	assert_int_equal(info(c, "sessions"), 1 + room);
 	// (Reported at the end, once the rest is checked and cleaned up.)
 	bool spun = cpu * 100 > dt * 30;

@@ -1,6 +1,8 @@
-/* What the two halves of a web port's transport share: the HTTP front
- * and the answers it writes (xport_web.c), the WebSocket upgrade and
- * messages (xport_ws.c). Private to them. */
+/* What the parts of a web port's transport share: what it writes of its
+ * own and reads of a request's head (web_out.c, at the bottom), the
+ * WebSocket upgrade and messages (xport_ws.c, on it), and the HTTP front
+ * and the transport's operations (xport_web.c, on both). Private to
+ * them. */
 #ifndef MGR_MANAGER_NET_XPORT_WEB_INT_H
 #define MGR_MANAGER_NET_XPORT_WEB_INT_H
 
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "websocket.h"
 #include "xport.h"
 
 #define WEB_IN_CAP   (16 * 1024)  /* raw bytes read at once */
@@ -16,16 +19,6 @@
 #define WEB_BODY_MAX (64 * 1024)  /* a request's body (read, not kept) */
 #define WEB_OUT_HIGH (256 * 1024) /* answers unread: stop reading */
 #define WS_FRAME_MAX (64 * 1024)  /* payload of one message sent */
-#define WS_GUID      "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-enum {
-	OP_CONT   = 0,
-	OP_TEXT   = 1,
-	OP_BINARY = 2,
-	OP_CLOSE  = 8,
-	OP_PING   = 9,
-	OP_PONG   = 10
-};
 
 /* Close codes (RFC 6455 7.4.1). */
 enum {
@@ -69,7 +62,7 @@ ws_mode(const web_xport *w)
 	return w->o.serve == NULL;
 }
 
-/* ---- xport_web.c --------------------------------------------------------
+/* ---- web_out.c ----------------------------------------------------------
  */
 
 /* Appends n bytes to out. mtx held. */
@@ -82,6 +75,11 @@ size_t web_out_pending(const web_xport *w);
 bool web_out_flush(web_xport *w);
 /* Asks the inner transport for the events w needs now. mtx held. */
 void web_want_locked(web_xport *w);
+/* Queues an answer: its head (with the extra header lines, each ending
+ * CRLF, or NULL; Connection: close when w is to close) and body. mtx
+ * held. */
+void web_out_answer(web_xport *w, int status, const char *ctype,
+    const char *extra, const void *body, size_t len);
 /* Refuses a request with status (extra: more header lines, or NULL),
  * logged by cause; the connection closes once that is written. mtx
  * held. */
@@ -92,9 +90,6 @@ bool web_has_token(const char *v, size_t n, const char *token);
 /* ---- xport_ws.c ----------------------------------------------------------
  */
 
-/* A message's head for op and an n-byte payload into h (14 bytes): its
- * length. */
-size_t ws_frame_head(uint8_t *h, int op, size_t n);
 /* Queues a close with code (0: none) and stops sending. mtx held. */
 void ws_out_close(web_xport *w, unsigned code);
 /* The upgrade request rq: its answer (101, or a refusal) queued. mtx

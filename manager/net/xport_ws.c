@@ -5,41 +5,18 @@
  * of the connection layer bound them, not the messages' sizes. Pings are
  * answered, a close is answered with its code, and a protocol error ends
  * the connection with a close saying which. */
-#include <mbedtls/base64.h>
-#include <mbedtls/sha1.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "websocket.h"
 #include "xport_web_int.h"
 
-/* A message's head (unmasked: a server never masks). */
-size_t
-ws_frame_head(uint8_t *h, int op, size_t n)
-{
-	size_t k = 0;
-	h[k++]   = (uint8_t) (0x80 | op);
-	if (n < 126) {
-		h[k++] = (uint8_t) n;
-	} else if (n <= 0xffff) {
-		h[k++] = 126;
-		h[k++] = (uint8_t) (n >> 8);
-		h[k++] = (uint8_t) n;
-	} else {
-		h[k++] = 127;
-		for (int i = 7; i >= 0; i--) {
-			h[k++] = (uint8_t) ((uint64_t) n >> (8 * i));
-		}
-	}
-	return k;
-}
-
-/* Queues a control message (payload at most 125 bytes). mtx held. */
 static bool
 ws_out_control(web_xport *w, int op, const uint8_t *p, size_t n)
 {
-	uint8_t h[14];
-	return web_out_put(w, h, ws_frame_head(h, op, n))
+	uint8_t h[WS_HEAD_MAX];
+	return web_out_put(w, h, ws_head(h, op, n, NULL))
 	    && web_out_put(w, p, n);
 }
 
@@ -51,7 +28,7 @@ ws_out_close(web_xport *w, unsigned code)
 		return;
 	}
 	uint8_t c[2] = { (uint8_t) (code >> 8), (uint8_t) code };
-	(void) ws_out_control(w, OP_CLOSE, c, code != 0 ? 2 : 0);
+	(void) ws_out_control(w, WS_OP_CLOSE, c, code != 0 ? 2 : 0);
 	w->closing = true;
 }
 
@@ -77,7 +54,7 @@ ws_answer_upgrade(web_xport *w, const web_request *rq)
 	    || (v = web_header(rq, "Connection", &n)) == NULL
 	    || !web_has_token(v, n, "upgrade")
 	    || (key = web_header(rq, "Sec-WebSocket-Key", &kl)) == NULL
-	    || kl != 24) {
+	    || kl != WS_KEY_LEN) {
 		web_refuse(w, 400, NULL, "not a WebSocket upgrade");
 		return;
 	}
@@ -102,19 +79,13 @@ ws_answer_upgrade(web_xport *w, const web_request *rq)
 		web_refuse(w, 403, NULL, why);
 		return;
 	}
-	// Sec-WebSocket-Accept: base64(SHA-1(key + GUID)).
-	char          cat[24 + sizeof(WS_GUID)];
-	unsigned char digest[20], accept[32];
-	size_t        al;
-	memcpy(cat, key, 24);
-	memcpy(cat + 24, WS_GUID, sizeof(WS_GUID));
-	mbedtls_sha1_ret((unsigned char *) cat, 24 + strlen(WS_GUID), digest);
-	mbedtls_base64_encode(accept, sizeof(accept), &al, digest, 20);
+	char accept[WS_ACCEPT_LEN + 1];
+	ws_accept_of(key, accept);
 	char resp[200];
 	int  rn = snprintf(resp, sizeof(resp),
 	     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-	      "Connection: Upgrade\r\nSec-WebSocket-Accept: %.*s\r\n\r\n",
-	     (int) al, accept);
+	      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+	     accept);
 	if (!web_out_put(w, resp, (size_t) rn)) {
 		w->close_after = true;
 		return;
@@ -143,13 +114,13 @@ fail(web_xport *w, unsigned code, const char *why)
 static void
 control(web_xport *w, int op, uint8_t *p, size_t n)
 {
-	if (op == OP_PONG) {
+	if (op == WS_OP_PONG) {
 		return;
 	}
 	pthread_mutex_lock(&w->mtx);
-	if (op == OP_PING) {
+	if (op == WS_OP_PING) {
 		if (!w->closing) {
-			(void) ws_out_control(w, OP_PONG, p, n);
+			(void) ws_out_control(w, WS_OP_PONG, p, n);
 		}
 	} else {
 		// A close is answered with its code (none for none), and the
@@ -217,8 +188,8 @@ ws_parse_messages(web_xport *w, uint8_t *buf, size_t cap)
 			}
 		}
 		memcpy(w->mask, p + hl - 4, 4);
-		if (op >= OP_CLOSE) {
-			if (op > OP_PONG || !fin || len > 125) {
+		if (op >= WS_OP_CLOSE) {
+			if (op > WS_OP_PONG || !fin || len > 125) {
 				fail(w, CLOSE_PROTOCOL,
 				    "a bad control message");
 				break;
@@ -233,16 +204,16 @@ ws_parse_messages(web_xport *w, uint8_t *buf, size_t cap)
 			pos += hl + (size_t) len;
 			continue;
 		}
-		if (op == OP_TEXT) {
+		if (op == WS_OP_TEXT) {
 			fail(w, CLOSE_DATA,
 			    "a text message (frames are binary)");
 			break;
 		}
-		if (op != OP_BINARY && op != OP_CONT) {
+		if (op != WS_OP_BINARY && op != WS_OP_CONT) {
 			fail(w, CLOSE_PROTOCOL, "an unknown opcode");
 			break;
 		}
-		if ((op == OP_CONT) != w->in_message) {
+		if ((op == WS_OP_CONT) != w->in_message) {
 			fail(w, CLOSE_PROTOCOL,
 			    "a fragment outside a message, or a message "
 			    "inside one");

@@ -165,7 +165,7 @@ class WS:
                 self.stream += payload
             elif op == 8:
                 raise EOFError
-            else:
+            elif op != 10:  # a pong (to a ping sent among frames)
                 raise SystemExit("unexpected opcode %d" % op)
 
 

@@ -70,20 +70,6 @@ class Conn(WS):
         except socket.timeout:
             return False
 
-    def recv_frame(self):
-        """As WS's, pongs skipped (the cases send pings among frames)."""
-        while True:
-            if len(self.stream) >= 4:
-                n = struct.unpack("!I", self.stream[:4])[0]
-                if len(self.stream) >= 4 + n:
-                    f, self.stream = self.stream[4:4 + n], self.stream[4 + n:]
-                    return f
-            op, payload = self.next_message()
-            if op in (0, 2):
-                self.stream += payload
-            elif op != 10:
-                raise SystemExit("unexpected opcode %d" % op)
-
     def close_code(self):
         """The code of the manager's close message (None: no code)."""
         while True:
