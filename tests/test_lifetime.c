@@ -1,13 +1,15 @@
 /* Lifetimes of shared objects: nested references keep their referents
  * alive, cycles are collected once nothing outside holds them, long
- * chains are freed without recursion, and a long run of create / share /
- * release returns the manager to zero objects. Against a real managerd
+ * chains are freed without recursion, big containers are freed in
+ * slices, and a long run of create / share / release returns the manager
+ * to zero objects. Against a real managerd
  * (embedded). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -213,6 +215,44 @@ test_long_chain(void **state)
 	assert_int_equal(live(), base);
 }
 
+/* A container of more than 8,192 elements let go is freed a slice at a
+ * time (after each request, and on the manager's timer), not at once
+ * while every client waits: what it refers to goes as its slices do, and
+ * everything is freed in the end. */
+static void
+test_big_release_in_slices(void **state)
+{
+	(void) state;
+	int64_t  base = live();
+	mgr_obj *x, *l, *d;
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_list_new(cl, &l));
+	OK(mgr_dict_new(cl, &d));
+	enum { N = 50000 };
+	mgr_value *items = calloc(N, sizeof(*items));
+	assert_non_null(items);
+	for (int i = 0; i < N; i++) {
+		items[i] = mgr_ref(x);
+	}
+	OK(mgr_list_extend(l, mgr_list_of(items, N)));
+	free(items);
+	for (int i = 0; i < 20000; i++) {
+		OK(mgr_dict_set(d, mgr_int(i),
+		    mgr_str("a value long enough to live on the heap")));
+	}
+	OK(mgr_obj_release(x));
+	assert_int_equal(live(), base + 3); // x: held by l's references
+	OK(mgr_obj_release(l));
+	OK(mgr_obj_release(d));
+	// Each request (these mgr_info calls too) frees a slice, and so
+	// does the timer: the count comes back, x with it.
+	int64_t n = live();
+	for (int i = 0; i < 1000 && n != base; i++) {
+		n = live();
+	}
+	assert_int_equal(n, base);
+}
+
 static void
 test_create_share_release_loop(void **state)
 {
@@ -276,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_mutual_cycle),
 		cmocka_unit_test(test_cycle_held_by_name),
 		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_big_release_in_slices),
 		cmocka_unit_test(test_create_share_release_loop),
 		cmocka_unit_test(test_session_end_drops_references),
 	};

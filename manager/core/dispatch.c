@@ -520,7 +520,9 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 			log_msg(LOG_DEBUG, "session %llu: batch of %zu",
 			    (unsigned long long) session_id(s), rq->n_batch);
 		}
-		return dispatch_batch(srv, s, rq, &begun);
+		int sent = dispatch_batch(srv, s, rq, &begun);
+		store_free_step(srv, STORE_FREE_STEP);
+		return sent;
 	}
 	Mgr__Reply rp = MGR__REPLY__INIT;
 	const mop *m  = dispatch_op(rq->op);
@@ -554,6 +556,8 @@ dispatch(server *srv, session *s, const Mgr__Request *rq)
 		journal_end(srv);
 	}
 	ctx_fini(&c, small);
+	// A slice of what big containers let go still hold.
+	store_free_step(srv, STORE_FREE_STEP);
 	return sent;
 }
 

@@ -93,6 +93,12 @@ typedef struct mtype {
 	/* Optional, for the containers: how many elements o holds (len of a
 	 * dict, list, namespace or array, qsize of a queue). */
 	size_t (*size)(const mobj *o);
+	/* Optional, for the big containers: frees a slice of o's data, up
+	 * to *budget elements (lessening it); true once all of it is gone
+	 * (o->data NULL). A container let go with more than STORE_FREE_MIN
+	 * elements is freed so, a slice after each request and on the
+	 * timer, instead of at once while every client waits (store.c). */
+	bool (*destroy_some)(mobj *o, size_t *budget);
 	/* Optional: how much of o session s holds (1 for a lock, the depth
 	 * of an rlock, permits of a semaphore; 0 when none). */
 	uint64_t (*held_by)(const mobj *o, const struct session *s);
@@ -157,6 +163,13 @@ void mobj_decref(mobj *o);
 /* At shutdown: every object is destroyed whatever its count, in any
  * order, so decrefs done by destroy must not free (srv->closing). */
 void store_free_all(struct server *srv);
+/* Containers let go with more elements than this are freed in slices. */
+#define STORE_FREE_MIN 8192
+/* Frees up to budget elements of the containers let go and not yet
+ * freed (each request's end, and the timer, call it). srv->mtx held. */
+void store_free_step(struct server *srv, size_t budget);
+/* Elements of request-time freeing: a few hundred microseconds. */
+#define STORE_FREE_STEP 8192
 /* mobj_incref / mobj_decref for the reference a value (SV_REF) holds: the
  * store counts those too, since while none exist no cycle can (gc.c). */
 void mobj_incref_value(mobj *o);

@@ -42,6 +42,7 @@ struct server {
 	bool     stopping;      /* closing every session: none is kept for its
 	                         * lease any more (sessions_close_all) */
 	mobj    *dying;         /* objects at zero, to destroy (store.c) */
+	mobj    *freeing;       /* big ones let go, freed in slices */
 	uint64_t gc_pending;    /* decrefs that left a container alive */
 	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */
 	uint64_t gc_threshold; /* gc_pending that triggers a collection */

@@ -371,7 +371,11 @@ int
 snapshot_save(journal *j, uint64_t lsn, snap_emit_fn emit, void *arg,
     char *why, size_t whycap)
 {
-	server  *srv = j->srv;
+	server *srv = j->srv;
+	// Containers being freed in slices still count in the references
+	// of the objects they hold: freed now, so that every count the
+	// snapshot records is made of references it records too.
+	store_free_step(srv, SIZE_MAX);
 	snap_out out = { .srv = srv,
 		.emit         = emit,
 		.arg          = arg,

@@ -157,6 +157,15 @@ mobj_decref(mobj *o)
 	while (srv->dying != NULL) {
 		mobj *d    = srv->dying;
 		srv->dying = d->dying_next;
+		if (d->data != NULL && !srv->closing
+		    && d->type->destroy_some != NULL && d->type->size != NULL
+		    && d->type->size(d) > STORE_FREE_MIN) {
+			// A big container: freed a slice at a time
+			// (store_free_step), as Redis's lazyfree does.
+			d->dying_next = srv->freeing;
+			srv->freeing  = d;
+			continue;
+		}
 		if (d->data != NULL) {
 			d->type->destroy(d);
 		}
@@ -166,9 +175,34 @@ mobj_decref(mobj *o)
 }
 
 void
+store_free_step(server *srv, size_t budget)
+{
+	while (srv->freeing != NULL && budget > 0) {
+		// Off the list while its references go: dropping them may
+		// let go of more containers, which join it.
+		mobj *o      = srv->freeing;
+		srv->freeing = o->dying_next;
+		if (!o->type->destroy_some(o, &budget)) {
+			o->dying_next = srv->freeing;
+			srv->freeing  = o;
+			return;
+		}
+		free(o);
+	}
+}
+
+void
 store_free_all(server *srv)
 {
 	srv->closing = true;
+	// Those being freed first, while every object they refer to is
+	// still there.
+	while (srv->freeing != NULL) {
+		mobj *o      = srv->freeing;
+		srv->freeing = o->dying_next;
+		o->type->destroy(o);
+		free(o);
+	}
 	size_t   pos = 0;
 	uint64_t id;
 	void    *v;

@@ -18,6 +18,8 @@
  * stalled (stopped, starved) and heard nobody meanwhile. */
 #define SWEEP_MS 1000
 #define STALL_MS 1000
+/* Elements of big containers freed per timer tick: a millisecond or so. */
+#define STORE_FREE_TIMER_STEP 32768
 
 static void
 sleep_until(server *srv, int64_t until)
@@ -70,7 +72,15 @@ timer_main(void *arg)
 			server_lock(srv);
 			continue;
 		}
-		int64_t until    = next_sweep;
+		int64_t until = next_sweep;
+		if (srv->freeing != NULL) {
+			// Big containers let go: a slice now, the next after
+			// a millisecond in which the lock is free for others.
+			store_free_step(srv, STORE_FREE_TIMER_STEP);
+			until = srv->freeing != NULL && now + 1 < until
+			    ? now + 1
+			    : until;
+		}
 		int64_t deadline = wait_next_deadline(srv);
 		if (deadline >= 0 && deadline < until) {
 			until = deadline;

@@ -402,6 +402,24 @@ sdict_free(sdict *d)
 	free(d);
 }
 
+bool
+sdict_free_some(sdict *d, size_t *budget)
+{
+	while (*budget > 0 && d->used > 0) {
+		sdict_entry *e = &d->entries[--d->used];
+		if (e->key.kind != SV_HOLE) {
+			sv_free(&e->key);
+			sv_free(&e->value);
+		}
+		(*budget)--;
+	}
+	if (d->used > 0) {
+		return false;
+	}
+	sdict_free(d); // no entry left to free: the tables
+	return true;
+}
+
 size_t
 sdict_len(const sdict *d)
 {

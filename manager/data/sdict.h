@@ -32,7 +32,11 @@
  * out of memory. */
 sdict *sdict_new(size_t cap_hint);
 /* Frees every key and value (sv_free) and the dict. NULL is ignored. */
-void   sdict_free(sdict *d);
+void sdict_free(sdict *d);
+/* Frees d's entries from the last, up to *budget of them (*budget is
+ * lessened by each one visited), and once none is left d itself: true
+ * then. For a dict nobody reaches any more, freed a slice at a time. */
+bool   sdict_free_some(sdict *d, size_t *budget);
 size_t sdict_len(const sdict *d);
 
 /* The value stored under key, borrowed (valid until d changes), or NULL

@@ -31,6 +31,20 @@ svec_new(size_t cap_hint)
 	return v;
 }
 
+bool
+svec_free_some(svec *v, size_t *budget)
+{
+	while (*budget > 0 && v->len > 0) {
+		sv_free(&v->items[--v->len]);
+		(*budget)--;
+	}
+	if (v->len > 0) {
+		return false;
+	}
+	svec_free(v);
+	return true;
+}
+
 void
 svec_free(svec *v)
 {

@@ -26,6 +26,10 @@ struct svec {
 svec *svec_new(size_t cap_hint);
 /* Frees the items (sv_free) and the vector. NULL is ignored. */
 void svec_free(svec *v);
+/* Frees v's items from the last, up to *budget of them (*budget
+ * lessened), and once none is left v itself: true then. For a list
+ * nobody reaches any more, freed a slice at a time. */
+bool svec_free_some(svec *v, size_t *budget);
 
 static inline size_t
 svec_len(const svec *v)

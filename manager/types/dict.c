@@ -153,6 +153,16 @@ dict_destroy(mobj *o)
 	o->data = NULL;
 }
 
+static bool
+dict_destroy_some(mobj *o, size_t *budget)
+{
+	if (!sdict_free_some(o->data, budget)) {
+		return false;
+	}
+	o->data = NULL;
+	return true;
+}
+
 static void
 dict_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
@@ -199,16 +209,17 @@ dict_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 }
 
 const mtype dict_type = {
-	.code       = MGR__OBJ_TYPE__OBJ_DICT,
-	.name       = "dict",
-	.create     = dict_create,
-	.destroy    = dict_destroy,
-	.each_ref   = dict_each_ref,
-	.clone_data = dict_clone,
-	.size       = dict_size,
-	.entries    = dict_entries,
-	.save       = dict_save,
-	.load       = dict_load,
+	.code         = MGR__OBJ_TYPE__OBJ_DICT,
+	.name         = "dict",
+	.create       = dict_create,
+	.destroy      = dict_destroy,
+	.destroy_some = dict_destroy_some,
+	.each_ref     = dict_each_ref,
+	.clone_data   = dict_clone,
+	.size         = dict_size,
+	.entries      = dict_entries,
+	.save         = dict_save,
+	.load         = dict_load,
 };
 
 static int

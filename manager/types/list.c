@@ -42,6 +42,16 @@ list_destroy(mobj *o)
 	o->data = NULL;
 }
 
+static bool
+list_destroy_some(mobj *o, size_t *budget)
+{
+	if (!svec_free_some(o->data, budget)) {
+		return false;
+	}
+	o->data = NULL;
+	return true;
+}
+
 static void
 list_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
@@ -88,16 +98,17 @@ list_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 }
 
 const mtype list_type = {
-	.code       = MGR__OBJ_TYPE__OBJ_LIST,
-	.name       = "list",
-	.create     = list_create,
-	.destroy    = list_destroy,
-	.each_ref   = list_each_ref,
-	.clone_data = list_clone,
-	.size       = list_size,
-	.entries    = list_entries,
-	.save       = list_save,
-	.load       = list_load,
+	.code         = MGR__OBJ_TYPE__OBJ_LIST,
+	.name         = "list",
+	.create       = list_create,
+	.destroy      = list_destroy,
+	.destroy_some = list_destroy_some,
+	.each_ref     = list_each_ref,
+	.clone_data   = list_clone,
+	.size         = list_size,
+	.entries      = list_entries,
+	.save         = list_save,
+	.load         = list_load,
 };
 
 static int

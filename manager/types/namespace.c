@@ -62,6 +62,16 @@ ns_destroy(mobj *o)
 	o->data = NULL;
 }
 
+static bool
+ns_destroy_some(mobj *o, size_t *budget)
+{
+	if (!sdict_free_some(o->data, budget)) {
+		return false;
+	}
+	o->data = NULL;
+	return true;
+}
+
 static void
 ns_each_ref(mobj *o, void (*fn)(sval *ref, void *arg), void *arg)
 {
@@ -107,16 +117,17 @@ namespace_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 }
 
 const mtype namespace_type = {
-	.code       = MGR__OBJ_TYPE__OBJ_NAMESPACE,
-	.name       = "namespace",
-	.create     = ns_create,
-	.destroy    = ns_destroy,
-	.each_ref   = ns_each_ref,
-	.clone_data = ns_clone,
-	.size       = ns_size,
-	.entries    = ns_entries,
-	.save       = namespace_save,
-	.load       = namespace_load,
+	.code         = MGR__OBJ_TYPE__OBJ_NAMESPACE,
+	.name         = "namespace",
+	.create       = ns_create,
+	.destroy      = ns_destroy,
+	.destroy_some = ns_destroy_some,
+	.each_ref     = ns_each_ref,
+	.clone_data   = ns_clone,
+	.size         = ns_size,
+	.entries      = ns_entries,
+	.save         = namespace_save,
+	.load         = namespace_load,
 };
 
 /* AttributeError's detail, as "no attribute 'x'". */
