@@ -81,3 +81,32 @@ peer_network_hash(const char *peer)
 	}
 	return h;
 }
+
+void
+net_tally_init(net_tally *t, uint64_t prefer)
+{
+	memset(t->slot, 0, sizeof(t->slot));
+	t->best   = prefer;
+	t->most   = 0;
+	t->prefer = prefer;
+}
+
+void
+net_tally_add(net_tally *t, uint64_t net)
+{
+	size_t n = sizeof(t->slot) / sizeof(t->slot[0]);
+	size_t i = (size_t) (net % n), k = 0;
+	while (k < 16 && t->slot[i].n != 0 && t->slot[i].net != net) {
+		i = (i + 1) % n;
+		k++;
+	}
+	if (k == 16) {
+		return;
+	}
+	t->slot[i].net = net;
+	if (++t->slot[i].n > t->most
+	    || (t->slot[i].n == t->most && net == t->prefer)) {
+		t->most = t->slot[i].n;
+		t->best = net;
+	}
+}

@@ -18,4 +18,20 @@ void peer_network(const char *peer, int v4_bits, char *out, size_t cap);
  * place whose connections make room when a port is full. */
 uint64_t peer_network_hash(const char *peer);
 
+/* The network seen most among those added (peer_network_hash values):
+ * who makes room when a bound is reached. Counted in a table on the
+ * stack, one pass; a network that finds no slot near its hash is not
+ * counted, so a crowded table costs no more. */
+typedef struct net_tally {
+	struct {
+		uint64_t net;
+		uint32_t n;
+	} slot[512];
+	uint64_t best; /* the network seen most (prefer, until one is) */
+	uint32_t most;
+	uint64_t prefer; /* wins a tie: the newcomer's network */
+} net_tally;
+void net_tally_init(net_tally *t, uint64_t prefer);
+void net_tally_add(net_tally *t, uint64_t net);
+
 #endif

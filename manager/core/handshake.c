@@ -54,39 +54,17 @@ handshake_unlist(session *s)
 	srv->nhandshakes--;
 }
 
-/* The network holding the most connections in their handshake, s's
- * among them: the one that makes room. The list is at most
- * --max-handshakes long; its networks are counted in a table on the
- * stack (one pass; a network that finds no slot near its hash is not
- * counted, so a crowded table costs no more). */
+/* The network holding the most connections in their handshake (s's,
+ * on a tie): the one that makes room. */
 static uint64_t
 busiest_network(server *srv, const session *s)
 {
-	enum { SLOTS = 512 };
-	struct {
-		uint64_t net;
-		uint32_t n;
-	} t[SLOTS]    = { { 0, 0 } };
-	uint64_t best = s->peer_net;
-	uint32_t most = 0;
+	net_tally t;
+	net_tally_init(&t, s->peer_net);
 	for (const session *x = srv->hs_oldest; x != NULL; x = x->hs_next) {
-		size_t i = (size_t) (x->peer_net % SLOTS), k = 0;
-		while (k < 16 && t[i].n != 0 && t[i].net != x->peer_net) {
-			i = (i + 1) % SLOTS;
-			k++;
-		}
-		if (k == 16) {
-			continue;
-		}
-		t[i].net = x->peer_net;
-		// The newcomer's network wins a tie: its own go first.
-		if (++t[i].n > most
-		    || (t[i].n == most && x->peer_net == s->peer_net)) {
-			most = t[i].n;
-			best = x->peer_net;
-		}
+		net_tally_add(&t, x->peer_net);
 	}
-	return best;
+	return t.best;
 }
 
 /* Closes the oldest connection still in its handshake of peer key (or

@@ -90,37 +90,19 @@ ended(void *arg, int err)
 	free(e);
 }
 
-/* The network with the most connections counted (the newcomer's wins a
+/* The network with the most connections counted (the newcomer's on a
  * tie: its own go first). wc->mtx held. */
 static uint64_t
 busiest_locked(web_conns *wc, uint64_t mine)
 {
-	enum { SLOTS = 256 };
-	struct {
-		uint64_t net;
-		uint32_t n;
-	} t[SLOTS]    = { { 0, 0 } };
-	uint64_t best = mine;
-	uint32_t most = 0;
+	net_tally t;
+	net_tally_init(&t, mine);
 	for (web_conn *x = wc->oldest; x != NULL; x = x->next) {
-		if (x->closing) {
-			continue;
-		}
-		size_t i = (size_t) (x->net % SLOTS), k = 0;
-		while (k < 16 && t[i].n != 0 && t[i].net != x->net) {
-			i = (i + 1) % SLOTS;
-			k++;
-		}
-		if (k == 16) {
-			continue; // a crowded table counts no more
-		}
-		t[i].net = x->net;
-		if (++t[i].n > most || (t[i].n == most && x->net == mine)) {
-			most = t[i].n;
-			best = x->net;
+		if (!x->closing) {
+			net_tally_add(&t, x->net);
 		}
 	}
-	return best;
+	return t.best;
 }
 
 void
