@@ -102,13 +102,13 @@ pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth)
 {
 	return pb_check_limits(
-	    desc, data, len, max_depth, SIZE_MAX, NULL, NULL);
+	    desc, data, len, max_depth, SIZE_MAX, NULL, NULL, NULL);
 }
 
 bool
 pb_check_limits(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
     size_t len, int max_depth, size_t max_messages, bool *bad_text,
-    bool *over_limit)
+    bool *over_limit, size_t *messages)
 {
 	walk_budget b  = { .messages = max_messages };
 	bool        ok = walk(desc, data, data + len, max_depth, &b);
@@ -117,6 +117,9 @@ pb_check_limits(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 	}
 	if (over_limit != NULL) {
 		*over_limit = b.over;
+	}
+	if (messages != NULL) {
+		*messages = max_messages - b.messages;
 	}
 	return ok;
 }

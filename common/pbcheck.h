@@ -29,10 +29,11 @@ bool pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
  * limit, not the framing, stopped the walk (the frame may be sound: its
  * sender is told). *bad_text (when not NULL) tells whether a string field
  * is not valid UTF-8 or holds a NUL, which protobuf-c would keep or
- * silently cut: the frame decodes, the request is refused. */
+ * silently cut: the frame decodes, the request is refused. *messages
+ * (when not NULL) gets the nested messages counted. */
 bool pb_check_limits(const ProtobufCMessageDescriptor *desc,
     const uint8_t *data, size_t len, int max_depth, size_t max_messages,
-    bool *bad_text, bool *over_limit);
+    bool *bad_text, bool *over_limit, size_t *messages);
 
 /* The key (field number and wire type) of the field named `field` of
  * desc, as it goes on the wire; 0 when desc has no such field. */

@@ -461,14 +461,18 @@ MGR_API int mgr_dict_setdefault(
     mgr_obj *d, mgr_value key, mgr_value dflt, mgr_value *out);
 /* d.update(dict_value): every pair of a MGR_DICT value, or every 2-item
  * tuple or list of a MGR_LIST value; all or nothing (MGR_ETYPE,
- * MGR_EINVAL for a pair that is not two items). */
+ * MGR_EINVAL for a pair that is not two items). MGR_ETOOBIG, nothing
+ * applied, for a request carrying more values than managerd's
+ * --max-op-elements (16,384 by default: 8,192 pairs of plain values):
+ * send a bigger update in parts. */
 MGR_API int mgr_dict_update(mgr_obj *d, mgr_value dict_value);
 /* d.clear(). */
 MGR_API int mgr_dict_clear(mgr_obj *d);
 /* list(d.keys()), list(d.values()), list(d.items()) (2-tuples) as one
  * MGR_LIST value in *list, a snapshot taken atomically. MGR_ETOOBIG for a
- * dict over managerd's --max-op-elements (100,000 by default: every
- * other client waits while one request walks a container). */
+ * dict over managerd's --max-op-elements (16,384 values by default,
+ * nested ones counted: every other client waits while one request walks
+ * a container). */
 MGR_API int mgr_dict_keys(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_values(mgr_obj *d, mgr_value *list);
 MGR_API int mgr_dict_items(mgr_obj *d, mgr_value *list);
@@ -489,7 +493,9 @@ MGR_API int mgr_dict_incr(
 MGR_API int mgr_list_new(mgr_client *c, mgr_obj **l);
 /* l.append(v). MGR_ETOOBIG over --max-items. */
 MGR_API int mgr_list_append(mgr_obj *l, mgr_value v);
-/* l.extend(list_value): the items of a MGR_LIST or MGR_TUPLE value. */
+/* l.extend(list_value): the items of a MGR_LIST or MGR_TUPLE value.
+ * MGR_ETOOBIG, nothing applied, over managerd's --max-op-elements values
+ * in one request (16,384 by default): extend by parts. */
 MGR_API int mgr_list_extend(mgr_obj *l, mgr_value list_value);
 /* l.insert(i, v): before index i, clamped to the ends as Python does. */
 MGR_API int mgr_list_insert(mgr_obj *l, int64_t i, mgr_value v);
@@ -520,8 +526,8 @@ MGR_API int mgr_list_clear(mgr_obj *l);
 MGR_API int mgr_list_slice(
     mgr_obj *l, int64_t start, int64_t stop, mgr_value *list);
 /* *list = l[:], the whole list as one MGR_LIST value. This, a slice and
- * a sort give MGR_ETOOBIG over managerd's --max-op-elements (100,000 by
- * default): read a longer list in slices. */
+ * a sort give MGR_ETOOBIG over managerd's --max-op-elements (16,384
+ * values by default, nested ones counted): read a longer list in slices. */
 MGR_API int mgr_list_copy(mgr_obj *l, mgr_value *list);
 
 /* ---- namespace -----------------------------------------------------------

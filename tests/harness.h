@@ -52,6 +52,10 @@ void h_nap(int ms);
 void h_watchdog_arm(int seconds, const char *what);
 void h_watchdog_disarm(void);
 
+/* Fails the test unless the calling thread's last error detail
+ * (mgr_errdetail) holds needle. */
+void h_assert_detail_has(const char *needle);
+
 /* The value of key (a str) in dict d (borrowed from it); NULL when d is
  * no dict or has no such key. */
 const mgr_value *h_dict_find(const mgr_value *d, const char *key);
@@ -145,6 +149,9 @@ bool h_managerd_log_line_has(
 /* True once managerd's log contains needle, polled up to timeout_ms. */
 bool h_managerd_log_has(
     const h_managerd *m, const char *needle, int timeout_ms);
+/* The lines of managerd's log (now) that contain needle; -1 when it
+ * cannot be read. */
+int h_managerd_log_count(const h_managerd *m, const char *needle);
 
 /* Options carrying m's key (and for TLS the test CA). */
 mgr_opts h_opts(const h_managerd *m);

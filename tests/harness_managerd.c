@@ -161,6 +161,22 @@ h_managerd_log_line_has(
 	}
 }
 
+int
+h_managerd_log_count(const h_managerd *m, const char *needle)
+{
+	FILE *f = fopen(m->logfile, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	char line[1024];
+	int  n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n += strstr(line, needle) != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
 bool
 h_managerd_log_has(const h_managerd *m, const char *needle, int timeout_ms)
 {

@@ -3,6 +3,10 @@
 # handshake versions and deadlines.
 mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_internal)
 
+# What one request may carry and walk while every other waits
+# (--max-request-items, --max-op-elements, nested values counted).
+mgr_test(test_op_elements test_op_elements.c ${HARNESS} LIBS mgr_internal)
+
 # Input a hostile client sends: str values that are not text, log
 # forging, the details of refusals.
 mgr_test(test_hostile test_hostile.c harness_wire.c ${HARNESS} LIBS mgr_internal)

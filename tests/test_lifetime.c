@@ -234,7 +234,9 @@ test_big_release_in_slices(void **state)
 	for (int i = 0; i < N; i++) {
 		items[i] = mgr_ref(x);
 	}
-	OK(mgr_list_extend(l, mgr_list_of(items, N)));
+	for (int at = 0; at < N; at += 5000) { // under --max-op-elements
+		OK(mgr_list_extend(l, mgr_list_of(items + at, 5000)));
+	}
 	free(items);
 	for (int i = 0; i < 20000; i++) {
 		OK(mgr_dict_set(d, mgr_int(i),

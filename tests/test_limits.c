@@ -130,21 +130,6 @@ test_handshake_flood(void **state)
 	stop(&m, c);
 }
 
-/* Lines in managerd's log that contain needle. */
-static int
-log_lines_with(const h_managerd *m, const char *needle)
-{
-	FILE *f = fopen(m->logfile, "r");
-	assert_non_null(f);
-	char line[1024];
-	int  n = 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		n += strstr(line, needle) != NULL;
-	}
-	fclose(f);
-	return n;
-}
-
 /* Attempts with a wrong key as fast as they go, from one peer: the log
  * writes the first of the interval (MGR_LOG_REFUSALS_MS, 1 s here) and
  * then one line saying how many more there were, not a line each. */
@@ -170,12 +155,12 @@ test_log_budget(void **state)
 	assert_true(
 	    h_managerd_log_has(&m, "more refusals from 127.0.0.0/24", 5000));
 	int64_t seconds = (h_now_ms() - t0) / 1000 + 1;
-	int     written = log_lines_with(&m, "authentication failed");
+	int     written = h_managerd_log_count(&m, "authentication failed");
 	print_message("%d attempts in %lld ms: %d of their lines written\n",
 	    ATTEMPTS, (long long) took, written);
 	assert_true(written >= 1 && written <= seconds);
 	assert_true(
-	    log_lines_with(&m, "handshakes with a wrong authkey") >= 1);
+	    h_managerd_log_count(&m, "handshakes with a wrong authkey") >= 1);
 	stop(&m, NULL);
 }
 
@@ -342,14 +327,6 @@ test_amplification(void **state)
 	stop(&m, c);
 }
 
-static void
-assert_detail_has(const char *needle)
-{
-	if (strstr(mgr_errdetail(), needle) == NULL) {
-		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), needle);
-	}
-}
-
 /* Objects: per session and in all, each refused with MGR_ETOOBIG and the
  * option that sets it; what was made still works. */
 static void
@@ -367,12 +344,12 @@ test_object_limits(void **state)
 		OK(mgr_dict_new(a, &oa[i]));
 	}
 	ERR(MGR_ETOOBIG, mgr_dict_new(a, &x));
-	assert_detail_has("--max-objects-per-session");
+	h_assert_detail_has("--max-objects-per-session");
 	for (int i = 0; i < 10; i++) {
 		OK(mgr_list_new(b, &ob[i]));
 	}
 	ERR(MGR_ETOOBIG, mgr_list_new(b, &x));
-	assert_detail_has("--max-objects)");
+	h_assert_detail_has("--max-objects)");
 	OK(mgr_dict_set(oa[0], mgr_str("k"), mgr_int(1)));
 	OK(mgr_obj_release(ob[9]));
 	OK(mgr_list_new(b, &ob[9])); // a slot freed is taken again
@@ -408,7 +385,7 @@ test_made_objects_count(void **state)
 		OK(mgr_obj_release(x)); // the dict keeps it alive
 	}
 	ERR(MGR_ETOOBIG, mgr_dict_new(a, &x));
-	assert_detail_has("made 10 objects that live");
+	h_assert_detail_has("made 10 objects that live");
 	OK(mgr_dict_del(keep, mgr_int(0))); // one freed: room for one
 	OK(mgr_dict_new(a, &x));
 	mgr_obj *z;
@@ -472,192 +449,6 @@ test_waiter_limit(void **state)
 
 /* The same limit from a config file (--config): options one per line,
  * as NAME VALUE or NAME=VALUE, comments and blank lines skipped. */
-/* A request of more values than --max-request-items is refused with
- * MGR_ETOOBIG, nothing applied; the session and its connection go on
- * (what it holds is kept), reconnecting or not. */
-static void
-test_request_items_limit(void **state)
-{
-	(void) state;
-	h_managerd        m;
-	const char *const extra[] = { "--max-request-items", "64", NULL };
-	start(&m, NULL, extra);
-	for (int reconnect = 0; reconnect < 2; reconnect++) {
-		mgr_opts o  = h_opts(&m);
-		o.reconnect = reconnect ? 5000 : 0;
-		mgr_client *c;
-		OK(mgr_connect(&c, m.url, &o));
-		uint64_t before, after;
-		OK(mgr_client_session(c, &before));
-		mgr_obj *d, *lock;
-		OK(mgr_dict_new(c, &d));
-		OK(mgr_lock_new(c, &lock));
-		OK(mgr_acquire(lock, MGR_FOREVER));
-		mgr_value items[100];
-		for (int i = 0; i < 100; i++) {
-			items[i] = mgr_int(i);
-		}
-		ERR(MGR_ETOOBIG,
-		    mgr_dict_set(d, mgr_str("big"), mgr_list_of(items, 100)));
-		assert_non_null(
-		    strstr(mgr_errdetail(), "--max-request-items"));
-		bool has;
-		OK(mgr_dict_contains(d, mgr_str("big"), &has));
-		assert_false(has);
-		OK(mgr_dict_set(d, mgr_str("small"), mgr_list_of(items, 10)));
-		OK(mgr_client_session(c, &after));
-		assert_int_equal(after, before); // the same session
-		bool locked;
-		OK(mgr_locked(lock, &locked));
-		assert_true(locked); // still held: nothing was dropped
-		OK(mgr_release(lock));
-		mgr_obj_release(lock);
-		mgr_obj_release(d);
-		mgr_disconnect(c);
-	}
-	assert_true(h_managerd_log_has(&m, "more than 64 values", 2000));
-	stop(&m, NULL);
-}
-
-/* Walks of a whole container (a dict's items, a list's sort or copy, a
- * slice, a priority queue's peek, an atomic batch's undo copies and its
- * walks together) over --max-op-elements: MGR_ETOOBIG naming the option,
- * before any work (nothing changed, the session lives on); at the limit
- * they run. */
-static void
-test_op_elements_limit(void **state)
-{
-	(void) state;
-	enum { MAX = 1000 };
-	h_managerd        m;
-	mgr_client       *c;
-	const char *const extra[] = { "--max-op-elements", "1000", NULL };
-	start(&m, &c, extra);
-	mgr_obj *l, *d, *small;
-	OK(mgr_list_new(c, &l));
-	OK(mgr_list_new(c, &small));
-	OK(mgr_dict_new(c, &d));
-	mgr_value items[MAX + 1];
-	for (int i = 0; i < MAX + 1; i++) {
-		items[i] = mgr_int(MAX - i);
-	}
-	OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
-	OK(mgr_list_extend(small, mgr_list_of(items, 10)));
-	for (int i = 0; i < MAX; i++) {
-		OK(mgr_dict_set(d, mgr_int(i), mgr_int(i)));
-	}
-	// At the limit: everything runs.
-	mgr_value v;
-	OK(mgr_list_copy(l, &v));
-	mgr_value_free(&v);
-	OK(mgr_dict_items(d, &v));
-	mgr_value_free(&v);
-	OK(mgr_list_sort(l, false));
-	// One more: refused, nothing done.
-	OK(mgr_list_append(l, mgr_int(-1)));
-	OK(mgr_dict_set(d, mgr_int(MAX), mgr_int(0)));
-	ERR(MGR_ETOOBIG, mgr_list_sort(l, false));
-	assert_detail_has("--max-op-elements 1000");
-	mgr_value last;
-	OK(mgr_list_get(l, -1, &last));
-	assert_int_equal(last.i, -1); // not sorted
-	ERR(MGR_ETOOBIG, mgr_list_copy(l, &v));
-	ERR(MGR_ETOOBIG, mgr_list_slice(l, 0, INT64_MAX, &v));
-	assert_detail_has("the slice would take 1001 elements");
-	OK(mgr_list_slice(l, 1, INT64_MAX, &v)); // 1000: a slice may
-	assert_int_equal(v.len, MAX);
-	mgr_value_free(&v);
-	ERR(MGR_ETOOBIG, mgr_dict_items(d, &v));
-	ERR(MGR_ETOOBIG, mgr_dict_keys(d, &v));
-	ERR(MGR_ETOOBIG, mgr_dict_values(d, &v));
-	ERR(MGR_ETOOBIG, mgr_dict_copy(d, &v));
-	// A priority queue's peek sorts all of it.
-	mgr_queue_opts qo = { .order = MGR_QUEUE_PRIORITY };
-	mgr_obj       *q;
-	OK(mgr_queue_new_opts(c, &qo, &q));
-	for (int i = 0; i < MAX + 1; i++) {
-		OK(mgr_queue_put(q, mgr_int(i), MGR_FOREVER));
-	}
-	ERR(MGR_ETOOBIG, mgr_queue_peek(q, 0, 5, &v));
-	assert_detail_has("peek on a priority queue");
-	// An atomic batch copies what it writes (to undo it): a write to
-	// the big list is over; writes to the small one are not, and the
-	// sorts of two lists of 600 add up to 1,200.
-	mgr_batch *b;
-	OK(mgr_batch_new(c, &b));
-	mgr_value one = mgr_int(1);
-	OK(mgr_batch_add(b, small, MGR_OP_LIST_APPEND, &one, 1));
-	OK(mgr_batch_add(b, l, MGR_OP_LIST_APPEND, &one, 1));
-	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
-	size_t n;
-	OK(mgr_list_len(small, &n));
-	assert_int_equal(n, 10); // undone
-	mgr_obj *a1, *a2;
-	OK(mgr_list_new(c, &a1));
-	OK(mgr_list_new(c, &a2));
-	OK(mgr_list_extend(a1, mgr_list_of(items, 600)));
-	OK(mgr_list_extend(a2, mgr_list_of(items, 600)));
-	OK(mgr_batch_reset(b));
-	mgr_value no = mgr_bool(false);
-	OK(mgr_batch_add(b, a1, MGR_OP_LIST_COPY, NULL, 0));
-	OK(mgr_batch_add(b, a2, MGR_OP_LIST_COPY, NULL, 0));
-	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
-	// A sort walks its list and copies it (it writes): 1,200 for 600.
-	OK(mgr_batch_reset(b));
-	OK(mgr_batch_add(b, a1, MGR_OP_LIST_SORT, &no, 1));
-	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
-	OK(mgr_list_clear(a1));
-	OK(mgr_list_extend(a1, mgr_list_of(items, 400)));
-	OK(mgr_batch_reset(b));
-	OK(mgr_batch_add(b, a1, MGR_OP_LIST_SORT, &no, 1));
-	OK(mgr_batch_add(b, small, MGR_OP_LIST_APPEND, &one, 1));
-	OK(mgr_batch_exec(b, true)); // 400 walked, 400 + 10 copied
-	OK(mgr_list_len(small, &n));
-	assert_int_equal(n, 11);
-	// Entries that move or search a list's elements count their share
-	// of its length: an insert at the front a 64th (memmove), a search
-	// an 8th. Ten front inserts into 400 are 400 copied + 10 x 7; two
-	// hundred are over (2,000 such inserts into a big list held every
-	// client for seconds), and undone.
-	mgr_value ins[2] = { mgr_int(0), mgr_int(7) };
-	OK(mgr_batch_reset(b));
-	for (int i = 0; i < 10; i++) {
-		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INSERT, ins, 2));
-	}
-	OK(mgr_batch_exec(b, true));
-	OK(mgr_batch_reset(b));
-	for (int i = 0; i < 200; i++) {
-		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INSERT, ins, 2));
-	}
-	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
-	assert_detail_has("the atomic batch would take");
-	OK(mgr_list_len(a1, &n));
-	assert_int_equal(n, 410); // undone
-	mgr_value seven = mgr_int(7);
-	OK(mgr_batch_reset(b));
-	for (int i = 0; i < 12; i++) { // 12 x 52
-		OK(mgr_batch_add(b, a1, MGR_OP_LIST_INDEX, &seven, 1));
-	}
-	OK(mgr_batch_exec(b, true));
-	OK(mgr_batch_reset(b));
-	for (int i = 0; i < 20; i++) { // 20 x 52
-		OK(mgr_batch_add(b, a1,
-		    i % 2 ? MGR_OP_LIST_INDEX : MGR_OP_LIST_COUNT, &seven,
-		    1));
-	}
-	ERR(MGR_ETOOBIG, mgr_batch_exec(b, true));
-	mgr_batch_free(b);
-	// The session lives on.
-	OK(mgr_ping(c));
-	mgr_obj_release(a1);
-	mgr_obj_release(a2);
-	mgr_obj_release(q);
-	mgr_obj_release(l);
-	mgr_obj_release(small);
-	mgr_obj_release(d);
-	stop(&m, c);
-}
-
 static void
 test_limit_from_config(void **state)
 {
@@ -683,7 +474,7 @@ test_limit_from_config(void **state)
 		OK(mgr_list_append(l, mgr_int(i)));
 	}
 	ERR(MGR_ETOOBIG, mgr_list_append(l, mgr_int(3)));
-	assert_detail_has("--max-items");
+	h_assert_detail_has("--max-items");
 	mgr_obj_release(l);
 	stop(&m, c);
 	unlink(path);
@@ -710,7 +501,7 @@ test_item_limit(void **state)
 		OK(mgr_queue_put(q, mgr_int(i), 0));
 	}
 	ERR(MGR_ETOOBIG, mgr_list_append(l, mgr_int(100)));
-	assert_detail_has("--max-items");
+	h_assert_detail_has("--max-items");
 	ERR(MGR_ETOOBIG, mgr_list_insert(l, 0, mgr_int(100)));
 	ERR(MGR_ETOOBIG, mgr_dict_set(d, mgr_int(100), mgr_int(1)));
 	ERR(MGR_ETOOBIG, mgr_queue_put(q, mgr_int(100), 0));
@@ -738,7 +529,7 @@ test_item_limit(void **state)
 	outer[1] = mgr_list_of(inner, 60); // 2 + 60 + 60 = 122 with both
 	OK(mgr_dict_set(d, mgr_int(5), mgr_list_of(outer, 1))); // 61
 	ERR(MGR_ETOOBIG, mgr_dict_set(d, mgr_int(5), mgr_list_of(outer, 2)));
-	assert_detail_has("nested ones counted (--max-items)");
+	h_assert_detail_has("nested ones counted (--max-items)");
 	mgr_value pair[] = { mgr_str("k"), mgr_list_of(outer, 2) };
 	ERR(MGR_ETOOBIG, mgr_ns_set(ns, "a1", mgr_dict_of(pair, 1)));
 	OK(mgr_obj_release(l));
@@ -783,7 +574,7 @@ test_memory_limit(void **state)
 		rv = mgr_list_append(l, mgr_bytes(big, len));
 	}
 	assert_int_equal(rv, MGR_ETOOBIG);
-	assert_detail_has("--max-memory");
+	h_assert_detail_has("--max-memory");
 	print_message("refused after %d MiB\n", n - 1);
 	assert_true(n >= 2 && n < 40); // about 24 (fewer by RSS, sanitized)
 	mgr_value v;
@@ -834,8 +625,8 @@ test_memory_limit_big_request(void **state)
 	for (int i = 0; i < 3; i++) {
 		ERR(MGR_ETOOBIG,
 		    mgr_dict_set(d, mgr_str("big"), mgr_bytes(big, len)));
-		assert_detail_has("refused before it was read");
-		assert_detail_has("--max-memory");
+		h_assert_detail_has("refused before it was read");
+		h_assert_detail_has("--max-memory");
 	}
 	int64_t peak = h_proc_kb(m.pid, "VmHWM");
 	print_message("peak resident set %lld -> %lld KiB\n",
@@ -1040,9 +831,7 @@ main(void)
 		cmocka_unit_test(test_made_objects_count),
 		cmocka_unit_test(test_waiter_limit),
 		cmocka_unit_test(test_item_limit),
-		cmocka_unit_test(test_request_items_limit),
 		cmocka_unit_test(test_limit_from_config),
-		cmocka_unit_test(test_op_elements_limit),
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_memory_limit_big_request),
 		cmocka_unit_test(test_big_request_head_in_pieces),

@@ -353,7 +353,9 @@ test_lock_hold_figure(void **state)
 	h_managerd  m;
 	mgr_client *c;
 	mgr_obj    *l;
-	assert_int_equal(h_managerd_start(&m, H_IPC, NULL), 0);
+	// A request of 200,000 values, let through for this test.
+	const char *const extra[] = { "--max-op-elements", "300000", NULL };
+	assert_int_equal(h_managerd_start(&m, H_IPC, extra), 0);
 	OK(h_connect(&m, &c));
 	OK(mgr_list_new(c, &l));
 	enum { N = 200000 };

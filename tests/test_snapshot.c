@@ -707,7 +707,7 @@ test_a_million_entries(void **state)
 	assert_int_equal(h_connect(&f->m, &c), 0);
 	assert_int_equal(mgr_dict_new(c, &d), 0);
 	assert_int_equal(mgr_name_set(c, "big", d), 0);
-	enum { TOTAL = 1000000, BATCH = 10000 };
+	enum { TOTAL = 1000000, BATCH = 5000 }; // under --max-op-elements
 	mgr_value *pairs = calloc(2 * BATCH, sizeof(*pairs));
 	assert_non_null(pairs);
 	for (int at = 0; at < TOTAL; at += BATCH) {

@@ -116,9 +116,10 @@ call(mctx *c, const mop *m)
 		    registry_op_name(rq->op), full);
 	}
 	if ((flags & MOP_WHOLE) && c->obj != NULL
-	    && c->obj->type->size != NULL
-	    && (rv = mctx_check_elements(
-	            c, c->obj->type->size(c->obj), registry_op_name(rq->op)))
+	    && (rv = mctx_check_elements(c,
+	            mobj_whole_values(
+	                c->obj, (int) rq->op, srv->lim.max_op_elements),
+	            registry_op_name(rq->op)))
 	        != 0) {
 		return rv;
 	}
@@ -300,7 +301,9 @@ undo_save(undo_log *u, mctx *c, mobj *o)
 	}
 	// A copy of each object written: a batch that writes a list of a
 	// million copies a million, under the lock.
-	size_t n  = o->type->size != NULL ? o->type->size(o) : 1;
+	size_t n  = o->type->size != NULL
+	     ? mobj_whole_values(o, 0, c->srv->lim.max_op_elements)
+	     : 1;
 	int    rv = mctx_check_elements(c, u->elements + n,
 	       "the atomic batch's undo "
 	          "copies");
@@ -347,11 +350,11 @@ batch_run_one(undo_log *u, mctx *c, const mop *m)
 {
 	int   rv = 0;
 	mobj *o  = store_find(c->srv, c->rq->target);
-	if (o != NULL && (op_flags(m, o, c->rq) & MOP_WHOLE)
-	    && o->type->size != NULL) {
+	if (o != NULL && (op_flags(m, o, c->rq) & MOP_WHOLE)) {
 		// The whole batch runs in one hold: its entries' walks add
 		// up, as its copies do.
-		u->elements += o->type->size(o);
+		u->elements += mobj_whole_values(
+		    o, (int) c->rq->op, c->srv->lim.max_op_elements);
 		rv = mctx_check_elements(c, u->elements, "the atomic batch");
 	}
 	if (rv == 0 && o != NULL && (op_flags(m, o, c->rq) & MOP_WRITE)) {

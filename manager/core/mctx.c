@@ -30,6 +30,21 @@ mctx_check_elements(mctx *c, size_t n, const char *what)
 	    what, n, max);
 }
 
+size_t
+mctx_max_op_elements(const mctx *c)
+{
+	return c->srv->lim.max_op_elements;
+}
+
+size_t
+mobj_whole_values(const mobj *o, int op, size_t max)
+{
+	if (o->type->values != NULL) {
+		return o->type->values(o, op, max);
+	}
+	return o->type->size != NULL ? o->type->size(o) : 0;
+}
+
 int
 mctx_arg_int(mctx *c, size_t i, int64_t *out)
 {

@@ -93,6 +93,12 @@ typedef struct mtype {
 	/* Optional, for the containers: how many elements o holds (len of a
 	 * dict, list, namespace or array, qsize of a queue). */
 	size_t (*size)(const mobj *o);
+	/* Optional, for the containers of values: the values operation op
+	 * (a MOP_WHOLE one, or 0 for all of o) reads of o, nested ones
+	 * counted (a dict's keys and values, a list's items, and what each
+	 * holds), counting stopped once past max (so it costs at most max
+	 * steps). Without it, size counts. */
+	size_t (*values)(const mobj *o, int op, size_t max);
 	/* Optional, for the big containers: frees a slice of o's data, up
 	 * to *budget elements (lessening it); true once all of it is gone
 	 * (o->data NULL). A container let go with more than STORE_FREE_MIN
@@ -263,7 +269,13 @@ mctx_note_work(mctx *c, size_t cost)
  * holds the manager while it runs: one that walks a million elements
  * stalls every client (a handler with a range checks its own count). */
 int mctx_check_elements(mctx *c, size_t n, const char *what);
-int mctx_fail(mctx *c, int code, const char *fmt, ...)
+/* --max-op-elements: where a handler's count of what it would walk (for
+ * mctx_check_elements) may stop. */
+size_t mctx_max_op_elements(const mctx *c);
+/* The values operation op (0: a copy of all of o) reads of o: its type's
+ * values hook, else its size; counted up to just past max. */
+size_t mobj_whole_values(const mobj *o, int op, size_t max);
+int    mctx_fail(mctx *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* MGR_ETOOBIG (with a detail) when a container of have elements can't

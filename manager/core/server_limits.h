@@ -55,12 +55,12 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    "objects one session refers to, and those it made that live")    \
 	X(max_waiters_session, "max-waiters-per-session", LIMIT_COUNT,       \
 	    100000, 1, 1ll << 40, "requests one session has waiting")        \
-	X(max_op_elements, "max-op-elements", LIMIT_COUNT, 100000, 16,       \
+	X(max_op_elements, "max-op-elements", LIMIT_COUNT, 16384, 16,        \
 	    1ll << 40,                                                       \
-	    "elements one request may read, copy or sort while it holds "    \
-	    "the manager (a dict's items, a list's sort or copy, a slice, "  \
-	    "an atomic batch's undo copies and list work): over it, "        \
-	    "MGR_ETOOBIG")                                                   \
+	    "values one request may carry, read, copy or sort while it "     \
+	    "holds the manager (its arguments; a dict's items, a list's "    \
+	    "sort or copy, a slice, nested values counted; an atomic "       \
+	    "batch's undo copies and list work): over it, MGR_ETOOBIG")      \
 	X(max_items, "max-items", LIMIT_COUNT, (size_t) 16 << 20, 1,         \
 	    1ll << 40, "elements of one dict, list, namespace or queue")     \
 	X(max_memory, "max-memory", LIMIT_BYTES, 0, 1, 1ll << 62,            \

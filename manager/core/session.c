@@ -139,18 +139,20 @@ request_id_key(void)
 }
 
 /* Answers request id (a frame of len bytes, not applied) with
- * MGR_ETOOBIG and why; logs it. */
+ * MGR_ETOOBIG and why; logs it (a line per peer network an interval: a
+ * client that keeps sending them does not flood the log). */
 static int
 refuse_request(session_link *link, uint64_t id, size_t len, const char *why)
 {
 	server *srv = link->srv;
-	log_msg(LOG_WARN,
-	    "session %llu: request %llu of %zu bytes refused: %s",
-	    (unsigned long long) link->sid, (unsigned long long) id, len,
-	    why);
 	server_lock(srv);
 	session *s  = link->s;
 	int      rv = 0;
+	log_refused(LOG_WARN, "requests over a size limit",
+	    s != NULL ? s->peer : "?",
+	    "session %llu: request %llu of %zu bytes refused: %s",
+	    (unsigned long long) link->sid, (unsigned long long) id, len,
+	    why);
 	if (s != NULL && s->state == SESSION_READY) {
 		stats_request(srv, s, len + 4);
 		s->heard_ms   = clock_coarse_ms();
@@ -175,6 +177,27 @@ refuse_too_many(session_link *link, uint64_t id, size_t len)
 	    "a request of more than %zu values (--max-request-items): "
 	    "refused, nothing applied",
 	    LIMIT_READ(link->srv, max_request_items));
+	return refuse_request(link, id, len, why);
+}
+
+/* Values a request may carry beyond --max-op-elements: its arguments and
+ * the containers around its elements (a list of the limit's items is
+ * one more value). */
+#define REQUEST_FRAME_VALUES 64
+
+/* A request of more values than --max-op-elements: decoding and applying
+ * them would hold the manager in proportion (a dict_update of a million
+ * pairs: 0.6 s while every client waited). Refused before it is
+ * unpacked; the client sends it in parts. */
+static int
+refuse_too_long(session_link *link, uint64_t id, size_t len, size_t values)
+{
+	char why[240];
+	snprintf(why, sizeof(why),
+	    "a request of %zu values, over --max-op-elements %zu (what one "
+	    "request may carry, read, copy or sort while every other "
+	    "client waits): refused, nothing applied; send it in parts",
+	    values, LIMIT_READ(link->srv, max_op_elements));
 	return refuse_request(link, id, len, why);
 }
 
@@ -232,9 +255,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	Mgr__Request *rq       = NULL;
 	bool          bad_text = false, over = false;
 	uint64_t      id;
+	size_t        values = 0;
 	if (!pb_check_limits(&mgr__request__descriptor, data, len,
 	        WIRE_PB_MAX_DEPTH, LIMIT_READ(srv, max_request_items),
-	        &bad_text, &over)) {
+	        &bad_text, &over, &values)) {
 		if (over && pb_peek_varint(data, len, request_id_key(), &id)
 		    && id != 0) {
 			return refuse_too_many(link, id, len);
@@ -246,6 +270,10 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 		    (unsigned long long) link->sid, len,
 		    LIMIT_READ(srv, max_request_items));
 		return MGR_EPROTO;
+	}
+	if (values > LIMIT_READ(srv, max_op_elements) + REQUEST_FRAME_VALUES
+	    && pb_peek_varint(data, len, request_id_key(), &id) && id != 0) {
+		return refuse_too_long(link, id, len, values);
 	}
 	rq = mgr__request__unpack(&link->rxa.pb, len, data);
 	if (rq == NULL) {

@@ -51,15 +51,17 @@ bigmem_grow(void *p, size_t old_bytes, size_t new_bytes)
 	if (p == NULL) {
 		return bigmem_alloc(new_bytes, false);
 	}
-	if (!is_big(new_bytes)) {
-		return realloc(p, new_bytes); // both small (it never shrinks)
+	if (!is_big(new_bytes) && !is_big(old_bytes)) {
+		return realloc(p, new_bytes);
 	}
-	if (!is_big(old_bytes)) {
-		// Leaving malloc: one copy, of less than BIGMEM_MIN.
-		void *q = map_new(new_bytes);
+	if (is_big(new_bytes) != is_big(old_bytes)) {
+		// Into or out of a mapping: one copy, of less than
+		// BIGMEM_MIN.
+		void *q = bigmem_alloc(new_bytes, false);
 		if (q != NULL) {
-			memcpy(q, p, old_bytes);
-			free(p);
+			memcpy(q, p,
+			    old_bytes < new_bytes ? old_bytes : new_bytes);
+			bigmem_free(p, old_bytes);
 		}
 		return q;
 	}
@@ -71,7 +73,11 @@ bigmem_grow(void *p, size_t old_bytes, size_t new_bytes)
 	if (q == MAP_FAILED) {
 		return NULL;
 	}
-	atomic_fetch_add(&mapped, new_len - old_len);
+	if (new_len > old_len) {
+		atomic_fetch_add(&mapped, new_len - old_len);
+	} else {
+		atomic_fetch_sub(&mapped, old_len - new_len);
+	}
 	return q;
 }
 

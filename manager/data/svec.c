@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "mgr.h"
 
 /* Above this many items a vector cannot be allocated on any host. */
@@ -24,7 +25,8 @@ svec_new(size_t cap_hint)
 	v->cap   = cap_hint;
 	v->items = NULL;
 	if (cap_hint > 0
-	    && (v->items = malloc(cap_hint * sizeof(sval))) == NULL) {
+	    && (v->items = bigmem_alloc(cap_hint * sizeof(sval), false))
+	        == NULL) {
 		free(v);
 		return NULL;
 	}
@@ -54,7 +56,7 @@ svec_free(svec *v)
 	for (size_t i = 0; i < v->len; i++) {
 		sv_free(&v->items[i]);
 	}
-	free(v->items);
+	bigmem_free(v->items, v->cap * sizeof(sval));
 	free(v);
 }
 
@@ -72,7 +74,10 @@ svec_reserve(svec *v, size_t n)
 	if (cap < n || cap > SVEC_MAX) {
 		cap = n;
 	}
-	sval *items = realloc(v->items, cap * sizeof(sval));
+	// A big one grows in place (bigmem: mremap), not by a copy of
+	// every item while every client waits.
+	sval *items = bigmem_grow(
+	    v->items, v->cap * sizeof(sval), cap * sizeof(sval));
 	if (items == NULL) {
 		return MGR_ENOMEM;
 	}
@@ -87,7 +92,8 @@ svec_shrink(svec *v)
 {
 	if (v->cap > 64 && v->len < v->cap / 4) {
 		size_t cap   = v->cap / 2;
-		sval  *items = realloc(v->items, cap * sizeof(sval));
+		sval  *items = bigmem_grow(
+		     v->items, v->cap * sizeof(sval), cap * sizeof(sval));
 		if (items != NULL) {
 			v->items = items;
 			v->cap   = cap;
@@ -349,11 +355,11 @@ svec_sort(svec *v, bool reverse, const sval **bad_a, const sval **bad_b)
 	// comparison has succeeded (and *bad_a/*bad_b point into v).
 	const sval **w     = malloc(n * sizeof(*w));
 	const sval **t     = malloc(n * sizeof(*t));
-	sval        *items = malloc(v->cap * sizeof(sval));
+	sval        *items = bigmem_alloc(v->cap * sizeof(sval), false);
 	if (w == NULL || t == NULL || items == NULL) {
 		free(w);
 		free(t);
-		free(items);
+		bigmem_free(items, v->cap * sizeof(sval));
 		return MGR_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -365,13 +371,13 @@ svec_sort(svec *v, bool reverse, const sval **bad_a, const sval **bad_b)
 		for (size_t i = 0; i < n; i++) {
 			items[i] = *res[i];
 		}
-		free(v->items);
+		bigmem_free(v->items, v->cap * sizeof(sval));
 		v->items = items;
 		items    = NULL;
 	}
 	free(w);
 	free(t);
-	free(items);
+	bigmem_free(items, v->cap * sizeof(sval));
 	return s.rc;
 }
 
@@ -381,14 +387,14 @@ svec_clear(svec *v)
 	// Detach first (freeing may destroy objects), and give the memory
 	// back as Python's list.clear does.
 	sval  *items = v->items;
-	size_t n     = v->len;
-	v->items     = NULL;
-	v->len       = 0;
-	v->cap       = 0;
+	size_t n = v->len, cap = v->cap;
+	v->items = NULL;
+	v->len   = 0;
+	v->cap   = 0;
 	for (size_t i = 0; i < n; i++) {
 		sv_free(&items[i]);
 	}
-	free(items);
+	bigmem_free(items, cap * sizeof(sval));
 }
 
 int

@@ -188,6 +188,21 @@ dict_size(const mobj *o)
 	return sdict_len(o->data);
 }
 
+static size_t
+dict_values(const mobj *o, int op, size_t max)
+{
+	if (op != MGR__OP__OP_DICT_KEYS) {
+		sval whole = { .kind = SV_DICT, .dict = o->data };
+		return sv_nested_count(&whole, max);
+	}
+	size_t n = sdict_len(o->data), pos = 0;
+	sval  *key = NULL, *value;
+	while (n <= max && sdict_next(o->data, &pos, &key, &value)) {
+		n += sv_nested_count(key, max - n); // tuples as keys
+	}
+	return n;
+}
+
 static void
 dict_entries(const mobj *o, size_t                                 max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
@@ -217,6 +232,7 @@ const mtype dict_type = {
 	.each_ref     = dict_each_ref,
 	.clone_data   = dict_clone,
 	.size         = dict_size,
+	.values       = dict_values,
 	.entries      = dict_entries,
 	.save         = dict_save,
 	.load         = dict_load,

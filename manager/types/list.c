@@ -75,6 +75,25 @@ list_size(const mobj *o)
 	return svec_len(o->data);
 }
 
+/* The values of items [lo, hi) of l, nested ones counted, stopping once
+ * past max. */
+static size_t
+items_values(const svec *l, size_t lo, size_t hi, size_t max)
+{
+	size_t n = hi - lo;
+	for (size_t i = lo; i < hi && n <= max; i++) {
+		n += sv_nested_count(svec_at(l, i), max - n);
+	}
+	return n;
+}
+
+static size_t
+list_values(const mobj *o, int op, size_t max)
+{
+	(void) op; // a sort or a copy: every item
+	return items_values(o->data, 0, svec_len(o->data), max);
+}
+
 static void
 list_entries(const mobj *o, size_t                                 max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
@@ -106,6 +125,7 @@ const mtype list_type = {
 	.each_ref     = list_each_ref,
 	.clone_data   = list_clone,
 	.size         = list_size,
+	.values       = list_values,
 	.entries      = list_entries,
 	.save         = list_save,
 	.load         = list_load,
@@ -333,8 +353,9 @@ h_slice(mctx *c)
 	}
 	const svec *l = target_list(c);
 	size_t lo = svec_clamp(start, l->len), hi = svec_clamp(stop, l->len);
-	if ((rc = mctx_check_elements(c, hi > lo ? hi - lo : 0, "the slice"))
-	    != 0) {
+	size_t n
+	    = hi > lo ? items_values(l, lo, hi, mctx_max_op_elements(c)) : 0;
+	if ((rc = mctx_check_elements(c, n, "the slice")) != 0) {
 		return rc;
 	}
 	svec *r;

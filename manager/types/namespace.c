@@ -96,6 +96,14 @@ ns_size(const mobj *o)
 	return sdict_len(o->data);
 }
 
+static size_t
+ns_values(const mobj *o, int op, size_t max)
+{
+	(void) op; // items: names and values
+	sval whole = { .kind = SV_DICT, .dict = o->data };
+	return sv_nested_count(&whole, max);
+}
+
 static void
 ns_entries(const mobj *o, size_t                                   max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg)
@@ -125,6 +133,7 @@ const mtype namespace_type = {
 	.each_ref     = ns_each_ref,
 	.clone_data   = ns_clone,
 	.size         = ns_size,
+	.values       = ns_values,
 	.entries      = ns_entries,
 	.save         = namespace_save,
 	.load         = namespace_load,

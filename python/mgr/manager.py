@@ -11,6 +11,24 @@ from .proxy import BaseProxy, type_name
 from .queue import FIFO, LIFO, PRIORITY
 from .server import LocalServer
 
+
+def _fill(add, items, part=4096):
+    """Puts items into a new object (no one else has it yet) in parts:
+    one request may carry only the manager's --max-op-elements values
+    (a part refused as too big is applied nowhere: halved and sent
+    again)."""
+    i = 0
+    while i < len(items):
+        try:
+            add(items[i:i + part])
+        except errors.TooBig:
+            if part == 1:
+                raise
+            part //= 2
+            continue
+        i += part
+
+
 _TLS_ENV = {"ca_file": "MGR_TLS_CA_FILE", "cert_file": "MGR_TLS_CERT_FILE",
             "key_file": "MGR_TLS_KEY_FILE",
             "server_name": "MGR_TLS_SERVER_NAME"}
@@ -140,15 +158,12 @@ class Manager:
     def dict(self, *args, **kw):
         """A shared dict, filled as dict(*args, **kw) would be."""
         d = self._create(pb.OBJ_DICT)
-        if args or kw:
-            d.update(*args, **kw)
+        _fill(d.update, list(dict(*args, **kw).items()))
         return d
 
     def list(self, sequence=()):
         lst = self._create(pb.OBJ_LIST)
-        items = list(sequence)
-        if items:
-            lst.extend(items)
+        _fill(lst.extend, list(sequence))
         return lst
 
     def Namespace(self, **attrs):
