@@ -6,7 +6,7 @@
  *   bench_mgr w4 --url U --keyfile F [--items N] [--producers 4]
  *                [--consumers 4] [--maxsize 1000]
  *   bench_mgr w4p --url U --keyfile F [the options of w4] [--depth 64]
- *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 10000]
+ *   bench_mgr w5load --url U --keyfile F [--entries N] [--per-call 5000]
  *   bench_mgr w5conns --url U --keyfile F [--conns 1000]
  *   bench_mgr w7 --url U --keyfile F --clients N --ms DURATION
  *   bench_mgr w8 --url U --keyfile F [--n N]
@@ -714,7 +714,7 @@ static int
 w5load(const bench_args *a)
 {
 	long        n   = (long) arg_int(a, "--entries", 1000000);
-	long        per = (long) arg_int(a, "--per-call", 10000);
+	long        per = (long) arg_int(a, "--per-call", 5000);
 	mgr_client *c   = connect_or_die();
 	mgr_obj    *d;
 	mgr_value  *pairs = calloc((size_t) per * 2, sizeof(mgr_value));

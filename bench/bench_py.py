@@ -490,7 +490,7 @@ def main():
     p.add_argument("--consumers", type=int, default=4)
     p.add_argument("--maxsize", type=int, default=1000)
     p.add_argument("--entries", type=int, default=1000000)
-    p.add_argument("--per-call", type=int, default=10000)
+    p.add_argument("--per-call", type=int, default=5000)
     p.add_argument("--conns", type=int, default=1000)
     p.add_argument("--tasks", type=int, default=20000)
     p.add_argument("--workers", type=int, default=2)

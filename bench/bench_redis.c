@@ -785,7 +785,7 @@ static int
 w5load(const bench_args *a)
 {
 	long         n    = (long) arg_int(a, "--entries", 1000000);
-	long         per  = (long) arg_int(a, "--per-call", 10000);
+	long         per  = (long) arg_int(a, "--per-call", 5000);
 	rconn       *rc   = connect_or_die();
 	const char **argv = calloc((size_t) per * 2 + 2, sizeof(char *));
 	size_t      *lens = calloc((size_t) per * 2 + 2, sizeof(size_t));

@@ -695,7 +695,7 @@ def stand_in(ctx, case, system, transport):
 
 def case_w5_entries(ctx, srv):
     n = ctx.P["w5_entries"]
-    cl = Interactive(ctx, srv, "w5load", {"entries": n, "per_call": 10000})
+    cl = Interactive(ctx, srv, "w5load", {"entries": n, "per_call": 5000})
     try:
         cl.expect("connected")
         before = settle_rss(srv.pid)
@@ -991,8 +991,8 @@ def main():
         "has no pipelining: its W4 (sequential) result of the same "
         "repetition stands in.",
         f"W5: {P['w5_entries']:,} entries, 8-byte str keys and 32-byte str "
-        "values, loaded 10,000 per call (ours mgr_dict_update, Python "
-        "dict.update, Redis one HSET with 10,000 pairs); memory is the "
+        "values, loaded 5,000 per call (ours mgr_dict_update, Python "
+        "dict.update, Redis one HSET with 5,000 pairs); memory is the "
         "server's VmRSS after the load minus before it (dict created, client "
         f"connected). Connections: {P['w5_conns']:,} idle connections from "
         "one process (ours mgr_client handles, Redis hiredis contexts, "
