@@ -110,12 +110,17 @@ test_op_elements_limit(void **state)
 	for (int i = 0; i < MAX; i++) {
 		OK(mgr_dict_set(d, mgr_int(i), mgr_int(i)));
 	}
-	// At the limit: everything runs.
+	// At the limit: everything runs. A dict's items carry three values
+	// an entry (the tuple, its key and value), its copy two: over.
 	mgr_value v;
 	OK(mgr_list_copy(l, &v));
 	mgr_value_free(&v);
-	OK(mgr_dict_items(d, &v));
+	OK(mgr_dict_keys(d, &v));
 	mgr_value_free(&v);
+	OK(mgr_dict_values(d, &v));
+	mgr_value_free(&v);
+	ERR(MGR_ETOOBIG, mgr_dict_items(d, &v));
+	ERR(MGR_ETOOBIG, mgr_dict_copy(d, &v));
 	OK(mgr_list_sort(l, false));
 	// One more: refused, nothing done.
 	OK(mgr_list_append(l, mgr_int(-1)));
@@ -291,10 +296,11 @@ test_request_values_limit(void **state)
 }
 
 /* A whole read counts the values it carries, nested ones too: a dict of
- * ten lists of 150 is 1,510 values for its items, its copy and its
- * values, but ten for its keys; a list's slice and an atomic batch's undo
- * copies the same. Else a dict of small entries each holding a big value
- * would be read whole in one hold. */
+ * ten lists of 150 is 1,530 values for its items (a tuple, a key and a
+ * value an entry), 1,520 for its copy, 1,510 for its values, but ten for
+ * its keys; a list's slice and an atomic batch's undo copies the same.
+ * Else a dict of small entries each holding a big value would be read
+ * whole in one hold. */
 static void
 test_nested_values_counted(void **state)
 {

@@ -497,12 +497,23 @@ static void
 test_sdict_big_growth(void **state)
 {
 	(void) state;
-	sdict  *d     = sdict_new(0);
-	int64_t worst = 0;
+	sdict  *d           = sdict_new(0);
+	int64_t worst       = 0;
+	int     big_growths = 0;
+	size_t  ready = 0, bytes = 0;
 	for (int i = 0; i < 1000000; i++) {
 		struct timespec a, b;
+		// A big index's growth finds the next index ready, every page
+		// of it faulted in ahead, a few with each set.
+		bool growing = sdict_index_growing(d);
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		dset(d, I(i), I(i));
+		if (!growing && sdict_index_growing(d)
+		    && bytes >= (1 << 20)) {
+			assert_true(ready >= bytes);
+			big_growths++;
+		}
+		ready = sdict_growth_ready(d, &bytes);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		int64_t ns = (b.tv_sec - a.tv_sec) * 1000000000
 		    + (b.tv_nsec - a.tv_nsec);
@@ -510,6 +521,7 @@ test_sdict_big_growth(void **state)
 	}
 	fprintf(stderr, "a million sets: the longest %lld us\n",
 	    (long long) (worst / 1000));
+	assert_int_equal(big_growths, 4); // to 2^18, 2^19, 2^20, 2^21 slots
 	for (int i = 0; i < 1000000; i += 101) {
 		sval k = I(i);
 		assert_int_equal(sdict_get(d, &k)->i, i);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 
 #define BIGMEM_MIN ((size_t) 1 << 20)
+/* The page a big array's memory is faulted in by (at least). */
+#define BIGMEM_PAGE ((size_t) 4096)
 
 /* bytes (> 0) of memory, zeroed when zero; NULL when out of memory. */
 void *bigmem_alloc(size_t bytes, bool zero);

@@ -76,6 +76,14 @@ bool sdict_next(const sdict *d, size_t *pos, sval **key, sval **value);
 /* Whether d's index is growing (its old index still finds some entries,
  * moved over a few with each write): for tests. */
 bool sdict_index_growing(const sdict *d);
+/* The bytes of the next growth's index made ready ahead (its pages
+ * faulted in), of *bytes (0 when none is being made ready): for tests. */
+size_t sdict_growth_ready(const sdict *d, size_t *bytes);
+/* The values a read of d carries: for each entry its key (keys), its
+ * value (values), a tuple around both (tuples), and what each holds;
+ * counting stops once past max (at most max steps). */
+size_t sdict_read_values(
+    const sdict *d, bool tuples, bool keys, bool values, size_t max);
 /* Calls fn on d's first max entries, in insertion order. */
 void sdict_first(const sdict *d, size_t                            max,
     void (*fn)(void *arg, const sval *key, const sval *val), void *arg);

@@ -191,16 +191,8 @@ dict_size(const mobj *o)
 static size_t
 dict_values(const mobj *o, int op, size_t max)
 {
-	if (op != MGR__OP__OP_DICT_KEYS) {
-		sval whole = { .kind = SV_DICT, .dict = o->data };
-		return sv_nested_count(&whole, max);
-	}
-	size_t n = sdict_len(o->data), pos = 0;
-	sval  *key = NULL, *value;
-	while (n <= max && sdict_next(o->data, &pos, &key, &value)) {
-		n += sv_nested_count(key, max - n); // tuples as keys
-	}
-	return n;
+	return sdict_read_values(o->data, op == MGR__OP__OP_DICT_ITEMS,
+	    op != MGR__OP__OP_DICT_VALUES, op != MGR__OP__OP_DICT_KEYS, max);
 }
 
 static void

@@ -99,9 +99,8 @@ ns_size(const mobj *o)
 static size_t
 ns_values(const mobj *o, int op, size_t max)
 {
-	(void) op; // items: names and values
-	sval whole = { .kind = SV_DICT, .dict = o->data };
-	return sv_nested_count(&whole, max);
+	(void) op; // items: (name, value) tuples
+	return sdict_read_values(o->data, true, true, true, max);
 }
 
 static void
