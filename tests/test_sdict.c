@@ -400,7 +400,7 @@ test_sdict_model(void **state)
 	memset(&m, 0, sizeof(m));
 	sdict   *d       = sdict_new(0);
 	uint64_t seed    = 0x9e3779b97f4a7c15ull;
-	long     growing = 0, deletes_growing = 0;
+	long     growing = 0, deletes_growing = 0, compacting = 0;
 	for (int step = 0; step < 300000; step++) {
 		seed ^= seed << 13;
 		seed ^= seed >> 7;
@@ -420,6 +420,7 @@ test_sdict_model(void **state)
 		bool filling = step % 3000 < 1500;
 		bool g       = sdict_index_growing(d);
 		growing += g;
+		compacting += sdict_compacting(d);
 		if (filling && op >= 75) {
 			op = op < 78 ? 84 : 90; // a delete, or a popitem
 		}
@@ -476,11 +477,12 @@ test_sdict_model(void **state)
 		model_check(d, &m, k, step % 997 == 0);
 	}
 	fprintf(stderr,
-	    "%ld of 300000 writes while the index grew, %ld of them "
-	    "deletes\n",
-	    growing, deletes_growing);
-	// The path under test was taken, many times.
+	    "%ld of 300000 writes while the index grew or the table was "
+	    "compacted (%ld), %ld of them deletes\n",
+	    growing, compacting, deletes_growing);
+	// The paths under test were taken, many times.
 	assert_true(growing > 5000 && deletes_growing > 1000);
+	assert_true(compacting > 1000);
 	model_check(d, &m, 0, true);
 	sdict_clear(d);
 	memset(&m, 0, sizeof(m));
@@ -526,6 +528,42 @@ test_sdict_big_growth(void **state)
 		sval k = I(i);
 		assert_int_equal(sdict_get(d, &k)->i, i);
 	}
+	// Half of it deleted, then sets until the table with its holes
+	// needs room: compacted a few entries a set, not at once.
+	for (int i = 0; i < 1000000; i += 2) {
+		sval k = I(i);
+		assert_int_equal(sdict_del(d, &k, NULL), 0);
+	}
+	int64_t worst_set = 0;
+	int     n = 1000000, compacting = 0;
+	while (compacting == 0 || sdict_compacting(d)) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		dset(d, I(n), I(n));
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		int64_t ns = (b.tv_sec - a.tv_sec) * 1000000000
+		    + (b.tv_nsec - a.tv_nsec);
+		worst_set = ns > worst_set ? ns : worst_set;
+		compacting += sdict_compacting(d);
+		n++;
+		assert_true(n < 3000000); // it does start and end
+	}
+	fprintf(stderr,
+	    "compacted over %d sets after 500,000 deletes: the longest "
+	    "%lld us\n",
+	    compacting, (long long) (worst_set / 1000));
+	assert_true(compacting > 1000);
+	assert_int_equal(sdict_len(d), 500000 + (size_t) (n - 1000000));
+	size_t  pos = 0, seen = 0;
+	sval   *key, *value;
+	int64_t last = -1;
+	while (sdict_next(d, &pos, &key, &value)) {
+		assert_true(key->i > last); // insertion order kept
+		assert_true(key->i % 2 == 1 || key->i >= 1000000);
+		last = key->i;
+		seen++;
+	}
+	assert_int_equal(seen, sdict_len(d));
 	sdict_free(d);
 }
 

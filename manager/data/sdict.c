@@ -20,6 +20,10 @@
  * the index grows: the old one is gone long before the new one fills. */
 #define MIGRATE_STEP 8
 
+/* Tables with holes of fewer entries than this are compacted at once;
+ * bigger ones a few entries per write (compact_steps). */
+#define COMPACT_AT_ONCE 64
+
 typedef struct sdict_entry {
 	uint64_t hash;
 	sval key; /* kind SV_HOLE: deleted, compacted at the next resize */
@@ -47,6 +51,13 @@ struct sdict {
 	 * old.slots is NULL when no index is growing. */
 	sd_index old;
 	size_t   migrated, mig_end;
+	/* While a table with holes is compacted a few entries per write:
+	 * entries[0..cwrite) are compacted and found by ix, [cwrite..cread)
+	 * are holes, [cread..used) are where they were: the old index finds
+	 * those below mig_end (migrated follows cread), ix those appended
+	 * since. */
+	bool   compacting;
+	size_t cread, cwrite;
 	/* The index the next growth will take, made ready ahead (a big
 	 * one's pages faulted in a few per write from half full on, so that
 	 * the growth and the writes right after it do not fault in megabytes
@@ -139,20 +150,27 @@ lookup(const sdict *d, const sval *key, uint64_t h, sd_loc *at)
 	return ix;
 }
 
+/* The slot of index x that points at entry ix (hash h): it must have
+ * one. */
+static size_t
+find_slot(const sd_index *x, uint64_t h, int64_t ix)
+{
+	size_t   i       = (size_t) h & x->mask;
+	uint64_t perturb = h;
+	while (ix_get(x, i) != ix + 1) {
+		i = probe_next(i, &perturb, x->mask);
+	}
+	return i;
+}
+
 /* The slot that points at live entry ix. */
 static sd_loc
 slot_of(const sdict *d, uint64_t h, int64_t ix)
 {
-	sd_loc          at      = { 0,
-		              d->old.slots != NULL && (size_t) ix >= d->migrated
-		                  && (size_t) ix < d->mig_end };
-	const sd_index *x       = at.old ? &d->old : &d->ix;
-	size_t          i       = (size_t) h & x->mask;
-	uint64_t        perturb = h;
-	while (ix_get(x, i) != ix + 1) {
-		i = probe_next(i, &perturb, x->mask);
-	}
-	at.slot = i;
+	sd_loc at = { 0,
+		d->old.slots != NULL && (size_t) ix >= d->migrated
+		    && (size_t) ix < d->mig_end };
+	at.slot   = find_slot(at.old ? &d->old : &d->ix, h, ix);
 	return at;
 }
 
@@ -185,11 +203,72 @@ drop_old(sdict *d)
 	d->migrated = d->mig_end = 0;
 }
 
+/* The compaction is over: what is past cwrite is holes. */
+static void
+compact_done(sdict *d)
+{
+	d->compacting = false;
+	if (d->old.slots != NULL) {
+		drop_old(d);
+	}
+	if (d->used > d->cwrite) {
+		d->used = d->cwrite;
+	}
+	while (d->used > 0 && d->entries[d->used - 1].key.kind == SV_HOLE) {
+		d->used--;
+	}
+	d->cread = d->cwrite = 0;
+}
+
+/* Moves up to n positions of the compaction on (all when SIZE_MAX): a
+ * live entry goes down to cwrite, order kept, and ix finds it there
+ * (indexed anew when the old index found it, its slot in ix following it
+ * when it was appended since). */
+static void
+compact_steps(sdict *d, size_t n)
+{
+	for (; d->compacting && n > 0; n--) {
+		size_t       pos = d->cread++;
+		sdict_entry *e   = &d->entries[pos];
+		if (e->key.kind != SV_HOLE) {
+			size_t to  = d->cwrite++;
+			bool   old = d->old.slots != NULL && pos < d->mig_end;
+			size_t where = old
+			    ? 0
+			    : find_slot(&d->ix, e->hash, (int64_t) pos);
+			if (to != pos) {
+				d->entries[to] = *e;
+				e->key.kind    = SV_HOLE;
+			}
+			if (old) {
+				index_entry(d, to);
+			} else {
+				ix_set(&d->ix, where, (int64_t) to + 1);
+			}
+		}
+		if (d->old.slots != NULL) {
+			d->migrated = d->cread;
+			if (d->cread >= d->mig_end) {
+				drop_old(d);
+			}
+		}
+		if (d->cread >= d->used) {
+			// The last entry moved down: done at once, so that
+			// entries[used - 1] is live again (popitem's).
+			compact_done(d);
+		}
+	}
+}
+
 /* Moves up to n entries from the old index into ix (all when n is
- * SIZE_MAX). */
+ * SIZE_MAX), or n positions of a compaction on. */
 static void
 migrate(sdict *d, size_t n)
 {
+	if (d->compacting) {
+		compact_steps(d, n);
+		return;
+	}
 	for (; d->old.slots != NULL && n > 0; n--) {
 		if (d->migrated >= d->mig_end) {
 			drop_old(d);
@@ -341,6 +420,7 @@ grow(sdict *d, size_t need)
 static int
 resize(sdict *d, size_t need)
 {
+	compact_steps(d, SIZE_MAX); // one under way ends first
 	size_t size = size_for(need);
 	int    rc   = size == 0 ? MGR_ENOMEM : entries_room(d, size * 2 / 3);
 	if (rc != 0) {
@@ -372,12 +452,51 @@ resize(sdict *d, size_t need)
 	return 0;
 }
 
+/* Starts compacting a table with holes a few entries per write (as grow
+ * rebuilds an index): a fresh index, sized for need and for what writes
+ * may add while the compaction runs (each moves it MIGRATE_STEP entries
+ * on), finds the entries compacted and appended, the old one the rest. On
+ * MGR_ENOMEM d is unchanged but for spare room. */
+static int
+compact_start(sdict *d, size_t need, size_t k)
+{
+	migrate(d, SIZE_MAX); // a growth under way ends first (long since)
+	size_t during = d->len + k + d->used / 4;
+	size_t size   = size_for(need > during ? need : during);
+	size_t room = size * 2 / 3 > d->used + k ? size * 2 / 3 : d->used + k;
+	sd_index x;
+	int      rc = size == 0 ? MGR_ENOMEM : entries_room(d, room);
+	if (rc != 0 || (rc = index_new(d, &x, size)) != 0) {
+		return rc;
+	}
+	d->old        = d->ix;
+	d->ix         = x;
+	d->ecap       = size * 2 / 3;
+	d->fill       = 0;
+	d->migrated   = 0;
+	d->mig_end    = d->used;
+	d->compacting = true;
+	d->cread = d->cwrite = 0;
+	return 0;
+}
+
 /* Room for k more entries. Growing a table without holes does not pause
- * (grow); one with holes is compacted at once (resize). need: twice the
- * live entries (amortized O(1) growth), or all of them with k. */
+ * (grow), nor does compacting a big one with holes (compact_start); a
+ * small one is compacted at once (resize). need: twice the live entries
+ * (amortized O(1) growth), or all of them with k. */
 static int
 make_room(sdict *d, size_t k)
 {
+	if (d->compacting) {
+		if (d->fill + k <= d->ecap) {
+			// Appends go past the entries not yet moved down.
+			return d->used + k <= d->ealloc
+			    ? 0
+			    : entries_room(d, d->used + k + d->used / 8);
+		}
+		compact_steps(
+		    d, SIZE_MAX); // more writes than it was sized for
+	}
 	if (d->used + k <= d->ecap && d->fill + k <= d->ecap) {
 		return 0;
 	}
@@ -385,8 +504,14 @@ make_room(sdict *d, size_t k)
 		return MGR_ENOMEM;
 	}
 	size_t need = d->len * 2 > d->len + k ? d->len * 2 : d->len + k;
-	return d->used == d->len && d->ix.slots != NULL ? grow(d, need)
-	                                                : resize(d, need);
+	if (d->ix.slots == NULL) {
+		return resize(d, need);
+	}
+	if (d->used == d->len) {
+		return grow(d, need);
+	}
+	return d->used >= COMPACT_AT_ONCE ? compact_start(d, need, k)
+	                                  : resize(d, need);
 }
 
 /* Appends an entry for a key known to be absent. Moving. */
@@ -424,6 +549,9 @@ unlink_entry(sdict *d, sd_loc at, int64_t ix)
 	}
 	if (d->old.slots != NULL && d->mig_end > d->used) {
 		d->mig_end = d->used;
+	}
+	if (d->compacting && d->used <= d->cread) {
+		compact_done(d); // nothing left to move
 	}
 	migrate(d, MIGRATE_STEP);
 }
@@ -684,6 +812,12 @@ sdict_growth_ready(const sdict *d, size_t *bytes)
 {
 	*bytes = d->next.slots != NULL ? ix_bytes(&d->next) : 0;
 	return d->next.slots != NULL ? d->next_touched : 0;
+}
+
+bool
+sdict_compacting(const sdict *d)
+{
+	return d->compacting;
 }
 
 bool

@@ -76,6 +76,9 @@ bool sdict_next(const sdict *d, size_t *pos, sval **key, sval **value);
 /* Whether d's index is growing (its old index still finds some entries,
  * moved over a few with each write): for tests. */
 bool sdict_index_growing(const sdict *d);
+/* Whether d is being compacted a few entries per write (its holes
+ * dropped, order kept): for tests. */
+bool sdict_compacting(const sdict *d);
 /* The bytes of the next growth's index made ready ahead (its pages
  * faulted in), of *bytes (0 when none is being made ready): for tests. */
 size_t sdict_growth_ready(const sdict *d, size_t *bytes);
