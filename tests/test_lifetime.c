@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -253,6 +254,107 @@ test_big_release_in_slices(void **state)
 		n = live();
 	}
 	assert_int_equal(n, base);
+	// Let go while the manager is idle: the timer, woken for it, frees
+	// it all in a few milliseconds (32,768 elements each), where it used
+	// to sleep on for up to a second first. No request meanwhile (each
+	// would free a slice itself): one look after 300 ms.
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_dict_new(cl, &d));
+	for (int i = 0; i < 20000; i++) {
+		OK(mgr_dict_set(d, mgr_int(i), mgr_ref(x)));
+	}
+	OK(mgr_obj_release(x));
+	OK(mgr_obj_release(d));
+	usleep(300 * 1000);
+	assert_int_equal(live(), base);
+}
+
+/* The objects live() counts come back to want, polled by requests (each
+ * frees a slice of what is being freed). */
+static void
+await_live(int64_t want)
+{
+	int64_t n = live();
+	for (int i = 0; i < 1000 && n != want; i++) {
+		n = live();
+	}
+	assert_int_equal(n, want);
+}
+
+/* A big container emptied (a dict's or list's clear, a queue's purge), a
+ * big queue let go, and a big container found in a garbage cycle are
+ * freed in slices too: the clear answers at once, empty, and what the
+ * elements referred to goes as the slices do. */
+static void
+test_big_clear_in_slices(void **state)
+{
+	(void) state;
+	enum { N = 10000 }; // over STORE_FREE_MIN
+	int64_t    base = live();
+	mgr_obj   *x, *d, *l, *q, *q2;
+	mgr_value *refs = calloc(N, sizeof(*refs));
+	assert_non_null(refs);
+	size_t n;
+	// A dict's clear.
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_dict_new(cl, &d));
+	for (int i = 0; i < N; i++) {
+		OK(mgr_dict_set(d, mgr_int(i), mgr_ref(x)));
+	}
+	OK(mgr_obj_release(x));
+	OK(mgr_dict_clear(d));
+	OK(mgr_dict_len(d, &n));
+	assert_int_equal(n, 0);
+	await_live(base + 1);
+	// A list's.
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_list_new(cl, &l));
+	for (int i = 0; i < N; i++) {
+		refs[i] = mgr_ref(x);
+	}
+	OK(mgr_list_extend(l, mgr_list_of(refs, N / 2)));
+	OK(mgr_list_extend(l, mgr_list_of(refs, N / 2)));
+	OK(mgr_obj_release(x));
+	OK(mgr_list_clear(l));
+	OK(mgr_list_len(l, &n));
+	assert_int_equal(n, 0);
+	await_live(base + 2);
+	// A queue's purge, and a queue let go.
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_queue_new(cl, 0, &q));
+	OK(mgr_queue_new(cl, 0, &q2));
+	for (int i = 0; i < N; i++) {
+		OK(mgr_queue_put(q, mgr_ref(x), MGR_FOREVER));
+		OK(mgr_queue_put(q2, mgr_ref(x), MGR_FOREVER));
+	}
+	OK(mgr_obj_release(x));
+	size_t purged;
+	OK(mgr_queue_purge(q, &purged));
+	assert_int_equal(purged, N);
+	OK(mgr_queue_put(q, mgr_int(1), MGR_FOREVER)); // usable at once
+	OK(mgr_queue_qsize(q, &n));
+	assert_int_equal(n, 1);
+	OK(mgr_obj_release(q2));
+	await_live(base + 3); // d, l and q: x went with q2's slices
+	// A big dict in a garbage cycle: the collector's.
+	mgr_obj *c1, *c2;
+	OK(mgr_dict_new(cl, &x));
+	OK(mgr_dict_new(cl, &c1));
+	OK(mgr_list_new(cl, &c2));
+	for (int i = 0; i < N; i++) {
+		OK(mgr_dict_set(c1, mgr_int(i), mgr_ref(x)));
+	}
+	OK(mgr_dict_set(c1, mgr_str("cycle"), mgr_ref(c2)));
+	OK(mgr_list_append(c2, mgr_ref(c1)));
+	OK(mgr_obj_release(x));
+	OK(mgr_obj_release(c1));
+	OK(mgr_obj_release(c2));
+	await_live(base + 3);
+	free(refs);
+	OK(mgr_obj_release(d));
+	OK(mgr_obj_release(l));
+	OK(mgr_obj_release(q));
+	await_live(base);
 }
 
 static void
@@ -315,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_nested_keeps_alive),
 		cmocka_unit_test(test_list_of_dict_proxies),
 		cmocka_unit_test(test_self_cycle),
+		cmocka_unit_test(test_big_clear_in_slices),
 		cmocka_unit_test(test_mutual_cycle),
 		cmocka_unit_test(test_cycle_held_by_name),
 		cmocka_unit_test(test_long_chain),

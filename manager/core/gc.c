@@ -106,10 +106,7 @@ gc_collect(server *srv)
 		}
 	}
 	for (size_t i = 0; i < g; i++) {
-		if (all[i]->data != NULL) {
-			all[i]->type->destroy(all[i]);
-			all[i]->data = NULL;
-		}
+		mobj_destroy_data(all[i]); // a big one in slices
 	}
 	for (size_t i = 0; i < g; i++) {
 		mobj_decref(all[i]);

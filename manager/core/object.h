@@ -171,6 +171,14 @@ void mobj_decref(mobj *o);
 void store_free_all(struct server *srv);
 /* Containers let go with more elements than this are freed in slices. */
 #define STORE_FREE_MIN 8192
+/* Frees data (type's, a container's with a destroy_some) a slice at a
+ * time, as those let go are: for a clear of a big one. data is no longer
+ * any object's. srv->mtx held. */
+void store_free_later(struct server *srv, const mtype *type, void *data);
+/* Frees o's data now, or a slice at a time when it is a big container's
+ * (more than STORE_FREE_MIN elements); o->data is NULL after. For the
+ * cycle collector's garbage. srv->mtx held. */
+void mobj_destroy_data(mobj *o);
 /* Frees up to budget elements of the containers let go and not yet
  * freed (each request's end, and the timer, call it). srv->mtx held. */
 void store_free_step(struct server *srv, size_t budget);

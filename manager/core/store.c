@@ -7,6 +7,7 @@
 #include "server_state.h"
 #include "siphash.h"
 #include "stats.h"
+#include "timer.h"
 
 mobj *
 store_new(server *srv, const mtype *t)
@@ -119,6 +120,55 @@ mobj_unhold(mobj *o)
 	mobj_decref(o);
 }
 
+/* Puts o (let go, or a shell around data being cleared) on the list
+ * store_free_step frees a slice at a time from, as Redis's lazyfree
+ * does; the timer starts on it now, not at its next wake-up (up to a
+ * second away when the manager is idle). */
+static void
+free_in_slices(server *srv, mobj *o)
+{
+	if (srv->freeing == NULL) {
+		timer_poke(srv);
+	}
+	o->dying_next = srv->freeing;
+	srv->freeing  = o;
+}
+
+/* Whether o's data is a big container's, to be freed in slices. */
+static bool
+big_data(const mobj *o)
+{
+	return o->data != NULL && !o->srv->closing
+	    && o->type->destroy_some != NULL && o->type->size != NULL
+	    && o->type->size(o) > STORE_FREE_MIN;
+}
+
+void
+store_free_later(server *srv, const mtype *type, void *data)
+{
+	mobj *shell = calloc(1, sizeof(*shell));
+	if (shell == NULL) {
+		mobj at_once = { .type = type, .data = data, .srv = srv };
+		type->destroy(&at_once); // out of memory: now, all of it
+		return;
+	}
+	shell->type = type;
+	shell->data = data;
+	shell->srv  = srv;
+	free_in_slices(srv, shell);
+}
+
+void
+mobj_destroy_data(mobj *o)
+{
+	if (big_data(o)) {
+		store_free_later(o->srv, o->type, o->data);
+	} else if (o->data != NULL) {
+		o->type->destroy(o);
+	}
+	o->data = NULL;
+}
+
 void
 mobj_decref(mobj *o)
 {
@@ -157,13 +207,8 @@ mobj_decref(mobj *o)
 	while (srv->dying != NULL) {
 		mobj *d    = srv->dying;
 		srv->dying = d->dying_next;
-		if (d->data != NULL && !srv->closing
-		    && d->type->destroy_some != NULL && d->type->size != NULL
-		    && d->type->size(d) > STORE_FREE_MIN) {
-			// A big container: freed a slice at a time
-			// (store_free_step), as Redis's lazyfree does.
-			d->dying_next = srv->freeing;
-			srv->freeing  = d;
+		if (big_data(d)) {
+			free_in_slices(srv, d);
 			continue;
 		}
 		if (d->data != NULL) {

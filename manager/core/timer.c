@@ -1,5 +1,6 @@
-/* The timer thread: waiters' deadlines (wait.c's heap) and the sweep of
- * sessions' leases (sessions_expire). It sleeps until the nearest of
+/* The timer thread: waiters' deadlines (wait.c's heap), the sweep of
+ * sessions' leases (sessions_expire) and big containers freed a slice a
+ * millisecond (store_free_step). It sleeps until the nearest of
  * them, on the monotonic clock; a wake-up much later than meant says the
  * manager itself was stalled. */
 #include <pthread.h>
@@ -28,6 +29,14 @@ sleep_until(server *srv, int64_t until)
 	ts.tv_sec  = (time_t) (until / 1000);
 	ts.tv_nsec = (long) (until % 1000) * 1000000;
 	server_wait(srv, &srv->timer_cv, &ts);
+}
+
+void
+timer_poke(server *srv)
+{
+	if (srv->timer_until != 0) {
+		pthread_cond_signal(&srv->timer_cv);
+	}
 }
 
 /* The timer thread: waiters' deadlines, and sessions' leases. */

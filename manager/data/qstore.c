@@ -391,6 +391,24 @@ qs_fini(qstore *q)
 	*q = (qstore) { 0 };
 }
 
+bool
+qs_free_some(qstore *q, size_t *budget)
+{
+	qring *r = &q->items;
+	for (; *budget > 0 && r->len > 0; (*budget)--) {
+		r->len--;
+		sv_free(&r->items[(r->head + r->len) % r->cap].v);
+	}
+	for (; *budget > 0 && q->ntaken > 0; (*budget)--) {
+		sv_free(&q->taken[--q->ntaken].item.v);
+	}
+	if (r->len > 0 || q->ntaken > 0) {
+		return false;
+	}
+	qs_fini(q);
+	return true;
+}
+
 size_t
 qs_purge(qstore *q)
 {

@@ -52,6 +52,9 @@ typedef struct qstore {
 
 /* Frees every item (waiting and taken) and resets q. */
 void qs_fini(qstore *q);
+/* Frees up to *budget items (lessening it), then, once none is left,
+ * what q holds (qs_fini): true then. */
+bool qs_free_some(qstore *q, size_t *budget);
 /* Stores *v (moving), a new item, where the queue's order puts it.
  * MGR_ETYPE (a priority queue's item that cannot be ordered against those
  * it meets), MGR_ENOMEM. */

@@ -361,7 +361,17 @@ h_update(mctx *c)
 static int
 h_clear(mctx *c)
 {
-	sdict_clear(target_dict(c));
+	if (sdict_len(target_dict(c)) <= STORE_FREE_MIN) {
+		sdict_clear(target_dict(c));
+		return 0;
+	}
+	// A big one: emptied at once, its entries freed in slices.
+	sdict *fresh = sdict_new(0);
+	if (fresh == NULL) {
+		return fail_rc(c, MGR_ENOMEM);
+	}
+	store_free_later(c->srv, c->obj->type, c->obj->data);
+	c->obj->data = fresh;
 	return 0;
 }
 

@@ -126,6 +126,23 @@ queue_destroy(mobj *o)
 	o->data = NULL;
 }
 
+/* A big queue let go (or its purged items): a slice of its items at a
+ * time (store.c). */
+static bool
+queue_destroy_some(mobj *o, size_t *budget)
+{
+	squeue *q = o->data;
+	wlist_fail_all(&q->getters, MGR_ENOOBJ);
+	wlist_fail_all(&q->putters, MGR_ENOOBJ);
+	wlist_fail_all(&q->joiners, MGR_ENOOBJ);
+	if (!qs_free_some(&q->st, budget)) {
+		return false;
+	}
+	free(q);
+	o->data = NULL;
+	return true;
+}
+
 typedef struct ref_walk {
 	void (*fn)(sval *ref, void *arg);
 	void *arg;
@@ -411,14 +428,15 @@ queue_load(mobj *o, sval *image, uint64_t part, struct snap_in *in)
 }
 
 const mtype queue_type = {
-	.code        = MGR__OBJ_TYPE__OBJ_QUEUE,
-	.name        = "queue",
-	.create      = queue_create,
-	.destroy     = queue_destroy,
-	.each_ref    = queue_each_ref,
-	.expire      = queue_expire,
-	.session_end = queue_session_end,
-	.wake        = queue_wake,
+	.code         = MGR__OBJ_TYPE__OBJ_QUEUE,
+	.name         = "queue",
+	.create       = queue_create,
+	.destroy      = queue_destroy,
+	.destroy_some = queue_destroy_some,
+	.each_ref     = queue_each_ref,
+	.expire       = queue_expire,
+	.session_end  = queue_session_end,
+	.wake         = queue_wake,
 	// A cancelled getter or putter needs nothing: the getter never got
 	// an item, and the putter's item is freed with it (Python loses it).
 	.size     = queue_size,
@@ -577,6 +595,27 @@ h_remove(mctx *c)
 	return 0;
 }
 
+/* Frees q's waiting items (not those taken): a big queue's a slice at a
+ * time, its ring handed to a queue of its own let go (store.c). How many
+ * there were. */
+static size_t
+purge(mctx *c, squeue *q)
+{
+	size_t n = q->st.items.len;
+	if (n <= STORE_FREE_MIN) {
+		return qs_purge(&q->st);
+	}
+	squeue *gone = calloc(1, sizeof(*gone));
+	if (gone == NULL) {
+		return qs_purge(&q->st); // at once, then
+	}
+	gone->st.items = q->st.items;
+	gone->st.order = q->st.order;
+	q->st.items    = (qring) { 0 };
+	store_free_later(c->srv, c->obj->type, gone);
+	return n;
+}
+
 /* PURGE -> how many waiting items were dropped (RabbitMQ's purge): each
  * counts as a task done, so join does not wait for them; items taken and
  * not yet done stay theirs. Parked putters come in. */
@@ -584,7 +623,7 @@ static int
 h_purge(mctx *c)
 {
 	squeue  *q      = target_queue(c);
-	size_t   n      = qs_purge(&q->st);
+	size_t   n      = purge(c, q);
 	uint64_t before = q->unfinished;
 	q->unfinished -= n < before ? n : before;
 	c->res = sv_int((int64_t) n);
