@@ -819,12 +819,12 @@ drop_run(h_transport t)
 		    "%d calls failed, the first %s", w->failures, w->failure);
 	}
 	assert_true(drops >= 3);
-	if (t == H_TLS) {
+	if (t == H_TLS || t == H_WSS) {
 		// The reconnects resumed their TLS sessions from tickets.
 		int64_t resumed = 0;
 		OK(h_info_int(c, "tls_resumed", &resumed));
-		print_message(
-		    "tls: %lld handshakes resumed\n", (long long) resumed);
+		print_message("%s: %lld handshakes resumed\n",
+		    h_transport_name(t), (long long) resumed);
 		assert_true(resumed >= 3);
 	}
 	mgr_value v;
@@ -867,6 +867,15 @@ test_drop_ws(void **state)
 {
 	(void) state;
 	drop_run(H_WS);
+}
+
+/* wss: TLS in the loop under the WebSocket, its sessions resumed from
+ * tickets on reconnects as tls+tcp's are. */
+static void
+test_drop_wss(void **state)
+{
+	(void) state;
+	drop_run(H_WSS);
 }
 
 /* ---- links cut in a network namespace -------------------------------- */
@@ -1096,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_drop_tcp),
 		cmocka_unit_test(test_drop_tls),
 		cmocka_unit_test(test_drop_ws),
+		cmocka_unit_test(test_drop_wss),
 		cmocka_unit_test_teardown(
 		    test_link_cut_short, netns_teardown),
 		cmocka_unit_test_teardown(test_link_cut_long, netns_teardown),
