@@ -84,6 +84,8 @@ PARAMS = {
         "h_n": 300,
         "r_n": 30,
         "dr_entries": 1000000,
+        "l_n": 1000000,
+        "l_reps": 3,
     },
     "quick": {
         "reps": 1,
@@ -104,6 +106,8 @@ PARAMS = {
         "h_n": 20,
         "r_n": 5,
         "dr_entries": 20000,
+        "l_n": 20000,
+        "l_reps": 1,
     },
 }
 

@@ -12,6 +12,7 @@
  *   bench_mgr w8 --url U --keyfile F [--n N]
  *   bench_mgr hs --url U --keyfile F [--n 200]
  *   bench_mgr rc --url U --keyfile F [--n 30]
+ *   bench_mgr worst --url U --keyfile F [--n 1000000]
  *
  * Prints "result NAME VALUE UNIT" lines (and "note", "state" lines) for
  * bench/driver.py; the workloads are described in bench/README.md. Every
@@ -24,6 +25,7 @@
 
 #include "bench_fill.h"
 #include "bench_pool.h"
+#include "bench_worst.h"
 #include "common.h"
 #include "mgr_conn.h"
 
@@ -835,36 +837,19 @@ rc(const bench_args *a)
 }
 
 /* The longest single hold of the manager's lock since it started, and
- * what held it (mgr_info): "hold US OP" (OP's spaces as +), for the
- * driver to show beside each workload. */
+ * what held it: "hold US OP" (OP's spaces as +), for the driver to show
+ * beside each workload. */
 static int
 hold(const bench_args *a)
 {
 	(void) a;
 	mgr_client *c = connect_or_die();
-	mgr_value   info;
-	check(mgr_info(c, &info), "info");
-	long long us     = -1;
-	char      op[64] = "?";
-	for (size_t i = 0; info.kind == MGR_DICT && i < info.len; i++) {
-		const mgr_value *k = &info.pairs[2 * i],
-		                *v = &info.pairs[2 * i + 1];
-		if (k->kind != MGR_STR) {
-			continue;
-		}
-		if (strcmp(k->s, "lock_hold_max_us") == 0
-		    && v->kind == MGR_INT) {
-			us = (long long) v->i;
-		} else if (strcmp(k->s, "lock_hold_max_op") == 0
-		    && v->kind == MGR_STR) {
-			snprintf(op, sizeof(op), "%s", v->s);
-		}
-	}
+	char        op[64];
+	long long   us = lock_hold_max(c, op, sizeof(op));
 	for (char *p = op; *p != '\0'; p++) {
 		*p = *p == ' ' ? '+' : *p;
 	}
 	printf("hold %lld %s\n", us, op);
-	mgr_value_free(&info);
 	mgr_disconnect(c);
 	return us < 0;
 }
@@ -937,6 +922,8 @@ main(int argc, char **argv)
 		return rc(&a);
 	} else if (strcmp(cmd, "hold") == 0) {
 		return hold(&a);
+	} else if (strcmp(cmd, "worst") == 0) {
+		return worst(&a);
 	} else if (strcmp(cmd, "fill") == 0) {
 		return dr_fill(&a);
 	} else if (strcmp(cmd, "count") == 0) {

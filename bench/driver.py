@@ -627,6 +627,11 @@ def case_w3(ctx, srv):
     return {"W3": res["w3.pipelined_set"]}
 
 
+def case_l(ctx, srv):
+    res, _, _ = run_client(ctx, srv, "worst", {"n": ctx.P["l_n"]})
+    return {"L.fill": res["L.fill"], "L.worst": res["L.worst"]}
+
+
 def case_w4(ctx, srv):
     items = ctx.P["w4_items_python"] if srv.system == "python" else ctx.P["w4_items"]
     res, _, _ = run_client(ctx, srv, "w4", {
@@ -747,6 +752,7 @@ def cases(P):
         ("H connect", case_h, P["reps"], False),
         ("D durable", case_d, P["reps"], False),
         ("DR restart", case_dr, P["reps"], False),
+        ("L longest hold", case_l, P["l_reps"], False),
     ]
     if os.geteuid() == 0:  # R resets connections with ss -K (CAP_NET_ADMIN)
         out.append(("R reconnect", case_r, P["reps"], False))
@@ -918,6 +924,10 @@ def main():
                 if name.startswith("W8"):
                     # Python's Manager has no server-side call to set beside.
                     order = [x for x in order if x[0] != "python"]
+                if name.startswith("L "):
+                    # The manager's own figure: ours (and a base), over unix.
+                    order = [x for x in order if x[0] in ("ours", "base")
+                             and x[1] == "unix"]
                 if name.startswith("W6"):
                     # Pools: ours and Python's, once (no transport to vary).
                     order = [x for x in order if x in (("ours", "unix"), ("python", "unix"))]
@@ -1025,6 +1035,15 @@ def main():
         "deposit(1) (a write method) against mgr_dict_incr, Redis EVALSHA "
         "of a script doing HINCRBY against HINCRBY itself; one round trip "
         "each. Python's Manager has no server-side call to compare.",
+        f"L: ours only (the manager's own figure, lock_hold_max_us, over "
+        f"unix): a dict and a list of {P['l_n']:,} 32-byte str filled by "
+        "parts under --max-op-elements, then the worst single requests at "
+        "that size: a dict_update and a list_extend at the limit (one over "
+        "it, refused), a 16,384 slice, whole items and sort (refused), a "
+        "sort of 16,300 str, a front insert, a missing str's index, a "
+        "count, a batch of 2,000 front inserts (refused), the dict's clear "
+        "and the list's release (freed in slices). Each one's round trip "
+        "and the hold figure after it are in the client's log.",
         "Worker processes: the C clients posix_spawn themselves, the Python "
         "client forks (its proxies reconnect); throughput runs from the go "
         "signal to the last worker's end.",

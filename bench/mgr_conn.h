@@ -16,5 +16,8 @@ mgr_client *connect_or_die(void);
 const char *bench_url(void);
 /* mgr_opts.reconnect of the clients connect_or_die makes from now on. */
 void bench_set_reconnect(int64_t ms);
+/* The longest single hold of the manager's lock since it started (us; -1
+ * when mgr_info does not say), and what held it in op (cap bytes). */
+long long lock_hold_max(mgr_client *c, char *op, size_t cap);
 
 #endif

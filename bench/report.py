@@ -49,6 +49,10 @@ def metric_rows(P):
         ("W7.locked", "W7 account withdraw, 4 clients, checked by the client (ours, Python: "
          "a Lock around get and set; Redis: WATCH/MULTI/EXEC)", "ops/s", "higher"),
         ("H.connect", "H new connection: connect, one round trip, close", "us", "lower"),
+        ("L.fill", "L longest hold of the manager's lock filling a dict and a list of "
+         f"{P['l_n']:,} str, by parts (ours: lock_hold_max_us)", "us", "lower"),
+        ("L.worst", "L longest hold after the worst requests at that size (at the default "
+         "--max-op-elements; whole reads refused; clears and releases)", "us", "lower"),
         ("R.reconnect", "R dropped connection to the next call's reply (ours: "
          "reconnect and resume; Redis: a new connection and the command again)", "us", "lower"),
     ]
