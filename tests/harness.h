@@ -157,6 +157,13 @@ int h_managerd_log_count(const h_managerd *m, const char *needle);
 mgr_opts h_opts(const h_managerd *m);
 /* mgr_connect to m with its key (connect timeout H_START_MS). */
 int h_connect(const h_managerd *m, mgr_client **c);
+/* Starts a managerd over tcp with the extra options (NULL-terminated, or
+ * NULL) and, unless c is NULL, connects a client of it; fails the test
+ * if either fails. */
+void h_start_client(h_managerd *m, mgr_client **c, const char *const *extra);
+/* Disconnects c (NULL: none), stops m and removes its files; fails the
+ * test unless m stopped cleanly. */
+void h_stop_client(h_managerd *m, mgr_client *c);
 
 /* ---- a test group's manager ----------------------------------------------
  */

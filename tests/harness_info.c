@@ -1,13 +1,6 @@
 /* Test harness: the manager's statistics (mgr_info), read and awaited
  * (harness.h). */
 #include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,14 +8,6 @@
 #include "harness.h"
 
 /* ---- statistics -------------------------------------------------------- */
-
-void
-h_assert_detail_has(const char *needle)
-{
-	if (strstr(mgr_errdetail(), needle) == NULL) {
-		fail_msg("detail '%s' lacks '%s'", mgr_errdetail(), needle);
-	}
-}
 
 const mgr_value *
 h_dict_find(const mgr_value *d, const char *key)

@@ -37,24 +37,6 @@
 
 #define PROMPT_MS 2000 /* "at once": a refusal, a close */
 
-/* A managerd over tcp with the extra options, and a client of it. */
-static void
-start(h_managerd *m, mgr_client **c, const char *const *extra)
-{
-	assert_int_equal(h_managerd_start(m, H_TCP, extra), 0);
-	if (c != NULL) {
-		OK(h_connect(m, c));
-	}
-}
-
-static void
-stop(h_managerd *m, mgr_client *c)
-{
-	mgr_disconnect(c);
-	assert_int_equal(h_managerd_stop(m), 0);
-	h_managerd_cleanup(m);
-}
-
 static int64_t
 info(mgr_client *c, const char *key)
 {
@@ -71,7 +53,7 @@ test_preauth_frame_limit(void **state)
 	(void) state;
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
+	h_start_client(&m, &c, NULL);
 	int     fd = h_raw_connect(m.url);
 	uint8_t nonce[AUTH_NONCE_LEN];
 	assert_true(fd >= 0);
@@ -92,7 +74,7 @@ test_preauth_frame_limit(void **state)
 	assert_true(
 	    h_managerd_log_has(&m, "frame over the size limit", 2000));
 	OK(h_info_int(c, "sessions", &(int64_t) { 0 }));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 #define FLOOD 120
@@ -106,7 +88,7 @@ test_handshake_flood(void **state)
 	const char *const extra[] = { "--max-handshakes", "16",
 		"--max-handshakes-per-peer", "12", NULL };
 	h_managerd        m;
-	start(&m, NULL, extra);
+	h_start_client(&m, NULL, extra);
 	int fds[FLOOD];
 	for (int i = 0; i < FLOOD; i++) {
 		fds[i] = h_raw_connect(m.url);
@@ -127,7 +109,7 @@ test_handshake_flood(void **state)
 	for (int i = 0; i < FLOOD; i++) {
 		close(fds[i]);
 	}
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* Attempts with a wrong key as fast as they go, from one peer: the log
@@ -140,7 +122,7 @@ test_log_budget(void **state)
 	enum { ATTEMPTS = 300 };
 	h_managerd m;
 	setenv("MGR_LOG_REFUSALS_MS", "1000", 1);
-	start(&m, NULL, NULL);
+	h_start_client(&m, NULL, NULL);
 	unsetenv("MGR_LOG_REFUSALS_MS");
 	mgr_opts o    = h_opts(&m);
 	o.authkey     = "not the key";
@@ -161,7 +143,7 @@ test_log_budget(void **state)
 	assert_true(written >= 1 && written <= seconds);
 	assert_true(
 	    h_managerd_log_count(&m, "handshakes with a wrong authkey") >= 1);
-	stop(&m, NULL);
+	h_stop_client(&m, NULL);
 }
 
 /* Over --max-connections: MGR_ETOOBIG with a reason, at once; a freed
@@ -173,7 +155,7 @@ test_connection_limit(void **state)
 	const char *const extra[] = { "--max-connections", "4", NULL };
 	h_managerd        m;
 	mgr_client       *c[4], *extra_c = NULL;
-	start(&m, &c[0], extra);
+	h_start_client(&m, &c[0], extra);
 	for (int i = 1; i < 4; i++) {
 		OK(h_connect(&m, &c[i]));
 	}
@@ -191,7 +173,7 @@ test_connection_limit(void **state)
 	for (int i = 1; i < 4; i++) {
 		mgr_disconnect(c[i]);
 	}
-	stop(&m, c[0]);
+	h_stop_client(&m, c[0]);
 }
 
 /* An Auth of another handshake version: MGR_EPROTO, and a closed
@@ -202,7 +184,7 @@ test_handshake_version(void **state)
 	(void) state;
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
+	h_start_client(&m, &c, NULL);
 	int     fd = h_raw_connect(m.url);
 	uint8_t nonce[AUTH_NONCE_LEN], digest[AUTH_DIGEST_LEN] = { 0 };
 	h_wire_hello(fd, nonce);
@@ -224,7 +206,7 @@ test_handshake_version(void **state)
 	mgr__welcome__free_unpacked(w, NULL);
 	assert_int_equal(h_raw_await_close(fd, PROMPT_MS), 0);
 	close(fd);
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* --handshake-timeout: a connection that says nothing is closed after it,
@@ -236,7 +218,7 @@ test_handshake_timeout(void **state)
 	const char *const extra[] = { "--handshake-timeout", "300", NULL };
 	h_managerd        m;
 	mgr_client       *c;
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	int     fd = h_raw_connect(m.url);
 	uint8_t nonce[AUTH_NONCE_LEN];
 	h_wire_hello(fd, nonce);
@@ -247,7 +229,7 @@ test_handshake_timeout(void **state)
 	assert_true(took < 5000);
 	close(fd);
 	assert_true(h_managerd_log_has(&m, "handshake timed out", 2000));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A second Auth on an authenticated connection is no request: the
@@ -258,7 +240,7 @@ test_second_handshake(void **state)
 	(void) state;
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
+	h_start_client(&m, &c, NULL);
 	int       fd                    = h_wire_session(&m, NULL);
 	uint8_t   junk[AUTH_DIGEST_LEN] = { 1 };
 	Mgr__Auth a                     = MGR__AUTH__INIT;
@@ -273,7 +255,7 @@ test_second_handshake(void **state)
 	close(fd);
 	int64_t n;
 	OK(h_info_int(c, "sessions", &n));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A frame of millions of empty values (two bytes each on the wire, tens
@@ -286,7 +268,7 @@ test_amplification(void **state)
 	enum { NARGS = 4 << 20 }; // over the default 2 Mi values
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
+	h_start_client(&m, &c, NULL);
 	int64_t  peak0 = h_proc_kb(m.pid, "VmHWM");
 	size_t   len   = 4 + 2 + 2 * (size_t) NARGS;
 	uint8_t *f     = malloc(len);
@@ -324,7 +306,7 @@ test_amplification(void **state)
 	// The frame itself is read (8 MiB); nothing of it was unpacked.
 	assert_true(peak - peak0 < 64 << 10);
 	OK(h_info_int(c, "sessions", &(int64_t) { 0 }));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* Objects: per session and in all, each refused with MGR_ETOOBIG and the
@@ -338,7 +320,7 @@ test_object_limits(void **state)
 	h_managerd        m;
 	mgr_client       *a, *b;
 	mgr_obj          *oa[20], *ob[10], *x;
-	start(&m, &a, extra);
+	h_start_client(&m, &a, extra);
 	OK(h_connect(&m, &b));
 	for (int i = 0; i < 20; i++) {
 		OK(mgr_dict_new(a, &oa[i]));
@@ -361,7 +343,7 @@ test_object_limits(void **state)
 	}
 	mgr_disconnect(b);
 	assert_true(h_managerd_log_has(&m, "refused an object", 2000));
-	stop(&m, a);
+	h_stop_client(&m, a);
 }
 
 /* What a session made counts against --max-objects-per-session while it
@@ -377,7 +359,7 @@ test_made_objects_count(void **state)
 	h_managerd  m;
 	mgr_client *a, *b;
 	mgr_obj    *keep, *x;
-	start(&m, &a, extra);
+	h_start_client(&m, &a, extra);
 	OK(mgr_dict_new(a, &keep));
 	for (int i = 0; i < 9; i++) {
 		OK(mgr_dict_new(a, &x));
@@ -410,7 +392,7 @@ test_made_objects_count(void **state)
 	}
 	OK(mgr_name_del(a, "kept"));
 	mgr_disconnect(b);
-	stop(&m, a);
+	h_stop_client(&m, a);
 }
 
 /* Requests one session has waiting: the one over the limit is refused at
@@ -425,7 +407,7 @@ test_waiter_limit(void **state)
 	mgr_client *c;
 	mgr_obj    *q;
 	mgr_batch  *b;
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	OK(mgr_queue_new(c, 0, &q));
 	OK(mgr_batch_new(c, &b));
 	for (int i = 0; i < 6; i++) {
@@ -444,7 +426,7 @@ test_waiter_limit(void **state)
 	assert_int_equal(n_big, 1);
 	mgr_batch_free(b);
 	OK(mgr_obj_release(q));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* The same limit from a config file (--config): options one per line,
@@ -468,7 +450,7 @@ test_limit_from_config(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	mgr_obj          *l;
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	OK(mgr_list_new(c, &l));
 	for (int i = 0; i < 3; i++) {
 		OK(mgr_list_append(l, mgr_int(i)));
@@ -476,7 +458,7 @@ test_limit_from_config(void **state)
 	ERR(MGR_ETOOBIG, mgr_list_append(l, mgr_int(3)));
 	h_assert_detail_has("--max-items");
 	mgr_obj_release(l);
-	stop(&m, c);
+	h_stop_client(&m, c);
 	unlink(path);
 }
 
@@ -490,7 +472,7 @@ test_item_limit(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	mgr_obj          *l, *d, *q, *ns;
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	OK(mgr_list_new(c, &l));
 	OK(mgr_dict_new(c, &d));
 	OK(mgr_queue_new(c, 0, &q));
@@ -536,7 +518,7 @@ test_item_limit(void **state)
 	OK(mgr_obj_release(d));
 	OK(mgr_obj_release(q));
 	OK(mgr_obj_release(ns));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A manager whose --max-memory is what a fresh one holds and headroom
@@ -544,13 +526,13 @@ test_item_limit(void **state)
 static void
 start_with_headroom(h_managerd *m, mgr_client **c, int64_t headroom)
 {
-	start(m, c, NULL);
+	h_start_client(m, c, NULL);
 	int64_t base = info(*c, "memory_used");
-	stop(m, *c);
+	h_stop_client(m, *c);
 	char limit[32];
 	snprintf(limit, sizeof(limit), "%lld", (long long) (base + headroom));
 	const char *const extra[] = { "--max-memory", limit, NULL };
-	start(m, c, extra);
+	h_start_client(m, c, extra);
 }
 
 /* --max-memory: what would add more is refused once the manager holds
@@ -598,7 +580,7 @@ test_memory_limit(void **state)
 	free(big);
 	OK(mgr_obj_release(l));
 	assert_true(h_managerd_log_has(&m, "over --max-memory", 2000));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* --max-memory and a request too big to hold: refused by its first
@@ -642,7 +624,7 @@ test_memory_limit_big_request(void **state)
 	OK(mgr_obj_release(d));
 	assert_true(
 	    h_managerd_log_has(&m, "refused before it was read", 2000));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* The same by hand, the request sent in pieces: its length alone, then
@@ -703,7 +685,7 @@ test_big_request_head_in_pieces(void **state)
 	free(frame);
 	free(big);
 	OK(mgr_obj_release(d));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A raw client that asks for n copies of d's value k (1 MiB) and reads
@@ -742,7 +724,7 @@ test_reply_backlog_limits(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	mgr_obj          *d;
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	OK(mgr_dict_new(c, &d));
 	char *big = malloc(1 << 20);
 	assert_non_null(big);
@@ -774,7 +756,7 @@ test_reply_backlog_limits(void **state)
 		close(fds[i]);
 	}
 	OK(mgr_obj_release(d));
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* Clients that drop in the middle of the handshake (after the Hello,
@@ -786,7 +768,7 @@ test_drop_mid_handshake(void **state)
 	(void) state;
 	h_managerd  m;
 	mgr_client *c;
-	start(&m, &c, NULL);
+	h_start_client(&m, &c, NULL);
 	for (int i = 0; i < 100; i++) {
 		int     fd = h_raw_connect(m.url);
 		uint8_t nonce[AUTH_NONCE_LEN];
@@ -811,7 +793,7 @@ test_drop_mid_handshake(void **state)
 	mgr_client *late;
 	OK(h_connect(&m, &late));
 	mgr_disconnect(late);
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 int

@@ -18,24 +18,6 @@
 
 #include "harness.h"
 
-/* A managerd over tcp with the extra options, and a client of it. */
-static void
-start(h_managerd *m, mgr_client **c, const char *const *extra)
-{
-	assert_int_equal(h_managerd_start(m, H_TCP, extra), 0);
-	if (c != NULL) {
-		OK(h_connect(m, c));
-	}
-}
-
-static void
-stop(h_managerd *m, mgr_client *c)
-{
-	mgr_disconnect(c);
-	assert_int_equal(h_managerd_stop(m), 0);
-	h_managerd_cleanup(m);
-}
-
 /* A request of more values than --max-request-items is refused with
  * MGR_ETOOBIG, nothing applied; the session and its connection go on
  * (what it holds is kept), reconnecting or not. */
@@ -45,7 +27,7 @@ test_request_items_limit(void **state)
 	(void) state;
 	h_managerd        m;
 	const char *const extra[] = { "--max-request-items", "64", NULL };
-	start(&m, NULL, extra);
+	h_start_client(&m, NULL, extra);
 	for (int reconnect = 0; reconnect < 2; reconnect++) {
 		mgr_opts o  = h_opts(&m);
 		o.reconnect = reconnect ? 5000 : 0;
@@ -80,7 +62,7 @@ test_request_items_limit(void **state)
 		mgr_disconnect(c);
 	}
 	assert_true(h_managerd_log_has(&m, "more than 64 values", 2000));
-	stop(&m, NULL);
+	h_stop_client(&m, NULL);
 }
 
 /* Walks of a whole container (a dict's items, a list's sort or copy, a
@@ -96,7 +78,7 @@ test_op_elements_limit(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	const char *const extra[] = { "--max-op-elements", "1000", NULL };
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	mgr_obj *l, *d, *small;
 	OK(mgr_list_new(c, &l));
 	OK(mgr_list_new(c, &small));
@@ -224,7 +206,7 @@ test_op_elements_limit(void **state)
 	mgr_obj_release(l);
 	mgr_obj_release(small);
 	mgr_obj_release(d);
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A request carrying more values than --max-op-elements (beyond a few
@@ -241,7 +223,7 @@ test_request_values_limit(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	const char *const extra[] = { "--max-op-elements", "1000", NULL };
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	uint64_t before, after;
 	OK(mgr_client_session(c, &before));
 	mgr_obj *l, *d, *lock;
@@ -292,7 +274,7 @@ test_request_values_limit(void **state)
 	mgr_obj_release(lock);
 	mgr_obj_release(d);
 	mgr_obj_release(l);
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 /* A whole read counts the values it carries, nested ones too: a dict of
@@ -308,7 +290,7 @@ test_nested_values_counted(void **state)
 	h_managerd        m;
 	mgr_client       *c;
 	const char *const extra[] = { "--max-op-elements", "1000", NULL };
-	start(&m, &c, extra);
+	h_start_client(&m, &c, extra);
 	mgr_value items[150];
 	for (int i = 0; i < 150; i++) {
 		items[i] = mgr_int(i);
@@ -345,7 +327,7 @@ test_nested_values_counted(void **state)
 	assert_int_equal(n, 10);
 	mgr_obj_release(d);
 	mgr_obj_release(l);
-	stop(&m, c);
+	h_stop_client(&m, c);
 }
 
 int

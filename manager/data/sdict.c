@@ -385,18 +385,15 @@ prepare_growth(sdict *d)
 	}
 }
 
-/* Grows the index to room for need entries without a pause: the entries
- * stay where they are (their array grown in place, by mremap when big),
- * the new index starts empty and the old one keeps finding them until
- * each has moved over (migrate). No holes allowed (positions must not
- * change). On MGR_ENOMEM d is unchanged but for spare room. */
+/* A fresh index of size slots (0: too big) for the entries, which the
+ * old one goes on finding until each has moved over (a growth) or down
+ * (a compaction); room for at least room entries in their array. On
+ * MGR_ENOMEM d is unchanged but for spare room. */
 static int
-grow(sdict *d, size_t need)
+index_switch(sdict *d, size_t size, size_t room)
 {
-	migrate(d, SIZE_MAX); // one growth at a time (done long since)
-	size_t   size = size_for(need);
 	sd_index x;
-	int      rc = size == 0 ? MGR_ENOMEM : entries_room(d, size * 2 / 3);
+	int      rc = size == 0 ? MGR_ENOMEM : entries_room(d, room);
 	if (rc != 0 || (rc = index_new(d, &x, size)) != 0) {
 		return rc;
 	}
@@ -406,10 +403,24 @@ grow(sdict *d, size_t need)
 	d->fill     = 0;
 	d->migrated = 0;
 	d->mig_end  = d->used;
-	if (d->mig_end == 0) {
+	return 0;
+}
+
+/* Grows the index to room for need entries without a pause: the entries
+ * stay where they are (their array grown in place, by mremap when big),
+ * the new index starts empty and the old one keeps finding them until
+ * each has moved over (migrate). No holes allowed (positions must not
+ * change). On MGR_ENOMEM d is unchanged but for spare room. */
+static int
+grow(sdict *d, size_t need)
+{
+	migrate(d, SIZE_MAX); // one growth at a time (done long since)
+	size_t size = size_for(need);
+	int    rc   = index_switch(d, size, size * 2 / 3);
+	if (rc == 0 && d->mig_end == 0) {
 		drop_old(d);
 	}
-	return 0;
+	return rc;
 }
 
 /* Rebuilds the table with room for at least need entries, at once: live
@@ -464,20 +475,12 @@ compact_start(sdict *d, size_t need, size_t k)
 	size_t during = d->len + k + d->used / 4;
 	size_t size   = size_for(need > during ? need : during);
 	size_t room = size * 2 / 3 > d->used + k ? size * 2 / 3 : d->used + k;
-	sd_index x;
-	int      rc = size == 0 ? MGR_ENOMEM : entries_room(d, room);
-	if (rc != 0 || (rc = index_new(d, &x, size)) != 0) {
-		return rc;
+	int    rc   = index_switch(d, size, room);
+	if (rc == 0) {
+		d->compacting = true;
+		d->cread = d->cwrite = 0;
 	}
-	d->old        = d->ix;
-	d->ix         = x;
-	d->ecap       = size * 2 / 3;
-	d->fill       = 0;
-	d->migrated   = 0;
-	d->mig_end    = d->used;
-	d->compacting = true;
-	d->cread = d->cwrite = 0;
-	return 0;
+	return rc;
 }
 
 /* Room for k more entries. Growing a table without holes does not pause
