@@ -1,5 +1,6 @@
 /* The object store: ids (never reused) to objects, and reference
  * counting. All of it runs under the server lock. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -7,7 +8,6 @@
 #include "server_state.h"
 #include "siphash.h"
 #include "stats.h"
-#include "timer.h"
 
 mobj *
 store_new(server *srv, const mtype *t)
@@ -127,8 +127,8 @@ mobj_unhold(mobj *o)
 static void
 free_in_slices(server *srv, mobj *o)
 {
-	if (srv->freeing == NULL) {
-		timer_poke(srv);
+	if (srv->freeing == NULL && srv->timer_until != 0) {
+		pthread_cond_signal(&srv->timer_cv); // asleep: wake it
 	}
 	o->dying_next = srv->freeing;
 	srv->freeing  = o;

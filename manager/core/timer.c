@@ -31,14 +31,6 @@ sleep_until(server *srv, int64_t until)
 	server_wait(srv, &srv->timer_cv, &ts);
 }
 
-void
-timer_poke(server *srv)
-{
-	if (srv->timer_until != 0) {
-		pthread_cond_signal(&srv->timer_cv);
-	}
-}
-
 /* The timer thread: waiters' deadlines, and sessions' leases. */
 static void *
 timer_main(void *arg)

@@ -9,8 +9,5 @@ struct server;
 int timer_start(struct server *srv);
 /* Stops it and frees the deadline heap (after the sessions closed). */
 void timer_stop(struct server *srv);
-/* Under the server lock: wakes the timer thread if it sleeps (work for
- * it now: a big container to free a slice at a time). */
-void timer_poke(struct server *srv);
 
 #endif
