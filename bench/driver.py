@@ -925,9 +925,8 @@ def main():
                     # Python's Manager has no server-side call to set beside.
                     order = [x for x in order if x[0] != "python"]
                 if name.startswith("L "):
-                    # The manager's own figure: ours (and a base), over unix.
-                    order = [x for x in order if x[0] in ("ours", "base")
-                             and x[1] == "unix"]
+                    # The manager's own figure: ours, over unix.
+                    order = [x for x in order if x == ("ours", "unix")]
                 if name.startswith("W6"):
                     # Pools: ours and Python's, once (no transport to vary).
                     order = [x for x in order if x in (("ours", "unix"), ("python", "unix"))]
