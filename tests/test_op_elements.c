@@ -330,6 +330,80 @@ test_nested_values_counted(void **state)
 	h_stop_client(&m, c);
 }
 
+/* A request of its own that searches or moves a container's elements (a
+ * list's index, count, remove, an insert or delete by index, a reverse;
+ * a queue's contains or remove) is refused before it starts when the walk
+ * alone is over --max-op-elements, at its measured cost: a compare a 64th
+ * of an element read and encoded, a move a 256th. Appends and pops from
+ * the end walk nothing. */
+static void
+test_single_walks(void **state)
+{
+	(void) state;
+	enum { MAX = 16, SEARCHABLE = 64 * MAX, MOVABLE = 256 * MAX };
+	h_managerd        m;
+	mgr_client       *c;
+	const char *const extra[] = { "--max-op-elements", "16", NULL };
+	h_start_client(&m, &c, extra);
+	mgr_obj *l, *q;
+	OK(mgr_list_new(c, &l));
+	OK(mgr_queue_new(c, 0, &q));
+	mgr_value items[MAX];
+	for (int i = 0; i < MAX; i++) {
+		items[i] = mgr_int(i);
+	}
+	size_t  n = 0, got;
+	int64_t ix;
+	bool    b;
+	for (; n + MAX <= SEARCHABLE + 63; n += MAX) { // 1,072: a walk of 16
+		OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
+		for (int i = 0; i < MAX; i++) {
+			OK(mgr_queue_put(q, mgr_int(i), 0));
+		}
+	}
+	OK(mgr_list_index(l, mgr_int(3), &ix));
+	OK(mgr_list_count(l, mgr_int(3), &got));
+	OK(mgr_queue_contains(q, mgr_int(99), &b));
+	OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
+	for (int i = 0; i < MAX; i++) {
+		OK(mgr_queue_put(q, mgr_int(i), 0));
+	}
+	n += MAX; // 1,088 in each: a walk of 17
+	ERR(MGR_ETOOBIG, mgr_list_index(l, mgr_int(3), &ix));
+	h_assert_detail_has("list.index of 1088 elements counts as 17");
+	h_assert_detail_has("--max-op-elements 16");
+	ERR(MGR_ETOOBIG, mgr_list_count(l, mgr_int(3), &got));
+	ERR(MGR_ETOOBIG, mgr_list_remove(l, mgr_int(3)));
+	ERR(MGR_ETOOBIG, mgr_queue_contains(q, mgr_int(3), &b));
+	ERR(MGR_ETOOBIG, mgr_queue_remove(q, mgr_int(3), &b));
+	OK(mgr_list_len(l, &got));
+	assert_int_equal(got, n); // nothing removed
+	// Moves: up to 256 x 16 + 255 elements.
+	OK(mgr_list_insert(l, 0, mgr_int(-1)));
+	n++;
+	while (n + MAX <= MOVABLE + 255) {
+		OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
+		n += MAX;
+	}
+	OK(mgr_list_insert(l, 0, mgr_int(-1)));
+	OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
+	ERR(MGR_ETOOBIG, mgr_list_insert(l, 0, mgr_int(-2)));
+	h_assert_detail_has("an insert into a list of");
+	ERR(MGR_ETOOBIG, mgr_list_del(l, 0));
+	ERR(MGR_ETOOBIG, mgr_list_pop(l, 0, &items[0]));
+	ERR(MGR_ETOOBIG, mgr_list_reverse(l));
+	mgr_value first;
+	OK(mgr_list_get(l, 0, &first));
+	assert_int_equal(first.i, -1);      // nothing moved
+	OK(mgr_list_append(l, mgr_int(7))); // no walk
+	mgr_value last;
+	OK(mgr_list_pop(l, -1, &last));
+	assert_int_equal(last.i, 7);
+	mgr_obj_release(l);
+	mgr_obj_release(q);
+	h_stop_client(&m, c);
+}
+
 int
 main(void)
 {
@@ -339,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_op_elements_limit),
 		cmocka_unit_test(test_request_values_limit),
 		cmocka_unit_test(test_nested_values_counted),
+		cmocka_unit_test(test_single_walks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,27 @@ mctx_check_elements(mctx *c, size_t n, const char *what)
 	    what, n, max);
 }
 
+int
+mctx_walk(mctx *c, enum mctx_walk kind, size_t n, const char *what)
+{
+	if (c->batch != NULL) {
+		c->work += kind == MCTX_SEARCH ? MCTX_SEARCH_COST(n)
+		                               : MCTX_MOVE_COST(n);
+		return 0;
+	}
+	size_t cost
+	    = kind == MCTX_SEARCH ? MCTX_SEARCH_ONE(n) : MCTX_MOVE_ONE(n);
+	size_t max = c->srv->lim.max_op_elements;
+	if (cost <= max) {
+		return 0;
+	}
+	return mctx_fail(c, MGR_ETOOBIG,
+	    "%s of %zu elements counts as %zu, over --max-op-elements %zu "
+	    "(what one request may walk while every other client waits): "
+	    "raise the limit, or keep such containers smaller",
+	    what, n, cost, max);
+}
+
 size_t
 mctx_max_op_elements(const mctx *c)
 {

@@ -260,16 +260,25 @@ typedef struct mctx {
 	char   err[200]; /* error detail */
 } mctx;
 
-/* A request walked or moved n elements (a search compares, an insert
- * moves): its work counts an eighth of a search and a sixty-fourth of a
- * move (memmove) as an element read and encoded costs, about. */
+/* What a request's walk of n elements counts as in an atomic batch
+ * (searches compare, inserts move): an eighth of a search and a
+ * sixty-fourth of a move (memmove) as an element read and encoded costs,
+ * and more, as a batch may repeat them thousands of times. */
 #define MCTX_SEARCH_COST(n) ((n) / 8 + 1)
 #define MCTX_MOVE_COST(n)   ((n) / 64 + 1)
-static inline void
-mctx_note_work(mctx *c, size_t cost)
-{
-	c->work += cost;
-}
+/* For a request of its own, measured: a compare costs about a 64th of an
+ * element read and encoded (7 ms for a million str on a 2-CPU VM), a
+ * move about a 256th (a memmove of 16 bytes an element). */
+#define MCTX_SEARCH_ONE(n) ((n) / 64)
+#define MCTX_MOVE_ONE(n)   ((n) / 256)
+enum mctx_walk { MCTX_SEARCH, MCTX_MOVE };
+/* The request is about to search or move n elements (what: its words):
+ * in an atomic batch the work adds up (checked after each entry, the
+ * batch undone when over); a request of its own is refused before it
+ * starts when the walk alone would be over --max-op-elements (a search
+ * of a list of 16 million held every client for about 100 ms).
+ * MGR_ETOOBIG with its detail, or 0. */
+int mctx_walk(mctx *c, enum mctx_walk kind, size_t n, const char *what);
 
 /* Records a formatted error detail and returns code (for return ...). */
 /* MGR_ETOOBIG with its detail when what (an operation's words) would

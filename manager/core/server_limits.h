@@ -59,7 +59,8 @@ enum limit_kind { LIMIT_COUNT, LIMIT_BYTES, LIMIT_MS };
 	    1ll << 40,                                                       \
 	    "values one request may carry, read, copy or sort while it "     \
 	    "holds the manager (its arguments; a dict's items, a list's "    \
-	    "sort or copy, a slice, nested values counted; an atomic "       \
+	    "sort or copy, a slice, nested values counted; a search or a "   \
+	    "move of a list's or queue's items, at its cost; an atomic "     \
 	    "batch's undo copies and list work): over it, MGR_ETOOBIG")      \
 	X(max_items, "max-items", LIMIT_COUNT, (size_t) 16 << 20, 1,         \
 	    1ll << 40, "elements of one dict, list, namespace or queue")     \

@@ -183,7 +183,11 @@ h_insert(mctx *c)
 	if ((rc = mctx_check_room(c, l->len, 1)) != 0) {
 		return rc;
 	}
-	mctx_note_work(c, MCTX_MOVE_COST(l->len)); // at most all move up
+	if ((rc = mctx_walk(c, MCTX_MOVE, l->len - svec_clamp(i, l->len),
+	         "an insert into a list"))
+	    != 0) { // those after it move up
+		return rc;
+	}
 	rc = svec_insert(l, i, &c->args[1]);
 	return rc != 0 ? fail_rc(c, rc) : 0;
 }
@@ -219,6 +223,15 @@ h_set(mctx *c)
 	return 0;
 }
 
+/* The items after index i (Python's, negative from the end), which a
+ * delete there moves down; 0 when out of range. */
+static size_t
+after(const svec *l, int64_t i)
+{
+	size_t pos;
+	return svec_index_of(l, i, &pos) == 0 ? l->len - 1 - pos : 0;
+}
+
 static int
 h_del(mctx *c)
 {
@@ -227,7 +240,11 @@ h_del(mctx *c)
 	if (rc != 0) {
 		return rc;
 	}
-	mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
+	if ((rc = mctx_walk(c, MCTX_MOVE, after(target_list(c), i),
+	         "a delete from a list"))
+	    != 0) {
+		return rc;
+	}
 	if (svec_del(target_list(c), i) != 0) {
 		return mctx_fail(
 		    c, MGR_EINDEX, "list assignment index out of range");
@@ -247,8 +264,10 @@ h_pop(mctx *c)
 	if (svec_len(target_list(c)) == 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop from empty list");
 	}
-	if (c->nargs > 0) { // the last is popped in place
-		mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
+	if ((rc = mctx_walk(c, MCTX_MOVE, after(target_list(c), i),
+	         "a pop from a list"))
+	    != 0) { // the last is popped in place: none
+		return rc;
 	}
 	if (svec_pop(target_list(c), i, &c->res) != 0) {
 		return mctx_fail(c, MGR_EINDEX, "pop index out of range");
@@ -259,7 +278,11 @@ h_pop(mctx *c)
 static int
 h_remove(mctx *c)
 {
-	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
+	int rc = mctx_walk(
+	    c, MCTX_SEARCH, svec_len(target_list(c)), "list.remove");
+	if (rc != 0) {
+		return rc;
+	}
 	if (svec_remove(target_list(c), &c->args[0]) != 0) {
 		return mctx_fail(
 		    c, MGR_EVALUE, "list.remove(x): x not in list");
@@ -271,7 +294,11 @@ static int
 h_index(mctx *c)
 {
 	size_t pos;
-	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
+	int    rc = mctx_walk(
+	       c, MCTX_SEARCH, svec_len(target_list(c)), "list.index");
+	if (rc != 0) {
+		return rc;
+	}
 	if (svec_find(target_list(c), &c->args[0], &pos) != 0) {
 		char repr[120];
 		return mctx_fail(c, MGR_EVALUE, "%s is not in list",
@@ -284,7 +311,11 @@ h_index(mctx *c)
 static int
 h_count(mctx *c)
 {
-	mctx_note_work(c, MCTX_SEARCH_COST(svec_len(target_list(c))));
+	int rc = mctx_walk(
+	    c, MCTX_SEARCH, svec_len(target_list(c)), "list.count");
+	if (rc != 0) {
+		return rc;
+	}
 	c->res = sv_int((int64_t) svec_count(target_list(c), &c->args[0]));
 	return 0;
 }
@@ -299,7 +330,11 @@ h_len(mctx *c)
 static int
 h_reverse(mctx *c)
 {
-	mctx_note_work(c, MCTX_MOVE_COST(svec_len(target_list(c))));
+	int rc = mctx_walk(
+	    c, MCTX_MOVE, svec_len(target_list(c)), "list.reverse");
+	if (rc != 0) {
+		return rc;
+	}
 	svec_reverse(target_list(c));
 	return 0;
 }

@@ -583,6 +583,10 @@ h_remove(mctx *c)
 {
 	squeue *q = target_queue(c);
 	size_t  slot;
+	int rc = mctx_walk(c, MCTX_SEARCH, q->st.items.len, "queue.remove");
+	if (rc != 0) {
+		return rc;
+	}
 	c->res = sv_bool(qs_find(&q->st, &c->args[0], &slot));
 	if (!c->res.b) {
 		return 0;
@@ -695,6 +699,11 @@ static int
 h_contains(mctx *c)
 {
 	size_t slot;
+	int    rc = mctx_walk(
+	       c, MCTX_SEARCH, target_queue(c)->st.items.len, "queue.contains");
+	if (rc != 0) {
+		return rc;
+	}
 	c->res = sv_bool(qs_find(&target_queue(c)->st, &c->args[0], &slot));
 	return 0;
 }
