@@ -333,14 +333,14 @@ test_nested_values_counted(void **state)
 /* A request of its own that searches or moves a container's elements (a
  * list's index, count, remove, an insert or delete by index, a reverse;
  * a queue's contains or remove) is refused before it starts when the walk
- * alone is over --max-op-elements, at its measured cost: a compare a 64th
+ * alone is over --max-op-elements, at its measured cost: a compare a 32nd
  * of an element read and encoded, a move a 256th. Appends and pops from
  * the end walk nothing. */
 static void
 test_single_walks(void **state)
 {
 	(void) state;
-	enum { MAX = 16, SEARCHABLE = 64 * MAX, MOVABLE = 256 * MAX };
+	enum { MAX = 16, SEARCHABLE = 32 * MAX, MOVABLE = 256 * MAX };
 	h_managerd        m;
 	mgr_client       *c;
 	const char *const extra[] = { "--max-op-elements", "16", NULL };
@@ -355,7 +355,7 @@ test_single_walks(void **state)
 	size_t  n = 0, got;
 	int64_t ix;
 	bool    b;
-	for (; n + MAX <= SEARCHABLE + 63; n += MAX) { // 1,072: a walk of 16
+	for (; n + MAX <= SEARCHABLE + 31; n += MAX) { // 528: a walk of 16
 		OK(mgr_list_extend(l, mgr_list_of(items, MAX)));
 		for (int i = 0; i < MAX; i++) {
 			OK(mgr_queue_put(q, mgr_int(i), 0));
@@ -368,9 +368,9 @@ test_single_walks(void **state)
 	for (int i = 0; i < MAX; i++) {
 		OK(mgr_queue_put(q, mgr_int(i), 0));
 	}
-	n += MAX; // 1,088 in each: a walk of 17
+	n += MAX; // 544 in each: a walk of 17
 	ERR(MGR_ETOOBIG, mgr_list_index(l, mgr_int(3), &ix));
-	h_assert_detail_has("list.index of 1088 elements counts as 17");
+	h_assert_detail_has("list.index of 544 elements counts as 17");
 	h_assert_detail_has("--max-op-elements 16");
 	ERR(MGR_ETOOBIG, mgr_list_count(l, mgr_int(3), &got));
 	ERR(MGR_ETOOBIG, mgr_list_remove(l, mgr_int(3)));

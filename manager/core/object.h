@@ -266,10 +266,11 @@ typedef struct mctx {
  * and more, as a batch may repeat them thousands of times. */
 #define MCTX_SEARCH_COST(n) ((n) / 8 + 1)
 #define MCTX_MOVE_COST(n)   ((n) / 64 + 1)
-/* For a request of its own, measured: a compare costs about a 64th of an
- * element read and encoded (7 ms for a million str on a 2-CPU VM), a
- * move about a 256th (a memmove of 16 bytes an element). */
-#define MCTX_SEARCH_ONE(n) ((n) / 64)
+/* For a request of its own, measured: a compare costs at worst about a
+ * 32nd of an element read and encoded (8.7 ms for a million str of one
+ * length whose fingerprints match, on a 2-CPU VM; 1-2 ms when they do
+ * not), a move about a 256th (a memmove of 16 bytes an element). */
+#define MCTX_SEARCH_ONE(n) ((n) / 32)
 #define MCTX_MOVE_ONE(n)   ((n) / 256)
 enum mctx_walk { MCTX_SEARCH, MCTX_MOVE };
 /* The request is about to search or move n elements (what: its words):

@@ -29,6 +29,27 @@
 /* ---- construction ---------------------------------------------------------
  */
 
+/* A heap string's fingerprint in its ihead: a function of its length and
+ * of three 8-byte windows (head, middle, tail: it is longer than 13), so
+ * that it costs the same for a byte or a megabyte. Only a filter for
+ * equality (equal strings have equal ones); never a hash for a table. */
+_Static_assert(SV_INLINE_MAX >= 8, "a heap string holds three windows");
+
+static void
+fingerprint(sval *out, const char *p, size_t len)
+{
+	uint64_t a, b, c;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + len / 2 - 4, 8);
+	memcpy(&c, p + len - 8, 8);
+	uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL)
+	    ^ (c * 0x165667b19e3779f9ULL) ^ (uint64_t) len;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	memcpy(out->ihead, &h, sizeof(out->ihead));
+}
+
 int
 sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 {
@@ -57,6 +78,7 @@ sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 	s->data[len] = '\0';
 	out->kind    = (uint8_t) kind;
 	out->str     = s;
+	fingerprint(out, p, len);
 	return 0;
 }
 
@@ -239,6 +261,15 @@ equal_d(const sval *a, const sval *b, int depth)
 		return a->f == b->f || (isnan(a->f) && isnan(b->f));
 	case SV_STR:
 	case SV_BYTES:
+		// Inline ones of other lengths, or one inline and one not
+		// (longer), or heap ones of other fingerprints: unequal,
+		// told without reading a heap string.
+		if (a->ilen != b->ilen
+		    || (a->ilen == 0
+		        && memcmp(a->ihead, b->ihead, sizeof(a->ihead))
+		            != 0)) {
+			return false;
+		}
 		return sv_slen(a) == sv_slen(b)
 		    && memcmp(sv_sdata(a), sv_sdata(b), sv_slen(a)) == 0;
 	case SV_LIST:

@@ -65,7 +65,10 @@ typedef struct sval {
 	/* SV_STR / SV_BYTES of up to SV_INLINE_MAX bytes are held inline,
 	 * from ihead on over the union's bytes (and a NUL): no allocation,
 	 * and 16 bytes for what would cost a 32-byte malloc chunk. ilen is 1
-	 * + their length then, 0 when the string is in str. Use sv_sdata and
+	 * + their length then, 0 when the string is in str, whose ihead then
+	 * holds a fingerprint of it (sv_str's), so that most unequal strings
+	 * are told apart without reading them: a search of a million is one
+	 * pass over the items, not a cache miss each. Use sv_sdata and
 	 * sv_slen, never str directly. */
 	uint8_t ilen;
 	char    ihead[6];
