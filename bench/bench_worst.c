@@ -24,6 +24,22 @@ str_at(long i)
 	return mgr_str(strs[i]);
 }
 
+/* The i-th of strings of one length whose fingerprints are all one (the
+ * bytes that differ lie outside the head, middle and tail windows it is
+ * made of: value.c); the caller frees it. */
+static char *
+alike(long i)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "aaaaaaaa%03ldbbbbbbbb%04ldcccccccc",
+	    i / 10000 % 1000, i % 10000);
+	char *s = strdup(b);
+	if (s == NULL) {
+		die("out of memory");
+	}
+	return s;
+}
+
 /* Pairs [from, from + n) of str keys and values. */
 static void
 pairs_of(mgr_value *pairs, long from, long n)
@@ -131,10 +147,35 @@ worst(const bench_args *a)
 	after(c, "list_insert at the front", mgr_list_insert(l, 0, str_at(0)),
 	    0, t0);
 	t0 = now_ns();
-	after(c, "list_index of a missing str",
-	    mgr_list_index(l, mgr_str("absent"), &ix), MGR_EVALUE, t0);
+	after(c, "list_index of it all",
+	    mgr_list_index(l, mgr_str("absent"), &ix), MGR_ETOOBIG, t0);
+	// The longest search admitted, of strings a compare cannot tell
+	// apart by their fingerprints (the worst an attacker can make).
+	mgr_obj *w;
+	check(mgr_list_new(c, &w), "list_new");
+	long searchable = 32L * 16384 - 1;
+	for (long at = 0; at < searchable; at += AT_LIMIT) {
+		long k
+		    = searchable - at < AT_LIMIT ? searchable - at : AT_LIMIT;
+		for (long i = 0; i < k; i++) {
+			v[i] = mgr_str(alike(at + i));
+		}
+		check(
+		    mgr_list_extend(w, mgr_list_of(v, (size_t) k)), "extend");
+		for (long i = 0; i < k; i++) {
+			free((char *) v[i].s);
+		}
+	}
+	char *missing = alike(searchable), *seventh = alike(7);
 	t0 = now_ns();
-	after(c, "list_count", mgr_list_count(l, str_at(7), &got), 0, t0);
+	after(c, "list_index in 524,287 alike str",
+	    mgr_list_index(w, mgr_str(missing), &ix), MGR_EVALUE, t0);
+	t0 = now_ns();
+	after(c, "list_count in them",
+	    mgr_list_count(w, mgr_str(seventh), &got), 0, t0);
+	free(missing);
+	free(seventh);
+	check(mgr_obj_release(w), "release");
 	// 2,000 front inserts in one atomic batch: refused, undone.
 	mgr_batch *b;
 	check(mgr_batch_new(c, &b), "batch_new");
