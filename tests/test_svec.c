@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "codec.h"
 #include "data_fixture.h"
 #include "object.h"
@@ -742,11 +743,39 @@ test_svec_copy_extend(void **state)
 /* ==== sdict
  * ================================================================= */
 
+/* A big list's items live in a mapping of their own (bigmem): it grows
+ * without a copy, and once let go it is unmapped a slice at a time
+ * (bigmem_reclaim), counted until then. */
+static void
+test_svec_big_items(void **state)
+{
+	(void) state;
+	(void) bigmem_reclaim(SIZE_MAX);
+	size_t base = bigmem_bytes();
+	svec  *v    = svec_new(0);
+	assert_non_null(v);
+	for (int64_t i = 0; i < 200000; i++) { // 3.2 MB of items
+		sval x = sv_int(i);
+		assert_int_equal(svec_append(v, &x), 0);
+	}
+	size_t mapped = bigmem_bytes() - base;
+	assert_true(mapped >= 200000 * sizeof(sval));
+	assert_int_equal(svec_get(v, 199999)->i, 199999);
+	svec_free(v);
+	assert_int_equal(bigmem_bytes() - base, mapped); // not yet
+	assert_true(bigmem_reclaim(1 << 20));            // 1 MiB of it
+	assert_true(bigmem_bytes() - base < mapped);
+	assert_true(bigmem_bytes() - base > 0);
+	assert_false(bigmem_reclaim(SIZE_MAX)); // the rest
+	assert_int_equal(bigmem_bytes(), base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		DATA_TEST(test_svec_basic),
+		DATA_TEST(test_svec_big_items),
 		DATA_TEST(test_svec_tables),
 		DATA_TEST(test_svec_sort),
 		DATA_TEST(test_svec_copy_extend),

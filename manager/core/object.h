@@ -180,8 +180,10 @@ void store_free_later(struct server *srv, const mtype *type, void *data);
  * cycle collector's garbage. srv->mtx held. */
 void mobj_destroy_data(mobj *o);
 /* Frees up to budget elements of the containers let go and not yet
- * freed (each request's end, and the timer, call it). srv->mtx held. */
-void store_free_step(struct server *srv, size_t budget);
+ * freed, and unmaps up to 256 bytes an element of the big arrays let go
+ * (each request's end, and the timer, call it); true while some are
+ * left (srv->free_left too). srv->mtx held. */
+bool store_free_step(struct server *srv, size_t budget);
 /* Elements of request-time freeing: a few hundred microseconds. */
 #define STORE_FREE_STEP 8192
 /* mobj_incref / mobj_decref for the reference a value (SV_REF) holds: the

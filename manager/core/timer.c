@@ -74,13 +74,13 @@ timer_main(void *arg)
 			continue;
 		}
 		int64_t until = next_sweep;
-		if (srv->freeing != NULL) {
-			// Big containers let go: a slice now, the next after
-			// a millisecond in which the lock is free for others.
-			store_free_step(srv, STORE_FREE_TIMER_STEP);
-			until = srv->freeing != NULL && now + 1 < until
-			    ? now + 1
-			    : until;
+		if (srv->freeing != NULL || srv->free_left) {
+			// Big containers (or arrays) let go: a slice now, the
+			// next after a millisecond in which the lock is free
+			// for others.
+			bool left
+			    = store_free_step(srv, STORE_FREE_TIMER_STEP);
+			until = left && now + 1 < until ? now + 1 : until;
 		}
 		int64_t deadline = wait_next_deadline(srv);
 		if (deadline >= 0 && deadline < until) {

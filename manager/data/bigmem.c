@@ -1,6 +1,7 @@
 /* Big arrays in mappings of their own (bigmem.h). */
 #include "bigmem.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,20 @@ bigmem_grow(void *p, size_t old_bytes, size_t new_bytes)
 	return q;
 }
 
+/* A mapping let go, unmapped from its end a slice at a time
+ * (bigmem_reclaim): the kernel frees its pages as it unmaps them, about
+ * 0.25 us a page here, and the hundred megabytes of a million-entry dict
+ * unmapped at once held every client for 5 ms. Its record lives in its
+ * own first page, unmapped last. */
+typedef struct let_go {
+	size_t         len; /* still mapped, from the start */
+	struct let_go *next;
+} let_go;
+
+static pthread_mutex_t reclaim_mtx = PTHREAD_MUTEX_INITIALIZER;
+static let_go         *reclaim_list;
+static atomic_size_t   let_go_count; /* in it: read without the lock */
+
 void
 bigmem_free(void *p, size_t bytes)
 {
@@ -91,9 +106,47 @@ bigmem_free(void *p, size_t bytes)
 		free(p);
 		return;
 	}
-	size_t len = map_len(bytes);
-	munmap(p, len);
-	atomic_fetch_sub(&mapped, len);
+	let_go *g = p;
+	g->len    = map_len(bytes);
+	pthread_mutex_lock(&reclaim_mtx);
+	g->next      = reclaim_list;
+	reclaim_list = g;
+	atomic_fetch_add(&let_go_count, 1);
+	pthread_mutex_unlock(&reclaim_mtx);
+}
+
+bool
+bigmem_reclaim(size_t budget)
+{
+	if (atomic_load_explicit(&let_go_count, memory_order_relaxed) == 0) {
+		return false; // each request asks: no lock then
+	}
+	size_t page = (size_t) sysconf(_SC_PAGESIZE);
+	pthread_mutex_lock(&reclaim_mtx);
+	while (reclaim_list != NULL && budget > 0) {
+		let_go *g     = reclaim_list;
+		size_t  tail  = g->len - page;
+		size_t  slice = tail < budget ? tail : budget / page * page;
+		if (slice == 0 && tail > 0) {
+			break; // less than a page of budget
+		}
+		if (slice == tail) {
+			size_t len   = g->len; // g goes with it
+			reclaim_list = g->next;
+			atomic_fetch_sub(&let_go_count, 1);
+			munmap(g, len);
+			atomic_fetch_sub(&mapped, len);
+			budget -= budget > len ? len : budget;
+			continue;
+		}
+		munmap((char *) g + g->len - slice, slice);
+		atomic_fetch_sub(&mapped, slice);
+		g->len -= slice;
+		budget -= slice;
+	}
+	bool left = reclaim_list != NULL;
+	pthread_mutex_unlock(&reclaim_mtx);
+	return left;
 }
 
 size_t

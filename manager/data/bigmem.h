@@ -27,8 +27,13 @@ void *bigmem_alloc(size_t bytes, bool zero);
  * is added is zeroed when the array is mapped, unspecified otherwise);
  * NULL when out of memory, p then unchanged. */
 void *bigmem_grow(void *p, size_t old_bytes, size_t new_bytes);
-/* Frees p of bytes (as allocated or last grown). NULL is ignored. */
+/* Frees p of bytes (as allocated or last grown). NULL is ignored. A
+ * mapping is unmapped later, by bigmem_reclaim, a slice at a time; its
+ * bytes count in bigmem_bytes until then. Thread-safe. */
 void bigmem_free(void *p, size_t bytes);
+/* Unmaps up to budget bytes of the mappings let go (all: SIZE_MAX); true
+ * while some are left. Thread-safe. */
+bool bigmem_reclaim(size_t budget);
 /* Bytes mapped for big arrays now, in this process. */
 size_t bigmem_bytes(void);
 
