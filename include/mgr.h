@@ -937,7 +937,10 @@ MGR_API int mgr_future_cancel(mgr_future *f, bool *cancelled);
 MGR_API int mgr_future_running(mgr_future *f, bool *running);
 /* map: task on each item of list (a list or tuple; items copied), in
  * chunks of chunksize items per task (0: Python's default,
- * ceil(len / (4 * workers))); *results is a list of the results in the
+ * ceil(len / (4 * workers)), at most 1,024: a chunk and its results each
+ * go in one request, under managerd's --max-op-elements; a chunksize that
+ * makes a bigger request fails with MGR_ETOOBIG); *results is a list of
+ * the results in the
  * input's order (the caller's). An item that is a tuple is the task's
  * argument as it is (starmap: the task unpacks it). The first error of a
  * task, MGR_ETIMEDOUT (timeout for the whole map), MGR_EKEY,

@@ -33,13 +33,20 @@ struct mgr_map {
 	int             refs;  /* the caller's, and one a chunk callback */
 };
 
-/* Python's default chunk for n items: about four chunks per worker. */
+/* Items a default chunk holds at most: a chunk is one task, put and
+ * answered in one request each, and a request may carry only managerd's
+ * --max-op-elements values (16,384 by default); Python's chunks of a
+ * million items on two workers would hold 125,000. */
+#define CHUNK_MAX 1024
+
+/* Python's default chunk for n items: about four chunks per worker, at
+ * most CHUNK_MAX items. */
 static size_t
 default_chunksize(const mgr_pool *p, size_t n)
 {
 	size_t per = 4 * p->nworkers;
 	size_t cs  = (n + per - 1) / per;
-	return cs > 0 ? cs : 1;
+	return cs == 0 ? 1 : cs > CHUNK_MAX ? CHUNK_MAX : cs;
 }
 
 static void

@@ -588,6 +588,24 @@ test_default_chunksize(void **state)
 	OKP(mgr_pool_map(p, "square", range(items, 3), 0, 20000, &out));
 	assert_int_equal(out.len, 3);
 	mgr_value_free(&out);
+	// Many: chunks of at most 1,024, each one request under the
+	// manager's --max-op-elements (Python's, 25,000 here, would be
+	// refused).
+	enum { MANY = 200000 };
+	mgr_value *many = calloc(MANY, sizeof(*many));
+	assert_non_null(many);
+	OKP(mgr_pool_submit(p, "square", mgr_int(1), &f));
+	before = f->id;
+	mgr_future_free(f);
+	OKP(mgr_pool_map(p, "square", range(many, MANY), 0, 60000, &out));
+	assert_int_equal(out.len, MANY);
+	assert_int_equal(
+	    out.items[MANY - 1].i, (int64_t) (MANY - 1) * (MANY - 1));
+	mgr_value_free(&out);
+	free(many);
+	OKP(mgr_pool_submit(p, "square", mgr_int(1), &f));
+	assert_int_equal(f->id - before - 1, (MANY + 1023) / 1024);
+	mgr_future_free(f);
 	OKP(mgr_pool_free(p));
 }
 
