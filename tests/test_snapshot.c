@@ -803,6 +803,61 @@ test_snapshot_under_managerds_limits(void **state)
 	assert_int_equal(h_managerd_stop(&f->m), 0);
 }
 
+/* The log replays what was acknowledged whatever --max-op-elements is
+ * at the restart: a sort, a search and a move of 150k items applied under
+ * 200000, then managerd killed and started with the least limit (16),
+ * under which each of them would be refused. */
+static void
+test_replay_over_lowered_limits(void **state)
+{
+	fixture    *f = *state;
+	const char *extra[]
+	    = { "--data-dir", f->data, "--fsync", "no", "--snapshot-after",
+		      "0", "--max-op-elements", "200000", NULL };
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
+	mgr_client *c;
+	mgr_obj    *l;
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_list_new(c, &l), 0);
+	assert_int_equal(mgr_name_set(c, "l", l), 0);
+	enum { N = 150000 };
+	mgr_value *items = calloc(N, sizeof(*items));
+	assert_non_null(items);
+	for (int i = 0; i < N; i++) {
+		items[i] = mgr_int(i);
+	}
+	mgr_value lv = { .kind = MGR_LIST, .len = N, .items = items };
+	assert_int_equal(mgr_list_extend(l, lv), 0);
+	free(items);
+	assert_int_equal(mgr_list_sort(l, true), 0); // N-1 ... 0
+	assert_int_equal(mgr_list_remove(l, mgr_int(N / 2)), 0);
+	assert_int_equal(mgr_list_insert(l, 0, mgr_int(-1)), 0);
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	h_managerd_kill(&f->m);
+	const char *low[] = { "--data-dir", f->data, "--fsync", "no",
+		"--snapshot-after", "0", "--max-op-elements", "16", NULL };
+	assert_int_equal(h_managerd_restart(&f->m, low), 0);
+	assert_int_equal(h_connect(&f->m, &c), 0);
+	assert_int_equal(mgr_name_get(c, "l", &l), 0);
+	size_t n;
+	assert_int_equal(mgr_list_len(l, &n), 0);
+	assert_int_equal(n, N); // one removed, one inserted
+	mgr_value v;
+	assert_int_equal(mgr_list_get(l, 0, &v), 0);
+	expect_int(v, -1);
+	assert_int_equal(mgr_list_get(l, 1, &v), 0);
+	expect_int(v, N - 1);
+	// N/2 stood at N - N/2 (the -1 before it): N/2 - 1 is there now.
+	assert_int_equal(mgr_list_get(l, N - N / 2, &v), 0);
+	expect_int(v, N / 2 - 1);
+	// Now refused: the limit holds for what comes.
+	assert_int_equal(mgr_list_sort(l, false), MGR_ETOOBIG);
+	mgr_obj_release(l);
+	mgr_disconnect(c);
+	assert_int_equal(h_managerd_stop(&f->m), 0);
+}
+
 int
 main(void)
 {
@@ -824,6 +879,8 @@ main(void)
 		    test_damaged_snapshot_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_snapshot_under_managerds_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_replay_over_lowered_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_million_entries, setup, teardown),
 	};
