@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "check.h"
+#include "clock.h"
 #include "mgr.h"
 
 static mgr_server *srv;
@@ -62,6 +65,18 @@ static int64_t
 live(void)
 {
 	return info_int(cl, "objects_total");
+}
+
+/* The objects live() counts come back to want, polled by requests (each
+ * frees a slice of what is being freed). */
+static void
+await_live(int64_t want)
+{
+	int64_t n = live();
+	for (int i = 0; i < 1000 && n != want; i++) {
+		n = live();
+	}
+	assert_int_equal(n, want);
 }
 
 static void
@@ -216,6 +231,42 @@ test_long_chain(void **state)
 	assert_int_equal(live(), base);
 }
 
+/* The embedded manager's pid: its ipc socket's peer. */
+static pid_t
+manager_pid(void)
+{
+	const char *url = mgr_server_url(srv);
+	assert_true(strncmp(url, "ipc://", 6) == 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	assert_true(strlen(url + 6) < sizeof(a.sun_path));
+	strcpy(a.sun_path, url + 6);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	struct ucred cr;
+	socklen_t    len = sizeof(cr);
+	assert_int_equal(
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
+	close(fd);
+	return cr.pid;
+}
+
+/* pid's resident set (KiB). */
+static int64_t
+rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	long long kb = -1;
+	while (fgets(line, sizeof(line), f) != NULL
+	    && sscanf(line, "VmRSS: %lld kB", &kb) != 1) { }
+	fclose(f);
+	assert_true(kb >= 0);
+	return kb;
+}
+
 /* A container of more than 8,192 elements let go is freed a slice at a
  * time (after each request, and on the manager's timer), not at once
  * while every client waits: what it refers to goes as its slices do, and
@@ -249,36 +300,42 @@ test_big_release_in_slices(void **state)
 	OK(mgr_obj_release(d));
 	// Each request (these mgr_info calls too) frees a slice, and so
 	// does the timer: the count comes back, x with it.
-	int64_t n = live();
-	for (int i = 0; i < 1000 && n != base; i++) {
-		n = live();
-	}
-	assert_int_equal(n, base);
+	await_live(base);
 	// Let go while the manager is idle: the timer, woken for it, frees
 	// it all in a few milliseconds (32,768 elements each), where it used
 	// to sleep on for up to a second first. No request meanwhile (each
-	// would free a slice itself): one look after 300 ms.
+	// would free a slice itself): the dict's entries (3 MiB, in a mapping
+	// of their own, unmapped last) are awaited through managerd's
+	// resident set, for 150 ms at most (it takes 1-2 ms).
+	pid_t   pid  = manager_pid();
+	int64_t rss0 = rss_kb(pid);
 	OK(mgr_dict_new(cl, &x));
 	OK(mgr_dict_new(cl, &d));
-	for (int i = 0; i < 20000; i++) {
-		OK(mgr_dict_set(d, mgr_int(i), mgr_ref(x)));
+	enum { BIG = 60000, PART = 4000 };
+	mgr_value *pairs = calloc(2 * PART, sizeof(*pairs));
+	assert_non_null(pairs);
+	for (int at = 0; at < BIG; at += PART) {
+		for (int i = 0; i < PART; i++) {
+			pairs[2 * i]     = mgr_int(at + i);
+			pairs[2 * i + 1] = mgr_ref(x);
+		}
+		OK(mgr_dict_update(d, mgr_dict_of(pairs, PART)));
 	}
+	free(pairs);
+	int64_t rss1 = rss_kb(pid);
+	assert_true(rss1 > rss0 + 1536);
 	OK(mgr_obj_release(x));
 	OK(mgr_obj_release(d));
-	usleep(300 * 1000);
-	assert_int_equal(live(), base);
-}
-
-/* The objects live() counts come back to want, polled by requests (each
- * frees a slice of what is being freed). */
-static void
-await_live(int64_t want)
-{
-	int64_t n = live();
-	for (int i = 0; i < 1000 && n != want; i++) {
-		n = live();
+	int64_t until = clock_ms() + 150;
+	while (rss_kb(pid) > rss1 - 1536 && clock_ms() < until) {
+		usleep(1000);
 	}
-	assert_int_equal(n, want);
+	int64_t took = clock_ms() - (until - 150);
+	fprintf(stderr,
+	    "managerd's RSS %lld -> %lld -> %lld KiB in %lld ms\n",
+	    (long long) rss0, (long long) rss1, (long long) rss_kb(pid),
+	    (long long) took);
+	assert_int_equal(live(), base);
 }
 
 /* A big container emptied (a dict's or list's clear, a queue's purge), a

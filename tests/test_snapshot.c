@@ -762,31 +762,41 @@ test_a_million_entries(void **state)
 	assert_int_equal(h_managerd_stop(&f->m), 0);
 }
 
+/* Starts managerd with extra and a client of it (*c) with a list named
+ * "l" (*l) of the ints 0 .. n-1, put in one request (extra lets it). */
+static void
+start_with_big_list(
+    fixture *f, const char *const *extra, int n, mgr_client **c, mgr_obj **l)
+{
+	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
+	assert_int_equal(h_connect(&f->m, c), 0);
+	assert_int_equal(mgr_list_new(*c, l), 0);
+	assert_int_equal(mgr_name_set(*c, "l", *l), 0);
+	mgr_value *items = calloc((size_t) n, sizeof(*items));
+	assert_non_null(items);
+	for (int i = 0; i < n; i++) {
+		items[i] = mgr_int(i);
+	}
+	mgr_value lv
+	    = { .kind = MGR_LIST, .len = (size_t) n, .items = items };
+	assert_int_equal(mgr_list_extend(*l, lv), 0);
+	free(items);
+}
+
 /* A snapshot applies the log under managerd's limits: a sort of 150k
- * items, which --max-op-elements 200000 let through (over the default
- * 100k), is in the snapshot as it was applied. */
+ * items, which --max-op-elements 200000 let through (over the default),
+ * is in the snapshot as it was applied. */
 static void
 test_snapshot_under_managerds_limits(void **state)
 {
+	enum { N = 150000 };
 	fixture    *f = *state;
 	const char *extra[]
 	    = { "--data-dir", f->data, "--fsync", "no", "--snapshot-after",
 		      "0", "--max-op-elements", "200000", NULL };
-	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
 	mgr_client *c;
 	mgr_obj    *l;
-	assert_int_equal(h_connect(&f->m, &c), 0);
-	assert_int_equal(mgr_list_new(c, &l), 0);
-	assert_int_equal(mgr_name_set(c, "l", l), 0);
-	enum { N = 150000 };
-	mgr_value *items = calloc(N, sizeof(*items));
-	assert_non_null(items);
-	for (int i = 0; i < N; i++) {
-		items[i] = mgr_int(i);
-	}
-	mgr_value lv = { .kind = MGR_LIST, .len = N, .items = items };
-	assert_int_equal(mgr_list_extend(l, lv), 0);
-	free(items);
+	start_with_big_list(f, extra, N, &c, &l);
 	assert_int_equal(mgr_list_sort(l, true), 0);
 	(void) save(c);
 	mgr_obj_release(l);
@@ -810,25 +820,14 @@ test_snapshot_under_managerds_limits(void **state)
 static void
 test_replay_over_lowered_limits(void **state)
 {
+	enum { N = 150000 };
 	fixture    *f = *state;
 	const char *extra[]
 	    = { "--data-dir", f->data, "--fsync", "no", "--snapshot-after",
 		      "0", "--max-op-elements", "200000", NULL };
-	assert_int_equal(h_managerd_start(&f->m, H_IPC, extra), 0);
 	mgr_client *c;
 	mgr_obj    *l;
-	assert_int_equal(h_connect(&f->m, &c), 0);
-	assert_int_equal(mgr_list_new(c, &l), 0);
-	assert_int_equal(mgr_name_set(c, "l", l), 0);
-	enum { N = 150000 };
-	mgr_value *items = calloc(N, sizeof(*items));
-	assert_non_null(items);
-	for (int i = 0; i < N; i++) {
-		items[i] = mgr_int(i);
-	}
-	mgr_value lv = { .kind = MGR_LIST, .len = N, .items = items };
-	assert_int_equal(mgr_list_extend(l, lv), 0);
-	free(items);
+	start_with_big_list(f, extra, N, &c, &l);
 	assert_int_equal(mgr_list_sort(l, true), 0); // N-1 ... 0
 	assert_int_equal(mgr_list_remove(l, mgr_int(N / 2)), 0);
 	assert_int_equal(mgr_list_insert(l, 0, mgr_int(-1)), 0);

@@ -106,7 +106,7 @@ gc_collect(server *srv)
 		}
 	}
 	for (size_t i = 0; i < g; i++) {
-		mobj_destroy_data(all[i]); // a big one in slices
+		mobj_replace_data(all[i], NULL); // a big one in slices
 	}
 	for (size_t i = 0; i < g; i++) {
 		mobj_decref(all[i]);

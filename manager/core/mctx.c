@@ -17,13 +17,20 @@ mctx_fail(mctx *c, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Whether n elements' worth of work is within --max-op-elements. A
+ * request the log replays was applied and acknowledged then, maybe under
+ * a higher limit: it is applied again whatever its size. */
+static bool
+within_limit(const mctx *c, size_t n)
+{
+	return n <= c->srv->lim.max_op_elements || journal_replaying(c->srv);
+}
+
 int
 mctx_check_elements(mctx *c, size_t n, const char *what)
 {
 	size_t max = c->srv->lim.max_op_elements;
-	if (n <= max || journal_replaying(c->srv)) {
-		// A request the log replays was applied and acknowledged
-		// then, maybe under a higher limit: it is applied again.
+	if (within_limit(c, n)) {
 		return 0;
 	}
 	return mctx_fail(c, MGR_ETOOBIG,
@@ -43,15 +50,14 @@ mctx_walk(mctx *c, enum mctx_walk kind, size_t n, const char *what)
 	}
 	size_t cost
 	    = kind == MCTX_SEARCH ? MCTX_SEARCH_ONE(n) : MCTX_MOVE_ONE(n);
-	size_t max = c->srv->lim.max_op_elements;
-	if (cost <= max || journal_replaying(c->srv)) {
-		return 0; // replayed: as mctx_check_elements
+	if (within_limit(c, cost)) {
+		return 0;
 	}
 	return mctx_fail(c, MGR_ETOOBIG,
 	    "%s of %zu elements counts as %zu, over --max-op-elements %zu "
 	    "(what one request may walk while every other client waits): "
 	    "raise the limit, or keep such containers smaller",
-	    what, n, cost, max);
+	    what, n, cost, c->srv->lim.max_op_elements);
 }
 
 size_t

@@ -175,14 +175,15 @@ void store_free_all(struct server *srv);
  * time, as those let go are: for a clear of a big one. data is no longer
  * any object's. srv->mtx held. */
 void store_free_later(struct server *srv, const mtype *type, void *data);
-/* Frees o's data now, or a slice at a time when it is a big container's
- * (more than STORE_FREE_MIN elements); o->data is NULL after. For the
- * cycle collector's garbage. srv->mtx held. */
-void mobj_destroy_data(mobj *o);
+/* o's data replaced by fresh (NULL: none), the old data freed now by its
+ * type's destroy, or a slice at a time when it is a big container's
+ * (more than STORE_FREE_MIN elements): for a clear, and for the cycle
+ * collector's garbage. srv->mtx held. */
+void mobj_replace_data(mobj *o, void *fresh);
 /* Frees up to budget elements of the containers let go and not yet
  * freed, and unmaps up to 256 bytes an element of the big arrays let go
  * (each request's end, and the timer, call it); true while some are
- * left (srv->free_left too). srv->mtx held. */
+ * left. srv->mtx held. */
 bool store_free_step(struct server *srv, size_t budget);
 /* Elements of request-time freeing: a few hundred microseconds. */
 #define STORE_FREE_STEP 8192

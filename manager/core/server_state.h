@@ -43,8 +43,7 @@ struct server {
 	                         * lease any more (sessions_close_all) */
 	mobj    *dying;         /* objects at zero, to destroy (store.c) */
 	mobj    *freeing;       /* big ones let go, freed in slices */
-	bool     free_left;  /* those, or big arrays let go, to free still */
-	uint64_t gc_pending; /* decrefs that left a container alive */
+	uint64_t gc_pending;    /* decrefs that left a container alive */
 	uint64_t ref_values; /* SV_REF values alive (in objects, requests) */
 	uint64_t gc_threshold; /* gc_pending that triggers a collection */
 	uint64_t gc_freed;     /* objects freed by cycle collection */

@@ -122,15 +122,26 @@ mobj_unhold(mobj *o)
 	mobj_decref(o);
 }
 
+/* There is freeing left for the timer: if it sleeps for longer than its
+ * next slice's millisecond, it is woken to start now, not at its next
+ * wake-up (up to a second away when the manager is idle), as wait.c
+ * wakes it for a nearer deadline. */
+static void
+wake_timer(server *srv)
+{
+	if (srv->timer_until > clock_ms() + 1) {
+		pthread_cond_signal(&srv->timer_cv);
+	}
+}
+
 /* Puts o (let go, or a shell around data being cleared) on the list
  * store_free_step frees a slice at a time from, as Redis's lazyfree
- * does; the timer starts on it now, not at its next wake-up (up to a
- * second away when the manager is idle). */
+ * does. */
 static void
 free_in_slices(server *srv, mobj *o)
 {
-	if (srv->freeing == NULL && srv->timer_until != 0) {
-		pthread_cond_signal(&srv->timer_cv); // asleep: wake it
+	if (srv->freeing == NULL) {
+		wake_timer(srv);
 	}
 	o->dying_next = srv->freeing;
 	srv->freeing  = o;
@@ -161,14 +172,18 @@ store_free_later(server *srv, const mtype *type, void *data)
 }
 
 void
-mobj_destroy_data(mobj *o)
+mobj_replace_data(mobj *o, void *fresh)
 {
 	if (big_data(o)) {
-		store_free_later(o->srv, o->type, o->data);
-	} else if (o->data != NULL) {
+		void *old = o->data;
+		o->data   = fresh;
+		store_free_later(o->srv, o->type, old);
+		return;
+	}
+	if (o->data != NULL) {
 		o->type->destroy(o);
 	}
-	o->data = NULL;
+	o->data = fresh;
 }
 
 void
@@ -240,11 +255,9 @@ store_free_step(server *srv, size_t budget)
 		free(o);
 	}
 	bool left = bigmem_reclaim(bytes) || srv->freeing != NULL;
-	if (left && srv->timer_until > clock_ms() + 1) {
-		// The timer sleeps long: it takes the rest on at once.
-		pthread_cond_signal(&srv->timer_cv);
+	if (left) {
+		wake_timer(srv);
 	}
-	srv->free_left = left;
 	return left;
 }
 

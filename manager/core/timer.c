@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bigmem.h"
 #include "clock.h"
 #include "log.h"
 #include "server_state.h"
@@ -74,7 +75,7 @@ timer_main(void *arg)
 			continue;
 		}
 		int64_t until = next_sweep;
-		if (srv->freeing != NULL || srv->free_left) {
+		if (srv->freeing != NULL || bigmem_pending()) {
 			// Big containers (or arrays) let go: a slice now, the
 			// next after a millisecond in which the lock is free
 			// for others.

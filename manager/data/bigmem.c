@@ -116,9 +116,15 @@ bigmem_free(void *p, size_t bytes)
 }
 
 bool
+bigmem_pending(void)
+{
+	return atomic_load_explicit(&let_go_count, memory_order_relaxed) > 0;
+}
+
+bool
 bigmem_reclaim(size_t budget)
 {
-	if (atomic_load_explicit(&let_go_count, memory_order_relaxed) == 0) {
+	if (!bigmem_pending()) {
 		return false; // each request asks: no lock then
 	}
 	size_t page = (size_t) sysconf(_SC_PAGESIZE);

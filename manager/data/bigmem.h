@@ -8,8 +8,9 @@
  * memset: about 8 us a page on these VMs). Smaller ones are malloc's.
  *
  * The mapped bytes are counted (bigmem_bytes): --max-memory's figure adds
- * them to glibc's own counts, which do not see them. Pure data: no
- * locking beyond the counter's atomics. */
+ * them to glibc's own counts, which do not see them. One let go is
+ * unmapped later, a slice at a time (bigmem_reclaim). Pure data: the
+ * list of those let go has a mutex of its own, the counts are atomics. */
 #ifndef MGR_MANAGER_DATA_BIGMEM_H
 #define MGR_MANAGER_DATA_BIGMEM_H
 
@@ -34,6 +35,8 @@ void bigmem_free(void *p, size_t bytes);
 /* Unmaps up to budget bytes of the mappings let go (all: SIZE_MAX); true
  * while some are left. Thread-safe. */
 bool bigmem_reclaim(size_t budget);
+/* Whether mappings let go wait for bigmem_reclaim (no lock taken). */
+bool bigmem_pending(void);
 /* Bytes mapped for big arrays now, in this process. */
 size_t bigmem_bytes(void);
 

@@ -208,9 +208,7 @@ static void
 compact_done(sdict *d)
 {
 	d->compacting = false;
-	if (d->old.slots != NULL) {
-		drop_old(d);
-	}
+	drop_old(d);
 	if (d->used > d->cwrite) {
 		d->used = d->cwrite;
 	}
@@ -497,8 +495,8 @@ make_room(sdict *d, size_t k)
 			    ? 0
 			    : entries_room(d, d->used + k + d->used / 8);
 		}
-		compact_steps(
-		    d, SIZE_MAX); // more writes than it was sized for
+		// More writes than it was sized for: it ends now.
+		compact_steps(d, SIZE_MAX);
 	}
 	if (d->used + k <= d->ecap && d->fill + k <= d->ecap) {
 		return 0;

@@ -361,17 +361,11 @@ h_update(mctx *c)
 static int
 h_clear(mctx *c)
 {
-	if (sdict_len(target_dict(c)) <= STORE_FREE_MIN) {
-		sdict_clear(target_dict(c));
-		return 0;
-	}
-	// A big one: emptied at once, its entries freed in slices.
 	sdict *fresh = sdict_new(0);
 	if (fresh == NULL) {
 		return fail_rc(c, MGR_ENOMEM);
 	}
-	store_free_later(c->srv, c->obj->type, c->obj->data);
-	c->obj->data = fresh;
+	mobj_replace_data(c->obj, fresh); // a big one's entries in slices
 	return 0;
 }
 

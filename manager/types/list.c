@@ -361,17 +361,11 @@ h_sort(mctx *c)
 static int
 h_clear(mctx *c)
 {
-	if (svec_len(target_list(c)) <= STORE_FREE_MIN) {
-		svec_clear(target_list(c));
-		return 0;
-	}
-	// A big one: emptied at once, its items freed in slices.
 	svec *fresh = svec_new(0);
 	if (fresh == NULL) {
 		return fail_rc(c, MGR_ENOMEM);
 	}
-	store_free_later(c->srv, c->obj->type, c->obj->data);
-	c->obj->data = fresh;
+	mobj_replace_data(c->obj, fresh); // a big one's items in slices
 	return 0;
 }
 
