@@ -1,4 +1,5 @@
 #include "arena.h"
+#include "prefault.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ arena_alloc(arena *a, size_t n)
 	}
 	if (a->head == NULL || a->cap - a->used < n) {
 		size_t       cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		arena_chunk *c   = malloc(sizeof(*c) + cap);
+		arena_chunk *c   = malloc_prefaulted(sizeof(*c) + cap);
 		if (c == NULL) {
 			return NULL;
 		}

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "internal.h"
 #include "pbcheck.h"
+#include "prefault.h"
 #include "sock.h"
 #include "spin.h"
 #include "wire.h"
@@ -449,6 +450,25 @@ notice(mgr_client *c, const uint8_t *f, size_t len)
 	return rv;
 }
 
+static void *
+reply_alloc(void *data, size_t n)
+{
+	(void) data;
+	return malloc_prefaulted(n);
+}
+
+static void
+reply_free(void *data, void *p)
+{
+	(void) data;
+	free(p);
+}
+
+/* Replies unpacked without a caller's arena: malloc'd (their byte
+ * strings may be taken as they are, codec.c's steal), a big one's pages
+ * mapped at once. */
+static ProtobufCAllocator reply_allocator = { reply_alloc, reply_free, NULL };
+
 /* Reads and hands out every reply that came (reader only), waiting up
  * to timeout_ms (< 0: no limit). */
 static int
@@ -492,7 +512,8 @@ read_replies(mgr_client *c, int64_t timeout_ms)
 		}
 		// p is ours alone now: its thread waits until it is finished.
 		Mgr__Reply *rp = mgr__reply__unpack(
-		    p->arena != NULL ? &p->arena->pb : NULL, len, f);
+		    p->arena != NULL ? &p->arena->pb : &reply_allocator, len,
+		    f);
 		bool bad = rp == NULL || rp->id != id;
 		if (bad && rp != NULL && p->arena == NULL) {
 			mgr__reply__free_unpacked(rp, NULL);

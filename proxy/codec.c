@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "prefault.h"
 #include "utf8.h"
 #include "wire.h"
 
@@ -386,7 +387,7 @@ decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth,
 			return MGR_EPROTO;
 		}
 		len = strlen(pb->s);
-		if ((s = malloc(len + 1)) == NULL) {
+		if ((s = malloc_prefaulted(len + 1)) == NULL) {
 			return MGR_ENOMEM;
 		}
 		memcpy(s, pb->s, len + 1);
@@ -406,7 +407,7 @@ decode(mgr_client *c, const Mgr__Value *pb, mgr_value *out, int depth,
 		}
 		// NUL-terminated too, so that printing it as text is safe.
 		if (pb->y.len == SIZE_MAX
-		    || (s = malloc(pb->y.len + 1)) == NULL) {
+		    || (s = malloc_prefaulted(pb->y.len + 1)) == NULL) {
 			return MGR_ENOMEM;
 		}
 		if (pb->y.len > 0) {

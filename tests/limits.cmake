@@ -3,6 +3,9 @@
 # handshake versions and deadlines.
 mgr_test(test_limits test_limits.c harness_wire.c ${HARNESS} LIBS mgr_internal)
 
+# Replies queued for clients: the backlog limits, big replies pipelined.
+mgr_test(test_reply_backlog test_reply_backlog.c harness_wire.c ${HARNESS} LIBS mgr_internal)
+
 # What one request may carry and walk while every other waits
 # (--max-request-items, --max-op-elements, nested values counted).
 mgr_test(test_op_elements test_op_elements.c ${HARNESS} LIBS mgr_internal)

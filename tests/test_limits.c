@@ -688,77 +688,6 @@ test_big_request_head_in_pieces(void **state)
 	h_stop_client(&m, c);
 }
 
-/* A raw client that asks for n copies of d's value k (1 MiB) and reads
- * none of them. */
-static int
-greedy_reader(h_managerd *m, mgr_obj *d, int n)
-{
-	int fd = h_wire_session(m, NULL);
-	for (int i = 0; i < n; i++) {
-		Mgr__Value   key = MGR__VALUE__INIT, *args[1] = { &key };
-		Mgr__Request rq = MGR__REQUEST__INIT;
-		key.kind_case   = MGR__VALUE__KIND_S;
-		key.s           = "k";
-		rq.id           = (uint64_t) i + 1;
-		rq.op           = MGR__OP__OP_DICT_GET;
-		rq.target       = d->id;
-		rq.secret       = d->secret;
-		rq.args         = args;
-		rq.n_args       = 1;
-		if (h_wire_send(fd, &rq.base) != 0) {
-			break; // the manager stopped reading it: fine
-		}
-	}
-	return fd;
-}
-
-/* Replies a client does not read: past --max-pending-per-connection its
- * connection is closed; past --max-pending-total those waiting to be read
- * are not served, and a client that reads is served all along. */
-static void
-test_reply_backlog_limits(void **state)
-{
-	(void) state;
-	const char *const extra[] = { "--max-pending-per-connection", "6m",
-		"--max-pending-total", "8m", NULL };
-	h_managerd        m;
-	mgr_client       *c;
-	mgr_obj          *d;
-	h_start_client(&m, &c, extra);
-	OK(mgr_dict_new(c, &d));
-	char *big = malloc(1 << 20);
-	assert_non_null(big);
-	memset(big, 'v', 1 << 20);
-	OK(mgr_dict_set(d, mgr_str("k"), mgr_bytes(big, 1 << 20)));
-	free(big);
-	// One greedy client: closed once 6 MiB wait for it.
-	int fd = greedy_reader(&m, d, 40);
-	assert_int_equal(h_raw_await_close(fd, 10000), 0);
-	close(fd);
-	assert_true(
-	    h_managerd_log_has(&m, "--max-pending-per-connection", 2000));
-	// Four at once, each under its own bound but together over 8 MiB:
-	// the backlog stops growing, and a reader is still served.
-	int fds[4];
-	for (int i = 0; i < 4; i++) {
-		fds[i] = greedy_reader(&m, d, 5);
-	}
-	h_nap(300);
-	int64_t pending = info(c, "reply_bytes_pending");
-	print_message("reply bytes pending: %lld\n", (long long) pending);
-	// The total, plus a reply each that was under way.
-	assert_true(pending <= (8 << 20) + 4 * ((1 << 20) + 64));
-	mgr_value v;
-	OK(mgr_dict_get(d, mgr_str("k"), &v));
-	assert_int_equal(v.len, 1 << 20);
-	mgr_value_free(&v);
-	for (int i = 0; i < 4; i++) {
-		close(fds[i]);
-	}
-	OK(mgr_obj_release(d));
-	h_stop_client(&m, c);
-}
-
 /* Clients that drop in the middle of the handshake (after the Hello,
  * after half an Auth) while others connect: the listener keeps
  * accepting, and everyone who finishes the handshake is served. */
@@ -817,7 +746,6 @@ main(void)
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_memory_limit_big_request),
 		cmocka_unit_test(test_big_request_head_in_pieces),
-		cmocka_unit_test(test_reply_backlog_limits),
 		cmocka_unit_test(test_drop_mid_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

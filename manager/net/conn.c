@@ -14,8 +14,9 @@
 #include "wire.h"
 #include "xport.h"
 
-#define RX_MIN    4096      /* smallest buffer kept for a split frame */
-#define RX_SHRINK (1 << 20) /* above this, give memory back when idle */
+#define RX_MIN    4096       /* smallest buffer kept for a split frame */
+#define RX_SHRINK (1 << 20)  /* above this, give memory back when idle */
+#define TX_KEEP   (64 << 10) /* a block kept for the next replies */
 /* A client that sends requests and does not read its replies: past this
  * much queued, its requests are not read until the replies are written
  * (the socket's buffers then hold its further requests, and TCP or the
@@ -77,7 +78,7 @@ destroy(fconn *c)
 	pthread_mutex_destroy(&c->mtx);
 	pthread_cond_destroy(&c->cv);
 	free(c->rxbuf);
-	free(c->tx);
+	tx_free(&c->tx);
 	free(c);
 }
 
@@ -226,9 +227,8 @@ set_interest_locked(fconn *c)
 static void
 drop_pending_locked(fconn *c)
 {
-	atomic_fetch_sub(&pending_total, c->txlen - c->txoff);
-	c->tx_base += c->txlen;
-	c->txlen = c->txoff = 0;
+	atomic_fetch_sub(&pending_total, c->tx.len - c->tx.off);
+	c->tx_base += tx_clear(&c->tx, TX_KEEP);
 }
 
 /* c goes (the first reason wins): nothing more is sent; the transport is
@@ -261,13 +261,16 @@ static void
 flush_locked(fconn *c)
 {
 	size_t end = conn_gate_end_locked(c); // what the gate let through
-	while (c->txoff < end) {
+	while (c->tx.off < end) {
+		size_t         n;
+		const uint8_t *at = tx_next(&c->tx, end, &n);
 		syscall_guard_check("send");
-		ssize_t k = c->t->ops->write(
-		    c->t, c->tx + c->txoff, end - c->txoff);
+		ssize_t k = c->t->ops->write(c->t, at, n);
 		if (k > 0) {
-			c->txoff += (size_t) k;
 			atomic_fetch_sub(&pending_total, (size_t) k);
+			size_t gone = tx_written(&c->tx, (size_t) k);
+			c->tx_base += gone;
+			end -= gone;
 			continue;
 		}
 		if (k == XPORT_AGAIN && c->close_after_try) {
@@ -286,17 +289,11 @@ flush_locked(fconn *c)
 		shut_locked(c);
 		return;
 	}
-	if (c->txoff < c->txlen) {
+	if (c->tx.off < c->tx.len) {
 		return; // the rest is held by the gate: written when it
 		        // passes
 	}
-	c->tx_base += c->txlen;
-	c->txlen = c->txoff = 0;
-	if (c->txcap > RX_SHRINK) {
-		free(c->tx);
-		c->tx    = NULL;
-		c->txcap = 0;
-	}
+	c->tx_base += tx_clear(&c->tx, TX_KEEP);
 	bool resume = c->rx_paused;
 	if (c->wr_wait || resume) {
 		c->wr_wait   = false;
@@ -376,7 +373,7 @@ reserve_locked(fconn *c, size_t need, int *err)
 	}
 	size_t max
 	    = atomic_load_explicit(&max_pending_conn, memory_order_relaxed);
-	if (c->txlen - c->txoff + need > max) {
+	if (c->tx.len - c->tx.off + need > max) {
 		// As Redis's output buffer limit: a client that does not read
 		// its replies goes.
 		log_msg(LOG_WARN,
@@ -388,28 +385,11 @@ reserve_locked(fconn *c, size_t need, int *err)
 		*err = MGR_ECONN;
 		return NULL;
 	}
-	if (c->txoff > 0 && c->txcap - c->txlen < need) {
-		// Written bytes make room before the buffer grows.
-		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
-		c->txlen -= c->txoff;
-		c->tx_base += c->txoff;
-		c->txoff = 0;
+	uint8_t *at = tx_reserve(&c->tx, need);
+	if (at == NULL) {
+		*err = MGR_ENOMEM;
+		return NULL;
 	}
-	if (c->txcap - c->txlen < need) {
-		size_t cap = c->txcap ? c->txcap : 256;
-		while (cap - c->txlen < need) {
-			cap *= 2;
-		}
-		uint8_t *nb = realloc(c->tx, cap);
-		if (nb == NULL) {
-			*err = MGR_ENOMEM;
-			return NULL;
-		}
-		c->tx    = nb;
-		c->txcap = cap;
-	}
-	uint8_t *at = c->tx + c->txlen;
-	c->txlen += need;
 	atomic_fetch_add(&pending_total, need);
 	enqueue_locked(c);
 	return at;
@@ -663,7 +643,7 @@ static bool
 unsent_over_high(fconn *c)
 {
 	pthread_mutex_lock(&c->mtx);
-	bool over = !c->closing && over_high(c->txlen - c->txoff);
+	bool over = !c->closing && over_high(c->tx.len - c->tx.off);
 	pthread_mutex_unlock(&c->mtx);
 	return over;
 }

@@ -58,7 +58,7 @@ held_take(void)
 uint64_t
 conn_gate_snapshot_locked(const fconn *c)
 {
-	return c->tx_base + c->txlen;
+	return c->tx_base + c->tx.len;
 }
 
 void
@@ -86,10 +86,10 @@ size_t
 conn_gate_end_locked(const fconn *c)
 {
 	if (!conn_gated()) {
-		return c->txlen;
+		return c->tx.len;
 	}
 	uint64_t open = c->gate_at > c->tx_base ? c->gate_at - c->tx_base : 0;
-	return open < c->txlen ? (size_t) open : c->txlen;
+	return open < c->tx.len ? (size_t) open : c->tx.len;
 }
 
 fconn *

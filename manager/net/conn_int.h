@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "conn_tx.h"
 
 struct fconn {
 	struct xport   *t;
@@ -30,8 +31,7 @@ struct fconn {
 
 	pthread_mutex_t mtx; /* everything below */
 	pthread_cond_t  cv;  /* done */
-	uint8_t        *tx;
-	size_t          txlen, txoff, txcap;
+	tx_chain        tx; /* replies queued: tx.len bytes, tx.off written */
 	fconn          *flush_next; /* in a thread's flush list */
 	bool            queued;     /* ... which holds a reference */
 	bool            wr_wait;    /* the transport said XPORT_AGAIN */
@@ -47,12 +47,13 @@ struct fconn {
 	int             close_err;
 	const char     *end_why; /* what a first frame's bytes looked like */
 	bool            served;  /* a frame was: the peer speaks frames */
-	/* With a write gate, positions count every byte ever queued (tx[0]
-	 * is byte tx_base): bytes before gate_at may be written; those
-	 * before pend_at once the gate passes pend_pos (then c is held: on
-	 * the held list, which holds a reference). gate_snap: how far the
-	 * bytes went when the thread flushing c asked the gate (bytes
-	 * queued after that wait for their own thread's pass). */
+	/* With a write gate, positions count every byte ever queued (the
+	 * first byte of tx's head is byte tx_base): bytes before gate_at may
+	 * be written; those before pend_at once the gate passes pend_pos
+	 * (then c is held: on the held list, which holds a reference).
+	 * gate_snap: how far the bytes went when the thread flushing c asked
+	 * the gate (bytes queued after that wait for their own thread's
+	 * pass). */
 	uint64_t tx_base, gate_at, pend_at, gate_snap;
 	uint64_t pend_pos;
 	bool     held;
@@ -76,7 +77,8 @@ uint64_t conn_gate_snapshot_locked(const fconn *c);
  * held (on the held list, which takes a reference) until it does. c->mtx
  * held. */
 void conn_gate_locked(fconn *c, uint64_t pos, uint64_t upto);
-/* How far c's buffer may be written now (tx[txoff..end)). c->mtx held. */
+/* How far c's buffer may be written now (tx.off up to end,
+ * counted as tx.len is). c->mtx held. */
 size_t conn_gate_end_locked(const fconn *c);
 /* The gate passed pos: the connections it lets go, off the held list,
  * their bytes let through, linked by gate_next, each with the list's
