@@ -1040,7 +1040,8 @@ def main():
         "that size: a dict_update and a list_extend at the limit (one over "
         "it, refused), a 16,384 slice, whole items and sort (refused), a "
         "sort of 16,300 str, a front insert, a missing str's index, a "
-        "count, a batch of 2,000 front inserts (refused), the dict's clear "
+        "count, a batch of 2,000 front inserts (refused), a 60 MiB bytes value "
+        "set, replaced and read, the dict's clear "
         "and the list's release (freed in slices). Each one's round trip "
         "and the hold figure after it are in the client's log.",
         "Worker processes: the C clients posix_spawn themselves, the Python "

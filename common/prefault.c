@@ -11,12 +11,11 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 
-void *
-malloc_prefaulted(size_t n)
+void
+prefault_range(void *p, size_t n)
 {
-	void *p = malloc(n);
 	if (p == NULL || n < PREFAULT_MIN || syscall_guard_held()) {
-		return p;
+		return;
 	}
 	// The whole pages inside the block; a kernel without the advice
 	// (EINVAL) leaves them to fault in as before.
@@ -26,5 +25,12 @@ malloc_prefaulted(size_t n)
 	if (to > from) {
 		(void) madvise((void *) from, to - from, MADV_POPULATE_WRITE);
 	}
+}
+
+void *
+malloc_prefaulted(size_t n)
+{
+	void *p = malloc(n);
+	prefault_range(p, n);
 	return p;
 }

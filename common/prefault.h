@@ -16,5 +16,8 @@
 /* malloc(n), its pages mapped now when n >= PREFAULT_MIN; free() frees
  * it. NULL when out of memory. */
 void *malloc_prefaulted(size_t n);
+/* Maps the whole pages inside [p, p + n) now (not under the server lock:
+ * then nothing). For memory of any origin, a fresh mapping's too. */
+void prefault_range(void *p, size_t n);
 
 #endif

@@ -6,5 +6,9 @@ foreach(t test_sval test_svec test_sdict test_handlers)
   mgr_test(${t} ${t}.c data_fixture.c LIBS mgrserver)
 endforeach()
 
+# Big str and bytes values: made ready before the lock, mapped on their
+# own and unmapped later.
+mgr_test(test_big_str test_big_str.c LIBS mgrserver)
+
 # The record of a reconnecting session's replies (manager/core/replay.c).
 mgr_test(test_replay test_replay.c LIBS mgrserver)

@@ -129,6 +129,58 @@ test_clear_keeps_a_small_block(void **state)
 	tx_free(&q);
 }
 
+static int releases;
+
+static void
+count_release(void *arg)
+{
+	(void) arg;
+	releases++;
+}
+
+/* An external block is written from where it is, in its place in the
+ * stream, and released once: when written, or when dropped unwritten. */
+static void
+test_external_blocks(void **state)
+{
+	(void) state;
+	static uint8_t ext[3000];
+	memset(ext, 'E', sizeof(ext));
+	tx_chain q = { 0 };
+	memcpy(tx_reserve(&q, 3), "abc", 3);
+	assert_int_equal(
+	    tx_add_external(&q, ext, sizeof(ext), count_release, NULL), 0);
+	memcpy(tx_reserve(&q, 3), "xyz", 3);
+	assert_int_equal(q.len, 3 + sizeof(ext) + 3);
+	uint8_t out[3006];
+	size_t  got = 0;
+	releases    = 0;
+	while (q.off < q.len) {
+		size_t         n;
+		const uint8_t *at = tx_next(&q, q.len, &n);
+		n                 = n > 1000 ? 1000 : n;
+		memcpy(out + got, at, n);
+		got += n;
+		(void) tx_written(&q, n);
+	}
+	assert_int_equal(got, sizeof(out));
+	assert_memory_equal(out, "abc", 3);
+	assert_memory_equal(out + 3, ext, sizeof(ext));
+	assert_memory_equal(out + 3 + sizeof(ext), "xyz", 3);
+	assert_int_equal(releases, 1); // let go once written past
+	(void) tx_clear(&q, 64 << 10);
+	assert_int_equal(releases, 1);
+	// Dropped unwritten (a connection that goes), and freed.
+	assert_int_equal(
+	    tx_add_external(&q, ext, sizeof(ext), count_release, NULL), 0);
+	(void) tx_clear(&q, 64 << 10);
+	assert_int_equal(releases, 2);
+	assert_int_equal(
+	    tx_add_external(&q, ext, sizeof(ext), count_release, NULL), 0);
+	tx_free(&q);
+	assert_int_equal(releases, 3);
+}
+
 int
 main(void)
 {
@@ -136,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_chain_keeps_bytes_in_place),
 		cmocka_unit_test(test_next_stops_at_end),
 		cmocka_unit_test(test_clear_keeps_a_small_block),
+		cmocka_unit_test(test_external_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,9 @@ int
 session_encode_value(session *s, const sval *v, arena *a, Mgr__Value *out)
 {
 	size_t nrefs = 0;
-	int    rc    = sv_to_pb(v, a, out, &nrefs);
+	sv_pins_begin(); // its big strings may be sent from where they are
+	int rc = sv_to_pb(v, a, out, &nrefs);
+	sv_pins_end();
 	// The session's references are taken only once the whole value is
 	// encoded, and all or none of them.
 	if (rc == 0 && nrefs > 0) {
@@ -39,7 +41,9 @@ deliver(session *s, uint64_t seq, const Mgr__Reply *rp, size_t n)
 		return 0;
 	}
 	int rv = f != NULL ? fconn_send_frame(s->fc, f, n + WIRE_HEADER_LEN)
-	                   : fconn_send_msg(s->fc, &rp->base, NULL);
+	    : sv_pins_any()
+	    ? fconn_send_msg_pinned(s->fc, &rp->base, NULL, sv_pin)
+	    : fconn_send_msg(s->fc, &rp->base, NULL);
 	// Numbered even when the connection is going (it never arrives; a
 	// resume numbers again from what the client read): the number the
 	// data directory's log gave it beforehand (session_next_reply).
@@ -94,5 +98,6 @@ session_send(session *s, uint64_t seq, const Mgr__Reply *rp)
 		stats_reply(s->srv, s, n + WIRE_HEADER_LEN);
 	}
 	arena_reset(&s->srv->txa);
+	sv_pins_reset();
 	return rv;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "codec.h"
 #include "conn.h"
 #include "log.h"
 #include "server_state.h"
@@ -64,6 +65,7 @@ server_wait(server *srv, pthread_cond_t *cv, const struct timespec *until)
 void
 server_unlock(server *srv)
 {
+	sv_pins_reset(); // what they name is the lock's to keep
 	hold_ends(srv);
 	pthread_mutex_unlock(&srv->mtx);
 	log_flush_deferred();

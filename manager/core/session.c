@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "codec.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
@@ -235,6 +236,19 @@ on_big_frame(void *arg, const uint8_t *head, size_t hlen, size_t len)
 	return rv != 0 ? rv : FCONN_DROP;
 }
 
+/* A big request's big str and bytes values copied into their stored form
+ * before the lock (codec.h), its batch's entries' too. */
+static void
+prepare_big_values(const Mgr__Request *rq)
+{
+	for (size_t i = 0; i < rq->n_args; i++) {
+		sv_prepare_big(rq->args[i]);
+	}
+	for (size_t b = 0; b < rq->n_batch; b++) {
+		prepare_big_values(rq->batch[b]);
+	}
+}
+
 /* A frame of a session's connection: its Auth, then its requests. */
 static int
 on_frame(void *arg, const uint8_t *data, size_t len)
@@ -288,12 +302,16 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	if (LIMIT_READ(srv, max_memory) != 0 || rq->op == MGR__OP__OP_INFO) {
 		server_memory_sample(srv);
 	}
+	if (len >= SV_PREPARE_MIN) {
+		prepare_big_values(rq);
+	}
 	server_lock(srv);
 	session *s = link->s;
 	if (s == NULL || s->state != SESSION_READY) {
 		// A connection a resume replaced, or a session the manager
 		// ended (its connection is closing): nothing it says counts.
 		server_unlock(srv);
+		sv_prepared_drop();
 		arena_reset(&link->rxa);
 		return s == NULL ? MGR_ECLOSED : 0;
 	}
@@ -323,6 +341,8 @@ on_frame(void *arg, const uint8_t *data, size_t len)
 	}
 	gc_maybe(srv, false);
 	server_unlock(srv);
+	sv_prepared_drop();
+	store_reclaim(STORE_FREE_STEP); // a slice of what was let go
 	arena_reset(&link->rxa);
 	// A reply that can't be queued means the connection is going.
 	return rv == MGR_ECONN ? 0 : rv;

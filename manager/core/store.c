@@ -10,6 +10,7 @@
 #include "server_state.h"
 #include "siphash.h"
 #include "stats.h"
+#include "syscall_guard.h"
 
 mobj *
 store_new(server *srv, const mtype *t)
@@ -239,9 +240,6 @@ mobj_decref(mobj *o)
 bool
 store_free_step(server *srv, size_t budget)
 {
-	// The big arrays let go are unmapped a slice at a time too: 256
-	// bytes an element (2 MiB a request, 8 MiB a timer tick).
-	size_t bytes = budget > SIZE_MAX / 256 ? SIZE_MAX : budget * 256;
 	while (srv->freeing != NULL && budget > 0) {
 		// Off the list while its references go: dropping them may
 		// let go of more containers, which join it.
@@ -254,11 +252,23 @@ store_free_step(server *srv, size_t budget)
 		}
 		free(o);
 	}
-	bool left = bigmem_reclaim(bytes) || srv->freeing != NULL;
+	// The big arrays let go are unmapped by store_reclaim, after the
+	// lock.
+	bool left = srv->freeing != NULL || bigmem_pending();
 	if (left) {
 		wake_timer(srv);
 	}
 	return left;
+}
+
+void
+store_reclaim(size_t budget)
+{
+	if (bigmem_pending()) {
+		syscall_guard_check("munmap");
+		(void) bigmem_reclaim(
+		    budget > SIZE_MAX / 256 ? SIZE_MAX : budget * 256);
+	}
 }
 
 void

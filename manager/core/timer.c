@@ -78,9 +78,15 @@ timer_main(void *arg)
 		if (srv->freeing != NULL || bigmem_pending()) {
 			// Big containers (or arrays) let go: a slice now, the
 			// next after a millisecond in which the lock is free
-			// for others.
+			// for others; their mappings unmapped without it.
 			bool left
 			    = store_free_step(srv, STORE_FREE_TIMER_STEP);
+			if (bigmem_pending()) {
+				server_unlock(srv);
+				store_reclaim(STORE_FREE_TIMER_STEP);
+				server_lock(srv);
+				left = left || bigmem_pending();
+			}
 			until = left && now + 1 < until ? now + 1 : until;
 		}
 		int64_t deadline = wait_next_deadline(srv);

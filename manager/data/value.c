@@ -13,14 +13,17 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "clock.h"
 #include "mgr.h"
+#include "prefault.h"
 #include "repr.h"
 #include "sdict.h"
 #include "siphash.h"
@@ -50,6 +53,108 @@ fingerprint(sval *out, const char *p, size_t len)
 	memcpy(out->ihead, &h, sizeof(out->ihead));
 }
 
+/* ---- heap strings ---------------------------------------------------- */
+
+/* A big one (BIGMEM_MIN bytes and over) lives in a mapping of its own, so
+ * that letting it go unmaps it later, a slice at a time (bigmem_reclaim),
+ * not in one munmap while every client waits: a 60 MiB value replaced
+ * held the lock for the unmapping. It is counted, so that a reply can
+ * send it from where it is after the lock is dropped (sv_sstr_pin). */
+
+typedef struct big_head {
+	atomic_uint refs;
+	uint32_t    pad; /* the sstr after it stays 8-byte aligned */
+} big_head;
+
+static size_t
+sstr_bytes(size_t len)
+{
+	return sizeof(sstr) + len + 1;
+}
+
+static big_head *
+head_of(sstr *s)
+{
+	return (big_head *) ((char *) s - sizeof(big_head));
+}
+
+static sstr *
+sstr_new(size_t len)
+{
+	sstr *s;
+	if (len >= BIGMEM_MIN) {
+		big_head *h
+		    = bigmem_alloc(sizeof(big_head) + sstr_bytes(len), false);
+		if (h == NULL) {
+			return NULL;
+		}
+		atomic_init(&h->refs, 1);
+		s = (sstr *) (h + 1);
+	} else if ((s = malloc(sstr_bytes(len))) == NULL) {
+		return NULL;
+	}
+	s->len = (uint32_t) len;
+	return s;
+}
+
+static void
+sstr_free(sstr *s)
+{
+	if (s == NULL || s->len < BIGMEM_MIN) {
+		free(s);
+		return;
+	}
+	big_head *h = head_of(s);
+	if (atomic_fetch_sub(&h->refs, 1) == 1) {
+		bigmem_free(h, sizeof(big_head) + sstr_bytes(s->len));
+	}
+}
+
+sstr *
+sv_sstr_prepare(const char *p, size_t len)
+{
+	if (len <= SV_INLINE_MAX || len >= UINT32_MAX) {
+		return NULL;
+	}
+	sstr *s = sstr_new(len);
+	if (s != NULL) {
+		prefault_range(s, sstr_bytes(len));
+		memcpy(s->data, p, len);
+		s->data[len] = '\0';
+	}
+	return s;
+}
+
+void
+sv_sstr_free(sstr *s)
+{
+	sstr_free(s);
+}
+
+sstr *
+sv_big_sstr(const sval *v)
+{
+	bool heap
+	    = (v->kind == SV_STR || v->kind == SV_BYTES) && v->ilen == 0;
+	return heap && v->str->len >= BIGMEM_MIN ? v->str : NULL;
+}
+
+sstr *
+sv_sstr_pin(sstr *s)
+{
+	atomic_fetch_add(&head_of(s)->refs, 1);
+	return s;
+}
+
+void
+sv_adopt_str(sval *out, sv_kind kind, sstr *s)
+{
+	*out      = SV_NONE_INIT;
+	out->kind = (uint8_t) kind;
+	out->str  = s;
+	fingerprint(out, s->data, s->len);
+}
+
 int
 sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 {
@@ -67,11 +172,10 @@ sv_str(sval *out, sv_kind kind, const char *p, size_t len)
 		d[len] = '\0';
 		return 0;
 	}
-	sstr *s = malloc(sizeof(*s) + len + 1);
+	sstr *s = sstr_new(len);
 	if (s == NULL) {
 		return MGR_ENOMEM;
 	}
-	s->len = (uint32_t) len;
 	if (len > 0) {
 		memcpy(s->data, p, len);
 	}
@@ -142,7 +246,7 @@ sv_free(sval *v)
 	case SV_STR:
 	case SV_BYTES:
 		if (old.ilen == 0) {
-			free(old.str);
+			sstr_free(old.str);
 		}
 		break;
 	case SV_LIST:

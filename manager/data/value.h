@@ -134,6 +134,21 @@ sv_move(sval *v)
 
 /* String of len bytes (copied); kind is SV_STR or SV_BYTES. MGR_ENOMEM. */
 int sv_str(sval *out, sv_kind kind, const char *p, size_t len);
+/* A heap string of p's len bytes made ready outside the server lock (its
+ * pages mapped at once, p copied), for sv_adopt_str under it; NULL when
+ * len is inline-sized or too long, or out of memory. Freed with
+ * sv_sstr_free unless adopted. */
+sstr *sv_sstr_prepare(const char *p, size_t len);
+void  sv_sstr_free(sstr *s);
+/* Another owner of big heap string s (BIGMEM_MIN bytes or more): s lives
+ * until each has called sv_sstr_free. Thread-safe, as that free is for a
+ * big one. */
+sstr *sv_sstr_pin(sstr *s);
+/* v's heap string when v is a str or bytes of BIGMEM_MIN bytes or more
+ * (sv_sstr_pin may keep it), else NULL. */
+sstr *sv_big_sstr(const sval *v);
+/* *out becomes a kind (SV_STR, SV_BYTES) holding s, which it owns. */
+void sv_adopt_str(sval *out, sv_kind kind, sstr *s);
 /* A reference to o (takes a new reference: the hooks' hold). */
 sval sv_ref(struct mobj *o);
 /* An empty list / tuple / dict. MGR_ENOMEM. */

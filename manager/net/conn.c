@@ -361,15 +361,14 @@ flush_if_free(void)
 /* ---- sending ------------------------------------------------------------
  */
 
-/* Room for need bytes at the end of c's send buffer, or NULL (closing,
- * over the limit: c then goes; out of memory). *err says which. c->mtx
- * held. */
-static uint8_t *
-reserve_locked(fconn *c, size_t need, int *err)
+/* Whether need more bytes may be queued on c: not when closing, nor over
+ * the limit (c then goes). *err says why not. c->mtx held. */
+static bool
+admit_locked(fconn *c, size_t need, int *err)
 {
 	if (c->closing || c->close_after_tx) {
 		*err = MGR_ECONN;
-		return NULL;
+		return false;
 	}
 	size_t max
 	    = atomic_load_explicit(&max_pending_conn, memory_order_relaxed);
@@ -383,20 +382,32 @@ reserve_locked(fconn *c, size_t need, int *err)
 		fail_locked(c, MGR_ETOOBIG);
 		enqueue_locked(c);
 		*err = MGR_ECONN;
-		return NULL;
+		return false;
 	}
-	uint8_t *at = tx_reserve(&c->tx, need);
-	if (at == NULL) {
+	return true;
+}
+
+/* Room for need bytes at the end of c's send buffer, or NULL (*err: not
+ * admitted, or out of memory). c->mtx held. */
+static uint8_t *
+reserve_locked(fconn *c, size_t need, int *err)
+{
+	uint8_t *at = NULL;
+	if (admit_locked(c, need, err)
+	    && (at = tx_reserve(&c->tx, need)) == NULL) {
 		*err = MGR_ENOMEM;
-		return NULL;
+	} else if (at != NULL) {
+		atomic_fetch_add(&pending_total, need);
+		enqueue_locked(c);
 	}
-	atomic_fetch_add(&pending_total, need);
-	enqueue_locked(c);
 	return at;
 }
 
-int
-fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
+/* Queues m as a frame: packed in one piece, or with pin, piece by piece
+ * (tx_pack). */
+static int
+send_msg(
+    fconn *c, const ProtobufCMessage *m, size_t *queued, fconn_pin_fn pin)
 {
 	size_t n    = protobuf_c_message_get_packed_size(m);
 	size_t need = n + WIRE_HEADER_LEN;
@@ -408,14 +419,39 @@ fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
 	}
 	int err = 0;
 	pthread_mutex_lock(&c->mtx);
-	uint8_t *at = reserve_locked(c, need, &err);
-	if (at != NULL) {
-		wire_put_len(at, (uint32_t) n);
-		protobuf_c_message_pack(m, at + WIRE_HEADER_LEN);
+	if (pin == NULL) {
+		uint8_t *at = reserve_locked(c, need, &err);
+		if (at != NULL) {
+			wire_put_len(at, (uint32_t) n);
+			protobuf_c_message_pack(m, at + WIRE_HEADER_LEN);
+		}
+	} else if (admit_locked(c, need, &err)) {
+		bool   cut;
+		size_t added = tx_pack(&c->tx, m, n, pin, &cut);
+		atomic_fetch_add(&pending_total, added);
+		enqueue_locked(c);
+		if (cut) {
+			// Part of a frame went: the stream can't go on.
+			fail_locked(c, MGR_ENOMEM);
+			err = MGR_ENOMEM;
+		}
 	}
 	pthread_mutex_unlock(&c->mtx);
 	flush_if_free();
 	return err;
+}
+
+int
+fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued)
+{
+	return send_msg(c, m, queued, NULL);
+}
+
+int
+fconn_send_msg_pinned(
+    fconn *c, const ProtobufCMessage *m, size_t *queued, fconn_pin_fn pin)
+{
+	return send_msg(c, m, queued, pin);
 }
 
 int

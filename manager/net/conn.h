@@ -86,6 +86,19 @@ const char *fconn_end_why(const fconn *c);
  * closing, MGR_ETOOBIG over max_message, MGR_ENOMEM. The frame's size
  * goes to *queued when not NULL. Thread-safe. */
 int fconn_send_msg(fconn *c, const ProtobufCMessage *m, size_t *queued);
+/* Pieces of FCONN_PIN_MIN bytes and more may be sent from where they are. */
+#define FCONN_PIN_MIN ((size_t) 1 << 20)
+/* Whether the len bytes at data (a piece of a message being queued) may
+ * be sent from where they are: then they stay there, unchanged, until
+ * *release(*arg), which the connection calls once they are written or
+ * dropped, from any thread. */
+typedef bool (*fconn_pin_fn)(
+    const uint8_t *data, size_t len, void (**release)(void *), void **arg);
+/* fconn_send_msg, where the pieces pin claims are queued as they are, not
+ * copied: what the caller packs under its lock costs no copy of them. A
+ * frame cut by running out of memory ends c (MGR_ENOMEM). */
+int fconn_send_msg_pinned(
+    fconn *c, const ProtobufCMessage *m, size_t *queued, fconn_pin_fn pin);
 /* Queues a frame packed already (its length header included): a
  * recorded reply sent again. As fconn_send_msg. */
 int fconn_send_frame(fconn *c, const uint8_t *frame, size_t len);

@@ -9,8 +9,12 @@
 #ifndef MGR_NET_CONN_TX_H
 #define MGR_NET_CONN_TX_H
 
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "conn.h"
 
 typedef struct tx_block tx_block;
 
@@ -24,6 +28,17 @@ typedef struct tx_chain {
  * out of memory. The bytes are the caller's to fill before the chain is
  * written. */
 uint8_t *tx_reserve(tx_chain *q, size_t need);
+/* len bytes at data, not the chain's, queued as they are: written from
+ * there, then release(arg) once written, dropped or freed. 0, or -1 when
+ * out of memory (release not called). */
+int tx_add_external(tx_chain *q, const uint8_t *data, size_t len,
+    void (*release)(void *), void *arg);
+/* m (n bytes packed) as a frame, its length header first, packed piece
+ * by piece: a piece of FCONN_PIN_MIN bytes or more that pin claims is
+ * queued as an external block, the rest copied. The bytes added: the
+ * whole frame, unless memory ran out (*cut: part of it went). */
+size_t tx_pack(tx_chain *q, const ProtobufCMessage *m, size_t n,
+    fconn_pin_fn pin, bool *cut);
 /* The unwritten bytes of the head block up to end (a position counted as
  * len is): *n of them, at the pointer returned. */
 const uint8_t *tx_next(const tx_chain *q, size_t end, size_t *n);
