@@ -1,6 +1,8 @@
 /* A client of the chaos test (test_chaos.c), killed at random: it works
  * until then, writing each action the manager acknowledged to LOG as one
- * line (one write, O_APPEND: a kill never leaves half a line).
+ * line (one write; LOG is this child's alone, since a kill can cut a write
+ * that crosses a page of the file: only its last line may be half
+ * there).
  *
  *   child_chaos producer ACKQ PLAINQ LOG NAME  puts NAME-1, NAME-2, ...
  *                                            in both queues: "pa"/"pp TAG"

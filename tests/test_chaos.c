@@ -16,6 +16,7 @@
  *   one per locker killed (mutual exclusion held), and so is d["n"];
  * - the lock is free, and the manager holds no waiter and no object
  *   beyond the test's own once every client is gone. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,7 +56,10 @@ static void
 spawn_role(world *w, h_child *ch, int i, int generation)
 {
 	char log[400], name[32];
-	snprintf(log, sizeof(log), "%s/%d.log", w->logdir, i);
+	// A log of its own: a write that SIGKILL cuts (one crossing a page
+	// of the file can be) leaves half a line only at the end of it.
+	snprintf(
+	    log, sizeof(log), "%s/chaos-%d.%d.log", w->logdir, i, generation);
 	snprintf(name, sizeof(name), "p%d.%d", i, generation);
 	// Through the proxy, clients reconnect; a killed one's session
 	// then lasts its lease.
@@ -83,36 +87,77 @@ typedef struct tagset {
 } tagset;
 
 static void
-collect(const world *w, const char *what, tagset *t)
+collect_file(const char *path, const char *what, tagset *t)
 {
-	*t = (tagset) { 0 };
-	for (int i = 0; i < ROLES; i++) {
-		char path[400], line[256];
-		snprintf(path, sizeof(path), "%s/%d.log", w->logdir, i);
-		FILE *f = fopen(path, "r");
-		if (f == NULL) {
+	char  line[256];
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return;
+	}
+	size_t wl = strlen(what);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strcspn(line, "\n");
+		if (line[len] != '\n') {
+			continue; // cut by the kill: the last line, half
+			          // there
+		}
+		line[len] = '\0';
+		if (strncmp(line, what, wl) != 0 || line[wl] != ' ') {
 			continue;
 		}
-		size_t wl = strlen(what);
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (strncmp(line, what, wl) != 0 || line[wl] != ' ') {
-				continue;
-			}
-			line[strcspn(line, "\n")] = '\0';
-			if (line[wl + 1] == '\0') {
-				t->plain++;
-				continue;
-			}
-			if (t->n == t->cap) {
-				t->cap  = t->cap ? 2 * t->cap : 1024;
-				t->tags = realloc(
-				    t->tags, t->cap * sizeof(char *));
-				assert_non_null(t->tags);
-			}
-			t->tags[t->n++] = strdup(line + wl + 1);
+		if (line[wl + 1] == '\0') {
+			t->plain++;
+			continue;
 		}
-		fclose(f);
+		if (t->n == t->cap) {
+			t->cap  = t->cap ? 2 * t->cap : 1024;
+			t->tags = realloc(t->tags, t->cap * sizeof(char *));
+			assert_non_null(t->tags);
+		}
+		t->tags[t->n++] = strdup(line + wl + 1);
 	}
+	fclose(f);
+}
+
+/* The path of the next child's log in dir (w->logdir's), false after the
+ * last. */
+static bool
+next_log(DIR *dir, const world *w, char *path, size_t cap)
+{
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "chaos-", 6) == 0) {
+			snprintf(path, cap, "%s/%s", w->logdir, e->d_name);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+collect(const world *w, const char *what, tagset *t)
+{
+	*t       = (tagset) { 0 };
+	DIR *dir = opendir(w->logdir);
+	assert_non_null(dir);
+	char path[600];
+	while (next_log(dir, w, path, sizeof(path))) {
+		collect_file(path, what, t);
+	}
+	closedir(dir);
+}
+
+/* The children's logs, once read. */
+static void
+remove_logs(const world *w)
+{
+	DIR *dir = opendir(w->logdir);
+	assert_non_null(dir);
+	char path[600];
+	while (next_log(dir, w, path, sizeof(path))) {
+		unlink(path);
+	}
+	closedir(dir);
 }
 
 static int
@@ -370,6 +415,7 @@ chaos_run(bool drops, bool restarts)
 	mgr_obj_release(w.lock);
 	mgr_obj_release(w.d);
 	h_proxy_stop(w.px);
+	remove_logs(&w); // before the manager's folder goes
 	assert_int_equal(h_group_stop(&w.m, w.c), 0);
 	if (restarts) {
 		char *const rm[] = { "rm", "-rf", w.data, NULL };
