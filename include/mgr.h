@@ -261,7 +261,12 @@ typedef struct mgr_opts {
 /* Connects to the manager at url and authenticates with opts->authkey.
  * url: ipc://path, tcp://host:port, tls+tcp://host:port (TLS; the
  * manager's certificate is verified), ws://host:port/path or
- * wss://host:port/path (WebSocket, plain or TLS). Errors: MGR_EINVAL (a
+ * wss://host:port/path (WebSocket, plain or TLS); or the members of a
+ * managerd --cluster, comma-separated ("tcp://a:1,tcp://b:1,tcp://c:1"):
+ * the client dials them in turn, goes where a follower says the leader
+ * serves, and does so again when it reconnects (docs/cluster.md); with
+ * several URLs a cluster electing its leader is waited for within the
+ * connect timeout. Errors: MGR_EINVAL (a
  * bad URL or option), MGR_ECONN (unreachable, or a handshake that fails:
  * a plaintext listener for a TLS URL, a TLS one for a plaintext URL),
  * MGR_EAUTH (a wrong key; a manager certificate not trusted or not for

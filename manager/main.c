@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "http.h"
 #include "log.h"
+#include "member.h"
 #include "mgr.h"
 #include "modules.h"
 #include "notify.h"
@@ -202,6 +203,10 @@ http_token(const daemon_opts *o, char token[65], char *why, size_t whycap)
  * URL, then "ready". 0, or the exit status after a line on stderr: 2 for
  * what the command line got wrong (a bad URL, TLS files that can't be
  * used), 1 for what the machine refused (an address in use). */
+/* The URLs listen_all bound, comma-separated (what a cluster's member
+ * tells clients by default). */
+static char bound_urls[2048];
+
 static int
 listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
     http_endpoint **dash)
@@ -267,6 +272,9 @@ listen_all(server *srv, const daemon_opts *o, http_endpoint **http,
 			return -1;
 		}
 		printf("managerd: listening on %s\n", bound);
+		size_t have = strlen(bound_urls);
+		snprintf(bound_urls + have, sizeof(bound_urls) - have, "%s%s",
+		    have ? "," : "", bound);
 		if (ready != NULL) {
 			fprintf(ready, "%s\n", bound);
 		}
@@ -577,6 +585,9 @@ main(int argc, char **argv)
 		    o.fsync);
 		return 2;
 	}
+	if ((rc = member_check(&o)) >= 0) {
+		return rc;
+	}
 	if (o.fsync != NULL && o.data_dir == NULL) {
 		fprintf(stderr, "managerd: --fsync needs --data-dir\n");
 		return 2;
@@ -649,7 +660,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "managerd: %s\n", mgr_strerror(rv));
 		return 1;
 	}
-	if (o.data_dir != NULL) {
+	if (o.cluster != NULL) {
+		if ((rc = member_open(srv, &o, argc, argv)) >= 0) {
+			server_free(srv);
+			modules_unload();
+			return rc;
+		}
+	} else if (o.data_dir != NULL) {
 		char   why[512] = "";
 		size_t after    = o.snapshot_after == SNAPSHOT_AFTER_UNSET
 		       ? SNAPSHOT_AFTER_DEFAULT
@@ -678,6 +695,14 @@ main(int argc, char **argv)
 		server_free(srv);
 		modules_unload();
 		return rc < 0 ? 1 : rc;
+	}
+	if (o.cluster != NULL
+	    && (rc = member_start(srv, &o, bound_urls)) >= 0) {
+		http_stop(dash);
+		http_stop(http);
+		server_free(srv);
+		modules_unload();
+		return rc;
 	}
 	log_msg(LOG_INFO, "serving (pid %ld)", (long) getpid());
 	notify_state("READY=1"); // systemd's Type=notify: started

@@ -133,6 +133,27 @@ static const opt_def table[] = {
 	{ "check", K_FLAG, NULL, OFF(check), 0, 0, 0, 0,
 	    "read and verify --data-dir's log, say what it holds, and exit "
 	    "(0: sound; 1: damaged, naming the file and offset)" },
+	{ "cluster", K_STR, "LIST", OFF(cluster), 0, 0, 0, 0,
+	    "be a member of a replicated cluster (needs --node-id and "
+	    "--data-dir): every member's id and the host:port its peers "
+	    "reach it at, 1=10.0.0.1:7001,2=10.0.0.2:7001,3=10.0.0.3:7001 "
+	    "(the same list on each); the leader serves clients, the others "
+	    "send them to it, and a reply leaves once a majority holds its "
+	    "change" },
+	{ "node-id", K_LSN, "N", OFF(node_id), 0, 0, 0, 0,
+	    "this member's id in --cluster's list" },
+	{ "election-timeout", K_LSN, "MS", OFF(election_ms), 0, 0, 0, 0,
+	    "how long followers wait for the leader before electing another "
+	    "(default 300; a failover takes about 2 to 5 times this)" },
+	{ "snapshot-entries", K_LSN, "N", OFF(snapshot_entries), 0, 0, 0, 0,
+	    "a cluster's member snapshots its state once the group's log "
+	    "holds N entries past its last snapshot (default 4096); the "
+	    "entries it covers go, and a member that lacks them gets the "
+	    "snapshot instead" },
+	{ "advertise", K_STR, "URLS", OFF(advertise), 0, 0, 0, 0,
+	    "where this member serves clients, as they must dial it "
+	    "(comma-separated; else the URLs it listens on): what the other "
+	    "members tell clients when it leads" },
 	{ "load-module", K_MODULE, "PATH", 0, 0, 0, 0, 0,
 	    "load a module's object types (mgr_module.h) before serving; "
 	    "words after a space in PATH go to its init (\"/x/acct.so "

@@ -39,8 +39,14 @@ typedef struct daemon_opts {
 	const char   *data_dir;  /* --data-dir: the state kept there */
 	const char   *fsync;     /* --fsync: always, everysec (NULL), no */
 	bool          check;     /* --check: verify data_dir, serve nothing */
-	size_t        snapshot_after; /* --snapshot-after, or unset */
-	uint64_t      snapshot_to;    /* --snapshot-to (0: not given) */
+	size_t        snapshot_after;   /* --snapshot-after, or unset */
+	uint64_t      snapshot_to;      /* --snapshot-to (0: not given) */
+	uint64_t      node_id;          /* --node-id (0: not given) */
+	const char   *cluster;          /* --cluster ID=HOST:PORT,... */
+	uint64_t      election_ms;      /* --election-timeout (0: 300) */
+	uint64_t      snapshot_entries; /* --snapshot-entries (0: 4096) */
+	const char   *advertise;        /* --advertise: the URLs clients are
+	                                   sent to (else the bound ones) */
 } daemon_opts;
 
 /* --snapshot-after not given (its default then: 64 MiB). */

@@ -39,7 +39,7 @@
 const char *
 client_url(mgr_client *c)
 {
-	return c->url;
+	return c->urls;
 }
 
 const void *
@@ -86,6 +86,8 @@ client_destroy(mgr_client *c)
 	}
 	free(c->key);
 	free(c->url);
+	free(c->urls);
+	free(c->redirect);
 	free(c->rxbuf);
 	free(c);
 }

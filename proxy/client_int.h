@@ -78,7 +78,12 @@ struct mgr_client {
 	/* the manager's limit: set by the keep-alive thread's handshakes,
 	 * read by calls without the lock (client_max_message) */
 	_Atomic size_t max_message;
-	char          *url;
+	char          *url; /* the manager dialled (one of urls, or where a
+	                       cluster's member sent the client) */
+	char *urls;         /* as given: one URL, or a cluster's members,
+	                       comma-separated */
+	char *redirect;     /* the last handshake's: where the leader
+	                       serves (NULL: none said) */
 
 	/* the session: its lease, and reconnecting (mgr_opts) */
 	int64_t lease_asked;  /* what it asks for */

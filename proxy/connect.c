@@ -150,16 +150,25 @@ handshake(mgr_client *c, int64_t tmo, bool resume)
 	if (w == NULL) {
 		return MGR_EPROTO;
 	}
-	if (w->status != 0) {
+	bool key_holder = w->digest.len == AUTH_DIGEST_LEN
+	    && auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
+	           sizeof(nonce), expect)
+	        == 0
+	    && auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN);
+	if (w->not_leader && key_holder) {
+		// A cluster's member that does not lead: where the leader is,
+		// from one who knows the key.
+		free(c->redirect);
+		c->redirect = w->leader[0] != '\0' ? strdup(w->leader) : NULL;
+		err         = MGR_ECONN;
+		client_set_detail("%s: %s%s%s", c->url, w->error,
+		    w->leader[0] ? ": the leader serves at " : "", w->leader);
+	} else if (w->status != 0) {
 		err = w->status == MGR_EAUTH ? MGR_EAUTH : MGR_EPROTO;
 		client_set_detail("%s",
 		    w->error[0] ? w->error
 		                : "the manager refused the handshake");
-	} else if (w->digest.len != AUTH_DIGEST_LEN
-	    || auth_digest(c->key, c->keylen, AUTH_SERVER_LABEL, nonce,
-	           sizeof(nonce), expect)
-	        != 0
-	    || !auth_equal(expect, w->digest.data, AUTH_DIGEST_LEN)) {
+	} else if (!key_holder) {
 		// The server does not know our key: not the manager we want.
 		err = MGR_EAUTH;
 	} else {
@@ -196,8 +205,9 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-int
-client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
+/* Dials c->url and shakes hands, within timeout_ms. */
+static int
+dial_one(mgr_client *c, bool resume, int64_t timeout_ms)
 {
 	char        why[600] = "";
 	ctransport *t;
@@ -243,6 +253,124 @@ client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
 	return rv;
 }
 
+/* The n-th URL of list (comma-separated) into out: false past the last. */
+static bool
+nth_url(const char *list, size_t n, char *out, size_t cap)
+{
+	const char *p = list;
+	for (size_t i = 0; i < n; i++) {
+		p = strchr(p, ',');
+		if (p == NULL) {
+			return false;
+		}
+		p++;
+	}
+	size_t len = strcspn(p, ",");
+	if (len == 0 || len >= cap) {
+		return false;
+	}
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return true;
+}
+
+static size_t
+count_urls(const char *list)
+{
+	size_t n = 1;
+	for (const char *p = list; (p = strchr(p, ',')) != NULL; p++) {
+		n++;
+	}
+	return n;
+}
+
+/* Of the leader's URLs, the first of the scheme c->url was dialled
+ * with, else the first. */
+static void
+pick_leader_url(
+    const mgr_client *c, const char *leader, char *out, size_t cap)
+{
+	size_t scheme = strcspn(c->url, ":");
+	char   u[1024];
+	out[0] = '\0';
+	for (size_t i = 0; nth_url(leader, i, u, sizeof(u)); i++) {
+		if (strncmp(u, c->url, scheme) == 0 && u[scheme] == ':') {
+			snprintf(out, cap, "%s", u);
+			return;
+		}
+	}
+	if (nth_url(leader, 0, u, sizeof(u))) {
+		snprintf(out, cap, "%s", u);
+	}
+}
+
+static int
+set_url(mgr_client *c, const char *url)
+{
+	char *u = strdup(url);
+	if (u == NULL) {
+		return MGR_ENOMEM;
+	}
+	free(c->url);
+	c->url = u;
+	return 0;
+}
+
+/* The redirects followed in one dial, at most: a cluster electing its
+ * leader may send a client round in a circle for a moment. */
+#define MAX_REDIRECTS 4
+
+int
+client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
+{
+	// The manager dialled last (a cluster's member, or the leader one
+	// of them named), then each of the others in turn, one round,
+	// following where they send the client.
+	size_t  n        = count_urls(c->urls);
+	int64_t deadline = clock_ms() + timeout_ms;
+	size_t  start = 0, hops = 0;
+	char    u[1024];
+	for (size_t i = 0; i < n; i++) {
+		if (nth_url(c->urls, i, u, sizeof(u))
+		    && strcmp(u, c->url) == 0) {
+			start = i;
+		}
+	}
+	int rv = MGR_ECONN;
+	for (size_t k = 0; k < n;) {
+		int64_t left = deadline - clock_ms();
+		if (left <= 0) {
+			break;
+		}
+		// A member that does not answer gets its share of the time,
+		// not all of it.
+		int64_t share = left / (int64_t) (n - k);
+		rv = dial_one(c, resume, share > 500 ? share : left);
+		if (rv == 0 || (rv != MGR_ECONN && rv != MGR_ETIMEDOUT)) {
+			return rv;
+		}
+		if (c->redirect != NULL && hops < MAX_REDIRECTS) {
+			char to[1024];
+			pick_leader_url(c, c->redirect, to, sizeof(to));
+			free(c->redirect);
+			c->redirect = NULL;
+			if (to[0] != '\0' && strcmp(to, c->url) != 0) {
+				hops++;
+				if (set_url(c, to) != 0) {
+					return MGR_ENOMEM;
+				}
+				continue;
+			}
+		}
+		k++;
+		if (k < n && nth_url(c->urls, (start + k) % n, u, sizeof(u))
+		    && set_url(c, u) != 0) {
+			return MGR_ENOMEM;
+		}
+	}
+	return rv;
+}
+
 mgr_client *
 client_new(
     const char *url, const void *key, size_t keylen, const mgr_opts *opts)
@@ -273,7 +401,8 @@ client_new(
 	          : env_recon != NULL && atoll(env_recon) > 0 ? atoll(env_recon)
 	                                                      : 0;
 	c->key                = malloc(keylen);
-	c->url                = strdup(url);
+	c->urls               = strdup(url);
+	c->url                = strndup(url, strcspn(url, ","));
 	c->rxbuf              = malloc(RX_MIN);
 	c->rxcap              = RX_MIN;
 	spin_init(&c->spin);
@@ -290,7 +419,8 @@ client_new(
 	    = opt_or_env(opts ? opts->client_name : NULL, "MGR_CLIENT_NAME");
 	snprintf(c->client_name, sizeof(c->client_name), "%s",
 	    cname != NULL ? cname : program_invocation_short_name);
-	if (c->key == NULL || c->url == NULL || c->rxbuf == NULL) {
+	if (c->key == NULL || c->url == NULL || c->urls == NULL
+	    || c->rxbuf == NULL) {
 		client_destroy(c);
 		return NULL;
 	}

@@ -241,9 +241,10 @@ mgr_connect(mgr_client **client, const char *url, const mgr_opts *opts)
 	// again too, within the connect timeout.
 	int64_t deadline = clock_ms() + c->connect_ms, backoff = 0;
 	int     rv;
+	// So is one to a cluster electing its leader.
 	while (
 	    (rv = client_dial(c, false, deadline - clock_ms())) == MGR_ECONN
-	    && c->reconnect_ms > 0) {
+	    && (c->reconnect_ms > 0 || strchr(c->urls, ',') != NULL)) {
 		int64_t wait = client_backoff(&backoff);
 		if (clock_ms() + wait >= deadline) {
 			break;

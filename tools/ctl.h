@@ -66,6 +66,7 @@ const mgr_value *dict_member(const mgr_value *d, const char *key);
 /* The commands on the manager itself (ctl_server.c). */
 int cmd_ping(cmd_ctx *x);
 int cmd_info(cmd_ctx *x);
+int cmd_cluster(cmd_ctx *x);
 int cmd_clients(cmd_ctx *x);
 int cmd_objects(cmd_ctx *x);
 int cmd_waits(cmd_ctx *x);

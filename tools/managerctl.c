@@ -596,6 +596,10 @@ cmd_unname(cmd_ctx *x)
 static const command ctl_commands[] = {
 	{ "ping", 0, 0, cmd_ping, "", "round-trip time to the manager" },
 	{ "info", 0, 0, cmd_info, "", "the manager's figures" },
+	{ "cluster", 0, 1, cmd_cluster, "[status]",
+	    "a managerd --cluster's figures, from its leader: the members, "
+	    "the term, the log's indexes, the most entries a member lacks "
+	    "(--url with every member's URL)" },
 	{ "clients", 0, 0, cmd_clients, "",
 	    "sessions: peer, pid, age, requests, what each holds and waits "
 	    "on" },

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "cluster.h"
 #include "journal.h"
 #include "log.h"
 #include "peer.h"
@@ -296,6 +297,23 @@ on_auth(
 	        != 0) {
 		arena_reset(&link->rxa);
 		return rv;
+	}
+	char leader[512];
+	if (cluster_redirect(srv, leader, sizeof(leader))) {
+		// A member that serves nobody: the key holder is told where
+		// the leader is (or that none is known yet), and goes there.
+		w.status      = MGR_ECONN;
+		w.not_leader  = true;
+		w.leader      = leader;
+		w.digest.data = mine;
+		w.digest.len  = sizeof(mine);
+		w.error       = leader[0] != '\0'
+		          ? "this member of the cluster does not lead it"
+		          : "the cluster is electing its leader";
+		fconn_send_msg(s->fc, &w.base, NULL);
+		fconn_close_after_send(s->fc);
+		arena_reset(&link->rxa);
+		return 0;
 	}
 	char name[200];
 	log_escape(a->client, name, sizeof(name));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "conn.h"
 #include "log.h"
 #include "wait.h"
@@ -64,6 +65,29 @@ pack_record(void *r, uint8_t *dst)
 	mgr__log_record__pack(r, dst);
 }
 
+/* Copies a record made before (end_change's). */
+typedef struct copied {
+	const uint8_t *p;
+	size_t         n;
+} copied;
+
+static void
+copy_record(void *arg, uint8_t *dst)
+{
+	const copied *c = arg;
+	memcpy(dst, c->p, c->n);
+}
+
+/* Appends a record of n bytes that fill writes in place, to the data
+ * directory's log or the cluster's batch: its LSN, 0 when it could not. */
+static uint64_t
+sink_append_with(
+    journal *j, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg)
+{
+	return j->cl != NULL ? cluster_append_with(j->cl, n, fill, arg)
+	                     : wal_append_with(j->w, n, fill, arg);
+}
+
 /* Record r (n bytes packed) is kept until the change being applied has
  * its own record: packed at the end of the later buffer. */
 static void
@@ -95,7 +119,7 @@ journal_put(journal *j, const Mgr__LogRecord *r, bool now)
 		put_later(j, r, n);
 		return;
 	}
-	appended(j, wal_append_with(j->w, n, pack_record, (void *) r), n);
+	appended(j, sink_append_with(j, n, pack_record, (void *) r), n);
 }
 
 /* What the change that ends handed on goes in after it. */
@@ -109,7 +133,8 @@ end_change(journal *j)
 	for (size_t off = 0; off < l->len;) {
 		uint32_t n;
 		memcpy(&n, l->buf + off, 4);
-		appended(j, wal_append(j->w, l->buf + off + 4, n), n);
+		copied c = { l->buf + off + 4, n };
+		appended(j, sink_append_with(j, n, copy_record, &c), n);
 		off += 4 + n;
 	}
 	l->len = 0;
@@ -431,6 +456,12 @@ write_gate(void)
 		pthread_mutex_lock(&j->srv->mtx);
 		pthread_mutex_unlock(&j->srv->mtx);
 	}
+	if (j->cl != NULL) {
+		// The batch goes to the group; the replies wait for its
+		// commit (cluster.c's apply says when).
+		uint64_t committed, want = cluster_gate(j->cl, &committed);
+		return committed >= want ? FCONN_GATE_OPEN : want;
+	}
 	uint64_t want = atomic_load(&j->appended);
 	if (want == 0) {
 		return FCONN_GATE_OPEN;
@@ -486,6 +517,14 @@ journal_gate(journal *j)
 }
 
 void
+journal_quiesce(server *srv)
+{
+	if (srv->journal != NULL) {
+		cluster_stop(srv->journal->cl);
+	}
+}
+
+void
 journal_close(server *srv)
 {
 	journal *j = srv->journal;
@@ -495,9 +534,18 @@ journal_close(server *srv)
 	compactor_stop(j);
 	// The loops are gone: nobody passes the gate any more.
 	journal_gate(NULL);
-	srv->journal = NULL;
-	wal_close(j->w);                   // writes and syncs what is left
-	fconn_gate_passed(UINT64_MAX - 1); // what was held for it goes
+	if (j->cl != NULL) {
+		// What the group has not committed is not acknowledged: the
+		// connections holding its replies are gone already.
+		cluster_close(j->cl);
+		journal_replay_forget(j);
+		srv->journal = NULL;
+	} else {
+		srv->journal = NULL;
+		wal_close(j->w); // writes and syncs what is left
+		fconn_gate_passed(
+		    UINT64_MAX - 1); // what was held for it goes
+	}
 	free(j->later.buf);
 	free(j);
 }

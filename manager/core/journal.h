@@ -40,6 +40,9 @@ struct mobj;
 int journal_open(struct server *srv, const char *dir, int fsync,
     uint64_t snapshot_after, const char *const *snapshot_args, char *why,
     size_t whycap);
+/* Stops what applies records from outside (a cluster's group), before
+ * the sessions close at a stop. Not under the lock. */
+void journal_quiesce(struct server *srv);
 /* Writes what is left and closes the log. Not under the lock. */
 void journal_close(struct server *srv);
 

@@ -29,13 +29,14 @@ typedef struct parked_wait {
 
 struct journal {
 	struct server *srv;
-	wal           *w;
-	wal_fsync      fsync;
-	bool           replaying;
-	const uint8_t *in; /* the frame being applied */
-	size_t         inlen;
-	int            depth; /* changes being applied, nested */
-	later          later;
+	wal           *w; /* the data directory's log, or NULL in a cluster */
+	struct cluster *cl; /* managerd --cluster's (cluster.h), or NULL */
+	wal_fsync       fsync;
+	bool            replaying;
+	const uint8_t  *in; /* the frame being applied */
+	size_t          inlen;
+	int             depth; /* changes being applied, nested */
+	later           later;
 	/* Set while records wait in later: a connection's writer then
 	 * waits for the change to end (its replies may be queued). */
 	atomic_bool deferring;
@@ -56,6 +57,24 @@ struct journal {
 	char             *why;
 	size_t            whycap;
 };
+
+/* ---- replay (journal_replay.c), which a cluster's followers use too ---- */
+
+/* A journal of srv that replays (nothing logged, no lease runs out), NULL
+ * when out of memory (why says so). Not under the lock. */
+journal *journal_attach(
+    struct server *srv, int fsync, char *why, size_t whycap);
+/* Applies record lsn (n bytes at p) as a restart does: 0, or MGR_E* with
+ * j->why filled. Takes the lock. */
+int journal_replay_record(
+    journal *j, uint64_t lsn, const uint8_t *p, size_t n);
+/* After the replay: sessions whose client cannot resume them end
+ * (logged), the others wait for their client for their lease from now.
+ * Takes the lock. */
+void journal_settle(journal *j);
+/* Forgets what a replay keeps (its sessions' map, condition waits not
+ * answered): a cluster's member that stops. */
+void journal_replay_forget(journal *j);
 
 /* ---- snapshots (snapshot.c) -------------------------------------------- */
 

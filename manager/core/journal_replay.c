@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "log.h"
 #include "session_int.h"
 #include "snapfile.h"
@@ -46,6 +47,13 @@ parked_forget_all(journal *j)
 	free(j->parked);
 	j->parked  = NULL;
 	j->nparked = j->parked_cap = 0;
+}
+
+void
+journal_replay_forget(journal *j)
+{
+	idmap_fini(&j->sessions);
+	parked_forget_all(j);
 }
 
 /* Forgets the parked waits of session sid (seq 0: all of them). */
@@ -225,6 +233,11 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 	case MGR__LOG_KIND__LOG_SNAP_END:
 		rv = snapshot_load(j, r);
 		break;
+	case MGR__LOG_KIND__LOG_LEADER:
+		if (j->cl != NULL) {
+			cluster_noted_leader(j->cl, r->node, r->urls);
+		}
+		break;
 	default:
 		rv = replay_fail(j, "record %llu: %s",
 		    "of a kind this managerd does not know");
@@ -234,16 +247,28 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 	return rv;
 }
 
+int
+journal_replay_record(journal *j, uint64_t lsn, const uint8_t *p, size_t n)
+{
+	return replay_one(j, lsn, p, n);
+}
+
 /* After the replay: a session whose client cannot resume it ends (logged),
  * one that can waits for it for its lease, from now. */
-static void
-settle_sessions(journal *j)
+void
+journal_settle(journal *j)
 {
 	server  *srv  = j->srv;
 	session *dead = NULL;
 	server_lock(srv);
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
+		if (!s->journaled) {
+			// A connection in its handshake (a cluster's member
+			// is connected to while it replays): no session of
+			// the log's, its own connection ends it.
+			continue;
+		}
 		if (s->reconnect && s->lease_ms > 0) {
 			repark(j, s);
 			s->heard_ms = clock_ms();
@@ -266,10 +291,9 @@ settle_sessions(journal *j)
 	}
 }
 
-/* A journal of srv that replays (nothing logged), NULL when out of
- * memory. The timer reads srv->journal under the lock: from here no
- * lease runs out until the replay is over (sessions_expire). */
-static journal *
+/* The timer reads srv->journal under the lock: from here no lease runs
+ * out until the replay is over (sessions_expire). */
+journal *
 journal_attach(server *srv, int fsync, char *why, size_t whycap)
 {
 	journal *j = calloc(1, sizeof(*j));
@@ -373,7 +397,7 @@ journal_open(server *srv, const char *dir, int fsync, uint64_t snapshot_after,
 		journal_put(j, &r, true);
 		server_unlock(srv);
 	}
-	settle_sessions(j);
+	journal_settle(j);
 	// The replay's holds of the lock served nobody (nobody is connected
 	// yet): lock_hold_max_us counts from here, what clients may wait on.
 	server_lock(srv);

@@ -280,6 +280,7 @@ server_free(server *srv)
 		free(ls);
 		ls = next;
 	}
+	journal_quiesce(srv);
 	sessions_close_all(srv);
 	// Joining the loops also waits for connections still being freed.
 	evgroup_free(srv->loops);

@@ -234,6 +234,11 @@ save_sessions_started(snap_out *out)
 	int rv = 0;
 	for (session *s = out->srv->sessions; s != NULL && rv == 0;
 	     s          = s->next) {
+		// A cluster's leader saves its live state: a connection in
+		// its handshake is no session of the log's yet.
+		if (!s->journaled) {
+			continue;
+		}
 		Mgr__LogRecord r;
 		journal_session_record(s, &r);
 		rv = put_record(out, &r);
@@ -400,8 +405,12 @@ snapshot_save(journal *j, uint64_t lsn, snap_emit_fn emit, void *arg,
 	if (rv == 0) {
 		rv = save_names(&out);
 	}
+	size_t nsessions = 0;
 	for (session *s = srv->sessions; s != NULL && rv == 0; s = s->next) {
-		rv = save_session_state(&out, s);
+		if (s->journaled) {
+			rv = save_session_state(&out, s);
+			nsessions++;
+		}
 	}
 	for (size_t i = 0; i < j->nparked && rv == 0; i++) {
 		const parked_wait *p = &j->parked[i];
@@ -417,7 +426,7 @@ snapshot_save(journal *j, uint64_t lsn, snap_emit_fn emit, void *arg,
 		Mgr__LogRecord e = MGR__LOG_RECORD__INIT;
 		e.kind           = MGR__LOG_KIND__LOG_SNAP_END;
 		e.objects        = srv->objects.len;
-		e.sessions       = srv->nsessions;
+		e.sessions       = nsessions;
 		rv               = put_record(&out, &e);
 	}
 	sv_free(&out.elems);
@@ -470,11 +479,24 @@ snapshot_load_abort(journal *j)
 	}
 }
 
+/* The sessions of the log's (a cluster's member also has connections in
+ * their handshake, which are not). */
+static size_t
+journaled_sessions(const server *srv)
+{
+	size_t n = 0;
+	for (const session *s = srv->sessions; s != NULL; s = s->next) {
+		n += s->journaled;
+	}
+	return n;
+}
+
 static int
 load_begin(journal *j, const Mgr__LogRecord *r)
 {
 	server *srv = j->srv;
-	if (j->snap != NULL || srv->objects.len > 0 || srv->sessions != NULL
+	if (j->snap != NULL || srv->objects.len > 0
+	    || journaled_sessions(srv) > 0
 	    || r->secret_key.len != sizeof(srv->secret_key)) {
 		return load_fail(j, "snapshot record %llu: %s", j->lsn,
 		    "a beginning where there is one already");
@@ -639,7 +661,8 @@ load_end(journal *j, const Mgr__LogRecord *r)
 	size_t   pos = 0;
 	uint64_t id;
 	void    *v;
-	if (r->objects != srv->objects.len || r->sessions != srv->nsessions) {
+	if (r->objects != srv->objects.len
+	    || r->sessions != journaled_sessions(srv)) {
 		return load_fail(j, "the end: %llu %s", r->objects,
 		    "objects or sessions said, not as many loaded");
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "journal.h"
 #include "names.h"
 #include "sdict.h"
@@ -270,6 +271,42 @@ stats_snapshot(server *srv, stats_figure *out)
 		gauge(&b, "log_refusing",
 		    "1 while writes are refused (a full disk, a failed log)",
 		    jf.refusing);
+	}
+	cluster_figures cf;
+	if (cluster_figures_of(srv, &cf)) {
+		gauge(&b, "cluster_node", "This member's id (--node-id)",
+		    cf.node);
+		gauge(&b, "cluster_serving",
+		    "1 while this member leads and serves clients",
+		    strcmp(cf.role, "leader") == 0);
+		gauge(&b, "cluster_leader",
+		    "The leader's id as this member knows it (0: none)",
+		    cf.leader);
+		counter(&b, "cluster_term", "The Raft term", cf.term);
+		gauge(&b, "cluster_members", "Members of the group", cf.n);
+		counter(&b, "cluster_commit_index",
+		    "The last entry of the group's log known committed",
+		    cf.commit);
+		counter(&b, "cluster_applied_index",
+		    "The last entry applied to this member's state",
+		    cf.applied);
+		counter(&b, "cluster_last_index",
+		    "The last entry in this member's log", cf.last);
+		gauge(&b, "cluster_snapshot_index",
+		    "The last entry this member's snapshot covers",
+		    cf.snapshot);
+		uint64_t lag = 0;
+		for (size_t i = 0; i < cf.n; i++) {
+			uint64_t m = cf.members[i].match;
+			if (m < cf.last && cf.last - m > lag) {
+				lag = cf.last - m;
+			}
+		}
+		gauge(&b, "cluster_lag_max",
+		    "On the leader: the most entries a member lacks",
+		    strcmp(cf.role, "leader") == 0 ? lag : 0);
+		counter(&b, "cluster_elections_won",
+		    "Elections this process won", cf.elections_won);
 	}
 	journal_snapshot_figures sf;
 	if (journal_snapshot_figures_of(srv, &sf)) {

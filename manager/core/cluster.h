@@ -1,0 +1,110 @@
+/* managerd --cluster: three (or five...) managers, one state, through a
+ * Raft group (repl/raft_node.h). The leader applies requests as a single
+ * manager does and logs their records (journal.h) into the group's log,
+ * one entry per batch; a reply leaves once its records are committed (the
+ * write gate). Followers apply committed entries as a restart replays a
+ * log, serve no client, and send each one to the leader. A new leader
+ * applies every entry before it, then settles the sessions (those with
+ * reconnect wait for their clients for their lease, from now) and serves.
+ * A leader that loses its leadership starts again from the group's log
+ * (its own state may hold records the group never committed).
+ *
+ * docs/cluster.md is the users' account. */
+#ifndef MGR_MANAGER_CORE_CLUSTER_H
+#define MGR_MANAGER_CORE_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manager.pb-c.h"
+
+struct server;
+struct journal;
+typedef struct cluster cluster;
+
+#define CLUSTER_MAX_MEMBERS 9
+
+typedef struct cluster_opts {
+	uint64_t    node_id;
+	const char *dir; /* --data-dir: the group's log goes in DIR/raft */
+	uint64_t    ids[CLUSTER_MAX_MEMBERS];
+	const char *addrs[CLUSTER_MAX_MEMBERS]; /* host:port, the group's */
+	size_t      n;
+	unsigned    election_ms;      /* 0: 300 */
+	unsigned    snapshot_entries; /* 0: 4096 */
+	/* Called (on the group's thread) when this process must start again
+	 * from the group's log: it never returns. why says what happened. */
+	void (*restart)(const char *why);
+} cluster_opts;
+
+/* Parses --cluster's "ID=HOST:PORT,..." (a tcp:// before each address is
+ * allowed) into o's members: 0, or MGR_EINVAL with why. The strings point
+ * into buf (a copy of list, cap bytes). */
+int cluster_parse(const char *list, cluster_opts *o, char *buf, size_t cap,
+    char *why, size_t whycap);
+
+/* srv (serving nobody) becomes a member that serves nobody yet: every
+ * handshake is sent elsewhere until cluster_start's group elects it.
+ * 0, or MGR_E* with why. Not under the lock. */
+int cluster_open(
+    struct server *srv, const cluster_opts *o, char *why, size_t whycap);
+/* Starts taking part in the group; urls (comma-separated) is where this
+ * member serves clients, what it tells them when it leads. Not under the
+ * lock. 0, or MGR_E* with why. */
+int cluster_start(
+    struct server *srv, const char *urls, char *why, size_t whycap);
+/* Stops taking part: nothing is applied after (journal_quiesce's). Not
+ * under the lock. */
+void cluster_stop(cluster *cl);
+/* Stops, and frees cl (journal_close's). Not under the lock. */
+void cluster_close(cluster *cl);
+
+/* ---- for the journal (journal.c, journal_replay.c) --------------------- */
+
+/* Appends a record of n bytes, written in place by fill, to the batch
+ * being made: its LSN. Under the server lock; no system call. */
+uint64_t cluster_append_with(
+    cluster *cl, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg);
+/* Hands the batch made so far to the group (not under the server lock):
+ * the LSN up to which records are committed. */
+uint64_t cluster_flush(cluster *cl);
+/* The write gate's (not under the server lock): the batch handed on,
+ * with an empty record when it has none, so that the replies queued so
+ * far wait for the commit of an entry proposed after them (a read proves
+ * the member still leads). The LSN they wait for (0: none, this member
+ * does not serve), and in *committed the LSN committed now. */
+uint64_t cluster_gate(cluster *cl, uint64_t *committed);
+/* A LOG_LEADER record applied: the leader of its term serves at urls. */
+void cluster_noted_leader(cluster *cl, uint64_t node, const char *urls);
+
+/* ---- for the handshake and the figures --------------------------------- */
+
+/* Whether srv is a member that serves no client now; then leader (cap
+ * bytes) holds where the leader serves ("" when none is known yet).
+ * Under the lock or not. */
+bool cluster_redirect(struct server *srv, char *leader, size_t cap);
+
+/* The cluster as this member sees it (mgr_info, metrics, managerctl). */
+typedef struct cluster_member_figures {
+	uint64_t id;
+	char     addr[256];
+	uint64_t match; /* the leader's knowledge of its log (0: unknown) */
+} cluster_member_figures;
+typedef struct cluster_figures {
+	uint64_t    node;
+	const char *role; /* "leader", "follower", "candidate",
+	                     "starting" (a leader not serving
+	                     yet) */
+	uint64_t               term;
+	uint64_t               leader;
+	char                   leader_urls[512];
+	uint64_t               commit, applied, last, snapshot;
+	uint64_t               elections_won;
+	cluster_member_figures members[CLUSTER_MAX_MEMBERS];
+	size_t                 n;
+} cluster_figures;
+/* false when srv is no member. Not under the lock. */
+bool cluster_figures_of(struct server *srv, cluster_figures *f);
+
+#endif

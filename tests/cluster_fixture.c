@@ -1,0 +1,319 @@
+/* A cluster of managerds on loopback (cluster_fixture.h). */
+#include "cluster_fixture.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "harness_int.h"
+
+/* A port nobody listens on now (bound to 0, then let go). */
+static int
+free_port(void)
+{
+	int fd               = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
+	socklen_t          len  = sizeof(a);
+	int                port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0
+	    && getsockname(fd, (struct sockaddr *) &a, &len) == 0) {
+		port = ntohs(a.sin_port);
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	return port;
+}
+
+c_cluster *
+c_cluster_new(const char *name, const char *const *extra)
+{
+	c_cluster  *c   = calloc(1, sizeof(*c));
+	const char *tmp = getenv("TMPDIR");
+	uint8_t     raw[32];
+	if (c == NULL) {
+		return NULL;
+	}
+	c->extra = extra;
+	snprintf(c->dir, sizeof(c->dir), "%s/mgr-%s-XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 80 ? tmp : "/tmp",
+	    name);
+	if (mkdtemp(c->dir) == NULL
+	    || getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw)) {
+		h_log("cluster %s: %s", name, strerror(errno));
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		snprintf(c->key + 2 * i, 3, "%02x", raw[i]);
+	}
+	snprintf(c->keyfile, sizeof(c->keyfile), "%s/authkey", c->dir);
+	FILE *f = fopen(c->keyfile, "w");
+	if (f == NULL) {
+		free(c);
+		return NULL;
+	}
+	fprintf(f, "%s\n", c->key);
+	fclose(f);
+	chmod(c->keyfile, 0600);
+	size_t ul = 0, ml = 0;
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_member *m  = &c->m[i];
+		m->id        = i + 1;
+		m->port      = free_port();
+		m->raft_port = free_port();
+		snprintf(
+		    m->data, sizeof(m->data), "%s/node%d", c->dir, m->id);
+		snprintf(
+		    m->log, sizeof(m->log), "%s/node%d.log", c->dir, m->id);
+		snprintf(
+		    m->url, sizeof(m->url), "tcp://127.0.0.1:%d", m->port);
+		ul += (size_t) snprintf(c->urls + ul, sizeof(c->urls) - ul,
+		    "%s%s", i ? "," : "", m->url);
+		ml += (size_t) snprintf(c->members + ml,
+		    sizeof(c->members) - ml, "%s%d=127.0.0.1:%d",
+		    i ? "," : "", m->id, m->raft_port);
+	}
+	return c;
+}
+
+int
+c_start(c_cluster *c, int i)
+{
+	c_member *m = &c->m[i];
+	char      id[16], listen[80];
+	snprintf(id, sizeof(id), "%d", m->id);
+	snprintf(listen, sizeof(listen), "tcp://127.0.0.1:%d", m->port);
+	const char *argv[40] = { h_managerd_path(), "--listen", listen,
+		"--authkey-file", c->keyfile, "--data-dir", m->data,
+		"--node-id", id, "--cluster", c->members, "--log-level",
+		"info", "--ready-fd", "3" };
+	size_t      argc     = 15;
+	int         ready[2];
+	if (h_high_pipe(ready) != 0) {
+		return -1;
+	}
+	for (const char *const *e = c->extra; e != NULL && *e != NULL; e++) {
+		if (argc + 1 < sizeof(argv) / sizeof(argv[0])) {
+			argv[argc++] = *e;
+		}
+	}
+	argv[argc] = NULL;
+	int logfd
+	    = open(m->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
+	const char *const unset[] = { "MGR_AUTHKEY", NULL };
+	char            **envp    = h_make_env(unset);
+	int               rv      = envp == NULL ? ENOMEM
+	                                         : posix_spawn(&m->pid, argv[0], &fa, NULL,
+	                                             (char *const *) argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	close(logfd);
+	close(ready[1]);
+	if (rv != 0) {
+		h_log("posix_spawn: %s", strerror(rv));
+		close(ready[0]);
+		m->pid = 0;
+		return -1;
+	}
+	h_live_set(m->data, m->pid, c->keyfile, m->log);
+	// Listening (and its signals taken) once it says "ready".
+	char    buf[512];
+	size_t  len      = 0;
+	int64_t deadline = h_now_ms() + 30000;
+	bool    ok       = false;
+	while (!ok && len < sizeof(buf) - 1) {
+		short ev;
+		if (h_poll_one(ready[0], POLLIN, deadline, &ev) <= 0) {
+			break;
+		}
+		ssize_t n = read(ready[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t) n;
+		buf[len] = '\0';
+		ok       = strstr(buf, "ready\n") != NULL;
+	}
+	close(ready[0]);
+	if (!ok) {
+		h_log("member %d was not ready", m->id);
+		c_dump_logs(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+c_start_all(c_cluster *c)
+{
+	for (int i = 0; i < C_MEMBERS; i++) {
+		if (c_start(c, i) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+c_kill(c_cluster *c, int i)
+{
+	c_member *m = &c->m[i];
+	int       status;
+	if (m->pid > 0) {
+		kill(m->pid, SIGKILL);
+		h_wait_pid(m->pid, 10000, &status);
+		h_live_drop(m->data);
+		m->pid = 0;
+	}
+}
+
+int
+c_stop_all(c_cluster *c)
+{
+	int rv = 0;
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_member *m = &c->m[i];
+		int       status;
+		if (m->pid <= 0) {
+			continue;
+		}
+		kill(m->pid, SIGTERM);
+		if (h_wait_pid(m->pid, 20000, &status) != 0) {
+			h_log("member %d did not stop on SIGTERM", m->id);
+			kill(m->pid, SIGKILL);
+			h_wait_pid(m->pid, 10000, &status);
+			rv = -1;
+		} else if (h_exit_code(status) != 0) {
+			h_log("member %d exited with %d", m->id,
+			    h_exit_code(status));
+			rv = -1;
+		}
+		h_live_drop(m->data);
+		m->pid = 0;
+	}
+	const char *reports[]
+	    = { "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+		      "WARNING: ThreadSanitizer", "runtime error:" };
+	for (int i = 0; i < C_MEMBERS; i++) {
+		for (size_t k = 0; k < sizeof(reports) / sizeof(reports[0]);
+		     k++) {
+			if (c_log_has(c, i, reports[k])) {
+				h_log(
+				    "member %d: %s", c->m[i].id, reports[k]);
+				rv = -1;
+			}
+		}
+	}
+	if (rv != 0) {
+		c_dump_logs(c);
+	}
+	return rv;
+}
+
+mgr_opts
+c_opts(c_cluster *c, int64_t reconnect_ms)
+{
+	mgr_opts o        = { 0 };
+	o.authkey         = c->key;
+	o.authkey_len     = strlen(c->key);
+	o.connect_timeout = 10000;
+	o.reconnect       = reconnect_ms;
+	o.lease           = reconnect_ms > 0 ? 5000 : 0;
+	return o;
+}
+
+int
+c_leader(c_cluster *c, int timeout_ms)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+	while (h_now_ms() < deadline) {
+		mgr_client *cl;
+		mgr_opts    o = c_opts(c, 0);
+		o.connect_timeout
+		    = h_left_ms(deadline) > 0 ? h_left_ms(deadline) : 1;
+		if (mgr_connect(&cl, c->urls, &o) == 0) {
+			int64_t pid = 0;
+			int     rv  = h_info_int(cl, "pid", &pid);
+			mgr_disconnect(cl);
+			for (int i = 0; rv == 0 && i < C_MEMBERS; i++) {
+				if (c->m[i].pid == (pid_t) pid) {
+					return i;
+				}
+			}
+		}
+		h_nap(20);
+	}
+	return -1;
+}
+
+void
+c_dump_logs(const c_cluster *c)
+{
+	for (int i = 0; i < C_MEMBERS; i++) {
+		char  line[1024];
+		FILE *f = fopen(c->m[i].log, "r");
+		if (f == NULL) {
+			continue;
+		}
+		fprintf(
+		    stderr, "---- member %d (%s)\n", c->m[i].id, c->m[i].log);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			fputs(line, stderr);
+		}
+		fclose(f);
+	}
+}
+
+bool
+c_log_has(const c_cluster *c, int i, const char *needle)
+{
+	char  line[1024];
+	bool  found = false;
+	FILE *f     = fopen(c->m[i].log, "r");
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) {
+		found = strstr(line, needle) != NULL;
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	return found;
+}
+
+void
+c_cluster_free(c_cluster *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_kill(c, i);
+	}
+	char *const argv[] = { "rm", "-rf", c->dir, NULL };
+	h_run("/bin/rm", argv, NULL, 0, 10000, NULL, 0);
+	free(c);
+}

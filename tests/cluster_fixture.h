@@ -1,0 +1,58 @@
+/* A cluster of managerds (managerd --cluster) on loopback for the tests:
+ * members started, killed, restarted on their directories, and the
+ * leader found. */
+#ifndef MGR_TESTS_CLUSTER_FIXTURE_H
+#define MGR_TESTS_CLUSTER_FIXTURE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "mgr.h"
+
+#define C_MEMBERS 3
+
+typedef struct c_member {
+	int   id;
+	pid_t pid; /* 0: not running */
+	int   port, raft_port;
+	char  data[300]; /* --data-dir */
+	char  log[300];
+	char  url[64];
+} c_member;
+
+typedef struct c_cluster {
+	char               dir[256]; /* everything of it */
+	char               keyfile[300];
+	char               key[65];
+	char               urls[256];    /* every member's, comma-separated */
+	char               members[256]; /* --cluster's list */
+	const char *const *extra;        /* more options for every member */
+	c_member           m[C_MEMBERS];
+} c_cluster;
+
+/* A cluster's directory, key and free ports; nothing started. NULL when
+ * it cannot be made. */
+c_cluster *c_cluster_new(const char *name, const char *const *extra);
+/* Kills whatever runs, removes the files. */
+void c_cluster_free(c_cluster *c);
+/* Starts member i (on its directory as it is). 0 or -1. */
+int c_start(c_cluster *c, int i);
+/* Every member. 0 or -1. */
+int c_start_all(c_cluster *c);
+/* SIGKILL member i and reaps it. */
+void c_kill(c_cluster *c, int i);
+/* Stops every member (SIGTERM) and checks that each exited with 0 and
+ * that no log holds a sanitizer's report: 0, or -1 after saying why. */
+int c_stop_all(c_cluster *c);
+/* The member whose managerd serves clients (its pid in mgr_info through
+ * the cluster's URLs), within timeout_ms: its index, or -1. */
+int c_leader(c_cluster *c, int timeout_ms);
+/* Options with the cluster's key, reconnecting for reconnect_ms (0:
+ * not). */
+mgr_opts c_opts(c_cluster *c, int64_t reconnect_ms);
+/* Prints every member's log on stderr. */
+void c_dump_logs(const c_cluster *c);
+/* Whether member i's log has a line holding needle. */
+bool c_log_has(const c_cluster *c, int i, const char *needle);
+
+#endif
