@@ -40,6 +40,13 @@ DURABLE_SYSTEMS = [("ours", "no"), ("redis", "no"),
                    ("ours", "always"), ("redis", "always")]
 DURABLE_POLICIES = ("no", "everysec", "always")
 DURABLE_CLIENTS = 8
+# C, replicated writes: ours alone and as a 3-member managerd --cluster
+# (every member on this machine, on tcp loopback), Redis alone and with a
+# replica, each write followed by WAIT 1 0 (acknowledged once the replica
+# has it): W1's dict set one at a time and W2 with 8 clients.
+CLUSTER_SYSTEMS = [("ours", "one"), ("ours", "three"),
+                   ("redis", "one"), ("redis", "replica")]
+CLUSTER_CLIENTS = 8
 # DR, a restart of a full store (dr_entries of int -> int, written 1,000
 # at a time): killed -9 and started again on its files, from the log alone
 # (ours' --data-dir log, Redis's AOF), then after a rewrite (ours'

@@ -200,10 +200,32 @@ typedef struct w1ctx {
 	char   value[BENCH_VALUE_LEN + 1];
 } w1ctx;
 
+/* BENCH_REDIS_WAIT=N: each write of W1's dict set and W2 is followed by
+ * WAIT N 0 (acknowledged once N replicas have it), the peer of
+ * managerd --cluster's majority commit. */
+static void
+replicated(rconn *rc)
+{
+	static int n = -1;
+	if (n < 0) {
+		const char *e = getenv("BENCH_REDIS_WAIT");
+		n             = e != NULL ? atoi(e) : 0;
+	}
+	if (n > 0) {
+		redisReply *r = cmd(rc, "WAIT %d 0", n);
+		if (r->type != REDIS_REPLY_INTEGER || r->integer < n) {
+			die("WAIT %d: %lld replicas", n,
+			    r->type == REDIS_REPLY_INTEGER ? r->integer : -1);
+		}
+		freeReplyObject(r);
+	}
+}
+
 static void
 op_dict_set(w1ctx *x, long i)
 {
 	cmd0(x->rc, "HSET d %s %s", x->keys[i % NKEYS], x->value);
+	replicated(x->rc);
 }
 
 static void
@@ -365,8 +387,10 @@ w2_worker(const bench_args *a, int index)
 	while (now_ns() < deadline) {
 		const char *k = keys[iters % 100];
 		cmd0(rc, "HSET d %s %s", k, value);
+		replicated(rc);
 		cmd0(rc, "HGET d %s", k);
 		cmd0(rc, "HINCRBY d counter 1");
+		replicated(rc);
 		iters++;
 	}
 	worker_report_done(index, iters, 0);

@@ -31,7 +31,8 @@ import tempfile
 import threading
 import time
 
-from bench_config import (CLIENT_TIMEOUT, EXTRA_CASES,  # noqa: E402
+from bench_config import (CLIENT_TIMEOUT, CLUSTER_CLIENTS,  # noqa: E402
+                          CLUSTER_SYSTEMS, EXTRA_CASES,
                           EXTRA_SYSTEMS, HANDSHAKE_SYSTEMS, HANDSHAKE_WS_SYSTEMS, HERE,
                           DURABLE_SYSTEMS, DURABLE_POLICIES, DURABLE_CLIENTS, PARAMS, PEERS,
                           PY_CLIENT_SYSTEMS, RESTART_BATCH, RESTART_SYSTEMS,
@@ -221,6 +222,8 @@ class Server:
         Server.counter += 1
         self.tag = f"{system}-{transport}-{Server.counter}"
         self.proc = None
+        self.procs = []  # C: every process of a replicated server
+        self.datas = []  # C: the cluster members' data directories
         self.addr = None
         # D: the fsync policy of a durable server (its socket is unix).
         self.policy = transport if transport in DURABLE_POLICIES else None
@@ -232,11 +235,73 @@ class Server:
     def server_prefix(self):
         return self.prefix() + self.wrap
 
+    def start_cluster(self):
+        """C's "three": managerd --cluster, three members on tcp loopback,
+        each with its own data directory; the client gets every URL."""
+        c = self.ctx
+        ports = [(free_port(), free_port()) for _ in range(3)]
+        members = ",".join(f"{i + 1}=127.0.0.1:{r}" for i, (_, r) in enumerate(ports))
+        self.procs, urls = [], []
+        for i, (p, _) in enumerate(ports):
+            data = os.path.join(c.tmp, f"{self.tag}.node{i + 1}")
+            self.datas.append(data)
+            r, w = os.pipe()
+            argv = self.server_prefix() + [
+                c.managerd, "--listen", f"tcp://127.0.0.1:{p}",
+                "--authkey-file", c.keyfile, "--log-level", "warn",
+                "--ready-fd", str(w), "--data-dir", data,
+                "--node-id", str(i + 1), "--cluster", members]
+            self.procs.append(spawn(argv, self.log, stdout=self.log, pass_fds=(w,)))
+            os.close(w)
+            lines = read_lines_until(r, "ready", START_TIMEOUT, self.procs[-1])
+            os.close(r)
+            if lines is None:
+                raise BenchError(f"a cluster member did not get ready (see {self.log.name})")
+            urls.append(lines[0])
+        self.proc = self.procs[0]
+        self.addr = ",".join(urls)
+
+    def start_replicated_redis(self):
+        """C's "replica": a Redis and its replica on tcp loopback, the
+        replica's link up before the client starts."""
+        c = self.ctx
+        self.procs = []
+        ports = (free_port(), free_port())
+        for k, port in enumerate(ports):
+            argv = self.server_prefix() + [
+                c.redis, "--port", str(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", c.tmp,
+                "--logfile", "", "--daemonize", "no"]
+            if k == 1:
+                argv += ["--replicaof", "127.0.0.1", str(ports[0])]
+            self.procs.append(spawn(argv, self.log, stdout=self.log))
+            wait_redis(f"tcp:127.0.0.1:{port}", START_TIMEOUT, self.procs[-1], c.certs)
+        cli = os.path.join(os.path.dirname(c.redis), "redis-cli")
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            out = subprocess.run([cli, "-p", str(ports[1]), "info", "replication"],
+                                 capture_output=True, timeout=10).stdout.decode()
+            if "master_link_status:up" in out:
+                break
+            if time.monotonic() > deadline:
+                raise BenchError("the Redis replica did not link up")
+            time.sleep(0.05)
+        self.proc = self.procs[0]
+        self.addr = f"tcp:127.0.0.1:{ports[0]}"
+
     def start(self):
         c = self.ctx
         self.log = open(os.path.join(c.logdir, f"server-{self.tag}.log"), "a")
+        if self.transport == "three":
+            self.start_cluster()
+            return self
+        if self.transport == "replica":
+            self.start_replicated_redis()
+            return self
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
         transport = "unix" if self.policy else self.transport
+        if transport == "one":  # C: alone, on tcp as the others
+            transport = "tcp"
         if self.policy:
             self.data = os.path.join(c.tmp, f"{self.tag}.data")
         if self.system in ("ours", "base", "pyours"):
@@ -323,10 +388,15 @@ class Server:
         return time.monotonic() - t0
 
     def stop(self):
+        for p in self.procs:
+            if p is not self.proc:
+                kill_group(p)
         if self.proc is not None:
             kill_group(self.proc)
             self.proc = None
         self.log.close()
+        for d in self.datas:
+            shutil.rmtree(d, ignore_errors=True)
         if self.data:  # its preallocated log segments: 128 MiB each
             shutil.rmtree(self.data, ignore_errors=True)
 
@@ -348,6 +418,8 @@ class Server:
             argv = [c.bench_redis, what, "--addr", self.addr]
             if self.transport == "tls":
                 argv += ["--ca", os.path.join(c.certs, "ca.crt")]
+            if self.transport == "replica":  # each write: WAIT 1 0
+                argv = ["env", "BENCH_REDIS_WAIT=1"] + argv
         for k, v in opts.items():
             argv += [f"--{k.replace('_', '-')}", str(v)]
         return self.prefix() + argv
@@ -544,6 +616,18 @@ def case_d(ctx, srv):
     out = {f"D.{op}": res[f"w1.{op}"] for op, _ in W1_OPS}
     res, _, _ = run_client(ctx, srv, "w2", {"clients": DURABLE_CLIENTS, "ms": P["w2_ms"]})
     out[f"D.c{DURABLE_CLIENTS}"] = res[f"w2.c{DURABLE_CLIENTS}"]
+    return out
+
+
+def case_c(ctx, srv):
+    """Replicated writes: W1's dict set one at a time and W2's mix with 8
+    clients, on one server or a replicated one (srv.transport)."""
+    P = ctx.P
+    res, _, _ = run_client(ctx, srv, "w1", {"n": P["w1_n"], "warmup": P["w1_warmup"],
+                                            "only": "dict_set"})
+    out = {"C.dict_set": res["w1.dict_set"]}
+    res, _, _ = run_client(ctx, srv, "w2", {"clients": CLUSTER_CLIENTS, "ms": P["w2_ms"]})
+    out[f"C.c{CLUSTER_CLIENTS}"] = res[f"w2.c{CLUSTER_CLIENTS}"]
     return out
 
 
@@ -750,6 +834,7 @@ def cases(P):
         ("W7 account", case_w7, P["reps"], False),
         ("W8 module call", case_w8, P["reps"], False),
         ("H connect", case_h, P["reps"], False),
+        ("C replicated", case_c, P["reps"], False),
         ("D durable", case_d, P["reps"], False),
         ("DR restart", case_dr, P["reps"], False),
         ("L longest hold", case_l, P["l_reps"], False),
@@ -855,6 +940,9 @@ def main():
         for t in ("unix", "tcp"):
             SYSTEMS.insert(1 if t == "unix" else len(SYSTEMS), ("base", t))
     ctx.redis = shutil.which("redis-server") or "/usr/bin/redis-server"
+    # C's cluster needs a managerd built with replication (libraft).
+    ldd = subprocess.run(["ldd", ctx.managerd], capture_output=True, timeout=30)
+    ctx.cluster = b"libraft" in ldd.stdout
     ctx.command = a.command
     ctx.started = datetime.datetime.now(datetime.timezone.utc)
     ctx.cpus = {}
@@ -919,6 +1007,11 @@ def main():
                 if name.startswith("D "):
                     k = rep % len(DURABLE_SYSTEMS)
                     order = DURABLE_SYSTEMS[k:] + DURABLE_SYSTEMS[:k]
+                if name.startswith("C "):
+                    k = rep % len(CLUSTER_SYSTEMS)
+                    order = CLUSTER_SYSTEMS[k:] + CLUSTER_SYSTEMS[:k]
+                    if not ctx.cluster:
+                        order = [x for x in order if x != ("ours", "three")]
                 if name.startswith("DR "):
                     order = RESTART_SYSTEMS[rep % 2:] + RESTART_SYSTEMS[:rep % 2]
                 if name.startswith("W8"):

@@ -6,7 +6,7 @@ import os
 import statistics
 import subprocess
 
-from bench_config import (DURABLE_CLIENTS, DURABLE_POLICIES, PEERS, RESTART_BATCH,
+from bench_config import (CLUSTER_CLIENTS, DURABLE_CLIENTS, DURABLE_POLICIES, PEERS, RESTART_BATCH,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 
 
@@ -209,6 +209,35 @@ def durable_section(P, st):
     return out
 
 
+def cluster_section(P, st):
+    """C: ours alone and as a 3-member cluster, Redis alone and with a
+    replica under WAIT 1 0."""
+    if not any(k[0].startswith("C.") for k in st):
+        return []
+    out = ["", "## Replicated writes: a 3-member cluster vs Redis with a "
+           "replica (C)", "",
+           "On tcp loopback, every process on this machine: ours alone and "
+           "as `managerd --cluster` of three members (a reply leaves once "
+           "a majority holds its change, synced), Redis alone and with a "
+           "replica, each write followed by `WAIT 1 0`. W1's dict set one "
+           "at a time (us/op, lower is better) and W2's mix with "
+           f"{CLUSTER_CLIENTS} clients (ops/s, higher is better); "
+           "replicated/alone: the ratio of medians within each system.", "",
+           "| workload | unit | ours alone | ours, 3 members | replicated/alone | "
+           "Redis alone | Redis + replica, WAIT | replicated/alone |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for metric, label, unit in (("C.dict_set", "W1 dict set", "us/op"),
+                                (f"C.c{CLUSTER_CLIENTS}",
+                                 f"W2's mix, {CLUSTER_CLIENTS} clients", "ops/s")):
+        o1, o3 = st.get((metric, "ours", "one")), st.get((metric, "ours", "three"))
+        r1, r2 = st.get((metric, "redis", "one")), st.get((metric, "redis", "replica"))
+        qo = o3["median"] / o1["median"] if o1 and o3 and o1["median"] else None
+        qr = r2["median"] / r1["median"] if r1 and r2 and r1["median"] else None
+        out.append(f"| {label} | {unit} | {cell(o1)} | {cell(o3)} | {ratio(qo)} | "
+                   f"{cell(r1)} | {cell(r2)} | {ratio(qr)} |")
+    return out
+
+
 def restart_section(P, st):
     """DR: a full store's restart, ours against Redis."""
     if not any(k[0].startswith("DR.") for k in st):
@@ -266,6 +295,7 @@ def markdown(ctx, table, notes, made):
             + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
     out += transports_section(P, ctx.stats)
     out += python_clients_section(P, ctx.stats)
+    out += cluster_section(P, ctx.stats)
     out += durable_section(P, ctx.stats)
     out += restart_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]

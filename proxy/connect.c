@@ -319,6 +319,9 @@ set_url(mgr_client *c, const char *url)
 /* The redirects followed in one dial, at most: a cluster electing its
  * leader may send a client round in a circle for a moment. */
 #define MAX_REDIRECTS 4
+/* How long one member of a cluster is given to answer a dial (its
+ * handshake too: TLS over a slow link takes a few round trips). */
+#define MEMBER_DIAL_MS 1500
 
 int
 client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
@@ -342,10 +345,11 @@ client_dial(mgr_client *c, bool resume, int64_t timeout_ms)
 		if (left <= 0) {
 			break;
 		}
-		// A member that does not answer gets its share of the time,
-		// not all of it.
-		int64_t share = left / (int64_t) (n - k);
-		rv = dial_one(c, resume, share > 500 ? share : left);
+		// A member that does not answer (a host cut off, or the old
+		// leader a follower still names) gets a moment, not all of
+		// the time: the next round comes back to it.
+		int64_t tmo = n > 1 || hops > 0 ? MEMBER_DIAL_MS : left;
+		rv          = dial_one(c, resume, tmo < left ? tmo : left);
 		if (rv == 0 || (rv != MGR_ECONN && rv != MGR_ETIMEDOUT)) {
 			return rv;
 		}

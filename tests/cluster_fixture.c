@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,9 @@ free_port(void)
 	return port;
 }
 
-c_cluster *
-c_cluster_new(const char *name, const char *const *extra)
+/* A cluster's directory and key; members numbered, nothing else. */
+static c_cluster *
+cluster_base(const char *name, const char *const *extra)
 {
 	c_cluster  *c   = calloc(1, sizeof(*c));
 	const char *tmp = getenv("TMPDIR");
@@ -69,25 +71,136 @@ c_cluster_new(const char *name, const char *const *extra)
 	fprintf(f, "%s\n", c->key);
 	fclose(f);
 	chmod(c->keyfile, 0600);
-	size_t ul = 0, ml = 0;
 	for (int i = 0; i < C_MEMBERS; i++) {
-		c_member *m  = &c->m[i];
-		m->id        = i + 1;
-		m->port      = free_port();
-		m->raft_port = free_port();
+		c_member *m = &c->m[i];
+		m->id       = i + 1;
 		snprintf(
 		    m->data, sizeof(m->data), "%s/node%d", c->dir, m->id);
 		snprintf(
 		    m->log, sizeof(m->log), "%s/node%d.log", c->dir, m->id);
+	}
+	return c;
+}
+
+/* The clients' URLs and --cluster's list, from the members' addresses. */
+static void
+make_lists(c_cluster *c)
+{
+	size_t ul = 0, ml = 0;
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_member *m = &c->m[i];
 		snprintf(
-		    m->url, sizeof(m->url), "tcp://127.0.0.1:%d", m->port);
+		    m->url, sizeof(m->url), "tcp://%s:%d", m->ip, m->port);
 		ul += (size_t) snprintf(c->urls + ul, sizeof(c->urls) - ul,
 		    "%s%s", i ? "," : "", m->url);
 		ml += (size_t) snprintf(c->members + ml,
-		    sizeof(c->members) - ml, "%s%d=127.0.0.1:%d",
-		    i ? "," : "", m->id, m->raft_port);
+		    sizeof(c->members) - ml, "%s%d=%s:%d", i ? "," : "",
+		    m->id, m->ip, m->raft_port);
 	}
+}
+
+c_cluster *
+c_cluster_new(const char *name, const char *const *extra)
+{
+	c_cluster *c = cluster_base(name, extra);
+	if (c == NULL) {
+		return NULL;
+	}
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_member *m  = &c->m[i];
+		m->port      = free_port();
+		m->raft_port = free_port();
+		snprintf(m->ip, sizeof(m->ip), "127.0.0.1");
+	}
+	make_lists(c);
 	return c;
+}
+
+static void
+netns_down(c_cluster *c)
+{
+	for (int i = 0; i < C_MEMBERS; i++) {
+		if (c->m[i].ns[0] != '\0') {
+			(void) h_sh(
+			    "ip netns del %s 2>/dev/null; true", c->m[i].ns);
+		}
+	}
+	if (c->bridge[0] != '\0') {
+		(void) h_sh("ip link del %s 2>/dev/null; true", c->bridge);
+	}
+}
+
+c_cluster *
+c_cluster_new_netns(const char *name, const char *const *extra)
+{
+	if (geteuid() != 0 || access("/usr/sbin/ip", X_OK) != 0) {
+		return NULL;
+	}
+	c_cluster *c = cluster_base(name, extra);
+	if (c == NULL) {
+		return NULL;
+	}
+	int id = (int) (getpid() % 10000);
+	int k  = (int) (getpid() % 200) + 20;
+	snprintf(c->bridge, sizeof(c->bridge), "mgcb%d", id);
+	bool ok = h_sh("ip link add %s type bridge && ip addr add "
+	               "10.214.%d.254/24 dev %s && ip link set %s up",
+	              c->bridge, k, c->bridge, c->bridge)
+	    == 0;
+	for (int i = 0; ok && i < C_MEMBERS; i++) {
+		c_member *m = &c->m[i];
+		snprintf(m->ns, sizeof(m->ns), "mgc%d-%d", id, m->id);
+		snprintf(m->link, sizeof(m->link), "mgc%da%d", id, m->id);
+		snprintf(m->ip, sizeof(m->ip), "10.214.%d.%d", k, m->id);
+		m->port      = 50000;
+		m->raft_port = 7000;
+		snprintf(m->metrics, sizeof(m->metrics),
+		    "http://%s:9464/metrics", m->ip);
+		ok = h_sh(
+		         "ip netns add %s && ip link add %s type veth peer "
+		         "name "
+		         "mgc%db%d && ip link set mgc%db%d netns %s && ip "
+		         "link "
+		         "set %s master %s up && ip -n %s addr add %s/24 dev "
+		         "mgc%db%d && ip -n %s link set mgc%db%d up && ip -n "
+		         "%s "
+		         "link set lo up",
+		         m->ns, m->link, id, m->id, id, m->id, m->ns, m->link,
+		         c->bridge, m->ns, m->ip, id, m->id, m->ns, id, m->id,
+		         m->ns)
+		    == 0;
+	}
+	if (!ok) {
+		h_log("cluster %s: the namespaces could not be made", name);
+		c_cluster_free(c);
+		return NULL;
+	}
+	make_lists(c);
+	return c;
+}
+
+int
+c_link(c_cluster *c, int i, bool up)
+{
+	return h_sh("ip link set %s %s", c->m[i].link, up ? "up" : "down")
+	        == 0
+	    ? 0
+	    : -1;
+}
+
+long long
+c_metric(c_cluster *c, int i, const char *name)
+{
+	char body[65536], want[128];
+	if (c->m[i].metrics[0] == '\0'
+	    || h_http_get(
+	           c->m[i].metrics, NULL, "/metrics", body, sizeof(body))
+	        != 200) {
+		return -1;
+	}
+	snprintf(want, sizeof(want), "\nmgr_%s ", name);
+	const char *p = strstr(body, want);
+	return p != NULL ? strtoll(p + strlen(want), NULL, 10) : -1;
 }
 
 int
@@ -96,13 +209,29 @@ c_start(c_cluster *c, int i)
 	c_member *m = &c->m[i];
 	char      id[16], listen[80];
 	snprintf(id, sizeof(id), "%d", m->id);
-	snprintf(listen, sizeof(listen), "tcp://127.0.0.1:%d", m->port);
-	const char *argv[40] = { h_managerd_path(), "--listen", listen,
-		"--authkey-file", c->keyfile, "--data-dir", m->data,
-		"--node-id", id, "--cluster", c->members, "--log-level",
-		"info", "--ready-fd", "3" };
-	size_t      argc     = 15;
-	int         ready[2];
+	snprintf(listen, sizeof(listen), "tcp://%s:%d", m->ip, m->port);
+	const char *argv[48];
+	size_t      argc = 0;
+	if (m->ns[0] != '\0') { // in its namespace: ip execs managerd there
+		argv[argc++] = "/usr/sbin/ip";
+		argv[argc++] = "netns";
+		argv[argc++] = "exec";
+		argv[argc++] = m->ns;
+	}
+	const char *base[]
+	    = { h_managerd_path(), "--listen", listen, "--authkey-file",
+		      m->keyfile[0] != '\0' ? m->keyfile : c->keyfile,
+		      "--data-dir", m->data, "--node-id", id, "--cluster",
+		      c->members, "--log-level", "info", "--ready-fd", "3" };
+	for (size_t k = 0; k < sizeof(base) / sizeof(base[0]); k++) {
+		argv[argc++] = base[k];
+	}
+	if (m->metrics[0] != '\0') {
+		argv[argc++] = "--metrics";
+		argv[argc++] = m->metrics;
+		argv[argc++] = "--metrics-no-auth";
+	}
+	int ready[2];
 	if (h_high_pipe(ready) != 0) {
 		return -1;
 	}
@@ -313,6 +442,7 @@ c_cluster_free(c_cluster *c)
 	for (int i = 0; i < C_MEMBERS; i++) {
 		c_kill(c, i);
 	}
+	netns_down(c);
 	char *const argv[] = { "rm", "-rf", c->dir, NULL };
 	h_run("/bin/rm", argv, NULL, 0, 10000, NULL, 0);
 	free(c);

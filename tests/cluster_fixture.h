@@ -13,7 +13,12 @@
 
 typedef struct c_member {
 	int   id;
-	pid_t pid; /* 0: not running */
+	pid_t pid;          /* 0: not running */
+	char  ns[32];       /* its network namespace, "" for none */
+	char  ip[32];       /* where it listens: 127.0.0.1, or its veth's */
+	char  link[16];     /* the bridge's end of its veth ("" for none) */
+	char  metrics[80];  /* its --metrics URL ("" for none) */
+	char  keyfile[300]; /* its own key file ("": the cluster's) */
 	int   port, raft_port;
 	char  data[300]; /* --data-dir */
 	char  log[300];
@@ -27,13 +32,24 @@ typedef struct c_cluster {
 	char               urls[256];    /* every member's, comma-separated */
 	char               members[256]; /* --cluster's list */
 	const char *const *extra;        /* more options for every member */
+	char               bridge[16];   /* netns: the bridge here, or "" */
 	c_member           m[C_MEMBERS];
 } c_cluster;
 
 /* A cluster's directory, key and free ports; nothing started. NULL when
  * it cannot be made. */
 c_cluster *c_cluster_new(const char *name, const char *const *extra);
-/* Kills whatever runs, removes the files. */
+/* The same with each member in a network namespace of its own, joined by
+ * a veth to a bridge in this one (10.214.K.0/24, this namespace .254),
+ * each serving --metrics too. NULL when this machine will not make them
+ * (not root, no ip): the test skips. */
+c_cluster *c_cluster_new_netns(const char *name, const char *const *extra);
+/* Cuts member i off from everyone (its veth's bridge end down), or joins
+ * it again. 0 or -1. */
+int c_link(c_cluster *c, int i, bool up);
+/* A figure of member i's --metrics (mgr_NAME), or -1. */
+long long c_metric(c_cluster *c, int i, const char *name);
+/* Kills whatever runs, removes the files (and the namespaces). */
 void c_cluster_free(c_cluster *c);
 /* Starts member i (on its directory as it is). 0 or -1. */
 int c_start(c_cluster *c, int i);

@@ -240,6 +240,9 @@ int h_stop_process(pid_t pid, int timeout_ms);
 /* Sends sig to the child (if still running). */
 int h_child_signal(h_child *ch, int sig);
 
+/* Runs a shell command line (printf's format) to completion within 10 s:
+ * its exit code, after a log line with its output when not 0. */
+int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs path to completion (timeout_ms), capturing stdout (and stderr with
  * H_ERR_TO_OUT) into out. Returns the exit code, 128 + signal, or -1 on a
  * timeout or error. */

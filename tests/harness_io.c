@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,12 +297,12 @@ int
 h_http_request(const char *url, const char *method, const char *header,
     const char *path, char *out, size_t cap)
 {
-	char tcp[128];
+	char tcp[200], host[128];
 	int  port;
-	if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
+	if (sscanf(url, "http://%127[^:/]:%d", host, &port) != 2) {
 		return -1;
 	}
-	snprintf(tcp, sizeof(tcp), "tcp://127.0.0.1:%d", port);
+	snprintf(tcp, sizeof(tcp), "tcp://%s:%d", host, port);
 	int fd = h_raw_connect(tcp);
 	if (fd < 0) {
 		return -1;
@@ -337,4 +338,22 @@ h_http_request(const char *url, const char *method, const char *header,
 	int status = -1;
 	sscanf(out, "HTTP/1.1 %d", &status);
 	return status;
+}
+
+int
+h_sh(const char *fmt, ...)
+{
+	char    cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	char  out[2048];
+	int   rv = h_run(
+	      "/bin/sh", argv, NULL, H_ERR_TO_OUT, 10000, out, sizeof(out));
+	if (rv != 0) {
+		h_log("%s: exit %d: %s", cmd, rv, out);
+	}
+	return rv;
 }

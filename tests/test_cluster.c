@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -67,7 +68,16 @@ dict_int(mgr_obj *d, const char *key)
 	return i;
 }
 
-/* ---- any member sends a client to the leader -------------------------- */
+static void
+incr_n(mgr_obj *d, const char *key, int n)
+{
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(
+		    mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL), 0);
+	}
+}
+
+/* ---- any member sends a client to the leader */
 
 static void
 test_cluster_redirect(void **state)
@@ -77,7 +87,8 @@ test_cluster_redirect(void **state)
 	int        leader = c_leader(c, 10000);
 	assert_true(leader >= 0);
 	for (int i = 0; i < C_MEMBERS; i++) {
-		// One member's URL alone: a follower names the leader.
+		// One member's URL alone: a follower names the
+		// leader.
 		mgr_client *cl  = connect_to(c, c->m[i].url, 0);
 		int64_t     pid = 0;
 		assert_int_equal(h_info_int(cl, "pid", &pid), 0);
@@ -94,7 +105,8 @@ test_cluster_redirect(void **state)
 		assert_int_equal(node, c->m[leader].id);
 		mgr_disconnect(cl);
 	}
-	// A wrong key learns nothing from a follower: refused as anywhere.
+	// A wrong key learns nothing from a follower: refused as
+	// anywhere.
 	int         follower = (leader + 1) % C_MEMBERS;
 	mgr_opts    o        = c_opts(c, 0);
 	mgr_client *cl;
@@ -106,8 +118,53 @@ test_cluster_redirect(void **state)
 	c_cluster_free(c);
 }
 
-/* ---- failovers under writers ---------------------------------------------
- */
+/* ---- a member with another key */
+
+static void
+test_cluster_wrong_key_member(void **state)
+{
+	(void) state;
+	// Member 3 has another key: the others refuse its connections
+	// and it theirs, before raft reads a byte; 1 and 2 are a
+	// majority.
+	c_cluster *c = c_cluster_new("wrongkey", NULL);
+	assert_non_null(c);
+	snprintf(
+	    c->m[2].keyfile, sizeof(c->m[2].keyfile), "%s/otherkey", c->dir);
+	FILE *f = fopen(c->m[2].keyfile, "w");
+	assert_non_null(f);
+	fprintf(f, "not the cluster's key\n");
+	fclose(f);
+	chmod(c->m[2].keyfile, 0600);
+	assert_int_equal(c_start_all(c), 0);
+	char urls[256];
+	snprintf(urls, sizeof(urls), "%s,%s", c->m[0].url, c->m[1].url);
+	mgr_client *cl = connect_to(c, urls, 30000);
+	mgr_obj    *d;
+	assert_int_equal(mgr_dict_new(cl, &d), 0);
+	incr_n(d, "k", 20);
+	int64_t serving = 0, lag = 0, node = 0;
+	assert_int_equal(h_info_int(cl, "cluster_serving", &serving), 0);
+	assert_int_equal(h_info_int(cl, "cluster_node", &node), 0);
+	assert_int_equal(h_info_int(cl, "cluster_lag_max", &lag), 0);
+	assert_int_equal(serving, 1);
+	assert_true(node == 1 || node == 2);
+	assert_true(lag >= 20); // member 3 has nothing of it
+	int64_t until = h_now_ms() + 10000;
+	while ((!c_log_has(c, 2, "a wrong key")
+	           || !c_log_has(c, (int) node - 1, "a wrong key"))
+	    && h_now_ms() < until) {
+		h_nap(20);
+	}
+	assert_true(c_log_has(c, 2, "a wrong key"));
+	assert_true(c_log_has(c, (int) node - 1, "a wrong key"));
+	mgr_obj_release(d);
+	mgr_disconnect(cl);
+	assert_int_equal(c_stop_all(c), 0);
+	c_cluster_free(c);
+}
+
+/* ---- failovers under writers */
 
 typedef struct writer {
 	c_cluster   *c;
@@ -185,8 +242,8 @@ test_cluster_failover_writers(void **state)
 	int64_t worst = 0;
 	srand((unsigned) getpid());
 	for (int r = 0; r < rounds; r++) {
-		// Every writer under way, then the leader dies at a moment
-		// none of them chose.
+		// Every writer under way, then the leader dies at a
+		// moment none of them chose.
 		long long before = acked_sum(w);
 		int64_t   until  = h_now_ms() + 10000;
 		while (acked_sum(w) < before + 200 && h_now_ms() < until) {
@@ -201,8 +258,8 @@ test_cluster_failover_writers(void **state)
 		}
 		c_kill(c, leader);
 		int64_t t0 = h_now_ms();
-		// Failover: until every writer had an increment acknowledged
-		// again.
+		// Failover: until every writer had an increment
+		// acknowledged again.
 		for (int i = 0; i < WRITERS; i++) {
 			while (atomic_load(&w[i].acked) == at[i]
 			    && h_now_ms() - t0 < 20000) {
@@ -210,9 +267,9 @@ test_cluster_failover_writers(void **state)
 			}
 		}
 		int64_t took = h_now_ms() - t0;
-		h_log(
-		    "round %d: node %d killed; writers served again in %lld "
-		    "ms",
+		h_log("round %d: node %d killed; writers served "
+		      "again in %lld "
+		      "ms",
 		    r, c->m[leader].id, (long long) took);
 		if (took >= 20000) {
 			c_dump_logs(c);
@@ -227,8 +284,8 @@ test_cluster_failover_writers(void **state)
 	}
 	h_watchdog_disarm();
 
-	// Every increment acknowledged is there, once; a call that failed
-	// may or may not have been applied.
+	// Every increment acknowledged is there, once; a call that
+	// failed may or may not have been applied.
 	long long total = 0;
 	for (int i = 0; i < WRITERS; i++) {
 		char key[16];
@@ -239,16 +296,18 @@ test_cluster_failover_writers(void **state)
 		total += a;
 		if (v < a || v > a + u || w[i].skipped != 0) {
 			c_dump_logs(c);
-			fail_msg(
-			    "writer %d: %lld acknowledged, %lld failed "
-			    "(last %s), %lld skipped, and the dict holds "
-			    "%lld",
+			fail_msg("writer %d: %lld acknowledged, %lld "
+			         "failed "
+			         "(last %s), %lld skipped, and the "
+			         "dict holds "
+			         "%lld",
 			    i, a, u, mgr_strerror(w[i].last_error),
 			    w[i].skipped, (long long) v);
 		}
 		assert_int_equal(u, 0); // reconnects carried every call
 	}
-	h_log("%d failovers under %d writers: %lld increments, each once; "
+	h_log("%d failovers under %d writers: %lld increments, each "
+	      "once; "
 	      "the longest failover %lld ms",
 	    rounds, WRITERS, total, (long long) worst);
 	assert_true(worst < 10000);
@@ -258,8 +317,7 @@ test_cluster_failover_writers(void **state)
 	c_cluster_free(c);
 }
 
-/* ---- a lock's holder across a failover ----------------------------------
- */
+/* ---- a lock's holder across a failover */
 
 static void
 test_cluster_lock_fence(void **state)
@@ -276,7 +334,8 @@ test_cluster_lock_fence(void **state)
 	assert_int_equal(mgr_acquire_fence(la, MGR_FOREVER, &f1), 0);
 	int leader = c_leader(c, 10000);
 	c_kill(c, leader);
-	// The new leader has the hold, its holder's session and its fence.
+	// The new leader has the hold, its holder's session and its
+	// fence.
 	assert_int_equal(mgr_lock_fence(lb, &now), 0);
 	assert_int_equal(now, f1);
 	assert_int_equal(mgr_acquire(lb, 200), MGR_ETIMEDOUT);
@@ -293,17 +352,7 @@ test_cluster_lock_fence(void **state)
 	c_cluster_free(c);
 }
 
-/* ---- snapshots ----------------------------------------------------------
- */
-
-static void
-incr_n(mgr_obj *d, const char *key, int n)
-{
-	for (int i = 0; i < n; i++) {
-		assert_int_equal(
-		    mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL), 0);
-	}
-}
+/* ---- snapshots */
 
 static void
 test_cluster_snapshots(void **state)
@@ -363,14 +412,161 @@ test_cluster_snapshots(void **state)
 	c_cluster_free(c);
 }
 
+/* ---- the leader cut off */
+
+typedef struct acks {
+	long long last_value, last_ms; /* the last acknowledged */
+	long long count, late;         /* acknowledged; after the bound */
+	int       err;                 /* the call that failed */
+	bool      ended;
+} acks;
+
+/* Reads the minority writer's lines until it says "err" or timeout_ms:
+ * acknowledgements after late_after (monotonic ms) are counted late. */
+static void
+read_acks(h_child *ch, acks *a, long long late_after, int timeout_ms)
+{
+	int64_t until = h_now_ms() + timeout_ms;
+	char    line[128];
+	while (!a->ended && h_now_ms() < until) {
+		if (h_child_read_line(
+		        ch, line, sizeof(line), h_left_ms(until))
+		    != 0) {
+			break;
+		}
+		long long v, ms;
+		int       code;
+		if (sscanf(line, "ack %lld %lld", &v, &ms) == 2) {
+			a->last_value = v;
+			a->last_ms    = ms;
+			a->count++;
+			a->late += late_after > 0 && ms > late_after;
+		} else if (sscanf(line, "err %d %lld", &code, &ms) == 2) {
+			a->err   = code;
+			a->ended = true;
+		}
+	}
+}
+
+static void
+test_cluster_partition(void **state)
+{
+	(void) state;
+	c_cluster *c = c_cluster_new_netns("partition", NULL);
+	if (c == NULL) {
+		skip();
+	}
+	assert_int_equal(c_start_all(c), 0);
+	int leader = c_leader(c, 20000);
+	if (leader < 0) {
+		c_dump_logs(c);
+		c_cluster_free(c);
+		fail_msg("no leader");
+	}
+	mgr_client *cl = connect_to(c, c->urls, 30000);
+	mgr_obj    *d;
+	assert_int_equal(mgr_dict_new(cl, &d), 0);
+	assert_int_equal(mgr_name_set(cl, "counts", d), 0);
+
+	// A writer beside the leader, in its namespace: it stays with it.
+	h_child     ch;
+	char        env_url[128], env_key[128];
+	const char *env[] = { env_url, env_key, NULL };
+	snprintf(env_url, sizeof(env_url), "MGR_URL=%s", c->m[leader].url);
+	snprintf(env_key, sizeof(env_key), "MGR_AUTHKEY=%s", c->key);
+	char *argv[] = { "ip", "netns", "exec", c->m[leader].ns,
+		MGR_CHILD_CLUSTER_WRITER, "minority", NULL };
+	assert_int_equal(
+	    h_spawn(&ch, "/usr/sbin/ip", argv, env, H_PIPE_OUT), 0);
+	char line[128];
+	assert_int_equal(
+	    h_child_read_line(&ch, line, sizeof(line), 20000), 0);
+	assert_string_equal(line, "ready");
+	acks a = { 0 };
+	while (a.count < 50 && !a.ended) {
+		read_acks(&ch, &a, 0, 100);
+	}
+	assert_false(a.ended);
+
+	// The leader is cut off from the others and from this namespace.
+	h_watchdog_arm(120, "cluster partition");
+	long long cut = h_now_ms();
+	assert_int_equal(c_link(c, leader, false), 0);
+	// The majority elects another and serves.
+	mgr_client *maj;
+	char        urls[256];
+	size_t      ul = 0;
+	for (int i = 0; i < C_MEMBERS; i++) {
+		if (i != leader) {
+			ul += (size_t) snprintf(urls + ul, sizeof(urls) - ul,
+			    "%s%s", ul ? "," : "", c->m[i].url);
+		}
+	}
+	maj = connect_to(c, urls, 30000);
+	mgr_obj *dm;
+	assert_int_equal(mgr_name_get(maj, "counts", &dm), 0);
+	incr_n(dm, "majority", 1);
+	long long served = h_now_ms() - cut;
+	incr_n(dm, "majority", 99);
+	// The old leader acknowledges nothing it cannot commit: at most
+	// what was committed as the link went (a bound well past the
+	// election timeout, for the writes in flight at the cut).
+	read_acks(&ch, &a, cut + 1000, 15000);
+	h_log("partition: the majority served after %lld ms; the minority's "
+	      "last acknowledgement %lld ms after the cut (value %lld), "
+	      "then %s",
+	    served, a.last_ms - cut, a.last_value,
+	    a.ended ? mgr_strerror(a.err) : "(still waiting)");
+	assert_int_equal(a.late, 0);
+	assert_true(served < 10000);
+
+	// Healed: the old leader starts again from the group's log and the
+	// three converge.
+	assert_int_equal(c_link(c, leader, true), 0);
+	read_acks(&ch, &a, cut + 1000, 20000);
+	assert_true(a.ended);
+	assert_int_equal(a.late, 0);
+	(void) h_child_wait(&ch, 10000);
+	int64_t   until = h_now_ms() + 30000;
+	long long idx[C_MEMBERS];
+	bool      same = false;
+	while (!same && h_now_ms() < until) {
+		(void) mgr_dict_incr(dm, mgr_str("heal"), mgr_int(1), NULL);
+		for (int i = 0; i < C_MEMBERS; i++) {
+			idx[i]
+			    = c_metric(c, i, "cluster_applied_index_total");
+		}
+		same = idx[0] > 0 && idx[0] == idx[1] && idx[1] == idx[2];
+		h_nap(same ? 0 : 100);
+	}
+	if (!same || !c_log_has(c, leader, "starting again")) {
+		c_dump_logs(c);
+		fail_msg("no convergence: applied %lld %lld %lld", idx[0],
+		    idx[1], idx[2]);
+	}
+	// Nothing the minority acknowledged is lost, nothing applied twice.
+	int64_t minority = dict_int(dm, "minority");
+	assert_true(minority >= a.last_value && minority <= a.last_value + 1);
+	assert_int_equal(dict_int(dm, "majority"), 100);
+	h_watchdog_disarm();
+	mgr_obj_release(dm);
+	mgr_obj_release(d);
+	mgr_disconnect(maj);
+	mgr_disconnect(cl);
+	assert_int_equal(c_stop_all(c), 0);
+	c_cluster_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cluster_redirect),
+		cmocka_unit_test(test_cluster_wrong_key_member),
 		cmocka_unit_test(test_cluster_failover_writers),
 		cmocka_unit_test(test_cluster_lock_fence),
 		cmocka_unit_test(test_cluster_snapshots),
+		cmocka_unit_test(test_cluster_partition),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

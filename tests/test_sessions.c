@@ -885,29 +885,12 @@ typedef struct netns {
 	char host_ip[32], peer_ip[32];
 } netns;
 
-static int
-sh(const char *fmt, ...)
-{
-	char    cmd[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char *argv[] = { "sh", "-c", cmd, NULL };
-	char  out[2048];
-	int   rv = h_run(
-	      "/bin/sh", argv, NULL, H_ERR_TO_OUT, 10000, out, sizeof(out));
-	if (rv != 0) {
-		h_log("%s: exit %d: %s", cmd, rv, out);
-	}
-	return rv;
-}
-
 static void
 netns_down(netns *n)
 {
-	(void) sh("ip netns del %s 2>/dev/null; ip link del %s 2>/dev/null; "
-	          "true",
+	(void) h_sh(
+	    "ip netns del %s 2>/dev/null; ip link del %s 2>/dev/null; "
+	    "true",
 	    n->ns, n->host_if);
 }
 
@@ -964,11 +947,14 @@ netns_up(netns *n)
 	snprintf(n->host_ip, sizeof(n->host_ip), "10.213.%d.1", k);
 	snprintf(n->peer_ip, sizeof(n->peer_ip), "10.213.%d.2", k);
 	netns_made = n;
-	if (sh("ip netns add %s && ip link add %s type veth peer name %s "
-	       "&& ip link set %s netns %s && ip addr add %s/24 dev %s && ip "
-	       "link set %s up && ip netns exec %s ip addr add %s/24 dev %s "
-	       "&& ip netns exec %s ip link set %s up && ip netns exec %s ip "
-	       "link set lo up",
+	if (h_sh(
+	        "ip netns add %s && ip link add %s type veth peer name %s "
+	        "&& ip link set %s netns %s && ip addr add %s/24 dev %s && "
+	        "ip "
+	        "link set %s up && ip netns exec %s ip addr add %s/24 dev %s "
+	        "&& ip netns exec %s ip link set %s up && ip netns exec %s "
+	        "ip "
+	        "link set lo up",
 	        n->ns, n->host_if, n->peer_if, n->peer_if, n->ns, n->host_ip,
 	        n->host_if, n->host_if, n->ns, n->peer_ip, n->peer_if, n->ns,
 	        n->peer_if, n->ns)
@@ -1027,18 +1013,19 @@ link_cut(int down_ms, bool keeps)
 	holder h;
 	holder_start(&h, &m, m.more_urls[0], "3000", "20000", "L", n.ns);
 
-	assert_int_equal(sh("ip link set %s down", n.host_if), 0);
+	assert_int_equal(h_sh("ip link set %s down", n.host_if), 0);
 	if (keeps) {
 		// Its connection lost too (a reset, as a router gives): it
 		// must reconnect, and resume, across the cut.
 		assert_int_equal(
-		    sh("ip netns exec %s ss -K dst %s", n.ns, n.host_ip), 0);
+		    h_sh("ip netns exec %s ss -K dst %s", n.ns, n.host_ip),
+		    0);
 	}
 	int64_t  t0   = h_now_ms();
 	uint64_t f2   = 0;
 	int      rv   = mgr_acquire_fence(lock, down_ms, &f2);
 	int64_t  took = h_now_ms() - t0;
-	assert_int_equal(sh("ip link set %s up", n.host_if), 0);
+	assert_int_equal(h_sh("ip link set %s up", n.host_if), 0);
 	int                code;
 	unsigned long long v;
 	if (keeps) {

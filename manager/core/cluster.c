@@ -25,17 +25,16 @@
 #include "clock.h"
 #include "conn.h"
 #include "journal_int.h"
+#include "le.h"
 #include "log.h"
 #include "raft_node.h"
 
 #define ENTRY_MAGIC   0x4352474du /* "MGRC" */
 #define ENTRY_VERSION 1u
 #define ENTRY_HEAD    32u
-/* A batch past this is handed on at the next flush: the engine's
- * segments hold several. */
-#define BATCH_SOFT_MAX ((size_t) 4 << 20)
 
 struct cluster {
+	journal_sink sink; /* what the journal calls (journal.h) */
 	server      *srv;
 	journal     *j;
 	raft_node   *rn;
@@ -69,47 +68,18 @@ struct cluster {
 	char            why[512];
 };
 
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 3; i >= 0; i--) {
-		v = v << 8 | p[i];
-	}
-	return v;
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--) {
-		v = v << 8 | p[i];
-	}
-	return v;
-}
+/* The journal's side (journal_sink), defined below. */
+static void cluster_noted_leader(void *arg, uint64_t node, const char *urls);
+static bool cluster_redirect(void *arg, char *leader, size_t cap);
+static bool cluster_figures_of(void *arg, cluster_figures *f);
+static void cluster_stop(void *arg);
+static void cluster_close(void *arg);
 
 static cluster *
 cluster_of(server *srv)
 {
 	journal *j = srv->journal;
-	return j != NULL ? j->cl : NULL;
+	return j != NULL && j->sink != NULL ? j->sink->arg : NULL;
 }
 
 /* ---- the options --------------------------------------------------------
@@ -179,10 +149,11 @@ cluster_parse(const char *list, cluster_opts *o, char *buf, size_t cap,
 /* ---- records into batches -----------------------------------------------
  */
 
-uint64_t
-cluster_append_with(
-    cluster *cl, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg)
+static uint64_t
+cluster_append_with(void *arg, size_t                 n,
+    void (*fill)(void *fill_arg, uint8_t *dst), void *fill_arg)
 {
+	cluster *cl = arg;
 	pthread_mutex_lock(&cl->bmtx);
 	size_t need = (cl->len ? cl->len : ENTRY_HEAD) + 4 + n + 8;
 	if (need > cl->cap) {
@@ -205,7 +176,7 @@ cluster_append_with(
 		cl->first_lsn = cl->last_lsn + 1;
 	}
 	put32(cl->buf + cl->len, (uint32_t) n);
-	fill(arg, cl->buf + cl->len + 4);
+	fill(fill_arg, cl->buf + cl->len + 4);
 	cl->len += 4 + n;
 	cl->count++;
 	uint64_t lsn = ++cl->last_lsn;
@@ -216,7 +187,7 @@ cluster_append_with(
 /* Hands the batch on to the group (cl->bmtx held). */
 static void hand_on_locked(cluster *cl);
 
-uint64_t
+static uint64_t
 cluster_flush(cluster *cl)
 {
 	pthread_mutex_lock(&cl->bmtx);
@@ -236,9 +207,10 @@ nothing(void *arg, uint8_t *dst)
 	(void) dst;
 }
 
-uint64_t
-cluster_gate(cluster *cl, uint64_t *committed)
+static uint64_t
+cluster_gate(void *arg, uint64_t *committed)
 {
+	cluster *cl = arg;
 	// Replies leave once an entry proposed after they were made is
 	// committed: that proves this member still leads, so that what
 	// they read is what the group holds (a leader cut off from the
@@ -584,6 +556,18 @@ cluster_open(server *srv, const cluster_opts *o, char *why, size_t whycap)
 		    (unsigned long long) o->node_id);
 		return MGR_EINVAL;
 	}
+	// A request is a record: one frame over the log's limit is refused
+	// as it comes, as with --data-dir.
+	size_t most = WAL_MAX_RECORD - 4096;
+	if (srv->lim.max_message > most) {
+		log_msg(srv->lim.max_message > WAL_MAX_RECORD ? LOG_WARN
+		                                              : LOG_INFO,
+		    "--max-message %zu: %zu with --cluster (what one record "
+		    "of "
+		    "its log takes)",
+		    srv->lim.max_message, most);
+		srv->lim.max_message = most;
+	}
 	cluster *cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
 		snprintf(why, whycap, "out of memory");
@@ -611,9 +595,19 @@ cluster_open(server *srv, const cluster_opts *o, char *why, size_t whycap)
 		free(cl);
 		return MGR_ENOMEM;
 	}
-	j->why = NULL;
-	j->cl  = cl;
-	cl->j  = j;
+	cl->sink = (journal_sink) { .arg = cl,
+		.append_with             = cluster_append_with,
+		.gate                    = cluster_gate,
+		.noted_leader            = cluster_noted_leader,
+		.redirect                = cluster_redirect,
+		.figures                 = cluster_figures_of,
+		.stop                    = cluster_stop,
+		.close                   = cluster_close };
+	server_lock(srv);
+	j->why  = NULL;
+	j->sink = &cl->sink;
+	cl->j   = j;
+	server_unlock(srv);
 	return 0;
 }
 
@@ -634,6 +628,8 @@ cluster_start(server *srv, const char *urls, char *why, size_t whycap)
 		.dir                = rdir,
 		.n                  = cl->o.n,
 		.election_ms        = cl->o.election_ms,
+		.key                = srv->key,
+		.keylen             = srv->keylen,
 		.snapshot_threshold = cl->o.snapshot_entries,
 		.snapshot_trailing
 		= cl->o.snapshot_entries != 0 && cl->o.snapshot_entries < 1024
@@ -666,9 +662,10 @@ cluster_start(server *srv, const char *urls, char *why, size_t whycap)
 	return rv;
 }
 
-void
-cluster_stop(cluster *cl)
+static void
+cluster_stop(void *arg)
 {
+	cluster *cl = arg;
 	if (cl != NULL && atomic_exchange(&cl->started, false)) {
 		// Nothing is applied from here on: the sessions may close.
 		atomic_store(&cl->promoted, false);
@@ -677,24 +674,27 @@ cluster_stop(cluster *cl)
 	}
 }
 
-void
-cluster_close(cluster *cl)
+static void
+cluster_close(void *arg)
 {
+	cluster *cl = arg;
 	if (cl == NULL) {
 		return;
 	}
 	// Replies held for records never committed are dropped with their
 	// connections, as the stop drops them.
 	cluster_stop(cl);
+	journal_replay_forget(cl->j);
 	raft_node_free(cl->buf);
 	pthread_mutex_destroy(&cl->bmtx);
 	pthread_mutex_destroy(&cl->imtx);
 	free(cl);
 }
 
-void
-cluster_noted_leader(cluster *cl, uint64_t node, const char *urls)
+static void
+cluster_noted_leader(void *arg, uint64_t node, const char *urls)
 {
+	cluster *cl = arg;
 	pthread_mutex_lock(&cl->imtx);
 	cl->leader_node = node;
 	snprintf(cl->leader_urls, sizeof(cl->leader_urls), "%s",
@@ -702,11 +702,11 @@ cluster_noted_leader(cluster *cl, uint64_t node, const char *urls)
 	pthread_mutex_unlock(&cl->imtx);
 }
 
-bool
-cluster_redirect(server *srv, char *leader, size_t cap)
+static bool
+cluster_redirect(void *arg, char *leader, size_t cap)
 {
-	cluster *cl = cluster_of(srv);
-	if (cl == NULL || atomic_load(&cl->promoted)) {
+	cluster *cl = arg;
+	if (atomic_load(&cl->promoted)) {
 		return false;
 	}
 	leader[0] = '\0';
@@ -724,11 +724,11 @@ cluster_redirect(server *srv, char *leader, size_t cap)
 	return true;
 }
 
-bool
-cluster_figures_of(server *srv, cluster_figures *f)
+static bool
+cluster_figures_of(void *arg, cluster_figures *f)
 {
-	cluster *cl = cluster_of(srv);
-	if (cl == NULL || !atomic_load(&cl->started)) {
+	cluster *cl = arg;
+	if (!atomic_load(&cl->started)) {
 		return false;
 	}
 	raft_node_figures r;

@@ -54,38 +54,8 @@ int cluster_open(
  * lock. 0, or MGR_E* with why. */
 int cluster_start(
     struct server *srv, const char *urls, char *why, size_t whycap);
-/* Stops taking part: nothing is applied after (journal_quiesce's). Not
- * under the lock. */
-void cluster_stop(cluster *cl);
-/* Stops, and frees cl (journal_close's). Not under the lock. */
-void cluster_close(cluster *cl);
-
-/* ---- for the journal (journal.c, journal_replay.c) --------------------- */
-
-/* Appends a record of n bytes, written in place by fill, to the batch
- * being made: its LSN. Under the server lock; no system call. */
-uint64_t cluster_append_with(
-    cluster *cl, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg);
-/* Hands the batch made so far to the group (not under the server lock):
- * the LSN up to which records are committed. */
-uint64_t cluster_flush(cluster *cl);
-/* The write gate's (not under the server lock): the batch handed on,
- * with an empty record when it has none, so that the replies queued so
- * far wait for the commit of an entry proposed after them (a read proves
- * the member still leads). The LSN they wait for (0: none, this member
- * does not serve), and in *committed the LSN committed now. */
-uint64_t cluster_gate(cluster *cl, uint64_t *committed);
-/* A LOG_LEADER record applied: the leader of its term serves at urls. */
-void cluster_noted_leader(cluster *cl, uint64_t node, const char *urls);
-
-/* ---- for the handshake and the figures --------------------------------- */
-
-/* Whether srv is a member that serves no client now; then leader (cap
- * bytes) holds where the leader serves ("" when none is known yet).
- * Under the lock or not. */
-bool cluster_redirect(struct server *srv, char *leader, size_t cap);
-
-/* The cluster as this member sees it (mgr_info, metrics, managerctl). */
+/* The cluster as this member sees it: journal_cluster_figures gives them
+ * (mgr_info, metrics, managerctl cluster). */
 typedef struct cluster_member_figures {
 	uint64_t id;
 	char     addr[256];
@@ -104,7 +74,5 @@ typedef struct cluster_figures {
 	cluster_member_figures members[CLUSTER_MAX_MEMBERS];
 	size_t                 n;
 } cluster_figures;
-/* false when srv is no member. Not under the lock. */
-bool cluster_figures_of(struct server *srv, cluster_figures *f);
 
 #endif

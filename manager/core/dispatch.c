@@ -596,6 +596,21 @@ dispatch_as_manager(
 	return rv;
 }
 
+/* Whether an operator may act on srv now: not on a cluster's follower,
+ * whose state is the group's log's and changed by nothing else (err says
+ * so). srv->mtx held. */
+static bool
+operator_may_act(server *srv, char *err, size_t cap)
+{
+	if (journal_replaying(srv)) {
+		snprintf(err, cap,
+		    "this member of the cluster does not lead it: act on the "
+		    "leader");
+		return false;
+	}
+	return true;
+}
+
 int
 server_purge_queue(
     server *srv, uint64_t id, size_t *dropped, char *err, size_t cap)
@@ -607,7 +622,9 @@ server_purge_queue(
 	rq.target       = id;
 	rq.secret       = o != NULL ? o->secret : 0;
 	sval res        = SV_NONE_INIT;
-	int  rv         = dispatch_as_manager(srv, &rq, &res, err, cap);
+	int  rv         = operator_may_act(srv, err, cap)
+	             ? dispatch_as_manager(srv, &rq, &res, err, cap)
+	             : MGR_ESTATE;
 	server_unlock(srv); // writes the replies of the putters let in
 	*dropped = rv == 0 && res.kind == SV_INT ? (size_t) res.i : 0;
 	sv_free(&res);
@@ -622,7 +639,9 @@ server_name_del(server *srv, const char *name, char *err, size_t cap)
 	rq.name         = (char *) name; // read only
 	sval res        = SV_NONE_INIT;
 	server_lock(srv);
-	int rv = dispatch_as_manager(srv, &rq, &res, err, cap);
+	int rv = operator_may_act(srv, err, cap)
+	    ? dispatch_as_manager(srv, &rq, &res, err, cap)
+	    : MGR_ESTATE;
 	server_unlock(srv); // an object the name alone kept is gone
 	sv_free(&res);
 	return rv;

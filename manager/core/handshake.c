@@ -9,7 +9,6 @@
 
 #include "auth.h"
 #include "clock.h"
-#include "cluster.h"
 #include "journal.h"
 #include "log.h"
 #include "peer.h"
@@ -299,7 +298,7 @@ on_auth(
 		return rv;
 	}
 	char leader[512];
-	if (cluster_redirect(srv, leader, sizeof(leader))) {
+	if (journal_redirect(srv, leader, sizeof(leader))) {
 		// A member that serves nobody: the key holder is told where
 		// the leader is (or that none is known yet), and goes there.
 		w.status      = MGR_ECONN;

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
 #include "conn.h"
 #include "log.h"
 #include "wait.h"
@@ -84,8 +83,9 @@ static uint64_t
 sink_append_with(
     journal *j, size_t n, void (*fill)(void *arg, uint8_t *dst), void *arg)
 {
-	return j->cl != NULL ? cluster_append_with(j->cl, n, fill, arg)
-	                     : wal_append_with(j->w, n, fill, arg);
+	return j->sink != NULL
+	    ? j->sink->append_with(j->sink->arg, n, fill, arg)
+	    : wal_append_with(j->w, n, fill, arg);
 }
 
 /* Record r (n bytes packed) is kept until the change being applied has
@@ -456,10 +456,11 @@ write_gate(void)
 		pthread_mutex_lock(&j->srv->mtx);
 		pthread_mutex_unlock(&j->srv->mtx);
 	}
-	if (j->cl != NULL) {
+	if (j->sink != NULL) {
 		// The batch goes to the group; the replies wait for its
 		// commit (cluster.c's apply says when).
-		uint64_t committed, want = cluster_gate(j->cl, &committed);
+		uint64_t committed,
+		    want = j->sink->gate(j->sink->arg, &committed);
 		return committed >= want ? FCONN_GATE_OPEN : want;
 	}
 	uint64_t want = atomic_load(&j->appended);
@@ -516,11 +517,28 @@ journal_gate(journal *j)
 	}
 }
 
+bool
+journal_redirect(server *srv, char *leader, size_t cap)
+{
+	journal *j = srv->journal;
+	return j != NULL && j->sink != NULL
+	    && j->sink->redirect(j->sink->arg, leader, cap);
+}
+
+bool
+journal_cluster_figures(server *srv, struct cluster_figures *f)
+{
+	journal *j = srv->journal;
+	return j != NULL && j->sink != NULL
+	    && j->sink->figures(j->sink->arg, f);
+}
+
 void
 journal_quiesce(server *srv)
 {
-	if (srv->journal != NULL) {
-		cluster_stop(srv->journal->cl);
+	journal *j = srv->journal;
+	if (j != NULL && j->sink != NULL) {
+		j->sink->stop(j->sink->arg);
 	}
 }
 
@@ -534,11 +552,10 @@ journal_close(server *srv)
 	compactor_stop(j);
 	// The loops are gone: nobody passes the gate any more.
 	journal_gate(NULL);
-	if (j->cl != NULL) {
+	if (j->sink != NULL) {
 		// What the group has not committed is not acknowledged: the
 		// connections holding its replies are gone already.
-		cluster_close(j->cl);
-		journal_replay_forget(j);
+		j->sink->close(j->sink->arg); // and what its replay kept
 		srv->journal = NULL;
 	} else {
 		srv->journal = NULL;

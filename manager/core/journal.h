@@ -40,6 +40,42 @@ struct mobj;
 int journal_open(struct server *srv, const char *dir, int fsync,
     uint64_t snapshot_after, const char *const *snapshot_args, char *why,
     size_t whycap);
+/* ---- another log: a cluster's group (cluster.c) ------------------------ */
+
+struct cluster_figures;
+/* Where the records go instead of --data-dir's log, and what the journal
+ * asks of it (cluster.c's, for managerd --cluster); every function gets
+ * arg. */
+typedef struct journal_sink {
+	void *arg;
+	/* A record of n bytes, written in place by fill, appended to the
+	 * batch being made: its LSN (0: it could not be). Under the server
+	 * lock; no system call. */
+	uint64_t (*append_with)(void *arg, size_t             n,
+	    void (*fill)(void *fill_arg, uint8_t *dst), void *fill_arg);
+	/* The write gate's (not under the lock): the batch handed on, with
+	 * an empty record when it has none, so that the replies queued so
+	 * far wait for an entry proposed after them (a read proves the
+	 * member still leads). The LSN they wait for (0: none), and in
+	 * *committed the LSN committed now. */
+	uint64_t (*gate)(void *arg, uint64_t *committed);
+	/* A LOG_LEADER record applied: that member serves at urls. */
+	void (*noted_leader)(void *arg, uint64_t node, const char *urls);
+	/* journal_redirect's and journal_cluster_figures' answers. */
+	bool (*redirect)(void *arg, char *leader, size_t cap);
+	bool (*figures)(void *arg, struct cluster_figures *f);
+	/* Nothing is applied after (journal_quiesce). Not under the lock. */
+	void (*stop)(void *arg);
+	/* Stops, and frees arg (journal_close). Not under the lock. */
+	void (*close)(void *arg);
+} journal_sink;
+/* Whether srv serves no client now (a cluster's follower): then leader
+ * (cap bytes) holds where the leader serves, "" when none is known.
+ * Under the lock or not. */
+bool journal_redirect(struct server *srv, char *leader, size_t cap);
+/* The cluster's figures: false when srv is no member. */
+bool journal_cluster_figures(struct server *srv, struct cluster_figures *f);
+
 /* Stops what applies records from outside (a cluster's group), before
  * the sessions close at a stop. Not under the lock. */
 void journal_quiesce(struct server *srv);

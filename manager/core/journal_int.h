@@ -30,13 +30,13 @@ typedef struct parked_wait {
 struct journal {
 	struct server *srv;
 	wal           *w; /* the data directory's log, or NULL in a cluster */
-	struct cluster *cl; /* managerd --cluster's (cluster.h), or NULL */
-	wal_fsync       fsync;
-	bool            replaying;
-	const uint8_t  *in; /* the frame being applied */
-	size_t          inlen;
-	int             depth; /* changes being applied, nested */
-	later           later;
+	const journal_sink *sink; /* managerd --cluster's group, or NULL */
+	wal_fsync           fsync;
+	bool                replaying;
+	const uint8_t      *in; /* the frame being applied */
+	size_t              inlen;
+	int                 depth; /* changes being applied, nested */
+	later               later;
 	/* Set while records wait in later: a connection's writer then
 	 * waits for the change to end (its replies may be queued). */
 	atomic_bool deferring;

@@ -13,7 +13,6 @@
 #include <sys/prctl.h>
 
 #include "clock.h"
-#include "cluster.h"
 #include "log.h"
 #include "session_int.h"
 #include "snapfile.h"
@@ -234,8 +233,8 @@ replay_one(void *arg, uint64_t lsn, const uint8_t *p, size_t n)
 		rv = snapshot_load(j, r);
 		break;
 	case MGR__LOG_KIND__LOG_LEADER:
-		if (j->cl != NULL) {
-			cluster_noted_leader(j->cl, r->node, r->urls);
+		if (j->sink != NULL) {
+			j->sink->noted_leader(j->sink->arg, r->node, r->urls);
 		}
 		break;
 	default:

@@ -273,7 +273,7 @@ stats_snapshot(server *srv, stats_figure *out)
 		    jf.refusing);
 	}
 	cluster_figures cf;
-	if (cluster_figures_of(srv, &cf)) {
+	if (journal_cluster_figures(srv, &cf)) {
 		gauge(&b, "cluster_node", "This member's id (--node-id)",
 		    cf.node);
 		gauge(&b, "cluster_serving",

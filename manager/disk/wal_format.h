@@ -9,43 +9,12 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "le.h"
 #include "wal.h"
 
 #define HEADER_LEN  32
 #define RECORD_HEAD 8
 static const char wal_magic[8] = { 'M', 'G', 'R', 'W', 'A', 'L', 0, 0 };
-
-/* ---- little-endian fields ------------------------------------------------
- */
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-	    | (uint32_t) p[3] << 24;
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
-}
 
 static inline size_t
 padded(size_t n)

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "mgr.h"
+#include "raft_auth.h"
 #include "syscall_guard.h"
 
 /* A buffer waiting for the member's thread. */
@@ -234,7 +235,7 @@ raft_closed(struct raft *r)
 {
 	raft_node *rn = r->data;
 	raft_uv_close(&rn->io);
-	raft_uv_tcp_close(&rn->transport);
+	raft_auth_close(&rn->transport);
 	uv_close((uv_handle_t *) &rn->wake, on_handle_closed);
 }
 
@@ -391,7 +392,9 @@ setup(raft_node *rn)
 	uv_timer_init(&rn->loop, &rn->timer);
 	rn->transport.version = 1;
 	rn->transport.data    = rn;
-	if ((rv = raft_uv_tcp_init(&rn->transport, &rn->loop)) != 0) {
+	if ((rv = raft_auth_init(
+	         &rn->transport, &rn->loop, o->key, o->keylen))
+	    != 0) {
 		snprintf(why, cap, "the transport: %s", raft_strerror(rv));
 		goto fail_handles;
 	}
@@ -460,7 +463,7 @@ fail_raft:
 fail_io:
 	raft_uv_close(&rn->io);
 fail_transport:
-	raft_uv_tcp_close(&rn->transport);
+	raft_auth_close(&rn->transport);
 fail_handles:
 	uv_close((uv_handle_t *) &rn->wake, on_handle_closed);
 	uv_close((uv_handle_t *) &rn->timer, on_handle_closed);

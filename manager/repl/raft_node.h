@@ -57,6 +57,8 @@ typedef struct raft_node_opts {
 	unsigned    snapshot_threshold; /* entries; 0: 4096 */
 	unsigned    snapshot_trailing;  /* 0: 512 */
 	unsigned    tick_ms;            /* ops.tick's period; 0: 5 */
+	const void *key; /* what members prove to each other (copied) */
+	size_t      keylen;
 } raft_node_opts;
 
 /* Starts a member (bootstrapping the group's first configuration when the
