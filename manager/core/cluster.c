@@ -261,7 +261,7 @@ hand_on_locked(cluster *cl)
  * that does not apply, a snapshot that does not load): it stops, said
  * in the log, rather than serve a state the others do not have (etcd
  * does the same). Never returns. */
-static void
+static _Noreturn void
 stop_member(cluster *cl)
 {
 	log_msg(LOG_ERROR,
@@ -320,7 +320,7 @@ apply_entry(void *arg, uint64_t index, const uint8_t *p, size_t n)
 			    "cluster: entry %llu: record %u runs past its "
 			    "end",
 			    (unsigned long long) index, i);
-			return MGR_EPROTO;
+			stop_member(cl); // never returns
 		}
 		if (len == 0) {
 			off += 4; // a reply's proof of leadership
