@@ -20,6 +20,11 @@
 #include "harness.h"
 #include "harness_int.h"
 
+/* The cluster the running test made: c_teardown frees it even when an
+ * assertion ended the test early (its namespaces and bridge, left
+ * behind, would keep their subnet's route). */
+static c_cluster *live;
+
 /* A port nobody listens on now (bound to 0, then let go). */
 static int
 free_port(void)
@@ -106,6 +111,7 @@ c_cluster_new(const char *name, const char *const *extra)
 	if (c == NULL) {
 		return NULL;
 	}
+	live = c;
 	for (int i = 0; i < C_MEMBERS; i++) {
 		c_member *m  = &c->m[i];
 		m->port      = free_port();
@@ -142,6 +148,14 @@ c_cluster_new_netns(const char *name, const char *const *extra)
 	}
 	int id = (int) (getpid() % 10000);
 	int k  = (int) (getpid() % 200) + 20;
+	// A subnet no interface of this machine has (a run killed before
+	// its teardown may have left one).
+	for (int tries = 0; tries < 200
+	     && h_sh("! ip -o -4 addr show | grep -q ' 10\\.214\\.%d\\.'", k)
+	         != 0;
+	     tries++) {
+		k = (k - 20 + 1) % 200 + 20;
+	}
 	snprintf(c->bridge, sizeof(c->bridge), "mgcb%d", id);
 	bool ok = h_sh("ip link add %s type bridge && ip addr add "
 	               "10.214.%d.254/24 dev %s && ip link set %s up",
@@ -176,6 +190,7 @@ c_cluster_new_netns(const char *name, const char *const *extra)
 		return NULL;
 	}
 	make_lists(c);
+	live = c;
 	return c;
 }
 
@@ -439,6 +454,9 @@ c_cluster_free(c_cluster *c)
 	if (c == NULL) {
 		return;
 	}
+	if (live == c) {
+		live = NULL;
+	}
 	for (int i = 0; i < C_MEMBERS; i++) {
 		c_kill(c, i);
 	}
@@ -446,4 +464,12 @@ c_cluster_free(c_cluster *c)
 	char *const argv[] = { "rm", "-rf", c->dir, NULL };
 	h_run("/bin/rm", argv, NULL, 0, 10000, NULL, 0);
 	free(c);
+}
+
+int
+c_teardown(void **state)
+{
+	(void) state;
+	c_cluster_free(live); // NULL once the test freed its own
+	return 0;
 }

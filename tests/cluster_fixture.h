@@ -49,6 +49,9 @@ c_cluster *c_cluster_new_netns(const char *name, const char *const *extra);
 int c_link(c_cluster *c, int i, bool up);
 /* A figure of member i's --metrics (mgr_NAME), or -1. */
 long long c_metric(c_cluster *c, int i, const char *name);
+/* cmocka's teardown: frees the cluster the test made if an assertion
+ * ended it before its own c_cluster_free. */
+int c_teardown(void **state);
 /* Kills whatever runs, removes the files (and the namespaces). */
 void c_cluster_free(c_cluster *c);
 /* Starts member i (on its directory as it is). 0 or -1. */

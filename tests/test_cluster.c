@@ -561,12 +561,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cluster_redirect),
-		cmocka_unit_test(test_cluster_wrong_key_member),
-		cmocka_unit_test(test_cluster_failover_writers),
-		cmocka_unit_test(test_cluster_lock_fence),
-		cmocka_unit_test(test_cluster_snapshots),
-		cmocka_unit_test(test_cluster_partition),
+		cmocka_unit_test_teardown(test_cluster_redirect, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_wrong_key_member, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_failover_writers, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_lock_fence, c_teardown),
+		cmocka_unit_test_teardown(test_cluster_snapshots, c_teardown),
+		cmocka_unit_test_teardown(test_cluster_partition, c_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
