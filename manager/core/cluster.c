@@ -32,6 +32,12 @@
 #define ENTRY_MAGIC   0x4352474du /* "MGRC" */
 #define ENTRY_VERSION 1u
 #define ENTRY_HEAD    32u
+/* Entries a leader has out at once. Records made while they are out
+ * gather into the next: on a disk that syncs a few thousand times a
+ * second, one sync carries every writer's records (group commit). */
+#ifndef MAX_INFLIGHT
+#define MAX_INFLIGHT 1u
+#endif
 
 struct cluster {
 	journal_sink sink; /* what the journal calls (journal.h) */
@@ -52,6 +58,7 @@ struct cluster {
 	uint64_t        first_lsn;
 	uint64_t        last_lsn; /* the last record appended */
 	bool            lost;     /* a record could not be kept */
+	uint32_t        inflight; /* entries proposed, not yet committed */
 
 	atomic_uint_least64_t committed; /* of this process's records */
 	atomic_bool           promoted;  /* serving clients */
@@ -236,7 +243,8 @@ cluster_gate(void *arg, uint64_t *committed)
 static void
 hand_on_locked(cluster *cl)
 {
-	if (cl->len > 0 && atomic_load(&cl->promoted)) {
+	if (cl->len > 0 && atomic_load(&cl->promoted)
+	    && cl->inflight < MAX_INFLIGHT) {
 		uint8_t *b   = cl->buf;
 		size_t   len = (cl->len + 7) & ~(size_t) 7;
 		memset(b + cl->len, 0, len - cl->len);
@@ -251,6 +259,8 @@ hand_on_locked(cluster *cl)
 		// In LSN order: the next batch is handed on after this one.
 		if (raft_node_submit(cl->rn, b, len) != 0) {
 			cl->lost = true;
+		} else {
+			cl->inflight++;
 		}
 	}
 }
@@ -303,6 +313,10 @@ apply_entry(void *arg, uint64_t index, const uint8_t *p, size_t n)
 		uint64_t upto = first + count - 1;
 		atomic_store(&cl->committed, upto);
 		fconn_gate_passed(upto);
+		pthread_mutex_lock(&cl->bmtx);
+		cl->inflight--;
+		hand_on_locked(cl); // what gathered while this one was out
+		pthread_mutex_unlock(&cl->bmtx);
 		return 0;
 	}
 	if (atomic_load(&cl->promoted)) {
