@@ -423,6 +423,23 @@ MGR_API int mgr_shutdown(mgr_client *client);
  * "snapshot_at_ms" and "snapshot_bytes" say which; "snapshot_error" why
  * not). MGR_ESTATE from a manager without a data directory. */
 MGR_API int mgr_save(mgr_client *client);
+/* Asks managerd --cluster's leader to add member node at address (the
+ * HOST:PORT the other members reach it at, as in --cluster; address is
+ * the caller's, read during the call). Start that member first, with
+ * --join and a --cluster list naming it: it gets the group's log from the
+ * leader, and becomes a voter once caught up. Returns once asked; the
+ * change goes on meanwhile, one at a time: mgr_info's "cluster_change"
+ * says how it went, "cluster_member_role" {node: "voter"...} who is in.
+ * MGR_ESTATE from a manager that is no cluster member, or while another
+ * change is under way; MGR_EINVAL when node or address is taken. */
+MGR_API int mgr_cluster_add(
+    mgr_client *client, uint64_t node, const char *address);
+/* Asks managerd --cluster's leader to remove member node from the group
+ * (returns once asked, as mgr_cluster_add). The leader does not remove
+ * itself: stop its managerd, and ask the next leader. MGR_ENOOBJ when
+ * node is no member. Stop the removed member's managerd afterwards: it
+ * takes no part in the group any more. */
+MGR_API int mgr_cluster_remove(mgr_client *client, uint64_t node);
 /* Ends another session (an id of mgr_sessions), as its lease running out
  * would: its locks and permits released, its references dropped, its
  * items in progress given back, its waits cancelled, its client told

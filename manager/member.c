@@ -47,11 +47,10 @@ member_check(const daemon_opts *o)
 	}
 	if (o->cluster == NULL) {
 		if (o->node_id != 0 || o->election_ms != 0
-		    || o->advertise != NULL) {
+		    || o->advertise != NULL || o->join) {
 			fprintf(stderr,
-			    "managerd: --node-id, "
-			    "--election-timeout and --advertise go "
-			    "with --cluster\n");
+			    "managerd: --node-id, --election-timeout, "
+			    "--advertise and --join go with --cluster\n");
 			return 2;
 		}
 		if (raft) {
@@ -123,6 +122,7 @@ member_open(server *srv, const daemon_opts *o, int argc, char **argv)
 		.dir                 = o->data_dir,
 		.election_ms         = (unsigned) o->election_ms,
 		.snapshot_entries    = (unsigned) o->snapshot_entries,
+		.join                = o->join,
 		.restart             = start_again };
 	char         why[512];
 	// The same command line but --ready-fd: whoever read "ready" the

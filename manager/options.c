@@ -154,6 +154,11 @@ static const opt_def table[] = {
 	    "where this member serves clients, as they must dial it "
 	    "(comma-separated; else the URLs it listens on): what the other "
 	    "members tell clients when it leads" },
+	{ "join", K_FLAG, NULL, OFF(join), 0, 0, 0, 0,
+	    "this member joins a cluster that runs (managerctl cluster add "
+	    "on its leader): it starts with no members of its own and gets "
+	    "the group's log, or its snapshot, from the leader; --cluster "
+	    "must name it" },
 	{ "load-module", K_MODULE, "PATH", 0, 0, 0, 0, 0,
 	    "load a module's object types (mgr_module.h) before serving; "
 	    "words after a space in PATH go to its init (\"/x/acct.so "

@@ -47,6 +47,7 @@ typedef struct daemon_opts {
 	uint64_t      snapshot_entries; /* --snapshot-entries (0: 4096) */
 	const char   *advertise;        /* --advertise: the URLs clients are
 	                                   sent to (else the bound ones) */
+	bool join;                      /* --join: added to a running group */
 } daemon_opts;
 
 /* --snapshot-after not given (its default then: 64 MiB). */

@@ -66,6 +66,29 @@ mgr_save(mgr_client *c)
 }
 
 int
+mgr_cluster_add(mgr_client *c, uint64_t node, const char *address)
+{
+	ARG_NONNULL(c);
+	ARG_NONNULL(address);
+	ARG_CHECK(node > 0 && node <= INT64_MAX, node, "is not a member id");
+	mgr_value args[2] = { mgr_int((int64_t) node), mgr_str(address) };
+	call_req  call
+	    = { .op = MGR__OP__OP_CLUSTER_ADD, .args = args, .nargs = 2 };
+	return client_call(c, &call, NULL);
+}
+
+int
+mgr_cluster_remove(mgr_client *c, uint64_t node)
+{
+	ARG_NONNULL(c);
+	ARG_CHECK(node > 0 && node <= INT64_MAX, node, "is not a member id");
+	mgr_value arg = mgr_int((int64_t) node);
+	call_req  call
+	    = { .op = MGR__OP__OP_CLUSTER_REMOVE, .args = &arg, .nargs = 1 };
+	return client_call(c, &call, NULL);
+}
+
+int
 mgr_session_end(mgr_client *c, uint64_t session)
 {
 	ARG_NONNULL(c);

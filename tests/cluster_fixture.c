@@ -76,7 +76,7 @@ cluster_base(const char *name, const char *const *extra)
 	fprintf(f, "%s\n", c->key);
 	fclose(f);
 	chmod(c->keyfile, 0600);
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		c_member *m = &c->m[i];
 		m->id       = i + 1;
 		snprintf(
@@ -92,10 +92,16 @@ static void
 make_lists(c_cluster *c)
 {
 	size_t ul = 0, ml = 0;
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		c_member *m = &c->m[i];
 		snprintf(
 		    m->url, sizeof(m->url), "tcp://%s:%d", m->ip, m->port);
+		if (i == C_MEMBERS) { // the one to join later
+			snprintf(c->joining, sizeof(c->joining),
+			    "%s,%d=%s:%d", c->members, m->id, m->ip,
+			    m->raft_port);
+			break;
+		}
 		ul += (size_t) snprintf(c->urls + ul, sizeof(c->urls) - ul,
 		    "%s%s", i ? "," : "", m->url);
 		ml += (size_t) snprintf(c->members + ml,
@@ -112,10 +118,12 @@ c_cluster_new(const char *name, const char *const *extra)
 		return NULL;
 	}
 	live = c;
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		c_member *m  = &c->m[i];
 		m->port      = free_port();
 		m->raft_port = free_port();
+		snprintf(m->http, sizeof(m->http), "http://127.0.0.1:%d",
+		    free_port());
 		snprintf(m->ip, sizeof(m->ip), "127.0.0.1");
 	}
 	make_lists(c);
@@ -237,9 +245,19 @@ c_start(c_cluster *c, int i)
 	    = { h_managerd_path(), "--listen", listen, "--authkey-file",
 		      m->keyfile[0] != '\0' ? m->keyfile : c->keyfile,
 		      "--data-dir", m->data, "--node-id", id, "--cluster",
-		      c->members, "--log-level", "info", "--ready-fd", "3" };
+		      i == C_MEMBERS ? c->joining : c->members, "--log-level",
+		      "info", "--ready-fd", "3" };
 	for (size_t k = 0; k < sizeof(base) / sizeof(base[0]); k++) {
 		argv[argc++] = base[k];
+	}
+	if (i == C_MEMBERS) {
+		argv[argc++] = "--join";
+	}
+	if (c->http) { // the token is the key (its file's first line)
+		argv[argc++] = "--http";
+		argv[argc++] = m->http;
+		argv[argc++] = "--http-token-file";
+		argv[argc++] = c->keyfile;
 	}
 	if (m->metrics[0] != '\0') {
 		argv[argc++] = "--metrics";
@@ -340,7 +358,7 @@ int
 c_stop_all(c_cluster *c)
 {
 	int rv = 0;
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		c_member *m = &c->m[i];
 		int       status;
 		if (m->pid <= 0) {
@@ -363,7 +381,7 @@ c_stop_all(c_cluster *c)
 	const char *reports[]
 	    = { "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 		      "WARNING: ThreadSanitizer", "runtime error:" };
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		for (size_t k = 0; k < sizeof(reports) / sizeof(reports[0]);
 		     k++) {
 			if (c_log_has(c, i, reports[k])) {
@@ -404,7 +422,7 @@ c_leader(c_cluster *c, int timeout_ms)
 			int64_t pid = 0;
 			int     rv  = h_info_int(cl, "pid", &pid);
 			mgr_disconnect(cl);
-			for (int i = 0; rv == 0 && i < C_MEMBERS; i++) {
+			for (int i = 0; rv == 0 && i < C_ALL; i++) {
 				if (c->m[i].pid == (pid_t) pid) {
 					return i;
 				}
@@ -418,7 +436,7 @@ c_leader(c_cluster *c, int timeout_ms)
 void
 c_dump_logs(const c_cluster *c)
 {
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		char  line[1024];
 		FILE *f = fopen(c->m[i].log, "r");
 		if (f == NULL) {
@@ -457,7 +475,7 @@ c_cluster_free(c_cluster *c)
 	if (live == c) {
 		live = NULL;
 	}
-	for (int i = 0; i < C_MEMBERS; i++) {
+	for (int i = 0; i < C_ALL; i++) {
 		c_kill(c, i);
 	}
 	netns_down(c);

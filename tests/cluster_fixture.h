@@ -10,19 +10,24 @@
 #include "mgr.h"
 
 #define C_MEMBERS 3
+/* and one more, m[C_MEMBERS] (id 4): not in the group until a test
+ * starts it (c_start, with --join) and asks the leader to add it */
+#define C_ALL (C_MEMBERS + 1)
 
 typedef struct c_member {
 	int   id;
-	pid_t pid;          /* 0: not running */
-	char  ns[32];       /* its network namespace, "" for none */
-	char  ip[32];       /* where it listens: 127.0.0.1, or its veth's */
-	char  link[16];     /* the bridge's end of its veth ("" for none) */
-	char  metrics[80];  /* its --metrics URL ("" for none) */
-	char  keyfile[300]; /* its own key file ("": the cluster's) */
-	int   port, raft_port;
-	char  data[300]; /* --data-dir */
-	char  log[300];
-	char  url[64];
+	pid_t pid;         /* 0: not running */
+	char  ns[32];      /* its network namespace, "" for none */
+	char  ip[32];      /* where it listens: 127.0.0.1, or its veth's */
+	char  link[16];    /* the bridge's end of its veth ("" for none) */
+	char  metrics[80]; /* its --metrics URL ("" for none) */
+	char  http[80];    /* its dashboard (--http) when the cluster's
+	                      http is set */
+	char keyfile[300]; /* its own key file ("": the cluster's) */
+	int  port, raft_port;
+	char data[300]; /* --data-dir */
+	char log[300];
+	char url[64];
 } c_member;
 
 typedef struct c_cluster {
@@ -31,9 +36,11 @@ typedef struct c_cluster {
 	char               key[65];
 	char               urls[256];    /* every member's, comma-separated */
 	char               members[256]; /* --cluster's list */
+	char               joining[320]; /* and the one to join's */
 	const char *const *extra;        /* more options for every member */
 	char               bridge[16];   /* netns: the bridge here, or "" */
-	c_member           m[C_MEMBERS];
+	bool               http; /* members serve --http (token: key) */
+	c_member           m[C_ALL];
 } c_cluster;
 
 /* A cluster's directory, key and free ports; nothing started. NULL when
@@ -54,7 +61,8 @@ long long c_metric(c_cluster *c, int i, const char *name);
 int c_teardown(void **state);
 /* Kills whatever runs, removes the files (and the namespaces). */
 void c_cluster_free(c_cluster *c);
-/* Starts member i (on its directory as it is). 0 or -1. */
+/* Starts member i (on its directory as it is; m[C_MEMBERS] with --join
+ * and a --cluster list naming it too). 0 or -1. */
 int c_start(c_cluster *c, int i);
 /* Every member. 0 or -1. */
 int c_start_all(c_cluster *c);

@@ -243,6 +243,15 @@ int h_child_signal(h_child *ch, int sig);
 /* Runs a shell command line (printf's format) to completion within 10 s:
  * its exit code, after a log line with its output when not 0. */
 int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Headless Chromium's path, or NULL when this machine has none (the
+ * browser tests then skip). */
+const char *h_chromium(void);
+/* The DOM of the page at url once its script ran 4 s of virtual time
+ * (profile_dir: Chromium's profile, made when absent), into out (cap
+ * bytes); a screenshot into shot instead when it is not NULL. h_run's
+ * exit code (0), or -1. */
+int h_browse(const char *url, const char *profile_dir, const char *shot,
+    char *out, size_t cap);
 /* Runs path to completion (timeout_ms), capturing stdout (and stderr with
  * H_ERR_TO_OUT) into out. Returns the exit code, 128 + signal, or -1 on a
  * timeout or error. */

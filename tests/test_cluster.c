@@ -352,6 +352,149 @@ test_cluster_lock_fence(void **state)
 	c_cluster_free(c);
 }
 
+/* ---- membership: a member added, one removed, and the group so made
+ * elects and serves without the old leader */
+
+/* Member id's role as the leader's figures say ("" when none), the
+ * change's words into said. */
+static void
+member_role(mgr_client *cl, int id, char *role, size_t cap, char *said,
+    size_t saidcap)
+{
+	mgr_value info;
+	char      key[16];
+	snprintf(key, sizeof(key), "%d", id);
+	role[0] = said[0] = '\0';
+	assert_int_equal(mgr_info(cl, &info), 0);
+	for (size_t i = 0; i < info.len; i++) {
+		const mgr_value *k = &info.pairs[2 * i], *v = k + 1;
+		if (strcmp(k->s, "cluster_change") == 0
+		    && v->kind == MGR_STR) {
+			snprintf(said, saidcap, "%s", v->s);
+		}
+		if (strcmp(k->s, "cluster_member_role") != 0) {
+			continue;
+		}
+		for (size_t j = 0; j < v->len; j++) {
+			if (strcmp(v->pairs[2 * j].s, key) == 0) {
+				snprintf(
+				    role, cap, "%s", v->pairs[2 * j + 1].s);
+			}
+		}
+	}
+	mgr_value_free(&info);
+}
+
+/* Waits (20 s at most) until member id's role is want ("" for out). */
+static void
+await_role(c_cluster *c, mgr_client *cl, int id, const char *want)
+{
+	char    role[16], said[256];
+	int64_t deadline = h_now_ms() + 20000;
+	do {
+		member_role(cl, id, role, sizeof(role), said, sizeof(said));
+		if (strcmp(role, want) == 0) {
+			return;
+		}
+		h_nap(20);
+	} while (h_now_ms() < deadline);
+	c_dump_logs(c);
+	fail_msg("node %d: \"%s\", not \"%s\", after 20 s (%s)", id, role,
+	    want, said);
+}
+
+/* The leader's dashboard: the cluster's view, node 4 a voter at addr. */
+static void
+dashboard_shows(
+    c_cluster *c, int leader, const c_member *added, const char *addr)
+{
+	static char dom[1 << 20];
+	char        url[300], profile[300], want[200];
+	if (h_chromium() == NULL) {
+		fprintf(
+		    stderr, "no chromium: the dashboard is not looked at\n");
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/?view=overview#token=%s",
+	    c->m[leader].http, c->key);
+	snprintf(profile, sizeof(profile), "%s/chromium", c->dir);
+	assert_int_equal(h_browse(url, profile, NULL, dom, sizeof(dom)), 0);
+	snprintf(want, sizeof(want), "Cluster: node %d is leader",
+	    c->m[leader].id);
+	if (strstr(dom, want) == NULL) {
+		fail_msg("the dashboard does not show '%s'", want);
+	}
+	snprintf(want, sizeof(want),
+	    "<td>node %d</td><td>%s</td><td>voter</td>", added->id, addr);
+	if (strstr(dom, want) == NULL) {
+		fail_msg("the dashboard does not show '%s'", want);
+	}
+}
+
+static void
+test_cluster_membership(void **state)
+{
+	(void) state;
+	c_cluster *c = c_cluster_new("members", NULL);
+	assert_non_null(c);
+	c->http = true; // the dashboards
+	assert_int_equal(c_start_all(c), 0);
+	mgr_client *cl     = connect_to(c, c->urls, 30000);
+	int         leader = c_leader(c, 10000);
+	c_member   *added  = &c->m[C_MEMBERS];
+	mgr_obj    *d;
+	char        addr[64];
+	assert_int_equal(mgr_dict_new(cl, &d), 0);
+	assert_int_equal(mgr_name_set(cl, "d", d), 0);
+	incr_n(d, "before", 200);
+	// Refused: a member's id or address again, one not there, the
+	// leader removing itself.
+	snprintf(addr, sizeof(addr), "%s:%d", c->m[0].ip, c->m[0].raft_port);
+	assert_int_equal(mgr_cluster_add(cl, 9, addr), MGR_EINVAL);
+	assert_int_equal(mgr_cluster_add(cl, 1, "127.0.0.1:1"), MGR_EINVAL);
+	assert_int_equal(mgr_cluster_add(cl, 9, "no port"), MGR_EINVAL);
+	assert_int_equal(mgr_cluster_remove(cl, 9), MGR_ENOOBJ);
+	assert_int_equal(
+	    mgr_cluster_remove(cl, (uint64_t) c->m[leader].id), MGR_EINVAL);
+
+	// Node 4 joins: caught up from the log, then a voter.
+	assert_int_equal(c_start(c, C_MEMBERS), 0);
+	snprintf(addr, sizeof(addr), "%s:%d", added->ip, added->raft_port);
+	assert_int_equal(mgr_cluster_add(cl, (uint64_t) added->id, addr), 0);
+	assert_int_equal(mgr_cluster_add(cl, 9, "127.0.0.1:2"), MGR_ESTATE);
+	await_role(c, cl, added->id, "voter");
+	int64_t members = 0;
+	assert_int_equal(h_info_int(cl, "cluster_members", &members), 0);
+	assert_int_equal(members, C_MEMBERS + 1);
+	dashboard_shows(c, leader, added, addr);
+
+	// A follower removed, and stopped: three voters again.
+	int gone = (leader + 1) % C_MEMBERS;
+	assert_int_equal(mgr_cluster_remove(cl, (uint64_t) c->m[gone].id), 0);
+	await_role(c, cl, c->m[gone].id, "");
+	assert_int_equal(h_info_int(cl, "cluster_members", &members), 0);
+	assert_int_equal(members, C_MEMBERS);
+	c_kill(c, gone);
+	incr_n(d, "between", 50);
+
+	// The old leader killed: the one original member left and node 4
+	// are two of three, so they elect; node 4's vote counts, and
+	// whichever leads has everything.
+	c_kill(c, leader);
+	incr_n(d, "after", 50);
+	assert_int_equal(dict_int(d, "before"), 200);
+	assert_int_equal(dict_int(d, "between"), 50);
+	assert_int_equal(dict_int(d, "after"), 50);
+	int64_t node = 0;
+	assert_int_equal(h_info_int(cl, "cluster_node", &node), 0);
+	assert_true(node != c->m[leader].id && node != c->m[gone].id);
+	assert_true(c_log_has(c, C_MEMBERS, "node 4 of 4 started"));
+	mgr_obj_release(d);
+	mgr_disconnect(cl);
+	assert_int_equal(c_stop_all(c), 0);
+	c_cluster_free(c);
+}
+
 /* ---- snapshots */
 
 static void
@@ -568,6 +711,8 @@ main(void)
 		    test_cluster_failover_writers, c_teardown),
 		cmocka_unit_test_teardown(
 		    test_cluster_lock_fence, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_membership, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_snapshots, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_partition, c_teardown),
 	};

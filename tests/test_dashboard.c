@@ -500,60 +500,22 @@ test_https(void **state)
  * -------------------------------------------------
  */
 
-static const char *
-chromium(void)
-{
-	static const char *const paths[]
-	    = { "/usr/bin/chromium", "/usr/bin/chromium-browser" };
-	for (size_t i = 0; i < 2; i++) {
-		if (access(paths[i], X_OK) == 0) {
-			return paths[i];
-		}
-	}
-	return NULL;
-}
-
 /* The DOM of the page at base/?view=VIEW (#token when with_token) once its
  * script has run a few refreshes; a screenshot too when shots is set. */
 static int
 browse(const char *view, bool with_token, const char *shot, char *out,
     size_t cap)
 {
-	const char *exe = chromium();
-	char        url[600], profile[300], shotarg[400],
-	    size[] = "--window-size=1280,900";
+	char url[600], profile[300], file[400];
 	snprintf(url, sizeof(url), "%s?view=%s%s%s", base, view,
 	    with_token ? "#token=" : "", with_token ? token : "");
-	snprintf(
-	    profile, sizeof(profile), "--user-data-dir=%s/chromium", M.dir);
+	snprintf(profile, sizeof(profile), "%s/chromium", M.dir);
 	const char *shots = getenv("MGR_DASHBOARD_SHOTS");
-	char       *argv[20];
-	int         n = 0;
-	// Through sh, for its stderr (dbus and GPU complaints) to go nowhere.
-	argv[n++] = "sh";
-	argv[n++] = "-c";
-	argv[n++] = "exec \"$0\" \"$@\" 2>/dev/null";
-	argv[n++] = (char *) exe;
-	argv[n++] = "--headless";
-	argv[n++] = "--no-sandbox"; // root in CI
-	argv[n++] = "--disable-gpu";
-	argv[n++] = "--disable-dev-shm-usage";
-	argv[n++] = profile;
-	argv[n++] = size;
-	// Virtual time: the page's timers (refresh each second) run as fast
-	// as the page can, 4 s of them, and then the DOM is dumped.
-	argv[n++] = "--virtual-time-budget=4000";
 	if (shots != NULL && shot != NULL) {
-		snprintf(shotarg, sizeof(shotarg), "--screenshot=%s/%s",
-		    shots, shot);
-		argv[n++] = shotarg;
-	} else {
-		argv[n++] = "--dump-dom";
+		snprintf(file, sizeof(file), "%s/%s", shots, shot);
 	}
-	argv[n++] = url;
-	argv[n]   = NULL;
-	int rv    = h_run("/bin/sh", argv, NULL, 0, 60000, out, cap);
-	return rv;
+	return h_browse(url, profile,
+	    shots != NULL && shot != NULL ? file : NULL, out, cap);
 }
 
 static void
@@ -568,7 +530,7 @@ static void
 test_browser_views(void **state)
 {
 	(void) state;
-	if (chromium() == NULL) {
+	if (h_chromium() == NULL) {
 		fprintf(stderr, "no chromium: the browser test is skipped\n");
 		skip();
 	}

@@ -66,13 +66,15 @@ const mgr_value *dict_member(const mgr_value *d, const char *key);
 /* The commands on the manager itself (ctl_server.c). */
 int cmd_ping(cmd_ctx *x);
 int cmd_info(cmd_ctx *x);
-int cmd_cluster(cmd_ctx *x);
 int cmd_clients(cmd_ctx *x);
 int cmd_objects(cmd_ctx *x);
 int cmd_waits(cmd_ctx *x);
 int cmd_watch(cmd_ctx *x);
 int cmd_shutdown(cmd_ctx *x);
 int cmd_save(cmd_ctx *x);
+
+/* managerd --cluster's status and membership (ctl_cluster.c). */
+int cmd_cluster(cmd_ctx *x);
 int cmd_end(cmd_ctx *x);
 /* new TYPE NAME [ARG...] and call NAME METHOD [ARGS] (ctl_create.c). */
 int cmd_new(cmd_ctx *x);

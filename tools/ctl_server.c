@@ -1,5 +1,5 @@
-/* managerctl's commands on the manager itself: ping, info, cluster,
- * clients, watch, shutdown. */
+/* managerctl's commands on the manager itself: ping, info, clients,
+ * watch, shutdown. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,54 +52,6 @@ cmd_info(cmd_ctx *x)
 	}
 	mgr_value_free(&info);
 	return st;
-}
-
-/* The cluster's figures, as the leader the client was sent to has them:
- * its id, term, the log's indexes, the most entries a member lacks. */
-int
-cmd_cluster(cmd_ctx *x)
-{
-	if (x->nargs > 0 && strcmp(x->args[0], "status") != 0) {
-		fprintf(stderr,
-		    "managerctl: cluster %s: only status is there (the "
-		    "members are fixed at the first start)\n",
-		    x->args[0]);
-		return 2;
-	}
-	mgr_value info;
-	int       rv = mgr_info(x->c, &info);
-	if (rv != 0) {
-		return print_result("cluster", rv, &info);
-	}
-	size_t shown = 0;
-	if (ctl_json) {
-		printf("{");
-	}
-	for (size_t i = 0; i < info.len; i++) {
-		const mgr_value *k = &info.pairs[2 * i], *v = k + 1;
-		if (k->kind != MGR_STR || strncmp(k->s, "cluster_", 8) != 0
-		    || v->kind != MGR_INT) {
-			continue;
-		}
-		if (ctl_json) {
-			printf("%s\"%s\": %lld", shown ? ", " : "", k->s + 8,
-			    (long long) v->i);
-		} else {
-			printf("%s: %lld\n", k->s + 8, (long long) v->i);
-		}
-		shown++;
-	}
-	if (ctl_json) {
-		printf("}\n");
-	}
-	mgr_value_free(&info);
-	if (shown == 0) {
-		fprintf(stderr,
-		    "managerctl: cluster: this manager is no "
-		    "member of a cluster (managerd --cluster)\n");
-		return 1;
-	}
-	return 0;
 }
 
 static long long

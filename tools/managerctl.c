@@ -596,10 +596,14 @@ cmd_unname(cmd_ctx *x)
 static const command ctl_commands[] = {
 	{ "ping", 0, 0, cmd_ping, "", "round-trip time to the manager" },
 	{ "info", 0, 0, cmd_info, "", "the manager's figures" },
-	{ "cluster", 0, 1, cmd_cluster, "[status]",
-	    "a managerd --cluster's figures, from its leader: the members, "
-	    "the term, the log's indexes, the most entries a member lacks "
-	    "(--url with every member's URL)" },
+	{ "cluster", 0, 2, cmd_cluster,
+	    "[status | add ID=HOST:PORT | remove ID]",
+	    "a managerd --cluster's figures, from its leader (--url with "
+	    "every member's URL): the term, the log's indexes, each member's "
+	    "address, role and lag; add a member (its managerd started with "
+	    "--join) and wait until it votes, or remove one and wait until "
+	    "it "
+	    "is out (within --timeout, 60 s by default)" },
 	{ "clients", 0, 0, cmd_clients, "",
 	    "sessions: peer, pid, age, requests, what each holds and waits "
 	    "on" },

@@ -279,6 +279,56 @@ h_save(mctx *c)
 	return rv == 0 ? 0 : mctx_fail(c, rv, "%s", why);
 }
 
+/* CLUSTER_ADD [id, "HOST:PORT"] and CLUSTER_REMOVE [id] (managerctl
+ * cluster add|remove): answered once the group is asked; mgr_info's
+ * cluster figures say how the change went. */
+static int
+cluster_change(mctx *c, bool add)
+{
+	int64_t     id;
+	const char *s   = NULL;
+	size_t      len = 0;
+	char        addr[256], why[300];
+	int         rv = mctx_arg_int(c, 0, &id);
+	if (rv == 0 && add) {
+		rv = mctx_arg_str(c, 1, &s, &len);
+	}
+	if (rv != 0) {
+		return rv;
+	}
+	if (id <= 0) {
+		return mctx_fail(c, MGR_EINVAL, "a member's id is from 1");
+	}
+	if (add && (len == 0 || len >= sizeof(addr) || memchr(s, 0, len))) {
+		return mctx_fail(c, MGR_EINVAL,
+		    "a member's address is HOST:PORT, under %zu bytes",
+		    sizeof(addr));
+	}
+	if (add) {
+		memcpy(addr, s, len);
+		addr[len] = '\0';
+	}
+	log_msg(LOG_INFO, "session %llu (%s): asks to %s node %lld%s%s",
+	    (unsigned long long) session_id(c->sess), c->sess->peer,
+	    add ? "add" : "remove", (long long) id, add ? " at " : "",
+	    add ? addr : "");
+	rv = journal_cluster_change(
+	    c->srv, (uint64_t) id, add ? addr : NULL, why, sizeof(why));
+	return rv == 0 ? 0 : mctx_fail(c, rv, "%s", why);
+}
+
+static int
+h_cluster_add(mctx *c)
+{
+	return cluster_change(c, true);
+}
+
+static int
+h_cluster_remove(mctx *c)
+{
+	return cluster_change(c, false);
+}
+
 /* A clean disconnect: everything the session holds goes now, before the
  * reply, so that when mgr_disconnect returns others see it gone. */
 static int
@@ -304,5 +354,7 @@ const mop admin_ops[] = {
 	{ MGR__OP__OP_NAME_DEL, 0, 0, 0, MOP_WRITE | MOP_ADMIN, h_name_del },
 	{ MGR__OP__OP_SHUTDOWN, 0, 0, 0, MOP_ADMIN, h_shutdown },
 	{ MGR__OP__OP_SAVE, 0, 0, 0, MOP_ADMIN, h_save },
+	{ MGR__OP__OP_CLUSTER_ADD, 0, 2, 2, MOP_ADMIN, h_cluster_add },
+	{ MGR__OP__OP_CLUSTER_REMOVE, 0, 1, 1, MOP_ADMIN, h_cluster_remove },
 	{ 0 },
 };

@@ -79,6 +79,8 @@ struct cluster {
 static void cluster_noted_leader(void *arg, uint64_t node, const char *urls);
 static bool cluster_redirect(void *arg, char *leader, size_t cap);
 static bool cluster_figures_of(void *arg, cluster_figures *f);
+static int  cluster_change(
+     void *arg, uint64_t id, const char *addr, char *why, size_t whycap);
 static void cluster_stop(void *arg);
 static void cluster_close(void *arg);
 
@@ -615,6 +617,7 @@ cluster_open(server *srv, const cluster_opts *o, char *why, size_t whycap)
 		.noted_leader            = cluster_noted_leader,
 		.redirect                = cluster_redirect,
 		.figures                 = cluster_figures_of,
+		.change                  = cluster_change,
 		.stop                    = cluster_stop,
 		.close                   = cluster_close };
 	server_lock(srv);
@@ -645,6 +648,7 @@ cluster_start(server *srv, const char *urls, char *why, size_t whycap)
 		.key                = srv->key,
 		.keylen             = srv->keylen,
 		.snapshot_threshold = cl->o.snapshot_entries,
+		.join               = cl->o.join,
 		.snapshot_trailing
 		= cl->o.snapshot_entries != 0 && cl->o.snapshot_entries < 1024
 		    ? cl->o.snapshot_entries / 2
@@ -751,20 +755,7 @@ cluster_figures_of(void *arg, cluster_figures *f)
 		.role                  = atomic_load(&cl->promoted) ? "leader"
 		                     : strcmp(r.state, "leader") == 0 ? "starting"
 		                                                      : r.state,
-		.term                  = r.term,
-		.leader                = r.leader,
-		.commit                = r.commit,
-		.applied               = r.applied,
-		.last                  = r.last,
-		.snapshot              = r.snapshot,
-		.elections_won         = r.elections_won,
-		.n                     = r.n };
-	for (size_t i = 0; i < r.n; i++) {
-		f->members[i].id    = r.members[i].id;
-		f->members[i].match = r.members[i].match;
-		snprintf(f->members[i].addr, sizeof(f->members[i].addr), "%s",
-		    r.members[i].addr);
-	}
+		.group                 = r };
 	pthread_mutex_lock(&cl->imtx);
 	if (r.leader == cl->leader_node || r.leader == cl->o.node_id) {
 		snprintf(f->leader_urls, sizeof(f->leader_urls), "%s",
@@ -772,4 +763,36 @@ cluster_figures_of(void *arg, cluster_figures *f)
 	}
 	pthread_mutex_unlock(&cl->imtx);
 	return true;
+}
+
+static int
+cluster_change(
+    void *arg, uint64_t id, const char *addr, char *why, size_t whycap)
+{
+	cluster *cl = arg;
+	if (!atomic_load(&cl->promoted)) {
+		snprintf(why, whycap,
+		    "this member does not serve: ask the leader");
+		return MGR_ESTATE;
+	}
+	if (id == 0) {
+		snprintf(why, whycap, "a member's id is from 1");
+		return MGR_EINVAL;
+	}
+	if (addr != NULL) {
+		if (strncmp(addr, "tcp://", 6) == 0) {
+			addr += 6;
+		}
+		const char *colon = strrchr(addr, ':');
+		if (colon == NULL || colon == addr || colon[1] == '\0'
+		    || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+			snprintf(why, whycap,
+			    "\"%s\" is not HOST:PORT (where the other "
+			    "members "
+			    "reach it, as in --cluster)",
+			    addr);
+			return MGR_EINVAL;
+		}
+	}
+	return raft_node_change(cl->rn, id, addr, why, whycap);
 }

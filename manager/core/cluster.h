@@ -18,12 +18,13 @@
 #include <stdint.h>
 
 #include "manager.pb-c.h"
+#include "raft_node.h"
 
 struct server;
 struct journal;
 typedef struct cluster cluster;
 
-#define CLUSTER_MAX_MEMBERS 9
+#define CLUSTER_MAX_MEMBERS RAFT_NODE_MAX_MEMBERS
 
 typedef struct cluster_opts {
 	uint64_t    node_id;
@@ -33,6 +34,7 @@ typedef struct cluster_opts {
 	size_t      n;
 	unsigned    election_ms;      /* 0: 300 */
 	unsigned    snapshot_entries; /* 0: 4096 */
+	bool        join;             /* --join: added to a group that runs */
 	/* Called (on the group's thread) when this process must start again
 	 * from the group's log: it never returns. why says what happened. */
 	void (*restart)(const char *why);
@@ -56,23 +58,13 @@ int cluster_start(
     struct server *srv, const char *urls, char *why, size_t whycap);
 /* The cluster as this member sees it: journal_cluster_figures gives them
  * (mgr_info, metrics, managerctl cluster). */
-typedef struct cluster_member_figures {
-	uint64_t id;
-	char     addr[256];
-	uint64_t match; /* the leader's knowledge of its log (0: unknown) */
-} cluster_member_figures;
 typedef struct cluster_figures {
 	uint64_t    node;
 	const char *role; /* "leader", "follower", "candidate",
 	                     "starting" (a leader not serving
 	                     yet) */
-	uint64_t               term;
-	uint64_t               leader;
-	char                   leader_urls[512];
-	uint64_t               commit, applied, last, snapshot;
-	uint64_t               elections_won;
-	cluster_member_figures members[CLUSTER_MAX_MEMBERS];
-	size_t                 n;
+	char              leader_urls[512];
+	raft_node_figures group; /* the group's, as its member sees it */
 } cluster_figures;
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "describe.h"
 #include "journal.h"
 #include "mgr.h"
@@ -31,6 +32,34 @@ family_of(report *r, sval *info, const char *name)
 	return fam;
 }
 
+/* A cluster member's words (the figures are stats.c's): its role, the
+ * last membership change, and each member's address and role. */
+static void
+cluster_info(report *r, sval *info, server *srv)
+{
+	cluster_figures cf;
+	if (!journal_cluster_figures(srv, &cf)) {
+		return;
+	}
+	report_put_str(r, info, "cluster_role", cf.role);
+	report_put_str(r, info, "cluster_change",
+	    cf.group.change[0] != '\0' ? cf.group.change : "none");
+	report_put_str(r, info, "cluster_leader_urls", cf.leader_urls);
+	for (size_t i = 0; i < cf.group.n && r->rv == 0; i++) {
+		const raft_node_member *m = &cf.group.members[i];
+		char                    id[24];
+		snprintf(id, sizeof(id), "%llu", (unsigned long long) m->id);
+		sval *addr = family_of(r, info, "cluster_member_address");
+		if (addr != NULL) {
+			report_put_str(r, addr, id, m->addr);
+		}
+		sval *role = family_of(r, info, "cluster_member_role");
+		if (role != NULL) {
+			report_put_str(r, role, id, m->role);
+		}
+	}
+}
+
 sval
 introspect_info(server *srv, bool collect, report *r)
 {
@@ -49,8 +78,9 @@ introspect_info(server *srv, bool collect, report *r)
 	if (journal_snapshot_figures_of(srv, &sf)) {
 		report_put_str(r, &info, "snapshot_error", sf.error);
 	}
+	cluster_info(r, &info, srv);
 	for (size_t i = 0; i < n && r->rv == 0; i++) {
-		if (f[i].label != NULL) {
+		if (f[i].label[0] != '\0') {
 			sval *fam = family_of(r, &info, f[i].name);
 			if (fam != NULL) {
 				report_put_int(

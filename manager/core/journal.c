@@ -533,6 +533,20 @@ journal_cluster_figures(server *srv, struct cluster_figures *f)
 	    && j->sink->figures(j->sink->arg, f);
 }
 
+int
+journal_cluster_change(
+    server *srv, uint64_t id, const char *addr, char *why, size_t whycap)
+{
+	journal *j = srv->journal;
+	if (j == NULL || j->sink == NULL) {
+		snprintf(why, whycap,
+		    "this manager is no member of a cluster (managerd "
+		    "--cluster)");
+		return MGR_ESTATE;
+	}
+	return j->sink->change(j->sink->arg, id, addr, why, whycap);
+}
+
 void
 journal_quiesce(server *srv)
 {

@@ -64,6 +64,9 @@ typedef struct journal_sink {
 	/* journal_redirect's and journal_cluster_figures' answers. */
 	bool (*redirect)(void *arg, char *leader, size_t cap);
 	bool (*figures)(void *arg, struct cluster_figures *f);
+	/* journal_cluster_change's. */
+	int (*change)(void *arg, uint64_t id, const char *addr, char *why,
+	    size_t whycap);
 	/* Nothing is applied after (journal_quiesce). Not under the lock. */
 	void (*stop)(void *arg);
 	/* Stops, and frees arg (journal_close). Not under the lock. */
@@ -75,6 +78,12 @@ typedef struct journal_sink {
 bool journal_redirect(struct server *srv, char *leader, size_t cap);
 /* The cluster's figures: false when srv is no member. */
 bool journal_cluster_figures(struct server *srv, struct cluster_figures *f);
+/* Asks the group srv leads to add member id at addr (HOST:PORT), or to
+ * remove it (addr NULL); returns once asked (the figures say how it
+ * goes). 0, or MGR_E* with why: MGR_ESTATE when srv is no serving
+ * member. Under the lock or not. */
+int journal_cluster_change(struct server *srv, uint64_t id, const char *addr,
+    char *why, size_t whycap);
 
 /* Stops what applies records from outside (a cluster's group), before
  * the sessions close at a stop. Not under the lock. */

@@ -3,6 +3,7 @@
  * a rate over n seconds is what the last n complete seconds counted. */
 #include "stats.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,12 +141,78 @@ family(builder *b, const char *name, const char *help,
 	for (int code = 1; code < STATS_TYPES; code++) {
 		const mtype *t = registry_type((Mgr__ObjType) code);
 		if (t != NULL && (!sized || t->size != NULL)) {
-			add(b,
-			    (stats_figure) { .name = name,
-			        .help              = help,
-			        .label             = t->name,
-			        .v_int             = v[code] });
+			stats_figure f = {
+				.name = name, .help = help, .v_int = v[code]
+			};
+			snprintf(f.label, sizeof(f.label), "%s", t->name);
+			add(b, f);
 		}
+	}
+}
+
+/* Per member of a cluster: name{node="N"} v. */
+static void
+member_figure(
+    builder *b, const char *name, const char *help, uint64_t node, uint64_t v)
+{
+	stats_figure f
+	    = { .name = name, .help = help, .label_key = "node", .v_int = v };
+	snprintf(f.label, sizeof(f.label), "%llu", (unsigned long long) node);
+	add(b, f);
+}
+
+static void
+cluster_stats(builder *b, const cluster_figures *cf)
+{
+	const raft_node_figures *g      = &cf->group;
+	bool                     leader = strcmp(cf->role, "leader") == 0;
+	gauge(b, "cluster_node", "This member's id (--node-id)", cf->node);
+	gauge(b, "cluster_serving",
+	    "1 while this member leads and serves clients", leader);
+	gauge(b, "cluster_leader",
+	    "The leader's id as this member knows it (0: none)", g->leader);
+	counter(b, "cluster_term", "The Raft term", g->term);
+	gauge(b, "cluster_members", "Members of the group", g->n);
+	counter(b, "cluster_commit_index",
+	    "The last entry of the group's log known committed", g->commit);
+	counter(b, "cluster_applied_index",
+	    "The last entry applied to this member's state", g->applied);
+	counter(b, "cluster_last_index",
+	    "The last entry in this member's log", g->last);
+	gauge(b, "cluster_snapshot_index",
+	    "The last entry this member's snapshot covers", g->snapshot);
+	uint64_t lag_max = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const raft_node_member *m = &g->members[i];
+		uint64_t                lag
+		    = m->match < g->last && leader ? g->last - m->match : 0;
+		lag_max = lag > lag_max ? lag : lag_max;
+	}
+	gauge(b, "cluster_lag_max",
+	    "On the leader: the most entries a member lacks", lag_max);
+	counter(b, "cluster_elections_won", "Elections this process won",
+	    g->elections_won);
+	gauge(b, "cluster_changing",
+	    "1 while a membership change is under way (cluster_change says "
+	    "which)",
+	    g->changing);
+	for (size_t i = 0; i < g->n; i++) {
+		member_figure(b, "cluster_member_voter",
+		    "1: the member votes; 0: it is being caught up (a spare "
+		    "or a standby)",
+		    g->members[i].id,
+		    strcmp(g->members[i].role, "voter") == 0);
+	}
+	for (size_t i = 0; i < g->n && leader; i++) {
+		member_figure(b, "cluster_member_match",
+		    "On the leader: the last entry it knows the member holds",
+		    g->members[i].id, g->members[i].match);
+	}
+	for (size_t i = 0; i < g->n && leader; i++) {
+		const raft_node_member *m = &g->members[i];
+		member_figure(b, "cluster_member_lag",
+		    "On the leader: the entries the member lacks", m->id,
+		    m->match < g->last ? g->last - m->match : 0);
 	}
 }
 
@@ -274,39 +341,7 @@ stats_snapshot(server *srv, stats_figure *out)
 	}
 	cluster_figures cf;
 	if (journal_cluster_figures(srv, &cf)) {
-		gauge(&b, "cluster_node", "This member's id (--node-id)",
-		    cf.node);
-		gauge(&b, "cluster_serving",
-		    "1 while this member leads and serves clients",
-		    strcmp(cf.role, "leader") == 0);
-		gauge(&b, "cluster_leader",
-		    "The leader's id as this member knows it (0: none)",
-		    cf.leader);
-		counter(&b, "cluster_term", "The Raft term", cf.term);
-		gauge(&b, "cluster_members", "Members of the group", cf.n);
-		counter(&b, "cluster_commit_index",
-		    "The last entry of the group's log known committed",
-		    cf.commit);
-		counter(&b, "cluster_applied_index",
-		    "The last entry applied to this member's state",
-		    cf.applied);
-		counter(&b, "cluster_last_index",
-		    "The last entry in this member's log", cf.last);
-		gauge(&b, "cluster_snapshot_index",
-		    "The last entry this member's snapshot covers",
-		    cf.snapshot);
-		uint64_t lag = 0;
-		for (size_t i = 0; i < cf.n; i++) {
-			uint64_t m = cf.members[i].match;
-			if (m < cf.last && cf.last - m > lag) {
-				lag = cf.last - m;
-			}
-		}
-		gauge(&b, "cluster_lag_max",
-		    "On the leader: the most entries a member lacks",
-		    strcmp(cf.role, "leader") == 0 ? lag : 0);
-		counter(&b, "cluster_elections_won",
-		    "Elections this process won", cf.elections_won);
+		cluster_stats(&b, &cf);
 	}
 	journal_snapshot_figures sf;
 	if (journal_snapshot_figures_of(srv, &sf)) {

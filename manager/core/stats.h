@@ -48,18 +48,21 @@ void stats_note_size(struct server *srv, struct mobj *o);
 void stats_forget_size(struct server *srv, struct mobj *o);
 
 /* One figure of the snapshot. A family (objects by type, ...) is one
- * figure per label value, with label naming the type. */
+ * figure per label value, with label naming the type (or the cluster
+ * member). */
 typedef struct stats_figure {
-	const char *name;    /* info key and, prefixed "mgr_", metric name */
-	const char *help;    /* one line for the metric's HELP */
-	const char *label;   /* the type name of a family member, or NULL */
-	bool        counter; /* only grows (a Prometheus counter) */
-	bool        real;    /* a rate: v_real, else v_int */
+	const char *name; /* info key and, prefixed "mgr_", metric name */
+	const char *help; /* one line for the metric's HELP */
+	char        label[24]; /* a family member's: its type's name, its
+	                          node's id ("": no family) */
+	const char *label_key; /* the label's name: "type" when NULL */
+	bool        counter;   /* only grows (a Prometheus counter) */
+	bool        real;      /* a rate: v_real, else v_int */
 	uint64_t    v_int;
 	double      v_real;
 } stats_figure;
 
-#define STATS_MAX_FIGURES 128
+#define STATS_MAX_FIGURES 192
 
 /* Fills out (STATS_MAX_FIGURES entries) with every figure; returns how
  * many. O(types): no walk of the objects. */

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <raft.h>
 #include <raft/uv.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,9 @@ struct raft_node {
 	bool                     closing;
 	bool                     failed; /* ops.apply or restore refused */
 	uint64_t                 elections_won;
+	struct raft_change       change_add, change_assign;
+	uint64_t                 run_id; /* the change running */
+	char                     run_addr[RAFT_NODE_ADDR_MAX];
 
 	/* start: the thread says how it went */
 	pthread_mutex_t   mtx; /* everything below */
@@ -58,6 +62,11 @@ struct raft_node {
 	size_t            nqueue, qcap;
 	bool              stop;
 	raft_node_figures fig;
+	/* the membership change asked (raft_node_change) */
+	bool     change_asked, changing;
+	uint64_t change_id;
+	char     change_addr[RAFT_NODE_ADDR_MAX]; /* "": a removal */
+	char     change_said[200];
 };
 
 #if defined(__SANITIZE_THREAD__)
@@ -221,6 +230,161 @@ raft_node_barrier(raft_node *rn)
 	}
 }
 
+/* ---- membership changes ------------------------------------------------
+ */
+
+static const char *
+role_name(int role)
+{
+	return role == RAFT_VOTER  ? "voter"
+	    : role == RAFT_STANDBY ? "standby"
+	                           : "spare";
+}
+
+/* How the change went: in the figures and the log. */
+static void change_say(raft_node *rn, bool done, int level, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+static void
+change_say(raft_node *rn, bool done, int level, const char *fmt, ...)
+{
+	char    line[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&rn->mtx);
+	snprintf(rn->change_said, sizeof(rn->change_said), "%s", line);
+	if (done) {
+		rn->changing = false;
+	}
+	pthread_mutex_unlock(&rn->mtx);
+	log_msg(level, "cluster: %s", line);
+}
+
+static void note_figures(raft_node *rn);
+
+static void
+change_done(struct raft_change *req, int status)
+{
+	raft_node *rn = req->data;
+	note_figures(rn); // the members as they are now, before "done"
+	bool               add = rn->run_addr[0] != '\0';
+	unsigned long long id  = (unsigned long long) rn->run_id;
+	if (status != 0) {
+		change_say(rn, true, LOG_WARN, "%s node %llu failed: %s",
+		    add ? "adding" : "removing", id, raft_strerror(status));
+	} else if (add) {
+		change_say(rn, true, LOG_INFO, "node %llu is a voter", id);
+	} else {
+		change_say(rn, true, LOG_INFO, "node %llu removed", id);
+	}
+}
+
+/* Added as a spare: now a voter, once the leader has caught it up with
+ * the log (raft's rounds), so that the group never counts on a member
+ * that lacks entries. */
+static void
+change_added(struct raft_change *req, int status)
+{
+	raft_node *rn = req->data;
+	if (status == 0 && !rn->closing) {
+		change_say(rn, false, LOG_INFO,
+		    "node %llu added as a spare: catching it up to make it a "
+		    "voter",
+		    (unsigned long long) rn->run_id);
+		rn->change_assign.data = rn;
+		status = raft_assign(&rn->raft, &rn->change_assign,
+		    rn->run_id, RAFT_VOTER, change_done);
+		if (status == 0) {
+			return;
+		}
+	}
+	change_done(req, status != 0 ? status : RAFT_SHUTDOWN);
+}
+
+static void
+run_change(raft_node *rn, bool stopping)
+{
+	rn->change_add.data = rn;
+	bool in             = false; // added before, not a voter yet
+	for (unsigned i = 0; i < rn->raft.configuration.n; i++) {
+		in = in || rn->raft.configuration.servers[i].id == rn->run_id;
+	}
+	if (in && !stopping && rn->run_addr[0] != '\0') {
+		change_added(&rn->change_add, 0);
+		return;
+	}
+	int rv = stopping ? RAFT_SHUTDOWN
+	    : rn->run_addr[0] != '\0'
+	    ? raft_add(&rn->raft, &rn->change_add, rn->run_id, rn->run_addr,
+	        change_added)
+	    : raft_remove(
+	        &rn->raft, &rn->change_add, rn->run_id, change_done);
+	if (rv != 0) {
+		change_done(&rn->change_add, rv);
+	}
+}
+
+int
+raft_node_change(
+    raft_node *rn, uint64_t id, const char *addr, char *why, size_t whycap)
+{
+	int rv = 0;
+	pthread_mutex_lock(&rn->mtx);
+	const raft_node_figures *f     = &rn->fig;
+	bool                     known = false;
+	for (size_t i = 0; i < f->n && rv == 0; i++) {
+		const raft_node_member *m = &f->members[i];
+		known                     = known || m->id == id;
+		bool again                = m->id == id && addr != NULL
+		    && strcmp(m->addr, addr) == 0
+		    && strcmp(m->role, "voter") != 0; // made a voter now
+		if (addr != NULL && !again
+		    && (m->id == id || strcmp(m->addr, addr) == 0)) {
+			snprintf(why, whycap, "node %llu is at %s already",
+			    (unsigned long long) m->id, m->addr);
+			rv = MGR_EINVAL;
+		}
+	}
+	if (rv != 0) {
+	} else if (f->state == NULL || strcmp(f->state, "leader") != 0) {
+		snprintf(why, whycap, "this member does not lead the group");
+		rv = MGR_ESTATE;
+	} else if (rn->changing) {
+		snprintf(why, whycap,
+		    "a membership change is under way (%s): one at a time",
+		    rn->change_said);
+		rv = MGR_ESTATE;
+	} else if (addr == NULL && !known) {
+		snprintf(why, whycap, "no node %llu in the group",
+		    (unsigned long long) id);
+		rv = MGR_ENOOBJ;
+	} else if (addr == NULL && id == rn->opts.id) {
+		snprintf(why, whycap,
+		    "node %llu leads: stop its managerd, then remove it from "
+		    "the next leader",
+		    (unsigned long long) id);
+		rv = MGR_EINVAL;
+	} else if (addr != NULL && strlen(addr) >= RAFT_NODE_ADDR_MAX) {
+		snprintf(why, whycap, "the address is too long");
+		rv = MGR_EINVAL;
+	} else {
+		rn->change_asked = rn->changing = true;
+		rn->change_id                   = id;
+		snprintf(rn->change_addr, sizeof(rn->change_addr), "%s",
+		    addr != NULL ? addr : "");
+		snprintf(rn->change_said, sizeof(rn->change_said),
+		    addr != NULL ? "adding node %llu at %s"
+		                 : "removing node %llu%s",
+		    (unsigned long long) id, addr != NULL ? addr : "");
+	}
+	pthread_mutex_unlock(&rn->mtx);
+	if (rv == 0) {
+		uv_async_send(&rn->wake);
+	}
+	return rv;
+}
+
 /* ---- the thread ---------------------------------------------------------
  */
 
@@ -261,6 +425,12 @@ on_wake(uv_async_t *a)
 	bool     st = rn->stop;
 	rn->queue   = NULL;
 	rn->nqueue = rn->qcap = 0;
+	bool change           = rn->change_asked;
+	rn->change_asked      = false;
+	if (change) {
+		rn->run_id = rn->change_id;
+		memcpy(rn->run_addr, rn->change_addr, sizeof(rn->run_addr));
+	}
 	pthread_mutex_unlock(&rn->mtx);
 	for (size_t i = 0; i < nq; i++) {
 		if (st || rn->closing) {
@@ -270,6 +440,9 @@ on_wake(uv_async_t *a)
 		}
 	}
 	free(q);
+	if (change) {
+		run_change(rn, st || rn->closing);
+	}
 	if (st) {
 		begin_close(rn);
 	}
@@ -321,6 +494,7 @@ note_figures(raft_node *rn)
 			}
 		}
 		m->match = match;
+		m->role  = role_name(r->configuration.servers[i].role);
 	}
 	pthread_mutex_lock(&rn->mtx);
 	rn->fig = f;
@@ -433,7 +607,7 @@ setup(raft_node *rn)
 		rv = raft_configuration_add(
 		    &conf, o->ids[i], o->addrs[i], RAFT_VOTER);
 	}
-	if (rv == 0) {
+	if (rv == 0 && !o->join) {
 		rv = raft_bootstrap(&rn->raft, &conf);
 		if (rv == RAFT_CANTBOOTSTRAP) {
 			rv = 0; // it has a log: the group was made before
@@ -572,6 +746,10 @@ raft_node_figures_of(raft_node *rn, raft_node_figures *f)
 {
 	pthread_mutex_lock(&rn->mtx);
 	*f = rn->fig;
+	// the change as it stands now, not at the last tick: asked, it
+	// shows at once
+	snprintf(f->change, sizeof(f->change), "%s", rn->change_said);
+	f->changing = rn->changing;
 	pthread_mutex_unlock(&rn->mtx);
 	if (f->state == NULL) {
 		f->state = "unavailable";

@@ -59,6 +59,9 @@ typedef struct raft_node_opts {
 	unsigned    tick_ms;            /* ops.tick's period; 0: 5 */
 	const void *key; /* what members prove to each other (copied) */
 	size_t      keylen;
+	/* joining a group that runs (managerctl cluster add): no first
+	 * configuration of its own; the leader sends it the group's */
+	bool join;
 } raft_node_opts;
 
 /* Starts a member (bootstrapping the group's first configuration when the
@@ -83,9 +86,10 @@ int raft_node_submit(raft_node *rn, void *p, size_t n);
 void raft_node_barrier(raft_node *rn);
 
 typedef struct raft_node_member {
-	uint64_t id;
-	char     addr[RAFT_NODE_ADDR_MAX];
-	uint64_t match; /* as the leader knows it (0: unknown) */
+	uint64_t    id;
+	char        addr[RAFT_NODE_ADDR_MAX];
+	uint64_t    match; /* as the leader knows it (0: unknown) */
+	const char *role;  /* "voter", "standby" or "spare" */
 } raft_node_member;
 
 /* What the member last saw (updated each tick). */
@@ -98,7 +102,21 @@ typedef struct raft_node_figures {
 	uint64_t         elections_won;
 	raft_node_member members[RAFT_NODE_MAX_MEMBERS];
 	size_t           n;
+	char             change[200]; /* the last membership change, how it
+	                                 went ("": none asked here) */
+	bool changing;                /* one is under way */
 } raft_node_figures;
 void raft_node_figures_of(raft_node *rn, raft_node_figures *f);
+
+/* Asks the group (this member leading it) to add member id at addr
+ * (HOST:PORT; its managerd started with join) as a voter, once it has
+ * caught up with the log, or to remove it (addr NULL). Returns once
+ * asked: the change goes on on the member's thread, one at a time, and
+ * raft_node_figures' change says how it went. 0, or MGR_ESTATE (this
+ * member does not lead, or a change is under way), MGR_EINVAL (the id
+ * or the address is taken, or the member leads itself out), MGR_ENOOBJ
+ * (no such member), with why filled. Any thread. */
+int raft_node_change(
+    raft_node *rn, uint64_t id, const char *addr, char *why, size_t whycap);
 
 #endif

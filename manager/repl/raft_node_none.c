@@ -67,3 +67,14 @@ raft_node_figures_of(raft_node *rn, raft_node_figures *f)
 	(void) rn;
 	*f = (raft_node_figures) { .state = "unavailable" };
 }
+
+int
+raft_node_change(
+    raft_node *rn, uint64_t id, const char *addr, char *why, size_t whycap)
+{
+	(void) rn;
+	(void) id;
+	(void) addr;
+	snprintf(why, whycap, "this managerd was built without libraft");
+	return MGR_ESTATE;
+}

@@ -23,8 +23,9 @@ put_figure(FILE *f, const stats_figure *x, bool first_of_family)
 		    x->counter ? "counter" : "gauge");
 	}
 	fprintf(f, "mgr_%s%s", x->name, suffix);
-	if (x->label != NULL) {
-		fprintf(f, "{type=\"%s\"}", x->label); // type names: [a-z_]
+	if (x->label[0] != '\0') { // type names [a-z_], node ids [0-9]
+		fprintf(f, "{%s=\"%s\"}",
+		    x->label_key != NULL ? x->label_key : "type", x->label);
 	}
 	if (x->real) {
 		fprintf(f, " %.3f\n", x->v_real);

@@ -313,6 +313,17 @@ class Manager:
         running out would: what it held is released, its client told."""
         self._client.call(pb.OP_SESSION_END, args=(int(session),))
 
+    def cluster_add(self, node, address):
+        """Asks managerd --cluster's leader to add member node at address
+        (HOST:PORT; its managerd started with --join): returns once asked,
+        info()["cluster_change"] says how it went (mgr_cluster_add)."""
+        self._client.call(pb.OP_CLUSTER_ADD, args=(int(node), str(address)))
+
+    def cluster_remove(self, node):
+        """Asks managerd --cluster's leader to remove member node
+        (mgr_cluster_remove)."""
+        self._client.call(pb.OP_CLUSTER_REMOVE, args=(int(node),))
+
     def ping(self):
         self._client.call(pb.OP_PING)
 

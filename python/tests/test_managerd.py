@@ -97,3 +97,16 @@ def test_journal_priorities(tmp_path):
             assert line.startswith("<3>managerd error: "), text
         else:
             assert line[:4].isdigit() and " managerd error: " in line, text
+
+
+def test_cluster_membership_needs_a_cluster(m):
+    # A single manager has no group to change: refused, saying why, and
+    # it goes on serving.
+    with pytest.raises(mgr.BadState) as e:
+        m.cluster_add(4, "127.0.0.1:7304")
+    assert "no member of a cluster" in e.value.detail
+    with pytest.raises(mgr.BadState):
+        m.cluster_remove(2)
+    with pytest.raises(mgr.InvalidArgument):
+        m.cluster_remove(0)
+    m.ping()

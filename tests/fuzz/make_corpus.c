@@ -200,11 +200,14 @@ static const struct {
 	{ MGR__OP__OP_CONN_RECV, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_POLL, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
 	{ MGR__OP__OP_CONN_CLOSE, MGR__OBJ_TYPE__OBJ_CONN, "b", "" },
-	{ MGR__OP__OP_ATTACH, D, "", "" }, { MGR__OP__OP_RELEASE, D, "", "" },
+	{ MGR__OP__OP_ATTACH, D, "", "" },
+	{ MGR__OP__OP_RELEASE, D, "", "" },
 	{ MGR__OP__OP_NAME_SET, D, "", "" },
 	{ MGR__OP__OP_NAME_GET, D, "", "" },
-	{ MGR__OP__OP_NAME_DEL, D, "", "" }, { MGR__OP__OP_INFO, D, "", "" },
-	{ MGR__OP__OP_PING, D, "", "" }, { MGR__OP__OP_BYE, D, "", "" },
+	{ MGR__OP__OP_NAME_DEL, D, "", "" },
+	{ MGR__OP__OP_INFO, D, "", "" },
+	{ MGR__OP__OP_PING, D, "", "" },
+	{ MGR__OP__OP_BYE, D, "", "" },
 	{ MGR__OP__OP_NAME_SETDEFAULT, D, "", "" },
 	{ MGR__OP__OP_NAME_LIST, D, "", "" },
 	{ MGR__OP__OP_SESSIONS, D, "", "" },
@@ -220,6 +223,9 @@ static const struct {
 	{ MGR__OP__OP_QUEUE_PURGE, Q, "", "" },
 	{ MGR__OP__OP_SESSION_END, D, "", "i" }, // no such session
 	{ MGR__OP__OP_SAVE, D, "", "" },         // no data directory: refused
+	// No cluster in the fuzz target: refused.
+	{ MGR__OP__OP_CLUSTER_ADD, D, "", "is" },
+	{ MGR__OP__OP_CLUSTER_REMOVE, D, "", "i" },
 #undef D
 #undef L
 #undef Q
@@ -253,7 +259,7 @@ main(int argc, char **argv)
 		request(&rq, MGR__OP__OP_CREATE, 0, ops[k].create);
 		rq.type = ops[k].type;
 		add(&f, &rq);
-		int admin = ops[k].op <= MGR__OP__OP_SAVE;
+		int admin = ops[k].op <= MGR__OP__OP_CLUSTER_REMOVE;
 		// The manager's own operations on no object, but those that
 		// name one (attach, release, name set and setdefault).
 		bool on_none = admin && ops[k].op != MGR__OP__OP_ATTACH
