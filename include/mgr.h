@@ -231,15 +231,17 @@ typedef struct mgr_opts {
 	const char *tls_server_name;
 	/* ms: the session's lease; 0: 15000. managerd clamps it to
 	 * [--min-lease, --max-lease]. The client's keep-alive thread sends a
-	 * heartbeat every third of it when the connection was silent; a
+	 * heartbeat every third of it when the connection was silent (a
+	 * sixth with several URLs, a cluster's members); a
 	 * session the manager has not heard from for its lease ends (its
 	 * locks and permits released, references dropped, items in progress
 	 * given back, waits cancelled), and a connection that has not heard
-	 * from the manager for the lease (a hung manager, a dead link) is
-	 * given up: calls in flight fail with MGR_ECONN, or with reconnect
-	 * wait for the reconnect. When the manager ended the session, each
-	 * call in flight (or, none being, the next call) gets MGR_ESESSION
-	 * once, and the client goes on in a new session. */
+	 * from the manager for the lease (a hung manager, a dead link; for
+	 * half of it with several URLs, a cluster's members) is given up:
+	 * calls in flight fail with MGR_ECONN, or with reconnect wait for the
+	 * reconnect. When the manager ended the session, each call in flight
+	 * (or, none being, the next call) gets MGR_ESESSION once, and the
+	 * client goes on in a new session. */
 	int64_t lease;
 	/* ms to keep reconnecting after the connection is lost, with backoff
 	 * and jitter; 0: never (a lost connection is MGR_ECONN at once, and

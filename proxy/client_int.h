@@ -128,6 +128,12 @@ mgr_client *client_new(
  * fields, resuming c->session when resume (connect.c). Only while nobody
  * reads or writes c's stream. */
 int client_dial(mgr_client *c, bool resume, int64_t timeout_ms);
+/* How many URLs c has (a cluster's members: more than one). */
+size_t client_url_count(const mgr_client *c);
+/* The member after the one dialled last becomes the first to dial (the
+ * leader was lost: another member is likelier to lead now). 0 or
+ * MGR_ENOMEM. Only while nobody dials. */
+int client_next_url(mgr_client *c);
 /* ---- client.c: the session's state on the connection ----------------- */
 
 /* Every call in flight gets err; the client is dead (c->mtx held). */

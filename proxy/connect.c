@@ -316,6 +316,27 @@ set_url(mgr_client *c, const char *url)
 	return 0;
 }
 
+size_t
+client_url_count(const mgr_client *c)
+{
+	return count_urls(c->urls);
+}
+
+int
+client_next_url(mgr_client *c)
+{
+	size_t n = count_urls(c->urls);
+	char   u[1024];
+	for (size_t i = 0; i < n; i++) {
+		if (nth_url(c->urls, i, u, sizeof(u))
+		    && strcmp(u, c->url) == 0
+		    && nth_url(c->urls, (i + 1) % n, u, sizeof(u))) {
+			return set_url(c, u);
+		}
+	}
+	return 0; // a leader's URL that is not in the list: dial the list
+}
+
 /* The redirects followed in one dial, at most: a cluster electing its
  * leader may send a client round in a circle for a moment. */
 #define MAX_REDIRECTS 4

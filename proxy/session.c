@@ -79,6 +79,10 @@ reconnect_locked(mgr_client *c)
 	    = c->reconnect_ms > 0 ? c->reconnect_ms : c->connect_ms;
 	int64_t deadline = c->lost_ms + window;
 	int64_t backoff  = 0;
+	if (client_url_count(c) > 1 && client_next_url(c) != 0) {
+		client_kill_locked(c, MGR_ENOMEM);
+		return;
+	}
 	for (;;) {
 		if (c->ka_stop || c->closing) {
 			return;
@@ -113,8 +117,11 @@ reconnect_locked(mgr_client *c)
 	client_resume_sending_locked(c);
 }
 
-/* Pings when the connection was silent for a third of the lease; gives
- * the connection up when the manager was not heard from for the lease. */
+/* Gives the connection up when the manager was not heard from for the
+ * lease (half of it for a cluster's member: another can serve, and the
+ * new leader keeps the session for a lease from its election, which the
+ * client must not miss), pinging when it was silent for a third of
+ * that. */
 static void *
 ka_main(void *arg)
 {
@@ -128,7 +135,9 @@ ka_main(void *arg)
 			heard = sent = clock_ms();
 			continue;
 		}
-		int64_t lease = c->lease_ms, period = lease / 3;
+		int64_t lease  = c->lease_ms;
+		int64_t silent = client_url_count(c) > 1 ? lease / 2 : lease;
+		int64_t period = silent / 3;
 		if (c->state == C_DEAD || lease <= 0) {
 			pthread_cond_wait(&c->ka_cv, &c->mtx);
 			continue;
@@ -150,16 +159,16 @@ ka_main(void *arg)
 		// The ping's answer is due by a lease after the manager was
 		// last heard; after this process was itself stopped, a third
 		// of one from now (the manager's notice may be waiting).
-		int64_t due = heard + lease > now + period ? heard + lease
-		                                           : now + period;
+		int64_t due = heard + silent > now + period ? heard + silent
+		                                            : now + period;
 		pthread_mutex_unlock(&c->mtx);
 		int rv = client_heartbeat(c, due);
 		pthread_mutex_lock(&c->mtx);
 		if (rv == MGR_ETIMEDOUT && c->state == C_READY
 		    && !c->ka_stop) {
-			// Nothing heard for the lease: a hung manager or a
-			// dead link. Calls fail (MGR_ECONN) or wait for a
-			// reconnect.
+			// Nothing heard for the lease (or half): a hung
+			// manager or a dead link. Calls fail (MGR_ECONN) or
+			// wait for a reconnect.
 			client_lost_locked(c, MGR_ECONN);
 			c->t->ops->shutdown(c->t);
 		}

@@ -11,4 +11,18 @@ if(MGR_HAVE_RAFT)
   target_compile_definitions(test_cluster PRIVATE
     MGR_CHILD_CLUSTER_WRITER="$<TARGET_FILE:child_cluster_writer>")
   set_tests_properties(test_cluster PROPERTIES TIMEOUT 300)
+
+  # The leader and consumers killed at random under counter, queue and
+  # lock clients, every history checked (MGR_CLUSTER_CHAOS_ROUNDS).
+  add_executable(child_cluster_consumer child_cluster_consumer.c)
+  target_link_libraries(child_cluster_consumer PRIVATE mgr)
+  mgr_test(test_cluster_chaos test_cluster_chaos.c cluster_fixture.c
+    history_check.c ${HARNESS} LIBS mgr_internal)
+  add_dependencies(test_cluster_chaos child_cluster_consumer)
+  target_compile_definitions(test_cluster_chaos PRIVATE
+    MGR_CHILD_CLUSTER_CONSUMER="$<TARGET_FILE:child_cluster_consumer>")
+  set_tests_properties(test_cluster_chaos PROPERTIES TIMEOUT 900)
 endif()
+
+# The history checks themselves, on histories made by hand.
+mgr_test(test_history_check test_history_check.c history_check.c)
