@@ -352,6 +352,101 @@ test_cluster_lock_fence(void **state)
 	c_cluster_free(c);
 }
 
+/* ---- a condition's wait parked on the leader, in the leader's own
+ * snapshot: the member that starts from it parks the wait again */
+
+typedef struct waiter {
+	c_cluster *c;
+	int        wait_rv, release_rv;
+} waiter;
+
+static void *
+waiter_main(void *arg)
+{
+	waiter     *w  = arg;
+	mgr_client *cl = connect_to(w->c, w->c->urls, 30000);
+	mgr_obj    *lk, *cv;
+	assert_int_equal(mgr_name_get(cl, "plk", &lk), 0);
+	assert_int_equal(mgr_name_get(cl, "pcv", &cv), 0);
+	assert_int_equal(mgr_acquire(lk, MGR_FOREVER), 0);
+	w->wait_rv    = mgr_condition_wait(cv, 120000);
+	w->release_rv = mgr_release(lk);
+	mgr_obj_release(cv);
+	mgr_obj_release(lk);
+	mgr_disconnect(cl);
+	return NULL;
+}
+
+static void
+test_cluster_parked_snapshot(void **state)
+{
+	(void) state;
+	const char *extra[] = { "--snapshot-entries", "32", NULL };
+	c_cluster  *c       = cluster_up("parked", extra);
+	mgr_client *cl      = connect_to(c, c->urls, 30000);
+	mgr_obj    *lk, *cv, *d;
+	assert_int_equal(mgr_lock_new(cl, &lk), 0);
+	assert_int_equal(mgr_name_set(cl, "plk", lk), 0);
+	assert_int_equal(mgr_condition_new(cl, lk, &cv), 0);
+	assert_int_equal(mgr_name_set(cl, "pcv", cv), 0);
+	assert_int_equal(mgr_dict_new(cl, &d), 0);
+	waiter    w = { .c = c };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
+	assert_int_equal(
+	    h_info_await(cl, "waiters", NULL, 1, 20000, NULL), 0);
+	int64_t parked_at = 0, snap = 0;
+	assert_int_equal(
+	    h_info_int(cl, "cluster_commit_index", &parked_at), 0);
+	// The leader snapshots past the park, and drops the entries
+	// before (16 trail a snapshot of 32).
+	int64_t until = h_now_ms() + 30000;
+	while (snap < parked_at + 64 && h_now_ms() < until) {
+		incr_n(d, "k", 20);
+		assert_int_equal(
+		    h_info_int(cl, "cluster_snapshot_index", &snap), 0);
+	}
+	assert_true(snap >= parked_at + 64);
+
+	// All die; the followers lose their directories: the old leader
+	// starts from its own snapshot, leads, and the others get it.
+	int leader = c_leader(c, 10000);
+	for (int i = 0; i < C_MEMBERS; i++) {
+		c_kill(c, i);
+	}
+	for (int i = 0; i < C_MEMBERS; i++) {
+		char *const rm[] = { "rm", "-rf", c->m[i].data, NULL };
+		if (i != leader) {
+			assert_int_equal(
+			    h_run("/bin/rm", rm, NULL, 0, 10000, NULL, 0), 0);
+		}
+	}
+	assert_int_equal(c_start(c, leader), 0);
+	assert_int_equal(c_start(c, (leader + 1) % C_MEMBERS), 0);
+	assert_int_equal(c_leader(c, 20000), leader);
+	assert_int_equal(c_start(c, (leader + 2) % C_MEMBERS), 0);
+
+	// The wait is parked again, for its lock: it returns once it
+	// has the lock back (as a spurious wakeup may), holding it. (A
+	// wait not parked again would have its client's retry refused:
+	// the lock is not its own.)
+	pthread_join(th, NULL);
+	if (w.wait_rv != 0 || w.release_rv != 0) {
+		c_dump_logs(c);
+		fail_msg("the wait: %s, its release: %s",
+		    mgr_strerror(w.wait_rv), mgr_strerror(w.release_rv));
+	}
+	assert_int_equal(mgr_acquire(lk, 20000), 0);
+	assert_int_equal(mgr_condition_notify(cv, 1), 0);
+	assert_int_equal(mgr_release(lk), 0);
+	mgr_obj_release(d);
+	mgr_obj_release(cv);
+	mgr_obj_release(lk);
+	mgr_disconnect(cl);
+	assert_int_equal(c_stop_all(c), 0);
+	c_cluster_free(c);
+}
+
 /* ---- membership: a member added, one removed, and the group so made
  * elects and serves without the old leader */
 
@@ -713,6 +808,8 @@ main(void)
 		    test_cluster_lock_fence, c_teardown),
 		cmocka_unit_test_teardown(
 		    test_cluster_membership, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_parked_snapshot, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_snapshots, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_partition, c_teardown),
 	};

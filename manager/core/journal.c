@@ -114,7 +114,16 @@ put_later(journal *j, const Mgr__LogRecord *r, size_t n)
 void
 journal_put(journal *j, const Mgr__LogRecord *r, bool now)
 {
-	size_t n = mgr__log_record__get_packed_size(r);
+	size_t      n   = mgr__log_record__get_packed_size(r);
+	const char *why = NULL;
+	// A cluster's leader snapshots its live state: the waits it parks
+	// are kept as a replay of its records would keep them.
+	if (j->sink != NULL && !j->replaying
+	    && parked_track(j, r, &why) != 0) {
+		log_msg(LOG_WARN,
+		    "cluster: a parked wait is not kept for snapshots (%s)",
+		    why);
+	}
 	if (!now && j->depth > 0) {
 		put_later(j, r, n);
 		return;

@@ -110,6 +110,19 @@ void journal_session_record(struct session *s, Mgr__LogRecord *r);
 
 /* Packs r and logs it now (now) or after the change being applied. */
 void journal_put(journal *j, const Mgr__LogRecord *r, bool now);
+
+/* ---- the condition waits parked (journal_parked.c) --------------------- */
+
+/* Every parked wait forgotten. */
+void parked_forget_all(journal *j);
+/* The parked waits of session sid forgotten (seq 0: all of them). */
+void parked_forget(journal *j, uint64_t sid, uint64_t seq);
+/* A LOG_COND_PARKED record's wait kept (not one whose client never
+ * retries). 0, or MGR_EPROTO / MGR_ENOMEM with *why. */
+int parked_add(journal *j, const Mgr__LogRecord *r, const char **why);
+/* What record r (of any kind) changes of the parked waits: a wait
+ * parked, answered, or its session ended. 0, or parked_add's error. */
+int parked_track(journal *j, const Mgr__LogRecord *r, const char **why);
 /* The options of j's log: its policy, and the callbacks that let held
  * replies go (or close their connections when it fails). Fills o. */
 const wal_opts *journal_wal_opts(journal *j, wal_opts *o);

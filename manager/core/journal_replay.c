@@ -37,17 +37,6 @@ replay_fail(journal *j, const char *fmt, const char *what)
 	return MGR_EPROTO;
 }
 
-static void
-parked_forget_all(journal *j)
-{
-	for (size_t i = 0; i < j->nparked; i++) {
-		free(j->parked[i].request);
-	}
-	free(j->parked);
-	j->parked  = NULL;
-	j->nparked = j->parked_cap = 0;
-}
-
 void
 journal_replay_forget(journal *j)
 {
@@ -55,57 +44,13 @@ journal_replay_forget(journal *j)
 	parked_forget_all(j);
 }
 
-/* Forgets the parked waits of session sid (seq 0: all of them). */
-static void
-parked_forget(journal *j, uint64_t sid, uint64_t seq)
-{
-	for (size_t i = 0; i < j->nparked;) {
-		parked_wait *p = &j->parked[i];
-		if (p->session == sid && (seq == 0 || p->seq == seq)) {
-			free(p->request);
-			*p = j->parked[--j->nparked];
-		} else {
-			i++;
-		}
-	}
-}
-
 static int
 replay_cond_parked(journal *j, const Mgr__LogRecord *r)
 {
-	Mgr__Request *rq
-	    = mgr__request__unpack(NULL, r->request.len, r->request.data);
-	if (rq == NULL) {
-		return replay_fail(
-		    j, "record %llu: %s", "an undecodable wait");
-	}
-	uint64_t seq = rq->seq;
-	mgr__request__free_unpacked(rq, NULL);
-	if (seq == 0) {
-		return 0; // its client never retries: nothing to park again
-	}
-	if (j->nparked == j->parked_cap) {
-		size_t       cap = j->parked_cap ? j->parked_cap * 2 : 16;
-		parked_wait *np  = realloc(j->parked, cap * sizeof(*np));
-		if (np == NULL) {
-			return replay_fail(
-			    j, "record %llu: %s", "out of memory");
-		}
-		j->parked     = np;
-		j->parked_cap = cap;
-	}
-	parked_wait *p = &j->parked[j->nparked];
-	*p             = (parked_wait) { .session = r->session,
-		            .seq                  = seq,
-		            .depth                = r->depth,
-		            .request              = malloc(r->request.len + 1),
-		            .len                  = r->request.len };
-	if (p->request == NULL) {
-		return replay_fail(j, "record %llu: %s", "out of memory");
-	}
-	memcpy(p->request, r->request.data, r->request.len);
-	j->nparked++;
-	return 0;
+	const char *why = NULL;
+	return parked_add(j, r, &why) == 0
+	    ? 0
+	    : replay_fail(j, "record %llu: %s", why);
 }
 
 /* The condition waits of s the log saw park and not answered: parked
@@ -282,7 +227,9 @@ journal_settle(journal *j)
 	}
 	gc_maybe(srv, true);
 	server_unlock(srv);
-	parked_forget_all(j);
+	if (j->sink == NULL) {
+		parked_forget_all(j);
+	} // a cluster's new leader keeps those parked again (its snapshots)
 	while (dead != NULL) {
 		session *nx = dead->dnext;
 		session_free(dead);
