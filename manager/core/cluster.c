@@ -158,12 +158,12 @@ cluster_parse(const char *list, cluster_opts *o, char *buf, size_t cap,
 /* ---- records into batches -----------------------------------------------
  */
 
+/* A record of n bytes, written by fill, into the batch being made: its
+ * LSN, or 0 (out of memory: lost). cl->bmtx held. */
 static uint64_t
-cluster_append_with(void *arg, size_t                 n,
-    void (*fill)(void *fill_arg, uint8_t *dst), void *fill_arg)
+append_locked(
+    cluster *cl, size_t n, void (*fill)(void *, uint8_t *), void *fill_arg)
 {
-	cluster *cl = arg;
-	pthread_mutex_lock(&cl->bmtx);
 	size_t need = (cl->len ? cl->len : ENTRY_HEAD) + 4 + n + 8;
 	if (need > cl->cap) {
 		size_t cap = cl->cap ? cl->cap : 4096;
@@ -173,7 +173,6 @@ cluster_append_with(void *arg, size_t                 n,
 		uint8_t *nb = raft_node_realloc(cl->buf, cap);
 		if (nb == NULL) {
 			cl->lost = true;
-			pthread_mutex_unlock(&cl->bmtx);
 			return 0;
 		}
 		cl->buf = nb;
@@ -188,7 +187,16 @@ cluster_append_with(void *arg, size_t                 n,
 	fill(fill_arg, cl->buf + cl->len + 4);
 	cl->len += 4 + n;
 	cl->count++;
-	uint64_t lsn = ++cl->last_lsn;
+	return ++cl->last_lsn;
+}
+
+static uint64_t
+cluster_append_with(void *arg, size_t                 n,
+    void (*fill)(void *fill_arg, uint8_t *dst), void *fill_arg)
+{
+	cluster *cl = arg;
+	pthread_mutex_lock(&cl->bmtx);
+	uint64_t lsn = append_locked(cl, n, fill, fill_arg);
 	pthread_mutex_unlock(&cl->bmtx);
 	return lsn;
 }
@@ -196,7 +204,10 @@ cluster_append_with(void *arg, size_t                 n,
 /* Hands the batch on to the group (cl->bmtx held). */
 static void hand_on_locked(cluster *cl);
 
-static uint64_t
+/* Hands on what was gathered (when no entry is out): after a record
+ * that could not be kept, the leader starts again (its state holds what
+ * the group will not). cl->bmtx taken here. */
+static void
 cluster_flush(cluster *cl)
 {
 	pthread_mutex_lock(&cl->bmtx);
@@ -206,7 +217,6 @@ cluster_flush(cluster *cl)
 	if (lost && atomic_load(&cl->promoted)) {
 		cl->o.restart("a record could not be kept (out of memory)");
 	}
-	return atomic_load(&cl->committed);
 }
 
 static void
@@ -224,21 +234,19 @@ cluster_gate(void *arg, uint64_t *committed)
 	// committed: that proves this member still leads, so that what
 	// they read is what the group holds (a leader cut off from the
 	// others would answer from a state that moved on without it).
-	// Records made this pass are such an entry; without any, an empty
-	// record is.
+	// Records made this pass, or gathered for the next entry, are in
+	// such an entry; without any, an empty record is.
 	uint64_t want = 0;
 	if (atomic_load(&cl->promoted)) {
 		pthread_mutex_lock(&cl->bmtx);
-		bool empty = cl->len == 0;
-		pthread_mutex_unlock(&cl->bmtx);
-		if (empty) {
-			(void) cluster_append_with(cl, 0, nothing, NULL);
+		if (cl->len == 0) {
+			(void) append_locked(cl, 0, nothing, NULL);
 		}
-		pthread_mutex_lock(&cl->bmtx);
 		want = cl->last_lsn;
 		pthread_mutex_unlock(&cl->bmtx);
 	}
-	*committed = cluster_flush(cl);
+	cluster_flush(cl);
+	*committed = atomic_load(&cl->committed);
 	return want;
 }
 
@@ -500,7 +508,7 @@ promote(cluster *cl)
 	server_unlock(srv);
 	journal_gate(j);
 	atomic_store(&cl->promoted, true);
-	(void) cluster_flush(cl);
+	cluster_flush(cl);
 	log_msg(LOG_INFO,
 	    "cluster: node %llu leads: serving at %s (%zu objects, %zu "
 	    "sessions waiting for their clients)",
@@ -552,7 +560,7 @@ on_tick(void *arg)
 	// Records no reply waits for (a lease that ran out, a wait that
 	// timed out) go out too.
 	if (atomic_load(&cl->promoted)) {
-		(void) cluster_flush(cl);
+		cluster_flush(cl);
 	}
 }
 
