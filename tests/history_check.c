@@ -31,6 +31,9 @@ by_kind_value(const void *a, const void *b)
 bool
 hc_counter_linearizable(hc_counter_op *ops, size_t n, char *why, size_t cap)
 {
+	if (n == 0) {
+		return true; // (qsort takes no NULL, even for nothing)
+	}
 	qsort(ops, n, sizeof(*ops), by_kind_value);
 	size_t incrs = 0;
 	while (incrs < n && !ops[incrs].read) {
@@ -237,6 +240,9 @@ by_fence(const void *a, const void *b)
 bool
 hc_lock_holds(hc_hold *h, size_t n, char *why, size_t cap)
 {
+	if (n == 0) {
+		return true;
+	}
 	qsort(h, n, sizeof(*h), by_fence);
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].fence == 0
