@@ -41,7 +41,8 @@ DURABLE_SYSTEMS = [("ours", "no"), ("redis", "no"),
 DURABLE_POLICIES = ("no", "everysec", "always")
 DURABLE_CLIENTS = 8
 # C, replicated writes: ours alone and as a 3-member managerd --cluster
-# (every member on this machine, on tcp loopback), Redis alone and with a
+# (as root each server process in a network namespace of its own, netns.py;
+# else on tcp loopback; all on this machine), Redis alone and with a
 # replica, each write followed by WAIT 1 0 (acknowledged once the replica
 # has it): W1's dict set one at a time and W2 with 8 clients.
 CLUSTER_SYSTEMS = [("ours", "one"), ("ours", "three"),

@@ -38,6 +38,7 @@ from bench_config import (CLIENT_TIMEOUT, CLUSTER_CLIENTS,  # noqa: E402
                           PY_CLIENT_SYSTEMS, RESTART_BATCH, RESTART_SYSTEMS,
                           START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
+from netns import Netns  # noqa: E402
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
 
@@ -235,19 +236,30 @@ class Server:
     def server_prefix(self):
         return self.prefix() + self.wrap
 
+    def host(self, i):
+        """C: where its i-th process listens, and what runs it there: a
+        network namespace of its own when the run has them, else tcp
+        loopback."""
+        ns = self.ctx.netns_for_c()
+        if ns is None:
+            return "127.0.0.1", self.server_prefix()
+        return ns.ip(i), ns.prefix(i) + self.server_prefix()
+
     def start_cluster(self):
         """C's "three": managerd --cluster, three members on tcp loopback,
         each with its own data directory; the client gets every URL."""
         c = self.ctx
         ports = [(free_port(), free_port()) for _ in range(3)]
-        members = ",".join(f"{i + 1}=127.0.0.1:{r}" for i, (_, r) in enumerate(ports))
+        members = ",".join(f"{i + 1}={self.host(i)[0]}:{r}"
+                           for i, (_, r) in enumerate(ports))
         self.procs, urls = [], []
         for i, (p, _) in enumerate(ports):
             data = os.path.join(c.tmp, f"{self.tag}.node{i + 1}")
             self.datas.append(data)
             r, w = os.pipe()
-            argv = self.server_prefix() + [
-                c.managerd, "--listen", f"tcp://127.0.0.1:{p}",
+            ip, prefix = self.host(i)
+            argv = prefix + [
+                c.managerd, "--listen", f"tcp://{ip}:{p}",
                 "--authkey-file", c.keyfile, "--log-level", "warn",
                 "--ready-fd", str(w), "--data-dir", data,
                 "--node-id", str(i + 1), "--cluster", members]
@@ -268,18 +280,21 @@ class Server:
         self.procs = []
         ports = (free_port(), free_port())
         for k, port in enumerate(ports):
-            argv = self.server_prefix() + [
-                c.redis, "--port", str(port), "--bind", "127.0.0.1",
+            ip, prefix = self.host(k)
+            argv = prefix + [
+                c.redis, "--port", str(port), "--bind", ip,
+                "--protected-mode", "no" if ip != "127.0.0.1" else "yes",
                 "--save", "", "--appendonly", "no", "--dir", c.tmp,
                 "--logfile", "", "--daemonize", "no"]
             if k == 1:
-                argv += ["--replicaof", "127.0.0.1", str(ports[0])]
+                argv += ["--replicaof", self.host(0)[0], str(ports[0])]
             self.procs.append(spawn(argv, self.log, stdout=self.log))
-            wait_redis(f"tcp:127.0.0.1:{port}", START_TIMEOUT, self.procs[-1], c.certs)
+            wait_redis(f"tcp:{ip}:{port}", START_TIMEOUT, self.procs[-1], c.certs)
         cli = os.path.join(os.path.dirname(c.redis), "redis-cli")
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            out = subprocess.run([cli, "-p", str(ports[1]), "info", "replication"],
+            out = subprocess.run([cli, "-h", self.host(1)[0], "-p", str(ports[1]),
+                                  "info", "replication"],
                                  capture_output=True, timeout=10).stdout.decode()
             if "master_link_status:up" in out:
                 break
@@ -287,7 +302,7 @@ class Server:
                 raise BenchError("the Redis replica did not link up")
             time.sleep(0.05)
         self.proc = self.procs[0]
-        self.addr = f"tcp:127.0.0.1:{ports[0]}"
+        self.addr = f"tcp:{self.host(0)[0]}:{ports[0]}"
 
     def start(self):
         c = self.ctx
@@ -300,13 +315,15 @@ class Server:
             return self
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
         transport = "unix" if self.policy else self.transport
+        ip, prefix = "127.0.0.1", self.server_prefix()
         if transport == "one":  # C: alone, on tcp as the others
             transport = "tcp"
+            ip, prefix = self.host(0)
         if self.policy:
             self.data = os.path.join(c.tmp, f"{self.tag}.data")
         if self.system in ("ours", "base", "pyours"):
             listen, url = "--listen", {
-                "unix": f"ipc://{sock}", "tcp": "tcp://127.0.0.1:0",
+                "unix": f"ipc://{sock}", "tcp": f"tcp://{ip}:0",
                 "nngtcp": "tcp://127.0.0.1:0", "tls": "tls+tcp://127.0.0.1:0",
                 "ws": "ws://127.0.0.1:0/mgr", "wss": "wss://127.0.0.1:0/mgr",
             }[transport]
@@ -317,7 +334,7 @@ class Server:
                 tls = ["--tls-cert", os.path.join(c.certs, "server.crt"),
                        "--tls-key", os.path.join(c.certs, "server.key")]
             r, w = os.pipe()
-            argv = self.server_prefix() + [
+            argv = prefix + [
                 c.base_managerd if self.system == "base" else c.managerd,
                 listen, url, *tls,
                 "--authkey-file", c.keyfile,
@@ -353,10 +370,10 @@ class Server:
             aof = (["--appendonly", "yes", "--appendfsync", self.policy,
                     "--appenddirname", os.path.basename(self.data)]
                    if self.policy else ["--appendonly", "no"])
-            argv = self.server_prefix() + [
+            argv = prefix + [
                 c.redis,
                 "--port", str(port if transport == "tcp" else 0),
-                "--bind", "127.0.0.1",
+                "--bind", ip,
                 "--save", "",
                 *aof,
                 "--dir", c.tmp,
@@ -365,6 +382,8 @@ class Server:
             ]
             if transport == "unix":
                 argv += ["--unixsocket", sock, "--unixsocketperm", "700"]
+            if ip != "127.0.0.1":  # C in a namespace: the clients are not local
+                argv += ["--protected-mode", "no"]
             if self.transport == "tls":
                 argv += ["--tls-port", str(port),
                          "--tls-cert-file", os.path.join(c.certs, "server.crt"),
@@ -372,7 +391,7 @@ class Server:
                          "--tls-ca-cert-file", os.path.join(c.certs, "ca.crt"),
                          "--tls-auth-clients", "no"]
             self.proc = spawn(argv, self.log, stdout=self.log)
-            self.addr = {"unix": f"unix:{sock}", "tcp": f"tcp:127.0.0.1:{port}",
+            self.addr = {"unix": f"unix:{sock}", "tcp": f"tcp:{ip}:{port}",
                          "tls": f"tls:127.0.0.1:{port}"}[transport]
             wait_redis(self.addr, START_TIMEOUT, self.proc, c.certs)
         return self
@@ -848,7 +867,19 @@ def cases(P):
 
 
 class Ctx:
-    pass
+    netns = None  # C's network namespaces, made at their first use
+    netns_wanted = False
+
+    def netns_for_c(self):
+        """C's network namespaces, or None (not root, no ip(8), or
+        --loopback): then C runs on tcp loopback."""
+        if self.netns is None and self.netns_wanted:
+            try:
+                self.netns = Netns()
+            except OSError as e:
+                print(f"driver: {e}: C on tcp loopback", file=sys.stderr)
+                self.netns_wanted = False
+        return self.netns
 
 
 def versions(ctx):
@@ -908,6 +939,9 @@ def main():
     ap.add_argument("--only", help="run only the workloads whose name starts with "
                     "this (several: comma-separated, \"W1,W3\")")
     ap.add_argument("--command", default="bench/run")
+    ap.add_argument("--loopback", action="store_true",
+                    help="C on tcp loopback (by default, as root, each server "
+                         "in a network namespace of its own)")
     ap.add_argument("--tmp", help="make the sockets and key under this dir")
     ap.add_argument("--base-build", help="a build of another revision, run as \"base\"")
     ap.add_argument("--base-name", default="base", help="what the base build is (a revision)")
@@ -943,6 +977,7 @@ def main():
     # C's cluster needs a managerd built with replication (libraft).
     ldd = subprocess.run(["ldd", ctx.managerd], capture_output=True, timeout=30)
     ctx.cluster = b"libraft" in ldd.stdout
+    ctx.netns_wanted = not a.loopback and Netns.available()
     ctx.command = a.command
     ctx.started = datetime.datetime.now(datetime.timezone.utc)
     ctx.cpus = {}
@@ -1046,6 +1081,8 @@ def main():
     finally:
         kill_all()
         shutil.rmtree(ctx.tmp, ignore_errors=True)
+        if ctx.netns is not None:
+            ctx.netns.close()
     elapsed = time.monotonic() - t_start
 
     with open(os.path.join(ctx.out, "samples.csv"), "w", newline="") as f:

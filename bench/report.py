@@ -209,14 +209,19 @@ def durable_section(P, st):
     return out
 
 
-def cluster_section(P, st):
+def cluster_section(P, st, netns):
     """C: ours alone and as a 3-member cluster, Redis alone and with a
-    replica under WAIT 1 0."""
+    replica under WAIT 1 0; netns: each server process was in a network
+    namespace of its own (else on tcp loopback)."""
     if not any(k[0].startswith("C.") for k in st):
         return []
     out = ["", "## Replicated writes: a 3-member cluster vs Redis with a "
            "replica (C)", "",
-           "On tcp loopback, every process on this machine: ours alone and "
+           ("In network namespaces, each server process in one of its own "
+            "(a veth each, on one bridge, the clients outside), every "
+            "process on this machine's CPUs and disk: "
+            if netns else "On tcp loopback, every process on this machine: ") +
+           "ours alone and "
            "as `managerd --cluster` of three members (a reply leaves once "
            "a majority holds its change, synced), Redis alone and with a "
            "replica, each write followed by `WAIT 1 0`. W1's dict set one "
@@ -295,7 +300,7 @@ def markdown(ctx, table, notes, made):
             + " | ".join(ratio(r[f"ours/{p}"]) for p in PEERS) + " |")
     out += transports_section(P, ctx.stats)
     out += python_clients_section(P, ctx.stats)
-    out += cluster_section(P, ctx.stats)
+    out += cluster_section(P, ctx.stats, ctx.netns is not None)
     out += durable_section(P, ctx.stats)
     out += restart_section(P, ctx.stats)
     out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
