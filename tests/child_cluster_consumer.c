@@ -60,7 +60,8 @@ main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	for (;;) {
+	int st = 0;
+	while (st == 0) {
 		mgr_value v;
 		int       rv = mgr_queue_get(q, &v, 200);
 		if (rv == MGR_EEMPTY) {
@@ -73,7 +74,11 @@ main(int argc, char **argv)
 			fprintf(stderr,
 			    "child_cluster_consumer: get: %s (%s)\n",
 			    mgr_strerror(rv), mgr_errdetail());
-			return 3;
+			st = 3;
+			if (rv == 0) {
+				mgr_value_free(&v);
+			}
+			break;
 		}
 		say("got", (long long) v.i);
 		// Its work: a kill then mostly finds an item in hand.
@@ -84,14 +89,15 @@ main(int argc, char **argv)
 			fprintf(stderr,
 			    "child_cluster_consumer: task_done: %s (%s)\n",
 			    mgr_strerror(rv), mgr_errdetail());
-			return 3;
+			st = 3;
+		} else {
+			say("done", (long long) v.i);
 		}
-		say("done", (long long) v.i);
 		mgr_value_free(&v);
 	}
 	mgr_obj_release(q);
 	mgr_obj_release(ctl);
 	mgr_disconnect(c);
 	close(out);
-	return 0;
+	return st;
 }
