@@ -451,6 +451,14 @@ c_dump_logs(const c_cluster *c)
 	}
 }
 
+void
+c_dump_live_logs(void)
+{
+	if (live != NULL) {
+		c_dump_logs(live);
+	}
+}
+
 bool
 c_log_has(const c_cluster *c, int i, const char *needle)
 {

@@ -79,6 +79,8 @@ int c_leader(c_cluster *c, int timeout_ms);
 mgr_opts c_opts(c_cluster *c, int64_t reconnect_ms);
 /* Prints every member's log on stderr. */
 void c_dump_logs(const c_cluster *c);
+/* The same for the cluster the running test made (if any). */
+void c_dump_live_logs(void);
 /* Whether member i's log has a line holding needle. */
 bool c_log_has(const c_cluster *c, int i, const char *needle);
 

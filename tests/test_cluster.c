@@ -61,7 +61,11 @@ dict_int(mgr_obj *d, const char *key)
 	if (rv == MGR_EKEY) {
 		return 0;
 	}
-	assert_int_equal(rv, 0);
+	if (rv != 0) {
+		c_dump_live_logs();
+		fail_msg("get %s: %s (%s)", key, mgr_strerror(rv),
+		    mgr_errdetail());
+	}
 	assert_int_equal(v.kind, MGR_INT);
 	int64_t i = v.i;
 	mgr_value_free(&v);
@@ -72,8 +76,12 @@ static void
 incr_n(mgr_obj *d, const char *key, int n)
 {
 	for (int i = 0; i < n; i++) {
-		assert_int_equal(
-		    mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL), 0);
+		int rv = mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL);
+		if (rv != 0) {
+			c_dump_live_logs();
+			fail_msg("incr %s: %s (%s)", key, mgr_strerror(rv),
+			    mgr_errdetail());
+		}
 	}
 }
 

@@ -84,6 +84,20 @@ __tsan_default_suppressions(void)
 }
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+/* libraft's uv transport can leave the buffer of a message it was reading
+ * when the member stops (allocated in libuv's read callback, never seen
+ * by managerd; seen once in a dozen ASan runs of the chaos test). Only
+ * allocations made inside libraft are passed over; managerd's own are
+ * checked as ever. */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:libraft.so.0\n";
+}
+#endif
+
 void *
 raft_node_alloc(size_t n)
 {
