@@ -119,9 +119,9 @@ reconnect_locked(mgr_client *c)
 
 /* Gives the connection up when the manager was not heard from for the
  * lease (half of it for a cluster's member: another can serve, and the
- * new leader keeps the session for a lease from its election, which the
- * client must not miss), pinging when it was silent for a third of
- * that. */
+ * new leader keeps the session for a lease from half a lease after its
+ * election, which the client must not miss), pinging when it was silent
+ * for a third of that. */
 static void *
 ka_main(void *arg)
 {

@@ -22,6 +22,10 @@ if(MGR_HAVE_RAFT)
   target_compile_definitions(test_cluster_chaos PRIVATE
     MGR_CHILD_CLUSTER_CONSUMER="$<TARGET_FILE:child_cluster_consumer>")
   set_tests_properties(test_cluster_chaos PROPERTIES TIMEOUT 900)
+
+  # The guard around libraft's io for its held-install bug, against a
+  # fake io (manager/repl/raft_io_guard.h).
+  mgr_test(test_raft_io_guard test_raft_io_guard.c LIBS mgrserver)
 endif()
 
 # The history checks themselves, on histories made by hand.

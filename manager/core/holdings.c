@@ -226,7 +226,9 @@ session_describe(
 	report_put_int(r, &d, "age_ms", now_ms - s->started_ms);
 	// The lease: 0 for a client that sends no heartbeats.
 	report_put_int(r, &d, "lease_ms", s->lease_ms);
-	report_put_int(r, &d, "heard_ms_ago", now_ms - s->heard_ms);
+	// A new leader's grace puts heard_ms ahead of now (journal_settle).
+	report_put_int(r, &d, "heard_ms_ago",
+	    now_ms > s->heard_ms ? now_ms - s->heard_ms : 0);
 	report_put(r, &d, "reconnect", sv_bool(s->reconnect));
 	report_put_int(r, &d, "reconnects", (int64_t) s->reconnects);
 	report_put_int(

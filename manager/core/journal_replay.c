@@ -198,7 +198,8 @@ journal_replay_record(journal *j, uint64_t lsn, const uint8_t *p, size_t n)
 }
 
 /* After the replay: a session whose client cannot resume it ends (logged),
- * one that can waits for it for its lease, from now. */
+ * one that can waits for it for its lease, from now (a cluster's new
+ * leader: from half a lease on). */
 void
 journal_settle(journal *j)
 {
@@ -215,7 +216,13 @@ journal_settle(journal *j)
 		}
 		if (s->reconnect && s->lease_ms > 0) {
 			repark(j, s);
-			s->heard_ms = clock_ms();
+			// A cluster's client notices a cut leader only after
+			// half its lease of silence (mgr.h): the new leader's
+			// wait covers that too, as etcd's extends every lease
+			// at a promotion.
+			int64_t notice
+			    = j->sink != NULL ? s->lease_ms / 2 : 0;
+			s->heard_ms = clock_ms() + notice;
 			lease_detach(s);
 			continue;
 		}

@@ -33,11 +33,22 @@ server_lock_holder(server *srv, const char *what)
 	srv->lock_holder = what;
 }
 
+/* A hold this long stalls every client (their leases may run out
+ * meanwhile): a bug, said in the log with who held it. */
+#define HOLD_WARN_US 500000
+
 /* Ends a hold of the lock: the longest one is kept. */
 static void
 hold_ends(server *srv)
 {
 	uint64_t held = (uint64_t) clock_us() - srv->lock_t0_us;
+	if (held > HOLD_WARN_US) {
+		log_msg(LOG_WARN,
+		    "the server lock was held %llu ms by %s: every client "
+		    "waited",
+		    (unsigned long long) (held / 1000),
+		    srv->lock_holder ? srv->lock_holder : "the manager");
+	}
 	if (held > srv->lock_hold_max_us) {
 		srv->lock_hold_max_us = held;
 		snprintf(srv->lock_hold_max_by, sizeof(srv->lock_hold_max_by),

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mgr.h"
 #include "raft_auth.h"
+#include "raft_io_guard.h"
 #include "syscall_guard.h"
 
 /* A buffer waiting for the member's thread. */
@@ -39,7 +40,7 @@ struct raft_node {
 	uv_async_t               wake;
 	uv_timer_t               timer;
 	struct raft_uv_transport transport;
-	struct raft_io           io;
+	raft_io_guard            guard; /* libraft's uv io, in it */
 	struct raft_fsm          fsm;
 	struct raft              raft;
 	struct raft_barrier      barrier;
@@ -412,7 +413,8 @@ static void
 raft_closed(struct raft *r)
 {
 	raft_node *rn = r->data;
-	raft_uv_close(&rn->io);
+	raft_io_guard_close(&rn->guard);
+	raft_uv_close(&rn->guard.io);
 	raft_auth_close(&rn->transport);
 	uv_close((uv_handle_t *) &rn->wake, on_handle_closed);
 }
@@ -586,20 +588,22 @@ setup(raft_node *rn)
 		snprintf(why, cap, "the transport: %s", raft_strerror(rv));
 		goto fail_handles;
 	}
-	if ((rv = raft_uv_init(&rn->io, &rn->loop, rn->dir, &rn->transport))
+	if ((rv = raft_uv_init(
+	         &rn->guard.io, &rn->loop, rn->dir, &rn->transport))
 	    != 0) {
-		snprintf(why, cap, "%s: %s", rn->dir, rn->io.errmsg);
+		snprintf(why, cap, "%s: %s", rn->dir, rn->guard.io.errmsg);
 		goto fail_transport;
 	}
-	raft_uv_set_auto_recovery(&rn->io, false);
-	raft_uv_set_tracer(&rn->io, &tracer);
-	raft_uv_set_connect_retry_delay(&rn->io, 100);
+	raft_io_guard_wrap(&rn->guard);
+	raft_uv_set_auto_recovery(&rn->guard.io, false);
+	raft_uv_set_tracer(&rn->guard.io, &tracer);
+	raft_uv_set_connect_retry_delay(&rn->guard.io, 100);
 	rn->fsm = (struct raft_fsm) { .version = 1,
 		.data                          = rn,
 		.apply                         = fsm_apply,
 		.snapshot                      = fsm_snapshot,
 		.restore                       = fsm_restore };
-	if ((rv = raft_init(&rn->raft, &rn->io, &rn->fsm, o->id, self))
+	if ((rv = raft_init(&rn->raft, &rn->guard.io, &rn->fsm, o->id, self))
 	    != 0) {
 		snprintf(why, cap, "raft_init: %s", raft_errmsg(&rn->raft));
 		goto fail_io;
@@ -649,7 +653,7 @@ fail_raft:
 	uv_loop_close(&rn->loop);
 	return rv;
 fail_io:
-	raft_uv_close(&rn->io);
+	raft_uv_close(&rn->guard.io);
 fail_transport:
 	raft_auth_close(&rn->transport);
 fail_handles:
