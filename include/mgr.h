@@ -258,6 +258,21 @@ typedef struct mgr_opts {
 	 * manager sees "NAME pid N" (at most 63 bytes of NAME); the pointer
 	 * is only read during mgr_connect. */
 	const char *client_name;
+	/* A read-only session that any member of a cluster serves, not only
+	 * its leader: the first of the URLs that answers (put the nearest
+	 * first). A follower answers from its own copy of the state, which
+	 * lags the leader's by what it has not applied yet (at the leader,
+	 * mgr_info's cluster_member_lag), as a Redis replica's READONLY
+	 * connection or etcd's serializable reads; it answers while cut off
+	 * from the others, too. Calls that would change anything or wait (a
+	 * set, a create, a queue get, an acquire) fail with MGR_ESTATE. Its
+	 * proxies (mgr_name_get, values read) hold no reference: an object
+	 * whose last holder lets go answers MGR_ENOOBJ, and releasing them
+	 * only frees memory. With reconnect, a session that moves to
+	 * another member starts anew there: each call in flight gets
+	 * MGR_ESESSION once (nothing was held; call it again). On a manager
+	 * that is not a cluster's member, the same read-only session. */
+	bool stale_reads;
 } mgr_opts;
 
 /* Connects to the manager at url and authenticates with opts->authkey.
@@ -276,7 +291,8 @@ typedef struct mgr_opts {
  * mgr_errdetail naming the reason. opts may be NULL (then the key comes
  * from MGR_AUTHKEY); a TLS field left NULL comes from MGR_TLS_CA_FILE,
  * MGR_TLS_CERT_FILE, MGR_TLS_KEY_FILE, MGR_TLS_SERVER_NAME when set, and
- * lease and reconnect left 0 from MGR_LEASE and MGR_RECONNECT (ms). On
+ * lease and reconnect left 0 from MGR_LEASE and MGR_RECONNECT (ms), and
+ * stale_reads left false from MGR_STALE_READS=1. On
  * success *client is the caller's; release it with mgr_disconnect. The
  * client runs one thread of its own (the keep-alive: heartbeats and
  * reconnects), until mgr_disconnect. */
@@ -385,12 +401,12 @@ MGR_API int mgr_info(mgr_client *client, mgr_value *dict_value);
  * "ready", "detached": a reconnecting client's connection dropped, kept
  * for its lease; "closing"), "age_ms", "lease_ms" (0: none),
  * "heard_ms_ago" (since its last frame), "reconnect" (bool),
- * "reconnects" (times resumed), "replies_kept" (for its retries),
- * "requests", "bytes_in", "bytes_out", "objects" (references held),
- * "holds" (a list of {"object", "type", "name" if named, "count"}: locks,
- * rlock depth, semaphore permits) and "waits" (a list of {"object",
- * "type", "name", "op", "waited_ms", "timeout_ms" (None: no deadline)}).
- * What managerctl clients shows. */
+ * "stale_reads" (bool: mgr_opts.stale_reads), "reconnects" (times resumed),
+ * "replies_kept" (for its retries), "requests", "bytes_in", "bytes_out",
+ * "objects" (references held), "holds" (a list of {"object", "type", "name"
+ * if named, "count"}: locks, rlock depth, semaphore permits) and "waits" (a
+ * list of {"object", "type", "name", "op", "waited_ms", "timeout_ms" (None:
+ * no deadline)}). What managerctl clients shows. */
 MGR_API int mgr_sessions(mgr_client *client, mgr_value *list_value);
 /* A page of the manager's objects, as a dict value (caller frees
  * *dict_value): "total" (objects in all), "offset", and "objects", a list

@@ -89,6 +89,7 @@ struct mgr_client {
 	int64_t lease_asked;  /* what it asks for */
 	int64_t lease_ms;     /* what the manager granted; 0: none */
 	int64_t reconnect_ms; /* 0: never */
+	bool    stale_reads;  /* mgr_opts.stale_reads: asked at handshakes */
 	int64_t connect_ms;   /* the connect timeout, for redials too */
 	uint8_t resume_secret[32];
 	bool    resumed;         /* the last handshake resumed the session */

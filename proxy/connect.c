@@ -121,9 +121,10 @@ handshake(mgr_client *c, int64_t tmo, bool resume)
 	a.nonce.len   = sizeof(nonce);
 	snprintf(name, sizeof(name), "%s pid %ld", c->client_name,
 	    (long) getpid());
-	a.client    = name;
-	a.lease_ms  = (uint64_t) c->lease_asked;
-	a.reconnect = c->reconnect_ms > 0;
+	a.client      = name;
+	a.lease_ms    = (uint64_t) c->lease_asked;
+	a.reconnect   = c->reconnect_ms > 0;
+	a.stale_reads = c->stale_reads;
 	if (resume) {
 		a.resume            = c->session;
 		a.resume_proof.data = proof;
@@ -425,11 +426,14 @@ client_new(
 	c->reconnect_ms       = opts && opts->reconnect > 0 ? opts->reconnect
 	          : env_recon != NULL && atoll(env_recon) > 0 ? atoll(env_recon)
 	                                                      : 0;
-	c->key                = malloc(keylen);
-	c->urls               = strdup(url);
-	c->url                = strndup(url, strcspn(url, ","));
-	c->rxbuf              = malloc(RX_MIN);
-	c->rxcap              = RX_MIN;
+	const char *env_stale = opt_or_env(NULL, "MGR_STALE_READS");
+	c->stale_reads        = (opts != NULL && opts->stale_reads)
+	    || (env_stale != NULL && strcmp(env_stale, "1") == 0);
+	c->key   = malloc(keylen);
+	c->urls  = strdup(url);
+	c->url   = strndup(url, strcspn(url, ","));
+	c->rxbuf = malloc(RX_MIN);
+	c->rxcap = RX_MIN;
 	spin_init(&c->spin);
 	// As the key: what opts leaves NULL may come from the environment.
 	c->tls_ca = dup_or_null(

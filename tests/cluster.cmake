@@ -23,6 +23,16 @@ if(MGR_HAVE_RAFT)
     MGR_CHILD_CLUSTER_CONSUMER="$<TARGET_FILE:child_cluster_consumer>")
   set_tests_properties(test_cluster_chaos PROPERTIES TIMEOUT 900)
 
+  # Stale reads from a follower (mgr_opts.stale_reads).
+  add_executable(child_stale_reader child_stale_reader.c)
+  target_link_libraries(child_stale_reader PRIVATE mgr)
+  mgr_test(test_cluster_stale_reads test_cluster_stale_reads.c
+    cluster_fixture.c ${HARNESS} LIBS mgr_internal)
+  add_dependencies(test_cluster_stale_reads child_stale_reader)
+  target_compile_definitions(test_cluster_stale_reads PRIVATE
+    MGR_CHILD_STALE_READER="$<TARGET_FILE:child_stale_reader>")
+  set_tests_properties(test_cluster_stale_reads PROPERTIES TIMEOUT 300)
+
   # The guard around libraft's io for its held-install bug, against a
   # fake io (manager/repl/raft_io_guard.h).
   mgr_test(test_raft_io_guard test_raft_io_guard.c LIBS mgrserver)

@@ -7,3 +7,6 @@ endforeach()
 
 # Names shared by independent clients: get-or-create, the list, version.
 mgr_test(test_names test_names.c ${HARNESS} LIBS mgr_internal)
+
+# A stale-read session (mgr_opts.stale_reads) on a manager of one.
+mgr_test(test_stale_reads test_stale_reads.c ${HARNESS} LIBS mgr_internal)

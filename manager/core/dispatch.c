@@ -50,6 +50,28 @@ op_flags(const mop *m, const mobj *o, const Mgr__Request *rq)
 	    : m->flags;
 }
 
+/* Whether a stale-read session (session.h) may make request rq (flags):
+ * what reads, and attach, which only checks the object (such a session
+ * holds no reference; its release is answered before, in call). */
+static bool
+stale_may(const Mgr__Request *rq, uint8_t flags)
+{
+	switch (rq->op) {
+	case MGR__OP__OP_PING:
+	case MGR__OP__OP_BYE:
+	case MGR__OP__OP_ATTACH:
+	case MGR__OP__OP_NAME_GET:
+	case MGR__OP__OP_NAME_LIST:
+	case MGR__OP__OP_INFO:
+	case MGR__OP__OP_SESSIONS:
+	case MGR__OP__OP_OBJECTS:
+	case MGR__OP__OP_WAITS:
+		return true;
+	default:
+		return (flags & (MOP_WRITE | MOP_BLOCKS | MOP_ADMIN)) == 0;
+	}
+}
+
 /* Finds the target, checks it and the arguments, decodes them and runs
  * the handler; returns its status (or MGR_PENDING). */
 static int
@@ -60,6 +82,10 @@ call(mctx *c, const mop *m)
 	int                 rv;
 
 	c->op_flags = m->flags; // wait_park checks MOP_BLOCKS
+	if (c->sess != NULL && c->sess->stale_reads
+	    && rq->op == MGR__OP__OP_RELEASE) {
+		return 0; // it took no reference to give back, gone or not
+	}
 	if (m->types != 0 || rq->target != 0) {
 		c->obj = store_find(srv, rq->target);
 		// A request must carry its target's secret: the same answer
@@ -87,6 +113,15 @@ call(mctx *c, const mop *m)
 	}
 	// A custom object's method says itself whether it may grow.
 	uint8_t flags = c->obj != NULL ? op_flags(m, c->obj, rq) : m->flags;
+	if (c->sess != NULL && c->sess->stale_reads) {
+		if (!stale_may(rq, flags)) {
+			return mctx_fail(c, MGR_ESTATE,
+			    "%s refused: a stale-read session "
+			    "(mgr_opts.stale_reads) only reads; make it on "
+			    "a client without stale_reads",
+			    registry_op_name(rq->op));
+		}
+	}
 	if ((flags & MOP_GROWS) && srv->lim.max_memory != 0
 	    && !journal_replaying(srv)
 	    && server_memory(srv) > srv->lim.max_memory) {

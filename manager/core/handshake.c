@@ -202,6 +202,7 @@ resumable(server *srv, const session *s, const Mgr__Auth *a)
 		old = old->next;
 	}
 	if (old == NULL || old == s || !old->reconnect
+	    || old->stale_reads != a->stale_reads
 	    || (old->state != SESSION_READY && old->state != SESSION_DETACHED)
 	    || a->resume_proof.len != AUTH_DIGEST_LEN) {
 		return NULL;
@@ -298,7 +299,8 @@ on_auth(
 		return rv;
 	}
 	char leader[512];
-	if (journal_redirect(srv, leader, sizeof(leader))) {
+	if (!a->stale_reads
+	    && journal_redirect(srv, leader, sizeof(leader))) {
 		// A member that serves nobody: the key holder is told where
 		// the leader is (or that none is known yet), and goes there.
 		w.status      = MGR_ECONN;
@@ -324,12 +326,22 @@ on_auth(
 		s         = old;
 	} else {
 		log_escape(a->client, s->client, sizeof(s->client));
-		s->lease_ms  = lease_grant(srv, a->lease_ms);
-		s->reconnect = a->reconnect;
-		s->heard_ms  = clock_ms();
-		s->state     = SESSION_READY;
+		s->lease_ms    = lease_grant(srv, a->lease_ms);
+		s->reconnect   = a->reconnect;
+		s->stale_reads = a->stale_reads;
+		s->heard_ms    = clock_ms();
+		s->state       = SESSION_READY;
 		handshake_unlist(s);
-		journal_session_start(s);
+		if (!s->stale_reads) {
+			// Accepted before this member led (or finished its
+			// replay): a session of the log's takes one of its
+			// ids.
+			if (s->id > SESSION_LOCAL_IDS) {
+				s->id     = ++srv->next_session;
+				link->sid = s->id;
+			}
+			journal_session_start(s);
+		} // a stale-read session changes nothing: never logged
 	}
 	w.session       = s->id;
 	w.lease_ms      = (uint64_t) s->lease_ms;
@@ -350,9 +362,10 @@ on_auth(
 		    (unsigned long long) s->id, s->peer,
 		    (unsigned long long) asked);
 	} else {
-		log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s",
+		log_msg(LOG_INFO, "session %llu (%s): authenticated%s%s%s",
 		    (unsigned long long) s->id, s->peer,
-		    name[0] ? " as " : "", name);
+		    name[0] ? " as " : "", name,
+		    s->stale_reads ? " (stale reads: read-only)" : "");
 	}
 	w.digest.data        = mine;
 	w.digest.len         = sizeof(mine);

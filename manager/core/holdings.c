@@ -230,6 +230,7 @@ session_describe(
 	report_put_int(r, &d, "heard_ms_ago",
 	    now_ms > s->heard_ms ? now_ms - s->heard_ms : 0);
 	report_put(r, &d, "reconnect", sv_bool(s->reconnect));
+	report_put(r, &d, "stale_reads", sv_bool(s->stale_reads));
 	report_put_int(r, &d, "reconnects", (int64_t) s->reconnects);
 	report_put_int(
 	    r, &d, "replies_kept", (int64_t) replay_count(&s->record));

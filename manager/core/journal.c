@@ -191,7 +191,12 @@ journal_request(server *srv, session *s, const Mgr__Request *rq, bool wrote,
 	}
 	journal *j = srv->journal;
 	// Ids are handed out in order: a request that took one must take it
-	// again when applied again, failed or not.
+	// again when applied again, failed or not. A stale-read session's
+	// changes nothing (its goodbye drops nothing), and is not the log's.
+	if (s != NULL && s->stale_reads) {
+		end_change(j);
+		return;
+	}
 	if (wrote || (s != NULL && s->refs_given != begun->refs_given)
 	    || srv->next_id != begun->next_id) {
 		Mgr__LogRecord r      = MGR__LOG_RECORD__INIT;

@@ -16,9 +16,9 @@ session_encode_value(session *s, const sval *v, arena *a, Mgr__Value *out)
 	sv_pins_end();
 	// The session's references are taken only once the whole value is
 	// encoded, and all or none of them.
-	if (rc == 0 && nrefs > 0) {
+	if (rc == 0 && nrefs > 0 && !s->stale_reads) {
 		rc = session_ref_add_all(s, v);
-	}
+	} // a stale-read session's proxies hold nothing (mgr_opts)
 	return rc;
 }
 

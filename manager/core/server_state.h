@@ -54,6 +54,7 @@ struct server {
 	size_t           nsessions;
 	size_t           nlinks; /* connections with a session_link */
 	uint64_t         next_session;
+	uint64_t         next_local_session; /* SESSION_LOCAL_IDS + this */
 	server_listener *listeners;
 	evgroup         *loops; /* the event loops serving connections */
 	tls_identity    *tls;   /* of tls+tcp://, wss://, https:// */

@@ -400,15 +400,14 @@ sessions_expire(server *srv, int64_t now, int64_t paused_ms, session **dead)
 {
 	int64_t next = -1;
 	*dead        = NULL; /* ended here: the caller frees them unlocked */
-	if (journal_replaying(srv)) {
-		// The data directory is being applied again: the sessions it
-		// restores are nobody's yet, and their leases start once it
-		// is over (their ends would not be in the log either).
-		return -1;
-	}
+	// While the data directory (or a cluster's log, at a follower) is
+	// applied, the sessions it restores are nobody's yet, and their
+	// leases start once it is over (their ends would not be in the log
+	// either); a follower's own stale-read sessions run theirs.
+	bool replaying = journal_replaying(srv);
 	for (session *s = srv->sessions, *nx; s != NULL; s = nx) {
 		nx = s->next;
-		if (s->lease_ms == 0
+		if ((replaying && s->journaled) || s->lease_ms == 0
 		    || (s->state != SESSION_READY
 		        && s->state != SESSION_DETACHED)) {
 			continue;
@@ -656,7 +655,12 @@ session_new(server *srv, fconn *fc, const char *peer, session **out)
 		session_free(s);
 		return MGR_ECLOSED;
 	}
-	s->id     = ++srv->next_session;
+	// A member that does not lead takes ids of its own (the log's come
+	// from the leader); the handshake gives a session that is logged
+	// one of the log's (handshake.c).
+	s->id     = journal_replaying(srv)
+	        ? SESSION_LOCAL_IDS + ++srv->next_local_session
+	        : ++srv->next_session;
 	link->sid = s->id;
 	session_list(s);
 	srv->nlinks++;

@@ -26,6 +26,11 @@ typedef struct fconn fconn; /* a connection (net/conn.h) */
 
 typedef struct session session;
 
+/* Where the ids of a member's own sessions start, while it does not lead
+ * (a follower's stale-read sessions, handshakes): above any the group's
+ * log gives, so that none is taken twice. */
+#define SESSION_LOCAL_IDS ((uint64_t) 1 << 48)
+
 /* A session's life: its handshake; ready on a connection; detached (a
  * reconnecting client's connection dropped: kept for its lease, its
  * waiters keep their place); closed. */
@@ -87,6 +92,9 @@ struct session {
 	uint64_t    refs_given; /* references given (journal: a read that
 	                         * gives some changes state) */
 	bool journaled;         /* its start is in the data directory's log */
+	bool stale_reads;       /* read-only, holding no reference, never
+	                         * journaled: any member serves it from its
+	                         * own state (mgr_opts.stale_reads) */
 	char ended_by[64];      /* an operator's end asked (session_end_id):
 	                         * the sweep ends it, saying so */
 	struct session_link *link; /* its connection's, while it has one

@@ -67,10 +67,13 @@ class Client:
     or str; tls: dict of ca_file, cert_file, key_file, server_name;
     lease: seconds the manager keeps the session without hearing from us
     (0: none, the session ends with the connection); reconnect: seconds
-    to keep dialling after a lost connection (0: fail the calls)."""
+    to keep dialling after a lost connection (0: fail the calls);
+    stale_reads: a read-only session any member of a cluster serves from
+    its own copy of the state (libmgr's mgr_opts.stale_reads)."""
 
     def __init__(self, url, authkey, *, name="", tls=None,
-                 lease=DEFAULT_LEASE, reconnect=0, connect_timeout=10.0):
+                 lease=DEFAULT_LEASE, reconnect=0, connect_timeout=10.0,
+                 stale_reads=False):
         if isinstance(authkey, str):
             authkey = authkey.encode()
         if not authkey:
@@ -85,6 +88,7 @@ class Client:
         self._tls = dict(tls or {})
         self._lease_asked = lease
         self._reconnect = reconnect
+        self._stale_reads = bool(stale_reads)
         self._connect_timeout = connect_timeout
         self._send_lock = threading.Lock()  # one frame at a time, in order
         self._cv = threading.Condition(threading.Lock())  # the rest below
@@ -185,7 +189,8 @@ class Client:
                                        + hello.nonce, hashlib.sha256)
                        .digest(),
                        lease_ms=int(self._lease_asked * 1000),
-                       reconnect=self._reconnect > 0)
+                       reconnect=self._reconnect > 0,
+                       stale_reads=self._stale_reads)
         if resume and self.session:
             auth.resume = self.session
             auth.resume_proof = hmac.new(self._resume_secret,

@@ -44,7 +44,8 @@ def _env_seconds(name, default):
 
 def connect(url=None, authkey=None, *, name=None, tls_ca_file=None,
             tls_cert_file=None, tls_key_file=None, tls_server_name=None,
-            lease=None, reconnect=None, connect_timeout=10.0):
+            lease=None, reconnect=None, connect_timeout=10.0,
+            stale_reads=None):
     """A Manager connected to the managerd at url (default $MGR_URL) with
     authkey (str or bytes; default $MGR_AUTHKEY). TLS files and the
     server name default to $MGR_TLS_CA_FILE, $MGR_TLS_CERT_FILE,
@@ -55,7 +56,11 @@ def connect(url=None, authkey=None, *, name=None, tls_ca_file=None,
     again that long, the session resumed and the calls in flight retried
     exactly once. name: how the manager's logs and dashboard call this
     client (default $MGR_CLIENT_NAME, else the program's name); the
-    manager sees "NAME pid N", as libmgr's."""
+    manager sees "NAME pid N", as libmgr's. stale_reads (default
+    $MGR_STALE_READS=1): a read-only session that a cluster's follower
+    serves from its own copy of the state, which may lag the leader's;
+    calls that change anything or wait raise BadState, and its proxies
+    hold no reference (libmgr's mgr_opts.stale_reads)."""
     url = url or os.environ.get("MGR_URL")
     if not url:
         raise errors.error(errors.EINVAL, "no URL (give url= or set "
@@ -76,14 +81,18 @@ def connect(url=None, authkey=None, *, name=None, tls_ca_file=None,
         lease = _env_seconds("MGR_LEASE", DEFAULT_LEASE)
     if reconnect is None:
         reconnect = _env_seconds("MGR_RECONNECT", 0)
+    if stale_reads is None:
+        stale_reads = os.environ.get("MGR_STALE_READS") == "1"
     if name is None:
         import sys
         name = os.environ.get("MGR_CLIENT_NAME") or (
             os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0]
             and sys.argv[0] != "-c" else "python")
     m = Manager(Client(url, authkey, name=name, tls=tls, lease=lease,
-                       reconnect=reconnect, connect_timeout=connect_timeout))
-    _by_url.setdefault(url, m)
+                       reconnect=reconnect, connect_timeout=connect_timeout,
+                       stale_reads=stale_reads))
+    if not stale_reads:  # proxies that travel here write through it
+        _by_url.setdefault(url, m)
     return m
 
 

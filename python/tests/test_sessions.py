@@ -185,3 +185,31 @@ def test_a_stopped_manager_fails_its_callers(own_server):
             q.qsize()
     finally:
         os.kill(srv.proc.pid, signal.SIGCONT)
+
+
+def test_stale_reads_session_only_reads(server, m):
+    """stale_reads=True: a read-only session (a cluster's follower may
+    serve it); it reads what others made, its writes and waits raise
+    BadState, and its proxies hold no reference."""
+    d = m.dict({"n": 41})
+    lst = m.list([7])
+    d["list"] = lst
+    m.set_name("stale-d", d)
+    q = m.Queue()
+    m.set_name("stale-q", q)
+    with server.connect(stale_reads=True) as r:
+        rd = r.get("stale-d")
+        assert rd["n"] == 41
+        assert len(rd["list"]) == 1
+        with pytest.raises(mgr.errors.BadState) as e:
+            rd["n"] = 0
+        assert "stale-read session" in e.value.detail
+        with pytest.raises(mgr.errors.BadState):
+            r.dict()
+        with pytest.raises(mgr.errors.BadState):
+            r.get("stale-q").get(timeout=0)
+        mine = [s for s in r.sessions() if s["stale_reads"]]
+        assert len(mine) == 1 and mine[0]["objects"] == 0
+    assert d["n"] == 41
+    m.del_name("stale-d")
+    m.del_name("stale-q")
