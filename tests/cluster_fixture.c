@@ -16,6 +16,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+// cmocka's, after what it needs: the helpers that fail the test.
+#include <setjmp.h>
+#include <stddef.h>
+
+#include <cmocka.h>
 
 #include "harness.h"
 #include "harness_int.h"
@@ -498,4 +503,59 @@ c_teardown(void **state)
 	(void) state;
 	c_cluster_free(live); // NULL once the test freed its own
 	return 0;
+}
+
+int64_t
+c_await_served(atomic_llong *const *count, const long long *at,
+    atomic_int *const *failed, int n, long long more, int64_t t0,
+    int timeout_ms)
+{
+	for (int i = 0; i < n; i++) {
+		while (atomic_load(count[i]) < at[i] + more
+		    && (failed == NULL || atomic_load(failed[i]) == 0)
+		    && h_now_ms() - t0 < timeout_ms) {
+			h_nap(2); // the clients' threads count; nothing to
+			          // wait on
+		}
+	}
+	return h_now_ms() - t0;
+}
+
+c_cluster *
+c_cluster_up(const char *name, const char *const *extra)
+{
+	c_cluster *c = c_cluster_new(name, extra);
+	assert_non_null(c);
+	assert_int_equal(c_start_all(c), 0);
+	if (c_leader(c, 20000) < 0) {
+		c_dump_logs(c);
+		fail_msg("no leader within 20 s");
+	}
+	return c;
+}
+
+mgr_client *
+c_connect(c_cluster *c, const char *urls, const mgr_opts *o)
+{
+	mgr_client *cl;
+	int         rv = mgr_connect(&cl, urls, o);
+	if (rv != 0) {
+		c_dump_logs(c);
+		fail_msg("connect %s: %s (%s)", urls, mgr_strerror(rv),
+		    mgr_errdetail());
+	}
+	return cl;
+}
+
+void
+c_incr_n(mgr_obj *d, const char *key, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int rv = mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL);
+		if (rv != 0) {
+			c_dump_live_logs();
+			fail_msg("incr %s: %s (%s)", key, mgr_strerror(rv),
+			    mgr_errdetail());
+		}
+	}
 }

@@ -4,7 +4,9 @@
 #ifndef MGR_TESTS_CLUSTER_FIXTURE_H
 #define MGR_TESTS_CLUSTER_FIXTURE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "mgr.h"
@@ -77,6 +79,21 @@ int c_leader(c_cluster *c, int timeout_ms);
 /* Options with the cluster's key, reconnecting for reconnect_ms (0:
  * not). */
 mgr_opts c_opts(c_cluster *c, int64_t reconnect_ms);
+/* The steps every test starts with, failing the test (the members' logs
+ * printed) when one fails: c_cluster_new and c_start_all, then a leader
+ * within 20 s. */
+c_cluster *c_cluster_up(const char *name, const char *const *extra);
+/* mgr_connect to urls with o: the client, or the test fails. */
+mgr_client *c_connect(c_cluster *c, const char *urls, const mgr_opts *o);
+/* n increments of d[key] by 1, each acknowledged, or the test fails. */
+void c_incr_n(mgr_obj *d, const char *key, int n);
+/* A failover's end as clients see it: waits until each of n counters
+ * (of calls answered; at[i] their values when the leader went) has grown
+ * by more, or its client failed (failed[i] set; failed NULL: none
+ * checked), or timeout_ms passed since t0. The ms from t0. */
+int64_t c_await_served(atomic_llong *const *count, const long long *at,
+    atomic_int *const *failed, int n, long long more, int64_t t0,
+    int timeout_ms);
 /* Prints every member's log on stderr. */
 void c_dump_logs(const c_cluster *c);
 /* The same for the cluster the running test made (if any). */

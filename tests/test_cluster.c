@@ -26,31 +26,11 @@
 
 #define WRITERS 8
 
-static c_cluster *
-cluster_up(const char *name, const char *const *extra)
-{
-	c_cluster *c = c_cluster_new(name, extra);
-	assert_non_null(c);
-	assert_int_equal(c_start_all(c), 0);
-	if (c_leader(c, 20000) < 0) {
-		c_dump_logs(c);
-		fail_msg("no leader within 20 s");
-	}
-	return c;
-}
-
 static mgr_client *
 connect_to(c_cluster *c, const char *urls, int64_t reconnect_ms)
 {
-	mgr_client *cl;
-	mgr_opts    o  = c_opts(c, reconnect_ms);
-	int         rv = mgr_connect(&cl, urls, &o);
-	if (rv != 0) {
-		c_dump_logs(c);
-		fail_msg("connect %s: %s (%s)", urls, mgr_strerror(rv),
-		    mgr_errdetail());
-	}
-	return cl;
+	mgr_opts o = c_opts(c, reconnect_ms);
+	return c_connect(c, urls, &o);
 }
 
 static int64_t
@@ -72,26 +52,13 @@ dict_int(mgr_obj *d, const char *key)
 	return i;
 }
 
-static void
-incr_n(mgr_obj *d, const char *key, int n)
-{
-	for (int i = 0; i < n; i++) {
-		int rv = mgr_dict_incr(d, mgr_str(key), mgr_int(1), NULL);
-		if (rv != 0) {
-			c_dump_live_logs();
-			fail_msg("incr %s: %s (%s)", key, mgr_strerror(rv),
-			    mgr_errdetail());
-		}
-	}
-}
-
 /* ---- any member sends a client to the leader */
 
 static void
 test_cluster_redirect(void **state)
 {
 	(void) state;
-	c_cluster *c      = cluster_up("redirect", NULL);
+	c_cluster *c      = c_cluster_up("redirect", NULL);
 	int        leader = c_leader(c, 10000);
 	assert_true(leader >= 0);
 	for (int i = 0; i < C_MEMBERS; i++) {
@@ -150,7 +117,7 @@ test_cluster_wrong_key_member(void **state)
 	mgr_client *cl = connect_to(c, urls, 30000);
 	mgr_obj    *d;
 	assert_int_equal(mgr_dict_new(cl, &d), 0);
-	incr_n(d, "k", 20);
+	c_incr_n(d, "k", 20);
 	int64_t serving = 0, lag = 0, node = 0;
 	assert_int_equal(h_info_int(cl, "cluster_serving", &serving), 0);
 	assert_int_equal(h_info_int(cl, "cluster_node", &node), 0);
@@ -232,7 +199,7 @@ test_cluster_failover_writers(void **state)
 	(void) state;
 	const char *env    = getenv("MGR_CLUSTER_ROUNDS");
 	int         rounds = env != NULL && atoi(env) > 0 ? atoi(env) : 4;
-	c_cluster  *c      = cluster_up("failover", NULL);
+	c_cluster  *c      = c_cluster_up("failover", NULL);
 	mgr_client *cl     = connect_to(c, c->urls, 30000);
 	mgr_obj    *d;
 	assert_int_equal(mgr_dict_new(cl, &d), 0);
@@ -260,21 +227,17 @@ test_cluster_failover_writers(void **state)
 		h_nap(rand() % 300);
 		int leader = c_leader(c, 10000);
 		assert_true(leader >= 0);
-		long long at[WRITERS];
+		long long     at[WRITERS];
+		atomic_llong *acked[WRITERS];
 		for (int i = 0; i < WRITERS; i++) {
-			at[i] = atomic_load(&w[i].acked);
+			acked[i] = &w[i].acked;
+			at[i]    = atomic_load(acked[i]);
 		}
 		c_kill(c, leader);
-		int64_t t0 = h_now_ms();
 		// Failover: until every writer had an increment
 		// acknowledged again.
-		for (int i = 0; i < WRITERS; i++) {
-			while (atomic_load(&w[i].acked) == at[i]
-			    && h_now_ms() - t0 < 20000) {
-				h_nap(2);
-			}
-		}
-		int64_t took = h_now_ms() - t0;
+		int64_t took = c_await_served(
+		    acked, at, NULL, WRITERS, 1, h_now_ms(), 20000);
 		h_log("round %d: node %d killed; writers served "
 		      "again in %lld "
 		      "ms",
@@ -331,7 +294,7 @@ static void
 test_cluster_lock_fence(void **state)
 {
 	(void) state;
-	c_cluster  *c = cluster_up("fence", NULL);
+	c_cluster  *c = c_cluster_up("fence", NULL);
 	mgr_client *a = connect_to(c, c->urls, 30000);
 	mgr_client *b = connect_to(c, c->urls, 30000);
 	mgr_obj    *la, *lb;
@@ -390,7 +353,7 @@ test_cluster_parked_snapshot(void **state)
 {
 	(void) state;
 	const char *extra[] = { "--snapshot-entries", "32", NULL };
-	c_cluster  *c       = cluster_up("parked", extra);
+	c_cluster  *c       = c_cluster_up("parked", extra);
 	mgr_client *cl      = connect_to(c, c->urls, 30000);
 	mgr_obj    *lk, *cv, *d;
 	assert_int_equal(mgr_lock_new(cl, &lk), 0);
@@ -410,7 +373,7 @@ test_cluster_parked_snapshot(void **state)
 	// before (16 trail a snapshot of 32).
 	int64_t until = h_now_ms() + 30000;
 	while (snap < parked_at + 64 && h_now_ms() < until) {
-		incr_n(d, "k", 20);
+		c_incr_n(d, "k", 20);
 		assert_int_equal(
 		    h_info_int(cl, "cluster_snapshot_index", &snap), 0);
 	}
@@ -549,7 +512,7 @@ test_cluster_membership(void **state)
 	char        addr[64];
 	assert_int_equal(mgr_dict_new(cl, &d), 0);
 	assert_int_equal(mgr_name_set(cl, "d", d), 0);
-	incr_n(d, "before", 200);
+	c_incr_n(d, "before", 200);
 	// Refused: a member's id or address again, one not there, the
 	// leader removing itself.
 	snprintf(addr, sizeof(addr), "%s:%d", c->m[0].ip, c->m[0].raft_port);
@@ -578,13 +541,13 @@ test_cluster_membership(void **state)
 	assert_int_equal(h_info_int(cl, "cluster_members", &members), 0);
 	assert_int_equal(members, C_MEMBERS);
 	c_kill(c, gone);
-	incr_n(d, "between", 50);
+	c_incr_n(d, "between", 50);
 
 	// The old leader killed: the one original member left and node 4
 	// are two of three, so they elect; node 4's vote counts, and
 	// whichever leads has everything.
 	c_kill(c, leader);
-	incr_n(d, "after", 50);
+	c_incr_n(d, "after", 50);
 	assert_int_equal(dict_int(d, "before"), 200);
 	assert_int_equal(dict_int(d, "between"), 50);
 	assert_int_equal(dict_int(d, "after"), 50);
@@ -605,12 +568,12 @@ test_cluster_snapshots(void **state)
 {
 	(void) state;
 	const char *extra[] = { "--snapshot-entries", "32", NULL };
-	c_cluster  *c       = cluster_up("snapshot", extra);
+	c_cluster  *c       = c_cluster_up("snapshot", extra);
 	mgr_client *cl      = connect_to(c, c->urls, 30000);
 	mgr_obj    *d;
 	assert_int_equal(mgr_dict_new(cl, &d), 0);
 	assert_int_equal(mgr_name_set(cl, "counts", d), 0);
-	incr_n(d, "k", 300);
+	c_incr_n(d, "k", 300);
 
 	// A follower loses its directory; meanwhile the group's log moves
 	// past what it could be sent entry by entry.
@@ -619,7 +582,7 @@ test_cluster_snapshots(void **state)
 	c_kill(c, lost);
 	char *const rm[] = { "rm", "-rf", c->m[lost].data, NULL };
 	assert_int_equal(h_run("/bin/rm", rm, NULL, 0, 10000, NULL, 0), 0);
-	incr_n(d, "k", 200);
+	c_incr_n(d, "k", 200);
 	assert_int_equal(c_start(c, lost), 0);
 	int64_t until = h_now_ms() + 20000;
 	while (
@@ -643,7 +606,7 @@ test_cluster_snapshots(void **state)
 	}
 	assert_int_equal(c_leader(c, 15000), lost);
 	assert_int_equal(dict_int(d, "k"), 500);
-	incr_n(d, "k", 10);
+	c_incr_n(d, "k", 10);
 
 	// All of them die at once and start again: each from its snapshot
 	// and the log after it.
@@ -751,9 +714,9 @@ test_cluster_partition(void **state)
 	maj = connect_to(c, urls, 30000);
 	mgr_obj *dm;
 	assert_int_equal(mgr_name_get(maj, "counts", &dm), 0);
-	incr_n(dm, "majority", 1);
+	c_incr_n(dm, "majority", 1);
 	long long served = h_now_ms() - cut;
-	incr_n(dm, "majority", 99);
+	c_incr_n(dm, "majority", 99);
 	// The old leader acknowledges nothing it cannot commit: at most
 	// what was committed as the link went (a bound well past the
 	// election timeout, for the writes in flight at the cut).

@@ -404,19 +404,17 @@ test_cluster_chaos(void **state)
 		// Served again: each counter client has two calls more
 		// answered than when the leader went (one reply may have
 		// been on its way, or in its socket, at the cut).
-		long long at[COUNTERS];
+		long long     at[COUNTERS];
+		atomic_llong *ops[COUNTERS];
+		atomic_int   *failed[COUNTERS];
 		for (int i = 0; i < COUNTERS; i++) {
-			at[i] = atomic_load(&w[i].ops);
+			ops[i]    = &w[i].ops;
+			failed[i] = &w[i].failed;
+			at[i]     = atomic_load(ops[i]);
 		}
-		for (int i = 0; i < COUNTERS; i++) {
-			while (atomic_load(&w[i].ops) < at[i] + 2
-			    && atomic_load(&w[i].failed) == 0
-			    && h_now_ms() - t0 < 20000) {
-				h_nap(2);
-			}
-		}
-		int64_t took = h_now_ms() - t0;
-		worst        = took > worst ? took : worst;
+		int64_t took
+		    = c_await_served(ops, at, failed, COUNTERS, 2, t0, 20000);
+		worst = took > worst ? took : worst;
 		if (took >= 10000) {
 			c_dump_logs(c);
 			fail_msg(

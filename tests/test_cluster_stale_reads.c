@@ -22,45 +22,25 @@
  * manager's SESSION_LOCAL_IDS). */
 #define LOCAL_IDS ((int64_t) 1 << 48)
 
-static c_cluster *
-cluster_up(const char *name)
-{
-	c_cluster *c = c_cluster_new(name, NULL);
-	assert_non_null(c);
-	assert_int_equal(c_start_all(c), 0);
-	if (c_leader(c, 20000) < 0) {
-		c_dump_logs(c);
-		fail_msg("no leader within 20 s");
-	}
-	return c;
-}
-
 static mgr_client *
 connect_as(c_cluster *c, const char *urls, bool stale)
 {
-	mgr_client *cl;
-	mgr_opts    o = c_opts(c, 0);
+	mgr_opts o    = c_opts(c, 0);
 	o.stale_reads = stale;
-	int rv        = mgr_connect(&cl, urls, &o);
-	if (rv != 0) {
-		c_dump_logs(c);
-		fail_msg("connect %s: %s (%s)", urls, mgr_strerror(rv),
-		    mgr_errdetail());
-	}
-	return cl;
+	return c_connect(c, urls, &o);
 }
 
-static void
-incr_n(c_cluster *c, mgr_obj *d, int n)
+/* A cluster up, and a client of its leader that named a dict "d" and
+ * incremented d["k"] n times (*w and *d the caller's). */
+static c_cluster *
+up_with_dict(const char *name, int n, mgr_client **w, mgr_obj **d)
 {
-	for (int i = 0; i < n; i++) {
-		int rv = mgr_dict_incr(d, mgr_str("k"), mgr_int(1), NULL);
-		if (rv != 0) {
-			c_dump_logs(c);
-			fail_msg("incr: %s (%s)", mgr_strerror(rv),
-			    mgr_errdetail());
-		}
-	}
+	c_cluster *c = c_cluster_up(name, NULL);
+	*w           = connect_as(c, c->urls, false);
+	assert_int_equal(mgr_dict_new(*w, d), 0);
+	assert_int_equal(mgr_name_set(*w, "d", *d), 0);
+	c_incr_n(*d, "k", n);
+	return c;
 }
 
 /* The stale reader's view of d["k"], polled until it is want (within
@@ -131,14 +111,11 @@ static void
 test_cluster_stale_reads(void **state)
 {
 	(void) state;
-	c_cluster *c      = cluster_up("stale");
-	int        leader = c_leader(c, 10000);
-	int        f = (leader + 1) % C_MEMBERS, g = (leader + 2) % C_MEMBERS;
-	mgr_client *w = connect_as(c, c->urls, false);
+	mgr_client *w;
 	mgr_obj    *d;
-	assert_int_equal(mgr_dict_new(w, &d), 0);
-	assert_int_equal(mgr_name_set(w, "d", d), 0);
-	incr_n(c, d, 20);
+	c_cluster  *c      = up_with_dict("stale", 20, &w, &d);
+	int         leader = c_leader(c, 10000);
+	int f = (leader + 1) % C_MEMBERS, g = (leader + 2) % C_MEMBERS;
 
 	// On the leader, reads are behind its barrier (exact), and the
 	// session's goodbye is nothing of the group's log (the followers
@@ -168,7 +145,7 @@ test_cluster_stale_reads(void **state)
 	}
 	assert_non_null(rd);
 	await_value(c, rd, 20);
-	incr_n(c, d, 30);
+	c_incr_n(d, "k", 30);
 	await_value(c, rd, 50);
 	assert_int_equal(
 	    mgr_dict_set(rd, mgr_str("k"), mgr_int(0)), MGR_ESTATE);
@@ -187,7 +164,7 @@ test_cluster_stale_reads(void **state)
 	assert_true(c_leader(c, 20000) >= 0);
 	w = connect_as(c, c->urls, false);
 	assert_int_equal(mgr_name_get(w, "d", &d), 0);
-	incr_n(c, d, 1);
+	c_incr_n(d, "k", 1);
 	await_value(c, rd, 51);
 	mgr_obj_release(rd);
 	mgr_obj_release(d);
@@ -222,14 +199,10 @@ test_cluster_stale_sessions_end(void **state)
 	// A follower applies no lease of the group's sessions, but runs
 	// those of its own: a dead reader's (its connection dropped,
 	// kept for a reconnect) and a stopped one's (silent) end there.
-	c_cluster  *c      = cluster_up("stale-end");
-	int         leader = c_leader(c, 10000);
-	int         f      = (leader + 1) % C_MEMBERS;
-	mgr_client *w      = connect_as(c, c->urls, false);
+	mgr_client *w;
 	mgr_obj    *d;
-	assert_int_equal(mgr_dict_new(w, &d), 0);
-	assert_int_equal(mgr_name_set(w, "d", d), 0);
-	incr_n(c, d, 1);
+	c_cluster  *c = up_with_dict("stale-end", 1, &w, &d);
+	int         f = (c_leader(c, 10000) + 1) % C_MEMBERS;
 	mgr_client *r = connect_as(c, c->m[f].url, true);
 	h_child     dead, stopped;
 	child_start(c, f, &dead);

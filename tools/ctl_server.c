@@ -104,6 +104,11 @@ print_session(const mgr_value *s)
 	    int_member(s, "reconnects"), int_member(s, "requests"),
 	    int_member(s, "bytes_in"), int_member(s, "bytes_out"),
 	    int_member(s, "objects"));
+	const mgr_value *stale = dict_member(s, "stale_reads");
+	if (stale != NULL && stale->kind == MGR_BOOL && stale->b) {
+		printf("      stale reads: read-only, from this member's "
+		       "state\n");
+	}
 	for (size_t i = 0; holds != NULL && i < holds->len; i++) {
 		printf("      holds ");
 		print_object(&holds->items[i]);

@@ -35,9 +35,7 @@
 /* Entries a leader has out at once. Records made while they are out
  * gather into the next: on a disk that syncs a few thousand times a
  * second, one sync carries every writer's records (group commit). */
-#ifndef MAX_INFLIGHT
 #define MAX_INFLIGHT 1u
-#endif
 
 struct cluster {
 	journal_sink sink; /* what the journal calls (journal.h) */

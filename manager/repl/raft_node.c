@@ -23,6 +23,12 @@
 #include "syscall_guard.h"
 
 /* A buffer waiting for the member's thread. */
+/* A membership change: the member to add (at addr) or remove (addr ""). */
+typedef struct member_change {
+	uint64_t id;
+	char     addr[RAFT_NODE_ADDR_MAX];
+} member_change;
+
 typedef struct pending {
 	void  *p;
 	size_t n;
@@ -50,8 +56,7 @@ struct raft_node {
 	bool                     failed; /* ops.apply or restore refused */
 	uint64_t                 elections_won;
 	struct raft_change       change_add, change_assign;
-	uint64_t                 run_id; /* the change running */
-	char                     run_addr[RAFT_NODE_ADDR_MAX];
+	member_change            running; /* the change asked, handed on */
 
 	/* start: the thread says how it went */
 	pthread_mutex_t   mtx; /* everything below */
@@ -64,10 +69,9 @@ struct raft_node {
 	bool              stop;
 	raft_node_figures fig;
 	/* the membership change asked (raft_node_change) */
-	bool     change_asked, changing;
-	uint64_t change_id;
-	char     change_addr[RAFT_NODE_ADDR_MAX]; /* "": a removal */
-	char     change_said[200];
+	bool          change_asked, changing;
+	member_change asked;
+	char          change_said[200];
 };
 
 #if defined(__SANITIZE_THREAD__)
@@ -283,8 +287,8 @@ change_done(struct raft_change *req, int status)
 {
 	raft_node *rn = req->data;
 	note_figures(rn); // the members as they are now, before "done"
-	bool               add = rn->run_addr[0] != '\0';
-	unsigned long long id  = (unsigned long long) rn->run_id;
+	bool               add = rn->running.addr[0] != '\0';
+	unsigned long long id  = (unsigned long long) rn->running.id;
 	if (status != 0) {
 		change_say(rn, true, LOG_WARN, "%s node %llu failed: %s",
 		    add ? "adding" : "removing", id, raft_strerror(status));
@@ -306,10 +310,10 @@ change_added(struct raft_change *req, int status)
 		change_say(rn, false, LOG_INFO,
 		    "node %llu added as a spare: catching it up to make it a "
 		    "voter",
-		    (unsigned long long) rn->run_id);
+		    (unsigned long long) rn->running.id);
 		rn->change_assign.data = rn;
 		status = raft_assign(&rn->raft, &rn->change_assign,
-		    rn->run_id, RAFT_VOTER, change_done);
+		    rn->running.id, RAFT_VOTER, change_done);
 		if (status == 0) {
 			return;
 		}
@@ -323,18 +327,19 @@ run_change(raft_node *rn, bool stopping)
 	rn->change_add.data = rn;
 	bool in             = false; // added before, not a voter yet
 	for (unsigned i = 0; i < rn->raft.configuration.n; i++) {
-		in = in || rn->raft.configuration.servers[i].id == rn->run_id;
+		in = in
+		    || rn->raft.configuration.servers[i].id == rn->running.id;
 	}
-	if (in && !stopping && rn->run_addr[0] != '\0') {
+	if (in && !stopping && rn->running.addr[0] != '\0') {
 		change_added(&rn->change_add, 0);
 		return;
 	}
 	int rv = stopping ? RAFT_SHUTDOWN
-	    : rn->run_addr[0] != '\0'
-	    ? raft_add(&rn->raft, &rn->change_add, rn->run_id, rn->run_addr,
-	        change_added)
+	    : rn->running.addr[0] != '\0'
+	    ? raft_add(&rn->raft, &rn->change_add, rn->running.id,
+	        rn->running.addr, change_added)
 	    : raft_remove(
-	        &rn->raft, &rn->change_add, rn->run_id, change_done);
+	        &rn->raft, &rn->change_add, rn->running.id, change_done);
 	if (rv != 0) {
 		change_done(&rn->change_add, rv);
 	}
@@ -385,8 +390,8 @@ raft_node_change(
 		rv = MGR_EINVAL;
 	} else {
 		rn->change_asked = rn->changing = true;
-		rn->change_id                   = id;
-		snprintf(rn->change_addr, sizeof(rn->change_addr), "%s",
+		rn->asked.id                    = id;
+		snprintf(rn->asked.addr, sizeof(rn->asked.addr), "%s",
 		    addr != NULL ? addr : "");
 		snprintf(rn->change_said, sizeof(rn->change_said),
 		    addr != NULL ? "adding node %llu at %s"
@@ -444,8 +449,7 @@ on_wake(uv_async_t *a)
 	bool change           = rn->change_asked;
 	rn->change_asked      = false;
 	if (change) {
-		rn->run_id = rn->change_id;
-		memcpy(rn->run_addr, rn->change_addr, sizeof(rn->run_addr));
+		rn->running = rn->asked;
 	}
 	pthread_mutex_unlock(&rn->mtx);
 	for (size_t i = 0; i < nq; i++) {
