@@ -453,10 +453,12 @@ MGR_API int mgr_save(mgr_client *client);
 MGR_API int mgr_cluster_add(
     mgr_client *client, uint64_t node, const char *address);
 /* Asks managerd --cluster's leader to remove member node from the group
- * (returns once asked, as mgr_cluster_add). The leader does not remove
- * itself: stop its managerd, and ask the next leader. MGR_ENOOBJ when
- * node is no member. Stop the removed member's managerd afterwards: it
- * takes no part in the group any more. */
+ * (returns once asked, as mgr_cluster_add). The leader may remove itself:
+ * it steps down once the change is committed, and the others elect the
+ * next leader (its clients move there as after a failover: a moment
+ * without a leader, about the election timeout). MGR_ENOOBJ when node is
+ * no member. Stop the removed member's managerd afterwards: it takes no
+ * part in the group any more. */
 MGR_API int mgr_cluster_remove(mgr_client *client, uint64_t node);
 /* Ends another session (an id of mgr_sessions), as its lease running out
  * would: its locks and permits released, its references dropped, its

@@ -7,7 +7,7 @@ if(MGR_HAVE_RAFT)
   target_link_libraries(child_cluster_writer PRIVATE mgr)
   mgr_test(test_cluster test_cluster.c cluster_fixture.c ${HARNESS}
     LIBS mgr_internal)
-  add_dependencies(test_cluster child_cluster_writer)
+  add_dependencies(test_cluster child_cluster_writer managerctl)
   target_compile_definitions(test_cluster PRIVATE
     MGR_CHILD_CLUSTER_WRITER="$<TARGET_FILE:child_cluster_writer>")
   set_tests_properties(test_cluster PROPERTIES TIMEOUT 300)

@@ -469,6 +469,24 @@ await_role(c_cluster *c, mgr_client *cl, int id, const char *want)
 	    want, said);
 }
 
+/* managerctl cluster WHAT ARG through every member's URL (node 4's too):
+ * its exit status, its output in out. */
+static int
+ctl_cluster(
+    c_cluster *c, const char *what, const char *arg, char *out, size_t cap)
+{
+	char exe[512], url[600], key[128];
+	snprintf(
+	    exe, sizeof(exe), "%s/../tools/managerctl", MGR_EXAMPLES_DIR);
+	snprintf(
+	    url, sizeof(url), "MGR_URL=%s,%s", c->urls, c->m[C_MEMBERS].url);
+	snprintf(key, sizeof(key), "MGR_AUTHKEY=%s", c->key);
+	char *const argv[]
+	    = { "managerctl", "cluster", (char *) what, (char *) arg, NULL };
+	const char *env[] = { url, key, NULL };
+	return h_run(exe, argv, env, H_ERR_TO_OUT, 60000, out, cap);
+}
+
 /* The leader's dashboard: the cluster's view, node 4 a voter at addr. */
 static void
 dashboard_shows(
@@ -513,15 +531,12 @@ test_cluster_membership(void **state)
 	assert_int_equal(mgr_dict_new(cl, &d), 0);
 	assert_int_equal(mgr_name_set(cl, "d", d), 0);
 	c_incr_n(d, "before", 200);
-	// Refused: a member's id or address again, one not there, the
-	// leader removing itself.
+	// Refused: a member's id or address again, one not there.
 	snprintf(addr, sizeof(addr), "%s:%d", c->m[0].ip, c->m[0].raft_port);
 	assert_int_equal(mgr_cluster_add(cl, 9, addr), MGR_EINVAL);
 	assert_int_equal(mgr_cluster_add(cl, 1, "127.0.0.1:1"), MGR_EINVAL);
 	assert_int_equal(mgr_cluster_add(cl, 9, "no port"), MGR_EINVAL);
 	assert_int_equal(mgr_cluster_remove(cl, 9), MGR_ENOOBJ);
-	assert_int_equal(
-	    mgr_cluster_remove(cl, (uint64_t) c->m[leader].id), MGR_EINVAL);
 
 	// Node 4 joins: caught up from the log, then a voter.
 	assert_int_equal(c_start(c, C_MEMBERS), 0);
@@ -543,9 +558,22 @@ test_cluster_membership(void **state)
 	c_kill(c, gone);
 	c_incr_n(d, "between", 50);
 
-	// The old leader killed: the one original member left and node 4
-	// are two of three, so they elect; node 4's vote counts, and
-	// whichever leads has everything.
+	// The leader removes itself (asked through managerctl, which
+	// follows the change to the next leader): it steps down once that
+	// is committed, and the one original member left and node 4, both
+	// voters, elect (node 4's vote counts); whichever leads has
+	// everything, and the old leader takes no part (it is stopped,
+	// and the two go on).
+	char out[4096], id[16];
+	snprintf(id, sizeof(id), "%d", c->m[leader].id);
+	if (ctl_cluster(c, "remove", id, out, sizeof(out)) != 0
+	    || strstr(out, "removed") == NULL) {
+		c_dump_logs(c);
+		fail_msg("managerctl cluster remove %s: %s", id, out);
+	}
+	await_role(c, cl, c->m[leader].id, "");
+	assert_int_equal(h_info_int(cl, "cluster_members", &members), 0);
+	assert_int_equal(members, C_MEMBERS - 1);
 	c_kill(c, leader);
 	c_incr_n(d, "after", 50);
 	assert_int_equal(dict_int(d, "before"), 200);

@@ -115,7 +115,10 @@ follow_change(cmd_ctx *x, bool add, const char *id)
 		            : role == NULL);
 		bool failed = !changing && !done;
 		mgr_value_free(&info);
-		if (strcmp(said, last) != 0 && !ctl_json) {
+		// A leader that made no change says "none" (the change may
+		// have moved the leader: one that removed itself).
+		if (strcmp(said, last) != 0 && strcmp(said, "none") != 0
+		    && !ctl_json) {
 			printf("%s\n", said);
 			fflush(stdout);
 			snprintf(last, sizeof(last), "%s", said);
@@ -133,6 +136,11 @@ follow_change(cmd_ctx *x, bool add, const char *id)
 			if (failed) {
 				fprintf(stderr, "managerctl: cluster: %s\n",
 				    said);
+			} else if (!ctl_json
+			    && strstr(last, add ? "voter" : "removed")
+			        == NULL) { // said by a leader gone since
+				printf("node %s %s\n", id,
+				    add ? "is a voter" : "removed");
 			}
 			return done ? 0 : EXIT_MANAGER;
 		}

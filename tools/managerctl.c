@@ -16,6 +16,9 @@
 #include "json.h"
 #include "literal.h"
 
+/* How long cluster's commands redial a lost leader (its clients' way). */
+#define CLUSTER_RECONNECT_MS 15000
+
 int
 fail(const char *what, int rv)
 {
@@ -696,7 +699,12 @@ main(int argc, char **argv)
 		}
 		o.authkey = key;
 	}
-	int rv = mgr_connect(&x.c, a.url, a.keyfile ? &o : NULL);
+	// A membership change may move the leader (one removing itself):
+	// cluster follows it to the next (given every member's URL).
+	if (strcmp(cmd->name, "cluster") == 0) {
+		o.reconnect = CLUSTER_RECONNECT_MS;
+	}
+	int rv = mgr_connect(&x.c, a.url, &o); // no key file: MGR_AUTHKEY
 	if (rv != 0) {
 		fail("connect", rv);
 		return EXIT_CONNECT;

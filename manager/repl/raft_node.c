@@ -379,12 +379,6 @@ raft_node_change(
 		snprintf(why, whycap, "no node %llu in the group",
 		    (unsigned long long) id);
 		rv = MGR_ENOOBJ;
-	} else if (addr == NULL && id == rn->opts.id) {
-		snprintf(why, whycap,
-		    "node %llu leads: stop its managerd, then remove it from "
-		    "the next leader",
-		    (unsigned long long) id);
-		rv = MGR_EINVAL;
 	} else if (addr != NULL && strlen(addr) >= RAFT_NODE_ADDR_MAX) {
 		snprintf(why, whycap, "the address is too long");
 		rv = MGR_EINVAL;
@@ -393,9 +387,14 @@ raft_node_change(
 		rn->asked.id                    = id;
 		snprintf(rn->asked.addr, sizeof(rn->asked.addr), "%s",
 		    addr != NULL ? addr : "");
+		// The leader removing itself steps down once the change is
+		// committed (raft's rule), and the others elect the next.
 		snprintf(rn->change_said, sizeof(rn->change_said),
 		    addr != NULL ? "adding node %llu at %s"
-		                 : "removing node %llu%s",
+		        : id == rn->opts.id
+		        ? "removing node %llu%s (this leader: "
+		          "it steps down then)"
+		        : "removing node %llu%s",
 		    (unsigned long long) id, addr != NULL ? addr : "");
 	}
 	pthread_mutex_unlock(&rn->mtx);
