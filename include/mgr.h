@@ -456,8 +456,9 @@ MGR_API int mgr_cluster_add(
  * (returns once asked, as mgr_cluster_add). The leader may remove itself:
  * it steps down once the change is committed, and the others elect the
  * next leader (its clients move there as after a failover: a moment
- * without a leader, about the election timeout). MGR_ENOOBJ when node is
- * no member. Stop the removed member's managerd afterwards: it takes no
+ * without a leader, about the election timeout; with reconnect, the call
+ * may be answered by the next leader, MGR_ENOOBJ: the node is gone
+ * already). MGR_ENOOBJ when node is no member. Stop the removed member's managerd afterwards: it takes no
  * part in the group any more. */
 MGR_API int mgr_cluster_remove(mgr_client *client, uint64_t node);
 /* Ends another session (an id of mgr_sessions), as its lease running out

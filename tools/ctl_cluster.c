@@ -206,12 +206,28 @@ cmd_cluster(cmd_ctx *x)
 		                       : "cluster remove %s: not a member id",
 		    arg);
 	}
+	char ids[24];
+	snprintf(ids, sizeof(ids), "%llu", id);
+	bool member = false; // before the ask
+	if (!add) {
+		mgr_value info;
+		int       st = read_info(x, &info);
+		if (st != 0) {
+			return st;
+		}
+		member = member_figure(&info, "cluster_member_role", ids)
+		    != NULL;
+		mgr_value_free(&info);
+	}
 	int rv = add ? mgr_cluster_add(x->c, id, eq + 1)
 	             : mgr_cluster_remove(x->c, id);
+	if (rv == MGR_ENOOBJ && member) {
+		// The leader removed itself, and stepped down before its
+		// answer left: asked again of the next, it is gone already.
+		rv = 0;
+	}
 	if (rv != 0) {
 		return fail("cluster", rv);
 	}
-	char ids[24];
-	snprintf(ids, sizeof(ids), "%llu", id);
 	return follow_change(x, add, ids);
 }
