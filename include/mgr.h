@@ -458,8 +458,8 @@ MGR_API int mgr_cluster_add(
  * next leader (its clients move there as after a failover: a moment
  * without a leader, about the election timeout; with reconnect, the call
  * may be answered by the next leader, MGR_ENOOBJ: the node is gone
- * already). MGR_ENOOBJ when node is no member. Stop the removed member's managerd afterwards: it takes no
- * part in the group any more. */
+ * already). MGR_ENOOBJ when node is no member. Stop the removed member's
+ * managerd afterwards: it takes no part in the group any more. */
 MGR_API int mgr_cluster_remove(mgr_client *client, uint64_t node);
 /* Ends another session (an id of mgr_sessions), as its lease running out
  * would: its locks and permits released, its references dropped, its
