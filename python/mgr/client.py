@@ -29,6 +29,21 @@ _forks = []
 os.register_at_fork(after_in_child=lambda: _forks.append(1))
 DEFAULT_LEASE = 15.0
 _HEADER = struct.Struct("!I")
+# A cluster's members (several URLs): how long one is given to answer a
+# dial, and how many times one dial follows a follower to the leader (an
+# election may send a client round in a circle for a moment), as libmgr.
+_MEMBER_DIAL = 1.5
+_MAX_REDIRECTS = 4
+
+
+class _Redirect(Exception):
+    """A cluster's member that does not lead, said by a key holder:
+    where the leader serves ("" while none is known)."""
+
+    def __init__(self, leader, detail):
+        super().__init__(detail)
+        self.leader = leader
+        self.detail = detail
 
 
 class _Stream:
@@ -63,7 +78,10 @@ class _Stream:
 
 class Client:
     """A session on managerd. url: ipc:///path, tcp://host:port,
-    tls+tcp://host:port, ws://host:port/path or wss://...; authkey: bytes
+    tls+tcp://host:port, ws://host:port/path or wss://..., or a cluster's
+    members' URLs comma-separated (dialled in turn, a follower's redirect
+    to the leader followed, a cut leader left after half the lease, as
+    libmgr's); authkey: bytes
     or str; tls: dict of ca_file, cert_file, key_file, server_name;
     lease: seconds the manager keeps the session without hearing from us
     (0: none, the session ends with the connection); reconnect: seconds
@@ -82,7 +100,9 @@ class Client:
         if tls and not url.startswith(("tls+tcp://", "wss://")):
             raise errors.error(errors.EINVAL, "TLS options given for %s: "
                                "TLS needs a tls+tcp:// or wss:// URL" % url)
-        self.url = url
+        self.url = url  # as given: the manager's identity (pickling)
+        self._urls = [u for u in url.split(",") if u] or [url]
+        self._at = self._urls[0]  # the member dialled last
         self._key = bytes(authkey)
         self._name = name
         self._tls = dict(tls or {})
@@ -109,10 +129,33 @@ class Client:
         self.max_message = 64 << 20
         self._resume_secret = b""
         self._pid = os.getpid()
-        self._dial(resume=False, timeout=connect_timeout)
+        self._connect(connect_timeout)
         self._stop = threading.Event()
         self._heartbeat = None
         self._start_heartbeat()
+
+    def _silent(self):
+        """How long the manager may say nothing before the connection is
+        given up: the lease; half of it with several URLs (another member
+        may serve, and must be reached within the new leader's grace)."""
+        return self.lease / 2 if len(self._urls) > 1 else self.lease
+
+    def _connect(self, timeout):
+        """The first dial; a cluster electing its leader is waited for
+        within timeout."""
+        deadline = time.monotonic() + timeout
+        pause = 0.05
+        while True:
+            try:
+                self._dial(resume=False,
+                           timeout=max(0.1, deadline - time.monotonic()))
+                return
+            except errors.MgrError as e:
+                if e.code != errors.ECONN or len(self._urls) == 1 \
+                        or time.monotonic() + pause >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _start_heartbeat(self):
         if self.lease > 0:
@@ -136,23 +179,67 @@ class Client:
         self._releases = collections.deque()
         self._dead = None
         self.session = 0
-        self._dial(resume=False, timeout=self._connect_timeout)
+        self._connect(self._connect_timeout)
         self._stop = threading.Event()
         self._start_heartbeat()
 
     # ---- connection ---------------------------------------------------
 
     def _dial(self, resume, timeout):
-        """Connects and authenticates; whether the session was resumed.
-        The new connection replaces the old one only once it is ready."""
-        st = _Stream(transport.dial(self.url, self._tls, timeout),
+        """Connects and authenticates, within timeout: to the member
+        dialled last, then to each other in turn (one round), following
+        where a follower says the leader serves. Whether the session was
+        resumed."""
+        deadline = time.monotonic() + timeout
+        n = len(self._urls)
+        start = self._urls.index(self._at) if self._at in self._urls else 0
+        hops, k, err = 0, 0, None
+        while k < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            # A member that does not answer (cut off, or the old leader a
+            # follower still names) gets a moment, not all of the time.
+            each = min(left, _MEMBER_DIAL) if n > 1 or hops else left
+            try:
+                return self._dial_one(resume, each)
+            except _Redirect as r:
+                err = errors.error(errors.ECONN, r.detail)
+                to = self._leader_url(r.leader)
+                if to and to != self._at and hops < _MAX_REDIRECTS:
+                    hops += 1
+                    self._at = to
+                    continue
+            except errors.MgrError as e:
+                if e.code not in (errors.ECONN, errors.ETIMEDOUT):
+                    raise
+                err = e
+            k += 1
+            if k < n:
+                self._at = self._urls[(start + k) % n]
+        raise err or errors.error(errors.ECONN, "cannot connect to %s: "
+                                  "timed out" % self.url)
+
+    def _leader_url(self, leader):
+        """Of the leader's URLs, the first of the scheme dialled, else the
+        first ("" for none)."""
+        urls = [u for u in leader.split(",") if u]
+        scheme = self._at.split(":", 1)[0] + ":"
+        return next((u for u in urls if u.startswith(scheme)),
+                    urls[0] if urls else "")
+
+    def _dial_one(self, resume, timeout):
+        """Connects to self._at and authenticates; whether the session was
+        resumed. The new connection replaces the old one only once it is
+        ready."""
+        st = _Stream(transport.dial(self._at, self._tls, timeout),
                      self.max_message)
         try:
             resumed = self._handshake(st, resume)
         except BaseException:
             st.t.close()
             raise
-        st.t.settimeout(self.lease if self.lease > 0 else None)
+        st.t.settimeout(self._silent() if self.lease > 0 else None)
         st.max_message = self.max_message
         with self._cv:
             old, self._st = self._st, st
@@ -167,13 +254,13 @@ class Client:
             raise errors.error(errors.ECONN, "no greeting from the manager "
                                "at %s: %s (a TLS or WebSocket listener? "
                                "dial it as tls+tcp://, ws:// or wss://)"
-                               % (self.url, "it said nothing" if
+                               % (self._at, "it said nothing" if
                                   isinstance(e, TimeoutError) else
                                   "it closed the connection")) from None
         except Exception as e:  # garbage
             raise errors.error(errors.EPROTO, "%s did not greet as "
                                "managerd does (%s): is it a managerd "
-                               "port of this scheme?" % (self.url, e)) \
+                               "port of this scheme?" % (self._at, e)) \
                 from None
         if hello.status:
             raise errors.error(hello.status, hello.error
@@ -204,10 +291,15 @@ class Client:
             raise errors.error(errors.EAUTH, "the manager closed the "
                                "connection in the handshake (wrong "
                                "authkey?)") from None
+        key_holder = hmac.compare_digest(w.digest, hmac.new(
+            self._key, b"mgr-server" + mine, hashlib.sha256).digest())
+        if w.not_leader and key_holder:
+            raise _Redirect(w.leader, "%s: %s%s" % (
+                self._at, w.error,
+                ": the leader serves at " + w.leader if w.leader else ""))
         if w.status:
             raise errors.error(w.status, w.error or "the handshake failed")
-        if not hmac.compare_digest(w.digest, hmac.new(
-                self._key, b"mgr-server" + mine, hashlib.sha256).digest()):
+        if not key_holder:
             raise errors.error(errors.EAUTH, "the manager does not know "
                                "our authkey")
         resumed = resume and w.resumed
@@ -360,6 +452,10 @@ class Client:
                 return
             deadline = time.monotonic() + self._reconnect
             pause = 0.05
+            if len(self._urls) > 1 and self._at in self._urls:
+                # A cluster: the member after the one lost first.
+                i = self._urls.index(self._at)
+                self._at = self._urls[(i + 1) % len(self._urls)]
             while True:
                 try:
                     resumed = self._dial(resume=True, timeout=max(
@@ -427,7 +523,7 @@ class Client:
     # ---- heartbeats and releases -------------------------------------
 
     def _beat(self):
-        period = self.lease / 3
+        period = self._silent() / 3
         while not self._stop.wait(period):
             if self._dead is not None:
                 return

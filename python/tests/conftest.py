@@ -23,9 +23,9 @@ def managerd_path():
 
 
 class Managerd:
-    def __init__(self, tmp, *extra, listen=None):
+    def __init__(self, tmp, *extra, listen=None, key=None):
         self.dir = tmp
-        self.key = secrets.token_hex(16)
+        self.key = key or secrets.token_hex(16)
         keyfile = os.path.join(tmp, "authkey")
         fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, self.key.encode())
