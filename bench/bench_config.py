@@ -40,12 +40,14 @@ DURABLE_SYSTEMS = [("ours", "no"), ("redis", "no"),
                    ("ours", "always"), ("redis", "always")]
 DURABLE_POLICIES = ("no", "everysec", "always")
 DURABLE_CLIENTS = 8
-# C, replicated writes: ours alone and as a 3-member managerd --cluster
-# (as root each server process in a network namespace of its own, netns.py;
-# else on tcp loopback; all on this machine), Redis alone and with a
-# replica, each write followed by WAIT 1 0 (acknowledged once the replica
-# has it): W1's dict set one at a time and W2 with 8 clients.
-CLUSTER_SYSTEMS = [("ours", "one"), ("ours", "three"),
+# C, replicated writes: ours alone (in memory, and "synced": --data-dir
+# --fsync always, the durability each member of a cluster gives) and as a
+# 3-member managerd --cluster (as root each server process in a network
+# namespace of its own, netns.py; else on tcp loopback; all on this
+# machine), Redis alone and with a replica, each write followed by WAIT 1 0
+# (acknowledged once the replica has it): W1's dict set one at a time and
+# W2 with 8 clients.
+CLUSTER_SYSTEMS = [("ours", "one"), ("ours", "synced"), ("ours", "three"),
                    ("redis", "one"), ("redis", "replica")]
 CLUSTER_CLIENTS = 8
 # DR, a restart of a full store (dr_entries of int -> int, written 1,000

@@ -228,6 +228,8 @@ class Server:
         self.addr = None
         # D: the fsync policy of a durable server (its socket is unix).
         self.policy = transport if transport in DURABLE_POLICIES else None
+        # C: ours alone on tcp, synced as each cluster member is.
+        self.synced = "always" if transport == "synced" else None
         self.data = None
 
     def prefix(self):
@@ -316,10 +318,10 @@ class Server:
         sock = os.path.join(c.tmp, f"{self.tag}.sock")
         transport = "unix" if self.policy else self.transport
         ip, prefix = "127.0.0.1", self.server_prefix()
-        if transport == "one":  # C: alone, on tcp as the others
+        if transport in ("one", "synced"):  # C: alone, on tcp as the others
             transport = "tcp"
             ip, prefix = self.host(0)
-        if self.policy:
+        if self.policy or self.synced:
             self.data = os.path.join(c.tmp, f"{self.tag}.data")
         if self.system in ("ours", "base", "pyours"):
             listen, url = "--listen", {
@@ -341,8 +343,8 @@ class Server:
                 "--log-level", "warn",
                 "--ready-fd", str(w),
             ]
-            if self.policy:  # D, DR: the data directory alone (no module)
-                argv += ["--data-dir", self.data, "--fsync", self.policy]
+            if self.policy or self.synced:  # D, DR, C: the data directory alone
+                argv += ["--data-dir", self.data, "--fsync", self.policy or self.synced]
             elif self.system == "ours":  # the account type of W7 and W8
                 argv += ["--load-module", c.account_module]
             self.proc = spawn(argv, self.log, stdout=self.log, pass_fds=(w,))

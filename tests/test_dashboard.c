@@ -565,9 +565,15 @@ test_browser_views(void **state)
 	assert_has(dom, "state 200");
 	assert_int_equal(mgr_name_del(owner, "acct"), 0);
 	mgr_obj_release(account);
-	// Sessions: who holds what.
+	// Sessions: who holds what, and which only read (stale reads).
+	mgr_opts    o = h_opts(&M);
+	mgr_client *reader;
+	o.stale_reads = true;
+	assert_int_equal(mgr_connect(&reader, M.url, &o), 0);
 	assert_int_equal(browse("sessions", true, NULL, dom, sizeof(dom)), 0);
 	assert_has(dom, "lock 'L'");
+	assert_has(dom, "<td>ready, stale reads</td>");
+	mgr_disconnect(reader);
 	// Without the token: no data, and it says so.
 	assert_int_equal(
 	    browse("overview", false, NULL, dom, sizeof(dom)), 0);
