@@ -56,12 +56,22 @@ class Netns:
     def ip(self, i):
         return f"10.217.{self.subnet}.{i + 1}"
 
+    def link(self, i, up):
+        """Cuts namespace i off from the bridge (up False: every packet
+        to and from it dropped, as a pulled cable) or joins it again."""
+        if not _sh(f"ip link set mgb{self.id}h{i + 1} {'up' if up else 'down'}"):
+            raise OSError(f"the link of namespace {i + 1} could not be set")
+
     def prefix(self, i):
         """What runs a command in namespace i (it execs: the same pid)."""
         return ["ip", "netns", "exec", self.names[i]]
 
     def close(self):
-        for ns in self.names:
+        for i, ns in enumerate(self.names):
+            # The veth first: a namespace outlives its name while an
+            # orphaned socket in it still retransmits to a cut peer,
+            # and its veth with it.
+            _sh(f"ip link del mgb{self.id}h{i + 1} 2>/dev/null; true")
             _sh(f"ip netns del {ns} 2>/dev/null; true")
         _sh(f"ip link del {self.bridge} 2>/dev/null; true")
         self.names = []

@@ -139,6 +139,13 @@ static void
 netns_down(c_cluster *c)
 {
 	for (int i = 0; i < C_MEMBERS; i++) {
+		// The veth first: a namespace outlives its name while an
+		// orphaned socket in it still retransmits to a cut peer, and
+		// its veth with it.
+		if (c->m[i].link[0] != '\0') {
+			(void) h_sh(
+			    "ip link del %s 2>/dev/null; true", c->m[i].link);
+		}
 		if (c->m[i].ns[0] != '\0') {
 			(void) h_sh(
 			    "ip netns del %s 2>/dev/null; true", c->m[i].ns);

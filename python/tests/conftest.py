@@ -23,7 +23,7 @@ def managerd_path():
 
 
 class Managerd:
-    def __init__(self, tmp, *extra, listen=None, key=None):
+    def __init__(self, tmp, *extra, listen=None, key=None, prefix=()):
         self.dir = tmp
         self.key = key or secrets.token_hex(16)
         keyfile = os.path.join(tmp, "authkey")
@@ -35,9 +35,10 @@ class Managerd:
                       "ws://127.0.0.1:0/mgr"]
         ready_r, ready_w = os.pipe()
         self._life_r, self._life_w = os.pipe()
-        args = [managerd_path(), "--authkey-file", keyfile,
-                "--ready-fd", str(ready_w),
-                "--lifeline-fd", str(self._life_r)]
+        # prefix: what runs it (ip netns exec NS: it execs, same pid).
+        args = list(prefix) + [
+            managerd_path(), "--authkey-file", keyfile,
+            "--ready-fd", str(ready_w), "--lifeline-fd", str(self._life_r)]
         for url in listen:
             args += ["--listen", url]
         args += list(extra)
