@@ -147,7 +147,8 @@ static const opt_def table[] = {
 	    "(default 300; a failover takes about 2 to 5 times this)" },
 	{ "snapshot-entries", K_LSN, "N", OFF(snapshot_entries), 0, 0, 0, 0,
 	    "a cluster's member snapshots its state once the group's log "
-	    "holds N entries past its last snapshot (default 4096); the "
+	    "holds N entries past its last snapshot (default 4096) and as "
+	    "many bytes as it; the "
 	    "entries it covers go, and a member that lacks them gets the "
 	    "snapshot instead" },
 	{ "advertise", K_STR, "URLS", OFF(advertise), 0, 0, 0, 0,

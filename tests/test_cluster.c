@@ -3,7 +3,8 @@
  * eight writers loses no acknowledged increment and applies none twice,
  * and the next leader serves within a bound; a lock's holder keeps it
  * across a failover and fences only grow; a member that lost its
- * directory catches up from the leader's snapshot; the whole group
+ * directory catches up from the leader's snapshot; a large state is not
+ * snapshotted again before the log since is as large; the whole group
  * killed and started again holds what it acknowledged.
  *
  * MGR_CLUSTER_ROUNDS sets the failover rounds (default 4). */
@@ -649,6 +650,66 @@ test_cluster_snapshots(void **state)
 	c_cluster_free(c);
 }
 
+/* The leader's cluster_snapshot_index. */
+static int64_t
+snapshot_index(mgr_client *cl)
+{
+	int64_t snap = -1;
+	assert_int_equal(h_info_int(cl, "cluster_snapshot_index", &snap), 0);
+	return snap;
+}
+
+/* Values of 4 KiB under keys prefix0... (one call, one entry each). */
+static void
+put_big(mgr_obj *d, const char *prefix, int n)
+{
+	static char value[4096];
+	memset(value, 'v', sizeof(value) - 1);
+	for (int i = 0; i < n; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		assert_int_equal(
+		    mgr_dict_set(d, mgr_str(key), mgr_str(value)), 0);
+	}
+}
+
+static void
+test_cluster_snapshot_size(void **state)
+{
+	(void) state;
+	const char *extra[] = { "--snapshot-entries", "32", NULL };
+	c_cluster  *c       = c_cluster_up("snapsize", extra);
+	mgr_client *cl      = connect_to(c, c->urls, 30000);
+	mgr_obj    *d;
+	assert_int_equal(mgr_dict_new(cl, &d), 0);
+	assert_int_equal(mgr_name_set(cl, "big", d), 0);
+	// 256 KiB of state, then small entries until a snapshot holds it.
+	put_big(d, "a", 64);
+	int64_t filled = 0;
+	assert_int_equal(h_info_int(cl, "cluster_commit_index", &filled), 0);
+	int64_t until = h_now_ms() + 30000;
+	while (snapshot_index(cl) < filled && h_now_ms() < until) {
+		c_incr_n(d, "k", 20);
+	}
+	int64_t snap = snapshot_index(cl);
+	assert_true(snap >= filled);
+	// 200 small entries (past 32, far from 256 KiB of log): no new
+	// snapshot of the large state.
+	c_incr_n(d, "k", 200);
+	assert_int_equal(snapshot_index(cl), snap);
+	// As much log as the snapshot: the next one comes.
+	put_big(d, "b", 72);
+	until = h_now_ms() + 30000;
+	while (snapshot_index(cl) == snap && h_now_ms() < until) {
+		c_incr_n(d, "k", 20);
+	}
+	assert_true(snapshot_index(cl) > snap);
+	mgr_obj_release(d);
+	mgr_disconnect(cl);
+	assert_int_equal(c_stop_all(c), 0);
+	c_cluster_free(c);
+}
+
 /* ---- the leader cut off */
 
 typedef struct acks {
@@ -810,6 +871,8 @@ main(void)
 		cmocka_unit_test_teardown(
 		    test_cluster_parked_snapshot, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_snapshots, c_teardown),
+		cmocka_unit_test_teardown(
+		    test_cluster_snapshot_size, c_teardown),
 		cmocka_unit_test_teardown(test_cluster_partition, c_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
