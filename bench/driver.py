@@ -205,10 +205,22 @@ class CpuSampler:
 # ---- servers --------------------------------------------------------------------
 
 
+def free_ports(n):
+    """n ports nobody listens on now, all different: each socket is let go
+    only once all are chosen (one let go before the next is asked may be
+    given again)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class Server:
@@ -251,7 +263,8 @@ class Server:
         """C's "three": managerd --cluster, three members on tcp loopback,
         each with its own data directory; the client gets every URL."""
         c = self.ctx
-        ports = [(free_port(), free_port()) for _ in range(3)]
+        ps = free_ports(6)
+        ports = [(ps[2 * i], ps[2 * i + 1]) for i in range(3)]
         members = ",".join(f"{i + 1}={self.host(i)[0]}:{r}"
                            for i, (_, r) in enumerate(ports))
         self.procs, urls = [], []
@@ -280,7 +293,7 @@ class Server:
         replica's link up before the client starts."""
         c = self.ctx
         self.procs = []
-        ports = (free_port(), free_port())
+        ports = tuple(free_ports(2))
         for k, port in enumerate(ports):
             ip, prefix = self.host(k)
             argv = prefix + [

@@ -30,23 +30,31 @@
  * behind, would keep their subnet's route). */
 static c_cluster *live;
 
-/* A port nobody listens on now (bound to 0, then let go). */
-static int
-free_port(void)
+/* n ports nobody listens on now, all different: each bound to 0, let go
+ * only once all are chosen (one let go before the next is asked may be
+ * given again). -1 for a port that could not be had. */
+static void
+free_ports(int *out, int n)
 {
-	int fd               = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
-	socklen_t          len  = sizeof(a);
-	int                port = -1;
-	if (fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0
-	    && getsockname(fd, (struct sockaddr *) &a, &len) == 0) {
-		port = ntohs(a.sin_port);
+	int fds[C_ALL * 3];
+	for (int i = 0; i < n && i < C_ALL * 3; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in a   = { .sin_family = AF_INET,
+			  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t          len = sizeof(a);
+		out[i]                 = -1;
+		if (fds[i] >= 0
+		    && bind(fds[i], (struct sockaddr *) &a, sizeof(a)) == 0
+		    && getsockname(fds[i], (struct sockaddr *) &a, &len)
+		        == 0) {
+			out[i] = ntohs(a.sin_port);
+		}
 	}
-	if (fd >= 0) {
-		close(fd);
+	for (int i = 0; i < n && i < C_ALL * 3; i++) {
+		if (fds[i] >= 0) {
+			close(fds[i]);
+		}
 	}
-	return port;
 }
 
 /* A cluster's directory and key; members numbered, nothing else. */
@@ -123,12 +131,14 @@ c_cluster_new(const char *name, const char *const *extra)
 		return NULL;
 	}
 	live = c;
+	int ports[C_ALL * 3];
+	free_ports(ports, C_ALL * 3);
 	for (int i = 0; i < C_ALL; i++) {
 		c_member *m  = &c->m[i];
-		m->port      = free_port();
-		m->raft_port = free_port();
+		m->port      = ports[3 * i];
+		m->raft_port = ports[3 * i + 1];
 		snprintf(m->http, sizeof(m->http), "http://127.0.0.1:%d",
-		    free_port());
+		    ports[3 * i + 2]);
 		snprintf(m->ip, sizeof(m->ip), "127.0.0.1");
 	}
 	make_lists(c);

@@ -16,10 +16,17 @@ import mgr
 from conftest import Managerd, managerd_path
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    """n ports nobody listens on now, all different (each socket let go
+    only once all are chosen)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 @pytest.fixture
@@ -27,8 +34,8 @@ def cluster(tmp_path):
     if b"libraft" not in open(managerd_path(), "rb").read():
         pytest.skip("managerd is built without replication (libraft)")
     key = os.urandom(16).hex()
-    members = ",".join("%d=127.0.0.1:%d" % (i + 1, free_port())
-                       for i in range(3))
+    members = ",".join("%d=127.0.0.1:%d" % (i + 1, port)
+                       for i, port in enumerate(free_ports(3)))
     ms = []
     for i in range(3):
         d = tmp_path / ("node%d" % (i + 1))
