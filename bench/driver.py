@@ -39,6 +39,7 @@ from bench_config import (CLIENT_TIMEOUT, CLUSTER_CLIENTS,  # noqa: E402
                           START_TIMEOUT,
                           SYSTEMS, W1_OPS, W2_CLIENTS)
 from netns import Netns  # noqa: E402
+from ports import free_ports  # noqa: E402
 from report import build_table, fmt, markdown, plots, summarize, write_csv  # noqa: E402
 
 
@@ -205,24 +206,6 @@ class CpuSampler:
 # ---- servers --------------------------------------------------------------------
 
 
-def free_ports(n):
-    """n ports nobody listens on now, all different: each socket is let go
-    only once all are chosen (one let go before the next is asked may be
-    given again)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def free_port():
-    return free_ports(1)[0]
-
-
 class Server:
     """One fresh server of a system on a transport."""
 
@@ -381,7 +364,7 @@ class Server:
                 raise BenchError(f"the Python manager did not start ({self.log.name})")
             self.addr = lines[0].split(" ", 1)[1]
         else:
-            port = free_port() if transport in ("tcp", "tls") else 0
+            port = free_ports(1)[0] if transport in ("tcp", "tls") else 0
             aof = (["--appendonly", "yes", "--appendfsync", self.policy,
                     "--appenddirname", os.path.basename(self.data)]
                    if self.policy else ["--appendonly", "no"])

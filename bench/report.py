@@ -111,6 +111,12 @@ def cell(s):
 TITLES = {"python": "Python", "redis": "Redis", "base": "base"}
 
 
+def median_ratio(a, b):
+    """a's median over b's (two summarize() results), or None when either
+    is missing or b's is 0."""
+    return a["median"] / b["median"] if a and b and b["median"] else None
+
+
 def ratio(r):
     return "-" if r is None else f"{r:.2f}x"
 
@@ -145,8 +151,8 @@ def transports_section(P, st):
             continue
         tls, tcp = st.get((metric, "ours", "tls")), st.get((metric, "ours", "tcp"))
         rtls = st.get((metric, "redis", "tls"))
-        r = tls["median"] / tcp["median"] if tls and tcp and tcp["median"] else None
-        rr = tls["median"] / rtls["median"] if tls and rtls and rtls["median"] else None
+        r = median_ratio(tls, tcp)
+        rr = median_ratio(tls, rtls)
         out.append(f"| {label} | {unit} | " + " | ".join(cell(c) for c in cells)
                    + f" | {cell(st.get((metric, 'redis', 'tcp')))} | {cell(rtls)}"
                    + f" | {ratio(r)} | {ratio(rr)} |")
@@ -174,7 +180,7 @@ def python_clients_section(P, st):
             o, p = st.get((metric, "pyours", t)), st.get((metric, "python", t))
             if not o:
                 continue
-            r = o["median"] / p["median"] if o and p and p["median"] else None
+            r = median_ratio(o, p)
             out.append(f"| {label} | {t} | {unit} | {cell(o)} | {cell(p)} | "
                        f"{ratio(r)} |")
     return out
@@ -203,7 +209,7 @@ def durable_section(P, st):
             o, r = st.get((metric, "ours", policy)), st.get((metric, "redis", policy))
             if not o and not r:
                 continue
-            q = o["median"] / r["median"] if o and r and r["median"] else None
+            q = median_ratio(o, r)
             out.append(f"| {label} | {policy} | {unit} | {cell(o)} | {cell(r)} | "
                        f"{ratio(q)} |")
     return out
@@ -241,9 +247,9 @@ def cluster_section(P, st, netns):
         o1, o3 = st.get((metric, "ours", "one")), st.get((metric, "ours", "three"))
         os1 = st.get((metric, "ours", "synced"))
         r1, r2 = st.get((metric, "redis", "one")), st.get((metric, "redis", "replica"))
-        qo = o3["median"] / o1["median"] if o1 and o3 and o1["median"] else None
-        qs = o3["median"] / os1["median"] if os1 and o3 and os1["median"] else None
-        qr = r2["median"] / r1["median"] if r1 and r2 and r1["median"] else None
+        qo = median_ratio(o3, o1)
+        qs = median_ratio(o3, os1)
+        qr = median_ratio(r2, r1)
         out.append(f"| {label} | {unit} | {cell(o1)} | {cell(os1)} | {cell(o3)} | "
                    f"{ratio(qo)} | {ratio(qs)} | "
                    f"{cell(r1)} | {cell(r2)} | {ratio(qr)} |")
@@ -271,7 +277,7 @@ def restart_section(P, st):
         r = st.get((metric, "redis", "everysec"))
         if not o and not r:
             continue
-        q = o["median"] / r["median"] if o and r and r["median"] else None
+        q = median_ratio(o, r)
         out.append(f"| {label} | ms | {cell(o)} | {cell(r)} | {ratio(q)} |")
     return out
 

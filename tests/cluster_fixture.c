@@ -30,14 +30,17 @@
  * behind, would keep their subnet's route). */
 static c_cluster *live;
 
-/* n ports nobody listens on now, all different: each bound to 0, let go
- * only once all are chosen (one let go before the next is asked may be
- * given again). -1 for a port that could not be had. */
+/* Three ports for each member (clients, the group, metrics). */
+#define C_PORTS (C_ALL * 3)
+
+/* C_PORTS ports nobody listens on now, all different: each bound to 0,
+ * let go only once all are chosen (one let go before the next is asked
+ * may be given again). -1 for a port that could not be had. */
 static void
-free_ports(int *out, int n)
+free_ports(int out[C_PORTS])
 {
-	int fds[C_ALL * 3];
-	for (int i = 0; i < n && i < C_ALL * 3; i++) {
+	int fds[C_PORTS];
+	for (int i = 0; i < C_PORTS; i++) {
 		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct sockaddr_in a   = { .sin_family = AF_INET,
 			  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -50,7 +53,7 @@ free_ports(int *out, int n)
 			out[i] = ntohs(a.sin_port);
 		}
 	}
-	for (int i = 0; i < n && i < C_ALL * 3; i++) {
+	for (int i = 0; i < C_PORTS; i++) {
 		if (fds[i] >= 0) {
 			close(fds[i]);
 		}
@@ -131,8 +134,8 @@ c_cluster_new(const char *name, const char *const *extra)
 		return NULL;
 	}
 	live = c;
-	int ports[C_ALL * 3];
-	free_ports(ports, C_ALL * 3);
+	int ports[C_PORTS];
+	free_ports(ports);
 	for (int i = 0; i < C_ALL; i++) {
 		c_member *m  = &c->m[i];
 		m->port      = ports[3 * i];

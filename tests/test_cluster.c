@@ -324,6 +324,29 @@ test_cluster_lock_fence(void **state)
 	c_cluster_free(c);
 }
 
+/* The leader's cluster_snapshot_index. */
+static int64_t
+snapshot_index(mgr_client *cl)
+{
+	int64_t snap = -1;
+	assert_int_equal(h_info_int(cl, "cluster_snapshot_index", &snap), 0);
+	return snap;
+}
+
+/* Small entries (increments of d's key "k") until the leader's snapshot
+ * is of an entry past index, for at most 30 s: its index then. */
+static int64_t
+snapshot_past(mgr_client *cl, mgr_obj *d, int64_t index)
+{
+	int64_t until = h_now_ms() + 30000;
+	int64_t snap  = snapshot_index(cl);
+	while (snap <= index && h_now_ms() < until) {
+		c_incr_n(d, "k", 20);
+		snap = snapshot_index(cl);
+	}
+	return snap;
+}
+
 /* ---- a condition's wait parked on the leader, in the leader's own
  * snapshot: the member that starts from it parks the wait again */
 
@@ -367,18 +390,12 @@ test_cluster_parked_snapshot(void **state)
 	assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
 	assert_int_equal(
 	    h_info_await(cl, "waiters", NULL, 1, 20000, NULL), 0);
-	int64_t parked_at = 0, snap = 0;
+	int64_t parked_at = 0;
 	assert_int_equal(
 	    h_info_int(cl, "cluster_commit_index", &parked_at), 0);
 	// The leader snapshots past the park, and drops the entries
 	// before (16 trail a snapshot of 32).
-	int64_t until = h_now_ms() + 30000;
-	while (snap < parked_at + 64 && h_now_ms() < until) {
-		c_incr_n(d, "k", 20);
-		assert_int_equal(
-		    h_info_int(cl, "cluster_snapshot_index", &snap), 0);
-	}
-	assert_true(snap >= parked_at + 64);
+	assert_true(snapshot_past(cl, d, parked_at + 63) >= parked_at + 64);
 
 	// All die; the followers lose their directories: the old leader
 	// starts from its own snapshot, leads, and the others get it.
@@ -650,15 +667,6 @@ test_cluster_snapshots(void **state)
 	c_cluster_free(c);
 }
 
-/* The leader's cluster_snapshot_index. */
-static int64_t
-snapshot_index(mgr_client *cl)
-{
-	int64_t snap = -1;
-	assert_int_equal(h_info_int(cl, "cluster_snapshot_index", &snap), 0);
-	return snap;
-}
-
 /* Values of 4 KiB under keys prefix0... (one call, one entry each). */
 static void
 put_big(mgr_obj *d, const char *prefix, int n)
@@ -687,11 +695,7 @@ test_cluster_snapshot_size(void **state)
 	put_big(d, "a", 64);
 	int64_t filled = 0;
 	assert_int_equal(h_info_int(cl, "cluster_commit_index", &filled), 0);
-	int64_t until = h_now_ms() + 30000;
-	while (snapshot_index(cl) < filled && h_now_ms() < until) {
-		c_incr_n(d, "k", 20);
-	}
-	int64_t snap = snapshot_index(cl);
+	int64_t snap = snapshot_past(cl, d, filled - 1);
 	assert_true(snap >= filled);
 	// 200 small entries (past 32, far from 256 KiB of log): no new
 	// snapshot of the large state.
@@ -699,11 +703,7 @@ test_cluster_snapshot_size(void **state)
 	assert_int_equal(snapshot_index(cl), snap);
 	// As much log as the snapshot: the next one comes.
 	put_big(d, "b", 72);
-	until = h_now_ms() + 30000;
-	while (snapshot_index(cl) == snap && h_now_ms() < until) {
-		c_incr_n(d, "k", 20);
-	}
-	assert_true(snapshot_index(cl) > snap);
+	assert_true(snapshot_past(cl, d, snap) > snap);
 	mgr_obj_release(d);
 	mgr_disconnect(cl);
 	assert_int_equal(c_stop_all(c), 0);

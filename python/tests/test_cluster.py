@@ -6,7 +6,6 @@ from a follower itself; the leader cut off (network namespaces), the
 client leaves it for the next. Skipped when managerd has no replication."""
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -16,17 +15,12 @@ import mgr
 from conftest import Managerd, managerd_path
 
 
-def free_ports(n):
-    """n ports nobody listens on now, all different (each socket let go
-    only once all are chosen)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+# bench/'s helpers: ports for members that name each other, and network
+# namespaces to cut a member off.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "bench"))
+from netns import Netns  # noqa: E402
+from ports import free_ports  # noqa: E402
 
 
 @pytest.fixture
@@ -105,9 +99,6 @@ def cut_cluster(tmp_path):
     cut. Root and ip(8) only; skipped otherwise."""
     if b"libraft" not in open(managerd_path(), "rb").read():
         pytest.skip("managerd is built without replication (libraft)")
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, os.path.join(here, "..", "..", "bench"))
-    from netns import Netns
     if not Netns.available():
         pytest.skip("network namespaces need root and ip(8)")
     ns = Netns(3)
